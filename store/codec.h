@@ -1,0 +1,54 @@
+/* codec.h - manifests in (YAML or JSON), canonical JSON or YAML out.
+ *
+ * Objects live in memory as json-c trees: the Kubernetes shape is the
+ * model, and fields minik8s does not know survive a round trip untouched.
+ */
+#ifndef MK_CODEC_H
+#define MK_CODEC_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+
+#include "store/error.h"
+
+/* Largest body the API server and mk-fs accept: 3 MiB, as Kubernetes. */
+#define MK_MAX_OBJECT_BYTES (3 * 1024 * 1024)
+
+/* Decode one document, YAML or JSON (JSON is YAML, but the JSON fast path
+ * is taken when the text starts with '{'). The result is a JSON object
+ * (a mapping at the top). Errors: EBADMSG with line and column
+ * ("line 3 column 5: mapping values are not allowed here"), E2BIG when len
+ * exceeds MK_MAX_OBJECT_BYTES. The caller owns *out (json_object_put). */
+int codec_decode(const char *text, size_t len, json_object **out, mk_err *err);
+
+/* Decode every document of a multi-document YAML stream ("---" separated);
+ * empty documents are skipped. *out is a JSON array the caller owns. */
+int codec_decode_all(const char *text, size_t len, json_object **out, mk_err *err);
+
+/* Canonical JSON: compact, keys in the object's own order. The string
+ * belongs to obj and lives until obj changes or is freed. */
+const char *codec_to_json(json_object *obj, size_t *len);
+
+/* Indented JSON for people. Caller frees. */
+char *codec_to_json_pretty(json_object *obj);
+
+/* YAML for people, as kubectl -o yaml prints it (block style, strings
+ * quoted only where YAML needs it). Caller frees. */
+char *codec_to_yaml(json_object *obj);
+
+/* Small accessors over json-c for dotted paths such as "metadata.name";
+ * they return NULL/default when any step is missing or of another type. */
+json_object *mk_json_path(json_object *obj, const char *path);
+const char *mk_json_str(json_object *obj, const char *path);
+int64_t mk_json_int(json_object *obj, const char *path, int64_t dflt);
+/* Get or create the object at a dotted path (creating empty objects on the
+ * way); returns the object, borrowed. */
+json_object *mk_json_ensure(json_object *obj, const char *path);
+/* Set a string at a dotted path, creating parents. */
+void mk_json_set_str(json_object *obj, const char *path, const char *value);
+
+/* RFC 7386 JSON merge patch: apply patch to target in place (target must be
+ * an object). */
+void mk_json_merge_patch(json_object *target, json_object *patch);
+
+#endif

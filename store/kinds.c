@@ -1,0 +1,98 @@
+#include "store/kinds.h"
+#include "store/util.h"
+
+#include <string.h>
+#include <strings.h>
+
+const mk_kind mk_kinds[] = {
+    {"Namespace", "", "v1", "v1", "namespaces", "namespace", "ns", false, true, false},
+    {"Node", "", "v1", "v1", "nodes", "node", "no", false, true, false},
+    {"Pod", "", "v1", "v1", "pods", "pod", "po", true, true, false},
+    {"Service", "", "v1", "v1", "services", "service", "svc", true, true, false},
+    {"Endpoints", "", "v1", "v1", "endpoints", "endpoints", "ep", true, false, false},
+    {"ConfigMap", "", "v1", "v1", "configmaps", "configmap", "cm", true, false, false},
+    {"Secret", "", "v1", "v1", "secrets", "secret", "", true, false, true},
+    {"ReplicaSet", "apps", "v1", "apps/v1", "replicasets", "replicaset", "rs", true, true, false},
+    {"HorizontalPodAutoscaler", "autoscaling", "v2", "autoscaling/v2",
+     "horizontalpodautoscalers", "horizontalpodautoscaler", "hpa", true, true, false},
+    {"Ingress", "networking.k8s.io", "v1", "networking.k8s.io/v1", "ingresses", "ingress",
+     "ing", true, true, false},
+    {"Function", "minik8s.io", "v1", "minik8s.io/v1", "functions", "function", "fn func",
+     true, true, false},
+    {"Workflow", "minik8s.io", "v1", "minik8s.io/v1", "workflows", "workflow", "wf", true,
+     true, false},
+    {"GpuJob", "minik8s.io", "v1", "minik8s.io/v1", "gpujobs", "gpujob", "gj", true, true,
+     false},
+};
+const size_t mk_nkinds = ARRAY_SIZE(mk_kinds);
+
+const mk_kind *kind_by_kind(const char *kind)
+{
+    for (size_t i = 0; kind && i < mk_nkinds; i++)
+        if (strcmp(mk_kinds[i].kind, kind) == 0)
+            return &mk_kinds[i];
+    return NULL;
+}
+
+const mk_kind *kind_by_gvk(const char *api_version, const char *kind)
+{
+    const mk_kind *k = kind_by_kind(kind);
+    return k && api_version && strcmp(k->api_version, api_version) == 0 ? k : NULL;
+}
+
+const mk_kind *kind_by_resource(const char *group, const char *resource)
+{
+    for (size_t i = 0; resource && i < mk_nkinds; i++)
+        if (strcmp(mk_kinds[i].group, group ? group : "") == 0 &&
+            strcmp(mk_kinds[i].resource, resource) == 0)
+            return &mk_kinds[i];
+    return NULL;
+}
+
+static bool word_in(const char *words, const char *w)
+{
+    size_t n = strlen(w);
+    for (const char *p = words; *p;) {
+        size_t len = strcspn(p, " ");
+        if (len == n && strncasecmp(p, w, n) == 0)
+            return true;
+        p += len;
+        p += strspn(p, " ");
+    }
+    return false;
+}
+
+const mk_kind *kind_by_alias(const char *name)
+{
+    for (size_t i = 0; name && i < mk_nkinds; i++) {
+        const mk_kind *k = &mk_kinds[i];
+        if (strcasecmp(k->resource, name) == 0 || strcasecmp(k->singular, name) == 0 ||
+            strcasecmp(k->kind, name) == 0 || word_in(k->short_names, name))
+            return k;
+    }
+    return NULL;
+}
+
+char *kind_key(const mk_kind *k, const char *ns, const char *name)
+{
+    if (k->namespaced)
+        return xasprintf("/registry/%s/%s/%s", k->resource, ns, name);
+    return xasprintf("/registry/%s/%s", k->resource, name);
+}
+
+char *kind_prefix(const mk_kind *k, const char *ns)
+{
+    if (k->namespaced && ns)
+        return xasprintf("/registry/%s/%s/", k->resource, ns);
+    return xasprintf("/registry/%s/", k->resource);
+}
+
+char *kind_collection_path(const mk_kind *k, const char *ns)
+{
+    const char *root = k->group[0] ? "/apis/" : "/api";
+    const char *group = k->group[0] ? k->group : "";
+    if (k->namespaced && ns)
+        return xasprintf("%s%s/%s/namespaces/%s/%s", root, group, k->version, ns,
+                         k->resource);
+    return xasprintf("%s%s/%s/%s", root, group, k->version, k->resource);
+}

@@ -1,0 +1,79 @@
+/* util.h - allocation, ownership and small helpers shared by every part.
+ *
+ * x* allocators abort on out-of-memory instead of threading NULL checks
+ * through every caller. Locals own their memory through the cleanup
+ * attributes below, so an early return cannot leak; steal_pointer() hands
+ * ownership on.
+ */
+#ifndef MK_UTIL_H
+#define MK_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+struct mk_err;
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static inline void freep(void *p) { free(*(void **)p); }
+static inline void closep(int *fd);
+void mk_close_fd(int *fd);
+static inline void closep(int *fd) { mk_close_fd(fd); }
+
+#define _cleanup_free_ __attribute__((cleanup(freep)))
+#define _cleanup_close_ __attribute__((cleanup(closep)))
+
+/* Return *pp and set it to NULL: ownership moves to the caller. */
+static inline void *steal_ptr(void *pp)
+{
+    void **p = pp;
+    void *v = *p;
+    *p = NULL;
+    return v;
+}
+#define steal_pointer(pp) ((__typeof__(*(pp)))steal_ptr(pp))
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A growable byte buffer, always NUL-terminated. */
+typedef struct mk_buf {
+    char *data;
+    size_t len, cap;
+} mk_buf;
+
+void mk_buf_append(mk_buf *b, const void *data, size_t n);
+void mk_buf_puts(mk_buf *b, const char *s);
+void mk_buf_printf(mk_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void mk_buf_reset(mk_buf *b);
+void mk_buf_free(mk_buf *b);
+/* Hand the contents to the caller (never NULL) and leave b empty. */
+char *mk_buf_steal(mk_buf *b);
+
+/* Monotonic and wall clocks. */
+int64_t mk_now_ns(void);       /* CLOCK_MONOTONIC, nanoseconds */
+int64_t mk_wall_ms(void);      /* CLOCK_REALTIME, milliseconds */
+/* RFC 3339 UTC timestamp, "2026-11-27T01:15:10Z", into buf (>= 21 bytes). */
+void mk_rfc3339(char *buf, size_t n, int64_t unix_seconds);
+/* Parse an RFC 3339 UTC timestamp; -1 on error. */
+int64_t mk_parse_rfc3339(const char *s);
+
+/* A random RFC 4122 version 4 UUID, 36 characters plus NUL. */
+void mk_uuid(char out[37]);
+
+/* True if s is a DNS-1123 label: [a-z0-9]([-a-z0-9]*[a-z0-9])?, at most 63. */
+bool mk_is_dns1123_label(const char *s);
+/* True if s is a DNS-1123 subdomain: labels joined by '.', at most 253. */
+bool mk_is_dns1123_subdomain(const char *s);
+
+/* Read a whole file (at most max bytes) into a NUL-terminated buffer. */
+int mk_read_file(const char *path, size_t max, char **out, size_t *len,
+                 struct mk_err *err);
+
+#endif

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# tests/run.sh - build and run every test suite; the last line is
+# "N passed, N failed" over all of them, and the exit status is non-zero if
+# anything failed.
+#
+#   tests/run.sh                 every suite
+#   tests/run.sh unit e2e        only those suites (unit, asan, fuzz, e2e)
+#   MK_E2E_FILTER=store tests/run.sh e2e    only tests/e2e/store*.bats
+set -u
+cd "$(dirname "$0")/.."
+suites=("$@")
+[ ${#suites[@]} -gt 0 ] || suites=(unit asan fuzz e2e)
+passed=0
+failed=0
+failures=()
+jobs=$(nproc 2>/dev/null || echo 2)
+
+# Count TAP lines ("ok N", "not ok N") from a file, echoing failures.
+count_tap() {
+    local file=$1 suite=$2 p f
+    p=$(grep -cE '^ok ' "$file")
+    f=$(grep -cE '^not ok ' "$file")
+    passed=$((passed + p))
+    failed=$((failed + f))
+    while IFS= read -r line; do failures+=("$suite: $line"); done < <(grep -E '^not ok ' "$file")
+    echo "$suite: $p passed, $f failed"
+}
+
+fail_one() {
+    failed=$((failed + 1))
+    failures+=("$1")
+    echo "FAILED: $1"
+}
+
+run_unit() { # $1 = build dir, $2 = suite name
+    local dir=$1 suite=$2 t out rc
+    for t in "$dir"/tests/test_*; do
+        [ -x "$t" ] || continue
+        out=$(mktemp)
+        CMOCKA_MESSAGE_OUTPUT=TAP timeout 300 "$t" >"$out" 2>&1
+        rc=$?
+        if ! grep -qE '^(not )?ok ' "$out" || { [ $rc -ne 0 ] && ! grep -qE '^not ok ' "$out"; }; then
+            cat "$out"
+            fail_one "$suite: $(basename "$t") exited $rc"
+        fi
+        grep -E '^not ok ' "$out" >/dev/null && cat "$out"
+        count_tap "$out" "$suite/$(basename "$t")" >/dev/null
+        rm -f "$out"
+    done
+}
+
+for suite in "${suites[@]}"; do
+    case $suite in
+    unit)
+        echo "== build"
+        if ! make -s -j"$jobs" all unit-build; then
+            fail_one "build"
+            continue
+        fi
+        echo "== unit tests"
+        run_unit build/release unit
+        ;;
+    asan)
+        echo "== unit tests under ASan+UBSan"
+        if ! make -s -j"$jobs" SAN=1 unit-build; then
+            fail_one "asan build"
+            continue
+        fi
+        ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+            run_unit build/asan asan
+        ;;
+    fuzz)
+        [ -x tests/fuzz/run.sh ] || continue
+        echo "== fuzzing (bounded)"
+        out=$(mktemp)
+        tests/fuzz/run.sh >"$out" 2>&1
+        grep -E '^(not )?ok ' "$out"
+        count_tap "$out" fuzz
+        rm -f "$out"
+        ;;
+    e2e)
+        files=$(ls tests/e2e/${MK_E2E_FILTER:-}*.bats 2>/dev/null)
+        [ -n "$files" ] || continue
+        echo "== end-to-end (bats)"
+        make -s -j"$jobs" all || { fail_one "build"; continue; }
+        out=$(mktemp)
+        # shellcheck disable=SC2086
+        timeout 3600 bats --tap $files </dev/null 2>&1 | tee "$out"
+        count_tap "$out" e2e
+        rm -f "$out"
+        ;;
+    *)
+        echo "unknown suite $suite" >&2
+        exit 2
+        ;;
+    esac
+done
+
+if [ ${#failures[@]} -gt 0 ]; then
+    echo
+    echo "failures:"
+    printf '  %s\n' "${failures[@]}"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
