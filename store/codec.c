@@ -184,8 +184,7 @@ static void anchors_clear(yaml_ctx *c)
 
 static int at_mark(yaml_ctx *c, yaml_mark_t m, const char *what)
 {
-    return mk_error(c->err, EBADMSG, "line %zu column %zu: %s", m.line + 1, m.column + 1,
-                    what);
+    return mk_error(c->err, EBADMSG, "line %zu column %zu: %s", m.line + 1, m.column + 1, what);
 }
 
 static int next_event(yaml_ctx *c, yaml_event_t *ev)
@@ -420,7 +419,8 @@ static int build_node(yaml_ctx *c, yaml_event_t *ev, int depth, json_object **ou
     return r;
 }
 
-/* Parse every document of the stream into the array docs. Empty documents ("---" alone, comments only) are skipped. */
+/* Parse every document of the stream into the array docs. Empty documents ("---" alone,
+ * comments only) are skipped. */
 static int yaml_parse_stream(const char *text, size_t len, json_object *docs, mk_err *err)
 {
     yaml_ctx c = {.err = err};
@@ -556,8 +556,9 @@ const char *codec_to_json(json_object *obj, size_t *len)
 
 char *codec_to_json_pretty(json_object *obj)
 {
-    return xstrdup(json_object_to_json_string_ext(
-        obj, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+    return xstrdup(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
+                                                           JSON_C_TO_STRING_SPACED |
+                                                           JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
 /* Strings a YAML reader would take for something else: anything our own
@@ -566,9 +567,9 @@ char *codec_to_json_pretty(json_object *obj)
  * numbers. Such strings are double-quoted, as kubectl does. */
 static bool yaml_needs_quotes(const char *s, size_t len)
 {
-    static const char *const yaml11[] = {"y",  "Y",   "yes", "Yes", "YES", "n",   "N",
-                                         "no", "No",  "NO",  "on",  "On",  "ON",  "off",
-                                         "Off", "OFF", "=",  "<<"};
+    static const char *const yaml11[] = {"y",  "Y",   "yes", "Yes", "YES", "n",
+                                         "N",  "no",  "No",  "NO",  "on",  "On",
+                                         "ON", "off", "Off", "OFF", "=",   "<<"};
     if (!len || strlen(s) != len)
         return true;
     for (size_t i = 0; i < ARRAY_SIZE(yaml11); i++)
@@ -579,8 +580,7 @@ static bool yaml_needs_quotes(const char *s, size_t len)
         return true;
     if (strcasecmp(s, "-.inf") == 0 || strcasecmp(s, "+.inf") == 0)
         return true;
-    if (all_of(s + (*s == '-' || *s == '+'), "0123456789_.:eE") &&
-        strpbrk(s, "0123456789"))
+    if (all_of(s + (*s == '-' || *s == '+'), "0123456789_.:eE") && strpbrk(s, "0123456789"))
         return true; /* 1_000, 1:30 (sexagesimal), 1.2.3 is harmless but cheap */
     bool is_null;
     json_object *typed = resolve_plain(s, &is_null);
@@ -627,9 +627,8 @@ static int emit_value(yaml_emitter_t *em, json_object *o)
                            true);
     case json_type_object: {
         bool empty = json_object_object_length(o) == 0;
-        yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
-                                            empty ? YAML_FLOW_MAPPING_STYLE
-                                                  : YAML_BLOCK_MAPPING_STYLE);
+        yaml_mapping_start_event_initialize(
+            &ev, NULL, NULL, 1, empty ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE);
         if (emit(em, &ev) < 0)
             return -1;
         json_object_object_foreach(o, k, v)
@@ -642,9 +641,8 @@ static int emit_value(yaml_emitter_t *em, json_object *o)
     }
     case json_type_array: {
         size_t n = json_object_array_length(o);
-        yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
-                                             n ? YAML_BLOCK_SEQUENCE_STYLE
-                                               : YAML_FLOW_SEQUENCE_STYLE);
+        yaml_sequence_start_event_initialize(
+            &ev, NULL, NULL, 1, n ? YAML_BLOCK_SEQUENCE_STYLE : YAML_FLOW_SEQUENCE_STYLE);
         if (emit(em, &ev) < 0)
             return -1;
         for (size_t i = 0; i < n; i++)
@@ -719,7 +717,7 @@ static json_object *path_step(json_object *o, const char **path)
     }
     if (!json_object_is_type(o, json_type_object))
         return NULL;
-    for (size_t n = strcspn(p, ".["); ; n += 1 + strcspn(p + n + 1, ".[")) {
+    for (size_t n = strcspn(p, ".[");; n += 1 + strcspn(p + n + 1, ".[")) {
         char key[256];
         if (n >= sizeof key)
             return NULL;
@@ -804,9 +802,8 @@ static json_object *merge_value(json_object *target, json_object *patch)
             abort();
         return copy;
     }
-    json_object *t = json_object_is_type(target, json_type_object)
-                         ? json_object_get(target)
-                         : json_object_new_object();
+    json_object *t = json_object_is_type(target, json_type_object) ? json_object_get(target)
+                                                                   : json_object_new_object();
     mk_json_merge_patch(t, patch);
     return t;
 }

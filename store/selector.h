@@ -37,4 +37,11 @@ bool selector_is_empty(const mk_selector *s);
 
 void selector_free(mk_selector *s);
 
+/* Label syntax, shared with validation: NULL when key is a valid label key
+ * (an optional DNS-1123 subdomain prefix and '/', then a name of at most 63
+ * characters of [A-Za-z0-9-_.] starting and ending alphanumeric) or value
+ * (empty, or such a name); otherwise a static sentence saying why. */
+const char *selector_label_key_error(const char *key);
+const char *selector_label_value_error(const char *value);
+
 #endif

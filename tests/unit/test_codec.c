@@ -203,7 +203,8 @@ static void test_huge_input(void **state)
     for (int i = 0; b.len < 2 * 1024 * 1024; i++)
         mk_buf_printf(&b, "  key%d: value-%d-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n", i, i);
     assert_int_equal(codec_decode(b.data, b.len, &o, &err), 0);
-    assert_string_equal(mk_json_str(o, "data.key7"), "value-7-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+    assert_string_equal(mk_json_str(o, "data.key7"),
+                        "value-7-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
     json_object_put(o);
     mk_buf_free(&b);
     free(big);
@@ -348,12 +349,12 @@ static void test_merge_patch(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_scalar_types),    cmocka_unit_test(test_block_scalars_and_nesting),
-        cmocka_unit_test(test_json_fast_path),  cmocka_unit_test(test_multi_doc),
-        cmocka_unit_test(test_errors),          cmocka_unit_test(test_depth_limit),
-        cmocka_unit_test(test_huge_input),      cmocka_unit_test(test_anchors),
-        cmocka_unit_test(test_to_yaml),         cmocka_unit_test(test_json_out),
-        cmocka_unit_test(test_helpers),         cmocka_unit_test(test_merge_patch),
+        cmocka_unit_test(test_scalar_types),   cmocka_unit_test(test_block_scalars_and_nesting),
+        cmocka_unit_test(test_json_fast_path), cmocka_unit_test(test_multi_doc),
+        cmocka_unit_test(test_errors),         cmocka_unit_test(test_depth_limit),
+        cmocka_unit_test(test_huge_input),     cmocka_unit_test(test_anchors),
+        cmocka_unit_test(test_to_yaml),        cmocka_unit_test(test_json_out),
+        cmocka_unit_test(test_helpers),        cmocka_unit_test(test_merge_patch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
