@@ -558,6 +558,7 @@ static size_t stream_write(char *data, size_t size, size_t n, void *ud)
         return len;
     }
     s->fn_rc = s->fn(s->ctx, data, len);
+    s->last_data_ns = mk_now_ns(); /* time spent in fn is not the server's silence */
     return s->fn_rc ? 0 : len; /* a short count makes curl end the transfer */
 }
 
