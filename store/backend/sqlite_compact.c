@@ -1,0 +1,223 @@
+/* sqlite_compact.c - history compaction and WAL checkpoints.
+ *
+ * Compaction keeps the newest keep_revisions revisions and everything
+ * younger than keep_seconds; older log rows go, except each live key's
+ * current row. It runs on the writer thread between batches, one chunk of
+ * SQLITE_COMPACT_CHUNK revisions per transaction, so a write waits behind
+ * one small delete at most (kine's single big DELETE stalls writers for
+ * seconds on large databases). meta.compacted moves with each chunk, in the
+ * same transaction, so history() never sees a half-compacted range.
+ *
+ * Checkpoints copy the WAL into the database file. A commit never does
+ * it (our WAL hook replaces the auto-checkpoint): a thread with its own
+ * connection runs PASSIVE checkpoints beside the writer. Under steady load
+ * the writer keeps appending, so that checkpoint never quite reaches the
+ * end of the WAL and the WAL could never restart; the writer then finishes
+ * the last few pages itself between batches.
+ */
+#include "store/backend/sqlite_internal.h"
+#include "store/log.h"
+
+#include <string.h>
+#include <time.h>
+
+/* The writer finishes a checkpoint itself past this many WAL pages when no
+ * more than SQLITE_CKPT_PAGES are left to copy, and past the hard limit in
+ * any case. */
+#define SQLITE_WAL_SOFT_PAGES (4 * SQLITE_CKPT_PAGES)
+#define SQLITE_WAL_HARD_PAGES (16 * SQLITE_CKPT_PAGES)
+#define SQLITE_CKPT_INTERVAL_NS 1000000000LL
+
+int sqlite_compact_prepare(sqlite_backend *sb, mk_err *err)
+{
+    if (sqlite_prepare(sb->wdb,
+                       "DELETE FROM log WHERE rev > ?1 AND rev <= ?2 AND NOT EXISTS"
+                       " (SELECT 1 FROM current c WHERE c.key = log.key AND c.rev = log.rev)",
+                       &sb->w_compact_del, err) < 0 ||
+        sqlite_prepare(sb->wdb, "SELECT ts FROM log WHERE rev >= ?1 ORDER BY rev LIMIT 1",
+                       &sb->w_rev_ts, err) < 0)
+        return mk_error_wrap(err, "open %s", sb->path);
+    return 0;
+}
+
+/* Is the first log row at or after rev younger than cutoff_ms? (No row:
+ * nothing to keep there, but nothing to remove either.) */
+static bool young_from(sqlite_backend *sb, int64_t rev, int64_t cutoff_ms)
+{
+    sqlite3_stmt *st = sb->w_rev_ts;
+    sqlite3_bind_int64(st, 1, rev);
+    bool young = true;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        young = sqlite3_column_int64(st, 0) >= cutoff_ms;
+    sqlite3_reset(st);
+    return young;
+}
+
+/* The newest revision compaction may reach now. Rows are written in
+ * revision order with a clock reading, so their ages fall with the
+ * revision: a binary search over revisions finds the first young row in
+ * a few index probes, without an index on ts. */
+static int64_t compact_limit(sqlite_backend *sb)
+{
+    int64_t compacted = atomic_load(&sb->compacted);
+    int64_t limit = atomic_load(&sb->rev) - sb->keep_revisions;
+    if (limit <= compacted)
+        return compacted;
+    if (sb->keep_ms > 0) {
+        int64_t cutoff = mk_wall_ms() - sb->keep_ms;
+        int64_t lo = compacted + 1, hi = limit + 1;
+        while (lo < hi) {
+            int64_t mid = lo + (hi - lo) / 2;
+            if (young_from(sb, mid, cutoff))
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        limit = lo - 1;
+    }
+    return limit;
+}
+
+bool sqlite_compact_pending(sqlite_backend *sb)
+{
+    return sb->compact_target > atomic_load(&sb->compacted);
+}
+
+/* Remove one chunk of history. False when it failed (it is retried at the
+ * next maintenance tick). */
+static bool compact_chunk(sqlite_backend *sb)
+{
+    int64_t lo = atomic_load(&sb->compacted);
+    int64_t hi = sb->compact_target;
+    if (hi - lo > SQLITE_COMPACT_CHUNK)
+        hi = lo + SQLITE_COMPACT_CHUNK;
+    int removed = 0;
+    int rc = sqlite_step_done(sb->w_begin);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(sb->w_compact_del, 1, lo);
+        sqlite3_bind_int64(sb->w_compact_del, 2, hi);
+        rc = sqlite_step_done(sb->w_compact_del);
+        removed = sqlite3_changes(sb->wdb);
+    }
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(sb->w_meta_set, 1, "compacted", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(sb->w_meta_set, 2, hi);
+        rc = sqlite_step_done(sb->w_meta_set);
+    }
+    if (rc == SQLITE_OK)
+        rc = sqlite_step_done(sb->w_commit);
+    if (rc != SQLITE_OK) {
+        mk_log("%s: compaction to revision %lld: %s", sb->path, (long long)hi,
+               sqlite3_errmsg(sb->wdb));
+        if (!sqlite3_get_autocommit(sb->wdb))
+            sqlite_step_done(sb->w_rollback);
+        sb->compact_target = lo;
+        return false;
+    }
+    atomic_store(&sb->compacted, hi);
+    atomic_fetch_add(&sb->n_compacted_rows, removed);
+    return true;
+}
+
+void sqlite_compact_all(sqlite_backend *sb)
+{
+    int64_t limit = compact_limit(sb);
+    if (limit > sb->compact_target)
+        sb->compact_target = limit;
+    while (sqlite_compact_pending(sb) && compact_chunk(sb))
+        ;
+}
+
+/* The writer is between transactions and no other writer exists, so this
+ * checkpoint can reach the end of the WAL, and the next commit restarts
+ * the WAL from its beginning. */
+static void writer_checkpoint(sqlite_backend *sb)
+{
+    int pages = atomic_load(&sb->wal_pages);
+    int left = pages - atomic_load(&sb->wal_backfilled);
+    if (pages < SQLITE_WAL_SOFT_PAGES ||
+        (left > SQLITE_CKPT_PAGES && pages < SQLITE_WAL_HARD_PAGES))
+        return;
+    int nlog = 0, nckpt = 0;
+    if (sqlite3_wal_checkpoint_v2(sb->wdb, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt) ==
+        SQLITE_OK) {
+        atomic_store(&sb->wal_backfilled, nckpt);
+        atomic_fetch_add(&sb->n_checkpoints, 1);
+    }
+}
+
+void sqlite_maintain(sqlite_backend *sb)
+{
+    int64_t now = mk_now_ns();
+    if (now >= sb->next_maintain_ns) {
+        sb->next_maintain_ns = now + SQLITE_MAINTAIN_INTERVAL_NS;
+        int64_t limit = compact_limit(sb);
+        if (limit > sb->compact_target)
+            sb->compact_target = limit;
+    }
+    if (sqlite_compact_pending(sb))
+        compact_chunk(sb);
+    writer_checkpoint(sb);
+}
+
+/* ---- the checkpointer thread ---------------------------------------- */
+
+int sqlite_wal_hook(void *ctx, sqlite3 *db, const char *name, int pages)
+{
+    sqlite_backend *sb = ctx;
+    /* A restarted WAL: what the last checkpoint copied is gone with it. */
+    if (pages < atomic_load(&sb->wal_backfilled))
+        atomic_store(&sb->wal_backfilled, 0);
+    atomic_store(&sb->wal_pages, pages);
+    if (pages - atomic_load(&sb->wal_backfilled) >= SQLITE_CKPT_PAGES)
+        pthread_cond_signal(&sb->ckpt_wake);
+    return SQLITE_OK;
+}
+
+static void *ckpt_main(void *arg)
+{
+    sqlite_backend *sb = arg;
+    pthread_mutex_lock(&sb->ckpt_lock);
+    while (!sb->ckpt_stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_sec += SQLITE_CKPT_INTERVAL_NS / 1000000000;
+        pthread_cond_timedwait(&sb->ckpt_wake, &sb->ckpt_lock, &ts);
+        if (sb->ckpt_stop)
+            break;
+        if (atomic_load(&sb->wal_pages) <= atomic_load(&sb->wal_backfilled))
+            continue;
+        pthread_mutex_unlock(&sb->ckpt_lock);
+        int nlog = 0, nckpt = 0;
+        int rc = sqlite3_wal_checkpoint_v2(sb->cdb, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog,
+                                           &nckpt);
+        if (rc == SQLITE_OK) {
+            atomic_store(&sb->wal_backfilled, nckpt);
+            atomic_fetch_add(&sb->n_checkpoints, 1);
+        }
+        pthread_mutex_lock(&sb->ckpt_lock);
+    }
+    pthread_mutex_unlock(&sb->ckpt_lock);
+    return NULL;
+}
+
+int sqlite_ckpt_start(sqlite_backend *sb, mk_err *err)
+{
+    int rc = pthread_create(&sb->ckpt, NULL, ckpt_main, sb);
+    if (rc)
+        return mk_error(err, rc, "%s: checkpoint thread: %s", sb->path, strerror(rc));
+    sb->ckpt_started = true;
+    return 0;
+}
+
+void sqlite_ckpt_stop(sqlite_backend *sb)
+{
+    if (!sb->ckpt_started)
+        return;
+    pthread_mutex_lock(&sb->ckpt_lock);
+    sb->ckpt_stop = true;
+    pthread_cond_signal(&sb->ckpt_wake);
+    pthread_mutex_unlock(&sb->ckpt_lock);
+    pthread_join(sb->ckpt, NULL);
+    sb->ckpt_started = false;
+}

@@ -1,0 +1,136 @@
+/* sqlite_internal.h - the SQLite backend's private parts.
+ *
+ * Shared by the backend's files and its unit test only:
+ *   sqlite.c          open, schema, reads (get, list, history), close
+ *   sqlite_writer.c   the writer thread: group commit, event sink
+ *   sqlite_compact.c  history compaction and WAL checkpoints
+ *
+ * Threads: callers of write() block on their own request while the one
+ * writer thread owns the write connection; reads take a connection from a
+ * small pool; a checkpointer thread copies the WAL into the database file
+ * so that commits never do it themselves.
+ */
+#ifndef MK_SQLITE_INTERNAL_H
+#define MK_SQLITE_INTERNAL_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+
+#include "store/backend/backend.h"
+#include "store/util.h"
+
+/* Writes applied in one transaction at most. */
+#define SQLITE_BATCH_MAX 256
+/* Revisions whose history one compaction transaction removes at most, so
+ * that a write never waits long behind it. */
+#define SQLITE_COMPACT_CHUNK 1000
+/* How often the writer looks for history to compact when idle. */
+#define SQLITE_MAINTAIN_INTERVAL_NS 1000000000LL
+/* WAL pages (4 KiB) after which the checkpointer runs. */
+#define SQLITE_CKPT_PAGES 1000
+
+/* One queued write, on the caller's stack while it waits. */
+typedef struct sqlite_req sqlite_req;
+struct sqlite_req {
+    const mk_write *w;   /* NULL: compact all that can be compacted now */
+    sqlite_req *next;
+    pthread_cond_t cond; /* signalled when done */
+    bool done;
+    int rc;              /* 0 or -code, with err filled */
+    mk_err err;
+    int64_t rev;
+    /* Filled by the writer while it applies the batch. */
+    size_t val_off, val_len;     /* the serialized value in the batch buffer */
+    json_object *owned_obj;      /* DELETE without obj: the parsed last state */
+};
+
+/* A read connection and its prepared statements. */
+typedef struct sqlite_reader {
+    sqlite3 *db;
+    sqlite3_stmt *begin, *commit, *meta, *get, *list_range, *list_from, *history;
+    struct sqlite_reader *next;
+} sqlite_reader;
+
+typedef struct sqlite_backend {
+    mk_backend base;
+    char *path, *wal_path;
+    int lock_fd;
+    int64_t keep_revisions; /* history compaction keeps ... */
+    int64_t keep_ms;        /* ... and what is younger than this */
+
+    /* The writer thread and everything only it touches. */
+    sqlite3 *wdb;
+    sqlite3_stmt *w_begin, *w_commit, *w_rollback, *w_cur_get, *w_val_get, *w_log_ins,
+        *w_cur_put, *w_cur_del, *w_meta_set, *w_compact_del, *w_rev_ts;
+    mk_buf values;          /* the batch's serialized values */
+    int64_t compact_target; /* compaction works toward this revision */
+    int64_t next_maintain_ns;
+
+    pthread_t writer;
+    bool writer_started;
+    pthread_mutex_t lock; /* guards the queue, stopping, writer_idle */
+    pthread_cond_t wake;  /* the writer waits here for work */
+    sqlite_req *head, *tail;
+    bool stopping, writer_idle;
+
+    /* Committed state, read by any thread. */
+    _Atomic int64_t rev, compacted;
+    _Atomic int64_t n_writes, n_commits, n_compacted_rows, n_checkpoints;
+
+    /* The checkpointer thread and its connection. */
+    sqlite3 *cdb;
+    pthread_t ckpt;
+    bool ckpt_started;
+    pthread_mutex_t ckpt_lock;
+    pthread_cond_t ckpt_wake;
+    bool ckpt_stop;
+    _Atomic int wal_pages;      /* WAL frames after the last commit */
+    _Atomic int wal_backfilled; /* frames the last checkpoint copied */
+
+    /* Idle read connections. */
+    pthread_mutex_t pool_lock;
+    sqlite_reader *idle;
+    int n_idle;
+} sqlite_backend;
+
+/* Counters, for the unit test, the benchmark and /metrics. */
+typedef struct sqlite_stats {
+    int64_t writes;         /* writes applied */
+    int64_t commits;        /* transactions committed for them */
+    int64_t compacted_rows; /* history rows removed */
+    int64_t checkpoints;    /* checkpoints run */
+} sqlite_stats;
+
+void sqlite_backend_stats(mk_backend *be, sqlite_stats *out);
+
+/* Compact now everything the keep limits allow; returns once done. */
+int sqlite_backend_compact(mk_backend *be, mk_err *err);
+
+/* sqlite.c */
+int sqlite_fail(mk_err *err, sqlite3 *db, int rc, const char *what);
+int sqlite_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **stmt, mk_err *err);
+/* Run a statement that returns no rows (or ignore them), then reset it. */
+int sqlite_step_done(sqlite3_stmt *st);
+
+/* sqlite_writer.c */
+int sqlite_writer_prepare(sqlite_backend *sb, mk_err *err);
+int sqlite_writer_start(sqlite_backend *sb, mk_err *err);
+void sqlite_writer_stop(sqlite_backend *sb);
+int sqlite_write(mk_backend *be, const mk_write *w, int64_t *rev, mk_err *err);
+
+/* sqlite_compact.c */
+int sqlite_compact_prepare(sqlite_backend *sb, mk_err *err);
+/* One step of background maintenance between batches: pick a compaction
+ * target when due, remove one chunk of history, nudge the checkpointer. */
+void sqlite_maintain(sqlite_backend *sb);
+/* Compact up to the keep limits, all chunks (the writer thread). */
+void sqlite_compact_all(sqlite_backend *sb);
+/* True while a compaction is unfinished (the writer thread). */
+bool sqlite_compact_pending(sqlite_backend *sb);
+int sqlite_ckpt_start(sqlite_backend *sb, mk_err *err);
+void sqlite_ckpt_stop(sqlite_backend *sb);
+/* Writer-side WAL hook: wakes the checkpointer when the WAL grows. */
+int sqlite_wal_hook(void *ctx, sqlite3 *db, const char *name, int pages);
+
+#endif

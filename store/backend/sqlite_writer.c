@@ -1,0 +1,374 @@
+/* sqlite_writer.c - the writer thread: group commit and the event sink.
+ *
+ * A caller's write() queues a request that lives on its own stack and
+ * sleeps on it. The writer takes everything queued (at most
+ * SQLITE_BATCH_MAX), applies it in one transaction, commits (one fsync for
+ * the whole batch), hands each applied change to the event sink in
+ * revision order, and only then wakes the callers: a write is acknowledged
+ * only once it is on disk and every watcher has it.
+ *
+ * Preconditions are checked inside the transaction, against `current`,
+ * which already holds the batch's earlier writes. A rejected write
+ * consumes no revision. If the transaction fails, every write of the batch
+ * fails and the counter goes back to where it was.
+ */
+#include "store/backend/sqlite_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define SQLITE_JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+int sqlite_writer_prepare(sqlite_backend *sb, mk_err *err)
+{
+    sqlite3 *db = sb->wdb;
+    if (sqlite_prepare(db, "BEGIN IMMEDIATE", &sb->w_begin, err) < 0 ||
+        sqlite_prepare(db, "COMMIT", &sb->w_commit, err) < 0 ||
+        sqlite_prepare(db, "ROLLBACK", &sb->w_rollback, err) < 0 ||
+        sqlite_prepare(db, "SELECT rev FROM current WHERE key = ?1", &sb->w_cur_get, err) < 0 ||
+        sqlite_prepare(db, "SELECT value FROM log WHERE rev = ?1", &sb->w_val_get, err) < 0 ||
+        sqlite_prepare(db,
+                       "INSERT INTO log (rev, key, type, value, ts) VALUES (?1, ?2, ?3, ?4, ?5)",
+                       &sb->w_log_ins, err) < 0 ||
+        sqlite_prepare(db,
+                       "INSERT INTO current (key, rev) VALUES (?1, ?2)"
+                       " ON CONFLICT (key) DO UPDATE SET rev = excluded.rev",
+                       &sb->w_cur_put, err) < 0 ||
+        sqlite_prepare(db, "DELETE FROM current WHERE key = ?1", &sb->w_cur_del, err) < 0 ||
+        sqlite_prepare(db, "UPDATE meta SET value = ?2 WHERE name = ?1", &sb->w_meta_set,
+                       err) < 0)
+        return mk_error_wrap(err, "open %s", sb->path);
+    /* Our hook replaces SQLite's auto-checkpoint: commits never copy the
+     * WAL back themselves, the checkpointer thread does. */
+    sqlite3_wal_hook(db, sqlite_wal_hook, sb);
+    return 0;
+}
+
+/* The revision key has now, 0 when absent; or a SQLite error code < 0. */
+static int64_t current_rev_of(sqlite_backend *sb, const char *key, int *rc)
+{
+    sqlite3_stmt *st = sb->w_cur_get;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    int64_t rev = 0;
+    *rc = sqlite3_step(st);
+    if (*rc == SQLITE_ROW)
+        rev = sqlite3_column_int64(st, 0);
+    *rc = *rc == SQLITE_ROW || *rc == SQLITE_DONE ? SQLITE_OK : *rc;
+    sqlite3_reset(st);
+    return rev;
+}
+
+/* A DELETE given no last state: the stored one. */
+static json_object *stored_object(sqlite_backend *sb, int64_t rev, int *rc)
+{
+    sqlite3_stmt *st = sb->w_val_get;
+    sqlite3_bind_int64(st, 1, rev);
+    json_object *obj = NULL;
+    *rc = sqlite3_step(st);
+    if (*rc == SQLITE_ROW) {
+        const char *text = (const char *)sqlite3_column_text(st, 0);
+        obj = text ? json_tokener_parse(text) : NULL;
+    }
+    *rc = *rc == SQLITE_ROW || *rc == SQLITE_DONE ? SQLITE_OK : *rc;
+    sqlite3_reset(st);
+    if (obj && !json_object_is_type(obj, json_type_object)) {
+        json_object_put(obj);
+        obj = NULL;
+    }
+    return obj ? obj : json_object_new_object();
+}
+
+/* Kubernetes carries resourceVersion as a string. */
+static void set_resource_version(json_object *obj, int64_t rev)
+{
+    json_object *meta;
+    if (!json_object_object_get_ex(obj, "metadata", &meta) ||
+        !json_object_is_type(meta, json_type_object)) {
+        meta = json_object_new_object();
+        json_object_object_add(obj, "metadata", meta);
+    }
+    char buf[24];
+    int n = snprintf(buf, sizeof buf, "%lld", (long long)rev);
+    json_object *rv;
+    if (json_object_object_get_ex(meta, "resourceVersion", &rv) &&
+        json_object_is_type(rv, json_type_string))
+        json_object_set_string_len(rv, buf, n);
+    else
+        json_object_object_add(meta, "resourceVersion", json_object_new_string_len(buf, n));
+}
+
+static mk_event_type event_type(mk_write_op op)
+{
+    return op == MK_WRITE_CREATE   ? MK_EV_ADDED
+           : op == MK_WRITE_UPDATE ? MK_EV_MODIFIED
+                                   : MK_EV_DELETED;
+}
+
+enum { APPLIED = 0, REJECTED = 1 };
+
+/* Apply one write as revision rev. APPLIED, REJECTED (req->rc says why),
+ * or a SQLite error code < 0 that fails the whole batch. */
+static int apply_one(sqlite_backend *sb, sqlite_req *req, int64_t rev, int64_t now_ms)
+{
+    const mk_write *w = req->w;
+    int rc;
+    int64_t cur = current_rev_of(sb, w->key, &rc);
+    if (rc != SQLITE_OK)
+        return -rc;
+    if (w->op == MK_WRITE_CREATE && cur) {
+        req->rc = mk_error(&req->err, EEXIST, "%s: already exists", w->key);
+        return REJECTED;
+    }
+    if (w->op != MK_WRITE_CREATE && !cur) {
+        req->rc = mk_error(&req->err, ENOENT, "%s: not found", w->key);
+        return REJECTED;
+    }
+    if (w->op != MK_WRITE_CREATE && w->expect_rev && w->expect_rev != cur) {
+        req->rc = mk_error(&req->err, ESTALE,
+                           "%s: resourceVersion %lld is stale (the object is at %lld)", w->key,
+                           (long long)w->expect_rev, (long long)cur);
+        return REJECTED;
+    }
+
+    json_object *obj = w->obj;
+    if (!obj) {
+        obj = req->owned_obj = stored_object(sb, cur, &rc);
+        if (rc != SQLITE_OK)
+            return -rc;
+    }
+    set_resource_version(obj, rev);
+    size_t len;
+    const char *text = json_object_to_json_string_length(obj, SQLITE_JSON_FLAGS, &len);
+    req->val_off = sb->values.len;
+    req->val_len = len;
+    mk_buf_append(&sb->values, text, len);
+
+    sqlite3_stmt *st = sb->w_log_ins;
+    sqlite3_bind_int64(st, 1, rev);
+    sqlite3_bind_text(st, 2, w->key, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, event_type(w->op));
+    sqlite3_bind_text(st, 4, text, (int)len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, now_ms);
+    if ((rc = sqlite_step_done(st)) != SQLITE_OK)
+        return -rc;
+    if (w->op == MK_WRITE_DELETE) {
+        st = sb->w_cur_del;
+        sqlite3_bind_text(st, 1, w->key, -1, SQLITE_STATIC);
+    } else {
+        st = sb->w_cur_put;
+        sqlite3_bind_text(st, 1, w->key, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, rev);
+    }
+    if ((rc = sqlite_step_done(st)) != SQLITE_OK)
+        return -rc;
+    req->rev = rev;
+    return APPLIED;
+}
+
+static int set_meta(sqlite_backend *sb, const char *name, int64_t value)
+{
+    sqlite3_bind_text(sb->w_meta_set, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(sb->w_meta_set, 2, value);
+    return sqlite_step_done(sb->w_meta_set);
+}
+
+/* Apply, commit, publish. Fills every request's rc and rev. */
+static void run_batch(sqlite_backend *sb, sqlite_req **batch, size_t n)
+{
+    mk_buf_reset(&sb->values);
+    const int64_t base = atomic_load(&sb->rev);
+    int64_t rev = base;
+    int64_t now_ms = mk_wall_ms();
+    bool compact = false;
+    int rc = sqlite_step_done(sb->w_begin);
+    for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
+        if (!batch[i]->w) {
+            compact = true;
+            continue;
+        }
+        int r = apply_one(sb, batch[i], rev + 1, now_ms);
+        if (r == APPLIED)
+            rev++;
+        else if (r < 0)
+            rc = -r;
+    }
+    if (rc == SQLITE_OK && rev > base)
+        rc = set_meta(sb, "rev", rev);
+    if (rc == SQLITE_OK)
+        rc = sqlite_step_done(sb->w_commit);
+
+    if (rc != SQLITE_OK) {
+        mk_err dberr;
+        sqlite_fail(&dberr, sb->wdb, rc, "commit");
+        mk_error_wrap(&dberr, "%s", sb->path);
+        if (!sqlite3_get_autocommit(sb->wdb))
+            sqlite_step_done(sb->w_rollback);
+        for (size_t i = 0; i < n; i++) {
+            if (batch[i]->w && batch[i]->rc == 0) {
+                batch[i]->rc = -dberr.code;
+                batch[i]->err = dberr;
+                batch[i]->rev = 0;
+            }
+        }
+        rev = base;
+    } else if (rev > base) {
+        atomic_store(&sb->rev, rev);
+        atomic_fetch_add(&sb->n_writes, rev - base);
+        atomic_fetch_add(&sb->n_commits, 1);
+    }
+
+    for (size_t i = 0; i < n && rev > base; i++) {
+        sqlite_req *req = batch[i];
+        if (!req->w || req->rc != 0 || !sb->base.sink)
+            continue;
+        mk_event ev = {
+            .type = event_type(req->w->op),
+            .rev = req->rev,
+            .key = req->w->key,
+            .value = sb->values.data + req->val_off,
+            .len = req->val_len,
+            .obj = req->w->obj ? req->w->obj : req->owned_obj,
+            .prev = req->w->prev,
+        };
+        sb->base.sink(sb->base.sink_ctx, &ev);
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_object_put(batch[i]->owned_obj);
+        batch[i]->owned_obj = NULL;
+    }
+    if (compact)
+        sqlite_compact_all(sb);
+}
+
+static bool maintenance_due(sqlite_backend *sb)
+{
+    return sqlite_compact_pending(sb) || mk_now_ns() >= sb->next_maintain_ns;
+}
+
+static void *writer_main(void *arg)
+{
+    sqlite_backend *sb = arg;
+    sqlite_req *batch[SQLITE_BATCH_MAX];
+    pthread_mutex_lock(&sb->lock);
+    for (;;) {
+        if (!sb->head) {
+            if (sb->stopping)
+                break;
+            if (maintenance_due(sb)) {
+                pthread_mutex_unlock(&sb->lock);
+                sqlite_maintain(sb);
+                pthread_mutex_lock(&sb->lock);
+                continue;
+            }
+            struct timespec ts = {
+                .tv_sec = sb->next_maintain_ns / 1000000000,
+                .tv_nsec = sb->next_maintain_ns % 1000000000,
+            };
+            sb->writer_idle = true;
+            pthread_cond_timedwait(&sb->wake, &sb->lock, &ts);
+            sb->writer_idle = false;
+            continue;
+        }
+        size_t n = 0;
+        while (sb->head && n < SQLITE_BATCH_MAX) {
+            batch[n++] = sb->head;
+            sb->head = sb->head->next;
+        }
+        if (!sb->head)
+            sb->tail = NULL;
+        pthread_mutex_unlock(&sb->lock);
+
+        run_batch(sb, batch, n);
+
+        pthread_mutex_lock(&sb->lock);
+        /* Under the lock, so no caller returns (and frees its request)
+         * before the loop is done with it. */
+        for (size_t i = 0; i < n; i++) {
+            batch[i]->done = true;
+            pthread_cond_signal(&batch[i]->cond);
+        }
+        /* Under steady load the queue is never empty: compact between
+         * batches, one bounded chunk at a time. */
+        if (maintenance_due(sb)) {
+            pthread_mutex_unlock(&sb->lock);
+            sqlite_maintain(sb);
+            pthread_mutex_lock(&sb->lock);
+        }
+    }
+    pthread_mutex_unlock(&sb->lock);
+    return NULL;
+}
+
+/* Queue req and sleep until the writer is done with it. */
+static int submit(sqlite_backend *sb, sqlite_req *req, mk_err *err)
+{
+    pthread_cond_init(&req->cond, NULL);
+    pthread_mutex_lock(&sb->lock);
+    if (sb->stopping) {
+        pthread_mutex_unlock(&sb->lock);
+        pthread_cond_destroy(&req->cond);
+        return mk_error(err, ESHUTDOWN, "%s: the store is closing", sb->path);
+    }
+    if (sb->tail)
+        sb->tail->next = req;
+    else
+        sb->head = req;
+    sb->tail = req;
+    if (sb->writer_idle)
+        pthread_cond_signal(&sb->wake);
+    while (!req->done)
+        pthread_cond_wait(&req->cond, &sb->lock);
+    pthread_mutex_unlock(&sb->lock);
+    pthread_cond_destroy(&req->cond);
+    if (req->rc < 0 && err)
+        *err = req->err;
+    return req->rc;
+}
+
+int sqlite_write(mk_backend *be, const mk_write *w, int64_t *rev, mk_err *err)
+{
+    sqlite_backend *sb = (sqlite_backend *)be;
+    if (!w || !w->key || !*w->key)
+        return mk_error(err, EINVAL, "write: key required");
+    if (w->op != MK_WRITE_CREATE && w->op != MK_WRITE_UPDATE && w->op != MK_WRITE_DELETE)
+        return mk_error(err, EINVAL, "%s: unknown write op %d", w->key, (int)w->op);
+    if (w->op != MK_WRITE_DELETE && !w->obj)
+        return mk_error(err, EINVAL, "%s: object required", w->key);
+    if (w->obj && !json_object_is_type(w->obj, json_type_object))
+        return mk_error(err, EINVAL, "%s: not a JSON object", w->key);
+    sqlite_req req = {.w = w};
+    int rc = submit(sb, &req, err);
+    if (rc == 0 && rev)
+        *rev = req.rev;
+    return rc;
+}
+
+int sqlite_backend_compact(mk_backend *be, mk_err *err)
+{
+    sqlite_req req = {.w = NULL};
+    return submit((sqlite_backend *)be, &req, err);
+}
+
+int sqlite_writer_start(sqlite_backend *sb, mk_err *err)
+{
+    sb->next_maintain_ns = mk_now_ns() + SQLITE_MAINTAIN_INTERVAL_NS;
+    int rc = pthread_create(&sb->writer, NULL, writer_main, sb);
+    if (rc)
+        return mk_error(err, rc, "%s: writer thread: %s", sb->path, strerror(rc));
+    sb->writer_started = true;
+    return 0;
+}
+
+/* Finish what is queued, then stop. */
+void sqlite_writer_stop(sqlite_backend *sb)
+{
+    if (!sb->writer_started)
+        return;
+    pthread_mutex_lock(&sb->lock);
+    sb->stopping = true;
+    pthread_cond_signal(&sb->wake);
+    pthread_mutex_unlock(&sb->lock);
+    pthread_join(sb->writer, NULL);
+    sb->writer_started = false;
+}
