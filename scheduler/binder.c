@@ -1,0 +1,208 @@
+#include "scheduler/binder.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#include "store/codec.h"
+#include "store/log.h"
+#include "store/util.h"
+
+typedef struct job {
+    sched_pod pod;
+    char *node;    /* a binding; NULL for a status patch */
+    char *why;     /* the unschedulable message */
+    struct job *next;
+} job;
+
+struct sched_binder {
+    mk_client *client;
+    mk_informer *pods;
+    binder_callbacks cb;
+    pthread_mutex_t mu;
+    pthread_cond_t cond;
+    job *jobs, *tail; /* FIFO */
+    bool stopping;
+    int nworkers;
+    pthread_t *workers;
+};
+
+static void job_free(job *j)
+{
+    sched_pod_clear(&j->pod);
+    free(j->node);
+    free(j->why);
+    free(j);
+}
+
+static void do_bind(sched_binder *b, job *j)
+{
+    mk_err err = {0};
+    if (client_bind(b->client, j->pod.ns, j->pod.name, j->node, &err) == 0) {
+        mk_log("pod %s bound to %s", j->pod.key, j->node);
+        return;
+    }
+    if (err.code == ENOENT || err.code == EEXIST || err.code == ESTALE) {
+        mk_debug("pod %s: binding dropped: %s", j->pod.key, err.msg);
+        b->cb.dropped(b->cb.ctx, &j->pod);
+    } else {
+        mk_log("pod %s: binding to %s failed: %s (will retry)", j->pod.key, j->node, err.msg);
+        b->cb.failed(b->cb.ctx, &j->pod);
+    }
+}
+
+/* Is the condition already what we would write? Then writing it again is
+ * only noise (and an event for every watcher). */
+static bool already_marked(json_object *conds, const char *why)
+{
+    size_t n = conds && json_object_is_type(conds, json_type_array) ? json_object_array_length(conds) : 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *c = json_object_array_get_idx(conds, i);
+        const char *type = mk_json_str(c, "type"), *status = mk_json_str(c, "status");
+        const char *msg = mk_json_str(c, "message");
+        if (type && strcmp(type, "PodScheduled") == 0)
+            return status && strcmp(status, "False") == 0 && msg && strcmp(msg, why) == 0;
+    }
+    return false;
+}
+
+/* A merge patch replaces arrays whole: carry the pod's other conditions
+ * over unchanged, and put ours in place of any PodScheduled. */
+static char *unschedulable_patch(json_object *conds, const char *why)
+{
+    json_object *arr = json_object_new_array();
+    size_t n = conds && json_object_is_type(conds, json_type_array) ? json_object_array_length(conds) : 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *c = json_object_array_get_idx(conds, i);
+        const char *type = mk_json_str(c, "type");
+        if (type && strcmp(type, "PodScheduled") == 0)
+            continue;
+        json_object *copy = NULL;
+        json_object_deep_copy(c, &copy, NULL);
+        json_object_array_add(arr, copy);
+    }
+    char now[32];
+    mk_rfc3339(now, sizeof(now), mk_wall_ms() / 1000);
+    json_object *c = json_object_new_object();
+    json_object_object_add(c, "type", json_object_new_string("PodScheduled"));
+    json_object_object_add(c, "status", json_object_new_string("False"));
+    json_object_object_add(c, "lastProbeTime", NULL);
+    json_object_object_add(c, "lastTransitionTime", json_object_new_string(now));
+    json_object_object_add(c, "reason", json_object_new_string("Unschedulable"));
+    json_object_object_add(c, "message", json_object_new_string(why));
+    json_object_array_add(arr, c);
+    json_object *patch = json_object_new_object();
+    json_object *status = json_object_new_object();
+    json_object_object_add(status, "conditions", arr);
+    json_object_object_add(patch, "status", status);
+    char *s = xstrdup(json_object_to_json_string_ext(patch, JSON_C_TO_STRING_PLAIN));
+    json_object_put(patch);
+    return s;
+}
+
+static void do_unschedulable(sched_binder *b, job *j)
+{
+    json_object *pod = b->pods ? informer_get(b->pods, j->pod.ns, j->pod.name) : NULL;
+    json_object *conds = pod ? mk_json_path(pod, "status.conditions") : NULL;
+    if (pod && already_marked(conds, j->why)) {
+        json_object_put(pod);
+        return;
+    }
+    _cleanup_free_ char *patch = unschedulable_patch(conds, j->why);
+    json_object_put(pod);
+    mk_err err = {0};
+    if (client_patch(b->client, kind_by_kind("Pod"), j->pod.ns, j->pod.name, "status", patch,
+                     NULL, &err) < 0) {
+        if (err.code != ENOENT)
+            mk_log("pod %s: cannot set PodScheduled=False: %s", j->pod.key, err.msg);
+        return;
+    }
+    mk_log("pod %s unschedulable: %s", j->pod.key, j->why);
+}
+
+static void *worker(void *arg)
+{
+    sched_binder *b = arg;
+    pthread_mutex_lock(&b->mu);
+    for (;;) {
+        while (!b->jobs && !b->stopping)
+            pthread_cond_wait(&b->cond, &b->mu);
+        job *j = b->jobs;
+        if (!j)
+            break; /* stopping, and nothing left */
+        b->jobs = j->next;
+        if (!b->jobs)
+            b->tail = NULL;
+        pthread_mutex_unlock(&b->mu);
+        if (j->node)
+            do_bind(b, j);
+        else
+            do_unschedulable(b, j);
+        job_free(j);
+        pthread_mutex_lock(&b->mu);
+    }
+    pthread_mutex_unlock(&b->mu);
+    return NULL;
+}
+
+sched_binder *binder_new(mk_client *c, int workers, const binder_callbacks *cb)
+{
+    sched_binder *b = xcalloc(1, sizeof(*b));
+    b->client = c;
+    b->cb = *cb;
+    pthread_mutex_init(&b->mu, NULL);
+    pthread_cond_init(&b->cond, NULL);
+    b->workers = xcalloc((size_t)workers, sizeof(*b->workers));
+    for (int i = 0; i < workers; i++)
+        if (pthread_create(&b->workers[b->nworkers], NULL, worker, b) == 0)
+            b->nworkers++;
+    return b;
+}
+
+void binder_set_pods(sched_binder *b, mk_informer *pods)
+{
+    b->pods = pods;
+}
+
+static void push(sched_binder *b, job *j)
+{
+    pthread_mutex_lock(&b->mu);
+    if (b->tail)
+        b->tail->next = j;
+    else
+        b->jobs = j;
+    b->tail = j;
+    pthread_cond_signal(&b->cond);
+    pthread_mutex_unlock(&b->mu);
+}
+
+void binder_bind(sched_binder *b, const sched_pod *p, const char *node)
+{
+    job *j = xcalloc(1, sizeof(*j));
+    sched_pod_copy(&j->pod, p);
+    j->node = xstrdup(node);
+    push(b, j);
+}
+
+void binder_unschedulable(sched_binder *b, const sched_pod *p, const char *why)
+{
+    job *j = xcalloc(1, sizeof(*j));
+    sched_pod_copy(&j->pod, p);
+    j->why = xstrdup(why);
+    push(b, j);
+}
+
+void binder_free(sched_binder *b)
+{
+    if (!b)
+        return;
+    pthread_mutex_lock(&b->mu);
+    b->stopping = true;
+    pthread_cond_broadcast(&b->cond);
+    pthread_mutex_unlock(&b->mu);
+    for (int i = 0; i < b->nworkers; i++)
+        pthread_join(b->workers[i], NULL);
+    free(b->workers);
+    pthread_cond_destroy(&b->cond);
+    pthread_mutex_destroy(&b->mu);
+    free(b);
+}

@@ -1,0 +1,70 @@
+/* cache.h - the scheduler's view of the cluster: nodes, the resources the
+ * pods bound (or assumed bound) to each already use, and the decision
+ * itself (filter, then round-robin pick).
+ *
+ * Assume-cache, as kube-scheduler's: a pod is charged to its node the
+ * moment it is picked, before the binding reaches the API server, so the
+ * next decision already sees it; the informer's later event confirms the
+ * charge (same key, never counted twice) and a failed binding forgets it.
+ *
+ * Every function takes the cache's own lock: safe from any thread.
+ */
+#ifndef MK_SCHED_CACHE_H
+#define MK_SCHED_CACHE_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "scheduler/podinfo.h"
+
+typedef struct sched_cache sched_cache;
+
+sched_cache *sched_cache_new(void);
+void sched_cache_free(sched_cache *c);
+
+/* Add or replace a node from its object. True when anything a filter
+ * looks at changed (a new node, readiness, labels, taints, allocatable):
+ * the caller then retries unschedulable pods. A heartbeat alone is false. */
+bool sched_cache_set_node(sched_cache *c, json_object *node);
+/* The same with an already parsed node; takes ownership of *n. */
+bool sched_cache_set_node_info(sched_cache *c, sched_node_info *n);
+void sched_cache_remove_node(sched_cache *c, const char *name);
+size_t sched_cache_node_count(sched_cache *c);
+
+/* A pod seen bound to node (by the informer): charge it there, replacing
+ * any assumption under the same key. */
+void sched_cache_add_pod(sched_cache *c, const sched_pod *p, const char *node);
+/* A bound pod went away or finished. True if it had been charged. */
+bool sched_cache_remove_pod(sched_cache *c, const char *key);
+/* Undo an assumption after a failed binding (a confirmed charge stays). */
+void sched_cache_forget(sched_cache *c, const char *key);
+/* Is the pod charged to a node (bound or assumed)? */
+bool sched_cache_has_pod(sched_cache *c, const char *key);
+
+/* Why a node does not fit, in kube-scheduler's order; a node reports the
+ * first stage that fails (the resource stage may report several). */
+enum {
+    SCHED_FIT_NOT_READY = 1u << 0,
+    SCHED_FIT_UNSCHEDULABLE = 1u << 1,
+    SCHED_FIT_TAINT = 1u << 2,
+    SCHED_FIT_SELECTOR = 1u << 3,
+    SCHED_FIT_PODS = 1u << 4,
+    SCHED_FIT_CPU = 1u << 5,
+    SCHED_FIT_MEMORY = 1u << 6,
+};
+
+/* The filter: 0 when pod fits on node given the resources already in use
+ * there, else SCHED_FIT_* bits; *taint (may be NULL) gets the first
+ * untolerated taint. Pure: no cache, no lock. */
+unsigned sched_filter(const sched_node_info *n, int64_t used_milli_cpu, int64_t used_mem,
+                      int64_t used_pods, const sched_pod *p, const sched_taint **taint);
+
+/* Decide: filter the nodes in name order starting at the round-robin
+ * cursor, take the first that fits, move the cursor past it and assume
+ * the pod there. Returns 0 and *node (caller frees); or -1 and *why, the
+ * kube-scheduler message ("0/3 nodes are available: 1 node(s) didn't
+ * match Pod's node selector, 2 Insufficient memory."; caller frees). */
+int sched_cache_schedule(sched_cache *c, const sched_pod *p, char **node, char **why);
+
+#endif

@@ -1,0 +1,195 @@
+#include "scheduler/scheduler.h"
+
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <utlist.h>
+
+#include "scheduler/binder.h"
+#include "scheduler/cache.h"
+#include "scheduler/podinfo.h"
+#include "scheduler/queue.h"
+#include "store/codec.h"
+#include "store/informer.h"
+#include "store/log.h"
+#include "store/util.h"
+
+typedef struct sched {
+    mk_client *client;
+    sched_cache *cache;
+    sched_queue *queue;
+    sched_binder *binder;
+    mk_informer *pods, *nodes;
+    volatile bool *stop;
+} sched;
+
+static bool pod_bound(json_object *pod, const char **node)
+{
+    *node = mk_json_str(pod, "spec.nodeName");
+    return *node && **node;
+}
+
+/* Level-triggered: whatever the event, look at the pod as it is now. */
+static void pod_seen(sched *s, json_object *old, json_object *pod)
+{
+    const char *node;
+    sched_pod p;
+    if (pod_bound(pod, &node)) {
+        _cleanup_free_ char *key = sched_pod_key(pod);
+        sched_queue_delete(s->queue, key);
+        if (sched_pod_is_active(pod)) {
+            sched_pod_parse(pod, &p);
+            sched_cache_add_pod(s->cache, &p, node);
+            sched_pod_clear(&p);
+        } else if (sched_cache_remove_pod(s->cache, key)) {
+            sched_queue_move_all(s->queue); /* a finished pod frees room */
+        }
+        return;
+    }
+    if (!sched_pod_wants_scheduling(pod)) {
+        _cleanup_free_ char *key = sched_pod_key(pod);
+        sched_queue_delete(s->queue, key);
+        return;
+    }
+    /* Our own status patch (PodScheduled=False) comes back as an update:
+     * only a change of spec or labels is worth another attempt. */
+    if (old && sched_pod_wants_scheduling(old) &&
+        json_object_equal(mk_json_path(old, "spec"), mk_json_path(pod, "spec")) &&
+        json_object_equal(mk_json_path(old, "metadata.labels"), mk_json_path(pod, "metadata.labels")))
+        return;
+    sched_pod_parse(pod, &p);
+    if (!sched_cache_has_pod(s->cache, p.key)) /* assumed: binding on its way */
+        sched_queue_add(s->queue, &p);
+    sched_pod_clear(&p);
+}
+
+static void on_pod_add(void *ctx, json_object *pod)
+{
+    pod_seen(ctx, NULL, pod);
+}
+
+static void on_pod_update(void *ctx, json_object *old, json_object *pod)
+{
+    pod_seen(ctx, old, pod);
+}
+
+static void on_pod_delete(void *ctx, json_object *pod)
+{
+    sched *s = ctx;
+    _cleanup_free_ char *key = sched_pod_key(pod);
+    sched_queue_delete(s->queue, key);
+    if (sched_cache_remove_pod(s->cache, key))
+        sched_queue_move_all(s->queue);
+}
+
+static void on_node_add(void *ctx, json_object *node)
+{
+    sched *s = ctx;
+    if (sched_cache_set_node(s->cache, node))
+        sched_queue_move_all(s->queue);
+}
+
+static void on_node_update(void *ctx, json_object *old, json_object *node)
+{
+    on_node_add(ctx, node);
+}
+
+static void on_node_delete(void *ctx, json_object *node)
+{
+    sched *s = ctx;
+    const char *name = mk_json_str(node, "metadata.name");
+    if (name)
+        sched_cache_remove_node(s->cache, name);
+}
+
+static void on_connection(void *ctx, bool connected, const char *why)
+{
+    if (!connected)
+        mk_log("watch lost: %s (retrying)", why ? why : "?");
+}
+
+/* The decision loop: one pod at a time, no network. */
+static void *decide_loop(void *arg)
+{
+    sched *s = arg;
+    /* Decide only on a full picture: the bound pods are the accounting. */
+    while (!informer_wait_synced(s->nodes, 200) || !informer_wait_synced(s->pods, 200))
+        if (*s->stop)
+            return NULL;
+    mk_log("caches synced: %zu nodes", sched_cache_node_count(s->cache));
+    sched_pod p;
+    while (sched_queue_pop(s->queue, &p)) {
+        _cleanup_free_ char *node = NULL, *why = NULL;
+        if (sched_cache_has_pod(s->cache, p.key)) {
+            sched_queue_done(s->queue, p.key);
+        } else if (sched_cache_schedule(s->cache, &p, &node, &why) == 0) {
+            sched_queue_done(s->queue, p.key);
+            binder_bind(s->binder, &p, node);
+        } else {
+            sched_queue_unschedulable(s->queue, p.key);
+            binder_unschedulable(s->binder, &p, why);
+        }
+        sched_pod_clear(&p);
+    }
+    return NULL;
+}
+
+/* A binding failed for a reason worth another try. */
+static void bind_failed(void *ctx, const sched_pod *p)
+{
+    sched *s = ctx;
+    sched_cache_forget(s->cache, p->key);
+    sched_queue_add_backoff(s->queue, p);
+}
+
+/* A binding failed for good (pod gone, or bound by someone else). */
+static void bind_dropped(void *ctx, const sched_pod *p)
+{
+    sched *s = ctx;
+    sched_cache_forget(s->cache, p->key);
+}
+
+int scheduler_run(mk_client *c, const scheduler_opts *o, volatile bool *stop, mk_err *err)
+{
+    sched s = {.client = c, .stop = stop};
+    s.cache = sched_cache_new();
+    s.queue = sched_queue_new(o->backoff_initial_ms ? o->backoff_initial_ms : 1000,
+                              o->backoff_max_ms ? o->backoff_max_ms : 10000,
+                              o->flush_ms ? o->flush_ms : 30000);
+    binder_callbacks cb = {.failed = bind_failed, .dropped = bind_dropped, .ctx = &s};
+    s.binder = binder_new(c, o->workers ? o->workers : 16, &cb);
+
+    mk_informer_handlers ph = {.on_add = on_pod_add, .on_update = on_pod_update,
+                               .on_delete = on_pod_delete, .on_connection = on_connection};
+    mk_informer_handlers nh = {.on_add = on_node_add, .on_update = on_node_update,
+                               .on_delete = on_node_delete, .on_connection = on_connection};
+    s.nodes = informer_new(c, kind_by_kind("Node"), NULL, NULL, NULL, &nh, &s);
+    s.pods = informer_new(c, kind_by_kind("Pod"), NULL, NULL, NULL, &ph, &s);
+    binder_set_pods(s.binder, s.pods);
+    int rc = informer_start(s.nodes, err);
+    if (rc == 0)
+        rc = informer_start(s.pods, err);
+    pthread_t decider;
+    bool deciding = false;
+    if (rc == 0) {
+        if (pthread_create(&decider, NULL, decide_loop, &s) != 0)
+            rc = mk_error(err, EAGAIN, "cannot start the decision thread");
+        else
+            deciding = true;
+    }
+    if (rc == 0) {
+        mk_log("scheduling (%d binding workers)", o->workers ? o->workers : 16);
+        while (!*stop)
+            usleep(100 * 1000);
+    }
+    sched_queue_stop(s.queue);
+    if (deciding)
+        pthread_join(decider, NULL);
+    binder_free(s.binder); /* finishes the bindings already handed out */
+    informer_free(s.pods);
+    informer_free(s.nodes);
+    sched_queue_free(s.queue);
+    sched_cache_free(s.cache);
+    return rc;
+}

@@ -1,0 +1,334 @@
+/* test_scheduler.c - the scheduler's pure logic: filter, round-robin pick,
+ * assume-cache accounting, the unschedulable message, the queue. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "scheduler/cache.h"
+#include "scheduler/podinfo.h"
+#include "scheduler/queue.h"
+#include "store/util.h"
+
+static json_object *parse(const char *text)
+{
+    json_object *o = json_tokener_parse(text);
+    assert_non_null(o);
+    return o;
+}
+
+/* A Ready node with the given labels (JSON object text) and allocatable. */
+static json_object *node_json(const char *name, const char *labels, const char *cpu,
+                              const char *mem, int pods, bool ready)
+{
+    char *text = xasprintf(
+        "{\"kind\":\"Node\",\"metadata\":{\"name\":\"%s\",\"labels\":%s},"
+        "\"status\":{\"allocatable\":{\"cpu\":\"%s\",\"memory\":\"%s\",\"pods\":\"%d\"},"
+        "\"conditions\":[{\"type\":\"Ready\",\"status\":\"%s\"}]}}",
+        name, labels, cpu, mem, pods, ready ? "True" : "False");
+    json_object *o = parse(text);
+    free(text);
+    return o;
+}
+
+static void add_node(sched_cache *c, const char *name, const char *labels, const char *cpu,
+                     const char *mem, int pods)
+{
+    json_object *n = node_json(name, labels, cpu, mem, pods, true);
+    sched_cache_set_node(c, n);
+    json_object_put(n);
+}
+
+static void pod_from(const char *name, const char *selector, const char *cpu, const char *mem,
+                     sched_pod *p)
+{
+    char *text = xasprintf(
+        "{\"metadata\":{\"name\":\"%s\",\"namespace\":\"default\"},\"spec\":{"
+        "\"nodeSelector\":%s,\"containers\":[{\"name\":\"a\",\"resources\":{\"requests\":"
+        "{\"cpu\":\"%s\",\"memory\":\"%s\"}}}]}}",
+        name, selector, cpu, mem);
+    json_object *o = parse(text);
+    free(text);
+    sched_pod_parse(o, p);
+    json_object_put(o);
+}
+
+static char *schedule(sched_cache *c, const sched_pod *p, char **why)
+{
+    char *node = NULL, *w = NULL;
+    int rc = sched_cache_schedule(c, p, &node, &w);
+    if (why)
+        *why = w;
+    else
+        free(w);
+    assert_true(rc == 0 ? node != NULL : node == NULL);
+    return node;
+}
+
+static void test_pod_requests(void **state)
+{
+    json_object *o = parse(
+        "{\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":["
+        "{\"resources\":{\"requests\":{\"cpu\":\"250m\",\"memory\":\"64Mi\"}}},"
+        "{\"resources\":{\"limits\":{\"cpu\":\"0.5\",\"memory\":\"1Gi\"}}},{}],"
+        "\"initContainers\":[{\"resources\":{\"requests\":{\"cpu\":\"2\"}}}]}}");
+    sched_pod p;
+    sched_pod_parse(o, &p);
+    assert_string_equal(p.key, "default/p");
+    assert_int_equal(p.milli_cpu, 2000); /* the init container is bigger */
+    assert_int_equal(p.mem, 64 * 1024 * 1024 + 1024LL * 1024 * 1024);
+    sched_pod_clear(&p);
+    json_object_put(o);
+}
+
+static void test_fit_by_selector(void **state)
+{
+    sched_cache *c = sched_cache_new();
+    add_node(c, "n1", "{\"disk\":\"hdd\"}", "4", "16Gi", 110);
+    add_node(c, "n2", "{\"disk\":\"ssd\",\"zone\":\"a\"}", "4", "16Gi", 110);
+    add_node(c, "n3", "{}", "4", "16Gi", 110);
+    sched_pod p;
+    pod_from("ssd", "{\"disk\":\"ssd\"}", "100m", "1Mi", &p);
+    for (int i = 0; i < 4; i++) {
+        char *node = schedule(c, &p, NULL);
+        assert_string_equal(node, "n2");
+        free(node);
+        sched_cache_remove_pod(c, p.key); /* as if deleted, so it can come again */
+    }
+    sched_pod_clear(&p);
+    char *why;
+    pod_from("gpu", "{\"disk\":\"ssd\",\"zone\":\"b\"}", "0", "0", &p);
+    assert_null(schedule(c, &p, &why));
+    assert_string_equal(why, "0/3 nodes are available: 3 node(s) didn't match Pod's node selector.");
+    free(why);
+    sched_pod_clear(&p);
+    sched_cache_free(c);
+}
+
+static void test_fit_by_resources(void **state)
+{
+    sched_cache *c = sched_cache_new();
+    add_node(c, "a", "{}", "1", "1Gi", 110);
+    sched_pod p;
+    pod_from("big", "{}", "600m", "100Mi", &p);
+    char *node = schedule(c, &p, NULL);
+    assert_string_equal(node, "a");
+    free(node);
+    /* Assumed, so a second one no longer fits, though nothing was bound. */
+    sched_pod q;
+    pod_from("big2", "{}", "600m", "100Mi", &q);
+    char *why;
+    assert_null(schedule(c, &q, &why));
+    assert_string_equal(why, "0/1 nodes are available: 1 Insufficient cpu.");
+    free(why);
+    /* A failed binding forgets the assumption: room again. */
+    sched_cache_forget(c, p.key);
+    node = schedule(c, &q, NULL);
+    assert_string_equal(node, "a");
+    free(node);
+    /* Confirming (the informer saw it bound) never counts a pod twice. */
+    sched_cache_add_pod(c, &q, "a");
+    sched_pod small;
+    pod_from("small", "{}", "400m", "900Mi", &small);
+    node = schedule(c, &small, NULL);
+    assert_string_equal(node, "a");
+    free(node);
+    sched_pod mem;
+    pod_from("mem", "{}", "0", "100Mi", &mem);
+    assert_null(schedule(c, &mem, &why));
+    assert_string_equal(why, "0/1 nodes are available: 1 Insufficient memory.");
+    free(why);
+    sched_pod_clear(&mem);
+    sched_pod_clear(&small);
+    sched_pod_clear(&q);
+    sched_pod_clear(&p);
+    sched_cache_free(c);
+}
+
+static void test_too_many_pods(void **state)
+{
+    sched_cache *c = sched_cache_new();
+    add_node(c, "a", "{}", "1", "1Gi", 2);
+    sched_pod p[3];
+    for (int i = 0; i < 3; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "p%d", i);
+        pod_from(name, "{}", "0", "0", &p[i]);
+    }
+    char *why, *node;
+    free(node = schedule(c, &p[0], NULL));
+    assert_non_null(node);
+    free(node = schedule(c, &p[1], NULL));
+    assert_non_null(node);
+    assert_null(schedule(c, &p[2], &why));
+    assert_string_equal(why, "0/1 nodes are available: 1 Too many pods.");
+    free(why);
+    for (int i = 0; i < 3; i++)
+        sched_pod_clear(&p[i]);
+    sched_cache_free(c);
+}
+
+static void test_round_robin(void **state)
+{
+    sched_cache *c = sched_cache_new();
+    /* added out of order: the round-robin order is by name */
+    add_node(c, "node-c", "{}", "4", "16Gi", 110);
+    add_node(c, "node-a", "{\"pin\":\"yes\"}", "4", "16Gi", 110);
+    add_node(c, "node-b", "{\"pin\":\"yes\"}", "4", "16Gi", 110);
+    const char *want[] = {"node-a", "node-b", "node-c", "node-a", "node-b", "node-c"};
+    for (int i = 0; i < 6; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "p%d", i);
+        sched_pod p;
+        pod_from(name, "{}", "100m", "64Mi", &p);
+        char *node = schedule(c, &p, NULL);
+        assert_string_equal(node, want[i]);
+        free(node);
+        sched_pod_clear(&p);
+    }
+    /* Round-robin among the fitting nodes only. */
+    const char *pinned[] = {"node-a", "node-b", "node-a"};
+    for (int i = 0; i < 3; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "q%d", i);
+        sched_pod p;
+        pod_from(name, "{\"pin\":\"yes\"}", "0", "0", &p);
+        char *node = schedule(c, &p, NULL);
+        assert_string_equal(node, pinned[i]);
+        free(node);
+        sched_pod_clear(&p);
+    }
+    sched_cache_free(c);
+}
+
+static void test_unschedulable_message(void **state)
+{
+    sched_cache *c = sched_cache_new();
+    add_node(c, "n1", "{\"disk\":\"hdd\"}", "4", "1Gi", 110);
+    add_node(c, "n2", "{\"disk\":\"ssd\"}", "4", "1Gi", 110);
+    add_node(c, "n3", "{\"disk\":\"ssd\"}", "4", "1Gi", 110);
+    sched_pod p;
+    pod_from("huge", "{\"disk\":\"ssd\"}", "100m", "2Gi", &p);
+    char *why;
+    assert_null(schedule(c, &p, &why));
+    assert_string_equal(why, "0/3 nodes are available: 1 node(s) didn't match Pod's node selector, "
+                             "2 Insufficient memory.");
+    free(why);
+    sched_pod_clear(&p);
+
+    /* not ready, cordoned, tainted; then no nodes at all */
+    json_object *n = node_json("n1", "{\"disk\":\"ssd\"}", "4", "1Gi", 110, false);
+    sched_cache_set_node(c, n);
+    json_object_put(n);
+    n = parse("{\"metadata\":{\"name\":\"n2\"},\"spec\":{\"unschedulable\":true},\"status\":{"
+              "\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}");
+    assert_true(sched_cache_set_node(c, n));
+    json_object_put(n);
+    n = parse("{\"metadata\":{\"name\":\"n3\"},\"spec\":{\"taints\":[{\"key\":"
+              "\"node.kubernetes.io/unreachable\",\"effect\":\"NoSchedule\"}]},\"status\":{"
+              "\"allocatable\":{\"pods\":\"10\"},\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}");
+    sched_cache_set_node(c, n);
+    assert_false(sched_cache_set_node(c, n)); /* nothing changed: a heartbeat */
+    json_object_put(n);
+    pod_from("any", "{}", "0", "0", &p);
+    assert_null(schedule(c, &p, &why));
+    assert_string_equal(why, "0/3 nodes are available: 1 node(s) had untolerated taint "
+                             "{node.kubernetes.io/unreachable: }, 1 node(s) were not ready, "
+                             "1 node(s) were unschedulable.");
+    free(why);
+    sched_pod_clear(&p);
+    json_object *o = parse("{\"metadata\":{\"name\":\"tol\"},\"spec\":{\"tolerations\":[{\"key\":"
+                           "\"node.kubernetes.io/unreachable\",\"operator\":\"Exists\"}]}}");
+    sched_pod_parse(o, &p);
+    json_object_put(o);
+    char *node = schedule(c, &p, NULL);
+    assert_string_equal(node, "n3");
+    free(node);
+    sched_pod_clear(&p);
+    sched_cache_remove_node(c, "n1");
+    sched_cache_remove_node(c, "n2");
+    sched_cache_remove_node(c, "n3");
+    pod_from("none", "{}", "0", "0", &p);
+    assert_null(schedule(c, &p, &why));
+    assert_string_equal(why, "0/0 nodes are available: no nodes available to schedule pods.");
+    free(why);
+    sched_pod_clear(&p);
+    sched_cache_free(c);
+}
+
+static void test_pods_before_node(void **state)
+{
+    /* A bound pod seen before its node is charged once the node comes. */
+    sched_cache *c = sched_cache_new();
+    sched_pod p;
+    pod_from("early", "{}", "1", "0", &p);
+    sched_cache_add_pod(c, &p, "late");
+    add_node(c, "late", "{}", "1", "1Gi", 110);
+    sched_pod q;
+    pod_from("next", "{}", "1", "0", &q);
+    char *why;
+    assert_null(schedule(c, &q, &why));
+    free(why);
+    assert_true(sched_cache_remove_pod(c, p.key));
+    char *node = schedule(c, &q, NULL);
+    assert_string_equal(node, "late");
+    free(node);
+    sched_pod_clear(&p);
+    sched_pod_clear(&q);
+    sched_cache_free(c);
+}
+
+static void test_queue(void **state)
+{
+    sched_queue *q = sched_queue_new(20, 40, 60000);
+    sched_pod a, b, out;
+    pod_from("a", "{}", "0", "0", &a);
+    pod_from("b", "{}", "0", "0", &b);
+    sched_queue_add(q, &a);
+    sched_queue_add(q, &b);
+    sched_queue_add(q, &a); /* once only */
+    assert_int_equal(sched_queue_active(q), 2);
+    assert_true(sched_queue_pop(q, &out));
+    assert_string_equal(out.key, "default/a");
+    sched_queue_unschedulable(q, out.key);
+    sched_pod_clear(&out);
+    assert_int_equal(sched_queue_parked(q), 1);
+    assert_true(sched_queue_pop(q, &out));
+    assert_string_equal(out.key, "default/b");
+    sched_queue_done(q, out.key);
+    sched_pod_clear(&out);
+    /* parked, no event: stays parked (backstop is a minute away) */
+    usleep(50 * 1000);
+    assert_int_equal(sched_queue_parked(q), 1);
+    /* a cluster event brings it back once its backoff is over */
+    sched_queue_move_all(q);
+    assert_true(sched_queue_pop(q, &out));
+    assert_string_equal(out.key, "default/a");
+    sched_queue_delete(q, out.key);
+    sched_pod_clear(&out);
+    assert_int_equal(sched_queue_active(q) + sched_queue_parked(q), 0);
+    sched_queue_stop(q);
+    assert_false(sched_queue_pop(q, &out));
+    sched_pod_clear(&a);
+    sched_pod_clear(&b);
+    sched_queue_free(q);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pod_requests),
+        cmocka_unit_test(test_fit_by_selector),
+        cmocka_unit_test(test_fit_by_resources),
+        cmocka_unit_test(test_too_many_pods),
+        cmocka_unit_test(test_round_robin),
+        cmocka_unit_test(test_unschedulable_message),
+        cmocka_unit_test(test_pods_before_node),
+        cmocka_unit_test(test_queue),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
