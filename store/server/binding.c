@@ -1,0 +1,98 @@
+/* binding.c - pods/{name}/binding (the scheduler's write) and the pod
+ * subresources that a kubelet serves (log, exec). */
+#include <stdio.h>
+#include <string.h>
+
+#include "store/codec.h"
+#include "store/server/objects.h"
+
+#define BIND_RETRIES 16
+
+/* Set spec.nodeName once; 409 when the pod is already bound. */
+static int bind_once(api_req *r, const api_route *rt, const char *node, bool *retry,
+                     mk_err *err)
+{
+    json_object *pod;
+    int64_t rev;
+    *retry = false;
+    if (objects_load(r->srv, rt->kind, rt->ns, rt->name, &pod, &rev, err) < 0)
+        return -err->code;
+    const char *cur = mk_json_str(pod, "spec.nodeName");
+    if (cur && *cur) {
+        int rc = mk_error(err, ESTALE, "pod %s is already assigned to node \"%s\"", rt->name,
+                          cur);
+        json_object_put(pod);
+        return rc;
+    }
+    json_object *prev = NULL;
+    json_object_deep_copy(pod, &prev, NULL);
+    mk_json_set_str(pod, "spec.nodeName", node);
+    _cleanup_free_ char *key = kind_key(rt->kind, rt->ns, rt->name);
+    mk_write w = {.op = MK_WRITE_UPDATE, .key = key, .obj = pod, .prev = prev, .expect_rev = rev};
+    int64_t new_rev;
+    int rc = backend_write(r->srv->be, &w, &new_rev, err);
+    json_object_put(pod);
+    json_object_put(prev);
+    if (rc == -ESTALE || rc == -ENOENT)
+        *retry = true; /* changed or gone in between: read again */
+    return rc;
+}
+
+enum MHD_Result objects_bind(api_req *r, const api_route *rt)
+{
+    mk_err err = {0};
+    json_object *b = NULL;
+    if (strcmp(rt->kind->kind, "Pod") != 0 || !rt->name[0])
+        return api_fail(r, ENOENT, "the server could not find the requested resource");
+    if (objects_decode_body(r, &b, &err) < 0)
+        return api_reply_err(r, &err, rt->kind, rt->name);
+    const char *kind = mk_json_str(b, "kind");
+    const char *target_kind = mk_json_str(b, "target.kind");
+    const char *node = mk_json_str(b, "target.name");
+    const char *name = mk_json_str(b, "metadata.name");
+    int rc = 0;
+    if (kind && strcmp(kind, "Binding") != 0)
+        rc = mk_error(&err, EBADMSG, "kind: expected Binding, got %s", kind);
+    else if (target_kind && *target_kind && strcmp(target_kind, "Node") != 0)
+        rc = mk_error(&err, EINVAL, "target.kind: Unsupported value: \"%s\": supported values: "
+                      "\"Node\"", target_kind);
+    else if (!node || !mk_is_dns1123_subdomain(node))
+        rc = mk_error(&err, EINVAL, "target.name: Invalid value: \"%s\": a DNS-1123 subdomain",
+                      node ? node : "");
+    else if (name && strcmp(name, rt->name) != 0)
+        rc = mk_error(&err, EBADMSG, "metadata.name: the binding's name (%s) does not match "
+                      "the pod's (%s)", name, rt->name);
+    for (int i = 0; rc == 0 && i < BIND_RETRIES; i++) {
+        bool retry;
+        rc = bind_once(r, rt, node, &retry, &err);
+        if (rc == 0 || !retry)
+            break;
+        if (i + 1 < BIND_RETRIES)
+            rc = 0; /* read again */
+    }
+    json_object_put(b);
+    if (rc < 0)
+        return api_reply_err(r, &err, rt->kind, rt->name);
+    _cleanup_free_ char *st = status_json(201, NULL, NULL, NULL, NULL);
+    return api_reply_text(r, 201, "application/json", st, strlen(st));
+}
+
+/* log and exec: the kubelet serves them and the proxy comes with it; until
+ * then say so at once rather than hang. */
+enum MHD_Result objects_pod_proxy(api_req *r, const api_route *rt)
+{
+    mk_err err = {0};
+    json_object *pod;
+    int64_t rev;
+    if (strcmp(rt->kind->kind, "Pod") != 0 || !rt->name[0])
+        return api_fail(r, ENOENT, "the server could not find the requested resource");
+    if (objects_load(r->srv, rt->kind, rt->ns, rt->name, &pod, &rev, &err) < 0)
+        return api_reply_err(r, &err, rt->kind, rt->name);
+    const char *node = mk_json_str(pod, "spec.nodeName");
+    if (node && *node)
+        mk_error(&err, ECONNREFUSED, "no kubelet serves node %s", node);
+    else
+        mk_error(&err, ECONNREFUSED, "pod %s is not scheduled to a node yet", rt->name);
+    json_object_put(pod);
+    return api_reply_err(r, &err, rt->kind, rt->name);
+}

@@ -1,0 +1,221 @@
+/* discovery.c - APIVersions, APIGroupList, APIGroup, APIResourceList and
+ * version, computed from mk_kinds so a new kind appears by itself. */
+#include "store/server/discovery.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "store/server/route.h"
+
+#define MK_VERSION_MAJOR "1"
+#define MK_VERSION_MINOR "32"
+#define MK_GIT_VERSION "v1.32.0-minik8s"
+
+static json_object *str_array(const char *const *v)
+{
+    json_object *a = json_object_new_array();
+    for (; *v; v++)
+        json_object_array_add(a, json_object_new_string(*v));
+    return a;
+}
+
+static json_object *resource_entry(const char *name, const char *singular, bool namespaced,
+                                   const char *group, const char *version, const char *kind,
+                                   const char *const *verbs)
+{
+    json_object *r = json_object_new_object();
+    json_object_object_add(r, "name", json_object_new_string(name));
+    json_object_object_add(r, "singularName", json_object_new_string(singular));
+    json_object_object_add(r, "namespaced", json_object_new_boolean(namespaced));
+    if (group) {
+        json_object_object_add(r, "group", json_object_new_string(group));
+        json_object_object_add(r, "version", json_object_new_string(version));
+    }
+    json_object_object_add(r, "kind", json_object_new_string(kind));
+    json_object_object_add(r, "verbs", str_array(verbs));
+    return r;
+}
+
+static void add_kind(json_object *list, const mk_kind *k)
+{
+    static const char *const verbs[] = {"create", "delete", "get", "list",
+                                        "patch",  "update", "watch", NULL};
+    static const char *const status_verbs[] = {"get", "patch", "update", NULL};
+    json_object *r = resource_entry(k->resource, k->singular, k->namespaced, NULL, NULL,
+                                    k->kind, verbs);
+    if (k->short_names[0]) {
+        json_object *sn = json_object_new_array();
+        _cleanup_free_ char *names = xstrdup(k->short_names);
+        char *save = NULL;
+        for (char *w = strtok_r(names, " ", &save); w; w = strtok_r(NULL, " ", &save))
+            json_object_array_add(sn, json_object_new_string(w));
+        json_object_object_add(r, "shortNames", sn);
+    }
+    const char *cats[] = {"all", NULL};
+    if (strcmp(k->kind, "Pod") == 0 || strcmp(k->kind, "Service") == 0 ||
+        strcmp(k->kind, "ReplicaSet") == 0 || strcmp(k->kind, "HorizontalPodAutoscaler") == 0)
+        json_object_object_add(r, "categories", str_array(cats));
+    json_object_array_add(list, r);
+    char sub[96];
+    if (k->has_status) {
+        snprintf(sub, sizeof sub, "%s/status", k->resource);
+        json_object_array_add(list, resource_entry(sub, "", k->namespaced, NULL, NULL, k->kind,
+                                                   status_verbs));
+    }
+    if (strcmp(k->kind, "Pod") == 0) {
+        static const char *const create[] = {"create", NULL};
+        static const char *const get[] = {"get", NULL};
+        static const char *const exec[] = {"create", "get", NULL};
+        json_object_array_add(list, resource_entry("pods/binding", "", true, NULL, NULL,
+                                                   "Binding", create));
+        json_object_array_add(list, resource_entry("pods/log", "", true, NULL, NULL, "Pod", get));
+        json_object_array_add(list, resource_entry("pods/exec", "", true, NULL, NULL,
+                                                   "PodExecOptions", exec));
+    }
+}
+
+static json_object *resource_list(const char *group, const char *version)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "kind", json_object_new_string("APIResourceList"));
+    json_object_object_add(o, "apiVersion", json_object_new_string("v1"));
+    char gv[128];
+    snprintf(gv, sizeof gv, "%s%s%s", group, *group ? "/" : "", version);
+    json_object_object_add(o, "groupVersion", json_object_new_string(gv));
+    json_object *list = json_object_new_array();
+    for (size_t i = 0; i < mk_nkinds; i++)
+        if (strcmp(mk_kinds[i].group, group) == 0 && strcmp(mk_kinds[i].version, version) == 0)
+            add_kind(list, &mk_kinds[i]);
+    json_object_object_add(o, "resources", list);
+    return o;
+}
+
+static json_object *group_entry(const mk_kind *k)
+{
+    json_object *g = json_object_new_object();
+    json_object_object_add(g, "name", json_object_new_string(k->group));
+    json_object *gv = json_object_new_object();
+    json_object_object_add(gv, "groupVersion", json_object_new_string(k->api_version));
+    json_object_object_add(gv, "version", json_object_new_string(k->version));
+    json_object *versions = json_object_new_array();
+    json_object_array_add(versions, json_object_get(gv));
+    json_object_object_add(g, "versions", versions);
+    json_object_object_add(g, "preferredVersion", gv);
+    return g;
+}
+
+/* The first kind of each group, in table order: one entry per group. */
+static bool first_of_group(size_t i)
+{
+    for (size_t j = 0; j < i; j++)
+        if (strcmp(mk_kinds[j].group, mk_kinds[i].group) == 0)
+            return false;
+    return true;
+}
+
+static const mk_kind *kind_in_group(const char *group)
+{
+    for (size_t i = 0; i < mk_nkinds; i++)
+        if (mk_kinds[i].group[0] && strcmp(mk_kinds[i].group, group) == 0)
+            return &mk_kinds[i];
+    return NULL;
+}
+
+static json_object *api_versions(api_server *srv)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "kind", json_object_new_string("APIVersions"));
+    const char *v1[] = {"v1", NULL};
+    json_object_object_add(o, "versions", str_array(v1));
+    json_object *addr = json_object_new_object();
+    json_object_object_add(addr, "clientCIDR", json_object_new_string("0.0.0.0/0"));
+    json_object_object_add(addr, "serverAddress", json_object_new_string(srv->listen));
+    json_object *addrs = json_object_new_array();
+    json_object_array_add(addrs, addr);
+    json_object_object_add(o, "serverAddressByClientCIDRs", addrs);
+    return o;
+}
+
+static json_object *group_list(void)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "kind", json_object_new_string("APIGroupList"));
+    json_object_object_add(o, "apiVersion", json_object_new_string("v1"));
+    json_object *groups = json_object_new_array();
+    for (size_t i = 0; i < mk_nkinds; i++)
+        if (mk_kinds[i].group[0] && first_of_group(i))
+            json_object_array_add(groups, group_entry(&mk_kinds[i]));
+    json_object_object_add(o, "groups", groups);
+    return o;
+}
+
+static json_object *version_info(void)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "major", json_object_new_string(MK_VERSION_MAJOR));
+    json_object_object_add(o, "minor", json_object_new_string(MK_VERSION_MINOR));
+    json_object_object_add(o, "gitVersion", json_object_new_string(MK_GIT_VERSION));
+    json_object_object_add(o, "gitCommit", json_object_new_string(""));
+    json_object_object_add(o, "gitTreeState", json_object_new_string("clean"));
+    json_object_object_add(o, "buildDate", json_object_new_string("2026-01-01T00:00:00Z"));
+    json_object_object_add(o, "goVersion", json_object_new_string("c17"));
+    json_object_object_add(o, "compiler", json_object_new_string("gcc"));
+    json_object_object_add(o, "platform", json_object_new_string("linux/amd64"));
+    return o;
+}
+
+static enum MHD_Result reply_put(api_req *r, json_object *o)
+{
+    enum MHD_Result ret = api_reply_json(r, 200, o);
+    json_object_put(o);
+    return ret;
+}
+
+bool discovery_serve(api_req *r, enum MHD_Result *ret)
+{
+    const char *url = r->url;
+    if (strcmp(url, "/version") == 0 || strcmp(url, "/version/") == 0) {
+        *ret = reply_put(r, version_info());
+        return true;
+    }
+    if (strncmp(url, "/openapi/", 9) == 0 || strcmp(url, "/openapi") == 0 ||
+        strcmp(url, "/swagger.json") == 0) {
+        *ret = api_fail(r, ENOENT, "the server does not serve OpenAPI schemas");
+        return true;
+    }
+    if (strcmp(url, "/api") == 0 || strcmp(url, "/api/") == 0) {
+        *ret = reply_put(r, api_versions(r->srv));
+        return true;
+    }
+    if (strcmp(url, "/api/v1") == 0 || strcmp(url, "/api/v1/") == 0) {
+        *ret = reply_put(r, resource_list("", "v1"));
+        return true;
+    }
+    if (strcmp(url, "/apis") == 0 || strcmp(url, "/apis/") == 0) {
+        *ret = reply_put(r, group_list());
+        return true;
+    }
+    if (strncmp(url, "/apis/", 6) != 0)
+        return false;
+    _cleanup_free_ char *buf = xstrdup(url);
+    char *seg[4];
+    int n = route_split(buf, seg, 4);
+    if (n < 2 || n > 3)
+        return false;
+    const mk_kind *k = kind_in_group(seg[1]);
+    if (!k) {
+        *ret = api_fail(r, ENOENT, "the server could not find the requested resource");
+        return true;
+    }
+    if (n == 2) {
+        json_object *g = group_entry(k);
+        json_object_object_add(g, "kind", json_object_new_string("APIGroup"));
+        json_object_object_add(g, "apiVersion", json_object_new_string("v1"));
+        *ret = reply_put(r, g);
+    }
+    else if (strcmp(seg[2], k->version) == 0)
+        *ret = reply_put(r, resource_list(k->group, k->version));
+    else
+        *ret = api_fail(r, ENOENT, "the server could not find the requested resource");
+    return true;
+}

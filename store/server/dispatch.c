@@ -1,0 +1,96 @@
+/* dispatch.c - from a complete request to its handler (see dispatch.h). */
+#include "store/server/dispatch.h"
+
+#include <string.h>
+
+#include "store/server/auth.h"
+#include "store/server/discovery.h"
+#include "store/server/metrics.h"
+#include "store/server/objects.h"
+#include "store/server/route.h"
+#include "store/server/stream.h"
+
+static bool is_health(const char *url)
+{
+    return !strcmp(url, "/healthz") || !strcmp(url, "/livez") || !strcmp(url, "/readyz");
+}
+
+static bool wants_watch(api_req *r, const api_route *rt)
+{
+    const char *w = api_query(r, "watch");
+    return rt->watch || (w && (!strcmp(w, "true") || !strcmp(w, "1")));
+}
+
+static const char *verb_of(api_req *r, const api_route *rt)
+{
+    const char *m = r->method;
+    if (!strcmp(m, "GET") || !strcmp(m, "HEAD"))
+        return wants_watch(r, rt) ? "watch" : rt->name[0] ? "get" : "list";
+    if (!strcmp(m, "POST"))
+        return "create";
+    if (!strcmp(m, "PUT"))
+        return "update";
+    if (!strcmp(m, "PATCH"))
+        return "patch";
+    if (!strcmp(m, "DELETE"))
+        return rt->name[0] ? "delete" : "deletecollection";
+    return "other";
+}
+
+static enum MHD_Result dispatch_resource(api_req *r, const api_route *rt)
+{
+    const char *m = r->method;
+    const char *sub = rt->sub;
+    if (!strcmp(sub, "log") || !strcmp(sub, "exec"))
+        return objects_pod_proxy(r, rt);
+    if (!strcmp(m, "GET") || !strcmp(m, "HEAD")) {
+        if (!strcmp(r->verb, "watch"))
+            return stream_watch(r, rt);
+        if (!rt->name[0])
+            return stream_list(r, rt);
+        if (!sub[0] || !strcmp(sub, "status"))
+            return objects_get(r, rt);
+    } else if (!strcmp(m, "POST")) {
+        if (!strcmp(sub, "binding"))
+            return objects_bind(r, rt);
+        if (!sub[0])
+            return objects_create(r, rt);
+    } else if (!strcmp(m, "PUT")) {
+        return objects_update(r, rt);
+    } else if (!strcmp(m, "PATCH")) {
+        return objects_patch(r, rt);
+    } else if (!strcmp(m, "DELETE")) {
+        if (!sub[0])
+            return objects_delete(r, rt);
+    }
+    return api_fail(r, EOPNOTSUPP, "the server does not allow this method on the requested "
+                    "resource");
+}
+
+enum MHD_Result dispatch(api_req *r)
+{
+    api_server *srv = r->srv;
+    mk_err err = {0};
+    enum MHD_Result ret;
+    r->verb = "get";
+    if (is_health(r->url))
+        return api_reply_text(r, 200, "text/plain", "ok", 2);
+    if (!strcmp(r->url, "/version") && discovery_serve(r, &ret))
+        return ret;
+    r->user = "admin";
+    r->role = ROLE_ADMIN;
+    if (srv->auth &&
+        auth_identify(srv->auth, api_header(r, "Authorization"), &r->user, &r->role, &err) < 0)
+        return api_reply_err(r, &err, NULL, NULL);
+    if (!strcmp(r->url, "/metrics"))
+        return metrics_serve(r);
+    if (discovery_serve(r, &ret))
+        return ret;
+    api_route rt;
+    if (route_parse(r->url, &rt, &err) < 0)
+        return api_reply_err(r, &err, NULL, NULL);
+    r->verb = verb_of(r, &rt);
+    if (auth_allow(r->role, r->user, r->verb, rt.kind, rt.sub, &err) < 0)
+        return api_reply_err(r, &err, rt.kind, rt.name);
+    return dispatch_resource(r, &rt);
+}

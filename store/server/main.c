@@ -1,0 +1,199 @@
+/* mk-apiserver - the cluster's source of truth: Kubernetes REST and watch
+ * over a revisioned store (SQLite by default).
+ *
+ * main only parses flags and wires the modules: backend -> hub (watch.c)
+ * as its event sink -> HTTP (http.c) -> dispatch.c -> handlers.
+ */
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/log.h"
+#include "store/server/apiserver.h"
+#include "store/server/auth.h"
+#include "store/server/http.h"
+#include "store/server/metrics.h"
+#include "store/server/objects.h"
+#include "store/server/stream.h"
+#include "store/server/watch.h"
+
+/* The hub's ring: enough for bursts; a slower watcher reads the log. */
+#define HUB_MAX_EVENTS 8192
+#define HUB_MAX_BYTES (16 * 1024 * 1024)
+#define PRODUCER_DRAIN_MS 5000
+
+typedef struct apiserver_opts {
+    const char *listen;
+    const char *data_dir;
+    const char *token_file;
+    const char *tls_cert, *tls_key;
+    const char *store;
+    double bookmark_s;
+    int64_t compact_keep;
+    int compact_age;
+} apiserver_opts;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: mk-apiserver --listen ADDR:PORT --data-dir DIR [options]\n"
+            "\n"
+            "Serve the Kubernetes API over a revisioned store.\n"
+            "\n"
+            "  --listen ADDR:PORT        where to listen (default 127.0.0.1:6443; port 0: any)\n"
+            "  --data-dir DIR            the store's directory (created if missing)\n"
+            "  --token-file F            bearer tokens, 'token,user,role' lines (roles: admin,\n"
+            "                            controller, node); without it only loopback is served\n"
+            "  --tls-cert F --tls-key F  serve HTTPS with this PEM certificate and key\n"
+            "  --store sqlite            the backend (sqlite; etcd comes later)\n"
+            "  --bookmark-interval SEC   BOOKMARK events on idle watches (default 1)\n"
+            "  --compact-keep N          history keeps at least N revisions (default 100000)\n"
+            "  --compact-age SEC         ... and everything younger than SEC (default 300;\n"
+            "                            0: revisions only)\n"
+            "  --help                    this text\n");
+}
+
+static int parse_args(int argc, char **argv, apiserver_opts *o)
+{
+    enum { OPT_TOKEN = 256, OPT_CERT, OPT_KEY, OPT_STORE, OPT_BOOKMARK, OPT_KEEP, OPT_AGE };
+    static const struct option longopts[] = {
+        {"listen", required_argument, NULL, 'l'},
+        {"data-dir", required_argument, NULL, 'd'},
+        {"token-file", required_argument, NULL, OPT_TOKEN},
+        {"tls-cert", required_argument, NULL, OPT_CERT},
+        {"tls-key", required_argument, NULL, OPT_KEY},
+        {"store", required_argument, NULL, OPT_STORE},
+        {"bookmark-interval", required_argument, NULL, OPT_BOOKMARK},
+        {"compact-keep", required_argument, NULL, OPT_KEEP},
+        {"compact-age", required_argument, NULL, OPT_AGE},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    *o = (apiserver_opts){.listen = "127.0.0.1:6443", .store = "sqlite", .bookmark_s = 1,
+                          .compact_age = 300};
+    int c;
+    char *end;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'l': o->listen = optarg; break;
+        case 'd': o->data_dir = optarg; break;
+        case OPT_TOKEN: o->token_file = optarg; break;
+        case OPT_CERT: o->tls_cert = optarg; break;
+        case OPT_KEY: o->tls_key = optarg; break;
+        case OPT_STORE: o->store = optarg; break;
+        case OPT_BOOKMARK:
+            o->bookmark_s = strtod(optarg, &end);
+            if (*end || o->bookmark_s < 0.01 || o->bookmark_s > 3600) {
+                fprintf(stderr, "mk-apiserver: --bookmark-interval %s: want seconds in "
+                        "0.01..3600\n", optarg);
+                return -1;
+            }
+            break;
+        case OPT_KEEP:
+            o->compact_keep = strtoll(optarg, &end, 10);
+            if (*end || o->compact_keep < 1) {
+                fprintf(stderr, "mk-apiserver: --compact-keep %s: want a count >= 1\n", optarg);
+                return -1;
+            }
+            break;
+        case OPT_AGE:
+            o->compact_age = (int)strtol(optarg, &end, 10);
+            if (*end || o->compact_age < 0) {
+                fprintf(stderr, "mk-apiserver: --compact-age %s: want seconds >= 0\n", optarg);
+                return -1;
+            }
+            break;
+        case 'h': usage(stdout); exit(0);
+        default: usage(stderr); return -1;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "mk-apiserver: unexpected argument %s\n", argv[optind]);
+        return -1;
+    }
+    if (!o->data_dir) {
+        fprintf(stderr, "mk-apiserver: --data-dir is required\n");
+        return -1;
+    }
+    if (strcmp(o->store, "sqlite") != 0) {
+        fprintf(stderr, "mk-apiserver: --store %s: not available (sqlite)\n", o->store);
+        return -1;
+    }
+    return 0;
+}
+
+typedef struct apiserver {
+    api_server srv;
+    http_server *http;
+} apiserver;
+
+static void apiserver_close(apiserver *a)
+{
+    if (a->srv.hub)
+        hub_close(a->srv.hub); /* watches end at their next wakeup */
+    http_stop(a->http);
+    stream_wait_producers(&a->srv, PRODUCER_DRAIN_MS);
+    backend_close(a->srv.be);
+    hub_free(a->srv.hub);
+    auth_free(a->srv.auth);
+    metrics_free(a->srv.metrics);
+}
+
+static int apiserver_open(apiserver *a, const apiserver_opts *o, mk_err *err)
+{
+    api_server *srv = &a->srv;
+    srv->bookmark_ms = (int)(o->bookmark_s * 1000);
+    srv->metrics = metrics_new();
+    if (o->token_file && auth_load(o->token_file, &srv->auth, err) < 0)
+        return -err->code;
+    mk_backend_opts bo = {.data_dir = o->data_dir,
+                          .keep_revisions = o->compact_keep,
+                          .keep_seconds = o->compact_age ? o->compact_age : -1};
+    if (backend_sqlite_open(&bo, &srv->be, err) < 0)
+        return -err->code;
+    srv->hub = hub_new(srv->be->ops->current_rev(srv->be), HUB_MAX_EVENTS, HUB_MAX_BYTES);
+    backend_set_sink(srv->be, hub_sink, srv->hub);
+    if (objects_bootstrap(srv, err) < 0)
+        return -err->code;
+    http_opts ho = {.listen = o->listen, .loopback_only = !o->token_file,
+                    .tls_cert = o->tls_cert, .tls_key = o->tls_key};
+    return http_start(srv, &ho, &a->http, err);
+}
+
+int main(int argc, char **argv)
+{
+    mk_log_init("mk-apiserver");
+    apiserver_opts o;
+    if (parse_args(argc, argv, &o) < 0)
+        return 2;
+    /* Every thread started from here on inherits this mask: only sigwait
+     * below sees SIGTERM and SIGINT, and a closed socket is an EPIPE. */
+    signal(SIGPIPE, SIG_IGN);
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+
+    apiserver a = {0};
+    mk_err err = {0};
+    if (apiserver_open(&a, &o, &err) < 0) {
+        fprintf(stderr, "mk-apiserver: %s\n", err.msg);
+        apiserver_close(&a);
+        return 1;
+    }
+    mk_log("listening on %s (%s), store sqlite in %s, revision %lld%s", a.srv.listen,
+           o.tls_cert ? "https" : "http", o.data_dir,
+           (long long)a.srv.be->ops->current_rev(a.srv.be),
+           a.srv.auth ? ", tokens required" : ", no tokens (loopback only)");
+    int sig = 0;
+    sigwait(&stop, &sig);
+    mk_log("stopping (%s)", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    http_quiesce(a.http);
+    apiserver_close(&a);
+    mk_log("stopped");
+    return 0;
+}

@@ -1,0 +1,439 @@
+/* objects.c - create, get and delete, and what the verbs share. Updates
+ * and patches are in update.c, bindings and pod proxies in binding.c. */
+#include "store/server/objects.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/codec.h"
+#include "store/log.h"
+#include "store/server/table.h"
+
+#define GENERATE_NAME_SUFFIX 5
+#define DELETE_RETRIES 16
+
+static const char *const bootstrap_namespaces[] = {"default", "kube-system", "kube-public"};
+
+const char *objects_qualified(const mk_kind *k, char *buf, size_t n)
+{
+    if (!k->group[0])
+        return k->resource;
+    snprintf(buf, n, "%s.%s", k->resource, k->group);
+    return buf;
+}
+
+int objects_decode_body(api_req *r, json_object **out, mk_err *err)
+{
+    if (!r->body.len)
+        return mk_error(err, EBADMSG, "request body is empty");
+    if (codec_decode(r->body.data, r->body.len, out, err) < 0)
+        return -err->code;
+    if (!json_object_is_type(*out, json_type_object)) {
+        json_object_put(*out);
+        *out = NULL;
+        return mk_error(err, EBADMSG, "request body is not an object");
+    }
+    return 0;
+}
+
+static json_object *parse_value(const char *value, size_t len)
+{
+    json_tokener *tok = json_tokener_new();
+    json_object *obj = json_tokener_parse_ex(tok, value, (int)len);
+    json_tokener_free(tok);
+    return obj;
+}
+
+int objects_load(api_server *srv, const mk_kind *k, const char *ns, const char *name,
+                 json_object **obj, int64_t *rev, mk_err *err)
+{
+    _cleanup_free_ char *key = kind_key(k, ns, name);
+    _cleanup_free_ char *value = NULL;
+    size_t len;
+    char q[96];
+    int rc = backend_get(srv->be, key, &value, &len, rev, err);
+    if (rc == -ENOENT)
+        return mk_error(err, ENOENT, "%s \"%s\" not found", objects_qualified(k, q, sizeof q),
+                        name);
+    if (rc < 0)
+        return rc;
+    *obj = parse_value(value, len);
+    if (!*obj)
+        return mk_error(err, EIO, "%s: stored value is not JSON", key);
+    return 0;
+}
+
+enum MHD_Result objects_reply(api_req *r, unsigned status, const mk_kind *k, json_object *obj)
+{
+    if (api_wants_table(r)) {
+        const char *inc = api_query(r, "includeObject");
+        json_object *t = table_of_one(k, obj, inc && strcmp(inc, "Object") == 0);
+        enum MHD_Result ret = api_reply_json(r, status, t);
+        json_object_put(t);
+        return ret;
+    }
+    const char *accept = api_header(r, "Accept");
+    if (accept && strncmp(accept, "application/yaml", 16) == 0) {
+        _cleanup_free_ char *y = codec_to_yaml(obj);
+        return api_reply_text(r, status, "application/yaml", y, strlen(y));
+    }
+    return api_reply_json(r, status, obj);
+}
+
+/* ?fieldValidation=Strict|Warn|Ignore, Warn by default as Kubernetes. */
+typedef enum field_mode { FIELDS_WARN, FIELDS_STRICT, FIELDS_IGNORE } field_mode;
+
+static int field_mode_of(api_req *r, field_mode *mode, mk_err *err)
+{
+    const char *v = api_query(r, "fieldValidation");
+    *mode = FIELDS_WARN;
+    if (!v || !*v || strcmp(v, "Warn") == 0)
+        return 0;
+    if (strcmp(v, "Strict") == 0)
+        *mode = FIELDS_STRICT;
+    else if (strcmp(v, "Ignore") == 0)
+        *mode = FIELDS_IGNORE;
+    else
+        return mk_error(err, EBADMSG, "fieldValidation: invalid value \"%.40s\" (Strict, Warn "
+                        "or Ignore)", v);
+    return 0;
+}
+
+/* After validation filled r->warn: Strict turns unknown fields into a 400,
+ * Ignore drops them. */
+int objects_check_fields(api_req *r, mk_err *err)
+{
+    field_mode mode;
+    if (field_mode_of(r, &mode, err) < 0)
+        return -err->code;
+    if (mode == FIELDS_IGNORE || r->warn.n == 0) {
+        r->warn = (mk_warnings){0};
+        return 0;
+    }
+    if (mode == FIELDS_WARN)
+        return 0;
+    char msg[sizeof err->msg];
+    size_t off = (size_t)snprintf(msg, sizeof msg, "strict decoding error: ");
+    for (int i = 0; i < r->warn.n && off < sizeof msg; i++)
+        off += (size_t)snprintf(msg + off, sizeof msg - off, "%sunknown field \"%s\"",
+                                i ? ", " : "", r->warn.path[i]);
+    r->warn = (mk_warnings){0};
+    return mk_error(err, EBADMSG, "%s", msg);
+}
+
+void objects_now(char *buf, size_t n)
+{
+    mk_rfc3339(buf, n, (int64_t)time(NULL));
+}
+
+static void generate_name(json_object *md)
+{
+    const char *base = mk_json_str(md, "generateName");
+    if (!base || mk_json_str(md, "name"))
+        return;
+    static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
+    char uuid[37];
+    mk_uuid(uuid);
+    char suffix[GENERATE_NAME_SUFFIX + 1];
+    for (int i = 0; i < GENERATE_NAME_SUFFIX; i++)
+        suffix[i] = alphabet[(unsigned char)uuid[i * 2] % (sizeof alphabet - 1)];
+    suffix[GENERATE_NAME_SUFFIX] = '\0';
+    /* Kubernetes trims the base so the result stays within 63 characters. */
+    size_t blen = strlen(base);
+    if (blen > 63 - GENERATE_NAME_SUFFIX)
+        blen = 63 - GENERATE_NAME_SUFFIX;
+    _cleanup_free_ char *name = xasprintf("%.*s%s", (int)blen, base, suffix);
+    json_object_object_add(md, "name", json_object_new_string(name));
+}
+
+static int namespace_exists(api_server *srv, const char *ns, mk_err *err)
+{
+    const mk_kind *nsk = kind_by_kind("Namespace");
+    _cleanup_free_ char *key = kind_key(nsk, NULL, ns);
+    _cleanup_free_ char *value = NULL;
+    size_t len;
+    int64_t rev;
+    int rc = backend_get(srv->be, key, &value, &len, &rev, err);
+    if (rc == -ENOENT)
+        return mk_error(err, ENOENT, "namespaces \"%s\" not found", ns);
+    return rc;
+}
+
+/* The URL's namespace fills the body's; a different one is an error. */
+static int settle_namespace(const api_route *rt, json_object *md, mk_err *err)
+{
+    const mk_kind *k = rt->kind;
+    const char *body_ns = mk_json_str(md, "namespace");
+    if (!k->namespaced) {
+        json_object_object_del(md, "namespace");
+        return 0;
+    }
+    if (!rt->ns[0])
+        return mk_error(err, ENOENT, "the server could not find the requested resource "
+                        "(a namespaced %s needs /namespaces/NAME/ in the path)", k->resource);
+    if (body_ns && *body_ns && strcmp(body_ns, rt->ns) != 0)
+        return mk_error(err, EBADMSG,
+                        "the namespace of the provided object (%s) does not match the "
+                        "namespace sent on the request (%s)", body_ns, rt->ns);
+    json_object_object_add(md, "namespace", json_object_new_string(rt->ns));
+    return 0;
+}
+
+/* What the server sets on create, whatever the client sent. */
+static void set_create_fields(const mk_kind *k, json_object *obj, json_object *md)
+{
+    char uid[37], ts[32];
+    mk_uuid(uid);
+    objects_now(ts, sizeof ts);
+    json_object_object_add(md, "uid", json_object_new_string(uid));
+    json_object_object_add(md, "creationTimestamp", json_object_new_string(ts));
+    json_object_object_add(md, "generation", json_object_new_int64(1));
+    json_object_object_del(md, "resourceVersion");
+    json_object_object_del(md, "deletionTimestamp");
+    json_object_object_del(md, "deletionGracePeriodSeconds");
+    if (strcmp(k->kind, "Pod") == 0 && !mk_json_str(obj, "status.phase"))
+        mk_json_set_str(obj, "status.phase", "Pending");
+    if (strcmp(k->kind, "Namespace") == 0 && !mk_json_str(obj, "status.phase"))
+        mk_json_set_str(obj, "status.phase", "Active");
+}
+
+/* Check a decoded manifest is of the route's kind. */
+int objects_check_kind(const api_route *rt, json_object *obj, mk_err *err)
+{
+    const mk_kind *k;
+    if (validate_kind_of(obj, &k, err) < 0) {
+        err->code = EBADMSG; /* not an object of any kind: a malformed request */
+        return -EBADMSG;
+    }
+    if (k != rt->kind)
+        return mk_error(err, EBADMSG,
+                        "the API version in the data (%s) and kind (%s) do not match the "
+                        "resource %s%s%s/%s", k->api_version, k->kind, rt->kind->group,
+                        rt->kind->group[0] ? "/" : "", rt->kind->version, rt->kind->resource);
+    return 0;
+}
+
+static int create_object(api_req *r, const api_route *rt, json_object *obj, mk_err *err)
+{
+    const mk_kind *k = rt->kind;
+    char q[96];
+    if (objects_check_kind(rt, obj, err) < 0)
+        return -err->code;
+    json_object *md = mk_json_ensure(obj, "metadata");
+    if (!json_object_is_type(md, json_type_object))
+        return mk_error(err, EBADMSG, "metadata: must be an object");
+    if (settle_namespace(rt, md, err) < 0)
+        return -err->code;
+    generate_name(md);
+    set_create_fields(k, obj, md);
+    if (validate_object(k, obj, &r->warn, err) < 0) {
+        r->warn = (mk_warnings){0};
+        return mk_error_wrap(err, "%s \"%s\" is invalid", k->kind,
+                             mk_json_str(obj, "metadata.name") ?: "");
+    }
+    if (objects_check_fields(r, err) < 0)
+        return -err->code;
+    const char *name = mk_json_str(obj, "metadata.name");
+    if (k->namespaced && namespace_exists(r->srv, rt->ns, err) < 0)
+        return -err->code;
+    _cleanup_free_ char *key = kind_key(k, rt->ns, name);
+    mk_write w = {.op = MK_WRITE_CREATE, .key = key, .obj = obj};
+    int64_t rev;
+    int rc = backend_write(r->srv->be, &w, &rev, err);
+    if (rc == -EEXIST)
+        return mk_error(err, EEXIST, "%s \"%s\" already exists",
+                        objects_qualified(k, q, sizeof q), name);
+    return rc;
+}
+
+enum MHD_Result objects_create(api_req *r, const api_route *rt)
+{
+    mk_err err = {0};
+    json_object *obj = NULL;
+    if (rt->name[0])
+        return api_fail(r, EOPNOTSUPP, "POST is not allowed on a named %s", rt->kind->singular);
+    if (objects_decode_body(r, &obj, &err) < 0 || create_object(r, rt, obj, &err) < 0) {
+        const char *name = obj ? mk_json_str(obj, "metadata.name") : NULL;
+        enum MHD_Result ret = api_reply_err(r, &err, rt->kind, name);
+        json_object_put(obj);
+        return ret;
+    }
+    enum MHD_Result ret = objects_reply(r, 201, rt->kind, obj);
+    json_object_put(obj);
+    return ret;
+}
+
+enum MHD_Result objects_get(api_req *r, const api_route *rt)
+{
+    mk_err err = {0};
+    json_object *obj = NULL;
+    int64_t rev;
+    if (objects_load(r->srv, rt->kind, rt->ns, rt->name, &obj, &rev, &err) < 0)
+        return api_reply_err(r, &err, rt->kind, rt->name);
+    enum MHD_Result ret = objects_reply(r, 200, rt->kind, obj);
+    json_object_put(obj);
+    return ret;
+}
+
+/* ---- delete ---- */
+
+typedef struct delete_opts {
+    int64_t precondition_rev;   /* 0: none */
+    char precondition_uid[64];
+    char propagation[16];       /* "", Orphan, Background, Foreground */
+} delete_opts;
+
+static int delete_opts_of(api_req *r, delete_opts *o, mk_err *err)
+{
+    *o = (delete_opts){0};
+    const char *q = api_query(r, "propagationPolicy");
+    if (q)
+        snprintf(o->propagation, sizeof o->propagation, "%s", q);
+    if (r->body.len) {
+        json_object *body;
+        if (objects_decode_body(r, &body, err) < 0)
+            return -err->code;
+        const char *p = mk_json_str(body, "propagationPolicy");
+        if (p)
+            snprintf(o->propagation, sizeof o->propagation, "%s", p);
+        const char *rv = mk_json_str(body, "preconditions.resourceVersion");
+        if (rv)
+            o->precondition_rev = strtoll(rv, NULL, 10);
+        const char *uid = mk_json_str(body, "preconditions.uid");
+        if (uid)
+            snprintf(o->precondition_uid, sizeof o->precondition_uid, "%s", uid);
+        json_object_put(body);
+    }
+    if (o->propagation[0] && strcmp(o->propagation, "Orphan") != 0 &&
+        strcmp(o->propagation, "Background") != 0 && strcmp(o->propagation, "Foreground") != 0)
+        return mk_error(err, EBADMSG, "propagationPolicy: Unsupported value: \"%s\"",
+                        o->propagation);
+    return 0;
+}
+
+/* The object's last state, as the DELETED event and the reply carry it.
+ * The propagation policy is recorded as Kubernetes records it, in
+ * finalizers: the garbage collector (a later part) acts on it. */
+static void mark_deleted(json_object *obj, const delete_opts *o)
+{
+    json_object *md = mk_json_ensure(obj, "metadata");
+    char ts[32];
+    objects_now(ts, sizeof ts);
+    json_object_object_add(md, "deletionTimestamp", json_object_new_string(ts));
+    const char *fin = strcmp(o->propagation, "Orphan") == 0        ? "orphan"
+                      : strcmp(o->propagation, "Foreground") == 0 ? "foregroundDeletion"
+                                                                   : NULL;
+    if (fin) {
+        json_object *arr = json_object_new_array();
+        json_object_array_add(arr, json_object_new_string(fin));
+        json_object_object_add(md, "finalizers", arr);
+    }
+}
+
+static bool protected_namespace(const mk_kind *k, const char *name)
+{
+    if (strcmp(k->kind, "Namespace") != 0)
+        return false;
+    for (size_t i = 0; i < ARRAY_SIZE(bootstrap_namespaces); i++)
+        if (strcmp(name, bootstrap_namespaces[i]) == 0)
+            return true;
+    return false;
+}
+
+static int delete_object(api_req *r, const api_route *rt, json_object **out, mk_err *err)
+{
+    const mk_kind *k = rt->kind;
+    char q[96];
+    delete_opts o;
+    if (delete_opts_of(r, &o, err) < 0)
+        return -err->code;
+    if (protected_namespace(k, rt->name))
+        return mk_error(err, EACCES, "namespaces \"%s\" is forbidden: this namespace may not "
+                        "be deleted", rt->name);
+    _cleanup_free_ char *key = kind_key(k, rt->ns, rt->name);
+    /* Pods go at once for now: graceful deletion (deletionTimestamp, the
+     * kubelet stops the containers, then the kubelet deletes with grace 0)
+     * hooks in here when the kubelet exists. */
+    for (int attempt = 0; attempt < DELETE_RETRIES; attempt++) {
+        json_object *obj;
+        int64_t rev;
+        if (objects_load(r->srv, k, rt->ns, rt->name, &obj, &rev, err) < 0)
+            return -err->code;
+        if (o.precondition_uid[0] &&
+            strcmp(o.precondition_uid, mk_json_str(obj, "metadata.uid") ?: "") != 0) {
+            json_object_put(obj);
+            return mk_error(err, ESTALE, "Precondition failed: UID in precondition: %s, UID "
+                            "in object meta: %s", o.precondition_uid,
+                            mk_json_str(obj, "metadata.uid") ?: "");
+        }
+        json_object *prev = json_object_get(obj);
+        json_object *last = NULL;
+        json_object_deep_copy(obj, &last, NULL);
+        json_object_put(obj);
+        mark_deleted(last, &o);
+        int64_t expect = o.precondition_rev ? o.precondition_rev : rev;
+        mk_write w = {.op = MK_WRITE_DELETE, .key = key, .obj = last, .prev = prev,
+                      .expect_rev = expect};
+        int64_t new_rev;
+        int rc = backend_write(r->srv->be, &w, &new_rev, err);
+        json_object_put(prev);
+        if (rc == 0) {
+            *out = last;
+            return 0;
+        }
+        json_object_put(last);
+        if (rc == -ESTALE && !o.precondition_rev)
+            continue; /* changed under us: the client asked for no precondition */
+        if (rc == -ESTALE || rc == -ENOENT)
+            return mk_error(err, rc == -ESTALE ? ESTALE : ENOENT,
+                            rc == -ESTALE ? "Operation cannot be fulfilled on %s \"%s\": the "
+                                            "object has been modified; please apply your "
+                                            "changes to the latest version and try again"
+                                          : "%s \"%s\" not found",
+                            objects_qualified(k, q, sizeof q), rt->name);
+        return rc;
+    }
+    return mk_error(err, ESTALE, "%s \"%s\": too many concurrent changes",
+                    objects_qualified(k, q, sizeof q), rt->name);
+}
+
+enum MHD_Result objects_delete(api_req *r, const api_route *rt)
+{
+    mk_err err = {0};
+    json_object *obj = NULL;
+    if (!rt->name[0])
+        return api_fail(r, EOPNOTSUPP, "deleting a collection is not supported");
+    if (delete_object(r, rt, &obj, &err) < 0)
+        return api_reply_err(r, &err, rt->kind, rt->name);
+    mk_debug("deleted %s %s/%s", rt->kind->kind, rt->ns, rt->name);
+    enum MHD_Result ret = objects_reply(r, 200, rt->kind, obj);
+    json_object_put(obj);
+    return ret;
+}
+
+/* ---- startup ---- */
+
+int objects_bootstrap(api_server *srv, mk_err *err)
+{
+    const mk_kind *nsk = kind_by_kind("Namespace");
+    for (size_t i = 0; i < ARRAY_SIZE(bootstrap_namespaces); i++) {
+        const char *name = bootstrap_namespaces[i];
+        json_object *obj = json_object_new_object();
+        json_object_object_add(obj, "apiVersion", json_object_new_string("v1"));
+        json_object_object_add(obj, "kind", json_object_new_string("Namespace"));
+        json_object *md = mk_json_ensure(obj, "metadata");
+        json_object_object_add(md, "name", json_object_new_string(name));
+        set_create_fields(nsk, obj, md);
+        _cleanup_free_ char *key = kind_key(nsk, NULL, name);
+        mk_write w = {.op = MK_WRITE_CREATE, .key = key, .obj = obj};
+        int64_t rev;
+        int rc = backend_write(srv->be, &w, &rev, err);
+        json_object_put(obj);
+        if (rc == 0)
+            mk_log("created namespace %s", name);
+        else if (rc != -EEXIST)
+            return mk_error_wrap(err, "create namespace %s", name);
+    }
+    return 0;
+}

@@ -1,0 +1,44 @@
+/* objects.h - the REST verbs on stored objects (Kubernetes semantics).
+ *
+ * create (POST), get, update (PUT), patch (merge patch; strategic merge
+ * patch is treated as one), delete; the status subresource; pods/binding;
+ * pods/log and pods/exec (answered 503 until the kubelet proxy exists).
+ * Every handler replies exactly once, with the object or a Status.
+ */
+#ifndef MK_SERVER_OBJECTS_H
+#define MK_SERVER_OBJECTS_H
+
+#include "store/server/apiserver.h"
+#include "store/server/route.h"
+
+enum MHD_Result objects_create(api_req *r, const api_route *rt);
+enum MHD_Result objects_get(api_req *r, const api_route *rt);
+enum MHD_Result objects_update(api_req *r, const api_route *rt);
+enum MHD_Result objects_patch(api_req *r, const api_route *rt);
+enum MHD_Result objects_delete(api_req *r, const api_route *rt);
+enum MHD_Result objects_bind(api_req *r, const api_route *rt);
+enum MHD_Result objects_pod_proxy(api_req *r, const api_route *rt);
+
+/* Create the namespaces every cluster has (default, kube-system,
+ * kube-public) when they are missing. */
+int objects_bootstrap(api_server *srv, mk_err *err);
+
+/* Shared by the handler files. */
+/* "pods" or "replicasets.apps", as Kubernetes names a resource in messages. */
+const char *objects_qualified(const mk_kind *k, char *buf, size_t n);
+/* Decode r's body (YAML or JSON, a mapping). */
+int objects_decode_body(api_req *r, json_object **out, mk_err *err);
+/* Read the current object: parsed value and its revision. ENOENT names it. */
+int objects_load(api_server *srv, const mk_kind *k, const char *ns, const char *name,
+                 json_object **obj, int64_t *rev, mk_err *err);
+/* After validation filled r->warn: ?fieldValidation=Strict turns unknown
+ * fields into EBADMSG, Ignore drops them, Warn (default) keeps them. */
+int objects_check_fields(api_req *r, mk_err *err);
+/* The decoded manifest is of the route's kind (EBADMSG otherwise). */
+int objects_check_kind(const api_route *rt, json_object *obj, mk_err *err);
+/* Now, RFC 3339. */
+void objects_now(char *buf, size_t n);
+/* Reply with an object as it was stored: JSON, or a one-row Table. */
+enum MHD_Result objects_reply(api_req *r, unsigned status, const mk_kind *k, json_object *obj);
+
+#endif

@@ -1,0 +1,261 @@
+/* table.c - kubectl's columns, computed from the stored object. */
+#include "store/server/table.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/codec.h"
+#include "store/util.h"
+
+typedef struct column {
+    const char *name, *type, *format, *description;
+} column;
+
+static const column name_col = {"Name", "string", "name", "Name must be unique within a namespace."};
+static const column age_col = {"Age", "string", "", "CreationTimestamp is a timestamp representing the server time when this object was created."};
+
+static const column pod_cols[] = {
+    {"Ready", "string", "", "The aggregate readiness state of this pod for accepting traffic."},
+    {"Status", "string", "", "The aggregate status of the containers in this pod."},
+    {"Restarts", "string", "", "The number of times the containers in this pod have been restarted."},
+};
+static const column node_cols[] = {
+    {"Status", "string", "", "The status of the node"},
+    {"Roles", "string", "", "The roles of the node"},
+};
+static const column node_tail[] = {
+    {"Version", "string", "", "Kubelet Version reported by the node."},
+};
+static const column svc_cols[] = {
+    {"Type", "string", "", "The type of the service."},
+    {"Cluster-IP", "string", "", "The cluster IP of the service."},
+    {"Port(s)", "string", "", "The ports of the service."},
+};
+static const column rs_cols[] = {
+    {"Desired", "integer", "", "Number of desired pods."},
+    {"Current", "integer", "", "Number of actual replicas."},
+    {"Ready", "integer", "", "Number of ready replicas."},
+};
+
+static void add_col(json_object *arr, const column *c)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "name", json_object_new_string(c->name));
+    json_object_object_add(o, "type", json_object_new_string(c->type));
+    json_object_object_add(o, "format", json_object_new_string(c->format));
+    json_object_object_add(o, "description", json_object_new_string(c->description));
+    json_object_object_add(o, "priority", json_object_new_int(0));
+    json_object_array_add(arr, o);
+}
+
+static bool is(const mk_kind *k, const char *kind)
+{
+    return strcmp(k->kind, kind) == 0;
+}
+
+json_object *table_columns(const mk_kind *k)
+{
+    json_object *arr = json_object_new_array();
+    add_col(arr, &name_col);
+    const column *mid = NULL, *tail = NULL;
+    size_t nmid = 0, ntail = 0;
+    if (is(k, "Pod"))
+        mid = pod_cols, nmid = ARRAY_SIZE(pod_cols);
+    else if (is(k, "Node"))
+        mid = node_cols, nmid = ARRAY_SIZE(node_cols), tail = node_tail, ntail = 1;
+    else if (is(k, "Service"))
+        mid = svc_cols, nmid = ARRAY_SIZE(svc_cols);
+    else if (is(k, "ReplicaSet"))
+        mid = rs_cols, nmid = ARRAY_SIZE(rs_cols);
+    for (size_t i = 0; i < nmid; i++)
+        add_col(arr, &mid[i]);
+    add_col(arr, &age_col);
+    for (size_t i = 0; i < ntail; i++)
+        add_col(arr, &tail[i]);
+    return arr;
+}
+
+/* kubectl's HumanDuration, coarsened the same way. */
+static json_object *age_of(json_object *obj)
+{
+    const char *ts = mk_json_str(obj, "metadata.creationTimestamp");
+    int64_t t = ts ? mk_parse_rfc3339(ts) : -1;
+    if (t < 0)
+        return json_object_new_string("<unknown>");
+    int64_t s = (int64_t)time(NULL) - t;
+    if (s < 0)
+        s = 0;
+    char buf[32];
+    int64_t m = s / 60, h = s / 3600, d = s / 86400;
+    if (s < 120)
+        snprintf(buf, sizeof buf, "%llds", (long long)s);
+    else if (m < 10)
+        snprintf(buf, sizeof buf, "%lldm%llds", (long long)m, (long long)(s % 60));
+    else if (m < 180)
+        snprintf(buf, sizeof buf, "%lldm", (long long)m);
+    else if (h < 8)
+        snprintf(buf, sizeof buf, "%lldh%lldm", (long long)h, (long long)(m % 60));
+    else if (h < 48)
+        snprintf(buf, sizeof buf, "%lldh", (long long)h);
+    else if (h < 192)
+        snprintf(buf, sizeof buf, "%lldd%lldh", (long long)d, (long long)(h % 24));
+    else if (d < 365 * 2)
+        snprintf(buf, sizeof buf, "%lldd", (long long)d);
+    else
+        snprintf(buf, sizeof buf, "%lldy", (long long)(d / 365));
+    return json_object_new_string(buf);
+}
+
+static json_object *str_or(json_object *obj, const char *path, const char *dflt)
+{
+    const char *s = mk_json_str(obj, path);
+    return json_object_new_string(s && *s ? s : dflt);
+}
+
+static void pod_cells(json_object *cells, json_object *obj)
+{
+    json_object *ctrs = mk_json_path(obj, "spec.containers");
+    json_object *sts = mk_json_path(obj, "status.containerStatuses");
+    size_t total = json_object_is_type(ctrs, json_type_array) ? json_object_array_length(ctrs) : 0;
+    size_t ready = 0;
+    int64_t restarts = 0;
+    size_t nst = json_object_is_type(sts, json_type_array) ? json_object_array_length(sts) : 0;
+    for (size_t i = 0; i < nst; i++) {
+        json_object *st = json_object_array_get_idx(sts, i);
+        json_object *r = mk_json_path(st, "ready");
+        if (json_object_is_type(r, json_type_boolean) && json_object_get_boolean(r))
+            ready++;
+        restarts += mk_json_int(st, "restartCount", 0);
+    }
+    char buf[48];
+    snprintf(buf, sizeof buf, "%zu/%zu", ready, total);
+    json_object_array_add(cells, json_object_new_string(buf));
+    const char *status = mk_json_str(obj, "status.reason");
+    if (mk_json_str(obj, "metadata.deletionTimestamp"))
+        status = "Terminating";
+    if (!status || !*status)
+        status = mk_json_str(obj, "status.phase");
+    json_object_array_add(cells, json_object_new_string(status && *status ? status : "Pending"));
+    snprintf(buf, sizeof buf, "%lld", (long long)restarts);
+    json_object_array_add(cells, json_object_new_string(buf));
+}
+
+static const char *node_status(json_object *obj)
+{
+    json_object *conds = mk_json_path(obj, "status.conditions");
+    size_t n = json_object_is_type(conds, json_type_array) ? json_object_array_length(conds) : 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *c = json_object_array_get_idx(conds, i);
+        const char *type = mk_json_str(c, "type"), *st = mk_json_str(c, "status");
+        if (type && strcmp(type, "Ready") == 0)
+            return st && strcmp(st, "True") == 0 ? "Ready" : st && strcmp(st, "False") == 0 ? "NotReady" : "Unknown";
+    }
+    return "Unknown";
+}
+
+static void node_cells(json_object *cells, json_object *obj)
+{
+    const char *st = node_status(obj);
+    json_object *unsched = mk_json_path(obj, "spec.unschedulable");
+    bool off = json_object_is_type(unsched, json_type_boolean) && json_object_get_boolean(unsched);
+    _cleanup_free_ char *status = xasprintf("%s%s", st, off ? ",SchedulingDisabled" : "");
+    json_object_array_add(cells, json_object_new_string(status));
+    mk_buf roles = {0};
+    json_object *labels = mk_json_path(obj, "metadata.labels");
+    if (json_object_is_type(labels, json_type_object)) {
+        json_object_object_foreach(labels, key, val)
+        {
+            (void)val;
+            const char *pfx = "node-role.kubernetes.io/";
+            if (strncmp(key, pfx, strlen(pfx)) == 0 && key[strlen(pfx)]) {
+                if (roles.len)
+                    mk_buf_puts(&roles, ",");
+                mk_buf_puts(&roles, key + strlen(pfx));
+            }
+        }
+    }
+    json_object_array_add(cells, json_object_new_string(roles.len ? roles.data : "<none>"));
+    mk_buf_free(&roles);
+}
+
+static void svc_cells(json_object *cells, json_object *obj)
+{
+    json_object_array_add(cells, str_or(obj, "spec.type", "ClusterIP"));
+    json_object_array_add(cells, str_or(obj, "spec.clusterIP", "<none>"));
+    mk_buf ports = {0};
+    json_object *arr = mk_json_path(obj, "spec.ports");
+    size_t n = json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *p = json_object_array_get_idx(arr, i);
+        const char *proto = mk_json_str(p, "protocol");
+        int64_t node_port = mk_json_int(p, "nodePort", 0);
+        mk_buf_printf(&ports, "%s%lld", i ? "," : "", (long long)mk_json_int(p, "port", 0));
+        if (node_port)
+            mk_buf_printf(&ports, ":%lld", (long long)node_port);
+        mk_buf_printf(&ports, "/%s", proto && *proto ? proto : "TCP");
+    }
+    json_object_array_add(cells, json_object_new_string(ports.len ? ports.data : "<none>"));
+    mk_buf_free(&ports);
+}
+
+static void rs_cells(json_object *cells, json_object *obj)
+{
+    json_object_array_add(cells, json_object_new_int64(mk_json_int(obj, "spec.replicas", 1)));
+    json_object_array_add(cells, json_object_new_int64(mk_json_int(obj, "status.replicas", 0)));
+    json_object_array_add(cells, json_object_new_int64(mk_json_int(obj, "status.readyReplicas", 0)));
+}
+
+static json_object *partial_of(json_object *obj)
+{
+    json_object *p = json_object_new_object();
+    json_object_object_add(p, "kind", json_object_new_string("PartialObjectMetadata"));
+    json_object_object_add(p, "apiVersion", json_object_new_string("meta.k8s.io/v1"));
+    json_object *md = mk_json_path(obj, "metadata");
+    json_object *copy = NULL;
+    if (md)
+        json_object_deep_copy(md, &copy, NULL);
+    json_object_object_add(p, "metadata", copy ? copy : json_object_new_object());
+    return p;
+}
+
+json_object *table_row(const mk_kind *k, json_object *obj, bool full_object)
+{
+    json_object *cells = json_object_new_array();
+    json_object_array_add(cells, str_or(obj, "metadata.name", ""));
+    if (is(k, "Pod"))
+        pod_cells(cells, obj);
+    else if (is(k, "Node"))
+        node_cells(cells, obj);
+    else if (is(k, "Service"))
+        svc_cells(cells, obj);
+    else if (is(k, "ReplicaSet"))
+        rs_cells(cells, obj);
+    json_object_array_add(cells, age_of(obj));
+    if (is(k, "Node"))
+        json_object_array_add(cells, str_or(obj, "status.nodeInfo.kubeletVersion", ""));
+    json_object *row = json_object_new_object();
+    json_object_object_add(row, "cells", cells);
+    if (full_object)
+        json_object_object_add(row, "object", json_object_get(obj));
+    else
+        json_object_object_add(row, "object", partial_of(obj));
+    return row;
+}
+
+json_object *table_of_one(const mk_kind *k, json_object *obj, bool full_object)
+{
+    json_object *t = json_object_new_object();
+    json_object_object_add(t, "kind", json_object_new_string("Table"));
+    json_object_object_add(t, "apiVersion", json_object_new_string("meta.k8s.io/v1"));
+    json_object *md = json_object_new_object();
+    const char *rv = mk_json_str(obj, "metadata.resourceVersion");
+    if (rv)
+        json_object_object_add(md, "resourceVersion", json_object_new_string(rv));
+    json_object_object_add(t, "metadata", md);
+    json_object_object_add(t, "columnDefinitions", table_columns(k));
+    json_object *rows = json_object_new_array();
+    json_object_array_add(rows, table_row(k, obj, full_object));
+    json_object_object_add(t, "rows", rows);
+    return t;
+}

@@ -1,0 +1,224 @@
+/* update.c - PUT and PATCH, on objects and on their status subresource.
+ *
+ * Both run the same loop: read the current object, build the new one
+ * (PUT: the body; PATCH: the current object with the merge patch applied),
+ * keep what the server owns, validate, and write with the current revision
+ * as the precondition. When the client gave no resourceVersion a conflict
+ * only means someone else wrote in between: the loop reads again and
+ * retries, as Kubernetes does for patches.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "store/codec.h"
+#include "store/server/objects.h"
+
+#define UPDATE_RETRIES 16
+
+typedef struct update_req {
+    const api_route *rt;
+    json_object *body;   /* PUT: the new object; PATCH: the patch */
+    bool patch;
+    int64_t client_rev;  /* metadata.resourceVersion the client sent; 0: none */
+} update_req;
+
+static int client_rev_of(json_object *obj, int64_t *rev, mk_err *err)
+{
+    json_object *v = mk_json_path(obj, "metadata.resourceVersion");
+    *rev = 0;
+    if (!v)
+        return 0;
+    const char *s = json_object_get_string(v);
+    char *end;
+    long long n = strtoll(s ? s : "", &end, 10);
+    if (!s || !*s || *end || n < 0)
+        return mk_error(err, EBADMSG, "metadata.resourceVersion: invalid value \"%.40s\"",
+                        s ? s : "");
+    *rev = n;
+    return 0;
+}
+
+static json_object *copy_of(json_object *o)
+{
+    json_object *c = NULL;
+    if (o)
+        json_object_deep_copy(o, &c, NULL);
+    return c;
+}
+
+static void copy_field(json_object *dst, json_object *src, const char *field)
+{
+    json_object *v;
+    if (json_object_object_get_ex(src, field, &v))
+        json_object_object_add(dst, field, copy_of(v));
+    else
+        json_object_object_del(dst, field);
+}
+
+/* Build what will be stored from the client's object; old is current. */
+static int settle_update(const update_req *u, json_object *old, json_object **pneu, mk_err *err)
+{
+    const api_route *rt = u->rt;
+    const mk_kind *k = rt->kind;
+    json_object *neu = *pneu;
+    if (objects_check_kind(rt, neu, err) < 0)
+        return -err->code;
+    json_object *md = mk_json_ensure(neu, "metadata");
+    if (!json_object_is_type(md, json_type_object))
+        return mk_error(err, EBADMSG, "metadata: must be an object");
+    const char *name = mk_json_str(md, "name");
+    if (!name || strcmp(name, rt->name) != 0)
+        return mk_error(err, EBADMSG, "the name of the object (%s) does not match the name on "
+                        "the URL (%s)", name ? name : "", rt->name);
+    const char *ns = mk_json_str(md, "namespace");
+    if (k->namespaced && ns && *ns && strcmp(ns, rt->ns) != 0)
+        return mk_error(err, EBADMSG, "the namespace of the provided object (%s) does not "
+                        "match the namespace sent on the request (%s)", ns, rt->ns);
+    if (k->namespaced)
+        json_object_object_add(md, "namespace", json_object_new_string(rt->ns));
+    if (!strcmp(rt->sub, "status")) {
+        /* Only status changes through /status. */
+        json_object *result = copy_of(old);
+        copy_field(result, neu, "status");
+        json_object_put(neu);
+        *pneu = neu = result;
+        return 0;
+    }
+    json_object *old_md = mk_json_path(old, "metadata");
+    if (!mk_json_str(md, "uid"))
+        copy_field(md, old_md, "uid");
+    copy_field(md, old_md, "creationTimestamp");
+    copy_field(md, old_md, "deletionTimestamp");
+    json_object *old_spec = mk_json_path(old, "spec"), *new_spec = mk_json_path(neu, "spec");
+    int64_t gen = mk_json_int(old, "metadata.generation", 1);
+    if (!json_object_equal(old_spec, new_spec))
+        gen++;
+    json_object_object_add(md, "generation", json_object_new_int64(gen));
+    if (k->has_status) /* status changes only through /status */
+        copy_field(neu, old, "status");
+    return 0;
+}
+
+static int conflict(const mk_kind *k, const char *name, mk_err *err)
+{
+    char q[96];
+    return mk_error(err, ESTALE, "Operation cannot be fulfilled on %s \"%s\": the object has "
+                    "been modified; please apply your changes to the latest version and try "
+                    "again", objects_qualified(k, q, sizeof q), name);
+}
+
+static int update_once(api_req *r, const update_req *u, json_object **out, bool *retry,
+                       mk_err *err)
+{
+    const mk_kind *k = u->rt->kind;
+    json_object *old = NULL, *neu = NULL;
+    int64_t old_rev;
+    *retry = false;
+    int rc = objects_load(r->srv, k, u->rt->ns, u->rt->name, &old, &old_rev, err);
+    if (rc < 0)
+        return rc;
+    if (u->client_rev && u->client_rev != old_rev) {
+        json_object_put(old);
+        return conflict(k, u->rt->name, err);
+    }
+    neu = copy_of(u->patch ? old : u->body);
+    if (u->patch)
+        mk_json_merge_patch(neu, u->body);
+    r->warn = (mk_warnings){0};
+    rc = settle_update(u, old, &neu, err);
+    if (rc == 0 && validate_update(k, old, neu, &r->warn, err) < 0) {
+        r->warn = (mk_warnings){0};
+        rc = mk_error_wrap(err, "%s \"%s\" is invalid", k->kind, u->rt->name);
+    }
+    if (rc == 0)
+        rc = objects_check_fields(r, err);
+    if (rc == 0) {
+        _cleanup_free_ char *key = kind_key(k, u->rt->ns, u->rt->name);
+        mk_write w = {.op = MK_WRITE_UPDATE, .key = key, .obj = neu, .prev = old,
+                      .expect_rev = u->client_rev ? u->client_rev : old_rev};
+        int64_t rev;
+        rc = backend_write(r->srv->be, &w, &rev, err);
+        if (rc == -ESTALE) {
+            *retry = !u->client_rev;
+            rc = conflict(k, u->rt->name, err);
+        } else if (rc == -ENOENT) {
+            *retry = true; /* deleted in between: the next read says 404 */
+        }
+    }
+    json_object_put(old);
+    if (rc < 0) {
+        json_object_put(neu);
+        return rc;
+    }
+    *out = neu;
+    return 0;
+}
+
+static enum MHD_Result update_run(api_req *r, update_req *u)
+{
+    mk_err err = {0};
+    json_object *out = NULL;
+    int rc = -1;
+    bool retry = true;
+    for (int i = 0; rc < 0 && retry && i < UPDATE_RETRIES; i++)
+        rc = update_once(r, u, &out, &retry, &err);
+    json_object_put(u->body);
+    if (rc < 0)
+        return api_reply_err(r, &err, u->rt->kind, u->rt->name);
+    enum MHD_Result ret = objects_reply(r, 200, u->rt->kind, out);
+    json_object_put(out);
+    return ret;
+}
+
+static bool sub_updatable(const api_route *rt)
+{
+    return !rt->sub[0] || (!strcmp(rt->sub, "status") && rt->kind->has_status);
+}
+
+enum MHD_Result objects_update(api_req *r, const api_route *rt)
+{
+    mk_err err = {0};
+    if (!rt->name[0] || !sub_updatable(rt))
+        return api_fail(r, EOPNOTSUPP, "PUT is not allowed here");
+    update_req u = {.rt = rt};
+    if (objects_decode_body(r, &u.body, &err) < 0 ||
+        client_rev_of(u.body, &u.client_rev, &err) < 0) {
+        json_object_put(u.body);
+        return api_reply_err(r, &err, rt->kind, rt->name);
+    }
+    return update_run(r, &u);
+}
+
+/* "application/merge-patch+json; charset=utf-8" is a merge patch. */
+static bool media_is(const char *ct, const char *type)
+{
+    size_t n = strlen(type);
+    return ct && strncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+enum MHD_Result objects_patch(api_req *r, const api_route *rt)
+{
+    mk_err err = {0};
+    if (!rt->name[0] || !sub_updatable(rt))
+        return api_fail(r, EOPNOTSUPP, "PATCH is not allowed here");
+    const char *ct = api_header(r, "Content-Type");
+    /* kubectl label/annotate send strategic merge patches that touch only
+     * maps, where the two kinds of patch agree. */
+    if (!media_is(ct, "application/merge-patch+json") &&
+        !media_is(ct, "application/strategic-merge-patch+json")) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "the body of the request was in an unknown format - "
+                 "accepted media types include: application/merge-patch+json, "
+                 "application/strategic-merge-patch+json");
+        _cleanup_free_ char *st = status_json(415, "UnsupportedMediaType", msg, rt->kind, rt->name);
+        return api_reply_text(r, 415, "application/json", st, strlen(st));
+    }
+    update_req u = {.rt = rt, .patch = true};
+    if (objects_decode_body(r, &u.body, &err) < 0 ||
+        client_rev_of(u.body, &u.client_rev, &err) < 0) {
+        json_object_put(u.body);
+        return api_reply_err(r, &err, rt->kind, rt->name);
+    }
+    return update_run(r, &u);
+}

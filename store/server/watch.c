@@ -1,0 +1,245 @@
+/* watch.c - the fan-out hub: a ring of committed events and a condition
+ * variable that watchers wait on. See watch.h for the contract. */
+#include "store/server/watch.h"
+
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/util.h"
+
+/* Rough cost of an event besides its JSON: key, views, bookkeeping. */
+#define HUB_EVENT_OVERHEAD 512
+
+struct hub {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;   /* signalled on every append and on close */
+    hub_event **ring;      /* circular, oldest at head */
+    size_t cap, head, count;
+    size_t bytes, max_bytes;
+    int64_t covers_after;  /* every event with rev > covers_after is in the ring */
+    int64_t last_rev;
+    bool closed;
+    atomic_int watchers;
+};
+
+static json_object *copy_str(json_object *obj, const char *path)
+{
+    json_object *cur = obj;
+    _cleanup_free_ char *p = xstrdup(path);
+    for (char *save = NULL, *part = strtok_r(p, ".", &save); part;
+         part = strtok_r(NULL, ".", &save))
+        if (!json_object_is_type(cur, json_type_object) ||
+            !json_object_object_get_ex(cur, part, &cur))
+            return NULL;
+    return json_object_is_type(cur, json_type_string)
+               ? json_object_new_string(json_object_get_string(cur))
+               : NULL;
+}
+
+static void view_put(json_object *view, const char *section, const char *field,
+                     json_object *val)
+{
+    if (!val)
+        return;
+    json_object *sec;
+    if (!json_object_object_get_ex(view, section, &sec)) {
+        sec = json_object_new_object();
+        json_object_object_add(view, section, sec);
+    }
+    json_object_object_add(sec, field, val);
+}
+
+json_object *hub_view_of(json_object *obj)
+{
+    json_object *view = json_object_new_object();
+    if (!json_object_is_type(obj, json_type_object))
+        return view;
+    view_put(view, "metadata", "name", copy_str(obj, "metadata.name"));
+    view_put(view, "metadata", "namespace", copy_str(obj, "metadata.namespace"));
+    view_put(view, "spec", "nodeName", copy_str(obj, "spec.nodeName"));
+    view_put(view, "status", "phase", copy_str(obj, "status.phase"));
+    json_object *md, *labels;
+    if (json_object_object_get_ex(obj, "metadata", &md) &&
+        json_object_is_type(md, json_type_object) &&
+        json_object_object_get_ex(md, "labels", &labels) &&
+        json_object_is_type(labels, json_type_object)) {
+        /* Only string values: the view is shared read-only between threads
+         * and must never need json-c to serialize (and cache) anything. */
+        json_object *copy = json_object_new_object();
+        json_object_object_foreach(labels, k, v)
+        {
+            if (json_object_is_type(v, json_type_string))
+                json_object_object_add(copy, k, json_object_new_string(json_object_get_string(v)));
+        }
+        view_put(view, "metadata", "labels", copy);
+    }
+    return view;
+}
+
+hub_event *hub_event_new(const mk_event *ev)
+{
+    hub_event *e = xcalloc(1, sizeof *e);
+    atomic_init(&e->refs, 1);
+    e->rev = ev->rev;
+    e->type = ev->type;
+    e->key = xstrdup(ev->key);
+    e->json = xstrndup(ev->value, ev->len);
+    e->len = ev->len;
+    json_object *obj = ev->obj;
+    json_object *parsed = NULL;
+    if (!obj) {
+        json_tokener *tok = json_tokener_new();
+        parsed = json_tokener_parse_ex(tok, e->json, (int)e->len);
+        json_tokener_free(tok);
+        obj = parsed;
+    }
+    e->view = hub_view_of(obj);
+    e->prev_view = ev->prev ? hub_view_of(ev->prev) : NULL;
+    json_object_put(parsed);
+    return e;
+}
+
+void hub_event_unref(hub_event *e)
+{
+    if (!e || atomic_fetch_sub(&e->refs, 1) != 1)
+        return;
+    free(e->key);
+    free(e->json);
+    json_object_put(e->view);
+    json_object_put(e->prev_view);
+    free(e);
+}
+
+static size_t event_cost(const hub_event *e)
+{
+    return e->len + strlen(e->key) + HUB_EVENT_OVERHEAD;
+}
+
+hub *hub_new(int64_t start_rev, size_t max_events, size_t max_bytes)
+{
+    hub *h = xcalloc(1, sizeof *h);
+    pthread_mutex_init(&h->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&h->cond, &ca);
+    pthread_condattr_destroy(&ca);
+    h->cap = max_events < 16 ? 16 : max_events;
+    h->ring = xcalloc(h->cap, sizeof *h->ring);
+    h->max_bytes = max_bytes;
+    h->covers_after = start_rev;
+    h->last_rev = start_rev;
+    return h;
+}
+
+/* Drop the oldest event; the hub lock is held. */
+static void hub_evict(hub *h)
+{
+    hub_event *e = h->ring[h->head];
+    h->ring[h->head] = NULL;
+    h->head = (h->head + 1) % h->cap;
+    h->count--;
+    h->bytes -= event_cost(e);
+    h->covers_after = e->rev;
+    hub_event_unref(e);
+}
+
+int hub_sink(void *ctx, const mk_event *ev)
+{
+    hub *h = ctx;
+    /* Parse and build views before taking the lock: writers hold it only
+     * to append. */
+    hub_event *e = hub_event_new(ev);
+    pthread_mutex_lock(&h->lock);
+    while (h->count && (h->count == h->cap || h->bytes + event_cost(e) > h->max_bytes))
+        hub_evict(h);
+    h->ring[(h->head + h->count) % h->cap] = e;
+    h->count++;
+    h->bytes += event_cost(e);
+    if (e->rev > h->last_rev)
+        h->last_rev = e->rev;
+    pthread_cond_broadcast(&h->cond);
+    pthread_mutex_unlock(&h->lock);
+    return 0;
+}
+
+/* Index (0 = oldest) of the first event with rev > after; count if none. */
+static size_t hub_find(hub *h, int64_t after)
+{
+    size_t lo = 0, hi = h->count;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (h->ring[(h->head + mid) % h->cap]->rev > after)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+int hub_next(hub *h, int64_t after, hub_event **out, int max, int64_t deadline_ns)
+{
+    int n = 0;
+    pthread_mutex_lock(&h->lock);
+    for (;;) {
+        if (h->closed) {
+            n = -ECANCELED;
+            break;
+        }
+        if (after < h->covers_after) {
+            n = -MK_EGONE;
+            break;
+        }
+        size_t i = hub_find(h, after);
+        for (; i < h->count && n < max; i++, n++) {
+            out[n] = h->ring[(h->head + i) % h->cap];
+            atomic_fetch_add(&out[n]->refs, 1);
+        }
+        if (n > 0 || mk_now_ns() >= deadline_ns)
+            break;
+        struct timespec ts = {.tv_sec = deadline_ns / 1000000000,
+                              .tv_nsec = deadline_ns % 1000000000};
+        pthread_cond_timedwait(&h->cond, &h->lock, &ts);
+    }
+    pthread_mutex_unlock(&h->lock);
+    return n;
+}
+
+int64_t hub_last_rev(hub *h)
+{
+    pthread_mutex_lock(&h->lock);
+    int64_t r = h->last_rev;
+    pthread_mutex_unlock(&h->lock);
+    return r;
+}
+
+void hub_close(hub *h)
+{
+    pthread_mutex_lock(&h->lock);
+    h->closed = true;
+    pthread_cond_broadcast(&h->cond);
+    pthread_mutex_unlock(&h->lock);
+}
+
+void hub_free(hub *h)
+{
+    if (!h)
+        return;
+    while (h->count)
+        hub_evict(h);
+    free(h->ring);
+    pthread_cond_destroy(&h->cond);
+    pthread_mutex_destroy(&h->lock);
+    free(h);
+}
+
+void hub_watchers_add(hub *h, int delta)
+{
+    atomic_fetch_add(&h->watchers, delta);
+}
+
+int hub_watchers(hub *h)
+{
+    return atomic_load(&h->watchers);
+}
