@@ -94,7 +94,11 @@ bool fsu_is_mountpoint(const char *path)
     struct stat st, pst;
     if (lstat(path, &st) < 0)
         return false;
-    _cleanup_free_ char *parent = xasprintf("%s/..", path);
+    _cleanup_free_ char *parent = xstrdup(path);
+    char *slash = strrchr(parent, '/');
+    if (!slash)
+        return false;
+    *(slash == parent ? slash + 1 : slash) = '\0';
     if (stat(parent, &pst) < 0)
         return false;
     if (st.st_dev != pst.st_dev)

@@ -1,0 +1,48 @@
+/* oci.h - the OCI runtime config (config.json) of one container.
+ *
+ * The kubelet never calls `runc spec`: the config is built here from a
+ * fixed default (the one runc spec writes, with the capability set
+ * Kubernetes containers get) plus what the pod asks for.
+ */
+#ifndef MK_KUBELET_OCI_H
+#define MK_KUBELET_OCI_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store/error.h"
+
+typedef struct oci_mount {
+    const char *source;      /* host path */
+    const char *destination; /* path in the container */
+    bool readonly;
+} oci_mount;
+
+typedef struct oci_params {
+    const char *rootfs;        /* absolute host path of the container's root */
+    const char *hostname;      /* set only when the UTS namespace is the container's own */
+    char *const *args;         /* NULL-terminated; required */
+    char *const *env;          /* NULL-terminated "K=V"; may be NULL */
+    const char *cwd;           /* NULL: "/" */
+    /* Namespaces to join (paths of ns files); NULL: a new one. */
+    const char *netns_path, *ipc_path, *uts_path;
+    const char *cgroups_path;  /* absolute, "/minik8s/<pod-uid>/<ctr>" */
+    int64_t memory_limit;      /* bytes; <= 0: none */
+    int64_t cpu_limit_milli;   /* CFS quota from limits.cpu; <= 0: none */
+    int64_t cpu_request_milli; /* cpu shares from requests.cpu; <= 0: default */
+    const oci_mount *mounts;   /* volumes, bound in this order */
+    int nmounts;
+} oci_params;
+
+/* CFS period the quota is expressed in (Kubernetes' default, 100 ms). */
+#define OCI_CPU_PERIOD_US 100000
+
+/* Build the config; the caller owns the result (json_object_put). EINVAL
+ * when args is empty. */
+int oci_config(const oci_params *p, json_object **out, mk_err *err);
+
+/* Write it to BUNDLE/config.json. */
+int oci_write_config(const char *bundle, json_object *config, mk_err *err);
+
+#endif

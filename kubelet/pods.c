@@ -1,0 +1,385 @@
+#include "kubelet/pods.h"
+#include "kubelet/cgroup.h"
+#include "kubelet/fsutil.h"
+#include "kubelet/image.h"
+#include "kubelet/oci.h"
+#include "kubelet/sandbox.h"
+#include "kubelet/volumes.h"
+#include "store/codec.h"
+#include "store/log.h"
+#include "store/quantity.h"
+#include "store/util.h"
+
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+char *pods_dir(const pods_env *e, const char *uid)
+{
+    return xasprintf("%s/pods/%s", e->root_dir, uid);
+}
+
+char *pods_container_id(const char *uid, const char *ctr)
+{
+    return xasprintf("%s.%s", uid, ctr);
+}
+
+bool pods_parse_id(const char *id, char **uid, char **ctr)
+{
+    const char *dot = strrchr(id, '.');
+    if (!dot || dot == id || !dot[1])
+        return false;
+    *uid = xstrndup(id, (size_t)(dot - id));
+    *ctr = xstrdup(dot + 1);
+    return true;
+}
+
+char *pods_cgroup_path(const char *uid, const char *ctr)
+{
+    return xasprintf("/minik8s/%s/%s", uid, ctr);
+}
+
+char *pods_log_path(const pods_env *e, const char *uid, const char *ctr, int attempt)
+{
+    return xasprintf("%s/pods/%s/logs/%s/%d.log", e->root_dir, uid, ctr, attempt);
+}
+
+char *pods_latest_log(const pods_env *e, const char *uid, const char *ctr)
+{
+    _cleanup_free_ char *dir = xasprintf("%s/pods/%s/logs/%s", e->root_dir, uid, ctr);
+    DIR *d = opendir(dir);
+    if (!d)
+        return NULL;
+    int best = -1;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        int n;
+        char tail[8];
+        if (sscanf(de->d_name, "%d.%7s", &n, tail) == 2 && strcmp(tail, "log") == 0 && n > best)
+            best = n;
+    }
+    closedir(d);
+    return best < 0 ? NULL : xasprintf("%s/%d.log", dir, best);
+}
+
+static int write_pod_meta(const char *dir, json_object *pod, mk_err *err)
+{
+    json_object *m = json_object_new_object();
+    const char *keys[] = {"namespace", "name", "uid"};
+    for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+        char path[32];
+        snprintf(path, sizeof path, "metadata.%s", keys[i]);
+        const char *v = mk_json_str(pod, path);
+        json_object_object_add(m, keys[i], json_object_new_string(v ? v : ""));
+    }
+    _cleanup_free_ char *p = xasprintf("%s/pod.json", dir);
+    const char *s = json_object_to_json_string(m);
+    int rc = fsu_write_file(p, s, strlen(s), 0644, err);
+    json_object_put(m);
+    return rc;
+}
+
+int pods_sandbox_up(const pods_env *e, json_object *pod, char *ip, mk_err *err)
+{
+    const char *uid = mk_json_str(pod, "metadata.uid");
+    const char *name = mk_json_str(pod, "metadata.name");
+    if (!uid || !*uid || strchr(uid, '/') || strchr(uid, '.') || !name)
+        return mk_error(err, EINVAL, "pod has no usable metadata.uid");
+    _cleanup_free_ char *dir = pods_dir(e, uid);
+    if (fsu_mkdir_p(dir, 0755, err) < 0 || write_pod_meta(dir, pod, err) < 0)
+        return -err->code;
+    sandbox_paths sp;
+    sandbox_paths_for(dir, uid, &sp);
+    int rc = sandbox_create(&sp, name, err);
+    if (rc == 0 && e->pn)
+        rc = podnet_attach(e->pn, uid, sandbox_netns_name(&sp), ip, err);
+    else if (rc == 0)
+        strcpy(ip, "");
+    sandbox_paths_free(&sp);
+    if (rc == 0)
+        rc = volumes_setup(e, pod, dir, err);
+    return rc;
+}
+
+int pods_check_image(const pods_env *e, json_object *ctr, mk_err *err)
+{
+    _cleanup_free_ char *rootfs = NULL;
+    return image_rootfs(e->image_dir, mk_json_str(ctr, "image"), &rootfs, err);
+}
+
+static char **strv_from_json(json_object *a, size_t extra)
+{
+    size_t n = a ? json_object_array_length(a) : 0;
+    char **v = xcalloc(n + extra + 1, sizeof *v);
+    for (size_t i = 0; i < n; i++) {
+        const char *s = json_object_get_string(json_object_array_get_idx(a, i));
+        v[i] = xstrdup(s ? s : "");
+    }
+    return v;
+}
+
+static void strv_free(char **v)
+{
+    for (size_t i = 0; v && v[i]; i++)
+        free(v[i]);
+    free(v);
+}
+
+static size_t strv_len(char **v)
+{
+    size_t n = 0;
+    while (v && v[n])
+        n++;
+    return n;
+}
+
+/* Kubernetes: command replaces the image's entrypoint, args its cmd. Images
+ * here keep one default argv, so command+args, else args, else the image's. */
+static char **container_argv(json_object *ctr, json_object *imgcfg)
+{
+    json_object *cmd = mk_json_path(ctr, "command"), *args = mk_json_path(ctr, "args");
+    if (cmd && json_object_array_length(cmd)) {
+        size_t na = args ? json_object_array_length(args) : 0;
+        char **v = strv_from_json(cmd, na);
+        size_t n = strv_len(v);
+        for (size_t i = 0; i < na; i++)
+            v[n + i] = xstrdup(json_object_get_string(json_object_array_get_idx(args, i)));
+        return v;
+    }
+    if (args && json_object_array_length(args))
+        return strv_from_json(args, 0);
+    return strv_from_json(mk_json_path(imgcfg, "args"), 0);
+}
+
+/* A fieldRef the way the downward API resolves it. */
+static const char *field_ref(json_object *pod, const char *path, const char *pod_ip)
+{
+    if (strcmp(path, "status.podIP") == 0)
+        return pod_ip;
+    return mk_json_str(pod, path);
+}
+
+static char **container_env(json_object *pod, json_object *ctr, json_object *imgcfg,
+                            const char *pod_ip)
+{
+    json_object *env = mk_json_path(ctr, "env");
+    size_t ne = env ? json_object_array_length(env) : 0;
+    char **v = strv_from_json(mk_json_path(imgcfg, "env"), ne + 1);
+    size_t n = strv_len(v);
+    const char *pname = mk_json_str(pod, "metadata.name");
+    v[n++] = xasprintf("HOSTNAME=%s", pname ? pname : "");
+    for (size_t i = 0; i < ne; i++) {
+        json_object *ev = json_object_array_get_idx(env, i);
+        const char *name = mk_json_str(ev, "name");
+        const char *val = mk_json_str(ev, "value");
+        const char *fr = mk_json_str(ev, "valueFrom.fieldRef.fieldPath");
+        if (!val && fr)
+            val = field_ref(pod, fr, pod_ip);
+        if (name)
+            v[n++] = xasprintf("%s=%s", name, val ? val : "");
+    }
+    return v;
+}
+
+static int mount_overlay(const char *lower, const char *cdir, mk_err *err)
+{
+    _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", cdir);
+    _cleanup_free_ char *upper = xasprintf("%s/upper", cdir);
+    _cleanup_free_ char *work = xasprintf("%s/work", cdir);
+    fsu_umount(rootfs);
+    mk_err ignored;
+    /* A restarted container starts from the image again, as in Kubernetes. */
+    fsu_rm_rf(upper, &ignored);
+    fsu_rm_rf(work, &ignored);
+    if (fsu_mkdir_p(rootfs, 0755, err) < 0 || fsu_mkdir_p(upper, 0755, err) < 0 ||
+        fsu_mkdir_p(work, 0755, err) < 0)
+        return -err->code;
+    _cleanup_free_ char *opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
+    if (mount("overlay", rootfs, "overlay", 0, opts) < 0)
+        return mk_error(err, errno, "overlay on %s: %s", rootfs, strerror(errno));
+    return 0;
+}
+
+static int container_limits(json_object *ctr, oci_params *p, mk_err *err)
+{
+    const char *mem = mk_json_str(ctr, "resources.limits.memory");
+    const char *cpu = mk_json_str(ctr, "resources.limits.cpu");
+    const char *req = mk_json_str(ctr, "resources.requests.cpu");
+    mk_quantity q;
+    if (mem) {
+        if (quantity_parse(mem, &q, err) < 0)
+            return mk_error_wrap(err, "resources.limits.memory");
+        p->memory_limit = quantity_value(&q);
+    }
+    if (cpu) {
+        if (quantity_parse(cpu, &q, err) < 0)
+            return mk_error_wrap(err, "resources.limits.cpu");
+        p->cpu_limit_milli = quantity_milli(&q);
+    }
+    if (req && quantity_parse(req, &q, err) == 0)
+        p->cpu_request_milli = quantity_milli(&q);
+    return 0;
+}
+
+static int build_bundle(const pods_env *e, json_object *pod, json_object *ctr, const char *cdir,
+                        const char *pod_ip, mk_err *err)
+{
+    const char *uid = mk_json_str(pod, "metadata.uid");
+    const char *cname = mk_json_str(ctr, "name");
+    _cleanup_free_ char *pdir = pods_dir(e, uid);
+    _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", cdir);
+    _cleanup_free_ char *cg = pods_cgroup_path(uid, cname);
+    json_object *imgcfg = image_config(e->image_dir, mk_json_str(ctr, "image"));
+    char **argv = container_argv(ctr, imgcfg);
+    char **env = container_env(pod, ctr, imgcfg, pod_ip);
+    const char *wd = mk_json_str(ctr, "workingDir");
+    sandbox_paths sp;
+    sandbox_paths_for(pdir, uid, &sp);
+    oci_params p = {
+        .rootfs = rootfs,
+        .args = argv,
+        .env = env,
+        .cwd = wd ? wd : mk_json_str(imgcfg, "cwd"),
+        .netns_path = sp.netns,
+        .ipc_path = sp.ipc,
+        .uts_path = sp.uts,
+        .cgroups_path = cg,
+    };
+    oci_mount *mounts = NULL;
+    int nm = 0;
+    json_object *config = NULL;
+    int rc = container_limits(ctr, &p, err);
+    if (rc == 0)
+        rc = volumes_mounts(pod, ctr, pdir, &mounts, &nm, err);
+    if (rc == 0) {
+        p.mounts = mounts;
+        p.nmounts = nm;
+        rc = oci_config(&p, &config, err);
+    }
+    if (rc == 0)
+        rc = oci_write_config(cdir, config, err);
+    json_object_put(config);
+    volumes_mounts_free(mounts, nm);
+    sandbox_paths_free(&sp);
+    strv_free(argv);
+    strv_free(env);
+    json_object_put(imgcfg);
+    return rc;
+}
+
+int pods_start_container(const pods_env *e, json_object *pod, json_object *ctr, int attempt,
+                         const char *pod_ip, mk_err *err)
+{
+    const char *uid = mk_json_str(pod, "metadata.uid");
+    const char *cname = mk_json_str(ctr, "name");
+    if (!cname || !mk_is_dns1123_label(cname))
+        return mk_error(err, EINVAL, "container name %s: not a DNS-1123 label",
+                        cname ? cname : "(none)");
+    _cleanup_free_ char *lower = NULL;
+    if (image_rootfs(e->image_dir, mk_json_str(ctr, "image"), &lower, err) < 0)
+        return -err->code;
+    if (pods_remove_container(e, uid, cname, err) < 0)
+        return -err->code;
+    _cleanup_free_ char *pdir = pods_dir(e, uid);
+    _cleanup_free_ char *cdir = xasprintf("%s/ctr/%s", pdir, cname);
+    _cleanup_free_ char *logp = pods_log_path(e, uid, cname, attempt);
+    _cleanup_free_ char *logdir = xstrdup(logp);
+    *strrchr(logdir, '/') = '\0';
+    _cleanup_free_ char *id = pods_container_id(uid, cname);
+    int rc = fsu_mkdir_p(logdir, 0755, err);
+    if (rc == 0)
+        rc = mount_overlay(lower, cdir, err);
+    if (rc == 0)
+        rc = build_bundle(e, pod, ctr, cdir, pod_ip, err);
+    if (rc == 0) {
+        unlink(logp);
+        rc = runtime_run(e->rt, id, cdir, logp, NULL, err);
+    }
+    if (rc < 0) {
+        mk_err ignored;
+        pods_remove_container(e, uid, cname, &ignored);
+        return mk_error_wrap(err, "container %s", cname);
+    }
+    /* Keep this attempt's log and the one before (for `logs --previous`). */
+    _cleanup_free_ char *old = pods_log_path(e, uid, cname, attempt - 2);
+    unlink(old);
+    return 0;
+}
+
+int pods_remove_container(const pods_env *e, const char *uid, const char *ctr, mk_err *err)
+{
+    _cleanup_free_ char *id = pods_container_id(uid, ctr);
+    if (runtime_delete(e->rt, id, err) < 0)
+        return -err->code;
+    _cleanup_free_ char *cdir = xasprintf("%s/pods/%s/ctr/%s", e->root_dir, uid, ctr);
+    _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", cdir);
+    fsu_umount(rootfs);
+    if (fsu_is_mountpoint(rootfs))
+        return mk_error(err, EBUSY, "%s: still mounted", rootfs);
+    return fsu_rm_rf(cdir, err);
+}
+
+int pods_list_local(const pods_env *e, char ***uids, size_t *n, mk_err *err)
+{
+    *uids = NULL;
+    *n = 0;
+    _cleanup_free_ char *dir = xasprintf("%s/pods", e->root_dir);
+    DIR *d = opendir(dir);
+    if (!d)
+        return errno == ENOENT ? 0 : mk_error(err, errno, "%s: %s", dir, strerror(errno));
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        *uids = xrealloc(*uids, (*n + 1) * sizeof **uids);
+        (*uids)[(*n)++] = xstrdup(de->d_name);
+    }
+    closedir(d);
+    return 0;
+}
+
+int pods_teardown(const pods_env *e, const char *uid, mk_err *err)
+{
+    /* Containers first: every runtime id of this pod, and every bundle dir. */
+    char **ids = NULL;
+    size_t n = 0;
+    int rc = 0;
+    runtime_list(e->rt, &ids, &n, err);
+    for (size_t i = 0; i < n; i++) {
+        char *u = NULL, *c = NULL;
+        if (pods_parse_id(ids[i], &u, &c) && strcmp(u, uid) == 0 &&
+            pods_remove_container(e, uid, c, err) < 0) {
+            mk_log("pod %s: %s", uid, err->msg);
+            rc = -err->code;
+        }
+        free(u);
+        free(c);
+        free(ids[i]);
+    }
+    free(ids);
+    _cleanup_free_ char *pdir = pods_dir(e, uid);
+    _cleanup_free_ char *cdir = xasprintf("%s/ctr", pdir);
+    DIR *d = opendir(cdir);
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        if (de->d_name[0] != '.' && pods_remove_container(e, uid, de->d_name, err) < 0)
+            rc = -err->code;
+    }
+    if (d)
+        closedir(d);
+    if (e->pn)
+        podnet_detach(e->pn, uid);
+    sandbox_paths sp;
+    sandbox_paths_for(pdir, uid, &sp);
+    sandbox_destroy(&sp);
+    sandbox_paths_free(&sp);
+    volumes_teardown(pdir);
+    _cleanup_free_ char *cg = xasprintf("/minik8s/%s", uid);
+    cgroup_remove(cg);
+    if (rc == 0)
+        rc = fsu_rm_rf(pdir, err);
+    return rc;
+}

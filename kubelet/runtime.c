@@ -1,0 +1,414 @@
+#include "kubelet/runtime.h"
+#include "kubelet/fsutil.h"
+#include "kubelet/proc.h"
+#include "store/log.h"
+#include "store/util.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* How long conmon may take to have `runc create` done. */
+#define RUNTIME_CREATE_TIMEOUT_MS 30000
+
+struct runtime {
+    char *kind;      /* "runc" or "crun" */
+    char *binary;    /* what conmon and we execute: "runc", or the crun wrapper */
+    char *state_dir;
+    char *root;      /* --root for the runtime */
+    char *exit_dir;
+    char *sock_dir;
+};
+
+/* crun 1.8 refuses hybrid hierarchies because the v2 mount lists
+ * controllers; in a private mount namespace with an empty file bound over
+ * that list it works (NOTES.md). The wrapper is what conmon runs. */
+static int runtime_crun_wrapper(runtime *rt, mk_err *err)
+{
+    const char *ctl = "/sys/fs/cgroup/unified/cgroup.controllers";
+    if (access(ctl, F_OK) < 0) {
+        rt->binary = xstrdup("crun");
+        return 0;
+    }
+    _cleanup_free_ char *empty = xasprintf("%s/empty-controllers", rt->state_dir);
+    if (fsu_write_file(empty, "", 0, 0444, err) < 0)
+        return -err->code;
+    _cleanup_free_ char *script = xasprintf(
+        "#!/bin/sh\n"
+        "# crun in a private mount namespace that hides the hybrid v2 controllers.\n"
+        "exec unshare -m --propagation private /bin/sh -c "
+        "'mount --bind %s %s && exec crun \"$@\"' crun \"$@\"\n",
+        empty, ctl);
+    rt->binary = xasprintf("%s/crun-wrapper", rt->state_dir);
+    return fsu_write_file(rt->binary, script, strlen(script), 0755, err);
+}
+
+int runtime_new(const char *kind, const char *state_dir, runtime **out, mk_err *err)
+{
+    if (!kind)
+        kind = "runc";
+    if (strcmp(kind, "runc") != 0 && strcmp(kind, "crun") != 0)
+        return mk_error(err, EINVAL, "runtime %s: must be runc or crun", kind);
+    runtime *rt = xcalloc(1, sizeof *rt);
+    rt->kind = xstrdup(kind);
+    rt->state_dir = xstrdup(state_dir);
+    rt->root = xasprintf("%s/%s", state_dir, kind);
+    rt->exit_dir = xasprintf("%s/exits", state_dir);
+    rt->sock_dir = xasprintf("%s/sock", state_dir);
+    int rc = 0;
+    const char *dirs[] = {rt->root, rt->exit_dir, rt->sock_dir};
+    for (size_t i = 0; i < ARRAY_SIZE(dirs) && rc == 0; i++)
+        rc = fsu_mkdir_p(dirs[i], 0700, err);
+    if (rc == 0) {
+        if (strcmp(kind, "crun") == 0)
+            rc = runtime_crun_wrapper(rt, err);
+        else
+            rt->binary = xstrdup("runc");
+    }
+    if (rc < 0) {
+        runtime_free(rt);
+        return rc;
+    }
+    *out = rt;
+    return 0;
+}
+
+void runtime_free(runtime *rt)
+{
+    if (!rt)
+        return;
+    free(rt->kind);
+    free(rt->binary);
+    free(rt->state_dir);
+    free(rt->root);
+    free(rt->exit_dir);
+    free(rt->sock_dir);
+    free(rt);
+}
+
+const char *runtime_exit_dir(const runtime *rt)
+{
+    return rt->exit_dir;
+}
+
+/* Run the runtime with --root and the given arguments. */
+static int runtime_cmd(runtime *rt, char **out, mk_err *err, const char *a1, const char *a2,
+                       const char *a3, const char *a4)
+{
+    _cleanup_free_ char *rootarg = xasprintf("--root=%s", rt->root);
+    char *argv[] = {rt->binary, rootarg, (char *)a1, (char *)a2, (char *)a3, (char *)a4, NULL};
+    if (!out)
+        return proc_check(argv, err);
+    return proc_run(argv, out, err);
+}
+
+/* Where the runtime binary is, for conmon's -r (it wants a path). */
+static char *runtime_path(runtime *rt)
+{
+    if (strchr(rt->binary, '/'))
+        return xstrdup(rt->binary);
+    const char *path = getenv("PATH");
+    _cleanup_free_ char *copy = xstrdup(path ? path : "/usr/sbin:/usr/bin:/sbin:/bin");
+    char *save = NULL;
+    for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+        char *p = xasprintf("%s/%s", d, rt->binary);
+        if (access(p, X_OK) == 0)
+            return p;
+        free(p);
+    }
+    return xasprintf("/usr/sbin/%s", rt->binary);
+}
+
+/* Spawn conmon; it forks a monitor and its first process exits at once.
+ * *sync_fd is the read end of the sync pipe conmon reports the pid on. */
+static int conmon_spawn(runtime *rt, const char *id, const char *bundle, const char *log_path,
+                        int *sync_fd, mk_err *err)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return mk_error(err, errno, "pipe: %s", strerror(errno));
+    _cleanup_free_ char *rpath = runtime_path(rt);
+    _cleanup_free_ char *pidfile = xasprintf("%s/pidfile", bundle);
+    _cleanup_free_ char *cpidfile = xasprintf("%s/conmon.pid", bundle);
+    _cleanup_free_ char *logarg = xasprintf("k8s-file:%s", log_path);
+    _cleanup_free_ char *rootarg = xasprintf("--root=%s", rt->root);
+    _cleanup_free_ char *conmon_log = xasprintf("%s/conmon.out", bundle);
+    char *argv[] = {"conmon", "--api-version", "1", "-c", (char *)id, "-u", (char *)id,
+                    "-r", rpath, "-b", (char *)bundle, "-p", pidfile, "-P", cpidfile,
+                    "-n", (char *)id, "--exit-dir", rt->exit_dir, "-l", logarg,
+                    "--log-level", "error", "--runtime-arg", rootarg,
+                    "--socket-dir-path", rt->sock_dir, NULL};
+    /* The environment plus the sync pipe, which lands on fd 3. */
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    char **envp = xcalloc(n + 2, sizeof *envp);
+    size_t j = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(environ[i], "_OCI_", 5) != 0)
+            envp[j++] = environ[i];
+    envp[j++] = "_OCI_SYNCPIPE=3";
+
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&attr);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, conmon_log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    posix_spawn_file_actions_adddup2(&fa, p[1], 3);
+    /* conmon breaks on an inherited SIG_IGN for SIGCHLD (NOTES.md). */
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    sigdelset(&all, SIGKILL);
+    sigdelset(&all, SIGSTOP);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    /* Its own session: a kubelet killed by ^C must not take conmon along. */
+    posix_spawnattr_setflags(&attr,
+                             POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
+    pid_t pid;
+    int rc = posix_spawnp(&pid, "conmon", &fa, &attr, argv, envp);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    free(envp);
+    close(p[1]);
+    if (rc != 0) {
+        close(p[0]);
+        return mk_error(err, rc, "conmon: %s", strerror(rc));
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    *sync_fd = p[0];
+    return 0;
+}
+
+/* Read conmon's {"data": PID} (or {"data": -1, "message": ...}). */
+static int conmon_wait_created(int fd, const char *id, pid_t *pid, mk_err *err)
+{
+    mk_buf b = {0};
+    int64_t deadline = mk_now_ns() + (int64_t)RUNTIME_CREATE_TIMEOUT_MS * 1000000;
+    int rc = 0;
+    for (;;) {
+        int left = (int)((deadline - mk_now_ns()) / 1000000);
+        if (left <= 0) {
+            rc = mk_error(err, ETIMEDOUT, "container %s: create timed out", id);
+            break;
+        }
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        if (poll(&pfd, 1, left) < 0 && errno != EINTR) {
+            rc = mk_error(err, errno, "poll: %s", strerror(errno));
+            break;
+        }
+        char chunk[1024];
+        ssize_t n = read(fd, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n > 0)
+            mk_buf_append(&b, chunk, (size_t)n);
+        if (n <= 0 || memchr(chunk, '\n', (size_t)n))
+            break;
+    }
+    if (rc == 0) {
+        json_object *o = b.len ? json_tokener_parse(b.data) : NULL;
+        json_object *data = NULL, *msg = NULL;
+        int64_t v = -1;
+        if (o && json_object_object_get_ex(o, "data", &data))
+            v = json_object_get_int64(data);
+        if (v <= 0) {
+            if (o)
+                json_object_object_get_ex(o, "message", &msg);
+            rc = mk_error(err, EIO, "container %s: create failed: %s", id,
+                          msg ? json_object_get_string(msg) : "conmon reported nothing");
+        } else if (pid) {
+            *pid = (pid_t)v;
+        }
+        json_object_put(o);
+    }
+    mk_buf_free(&b);
+    return rc;
+}
+
+int runtime_run(runtime *rt, const char *id, const char *bundle, const char *log_path,
+                pid_t *pid, mk_err *err)
+{
+    _cleanup_free_ char *exitf = xasprintf("%s/%s", rt->exit_dir, id);
+    unlink(exitf);
+    int fd = -1;
+    if (conmon_spawn(rt, id, bundle, log_path, &fd, err) < 0)
+        return -err->code;
+    pid_t p = 0;
+    int rc = conmon_wait_created(fd, id, &p, err);
+    close(fd);
+    /* Only after create has finished may start run (NOTES.md). */
+    if (rc == 0)
+        rc = runtime_cmd(rt, NULL, err, "start", id, NULL, NULL);
+    if (rc < 0) {
+        mk_err e2;
+        runtime_delete(rt, id, &e2);
+        return rc;
+    }
+    if (pid)
+        *pid = p;
+    return 0;
+}
+
+int runtime_state(runtime *rt, const char *id, runtime_status *st, pid_t *pid, mk_err *err)
+{
+    _cleanup_free_ char *out = NULL;
+    *st = RUNTIME_ABSENT;
+    if (pid)
+        *pid = 0;
+    int rc = runtime_cmd(rt, &out, err, "state", id, NULL, NULL);
+    if (rc < 0)
+        return rc;
+    if (rc != 0)
+        return 0; /* "container does not exist" */
+    json_object *o = json_tokener_parse(out);
+    json_object *s = NULL, *p = NULL;
+    if (o && json_object_object_get_ex(o, "status", &s)) {
+        const char *v = json_object_get_string(s);
+        *st = strcmp(v, "running") == 0   ? RUNTIME_RUNNING
+              : strcmp(v, "created") == 0 ? RUNTIME_CREATED
+                                          : RUNTIME_STOPPED;
+        if (pid && *st == RUNTIME_RUNNING && json_object_object_get_ex(o, "pid", &p))
+            *pid = (pid_t)json_object_get_int(p);
+    }
+    json_object_put(o);
+    return 0;
+}
+
+int runtime_exit_code(runtime *rt, const char *id, int64_t *finished_ms)
+{
+    _cleanup_free_ char *path = xasprintf("%s/%s", rt->exit_dir, id);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -1;
+    int code = -1;
+    if (fscanf(f, "%d", &code) != 1)
+        code = -1;
+    struct stat st;
+    if (finished_ms && fstat(fileno(f), &st) == 0)
+        *finished_ms = (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
+    fclose(f);
+    return code;
+}
+
+int runtime_kill(runtime *rt, const char *id, int sig, mk_err *err)
+{
+    char signame[16];
+    snprintf(signame, sizeof signame, "%d", sig);
+    _cleanup_free_ char *out = NULL;
+    int rc = runtime_cmd(rt, &out, err, "kill", id, signame, NULL);
+    if (rc < 0)
+        return rc;
+    /* A container that already stopped is what the caller wanted. */
+    if (rc != 0 && !strstr(out, "not running") && !strstr(out, "does not exist") &&
+        !strstr(out, "process already finished"))
+        return mk_error(err, EIO, "kill %s: %.200s", id, out);
+    return 0;
+}
+
+int runtime_delete(runtime *rt, const char *id, mk_err *err)
+{
+    _cleanup_free_ char *out = NULL;
+    int rc = runtime_cmd(rt, &out, err, "delete", "--force", id, NULL);
+    if (rc < 0)
+        return rc;
+    if (rc != 0 && !strstr(out, "does not exist"))
+        return mk_error(err, EIO, "delete %s: %.200s", id, out);
+    _cleanup_free_ char *exitf = xasprintf("%s/%s", rt->exit_dir, id);
+    unlink(exitf);
+    return 0;
+}
+
+int runtime_list(runtime *rt, char ***ids, size_t *n, mk_err *err)
+{
+    /* The runtime's state dir holds one directory per container: reading it
+     * is what `runc list` does, without the fork. */
+    *ids = NULL;
+    *n = 0;
+    DIR *d = opendir(rt->root);
+    if (!d)
+        return errno == ENOENT ? 0 : mk_error(err, errno, "%s: %s", rt->root, strerror(errno));
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.' || de->d_type != DT_DIR)
+            continue;
+        *ids = xrealloc(*ids, (*n + 1) * sizeof **ids);
+        (*ids)[(*n)++] = xstrdup(de->d_name);
+    }
+    closedir(d);
+    return 0;
+}
+
+int runtime_exec(runtime *rt, const char *id, char *const argv[], bool with_stdin, int *in,
+                 int *out, int *errfd, pid_t *pid, mk_err *err)
+{
+    int pin[2] = {-1, -1}, pout[2], perr[2];
+    if ((with_stdin && pipe2(pin, O_CLOEXEC) < 0) || pipe2(pout, O_CLOEXEC) < 0 ||
+        pipe2(perr, O_CLOEXEC) < 0)
+        return mk_error(err, errno, "pipe: %s", strerror(errno));
+    size_t n = 0;
+    while (argv[n])
+        n++;
+    _cleanup_free_ char *rootarg = xasprintf("--root=%s", rt->root);
+    char **args = xcalloc(n + 6, sizeof *args);
+    size_t j = 0;
+    args[j++] = rt->binary;
+    args[j++] = rootarg;
+    args[j++] = "exec";
+    args[j++] = (char *)id;
+    for (size_t i = 0; i < n; i++)
+        args[j++] = argv[i];
+
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&attr);
+    if (with_stdin)
+        posix_spawn_file_actions_adddup2(&fa, pin[0], 0);
+    else
+        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, pout[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, perr[1], 2);
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    sigdelset(&all, SIGKILL);
+    sigdelset(&all, SIGSTOP);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    int rc = posix_spawnp(pid, args[0], &fa, &attr, args, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    free(args);
+    if (with_stdin)
+        close(pin[0]);
+    close(pout[1]);
+    close(perr[1]);
+    if (rc != 0) {
+        if (with_stdin)
+            close(pin[1]);
+        close(pout[0]);
+        close(perr[0]);
+        return mk_error(err, rc, "exec %s: %s", id, strerror(rc));
+    }
+    *in = with_stdin ? pin[1] : -1;
+    *out = pout[0];
+    *errfd = perr[0];
+    return 0;
+}

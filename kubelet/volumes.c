@@ -1,0 +1,286 @@
+#include "kubelet/volumes.h"
+#include "kubelet/fsutil.h"
+#include "store/codec.h"
+#include "store/util.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int volumes_base64_decode(const char *in, unsigned char **out, size_t *len, mk_err *err)
+{
+    /* Small enough to keep here: none of the linked libraries exports one. */
+    size_t n = strlen(in);
+    unsigned char *o = xmalloc(n / 4 * 3 + 4);
+    size_t k = 0;
+    uint32_t acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = in[i];
+        int v;
+        if (c >= 'A' && c <= 'Z')
+            v = c - 'A';
+        else if (c >= 'a' && c <= 'z')
+            v = c - 'a' + 26;
+        else if (c >= '0' && c <= '9')
+            v = c - '0' + 52;
+        else if (c == '+' || c == '-')
+            v = 62;
+        else if (c == '/' || c == '_')
+            v = 63;
+        else if (c == '=' || c == '\n' || c == '\r' || c == ' ')
+            continue;
+        else {
+            free(o);
+            return mk_error(err, EINVAL, "base64: bad character at %zu", i);
+        }
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            o[k++] = (unsigned char)(acc >> bits);
+        }
+    }
+    o[k] = '\0';
+    *out = o;
+    *len = k;
+    return 0;
+}
+
+static char *vol_dir(const char *pod_dir, const char *name)
+{
+    return xasprintf("%s/volumes/%s", pod_dir, name);
+}
+
+/* A key becomes a file name: no path tricks. */
+static bool safe_rel_path(const char *p)
+{
+    return p && *p && p[0] != '/' && !strstr(p, "..");
+}
+
+static int write_key(const char *dir, const char *rel, const void *data, size_t len, mode_t mode,
+                     mk_err *err)
+{
+    if (!safe_rel_path(rel))
+        return mk_error(err, EINVAL, "volume file %s: not a relative path", rel);
+    _cleanup_free_ char *path = xasprintf("%s/%s", dir, rel);
+    _cleanup_free_ char *parent = xstrdup(path);
+    *strrchr(parent, '/') = '\0';
+    if (fsu_mkdir_p(parent, 0755, err) < 0)
+        return -err->code;
+    return fsu_write_file(path, data, len, mode, err);
+}
+
+/* Write the object's keys (data, and for secrets stringData) into dir,
+ * honouring items (key -> path) when given. */
+static int write_object_files(json_object *obj, json_object *src, const char *dir, bool secret,
+                              mk_err *err)
+{
+    json_object *data = mk_json_path(obj, "data");
+    json_object *sdata = secret ? mk_json_path(obj, "stringData") : NULL;
+    json_object *items = mk_json_path(src, "items");
+    mode_t mode = secret ? 0400 : 0644;
+    int64_t dm = mk_json_int(src, "defaultMode", -1);
+    if (dm >= 0)
+        mode = (mode_t)dm & 0777;
+    json_object *all = json_object_new_object();
+    if (data && json_object_is_type(data, json_type_object)) {
+        json_object_object_foreach(data, k1, v1) json_object_object_add(all, k1, json_object_get(v1));
+    }
+    int rc = 0;
+    /* stringData is plain text: mark it so it is not base64-decoded. */
+    json_object *plain = json_object_new_object();
+    if (sdata && json_object_is_type(sdata, json_type_object)) {
+        json_object_object_foreach(sdata, k2, v2) json_object_object_add(plain, k2, json_object_get(v2));
+    }
+    size_t nitems = items ? json_object_array_length(items) : 0;
+    json_object *maps[] = {all, plain};
+    for (int m = 0; m < 2 && rc == 0; m++) {
+        json_object_object_foreach(maps[m], key, val)
+        {
+            if (rc < 0)
+                break;
+            const char *path = nitems ? NULL : key;
+            for (size_t i = 0; i < nitems; i++) {
+                json_object *it = json_object_array_get_idx(items, i);
+                const char *ik = mk_json_str(it, "key");
+                if (ik && strcmp(ik, key) == 0)
+                    path = mk_json_str(it, "path");
+            }
+            if (!path)
+                continue;
+            const char *s = json_object_get_string(val);
+            if (secret && m == 0) {
+                unsigned char *bytes = NULL;
+                size_t len = 0;
+                rc = volumes_base64_decode(s ? s : "", &bytes, &len, err);
+                if (rc == 0)
+                    rc = write_key(dir, path, bytes, len, mode, err);
+                free(bytes);
+            } else {
+                rc = write_key(dir, path, s ? s : "", s ? strlen(s) : 0, mode, err);
+            }
+        }
+    }
+    json_object_put(all);
+    json_object_put(plain);
+    return rc;
+}
+
+static int setup_object_volume(const pods_env *e, json_object *pod, json_object *src,
+                               const char *dir, bool secret, mk_err *err)
+{
+    const char *name = mk_json_str(src, secret ? "secretName" : "name");
+    const char *ns = mk_json_str(pod, "metadata.namespace");
+    if (!name)
+        return mk_error(err, EINVAL, "%s volume names no object", secret ? "secret" : "configMap");
+    if (!e->fetch)
+        return mk_error(err, ENOTSUP, "no API to fetch %s %s", secret ? "secret" : "configmap",
+                        name);
+    json_object *obj = e->fetch(e->fetch_ctx, secret ? "Secret" : "ConfigMap", ns ? ns : "default",
+                                name, err);
+    if (!obj) {
+        json_object *opt = mk_json_path(src, "optional");
+        if (opt && json_object_get_boolean(opt))
+            return fsu_mkdir_p(dir, 0755, err);
+        return mk_error_wrap(err, "%s %s", secret ? "secret" : "configmap", name);
+    }
+    int rc = fsu_mkdir_p(dir, secret ? 0700 : 0755, err);
+    if (rc == 0)
+        rc = write_object_files(obj, src, dir, secret, err);
+    json_object_put(obj);
+    return rc;
+}
+
+static int setup_one(const pods_env *e, json_object *pod, json_object *vol, const char *pod_dir,
+                     mk_err *err)
+{
+    const char *name = mk_json_str(vol, "name");
+    if (!name || !mk_is_dns1123_label(name))
+        return mk_error(err, EINVAL, "volume %s: bad name", name ? name : "(none)");
+    _cleanup_free_ char *dir = vol_dir(pod_dir, name);
+    json_object *src;
+    if ((src = mk_json_path(vol, "hostPath"))) {
+        const char *path = mk_json_str(src, "path");
+        const char *type = mk_json_str(src, "type");
+        if (!path || path[0] != '/')
+            return mk_error(err, EINVAL, "volume %s: hostPath.path must be absolute", name);
+        if (type && strcmp(type, "DirectoryOrCreate") == 0)
+            return fsu_mkdir_p(path, 0755, err);
+        if (type && strcmp(type, "FileOrCreate") == 0) {
+            int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+            if (fd < 0)
+                return mk_error(err, errno, "volume %s: %s: %s", name, path, strerror(errno));
+            close(fd);
+            return 0;
+        }
+        if (access(path, F_OK) < 0)
+            return mk_error(err, ENOENT, "volume %s: hostPath %s does not exist", name, path);
+        return 0;
+    }
+    if ((src = mk_json_path(vol, "configMap")))
+        return setup_object_volume(e, pod, src, dir, false, err);
+    if ((src = mk_json_path(vol, "secret")))
+        return setup_object_volume(e, pod, src, dir, true, err);
+    /* emptyDir, and the default for a volume with no known source. */
+    if (fsu_mkdir_p(dir, 0777, err) < 0)
+        return -err->code;
+    chmod(dir, 0777);
+    const char *medium = mk_json_str(vol, "emptyDir.medium");
+    if (medium && strcmp(medium, "Memory") == 0 && !fsu_is_mountpoint(dir)) {
+        const char *limit = mk_json_str(vol, "emptyDir.sizeLimit");
+        _cleanup_free_ char *opts = xasprintf("mode=1777%s%s", limit ? ",size=" : "",
+                                              limit ? limit : "");
+        if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+            return mk_error(err, errno, "volume %s: tmpfs: %s", name, strerror(errno));
+    }
+    return 0;
+}
+
+int volumes_setup(const pods_env *e, json_object *pod, const char *pod_dir, mk_err *err)
+{
+    json_object *vols = mk_json_path(pod, "spec.volumes");
+    size_t n = vols ? json_object_array_length(vols) : 0;
+    for (size_t i = 0; i < n; i++)
+        if (setup_one(e, pod, json_object_array_get_idx(vols, i), pod_dir, err) < 0)
+            return -err->code;
+    return 0;
+}
+
+static json_object *find_volume(json_object *pod, const char *name)
+{
+    json_object *vols = mk_json_path(pod, "spec.volumes");
+    size_t n = vols ? json_object_array_length(vols) : 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *v = json_object_array_get_idx(vols, i);
+        const char *vn = mk_json_str(v, "name");
+        if (vn && strcmp(vn, name) == 0)
+            return v;
+    }
+    return NULL;
+}
+
+int volumes_mounts(json_object *pod, json_object *ctr, const char *pod_dir, oci_mount **out,
+                   int *n, mk_err *err)
+{
+    json_object *vms = mk_json_path(ctr, "volumeMounts");
+    size_t cnt = vms ? json_object_array_length(vms) : 0;
+    oci_mount *m = xcalloc(cnt + 1, sizeof *m);
+    for (size_t i = 0; i < cnt; i++) {
+        json_object *vm = json_object_array_get_idx(vms, i);
+        const char *name = mk_json_str(vm, "name");
+        const char *dest = mk_json_str(vm, "mountPath");
+        const char *sub = mk_json_str(vm, "subPath");
+        json_object *vol = name ? find_volume(pod, name) : NULL;
+        if (!vol || !dest || dest[0] != '/' || (sub && !safe_rel_path(sub))) {
+            volumes_mounts_free(m, (int)i);
+            return mk_error(err, EINVAL, "volumeMount %s: no such volume or bad path",
+                            name ? name : "(none)");
+        }
+        const char *host = mk_json_str(vol, "hostPath.path");
+        char *src = host ? xstrdup(host) : vol_dir(pod_dir, name);
+        if (sub) {
+            char *full = xasprintf("%s/%s", src, sub);
+            free(src);
+            src = full;
+            mk_err ignored;
+            if (access(src, F_OK) < 0)
+                fsu_mkdir_p(src, 0777, &ignored);
+        }
+        json_object *ro = mk_json_path(vm, "readOnly");
+        bool readonly = (ro && json_object_get_boolean(ro)) || mk_json_path(vol, "secret") ||
+                        mk_json_path(vol, "configMap");
+        m[i] = (oci_mount){.source = src, .destination = xstrdup(dest), .readonly = readonly};
+    }
+    *out = m;
+    *n = (int)cnt;
+    return 0;
+}
+
+void volumes_mounts_free(oci_mount *m, int n)
+{
+    for (int i = 0; m && i < n; i++) {
+        free((char *)m[i].source);
+        free((char *)m[i].destination);
+    }
+    free(m);
+}
+
+void volumes_teardown(const char *pod_dir)
+{
+    _cleanup_free_ char *dir = xasprintf("%s/volumes", pod_dir);
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        _cleanup_free_ char *p = xasprintf("%s/%s", dir, de->d_name);
+        fsu_umount(p);
+    }
+    closedir(d);
+}

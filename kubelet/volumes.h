@@ -1,0 +1,35 @@
+/* volumes.h - a pod's volumes on the host and their mounts into containers.
+ *
+ *   emptyDir   POD_DIR/volumes/<name>, shared by every container that mounts
+ *              it (medium: Memory makes it a tmpfs)
+ *   hostPath   the host path itself (type DirectoryOrCreate/FileOrCreate create it)
+ *   configMap  POD_DIR/volumes/<name>/<key> from .data (and .items), 0644
+ *   secret     the same from base64 .data / .stringData, 0400, root-owned
+ */
+#ifndef MK_KUBELET_VOLUMES_H
+#define MK_KUBELET_VOLUMES_H
+
+#include <json-c/json.h>
+
+#include "kubelet/oci.h"
+#include "kubelet/pods.h"
+#include "store/error.h"
+
+/* Create every volume of pod under pod_dir (idempotent; configMap and
+ * secret files are rewritten from the current objects). */
+int volumes_setup(const pods_env *e, json_object *pod, const char *pod_dir, mk_err *err);
+
+/* The bind mounts for container ctr's volumeMounts. *out (and each source)
+ * is freed with volumes_mounts_free. EINVAL when a mount names no volume. */
+int volumes_mounts(json_object *pod, json_object *ctr, const char *pod_dir, oci_mount **out,
+                   int *n, mk_err *err);
+void volumes_mounts_free(oci_mount *m, int n);
+
+/* Unmount what volumes_setup mounted (tmpfs emptyDirs); files stay. */
+void volumes_teardown(const char *pod_dir);
+
+/* Decode standard base64 (padding optional, whitespace skipped). Caller
+ * frees *out. EINVAL on a bad character. */
+int volumes_base64_decode(const char *in, unsigned char **out, size_t *len, mk_err *err);
+
+#endif

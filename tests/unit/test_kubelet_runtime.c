@@ -1,0 +1,281 @@
+/* Runtime layer with real runc + conmon: sandbox, containers, logs, exit
+ * codes, OOM, CPU quota, a shared emptyDir, and a clean teardown. Runs in
+ * its own network namespace, so the test bridge and routes vanish with it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kubelet/cgroup.h"
+#include "kubelet/fsutil.h"
+#include "kubelet/image.h"
+#include "kubelet/logfile.h"
+#include "kubelet/pods.h"
+#include "kubelet/sandbox.h"
+#include "store/codec.h"
+#include "store/util.h"
+
+static char root[] = "/tmp/mk-kubelet-rt-XXXXXX";
+static char *image_dir;
+static runtime *rt;
+static podnet *pn;
+static pods_env env;
+
+static int setup(void **state)
+{
+    (void)state;
+    if (geteuid() != 0 || access("/usr/sbin/runc", X_OK) < 0) {
+        fprintf(stderr, "# needs root and runc\n");
+        return -1;
+    }
+    if (unshare(CLONE_NEWNET) < 0)
+        return -1;
+    if (!mkdtemp(root))
+        return -1;
+    image_dir = xasprintf("%s/images", root);
+    mk_err err;
+    if (image_build_busybox(image_dir, NULL, &err) < 0) {
+        fprintf(stderr, "# %s\n", err.msg);
+        return -1;
+    }
+    _cleanup_free_ char *st = xasprintf("%s/runtime", root);
+    if (runtime_new("runc", st, &rt, &err) < 0)
+        return -1;
+    pn = podnet_new(root, "mkt0");
+    if (podnet_set_cidr(pn, "10.244.250.0/24", &err) < 0) {
+        fprintf(stderr, "# %s\n", err.msg);
+        return -1;
+    }
+    env = (pods_env){.root_dir = root, .image_dir = image_dir, .node_name = "t", .rt = rt, .pn = pn};
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    mk_err err;
+    char **uids = NULL;
+    size_t n = 0;
+    if (rt) {
+        pods_list_local(&env, &uids, &n, &err);
+        for (size_t i = 0; i < n; i++) {
+            pods_teardown(&env, uids[i], &err);
+            free(uids[i]);
+        }
+        free(uids);
+    }
+    runtime_free(rt);
+    podnet_free(pn);
+    fsu_rm_rf(root, &err);
+    free(image_dir);
+    return 0;
+}
+
+static json_object *make_pod(const char *uid, const char *yaml)
+{
+    json_object *pod = NULL;
+    mk_err err;
+    assert_int_equal(codec_decode(yaml, strlen(yaml), &pod, &err), 0);
+    mk_json_set_str(pod, "metadata.uid", uid);
+    return pod;
+}
+
+static json_object *container(json_object *pod, int i)
+{
+    return json_object_array_get_idx(mk_json_path(pod, "spec.containers"), (size_t)i);
+}
+
+static bool wait_log(const char *uid, const char *ctr, const char *want, int ms)
+{
+    for (int t = 0; t < ms; t += 50) {
+        _cleanup_free_ char *p = pods_latest_log(&env, uid, ctr);
+        mk_buf b = {0};
+        if (p)
+            logfile_read(p, -1, &b, NULL);
+        bool ok = b.data && strstr(b.data, want);
+        mk_buf_free(&b);
+        if (ok)
+            return true;
+        usleep(50000);
+    }
+    return false;
+}
+
+static int wait_exit(const char *uid, const char *ctr, int ms)
+{
+    _cleanup_free_ char *id = pods_container_id(uid, ctr);
+    for (int t = 0; t < ms; t += 50) {
+        int code = runtime_exit_code(rt, id, NULL);
+        if (code >= 0)
+            return code;
+        usleep(50000);
+    }
+    return -1;
+}
+
+static void assert_gone(const char *uid)
+{
+    _cleanup_free_ char *dir = pods_dir(&env, uid);
+    _cleanup_free_ char *ns = xasprintf("%s/mk-%s", SANDBOX_NETNS_DIR, uid);
+    _cleanup_free_ char *cg = xasprintf("/sys/fs/cgroup/memory/minik8s/%s", uid);
+    _cleanup_free_ char *cg2 = xasprintf("/sys/fs/cgroup/minik8s/%s", uid);
+    assert_int_not_equal(access(dir, F_OK), 0);
+    assert_int_not_equal(access(ns, F_OK), 0);
+    assert_int_not_equal(access(cg, F_OK), 0);
+    assert_int_not_equal(access(cg2, F_OK), 0);
+    char ip[16];
+    assert_false(podnet_lookup(pn, uid, ip));
+}
+
+static void test_run_log_kill(void **state)
+{
+    (void)state;
+    const char *uid = "0000aaaa-0000-4000-8000-000000000001";
+    json_object *pod = make_pod(uid, "metadata: {name: p1, namespace: default}\n"
+                                     "spec:\n  containers:\n  - name: c\n    image: busybox\n"
+                                     "    command: [sh, -c, 'echo hello $HOSTNAME; echo oops >&2; "
+                                     "ip addr show eth0; exec sleep 100']\n");
+    mk_err err = {0};
+    char ip[16];
+    assert_int_equal(pods_sandbox_up(&env, pod, ip, &err), 0);
+    assert_string_equal(ip, "10.244.250.2");
+    assert_int_equal(pods_check_image(&env, container(pod, 0), &err), 0);
+    int rc = pods_start_container(&env, pod, container(pod, 0), 0, ip, &err);
+    if (rc < 0)
+        fail_msg("%s", err.msg);
+    assert_true(wait_log(uid, "c", "hello p1", 5000));
+    assert_true(wait_log(uid, "c", "oops", 5000));
+    assert_true(wait_log(uid, "c", "10.244.250.2/24", 5000));
+    _cleanup_free_ char *id = pods_container_id(uid, "c");
+    runtime_status st;
+    pid_t pid;
+    assert_int_equal(runtime_state(rt, id, &st, &pid, &err), 0);
+    assert_int_equal(st, RUNTIME_RUNNING);
+    assert_true(pid > 0);
+    assert_int_equal(runtime_exit_code(rt, id, NULL), -1);
+    assert_int_equal(runtime_kill(rt, id, 9, &err), 0);
+    assert_int_equal(wait_exit(uid, "c", 5000), 137);
+    assert_int_equal(pods_teardown(&env, uid, &err), 0);
+    assert_gone(uid);
+    assert_int_equal(runtime_state(rt, id, &st, &pid, &err), 0);
+    assert_int_equal(st, RUNTIME_ABSENT);
+    json_object_put(pod);
+}
+
+static void test_missing_image(void **state)
+{
+    (void)state;
+    const char *uid = "0000aaaa-0000-4000-8000-000000000002";
+    json_object *pod = make_pod(uid, "metadata: {name: p2}\nspec:\n  containers:\n"
+                                     "  - name: c\n    image: nosuchimage:1.0\n");
+    mk_err err = {0};
+    assert_int_equal(pods_check_image(&env, container(pod, 0), &err), -ENOENT);
+    assert_non_null(strstr(err.msg, "nosuchimage"));
+    json_object_put(pod);
+}
+
+static void test_oom(void **state)
+{
+    (void)state;
+    const char *uid = "0000aaaa-0000-4000-8000-000000000003";
+    json_object *pod = make_pod(uid, "metadata: {name: p3}\nspec:\n  containers:\n"
+                                     "  - name: hog\n    image: busybox\n"
+                                     "    command: [sh, -c, 'head -c 200000000 /dev/zero | tail']\n"
+                                     "    resources: {limits: {memory: 20Mi}}\n");
+    mk_err err = {0};
+    char ip[16];
+    assert_int_equal(pods_sandbox_up(&env, pod, ip, &err), 0);
+    if (pods_start_container(&env, pod, container(pod, 0), 0, ip, &err) < 0)
+        fail_msg("%s", err.msg);
+    int code = wait_exit(uid, "hog", 20000);
+    assert_true(code == 137 || code == 1 || code == 141);
+    /* The evidence lives in the cgroup until runc delete. */
+    _cleanup_free_ char *cg = pods_cgroup_path(uid, "hog");
+    cgroup_stats cs;
+    assert_true(cgroup_read(cg, &cs));
+    assert_true(cs.oom_kills > 0);
+    assert_int_equal(cs.memory_limit, 20 * 1024 * 1024);
+    assert_int_equal(pods_teardown(&env, uid, &err), 0);
+    assert_gone(uid);
+    json_object_put(pod);
+}
+
+static void test_cpu_quota(void **state)
+{
+    (void)state;
+    const char *uid = "0000aaaa-0000-4000-8000-000000000004";
+    json_object *pod = make_pod(uid, "metadata: {name: p4}\nspec:\n  containers:\n"
+                                     "  - name: spin\n    image: busybox\n"
+                                     "    command: [sh, -c, 'while :; do :; done']\n"
+                                     "    resources: {limits: {cpu: 200m}}\n");
+    mk_err err = {0};
+    char ip[16];
+    assert_int_equal(pods_sandbox_up(&env, pod, ip, &err), 0);
+    if (pods_start_container(&env, pod, container(pod, 0), 0, ip, &err) < 0)
+        fail_msg("%s", err.msg);
+    _cleanup_free_ char *cg = pods_cgroup_path(uid, "spin");
+    if (!cgroup_is_v2()) {
+        _cleanup_free_ char *q = xasprintf("/sys/fs/cgroup/cpu%s/cpu.cfs_quota_us", cg);
+        char *text = NULL;
+        size_t len;
+        assert_int_equal(mk_read_file(q, 64, &text, &len, &err), 0);
+        assert_int_equal(atoi(text), 20000);
+        free(text);
+    }
+    cgroup_stats cs = {0};
+    for (int i = 0; i < 60 && cs.nr_throttled <= 0; i++) {
+        usleep(50000);
+        cgroup_read(cg, &cs);
+    }
+    assert_true(cs.nr_throttled > 0);
+    assert_true(cs.cpu_usage_ns > 0);
+    assert_int_equal(pods_teardown(&env, uid, &err), 0);
+    assert_gone(uid);
+    json_object_put(pod);
+}
+
+static void test_shared_emptydir(void **state)
+{
+    (void)state;
+    const char *uid = "0000aaaa-0000-4000-8000-000000000005";
+    json_object *pod = make_pod(
+        uid, "metadata: {name: p5}\nspec:\n"
+             "  volumes: [{name: shared, emptyDir: {}}]\n"
+             "  containers:\n"
+             "  - name: writer\n    image: busybox\n"
+             "    command: [sh, -c, 'echo from-writer > /data/msg; exec sleep 100']\n"
+             "    volumeMounts: [{name: shared, mountPath: /data}]\n"
+             "  - name: reader\n    image: busybox\n"
+             "    command: [sh, -c, 'while [ ! -f /in/msg ]; do sleep 0.1; done; cat /in/msg; "
+             "hostname; exec sleep 100']\n"
+             "    volumeMounts: [{name: shared, mountPath: /in}]\n");
+    mk_err err = {0};
+    char ip[16];
+    assert_int_equal(pods_sandbox_up(&env, pod, ip, &err), 0);
+    for (int i = 0; i < 2; i++)
+        if (pods_start_container(&env, pod, container(pod, i), 0, ip, &err) < 0)
+            fail_msg("%s", err.msg);
+    assert_true(wait_log(uid, "reader", "from-writer", 5000));
+    assert_true(wait_log(uid, "reader", "p5", 5000)); /* shared UTS: the pod's name */
+    assert_int_equal(pods_teardown(&env, uid, &err), 0);
+    assert_gone(uid);
+    json_object_put(pod);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_run_log_kill),
+        cmocka_unit_test(test_missing_image),
+        cmocka_unit_test(test_oom),
+        cmocka_unit_test(test_cpu_quota),
+        cmocka_unit_test(test_shared_emptydir),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
