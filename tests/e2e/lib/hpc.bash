@@ -1,0 +1,236 @@
+# tests/e2e/lib/hpc.bash - a one-node HPC site on loopback for GPU-job tests.
+#
+# Starts, all in one private temp dir and all stopped by pid:
+#   munged      own key, own socket
+#   slurmctld   one partition "debug", one node "localhost" (127.0.0.1)
+#   slurmd      -N localhost
+#   sshd        on a free 127.0.0.1 port, own host key and config,
+#               key login only, SLURM_CONF set for every session
+# and a test user (useradd; removed at the end) with an ed25519 key.
+#
+#   source tests/e2e/lib/hpc.bash
+#   hpc_start            # sets the HPC_* variables below; non-zero on failure
+#   hpc_ssh 'squeue'     # run a command on the "cluster" as the test user
+#   hpc_stop             # idempotent; safe from a trap or teardown
+#
+# After hpc_start:
+#   HPC_DIR          the temp dir (mode 0755: the test user reads slurm.conf)
+#   HPC_HOST HPC_PORT HPC_USER
+#   HPC_KEY          the user's private key (OpenSSH format)
+#   HPC_KNOWN_HOSTS  a known_hosts file with the sshd host key
+#   SLURM_CONF       exported, so squeue/scontrol work in the test itself
+#
+# Knobs (environment, read by hpc_start):
+#   HPC_GRES=gpu     configure GresTypes=gpu and gres.conf with the real
+#                    /dev/nvidia* devices (device-check.sh); default: none
+#   HPC_CPUS         CPUs of the node (default: nproc)
+
+HPC_DIR=
+HPC_USER=
+HPC_PIDS=()
+
+_hpc_log() { echo "hpc: $*" >&2; }
+
+# A TCP port nobody listens on, on 127.0.0.1.
+hpc_free_port() {
+    local port
+    while :; do
+        port=$((20000 + RANDOM % 40000))
+        ss -Htln "sport = :$port" 2>/dev/null | grep -q . || { echo "$port"; return; }
+    done
+}
+
+# Wait (up to $2 tenths of a second) until the command $1 succeeds.
+_hpc_wait() {
+    local cmd=$1 n=${2:-50} i
+    for ((i = 0; i < n; i++)); do
+        eval "$cmd" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# Record the pid a daemon wrote to its pid file.
+_hpc_track() {
+    local pidfile=$1 name=$2
+    _hpc_wait "[ -s '$pidfile' ]" 50 || { _hpc_log "$name did not start"; return 1; }
+    HPC_PIDS+=("$(cat "$pidfile")")
+}
+
+_hpc_munge() {
+    local d=$HPC_DIR/munge
+    mkdir -p "$d" && chmod 0755 "$d"
+    dd if=/dev/urandom of="$d/munge.key" bs=1024 count=1 status=none
+    chmod 0600 "$d/munge.key"
+    /usr/sbin/munged --key-file="$d/munge.key" --socket="$d/munge.socket" \
+        --pid-file="$d/munged.pid" --seed-file="$d/munged.seed" \
+        --log-file="$d/munged.log" || { _hpc_log "munged failed: $(tail -3 "$d/munged.log")"; return 1; }
+    _hpc_track "$d/munged.pid" munged
+}
+
+_hpc_slurm_conf() {
+    local cpus=${HPC_CPUS:-$(nproc)} mem
+    mem=$(awk '/MemTotal/ { print int($2 / 1024 / 2) }' /proc/meminfo)
+    mkdir -p "$HPC_DIR/state" "$HPC_DIR/spool"
+    local gres_node= gres_types=
+    if [ "${HPC_GRES:-}" = gpu ]; then
+        local n
+        n=$(find /dev -maxdepth 1 -name 'nvidia[0-9]*' | wc -l)
+        [ "$n" -gt 0 ] || { _hpc_log "HPC_GRES=gpu but no /dev/nvidia[0-9]"; return 1; }
+        gres_types="GresTypes=gpu"
+        gres_node="Gres=gpu:$n"
+        find /dev -maxdepth 1 -name 'nvidia[0-9]*' | sort |
+            sed 's|^|NodeName=localhost Name=gpu File=|' >"$HPC_DIR/gres.conf"
+    fi
+    cat >"$HPC_DIR/slurm.conf" <<EOF
+ClusterName=minik8s
+SlurmctldHost=localhost(127.0.0.1)
+SlurmctldPort=$(hpc_free_port)
+SlurmdPort=$(hpc_free_port)
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+AuthInfo=socket=$HPC_DIR/munge/munge.socket
+StateSaveLocation=$HPC_DIR/state
+SlurmdSpoolDir=$HPC_DIR/spool
+SlurmctldPidFile=$HPC_DIR/slurmctld.pid
+SlurmdPidFile=$HPC_DIR/slurmd.pid
+SlurmctldLogFile=$HPC_DIR/slurmctld.log
+SlurmdLogFile=$HPC_DIR/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+SchedulerType=sched/builtin
+AccountingStorageType=accounting_storage/none
+JobAcctGatherType=jobacct_gather/none
+JobCompType=jobcomp/none
+MpiDefault=none
+ReturnToService=2
+# Quick ends: SIGKILL 2 s after SIGTERM; jobs remembered 10 minutes so
+# scontrol still answers for a job that ended while mk-gpu was down.
+KillWait=2
+MinJobAge=600
+$gres_types
+NodeName=localhost NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem $gres_node State=UNKNOWN
+PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
+EOF
+    export SLURM_CONF=$HPC_DIR/slurm.conf
+}
+
+_hpc_slurm() {
+    _hpc_slurm_conf || return 1
+    /usr/sbin/slurmctld -f "$SLURM_CONF" -i || { _hpc_log "slurmctld failed"; return 1; }
+    _hpc_track "$HPC_DIR/slurmctld.pid" slurmctld || return 1
+    /usr/sbin/slurmd -f "$SLURM_CONF" -N localhost || { _hpc_log "slurmd failed"; return 1; }
+    _hpc_track "$HPC_DIR/slurmd.pid" slurmd || return 1
+    _hpc_wait "sinfo -h -o %T | grep -qx idle" 100 ||
+        { _hpc_log "node not idle: $(sinfo -h -o %T 2>&1) $(tail -3 "$HPC_DIR/slurmctld.log")"; return 1; }
+}
+
+_hpc_user() {
+    HPC_USER=mkhpc$$
+    useradd -m -s /bin/bash "$HPC_USER" || return 1
+    usermod -p '*' "$HPC_USER" # useradd's user is locked: no key login
+    local home
+    home=$(getent passwd "$HPC_USER" | cut -d: -f6)
+    ssh-keygen -q -t ed25519 -N '' -C "$HPC_USER@minik8s-test" -f "$HPC_DIR/user_key" || return 1
+    install -d -m 0700 -o "$HPC_USER" -g "$HPC_USER" "$home/.ssh"
+    install -m 0600 -o "$HPC_USER" -g "$HPC_USER" "$HPC_DIR/user_key.pub" "$home/.ssh/authorized_keys"
+    HPC_KEY=$HPC_DIR/user_key
+}
+
+_hpc_sshd() {
+    HPC_HOST=127.0.0.1
+    HPC_PORT=$(hpc_free_port)
+    ssh-keygen -q -t ed25519 -N '' -f "$HPC_DIR/host_key" || return 1
+    mkdir -p /run/sshd
+    cat >"$HPC_DIR/sshd_config" <<EOF
+Port $HPC_PORT
+ListenAddress $HPC_HOST
+HostKey $HPC_DIR/host_key
+PidFile $HPC_DIR/sshd.pid
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+PubkeyAuthentication yes
+AuthorizedKeysFile .ssh/authorized_keys
+AllowUsers $HPC_USER
+SetEnv SLURM_CONF=$SLURM_CONF
+Subsystem sftp internal-sftp
+EOF
+    /usr/sbin/sshd -f "$HPC_DIR/sshd_config" -E "$HPC_DIR/sshd.log" ||
+        { _hpc_log "sshd failed: $(tail -3 "$HPC_DIR/sshd.log")"; return 1; }
+    _hpc_track "$HPC_DIR/sshd.pid" sshd || return 1
+    echo "[$HPC_HOST]:$HPC_PORT $(cut -d' ' -f1,2 "$HPC_DIR/host_key.pub")" >"$HPC_DIR/known_hosts"
+    HPC_KNOWN_HOSTS=$HPC_DIR/known_hosts
+    _hpc_wait "hpc_ssh true" 50 || { _hpc_log "ssh login failed: $(tail -3 "$HPC_DIR/sshd.log")"; return 1; }
+}
+
+hpc_start() {
+    HPC_DIR=$(mktemp -d /tmp/mkhpc.XXXXXX) || return 1
+    chmod 0755 "$HPC_DIR"
+    HPC_PIDS=()
+    if ! { _hpc_munge && _hpc_slurm && _hpc_user && _hpc_sshd; }; then
+        hpc_stop
+        return 1
+    fi
+}
+
+# Run a shell command on the HPC host as the test user, over the real sshd.
+hpc_ssh() {
+    ssh -q -o BatchMode=yes -o UserKnownHostsFile="$HPC_KNOWN_HOSTS" \
+        -o StrictHostKeyChecking=yes -o GlobalKnownHostsFile=/dev/null \
+        -i "$HPC_KEY" -p "$HPC_PORT" "$HPC_USER@$HPC_HOST" "$@" </dev/null
+}
+
+# Stop by pid what hpc_start started, newest first; remove the user and dir.
+hpc_stop() {
+    [ -n "$HPC_DIR" ] || return 0
+    if [ -n "$HPC_USER" ] && [ -n "${SLURM_CONF:-}" ]; then
+        scancel -u "$HPC_USER" 2>/dev/null
+        _hpc_wait "! squeue -h -u $HPC_USER | grep -q ." 30
+    fi
+    local i pid
+    for ((i = ${#HPC_PIDS[@]} - 1; i >= 0; i--)); do
+        pid=${HPC_PIDS[$i]}
+        kill "$pid" 2>/dev/null
+        _hpc_wait "! kill -0 $pid" 50 || kill -9 "$pid" 2>/dev/null
+    done
+    HPC_PIDS=()
+    if [ -n "$HPC_USER" ] && id "$HPC_USER" >/dev/null 2>&1; then
+        # Job steps of the test user can outlive slurmd: end them by pid.
+        for pid in $(pgrep -u "$HPC_USER"); do kill -9 "$pid" 2>/dev/null; done
+        _hpc_wait "! pgrep -u $HPC_USER" 20
+        userdel -r -f "$HPC_USER" 2>/dev/null
+    fi
+    HPC_USER=
+    rm -rf "$HPC_DIR"
+    HPC_DIR=
+}
+
+# Save the running site's variables to a file (KEY=VALUE lines, also read by
+# C tests), so another shell can hpc_load it and run hpc_ssh or hpc_stop.
+hpc_save() {
+    {
+        echo "HPC_DIR=$HPC_DIR"
+        echo "HPC_USER=$HPC_USER"
+        echo "HPC_HOST=$HPC_HOST"
+        echo "HPC_PORT=$HPC_PORT"
+        echo "HPC_KEY=$HPC_KEY"
+        echo "HPC_KNOWN_HOSTS=$HPC_KNOWN_HOSTS"
+        echo "SLURM_CONF=$SLURM_CONF"
+        echo "HPC_PIDS=${HPC_PIDS[*]}"
+    } >"$1"
+}
+
+hpc_load() {
+    local k v
+    while IFS='=' read -r k v; do
+        case $k in
+        HPC_PIDS) read -r -a HPC_PIDS <<<"$v" ;;
+        SLURM_CONF) export SLURM_CONF=$v ;;
+        HPC_*) printf -v "$k" '%s' "$v" ;;
+        esac
+    done <"$1"
+}
