@@ -1,0 +1,136 @@
+/* mk-controller-manager - the cluster's controllers in one process. See
+ * controllers/manager.h for the frame and controllers.h for the list. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "controllers/manager.h"
+#include "store/client.h"
+#include "store/log.h"
+#include "store/util.h"
+
+static volatile bool stop;
+
+static void on_signal(int sig)
+{
+    stop = true;
+}
+
+static void usage(FILE *f)
+{
+    size_t n;
+    const mk_controller *const *all = manager_builtin(&n);
+    fprintf(f,
+            "Usage: mk-controller-manager --server URL [--token-file F] [--controllers LIST]\n"
+            "                             [--node-monitor-grace-period SEC]\n"
+            "                             [--pod-eviction-timeout SEC] [--cluster-cidr CIDR]\n"
+            "                             [--node-cidr-mask-size N]\n"
+            "\n"
+            "  --server URL                     the API server (http://127.0.0.1:6443)\n"
+            "  --token-file F                   bearer token (first field of the first line)\n"
+            "  --controllers LIST               all (default), or a comma list of:");
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%s%s", i ? "," : " ", all[i]->name);
+    fprintf(f,
+            "\n"
+            "  --node-monitor-grace-period SEC  silence before a node is Ready=Unknown (40)\n"
+            "  --pod-eviction-timeout SEC       not ready this long: its pods are evicted (300)\n"
+            "  --cluster-cidr CIDR              pod addresses, split among nodes (10.244.0.0/16)\n"
+            "  --node-cidr-mask-size N          each node's podCIDR prefix length (24)\n"
+            "  --help                           this text\n");
+}
+
+static int seconds(const char *flag, const char *arg, int *out)
+{
+    char *end;
+    long v = strtol(arg, &end, 10);
+    if (*end || v < 0 || v > 1000000) {
+        fprintf(stderr, "mk-controller-manager: %s %s: not a number of seconds\n", flag, arg);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    enum { GRACE = 256, EVICT, CIDR, MASK };
+    static const struct option opts[] = {
+        {"server", required_argument, NULL, 's'},
+        {"token-file", required_argument, NULL, 't'},
+        {"controllers", required_argument, NULL, 'c'},
+        {"node-monitor-grace-period", required_argument, NULL, GRACE},
+        {"pod-eviction-timeout", required_argument, NULL, EVICT},
+        {"cluster-cidr", required_argument, NULL, CIDR},
+        {"node-cidr-mask-size", required_argument, NULL, MASK},
+        {"help", no_argument, NULL, 'h'},
+        {0},
+    };
+    const char *server = NULL, *token_file = NULL, *list = "all";
+    manager_config cfg = {.node_monitor_grace_s = 40, .pod_eviction_timeout_s = 300,
+                          .cluster_cidr = "10.244.0.0/16", .node_cidr_mask_size = 24};
+    int o;
+    mk_log_init("mk-controller-manager");
+    while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (o) {
+        case 's': server = optarg; break;
+        case 't': token_file = optarg; break;
+        case 'c': list = optarg; break;
+        case GRACE:
+            if (seconds("--node-monitor-grace-period", optarg, &cfg.node_monitor_grace_s) < 0)
+                return 2;
+            break;
+        case EVICT:
+            if (seconds("--pod-eviction-timeout", optarg, &cfg.pod_eviction_timeout_s) < 0)
+                return 2;
+            break;
+        case CIDR: cfg.cluster_cidr = optarg; break;
+        case MASK: cfg.node_cidr_mask_size = atoi(optarg); break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (!server || optind < argc) {
+        usage(stderr);
+        return 2;
+    }
+    mk_err err = {0};
+    mk_client *c = NULL;
+    mk_client_opts co = {.server = server, .token_file = token_file,
+                         .user_agent = "mk-controller-manager"};
+    if (client_new(&co, &c, &err) < 0) {
+        fprintf(stderr, "mk-controller-manager: %s\n", err.msg);
+        return 1;
+    }
+    manager *m = manager_new(c, &cfg);
+    if (manager_enable(m, list, &err) < 0) {
+        fprintf(stderr, "mk-controller-manager: --controllers: %s\n", err.msg);
+        manager_free(m);
+        client_free(c);
+        return 2;
+    }
+    /* One request up front, so a wrong URL or token fails now, clearly. */
+    json_object *items = NULL;
+    int64_t rev;
+    if (client_list(c, kind_by_kind("Node"), NULL, NULL, NULL, &items, &rev, &err) < 0) {
+        fprintf(stderr, "mk-controller-manager: cannot reach %s: %s\n", server, err.msg);
+        manager_free(m);
+        client_free(c);
+        return 1;
+    }
+    json_object_put(items);
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    int rc = manager_run(m, &stop, &err);
+    if (rc < 0)
+        fprintf(stderr, "mk-controller-manager: %s\n", err.msg);
+    else
+        mk_log("stopped");
+    manager_free(m);
+    client_free(c);
+    return rc < 0 ? 1 : 0;
+}

@@ -1,0 +1,32 @@
+/* workqueue.h - a keyed work queue for controllers, as client-go's.
+ *
+ * Handlers add keys ("ns/name"); workers take them. A key is queued at most
+ * once however often it is added; a key being worked on is not handed to a
+ * second worker, and if it is added meanwhile it comes back once that
+ * worker is done. add_after delays a key (retries with backoff).
+ * Thread-safe.
+ */
+#ifndef MK_CONTROLLERS_WORKQUEUE_H
+#define MK_CONTROLLERS_WORKQUEUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct workqueue workqueue;
+
+workqueue *workqueue_new(void);
+/* Wakes every waiting worker (they get false) and frees nothing: call
+ * workqueue_free after the workers are joined. */
+void workqueue_shutdown(workqueue *q);
+void workqueue_free(workqueue *q);
+
+void workqueue_add(workqueue *q, const char *key);
+void workqueue_add_after(workqueue *q, const char *key, int64_t delay_ms);
+/* Wait for a key; *key is the caller's to free and to pass to
+ * workqueue_done. False after shutdown. */
+bool workqueue_get(workqueue *q, char **key);
+void workqueue_done(workqueue *q, const char *key);
+size_t workqueue_len(workqueue *q);
+
+#endif
