@@ -1,0 +1,267 @@
+#include "fs/stream.h"
+#include "store/codec.h"
+#include "store/execproto.h"
+#include "store/util.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* How long connecting and the upgrade answer may take. */
+#define EXEC_HANDSHAKE_MS 5000
+
+int fs_logs_fetch(mk_client *c, const char *ns, const char *pod, const char *container,
+                  char **out, size_t *len, mk_err *err)
+{
+    _cleanup_free_ char *path =
+        xasprintf("/api/v1/namespaces/%s/pods/%s/log?container=%s", ns, pod, container);
+    int status = 0;
+    char *resp = NULL;
+    size_t n = 0;
+    int r = client_request(c, "GET", path, NULL, NULL, 0, &status, &resp, &n, NULL, err);
+    if (r < 0) {
+        free(resp);
+        return r;
+    }
+    *out = resp ? resp : xstrdup("");
+    *len = resp ? n : 0;
+    return 0;
+}
+
+struct fs_exec {
+    int fd;
+    fs_pipe *out;
+    pthread_t reader;
+    int exit_code;
+};
+
+static int connect_to(const char *host, const char *port, mk_err *err)
+{
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+    int r = getaddrinfo(host, port, &hints, &res);
+    if (r != 0)
+        return mk_error(err, EHOSTUNREACH, "exec: %s: %s", host, gai_strerror(r));
+    int fd = -1, e = ECONNREFUSED;
+    for (struct addrinfo *a = res; a && fd < 0; a = a->ai_next) {
+        fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+        if (fd >= 0 && connect(fd, a->ai_addr, a->ai_addrlen) < 0) {
+            e = errno;
+            close(fd);
+            fd = -1;
+        }
+    }
+    freeaddrinfo(res);
+    if (fd < 0)
+        return mk_error(err, e == ECONNREFUSED ? ECONNREFUSED : ENOTCONN,
+                        "exec: connect %s:%s: %s", host, port, strerror(e));
+    return fd;
+}
+
+/* Read until the end of the response head (and, for a refusal, the body
+ * that follows, up to Content-Length). Returns bytes in b. */
+static int read_answer(int fd, mk_buf *b, size_t *head_len, mk_err *err)
+{
+    int64_t deadline = mk_now_ns() + (int64_t)EXEC_HANDSHAKE_MS * 1000000;
+    for (;;) {
+        char *end = b->data ? strstr(b->data, "\r\n\r\n") : NULL;
+        if (end) {
+            *head_len = (size_t)(end - b->data) + 4;
+            return 0;
+        }
+        int left = (int)((deadline - mk_now_ns()) / 1000000);
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        if (left <= 0 || poll(&pfd, 1, left) <= 0)
+            return mk_error(err, ETIMEDOUT, "exec: no answer from the API server in %d ms",
+                            EXEC_HANDSHAKE_MS);
+        char chunk[4096];
+        ssize_t n = recv(fd, chunk, sizeof chunk, 0);
+        if (n <= 0)
+            return mk_error(err, ENOTCONN, "exec: the API server closed the connection");
+        mk_buf_append(b, chunk, (size_t)n);
+    }
+}
+
+/* A refusal: decode the Status body into err. */
+static int refused(int fd, mk_buf *b, size_t head_len, int status, mk_err *err)
+{
+    const char *cl = strcasestr(b->data, "\r\nContent-Length:");
+    size_t want = cl ? (size_t)strtoul(cl + 17, NULL, 10) : 0;
+    int64_t deadline = mk_now_ns() + 2000000000LL;
+    while (b->len - head_len < want && mk_now_ns() < deadline) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        char chunk[4096];
+        if (poll(&pfd, 1, 500) <= 0)
+            continue;
+        ssize_t n = recv(fd, chunk, sizeof chunk, 0);
+        if (n <= 0)
+            break;
+        mk_buf_append(b, chunk, (size_t)n);
+    }
+    json_object *st = NULL;
+    mk_err ignored = {0};
+    const char *msg = NULL, *reason = NULL;
+    if (codec_decode(b->data + head_len, b->len - head_len, &st, &ignored) == 0) {
+        msg = mk_json_str(st, "message");
+        reason = mk_json_str(st, "reason");
+    }
+    int r = mk_error(err, mk_error_from_http(status, reason), "exec: HTTP %d: %s", status,
+                     msg ? msg : "the API server refused the exec");
+    json_object_put(st);
+    return r;
+}
+
+static void *exec_reader(void *arg)
+{
+    fs_exec *x = arg;
+    mk_buf in = {0};
+    char chunk[16384];
+    for (;;) {
+        ssize_t n = recv(x->fd, chunk, sizeof chunk, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        mk_buf_append(&in, chunk, (size_t)n);
+        size_t off = 0;
+        for (;;) {
+            int ch;
+            const char *payload;
+            size_t plen;
+            ssize_t used = execproto_decode(in.data + off, in.len - off, &ch, &payload, &plen);
+            if (used < 0)
+                goto out;
+            if (used == 0)
+                break;
+            off += (size_t)used;
+            if (ch == EXECPROTO_STDOUT || ch == EXECPROTO_STDERR) {
+                fs_pipe_push(x->out, payload, plen);
+            } else if (ch == EXECPROTO_EXIT) {
+                char code[16] = "";
+                memcpy(code, payload, plen < sizeof code - 1 ? plen : sizeof code - 1);
+                __atomic_store_n(&x->exit_code, atoi(code), __ATOMIC_RELEASE);
+                goto out;
+            }
+        }
+        memmove(in.data, in.data + off, in.len - off);
+        in.len -= off;
+    }
+out:
+    mk_buf_free(&in);
+    fs_pipe_close(x->out, 0);
+    return NULL;
+}
+
+int fs_exec_start(const char *server, const char *token, const char *ns, const char *pod,
+                  const char *container, fs_exec **out, mk_err *err)
+{
+    CURLU *u = curl_url();
+    char *host = NULL, *port = NULL, *scheme = NULL;
+    if (curl_url_set(u, CURLUPART_URL, server, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
+        curl_url_cleanup(u);
+        return mk_error(err, EINVAL, "exec: bad server URL %s", server);
+    }
+    curl_url_cleanup(u);
+    int r = 0;
+    if (strcmp(scheme, "http") != 0)
+        r = mk_error(err, EOPNOTSUPP, "exec: only http:// servers are supported (%s)", server);
+    int fd = r < 0 ? -1 : connect_to(host, port, err);
+    mk_buf b = {0};
+    if (fd >= 0) {
+        mk_buf_printf(&b,
+                      "POST /api/v1/namespaces/%s/pods/%s/exec?container=%s&command=sh"
+                      "&stdin=true&tty=false HTTP/1.1\r\nHost: %s:%s\r\n"
+                      "Connection: Upgrade\r\nUpgrade: " EXECPROTO_UPGRADE "\r\n"
+                      "Content-Length: 0\r\n",
+                      ns, pod, container, host, port);
+        if (token)
+            mk_buf_printf(&b, "Authorization: Bearer %s\r\n", token);
+        mk_buf_puts(&b, "\r\n");
+        if (send(fd, b.data, b.len, MSG_NOSIGNAL) != (ssize_t)b.len)
+            r = mk_error(err, ENOTCONN, "exec: send: %s", strerror(errno));
+        mk_buf_reset(&b);
+    }
+    curl_free(host);
+    curl_free(port);
+    curl_free(scheme);
+    if (fd < 0 || r < 0) {
+        if (fd >= 0)
+            close(fd);
+        mk_buf_free(&b);
+        return fd < 0 ? fd : r;
+    }
+    size_t head_len = 0;
+    int status = 0;
+    r = read_answer(fd, &b, &head_len, err);
+    if (r == 0 && sscanf(b.data, "HTTP/1.%*d %d", &status) != 1)
+        r = mk_error(err, EIO, "exec: not an HTTP answer");
+    if (r == 0 && status != 101)
+        r = refused(fd, &b, head_len, status, err);
+    if (r < 0) {
+        close(fd);
+        mk_buf_free(&b);
+        return r;
+    }
+    fs_exec *x = xcalloc(1, sizeof *x);
+    x->fd = fd;
+    x->exit_code = -1;
+    x->out = fs_pipe_new(16u << 20);
+    /* Frames that came with the 101 answer are not lost: feed them back by
+     * decoding them here. */
+    size_t off = head_len;
+    for (;;) {
+        int ch;
+        const char *payload;
+        size_t plen;
+        ssize_t used = execproto_decode(b.data + off, b.len - off, &ch, &payload, &plen);
+        if (used <= 0)
+            break;
+        off += (size_t)used;
+        if (ch == EXECPROTO_STDOUT || ch == EXECPROTO_STDERR)
+            fs_pipe_push(x->out, payload, plen);
+    }
+    mk_buf_free(&b);
+    if (pthread_create(&x->reader, NULL, exec_reader, x) != 0) {
+        close(fd);
+        fs_pipe_free(x->out);
+        free(x);
+        return mk_error(err, EAGAIN, "exec: cannot start a reader thread");
+    }
+    *out = x;
+    return 0;
+}
+
+fs_pipe *fs_exec_output(fs_exec *x)
+{
+    return x->out;
+}
+
+int fs_exec_stdin(fs_exec *x, const void *data, size_t len, mk_err *err)
+{
+    return execproto_write(x->fd, EXECPROTO_STDIN, data, len, err);
+}
+
+int fs_exec_exit_code(fs_exec *x)
+{
+    return __atomic_load_n(&x->exit_code, __ATOMIC_ACQUIRE);
+}
+
+void fs_exec_free(fs_exec *x)
+{
+    if (!x)
+        return;
+    execproto_write(x->fd, EXECPROTO_STDIN, NULL, 0, NULL); /* EOF on stdin */
+    shutdown(x->fd, SHUT_RDWR);
+    pthread_join(x->reader, NULL);
+    close(x->fd);
+    fs_pipe_free(x->out);
+    free(x);
+}

@@ -1,0 +1,38 @@
+/* stream.h - pod logs and exec sessions for logs/<container> and
+ * exec/<container>.
+ *
+ * Logs are fetched whole from GET .../pods/{pod}/log?container=C; a reader
+ * at the end asks again, so `tail -f` (which polls the size) follows.
+ * An exec session is one upgraded connection (store/execproto.h) running
+ * `sh` in the container: writes feed its stdin, reads return its output
+ * and end at its exit.
+ */
+#ifndef MK_FS_STREAM_H
+#define MK_FS_STREAM_H
+
+#include <stddef.h>
+
+#include "fs/pipe.h"
+#include "store/client.h"
+
+/* The container's whole log; *out caller frees. */
+int fs_logs_fetch(mk_client *c, const char *ns, const char *pod, const char *container,
+                  char **out, size_t *len, mk_err *err);
+
+typedef struct fs_exec fs_exec;
+
+/* Start `sh` in the container through server (an http:// URL) with token
+ * (may be NULL). Fails within a few seconds: ENOTCONN/ECONNREFUSED when
+ * nothing answers, the API's error when it refuses (503 while no kubelet
+ * serves exec). */
+int fs_exec_start(const char *server, const char *token, const char *ns, const char *pod,
+                  const char *container, fs_exec **out, mk_err *err);
+/* The session's output: stdout and stderr as they come, EOF at exit. */
+fs_pipe *fs_exec_output(fs_exec *x);
+int fs_exec_stdin(fs_exec *x, const void *data, size_t len, mk_err *err);
+/* The exit code, or -1 while running. */
+int fs_exec_exit_code(fs_exec *x);
+/* Close stdin, end the session and free it. */
+void fs_exec_free(fs_exec *x);
+
+#endif
