@@ -51,6 +51,11 @@ static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
     "INSERT OR IGNORE INTO meta VALUES ('rev', 0), ('compacted', 0);";
 
+/* The store's revision: the newest log row, or meta.rev where compaction
+ * removed that row. */
+static const char snap_rev_sql[] = "SELECT max((SELECT value FROM meta WHERE name = 'rev'),"
+                                   " coalesce((SELECT max(rev) FROM log), 0))";
+
 static int sqlite_errno(int rc)
 {
     switch (rc & 0xff) {
@@ -203,13 +208,8 @@ static int init_schema(sqlite_backend *sb, mk_err *err)
         return -EIO;
     }
 
-    /* meta.rev is written in every batch's transaction; max() with the log
-     * only guards against a database written by something else. */
     int64_t rev = 0, compacted = 0;
-    if (query_int(db,
-                  "SELECT max((SELECT value FROM meta WHERE name='rev'),"
-                  " coalesce((SELECT max(rev) FROM log), 0))",
-                  &rev, err) < 0 ||
+    if (query_int(db, snap_rev_sql, &rev, err) < 0 ||
         query_int(db, "SELECT value FROM meta WHERE name='compacted'", &compacted, err) < 0)
         return mk_error_wrap(err, "open %s", sb->path);
     atomic_store(&sb->rev, rev);
@@ -224,7 +224,7 @@ static void reader_free(sqlite_reader *r)
 {
     if (!r)
         return;
-    sqlite3_stmt *all[] = {r->begin, r->commit, r->meta, r->get,
+    sqlite3_stmt *all[] = {r->begin, r->commit, r->meta, r->snap_rev, r->get,
                            r->list_range, r->list_from, r->history};
     for (size_t i = 0; i < ARRAY_SIZE(all); i++)
         sqlite3_finalize(all[i]);
@@ -241,6 +241,7 @@ static int reader_open(sqlite_backend *sb, sqlite_reader **out, mk_err *err)
         sqlite_prepare(r->db, "BEGIN", &r->begin, err) < 0 ||
         sqlite_prepare(r->db, "COMMIT", &r->commit, err) < 0 ||
         sqlite_prepare(r->db, "SELECT value FROM meta WHERE name = ?1", &r->meta, err) < 0 ||
+        sqlite_prepare(r->db, snap_rev_sql, &r->snap_rev, err) < 0 ||
         sqlite_prepare(r->db,
                        "SELECT l.value, c.rev FROM current c CROSS JOIN log l"
                        " ON l.rev = c.rev WHERE c.key = ?1",
@@ -291,6 +292,21 @@ static void reader_put(sqlite_backend *sb, sqlite_reader *r)
     }
     pthread_mutex_unlock(&sb->pool_lock);
     reader_free(r);
+}
+
+/* The newest revision of the snapshot. The writer does not touch meta.rev
+ * in every batch (one page less to write per commit): the newest log row
+ * says it, and compaction, which may remove that row, records it in
+ * meta.rev first. */
+static int reader_snapshot_rev(sqlite_reader *r, int64_t *out)
+{
+    int rc = sqlite3_step(r->snap_rev);
+    if (rc == SQLITE_ROW) {
+        *out = sqlite3_column_int64(r->snap_rev, 0);
+        rc = SQLITE_OK;
+    }
+    sqlite3_reset(r->snap_rev);
+    return rc;
 }
 
 static int reader_meta(sqlite_reader *r, const char *name, int64_t *out)
@@ -374,7 +390,7 @@ static int sqlite_list(mk_backend *be, const char *prefix, mk_kv_fn fn, void *ct
     bool failed = false;
     int64_t snap = 0;
     if (rc == SQLITE_OK)
-        rc = reader_meta(r, "rev", &snap);
+        rc = reader_snapshot_rev(r, &snap);
     if (rc != SQLITE_OK) {
         ret = sqlite_fail(err, r->db, rc, "list");
         failed = true;
@@ -427,7 +443,7 @@ static int sqlite_history(mk_backend *be, int64_t after, mk_event_fn fn, void *c
     if (rc == SQLITE_OK)
         rc = reader_meta(r, "compacted", &compacted);
     if (rc == SQLITE_OK)
-        rc = reader_meta(r, "rev", &upto);
+        rc = reader_snapshot_rev(r, &upto);
     if (rc != SQLITE_OK) {
         ret = sqlite_fail(err, r->db, rc, "history");
         goto out;
@@ -587,7 +603,10 @@ int backend_sqlite_open(const mk_backend_opts *opts, mk_backend **out, mk_err *e
         reader_get(sb, &probe, err) < 0)
         goto fail;
     reader_put(sb, probe);
-    if (open_db(sb->path, &sb->cdb, NULL, err) < 0 || sqlite_ckpt_start(sb, err) < 0 ||
+    /* The checkpointer's connection reads once, so that it knows the WAL
+     * (a connection that never read checkpoints nothing). */
+    if (open_db(sb->path, &sb->cdb, "SELECT count(*) FROM meta", err) < 0 ||
+        sqlite_ckpt_start(sb, err) < 0 ||
         sqlite_writer_start(sb, err) < 0)
         goto fail;
     *out = &sb->base;

@@ -24,7 +24,8 @@
 /* The writer finishes a checkpoint itself past this many WAL pages when no
  * more than SQLITE_CKPT_PAGES are left to copy, and past the hard limit in
  * any case. */
-#define SQLITE_WAL_SOFT_PAGES (4 * SQLITE_CKPT_PAGES)
+#define SQLITE_WAL_SOFT_PAGES (2 * SQLITE_CKPT_PAGES)
+#define SQLITE_WAL_LEFT_PAGES (SQLITE_CKPT_PAGES / 2)
 #define SQLITE_WAL_HARD_PAGES (16 * SQLITE_CKPT_PAGES)
 #define SQLITE_CKPT_INTERVAL_NS 1000000000LL
 
@@ -83,6 +84,13 @@ bool sqlite_compact_pending(sqlite_backend *sb)
     return sb->compact_target > atomic_load(&sb->compacted);
 }
 
+static int set_meta(sqlite_backend *sb, const char *name, int64_t value)
+{
+    sqlite3_bind_text(sb->w_meta_set, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(sb->w_meta_set, 2, value);
+    return sqlite_step_done(sb->w_meta_set);
+}
+
 /* Remove one chunk of history. False when it failed (it is retried at the
  * next maintenance tick). */
 static bool compact_chunk(sqlite_backend *sb)
@@ -99,11 +107,12 @@ static bool compact_chunk(sqlite_backend *sb)
         rc = sqlite_step_done(sb->w_compact_del);
         removed = sqlite3_changes(sb->wdb);
     }
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_text(sb->w_meta_set, 1, "compacted", -1, SQLITE_STATIC);
-        sqlite3_bind_int64(sb->w_meta_set, 2, hi);
-        rc = sqlite_step_done(sb->w_meta_set);
-    }
+    /* The newest log row may go (a deleted key's tombstone): meta.rev
+     * keeps the counter from falling back at the next start. */
+    if (rc == SQLITE_OK)
+        rc = set_meta(sb, "rev", atomic_load(&sb->rev));
+    if (rc == SQLITE_OK)
+        rc = set_meta(sb, "compacted", hi);
     if (rc == SQLITE_OK)
         rc = sqlite_step_done(sb->w_commit);
     if (rc != SQLITE_OK) {
@@ -131,12 +140,12 @@ void sqlite_compact_all(sqlite_backend *sb)
 /* The writer is between transactions and no other writer exists, so this
  * checkpoint can reach the end of the WAL, and the next commit restarts
  * the WAL from its beginning. */
-static void writer_checkpoint(sqlite_backend *sb)
+void sqlite_writer_checkpoint(sqlite_backend *sb)
 {
     int pages = atomic_load(&sb->wal_pages);
     int left = pages - atomic_load(&sb->wal_backfilled);
     if (pages < SQLITE_WAL_SOFT_PAGES ||
-        (left > SQLITE_CKPT_PAGES && pages < SQLITE_WAL_HARD_PAGES))
+        (left > SQLITE_WAL_LEFT_PAGES && pages < SQLITE_WAL_HARD_PAGES))
         return;
     int nlog = 0, nckpt = 0;
     if (sqlite3_wal_checkpoint_v2(sb->wdb, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt) ==
@@ -157,7 +166,6 @@ void sqlite_maintain(sqlite_backend *sb)
     }
     if (sqlite_compact_pending(sb))
         compact_chunk(sb);
-    writer_checkpoint(sb);
 }
 
 /* ---- the checkpointer thread ---------------------------------------- */

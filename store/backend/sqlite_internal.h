@@ -27,8 +27,11 @@
 #define SQLITE_COMPACT_CHUNK 1000
 /* How often the writer looks for history to compact when idle. */
 #define SQLITE_MAINTAIN_INTERVAL_NS 1000000000LL
-/* WAL pages (4 KiB) after which the checkpointer runs. */
-#define SQLITE_CKPT_PAGES 1000
+/* The longest the writer waits for the last round's callers to come back
+ * before it commits without them. */
+#define SQLITE_GATHER_NS 200000LL
+/* WAL pages (4 KiB) not yet copied back after which the checkpointer runs. */
+#define SQLITE_CKPT_PAGES 500
 
 /* One queued write, on the caller's stack while it waits. */
 typedef struct sqlite_req sqlite_req;
@@ -48,7 +51,7 @@ struct sqlite_req {
 /* A read connection and its prepared statements. */
 typedef struct sqlite_reader {
     sqlite3 *db;
-    sqlite3_stmt *begin, *commit, *meta, *get, *list_range, *list_from, *history;
+    sqlite3_stmt *begin, *commit, *meta, *snap_rev, *get, *list_range, *list_from, *history;
     struct sqlite_reader *next;
 } sqlite_reader;
 
@@ -72,7 +75,9 @@ typedef struct sqlite_backend {
     pthread_mutex_t lock; /* guards the queue, stopping, writer_idle */
     pthread_cond_t wake;  /* the writer waits here for work */
     sqlite_req *head, *tail;
-    bool stopping, writer_idle;
+    int queued;        /* requests in the queue */
+    int gather_target; /* callers of the last round, for gather() */
+    bool stopping, writer_idle, gathering;
 
     /* Committed state, read by any thread. */
     _Atomic int64_t rev, compacted;
@@ -124,6 +129,7 @@ int sqlite_compact_prepare(sqlite_backend *sb, mk_err *err);
 /* One step of background maintenance between batches: pick a compaction
  * target when due, remove one chunk of history, nudge the checkpointer. */
 void sqlite_maintain(sqlite_backend *sb);
+void sqlite_writer_checkpoint(sqlite_backend *sb);
 /* Compact up to the keep limits, all chunks (the writer thread). */
 void sqlite_compact_all(sqlite_backend *sb);
 /* True while a compaction is unfinished (the writer thread). */

@@ -166,13 +166,6 @@ static int apply_one(sqlite_backend *sb, sqlite_req *req, int64_t rev, int64_t n
     return APPLIED;
 }
 
-static int set_meta(sqlite_backend *sb, const char *name, int64_t value)
-{
-    sqlite3_bind_text(sb->w_meta_set, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(sb->w_meta_set, 2, value);
-    return sqlite_step_done(sb->w_meta_set);
-}
-
 /* Apply, commit, publish. Fills every request's rc and rev. */
 static void run_batch(sqlite_backend *sb, sqlite_req **batch, size_t n)
 {
@@ -193,8 +186,6 @@ static void run_batch(sqlite_backend *sb, sqlite_req **batch, size_t n)
         else if (r < 0)
             rc = -r;
     }
-    if (rc == SQLITE_OK && rev > base)
-        rc = set_meta(sb, "rev", rev);
     if (rc == SQLITE_OK)
         rc = sqlite_step_done(sb->w_commit);
 
@@ -246,6 +237,40 @@ static bool maintenance_due(sqlite_backend *sb)
     return sqlite_compact_pending(sb) || mk_now_ns() >= sb->next_maintain_ns;
 }
 
+static struct timespec ns_to_timespec(int64_t ns)
+{
+    return (struct timespec){.tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000};
+}
+
+/* Commit delay, as PostgreSQL's commit_delay: the callers of the last
+ * batch come back a moment after their wake-up; waiting briefly for them
+ * lets one fsync serve all of them instead of every other batch. Only when
+ * the last round had several callers, so a lone client never waits. */
+static void gather(sqlite_backend *sb)
+{
+    if (sb->gather_target <= 1 || sb->queued >= sb->gather_target)
+        return;
+    int64_t deadline = mk_now_ns() + SQLITE_GATHER_NS;
+    struct timespec ts = ns_to_timespec(deadline);
+    sb->gathering = true;
+    while (sb->queued < sb->gather_target && !sb->stopping && mk_now_ns() < deadline)
+        if (pthread_cond_timedwait(&sb->wake, &sb->lock, &ts))
+            break;
+    sb->gathering = false;
+}
+
+/* Between batches, the writer's own chores, with the queue unlocked. */
+static void between_batches(sqlite_backend *sb)
+{
+    pthread_mutex_unlock(&sb->lock);
+    sqlite_writer_checkpoint(sb);
+    /* Under steady load the queue is never empty: compact between
+     * batches, one bounded chunk at a time. */
+    if (maintenance_due(sb))
+        sqlite_maintain(sb);
+    pthread_mutex_lock(&sb->lock);
+}
+
 static void *writer_main(void *arg)
 {
     sqlite_backend *sb = arg;
@@ -256,20 +281,16 @@ static void *writer_main(void *arg)
             if (sb->stopping)
                 break;
             if (maintenance_due(sb)) {
-                pthread_mutex_unlock(&sb->lock);
-                sqlite_maintain(sb);
-                pthread_mutex_lock(&sb->lock);
+                between_batches(sb);
                 continue;
             }
-            struct timespec ts = {
-                .tv_sec = sb->next_maintain_ns / 1000000000,
-                .tv_nsec = sb->next_maintain_ns % 1000000000,
-            };
+            struct timespec ts = ns_to_timespec(sb->next_maintain_ns);
             sb->writer_idle = true;
             pthread_cond_timedwait(&sb->wake, &sb->lock, &ts);
             sb->writer_idle = false;
             continue;
         }
+        gather(sb);
         size_t n = 0;
         while (sb->head && n < SQLITE_BATCH_MAX) {
             batch[n++] = sb->head;
@@ -277,6 +298,7 @@ static void *writer_main(void *arg)
         }
         if (!sb->head)
             sb->tail = NULL;
+        sb->queued -= n;
         pthread_mutex_unlock(&sb->lock);
 
         run_batch(sb, batch, n);
@@ -288,13 +310,11 @@ static void *writer_main(void *arg)
             batch[i]->done = true;
             pthread_cond_signal(&batch[i]->cond);
         }
-        /* Under steady load the queue is never empty: compact between
-         * batches, one bounded chunk at a time. */
-        if (maintenance_due(sb)) {
-            pthread_mutex_unlock(&sb->lock);
-            sqlite_maintain(sb);
-            pthread_mutex_lock(&sb->lock);
-        }
+        /* Everyone of this round: those just answered and those waiting. */
+        sb->gather_target = n + sb->queued;
+        if (sb->gather_target > SQLITE_BATCH_MAX)
+            sb->gather_target = SQLITE_BATCH_MAX;
+        between_batches(sb);
     }
     pthread_mutex_unlock(&sb->lock);
     return NULL;
@@ -315,7 +335,8 @@ static int submit(sqlite_backend *sb, sqlite_req *req, mk_err *err)
     else
         sb->head = req;
     sb->tail = req;
-    if (sb->writer_idle)
+    sb->queued++;
+    if (sb->writer_idle || (sb->gathering && sb->queued >= sb->gather_target))
         pthread_cond_signal(&sb->wake);
     while (!req->done)
         pthread_cond_wait(&req->cond, &sb->lock);
