@@ -1,0 +1,111 @@
+#!/usr/bin/env bats
+# mk-controller-manager's node controllers against a real mk-apiserver:
+# nodeipam (podCIDRs) and nodelifecycle (silent nodes, taints, eviction).
+# Nodes are Node objects made with curl; the test posts their heartbeats.
+
+load lib/scheduling
+
+setup() {
+    LOGDIR=$(mktemp -d "${BATS_TMPDIR:-/tmp}/nodes.XXXXXX")
+    start_apiserver
+    CM_PID=
+    HB_PID=
+}
+
+teardown() {
+    [ -z "$HB_PID" ] || { kill "$HB_PID" 2>/dev/null; wait "$HB_PID" 2>/dev/null || true; }
+    stop_daemon "$CM_PID"
+    stop_apiserver
+    if [ -z "${BATS_TEST_COMPLETED:-}" ]; then
+        echo "# controller-manager log:" >&3
+        sed 's/^/#   /' "$LOGDIR/cm.log" >&3 || true
+    fi
+    rm -rf "$LOGDIR" "$MK_APISERVER_DATA" "$MK_APISERVER_LOG"
+}
+
+start_cm() {
+    start_daemon CM_PID "$LOGDIR/cm.log" "$MK_BIN/mk-controller-manager" --server "$MK_SERVER" "$@"
+}
+
+has_cidr() {
+    local c
+    c=$(node_field "$1" '.spec.podCIDR // ""') && [ -n "$c" ]
+}
+
+@test "controller-manager: --help, unknown controller, no server" {
+    run "$MK_BIN/mk-controller-manager" --help
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"nodeipam"* && "$output" == *"nodelifecycle"* ]]
+    run "$MK_BIN/mk-controller-manager" --server "$MK_SERVER" --controllers nodeipam,nope
+    [ "$status" -eq 2 ]
+    [[ "$output" == *'unknown controller "nope"'* ]]
+    run "$MK_BIN/mk-controller-manager" --server "http://127.0.0.1:$(free_port)"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"cannot reach"* ]]
+}
+
+@test "nodeipam: distinct /24s from the cluster CIDR, kept across a restart" {
+    make_node n1
+    make_node n2
+    start_cm --controllers nodeipam
+    make_node n3
+    for n in n1 n2 n3; do wait_for 10 has_cidr "$n"; done
+    cidrs=$(for n in n1 n2 n3; do node_field "$n" .spec.podCIDR; done)
+    [ "$(sort -u <<<"$cidrs" | wc -l)" -eq 3 ]
+    while read -r c; do [[ "$c" =~ ^10\.244\.[0-9]+\.0/24$ ]]; done <<<"$cidrs"
+    [ "$(node_field n1 '.spec.podCIDRs[0]')" = "$(node_field n1 .spec.podCIDR)" ]
+    # A restarted controller rebuilds what is taken from the nodes.
+    stop_daemon "$CM_PID"
+    make_node n4
+    start_cm --controllers nodeipam
+    wait_for 10 has_cidr n4
+    c4=$(node_field n4 .spec.podCIDR)
+    ! grep -qx "$c4" <<<"$cidrs"
+    # A deleted node's range goes back to the pool.
+    req DELETE /api/v1/nodes/n2
+    wait_for 10 grep -q "node n2 deleted: .* released" "$LOGDIR/cm.log"
+}
+
+@test "nodeipam: a small cluster CIDR runs out and says so" {
+    start_cm --controllers nodeipam --cluster-cidr 10.250.0.0/23 --node-cidr-mask-size 24
+    make_node a
+    make_node b
+    make_node c
+    wait_for 10 has_cidr a
+    wait_for 10 has_cidr b
+    wait_for 10 grep -q "node c: no free /24 left" "$LOGDIR/cm.log"
+    [ "$(sort -u <(node_field a .spec.podCIDR; node_field b .spec.podCIDR) | wc -l)" -eq 2 ]
+}
+
+@test "nodelifecycle: a silent node goes Ready=Unknown, tainted; its pods are evicted; a heartbeat clears it" {
+    make_node quiet
+    make_node loud
+    make_pod on-quiet '{}' 100m 64Mi quiet
+    make_pod on-loud '{}' 100m 64Mi loud
+    ( while :; do heartbeat loud; heartbeat quiet; sleep 0.5; done ) &
+    HB_PID=$!
+    start_cm --controllers nodelifecycle --node-monitor-grace-period 2 --pod-eviction-timeout 2
+    sleep 3
+    # Heartbeating: Ready and untainted.
+    [ "$(node_field quiet '.status.conditions[] | select(.type=="Ready") | .status')" = True ]
+    kill "$HB_PID"; wait "$HB_PID" 2>/dev/null || true
+    ( while :; do heartbeat loud; sleep 0.5; done ) &
+    HB_PID=$!
+    ready='.status.conditions[] | select(.type=="Ready")'
+    wait_for 15 eval '[ "$(node_field quiet "$ready | .status")" = Unknown ]'
+    [ "$(node_field quiet "$ready | .reason")" = NodeStatusUnknown ]
+    [ "$(node_field quiet "$ready | .message")" = "Kubelet stopped posting node status." ]
+    wait_for 10 eval '[ "$(node_field quiet "[.spec.taints[]? | select(.key==\"node.kubernetes.io/unreachable\")] | length")" = 2 ]'
+    wait_for 15 pod_gone on-quiet
+    grep -q "evicted pod default/on-quiet" "$LOGDIR/cm.log"
+    # The heartbeating node and its pod are untouched.
+    [ "$(node_field loud "$ready | .status")" = True ]
+    pod_field on-loud .metadata.name
+    [ "$(node_field loud '[.spec.taints[]?] | length')" = 0 ]
+    # The kubelet comes back: Ready=True, the taints go.
+    kill "$HB_PID"; wait "$HB_PID" 2>/dev/null || true
+    ( while :; do heartbeat loud; heartbeat quiet; sleep 0.5; done ) &
+    HB_PID=$!
+    wait_for 10 eval '[ "$(node_field quiet "[.spec.taints[]? | select(.key==\"node.kubernetes.io/unreachable\")] | length")" = 0 ]'
+    [ "$(node_field quiet "$ready | .status")" = True ]
+}

@@ -1,0 +1,128 @@
+#!/usr/bin/env bats
+# mk-scheduler against a real mk-apiserver. Nodes are plain Node objects
+# made with curl (Ready, with capacity): no kubelet runs the pods, the test
+# only looks at where they are bound and at their PodScheduled condition.
+
+load lib/scheduling
+
+setup() {
+    LOGDIR=$(mktemp -d "${BATS_TMPDIR:-/tmp}/sched.XXXXXX")
+    start_apiserver
+    SCHED_PID=
+}
+
+teardown() {
+    stop_daemon "$SCHED_PID"
+    stop_apiserver
+    if [ -n "${BATS_TEST_COMPLETED:-}" ]; then
+        rm -rf "$LOGDIR" "$MK_APISERVER_DATA" "$MK_APISERVER_LOG"
+    else
+        echo "# scheduler log:" >&3
+        sed 's/^/#   /' "$LOGDIR/scheduler.log" >&3 || true
+        rm -rf "$LOGDIR" "$MK_APISERVER_DATA" "$MK_APISERVER_LOG"
+    fi
+}
+
+start_scheduler() {
+    start_daemon SCHED_PID "$LOGDIR/scheduler.log" "$MK_BIN/mk-scheduler" --server "$MK_SERVER" "$@"
+}
+
+@test "scheduler: --help, and a clear error without a server" {
+    run "$MK_BIN/mk-scheduler" --help
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"--server URL"* ]]
+    run "$MK_BIN/mk-scheduler" --server "http://127.0.0.1:$(free_port)"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"cannot reach"* ]]
+}
+
+@test "scheduler: six pods spread round-robin over three nodes" {
+    make_node node-a
+    make_node node-b
+    make_node node-c
+    start_scheduler
+    for i in 1 2 3 4 5 6; do
+        make_pod "web-$i"
+        wait_for 10 pod_bound "web-$i"   # one at a time: the order is the point
+    done
+    got=$(for i in 1 2 3 4 5 6; do pod_field "web-$i" .spec.nodeName; done | tr '\n' ' ')
+    [ "$got" = "node-a node-b node-c node-a node-b node-c " ]
+}
+
+@test "scheduler: six pods created at once land two per node" {
+    make_node node-a
+    make_node node-b
+    make_node node-c
+    for i in 1 2 3 4 5 6; do make_pod "web-$i"; done
+    start_scheduler
+    for i in 1 2 3 4 5 6; do wait_for 10 pod_bound "web-$i"; done
+    counts=$(for i in 1 2 3 4 5 6; do pod_field "web-$i" .spec.nodeName; done | sort | uniq -c |
+        awk '{print $1}' | tr '\n' ' ')
+    [ "$counts" = "2 2 2 " ]
+}
+
+@test "scheduler: a nodeSelector pins pods to the matching node" {
+    make_node node-a '{"disk":"hdd"}'
+    make_node node-b '{"disk":"ssd"}'
+    make_node node-c
+    start_scheduler
+    for i in 1 2 3 4; do make_pod "db-$i" '{"disk":"ssd"}'; done
+    for i in 1 2 3 4; do
+        wait_for 10 pod_bound "db-$i"
+        [ "$(pod_field "db-$i" .spec.nodeName)" = node-b ]
+    done
+}
+
+@test "scheduler: an unschedulable pod says why, then is scheduled when a node fits" {
+    make_node node-a '{"disk":"hdd"}' 4 1Gi
+    make_node node-b '{}' 4 1Gi
+    make_node node-c '{}' 4 1Gi
+    start_scheduler
+    make_pod gpu-job '{"gpu":"true"}' 100m 64Mi
+    make_pod big '{}' 100m 2Gi
+    cond='.status.conditions[]? | select(.type=="PodScheduled")'
+    wait_for 10 eval '[ "$(pod_field gpu-job "$cond | .reason")" = Unschedulable ]'
+    [ "$(pod_field gpu-job "$cond | .status")" = False ]
+    [ "$(pod_field gpu-job "$cond | .message")" = \
+        "0/3 nodes are available: 3 node(s) didn't match Pod's node selector." ]
+    wait_for 10 eval '[ "$(pod_field big "$cond | .reason")" = Unschedulable ]'
+    [ "$(pod_field big "$cond | .message")" = "0/3 nodes are available: 3 Insufficient memory." ]
+    ! pod_bound gpu-job
+    # A fitting node appears: both go there, without waiting for a resync.
+    make_node node-gpu '{"gpu":"true"}' 8 32Gi
+    wait_for 10 pod_bound gpu-job
+    wait_for 10 pod_bound big
+    [ "$(pod_field gpu-job .spec.nodeName)" = node-gpu ]
+    [ "$(pod_field big .spec.nodeName)" = node-gpu ]
+}
+
+@test "scheduler: requests are accounted, bound pods included, across a restart" {
+    make_node node-a '{}' 1 4Gi
+    make_pod pre '{}' 600m 64Mi node-a   # bound before the scheduler starts
+    start_scheduler
+    make_pod second '{}' 600m 64Mi
+    cond='.status.conditions[]? | select(.type=="PodScheduled")'
+    wait_for 10 eval '[ "$(pod_field second "$cond | .message")" = "0/1 nodes are available: 1 Insufficient cpu." ]'
+    req DELETE /api/v1/namespaces/default/pods/pre
+    wait_for 10 pod_bound second
+    stop_daemon "$SCHED_PID"
+    start_scheduler
+    make_pod third '{}' 600m 64Mi
+    wait_for 10 eval '[ "$(pod_field third "$cond | .reason")" = Unschedulable ]'
+    ! pod_bound third
+}
+
+@test "scheduler: not-ready and cordoned nodes get no pods" {
+    make_node node-a
+    make_node node-b
+    heartbeat node-a False
+    req PATCH /api/v1/nodes/node-b -H 'Content-Type: application/merge-patch+json' \
+        -d '{"spec":{"unschedulable":true}}'
+    start_scheduler
+    make_pod p1
+    cond='.status.conditions[]? | select(.type=="PodScheduled")'
+    wait_for 10 eval '[ "$(pod_field p1 "$cond | .message")" = "0/2 nodes are available: 1 node(s) were not ready, 1 node(s) were unschedulable." ]'
+    heartbeat node-a True
+    wait_for 10 pod_bound p1
+    [ "$(pod_field p1 .spec.nodeName)" = node-a ]
+}
