@@ -164,6 +164,103 @@ static json_object *version_info(void)
     return o;
 }
 
+/* kubectl (--validate=strict, its default) asks OpenAPI v3 whether PATCH
+ * of a kind takes ?fieldValidation; when it does, kubectl leaves unknown
+ * fields to the server instead of downloading schemas. These documents
+ * carry just that: one PATCH operation per kind with its parameter. */
+static json_object *openapi_root(void)
+{
+    json_object *paths = json_object_new_object();
+    for (size_t i = 0; i < mk_nkinds; i++) {
+        const mk_kind *k = &mk_kinds[i];
+        char key[128], url[160];
+        if (k->group[0])
+            snprintf(key, sizeof key, "apis/%s/%s", k->group, k->version);
+        else
+            snprintf(key, sizeof key, "api/%s", k->version);
+        snprintf(url, sizeof url, "/openapi/v3/%s", key);
+        json_object *entry = json_object_new_object();
+        json_object_object_add(entry, "serverRelativeURL", json_object_new_string(url));
+        json_object_object_add(paths, key, entry);
+    }
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "paths", paths);
+    return o;
+}
+
+static json_object *openapi_patch_op(const mk_kind *k)
+{
+    json_object *gvk = json_object_new_object();
+    json_object_object_add(gvk, "group", json_object_new_string(k->group));
+    json_object_object_add(gvk, "version", json_object_new_string(k->version));
+    json_object_object_add(gvk, "kind", json_object_new_string(k->kind));
+    json_object *param = json_object_new_object();
+    json_object_object_add(param, "name", json_object_new_string("fieldValidation"));
+    json_object_object_add(param, "in", json_object_new_string("query"));
+    json_object *schema = json_object_new_object();
+    json_object_object_add(schema, "type", json_object_new_string("string"));
+    json_object_object_add(param, "schema", schema);
+    json_object *params = json_object_new_array();
+    json_object_array_add(params, param);
+    json_object *op = json_object_new_object();
+    json_object_object_add(op, "parameters", params);
+    json_object_object_add(op, "x-kubernetes-group-version-kind", gvk);
+    json_object *item = json_object_new_object();
+    json_object_object_add(item, "patch", op);
+    return item;
+}
+
+static json_object *openapi_gv(const char *group, const char *version)
+{
+    json_object *paths = json_object_new_object();
+    bool any = false;
+    for (size_t i = 0; i < mk_nkinds; i++) {
+        const mk_kind *k = &mk_kinds[i];
+        if (strcmp(k->group, group) != 0 || strcmp(k->version, version) != 0)
+            continue;
+        _cleanup_free_ char *coll = kind_collection_path(k, k->namespaced ? "{namespace}" : NULL);
+        _cleanup_free_ char *path = xasprintf("%s/{name}", coll);
+        json_object_object_add(paths, path, openapi_patch_op(k));
+        any = true;
+    }
+    if (!any) {
+        json_object_put(paths);
+        return NULL;
+    }
+    json_object *info = json_object_new_object();
+    json_object_object_add(info, "title", json_object_new_string("minik8s"));
+    json_object_object_add(info, "version", json_object_new_string(MK_GIT_VERSION));
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "openapi", json_object_new_string("3.0.0"));
+    json_object_object_add(o, "info", info);
+    json_object_object_add(o, "paths", paths);
+    return o;
+}
+
+static bool openapi_serve(api_req *r, enum MHD_Result *ret)
+{
+    const char *url = r->url;
+    json_object *doc = NULL;
+    if (!strcmp(url, "/openapi/v3") || !strcmp(url, "/openapi/v3/")) {
+        doc = openapi_root();
+    } else if (!strncmp(url, "/openapi/v3/", 12)) {
+        _cleanup_free_ char *buf = xstrdup(url + 12);
+        char *seg[4];
+        int n = route_split(buf, seg, 4);
+        if (n == 2 && !strcmp(seg[0], "api"))
+            doc = openapi_gv("", seg[1]);
+        else if (n == 3 && !strcmp(seg[0], "apis"))
+            doc = openapi_gv(seg[1], seg[2]);
+    }
+    if (!doc)
+        *ret = api_fail(r, ENOENT, "the server does not serve this OpenAPI document");
+    else {
+        *ret = api_reply_json(r, 200, doc);
+        json_object_put(doc);
+    }
+    return true;
+}
+
 static enum MHD_Result reply_put(api_req *r, json_object *o)
 {
     enum MHD_Result ret = api_reply_json(r, 200, o);
@@ -178,6 +275,8 @@ bool discovery_serve(api_req *r, enum MHD_Result *ret)
         *ret = reply_put(r, version_info());
         return true;
     }
+    if (!strncmp(url, "/openapi/v3", 11))
+        return openapi_serve(r, ret);
     if (strncmp(url, "/openapi/", 9) == 0 || strcmp(url, "/openapi") == 0 ||
         strcmp(url, "/swagger.json") == 0) {
         *ret = api_fail(r, ENOENT, "the server does not serve OpenAPI schemas");

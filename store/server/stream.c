@@ -517,7 +517,16 @@ enum MHD_Result stream_watch(api_req *r, const api_route *rt)
     ws->idle_ns = mk_now_ns() + (int64_t)r->srv->bookmark_ms * 1000000;
     ws->cursor = rv;
     hub_watchers_add(r->srv->hub, 1);
-    if (rv == 0) {
+    int64_t compacted = r->srv->be->ops->compacted_rev(r->srv->be);
+    if (rv > 0 && rv < compacted) {
+        /* The ring may still hold these events, but the revision is gone
+         * from the store: say so, as the client would hear from any other
+         * API server, rather than depend on what this one remembers. */
+        char msg[160];
+        snprintf(msg, sizeof msg, "too old resource version: %lld (%lld)", (long long)rv,
+                 (long long)compacted);
+        watch_error(ws, 410, "Expired", msg);
+    } else if (rv == 0) {
         /* No revision (or "0"): the current state first, as ADDED events
          * from one snapshot, then every change after it. */
         int fds[2];

@@ -1,0 +1,513 @@
+#!/usr/bin/env bats
+# mk-apiserver end to end: REST, watch, auth, TLS, discovery, metrics and a
+# real kubectl, against a real server on a free loopback port.
+
+load helpers
+
+setup_file() {
+    start_apiserver --bookmark-interval 0.3
+    export MAIN_SERVER=$MK_SERVER MAIN_PID=$MK_APISERVER_PID
+}
+
+teardown_file() {
+    MK_APISERVER_PID=$MAIN_PID stop_apiserver
+}
+
+# Extra servers a test starts are listed here and stopped even if it fails.
+teardown() {
+    local pid
+    if [ -f "$BATS_FILE_TMPDIR/extra.pids" ]; then
+        while read -r pid; do
+            MK_APISERVER_PID=$pid stop_apiserver KILL
+        done <"$BATS_FILE_TMPDIR/extra.pids"
+        rm -f "$BATS_FILE_TMPDIR/extra.pids"
+    fi
+}
+
+start_extra() {
+    MK_APISERVER_DATA= MK_APISERVER_LISTEN= start_apiserver "$@"
+    echo "$MK_APISERVER_PID" >>"$BATS_FILE_TMPDIR/extra.pids"
+}
+
+pod_json() { # name [labels-json] [extra spec fields]
+    printf '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"%s","labels":%s},"spec":{"containers":[{"name":"c","image":"busybox"}]%s}}' \
+        "$1" "${2:-{\}}" "${3:-}"
+}
+
+create_pod() { # name [labels-json] [ns]
+    req POST "/api/v1/namespaces/${3:-default}/pods" -H 'Content-Type: application/json' \
+        -d "$(pod_json "$1" "${2:-}")"
+}
+
+rv_of() { jq -r .metadata.resourceVersion <<<"$BODY"; }
+
+# Events of a finished watch, "TYPE name" a line, bookmarks left out.
+events_of() { jq -r 'select(.type != "BOOKMARK") | "\(.type) \(.object.metadata.name)"' "$1"; }
+
+@test "healthz and version answer" {
+    req GET /healthz
+    [ "$CODE" = 200 ] && [ "$BODY" = ok ]
+    req GET /version
+    [ "$CODE" = 200 ]
+    [ "$(jq -r .major <<<"$BODY")" = 1 ]
+}
+
+@test "create from YAML sets uid, creationTimestamp, generation and resourceVersion" {
+    req POST /api/v1/namespaces/default/pods -H 'Content-Type: application/yaml' --data-binary @- <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: yaml-pod
+spec:
+  containers:
+  - name: c
+    image: busybox
+YAML
+    [ "$CODE" = 201 ]
+    [ "$(jq -r .metadata.namespace <<<"$BODY")" = default ]
+    [ -n "$(jq -r '.metadata.uid // empty' <<<"$BODY")" ]
+    [ -n "$(jq -r '.metadata.creationTimestamp // empty' <<<"$BODY")" ]
+    [ "$(jq -r .metadata.generation <<<"$BODY")" = 1 ]
+    [ "$(rv_of)" -gt 0 ]
+    req GET /api/v1/namespaces/default/pods/yaml-pod
+    [ "$CODE" = 200 ]
+    [ "$(jq -r .spec.containers[0].image <<<"$BODY")" = busybox ]
+}
+
+@test "create conflicts, missing namespaces and generateName" {
+    create_pod dup
+    [ "$CODE" = 201 ]
+    create_pod dup
+    [ "$CODE" = 409 ]
+    [ "$(jq -r .reason <<<"$BODY")" = AlreadyExists ]
+    create_pod lost '{}' nowhere
+    [ "$CODE" = 404 ]
+    [[ "$(jq -r .message <<<"$BODY")" == *'namespaces "nowhere" not found'* ]]
+    req POST /api/v1/namespaces/default/pods -d '{"apiVersion":"v1","kind":"Pod","metadata":{"generateName":"gen-"},"spec":{"containers":[{"name":"c","image":"busybox"}]}}'
+    [ "$CODE" = 201 ]
+    [[ "$(jq -r .metadata.name <<<"$BODY")" == gen-?????* ]]
+    req POST /api/v1/namespaces/default/pods -d '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"kube-system"},"spec":{"containers":[{"name":"c","image":"busybox"}]}}'
+    [ "$CODE" = 400 ]
+}
+
+@test "list in a namespace, across namespaces, and cluster-scoped kinds" {
+    req POST /api/v1/namespaces -d '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"team-a"}}'
+    [ "$CODE" = 201 ]
+    create_pod in-a '{}' team-a
+    [ "$CODE" = 201 ]
+    create_pod in-default
+    req GET /api/v1/namespaces/team-a/pods
+    [ "$CODE" = 200 ]
+    [ "$(jq -r .kind <<<"$BODY")" = PodList ]
+    [ "$(jq -r '[.items[].metadata.name] | join(",")' <<<"$BODY")" = in-a ]
+    [ "$(jq -r .metadata.resourceVersion <<<"$BODY")" -gt 0 ]
+    req GET /api/v1/pods
+    jq -e '[.items[].metadata.name] | index("in-a") and index("in-default")' <<<"$BODY"
+    req POST /api/v1/nodes -d '{"apiVersion":"v1","kind":"Node","metadata":{"name":"n1"}}'
+    [ "$CODE" = 201 ]
+    req GET /api/v1/nodes/n1
+    [ "$CODE" = 200 ]
+    [ "$(jq -r '.metadata.namespace // "none"' <<<"$BODY")" = none ]
+}
+
+@test "PUT with a stale resourceVersion is a 409; a current one bumps generation on spec change" {
+    create_pod upd
+    local rv1; rv1=$(rv_of)
+    local obj; obj=$(jq '.spec.containers[0].image = "busybox:2"' <<<"$BODY")
+    req PUT /api/v1/namespaces/default/pods/upd -d "$obj"
+    [ "$CODE" = 200 ]
+    [ "$(rv_of)" -gt "$rv1" ]
+    [ "$(jq -r .metadata.generation <<<"$BODY")" = 2 ]
+    req PUT /api/v1/namespaces/default/pods/upd -d "$obj"   # still carries rv1
+    [ "$CODE" = 409 ]
+    [ "$(jq -r .reason <<<"$BODY")" = Conflict ]
+    # without a resourceVersion the update is unconditional
+    req PUT /api/v1/namespaces/default/pods/upd -d "$(jq 'del(.metadata.resourceVersion) | .metadata.labels = {"x":"y"}' <<<"$obj")"
+    [ "$CODE" = 200 ]
+    [ "$(jq -r .metadata.labels.x <<<"$BODY")" = y ]
+    [ "$(jq -r .metadata.generation <<<"$BODY")" = 2 ]
+    req PUT /api/v1/namespaces/default/pods/nothere -d "$(pod_json nothere)"
+    [ "$CODE" = 404 ]
+    req PUT /api/v1/namespaces/default/pods/upd -d "$(pod_json other)"
+    [ "$CODE" = 400 ]
+}
+
+@test "merge patch, strategic merge patch, and 415 for other patch types" {
+    create_pod pat '{"a":"1","b":"2"}'
+    req PATCH /api/v1/namespaces/default/pods/pat -H 'Content-Type: application/merge-patch+json' \
+        -d '{"metadata":{"labels":{"a":null,"c":"3"}}}'
+    [ "$CODE" = 200 ]
+    [ "$(jq -c .metadata.labels <<<"$BODY")" = '{"b":"2","c":"3"}' ]
+    req PATCH /api/v1/namespaces/default/pods/pat -H 'Content-Type: application/strategic-merge-patch+json' \
+        -d '{"metadata":{"annotations":{"k":"v"}}}'
+    [ "$CODE" = 200 ]
+    [ "$(jq -r .metadata.annotations.k <<<"$BODY")" = v ]
+    req PATCH /api/v1/namespaces/default/pods/pat -H 'Content-Type: application/merge-patch+json' \
+        -d '{"metadata":{"resourceVersion":"1"}}'
+    [ "$CODE" = 409 ]
+    req PATCH /api/v1/namespaces/default/pods/pat -H 'Content-Type: application/json-patch+json' \
+        -d '[{"op":"remove","path":"/metadata/labels"}]'
+    [ "$CODE" = 415 ]
+}
+
+@test "the status subresource changes only status, and PUT ignores status" {
+    create_pod st
+    req PATCH /api/v1/namespaces/default/pods/st/status -H 'Content-Type: application/merge-patch+json' \
+        -d '{"status":{"phase":"Running"},"metadata":{"labels":{"sneaky":"yes"}}}'
+    [ "$CODE" = 200 ]
+    [ "$(jq -r .status.phase <<<"$BODY")" = Running ]
+    [ "$(jq -r '.metadata.labels.sneaky // "none"' <<<"$BODY")" = none ]
+    req PATCH /api/v1/namespaces/default/pods/st -H 'Content-Type: application/merge-patch+json' \
+        -d '{"status":{"phase":"Failed"}}'
+    [ "$CODE" = 200 ]
+    [ "$(jq -r .status.phase <<<"$BODY")" = Running ]
+    req GET /api/v1/namespaces/default/pods/st/status
+    [ "$CODE" = 200 ]
+    local obj; obj=$(jq '.status.phase = "Succeeded"' <<<"$BODY")
+    req PUT /api/v1/namespaces/default/pods/st/status -d "$obj"
+    [ "$CODE" = 200 ]
+    [ "$(jq -r .status.phase <<<"$BODY")" = Succeeded ]
+}
+
+@test "binding sets spec.nodeName once" {
+    create_pod bindme
+    local b='{"apiVersion":"v1","kind":"Binding","metadata":{"name":"bindme"},"target":{"kind":"Node","name":"n1"}}'
+    req POST /api/v1/namespaces/default/pods/bindme/binding -d "$b"
+    [ "$CODE" = 201 ]
+    req GET /api/v1/namespaces/default/pods/bindme
+    [ "$(jq -r .spec.nodeName <<<"$BODY")" = n1 ]
+    req POST /api/v1/namespaces/default/pods/bindme/binding -d "$b"
+    [ "$CODE" = 409 ]
+    req POST /api/v1/namespaces/default/pods/ghost/binding -d '{"target":{"kind":"Node","name":"n1"}}'
+    [ "$CODE" = 404 ]
+}
+
+@test "log and exec answer 503 quickly until a kubelet serves them" {
+    create_pod logme
+    req GET /api/v1/namespaces/default/pods/logme/log --max-time 5
+    [ "$CODE" = 503 ]
+    [ "$(jq -r .reason <<<"$BODY")" = ServiceUnavailable ]
+    req POST /api/v1/namespaces/default/pods/logme/exec --max-time 5
+    [ "$CODE" = 503 ]
+}
+
+@test "label selectors: =, !=, in, notin, exists, !exists" {
+    req POST /api/v1/namespaces -d '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"sel"}}'
+    create_pod s1 '{"app":"web","env":"prod"}' sel
+    create_pod s2 '{"app":"web","env":"dev"}' sel
+    create_pod s3 '{"app":"db"}' sel
+    names() {
+        req GET "/api/v1/namespaces/sel/pods" -G --data-urlencode "labelSelector=$1"
+        [ "$CODE" = 200 ] || { echo "$BODY"; return 1; }
+        jq -r '[.items[].metadata.name] | sort | join(",")' <<<"$BODY"
+    }
+    [ "$(names 'app=web')" = s1,s2 ]
+    [ "$(names 'app==web,env=prod')" = s1 ]
+    [ "$(names 'app!=web')" = s3 ]
+    [ "$(names 'env in (prod,dev)')" = s1,s2 ]
+    [ "$(names 'env notin (prod)')" = s2,s3 ]
+    [ "$(names 'env')" = s1,s2 ]
+    [ "$(names '!env')" = s3 ]
+    req GET /api/v1/namespaces/sel/pods -G --data-urlencode 'labelSelector=app in web'
+    [ "$CODE" = 400 ]
+}
+
+@test "field selectors: spec.nodeName, metadata.name, status.phase" {
+    req POST /api/v1/namespaces -d '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"fsel"}}'
+    create_pod f1 '{}' fsel
+    create_pod f2 '{}' fsel
+    req POST /api/v1/namespaces/fsel/pods/f1/binding -d '{"target":{"kind":"Node","name":"n7"}}'
+    [ "$CODE" = 201 ]
+    names() {
+        req GET "/api/v1/namespaces/fsel/pods" -G --data-urlencode "fieldSelector=$1"
+        jq -r '[.items[].metadata.name] | sort | join(",")' <<<"$BODY"
+    }
+    [ "$(names 'spec.nodeName=n7')" = f1 ]
+    [ "$(names 'spec.nodeName=')" = f2 ]
+    [ "$(names 'spec.nodeName!=n7')" = f2 ]
+    [ "$(names 'metadata.name=f2')" = f2 ]
+    [ "$(names 'status.phase=Pending')" = f1,f2 ]
+    req GET /api/v1/pods -G --data-urlencode 'fieldSelector=spec.nodeName=n7'
+    [ "$(jq -r '[.items[].metadata.name] | join(",")' <<<"$BODY")" = f1 ]
+}
+
+@test "unknown fields: Warning headers, Strict refuses, Ignore is silent" {
+    local body
+    body='{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"warn1"},"data":{"a":"b"},"spec":{"foo":1}}'
+    run curl -sS -D - -o /dev/null -X POST -d "$body" "$MK_SERVER/api/v1/namespaces/default/configmaps"
+    [[ "$output" == *'Warning: 299 - "unknown field \"spec'* ]]
+    req POST "/api/v1/namespaces/default/configmaps?fieldValidation=Strict" -d "${body//warn1/warn2}"
+    [ "$CODE" = 400 ]
+    [[ "$(jq -r .message <<<"$BODY")" == 'strict decoding error: unknown field "spec'* ]]
+    req GET /api/v1/namespaces/default/configmaps/warn2
+    [ "$CODE" = 404 ]
+    run curl -sS -D - -o /dev/null -X POST -d "${body//warn1/warn3}" "$MK_SERVER/api/v1/namespaces/default/configmaps?fieldValidation=Ignore"
+    [[ "$output" == *" 201 "* ]]
+    [[ "$output" != *Warning:* ]]
+}
+
+@test "bad input gets a 4xx Status and writes nothing" {
+    req POST /api/v1/namespaces/default/pods -d '{"apiVersion":"v1","kind":"Pod",'
+    [ "$CODE" = 400 ] && [ "$(jq -r .kind <<<"$BODY")" = Status ]
+    req POST /api/v1/namespaces/default/pods -H 'Content-Type: application/yaml' --data-binary $'kind: Pod\n  bad: [indent\n'
+    [ "$CODE" = 400 ]
+    req POST /api/v1/namespaces/default/pods -d '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"typed"},"spec":"not-an-object"}'
+    [[ "$CODE" =~ ^4 ]]
+    req GET /api/v1/namespaces/default/pods/typed
+    [ "$CODE" = 404 ]
+    head -c $((4 * 1024 * 1024)) /dev/zero | tr '\0' ' ' >"$BATS_TEST_TMPDIR/big"
+    req POST /api/v1/namespaces/default/pods --data-binary @"$BATS_TEST_TMPDIR/big"
+    [ "$CODE" = 413 ]
+    req POST /api/v1/namespaces/default/pods -d "$(pod_json Bad_Name)"
+    [ "$CODE" = 422 ] || [ "$CODE" = 400 ]
+    req GET /api/v1/namespaces/default/pods/Bad_Name
+    [ "$CODE" = 400 ]
+    req GET /api/v1/namespaces/default/widgets
+    [ "$CODE" = 404 ]
+    req POST /api/v1/namespaces/default/pods -d '{"apiVersion":"v1","kind":"Widget","metadata":{"name":"w"}}'
+    [ "$CODE" = 400 ]
+    req POST /api/v1/namespaces/default/pods -d '{"apiVersion":"v1","kind":"Service","metadata":{"name":"w"}}'
+    [ "$CODE" = 400 ]
+    req GET /api/v1/namespaces/default/pods/../secrets --path-as-is
+    [ "$CODE" = 400 ]
+    req GET /api/v1/namespaces//pods
+    [ "$CODE" = 400 ]
+    req POST /api/v1/namespaces/default/pods
+    [ "$CODE" = 400 ]
+    req GET "/api/v1/pods?watch=1&resourceVersion=abc"
+    [ "$CODE" = 400 ]
+    req GET /api/v1/namespaces/default/pods/typed/bogus
+    [ "$CODE" = 404 ]
+    req GET /healthz
+    [ "$CODE" = 200 ]
+}
+
+@test "delete returns the object, 404 after, and protected namespaces stay" {
+    create_pod del
+    req DELETE /api/v1/namespaces/default/pods/del -d '{"kind":"DeleteOptions","apiVersion":"v1","propagationPolicy":"Orphan","gracePeriodSeconds":0}'
+    [ "$CODE" = 200 ]
+    [ "$(jq -r .metadata.name <<<"$BODY")" = del ]
+    req GET /api/v1/namespaces/default/pods/del
+    [ "$CODE" = 404 ]
+    [ "$(jq -r .reason <<<"$BODY")" = NotFound ]
+    [ "$(jq -r .details.name <<<"$BODY")" = del ]
+    req DELETE /api/v1/namespaces/default/pods/del
+    [ "$CODE" = 404 ]
+    req DELETE /api/v1/namespaces/default
+    [ "$CODE" = 403 ]
+}
+
+@test "watch from a revision: every later event, in order, once" {
+    create_pod w0
+    local rv0; rv0=$(rv_of)
+    create_pod w1
+    req PATCH /api/v1/namespaces/default/pods/w1 -H 'Content-Type: application/merge-patch+json' -d '{"metadata":{"labels":{"x":"1"}}}'
+    local rv1; rv1=$(rv_of)
+    req DELETE /api/v1/namespaces/default/pods/w0
+    curl -sSN "$MK_SERVER/api/v1/namespaces/default/pods?watch=true&resourceVersion=$rv0&timeoutSeconds=1" >"$BATS_TEST_TMPDIR/w"
+    run events_of "$BATS_TEST_TMPDIR/w"
+    [ "$output" = $'ADDED w1\nMODIFIED w1\nDELETED w0' ]
+    # resume from the middle: only what came after
+    curl -sSN "$MK_SERVER/api/v1/namespaces/default/pods?watch=true&resourceVersion=$rv1&timeoutSeconds=1" >"$BATS_TEST_TMPDIR/w2"
+    run events_of "$BATS_TEST_TMPDIR/w2"
+    [ "$output" = 'DELETED w0' ]
+    # revisions strictly grow
+    run jq -r 'select(.type != "BOOKMARK") | .object.metadata.resourceVersion' "$BATS_TEST_TMPDIR/w"
+    [ "$(printf '%s\n' "${lines[@]}" | sort -n | uniq | tr '\n' ' ')" = "$(printf '%s\n' "${lines[@]}" | tr '\n' ' ')" ]
+}
+
+@test "watch without a revision starts with the current objects" {
+    req POST /api/v1/namespaces -d '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"wnow"}}'
+    create_pod now1 '{}' wnow
+    create_pod now2 '{}' wnow
+    curl -sSN "$MK_SERVER/api/v1/namespaces/wnow/pods?watch=1&timeoutSeconds=1" >"$BATS_TEST_TMPDIR/w"
+    run events_of "$BATS_TEST_TMPDIR/w"
+    [ "$output" = $'ADDED now1\nADDED now2' ]
+}
+
+@test "watch delivers live events and BOOKMARKs while idle" {
+    req GET /api/v1/namespaces/default/pods
+    local rv; rv=$(rv_of)
+    curl -sSN "$MK_SERVER/api/v1/namespaces/default/pods?watch=1&resourceVersion=$rv&timeoutSeconds=2" >"$BATS_TEST_TMPDIR/w" &
+    local cpid=$!
+    sleep 0.2
+    create_pod live
+    wait "$cpid"
+    run events_of "$BATS_TEST_TMPDIR/w"
+    [ "$output" = 'ADDED live' ]
+    run jq -r 'select(.type == "BOOKMARK") | .object.kind' "$BATS_TEST_TMPDIR/w"
+    [ "${lines[0]}" = Pod ]
+}
+
+@test "watch with selectors sends transitions as ADDED and DELETED" {
+    create_pod tr '{"app":"a"}'
+    local rv; rv=$(rv_of)
+    local p='-H Content-Type:application/merge-patch+json'
+    req PATCH /api/v1/namespaces/default/pods/tr $p -d '{"metadata":{"labels":{"app":"b"}}}'
+    req PATCH /api/v1/namespaces/default/pods/tr $p -d '{"metadata":{"labels":{"app":"a","v":"2"}}}'
+    req PATCH /api/v1/namespaces/default/pods/tr $p -d '{"metadata":{"labels":{"v":"3"}}}'
+    curl -sSN "$MK_SERVER/api/v1/namespaces/default/pods?watch=1&resourceVersion=$rv&timeoutSeconds=1&labelSelector=app%3Da" >"$BATS_TEST_TMPDIR/w"
+    run events_of "$BATS_TEST_TMPDIR/w"
+    [ "$output" = $'DELETED tr\nADDED tr\nMODIFIED tr' ]
+}
+
+@test "a watch behind compacted history gets 410 Expired; a restart resumes from the log" {
+    start_extra --compact-keep 2 --compact-age 0
+    local i
+    for i in $(seq 1 12); do
+        req POST /api/v1/namespaces/default/configmaps -d "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c$i\"}}"
+        [ "$CODE" = 201 ]
+    done
+    compacted() { curl -sS "$MK_SERVER/metrics" | awk '$1 == "mk_apiserver_compacted_revision" { print $2 }'; }
+    compacted_past() { [ "$(compacted)" -gt 5 ]; }
+    wait_for 30 compacted_past
+    curl -sSN "$MK_SERVER/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=1&timeoutSeconds=2" >"$BATS_TEST_TMPDIR/w"
+    run jq -r '"\(.type) \(.object.code) \(.object.reason)"' "$BATS_TEST_TMPDIR/w"
+    [ "${lines[0]}" = "ERROR 410 Expired" ]
+    # after a restart the hub is empty: a recent revision is served from the log
+    local rv; rv=$(( $(curl -sS "$MK_SERVER/metrics" | awk '$1 == "mk_apiserver_resource_version" { print $2 }') - 1 ))
+    local listen=${MK_SERVER#http://}
+    stop_apiserver
+    MK_APISERVER_LISTEN=$listen start_apiserver --compact-keep 2 --compact-age 0
+    echo "$MK_APISERVER_PID" >>"$BATS_FILE_TMPDIR/extra.pids"
+    curl -sSN "$MK_SERVER/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=$rv&timeoutSeconds=1" >"$BATS_TEST_TMPDIR/w"
+    run events_of "$BATS_TEST_TMPDIR/w"
+    [ "$output" = 'ADDED c12' ]
+}
+
+@test "tokens: 401 without, 403 beyond the role" {
+    printf '# test tokens\nadmintok,alice,admin\nnodetok,node1,node\nctrltok,ctrl,controller\n' >"$BATS_TEST_TMPDIR/tokens"
+    start_extra --token-file "$BATS_TEST_TMPDIR/tokens"
+    req GET /healthz
+    [ "$CODE" = 200 ]
+    req GET /api/v1/pods
+    [ "$CODE" = 401 ] && [ "$(jq -r .reason <<<"$BODY")" = Unauthorized ]
+    MK_TOKEN=wrong req GET /api/v1/pods
+    [ "$CODE" = 401 ]
+    MK_TOKEN=admintok create_pod authpod
+    [ "$CODE" = 201 ]
+    MK_TOKEN=nodetok req GET /api/v1/namespaces/default/pods/authpod
+    [ "$CODE" = 200 ]
+    MK_TOKEN=nodetok create_pod nodepod
+    [ "$CODE" = 403 ] && [ "$(jq -r .reason <<<"$BODY")" = Forbidden ]
+    MK_TOKEN=nodetok req POST /api/v1/nodes -d '{"apiVersion":"v1","kind":"Node","metadata":{"name":"node1"}}'
+    [ "$CODE" = 201 ]
+    MK_TOKEN=nodetok req PATCH /api/v1/namespaces/default/pods/authpod/status -H 'Content-Type: application/merge-patch+json' -d '{"status":{"phase":"Running"}}'
+    [ "$CODE" = 200 ]
+    MK_TOKEN=nodetok req DELETE /api/v1/namespaces/default/pods/authpod
+    [ "$CODE" = 403 ]
+    MK_TOKEN=ctrltok req POST /api/v1/namespaces -d '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"ctl"}}'
+    [ "$CODE" = 201 ]
+    MK_TOKEN=ctrltok req DELETE /api/v1/namespaces/ctl
+    [ "$CODE" = 403 ]
+    MK_TOKEN=admintok req DELETE /api/v1/namespaces/ctl
+    [ "$CODE" = 200 ]
+    MK_TOKEN=admintok req GET /metrics
+    [ "$CODE" = 200 ]
+}
+
+@test "TLS with a self-signed certificate" {
+    openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+        -keyout "$BATS_TEST_TMPDIR/key.pem" -out "$BATS_TEST_TMPDIR/cert.pem" 2>/dev/null
+    start_extra --tls-cert "$BATS_TEST_TMPDIR/cert.pem" --tls-key "$BATS_TEST_TMPDIR/key.pem"
+    [[ "$MK_SERVER" == https://* ]]
+    run curl -sS --cacert "$BATS_TEST_TMPDIR/cert.pem" "$MK_SERVER/healthz"
+    [ "$output" = ok ]
+    create_pod tlspod
+    [ "$CODE" = 201 ]
+    req GET /api/v1/namespaces/default/pods
+    [ "$(jq -r '.items[0].metadata.name' <<<"$BODY")" = tlspod ]
+    run curl -sS --max-time 5 "http://${MK_SERVER#https://}/healthz"
+    [ "$output" != ok ]
+}
+
+@test "discovery lists every kind" {
+    req GET /api
+    [ "$(jq -r '.versions[0]' <<<"$BODY")" = v1 ]
+    req GET /api/v1
+    jq -e '.resources[] | select(.name == "pods") | .namespaced and (.shortNames | index("po")) and (.verbs | index("watch")) and .kind == "Pod" and .singularName == "pod"' <<<"$BODY"
+    jq -e '.resources[] | select(.name == "pods/status")' <<<"$BODY"
+    jq -e '.resources[] | select(.name == "nodes") | .namespaced == false' <<<"$BODY"
+    req GET /apis
+    run jq -r '[.groups[].name] | sort | join(",")' <<<"$BODY"
+    [ "$output" = apps,autoscaling,minik8s.io,networking.k8s.io ]
+    local n=0 gv
+    for gv in /api/v1 /apis/apps/v1 /apis/autoscaling/v2 /apis/networking.k8s.io/v1 /apis/minik8s.io/v1; do
+        req GET "$gv"
+        [ "$CODE" = 200 ]
+        n=$((n + $(jq '[.resources[] | select(.name | contains("/") | not)] | length' <<<"$BODY")))
+    done
+    [ "$n" = "$(grep -cE '^\s*\{"[A-Za-z]+", "' "$MK_ROOT/store/kinds.c")" ]
+    req GET /openapi/v2
+    [ "$CODE" = 404 ]
+}
+
+@test "metrics in the Prometheus text format" {
+    req GET /api/v1/namespaces/default/pods
+    req GET /metrics
+    [ "$CODE" = 200 ]
+    grep -q '^mk_apiserver_requests_total{verb="list",code="200"} [1-9]' <<<"$BODY"
+    grep -q '^mk_apiserver_request_duration_seconds_bucket{verb="list",le="+Inf"} [1-9]' <<<"$BODY"
+    grep -q '^mk_apiserver_watchers [0-9]' <<<"$BODY"
+    grep -q '^mk_apiserver_storage_size_bytes [1-9]' <<<"$BODY"
+    grep -q '^mk_apiserver_resource_version [1-9]' <<<"$BODY"
+}
+
+@test "kubectl: create -f, get, get -o yaml, delete, get -w" {
+    local kc; kc=$(kubeconfig_for)
+    cat >"$BATS_TEST_TMPDIR/pod.yaml" <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: kube-pod
+  labels: {app: kube}
+spec:
+  containers:
+  - name: c
+    image: busybox
+YAML
+    run kubectl --kubeconfig "$kc" create -f "$BATS_TEST_TMPDIR/pod.yaml"
+    [ "$status" = 0 ] && [[ "$output" == *"pod/kube-pod created"* ]]
+    run kubectl --kubeconfig "$kc" get pods
+    [ "$status" = 0 ] && [[ "$output" == *NAME*READY*STATUS*RESTARTS*AGE* ]] && [[ "$output" == *kube-pod*Pending* ]]
+    run kubectl --kubeconfig "$kc" get pod kube-pod -o yaml
+    [ "$status" = 0 ] && [[ "$output" == *"name: kube-pod"* ]] && [[ "$output" == *"image: busybox"* ]]
+    local what
+    for what in nodes services replicasets; do
+        run kubectl --kubeconfig "$kc" get "$what"
+        [ "$status" = 0 ]
+    done
+    kubectl --kubeconfig "$kc" get pods -w >"$BATS_TEST_TMPDIR/watch" 2>&1 &
+    local wpid=$!
+    sed 's/kube-pod/kube-pod2/' "$BATS_TEST_TMPDIR/pod.yaml" | kubectl --kubeconfig "$kc" create -f -
+    wait_for 10 grep -q kube-pod2 "$BATS_TEST_TMPDIR/watch" || { kill "$wpid"; cat "$BATS_TEST_TMPDIR/watch"; false; }
+    kill "$wpid"
+    wait "$wpid" || true
+    run timeout 20 kubectl --kubeconfig "$kc" delete pod kube-pod
+    [ "$status" = 0 ] && [[ "$output" == *'"kube-pod" deleted'* ]]
+    run kubectl --kubeconfig "$kc" get pod kube-pod
+    [ "$status" != 0 ] && [[ "$output" == *NotFound* ]]
+}
+
+@test "refuses to start: non-loopback without tokens, port taken, unusable data dir" {
+    run "$MK_BIN/mk-apiserver" --listen 0.0.0.0:0 --data-dir "$BATS_TEST_TMPDIR/d1"
+    [ "$status" = 1 ] && [[ "$output" == *"not a loopback address"* ]]
+    run "$MK_BIN/mk-apiserver" --listen "${MAIN_SERVER#http://}" --data-dir "$BATS_TEST_TMPDIR/d2"
+    [ "$status" = 1 ] && [[ "$output" == *"Address already in use"* ]]
+    run "$MK_BIN/mk-apiserver" --listen 127.0.0.1:0 --data-dir /dev/null/db
+    [ "$status" = 1 ]
+    [ "${#lines[@]}" = 1 ]
+    run "$MK_BIN/mk-apiserver" --help
+    [ "$status" = 0 ] && [[ "$output" == *--data-dir* ]]
+}
+
+@test "SIGTERM ends open watches and exits 0" {
+    start_extra
+    curl -sSN "$MK_SERVER/api/v1/pods?watch=1" >/dev/null &
+    local cpid=$!
+    sleep 0.3
+    stop_apiserver TERM
+    [ "$MK_APISERVER_STATUS" = 0 ]
+    wait "$cpid" || true
+    grep -q "stopped" "$MK_APISERVER_LOG"
+}
