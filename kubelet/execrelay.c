@@ -1,0 +1,137 @@
+#include "kubelet/execrelay.h"
+#include "store/execproto.h"
+#include "store/util.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+typedef struct relay {
+    int sock, in, out, err;
+    mk_buf pending; /* client bytes not yet a whole frame */
+} relay;
+
+/* Feed client frames to the process: stdin data, EOF on an empty frame. */
+static int relay_client_bytes(relay *r, const char *data, size_t len)
+{
+    mk_buf_append(&r->pending, data, len);
+    size_t off = 0;
+    for (;;) {
+        int ch;
+        const char *payload;
+        size_t plen;
+        ssize_t used = execproto_decode(r->pending.data + off, r->pending.len - off, &ch, &payload,
+                                        &plen);
+        if (used < 0)
+            return -1;
+        if (used == 0)
+            break;
+        off += (size_t)used;
+        if (ch != EXECPROTO_STDIN || r->in < 0)
+            continue; /* resize: pipes have no window size */
+        if (plen == 0) {
+            close(r->in);
+            r->in = -1;
+            continue;
+        }
+        for (size_t w = 0; w < plen;) {
+            ssize_t n = write(r->in, payload + w, plen - w);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0) {
+                close(r->in); /* the process closed its stdin */
+                r->in = -1;
+                break;
+            }
+            w += (size_t)n;
+        }
+    }
+    memmove(r->pending.data, r->pending.data + off, r->pending.len - off);
+    r->pending.len -= off;
+    return 0;
+}
+
+static int relay_pipe(relay *r, int *fd, int channel)
+{
+    char buf[16384];
+    ssize_t n = read(*fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR)
+        return 0;
+    if (n <= 0) {
+        close(*fd);
+        *fd = -1;
+        return 0;
+    }
+    mk_err err;
+    return execproto_write(r->sock, channel, buf, (size_t)n, &err);
+}
+
+int execrelay_run(runtime *rt, const char *id, char *const argv[], bool with_stdin, int sock,
+                  const char *extra, size_t extra_len)
+{
+    int fl = fcntl(sock, F_GETFL);
+    if (fl >= 0)
+        fcntl(sock, F_SETFL, fl & ~O_NONBLOCK);
+    relay r = {.sock = sock, .in = -1, .out = -1, .err = -1};
+    pid_t pid;
+    mk_err err = {0};
+    if (runtime_exec(rt, id, argv, with_stdin, &r.in, &r.out, &r.err, &pid, &err) < 0) {
+        _cleanup_free_ char *msg = xasprintf("exec: %s\n", err.msg);
+        execproto_write(sock, EXECPROTO_STDERR, msg, strlen(msg), &err);
+        execproto_write(sock, EXECPROTO_EXIT, "126", 3, &err);
+        return -1;
+    }
+    if (extra_len)
+        relay_client_bytes(&r, extra, extra_len);
+    bool client_open = true;
+    while (r.out >= 0 || r.err >= 0) {
+        struct pollfd p[3] = {
+            {.fd = r.out, .events = POLLIN},
+            {.fd = r.err, .events = POLLIN},
+            {.fd = client_open ? sock : -1, .events = POLLIN},
+        };
+        if (poll(p, 3, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (p[0].revents && relay_pipe(&r, &r.out, EXECPROTO_STDOUT) < 0)
+            break;
+        if (p[1].revents && relay_pipe(&r, &r.err, EXECPROTO_STDERR) < 0)
+            break;
+        if (p[2].revents) {
+            char buf[16384];
+            ssize_t n = read(sock, buf, sizeof buf);
+            if (n <= 0 && !(n < 0 && errno == EINTR)) {
+                /* The client went away: stop the process. */
+                client_open = false;
+                kill(pid, SIGKILL);
+                if (r.in >= 0) {
+                    close(r.in);
+                    r.in = -1;
+                }
+            } else if (n > 0 && relay_client_bytes(&r, buf, (size_t)n) < 0) {
+                kill(pid, SIGKILL);
+                client_open = false;
+            }
+        }
+    }
+    const int fds[] = {r.in, r.out, r.err};
+    for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    mk_buf_free(&r.pending);
+    int status = 0, code;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    char text[16];
+    snprintf(text, sizeof text, "%d", code);
+    if (client_open)
+        execproto_write(sock, EXECPROTO_EXIT, text, strlen(text), &err);
+    return code;
+}

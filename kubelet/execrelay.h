@@ -1,0 +1,18 @@
+/* execrelay.h - one exec session: a process in a container, its stdio
+ * carried over an upgraded connection in execproto frames. */
+#ifndef MK_KUBELET_EXECRELAY_H
+#define MK_KUBELET_EXECRELAY_H
+
+#include <stdbool.h>
+
+#include "kubelet/runtime.h"
+
+/* Run argv in container id and relay until it exits, then send the exit
+ * frame. sock is the client's connection (blocking mode is set here);
+ * extra/extra_len are bytes the client already sent past the HTTP request.
+ * Returns the exit code, or -1 when the process could not start (an error
+ * text then went to the client on stderr, and exit code 126). */
+int execrelay_run(runtime *rt, const char *id, char *const argv[], bool with_stdin, int sock,
+                  const char *extra, size_t extra_len);
+
+#endif

@@ -1,0 +1,85 @@
+/* kubelet.h - the mk-kubelet daemon's shared state, wired by main.c.
+ *
+ * Threads: the pod informer's (calls sync_* handlers), one worker per pod
+ * (sync.c, as Kubernetes' podWorkers), the exit watcher (inotify on conmon's
+ * exit files), the node heartbeat (node.c) and the HTTP server's (server.c).
+ * kl->lock guards the worker table and each worker's pending fields.
+ */
+#ifndef MK_KUBELET_KUBELET_H
+#define MK_KUBELET_KUBELET_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kubelet/pods.h"
+#include "store/client.h"
+#include "store/informer.h"
+
+typedef struct pod_worker pod_worker;
+
+typedef struct kubelet_config {
+    const char *server;
+    const char *node_name;
+    const char *root_dir;
+    const char *image_dir;
+    const char *node_ip;        /* NULL: the first non-loopback IPv4 */
+    const char *labels;         /* "k=v,k2=v2" */
+    const char *runtime;        /* runc | crun */
+    const char *pod_cidr;       /* overrides Node.spec.podCIDR */
+    const char *bridge;         /* mk0 */
+    const char *token_file;     /* to reach the API server */
+    const char *auth_token_file;/* who may reach us */
+    int port;                   /* 10250 */
+    int64_t backoff_base_ms;    /* 10 s: the second restart's wait, doubling */
+    int64_t backoff_max_ms;     /* 300 s */
+    int heartbeat_s;            /* 5 */
+    int resync_s;               /* 10: each worker re-checks its pod this often */
+} kubelet_config;
+
+typedef struct kubelet {
+    kubelet_config cfg;
+    char node_ip[64];
+    mk_client *client;
+    mk_informer *pods;
+    runtime *rt;
+    podnet *pn;
+    pods_env env;
+    pthread_mutex_t lock;
+    pod_worker *workers;        /* uthash by uid */
+    volatile bool stop;
+    pthread_t exit_thread, heartbeat_thread;
+    int inotify_fd;
+} kubelet;
+
+/* sync.c: the pod informer's handlers and the exit watcher. */
+void sync_on_add(void *ctx, json_object *pod);
+void sync_on_update(void *ctx, json_object *old, json_object *pod);
+void sync_on_delete(void *ctx, json_object *pod);
+void sync_on_synced(void *ctx);
+int sync_start_exit_watcher(kubelet *kl, mk_err *err);
+/* Stop every worker, leaving containers running (a restarted kubelet adopts
+ * them). */
+void sync_stop_all(kubelet *kl);
+
+/* A snapshot of the pods this kubelet runs, for the server. */
+typedef struct sync_pod_ref {
+    char *uid, *ns, *name;
+    char **containers;
+    size_t ncontainers;
+} sync_pod_ref;
+int sync_snapshot(kubelet *kl, sync_pod_ref **pods, size_t *n);
+void sync_snapshot_free(sync_pod_ref *pods, size_t n);
+/* The uid of a pod this node runs, by namespace and name (caller frees). */
+char *sync_find_uid(kubelet *kl, const char *ns, const char *name);
+
+/* node.c: register the Node and keep it fresh. */
+int node_register(kubelet *kl, mk_err *err);
+int node_start_heartbeat(kubelet *kl, mk_err *err);
+
+/* server.c: logs, exec, metrics and stats on cfg.port. */
+typedef struct kubelet_server kubelet_server;
+int server_start(kubelet *kl, kubelet_server **out, mk_err *err);
+void server_stop(kubelet_server *s);
+
+#endif

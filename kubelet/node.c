@@ -1,0 +1,249 @@
+/* node.c - the Node object: registration and heartbeats.
+ *
+ * The kubelet owns the Node's status (capacity, addresses, conditions,
+ * daemonEndpoints) and writes it by merge patch on the status subresource.
+ * Labels are set once, when the kubelet creates the Node: later changes
+ * made through the API are never overwritten. */
+#include "kubelet/kubelet.h"
+#include "store/codec.h"
+#include "store/log.h"
+#include "store/util.h"
+
+#include <ifaddrs.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NODE_MAX_PODS "110"
+
+static const mk_kind *node_kind(void)
+{
+    return kind_by_kind("Node");
+}
+
+/* The first non-loopback IPv4 address, for --node-ip's default. */
+static void node_default_ip(char *buf, size_t n)
+{
+    struct ifaddrs *ifa = NULL, *i;
+    snprintf(buf, n, "127.0.0.1");
+    if (getifaddrs(&ifa) < 0)
+        return;
+    for (i = ifa; i; i = i->ifa_next) {
+        if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || (i->ifa_flags & IFF_LOOPBACK))
+            continue;
+        inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, buf, (socklen_t)n);
+        break;
+    }
+    freeifaddrs(ifa);
+}
+
+static int64_t mem_total_kib(void)
+{
+    FILE *f = fopen("/proc/meminfo", "re");
+    long long kib = 0;
+    if (!f)
+        return 0;
+    char line[256];
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "MemTotal: %lld kB", &kib) == 1)
+            break;
+    fclose(f);
+    return kib;
+}
+
+static json_object *resources(void)
+{
+    json_object *r = json_object_new_object();
+    char buf[64];
+    snprintf(buf, sizeof buf, "%ld", sysconf(_SC_NPROCESSORS_ONLN));
+    json_object_object_add(r, "cpu", json_object_new_string(buf));
+    snprintf(buf, sizeof buf, "%lldKi", (long long)mem_total_kib());
+    json_object_object_add(r, "memory", json_object_new_string(buf));
+    json_object_object_add(r, "pods", json_object_new_string(NODE_MAX_PODS));
+    return r;
+}
+
+static json_object *condition(const char *type, const char *status, const char *reason,
+                              const char *now, const char *since)
+{
+    json_object *c = json_object_new_object();
+    json_object_object_add(c, "type", json_object_new_string(type));
+    json_object_object_add(c, "status", json_object_new_string(status));
+    json_object_object_add(c, "reason", json_object_new_string(reason));
+    json_object_object_add(c, "lastHeartbeatTime", json_object_new_string(now));
+    json_object_object_add(c, "lastTransitionTime", json_object_new_string(since));
+    return c;
+}
+
+static char node_since[32];
+
+static json_object *node_conditions(void)
+{
+    char now[32];
+    mk_rfc3339(now, sizeof now, time(NULL));
+    if (!node_since[0])
+        snprintf(node_since, sizeof node_since, "%s", now);
+    json_object *a = json_object_new_array();
+    json_object_array_add(a, condition("Ready", "True", "KubeletReady", now, node_since));
+    json_object_array_add(a, condition("MemoryPressure", "False", "KubeletHasSufficientMemory",
+                                       now, node_since));
+    json_object_array_add(a, condition("DiskPressure", "False", "KubeletHasNoDiskPressure", now,
+                                       node_since));
+    json_object_array_add(a, condition("PIDPressure", "False", "KubeletHasSufficientPID", now,
+                                       node_since));
+    return a;
+}
+
+static json_object *node_status(kubelet *kl)
+{
+    json_object *s = json_object_new_object();
+    json_object_object_add(s, "capacity", resources());
+    json_object_object_add(s, "allocatable", resources());
+    json_object *addrs = json_object_new_array();
+    json_object *a = json_object_new_object();
+    json_object_object_add(a, "type", json_object_new_string("InternalIP"));
+    json_object_object_add(a, "address", json_object_new_string(kl->node_ip));
+    json_object_array_add(addrs, a);
+    a = json_object_new_object();
+    json_object_object_add(a, "type", json_object_new_string("Hostname"));
+    json_object_object_add(a, "address", json_object_new_string(kl->cfg.node_name));
+    json_object_array_add(addrs, a);
+    json_object_object_add(s, "addresses", addrs);
+    json_object *port = json_object_new_object();
+    json_object_object_add(port, "Port", json_object_new_int(kl->cfg.port));
+    json_object *ep = json_object_new_object();
+    json_object_object_add(ep, "kubeletEndpoint", port);
+    json_object_object_add(s, "daemonEndpoints", ep);
+    struct utsname u;
+    uname(&u);
+    json_object *info = json_object_new_object();
+    json_object_object_add(info, "kubeletVersion", json_object_new_string("minik8s"));
+    json_object_object_add(info, "kernelVersion", json_object_new_string(u.release));
+    json_object_object_add(info, "operatingSystem", json_object_new_string("linux"));
+    json_object_object_add(info, "architecture", json_object_new_string("amd64"));
+    _cleanup_free_ char *rt = xasprintf("%s://", kl->cfg.runtime ? kl->cfg.runtime : "runc");
+    json_object_object_add(info, "containerRuntimeVersion", json_object_new_string(rt));
+    json_object_object_add(s, "nodeInfo", info);
+    json_object_object_add(s, "conditions", node_conditions());
+    return s;
+}
+
+static json_object *node_labels(kubelet *kl)
+{
+    json_object *l = json_object_new_object();
+    json_object_object_add(l, "kubernetes.io/hostname", json_object_new_string(kl->cfg.node_name));
+    json_object_object_add(l, "kubernetes.io/os", json_object_new_string("linux"));
+    json_object_object_add(l, "kubernetes.io/arch", json_object_new_string("amd64"));
+    if (kl->cfg.labels && *kl->cfg.labels) {
+        _cleanup_free_ char *copy = xstrdup(kl->cfg.labels);
+        char *save = NULL;
+        for (char *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+            char *eq = strchr(kv, '=');
+            if (!eq)
+                continue;
+            *eq = '\0';
+            json_object_object_add(l, kv, json_object_new_string(eq + 1));
+        }
+    }
+    return l;
+}
+
+static int patch_status(kubelet *kl, json_object *status, mk_err *err)
+{
+    json_object *patch = json_object_new_object();
+    json_object_object_add(patch, "status", status);
+    json_object *out = NULL;
+    int rc = client_patch(kl->client, node_kind(), NULL, kl->cfg.node_name, "status",
+                          json_object_to_json_string_ext(patch, JSON_C_TO_STRING_PLAIN), &out, err);
+    json_object_put(out);
+    json_object_put(patch);
+    return rc;
+}
+
+/* Learn the podCIDR (the flag wins) and set the bridge up once it is known. */
+static void node_pick_cidr(kubelet *kl, json_object *node)
+{
+    if (podnet_ready(kl->pn))
+        return;
+    const char *cidr = kl->cfg.pod_cidr ? kl->cfg.pod_cidr : mk_json_str(node, "spec.podCIDR");
+    if (!cidr)
+        return;
+    mk_err err;
+    if (podnet_set_cidr(kl->pn, cidr, &err) < 0)
+        mk_log("pod network: %s", err.msg);
+    else
+        mk_log("pod network: podCIDR %s on bridge, gateway %s", cidr, podnet_gateway(kl->pn));
+}
+
+int node_register(kubelet *kl, mk_err *err)
+{
+    if (kl->cfg.node_ip)
+        snprintf(kl->node_ip, sizeof kl->node_ip, "%s", kl->cfg.node_ip);
+    else
+        node_default_ip(kl->node_ip, sizeof kl->node_ip);
+    json_object *node = NULL;
+    int rc = client_get(kl->client, node_kind(), NULL, kl->cfg.node_name, &node, err);
+    if (rc < 0 && err->code != ENOENT)
+        return mk_error_wrap(err, "node %s", kl->cfg.node_name);
+    if (rc < 0) {
+        json_object *obj = json_object_new_object();
+        json_object_object_add(obj, "apiVersion", json_object_new_string("v1"));
+        json_object_object_add(obj, "kind", json_object_new_string("Node"));
+        json_object *meta = json_object_new_object();
+        json_object_object_add(meta, "name", json_object_new_string(kl->cfg.node_name));
+        json_object_object_add(meta, "labels", node_labels(kl));
+        json_object_object_add(obj, "metadata", meta);
+        json_object *spec = json_object_new_object();
+        if (kl->cfg.pod_cidr)
+            json_object_object_add(spec, "podCIDR", json_object_new_string(kl->cfg.pod_cidr));
+        json_object_object_add(obj, "spec", spec);
+        json_object_object_add(obj, "status", node_status(kl));
+        rc = client_create(kl->client, node_kind(), NULL, obj, &node, err);
+        json_object_put(obj);
+        if (rc < 0 && err->code != EEXIST)
+            return mk_error_wrap(err, "register node %s", kl->cfg.node_name);
+        mk_log("registered node %s (%s)", kl->cfg.node_name, kl->node_ip);
+    }
+    node_pick_cidr(kl, node);
+    json_object_put(node);
+    return patch_status(kl, node_status(kl), err);
+}
+
+static void *heartbeat_main(void *arg)
+{
+    kubelet *kl = arg;
+    while (!kl->stop) {
+        for (int i = 0; i < kl->cfg.heartbeat_s * 10 && !kl->stop; i++)
+            usleep(100000);
+        if (kl->stop)
+            break;
+        mk_err err = {0};
+        json_object *status = json_object_new_object();
+        json_object_object_add(status, "conditions", node_conditions());
+        int rc = patch_status(kl, status, &err);
+        if (rc < 0 && err.code == ENOENT) {
+            mk_log("node %s vanished from the API: registering again", kl->cfg.node_name);
+            rc = node_register(kl, &err);
+        }
+        if (rc < 0)
+            mk_log("heartbeat: %s", err.msg);
+        if (!podnet_ready(kl->pn)) {
+            json_object *node = NULL;
+            if (client_get(kl->client, node_kind(), NULL, kl->cfg.node_name, &node, &err) == 0)
+                node_pick_cidr(kl, node);
+            json_object_put(node);
+        }
+    }
+    return NULL;
+}
+
+int node_start_heartbeat(kubelet *kl, mk_err *err)
+{
+    if (pthread_create(&kl->heartbeat_thread, NULL, heartbeat_main, kl) != 0)
+        return mk_error(err, EAGAIN, "heartbeat thread");
+    return 0;
+}
