@@ -1,0 +1,1034 @@
+/* test_validate.c - validation of every kind: good manifests pass without
+ * warnings, bad ones fail naming the field the way Kubernetes does. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "store/codec.h"
+#include "store/util.h"
+#include "store/validate.h"
+
+static json_object *decode(const char *text)
+{
+    json_object *o = NULL;
+    mk_err err = {0};
+    if (codec_decode(text, strlen(text), &o, &err) < 0)
+        fail_msg("decode: %s\n%s", err.msg, text);
+    return o;
+}
+
+/* Validate text as its own kind; return the error code, fill err/warn. */
+static int check(const char *text, mk_warnings *warn, mk_err *err)
+{
+    json_object *o = decode(text);
+    const mk_kind *k = NULL;
+    int r = validate_kind_of(o, &k, err);
+    if (r == 0)
+        r = validate_object(k, o, warn, err);
+    json_object_put(o);
+    return r;
+}
+
+static void expect_ok(const char *text)
+{
+    mk_warnings warn = {0};
+    mk_err err = {0};
+    if (check(text, &warn, &err) < 0)
+        fail_msg("rejected: %s\n%s", err.msg, text);
+    if (warn.n)
+        fail_msg("unexpected warning \"%s\" (and %d more)\n%s", warn.path[0], warn.n - 1, text);
+}
+
+static void expect_error(const char *text, const char *msg)
+{
+    mk_err err = {0};
+    int r = check(text, NULL, &err);
+    if (r >= 0)
+        fail_msg("accepted, expected \"%s\"\n%s", msg, text);
+    assert_int_equal(r, -EINVAL);
+    if (!strstr(err.msg, msg))
+        fail_msg("message \"%s\" lacks \"%s\"", err.msg, msg);
+}
+
+/* Text with "@@" replaced by the snippet: the base manifest, one change. */
+static char *with(const char *base, const char *snippet)
+{
+    const char *at = strstr(base, "@@");
+    assert_non_null(at);
+    return xasprintf("%.*s%s%s", (int)(at - base), base, snippet, at + 2);
+}
+
+static void expect_error_with(const char *base, const char *snippet, const char *msg)
+{
+    _cleanup_free_ char *text = with(base, snippet);
+    expect_error(text, msg);
+}
+
+static void expect_ok_with(const char *base, const char *snippet)
+{
+    _cleanup_free_ char *text = with(base, snippet);
+    expect_ok(text);
+}
+
+/* ---- Pod ---- */
+
+static const char full_pod[] =
+    "apiVersion: v1\n"
+    "kind: Pod\n"
+    "metadata:\n"
+    "  name: web\n"
+    "  namespace: default\n"
+    "  labels: {app: web, app.kubernetes.io/name: shop, empty: ''}\n"
+    "  annotations: {example.com/note: 'anything at all'}\n"
+    "  uid: 0d4a6b9e-1111-2222-3333-444455556666\n"
+    "  resourceVersion: '42'\n"
+    "  generation: 1\n"
+    "  creationTimestamp: '2026-11-27T01:15:10Z'\n"
+    "  ownerReferences:\n"
+    "  - {apiVersion: apps/v1, kind: ReplicaSet, name: web, uid: abc, controller: true,\n"
+    "     blockOwnerDeletion: true}\n"
+    "  finalizers: [example.com/keep]\n"
+    "  managedFields: [{manager: kubectl}]\n"
+    "spec:\n"
+    "  initContainers:\n"
+    "  - name: init\n"
+    "    image: busybox\n"
+    "    command: [sh, -c, 'echo init > /data/x']\n"
+    "    volumeMounts: [{name: data, mountPath: /data}]\n"
+    "  containers:\n"
+    "  - name: app\n"
+    "    image: nginx:1.25\n"
+    "    imagePullPolicy: IfNotPresent\n"
+    "    command: [nginx]\n"
+    "    args: [-g, 'daemon off;']\n"
+    "    workingDir: /srv\n"
+    "    env:\n"
+    "    - {name: MODE, value: prod}\n"
+    "    - name: CFG\n"
+    "      valueFrom: {configMapKeyRef: {name: cfg, key: mode}}\n"
+    "    - name: POD_IP\n"
+    "      valueFrom: {fieldRef: {fieldPath: status.podIP}}\n"
+    "    envFrom: [{configMapRef: {name: cfg}}, {secretRef: {name: creds}, prefix: S_}]\n"
+    "    ports:\n"
+    "    - {name: http, containerPort: 80, protocol: TCP}\n"
+    "    - {containerPort: 53, hostPort: 5353, protocol: UDP}\n"
+    "    resources:\n"
+    "      limits: {cpu: 500m, memory: 128Mi}\n"
+    "      requests: {cpu: '0.25', memory: 64Mi}\n"
+    "    volumeMounts:\n"
+    "    - {name: data, mountPath: /usr/share/nginx/html, readOnly: true}\n"
+    "    - {name: cfg, mountPath: /etc/cfg, subPath: conf.d}\n"
+    "    - {name: creds, mountPath: /etc/creds}\n"
+    "    - {name: host, mountPath: /host}\n"
+    "    livenessProbe:\n"
+    "      httpGet: {path: /healthz, port: 80}\n"
+    "      initialDelaySeconds: 3\n"
+    "      periodSeconds: 10\n"
+    "      timeoutSeconds: 1\n"
+    "      failureThreshold: 3\n"
+    "      successThreshold: 1\n"
+    "    readinessProbe:\n"
+    "      tcpSocket: {port: http}\n"
+    "    startupProbe:\n"
+    "      exec: {command: [cat, /tmp/ready]}\n"
+    "    lifecycle: {preStop: {exec: {command: [sleep, '1']}}}\n"
+    "    securityContext: {runAsUser: 1000}\n"
+    "    stdin: true\n"
+    "    tty: true\n"
+    "    terminationMessagePolicy: FallbackToLogsOnError\n"
+    "  - name: sidecar\n"
+    "    image: busybox\n"
+    "    command: [sleep, infinity]\n"
+    "    resources: {limits: {cpu: 1, memory: 1e6}}\n"
+    "  volumes:\n"
+    "  - name: data\n"
+    "    emptyDir: {medium: Memory, sizeLimit: 64Mi}\n"
+    "  - name: cfg\n"
+    "    configMap:\n"
+    "      name: cfg\n"
+    "      items: [{key: a, path: conf.d/a.conf, mode: 0o644}]\n"
+    "      defaultMode: 420\n"
+    "  - name: creds\n"
+    "    secret: {secretName: creds, defaultMode: 256, optional: true}\n"
+    "  - name: host\n"
+    "    hostPath: {path: /var/log, type: Directory}\n"
+    "  nodeSelector: {disktype: ssd}\n"
+    "  nodeName: node-1\n"
+    "  restartPolicy: Always\n"
+    "  terminationGracePeriodSeconds: 30\n"
+    "  hostNetwork: false\n"
+    "  serviceAccountName: default\n"
+    "  dnsPolicy: ClusterFirst\n"
+    "  affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {}}}\n"
+    "  tolerations: [{key: k, operator: Exists, effect: NoSchedule}]\n"
+    "status:\n"
+    "  phase: Running\n"
+    "  anything: [goes, here]\n";
+
+static const char pod_base[] = "apiVersion: v1\n"
+                               "kind: Pod\n"
+                               "metadata: {name: web}\n"
+                               "spec:\n"
+                               "  volumes: [{name: data, emptyDir: {}}]\n"
+                               "  containers:\n"
+                               "  - name: app\n"
+                               "    image: busybox\n"
+                               "@@";
+
+static void test_pod_good(void **state)
+{
+    expect_ok(full_pod);
+    expect_ok_with(pod_base, "");
+    /* an upstream-style minimal manifest in JSON */
+    expect_ok("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},"
+              "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"busybox\"}]}}");
+    expect_ok_with(pod_base, "    ports: [{containerPort: 65535}]\n");
+    expect_ok_with(pod_base, "    resources: {requests: {cpu: 100m}}\n");
+    expect_ok_with(pod_base, "    readinessProbe: {httpGet: {port: 8080}, periodSeconds: 0}\n");
+}
+
+static void test_pod_bad(void **state)
+{
+    static const struct {
+        const char *snippet, *msg;
+    } cases[] = {
+        {"    ports: [{containerPort: 0}]\n",
+         "spec.containers[0].ports[0].containerPort: Invalid value: 0: must be between 1 and "
+         "65535, inclusive"},
+        {"    ports: [{containerPort: 70000}]\n", "containerPort: Invalid value: 70000"},
+        {"    ports: [{name: http}]\n",
+         "spec.containers[0].ports[0].containerPort: Required value"},
+        {"    ports: [{containerPort: 80, protocol: tcp}]\n",
+         "spec.containers[0].ports[0].protocol: Unsupported value: \"tcp\": supported values: "
+         "\"TCP\", \"UDP\", \"SCTP\""},
+        {"    ports: [{containerPort: 80, name: Web_Port}]\n",
+         "spec.containers[0].ports[0].name: Invalid value: \"Web_Port\""},
+        {"    ports: [{containerPort: '80'}]\n",
+         "spec.containers[0].ports[0].containerPort: Invalid value: \"80\": must be a 32-bit "
+         "integer"},
+        {"    resources: {limits: {cpu: 1.2.3}}\n",
+         "spec.containers[0].resources.limits.cpu: Invalid value: \"1.2.3\""},
+        {"    resources: {limits: {memory: 12 Mi}}\n",
+         "spec.containers[0].resources.limits.memory: Invalid value: \"12 Mi\""},
+        {"    resources: {limits: {cpu: '-1'}}\n",
+         "spec.containers[0].resources.limits.cpu: Invalid value: \"-1\": must be greater than "
+         "or equal to 0"},
+        {"    resources: {limits: {cpu: 1}, requests: {cpu: 2}}\n",
+         "spec.containers[0].resources.requests: Invalid value: \"2\": must be less than or "
+         "equal to cpu limit of 1"},
+        {"    volumeMounts: [{name: nope, mountPath: /x}]\n",
+         "spec.containers[0].volumeMounts[0].name: Not found: \"nope\""},
+        {"    volumeMounts: [{name: data}]\n",
+         "spec.containers[0].volumeMounts[0].mountPath: Required value"},
+        {"    volumeMounts: [{name: data, mountPath: /x, subPath: ../etc}]\n",
+         "spec.containers[0].volumeMounts[0].subPath: Invalid value: \"../etc\""},
+        {"    imagePullPolicy: Sometimes\n",
+         "spec.containers[0].imagePullPolicy: Unsupported value: \"Sometimes\""},
+        {"    livenessProbe: {periodSeconds: 5}\n",
+         "spec.containers[0].livenessProbe: Required value: must specify a handler type"},
+        {"    livenessProbe: {exec: {command: [x]}, tcpSocket: {port: 1}}\n",
+         "spec.containers[0].livenessProbe: Forbidden: may not specify more than 1 handler "
+         "type"},
+        {"    livenessProbe: {tcpSocket: {port: 0}}\n",
+         "spec.containers[0].livenessProbe.tcpSocket.port: Invalid value: 0"},
+        {"    env: [{value: x}]\n", "spec.containers[0].env[0].name: Required value"},
+        {"    env: [{name: 1X}]\n", "spec.containers[0].env[0].name: Invalid value: \"1X\""},
+        {"    command: sh\n",
+         "spec.containers[0].command: Invalid value: \"sh\": must be a list"},
+        {"    stdin: yes\n",
+         "spec.containers[0].stdin: Invalid value: \"yes\": must be a boolean"},
+        {"  - name: app\n    image: nginx\n",
+         "spec.containers[1].name: Duplicate value: \"app\""},
+        {"  - name: Bad_Name\n    image: nginx\n",
+         "spec.containers[1].name: Invalid value: \"Bad_Name\""},
+        {"  - name: second\n", "spec.containers[1].image: Required value"},
+        {"  - image: nginx\n", "spec.containers[1].name: Required value"},
+        {"  restartPolicy: Sometimes\n",
+         "spec.restartPolicy: Unsupported value: \"Sometimes\": supported values: \"Always\", "
+         "\"OnFailure\", \"Never\""},
+        {"  nodeSelector: {'bad key': x}\n", "spec.nodeSelector: Invalid value: \"bad key\""},
+        {"  nodeName: Node_1\n", "spec.nodeName: Invalid value: \"Node_1\""},
+        {"  terminationGracePeriodSeconds: -1\n",
+         "spec.terminationGracePeriodSeconds: Invalid value: -1"},
+        {"  dnsPolicy: Google\n", "spec.dnsPolicy: Unsupported value"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+        expect_error_with(pod_base, cases[i].snippet, cases[i].msg);
+
+    expect_error("apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec: {containers: []}\n",
+                 "spec.containers: Required value");
+    expect_error("apiVersion: v1\nkind: Pod\nmetadata: {name: web}\n", "spec: Required value");
+    expect_error("apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n"
+                 "  containers: [{name: a, image: b}]\n"
+                 "  volumes: [{name: v}]\n",
+                 "spec.volumes[0]: Required value: must specify a volume type");
+    expect_error("apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n"
+                 "  containers: [{name: a, image: b}]\n"
+                 "  volumes: [{name: v, emptyDir: {}, hostPath: {path: /x}}]\n",
+                 "spec.volumes[0]: Forbidden: may not specify more than 1 volume type");
+    expect_error("apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n"
+                 "  containers: [{name: a, image: b}]\n"
+                 "  volumes: [{name: v, hostPath: {path: relative}}]\n",
+                 "spec.volumes[0].hostPath.path: Invalid value: \"relative\"");
+    expect_error("apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n"
+                 "  containers: [{name: a, image: b}]\n"
+                 "  volumes: [{name: v, persistentVolumeClaim: {claimName: c}}]\n",
+                 "spec.volumes[0].persistentVolumeClaim: Forbidden");
+    expect_error("apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n"
+                 "  containers: [{name: a, image: b}]\n"
+                 "  volumes: [{name: v, configMap: {}}]\n",
+                 "spec.volumes[0].configMap.name: Required value");
+    expect_error("apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n"
+                 "  containers: [{name: a, image: b}]\n"
+                 "  volumes: [{name: v, emptyDir: {}}, {name: v, emptyDir: {}}]\n",
+                 "spec.volumes[1].name: Duplicate value: \"v\"");
+}
+
+static void test_metadata(void **state)
+{
+    static const char base[] = "apiVersion: v1\nkind: ConfigMap\n@@data: {a: b}\n";
+    expect_ok_with(base, "metadata: {name: cfg}\n");
+    expect_ok_with(base, "metadata: {generateName: cfg-}\n");
+    expect_error_with(base, "", "metadata.name: Required value");
+    expect_error_with(base, "metadata: {labels: {a: b}}\n", "metadata.name: Required value");
+    expect_error_with(
+        base, "metadata: {name: My.Config}\n",
+        "metadata.name: Invalid value: \"My.Config\": a lowercase RFC 1123 label");
+    expect_error_with(base, "metadata: {name: cfg, namespace: Default}\n",
+                      "metadata.namespace: Invalid value: \"Default\"");
+    expect_error_with(base, "metadata: {name: cfg, labels: {'-bad': x}}\n",
+                      "metadata.labels: Invalid value: \"-bad\"");
+    expect_error_with(base, "metadata: {name: cfg, labels: {ok: 'not ok'}}\n",
+                      "metadata.labels.ok: Invalid value: \"not ok\"");
+    expect_error_with(base, "metadata: {name: cfg, labels: {ok: 1}}\n",
+                      "metadata.labels.ok: Invalid value: 1: must be a string");
+    expect_error_with(base,
+                      "metadata: {name: cfg, labels: {ok: "
+                      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}}\n",
+                      "must be no more than 63 characters");
+    expect_error_with(base, "metadata: {name: cfg, annotations: {a: 1}}\n",
+                      "metadata.annotations.a: Invalid value: 1: must be a string");
+    expect_error_with(base, "metadata: {name: cfg, ownerReferences: [{kind: X}]}\n",
+                      "metadata.ownerReferences[0].apiVersion: Required value");
+    expect_error_with(base, "metadata: {name: cfg, uid: 5}\n",
+                      "metadata.uid: Invalid value: 5");
+    expect_error_with(base, "metadata: [cfg]\n", "metadata: Invalid value: [\"cfg\"]");
+    /* cluster-scoped kinds refuse a namespace */
+    expect_error("apiVersion: v1\nkind: Node\nmetadata: {name: n1, namespace: default}\n",
+                 "metadata.namespace: Forbidden");
+}
+
+static void test_kind_of(void **state)
+{
+    expect_error("apiVersion: v1\nmetadata: {name: x}\n", "kind: Required value");
+    expect_error("kind: Pod\nmetadata: {name: x}\n", "apiVersion: Required value");
+    expect_error("apiVersion: v1\nkind: Deployment\nmetadata: {name: x}\n",
+                 "kind: Unsupported value: \"Deployment\"");
+    expect_error("apiVersion: v1\nkind: ReplicaSet\nmetadata: {name: x}\n",
+                 "apiVersion: Unsupported value: \"v1\": supported values: \"apps/v1\"");
+    json_object *o = decode("apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\n");
+    const mk_kind *k = NULL;
+    assert_int_equal(validate_kind_of(o, &k, NULL), 0);
+    assert_string_equal(k->kind, "HorizontalPodAutoscaler");
+    json_object_put(o);
+    /* validate_object refuses an object of another kind */
+    o = decode("apiVersion: v1\nkind: Service\nmetadata: {name: x}\n");
+    mk_err err = {0};
+    assert_int_equal(validate_object(kind_by_kind("Pod"), o, NULL, &err), -EINVAL);
+    assert_non_null(strstr(err.msg, "kind: Invalid value: \"Service\": must be Pod"));
+    json_object_put(o);
+}
+
+static void test_unknown_fields_warn(void **state)
+{
+    _cleanup_free_ char *text = with(pod_base, "    imagee: typo\n"
+                                               "    resources: {limitz: {}}\n"
+                                               "  volumes2: []\n");
+    char *t2 = xasprintf("%sextra: 1\nstatus: {whatever: {deep: 1}}\n", text);
+    mk_warnings warn = {0};
+    mk_err err = {0};
+    assert_int_equal(check(t2, &warn, &err), 0);
+    assert_int_equal(warn.n, 4);
+    assert_string_equal(warn.path[0], "spec.containers[0].imagee");
+    assert_string_equal(warn.path[1], "spec.containers[0].resources.limitz");
+    assert_string_equal(warn.path[2], "spec.volumes2");
+    assert_string_equal(warn.path[3], "extra");
+    free(t2);
+
+    /* more than fit: counted as dropped */
+    mk_buf b = {0};
+    mk_buf_puts(&b, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n");
+    for (int i = 0; i < MK_MAX_WARNINGS + 5; i++)
+        mk_buf_printf(&b, "x%d: 1\n", i);
+    memset(&warn, 0, sizeof warn);
+    assert_int_equal(check(b.data, &warn, &err), 0);
+    assert_int_equal(warn.n, MK_MAX_WARNINGS);
+    assert_int_equal(warn.dropped, 5);
+    mk_buf_free(&b);
+    /* status must be an object */
+    expect_error("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
+                 "spec: {containers: [{name: a, image: b}]}\nstatus: Running\n",
+                 "status: Invalid value: \"Running\": must be an object");
+}
+
+/* ---- the other core kinds ---- */
+
+static void test_namespace_node(void **state)
+{
+    expect_ok("apiVersion: v1\nkind: Namespace\nmetadata: {name: team-a}\n"
+              "spec: {finalizers: [kubernetes]}\nstatus: {phase: Active}\n");
+    expect_ok("apiVersion: v1\nkind: Node\n"
+              "metadata: {name: node-1, labels: {kubernetes.io/hostname: node-1}}\n"
+              "spec:\n"
+              "  podCIDR: 10.244.1.0/24\n"
+              "  podCIDRs: [10.244.1.0/24]\n"
+              "  unschedulable: false\n"
+              "  taints: [{key: gpu, value: 'true', effect: NoSchedule}]\n"
+              "status:\n"
+              "  capacity: {cpu: '2', memory: 4Gi, pods: '110'}\n"
+              "  conditions: [{type: Ready, status: 'True'}]\n"
+              "  addresses: [{type: InternalIP, address: 10.0.0.1}]\n");
+    expect_error(
+        "apiVersion: v1\nkind: Node\nmetadata: {name: n}\nspec: {podCIDR: 10.244.1.0}\n",
+        "spec.podCIDR: Invalid value: \"10.244.1.0\"");
+    expect_error("apiVersion: v1\nkind: Node\nmetadata: {name: n}\n"
+                 "spec: {taints: [{key: a, effect: Sometimes}]}\n",
+                 "spec.taints[0].effect: Unsupported value: \"Sometimes\"");
+    expect_error("apiVersion: v1\nkind: Namespace\nmetadata: {name: Team}\n",
+                 "metadata.name: Invalid value: \"Team\"");
+}
+
+static const char svc_base[] =
+    "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n@@";
+
+static void test_service(void **state)
+{
+    expect_ok_with(svc_base, "  selector: {app: web}\n"
+                             "  ports:\n"
+                             "  - {name: http, port: 80, targetPort: 8080, protocol: TCP}\n"
+                             "  - {name: metrics, port: 9090, targetPort: metrics}\n"
+                             "  clusterIP: 10.96.0.10\n"
+                             "  sessionAffinity: None\n");
+    expect_ok_with(svc_base, "  type: NodePort\n"
+                             "  ports: [{port: 80, nodePort: 30080}]\n");
+    expect_ok_with(svc_base, "  clusterIP: None\n  selector: {app: db}\n");
+    expect_error_with(svc_base, "  selector: {app: web}\n", "spec.ports: Required value");
+    expect_error_with(svc_base, "  ports: [{port: 0}]\n",
+                      "spec.ports[0].port: Invalid value: 0");
+    expect_error_with(svc_base, "  ports: [{targetPort: 80}]\n",
+                      "spec.ports[0].port: Required value");
+    expect_error_with(svc_base, "  ports: [{port: 80}, {port: 81}]\n",
+                      "spec.ports[0].name: Required value");
+    expect_error_with(svc_base, "  ports: [{name: a, port: 80}, {name: a, port: 81}]\n",
+                      "spec.ports[1].name: Duplicate value: \"a\"");
+    expect_error_with(svc_base, "  ports: [{port: 80, targetPort: 0}]\n",
+                      "spec.ports[0].targetPort: Invalid value: 0");
+    expect_error_with(svc_base, "  ports: [{port: 80, protocol: HTTP}]\n",
+                      "spec.ports[0].protocol: Unsupported value: \"HTTP\"");
+    expect_error_with(svc_base, "  type: LoadBalancer\n  ports: [{port: 80}]\n",
+                      "spec.type: Unsupported value: \"LoadBalancer\": supported values: "
+                      "\"ClusterIP\", \"NodePort\"");
+    expect_error_with(svc_base, "  ports: [{port: 80, nodePort: 30000}]\n",
+                      "spec.ports[0].nodePort: Forbidden: may not be used when `type` is "
+                      "'ClusterIP'");
+    expect_error_with(svc_base, "  clusterIP: 10.96.0.300\n  ports: [{port: 80}]\n",
+                      "spec.clusterIP: Invalid value: \"10.96.0.300\"");
+    expect_error_with(svc_base, "  selector: {app: 'a b'}\n  ports: [{port: 80}]\n",
+                      "spec.selector.app: Invalid value: \"a b\"");
+    expect_error("apiVersion: v1\nkind: Service\nmetadata: {name: web}\n",
+                 "spec: Required value");
+}
+
+static void test_endpoints(void **state)
+{
+    expect_ok("apiVersion: v1\nkind: Endpoints\nmetadata: {name: web}\n"
+              "subsets:\n"
+              "- addresses:\n"
+              "  - {ip: 10.244.1.5, nodeName: node-1,\n"
+              "     targetRef: {kind: Pod, name: web-abcde, namespace: default, uid: u}}\n"
+              "  notReadyAddresses: [{ip: 10.244.1.6}]\n"
+              "  ports: [{name: http, port: 8080, protocol: TCP}]\n");
+    expect_error("apiVersion: v1\nkind: Endpoints\nmetadata: {name: web}\n"
+                 "subsets: [{addresses: [{ip: not-an-ip}]}]\n",
+                 "subsets[0].addresses[0].ip: Invalid value: \"not-an-ip\"");
+    expect_error("apiVersion: v1\nkind: Endpoints\nmetadata: {name: web}\n"
+                 "subsets: [{ports: [{port: 99999}]}]\n",
+                 "subsets[0].ports[0].port: Invalid value: 99999");
+}
+
+static void test_configmap_secret(void **state)
+{
+    expect_ok("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\n"
+              "data:\n  app.conf: |\n    a=1\n  KEY_NAME: v\n"
+              "binaryData: {blob: aGVsbG8=}\nimmutable: false\n");
+    expect_ok("apiVersion: v1\nkind: Secret\nmetadata: {name: creds}\ntype: Opaque\n"
+              "data: {username: YWRtaW4=, password: cGFzc3dvcmQ=, empty: ''}\n"
+              "stringData: {host: example.org, username: override}\n");
+    expect_error("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {n: 1}\n",
+                 "data.n: Invalid value: 1: must be a string");
+    expect_error("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {'a/b': x}\n",
+                 "data[a/b]: Invalid value: \"a/b\": a valid config key");
+    expect_error("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {..: x}\n",
+                 "data[..]: Invalid value");
+    expect_error("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\n"
+                 "data: {a: x}\nbinaryData: {a: eA==}\n",
+                 "binaryData[a]: Invalid value: \"a\": duplicate of key present in data");
+    expect_error(
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {password: hunter2}\n",
+        "data[password]: Invalid value: \"<secret contents redacted>\": illegal base64 "
+        "data at input byte");
+    /* the secret never appears in the message */
+    mk_err err = {0};
+    check("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {password: hunter2}\n",
+          NULL, &err);
+    assert_null(strstr(err.msg, "hunter2"));
+    expect_error("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {p: 'YQ=='}\n"
+                 "stringData: {q: 1}\n",
+                 "stringData.q: Invalid value: 1: must be a string");
+    expect_error("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {p: 'YQ='}\n",
+                 "data[p]: Invalid value");
+}
+
+/* ---- ReplicaSet, HPA, Ingress ---- */
+
+static const char rs_base[] = "apiVersion: apps/v1\n"
+                              "kind: ReplicaSet\n"
+                              "metadata: {name: web, labels: {app: web}}\n"
+                              "spec:\n"
+                              "@@"
+                              "  template:\n"
+                              "    metadata: {labels: {app: web, tier: front}}\n"
+                              "    spec:\n"
+                              "      containers: [{name: web, image: nginx}]\n";
+
+static void test_replicaset(void **state)
+{
+    expect_ok_with(rs_base, "  replicas: 3\n  minReadySeconds: 0\n"
+                            "  selector: {matchLabels: {app: web}}\n");
+    expect_ok_with(rs_base,
+                   "  selector:\n"
+                   "    matchExpressions: [{key: tier, operator: In, values: [front]}]\n");
+    expect_error_with(rs_base, "  replicas: -1\n  selector: {matchLabels: {app: web}}\n",
+                      "spec.replicas: Invalid value: -1: must be greater than or equal to 0");
+    expect_error_with(rs_base, "  replicas: 2\n", "spec.selector: Required value");
+    expect_error_with(rs_base, "  selector: {}\n", "spec.selector: Invalid value: {}: empty");
+    expect_error_with(rs_base, "  selector: {matchLabels: {app: db}}\n",
+                      "spec.template.metadata.labels: Invalid value: {\"app\":\"web\",\"tier\":"
+                      "\"front\"}: `selector` does not match template `labels`");
+    expect_error_with(
+        rs_base, "  selector: {matchExpressions: [{key: a, operator: Maybe}]}\n",
+        "spec.selector: matchExpressions[0].operator: Unsupported value: \"Maybe\"");
+    expect_error("apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: web}\n"
+                 "spec:\n  selector: {matchLabels: {app: web}}\n"
+                 "  template:\n    metadata: {labels: {app: web}}\n"
+                 "    spec: {restartPolicy: Never, containers: [{name: a, image: b}]}\n",
+                 "spec.template.spec.restartPolicy: Unsupported value: \"Never\": supported "
+                 "values: \"Always\"");
+    expect_error("apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: web}\n"
+                 "spec:\n  selector: {matchLabels: {app: web}}\n"
+                 "  template:\n    metadata: {labels: {app: web}}\n"
+                 "    spec: {containers: [{name: a}]}\n",
+                 "spec.template.spec.containers[0].image: Required value");
+    expect_error("apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: web}\n"
+                 "spec: {selector: {matchLabels: {app: web}}}\n",
+                 "spec.template: Required value");
+}
+
+static const char hpa_base[] =
+    "apiVersion: autoscaling/v2\n"
+    "kind: HorizontalPodAutoscaler\n"
+    "metadata: {name: web}\n"
+    "spec:\n"
+    "  scaleTargetRef: {apiVersion: apps/v1, kind: ReplicaSet, name: "
+    "web}\n"
+    "@@";
+
+static void test_hpa(void **state)
+{
+    expect_ok_with(hpa_base,
+                   "  minReplicas: 1\n"
+                   "  maxReplicas: 10\n"
+                   "  metrics:\n"
+                   "  - type: Resource\n"
+                   "    resource: {name: cpu, target: {type: Utilization, "
+                   "averageUtilization: 50}}\n"
+                   "  - type: Resource\n"
+                   "    resource: {name: memory, target: {type: AverageValue, "
+                   "averageValue: 100Mi}}\n"
+                   "  behavior:\n"
+                   "    scaleUp:\n"
+                   "      stabilizationWindowSeconds: 0\n"
+                   "      selectPolicy: Max\n"
+                   "      policies:\n"
+                   "      - {type: Pods, value: 4, periodSeconds: 15}\n"
+                   "      - {type: Percent, value: 100, periodSeconds: 15}\n"
+                   "    scaleDown:\n"
+                   "      stabilizationWindowSeconds: 300\n"
+                   "      policies: [{type: Percent, value: 100, periodSeconds: 15}]\n");
+    expect_ok_with(hpa_base, "  maxReplicas: 3\n");
+    static const struct {
+        const char *snippet, *msg;
+    } cases[] = {
+        {"  minReplicas: 0\n  maxReplicas: 3\n",
+         "spec.minReplicas: Invalid value: 0: must be greater than or equal to 1"},
+        {"  minReplicas: 5\n  maxReplicas: 3\n",
+         "spec.maxReplicas: Invalid value: 3: must be greater than or equal to `minReplicas`"},
+        {"  minReplicas: 2\n", "spec.maxReplicas: Required value"},
+        {"  maxReplicas: 3\n  metrics: [{type: Pods}]\n",
+         "spec.metrics[0].type: Unsupported value: \"Pods\""},
+        {"  maxReplicas: 3\n  metrics: [{type: Resource, resource: {name: gpu, target: {type: "
+         "Utilization, averageUtilization: 5}}}]\n",
+         "spec.metrics[0].resource.name: Unsupported value: \"gpu\": supported values: "
+         "\"cpu\", "
+         "\"memory\""},
+        {"  maxReplicas: 3\n  metrics: [{type: Resource, resource: {name: cpu, target: {type: "
+         "Value}}}]\n",
+         "spec.metrics[0].resource.target.type: Unsupported value: \"Value\""},
+        {"  maxReplicas: 3\n  metrics: [{type: Resource, resource: {name: cpu, target: {type: "
+         "Utilization}}}]\n",
+         "spec.metrics[0].resource.target.averageUtilization: Required value"},
+        {"  maxReplicas: 3\n  metrics: [{type: Resource, resource: {name: cpu, target: {type: "
+         "AverageValue, averageValue: lots}}}]\n",
+         "spec.metrics[0].resource.target.averageValue: Invalid value: \"lots\""},
+        {"  maxReplicas: 3\n  behavior: {scaleUp: {stabilizationWindowSeconds: 3601}}\n",
+         "spec.behavior.scaleUp.stabilizationWindowSeconds: Invalid value: 3601: must be "
+         "between 0 and 3600, inclusive"},
+        {"  maxReplicas: 3\n  behavior: {scaleDown: {selectPolicy: Average}}\n",
+         "spec.behavior.scaleDown.selectPolicy: Unsupported value: \"Average\": supported "
+         "values: \"Max\", \"Min\", \"Disabled\""},
+        {"  maxReplicas: 3\n  behavior: {scaleDown: {policies: [{type: Nodes, value: 1, "
+         "periodSeconds: 1}]}}\n",
+         "spec.behavior.scaleDown.policies[0].type: Unsupported value: \"Nodes\""},
+        {"  maxReplicas: 3\n  behavior: {scaleDown: {policies: [{type: Pods, value: 0, "
+         "periodSeconds: 1}]}}\n",
+         "spec.behavior.scaleDown.policies[0].value: Invalid value: 0"},
+        {"  maxReplicas: 3\n  behavior: {scaleDown: {policies: [{type: Pods, value: 1, "
+         "periodSeconds: 1801}]}}\n",
+         "spec.behavior.scaleDown.policies[0].periodSeconds: Invalid value: 1801: must be "
+         "between 1 and 1800, inclusive"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+        expect_error_with(hpa_base, cases[i].snippet, cases[i].msg);
+    expect_error("apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: "
+                 "h}\nspec: {maxReplicas: 2}\n",
+                 "spec.scaleTargetRef: Required value");
+    expect_error("apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: "
+                 "h}\nspec: {maxReplicas: 2, scaleTargetRef: {kind: ReplicaSet}}\n",
+                 "spec.scaleTargetRef.name: Required value");
+}
+
+static const char ing_base[] = "apiVersion: networking.k8s.io/v1\n"
+                               "kind: Ingress\n"
+                               "metadata: {name: web}\n"
+                               "spec:\n"
+                               "@@";
+
+static void test_ingress(void **state)
+{
+    expect_ok_with(ing_base,
+                   "  ingressClassName: minik8s\n"
+                   "  defaultBackend: {service: {name: fallback, port: {number: 80}}}\n"
+                   "  tls: [{hosts: [shop.example.com], secretName: shop-tls}]\n"
+                   "  rules:\n"
+                   "  - host: shop.example.com\n"
+                   "    http:\n"
+                   "      paths:\n"
+                   "      - path: /\n"
+                   "        pathType: Prefix\n"
+                   "        backend: {service: {name: web, port: {number: 80}}}\n"
+                   "      - path: /api\n"
+                   "        pathType: Exact\n"
+                   "        backend: {service: {name: api, port: {name: http}}}\n"
+                   "  - host: '*.example.com'\n"
+                   "    http:\n"
+                   "      paths:\n"
+                   "      - {path: /, pathType: ImplementationSpecific,\n"
+                   "         backend: {service: {name: web, port: {number: 80}}}}\n");
+    expect_ok_with(ing_base, "  defaultBackend: {service: {name: web, port: {number: 80}}}\n");
+    static const struct {
+        const char *snippet, *msg;
+    } cases[] = {
+        {"  ingressClassName: x\n", "spec: Invalid value: {\"ingressClassName\":\"x\"}: either "
+                                    "`defaultBackend` or `rules` "
+                                    "must be specified"},
+        {"  rules: [{host: Shop.Example.com, http: {paths: [{path: /, pathType: Prefix, "
+         "backend: {service: {name: w, port: {number: 80}}}}]}}]\n",
+         "spec.rules[0].host: Invalid value: \"Shop.Example.com\""},
+        {"  rules: [{host: 10.0.0.1}]\n",
+         "spec.rules[0].host: Invalid value: \"10.0.0.1\": must be a DNS name"},
+        {"  rules: [{host: a.b, http: {paths: []}}]\n",
+         "spec.rules[0].http.paths: Required value"},
+        {"  rules: [{http: {paths: [{path: api, pathType: Prefix, backend: {service: {name: w, "
+         "port: {number: 80}}}}]}}]\n",
+         "spec.rules[0].http.paths[0].path: Invalid value: \"api\": must be an absolute path"},
+        {"  rules: [{http: {paths: [{path: /, backend: {service: {name: w, port: {number: "
+         "80}}}}]}}]\n",
+         "spec.rules[0].http.paths[0].pathType: Required value"},
+        {"  rules: [{http: {paths: [{path: /, pathType: Regex, backend: {service: {name: w, "
+         "port: {number: 80}}}}]}}]\n",
+         "spec.rules[0].http.paths[0].pathType: Unsupported value: \"Regex\": supported "
+         "values: "
+         "\"Exact\", \"Prefix\", \"ImplementationSpecific\""},
+        {"  rules: [{http: {paths: [{path: /, pathType: Prefix}]}}]\n",
+         "spec.rules[0].http.paths[0].backend: Required value"},
+        {"  rules: [{http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: "
+         "w}}}]}}]"
+         "\n",
+         "spec.rules[0].http.paths[0].backend.service.port: Required value"},
+        {"  rules: [{http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: w, "
+         "port: {number: 80, name: http}}}}]}}]\n",
+         "spec.rules[0].http.paths[0].backend.service.port: Forbidden"},
+        {"  rules: [{http: {paths: [{path: /, pathType: Prefix, backend: {service: {port: "
+         "{number: 80}}}}]}}]\n",
+         "spec.rules[0].http.paths[0].backend.service.name: Required value"},
+        {"  defaultBackend: {service: {name: w, port: {number: 0}}}\n",
+         "spec.defaultBackend.service.port.number: Invalid value: 0"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+        expect_error_with(ing_base, cases[i].snippet, cases[i].msg);
+}
+
+/* ---- minik8s.io kinds ---- */
+
+static const char fn_base[] = "apiVersion: minik8s.io/v1\n"
+                              "kind: Function\n"
+                              "metadata: {name: hello}\n"
+                              "spec:\n"
+                              "@@";
+
+static void test_function(void **state)
+{
+    expect_ok_with(fn_base, "  runtime: python3\n"
+                            "  handler: main.handle\n"
+                            "  code: |\n"
+                            "    def handle(event):\n"
+                            "        return {'hello': event.get('name', 'world')}\n"
+                            "  env: [{name: GREETING, value: hi}]\n"
+                            "  resources: {limits: {cpu: 500m, memory: 128Mi}}\n"
+                            "  minReplicas: 0\n"
+                            "  maxReplicas: 5\n"
+                            "  targetConcurrency: 10\n"
+                            "  scaleToZeroAfter: 60\n"
+                            "  timeoutSeconds: 30\n");
+    expect_ok_with(fn_base, "  runtime: sh\n"
+                            "  codeFrom: {configMapRef: {name: scripts}, key: hello.sh}\n");
+    static const struct {
+        const char *snippet, *msg;
+    } cases[] = {
+        {"  code: x\n", "spec.runtime: Required value"},
+        {"  runtime: node\n  code: x\n",
+         "spec.runtime: Unsupported value: \"node\": supported values: \"python3\", \"sh\""},
+        {"  runtime: sh\n", "spec.code: Required value: one of spec.code or spec.codeFrom"},
+        {"  runtime: sh\n  code: x\n  codeFrom: {configMapRef: {name: a}, key: b}\n",
+         "spec.codeFrom: Forbidden: may not be used together with spec.code"},
+        {"  runtime: sh\n  codeFrom: {key: b}\n", "spec.codeFrom.configMapRef.name: Required"},
+        {"  runtime: sh\n  codeFrom: {configMapRef: {name: a}}\n",
+         "spec.codeFrom.key: Required value"},
+        {"  runtime: python3\n  code: x\n  handler: 'main handle'\n",
+         "spec.handler: Invalid value: \"main handle\""},
+        {"  runtime: sh\n  code: x\n  minReplicas: -1\n",
+         "spec.minReplicas: Invalid value: -1: must be greater than or equal to 0"},
+        {"  runtime: sh\n  code: x\n  maxReplicas: 0\n",
+         "spec.maxReplicas: Invalid value: 0: must be greater than or equal to 1"},
+        {"  runtime: sh\n  code: x\n  minReplicas: 3\n  maxReplicas: 2\n",
+         "spec.maxReplicas: Invalid value: 2: must be greater than or equal to `minReplicas`"},
+        {"  runtime: sh\n  code: x\n  targetConcurrency: 0\n",
+         "spec.targetConcurrency: Invalid value: 0"},
+        {"  runtime: sh\n  code: x\n  scaleToZeroAfter: 0\n",
+         "spec.scaleToZeroAfter: Invalid value: 0"},
+        {"  runtime: sh\n  code: x\n  scaleToZeroAfter: 30s\n",
+         "spec.scaleToZeroAfter: Invalid value: \"30s\": must be a 32-bit integer"},
+        {"  runtime: sh\n  code: x\n  env: [{value: v}]\n", "spec.env[0].name: Required value"},
+        {"  runtime: sh\n  code: x\n  resources: {limits: {cpu: fast}}\n",
+         "spec.resources.limits.cpu: Invalid value: \"fast\""},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+        expect_error_with(fn_base, cases[i].snippet, cases[i].msg);
+}
+
+static const char wf_base[] = "apiVersion: minik8s.io/v1\n"
+                              "kind: Workflow\n"
+                              "metadata: {name: order}\n"
+                              "spec:\n"
+                              "@@";
+
+static void test_workflow(void **state)
+{
+    expect_ok_with(wf_base, "  startAt: check\n"
+                            "  maxSteps: 50\n"
+                            "  states:\n"
+                            "    check:\n"
+                            "      type: Task\n"
+                            "      resource: check-stock\n"
+                            "      next: decide\n"
+                            "    decide:\n"
+                            "      type: Choice\n"
+                            "      choices:\n"
+                            "      - {variable: $.inStock, booleanEquals: true, next: ship}\n"
+                            "      - and:\n"
+                            "        - {variable: $.count, numericGreaterThan: 10}\n"
+                            "        - not: {variable: $.vip, isPresent: true}\n"
+                            "        next: wait\n"
+                            "      - or:\n"
+                            "        - {variable: $.kind, stringEquals: gift}\n"
+                            "        - {variable: $.price, numericLessThanEquals: 9.99}\n"
+                            "        next: ship\n"
+                            "      default: fail\n"
+                            "    wait: {type: Pass, result: {waited: true}, next: ship}\n"
+                            "    ship: {type: Task, resource: ship-order, end: true}\n"
+                            "    done: {type: Succeed}\n"
+                            "    fail: {type: Fail, error: OutOfStock, cause: no stock}\n");
+    /* the Amazon States Language spelling */
+    expect_ok_with(wf_base, "  StartAt: Hello\n"
+                            "  Comment: ASL style\n"
+                            "  States:\n"
+                            "    Hello:\n"
+                            "      Type: Task\n"
+                            "      Resource: hello\n"
+                            "      Next: Pick\n"
+                            "    Pick:\n"
+                            "      Type: Choice\n"
+                            "      Choices:\n"
+                            "      - {Variable: $.n, NumericEquals: 1, Next: Done}\n"
+                            "      Default: Done\n"
+                            "    Done: {Type: Succeed}\n");
+    static const struct {
+        const char *snippet, *msg;
+    } cases[] = {
+        {"  states: {a: {type: Succeed}}\n", "spec.startAt: Required value"},
+        {"  startAt: a\n", "spec.states: Required value"},
+        {"  startAt: b\n  states: {a: {type: Succeed}}\n",
+         "spec.startAt: Invalid value: \"b\": no state named \"b\""},
+        {"  StartAt: b\n  States: {a: {Type: Succeed}}\n",
+         "spec.StartAt: Invalid value: \"b\": no state named \"b\""},
+        {"  startAt: a\n  states: {a: {resource: f, end: true}}\n",
+         "spec.states.a.type: Required value"},
+        {"  startAt: a\n  states: {a: {type: Map}}\n",
+         "spec.states.a.type: Unsupported value: \"Map\": supported values: \"Task\", "
+         "\"Choice\", "
+         "\"Pass\", \"Succeed\", \"Fail\""},
+        {"  startAt: a\n  states: {a: {type: Task, end: true}}\n",
+         "spec.states.a.resource: Required value"},
+        {"  startAt: a\n  states: {a: {type: Task, resource: f}}\n",
+         "spec.states.a.next: Required value"},
+        {"  startAt: a\n  states: {a: {type: Pass}}\n", "spec.states.a.next: Required value"},
+        {"  startAt: a\n  states: {a: {type: Task, resource: f, next: nowhere}}\n",
+         "spec.states.a.next: Invalid value: \"nowhere\": no state named \"nowhere\""},
+        {"  StartAt: a\n  States: {a: {Type: Task, Resource: f, Next: nowhere}}\n",
+         "spec.States.a.Next: Invalid value: \"nowhere\""},
+        {"  startAt: a\n  states: {a: {type: Task, resource: f, next: a, end: true}}\n",
+         "spec.states.a.next: Forbidden: next and end may not both be set"},
+        {"  startAt: a\n  states: {a: {type: Choice}}\n",
+         "spec.states.a.choices: Required value"},
+        {"  startAt: a\n  states: {a: {type: Choice, choices: [{variable: $.x, stringEquals: "
+         "y}]}}\n",
+         "spec.states.a.choices[0].next: Required value"},
+        {"  startAt: a\n  states: {a: {type: Choice, choices: [{variable: $.x, next: a}]}}\n",
+         "spec.states.a.choices[0]: Required value: a rule needs a comparison"},
+        {"  startAt: a\n  states: {a: {type: Choice, choices: [{stringEquals: y, next: a}]}}\n",
+         "spec.states.a.choices[0].variable: Required value"},
+        {"  startAt: a\n  states: {a: {type: Choice, choices: [{variable: x, stringEquals: y, "
+         "next: a}]}}\n",
+         "spec.states.a.choices[0].variable: Invalid value: \"x\": must be a JSON path"},
+        {"  startAt: a\n  states: {a: {type: Choice, choices: [{and: [{variable: $.x, "
+         "stringEquals: y, next: a}], next: a}]}}\n",
+         "spec.states.a.choices[0].and[0].next: Forbidden"},
+        {"  startAt: a\n  states: {a: {type: Choice, choices: [{variable: $.x, "
+         "numericEquals: one, next: a}]}}\n",
+         "spec.states.a.choices[0].numericEquals: Invalid value: \"one\": must be a number"},
+        {"  startAt: a\n  states: {a: {type: Choice, choices: [{variable: $.x, stringEquals: "
+         "y, "
+         "next: a}], default: zz}}\n",
+         "spec.states.a.default: Invalid value: \"zz\""},
+        {"  startAt: a\n  states: {a: {type: Succeed, next: a}}\n",
+         "spec.states.a.next: Forbidden"},
+        {"  startAt: a\n  maxSteps: 0\n  states: {a: {type: Succeed}}\n",
+         "spec.maxSteps: Invalid value: 0"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+        expect_error_with(wf_base, cases[i].snippet, cases[i].msg);
+}
+
+static const char gj_base[] = "apiVersion: minik8s.io/v1\n"
+                              "kind: GpuJob\n"
+                              "metadata: {name: matmul}\n"
+                              "spec:\n"
+                              "  hpc: {secretRef: {name: hpc-creds}}\n"
+                              "@@";
+
+static void test_gpujob(void **state)
+{
+    expect_ok_with(gj_base, "  sources:\n"
+                            "  - name: matmul.cu\n"
+                            "    content: |\n"
+                            "      __global__ void k() {}\n"
+                            "      int main() { return 0; }\n"
+                            "  - {name: Makefile, content: 'all:'}\n"
+                            "  build: [nvcc -o matmul matmul.cu]\n"
+                            "  run: [./matmul]\n"
+                            "  slurm:\n"
+                            "    partition: dgx2\n"
+                            "    nodes: 1\n"
+                            "    ntasksPerNode: 1\n"
+                            "    cpusPerTask: 6\n"
+                            "    gres: gpu:1\n"
+                            "    timeLimit: '00:10:00'\n"
+                            "    memory: 4G\n"
+                            "  backoffLimit: 0\n");
+    expect_ok_with(gj_base, "  sourcesFrom: {configMapRef: {name: cuda-src}}\n"
+                            "  run: [./a.out]\n"
+                            "  slurm: {timeLimit: '1-02:03:04'}\n");
+    expect_ok_with(gj_base, "  run: [./a.out]\n  slurm: {timeLimit: 30, memory: 500}\n");
+    expect_ok_with(gj_base, "  run: [./a.out]\n  slurm: {timeLimit: '30'}\n");
+    static const struct {
+        const char *snippet, *msg;
+    } cases[] = {
+        {"  build: [make]\n", "spec.run: Required value"},
+        {"  run: []\n", "spec.run: Required value"},
+        {"  run: [x]\n  sources: [{name: ../evil, content: x}]\n",
+         "spec.sources[0].name: Invalid value: \"../evil\": must be a plain file name"},
+        {"  run: [x]\n  sources: [{name: a/b.cu, content: x}]\n",
+         "spec.sources[0].name: Invalid value: \"a/b.cu\""},
+        {"  run: [x]\n  sources: [{name: .., content: x}]\n",
+         "spec.sources[0].name: Invalid value: \"..\""},
+        {"  run: [x]\n  sources: [{content: x}]\n", "spec.sources[0].name: Required value"},
+        {"  run: [x]\n  sources: [{name: a.cu}]\n", "spec.sources[0].content: Required value"},
+        {"  run: [x]\n  sources: [{name: a.cu, content: x}, {name: a.cu, content: y}]\n",
+         "spec.sources[1].name: Duplicate value: \"a.cu\""},
+        {"  run: [x]\n  slurm: {timeLimit: ten minutes}\n",
+         "spec.slurm.timeLimit: Invalid value: \"ten minutes\": must be a Slurm time"},
+        {"  run: [x]\n  slurm: {timeLimit: '1:2:3:4'}\n",
+         "spec.slurm.timeLimit: Invalid value"},
+        {"  run: [x]\n  slurm: {gres: \"gpu:1\\n#SBATCH --uid=0\"}\n",
+         "spec.slurm.gres: Invalid value"},
+        {"  run: [x]\n  slurm: {partition: 'a b'}\n", "spec.slurm.partition: Invalid value"},
+        {"  run: [x]\n  slurm: {nodes: 0}\n", "spec.slurm.nodes: Invalid value: 0"},
+        {"  run: [x]\n  slurm: {memory: 4 GB}\n", "spec.slurm.memory: Invalid value: \"4 GB\""},
+        {"  run: [x]\n  backoffLimit: -1\n", "spec.backoffLimit: Invalid value: -1"},
+        {"  run: [x]\n  sourcesFrom: {configMapRef: {}}\n",
+         "spec.sourcesFrom.configMapRef.name: Required value"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+        expect_error_with(gj_base, cases[i].snippet, cases[i].msg);
+    expect_error("apiVersion: minik8s.io/v1\nkind: GpuJob\nmetadata: {name: j}\n"
+                 "spec: {run: [x]}\n",
+                 "spec.hpc.secretRef.name: Required value");
+}
+
+/* ---- updates ---- */
+
+static int update(const char *old_text, const char *new_text, mk_err *err)
+{
+    json_object *a = decode(old_text), *b = decode(new_text);
+    const mk_kind *k = NULL;
+    assert_int_equal(validate_kind_of(b, &k, NULL), 0);
+    int r = validate_update(k, a, b, NULL, err);
+    json_object_put(a);
+    json_object_put(b);
+    return r;
+}
+
+static void expect_update(const char *old_text, const char *new_text, const char *msg)
+{
+    mk_err err = {0};
+    int r = update(old_text, new_text, &err);
+    if (!msg) {
+        if (r < 0)
+            fail_msg("update refused: %s", err.msg);
+        return;
+    }
+    if (r >= 0)
+        fail_msg("update accepted, expected \"%s\"", msg);
+    if (!strstr(err.msg, msg))
+        fail_msg("message \"%s\" lacks \"%s\"", err.msg, msg);
+}
+
+static void test_update(void **state)
+{
+#define POD(meta, spec)                                                                        \
+    "apiVersion: v1\nkind: Pod\nmetadata: {name: web, " meta "}\nspec: {" spec "}\n"
+    const char *old = POD("uid: u1, creationTimestamp: '2026-01-01T00:00:00Z'",
+                          "containers: [{name: a, image: busybox:1}]");
+    expect_update(old, POD("uid: u1", "containers: [{name: a, image: busybox:2}]"), NULL);
+    expect_update(old, POD("", "containers: [{name: a, image: busybox:1}], nodeName: n1"),
+                  NULL);
+    expect_update(old, POD("uid: u2", "containers: [{name: a, image: busybox:1}]"),
+                  "metadata.uid: Invalid value: \"u2\": field is immutable");
+    expect_update(
+        old,
+        POD("creationTimestamp: '2027-01-01T00:00:00Z'", "containers: [{name: a, image: b}]"),
+        "metadata.creationTimestamp: Invalid value");
+    expect_update(old, POD("", "containers: [{name: a, image: b}, {name: c, image: d}]"),
+                  "spec.containers: Forbidden: pod updates may not add or remove containers");
+    expect_update(old, POD("", "containers: [{name: z, image: b}]"),
+                  "spec.containers[0].name: Forbidden");
+    const char *bound = POD("", "containers: [{name: a, image: b}], nodeName: n1");
+    expect_update(bound, POD("", "containers: [{name: a, image: b}], nodeName: n1"), NULL);
+    expect_update(bound, POD("", "containers: [{name: a, image: b}], nodeName: n2"),
+                  "spec.nodeName: Invalid value: \"n2\": field is immutable once set");
+    expect_update(POD("namespace: default", "containers: [{name: a, image: b}]"),
+                  POD("namespace: other", "containers: [{name: a, image: b}]"),
+                  "metadata.namespace: Invalid value: \"other\": field is immutable");
+    expect_update(POD("namespace: default", "containers: [{name: a, image: b}]"),
+                  "apiVersion: v1\nkind: Pod\nmetadata: {name: web2}\n"
+                  "spec: {containers: [{name: a, image: b}]}\n",
+                  "metadata.name: Invalid value: \"web2\": field is immutable");
+    /* the new object is validated too */
+    expect_update(old, POD("", "containers: [{name: a}]"),
+                  "spec.containers[0].image: Required");
+#undef POD
+#define SVC(spec) "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {" spec "}\n"
+    expect_update(SVC("ports: [{port: 80}], clusterIP: 10.96.0.5"),
+                  SVC("ports: [{port: 81}], clusterIP: 10.96.0.5"), NULL);
+    expect_update(SVC("ports: [{port: 80}], clusterIP: 10.96.0.5"), SVC("ports: [{port: 81}]"),
+                  NULL);
+    expect_update(SVC("ports: [{port: 80}]"), SVC("ports: [{port: 81}], clusterIP: 10.96.0.7"),
+                  NULL);
+    expect_update(SVC("ports: [{port: 80}], clusterIP: 10.96.0.5"),
+                  SVC("ports: [{port: 80}], clusterIP: 10.96.0.6"),
+                  "spec.clusterIP: Invalid value: \"10.96.0.6\": field is immutable");
+#undef SVC
+#define RS(sel)                                                                                \
+    "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: r}\nspec:\n  replicas: 1\n"       \
+    "  selector: {matchLabels: {" sel                                                          \
+    "}}\n  template:\n    metadata: {labels: {a: b, c: d}}\n"                                  \
+    "    spec: {containers: [{name: x, image: y}]}\n"
+    expect_update(RS("a: b"), RS("a: b"), NULL);
+    expect_update(RS("a: b"), RS("c: d"), "spec.selector: Invalid value");
+#undef RS
+    expect_update("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\nimmutable: true\n"
+                  "data: {a: b}\n",
+                  "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\nimmutable: true\n"
+                  "data: {a: c}\n",
+                  "data: Forbidden: field is immutable when `immutable` is set");
+    expect_update("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n",
+                  "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: c}\n", NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pod_good),
+        cmocka_unit_test(test_pod_bad),
+        cmocka_unit_test(test_metadata),
+        cmocka_unit_test(test_kind_of),
+        cmocka_unit_test(test_unknown_fields_warn),
+        cmocka_unit_test(test_namespace_node),
+        cmocka_unit_test(test_service),
+        cmocka_unit_test(test_endpoints),
+        cmocka_unit_test(test_configmap_secret),
+        cmocka_unit_test(test_replicaset),
+        cmocka_unit_test(test_hpa),
+        cmocka_unit_test(test_ingress),
+        cmocka_unit_test(test_function),
+        cmocka_unit_test(test_workflow),
+        cmocka_unit_test(test_gpujob),
+        cmocka_unit_test(test_update),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
