@@ -118,6 +118,7 @@ typedef struct mk_backend_opts {
     const char *etcd_url;        /* etcd: http://127.0.0.1:2379 */
     int64_t keep_revisions;      /* compaction keeps at least this many (default 100000) */
     int keep_seconds;            /* ... and history younger than this (default 300) */
+                                 /* (for both: 0 = the default, < 0 = none) */
 } mk_backend_opts;
 
 /* Open the SQLite backend in opts->data_dir (created if missing).

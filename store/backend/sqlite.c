@@ -39,7 +39,7 @@ static const char writer_pragmas[] = "PRAGMA synchronous=FULL;"
                                      "PRAGMA foreign_keys=OFF;"
                                      "PRAGMA temp_store=MEMORY;"
                                      "PRAGMA journal_size_limit=67108864;";
-static const char reader_pragmas[] = "PRAGMA cache_size=-2000;"
+static const char reader_pragmas[] = "PRAGMA cache_size=-1024;"
                                      "PRAGMA mmap_size=0;"
                                      "PRAGMA query_only=ON;";
 

@@ -24,8 +24,12 @@
 /* The writer finishes a checkpoint itself past this many WAL pages when no
  * more than SQLITE_CKPT_PAGES are left to copy, and past the hard limit in
  * any case. */
+#ifndef SQLITE_WAL_SOFT_PAGES
 #define SQLITE_WAL_SOFT_PAGES (2 * SQLITE_CKPT_PAGES)
+#endif
+#ifndef SQLITE_WAL_LEFT_PAGES
 #define SQLITE_WAL_LEFT_PAGES (SQLITE_CKPT_PAGES / 2)
+#endif
 #define SQLITE_WAL_HARD_PAGES (16 * SQLITE_CKPT_PAGES)
 #define SQLITE_CKPT_INTERVAL_NS 1000000000LL
 

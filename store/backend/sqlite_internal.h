@@ -24,14 +24,18 @@
 #define SQLITE_BATCH_MAX 256
 /* Revisions whose history one compaction transaction removes at most, so
  * that a write never waits long behind it. */
-#define SQLITE_COMPACT_CHUNK 1000
+#define SQLITE_COMPACT_CHUNK 256
 /* How often the writer looks for history to compact when idle. */
 #define SQLITE_MAINTAIN_INTERVAL_NS 1000000000LL
 /* The longest the writer waits for the last round's callers to come back
  * before it commits without them. */
+#ifndef SQLITE_GATHER_NS
 #define SQLITE_GATHER_NS 200000LL
+#endif
 /* WAL pages (4 KiB) not yet copied back after which the checkpointer runs. */
+#ifndef SQLITE_CKPT_PAGES
 #define SQLITE_CKPT_PAGES 500
+#endif
 
 /* One queued write, on the caller's stack while it waits. */
 typedef struct sqlite_req sqlite_req;

@@ -166,20 +166,15 @@ static int apply_one(sqlite_backend *sb, sqlite_req *req, int64_t rev, int64_t n
     return APPLIED;
 }
 
-/* Apply, commit, publish. Fills every request's rc and rev. */
-static void run_batch(sqlite_backend *sb, sqlite_req **batch, size_t n)
+/* Apply the batch in one transaction and commit it. Returns the revision
+ * reached (base when nothing was applied) or a SQLite error code < 0. */
+static int64_t batch_commit(sqlite_backend *sb, sqlite_req **batch, size_t n, int64_t base)
 {
-    mk_buf_reset(&sb->values);
-    const int64_t base = atomic_load(&sb->rev);
-    int64_t rev = base;
-    int64_t now_ms = mk_wall_ms();
-    bool compact = false;
+    int64_t rev = base, now_ms = mk_wall_ms();
     int rc = sqlite_step_done(sb->w_begin);
     for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
-        if (!batch[i]->w) {
-            compact = true;
+        if (!batch[i]->w)
             continue;
-        }
         int r = apply_one(sb, batch[i], rev + 1, now_ms);
         if (r == APPLIED)
             rev++;
@@ -188,30 +183,33 @@ static void run_batch(sqlite_backend *sb, sqlite_req **batch, size_t n)
     }
     if (rc == SQLITE_OK)
         rc = sqlite_step_done(sb->w_commit);
+    return rc == SQLITE_OK ? rev : -rc;
+}
 
-    if (rc != SQLITE_OK) {
-        mk_err dberr;
-        sqlite_fail(&dberr, sb->wdb, rc, "commit");
-        mk_error_wrap(&dberr, "%s", sb->path);
-        if (!sqlite3_get_autocommit(sb->wdb))
-            sqlite_step_done(sb->w_rollback);
-        for (size_t i = 0; i < n; i++) {
-            if (batch[i]->w && batch[i]->rc == 0) {
-                batch[i]->rc = -dberr.code;
-                batch[i]->err = dberr;
-                batch[i]->rev = 0;
-            }
+/* The transaction failed: so does every write of the batch that was not
+ * rejected on its own. */
+static void batch_fail(sqlite_backend *sb, sqlite_req **batch, size_t n, int rc)
+{
+    mk_err dberr;
+    sqlite_fail(&dberr, sb->wdb, rc, "write");
+    mk_error_wrap(&dberr, "%s", sb->path);
+    if (!sqlite3_get_autocommit(sb->wdb))
+        sqlite_step_done(sb->w_rollback);
+    for (size_t i = 0; i < n; i++) {
+        if (batch[i]->w && batch[i]->rc == 0) {
+            batch[i]->rc = -dberr.code;
+            batch[i]->err = dberr;
+            batch[i]->rev = 0;
         }
-        rev = base;
-    } else if (rev > base) {
-        atomic_store(&sb->rev, rev);
-        atomic_fetch_add(&sb->n_writes, rev - base);
-        atomic_fetch_add(&sb->n_commits, 1);
     }
+}
 
-    for (size_t i = 0; i < n && rev > base; i++) {
+/* Hand the applied changes to the sink, in revision order. */
+static void batch_publish(sqlite_backend *sb, sqlite_req **batch, size_t n)
+{
+    for (size_t i = 0; i < n && sb->base.sink; i++) {
         sqlite_req *req = batch[i];
-        if (!req->w || req->rc != 0 || !sb->base.sink)
+        if (!req->w || req->rc != 0)
             continue;
         mk_event ev = {
             .type = event_type(req->w->op),
@@ -224,9 +222,29 @@ static void run_batch(sqlite_backend *sb, sqlite_req **batch, size_t n)
         };
         sb->base.sink(sb->base.sink_ctx, &ev);
     }
+}
+
+/* Apply, commit, publish. Fills every request's rc and rev. */
+static void run_batch(sqlite_backend *sb, sqlite_req **batch, size_t n)
+{
+    mk_buf_reset(&sb->values);
+    const int64_t base = atomic_load(&sb->rev);
+    int64_t rev = batch_commit(sb, batch, n, base);
+    if (rev < 0) {
+        batch_fail(sb, batch, n, (int)-rev);
+    } else if (rev > base) {
+        batch_publish(sb, batch, n);
+        /* Published once the sink has the batch: whoever reads
+         * current_rev() finds every change up to it in the sink's hands. */
+        atomic_store(&sb->rev, rev);
+        atomic_fetch_add(&sb->n_writes, rev - base);
+        atomic_fetch_add(&sb->n_commits, 1);
+    }
+    bool compact = false;
     for (size_t i = 0; i < n; i++) {
         json_object_put(batch[i]->owned_obj);
         batch[i]->owned_obj = NULL;
+        compact |= !batch[i]->w;
     }
     if (compact)
         sqlite_compact_all(sb);
