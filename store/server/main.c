@@ -21,8 +21,8 @@
 #include "store/server/watch.h"
 
 /* The hub's ring: enough for bursts; a slower watcher reads the log. */
-#define HUB_MAX_EVENTS 8192
-#define HUB_MAX_BYTES (16 * 1024 * 1024)
+#define HUB_MAX_EVENTS 4096
+#define HUB_MAX_BYTES (6 * 1024 * 1024)
 #define PRODUCER_DRAIN_MS 5000
 
 typedef struct apiserver_opts {

@@ -101,6 +101,15 @@ static void metrics_render(metrics *m, api_server *srv, mk_buf *out)
                       metric_verbs[v], (unsigned long long)cum);
     }
     pthread_mutex_unlock(&m->lock);
+    size_t ring_events, ring_bytes = hub_bytes(srv->hub, &ring_events);
+    mk_buf_printf(out,
+                  "# HELP mk_apiserver_watch_cache_events Events held for watchers.\n"
+                  "# TYPE mk_apiserver_watch_cache_events gauge\n"
+                  "mk_apiserver_watch_cache_events %zu\n"
+                  "# HELP mk_apiserver_watch_cache_bytes Bytes held for watchers (estimate).\n"
+                  "# TYPE mk_apiserver_watch_cache_bytes gauge\n"
+                  "mk_apiserver_watch_cache_bytes %zu\n",
+                  ring_events, ring_bytes);
     mk_buf_printf(out,
                   "# HELP mk_apiserver_watchers Open watch streams.\n"
                   "# TYPE mk_apiserver_watchers gauge\n"

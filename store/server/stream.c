@@ -293,15 +293,16 @@ static void watch_error(watch_stream *ws, int code, const char *reason, const ch
 
 /* Decide what a watcher sees of an event: selector transitions become
  * ADDED/DELETED, as Kubernetes' watch cache sends them. */
-static void watch_emit(watch_stream *ws, const hub_event *e)
+static void watch_emit(watch_stream *ws, hub_event *e)
 {
     if (!filter_key(&ws->f, e->key))
         return;
     mk_event_type type = e->type;
     if (ws->f.selective) {
-        bool cur = filter_obj(&ws->f, e->view);
-        if (type == MK_EV_MODIFIED && e->prev_view) {
-            bool prev = filter_obj(&ws->f, e->prev_view);
+        bool cur = filter_obj(&ws->f, hub_event_view(e, false));
+        json_object *pv = type == MK_EV_MODIFIED ? hub_event_view(e, true) : NULL;
+        if (pv) {
+            bool prev = filter_obj(&ws->f, pv);
             if (!cur && !prev)
                 return;
             type = cur && prev ? MK_EV_MODIFIED : cur ? MK_EV_ADDED : MK_EV_DELETED;

@@ -8,8 +8,9 @@
 
 #include "store/util.h"
 
-/* Rough cost of an event besides its JSON: key, views, bookkeeping. */
-#define HUB_EVENT_OVERHEAD 512
+/* Rough cost of an event besides its JSON and key: the struct, malloc
+ * headers, the ring slot. Parsed views are not counted: few are built. */
+#define HUB_EVENT_OVERHEAD 128
 
 struct hub {
     pthread_mutex_t lock;
@@ -86,18 +87,47 @@ hub_event *hub_event_new(const mk_event *ev)
     e->key = xstrdup(ev->key);
     e->json = xstrndup(ev->value, ev->len);
     e->len = ev->len;
-    json_object *obj = ev->obj;
-    json_object *parsed = NULL;
-    if (!obj) {
-        json_tokener *tok = json_tokener_new();
-        parsed = json_tokener_parse_ex(tok, e->json, (int)e->len);
-        json_tokener_free(tok);
-        obj = parsed;
+    if (ev->prev) {
+        /* The previous state is borrowed for this call only: keep its view,
+         * a few hundred bytes, rather than the object. */
+        json_object *pv = hub_view_of(ev->prev);
+        e->prev_json = xstrdup(json_object_to_json_string_ext(pv, JSON_C_TO_STRING_PLAIN));
+        json_object_put(pv);
     }
-    e->view = hub_view_of(obj);
-    e->prev_view = ev->prev ? hub_view_of(ev->prev) : NULL;
-    json_object_put(parsed);
     return e;
+}
+
+static json_object *parse_json(const char *s, size_t len)
+{
+    json_tokener *tok = json_tokener_new();
+    json_object *o = json_tokener_parse_ex(tok, s, (int)len);
+    json_tokener_free(tok);
+    return o;
+}
+
+json_object *hub_event_view(hub_event *e, bool prev)
+{
+    _Atomic(json_object *) *slot = prev ? &e->prev_view : &e->view;
+    json_object *v = atomic_load(slot);
+    if (v || (prev && !e->prev_json))
+        return v;
+    json_object *built;
+    if (prev) {
+        built = parse_json(e->prev_json, strlen(e->prev_json));
+    } else {
+        json_object *obj = parse_json(e->json, e->len);
+        built = hub_view_of(obj);
+        json_object_put(obj);
+    }
+    if (!built)
+        built = json_object_new_object();
+    /* Two watchers may build at once: one wins, the other frees its own. */
+    json_object *expected = NULL;
+    if (!atomic_compare_exchange_strong(slot, &expected, built)) {
+        json_object_put(built);
+        return expected;
+    }
+    return built;
 }
 
 void hub_event_unref(hub_event *e)
@@ -106,14 +136,16 @@ void hub_event_unref(hub_event *e)
         return;
     free(e->key);
     free(e->json);
-    json_object_put(e->view);
-    json_object_put(e->prev_view);
+    free(e->prev_json);
+    json_object_put(atomic_load(&e->view));
+    json_object_put(atomic_load(&e->prev_view));
     free(e);
 }
 
 static size_t event_cost(const hub_event *e)
 {
-    return e->len + strlen(e->key) + HUB_EVENT_OVERHEAD;
+    return e->len + strlen(e->key) + (e->prev_json ? strlen(e->prev_json) : 0) +
+           HUB_EVENT_OVERHEAD;
 }
 
 hub *hub_new(int64_t start_rev, size_t max_events, size_t max_bytes)
@@ -148,8 +180,7 @@ static void hub_evict(hub *h)
 int hub_sink(void *ctx, const mk_event *ev)
 {
     hub *h = ctx;
-    /* Parse and build views before taking the lock: writers hold it only
-     * to append. */
+    /* Copy before taking the lock: writers hold it only to append. */
     hub_event *e = hub_event_new(ev);
     pthread_mutex_lock(&h->lock);
     while (h->count && (h->count == h->cap || h->bytes + event_cost(e) > h->max_bytes))
@@ -232,6 +263,16 @@ void hub_free(hub *h)
     pthread_cond_destroy(&h->cond);
     pthread_mutex_destroy(&h->lock);
     free(h);
+}
+
+size_t hub_bytes(hub *h, size_t *count)
+{
+    pthread_mutex_lock(&h->lock);
+    size_t b = h->bytes;
+    if (count)
+        *count = h->count;
+    pthread_mutex_unlock(&h->lock);
+    return b;
 }
 
 void hub_watchers_add(hub *h, int delta)

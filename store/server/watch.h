@@ -31,9 +31,16 @@ typedef struct hub_event {
     char *key;
     char *json;             /* the object at rev, canonical JSON */
     size_t len;
-    json_object *view;      /* selector view of the object, read-only once built */
-    json_object *prev_view; /* ... of the state before the change; NULL if unknown */
+    char *prev_json;        /* selector view of the state before the change, as
+                             * JSON; NULL if unknown */
+    /* Parsed views, built on first use (hub_event_view): most events are
+     * never looked at by a watcher with selectors, so most never cost one. */
+    _Atomic(json_object *) view, prev_view;
 } hub_event;
+
+/* The selector view of the event's object (prev: of its previous state;
+ * NULL when unknown). Built once, then shared read-only between threads. */
+json_object *hub_event_view(hub_event *e, bool prev);
 
 /* A hub whose ring starts empty and covers every change after start_rev. */
 hub *hub_new(int64_t start_rev, size_t max_events, size_t max_bytes);
@@ -59,6 +66,9 @@ void hub_event_unref(hub_event *e);
 /* A selector view of obj: {metadata:{name,namespace,labels},spec:{nodeName},
  * status:{phase}}. Caller puts. */
 json_object *hub_view_of(json_object *obj);
+
+/* Memory the ring holds now, bytes (estimate), and its event count. */
+size_t hub_bytes(hub *h, size_t *count);
 
 /* Watcher gauge for /metrics. */
 void hub_watchers_add(hub *h, int delta);

@@ -13,7 +13,7 @@
 #   wait_for SECONDS COMMAND...       retry COMMAND every 0.1 s until it succeeds
 
 MK_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-MK_BIN=$MK_ROOT/bin
+MK_BIN=${MK_BIN:-$MK_ROOT/bin}
 
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
