@@ -14,29 +14,21 @@ size_t logfile_decode(const char *data, size_t len, mk_buf *out)
             break;
         size_t ll = (size_t)(nl - line);
         pos += ll + 1;
-        /* time SP stream SP tag SP text */
-        const char *p = line, *end = nl;
-        int fields = 0;
-        const char *tag = NULL;
-        while (p < end && fields < 3) {
-            const char *sp = memchr(p, ' ', (size_t)(end - p));
-            if (!sp) {
-                p = end;
-                break;
-            }
-            if (fields == 2)
-                tag = p;
-            p = sp + 1;
-            fields++;
-        }
-        if (fields < 3) {
+        const char *end = nl;
+        /* time SP stream SP tag [SP text]: an empty line has no text. */
+        const char *sp1 = memchr(line, ' ', ll);
+        const char *sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(end - sp1 - 1)) : NULL;
+        if (!sp2) {
             /* Not a k8s-file record: pass it through unchanged. */
             mk_buf_append(out, line, ll);
             mk_buf_append(out, "\n", 1);
             continue;
         }
+        const char *tag = sp2 + 1;
+        const char *sp3 = memchr(tag, ' ', (size_t)(end - tag));
+        const char *p = sp3 ? sp3 + 1 : end;
         mk_buf_append(out, p, (size_t)(end - p));
-        if (!tag || *tag != 'P')
+        if (*tag != 'P')
             mk_buf_append(out, "\n", 1);
     }
     return pos;

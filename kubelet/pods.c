@@ -341,6 +341,17 @@ int pods_list_local(const pods_env *e, char ***uids, size_t *n, mk_err *err)
     return 0;
 }
 
+void pods_release_sandbox(const pods_env *e, const char *uid)
+{
+    if (e->pn)
+        podnet_detach(e->pn, uid);
+    _cleanup_free_ char *pdir = pods_dir(e, uid);
+    sandbox_paths sp;
+    sandbox_paths_for(pdir, uid, &sp);
+    sandbox_destroy(&sp);
+    sandbox_paths_free(&sp);
+}
+
 int pods_teardown(const pods_env *e, const char *uid, mk_err *err)
 {
     /* Containers first: every runtime id of this pod, and every bundle dir. */
@@ -370,12 +381,7 @@ int pods_teardown(const pods_env *e, const char *uid, mk_err *err)
     }
     if (d)
         closedir(d);
-    if (e->pn)
-        podnet_detach(e->pn, uid);
-    sandbox_paths sp;
-    sandbox_paths_for(pdir, uid, &sp);
-    sandbox_destroy(&sp);
-    sandbox_paths_free(&sp);
+    pods_release_sandbox(e, uid);
     volumes_teardown(pdir);
     _cleanup_free_ char *cg = xasprintf("/minik8s/%s", uid);
     cgroup_remove(cg);

@@ -68,6 +68,10 @@ int pods_start_container(const pods_env *e, json_object *pod, json_object *ctr, 
 /* Delete the container and its rootfs (logs stay until the pod goes). */
 int pods_remove_container(const pods_env *e, const char *uid, const char *ctr, mk_err *err);
 
+/* A finished pod (Succeeded/Failed) keeps its logs but gives back its IP,
+ * veth and namespaces. Idempotent. */
+void pods_release_sandbox(const pods_env *e, const char *uid);
+
 /* Remove everything a pod had: containers (killed), mounts, volumes,
  * cgroups, veth, IP lease, namespaces, its directory. Safe on a partial
  * pod or one already gone. */

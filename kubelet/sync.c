@@ -33,6 +33,7 @@ struct pod_worker {
     size_t nctrs;
     bool discovered;
     bool sandbox_ready;
+    bool released;       /* finished: IP and namespaces given back */
     char ip[64];
     int64_t start_ms;
     json_object *conds;  /* condition type -> {status, lastTransitionTime} */
@@ -319,6 +320,12 @@ static void post_status(pod_worker *w)
     json_object_put(patch);
 }
 
+static bool pod_terminal(pod_worker *w)
+{
+    const char *p = ctrstate_phase(w->ctrs, w->nctrs);
+    return w->nctrs && (strcmp(p, "Succeeded") == 0 || strcmp(p, "Failed") == 0);
+}
+
 static int64_t worker_pass(pod_worker *w, json_object *pod)
 {
     if (!w->discovered) {
@@ -326,7 +333,7 @@ static int64_t worker_pass(pod_worker *w, json_object *pod)
         w->discovered = true;
     }
     int64_t next = 0;
-    if (!w->sandbox_ready) {
+    if (!w->sandbox_ready && !pod_terminal(w)) {
         /* Every image first: a missing one leaves nothing half-started. */
         if (!all_images_present(w, pod)) {
             post_status(w);
@@ -422,11 +429,6 @@ static void worker_free(pod_worker *w)
     free(w);
 }
 
-static bool pod_terminal(pod_worker *w)
-{
-    const char *p = ctrstate_phase(w->ctrs, w->nctrs);
-    return w->nctrs && (strcmp(p, "Succeeded") == 0 || strcmp(p, "Failed") == 0);
-}
 
 static void *worker_main(void *arg)
 {
@@ -465,7 +467,15 @@ static void *worker_main(void *arg)
             worker_free(w);
             return NULL;
         }
-        next = pod_terminal(w) ? 0 : worker_pass(w, pod);
+        if (!pod_terminal(w)) {
+            next = worker_pass(w, pod);
+        } else if (!w->released) {
+            /* Finished: the logs stay, the IP and namespaces go back. */
+            pods_release_sandbox(&kl->env, w->uid);
+            w->sandbox_ready = false;
+            w->released = true;
+            next = 0;
+        }
         json_object_put(pod);
     }
     return NULL;

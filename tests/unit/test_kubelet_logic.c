@@ -1,0 +1,183 @@
+/* The kubelet's pure rules: restart backoff and phases, k8s-file logs, the
+ * OCI config, image names, base64. No runc, no API server. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <string.h>
+#include <unistd.h>
+
+#include "kubelet/ctrstate.h"
+#include "kubelet/fsutil.h"
+#include "kubelet/image.h"
+#include "kubelet/logfile.h"
+#include "kubelet/oci.h"
+#include "kubelet/volumes.h"
+#include "store/codec.h"
+#include "store/util.h"
+
+static void test_backoff(void **state)
+{
+    (void)state;
+    /* First restart at once, then base doubling up to the cap. */
+    assert_int_equal(ctrstate_backoff_ms(0, 0, 10000, 300000), 0);
+    assert_int_equal(ctrstate_backoff_ms(1, 0, 10000, 300000), 10000);
+    assert_int_equal(ctrstate_backoff_ms(2, 0, 10000, 300000), 20000);
+    assert_int_equal(ctrstate_backoff_ms(3, 0, 10000, 300000), 40000);
+    assert_int_equal(ctrstate_backoff_ms(6, 0, 10000, 300000), 300000);
+    assert_int_equal(ctrstate_backoff_ms(60, 0, 10000, 300000), 300000);
+    /* A long, healthy run forgets the crashes before it. */
+    assert_int_equal(ctrstate_backoff_ms(5, 600001, 10000, 300000), 0);
+}
+
+static void test_restart_policy(void **state)
+{
+    (void)state;
+    assert_true(ctrstate_should_restart(NULL, 0));
+    assert_true(ctrstate_should_restart("Always", 0));
+    assert_true(ctrstate_should_restart("OnFailure", 1));
+    assert_false(ctrstate_should_restart("OnFailure", 0));
+    assert_false(ctrstate_should_restart("Never", 137));
+}
+
+static void test_phase(void **state)
+{
+    (void)state;
+    ctr_state c[2] = {{.name = xstrdup("a")}, {.name = xstrdup("b")}};
+    assert_string_equal(ctrstate_phase(c, 2), "Pending");
+    c[0].ever_started = c[1].ever_started = true;
+    c[0].running = true;
+    assert_string_equal(ctrstate_phase(c, 2), "Running");
+    c[0].done = c[1].done = true;
+    c[0].state = ctrstate_terminated("x.a", 0, false, 1000, 2000);
+    c[1].state = ctrstate_terminated("x.b", 0, false, 1000, 2000);
+    assert_string_equal(ctrstate_phase(c, 2), "Succeeded");
+    json_object_put(c[1].state);
+    c[1].state = ctrstate_terminated("x.b", 137, true, 1000, 2000);
+    assert_string_equal(ctrstate_phase(c, 2), "Failed");
+    assert_string_equal(mk_json_str(c[1].state, "terminated.reason"), "OOMKilled");
+    json_object *st = ctrstate_status(&c[1], "x.b");
+    assert_int_equal(mk_json_int(st, "state.terminated.exitCode", -1), 137);
+    json_object_put(st);
+    ctrstate_free(&c[0]);
+    ctrstate_free(&c[1]);
+}
+
+static void test_logfile(void **state)
+{
+    (void)state;
+    const char *data = "2026-11-27T01:24:03.1+00:00 stdout F hello world\n"
+                       "2026-11-27T01:24:03.2+00:00 stderr P part \n"
+                       "2026-11-27T01:24:03.3+00:00 stderr F one\n"
+                       "2026-11-27T01:24:03.4+00:00 stdout F\n"
+                       "2026-11-27T01:24:03.5+00:00 stdout F incomplete";
+    mk_buf out = {0};
+    size_t used = logfile_decode(data, strlen(data), &out);
+    assert_string_equal(out.data, "hello world\npart one\n\n");
+    assert_int_equal(used, strlen(data) - strlen("2026-11-27T01:24:03.5+00:00 stdout F incomplete"));
+    mk_buf_free(&out);
+
+    char path[] = "/tmp/mk-logfile-XXXXXX";
+    int fd = mkstemp(path);
+    const char *lines = "t stdout F a\nt stdout F b\nt stdout F c\n";
+    assert_int_equal(write(fd, lines, strlen(lines)), (ssize_t)strlen(lines));
+    close(fd);
+    mk_buf b = {0};
+    off_t end;
+    logfile_read(path, 2, &b, &end);
+    assert_string_equal(b.data, "b\nc\n");
+    assert_int_equal(end, (off_t)strlen(lines));
+    mk_buf_reset(&b);
+    logfile_read(path, -1, &b, NULL);
+    assert_string_equal(b.data, "a\nb\nc\n");
+    mk_buf_free(&b);
+    unlink(path);
+}
+
+static void test_oci_config(void **state)
+{
+    (void)state;
+    char *args[] = {"sh", "-c", "true", NULL};
+    char *env[] = {"A=1", NULL};
+    oci_mount m = {.source = "/host/v", .destination = "/data", .readonly = true};
+    oci_params p = {.rootfs = "/r", .args = args, .env = env, .netns_path = "/var/run/netns/x",
+                    .ipc_path = "/p/ipc", .uts_path = "/p/uts", .cgroups_path = "/minik8s/u/c",
+                    .memory_limit = 64 << 20, .cpu_limit_milli = 250, .cpu_request_milli = 100,
+                    .mounts = &m, .nmounts = 1};
+    json_object *c = NULL;
+    mk_err err;
+    assert_int_equal(oci_config(&p, &c, &err), 0);
+    assert_string_equal(mk_json_str(c, "root.path"), "/r");
+    assert_false(json_object_get_boolean(mk_json_path(c, "process.terminal")));
+    assert_int_equal(mk_json_int(c, "linux.resources.memory.limit", 0), 64 << 20);
+    assert_int_equal(mk_json_int(c, "linux.resources.cpu.quota", 0), 25000);
+    assert_int_equal(mk_json_int(c, "linux.resources.cpu.period", 0), 100000);
+    assert_int_equal(mk_json_int(c, "linux.resources.cpu.shares", 0), 102);
+    assert_string_equal(mk_json_str(c, "linux.cgroupsPath"), "/minik8s/u/c");
+    json_object *nss = mk_json_path(c, "linux.namespaces");
+    int joined = 0;
+    for (size_t i = 0; i < json_object_array_length(nss); i++) {
+        json_object *ns = json_object_array_get_idx(nss, i);
+        const char *type = mk_json_str(ns, "type"), *path = mk_json_str(ns, "path");
+        if (strcmp(type, "pid") == 0 || strcmp(type, "mount") == 0)
+            assert_null(path);
+        else
+            joined += path != NULL;
+    }
+    assert_int_equal(joined, 3);
+    json_object *mounts = mk_json_path(c, "mounts");
+    json_object *last = json_object_array_get_idx(mounts, json_object_array_length(mounts) - 1);
+    assert_string_equal(mk_json_str(last, "destination"), "/data");
+    assert_string_equal(mk_json_str(last, "type"), "bind");
+    json_object_put(c);
+
+    char *noargs[] = {NULL};
+    p.args = noargs;
+    assert_int_equal(oci_config(&p, &c, &err), -EINVAL);
+}
+
+static void test_image_names(void **state)
+{
+    (void)state;
+    char *n = NULL;
+    mk_err err;
+    assert_int_equal(image_normalize("busybox", &n, &err), 0);
+    assert_string_equal(n, "busybox");
+    free(n);
+    assert_int_equal(image_normalize("docker.io/library/busybox:1.36", &n, &err), 0);
+    assert_string_equal(n, "busybox");
+    free(n);
+    assert_int_equal(image_normalize("busybox@sha256:abc", &n, &err), 0);
+    assert_string_equal(n, "busybox");
+    free(n);
+    assert_int_equal(image_normalize("Bad_Name", &n, &err), -EINVAL);
+    assert_int_equal(image_normalize("", &n, &err), -EINVAL);
+}
+
+static void test_base64(void **state)
+{
+    (void)state;
+    unsigned char *out = NULL;
+    size_t len;
+    mk_err err;
+    assert_int_equal(volumes_base64_decode("c2VjcmV0IQ==", &out, &len, &err), 0);
+    assert_int_equal(len, 7);
+    assert_memory_equal(out, "secret!", 7);
+    free(out);
+    assert_int_equal(volumes_base64_decode("YWJj", &out, &len, &err), 0);
+    assert_string_equal((char *)out, "abc");
+    free(out);
+    assert_int_equal(volumes_base64_decode("a*b", &out, &len, &err), -EINVAL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_backoff),     cmocka_unit_test(test_restart_policy),
+        cmocka_unit_test(test_phase),       cmocka_unit_test(test_logfile),
+        cmocka_unit_test(test_oci_config),  cmocka_unit_test(test_image_names),
+        cmocka_unit_test(test_base64),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
