@@ -14,8 +14,9 @@ bool gpujob_file_name_ok(const char *name)
         strcmp(name, "..") == 0 || strncmp(name, GPUJOB_RESERVED_PREFIX,
                                            strlen(GPUJOB_RESERVED_PREFIX)) == 0)
         return false;
+    /* Names reach SFTP only, never a shell: refuse only what breaks a path. */
     for (const char *p = name; *p; p++)
-        if (!isalnum((unsigned char)*p) && !strchr("-._+", *p))
+        if (*p == '/' || iscntrl((unsigned char)*p))
             return false;
     return true;
 }
@@ -26,7 +27,7 @@ static bool gpujob_slurm_value_ok(const char *v)
     if (!*v || strlen(v) > 128)
         return false;
     for (const char *p = v; *p; p++)
-        if (!isalnum((unsigned char)*p) && !strchr("-_.:,=+", *p))
+        if (!isalnum((unsigned char)*p) && !strchr("-_.:,=+/", *p))
             return false;
     return true;
 }
@@ -58,8 +59,8 @@ static int gpujob_check_new_file(const gpujob_spec *s, const char *field, const 
 {
     if (!gpujob_file_name_ok(name))
         return mk_error(err, EINVAL,
-                        "%s: Invalid value: \"%s\": a plain file name ([A-Za-z0-9._+-], "
-                        "not . or .., not starting with " GPUJOB_RESERVED_PREFIX ")",
+                        "%s: Invalid value: \"%s\": a plain file name (no '/', not . or .., not "
+                        "starting with " GPUJOB_RESERVED_PREFIX ")",
                         field, name ? name : "");
     for (size_t i = 0; i < s->nfiles; i++)
         if (strcmp(s->files[i].name, name) == 0)
@@ -121,8 +122,10 @@ static int gpujob_slurm_str(json_object *spec, const char *key, char **out, mk_e
     json_object *v = mk_json_path(spec, key);
     if (!v)
         return 0;
+    /* timeLimit and memory may be integers (minutes, megabytes), as in Slurm. */
     const char *str = json_object_get_string(v);
-    if (!json_object_is_type(v, json_type_string) || !gpujob_slurm_value_ok(str))
+    bool type_ok = json_object_is_type(v, json_type_string) || json_object_is_type(v, json_type_int);
+    if (!type_ok || !gpujob_slurm_value_ok(str))
         return mk_error(err, EINVAL, "spec.%s: Invalid value: \"%s\"", key, str ? str : "");
     *out = xstrdup(str);
     return 0;

@@ -97,7 +97,7 @@ static void test_spec_errors(void **state)
     expect_spec_error(buf, "spec.run");
     snprintf(buf, sizeof buf, "{\"run\":[\"x\"]}");
     expect_spec_error(buf, "spec.hpc.secretRef.name");
-    const char *bad_names[] = {"../x", "a/b", "..", ".", "minik8s-job.sh", "", "a b"};
+    const char *bad_names[] = {"../x", "a/b", "..", ".", "minik8s-job.sh", "", "a\\nb"};
     for (size_t i = 0; i < ARRAY_SIZE(bad_names); i++) {
         snprintf(buf, sizeof buf, "{\"run\":[\"x\"],%s,\"sources\":[{\"name\":\"%s\"}]}", hpc,
                  bad_names[i]);

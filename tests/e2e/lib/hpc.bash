@@ -25,9 +25,10 @@
 #                    /dev/nvidia* devices (device-check.sh); default: none
 #   HPC_CPUS         CPUs of the node (default: nproc)
 
-HPC_DIR=
-HPC_USER=
-HPC_PIDS=()
+# Kept when the file is sourced again (bats loads it once per test).
+HPC_DIR=${HPC_DIR:-}
+HPC_USER=${HPC_USER:-}
+[ -n "${HPC_PIDS+set}" ] || HPC_PIDS=()
 
 _hpc_log() { echo "hpc: $*" >&2; }
 
@@ -102,6 +103,8 @@ TaskPlugin=task/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 SchedulerType=sched/builtin
+# Start a job at submit time, not at the next scheduling pass (3 s).
+SchedulerParameters=batch_sched_delay=0,sched_min_interval=0
 AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 JobCompType=jobcomp/none

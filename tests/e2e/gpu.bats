@@ -1,0 +1,224 @@
+#!/usr/bin/env bats
+# GpuJobs end to end: mk-apiserver, mk-gpu, and a real HPC site on loopback
+# (OpenSSH's sshd with a test user and key, munge, slurmctld, slurmd; see
+# lib/hpc.bash). Jobs are created through the API with curl.
+#
+# This machine has nvcc but no GPU: the CUDA example is compiled by nvcc
+# inside the Slurm job and run with --host-fallback, which checks the
+# kernel's per-cell code on the host (gpu/tests/device-check.sh runs the
+# real kernel on a GPU machine).
+#
+# The time-limit job needs a minute of run time (Slurm's smallest limit)
+# plus Slurm's periodic limit check: it is submitted in setup_file, runs
+# alongside the other tests, and is checked by the last test.
+
+load helpers
+load lib/hpc
+
+EXAMPLE=$MK_ROOT/examples/gpujob-matmul.yaml
+
+setup_file() {
+    [ "$(id -u)" -eq 0 ] || skip "needs root (useradd, sshd)"
+    [ -x /usr/sbin/slurmctld ] && [ -x /usr/sbin/sshd ] || skip "needs slurm-wlm and openssh-server"
+    export GPU_TMP=$BATS_FILE_TMPDIR
+    hpc_start 3>&- || return 1
+    hpc_save "$GPU_TMP/hpc.state"
+    export HPC_DIR HPC_USER HPC_HOST HPC_PORT HPC_KEY HPC_KNOWN_HOSTS SLURM_CONF
+    start_apiserver || return 1
+    make_secret hpc "$HPC_KNOWN_HOSTS"
+    start_gpu
+    # Started first: it takes over a minute (see above).
+    make_job timeout '{"run": ["echo started", "sleep 600"], "slurm": {"timeLimit": "1"}}'
+}
+
+teardown_file() {
+    stop_gpu
+    stop_apiserver
+    [ -f "${GPU_TMP:-/nonexistent}/hpc.state" ] && hpc_load "$GPU_TMP/hpc.state"
+    hpc_stop
+    rm -rf "${MK_APISERVER_DATA:-}" "${MK_APISERVER_LOG:-}"
+}
+
+teardown() {
+    if [ -z "${BATS_TEST_COMPLETED:-}" ]; then
+        echo "# mk-gpu log (tail):" >&3
+        tail -n 30 "$GPU_TMP/mk-gpu.log" | sed 's/^/#   /' >&3
+    fi
+}
+
+start_gpu() {
+    "$MK_BIN/mk-gpu" --server "$MK_SERVER" --poll-interval 500 \
+        </dev/null >/dev/null 2>>"$GPU_TMP/mk-gpu.log" 3>&- &
+    disown # no "Killed" notice when the restart test kills it
+    GPU_PID=$!
+    echo "$GPU_PID" >"$GPU_TMP/mk-gpu.pid"
+}
+
+stop_gpu() {
+    local pid
+    pid=$(cat "$GPU_TMP/mk-gpu.pid" 2>/dev/null) || return 0
+    kill "${1:--TERM}" "$pid" 2>/dev/null || true
+    wait_for 10 eval '! pid_alive '"$pid"
+    rm -f "$GPU_TMP/mk-gpu.pid"
+}
+
+# make_secret NAME KNOWN_HOSTS_FILE: the HPC login as Kubernetes stores it.
+make_secret() {
+    local body
+    body=$(jq -n --arg name "$1" --arg host "$HPC_HOST" --arg port "$HPC_PORT" \
+        --arg user "$HPC_USER" --rawfile key "$HPC_KEY" --rawfile kh "$2" \
+        '{apiVersion: "v1", kind: "Secret", metadata: {name: $name},
+          data: {host: ($host | @base64), port: ($port | @base64), user: ($user | @base64),
+                 privateKey: ($key | @base64), knownHosts: ($kh | @base64)}}')
+    req POST /api/v1/namespaces/default/secrets -H 'Content-Type: application/json' -d "$body"
+    [ "$CODE" = 201 ] || { echo "secret: $CODE $BODY" >&2; return 1; }
+}
+
+# make_job NAME SPEC_JSON: a GpuJob whose spec is SPEC_JSON over defaults
+# (slurm debug partition, 1 CPU, 100M, 5 minutes; secret hpc).
+make_job() {
+    local body
+    body=$(jq -n --arg name "$1" --argjson spec "$2" '
+        {apiVersion: "minik8s.io/v1", kind: "GpuJob", metadata: {name: $name},
+         spec: ({slurm: {partition: "debug", nodes: 1, ntasksPerNode: 1, cpusPerTask: 1,
+                         timeLimit: "00:05:00", memory: "100M"},
+                 backoffLimit: 0, hpc: {secretRef: {name: "hpc"}}}
+                * $spec)}')
+    req POST /apis/minik8s.io/v1/namespaces/default/gpujobs -H 'Content-Type: application/json' -d "$body"
+    [ "$CODE" = 201 ] || { echo "gpujob: $CODE $BODY" >&2; return 1; }
+}
+
+# The example's CUDA source, as JSON.
+example_sources() {
+    python3 -c 'import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))["spec"]["sources"]))' "$EXAMPLE"
+}
+
+job() { # job NAME JQ-FILTER
+    req GET "/apis/minik8s.io/v1/namespaces/default/gpujobs/$1"
+    [ "$CODE" = 200 ] || return 1
+    jq -r "$2" <<<"$BODY"
+}
+
+phase_is() { [ "$(job "$1" .status.phase)" = "$2" ]; }
+
+wait_phase() { # wait_phase NAME PHASE SECONDS
+    wait_for "$3" phase_is "$1" "$2" || {
+        echo "gpujob $1: wanted $2, status: $(job "$1" .status)" >&2
+        return 1
+    }
+}
+
+slurm_jobs_named() { # how many jobs Slurm remembers with this GpuJob's name
+    scontrol -o show jobs 2>/dev/null | grep -c "JobName=mk-default-$1 " || true
+}
+
+@test "gpu: mk-gpu --help, and a clear error without a server" {
+    run "$MK_BIN/mk-gpu" --help
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"--poll-interval"* ]]
+    run "$MK_BIN/mk-gpu" --server "http://127.0.0.1:$(free_port)"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"cannot reach the API server"* ]]
+}
+
+@test "gpu: the CUDA example is built by nvcc in Slurm, runs, and its output comes back" {
+    make_job matmul "{\"sources\": $(example_sources),
+        \"build\": [\"nvcc -O2 -o matmul matmul.cu\"], \"run\": [\"./matmul 64 --host-fallback\"]}"
+    wait_phase matmul Succeeded 120
+    [[ "$(job matmul .status.output)" == *"matmul 64x64 on the host (no GPU: cudaErrorInsufficientDriver)"*": PASS"* ]]
+    [ "$(job matmul .status.exitCode)" = 0 ]
+    [ "$(job matmul .status.attempts)" = 1 ]
+    [[ "$(job matmul .status.jobId)" =~ ^[0-9]+$ ]]
+    [ "$(job matmul .status.outputTruncated)" = false ]
+    for t in submitTime startTime completionTime; do
+        [[ "$(job matmul .status.$t)" == 20*Z ]]
+    done
+    # The full output, owned by the job.
+    req GET /api/v1/namespaces/default/configmaps/matmul-output
+    [ "$CODE" = 200 ]
+    [[ "$(jq -r .data.stdout <<<"$BODY")" == *'$ nvcc -O2 -o matmul matmul.cu'*PASS* ]]
+    [ "$(jq -r '.metadata.ownerReferences[0].uid' <<<"$BODY")" = "$(job matmul .metadata.uid)" ]
+    # The Slurm script asked for what the spec said.
+    uid8=$(job matmul .metadata.uid | tr -d - | cut -c1-8)
+    run hpc_ssh "cat minik8s-gpujobs/default-matmul-$uid8/minik8s-job.sh"
+    [[ "$output" == *"#SBATCH --partition=debug"*"#SBATCH --time=00:05:00"*"#SBATCH --mem=100M"* ]]
+}
+
+@test "gpu: a build error fails the job with the compiler's line" {
+    make_job broken '{"sources": [{"name": "bad.cu", "content": "int main()\n{\n    return undefined_thing;\n}\n"}],
+        "build": ["nvcc -o bad bad.cu"], "run": ["./bad"]}'
+    wait_phase broken Failed 120
+    [ "$(job broken .status.reason)" = BuildFailed ]
+    [[ "$(job broken .status.message)" == *'bad.cu(3): error: identifier "undefined_thing" is undefined'* ]]
+    [ "$(job broken .status.exitCode)" = 3 ]
+}
+
+@test "gpu: a runtime failure reports the exit code, and backoffLimit retries it" {
+    make_job crash '{"run": ["echo computing", "exit 42"], "backoffLimit": 1}'
+    wait_phase crash Failed 60
+    [ "$(job crash .status.reason)" = RuntimeError ]
+    [ "$(job crash .status.exitCode)" = 42 ]
+    [ "$(job crash .status.attempts)" = 2 ]
+    [[ "$(job crash .status.output)" == *computing* ]]
+    [ "$(slurm_jobs_named crash)" = 2 ]
+}
+
+@test "gpu: sources from a ConfigMap" {
+    req POST /api/v1/namespaces/default/configmaps -H 'Content-Type: application/json' \
+        -d '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "scripts"},
+             "data": {"hello.sh": "echo hello from $(basename $PWD)\n"}}'
+    [ "$CODE" = 201 ]
+    make_job fromcm '{"sourcesFrom": {"configMapRef": {"name": "scripts"}}, "run": ["sh hello.sh"]}'
+    wait_phase fromcm Succeeded 60
+    [[ "$(job fromcm .status.output)" == "hello from default-fromcm-"* ]]
+}
+
+@test "gpu: a host key that does not match known_hosts is refused; nothing is submitted" {
+    ssh-keygen -q -t ed25519 -N '' -f "$GPU_TMP/other_host_key"
+    echo "[$HPC_HOST]:$HPC_PORT $(cut -d' ' -f1,2 "$GPU_TMP/other_host_key.pub")" >"$GPU_TMP/wrong_known_hosts"
+    make_secret wrongkey "$GPU_TMP/wrong_known_hosts"
+    make_job spoofed '{"run": ["echo should never run"], "hpc": {"secretRef": {"name": "wrongkey"}}}'
+    wait_phase spoofed Failed 30
+    [ "$(job spoofed .status.reason)" = HostKeyMismatch ]
+    [[ "$(job spoofed .status.message)" == *"differs from known_hosts"* ]]
+    [ "$(job spoofed .status.jobId)" = null ]
+    [ "$(slurm_jobs_named spoofed)" = 0 ]
+    run hpc_ssh 'ls -d minik8s-gpujobs/default-spoofed-*'
+    [ "$status" -ne 0 ]
+}
+
+@test "gpu: mk-gpu killed mid-job resumes the same Slurm job after a restart" {
+    make_job resume '{"run": ["sleep 4", "echo resumed fine"]}'
+    wait_for 30 eval '[[ "$(job resume .status.jobId)" =~ ^[0-9]+$ ]]'
+    id=$(job resume .status.jobId)
+    stop_gpu -KILL
+    sleep 1
+    start_gpu
+    wait_phase resume Succeeded 60
+    [ "$(job resume .status.jobId)" = "$id" ]
+    [ "$(job resume .status.attempts)" = 1 ]
+    [[ "$(job resume .status.output)" == *"resumed fine"* ]]
+    [ "$(slurm_jobs_named resume)" = 1 ]
+}
+
+@test "gpu: deleting a running job cancels it in Slurm and removes its files" {
+    make_job longrun '{"run": ["sleep 300"]}'
+    wait_phase longrun Running 30
+    id=$(job longrun .status.jobId)
+    uid8=$(job longrun .metadata.uid | tr -d - | cut -c1-8)
+    hpc_ssh "test -d minik8s-gpujobs/default-longrun-$uid8"
+    req DELETE /apis/minik8s.io/v1/namespaces/default/gpujobs/longrun
+    [ "$CODE" = 200 ]
+    wait_for 20 eval 'scontrol -o show job '"$id"' | grep -q JobState=CANCELLED'
+    wait_for 10 eval '! hpc_ssh "test -e minik8s-gpujobs/default-longrun-'"$uid8"'"'
+    req GET /api/v1/namespaces/default/configmaps/longrun-output
+    [ "$CODE" = 404 ]
+}
+
+@test "gpu: the time limit ends a job as TimeLimit" {
+    # Submitted in setup_file with timeLimit 1 (minute): Slurm ends it
+    # within about 90 s of its start.
+    wait_phase timeout Failed 180
+    [ "$(job timeout .status.reason)" = TimeLimit ]
+    [[ "$(job timeout .status.output)" == *started* ]]
+}
