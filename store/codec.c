@@ -479,7 +479,10 @@ static json_object *json_parse_object(const char *text, size_t len)
     json_tokener *tok = json_tokener_new_ex(CODEC_MAX_DEPTH);
     if (!tok)
         return NULL;
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
+    /* UTF-8 is checked as YAML checks it: an object never holds text
+     * that cannot be printed back. */
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS |
+                                    JSON_TOKENER_VALIDATE_UTF8);
     json_object *obj = json_tokener_parse_ex(tok, text, (int)len);
     size_t end = json_tokener_get_parse_end(tok);
     bool ok = obj && json_tokener_get_error(tok) == json_tokener_success &&
@@ -655,6 +658,57 @@ static int emit_value(yaml_emitter_t *em, json_object *o)
     return -1;
 }
 
+/* Well-formed UTF-8 (no overlong forms, surrogates or values past
+ * U+10FFFF). libyaml's emitter can loop forever on anything else. */
+static bool utf8_valid(const unsigned char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned char c = s[i];
+        size_t len = c < 0x80             ? 1
+                     : (c & 0xE0) == 0xC0 ? 2
+                     : (c & 0xF0) == 0xE0 ? 3
+                     : (c & 0xF8) == 0xF0 ? 4
+                                          : 0;
+        if (!len || i + len > n)
+            return false;
+        uint32_t cp = len == 1 ? c : c & (0x7F >> len);
+        for (size_t j = 1; j < len; j++) {
+            if ((s[i + j] & 0xC0) != 0x80)
+                return false;
+            cp = cp << 6 | (s[i + j] & 0x3F);
+        }
+        static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < min[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+static bool tree_utf8_valid(json_object *o)
+{
+    switch (json_object_get_type(o)) {
+    case json_type_string:
+        return utf8_valid((const unsigned char *)json_object_get_string(o),
+                          (size_t)json_object_get_string_len(o));
+    case json_type_object: {
+        json_object_object_foreach(o, k, v)
+        {
+            if (!utf8_valid((const unsigned char *)k, strlen(k)) || !tree_utf8_valid(v))
+                return false;
+        }
+        return true;
+    }
+    case json_type_array:
+        for (size_t i = 0; i < json_object_array_length(o); i++)
+            if (!tree_utf8_valid(json_object_array_get_idx(o, i)))
+                return false;
+        return true;
+    default:
+        return true;
+    }
+}
+
 static int buf_writer(void *data, unsigned char *buffer, size_t size)
 {
     mk_buf_append(data, buffer, size);
@@ -663,6 +717,8 @@ static int buf_writer(void *data, unsigned char *buffer, size_t size)
 
 char *codec_to_yaml(json_object *obj)
 {
+    if (!tree_utf8_valid(obj)) /* JSON escapes what YAML cannot carry */
+        return codec_to_json_pretty(obj);
     yaml_emitter_t em;
     yaml_event_t ev;
     mk_buf out = {0};
@@ -684,7 +740,7 @@ char *codec_to_yaml(json_object *obj)
     r |= emit(&em, &ev);
     yaml_emitter_delete(&em);
     if (r < 0) {
-        /* Only invalid UTF-8 in a string gets here; JSON is still readable. */
+        /* Not expected after the UTF-8 check; JSON is still readable YAML. */
         mk_buf_free(&out);
         return codec_to_json_pretty(obj);
     }

@@ -271,6 +271,19 @@ static void test_to_yaml(void **state)
     json_object_put(o);
 }
 
+static void test_invalid_utf8(void **state)
+{
+    decode_fails("{\"a\":\"\xff\xfe\"}", EBADMSG, "line");
+    decode_fails("a: \xc3\x28\n", EBADMSG, "line 1");
+    /* a tree built by a program with bad bytes still prints, as JSON */
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "k\xff", json_object_new_string("v\xc0\x80"));
+    char *y = codec_to_yaml(o);
+    assert_non_null(strchr(y, '{'));
+    free(y);
+    json_object_put(o);
+}
+
 static void test_json_out(void **state)
 {
     json_object *o = decode_ok("a: {b: [1, \"x/y\"]}\n");
@@ -353,8 +366,9 @@ int main(void)
         cmocka_unit_test(test_json_fast_path), cmocka_unit_test(test_multi_doc),
         cmocka_unit_test(test_errors),         cmocka_unit_test(test_depth_limit),
         cmocka_unit_test(test_huge_input),     cmocka_unit_test(test_anchors),
-        cmocka_unit_test(test_to_yaml),        cmocka_unit_test(test_json_out),
-        cmocka_unit_test(test_helpers),        cmocka_unit_test(test_merge_patch),
+        cmocka_unit_test(test_to_yaml),        cmocka_unit_test(test_invalid_utf8),
+        cmocka_unit_test(test_json_out),       cmocka_unit_test(test_helpers),
+        cmocka_unit_test(test_merge_patch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
