@@ -12,6 +12,7 @@
 #include <ftw.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -268,7 +269,7 @@ static void test_history_and_compaction(void **state)
     mk_backend *be = f->be = open_be(f, 4, -1);
     mk_err err = {0};
     for (int i = 0; i < 3; i++) {
-        char key[16];
+        char key[32];
         snprintf(key, sizeof key, "/k/%d", i);
         create(be, key);
     }
@@ -461,6 +462,142 @@ static void test_throughput_figure(void **state)
     free(lat);
 }
 
+/* History younger than keep_seconds stays, whatever keep_revisions says. */
+static void test_compaction_by_age(void **state)
+{
+    fixture *f = *state;
+    f->be = open_be(f, -1, 3600);
+    mk_err err = {0};
+    for (int i = 0; i < 5; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "/young/%d", i);
+        create(f->be, key);
+    }
+    assert_int_equal(sqlite_backend_compact(f->be, &err), 0);
+    assert_int_equal(f->be->ops->compacted_rev(f->be), 0);
+
+    /* Older than one second: may go. */
+    reopen(f, -1, 1);
+    json_object *o = make_obj("x", 8);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(do_write(f->be, MK_WRITE_UPDATE, "/young/0", o, 0, NULL, &err), 0);
+    sleep(2);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(do_write(f->be, MK_WRITE_UPDATE, "/young/1", o, 0, NULL, &err), 0);
+    json_object_put(o);
+    assert_int_equal(sqlite_backend_compact(f->be, &err), 0);
+    int64_t c = f->be->ops->compacted_rev(f->be);
+    assert_true(c >= 10 && c <= 15);
+    history_log h = {0};
+    assert_int_equal(backend_history(f->be, c, collect_ev, &h, &err), 0);
+    assert_int_equal(h.n, 15 - c);
+}
+
+typedef struct deleted_seen {
+    int n;
+    mk_event_type type;
+    int64_t rev, obj_rv;
+    bool prev_passed;
+    char value[256];
+} deleted_seen;
+
+static int sink_last(void *ctx, const mk_event *ev)
+{
+    deleted_seen *d = ctx;
+    d->n++;
+    d->type = ev->type;
+    d->rev = ev->rev;
+    d->obj_rv = ev->obj ? rv_of(json_object_to_json_string(ev->obj)) : -1;
+    d->prev_passed = ev->prev != NULL;
+    snprintf(d->value, sizeof d->value, "%.*s", (int)ev->len, ev->value);
+    return 0;
+}
+
+/* A DELETED event carries the object's last state at the delete's
+ * revision, from the caller or, without one, from the store. */
+static void test_delete_events(void **state)
+{
+    fixture *f = *state;
+    f->be = open_be(f, 0, 0);
+    deleted_seen d = {0};
+    backend_set_sink(f->be, sink_last, &d);
+    mk_err err = {0};
+    create(f->be, "/d/a");
+    create(f->be, "/d/b");
+    assert_int_equal(d.type, MK_EV_ADDED);
+
+    json_object *last = make_obj("a", 4), *prev = make_obj("a", 4);
+    mk_write w = {.op = MK_WRITE_DELETE, .key = "/d/a", .obj = last, .prev = prev};
+    int64_t rev;
+    assert_int_equal(backend_write(f->be, &w, &rev, &err), 0);
+    assert_int_equal(rev, 3);
+    assert_int_equal(d.type, MK_EV_DELETED);
+    assert_int_equal(d.rev, 3);
+    assert_int_equal(d.obj_rv, 3);
+    assert_int_equal(rv_of(d.value), 3);
+    assert_true(d.prev_passed);
+    json_object_put(last);
+    json_object_put(prev);
+
+    assert_int_equal(do_write(f->be, MK_WRITE_DELETE, "/d/b", NULL, 2, &rev, &err), 0);
+    assert_int_equal(d.rev, 4);
+    assert_int_equal(d.obj_rv, 4);
+    assert_non_null(strstr(d.value, "\"name\":\"/d/b\""));
+    assert_int_equal(d.n, 4);
+
+    history_log h = {0};
+    assert_int_equal(backend_history(f->be, 2, collect_ev, &h, &err), 0);
+    assert_int_equal(h.n, 2);
+    assert_int_equal(h.types[0], MK_EV_DELETED);
+    assert_int_equal(h.types[1], MK_EV_DELETED);
+}
+
+typedef struct list_check {
+    mk_backend *be;
+    atomic_bool stop;
+    atomic_int lists, inconsistent;
+} list_check;
+
+static int count_only(void *ctx, const mk_kv *kv)
+{
+    (*(int64_t *)ctx)++;
+    return 0;
+}
+
+/* Every key is created once, so a consistent snapshot at revision R holds
+ * exactly R keys. */
+static void *lister(void *p)
+{
+    list_check *lc = p;
+    while (!atomic_load(&lc->stop)) {
+        int64_t n = 0, rev = 0;
+        mk_err err;
+        if (backend_list(lc->be, "/registry/", count_only, &n, &rev, &err) < 0 || n != rev)
+            lc->inconsistent++;
+        lc->lists++;
+    }
+    return NULL;
+}
+
+static void test_list_is_a_snapshot(void **state)
+{
+    fixture *f = *state;
+    f->be = open_be(f, 0, 0);
+    list_check lc = {.be = f->be};
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++)
+        pthread_create(&th[i], NULL, lister, &lc);
+    int64_t *revs = xcalloc(4 * 300, sizeof *revs);
+    run_writers(f->be, 4, 300, revs, NULL);
+    free(revs);
+    atomic_store(&lc.stop, true);
+    for (int i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+    assert_int_equal(atomic_load(&lc.inconsistent), 0);
+    assert_true(atomic_load(&lc.lists) > 0);
+    printf("# %d lists during 1200 writes, all consistent snapshots\n", atomic_load(&lc.lists));
+}
+
 /* ---- crash safety -------------------------------------------------------- */
 
 typedef struct acked {
@@ -606,6 +743,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_revisions_never_reused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_throughput_figure, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compaction_by_age, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_delete_events, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_is_a_snapshot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sigkill_keeps_acknowledged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
     };
