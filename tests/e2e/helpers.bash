@@ -35,12 +35,16 @@ start_apiserver() {
         MK_APISERVER_DATA=$(mktemp -d "$tmp/apiserver.XXXXXX")
     fi
     MK_APISERVER_LOG=$MK_APISERVER_DATA.log
+    # A restart appends to the same log: only lines after this count.
+    local seen=0
+    [ -f "$MK_APISERVER_LOG" ] && seen=$(wc -l <"$MK_APISERVER_LOG")
     "$MK_BIN/mk-apiserver" --listen "${MK_APISERVER_LISTEN:-127.0.0.1:0}" \
         --data-dir "$MK_APISERVER_DATA" "$@" 2>>"$MK_APISERVER_LOG" &
     MK_APISERVER_PID=$!
     local i addr=
     for ((i = 0; i < 100; i++)); do
-        addr=$(sed -n 's/.*mk-apiserver: listening on \([^ ]*\) .*/\1/p' "$MK_APISERVER_LOG" | tail -1)
+        addr=$(tail -n +$((seen + 1)) "$MK_APISERVER_LOG" |
+            sed -n 's/.*mk-apiserver: listening on \([^ ]*\) .*/\1/p' | tail -1)
         [ -n "$addr" ] && break
         if ! kill -0 "$MK_APISERVER_PID" 2>/dev/null; then
             echo "mk-apiserver did not start:" >&2
