@@ -128,12 +128,14 @@ static int relist(mk_informer *inf, mk_err *err)
     inf->backoff_ms = INFORMER_BACKOFF_MIN_MS;
     set_connected(inf, true, NULL);
     fire(inf, &ch);
+    if (inf->h.on_synced)
+        inf->h.on_synced(inf->ctx);
+    /* Synced once the handlers have heard the whole list, so a waiter
+     * can count on what they did with it. */
     pthread_mutex_lock(&inf->mu);
     inf->synced = true;
     pthread_cond_broadcast(&inf->cond);
     pthread_mutex_unlock(&inf->mu);
-    if (inf->h.on_synced)
-        inf->h.on_synced(inf->ctx);
     return 0;
 }
 

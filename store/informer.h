@@ -8,7 +8,11 @@
  *
  * Handlers run on the informer's own thread, one at a time, with no lock
  * held: they may call informer_get/foreach. Objects passed to them are
- * borrowed for the call (take a json_object_get to keep one).
+ * borrowed for the call (take a json_object_get to keep one). json-c's
+ * reference counts are not atomic, so a reference taken that way may be
+ * used and put only on the informer's thread; to hand an object to another
+ * thread, json_object_deep_copy it. The objects handlers get are never the
+ * cache's own, so handlers may print or change them.
  */
 #ifndef MK_INFORMER_H
 #define MK_INFORMER_H
@@ -41,17 +45,23 @@ int informer_start(mk_informer *inf, mk_err *err);
 /* Stop the thread (within about a second) and free everything. */
 void informer_free(mk_informer *inf);
 
-/* Wait until the first list has landed; false on timeout. */
+/* Wait until the first list has landed in the cache and its handlers
+ * (on_add..., on_synced) have run; false on timeout. */
 bool informer_wait_synced(mk_informer *inf, int timeout_ms);
 bool informer_synced(mk_informer *inf);
 /* Is the watch connected right now? */
 bool informer_connected(mk_informer *inf);
 
-/* A new reference to the cached object (json_object_put it), or NULL.
- * ns ignored for cluster-scoped kinds. */
+/* A copy of the cached object, the caller's own on any thread
+ * (json_object_put it), or NULL. ns ignored for cluster-scoped kinds. */
 json_object *informer_get(mk_informer *inf, const char *ns, const char *name);
-/* Call fn for each cached object, in key order, under the cache's read
- * lock: fn must not call back into the informer. Return non-zero to stop. */
+/* Call fn for each cached object, in key order ("ns/name", or "name" for
+ * cluster-scoped kinds), under the cache's read lock: fn must not call back
+ * into the informer. Return non-zero to stop. Other threads may walk the
+ * same objects at once, so fn only reads them: no json_object_get/put and
+ * no printing (json-c writes a buffer inside an object to print it);
+ * json_object_deep_copy one to keep or print it. Cheap to call often: the
+ * key order is sorted again only after the cache changed. */
 typedef int (*mk_object_fn)(void *ctx, json_object *obj);
 int informer_foreach(mk_informer *inf, mk_object_fn fn, void *ctx);
 size_t informer_count(mk_informer *inf);

@@ -564,6 +564,26 @@ static void test_watch_fn_stops(void **state)
     client_free(c);
 }
 
+/* A server that stops talking (hung, or a dead path TCP has not noticed)
+ * ends the watch with ETIMEDOUT instead of hanging it: the server sends a
+ * bookmark every second, so ten silent seconds mean it is gone. */
+static void test_watch_notices_silent_server(void **state)
+{
+    mk_client *c = test_client(&srv, NULL);
+    mk_err err = {0};
+    json_object *items = NULL;
+    int64_t rev = 0;
+    assert_int_equal(client_list(c, POD, NULL, NULL, NULL, &items, &rev, &err), 0);
+    json_object_put(items);
+    kill(srv.pid, SIGSTOP);
+    events e = {0};
+    int r = client_watch(c, POD, NULL, NULL, NULL, rev, collect_event, &e, NULL, &err);
+    kill(srv.pid, SIGCONT);
+    assert_int_equal(r, -ETIMEDOUT);
+    assert_true(strstr(err.msg, "nothing received") != NULL);
+    client_free(c);
+}
+
 typedef struct chunks {
     size_t bytes;
     int calls;
@@ -612,6 +632,7 @@ int main(void)
         cmocka_unit_test(test_watch),
         cmocka_unit_test(test_watch_fn_stops),
         cmocka_unit_test(test_stream),
+        cmocka_unit_test(test_watch_notices_silent_server),
     };
     POD = kind_by_kind("Pod");
     int failed = cmocka_run_group_tests_name("client", pure, NULL, NULL);

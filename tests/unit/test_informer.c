@@ -374,7 +374,8 @@ static char *map_diff(json_object *want, json_object *got)
 
 /* Wait until the informer has caught up with the server's list, then the
  * cache and what the handlers saw must both equal the server's state. */
-static void assert_converged(mk_informer *inf, recorder *rec, mk_client *c, const char *ns)
+static void assert_converged(mk_informer *inf, recorder *rec, mk_client *c, const char *ns,
+                             const char *label_sel)
 {
     char *cache_diff = NULL, *seen_diff = NULL;
     for (int i = 0; i < 300; i++) {
@@ -385,7 +386,7 @@ static void assert_converged(mk_informer *inf, recorder *rec, mk_client *c, cons
                     *got = json_object_new_object();
         int64_t rev = 0;
         mk_err err = {0};
-        if (client_list(c, POD, ns, NULL, NULL, &items, &rev, &err) < 0)
+        if (client_list(c, POD, ns, label_sel, NULL, &items, &rev, &err) < 0)
             fail_msg("list: %s", err.msg);
         for (size_t j = 0; j < json_object_array_length(items); j++)
             cache_to_map(want, json_object_array_get_idx(items, j));
@@ -459,7 +460,7 @@ static void test_informer_basics(void **state)
                                   "{\"metadata\":{\"annotations\":{\"x\":\"y\"}}}", NULL, &err),
                      0);
     assert_int_equal(client_delete(c, POD, NULL, "basic-2", NULL, &err), 0);
-    assert_converged(inf, &rec, c, "default");
+    assert_converged(inf, &rec, c, "default", "app=basic");
     assert_true(informer_generation(inf) > gen);
     assert_int_equal(informer_count(inf), 1);
     json_object *got = informer_get(inf, "default", "basic-1");
@@ -560,7 +561,7 @@ static void test_informer_survives_restart(void **state)
     __atomic_store_n(&w.stop, true, __ATOMIC_RELAXED);
     pthread_join(t, NULL);
 
-    assert_converged(inf, &rec, c, NULL);
+    assert_converged(inf, &rec, c, NULL, "app=churn");
     assert_true(informer_connected(inf));
     pthread_mutex_lock(&rec.mu);
     recorder seen = rec;
@@ -662,7 +663,7 @@ static void test_informer_relists_on_410(void **state)
     rec->release = true;
     pthread_cond_broadcast(&rec->cond);
     pthread_mutex_unlock(&rec->mu);
-    assert_converged(inf, rec, c, NULL);
+    assert_converged(inf, rec, c, NULL, NULL);
     pthread_mutex_lock(&rec->mu);
     int synced = rec->synced;
     pthread_mutex_unlock(&rec->mu);
