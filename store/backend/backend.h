@@ -109,7 +109,9 @@ typedef struct mk_backend_ops {
 /* Every backend starts with this header. */
 struct mk_backend {
     const mk_backend_ops *ops;
-    mk_event_fn sink;    /* set with backend_set_sink before the first write */
+    mk_event_fn sink;    /* set with backend_set_sink before the first write; it may
+                          * run on a backend thread while writers wait, so it must
+                          * be quick and must not write to the backend */
     void *sink_ctx;
 };
 

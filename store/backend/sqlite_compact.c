@@ -21,9 +21,9 @@
 #include <string.h>
 #include <time.h>
 
-/* The writer finishes a checkpoint itself past this many WAL pages when no
- * more than SQLITE_CKPT_PAGES are left to copy, and past the hard limit in
- * any case. */
+/* The writer finishes a checkpoint itself once the WAL holds SOFT pages
+ * and at most LEFT of them are still to copy (a short stall: a few pages
+ * and one fsync of the database), and past HARD pages in any case. */
 #ifndef SQLITE_WAL_SOFT_PAGES
 #define SQLITE_WAL_SOFT_PAGES (2 * SQLITE_CKPT_PAGES)
 #endif
