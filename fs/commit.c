@@ -10,13 +10,10 @@
 #include <string.h>
 
 /* Local validation gives every document's error before anything is
- * created; the API server validates again. Weak so that mk-fs links while
- * store/validate.c is not there yet. */
-#pragma weak validate_object
-
+ * created; the API server validates again. */
 static int validate_local(const mk_kind *k, json_object *obj, mk_err *err)
 {
-    return validate_object ? validate_object(k, obj, NULL, err) : 0;
+    return validate_object(k, obj, NULL, err);
 }
 
 /* How long a write waits for its own change to reach the cache. */

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Kernel cache lifetimes: long for the tree (kept true by invalidations
@@ -35,10 +36,12 @@
 #define PIPE_CAP (4u << 20)
 
 static fs_ops_config fs;
+static struct timespec mount_time; /* the time of folders that are no object */
 
 void fs_ops_init(const fs_ops_config *cfg)
 {
     fs = *cfg;
+    clock_gettime(CLOCK_REALTIME, &mount_time);
 }
 
 /* A path resolved against the cache. */
@@ -231,7 +234,7 @@ static struct timespec object_time(json_object *obj)
     const char *ts = obj ? mk_json_str(obj, "metadata.creationTimestamp") : NULL;
     int64_t t = ts ? mk_parse_rfc3339(ts) : -1;
     struct timespec r = {t > 0 ? t : 0, 0};
-    return r;
+    return t > 0 ? r : mount_time;
 }
 
 static void node_stat(const node *n, uint64_t ino, struct stat *st, double *ttl)
