@@ -34,11 +34,36 @@ static void job_free(job *j)
     free(j);
 }
 
+static char *scheduled_patch(json_object *conds, const char *status, const char *reason,
+                             const char *why);
+static json_object *pod_scheduled(json_object *conds);
+
+/* A pod once marked Unschedulable and now bound: say so, or its status
+ * would keep the stale reason (Kubernetes' binding does this itself; an
+ * API server that does too makes this a no-op). */
+static void mark_scheduled(sched_binder *b, job *j)
+{
+    json_object *pod = b->pods ? informer_get(b->pods, j->pod.ns, j->pod.name) : NULL;
+    json_object *conds = pod ? mk_json_path(pod, "status.conditions") : NULL;
+    json_object *c = pod_scheduled(conds);
+    const char *st = c ? mk_json_str(c, "status") : NULL;
+    if (st && strcmp(st, "False") == 0) {
+        _cleanup_free_ char *patch = scheduled_patch(conds, "True", NULL, NULL);
+        mk_err err = {0};
+        if (client_patch(b->client, kind_by_kind("Pod"), j->pod.ns, j->pod.name, "status", patch,
+                         NULL, &err) < 0 && err.code != ENOENT)
+            mk_log("pod %s: cannot set PodScheduled=True: %s", j->pod.key, err.msg);
+    }
+    json_object_put(pod);
+}
+
 static void do_bind(sched_binder *b, job *j)
 {
     mk_err err = {0};
     if (client_bind(b->client, j->pod.ns, j->pod.name, j->node, &err) == 0) {
         mk_log("pod %s bound to %s", j->pod.key, j->node);
+        if (j->pod.attempts > 0)
+            mark_scheduled(b, j);
         return;
     }
     if (err.code == ENOENT || err.code == EEXIST || err.code == ESTALE) {
@@ -50,24 +75,33 @@ static void do_bind(sched_binder *b, job *j)
     }
 }
 
-/* Is the condition already what we would write? Then writing it again is
- * only noise (and an event for every watcher). */
-static bool already_marked(json_object *conds, const char *why)
+/* The PodScheduled condition of a conditions array, or NULL. */
+static json_object *pod_scheduled(json_object *conds)
 {
     size_t n = conds && json_object_is_type(conds, json_type_array) ? json_object_array_length(conds) : 0;
     for (size_t i = 0; i < n; i++) {
         json_object *c = json_object_array_get_idx(conds, i);
-        const char *type = mk_json_str(c, "type"), *status = mk_json_str(c, "status");
-        const char *msg = mk_json_str(c, "message");
+        const char *type = mk_json_str(c, "type");
         if (type && strcmp(type, "PodScheduled") == 0)
-            return status && strcmp(status, "False") == 0 && msg && strcmp(msg, why) == 0;
+            return c;
     }
-    return false;
+    return NULL;
+}
+
+/* Is the condition already what we would write? Then writing it again is
+ * only noise (and an event for every watcher). */
+static bool already_marked(json_object *conds, const char *why)
+{
+    json_object *c = pod_scheduled(conds);
+    const char *status = c ? mk_json_str(c, "status") : NULL, *msg = c ? mk_json_str(c, "message") : NULL;
+    return status && strcmp(status, "False") == 0 && msg && strcmp(msg, why) == 0;
 }
 
 /* A merge patch replaces arrays whole: carry the pod's other conditions
- * over unchanged, and put ours in place of any PodScheduled. */
-static char *unschedulable_patch(json_object *conds, const char *why)
+ * over unchanged, and put ours in place of any PodScheduled. reason and
+ * why may be NULL. */
+static char *scheduled_patch(json_object *conds, const char *status, const char *reason,
+                             const char *why)
 {
     json_object *arr = json_object_new_array();
     size_t n = conds && json_object_is_type(conds, json_type_array) ? json_object_array_length(conds) : 0;
@@ -84,16 +118,18 @@ static char *unschedulable_patch(json_object *conds, const char *why)
     mk_rfc3339(now, sizeof(now), mk_wall_ms() / 1000);
     json_object *c = json_object_new_object();
     json_object_object_add(c, "type", json_object_new_string("PodScheduled"));
-    json_object_object_add(c, "status", json_object_new_string("False"));
+    json_object_object_add(c, "status", json_object_new_string(status));
     json_object_object_add(c, "lastProbeTime", NULL);
     json_object_object_add(c, "lastTransitionTime", json_object_new_string(now));
-    json_object_object_add(c, "reason", json_object_new_string("Unschedulable"));
-    json_object_object_add(c, "message", json_object_new_string(why));
+    if (reason)
+        json_object_object_add(c, "reason", json_object_new_string(reason));
+    if (why)
+        json_object_object_add(c, "message", json_object_new_string(why));
     json_object_array_add(arr, c);
     json_object *patch = json_object_new_object();
-    json_object *status = json_object_new_object();
-    json_object_object_add(status, "conditions", arr);
-    json_object_object_add(patch, "status", status);
+    json_object *st = json_object_new_object();
+    json_object_object_add(st, "conditions", arr);
+    json_object_object_add(patch, "status", st);
     char *s = xstrdup(json_object_to_json_string_ext(patch, JSON_C_TO_STRING_PLAIN));
     json_object_put(patch);
     return s;
@@ -107,7 +143,7 @@ static void do_unschedulable(sched_binder *b, job *j)
         json_object_put(pod);
         return;
     }
-    _cleanup_free_ char *patch = unschedulable_patch(conds, j->why);
+    _cleanup_free_ char *patch = scheduled_patch(conds, "False", "Unschedulable", j->why);
     json_object_put(pod);
     mk_err err = {0};
     if (client_patch(b->client, kind_by_kind("Pod"), j->pod.ns, j->pod.name, "status", patch,

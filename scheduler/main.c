@@ -27,7 +27,7 @@ static void usage(FILE *f)
             "\n"
             "  --server URL       the API server (http://127.0.0.1:6443)\n"
             "  --token-file F     bearer token (first field of the first line)\n"
-            "  --workers N        parallel binding requests (16)\n"
+            "  --workers N        parallel binding requests (32)\n"
             "  --help             this text\n");
 }
 

@@ -33,6 +33,7 @@ typedef struct sched_pod {
     size_t nselector;
     sched_toleration *tolerations;
     size_t ntolerations;
+    int attempts;        /* failed decisions so far (set by the queue) */
 } sched_pod;
 
 /* A node as the filters see it; `req_*` and `npods` are the cache's

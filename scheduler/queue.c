@@ -199,6 +199,7 @@ bool sched_queue_pop(sched_queue *q, sched_pod *out)
             e->state = IN_FLIGHT;
             e->changed = false;
             sched_pod_copy(out, &e->pod);
+            out->attempts = e->attempts;
             pthread_mutex_unlock(&q->mu);
             return true;
         }

@@ -158,7 +158,7 @@ int scheduler_run(mk_client *c, const scheduler_opts *o, volatile bool *stop, mk
                               o->backoff_max_ms ? o->backoff_max_ms : 10000,
                               o->flush_ms ? o->flush_ms : 30000);
     binder_callbacks cb = {.failed = bind_failed, .dropped = bind_dropped, .ctx = &s};
-    s.binder = binder_new(c, o->workers ? o->workers : 16, &cb);
+    s.binder = binder_new(c, o->workers ? o->workers : 32, &cb);
 
     mk_informer_handlers ph = {.on_add = on_pod_add, .on_update = on_pod_update,
                                .on_delete = on_pod_delete, .on_connection = on_connection};
@@ -179,7 +179,7 @@ int scheduler_run(mk_client *c, const scheduler_opts *o, volatile bool *stop, mk
             deciding = true;
     }
     if (rc == 0) {
-        mk_log("scheduling (%d binding workers)", o->workers ? o->workers : 16);
+        mk_log("scheduling (%d binding workers)", o->workers ? o->workers : 32);
         while (!*stop)
             usleep(100 * 1000);
     }

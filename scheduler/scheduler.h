@@ -14,7 +14,7 @@
 #include "store/error.h"
 
 typedef struct scheduler_opts {
-    int workers;            /* binding threads; 0: 16 */
+    int workers;            /* binding threads; 0: 32 */
     int backoff_initial_ms; /* 0: 1000 */
     int backoff_max_ms;     /* 0: 10000 */
     int flush_ms;           /* parked pods retried at least this often; 0: 30000 */

@@ -94,6 +94,9 @@ start_scheduler() {
     wait_for 10 pod_bound big
     [ "$(pod_field gpu-job .spec.nodeName)" = node-gpu ]
     [ "$(pod_field big .spec.nodeName)" = node-gpu ]
+    # ...and no longer claim to be Unschedulable.
+    wait_for 10 eval '[ "$(pod_field gpu-job "$cond | .status")" = True ]'
+    [ "$(pod_field gpu-job "[.status.conditions[] | select(.type==\"PodScheduled\")] | length")" = 1 ]
 }
 
 @test "scheduler: requests are accounted, bound pods included, across a restart" {
