@@ -95,6 +95,20 @@ static int count_kv(void *ctx, const mk_kv *kv)
     return 0;
 }
 
+/* Bytes this process has sent to the disk so far (/proc/self/io). */
+static long long disk_written(void)
+{
+    FILE *f = fopen("/proc/self/io", "r");
+    char line[256];
+    long long n = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "write_bytes: %lld", &n) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return n;
+}
+
 static long peak_rss_kib(void)
 {
     FILE *f = fopen("/proc/self/status", "r");
@@ -129,14 +143,17 @@ int main(int argc, char **argv)
     }
 
     int64_t *lat = xcalloc((size_t)(creates > fill ? creates : fill), sizeof *lat);
+    long long w0 = disk_written();
     double s = run(be, MK_WRITE_CREATE, writers, 0, creates, bytes, lat);
+    long long w1 = disk_written();
     qsort(lat, creates, sizeof *lat, cmp_i64);
     sqlite_stats st;
     sqlite_backend_stats(be, &st);
     printf("creates: %d writers, %zu B values: %.0f writes/s, p50 %.2f ms, p99 %.2f ms,"
-           " max %.2f ms, %.1f writes per commit\n",
+           " max %.2f ms, %.1f writes per commit, %.1f KiB to disk per write\n",
            writers, bytes, creates / s, lat[creates / 2] / 1e6, lat[creates * 99 / 100] / 1e6,
-           lat[creates - 1] / 1e6, (double)st.writes / st.commits);
+           lat[creates - 1] / 1e6, (double)st.writes / st.commits,
+           (w1 - w0) / 1024.0 / creates);
 
     if (fill > creates)
         run(be, MK_WRITE_CREATE, writers, creates, fill, bytes, NULL);
