@@ -34,15 +34,19 @@ static void usage(FILE *f)
             "  --heartbeat-seconds S   node heartbeat interval (default 5)\n"
             "  --hollow [--hollow-nodes N]  register N hollow nodes, run nothing (scale tests)\n"
             "  --token-file F          bearer token to reach the API server\n"
-            "  --auth-token-file F     tokens allowed on our port (default: loopback only)\n",
+            "  --auth-token-file F     tokens allowed on our port (default: loopback only)\n"
+            "  --cleanup               remove every pod under --root-dir (containers, mounts,\n"
+            "                          cgroups, veths, namespaces, leases) and exit\n",
             IMAGE_ROOT_DEFAULT);
 }
 
 enum {
     OPT_SERVER = 256, OPT_NODE, OPT_ROOT, OPT_IMAGES, OPT_IP, OPT_LABELS, OPT_RUNTIME,
     OPT_PORT, OPT_CIDR, OPT_BRIDGE, OPT_HOLLOW, OPT_HOLLOW_N, OPT_TOKEN, OPT_AUTH,
-    OPT_BACKOFF, OPT_BACKOFF_MAX, OPT_HEARTBEAT,
+    OPT_BACKOFF, OPT_BACKOFF_MAX, OPT_HEARTBEAT, OPT_CLEANUP,
 };
+
+static bool cleanup_mode;
 
 static int parse_flags(int argc, char **argv, kubelet_config *cfg, bool *hollow, int *hollow_n)
 {
@@ -64,6 +68,7 @@ static int parse_flags(int argc, char **argv, kubelet_config *cfg, bool *hollow,
         {"backoff-base-ms", required_argument, NULL, OPT_BACKOFF},
         {"backoff-max-ms", required_argument, NULL, OPT_BACKOFF_MAX},
         {"heartbeat-seconds", required_argument, NULL, OPT_HEARTBEAT},
+        {"cleanup", no_argument, NULL, OPT_CLEANUP},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -87,10 +92,13 @@ static int parse_flags(int argc, char **argv, kubelet_config *cfg, bool *hollow,
         case OPT_BACKOFF: cfg->backoff_base_ms = atoll(optarg); break;
         case OPT_BACKOFF_MAX: cfg->backoff_max_ms = atoll(optarg); break;
         case OPT_HEARTBEAT: cfg->heartbeat_s = atoi(optarg); break;
+        case OPT_CLEANUP: cleanup_mode = true; break;
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); return -1;
         }
     }
+    if (cleanup_mode && cfg->root_dir)
+        return 0;
     if (!cfg->server || !cfg->node_name || (!*hollow && !cfg->root_dir)) {
         fprintf(stderr, "mk-kubelet: --server, --node-name and --root-dir are required\n");
         return -1;
@@ -115,6 +123,46 @@ static json_object *fetch_object(void *ctx, const char *kind, const char *ns, co
     if (client_get(kl->client, kind_by_kind(kind), ns, name, &obj, err) < 0)
         return NULL;
     return obj;
+}
+
+/* --cleanup: what a node leaves behind when it is taken out for good. */
+static int run_cleanup(const kubelet_config *cfg)
+{
+    mk_err err = {0};
+    runtime *rt = NULL;
+    _cleanup_free_ char *rtdir = xasprintf("%s/runtime", cfg->root_dir);
+    if (runtime_new(cfg->runtime, rtdir, &rt, &err) < 0) {
+        fprintf(stderr, "mk-kubelet: %s\n", err.msg);
+        return 1;
+    }
+    podnet *pn = podnet_new(cfg->root_dir, cfg->bridge);
+    pods_env env = {.root_dir = cfg->root_dir, .image_dir = cfg->image_dir, .rt = rt, .pn = pn};
+    char **uids = NULL;
+    size_t n = 0;
+    int rc = 0;
+    pods_list_local(&env, &uids, &n, &err);
+    for (size_t i = 0; i < n; i++) {
+        if (pods_teardown(&env, uids[i], &err) < 0) {
+            fprintf(stderr, "mk-kubelet: pod %s: %s\n", uids[i], err.msg);
+            rc = 1;
+        }
+        free(uids[i]);
+    }
+    free(uids);
+    char **ids = NULL;
+    runtime_list(rt, &ids, &n, &err);
+    for (size_t i = 0; i < n; i++) {
+        char *uid = NULL, *ctr = NULL;
+        if (pods_parse_id(ids[i], &uid, &ctr) && pods_teardown(&env, uid, &err) < 0)
+            rc = 1;
+        free(uid);
+        free(ctr);
+        free(ids[i]);
+    }
+    free(ids);
+    podnet_free(pn);
+    runtime_free(rt);
+    return rc;
 }
 
 static volatile bool stop_flag;
@@ -217,6 +265,8 @@ int main(int argc, char **argv)
     if (parse_flags(argc, argv, &cfg, &hollow, &hollow_n) < 0)
         return 2;
     mk_log_init("mk-kubelet");
+    if (cleanup_mode)
+        return run_cleanup(&cfg);
     /* Signals: SIGTERM/SIGINT wait for the main thread; nothing else may
      * die of a closed socket. Children get default dispositions (proc.h). */
     signal(SIGPIPE, SIG_IGN);

@@ -1,0 +1,494 @@
+#!/usr/bin/env bats
+# Pods that really run: three mk-kubelets as three nodes on this machine,
+# each in its own network namespace, with mk-apiserver, mk-scheduler,
+# mk-controller-manager (node IPAM) and the /cluster mount (mk-fs).
+#
+# Layout (addresses made for the test, never the host's 192.0.2.0/24):
+#   root ns: bridge $BR 172.31.250.1/24 - the API server listens there
+#   netns $NS1..3: eth0 172.31.250.11..13, a kubelet each (nsenter --net:
+#   `ip netns exec` would give it a private mount namespace, hiding the
+#   mounts it makes from the host), its pod bridge mk0 and pods
+# Everything the file creates is removed in teardown_file, even on failure.
+
+load helpers
+
+TOKEN=e2e-admin-token
+NODE_TOKEN=e2e-node-token
+
+setup_file() {
+    [ "$(id -u)" = 0 ] || skip "needs root"
+    command -v runc >/dev/null && command -v conmon >/dev/null || skip "needs runc and conmon"
+    local tag
+    tag=$(printf '%04x' $((RANDOM % 65536)))
+    export E2E_TAG=$tag BR=mkb$tag
+    export E2E_DIR=$(mktemp -d "${BATS_FILE_TMPDIR:-/tmp}/pods.XXXXXX")
+    export IMAGES=$E2E_DIR/images MNT=$E2E_DIR/cluster
+    printf '%s,admin,admin\n%s,kubelet,node\n' "$TOKEN" "$NODE_TOKEN" >"$E2E_DIR/tokens"
+    echo "$TOKEN" >"$E2E_DIR/admin.token"
+    echo "$NODE_TOKEN" >"$E2E_DIR/node.token"
+    "$MK_BIN/mk-image" --root "$IMAGES" build-busybox
+
+    ip link add "$BR" type bridge
+    ip addr add 172.31.250.1/24 dev "$BR"
+    ip link set "$BR" up
+    local i
+    for i in 1 2 3; do
+        ip netns add "mke$tag-n$i"
+        ip link add "mke$tag-v$i" type veth peer name eth0 netns "mke$tag-n$i"
+        ip link set "mke$tag-v$i" master "$BR" up
+        ip -n "mke$tag-n$i" addr add "172.31.250.1$i/24" dev eth0
+        ip -n "mke$tag-n$i" link set eth0 up
+        ip -n "mke$tag-n$i" link set lo up
+    done
+
+    MK_APISERVER_LISTEN=172.31.250.1:0 start_apiserver --token-file "$E2E_DIR/tokens"
+    export MK_TOKEN=$TOKEN
+    "$MK_BIN/mk-controller-manager" --server "$MK_SERVER" --token-file "$E2E_DIR/admin.token" \
+        --controllers nodeipam 2>>"$E2E_DIR/cm.log" &
+    echo $! >"$E2E_DIR/cm.pid"
+    "$MK_BIN/mk-scheduler" --server "$MK_SERVER" --token-file "$E2E_DIR/admin.token" \
+        2>>"$E2E_DIR/scheduler.log" &
+    echo $! >"$E2E_DIR/scheduler.pid"
+    for i in 1 2 3; do start_kubelet "$i"; done
+    mkdir -p "$MNT"
+    "$MK_BIN/mk-fs" --server "$MK_SERVER" --token-file "$E2E_DIR/admin.token" "$MNT" \
+        2>>"$E2E_DIR/fs.log"
+    for i in 1 2 3; do wait_for 20 node_ready "node$i"; done
+}
+
+teardown_file() {
+    [ -n "${E2E_DIR:-}" ] || return 0
+    # Pods first, through the API, so the kubelets remove what they made.
+    curl -s -o /dev/null -X DELETE -H "Authorization: Bearer $TOKEN" \
+        "$MK_SERVER/api/v1/namespaces/default/pods" || true
+    local i
+    for i in 1 2 3; do wait_for 20 node_empty "$i" || true; done
+    fusermount3 -u "$MNT" 2>/dev/null || umount -l "$MNT" 2>/dev/null || true
+    for i in 1 2 3; do stop_kubelet "$i"; done
+    for f in cm scheduler; do
+        [ -f "$E2E_DIR/$f.pid" ] && stop_pid "$(cat "$E2E_DIR/$f.pid")"
+    done
+    # Whatever a failed test left: every kubelet's pods, then the nodes.
+    for i in 1 2 3; do
+        [ -d "$E2E_DIR/node$i" ] && nsenter --net="/var/run/netns/mke$E2E_TAG-n$i" \
+            "$MK_BIN/mk-kubelet" --cleanup --root-dir "$E2E_DIR/node$i" || true
+        ip netns del "mke$E2E_TAG-n$i" 2>/dev/null || true
+    done
+    ip link del "$BR" 2>/dev/null || true
+    stop_apiserver
+    rm -rf "$E2E_DIR" "$MK_APISERVER_DATA" "$MK_APISERVER_LOG"
+}
+
+# ---- helpers ----
+
+stop_pid() {
+    local pid=$1 i
+    kill "$pid" 2>/dev/null || return 0
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    kill -9 "$pid" 2>/dev/null || true
+}
+
+start_kubelet() {
+    local i=$1
+    nsenter --net="/var/run/netns/mke$E2E_TAG-n$i" "$MK_BIN/mk-kubelet" \
+        --server "$MK_SERVER" --node-name "node$i" --root-dir "$E2E_DIR/node$i" \
+        --image-dir "$IMAGES" --node-ip "172.31.250.1$i" --labels "e2e=yes,slot=n$i" \
+        --token-file "$E2E_DIR/node.token" --auth-token-file "$E2E_DIR/tokens" \
+        --backoff-base-ms 1000 --heartbeat-seconds 2 2>>"$E2E_DIR/kubelet$i.log" &
+    echo $! >"$E2E_DIR/kubelet$i.pid"
+}
+
+stop_kubelet() {
+    [ -f "$E2E_DIR/kubelet$1.pid" ] && stop_pid "$(cat "$E2E_DIR/kubelet$1.pid")"
+    rm -f "$E2E_DIR/kubelet$1.pid"
+}
+
+api() { # METHOD PATH [curl args]: body on stdout
+    local m=$1 p=$2
+    shift 2
+    curl -sS -X "$m" -H "Authorization: Bearer $TOKEN" "$@" "$MK_SERVER$p"
+}
+
+kubelet_get() { # NODE_INDEX PATH
+    curl -sS -H "Authorization: Bearer $TOKEN" "http://172.31.250.1$1:10250$2"
+}
+
+pod() { api GET "/api/v1/namespaces/default/pods/$1"; }
+pod_jq() { pod "$1" | jq -r "$2"; }
+node_ready() {
+    [ "$(api GET "/api/v1/nodes/$1" | jq -r '.status.conditions[]? | select(.type=="Ready") | .status')" = True ] &&
+        [ "$(api GET "/api/v1/nodes/$1" | jq -r '.spec.podCIDR // ""')" != "" ]
+}
+node_empty() { [ "$(kubelet_get "$1" /pods | jq length)" = 0 ]; }
+phase_is() { [ "$(pod_jq "$1" .status.phase)" = "$2" ]; }
+ctr_running() { [ "$(pod_jq "$1" ".status.containerStatuses[] | select(.name==\"$2\") | .state.running != null")" = true ]; }
+pod_absent() { [ "$(api GET "/api/v1/namespaces/default/pods/$1" -o /dev/null -w '%{http_code}')" = 404 ]; }
+node_of() { pod_jq "$1" .spec.nodeName | sed 's/^node//'; }
+
+create() { # YAML text on stdin -> /cluster/pods/ (the mount is the UI)
+    local f="$E2E_DIR/$1.yaml"
+    cat >"$f"
+    cp "$f" "$MNT/pods/"
+}
+
+# The whole footprint of a pod on its node must be gone.
+assert_pod_gone_from_node() { # UID NODE_INDEX
+    local uid=$1 i=$2
+    [ ! -e "$E2E_DIR/node$i/pods/$uid" ]
+    [ ! -e "/var/run/netns/mk-$uid" ]
+    ! ls -d /sys/fs/cgroup/*/minik8s/"$uid" 2>/dev/null
+    ! grep -q "$uid" /proc/self/mountinfo
+    ! grep -rqs "$uid" "$E2E_DIR/node$i/ipam"
+    ! runc --root "$E2E_DIR/node$i/runtime/runc" list -q | grep -q "$uid"
+}
+
+# ---- tests ----
+
+@test "nodes register with capacity, labels, podCIDR and heartbeats; API label edits stay" {
+    local n
+    n=$(api GET /api/v1/nodes/node1)
+    [ "$(jq -r '.status.capacity.pods' <<<"$n")" = 110 ]
+    [ "$(jq -r '.status.allocatable.cpu' <<<"$n")" = "$(nproc)" ]
+    [ "$(jq -r '.metadata.labels.slot' <<<"$n")" = n1 ]
+    [ "$(jq -r '.metadata.labels["kubernetes.io/hostname"]' <<<"$n")" = node1 ]
+    [ "$(jq -r '.status.addresses[] | select(.type=="InternalIP") | .address' <<<"$n")" = 172.31.250.11 ]
+    [ "$(jq -r '.status.daemonEndpoints.kubeletEndpoint.Port' <<<"$n")" = 10250 ]
+    # Each node got its own /24 from the IPAM controller.
+    local c1 c2
+    c1=$(api GET /api/v1/nodes/node1 | jq -r .spec.podCIDR)
+    c2=$(api GET /api/v1/nodes/node2 | jq -r .spec.podCIDR)
+    [[ "$c1" == 10.244.*.0/24 && "$c1" != "$c2" ]]
+    # A label changed through /cluster survives heartbeats and a kubelet restart.
+    api PATCH /api/v1/nodes/node3 -H 'Content-Type: application/merge-patch+json' \
+        -d '{"metadata":{"labels":{"slot":"changed","extra":"x"}}}' >/dev/null
+    local hb1 hb2
+    hb1=$(api GET /api/v1/nodes/node3 | jq -r '.status.conditions[] | select(.type=="Ready") | .lastHeartbeatTime')
+    stop_kubelet 3
+    start_kubelet 3
+    sleep 3
+    n=$(api GET /api/v1/nodes/node3)
+    hb2=$(jq -r '.status.conditions[] | select(.type=="Ready") | .lastHeartbeatTime' <<<"$n")
+    [ "$(jq -r .metadata.labels.slot <<<"$n")" = changed ]
+    [ "$(jq -r .metadata.labels.extra <<<"$n")" = x ]
+    [ "$hb2" != "$hb1" ]
+}
+
+@test "two containers share an emptyDir, IPC and UTS; logs with tailLines and follow" {
+    create share <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: share}
+spec:
+  nodeSelector: {kubernetes.io/hostname: node1}
+  volumes: [{name: data, emptyDir: {}}]
+  containers:
+  - name: writer
+    image: busybox
+    command: [sh, -c, 'echo hello-from-writer > /out/msg; i=0; while true; do echo line$i; i=$((i+1)); sleep 0.2; done']
+    volumeMounts: [{name: data, mountPath: /out}]
+  - name: reader
+    image: busybox
+    command: [sh, -c, 'until [ -f /in/msg ]; do sleep 0.1; done; cat /in/msg; hostname; exec sleep 3600']
+    volumeMounts: [{name: data, mountPath: /in}]
+EOF
+    wait_for 20 phase_is share Running
+    wait_for 10 eval 'kubelet_get 1 /containerLogs/default/share/reader | grep -q hello-from-writer'
+    kubelet_get 1 /containerLogs/default/share/reader | grep -qx share
+    [ "$(pod_jq share '.status.conditions[] | select(.type=="Ready") | .status')" = True ]
+    [ "$(pod_jq share .status.hostIP)" = 172.31.250.11 ]
+    # tailLines=2 gives exactly two lines; follow streams new ones.
+    wait_for 10 eval '[ "$(kubelet_get 1 "/containerLogs/default/share/writer?tailLines=2" | wc -l)" = 2 ]'
+    local follow
+    follow=$(timeout 2 curl -sN -H "Authorization: Bearer $TOKEN" \
+        "http://172.31.250.11:10250/containerLogs/default/share/writer?follow=true&tailLines=1" || true)
+    [ "$(wc -l <<<"$follow")" -ge 3 ]
+    # No token, no logs.
+    [ "$(curl -s -o /dev/null -w '%{http_code}' http://172.31.250.11:10250/containerLogs/default/share/writer)" = 401 ]
+}
+
+@test "exec: exit codes, stderr, and an interactive stdin session" {
+    wait_for 20 phase_is share Running
+    run python3 "$BATS_TEST_DIRNAME/lib/mkexec.py" http://172.31.250.11:10250/exec/default/share/reader \
+        --token "$TOKEN" -- sh -c 'cat /in/msg; echo to-stderr >&2; exit 7'
+    [ "$status" -eq 7 ]
+    [[ "$output" == *hello-from-writer* && "$output" == *to-stderr* ]]
+    run bash -c "printf 'echo interactive \$((6*7))\nexit 3\n' | python3 '$BATS_TEST_DIRNAME/lib/mkexec.py' \
+        http://172.31.250.11:10250/exec/default/share/writer --token '$TOKEN' --stdin -- sh"
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"interactive 42"* ]]
+}
+
+@test "pods on one node reach each other by IP; each node hands out its own range" {
+    create ping-a <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: ping-a}
+spec:
+  nodeSelector: {kubernetes.io/hostname: node2}
+  containers: [{name: c, image: busybox, command: [sleep, "3600"]}]
+EOF
+    create ping-b <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: ping-b}
+spec:
+  nodeSelector: {kubernetes.io/hostname: node2}
+  containers: [{name: c, image: busybox, command: [sleep, "3600"]}]
+EOF
+    wait_for 20 phase_is ping-a Running
+    wait_for 20 phase_is ping-b Running
+    local ipb cidr
+    ipb=$(pod_jq ping-b .status.podIP)
+    cidr=$(api GET /api/v1/nodes/node2 | jq -r .spec.podCIDR)
+    [ "${ipb%.*}" = "${cidr%.*}" ]
+    [ "$(pod_jq ping-a .status.podIP)" != "$ipb" ]
+    run python3 "$BATS_TEST_DIRNAME/lib/mkexec.py" http://172.31.250.12:10250/exec/default/ping-a/c \
+        --token "$TOKEN" -- ping -c 1 -W 2 "$ipb"
+    [ "$status" -eq 0 ]
+    # Cluster space outside the node's /24 is unreachable, never the default route.
+    ip -n "mke$E2E_TAG-n2" route show | grep -q '^unreachable 10.244.0.0/16'
+}
+
+@test "memory limit: the container is OOM-killed and shows OOMKilled" {
+    create oom <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: oom}
+spec:
+  restartPolicy: Never
+  nodeSelector: {kubernetes.io/hostname: node1}
+  containers:
+  - name: hog
+    image: busybox
+    command: [sh, -c, 'head -c 300000000 /dev/zero | tail']
+    resources: {limits: {memory: 24Mi}}
+EOF
+    wait_for 30 phase_is oom Failed
+    [ "$(pod_jq oom '.status.containerStatuses[0].state.terminated.reason')" = OOMKilled ]
+    [ "$(pod_jq oom '.status.containerStatuses[0].state.terminated.exitCode')" = 137 ]
+}
+
+@test "cpu limit: CFS quota holds a busy loop; metrics and stats report it" {
+    create spin <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: spin}
+spec:
+  nodeSelector: {kubernetes.io/hostname: node3}
+  containers:
+  - name: loop
+    image: busybox
+    command: [sh, -c, 'while :; do :; done']
+    resources: {limits: {cpu: 200m, memory: 64Mi}}
+EOF
+    wait_for 20 phase_is spin Running
+    local uid cg
+    uid=$(pod_jq spin .metadata.uid)
+    if [ -d /sys/fs/cgroup/cpu/minik8s ]; then
+        cg=/sys/fs/cgroup/cpu/minik8s/$uid/loop
+        [ "$(cat "$cg/cpu.cfs_quota_us")" = 20000 ]
+        [ "$(cat "$cg/cpu.cfs_period_us")" = 100000 ]
+        wait_for 10 eval "[ \$(awk '/^nr_throttled/ {print \$2}' $cg/cpu.stat) -gt 0 ]"
+    else
+        grep -q '^20000 100000' "/sys/fs/cgroup/minik8s/$uid/loop/cpu.max"
+    fi
+    kubelet_get 3 /metrics | grep -q "container_cpu_usage_seconds_total{namespace=\"default\",pod=\"spin\",container=\"loop\"}"
+    kubelet_get 3 /metrics | grep -q "container_memory_working_set_bytes{namespace=\"default\",pod=\"spin\",container=\"loop\"}"
+    local nc
+    nc=$(kubelet_get 3 /stats/summary | jq '.pods[] | select(.podRef.name=="spin") | .containers[0].cpu.usageNanoCores')
+    [ "$nc" -gt 0 ]
+    echo "# busy loop under a 200m limit: usageNanoCores=$nc" >&3
+}
+
+@test "kill -9 of a container's process: restarted under Always, restartCount and lastState" {
+    create crashy <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: crashy}
+spec:
+  nodeSelector: {kubernetes.io/hostname: node2}
+  containers: [{name: c, image: busybox, command: [sleep, "3600"]}]
+EOF
+    wait_for 20 phase_is crashy Running
+    local uid pid t0 t1
+    uid=$(pod_jq crashy .metadata.uid)
+    pid=$(runc --root "$E2E_DIR/node2/runtime/runc" state "$uid.c" | jq .pid)
+    t0=$(date +%s%N)
+    kill -9 "$pid"
+    wait_for 10 eval '[ "$(pod_jq crashy .status.containerStatuses[0].restartCount)" = 1 ]'
+    wait_for 10 ctr_running crashy c
+    t1=$(date +%s%N)
+    echo "# kill -9 to Running again: $(((t1 - t0) / 1000000)) ms" >&3
+    [ "$(pod_jq crashy .status.containerStatuses[0].lastState.terminated.exitCode)" = 137 ]
+    [ "$(runc --root "$E2E_DIR/node2/runtime/runc" state "$uid.c" | jq .pid)" != "$pid" ]
+}
+
+@test "restartPolicy: OnFailure finishes Succeeded; a crash loop backs off" {
+    create once <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: once}
+spec:
+  restartPolicy: OnFailure
+  nodeSelector: {kubernetes.io/hostname: node3}
+  containers: [{name: c, image: busybox, command: [sh, -c, 'echo done']}]
+EOF
+    create loop <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: loop}
+spec:
+  nodeSelector: {kubernetes.io/hostname: node3}
+  containers: [{name: c, image: busybox, command: [sh, -c, 'exit 3']}]
+EOF
+    wait_for 20 phase_is once Succeeded
+    [ "$(pod_jq once .status.containerStatuses[0].state.terminated.reason)" = Completed ]
+    wait_for 20 eval '[ "$(pod_jq loop .status.containerStatuses[0].state.waiting.reason)" = CrashLoopBackOff ]'
+    [ "$(pod_jq loop .status.containerStatuses[0].lastState.terminated.exitCode)" = 3 ]
+    [ "$(pod_jq loop .status.containerStatuses[0].restartCount)" -ge 2 ]
+}
+
+@test "unknown image: ErrImageNeverPull, nothing half-started" {
+    create noimage <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: noimage}
+spec:
+  nodeSelector: {kubernetes.io/hostname: node1}
+  containers:
+  - {name: ok, image: busybox, command: [sleep, "3600"]}
+  - {name: bad, image: "example.org/nosuch:2", command: [sleep, "3600"]}
+EOF
+    wait_for 20 eval '[ "$(pod_jq noimage ".status.containerStatuses[] | select(.name==\"bad\") | .state.waiting.reason")" = ErrImageNeverPull ]'
+    phase_is noimage Pending
+    local uid
+    uid=$(pod_jq noimage .metadata.uid)
+    [ ! -e "$E2E_DIR/node1/pods/$uid" ]
+    [ ! -e "/var/run/netns/mk-$uid" ]
+}
+
+@test "configMap and secret volumes; env from fieldRef" {
+    api POST /api/v1/namespaces/default/configmaps -H 'Content-Type: application/json' \
+        -d '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cfg"},"data":{"greeting":"hi there"}}' >/dev/null
+    api POST /api/v1/namespaces/default/secrets -H 'Content-Type: application/json' \
+        -d '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"sec"},"data":{"password":"czNjcjN0"}}' >/dev/null
+    create vols <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: vols}
+spec:
+  nodeSelector: {kubernetes.io/hostname: node1}
+  volumes:
+  - {name: c, configMap: {name: cfg}}
+  - {name: s, secret: {secretName: sec}}
+  containers:
+  - name: c
+    image: busybox
+    command: [sh, -c, 'cat /etc/cfg/greeting; echo; cat /etc/sec/password; echo; stat -c %a /etc/sec/password; echo "ip=$MY_IP"; exec sleep 3600']
+    env: [{name: MY_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}]
+    volumeMounts: [{name: c, mountPath: /etc/cfg}, {name: s, mountPath: /etc/sec}]
+EOF
+    wait_for 20 phase_is vols Running
+    wait_for 10 eval 'kubelet_get 1 /containerLogs/default/vols/c | grep -qx 400'
+    local log
+    log=$(kubelet_get 1 /containerLogs/default/vols/c)
+    [[ "$log" == *"hi there"* && "$log" == *s3cr3t* ]]
+    [[ "$log" == *"ip=$(pod_jq vols .status.podIP)"* ]]
+}
+
+@test "a restarted kubelet adopts running containers: no duplicates, no restarts" {
+    create adopt <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: adopt}
+spec:
+  nodeSelector: {kubernetes.io/hostname: node3}
+  containers:
+  - {name: a, image: busybox, command: [sleep, "3600"]}
+  - {name: b, image: busybox, command: [sleep, "3600"]}
+EOF
+    wait_for 20 phase_is adopt Running
+    local uid pid_a n_before
+    uid=$(pod_jq adopt .metadata.uid)
+    pid_a=$(runc --root "$E2E_DIR/node3/runtime/runc" state "$uid.a" | jq .pid)
+    n_before=$(runc --root "$E2E_DIR/node3/runtime/runc" list -q | wc -l)
+    stop_kubelet 3
+    kill -0 "$pid_a" # containers outlive their kubelet
+    start_kubelet 3
+    wait_for 20 eval "grep -q 'pod default/adopt: adopted container b' '$E2E_DIR/kubelet3.log'"
+    sleep 1
+    [ "$(runc --root "$E2E_DIR/node3/runtime/runc" state "$uid.a" | jq .pid)" = "$pid_a" ]
+    [ "$(runc --root "$E2E_DIR/node3/runtime/runc" list -q | wc -l)" = "$n_before" ]
+    [ "$(pod_jq adopt '[.status.containerStatuses[].restartCount] | add')" = 0 ]
+    phase_is adopt Running
+    # A pod deleted while its kubelet was down is cleaned up when it returns.
+    stop_kubelet 3
+    api DELETE /api/v1/namespaces/default/pods/adopt >/dev/null
+    start_kubelet 3
+    wait_for 20 assert_pod_gone_from_node "$uid" 3
+}
+
+@test "delete: SIGTERM, grace period, then everything the pod had is removed" {
+    mkdir -p "$E2E_DIR/host"
+    create graceful <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: graceful}
+spec:
+  terminationGracePeriodSeconds: 3
+  nodeSelector: {kubernetes.io/hostname: node2}
+  volumes:
+  - {name: host, hostPath: {path: $E2E_DIR/host}}
+  - {name: scratch, emptyDir: {}}
+  containers:
+  - name: polite
+    image: busybox
+    command: [sh, -c, 'trap "echo got-term > /host/marker; exit 0" TERM; while true; do sleep 0.1; done']
+    volumeMounts: [{name: host, mountPath: /host}]
+  - name: stubborn
+    image: busybox
+    command: [sleep, "3600"]
+    volumeMounts: [{name: scratch, mountPath: /scratch}]
+EOF
+    wait_for 20 phase_is graceful Running
+    local uid
+    uid=$(pod_jq graceful .metadata.uid)
+    rm -r "$MNT/pods/graceful"
+    wait_for 10 pod_absent graceful
+    wait_for 20 assert_pod_gone_from_node "$uid" 2
+    [ "$(cat "$E2E_DIR/host/marker")" = got-term ]
+    # The hostPath itself is never touched by the teardown.
+    [ -d "$E2E_DIR/host" ]
+}
+
+@test "three nodes: pods pinned by nodeSelector run on each, with that node's addresses" {
+    local i
+    for i in 1 2 3; do
+        # node3's slot label may have been changed by the first test.
+        api PATCH /api/v1/nodes/node$i -H 'Content-Type: application/merge-patch+json' \
+            -d "{\"metadata\":{\"labels\":{\"slot\":\"n$i\"}}}" >/dev/null
+    done
+    for i in 1 2 3; do
+        create "pin$i" <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: pin$i}
+spec:
+  nodeSelector: {slot: n$i}
+  containers: [{name: c, image: busybox, command: [sleep, "3600"]}]
+EOF
+    done
+    for i in 1 2 3; do
+        wait_for 30 phase_is "pin$i" Running
+        [ "$(node_of "pin$i")" = "$i" ]
+        [ "$(pod_jq "pin$i" .status.hostIP)" = "172.31.250.1$i" ]
+        local cidr ip
+        cidr=$(api GET /api/v1/nodes/node$i | jq -r .spec.podCIDR)
+        ip=$(pod_jq "pin$i" .status.podIP)
+        [ "${ip%.*}" = "${cidr%.*}" ]
+        wait_for 10 grep -q "^phase: Running" "$MNT/pods/pin$i/status"
+    done
+}
