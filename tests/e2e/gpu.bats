@@ -16,6 +16,9 @@ load helpers
 load lib/hpc
 
 EXAMPLE=$MK_ROOT/examples/gpujob-matmul.yaml
+# MK_GPU_BIN: another mk-gpu build (e.g. under ASan); MK_GPU_LOG_COPY: keep
+# mk-gpu's log there after the run.
+GPU_BIN=${MK_GPU_BIN:-$MK_BIN/mk-gpu}
 
 setup_file() {
     [ "$(id -u)" -eq 0 ] || skip "needs root (useradd, sshd)"
@@ -33,6 +36,7 @@ setup_file() {
 
 teardown_file() {
     stop_gpu
+    [ -z "${MK_GPU_LOG_COPY:-}" ] || cp "$GPU_TMP/mk-gpu.log" "$MK_GPU_LOG_COPY"
     stop_apiserver
     [ -f "${GPU_TMP:-/nonexistent}/hpc.state" ] && hpc_load "$GPU_TMP/hpc.state"
     hpc_stop
@@ -47,7 +51,7 @@ teardown() {
 }
 
 start_gpu() {
-    "$MK_BIN/mk-gpu" --server "$MK_SERVER" --poll-interval 500 \
+    "$GPU_BIN" --server "$MK_SERVER" --poll-interval 500 \
         </dev/null >/dev/null 2>>"$GPU_TMP/mk-gpu.log" 3>&- &
     disown # no "Killed" notice when the restart test kills it
     GPU_PID=$!

@@ -32,12 +32,13 @@ HPC_USER=${HPC_USER:-}
 
 _hpc_log() { echo "hpc: $*" >&2; }
 
-# A TCP port nobody listens on, on 127.0.0.1.
+# A TCP port nobody listens on, on 127.0.0.1 (bash's /dev/tcp: no ss or
+# python needed on a bare machine).
 hpc_free_port() {
     local port
     while :; do
         port=$((20000 + RANDOM % 40000))
-        ss -Htln "sport = :$port" 2>/dev/null | grep -q . || { echo "$port"; return; }
+        (exec 9<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
     done
 }
 
@@ -51,10 +52,13 @@ _hpc_wait() {
     return 1
 }
 
-# Record the pid a daemon wrote to its pid file.
+# Record the pid a daemon wrote to its pid file ($3: its log, shown on failure).
 _hpc_track() {
-    local pidfile=$1 name=$2
-    _hpc_wait "[ -s '$pidfile' ]" 50 || { _hpc_log "$name did not start"; return 1; }
+    local pidfile=$1 name=$2 log=${3:-}
+    _hpc_wait "[ -s '$pidfile' ]" 100 || {
+        _hpc_log "$name did not start${log:+: $(tail -n 3 "$log" 2>/dev/null)}"
+        return 1
+    }
     HPC_PIDS+=("$(cat "$pidfile")")
 }
 
@@ -66,7 +70,7 @@ _hpc_munge() {
     /usr/sbin/munged --key-file="$d/munge.key" --socket="$d/munge.socket" \
         --pid-file="$d/munged.pid" --seed-file="$d/munged.seed" \
         --log-file="$d/munged.log" || { _hpc_log "munged failed: $(tail -3 "$d/munged.log")"; return 1; }
-    _hpc_track "$d/munged.pid" munged
+    _hpc_track "$d/munged.pid" munged "$d/munged.log"
 }
 
 _hpc_slurm_conf() {
@@ -124,9 +128,9 @@ EOF
 _hpc_slurm() {
     _hpc_slurm_conf || return 1
     /usr/sbin/slurmctld -f "$SLURM_CONF" -i || { _hpc_log "slurmctld failed"; return 1; }
-    _hpc_track "$HPC_DIR/slurmctld.pid" slurmctld || return 1
+    _hpc_track "$HPC_DIR/slurmctld.pid" slurmctld "$HPC_DIR/slurmctld.log" || return 1
     /usr/sbin/slurmd -f "$SLURM_CONF" -N localhost || { _hpc_log "slurmd failed"; return 1; }
-    _hpc_track "$HPC_DIR/slurmd.pid" slurmd || return 1
+    _hpc_track "$HPC_DIR/slurmd.pid" slurmd "$HPC_DIR/slurmd.log" || return 1
     _hpc_wait "sinfo -h -o %T | grep -qx idle" 100 ||
         { _hpc_log "node not idle: $(sinfo -h -o %T 2>&1) $(tail -3 "$HPC_DIR/slurmctld.log")"; return 1; }
 }
@@ -164,7 +168,7 @@ Subsystem sftp internal-sftp
 EOF
     /usr/sbin/sshd -f "$HPC_DIR/sshd_config" -E "$HPC_DIR/sshd.log" ||
         { _hpc_log "sshd failed: $(tail -3 "$HPC_DIR/sshd.log")"; return 1; }
-    _hpc_track "$HPC_DIR/sshd.pid" sshd || return 1
+    _hpc_track "$HPC_DIR/sshd.pid" sshd "$HPC_DIR/sshd.log" || return 1
     echo "[$HPC_HOST]:$HPC_PORT $(cut -d' ' -f1,2 "$HPC_DIR/host_key.pub")" >"$HPC_DIR/known_hosts"
     HPC_KNOWN_HOSTS=$HPC_DIR/known_hosts
     _hpc_wait "hpc_ssh true" 50 || { _hpc_log "ssh login failed: $(tail -3 "$HPC_DIR/sshd.log")"; return 1; }

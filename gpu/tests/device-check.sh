@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# gpu/tests/device-check.sh - the whole GpuJob chain on a machine with an
+# NVIDIA GPU: mk-apiserver, mk-gpu, and a one-node Slurm behind sshd on
+# loopback (tests/e2e/lib/hpc.bash) with the GPU as a gres. It submits
+# examples/gpujob-matmul.yaml (a 512x512 matrix multiply that checks the
+# GPU's result against the CPU itself) and prints one line:
+#
+#   PASS <the job's output line>
+#   FAIL <reason: message / output>
+#
+# Run as root from anywhere on a Debian machine with CUDA (nvcc) and the
+# NVIDIA driver; missing Debian packages are installed with apt. Everything
+# it starts is stopped, and the test user and temp dirs removed, on exit.
+# Takes about a minute once the packages are there; gives up after 4.
+#
+# Environment:
+#   MK_DEVICE_CHECK_NO_GPU=1   no gres, and the example runs with
+#                              --host-fallback: checks everything but the
+#                              GPU itself on a machine without one
+#   MK_DEVICE_CHECK_TIMEOUT=S  how long to wait for the job (default 180)
+set -uo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$ROOT" || exit 1
+NO_GPU=${MK_DEVICE_CHECK_NO_GPU:-}
+TIMEOUT=${MK_DEVICE_CHECK_TIMEOUT:-180}
+LOG=$(mktemp -d /tmp/mk-device-check.XXXXXX)
+
+result() { # result PASS|FAIL TEXT...: the one line this script exists for
+    local verdict=$1
+    shift
+    echo "$verdict $(tr '\n' ' ' <<<"$*" | sed 's/  */ /g; s/ $//')"
+}
+
+fail() {
+    result FAIL "$*"
+    exit 1
+}
+
+[ "$(id -u)" -eq 0 ] || fail "must run as root"
+export PATH=$PATH:/usr/local/cuda/bin
+command -v nvcc >/dev/null || fail "nvcc not found (install CUDA; looked in PATH and /usr/local/cuda/bin)"
+if [ -z "$NO_GPU" ]; then
+    ls /dev/nvidia[0-9]* >/dev/null 2>&1 || fail "no /dev/nvidia0: no NVIDIA GPU or driver"
+fi
+
+# ---- packages ----
+PKGS="build-essential pkg-config libjson-c-dev libyaml-dev libsqlite3-dev libcurl4-openssl-dev
+libmicrohttpd-dev libfuse3-dev libssh-dev libssl-dev uthash-dev
+slurm-wlm munge openssh-server openssh-client jq curl procps passwd"
+missing=
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    # shellcheck disable=SC2086
+    { apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing; } \
+        >"$LOG/apt.log" 2>&1 || fail "apt-get install$missing failed: $(tail -2 "$LOG/apt.log")"
+fi
+
+# ---- build ----
+make -j"$(nproc)" bin/mk-apiserver bin/mk-gpu >"$LOG/make.log" 2>&1 ||
+    fail "build failed: $(grep -m3 -E 'error|Error' "$LOG/make.log")"
+
+# ---- start everything; stop it all on any exit ----
+# shellcheck source=../../tests/e2e/lib/hpc.bash
+source tests/e2e/lib/hpc.bash
+# shellcheck source=../../tests/e2e/helpers.bash
+source tests/e2e/helpers.bash
+GPU_PID=
+cleanup() {
+    [ -n "$GPU_PID" ] && kill "$GPU_PID" 2>/dev/null && wait "$GPU_PID" 2>/dev/null
+    stop_apiserver >/dev/null 2>&1
+    hpc_stop >/dev/null 2>&1
+    rm -rf "${MK_APISERVER_DATA:-}" "${MK_APISERVER_LOG:-}" "$LOG"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+[ -n "$NO_GPU" ] || export HPC_GRES=gpu
+hpc_start 2>"$LOG/hpc.log" || fail "HPC site did not start: $(tail -3 "$LOG/hpc.log")"
+TMPDIR=$LOG start_apiserver 2>"$LOG/apiserver.err" ||
+    fail "mk-apiserver did not start: $(tail -2 "$LOG/apiserver.err")"
+bin/mk-gpu --server "$MK_SERVER" --poll-interval 1000 </dev/null >/dev/null 2>"$LOG/mk-gpu.log" &
+GPU_PID=$!
+
+b64() { base64 -w0 "$@"; }
+secret=$(jq -n --arg host "$(printf %s "$HPC_HOST" | b64)" --arg port "$(printf %s "$HPC_PORT" | b64)" \
+    --arg user "$(printf %s "$HPC_USER" | b64)" --arg key "$(b64 "$HPC_KEY")" \
+    --arg kh "$(b64 "$HPC_KNOWN_HOSTS")" \
+    '{apiVersion: "v1", kind: "Secret", metadata: {name: "hpc"},
+      data: {host: $host, port: $port, user: $user, privateKey: $key, knownHosts: $kh}}')
+req POST /api/v1/namespaces/default/secrets -H 'Content-Type: application/json' -d "$secret"
+[ "$CODE" = 201 ] || fail "creating the Secret: HTTP $CODE $BODY"
+
+# The example as a user would submit it; without a GPU, no gres and the
+# host check instead of the kernel.
+manifest=$(cat examples/gpujob-matmul.yaml)
+if [ -n "$NO_GPU" ]; then
+    manifest=$(sed -e 's|- \./matmul 512$|- ./matmul 512 --host-fallback|' -e '/^ *gres:/d' <<<"$manifest")
+fi
+req POST /apis/minik8s.io/v1/namespaces/default/gpujobs -H 'Content-Type: application/yaml' \
+    --data-binary "$manifest"
+[ "$CODE" = 201 ] || fail "creating the GpuJob: HTTP $CODE $BODY"
+
+# ---- wait for the end ----
+phase=
+for ((i = 0; i < TIMEOUT * 2; i++)); do
+    req GET /apis/minik8s.io/v1/namespaces/default/gpujobs/matmul
+    phase=$(jq -r '.status.phase // ""' <<<"$BODY")
+    [ "$phase" = Succeeded ] || [ "$phase" = Failed ] && break
+    kill -0 "$GPU_PID" 2>/dev/null || fail "mk-gpu exited: $(tail -3 "$LOG/mk-gpu.log")"
+    sleep 0.5
+done
+output=$(jq -r '.status.output // ""' <<<"$BODY")
+line=$(grep -m1 '^matmul ' <<<"$output")
+case $phase in
+Succeeded)
+    if [ -z "$NO_GPU" ] && [[ "$line" != *" on GPU "*": PASS" ]]; then
+        fail "the job succeeded but did not run on the GPU: $output"
+    fi
+    result PASS "$line"
+    ;;
+Failed)
+    fail "$(jq -r '"\(.status.reason): \(.status.message // "")"' <<<"$BODY") / $output"
+    ;;
+*)
+    fail "no result in ${TIMEOUT}s (phase ${phase:-none}): $(jq -c '.status // {}' <<<"$BODY") $(tail -3 "$LOG/mk-gpu.log")"
+    ;;
+esac
