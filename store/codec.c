@@ -585,6 +585,10 @@ static bool yaml_needs_quotes(const char *s, size_t len)
         return true;
     if (all_of(s + (*s == '-' || *s == '+'), "0123456789_.:eE") && strpbrk(s, "0123456789"))
         return true; /* 1_000, 1:30 (sexagesimal), 1.2.3 is harmless but cheap */
+    /* YAML 1.1 timestamps ("2026-11-27", "2026-11-27T01:15:10Z"): kubectl
+     * quotes them, so go-yaml readers keep them strings. */
+    if (len >= 8 && strspn(s, "0123456789") == 4 && s[4] == '-' && isdigit((unsigned char)s[5]))
+        return true;
     bool is_null;
     json_object *typed = resolve_plain(s, &is_null);
     json_object_put(typed);

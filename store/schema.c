@@ -682,3 +682,65 @@ int schema_check(const schema_node *n, json_object *v, const char *path, mk_warn
     }
     return 0;
 }
+
+/* ---- normalising ---- */
+
+static bool is_number(json_object *v)
+{
+    return json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double);
+}
+
+/* The string a numeric quantity becomes: its own text (json-c keeps what
+ * the parser read, so "1e3" stays "1e3"). */
+static json_object *quantity_string(json_object *v)
+{
+    return json_object_new_string(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+}
+
+void schema_normalize(const schema_node *n, json_object *v)
+{
+    if (!n || !v)
+        return;
+    switch (n->type) {
+    case SCHEMA_OBJECT:
+        if (!json_object_is_type(v, json_type_object))
+            return;
+        json_object_object_foreach(v, key, val)
+        {
+            const schema_field *f = n->fields;
+            while (f->name && strcmp(f->name, key) && (!f->alias || strcmp(f->alias, key)))
+                f++;
+            if (!f->name)
+                continue;
+            if (f->node->type == SCHEMA_QUANTITY && is_number(val))
+                json_object_object_add(v, key, quantity_string(val)); /* replaces in place */
+            else
+                schema_normalize(f->node, val);
+        }
+        return;
+    case SCHEMA_MAP:
+        if (!json_object_is_type(v, json_type_object))
+            return;
+        json_object_object_foreach(v, mkey, mval)
+        {
+            if (n->elem->type == SCHEMA_QUANTITY && is_number(mval))
+                json_object_object_add(v, mkey, quantity_string(mval));
+            else
+                schema_normalize(n->elem, mval);
+        }
+        return;
+    case SCHEMA_LIST:
+        if (!json_object_is_type(v, json_type_array))
+            return;
+        for (size_t i = 0; i < json_object_array_length(v); i++) {
+            json_object *item = json_object_array_get_idx(v, i);
+            if (n->elem->type == SCHEMA_QUANTITY && is_number(item))
+                json_object_array_put_idx(v, i, quantity_string(item));
+            else
+                schema_normalize(n->elem, item);
+        }
+        return;
+    default:
+        return;
+    }
+}

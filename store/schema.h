@@ -55,6 +55,10 @@ const schema_node *schema_for_kind(const char *kind);
 int schema_check(const schema_node *n, json_object *v, const char *path, mk_warnings *warn,
                  mk_err *err);
 
+/* Turn numbers in quantity fields under v into strings (see
+ * validate_normalize). */
+void schema_normalize(const schema_node *n, json_object *v);
+
 /* The value of field name or its alias in obj, and which spelling was used. */
 json_object *schema_get(json_object *obj, const char *name, const char *alias,
                         const char **used);

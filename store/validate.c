@@ -1668,6 +1668,11 @@ int validate_object(const mk_kind *k, json_object *obj, mk_warnings *warn, mk_er
     return 0;
 }
 
+void validate_normalize(const mk_kind *k, json_object *obj)
+{
+    schema_normalize(schema_for_kind(k->kind), obj);
+}
+
 /* ---- updates ---- */
 
 /* A field that, once set, keeps its value. An update that leaves it empty

@@ -34,6 +34,12 @@ int validate_kind_of(json_object *obj, const mk_kind **kind, mk_err *err);
  * error, with its field path in the message. Does not modify obj. */
 int validate_object(const mk_kind *k, json_object *obj, mk_warnings *warn, mk_err *err);
 
+/* Rewrite obj into the form Kubernetes stores: quantities written as
+ * numbers ("cpu: 1", "memory: 1e9") become strings ("1", "1e9"), so every
+ * reader can take them with mk_json_str() and quantity_parse(). Call after
+ * a successful validate_object, before storing; never fails. */
+void validate_normalize(const mk_kind *k, json_object *obj);
+
 /* Validate a change: validate_object on the new object, plus what may not
  * change (metadata.name, namespace, uid; a pod's spec.nodeName once set,
  * a Service's clusterIP once set, ...). */

@@ -39,8 +39,17 @@ static void validate(json_object *obj)
     mk_warnings warn = {0};
     mk_err err = {0};
     if (validate_kind_of(obj, &k, &err) == 0) {
-        validate_object(k, obj, &warn, &err);
-        validate_update(k, obj, obj, &warn, &err);
+        if (validate_object(k, obj, &warn, &err) == 0) {
+            /* normalised, it stays valid and unchanged in meaning */
+            json_object *copy = NULL;
+            json_object_deep_copy(obj, &copy, NULL);
+            validate_normalize(k, copy);
+            if (validate_update(k, obj, copy, &warn, &err) < 0) {
+                fprintf(stderr, "normalised object refused: %s\n", err.msg);
+                abort();
+            }
+            json_object_put(copy);
+        }
     }
     /* Every kind sees every object: the checks must survive any shape. */
     for (size_t i = 0; i < mk_nkinds; i++)

@@ -251,7 +251,8 @@ static void test_to_yaml(void **state)
     json_object *o = decode_ok(
         "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"web\","
         "\"labels\":{\"app\":\"web\",\"ver\":\"1.0\",\"n\":\"12\",\"b\":\"true\","
-        "\"y\":\"yes\",\"e\":\"\",\"nul\":\"null\",\"colon\":\"a: b\",\"dash\":\"- x\"}},"
+        "\"y\":\"yes\",\"ts\":\"2026-11-27T01:15:10Z\",\"e\":\"\",\"nul\":\"null\",\"colon\":"
+        "\"a: b\",\"dash\":\"- x\"}},"
         "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"busybox\","
         "\"command\":[\"sh\",\"-c\",\"echo hi\\nsleep 1\"],\"ports\":[]}],"
         "\"x\":{},\"n\":1.5,\"i\":-7,\"t\":true,\"z\":null,\"u\":\"h\\u00e9llo\\u0001\"}}");
@@ -264,6 +265,7 @@ static void test_to_yaml(void **state)
     assert_non_null(strstr(y, "\"n\": \"12\""));
     assert_non_null(strstr(y, "\"y\": \"yes\""));
     assert_non_null(strstr(y, "ports: []"));
+    assert_non_null(strstr(y, "ts: \"2026-11-27T01:15:10Z\""));
     assert_non_null(strstr(y, "x: {}"));
     assert_non_null(strstr(y, "héllo"));
     free(y);

@@ -1010,6 +1010,30 @@ static void test_update(void **state)
                   "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: c}\n", NULL);
 }
 
+static void test_normalize(void **state)
+{
+    json_object *o = decode(full_pod);
+    const mk_kind *k = kind_by_kind("Pod");
+    validate_normalize(k, o);
+    assert_string_equal(mk_json_str(o, "spec.containers[1].resources.limits.cpu"), "1");
+    assert_string_equal(mk_json_str(o, "spec.containers[1].resources.limits.memory"), "1e6");
+    assert_string_equal(mk_json_str(o, "spec.containers[0].resources.limits.cpu"), "500m");
+    /* other numbers stay numbers */
+    assert_int_equal(mk_json_int(o, "spec.containers[0].ports[0].containerPort", 0), 80);
+    assert_int_equal(mk_json_int(o, "spec.terminationGracePeriodSeconds", 0), 30);
+    assert_int_equal(validate_object(k, o, NULL, NULL), 0);
+    json_object_put(o);
+    o = decode(
+        "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: h}\n"
+        "spec:\n  maxReplicas: 2\n  scaleTargetRef: {kind: ReplicaSet, name: r}\n"
+        "  metrics: [{type: Resource, resource: {name: memory, target: {type: "
+        "AverageValue, averageValue: 1000000}}}]\n");
+    validate_normalize(kind_by_kind("HorizontalPodAutoscaler"), o);
+    assert_string_equal(mk_json_str(o, "spec.metrics[0].resource.target.averageValue"),
+                        "1000000");
+    json_object_put(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1029,6 +1053,7 @@ int main(void)
         cmocka_unit_test(test_workflow),
         cmocka_unit_test(test_gpujob),
         cmocka_unit_test(test_update),
+        cmocka_unit_test(test_normalize),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
