@@ -1,0 +1,247 @@
+#include "fs/table.h"
+#include "store/codec.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define TABLE_MAX_COLS 10
+
+typedef struct table {
+    size_t ncols;
+    const char *head[TABLE_MAX_COLS];
+    char **cells; /* row-major */
+    size_t nrows, cap;
+} table;
+
+static void row_add(table *t, char **cells)
+{
+    if (t->nrows == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 64;
+        t->cells = xrealloc(t->cells, t->cap * t->ncols * sizeof *t->cells);
+    }
+    memcpy(t->cells + t->nrows * t->ncols, cells, t->ncols * sizeof *cells);
+    t->nrows++;
+}
+
+void table_age(int64_t s, char *buf, size_t n)
+{
+    if (s < 0)
+        s = 0;
+    int64_t m = s / 60, h = s / 3600, d = s / 86400;
+    if (s < 120)
+        snprintf(buf, n, "%llds", (long long)s);
+    else if (m < 10 && s % 60)
+        snprintf(buf, n, "%lldm%llds", (long long)m, (long long)(s % 60));
+    else if (m < 180)
+        snprintf(buf, n, "%lldm", (long long)m);
+    else if (h < 8 && m % 60)
+        snprintf(buf, n, "%lldh%lldm", (long long)h, (long long)(m % 60));
+    else if (h < 48)
+        snprintf(buf, n, "%lldh", (long long)h);
+    else if (d < 8 && h % 24)
+        snprintf(buf, n, "%lldd%lldh", (long long)d, (long long)(h % 24));
+    else
+        snprintf(buf, n, "%lldd", (long long)d);
+}
+
+static char *age_of(json_object *o, int64_t now)
+{
+    const char *ts = mk_json_str(o, "metadata.creationTimestamp");
+    int64_t t = ts ? mk_parse_rfc3339(ts) : -1;
+    char buf[32] = "<unknown>";
+    if (t >= 0)
+        table_age(now - t, buf, sizeof buf);
+    return xstrdup(buf);
+}
+
+static char *str_or(json_object *o, const char *path, const char *dflt)
+{
+    const char *s = mk_json_str(o, path);
+    return xstrdup(s && *s ? s : dflt);
+}
+
+static size_t array_len(json_object *a)
+{
+    return a && json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+}
+
+static void pod_cells(json_object *o, char **c)
+{
+    json_object *specs = mk_json_path(o, "spec.containers");
+    json_object *sts = mk_json_path(o, "status.containerStatuses");
+    size_t total = array_len(specs), ready = 0;
+    int64_t restarts = 0;
+    const char *reason = NULL;
+    for (size_t i = 0; i < array_len(sts); i++) {
+        json_object *s = json_object_array_get_idx(sts, i);
+        json_object *r = mk_json_path(s, "ready");
+        if (r && json_object_get_boolean(r))
+            ready++;
+        restarts += mk_json_int(s, "restartCount", 0);
+        const char *w = mk_json_str(s, "state.waiting.reason");
+        const char *t = mk_json_str(s, "state.terminated.reason");
+        if (!reason && (w || t))
+            reason = w ? w : t;
+    }
+    c[0] = xasprintf("%zu/%zu", ready, total);
+    if (mk_json_path(o, "metadata.deletionTimestamp"))
+        c[1] = xstrdup("Terminating");
+    else
+        c[1] = reason ? xstrdup(reason) : str_or(o, "status.phase", "Pending");
+    c[2] = xasprintf("%lld", (long long)restarts);
+}
+
+static char *node_status(json_object *o)
+{
+    json_object *conds = mk_json_path(o, "status.conditions");
+    for (size_t i = 0; i < array_len(conds); i++) {
+        json_object *cd = json_object_array_get_idx(conds, i);
+        const char *type = mk_json_str(cd, "type"), *st = mk_json_str(cd, "status");
+        if (type && strcmp(type, "Ready") == 0)
+            return xstrdup(st && strcmp(st, "True") == 0 ? "Ready" : "NotReady");
+    }
+    return xstrdup("Unknown");
+}
+
+static char *node_roles(json_object *o)
+{
+    mk_buf b = {0};
+    json_object *labels = mk_json_path(o, "metadata.labels");
+    static const char prefix[] = "node-role.kubernetes.io/";
+    if (labels && json_object_is_type(labels, json_type_object)) {
+        json_object_object_foreach(labels, key, val)
+        {
+            (void)val;
+            if (strncmp(key, prefix, sizeof prefix - 1) == 0)
+                mk_buf_printf(&b, "%s%s", b.len ? "," : "", key + sizeof prefix - 1);
+        }
+    }
+    if (!b.len)
+        mk_buf_puts(&b, "<none>");
+    return mk_buf_steal(&b);
+}
+
+static char *service_ports(json_object *o)
+{
+    mk_buf b = {0};
+    json_object *ports = mk_json_path(o, "spec.ports");
+    for (size_t i = 0; i < array_len(ports); i++) {
+        json_object *p = json_object_array_get_idx(ports, i);
+        const char *proto = mk_json_str(p, "protocol");
+        mk_buf_printf(&b, "%s%lld/%s", b.len ? "," : "", (long long)mk_json_int(p, "port", 0),
+                      proto ? proto : "TCP");
+    }
+    if (!b.len)
+        mk_buf_puts(&b, "<none>");
+    return mk_buf_steal(&b);
+}
+
+static size_t object_len(json_object *o)
+{
+    return o && json_object_is_type(o, json_type_object) ? (size_t)json_object_object_length(o)
+                                                          : 0;
+}
+
+/* Fill the kind-specific columns (between NAME and AGE, then wide ones). */
+static size_t kind_columns(const char *kind, bool wide, const char **head)
+{
+    size_t n = 0;
+    if (strcmp(kind, "Pod") == 0) {
+        head[n++] = "READY", head[n++] = "STATUS", head[n++] = "RESTARTS";
+        head[n++] = "AGE";
+        if (wide)
+            head[n++] = "IP", head[n++] = "NODE";
+        return n;
+    }
+    if (strcmp(kind, "Node") == 0)
+        head[n++] = "STATUS", head[n++] = "ROLES", head[n++] = "AGE", head[n++] = "VERSION";
+    else if (strcmp(kind, "Service") == 0)
+        head[n++] = "TYPE", head[n++] = "CLUSTER-IP", head[n++] = "PORT(S)", head[n++] = "AGE";
+    else if (strcmp(kind, "ReplicaSet") == 0)
+        head[n++] = "DESIRED", head[n++] = "CURRENT", head[n++] = "READY", head[n++] = "AGE";
+    else if (strcmp(kind, "Secret") == 0)
+        head[n++] = "TYPE", head[n++] = "DATA", head[n++] = "AGE";
+    else
+        head[n++] = "AGE";
+    return n;
+}
+
+static void kind_cells(const char *kind, json_object *o, bool wide, int64_t now, char **c)
+{
+    if (strcmp(kind, "Pod") == 0) {
+        pod_cells(o, c);
+        c[3] = age_of(o, now);
+        if (wide) {
+            c[4] = str_or(o, "status.podIP", "<none>");
+            c[5] = str_or(o, "spec.nodeName", "<none>");
+        }
+    } else if (strcmp(kind, "Node") == 0) {
+        c[0] = node_status(o);
+        c[1] = node_roles(o);
+        c[2] = age_of(o, now);
+        c[3] = str_or(o, "status.nodeInfo.kubeletVersion", "<none>");
+    } else if (strcmp(kind, "Service") == 0) {
+        c[0] = str_or(o, "spec.type", "ClusterIP");
+        c[1] = str_or(o, "spec.clusterIP", "<none>");
+        c[2] = service_ports(o);
+        c[3] = age_of(o, now);
+    } else if (strcmp(kind, "ReplicaSet") == 0) {
+        c[0] = xasprintf("%lld", (long long)mk_json_int(o, "spec.replicas", 1));
+        c[1] = xasprintf("%lld", (long long)mk_json_int(o, "status.replicas", 0));
+        c[2] = xasprintf("%lld", (long long)mk_json_int(o, "status.readyReplicas", 0));
+        c[3] = age_of(o, now);
+    } else if (strcmp(kind, "Secret") == 0) {
+        c[0] = str_or(o, "type", "Opaque");
+        c[1] = xasprintf("%zu", object_len(mk_json_path(o, "data")));
+        c[2] = age_of(o, now);
+    } else {
+        c[0] = age_of(o, now);
+    }
+}
+
+void table_render(json_object *objs, bool with_ns, bool wide, int64_t now, mk_buf *out)
+{
+    size_t n = array_len(objs);
+    if (n == 0)
+        return;
+    const char *kind = mk_json_str(json_object_array_get_idx(objs, 0), "kind");
+    table t = {0};
+    if (with_ns)
+        t.head[t.ncols++] = "NAMESPACE";
+    t.head[t.ncols++] = "NAME";
+    size_t first = t.ncols;
+    t.ncols += kind_columns(kind ? kind : "", wide, t.head + t.ncols);
+    for (size_t i = 0; i < n; i++) {
+        json_object *o = json_object_array_get_idx(objs, i);
+        char *cells[TABLE_MAX_COLS] = {0};
+        if (with_ns)
+            cells[0] = str_or(o, "metadata.namespace", "<none>");
+        cells[first - 1] = str_or(o, "metadata.name", "?");
+        kind_cells(kind ? kind : "", o, wide, now, cells + first);
+        for (size_t c = 0; c < t.ncols; c++)
+            if (!cells[c])
+                cells[c] = xstrdup("");
+        row_add(&t, cells);
+    }
+    size_t width[TABLE_MAX_COLS];
+    for (size_t c = 0; c < t.ncols; c++) {
+        width[c] = strlen(t.head[c]);
+        for (size_t r = 0; r < t.nrows; r++) {
+            size_t w = strlen(t.cells[r * t.ncols + c]);
+            if (w > width[c])
+                width[c] = w;
+        }
+    }
+    for (size_t r = 0; r <= t.nrows; r++) {
+        for (size_t c = 0; c < t.ncols; c++) {
+            const char *s = r == 0 ? t.head[c] : t.cells[(r - 1) * t.ncols + c];
+            if (c + 1 == t.ncols)
+                mk_buf_printf(out, "%s\n", s);
+            else
+                mk_buf_printf(out, "%-*s   ", (int)width[c], s);
+        }
+    }
+    for (size_t i = 0; i < t.nrows * t.ncols; i++)
+        free(t.cells[i]);
+    free(t.cells);
+}
