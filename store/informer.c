@@ -21,6 +21,8 @@
 #define INFORMER_BACKOFF_MIN_MS 100
 #define INFORMER_BACKOFF_MAX_MS 5000
 
+typedef enum { LINK_UNKNOWN, LINK_DOWN, LINK_UP } informer_link;
+
 struct mk_informer {
     mk_client *client;
     const mk_kind *kind;
@@ -33,9 +35,10 @@ struct mk_informer {
     bool started;
     volatile bool stop;
 
-    pthread_mutex_t mu; /* guards synced and connected; cond signals both and stop */
+    pthread_mutex_t mu; /* guards synced and link; cond signals synced and stop */
     pthread_cond_t cond;
-    bool synced, connected;
+    bool synced;
+    informer_link link;
 
     /* Owned by the informer's thread. */
     int64_t watch_events; /* events seen on the current watch */
@@ -81,11 +84,14 @@ static void cond_wait_until(mk_informer *inf, int64_t deadline_ns)
     pthread_cond_timedwait(&inf->cond, &inf->mu, &ts);
 }
 
+/* Handlers and the log hear of each change, and of the first failure of an
+ * informer that never connected (a wrong token must not fail silently). */
 static void set_connected(mk_informer *inf, bool connected, const char *why)
 {
     pthread_mutex_lock(&inf->mu);
-    bool changed = inf->connected != connected;
-    inf->connected = connected;
+    informer_link link = connected ? LINK_UP : LINK_DOWN;
+    bool changed = inf->link != link;
+    inf->link = link;
     pthread_mutex_unlock(&inf->mu);
     if (!changed)
         return;
@@ -269,7 +275,7 @@ bool informer_synced(mk_informer *inf)
 bool informer_connected(mk_informer *inf)
 {
     pthread_mutex_lock(&inf->mu);
-    bool connected = inf->connected;
+    bool connected = inf->link == LINK_UP;
     pthread_mutex_unlock(&inf->mu);
     return connected;
 }

@@ -40,7 +40,7 @@ typedef struct test_apiserver {
     pid_t pid;                 /* 0 when not running */
     int port;                  /* chosen at the first start, kept on restarts */
     char dir[64];              /* temporary: data/, apiserver.log, token file */
-    char url[64];              /* http://127.0.0.1:PORT */
+    char url[64];              /* http://127.0.0.1:PORT (https with --tls-cert) */
     char token_file[128];      /* DIR/tokens when with_tokens, else "" */
     const char *extra[TEST_APISERVER_MAX_ARGS]; /* more flags, NULL-terminated */
 } test_apiserver;
@@ -133,7 +133,7 @@ static inline pid_t test_apiserver_spawn(test_apiserver *s)
 /* Wait until /healthz answers 200; false if the server died or 15 s went. */
 static inline bool test_apiserver_wait_healthy(test_apiserver *s)
 {
-    mk_client_opts o = {.server = s->url, .timeout_ms = 1000,
+    mk_client_opts o = {.server = s->url, .timeout_ms = 1000, .insecure = true,
                         .token_file = s->token_file[0] ? s->token_file : NULL};
     mk_client *c = NULL;
     mk_err err = {0};
@@ -186,13 +186,16 @@ static inline int test_apiserver_start_with(test_apiserver *s, bool with_tokens,
                                             const char *const *extra)
 {
     memset(s, 0, sizeof *s);
-    for (int i = 0; extra && extra[i] && i < TEST_APISERVER_MAX_ARGS - 1; i++)
+    bool tls = false;
+    for (int i = 0; extra && extra[i] && i < TEST_APISERVER_MAX_ARGS - 1; i++) {
         s->extra[i] = extra[i];
+        tls |= strcmp(extra[i], "--tls-cert") == 0;
+    }
     snprintf(s->dir, sizeof s->dir, "/tmp/mk-test-apiserver-XXXXXX");
     if (!mkdtemp(s->dir))
         return -1;
     s->port = test_free_port();
-    snprintf(s->url, sizeof s->url, "http://127.0.0.1:%d", s->port);
+    snprintf(s->url, sizeof s->url, "%s://127.0.0.1:%d", tls ? "https" : "http", s->port);
     if (with_tokens) {
         snprintf(s->token_file, sizeof s->token_file, "%s/tokens", s->dir);
         FILE *f = fopen(s->token_file, "w");

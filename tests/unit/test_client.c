@@ -615,6 +615,68 @@ static void test_stream(void **state)
     client_free(c);
 }
 
+/* HTTPS: the CA given is trusted, the system store alone is not, and
+ * insecure skips verification. */
+static test_apiserver tls_srv;
+
+static void test_https(void **state)
+{
+    char dir[] = "/tmp/mk-test-tls-XXXXXX", cmd[1024], cert[64], key[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(cert, sizeof cert, "%s/cert.pem", dir);
+    snprintf(key, sizeof key, "%s/key.pem", dir);
+    snprintf(cmd, sizeof cmd,
+             "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+             "-days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
+             "-keyout %s -out %s >/dev/null 2>&1",
+             key, cert);
+    int gen = system(cmd);
+    const char *flags[] = {"--tls-cert", cert, "--tls-key", key, NULL};
+    int started = gen == 0 ? test_apiserver_start_with(&tls_srv, false, flags) : -1;
+    /* Copy the cert out of dir before anything can fail, so teardown is simple. */
+    char ca[128] = "";
+    if (started == 0) {
+        snprintf(ca, sizeof ca, "%s/ca.pem", tls_srv.dir);
+        snprintf(cmd, sizeof cmd, "cp %s %s", cert, ca);
+        gen = system(cmd);
+    }
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "# could not remove %s\n", dir);
+    assert_int_equal(gen, 0);
+    assert_int_equal(started, 0);
+    const char *url = tls_srv.url;
+    assert_true(strncmp(url, "https://", 8) == 0);
+    mk_err err = {0};
+    mk_client *c = NULL;
+    json_object *items = NULL;
+    int64_t rev;
+    mk_client_opts o = {.server = url, .ca_file = ca};
+    assert_int_equal(client_new(&o, &c, &err), 0);
+    if (client_list(c, POD, NULL, NULL, NULL, &items, &rev, &err) < 0)
+        fail_msg("list over https: %s", err.msg);
+    json_object_put(items);
+    client_free(c);
+
+    o.ca_file = NULL;
+    assert_int_equal(client_new(&o, &c, &err), 0);
+    assert_int_equal(client_list(c, POD, NULL, NULL, NULL, &items, &rev, &err), -EIO);
+    assert_true(strstr(err.msg, url) != NULL);
+    client_free(c);
+
+    o.insecure = true;
+    assert_int_equal(client_new(&o, &c, &err), 0);
+    assert_int_equal(client_list(c, POD, NULL, NULL, NULL, &items, &rev, &err), 0);
+    json_object_put(items);
+    client_free(c);
+}
+
+static int teardown_https(void **state)
+{
+    test_apiserver_stop(&tls_srv);
+    return 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest pure[] = {
@@ -633,6 +695,7 @@ int main(void)
         cmocka_unit_test(test_watch_fn_stops),
         cmocka_unit_test(test_stream),
         cmocka_unit_test(test_watch_notices_silent_server),
+        cmocka_unit_test_teardown(test_https, teardown_https),
     };
     POD = kind_by_kind("Pod");
     int failed = cmocka_run_group_tests_name("client", pure, NULL, NULL);
