@@ -379,8 +379,6 @@ static int check_metadata(const mk_kind *k, json_object *meta, mk_err *err)
     const char *ns = get_str(meta, "namespace");
     if (!empty_str(ns) && (r = check_dns_label("metadata.namespace", ns, err)) < 0)
         return r;
-    if (!empty_str(ns) && !k->namespaced)
-        return forbidden(err, "metadata.namespace", "not allowed on this type");
     if ((r = check_labels(get(meta, "labels"), "metadata.labels", err)) < 0 ||
         (r = check_annotations(get(meta, "annotations"), "metadata.annotations", err)) < 0)
         return r;
