@@ -89,8 +89,9 @@ int client_new(const mk_client_opts *opts, mk_client **out, mk_err *err)
         return mk_error(err, EINVAL, "server %s: not an http:// or https:// URL",
                         server ? server : "(none)");
     _cleanup_free_ char *token = NULL;
-    if (opts->token_file && client_read_token(opts->token_file, &token, err) < 0)
-        return -err->code;
+    int r = opts->token_file ? client_read_token(opts->token_file, &token, err) : 0;
+    if (r < 0)
+        return r;
 
     mk_client *c = xcalloc(1, sizeof *c);
     c->server = xstrdup(server);
@@ -391,8 +392,9 @@ int client_get(mk_client *c, const mk_kind *k, const char *ns, const char *name,
                json_object **out, mk_err *err)
 {
     _cleanup_free_ char *path = NULL;
-    if (object_path(k, call_ns(k, ns, NULL), name, NULL, &path, err) < 0)
-        return -err->code;
+    int r = object_path(k, call_ns(k, ns, NULL), name, NULL, &path, err);
+    if (r < 0)
+        return r;
     return request_json(c, "GET", path, NULL, NULL, out, err);
 }
 
@@ -445,10 +447,13 @@ static int write_object(mk_client *c, const char *method, const mk_kind *k, cons
 {
     ns = call_ns(k, ns, obj);
     _cleanup_free_ char *path = NULL;
+    int r = 0;
     if (strcmp(method, "POST") == 0)
         path = kind_collection_path(k, ns);
-    else if (object_path(k, ns, mk_json_str(obj, "metadata.name"), sub, &path, err) < 0)
-        return -err->code;
+    else
+        r = object_path(k, ns, mk_json_str(obj, "metadata.name"), sub, &path, err);
+    if (r < 0)
+        return r;
     return request_json(c, method, path, "application/json", to_json(obj), out, err);
 }
 
@@ -474,8 +479,9 @@ int client_patch(mk_client *c, const mk_kind *k, const char *ns, const char *nam
                  const char *subresource, const char *patch, json_object **out, mk_err *err)
 {
     _cleanup_free_ char *path = NULL;
-    if (object_path(k, call_ns(k, ns, NULL), name, subresource, &path, err) < 0)
-        return -err->code;
+    int r = object_path(k, call_ns(k, ns, NULL), name, subresource, &path, err);
+    if (r < 0)
+        return r;
     return request_json(c, "PATCH", path, "application/merge-patch+json", patch, out, err);
 }
 
@@ -483,8 +489,9 @@ int client_delete(mk_client *c, const mk_kind *k, const char *ns, const char *na
                   const char *propagation, mk_err *err)
 {
     _cleanup_free_ char *path = NULL;
-    if (object_path(k, call_ns(k, ns, NULL), name, NULL, &path, err) < 0)
-        return -err->code;
+    int r = object_path(k, call_ns(k, ns, NULL), name, NULL, &path, err);
+    if (r < 0)
+        return r;
     if (!propagation)
         return request_json(c, "DELETE", path, NULL, NULL, NULL, err);
     /* Both ways Kubernetes takes it: the query parameter and DeleteOptions. */
@@ -495,7 +502,7 @@ int client_delete(mk_client *c, const mk_kind *k, const char *ns, const char *na
     json_object_object_add(opts, "kind", json_object_new_string("DeleteOptions"));
     json_object_object_add(opts, "apiVersion", json_object_new_string("v1"));
     json_object_object_add(opts, "propagationPolicy", json_object_new_string(propagation));
-    int r = request_json(c, "DELETE", p.data, "application/json", to_json(opts), NULL, err);
+    r = request_json(c, "DELETE", p.data, "application/json", to_json(opts), NULL, err);
     json_object_put(opts);
     mk_buf_free(&p);
     return r;
@@ -506,8 +513,9 @@ int client_bind(mk_client *c, const char *ns, const char *pod, const char *node,
     const mk_kind *k = kind_by_kind("Pod");
     ns = call_ns(k, ns, NULL);
     _cleanup_free_ char *path = NULL;
-    if (object_path(k, ns, pod, "binding", &path, err) < 0)
-        return -err->code;
+    int r = object_path(k, ns, pod, "binding", &path, err);
+    if (r < 0)
+        return r;
     json_object *b = json_object_new_object();
     json_object_object_add(b, "apiVersion", json_object_new_string("v1"));
     json_object_object_add(b, "kind", json_object_new_string("Binding"));
@@ -520,7 +528,7 @@ int client_bind(mk_client *c, const char *ns, const char *pod, const char *node,
     json_object_object_add(target, "kind", json_object_new_string("Node"));
     json_object_object_add(target, "name", json_object_new_string(node));
     json_object_object_add(b, "target", target);
-    int r = request_json(c, "POST", path, "application/json", to_json(b), NULL, err);
+    r = request_json(c, "POST", path, "application/json", to_json(b), NULL, err);
     json_object_put(b);
     return r;
 }
