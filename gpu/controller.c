@@ -15,7 +15,7 @@
 #include "store/util.h"
 
 #define GPU_DEFAULT_POLL_MS 2000
-#define GPU_IDLE_WAKE_MS 60000
+#define GPU_IDLE_WAKE_MS    60000
 
 typedef struct gpu_entry {
     char *uid;
@@ -104,7 +104,9 @@ static void gpu_sync_entries(gpu_controller *g)
     informer_foreach(g->inf, gpu_collect, all);
     gpu_entry *e, *tmp;
     HASH_ITER(hh, g->entries, e, tmp)
+    {
         e->seen = false;
+    }
     for (size_t i = 0; i < json_object_array_length(all); i++) {
         json_object *obj = json_object_array_get_idx(all, i);
         const char *uid = gpu_uid(obj);
@@ -123,10 +125,12 @@ static void gpu_sync_entries(gpu_controller *g)
     }
     json_object_put(all);
     HASH_ITER(hh, g->entries, e, tmp)
+    {
         if (!e->seen) { /* deleted: on_delete queued its cleanup */
             HASH_DEL(g->entries, e);
             gpu_entry_free(e);
         }
+    }
 }
 
 static void gpu_cleanup_deleted(gpu_controller *g, json_object *deleted)
@@ -154,7 +158,8 @@ static int64_t gpu_run_due(gpu_controller *g)
 {
     int64_t next = mk_now_ns() + (int64_t)GPU_IDLE_WAKE_MS * 1000000;
     gpu_entry *e, *tmp;
-    HASH_ITER(hh, g->entries, e, tmp) {
+    HASH_ITER(hh, g->entries, e, tmp)
+    {
         if (e->done)
             continue;
         if (e->due_ns <= mk_now_ns()) {
@@ -210,7 +215,8 @@ int gpu_controller_start(const gpu_controller_opts *opts, gpu_controller **out, 
     gpu_controller *g = xcalloc(1, sizeof *g);
     g->ctx.client = opts->client;
     g->ctx.pool = hpc_pool_new();
-    g->ctx.poll_interval_ms = opts->poll_interval_ms > 0 ? opts->poll_interval_ms : GPU_DEFAULT_POLL_MS;
+    g->ctx.poll_interval_ms =
+        opts->poll_interval_ms > 0 ? opts->poll_interval_ms : GPU_DEFAULT_POLL_MS;
     g->deleted = json_object_new_array();
     pthread_mutex_init(&g->mu, NULL);
     pthread_condattr_t attr;
@@ -218,8 +224,10 @@ int gpu_controller_start(const gpu_controller_opts *opts, gpu_controller **out, 
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
     pthread_cond_init(&g->cond, &attr);
     pthread_condattr_destroy(&attr);
-    mk_informer_handlers h = {.on_add = on_add, .on_update = on_update,
-                              .on_delete = on_delete, .on_synced = on_synced};
+    mk_informer_handlers h = {.on_add = on_add,
+                              .on_update = on_update,
+                              .on_delete = on_delete,
+                              .on_synced = on_synced};
     g->inf = informer_new(opts->client, kind_by_kind("GpuJob"), NULL, NULL, NULL, &h, g);
     int rc = informer_start(g->inf, err);
     if (rc == 0 && pthread_create(&g->worker, NULL, gpu_worker, g) != 0)
@@ -247,7 +255,8 @@ void gpu_controller_stop(gpu_controller *g)
         pthread_join(g->worker, NULL);
     informer_free(g->inf);
     gpu_entry *e, *tmp;
-    HASH_ITER(hh, g->entries, e, tmp) {
+    HASH_ITER(hh, g->entries, e, tmp)
+    {
         HASH_DEL(g->entries, e);
         gpu_entry_free(e);
     }

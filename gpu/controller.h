@@ -16,8 +16,8 @@
 typedef struct gpu_controller gpu_controller;
 
 typedef struct gpu_controller_opts {
-    mk_client *client;      /* borrowed; must outlive the controller */
-    int poll_interval_ms;   /* 0: 2000 */
+    mk_client *client;    /* borrowed; must outlive the controller */
+    int poll_interval_ms; /* 0: 2000 */
 } gpu_controller_opts;
 
 /* Start the informer and the worker. */

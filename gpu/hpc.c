@@ -10,9 +10,9 @@
 #include "store/util.h"
 
 #define HPC_CONNECT_TIMEOUT_S 10
-#define HPC_EXEC_TIMEOUT_MS 60000
-#define HPC_EXEC_MAX_OUTPUT (64 * 1024)
-#define HPC_IO_CHUNK (32 * 1024)
+#define HPC_EXEC_TIMEOUT_MS   60000
+#define HPC_EXEC_MAX_OUTPUT   (64 * 1024)
+#define HPC_IO_CHUNK          (32 * 1024)
 
 struct hpc_conn {
     ssh_session ssh;
@@ -141,14 +141,13 @@ static int hpc_drain(ssh_channel ch, int is_stderr, int timeout_ms, mk_buf *b)
     char buf[4096];
     int n = ssh_channel_read_timeout(ch, buf, sizeof buf, is_stderr, timeout_ms);
     if (n > 0 && b->len < HPC_EXEC_MAX_OUTPUT)
-        mk_buf_append(b, buf, (size_t)n < HPC_EXEC_MAX_OUTPUT - b->len
-                                  ? (size_t)n
-                                  : HPC_EXEC_MAX_OUTPUT - b->len);
+        mk_buf_append(b, buf,
+                      (size_t)n < HPC_EXEC_MAX_OUTPUT - b->len ? (size_t)n
+                                                               : HPC_EXEC_MAX_OUTPUT - b->len);
     return n;
 }
 
-int hpc_exec(hpc_conn *c, const char *cmd, char **out, char **errout, int *status,
-             mk_err *err)
+int hpc_exec(hpc_conn *c, const char *cmd, char **out, char **errout, int *status, mk_err *err)
 {
     ssh_channel ch = ssh_channel_new(c->ssh);
     if (!ch)
@@ -204,8 +203,7 @@ static int hpc_sftp_error(hpc_conn *c, const char *what, const char *path, mk_er
                     ssh_get_error(c->ssh));
 }
 
-int hpc_put(hpc_conn *c, const char *path, const void *data, size_t len, int mode,
-            mk_err *err)
+int hpc_put(hpc_conn *c, const char *path, const void *data, size_t len, int mode, mk_err *err)
 {
     sftp_file f = sftp_open(c->sftp, path, O_WRONLY | O_CREAT | O_TRUNC, (mode_t)mode);
     if (!f)

@@ -25,10 +25,10 @@
 /* Where and as whom to log in; every field is borrowed by the calls below. */
 typedef struct hpc_target {
     const char *host;
-    int port;                 /* 0: 22 */
+    int port; /* 0: 22 */
     const char *user;
-    const char *private_key;  /* OpenSSH or PEM text, unencrypted */
-    const char *known_hosts;  /* known_hosts lines ("[host]:port type key") */
+    const char *private_key; /* OpenSSH or PEM text, unencrypted */
+    const char *known_hosts; /* known_hosts lines ("[host]:port type key") */
 } hpc_target;
 
 typedef struct hpc_conn hpc_conn;
@@ -42,13 +42,11 @@ bool hpc_alive(hpc_conn *c);
  * NULL when not wanted; caller frees) hold up to 64 KiB of stdout/stderr;
  * *status is the command's exit status. A non-zero exit is not an error:
  * errors are transport failures only. */
-int hpc_exec(hpc_conn *c, const char *cmd, char **out, char **errout, int *status,
-             mk_err *err);
+int hpc_exec(hpc_conn *c, const char *cmd, char **out, char **errout, int *status, mk_err *err);
 
 /* Write a file (created or truncated) with mode, path relative to the
  * login directory unless absolute. */
-int hpc_put(hpc_conn *c, const char *path, const void *data, size_t len, int mode,
-            mk_err *err);
+int hpc_put(hpc_conn *c, const char *path, const void *data, size_t len, int mode, mk_err *err);
 
 /* Read at most the last max bytes of a file. *truncated tells whether the
  * file was longer. *data is NUL-terminated, caller frees. */

@@ -11,8 +11,8 @@
 bool gpujob_file_name_ok(const char *name)
 {
     if (!name || !*name || strlen(name) > 253 || strcmp(name, ".") == 0 ||
-        strcmp(name, "..") == 0 || strncmp(name, GPUJOB_RESERVED_PREFIX,
-                                           strlen(GPUJOB_RESERVED_PREFIX)) == 0)
+        strcmp(name, "..") == 0 ||
+        strncmp(name, GPUJOB_RESERVED_PREFIX, strlen(GPUJOB_RESERVED_PREFIX)) == 0)
         return false;
     /* Names reach SFTP only, never a shell: refuse only what breaks a path. */
     for (const char *p = name; *p; p++)
@@ -58,10 +58,11 @@ static int gpujob_check_new_file(const gpujob_spec *s, const char *field, const 
                                  mk_err *err)
 {
     if (!gpujob_file_name_ok(name))
-        return mk_error(err, EINVAL,
-                        "%s: Invalid value: \"%s\": a plain file name (no '/', not . or .., not "
-                        "starting with " GPUJOB_RESERVED_PREFIX ")",
-                        field, name ? name : "");
+        return mk_error(
+            err, EINVAL,
+            "%s: Invalid value: \"%s\": a plain file name (no '/', not . or .., not "
+            "starting with " GPUJOB_RESERVED_PREFIX ")",
+            field, name ? name : "");
     for (size_t i = 0; i < s->nfiles; i++)
         if (strcmp(s->files[i].name, name) == 0)
             return mk_error(err, EINVAL, "%s: Duplicate value: \"%s\"", field, name);
@@ -112,7 +113,8 @@ static int gpujob_sources(json_object *spec, gpujob_spec *s, mk_err *err)
         if (content && !json_object_is_type(content, json_type_string))
             return mk_error(err, EINVAL, "spec.sources[%zu].content: must be a string", i);
         const char *data = content ? json_object_get_string(content) : "";
-        gpujob_add_file(s, name, data, content ? (size_t)json_object_get_string_len(content) : 0);
+        gpujob_add_file(s, name, data,
+                        content ? (size_t)json_object_get_string_len(content) : 0);
     }
     return 0;
 }
@@ -124,7 +126,8 @@ static int gpujob_slurm_str(json_object *spec, const char *key, char **out, mk_e
         return 0;
     /* timeLimit and memory may be integers (minutes, megabytes), as in Slurm. */
     const char *str = json_object_get_string(v);
-    bool type_ok = json_object_is_type(v, json_type_string) || json_object_is_type(v, json_type_int);
+    bool type_ok =
+        json_object_is_type(v, json_type_string) || json_object_is_type(v, json_type_int);
     if (!type_ok || !gpujob_slurm_value_ok(str))
         return mk_error(err, EINVAL, "spec.%s: Invalid value: \"%s\"", key, str ? str : "");
     *out = xstrdup(str);
@@ -216,7 +219,8 @@ static int gpujob_add_map(gpujob_spec *spec, const char *cm_name, json_object *m
         _cleanup_free_ char *data = NULL;
         size_t len;
         if (gpu_b64_decode(text, &data, &len) < 0)
-            return mk_error(err, EINVAL, "configmap %s: binaryData.%s: not base64", cm_name, key);
+            return mk_error(err, EINVAL, "configmap %s: binaryData.%s: not base64", cm_name,
+                            key);
         gpujob_add_file(spec, key, data, len);
     }
     return 0;

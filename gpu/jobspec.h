@@ -26,7 +26,7 @@
 
 /* Names mk-gpu writes into the working directory; sources may not start so. */
 #define GPUJOB_RESERVED_PREFIX "minik8s-"
-#define GPUJOB_WORKROOT "minik8s-gpujobs"
+#define GPUJOB_WORKROOT        "minik8s-gpujobs"
 
 typedef struct gpujob_file {
     char *name;
@@ -35,7 +35,7 @@ typedef struct gpujob_file {
 } gpujob_file;
 
 typedef struct gpujob_slurm {
-    char *partition, *gres, *time_limit, *memory; /* NULL: not asked for */
+    char *partition, *gres, *time_limit, *memory;  /* NULL: not asked for */
     int64_t nodes, ntasks_per_node, cpus_per_task; /* 0: not asked for */
 } gpujob_slurm;
 
@@ -47,8 +47,8 @@ typedef struct gpujob_spec {
     size_t nbuild, nrun;
     gpujob_slurm slurm;
     int64_t backoff_limit;
-    char *secret_name;        /* spec.hpc.secretRef.name */
-    char *sources_configmap;  /* spec.sourcesFrom.configMapRef.name or NULL */
+    char *secret_name;       /* spec.hpc.secretRef.name */
+    char *sources_configmap; /* spec.sourcesFrom.configMapRef.name or NULL */
 } gpujob_spec;
 
 /* Read a GpuJob object. EINVAL naming the field on anything unusable. The

@@ -18,17 +18,16 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: mk-gpu --server URL [options]\n"
-            "Runs GpuJobs (minik8s.io/v1) on the Slurm cluster each job's Secret names,\n"
-            "over SSH: uploads sources and a batch script, sbatch, polls, and writes the\n"
-            "output to the job's status and its <job>-output ConfigMap.\n"
-            "\n"
-            "  --server URL          the API server (http://127.0.0.1:6443)\n"
-            "  --token-file F        bearer token file (first field of the first line)\n"
-            "  --poll-interval MS    longest wait between two polls of a Slurm job\n"
-            "                        (polls start at 100 ms and back off; default 2000)\n"
-            "  --help                this text\n");
+    fprintf(f, "usage: mk-gpu --server URL [options]\n"
+               "Runs GpuJobs (minik8s.io/v1) on the Slurm cluster each job's Secret names,\n"
+               "over SSH: uploads sources and a batch script, sbatch, polls, and writes the\n"
+               "output to the job's status and its <job>-output ConfigMap.\n"
+               "\n"
+               "  --server URL          the API server (http://127.0.0.1:6443)\n"
+               "  --token-file F        bearer token file (first field of the first line)\n"
+               "  --poll-interval MS    longest wait between two polls of a Slurm job\n"
+               "                        (polls start at 100 ms and back off; default 2000)\n"
+               "  --help                this text\n");
 }
 
 int main(int argc, char **argv)
@@ -56,7 +55,8 @@ int main(int argc, char **argv)
         case 'p':
             poll_ms = strtol(optarg, &end, 10);
             if (*end || poll_ms < 100 || poll_ms > 3600000) {
-                fprintf(stderr, "mk-gpu: --poll-interval: a number of ms from 100 to 3600000\n");
+                fprintf(stderr,
+                        "mk-gpu: --poll-interval: a number of ms from 100 to 3600000\n");
                 return 2;
             }
             break;

@@ -25,9 +25,11 @@ static json_object *gpu_output_object(json_object *job, const char *out, bool ou
     if (out_truncated || err_truncated) {
         json_object *ann = json_object_new_object();
         if (out_truncated)
-            json_object_object_add(ann, "minik8s.io/stdout-truncated", json_object_new_string("true"));
+            json_object_object_add(ann, "minik8s.io/stdout-truncated",
+                                   json_object_new_string("true"));
         if (err_truncated)
-            json_object_object_add(ann, "minik8s.io/stderr-truncated", json_object_new_string("true"));
+            json_object_object_add(ann, "minik8s.io/stderr-truncated",
+                                   json_object_new_string("true"));
         json_object_object_add(meta, "annotations", ann);
     }
     json_object *owner = json_object_new_object();

@@ -15,7 +15,7 @@
 #include "store/client.h"
 #include "store/error.h"
 
-#define GPU_OUTPUT_MAX (1024 * 1024)
+#define GPU_OUTPUT_MAX    (1024 * 1024)
 #define GPU_OUTPUT_SUFFIX "-output"
 
 /* Create or replace the ConfigMap for job (its metadata is read). out and

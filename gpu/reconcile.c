@@ -13,13 +13,13 @@
 #include "store/util.h"
 
 #define GPU_STATUS_OUTPUT_MAX 4096
-#define GPU_POLL_MIN_MS 100
+#define GPU_POLL_MIN_MS       100
 
 /* Everything one step works with; the strings are owned. */
 typedef struct gpu_step {
     gpu_ctx *ctx;
     gpu_job_state *st;
-    const char *ns, *name;  /* borrowed from st->job; valid until it is replaced */
+    const char *ns, *name; /* borrowed from st->job; valid until it is replaced */
     char *ns_copy, *name_copy;
     gpujob_spec spec;
     gpu_target target;
@@ -141,9 +141,9 @@ static int gpu_attempt_failed(gpu_step *s, json_object *p, const char *reason,
 /* The job ID an earlier mk-gpu submitted for this attempt, if any. */
 static int gpu_find_submitted(gpu_step *s, int attempt, char jobid[32], mk_err *err)
 {
-    _cleanup_free_ char *cmd = xasprintf(
-        "mkdir -p '%s' && cat '%s/minik8s-jobid-%d' 2>/dev/null; true", s->workdir,
-        s->workdir, attempt);
+    _cleanup_free_ char *cmd =
+        xasprintf("mkdir -p '%s' && cat '%s/minik8s-jobid-%d' 2>/dev/null; true", s->workdir,
+                  s->workdir, attempt);
     _cleanup_free_ char *out = NULL;
     int status;
     int rc = hpc_exec(s->conn, cmd, &out, NULL, &status, err);
@@ -221,7 +221,8 @@ static int gpu_submit(gpu_step *s)
         if (status != 0 || slurm_parse_jobid(out, jobid, &err) < 0) {
             json_object *p = json_object_new_object();
             json_object_object_add(p, "attempts", json_object_new_int64(attempt));
-            _cleanup_free_ char *msg = xasprintf("sbatch: %s", errout && *errout ? errout : err.msg);
+            _cleanup_free_ char *msg =
+                xasprintf("sbatch: %s", errout && *errout ? errout : err.msg);
             slurm_utf8_sanitize(msg);
             return gpu_attempt_failed(s, p, "SubmitFailed", msg);
         }
@@ -243,10 +244,12 @@ static int gpu_submit(gpu_step *s)
             return -1;
         }
         /* The jobid file lets the next try adopt it. */
-        mk_log("gpujob %s/%s: recording Slurm job %s failed: %s", s->ns, s->name, jobid, err.msg);
+        mk_log("gpujob %s/%s: recording Slurm job %s failed: %s", s->ns, s->name, jobid,
+               err.msg);
         return s->ctx->poll_interval_ms;
     }
-    mk_log("gpujob %s/%s: submitted as Slurm job %s (attempt %d)", s->ns, s->name, jobid, attempt);
+    mk_log("gpujob %s/%s: submitted as Slurm job %s (attempt %d)", s->ns, s->name, jobid,
+           attempt);
     s->st->backoff_ms = GPU_POLL_MIN_MS;
     return GPU_POLL_MIN_MS;
 
@@ -303,14 +306,16 @@ static int gpu_finish(gpu_step *s, const char *jobid, const slurm_job_state *sl)
         return s->ctx->poll_interval_ms; /* try again: the files stay */
     }
     mk_err err = {0};
-    if (gpu_output_save(s->ctx->client, s->st->job, out, out_trunc, errtext, err_trunc, &err) < 0) {
+    if (gpu_output_save(s->ctx->client, s->st->job, out, out_trunc, errtext, err_trunc, &err) <
+        0) {
         mk_log("gpujob %s/%s: saving output failed: %s", s->ns, s->name, err.msg);
         return s->ctx->poll_interval_ms;
     }
     slurm_outcome o;
     slurm_outcome_of(sl, errtext, &o);
     bool tail_trunc;
-    _cleanup_free_ char *tail = slurm_output_tail(out, errtext, GPU_STATUS_OUTPUT_MAX, &tail_trunc);
+    _cleanup_free_ char *tail =
+        slurm_output_tail(out, errtext, GPU_STATUS_OUTPUT_MAX, &tail_trunc);
     char now[32];
     gpu_now(now);
     json_object *p = json_object_new_object();
@@ -350,7 +355,8 @@ static int gpu_poll(gpu_step *s, const char *jobid)
         if (rc == -ENOENT) {
             json_object *p = json_object_new_object();
             _cleanup_free_ char *msg = xasprintf("Slurm no longer knows job %s and it left no "
-                                                 "exit status", jobid);
+                                                 "exit status",
+                                                 jobid);
             return gpu_attempt_failed(s, p, "Lost", msg);
         }
         if (rc < 0)
@@ -374,12 +380,14 @@ static int gpu_poll(gpu_step *s, const char *jobid)
     }
     /* Poll fast at first (short jobs end in a second), then back off. */
     int delay = s->st->backoff_ms < GPU_POLL_MIN_MS ? GPU_POLL_MIN_MS : s->st->backoff_ms;
-    s->st->backoff_ms = delay * 2 > s->ctx->poll_interval_ms ? s->ctx->poll_interval_ms : delay * 2;
+    s->st->backoff_ms =
+        delay * 2 > s->ctx->poll_interval_ms ? s->ctx->poll_interval_ms : delay * 2;
     return delay;
 
 retry:
     /* The Slurm job runs on without us: reconnect later, do not fail it. */
-    mk_log("gpujob %s/%s: polling Slurm job %s: %s (will retry)", s->ns, s->name, jobid, err.msg);
+    mk_log("gpujob %s/%s: polling Slurm job %s: %s (will retry)", s->ns, s->name, jobid,
+           err.msg);
     hpc_pool_check(s->ctx->pool, s->conn);
     return s->ctx->poll_interval_ms;
 }
@@ -423,8 +431,10 @@ static int gpu_prepare(gpu_step *s, bool pending, int *result)
             return -1;
         }
         if (rc < 0) {
-            _cleanup_free_ char *msg = xasprintf("configmap %s: %s", s->spec.sources_configmap, err.msg);
-            *result = rc == -ENOENT ? gpu_wait(s, "ConfigMapNotFound", msg) : s->ctx->poll_interval_ms;
+            _cleanup_free_ char *msg =
+                xasprintf("configmap %s: %s", s->spec.sources_configmap, err.msg);
+            *result = rc == -ENOENT ? gpu_wait(s, "ConfigMapNotFound", msg)
+                                    : s->ctx->poll_interval_ms;
             return -1;
         }
     }

@@ -33,13 +33,13 @@
 typedef struct gpu_ctx {
     mk_client *client;
     hpc_pool *pool;
-    int poll_interval_ms;  /* the longest wait between two polls of a job */
+    int poll_interval_ms; /* the longest wait between two polls of a job */
 } gpu_ctx;
 
 /* What the worker keeps per job between steps. */
 typedef struct gpu_job_state {
-    json_object *job;      /* the newest object known (owned) */
-    int backoff_ms;        /* current poll interval of this job */
+    json_object *job; /* the newest object known (owned) */
+    int backoff_ms;   /* current poll interval of this job */
 } gpu_job_state;
 
 /* Take one step. Replaces st->job with the object the server returned

@@ -22,10 +22,10 @@
 
 #define SLURM_BATCH_FILE "minik8s-job.sh"
 #define SLURM_BUILD_FILE "minik8s-build.sh"
-#define SLURM_RUN_FILE "minik8s-run.sh"
+#define SLURM_RUN_FILE   "minik8s-run.sh"
 /* The last line of stderr when the build failed (the script then exits 3). */
 #define SLURM_BUILD_FAILED_MARKER "minik8s: build failed"
-#define SLURM_BUILD_FAILED_EXIT 3
+#define SLURM_BUILD_FAILED_EXIT   3
 
 /* The three generated files. Caller frees each. */
 char *slurm_batch_script(const gpujob_spec *s);
@@ -42,8 +42,8 @@ int slurm_parse_jobid(const char *out, char jobid[32], mk_err *err);
 bool slurm_jobid_ok(const char *jobid);
 
 typedef struct slurm_job_state {
-    char state[32];  /* JobState: PENDING, RUNNING, COMPLETED, FAILED, ... */
-    int exit_code;   /* ExitCode=N:S */
+    char state[32]; /* JobState: PENDING, RUNNING, COMPLETED, FAILED, ... */
+    int exit_code;  /* ExitCode=N:S */
     int exit_signal;
 } slurm_job_state;
 

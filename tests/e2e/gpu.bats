@@ -191,6 +191,24 @@ slurm_jobs_named() { # how many jobs Slurm remembers with this GpuJob's name
     [ "$status" -ne 0 ]
 }
 
+@test "gpu: a Slurm job submitted but not recorded before a crash is adopted, not resubmitted" {
+    stop_gpu
+    make_job adopt '{"run": ["echo submitted by mk-gpu"]}'
+    wd=minik8s-gpujobs/default-adopt-$(job adopt .metadata.uid | tr -d - | cut -c1-8)
+    # What an mk-gpu that died right after sbatch leaves behind: a Slurm job
+    # whose ID is in minik8s-jobid-1, and a GpuJob with no status.
+    id=$(hpc_ssh "mkdir -p $wd && cd $wd && sbatch --parsable --job-name=mk-default-adopt \
+        --output=slurm-%j.out --error=slurm-%j.err --wrap 'echo submitted before the crash' |
+        tee minik8s-jobid-1")
+    [[ "$id" =~ ^[0-9]+$ ]]
+    start_gpu
+    wait_phase adopt Succeeded 60
+    [ "$(job adopt .status.jobId)" = "$id" ]
+    [ "$(job adopt .status.attempts)" = 1 ]
+    [[ "$(job adopt .status.output)" == *"submitted before the crash"* ]]
+    [ "$(slurm_jobs_named adopt)" = 1 ]
+}
+
 @test "gpu: mk-gpu killed mid-job resumes the same Slurm job after a restart" {
     make_job resume '{"run": ["sleep 4", "echo resumed fine"]}'
     wait_for 30 eval '[[ "$(job resume .status.jobId)" =~ ^[0-9]+$ ]]'

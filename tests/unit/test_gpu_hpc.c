@@ -49,9 +49,8 @@ static int hpc_up(void **st)
         geteuid() != 0)
         return 0;
     close(fd);
-    _cleanup_free_ char *cmd =
-        xasprintf("bash -c 'source " HPC_LIB " && hpc_start && hpc_save %s' </dev/null",
-                  state_file);
+    _cleanup_free_ char *cmd = xasprintf(
+        "bash -c 'source " HPC_LIB " && hpc_start && hpc_save %s' </dev/null", state_file);
     if (system(cmd) != 0)
         return 0;
     _cleanup_free_ char *state = slurp(state_file);
@@ -81,10 +80,10 @@ static int hpc_down(void **st)
     return 0;
 }
 
-#define NEED_HPC()                                                                         \
-    do {                                                                                   \
-        if (!have_hpc)                                                                     \
-            skip();                                                                        \
+#define NEED_HPC()                                                                             \
+    do {                                                                                       \
+        if (!have_hpc)                                                                         \
+            skip();                                                                            \
     } while (0)
 
 static hpc_target target(void)
@@ -101,7 +100,8 @@ static void test_exec_and_files(void **st)
     assert_int_equal(hpc_connect(&t, &c, &err), 0);
     char *out, *errout;
     int status;
-    assert_int_equal(hpc_exec(c, "echo hi; echo oops >&2; exit 7", &out, &errout, &status, &err), 0);
+    assert_int_equal(
+        hpc_exec(c, "echo hi; echo oops >&2; exit 7", &out, &errout, &status, &err), 0);
     assert_string_equal(out, "hi\n");
     assert_string_equal(errout, "oops\n");
     assert_int_equal(status, 7);
@@ -148,7 +148,8 @@ static void test_host_key_refused(void **st)
     assert_int_equal(hpc_connect(&t, &c, &err), -EKEYREJECTED);
     assert_non_null(strstr(err.msg, "differs"));
     /* No line for the host at all. */
-    t.known_hosts = "[127.0.0.2]:22 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGh1bnRlcjJodW50ZXIyaHVudGVyMmh1bnRlcjI=\n";
+    t.known_hosts = "[127.0.0.2]:22 ssh-ed25519 "
+                    "AAAAC3NzaC1lZDI1NTE5AAAAIGh1bnRlcjJodW50ZXIyaHVudGVyMmh1bnRlcjI=\n";
     assert_int_equal(hpc_connect(&t, &c, &err), -EKEYREJECTED);
     t.known_hosts = "";
     assert_int_equal(hpc_connect(&t, &c, &err), -EKEYREJECTED);
@@ -241,9 +242,9 @@ static void run_job(hpc_conn *c, const char *manifest, const char *wd, slurm_job
     json_object_put(job);
 }
 
-#define JOB(spec)                                                                          \
-    "{\"apiVersion\":\"minik8s.io/v1\",\"kind\":\"GpuJob\",\"metadata\":{\"name\":\"t\"},"  \
-    "\"spec\":{\"hpc\":{\"secretRef\":{\"name\":\"h\"}},\"slurm\":{\"partition\":\"debug\"," \
+#define JOB(spec)                                                                              \
+    "{\"apiVersion\":\"minik8s.io/v1\",\"kind\":\"GpuJob\",\"metadata\":{\"name\":\"t\"},"     \
+    "\"spec\":{\"hpc\":{\"secretRef\":{\"name\":\"h\"}},\"slurm\":{\"partition\":\"debug\","   \
     "\"nodes\":1,\"cpusPerTask\":1,\"timeLimit\":\"00:01:00\",\"memory\":\"100M\"}," spec "}}"
 
 static void test_slurm_jobs(void **st)
@@ -257,8 +258,9 @@ static void test_slurm_jobs(void **st)
     slurm_outcome o;
     char *out, *errout;
 
-    run_job(c, JOB("\"sources\":[{\"name\":\"a.txt\",\"content\":\"hello\\n\"}],"
-                   "\"build\":[\"cp a.txt b.txt\"],\"run\":[\"cat b.txt\"]"),
+    run_job(c,
+            JOB("\"sources\":[{\"name\":\"a.txt\",\"content\":\"hello\\n\"}],"
+                "\"build\":[\"cp a.txt b.txt\"],\"run\":[\"cat b.txt\"]"),
             "wd-ok", &s, &out, &errout);
     slurm_outcome_of(&s, errout, &o);
     assert_string_equal(o.phase, "Succeeded");

@@ -22,19 +22,19 @@ static json_object *parse(const char *text)
     return o;
 }
 
-#define JOB_HEAD                                                                           \
-    "{\"apiVersion\":\"minik8s.io/v1\",\"kind\":\"GpuJob\",\"metadata\":{\"name\":\"mm\","  \
+#define JOB_HEAD                                                                               \
+    "{\"apiVersion\":\"minik8s.io/v1\",\"kind\":\"GpuJob\",\"metadata\":{\"name\":\"mm\","     \
     "\"namespace\":\"default\",\"uid\":\"0A1B2C3D-4e5f-6789\"},"
 
 static void test_spec_full(void **state)
 {
-    json_object *job = parse(JOB_HEAD
-                             "\"spec\":{\"sources\":[{\"name\":\"mm.cu\",\"content\":\"int x;\"}],"
-                             "\"build\":[\"nvcc -o mm mm.cu\"],\"run\":[\"./mm 64\"],"
-                             "\"slurm\":{\"partition\":\"debug\",\"nodes\":1,\"ntasksPerNode\":1,"
-                             "\"cpusPerTask\":2,\"gres\":\"gpu:1\",\"timeLimit\":\"00:05:00\","
-                             "\"memory\":\"1G\"},\"backoffLimit\":2,"
-                             "\"hpc\":{\"secretRef\":{\"name\":\"hpc\"}}}}");
+    json_object *job =
+        parse(JOB_HEAD "\"spec\":{\"sources\":[{\"name\":\"mm.cu\",\"content\":\"int x;\"}],"
+                       "\"build\":[\"nvcc -o mm mm.cu\"],\"run\":[\"./mm 64\"],"
+                       "\"slurm\":{\"partition\":\"debug\",\"nodes\":1,\"ntasksPerNode\":1,"
+                       "\"cpusPerTask\":2,\"gres\":\"gpu:1\",\"timeLimit\":\"00:05:00\","
+                       "\"memory\":\"1G\"},\"backoffLimit\":2,"
+                       "\"hpc\":{\"secretRef\":{\"name\":\"hpc\"}}}}");
     gpujob_spec s;
     mk_err err = {0};
     assert_int_equal(gpujob_spec_parse(job, &s, &err), 0);
@@ -46,11 +46,16 @@ static void test_spec_full(void **state)
 
     char *script = slurm_batch_script(&s);
     const char *want[] = {
-        "#!/bin/bash\n",           "#SBATCH --job-name=mk-default-mm\n",
-        "#SBATCH --partition=debug\n", "#SBATCH --nodes=1\n",
-        "#SBATCH --ntasks-per-node=1\n", "#SBATCH --cpus-per-task=2\n",
-        "#SBATCH --gres=gpu:1\n",  "#SBATCH --time=00:05:00\n",
-        "#SBATCH --mem=1G\n",      "set -e\n",
+        "#!/bin/bash\n",
+        "#SBATCH --job-name=mk-default-mm\n",
+        "#SBATCH --partition=debug\n",
+        "#SBATCH --nodes=1\n",
+        "#SBATCH --ntasks-per-node=1\n",
+        "#SBATCH --cpus-per-task=2\n",
+        "#SBATCH --gres=gpu:1\n",
+        "#SBATCH --time=00:05:00\n",
+        "#SBATCH --mem=1G\n",
+        "set -e\n",
         "echo \"" SLURM_BUILD_FAILED_MARKER "\" >&2\n    exit 3\n",
         "bash ./" SLURM_RUN_FILE "\n",
     };
@@ -120,9 +125,10 @@ static void test_spec_errors(void **state)
 
 static void test_spec_configmap(void **state)
 {
-    json_object *job = parse(JOB_HEAD "\"spec\":{\"sources\":[{\"name\":\"a.cu\",\"content\":\"A\"}],"
-                                      "\"sourcesFrom\":{\"configMapRef\":{\"name\":\"src\"}},"
-                                      "\"run\":[\"x\"],\"hpc\":{\"secretRef\":{\"name\":\"h\"}}}}");
+    json_object *job =
+        parse(JOB_HEAD "\"spec\":{\"sources\":[{\"name\":\"a.cu\",\"content\":\"A\"}],"
+                       "\"sourcesFrom\":{\"configMapRef\":{\"name\":\"src\"}},"
+                       "\"run\":[\"x\"],\"hpc\":{\"secretRef\":{\"name\":\"h\"}}}}");
     json_object *cm = parse("{\"metadata\":{\"name\":\"src\"},\"data\":{\"b.h\":\"B\"},"
                             "\"binaryData\":{\"c.bin\":\"AAEC\"}}");
     json_object *dup = parse("{\"metadata\":{\"name\":\"src\"},\"data\":{\"a.cu\":\"again\"}}");
@@ -141,6 +147,26 @@ static void test_spec_configmap(void **state)
     json_object_put(job);
     json_object_put(cm);
     json_object_put(dup);
+}
+
+/* Slurm's integer forms: timeLimit in minutes, memory in megabytes. */
+static void test_spec_integers(void **state)
+{
+    json_object *job = parse(JOB_HEAD "\"spec\":{\"run\":[\"x\"],\"hpc\":{\"secretRef\":"
+                                      "{\"name\":\"h\"}},\"slurm\":{\"timeLimit\":10,"
+                                      "\"memory\":512}}}");
+    gpujob_spec s;
+    mk_err err = {0};
+    assert_int_equal(gpujob_spec_parse(job, &s, &err), 0);
+    char *script = slurm_batch_script(&s);
+    assert_non_null(strstr(script, "#SBATCH --time=10\n"));
+    assert_non_null(strstr(script, "#SBATCH --mem=512\n"));
+    /* Nothing asked for, nothing written. */
+    assert_null(strstr(script, "--gres"));
+    assert_null(strstr(script, "--partition"));
+    free(script);
+    gpujob_spec_free(&s);
+    json_object_put(job);
 }
 
 static void test_parse_answers(void **state)
@@ -165,7 +191,8 @@ static void test_parse_answers(void **state)
                      0);
     assert_string_equal(st.state, "FAILED");
     assert_int_equal(st.exit_code, 3);
-    assert_int_equal(slurm_parse_show_job("JobId=7 JobState=TIMEOUT ExitCode=0:15", &st, &err), 0);
+    assert_int_equal(slurm_parse_show_job("JobId=7 JobState=TIMEOUT ExitCode=0:15", &st, &err),
+                     0);
     assert_string_equal(st.state, "TIMEOUT");
     assert_int_equal(st.exit_signal, 15);
     /* "OldJobState=" or a job name containing the word must not fool it. */
@@ -233,9 +260,10 @@ static void test_output_tail(void **state)
 static void test_secret(void **state)
 {
     /* host=127.0.0.1 port=2222 user=alice privateKey=KEY knownHosts=KH */
-    json_object *sec = parse("{\"metadata\":{\"name\":\"hpc\"},\"data\":{"
-                             "\"host\":\"MTI3LjAuMC4x\",\"port\":\"MjIyMgo=\",\"user\":\"YWxpY2U=\","
-                             "\"privateKey\":\"S0VZ\",\"knownHosts\":\"S0g=\"}}");
+    json_object *sec =
+        parse("{\"metadata\":{\"name\":\"hpc\"},\"data\":{"
+              "\"host\":\"MTI3LjAuMC4x\",\"port\":\"MjIyMgo=\",\"user\":\"YWxpY2U=\","
+              "\"privateKey\":\"S0VZ\",\"knownHosts\":\"S0g=\"}}");
     gpu_target t;
     mk_err err = {0};
     assert_int_equal(gpu_target_from_secret(sec, &t, &err), 0);
@@ -246,8 +274,9 @@ static void test_secret(void **state)
     assert_string_equal(t.known_hosts, "KH");
     gpu_target_free(&t);
     json_object_put(sec);
-    sec = parse("{\"metadata\":{\"name\":\"hpc\"},\"data\":{\"host\":\"eA==\",\"user\":\"eA==\","
-                "\"privateKey\":\"!!!\",\"knownHosts\":\"eA==\"}}");
+    sec =
+        parse("{\"metadata\":{\"name\":\"hpc\"},\"data\":{\"host\":\"eA==\",\"user\":\"eA==\","
+              "\"privateKey\":\"!!!\",\"knownHosts\":\"eA==\"}}");
     assert_int_equal(gpu_target_from_secret(sec, &t, &err), -EINVAL);
     assert_non_null(strstr(err.msg, "data.privateKey"));
     assert_null(strstr(err.msg, "!!!")); /* never the value */
@@ -268,10 +297,10 @@ static void test_secret(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_spec_full),     cmocka_unit_test(test_spec_errors),
-        cmocka_unit_test(test_spec_configmap), cmocka_unit_test(test_parse_answers),
-        cmocka_unit_test(test_outcomes),      cmocka_unit_test(test_output_tail),
-        cmocka_unit_test(test_secret),
+        cmocka_unit_test(test_spec_full),      cmocka_unit_test(test_spec_errors),
+        cmocka_unit_test(test_spec_configmap), cmocka_unit_test(test_spec_integers),
+        cmocka_unit_test(test_parse_answers),  cmocka_unit_test(test_outcomes),
+        cmocka_unit_test(test_output_tail),    cmocka_unit_test(test_secret),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
