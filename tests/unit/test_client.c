@@ -339,6 +339,33 @@ static void test_crud(void **state)
     client_free(c);
 }
 
+/* Cluster-scoped kinds ignore the namespace they are given. */
+static void test_cluster_scoped(void **state)
+{
+    mk_client *c = test_client(&srv, NULL);
+    const mk_kind *node = kind_by_kind("Node");
+    mk_err err = {0};
+    json_object *n = json("{\"apiVersion\":\"v1\",\"kind\":\"Node\","
+                          "\"metadata\":{\"name\":\"node-a\",\"labels\":{\"gpu\":\"yes\"}}}");
+    json_object *out = NULL, *got = NULL, *items = NULL;
+    if (client_create(c, node, "default", n, &out, &err) < 0)
+        fail_msg("create node: %s", err.msg);
+    assert_null(mk_json_str(out, "metadata.namespace"));
+    assert_int_equal(client_get(c, node, "whatever", "node-a", &got, &err), 0);
+    int64_t rev;
+    assert_int_equal(client_list(c, node, "default", "gpu=yes", NULL, &items, &rev, &err), 0);
+    assert_int_equal(json_object_array_length(items), 1);
+    assert_int_equal(client_patch(c, node, NULL, "node-a", "status",
+                                  "{\"status\":{\"capacity\":{\"cpu\":\"2\"}}}", NULL, &err),
+                     0);
+    assert_int_equal(client_delete(c, node, NULL, "node-a", NULL, &err), 0);
+    json_object_put(n);
+    json_object_put(out);
+    json_object_put(got);
+    json_object_put(items);
+    client_free(c);
+}
+
 static void test_raw_request_and_warning(void **state)
 {
     mk_client *c = test_client(&srv, NULL);
@@ -688,6 +715,7 @@ int main(void)
     };
     const struct CMUnitTest live[] = {
         cmocka_unit_test(test_crud),
+        cmocka_unit_test(test_cluster_scoped),
         cmocka_unit_test(test_raw_request_and_warning),
         cmocka_unit_test(test_token_sent),
         cmocka_unit_test(test_concurrent_requests),
