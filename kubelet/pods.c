@@ -312,8 +312,10 @@ int pods_start_container(const pods_env *e, json_object *pod, json_object *ctr, 
 int pods_remove_container(const pods_env *e, const char *uid, const char *ctr, mk_err *err)
 {
     _cleanup_free_ char *id = pods_container_id(uid, ctr);
-    if (runtime_delete(e->rt, id, err) < 0)
+    if (runtime_exists(e->rt, id) && runtime_delete(e->rt, id, err) < 0)
         return -err->code;
+    _cleanup_free_ char *exitf = xasprintf("%s/%s", runtime_exit_dir(e->rt), id);
+    unlink(exitf);
     _cleanup_free_ char *cdir = xasprintf("%s/pods/%s/ctr/%s", e->root_dir, uid, ctr);
     _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", cdir);
     fsu_umount(rootfs);

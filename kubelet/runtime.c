@@ -334,6 +334,12 @@ int runtime_delete(runtime *rt, const char *id, mk_err *err)
     return 0;
 }
 
+bool runtime_exists(runtime *rt, const char *id)
+{
+    _cleanup_free_ char *p = xasprintf("%s/%s", rt->root, id);
+    return access(p, F_OK) == 0;
+}
+
 int runtime_list(runtime *rt, char ***ids, size_t *n, mk_err *err)
 {
     /* The runtime's state dir holds one directory per container: reading it

@@ -58,6 +58,9 @@ int runtime_kill(runtime *rt, const char *id, int sig, mk_err *err);
  * file. An absent container is no error. */
 int runtime_delete(runtime *rt, const char *id, mk_err *err);
 
+/* Does the runtime know id? (Reads its state dir: no process started.) */
+bool runtime_exists(runtime *rt, const char *id);
+
 /* Every container id the runtime knows (caller frees each and the array). */
 int runtime_list(runtime *rt, char ***ids, size_t *n, mk_err *err);
 

@@ -67,14 +67,6 @@ static json_object *api_ctr_status(json_object *pod, const char *name)
     return NULL;
 }
 
-static bool runtime_has(kubelet *kl, const char *id)
-{
-    /* The runtime's state dir has one entry per container: no fork needed
-     * to learn that a new pod's containers do not exist yet. */
-    _cleanup_free_ char *p = xasprintf("%s/runtime/%s/%s", kl->cfg.root_dir,
-                                       kl->cfg.runtime ? kl->cfg.runtime : "runc", id);
-    return access(p, F_OK) == 0;
-}
 
 static void worker_discover(pod_worker *w, json_object *pod)
 {
@@ -98,7 +90,7 @@ static void worker_discover(pod_worker *w, json_object *pod)
         _cleanup_free_ char *id = pods_container_id(w->uid, c->name);
         runtime_status rs = RUNTIME_ABSENT;
         mk_err err;
-        if (runtime_has(kl, id))
+        if (runtime_exists(kl->rt, id))
             runtime_state(kl->rt, id, &rs, NULL, &err);
         const char *started = mk_json_str(prev, "state.running.startedAt");
         if (rs != RUNTIME_ABSENT) {
@@ -196,6 +188,8 @@ static void start_container(pod_worker *w, ctr_state *c, json_object *pod, json_
     }
     c->started = c->running = c->ever_started = true;
     c->started_ms = t0;
+    mk_debug("pod %s/%s: container %s started in %lld ms", w->ns, w->name, c->name,
+             (long long)(now_ms() - t0));
     ctrstate_running(c, t0);
     mk_log("pod %s/%s: started container %s%s", w->ns, w->name, c->name,
            c->restart_count ? " (restart)" : "");
@@ -308,9 +302,12 @@ static void post_status(pod_worker *w)
     }
     mk_err err = {0};
     json_object *out = NULL;
+    int64_t t0 = mk_now_ns();
     int rc = client_patch(w->kl->client, kind_by_kind("Pod"), w->ns, w->name, "status", body,
                           &out, &err);
     json_object_put(out);
+    mk_debug("pod %s/%s: status posted in %lld us", w->ns, w->name,
+             (long long)((mk_now_ns() - t0) / 1000));
     if (rc == 0) {
         free(w->last_posted);
         w->last_posted = xstrdup(body);
@@ -340,6 +337,7 @@ static int64_t worker_pass(pod_worker *w, json_object *pod)
             return now_ms() + (int64_t)w->kl->cfg.resync_s * 1000;
         }
         mk_err err = {0};
+        int64_t t0 = now_ms();
         if (pods_sandbox_up(&w->kl->env, pod, w->ip, &err) < 0) {
             mk_log("pod %s/%s: sandbox: %s", w->ns, w->name, err.msg);
             for (size_t i = 0; i < w->nctrs; i++)
@@ -349,6 +347,7 @@ static int64_t worker_pass(pod_worker *w, json_object *pod)
             return now_ms() + 1000;
         }
         w->sandbox_ready = true;
+        mk_debug("pod %s/%s: sandbox up in %lld ms", w->ns, w->name, (long long)(now_ms() - t0));
     }
     next = sync_containers(w, pod);
     post_status(w);
