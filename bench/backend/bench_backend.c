@@ -177,6 +177,9 @@ int main(int argc, char **argv)
            upd / s, lat[upd * 99 / 100] / 1e6, lat[upd - 1] / 1e6,
            (long long)(st.compacted_rows - removed0), (long long)c0,
            (long long)be->ops->compacted_rev(be));
+    printf("writer stalls: longest compaction chunk %.2f ms, longest checkpoint finish %.2f ms"
+           " (%lld checkpoints)\n",
+           st.max_compact_ns / 1e6, st.max_writer_ckpt_ns / 1e6, (long long)st.checkpoints);
     free(lat);
     backend_close(be);
     return 0;

@@ -509,6 +509,8 @@ void sqlite_backend_stats(mk_backend *be, sqlite_stats *out)
         .commits = atomic_load(&sb->n_commits),
         .compacted_rows = atomic_load(&sb->n_compacted_rows),
         .checkpoints = atomic_load(&sb->n_checkpoints),
+        .max_compact_ns = atomic_load(&sb->max_compact_ns),
+        .max_writer_ckpt_ns = atomic_load(&sb->max_writer_ckpt_ns),
     };
 }
 
@@ -524,6 +526,7 @@ static void sqlite_close(mk_backend *be)
     }
     sqlite3_stmt *all[] = {sb->w_begin,   sb->w_commit,  sb->w_rollback,   sb->w_cur_get,
                            sb->w_val_get, sb->w_log_ins, sb->w_cur_put,    sb->w_cur_del,
+                           sb->w_log_del,
                            sb->w_meta_set, sb->w_compact_del, sb->w_rev_ts};
     for (size_t i = 0; i < ARRAY_SIZE(all); i++)
         sqlite3_finalize(all[i]);

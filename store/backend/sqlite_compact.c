@@ -2,11 +2,16 @@
  *
  * Compaction keeps the newest keep_revisions revisions and everything
  * younger than keep_seconds; older log rows go, except each live key's
- * current row. It runs on the writer thread between batches, one chunk of
- * SQLITE_COMPACT_CHUNK revisions per transaction, so a write waits behind
- * one small delete at most (kine's single big DELETE stalls writers for
- * seconds on large databases). meta.compacted moves with each chunk, in the
- * same transaction, so history() never sees a half-compacted range.
+ * current row. It runs on the writer thread in small chunks of revisions
+ * (kine's single big DELETE stalls writers for seconds on large
+ * databases): under load one chunk rides in each batch's transaction, so
+ * it costs no fsync of its own; when idle, chunks get transactions of
+ * their own. meta.compacted moves with each chunk, in the same
+ * transaction, so history() never sees a half-compacted range.
+ *
+ * Invariant: every log row at or below meta.compacted is a current row. A
+ * write that supersedes such a row deletes it (sqlite_writer.c), since no
+ * chunk will pass that way again.
  *
  * Checkpoints copy the WAL into the database file. A commit never does
  * it (our WAL hook replaces the auto-checkpoint): a thread with its own
@@ -95,40 +100,62 @@ static int set_meta(sqlite_backend *sb, const char *name, int64_t value)
     return sqlite_step_done(sb->w_meta_set);
 }
 
-/* Remove one chunk of history. False when it failed (it is retried at the
- * next maintenance tick). */
-static bool compact_chunk(sqlite_backend *sb)
+static void note_max(_Atomic int64_t *max, int64_t v)
+{
+    if (v > atomic_load(max))
+        atomic_store(max, v); /* only the writer thread stores */
+}
+
+int sqlite_compact_step(sqlite_backend *sb, int64_t rev, int64_t chunk, int64_t *upto)
 {
     int64_t lo = atomic_load(&sb->compacted);
     int64_t hi = sb->compact_target;
-    if (hi - lo > SQLITE_COMPACT_CHUNK)
-        hi = lo + SQLITE_COMPACT_CHUNK;
-    int removed = 0;
-    int rc = sqlite_step_done(sb->w_begin);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(sb->w_compact_del, 1, lo);
-        sqlite3_bind_int64(sb->w_compact_del, 2, hi);
-        rc = sqlite_step_done(sb->w_compact_del);
-        removed = sqlite3_changes(sb->wdb);
-    }
+    if (hi - lo > chunk)
+        hi = lo + chunk;
+    sqlite3_bind_int64(sb->w_compact_del, 1, lo);
+    sqlite3_bind_int64(sb->w_compact_del, 2, hi);
+    int rc = sqlite_step_done(sb->w_compact_del);
+    if (rc == SQLITE_OK)
+        sb->compact_removed += sqlite3_changes(sb->wdb);
     /* The newest log row may go (a deleted key's tombstone): meta.rev
      * keeps the counter from falling back at the next start. */
     if (rc == SQLITE_OK)
-        rc = set_meta(sb, "rev", atomic_load(&sb->rev));
+        rc = set_meta(sb, "rev", rev);
     if (rc == SQLITE_OK)
         rc = set_meta(sb, "compacted", hi);
+    *upto = hi;
+    return rc;
+}
+
+void sqlite_compact_done(sqlite_backend *sb, int64_t upto, bool committed)
+{
+    if (committed) {
+        atomic_store(&sb->compacted, upto);
+        atomic_fetch_add(&sb->n_compacted_rows, sb->compact_removed);
+    }
+    sb->compact_removed = 0;
+}
+
+/* One chunk in a transaction of its own, when no write is waiting. False
+ * when it failed (it is retried at the next maintenance tick). */
+static bool compact_chunk(sqlite_backend *sb)
+{
+    int64_t t0 = mk_now_ns(), upto = 0;
+    int rc = sqlite_step_done(sb->w_begin);
+    if (rc == SQLITE_OK)
+        rc = sqlite_compact_step(sb, atomic_load(&sb->rev), SQLITE_COMPACT_CHUNK, &upto);
     if (rc == SQLITE_OK)
         rc = sqlite_step_done(sb->w_commit);
+    sqlite_compact_done(sb, upto, rc == SQLITE_OK);
     if (rc != SQLITE_OK) {
-        mk_log("%s: compaction to revision %lld: %s", sb->path, (long long)hi,
+        mk_log("%s: compaction to revision %lld: %s", sb->path, (long long)upto,
                sqlite3_errmsg(sb->wdb));
         if (!sqlite3_get_autocommit(sb->wdb))
             sqlite_step_done(sb->w_rollback);
-        sb->compact_target = lo;
+        sb->compact_target = atomic_load(&sb->compacted);
         return false;
     }
-    atomic_store(&sb->compacted, hi);
-    atomic_fetch_add(&sb->n_compacted_rows, removed);
+    note_max(&sb->max_compact_ns, mk_now_ns() - t0);
     return true;
 }
 
@@ -152,14 +179,16 @@ void sqlite_writer_checkpoint(sqlite_backend *sb)
         (left > SQLITE_WAL_LEFT_PAGES && pages < SQLITE_WAL_HARD_PAGES))
         return;
     int nlog = 0, nckpt = 0;
+    int64_t t0 = mk_now_ns();
     if (sqlite3_wal_checkpoint_v2(sb->wdb, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt) ==
         SQLITE_OK) {
         atomic_store(&sb->wal_backfilled, nckpt);
         atomic_fetch_add(&sb->n_checkpoints, 1);
     }
+    note_max(&sb->max_writer_ckpt_ns, mk_now_ns() - t0);
 }
 
-void sqlite_maintain(sqlite_backend *sb)
+void sqlite_maintain(sqlite_backend *sb, bool idle)
 {
     int64_t now = mk_now_ns();
     if (now >= sb->next_maintain_ns) {
@@ -168,7 +197,7 @@ void sqlite_maintain(sqlite_backend *sb)
         if (limit > sb->compact_target)
             sb->compact_target = limit;
     }
-    if (sqlite_compact_pending(sb))
+    if (idle && sqlite_compact_pending(sb))
         compact_chunk(sb);
 }
 

@@ -23,8 +23,10 @@
 /* Writes applied in one transaction at most. */
 #define SQLITE_BATCH_MAX 256
 /* Revisions whose history one compaction transaction removes at most, so
- * that a write never waits long behind it. */
+ * that a write never waits long behind it: alone when idle, and riding in
+ * a batch's transaction under load. */
 #define SQLITE_COMPACT_CHUNK 256
+#define SQLITE_COMPACT_BATCH_CHUNK 64
 /* How often the writer looks for history to compact when idle. */
 #define SQLITE_MAINTAIN_INTERVAL_NS 1000000000LL
 /* The longest the writer waits for the last round's callers to come back
@@ -69,9 +71,11 @@ typedef struct sqlite_backend {
     /* The writer thread and everything only it touches. */
     sqlite3 *wdb;
     sqlite3_stmt *w_begin, *w_commit, *w_rollback, *w_cur_get, *w_val_get, *w_log_ins,
-        *w_cur_put, *w_cur_del, *w_meta_set, *w_compact_del, *w_rev_ts;
+        *w_cur_put, *w_cur_del, *w_log_del, *w_meta_set, *w_compact_del, *w_rev_ts;
     mk_buf values;          /* the batch's serialized values */
     int64_t compact_target; /* compaction works toward this revision */
+    int64_t compact_removed; /* rows the open transaction's chunk removed */
+    int64_t batch_removed;   /* ... and its writes, superseding compacted rows */
     int64_t next_maintain_ns;
 
     pthread_t writer;
@@ -86,6 +90,7 @@ typedef struct sqlite_backend {
     /* Committed state, read by any thread. */
     _Atomic int64_t rev, compacted;
     _Atomic int64_t n_writes, n_commits, n_compacted_rows, n_checkpoints;
+    _Atomic int64_t max_compact_ns, max_writer_ckpt_ns;
 
     /* The checkpointer thread and its connection. */
     sqlite3 *cdb;
@@ -107,8 +112,13 @@ typedef struct sqlite_backend {
 typedef struct sqlite_stats {
     int64_t writes;         /* writes applied */
     int64_t commits;        /* transactions committed for them */
-    int64_t compacted_rows; /* history rows removed */
+    int64_t compacted_rows; /* history rows removed (by compaction, or by a
+                             * write superseding a row compaction passed) */
     int64_t checkpoints;    /* checkpoints run */
+    /* The longest the writer spent between two batches on a compaction
+     * chunk and on finishing a checkpoint: what a write waited at most
+     * behind them. */
+    int64_t max_compact_ns, max_writer_ckpt_ns;
 } sqlite_stats;
 
 void sqlite_backend_stats(mk_backend *be, sqlite_stats *out);
@@ -130,9 +140,15 @@ int sqlite_write(mk_backend *be, const mk_write *w, int64_t *rev, mk_err *err);
 
 /* sqlite_compact.c */
 int sqlite_compact_prepare(sqlite_backend *sb, mk_err *err);
-/* One step of background maintenance between batches: pick a compaction
- * target when due, remove one chunk of history, nudge the checkpointer. */
-void sqlite_maintain(sqlite_backend *sb);
+/* Background maintenance between batches: pick a compaction target when
+ * due; when idle (no write waiting), remove one chunk of history. */
+void sqlite_maintain(sqlite_backend *sb, bool idle);
+/* Inside the writer's open transaction: remove the history of up to chunk
+ * revisions past the compacted one, record rev as meta.rev; *upto is the
+ * new compacted revision once the transaction commits. A SQLite code. */
+int sqlite_compact_step(sqlite_backend *sb, int64_t rev, int64_t chunk, int64_t *upto);
+/* After that transaction: publish upto if it committed. */
+void sqlite_compact_done(sqlite_backend *sb, int64_t upto, bool committed);
 void sqlite_writer_checkpoint(sqlite_backend *sb);
 /* Compact up to the keep limits, all chunks (the writer thread). */
 void sqlite_compact_all(sqlite_backend *sb);

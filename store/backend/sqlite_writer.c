@@ -36,6 +36,7 @@ int sqlite_writer_prepare(sqlite_backend *sb, mk_err *err)
                        " ON CONFLICT (key) DO UPDATE SET rev = excluded.rev",
                        &sb->w_cur_put, err) < 0 ||
         sqlite_prepare(db, "DELETE FROM current WHERE key = ?1", &sb->w_cur_del, err) < 0 ||
+        sqlite_prepare(db, "DELETE FROM log WHERE rev = ?1", &sb->w_log_del, err) < 0 ||
         sqlite_prepare(db, "UPDATE meta SET value = ?2 WHERE name = ?1", &sb->w_meta_set,
                        err) < 0)
         return mk_error_wrap(err, "open %s", sb->path);
@@ -162,15 +163,24 @@ static int apply_one(sqlite_backend *sb, sqlite_req *req, int64_t rev, int64_t n
     }
     if ((rc = sqlite_step_done(st)) != SQLITE_OK)
         return -rc;
+    /* Compaction has passed the superseded row and will not come back
+     * for it. */
+    if (cur && cur <= atomic_load(&sb->compacted)) {
+        sqlite3_bind_int64(sb->w_log_del, 1, cur);
+        if ((rc = sqlite_step_done(sb->w_log_del)) != SQLITE_OK)
+            return -rc;
+        sb->batch_removed++;
+    }
     req->rev = rev;
     return APPLIED;
 }
 
-/* Apply the batch in one transaction and commit it. Returns the revision
- * reached (base when nothing was applied) or a SQLite error code < 0. */
+/* Apply the batch in one transaction, with a chunk of compaction when
+ * some is due, and commit it. Returns the revision reached (base when
+ * nothing was applied) or a SQLite error code < 0. */
 static int64_t batch_commit(sqlite_backend *sb, sqlite_req **batch, size_t n, int64_t base)
 {
-    int64_t rev = base, now_ms = mk_wall_ms();
+    int64_t rev = base, now_ms = mk_wall_ms(), compacted = 0;
     int rc = sqlite_step_done(sb->w_begin);
     for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
         if (!batch[i]->w)
@@ -181,8 +191,13 @@ static int64_t batch_commit(sqlite_backend *sb, sqlite_req **batch, size_t n, in
         else if (r < 0)
             rc = -r;
     }
+    bool compact = rc == SQLITE_OK && sqlite_compact_pending(sb);
+    if (compact)
+        rc = sqlite_compact_step(sb, rev, SQLITE_COMPACT_BATCH_CHUNK, &compacted);
     if (rc == SQLITE_OK)
         rc = sqlite_step_done(sb->w_commit);
+    if (compact)
+        sqlite_compact_done(sb, compacted, rc == SQLITE_OK);
     return rc == SQLITE_OK ? rev : -rc;
 }
 
@@ -228,6 +243,7 @@ static void batch_publish(sqlite_backend *sb, sqlite_req **batch, size_t n)
 static void run_batch(sqlite_backend *sb, sqlite_req **batch, size_t n)
 {
     mk_buf_reset(&sb->values);
+    sb->batch_removed = 0;
     const int64_t base = atomic_load(&sb->rev);
     int64_t rev = batch_commit(sb, batch, n, base);
     if (rev < 0) {
@@ -239,6 +255,7 @@ static void run_batch(sqlite_backend *sb, sqlite_req **batch, size_t n)
         atomic_store(&sb->rev, rev);
         atomic_fetch_add(&sb->n_writes, rev - base);
         atomic_fetch_add(&sb->n_commits, 1);
+        atomic_fetch_add(&sb->n_compacted_rows, sb->batch_removed);
     }
     bool compact = false;
     for (size_t i = 0; i < n; i++) {
@@ -280,12 +297,11 @@ static void gather(sqlite_backend *sb)
 /* Between batches, the writer's own chores, with the queue unlocked. */
 static void between_batches(sqlite_backend *sb)
 {
+    bool idle = !sb->head;
     pthread_mutex_unlock(&sb->lock);
     sqlite_writer_checkpoint(sb);
-    /* Under steady load the queue is never empty: compact between
-     * batches, one bounded chunk at a time. */
     if (maintenance_due(sb))
-        sqlite_maintain(sb);
+        sqlite_maintain(sb, idle);
     pthread_mutex_lock(&sb->lock);
 }
 

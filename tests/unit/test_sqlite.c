@@ -338,6 +338,40 @@ static void test_revisions_never_reused(void **state)
     assert_int_equal(create(f->be, "/b"), 5);
 }
 
+/* Rows that compaction passed while they were current go when a later
+ * write supersedes them: nothing stays behind the compacted revision but
+ * live keys. */
+static void test_compaction_leaves_only_live_keys(void **state)
+{
+    fixture *f = *state;
+    f->be = open_be(f, -1, -1);
+    mk_err err = {0};
+    create(f->be, "/a");
+    create(f->be, "/b");
+    create(f->be, "/c");
+    assert_int_equal(sqlite_backend_compact(f->be, &err), 0);
+    assert_int_equal(f->be->ops->compacted_rev(f->be), 3);
+    assert_int_equal(log_rows(f), 3);
+    json_object *o = make_obj("a", 8);
+    assert_int_equal(do_write(f->be, MK_WRITE_UPDATE, "/a", o, 0, NULL, &err), 0);
+    assert_int_equal(do_write(f->be, MK_WRITE_UPDATE, "/a", o, 0, NULL, &err), 0);
+    json_object_put(o);
+    assert_int_equal(do_write(f->be, MK_WRITE_DELETE, "/b", NULL, 0, NULL, &err), 0);
+    /* /a at 1 and /b at 2 went at once; /a at 4 and /b's tombstone (6)
+     * wait for compaction, which still may serve them to history. */
+    assert_int_equal(log_rows(f), 4);
+    history_log h = {0};
+    assert_int_equal(backend_history(f->be, 3, collect_ev, &h, &err), 0);
+    assert_int_equal(h.n, 3);
+    assert_int_equal(sqlite_backend_compact(f->be, &err), 0);
+    assert_int_equal(log_rows(f), 2);
+    collected c = {0};
+    assert_int_equal(backend_list(f->be, "/", collect_kv, &c, NULL, &err), 0);
+    assert_int_equal(c.n, 2);
+    assert_int_equal(c.revs[0], 5);
+    assert_int_equal(c.revs[1], 3);
+}
+
 /* ---- concurrency: the sink and group commit ---------------------------- */
 
 #define WRITERS 8
@@ -741,6 +775,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_history_and_compaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_revisions_never_reused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compaction_leaves_only_live_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_throughput_figure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compaction_by_age, setup, teardown),
