@@ -4,6 +4,7 @@
  *    lastHeartbeatTime unchanged for --node-monitor-grace-period) gets all
  *    its conditions set to Unknown (reason NodeStatusUnknown) and the taints
  *    node.kubernetes.io/unreachable NoSchedule and NoExecute;
+ *  - the pods of an unreachable node are marked Ready=False at once;
  *  - a node that stays not ready for --pod-eviction-timeout has its pods
  *    deleted (evicted), one log line each;
  *  - when the kubelet posts Ready=True again, the taints go.
@@ -57,9 +58,9 @@ typedef struct views {
     size_t n;
 } views;
 
-static json_object *condition(json_object *node, const char *type)
+static json_object *condition(json_object *obj, const char *type)
 {
-    json_object *conds = mk_json_path(node, "status.conditions");
+    json_object *conds = mk_json_path(obj, "status.conditions");
     size_t n = conds && json_object_is_type(conds, json_type_array) ? json_object_array_length(conds) : 0;
     for (size_t i = 0; i < n; i++) {
         json_object *c = json_object_array_get_idx(conds, i);
@@ -249,6 +250,78 @@ static int pods_on_node(void *ctx, json_object *pod)
     return 0;
 }
 
+/* Pods on node still reporting Ready=True: "ns/name" into e->pods. */
+static int ready_pods_on_node(void *ctx, json_object *pod)
+{
+    evict_ctx *e = ctx;
+    const char *node = mk_json_str(pod, "spec.nodeName");
+    if (!node || strcmp(node, e->node) != 0)
+        return 0;
+    json_object *ready = condition(pod, "Ready");
+    const char *st = ready ? mk_json_str(ready, "status") : NULL;
+    if (!st || strcmp(st, "True") != 0)
+        return 0;
+    e->pods = xrealloc(e->pods, (e->n + 1) * sizeof(*e->pods));
+    e->pods[e->n++] = xasprintf("%s/%s", mk_json_str(pod, "metadata.namespace") ?: "default",
+                                mk_json_str(pod, "metadata.name") ?: "");
+    return 0;
+}
+
+/* The pod's conditions with Ready set False, whole (a merge patch
+ * replaces the array). */
+static char *pod_not_ready_patch(json_object *pod)
+{
+    char now[32];
+    now_rfc3339(now, sizeof(now));
+    json_object *arr = json_object_new_array();
+    json_object *conds = mk_json_path(pod, "status.conditions");
+    size_t n = conds && json_object_is_type(conds, json_type_array) ? json_object_array_length(conds) : 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *c = NULL;
+        json_object_deep_copy(json_object_array_get_idx(conds, i), &c, NULL);
+        const char *type = mk_json_str(c, "type");
+        if (type && strcmp(type, "Ready") == 0) {
+            json_object_object_add(c, "status", json_object_new_string("False"));
+            json_object_object_add(c, "reason", json_object_new_string("NodeNotReady"));
+            json_object_object_add(c, "message", json_object_new_string("Node is not ready"));
+            json_object_object_add(c, "lastTransitionTime", json_object_new_string(now));
+        }
+        json_object_array_add(arr, c);
+    }
+    json_object *patch = json_object_new_object();
+    json_object_object_add(mk_json_ensure(patch, "status"), "conditions", arr);
+    char *s = xstrdup(json_object_to_json_string_ext(patch, JSON_C_TO_STRING_PLAIN));
+    json_object_put(patch);
+    return s;
+}
+
+/* As Kubernetes' MarkPodsNotReady: the pods of a node that is not ready
+ * stop counting as ready (Services, ReplicaSet status) long before they
+ * are evicted. */
+static void mark_pods_not_ready(lifecycle *lc, const char *node)
+{
+    evict_ctx e = {.node = node};
+    informer_foreach(lc->pods, ready_pods_on_node, &e);
+    for (size_t i = 0; i < e.n; i++) {
+        char *slash = strchr(e.pods[i], '/');
+        *slash = '\0';
+        json_object *pod = informer_get(lc->pods, e.pods[i], slash + 1);
+        if (pod) {
+            _cleanup_free_ char *patch = pod_not_ready_patch(pod);
+            json_object_put(pod);
+            mk_err err = {0};
+            if (client_patch(manager_client(lc->m), kind_by_kind("Pod"), e.pods[i], slash + 1,
+                             "status", patch, NULL, &err) == 0)
+                mk_log("nodelifecycle: node %s not ready: pod %s/%s marked not ready", node,
+                       e.pods[i], slash + 1);
+            else if (err.code != ENOENT)
+                mk_log("nodelifecycle: pod %s/%s: %s", e.pods[i], slash + 1, err.msg);
+        }
+        free(e.pods[i]);
+    }
+    free(e.pods);
+}
+
 static void evict_pods(lifecycle *lc, const char *node)
 {
     evict_ctx e = {.node = node};
@@ -322,6 +395,8 @@ static void check_node(lifecycle *lc, const node_view *v, int64_t now)
         mk_log("nodelifecycle: node %s: tainted %s", v->name, key);
     if (now - h->not_ready_ns > lc->eviction_ns)
         evict_pods(lc, v->name);
+    else if (unknown)
+        mark_pods_not_ready(lc, v->name);
 }
 
 static void monitor_pass(lifecycle *lc)

@@ -10,17 +10,23 @@ setup() {
     start_apiserver
     CM_PID=
     HB_PID=
+    SCHED_PID=
+    HOLLOW_PID=
 }
 
 teardown() {
     [ -z "$HB_PID" ] || { kill "$HB_PID" 2>/dev/null; wait "$HB_PID" 2>/dev/null || true; }
-    stop_daemon "$CM_PID"
+    local rc=0
+    stop_daemon "$SCHED_PID" || true
+    stop_daemon "$HOLLOW_PID" || true
+    stop_daemon "$CM_PID" || rc=1
     stop_apiserver
-    if [ -z "${BATS_TEST_COMPLETED:-}" ]; then
+    if [ -z "${BATS_TEST_COMPLETED:-}" ] || [ $rc -ne 0 ]; then
         echo "# controller-manager log:" >&3
         sed 's/^/#   /' "$LOGDIR/cm.log" >&3 || true
     fi
     rm -rf "$LOGDIR" "$MK_APISERVER_DATA" "$MK_APISERVER_LOG"
+    return $rc
 }
 
 start_cm() {
@@ -82,9 +88,15 @@ has_cidr() {
     make_node loud
     make_pod on-quiet '{}' 100m 64Mi quiet
     make_pod on-loud '{}' 100m 64Mi loud
+    for p in on-quiet on-loud; do
+        req PATCH "/api/v1/namespaces/default/pods/$p/status" \
+            -H 'Content-Type: application/merge-patch+json' \
+            -d '{"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}]}}'
+        [ "$CODE" = 200 ]
+    done
     ( while :; do heartbeat loud; heartbeat quiet; sleep 0.5; done ) &
     HB_PID=$!
-    start_cm --controllers nodelifecycle --node-monitor-grace-period 2 --pod-eviction-timeout 2
+    start_cm --controllers nodelifecycle --node-monitor-grace-period 2 --pod-eviction-timeout 4
     sleep 3
     # Heartbeating: Ready and untainted.
     [ "$(node_field quiet '.status.conditions[] | select(.type=="Ready") | .status')" = True ]
@@ -96,11 +108,14 @@ has_cidr() {
     [ "$(node_field quiet "$ready | .reason")" = NodeStatusUnknown ]
     [ "$(node_field quiet "$ready | .message")" = "Kubelet stopped posting node status." ]
     wait_for 10 eval '[ "$(node_field quiet "[.spec.taints[]? | select(.key==\"node.kubernetes.io/unreachable\")] | length")" = 2 ]'
+    # Its pods stop counting as ready at once, and go after the eviction timeout.
+    wait_for 10 eval '[ "$(pod_field on-quiet "$ready | .status")" = False ]'
+    [ "$(pod_field on-quiet "$ready | .reason")" = NodeNotReady ]
     wait_for 15 pod_gone on-quiet
     grep -q "evicted pod default/on-quiet" "$LOGDIR/cm.log"
     # The heartbeating node and its pod are untouched.
     [ "$(node_field loud "$ready | .status")" = True ]
-    pod_field on-loud .metadata.name
+    [ "$(pod_field on-loud "$ready | .status")" = True ]
     [ "$(node_field loud '[.spec.taints[]?] | length')" = 0 ]
     # The kubelet comes back: Ready=True, the taints go.
     kill "$HB_PID"; wait "$HB_PID" 2>/dev/null || true
@@ -108,4 +123,30 @@ has_cidr() {
     HB_PID=$!
     wait_for 10 eval '[ "$(node_field quiet "[.spec.taints[]? | select(.key==\"node.kubernetes.io/unreachable\")] | length")" = 0 ]'
     [ "$(node_field quiet "$ready | .status")" = True ]
+}
+
+@test "hollow nodes: registered Ready, get podCIDRs, the scheduler spreads pods onto them, they go Running" {
+    [ -x "$MK_BIN/mk-kubelet" ] || skip "bin/mk-kubelet not built"
+    start_cm --controllers nodeipam
+    start_daemon HOLLOW_PID "$LOGDIR/hollow.log" "$MK_BIN/mk-kubelet" --server "$MK_SERVER" \
+        --node-name hollow --hollow --hollow-nodes 3 --labels tier=scale
+    start_daemon SCHED_PID "$LOGDIR/scheduler.log" "$MK_BIN/mk-scheduler" --server "$MK_SERVER"
+    ready='.status.conditions[] | select(.type=="Ready") | .status'
+    for n in hollow-0 hollow-1 hollow-2; do
+        wait_for 10 eval '[ "$(node_field $n "$ready")" = True ]'
+        [ "$(node_field $n '.metadata.labels.tier')" = scale ]
+        [ "$(node_field $n '.status.allocatable.pods')" = 110 ]
+        wait_for 10 has_cidr $n
+    done
+    for i in 1 2 3 4 5 6; do make_pod "h-$i" '{"tier":"scale"}'; done
+    for i in 1 2 3 4 5 6; do
+        wait_for 10 eval '[ "$(pod_field h-$i .status.phase)" = Running ]'
+    done
+    counts=$(for i in 1 2 3 4 5 6; do pod_field "h-$i" .spec.nodeName; done | sort | uniq -c |
+        awk '{print $1}' | tr '\n' ' ')
+    [ "$counts" = "2 2 2 " ]
+    stop_daemon "$SCHED_PID"
+    SCHED_PID=
+    stop_daemon "$HOLLOW_PID"
+    HOLLOW_PID=
 }

@@ -12,15 +12,15 @@ setup() {
 }
 
 teardown() {
-    stop_daemon "$SCHED_PID"
+    local rc=0
+    stop_daemon "$SCHED_PID" || rc=1
     stop_apiserver
-    if [ -n "${BATS_TEST_COMPLETED:-}" ]; then
-        rm -rf "$LOGDIR" "$MK_APISERVER_DATA" "$MK_APISERVER_LOG"
-    else
+    if [ -z "${BATS_TEST_COMPLETED:-}" ] || [ $rc -ne 0 ]; then
         echo "# scheduler log:" >&3
         sed 's/^/#   /' "$LOGDIR/scheduler.log" >&3 || true
-        rm -rf "$LOGDIR" "$MK_APISERVER_DATA" "$MK_APISERVER_LOG"
     fi
+    rm -rf "$LOGDIR" "$MK_APISERVER_DATA" "$MK_APISERVER_LOG"
+    return $rc
 }
 
 start_scheduler() {

@@ -7,7 +7,8 @@
 #   pod_field NAME JQ            print a field of a pod (jq filter)
 #   node_field NAME JQ           print a field of a node
 #   start_daemon VAR LOG BIN ARGS...   start a daemon, pid in $VAR
-#   stop_daemon PID              SIGTERM by pid, wait, SIGKILL after 10 s
+#   stop_daemon PID              SIGTERM by pid, wait (SIGKILL after 10 s); fails
+#                                unless it exited 0
 
 load helpers
 
@@ -79,14 +80,19 @@ start_daemon() {
     printf -v "$var" '%s' "$!"
 }
 
-stop_daemon() {
-    local pid=$1 i
+stop_daemon() { # fails unless the daemon exits 0 on SIGTERM (a sanitizer report does not)
+    local pid=$1 i rc=0
     [ -n "$pid" ] || return 0
     kill -TERM "$pid" 2>/dev/null || true
     for ((i = 0; i < 100; i++)); do
         pid_alive "$pid" || break
         sleep 0.1
     done
-    pid_alive "$pid" && kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null || true
+    if pid_alive "$pid"; then
+        echo "pid $pid ignored SIGTERM for 10 s" >&2
+        kill -KILL "$pid" 2>/dev/null
+        rc=1
+    fi
+    wait "$pid" 2>/dev/null || rc=$?
+    return $rc
 }
