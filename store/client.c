@@ -69,8 +69,10 @@ int client_read_token(const char *path, char **token, mk_err *err)
             n--;
         for (size_t i = 0; i < n; i++)
             if (!isgraph((unsigned char)line[i]))
-                return mk_error(err, EINVAL, "token file %s: the token holds a space or "
-                                "control character", path);
+                return mk_error(err, EINVAL,
+                                "token file %s: the token holds a space or "
+                                "control character",
+                                path);
         if (!n)
             return mk_error(err, EINVAL, "token file %s: empty token", path);
         *token = xstrndup(line, n);
@@ -272,9 +274,9 @@ static int http_error(xfer *x, long status, mk_err *err)
     return watchstream_status_error(status, x->body.data, x->body.len, what, err);
 }
 
-int client_request(mk_client *c, const char *method, const char *path,
-                   const char *content_type, const char *body, size_t len, int *status,
-                   char **resp, size_t *resp_len, char **warning, mk_err *err)
+int client_request(mk_client *c, const char *method, const char *path, const char *content_type,
+                   const char *body, size_t len, int *status, char **resp, size_t *resp_len,
+                   char **warning, mk_err *err)
 {
     if (status)
         *status = 0;
@@ -567,7 +569,7 @@ static size_t stream_write(char *data, size_t size, size_t n, void *ud)
     }
     s->fn_rc = s->fn(s->ctx, data, len);
     s->last_data_ns = mk_now_ns(); /* time spent in fn is not the server's silence */
-    return s->fn_rc ? 0 : len; /* a short count makes curl end the transfer */
+    return s->fn_rc ? 0 : len;     /* a short count makes curl end the transfer */
 }
 
 /* curl calls this at least once a second, even while nothing arrives. */
@@ -592,8 +594,12 @@ static int stream_run(mk_client *c, const char *path, mk_chunk_fn fn, void *ctx,
 {
     xfer x = {0};
     xfer_begin(&x, c, "GET", path, NULL);
-    stream s = {.x = &x, .fn = fn, .ctx = ctx, .stop = stop,
-                .idle_ns = (int64_t)idle_ms * 1000000, .last_data_ns = mk_now_ns()};
+    stream s = {.x = &x,
+                .fn = fn,
+                .ctx = ctx,
+                .stop = stop,
+                .idle_ns = (int64_t)idle_ms * 1000000,
+                .last_data_ns = mk_now_ns()};
     curl_easy_setopt(x.h, CURLOPT_WRITEFUNCTION, stream_write);
     curl_easy_setopt(x.h, CURLOPT_WRITEDATA, &s);
     curl_easy_setopt(x.h, CURLOPT_NOPROGRESS, 0L);
@@ -605,7 +611,8 @@ static int stream_run(mk_client *c, const char *path, mk_chunk_fn fn, void *ctx,
     if (s.fn_rc || stop_requested(stop)) {
         r = 0;
     } else if (s.idle) {
-        r = mk_error(err, ETIMEDOUT, "GET %s: nothing received for %d s", x.url, idle_ms / 1000);
+        r = mk_error(err, ETIMEDOUT, "GET %s: nothing received for %d s", x.url,
+                     idle_ms / 1000);
     } else if (rc != CURLE_OK) {
         r = transport_error(&x, rc, err);
     } else {

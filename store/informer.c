@@ -51,9 +51,9 @@ static bool stopping(mk_informer *inf)
     return __atomic_load_n(&inf->stop, __ATOMIC_RELAXED);
 }
 
-mk_informer *informer_new(mk_client *c, const mk_kind *k, const char *ns,
-                          const char *label_sel, const char *field_sel,
-                          const mk_informer_handlers *handlers, void *ctx)
+mk_informer *informer_new(mk_client *c, const mk_kind *k, const char *ns, const char *label_sel,
+                          const char *field_sel, const mk_informer_handlers *handlers,
+                          void *ctx)
 {
     mk_informer *inf = xcalloc(1, sizeof *inf);
     inf->client = c;
@@ -122,8 +122,8 @@ static int relist(mk_informer *inf, mk_err *err)
 {
     json_object *items = NULL;
     int64_t rev = 0;
-    int r = client_list(inf->client, inf->kind, inf->ns, inf->label_sel, inf->field_sel,
-                        &items, &rev, err);
+    int r = client_list(inf->client, inf->kind, inf->ns, inf->label_sel, inf->field_sel, &items,
+                        &rev, err);
     if (r < 0)
         return r;
     objcache_changes ch = {0};

@@ -79,7 +79,8 @@ void objcache_free(mk_objcache *oc)
     if (!oc)
         return;
     entry *e, *tmp;
-    HASH_ITER(hh, oc->table, e, tmp) {
+    HASH_ITER(hh, oc->table, e, tmp)
+    {
         HASH_DEL(oc->table, e);
         entry_free(e);
     }
@@ -140,7 +141,8 @@ static void set_rev_locked(mk_objcache *oc, int64_t rev)
 
 void objcache_replace(mk_objcache *oc, json_object *items, int64_t rev, objcache_changes *out)
 {
-    size_t n = json_object_is_type(items, json_type_array) ? json_object_array_length(items) : 0;
+    size_t n =
+        json_object_is_type(items, json_type_array) ? json_object_array_length(items) : 0;
     bool changed = false;
     pthread_rwlock_wrlock(&oc->lock);
     entry *old = oc->table, *e, *tmp;
@@ -176,7 +178,8 @@ void objcache_replace(mk_objcache *oc, json_object *items, int64_t rev, objcache
         changed = true;
     }
     /* What is left was deleted while nobody watched. */
-    HASH_ITER(hh, old, e, tmp) {
+    HASH_ITER(hh, old, e, tmp)
+    {
         HASH_DEL(old, e);
         json_object *gone = steal_pointer(&e->obj);
         change_push(out, OBJCACHE_DELETE, gone, json_object_get(gone));

@@ -12,8 +12,7 @@ static int emit_line(const char *line, size_t len, mk_line_fn fn, void *ctx)
     return len ? fn(ctx, line, len) : 0;
 }
 
-int linesplit_feed(mk_linesplit *ls, const char *data, size_t len, mk_line_fn fn,
-                   void *ctx)
+int linesplit_feed(mk_linesplit *ls, const char *data, size_t len, mk_line_fn fn, void *ctx)
 {
     const char *end = data + len;
     const char *nl = memchr(data, '\n', len);
@@ -93,8 +92,8 @@ int watchstream_status_error(long status, const char *body, size_t len, const ch
         /* Not a Status (a proxy's HTML page, plain text): show its start. */
         json_object_put(st);
         int n = len > 200 ? 200 : (int)len;
-        return mk_error(err, mk_error_from_http((int)status, NULL), "%s: HTTP %ld: %.*s",
-                        what, status, n, body);
+        return mk_error(err, mk_error_from_http((int)status, NULL), "%s: HTTP %ld: %.*s", what,
+                        status, n, body);
     }
     int r = status_from_object(status, st, what, err);
     json_object_put(st);

@@ -25,8 +25,7 @@ typedef struct mk_linesplit {
 } mk_linesplit;
 
 /* Feed one chunk. Returns 0, or the first non-zero value of fn. */
-int linesplit_feed(mk_linesplit *ls, const char *data, size_t len, mk_line_fn fn,
-                   void *ctx);
+int linesplit_feed(mk_linesplit *ls, const char *data, size_t len, mk_line_fn fn, void *ctx);
 /* Bytes of an unfinished line held back (0 at a clean end of stream). */
 size_t linesplit_pending(const mk_linesplit *ls);
 void linesplit_free(mk_linesplit *ls);
@@ -53,7 +52,7 @@ int watchstream_feed(mk_watchstream *ws, const char *data, size_t len);
 
 /* Decode a Kubernetes Status object (or any error body) into err; status
  * is the HTTP status, used when the body carries no code. Returns -code. */
-int watchstream_status_error(long status, const char *body, size_t len,
-                             const char *what, mk_err *err);
+int watchstream_status_error(long status, const char *body, size_t len, const char *what,
+                             mk_err *err);
 
 #endif

@@ -37,11 +37,11 @@
 #define TEST_APISERVER_MAX_ARGS 16
 
 typedef struct test_apiserver {
-    pid_t pid;                 /* 0 when not running */
-    int port;                  /* chosen at the first start, kept on restarts */
-    char dir[64];              /* temporary: data/, apiserver.log, token file */
-    char url[64];              /* http://127.0.0.1:PORT (https with --tls-cert) */
-    char token_file[128];      /* DIR/tokens when with_tokens, else "" */
+    pid_t pid;            /* 0 when not running */
+    int port;             /* chosen at the first start, kept on restarts */
+    char dir[64];         /* temporary: data/, apiserver.log, token file */
+    char url[64];         /* http://127.0.0.1:PORT (https with --tls-cert) */
+    char token_file[128]; /* DIR/tokens when with_tokens, else "" */
     const char *extra[TEST_APISERVER_MAX_ARGS]; /* more flags, NULL-terminated */
 } test_apiserver;
 
@@ -133,7 +133,9 @@ static inline pid_t test_apiserver_spawn(test_apiserver *s)
 /* Wait until /healthz answers 200; false if the server died or 15 s went. */
 static inline bool test_apiserver_wait_healthy(test_apiserver *s)
 {
-    mk_client_opts o = {.server = s->url, .timeout_ms = 1000, .insecure = true,
+    mk_client_opts o = {.server = s->url,
+                        .timeout_ms = 1000,
+                        .insecure = true,
                         .token_file = s->token_file[0] ? s->token_file : NULL};
     mk_client *c = NULL;
     mk_err err = {0};
@@ -144,7 +146,8 @@ static inline bool test_apiserver_wait_healthy(test_apiserver *s)
         int status = 0, st;
         char *resp = NULL;
         if (client_request(c, "GET", "/healthz", NULL, NULL, 0, &status, &resp, NULL, NULL,
-                           &err) == 0 && status == 200)
+                           &err) == 0 &&
+            status == 200)
             ok = true;
         free(resp);
         if (!ok && waitpid(s->pid, &st, WNOHANG) == s->pid) {
@@ -201,8 +204,7 @@ static inline int test_apiserver_start_with(test_apiserver *s, bool with_tokens,
         FILE *f = fopen(s->token_file, "w");
         if (!f)
             return -1;
-        fprintf(f, "%s,admin,admin\nnodetoken456,node-1,node\n",
-                TEST_ADMIN_TOKEN);
+        fprintf(f, "%s,admin,admin\nnodetoken456,node-1,node\n", TEST_ADMIN_TOKEN);
         fclose(f);
     }
     return test_apiserver_restart(s);

@@ -26,9 +26,10 @@ static json_object *json(const char *text)
 
 static json_object *pod(const char *name, const char *label)
 {
-    json_object *p = json("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"x\","
-                          "\"namespace\":\"default\",\"labels\":{}},\"spec\":{\"containers\":"
-                          "[{\"name\":\"c\",\"image\":\"busybox\"}]}}");
+    json_object *p =
+        json("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"x\","
+             "\"namespace\":\"default\",\"labels\":{}},\"spec\":{\"containers\":"
+             "[{\"name\":\"c\",\"image\":\"busybox\"}]}}");
     mk_json_set_str(p, "metadata.name", name);
     if (label)
         mk_json_set_str(p, "metadata.labels.app", label);
@@ -160,7 +161,8 @@ static int collect_event(void *ctx, const char *type, json_object *obj)
 static void test_watchstream_events(void **state)
 {
     const char *text =
-        "{\"type\":\"ADDED\",\"object\":{\"metadata\":{\"name\":\"a\",\"resourceVersion\":\"5\"}}}\n"
+        "{\"type\":\"ADDED\",\"object\":{\"metadata\":{\"name\":\"a\",\"resourceVersion\":"
+        "\"5\"}}}\n"
         "{\"type\":\"MODIFIED\",\"object\":{\"metadata\":{\"name\":\"a\"}}}\n"
         "{\"type\":\"BOOKMARK\",\"object\":{\"metadata\":{\"resourceVersion\":\"9\"}}}\n"
         "{\"type\":\"DELETED\",\"object\":{\"metadata\":{\"name\":\"a\"}}}\n";
@@ -170,7 +172,8 @@ static void test_watchstream_events(void **state)
         mk_watchstream ws;
         watchstream_init(&ws, collect_event, &e);
         for (size_t off = 0; off < len; off += chunk)
-            assert_int_equal(watchstream_feed(&ws, text + off, off + chunk > len ? len - off : chunk), 0);
+            assert_int_equal(
+                watchstream_feed(&ws, text + off, off + chunk > len ? len - off : chunk), 0);
         assert_int_equal(e.n, 4);
         assert_string_equal(e.types[0], "ADDED");
         assert_string_equal(e.names[0], "a");
@@ -183,9 +186,10 @@ static void test_watchstream_events(void **state)
     events e = {0};
     mk_watchstream ws;
     watchstream_init(&ws, collect_event, &e);
-    const char *gone = "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"apiVersion\":\"v1\","
-                       "\"status\":\"Failure\",\"message\":\"too old resource version: 1 (40)\","
-                       "\"reason\":\"Expired\",\"code\":410}}\n";
+    const char *gone =
+        "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"apiVersion\":\"v1\","
+        "\"status\":\"Failure\",\"message\":\"too old resource version: 1 (40)\","
+        "\"reason\":\"Expired\",\"code\":410}}\n";
     assert_int_equal(watchstream_feed(&ws, gone, strlen(gone)), -MK_EGONE);
     assert_int_equal(ws.err.code, MK_EGONE);
     assert_string_equal(ws.err.msg, "too old resource version: 1 (40)");
@@ -224,12 +228,13 @@ static void test_status_decoding(void **state)
     const char *ae = "{\"kind\":\"Status\",\"reason\":\"AlreadyExists\",\"code\":409,"
                      "\"message\":\"exists\"}";
     assert_int_equal(watchstream_status_error(409, ae, strlen(ae), "POST x", &err), -EEXIST);
-    const char *cf = "{\"kind\":\"Status\",\"reason\":\"Conflict\",\"code\":409,\"message\":\"m\"}";
+    const char *cf =
+        "{\"kind\":\"Status\",\"reason\":\"Conflict\",\"code\":409,\"message\":\"m\"}";
     assert_int_equal(watchstream_status_error(409, cf, strlen(cf), "PUT x", &err), -ESTALE);
     assert_int_equal(watchstream_status_error(401, "", 0, "GET /api", &err), -EPERM);
     assert_string_equal(err.msg, "GET /api: HTTP 401");
-    assert_int_equal(watchstream_status_error(502, "<html>bad gateway</html>", 24, "GET /x", &err),
-                     -EIO);
+    assert_int_equal(
+        watchstream_status_error(502, "<html>bad gateway</html>", 24, "GET /x", &err), -EIO);
     assert_true(strstr(err.msg, "bad gateway") != NULL);
 }
 
@@ -301,7 +306,8 @@ static void test_crud(void **state)
     /* Merge patch, and the status subresource. */
     json_object *patched = NULL;
     assert_int_equal(client_patch(c, POD, "default", "crud", NULL,
-                                  "{\"metadata\":{\"labels\":{\"tier\":\"x\"}}}", &patched, &err),
+                                  "{\"metadata\":{\"labels\":{\"tier\":\"x\"}}}", &patched,
+                                  &err),
                      0);
     assert_string_equal(mk_json_str(patched, "metadata.labels.tier"), "x");
     assert_string_equal(mk_json_str(patched, "metadata.labels.app"), "web2");
@@ -373,9 +379,10 @@ static void test_raw_request_and_warning(void **state)
     int status = 0;
     char *resp = NULL, *warning = NULL;
     size_t len = 0;
-    const char *body = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"warn\"},"
-                       "\"spec\":{\"bogusField\":1,\"containers\":[{\"name\":\"c\","
-                       "\"image\":\"busybox\"}]}}";
+    const char *body =
+        "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"warn\"},"
+        "\"spec\":{\"bogusField\":1,\"containers\":[{\"name\":\"c\","
+        "\"image\":\"busybox\"}]}}";
     if (client_request(c, "POST", "/api/v1/namespaces/default/pods", "application/json", body,
                        strlen(body), &status, &resp, &len, &warning, &err) < 0)
         fail_msg("POST: %s", err.msg);
@@ -387,8 +394,8 @@ static void test_raw_request_and_warning(void **state)
     free(warning);
 
     /* A 404 still hands over the Status body. */
-    assert_int_equal(client_request(c, "GET", "/api/v1/namespaces/default/pods/nope", NULL, NULL,
-                                    0, &status, &resp, &len, &warning, &err),
+    assert_int_equal(client_request(c, "GET", "/api/v1/namespaces/default/pods/nope", NULL,
+                                    NULL, 0, &status, &resp, &len, &warning, &err),
                      -ENOENT);
     assert_int_equal(status, 404);
     assert_true(strstr(resp, "\"Status\"") != NULL);
@@ -439,9 +446,9 @@ static void test_transport_errors(void **state)
     json_object *obj = NULL;
     assert_int_equal(client_get(c, POD, NULL, "x", &obj, &err), -ECONNREFUSED);
     assert_true(strstr(err.msg, url) != NULL);
-    assert_int_equal(client_watch(c, POD, NULL, NULL, NULL, 1, collect_event, &(events){0}, NULL,
-                                  &err),
-                     -ECONNREFUSED);
+    assert_int_equal(
+        client_watch(c, POD, NULL, NULL, NULL, 1, collect_event, &(events){0}, NULL, &err),
+        -ECONNREFUSED);
     client_free(c);
 
     o.server = "ftp://example";
@@ -450,7 +457,7 @@ static void test_transport_errors(void **state)
 
 /* Eight threads on one client, each creating, reading and deleting. */
 #define CONC_THREADS 8
-#define CONC_OPS 40
+#define CONC_OPS     40
 
 typedef struct conc_arg {
     mk_client *c;
@@ -582,9 +589,8 @@ static void test_watch_fn_stops(void **state)
     json_object_put(items);
     assert_int_equal(client_create(c, POD, NULL, p, NULL, &err), 0);
     events e = {.stop_at = 1};
-    assert_int_equal(client_watch(c, POD, NULL, "app=stopper", NULL, rev, collect_event, &e,
-                                  NULL, &err),
-                     0);
+    assert_int_equal(
+        client_watch(c, POD, NULL, "app=stopper", NULL, rev, collect_event, &e, NULL, &err), 0);
     assert_int_equal(e.n, 1);
     assert_int_equal(client_delete(c, POD, NULL, "stopper", NULL, &err), 0);
     json_object_put(p);
@@ -630,15 +636,16 @@ static void test_stream(void **state)
     mk_err err = {0};
     chunks ch = {0};
     /* An idle watch sends bookmarks: the stream ends at the first line. */
-    assert_int_equal(client_stream(c, "/api/v1/namespaces/default/pods?watch=true&"
-                                      "allowWatchBookmarks=true&labelSelector=app%3Dnothing",
+    assert_int_equal(client_stream(c,
+                                   "/api/v1/namespaces/default/pods?watch=true&"
+                                   "allowWatchBookmarks=true&labelSelector=app%3Dnothing",
                                    count_chunk, &ch, NULL, &err),
                      0);
     assert_true(ch.calls >= 1 && ch.bytes > 0);
     /* A stream answered with an error decodes it. */
-    assert_int_equal(client_stream(c, "/api/v1/namespaces/default/pods/nope", count_chunk,
-                                   &ch, NULL, &err),
-                     -ENOENT);
+    assert_int_equal(
+        client_stream(c, "/api/v1/namespaces/default/pods/nope", count_chunk, &ch, NULL, &err),
+        -ENOENT);
     client_free(c);
 }
 
@@ -707,10 +714,8 @@ static int teardown_https(void **state)
 int main(void)
 {
     const struct CMUnitTest pure[] = {
-        cmocka_unit_test(test_read_token),
-        cmocka_unit_test(test_linesplit),
-        cmocka_unit_test(test_watchstream_events),
-        cmocka_unit_test(test_status_decoding),
+        cmocka_unit_test(test_read_token),         cmocka_unit_test(test_linesplit),
+        cmocka_unit_test(test_watchstream_events), cmocka_unit_test(test_status_decoding),
         cmocka_unit_test(test_transport_errors),
     };
     const struct CMUnitTest live[] = {

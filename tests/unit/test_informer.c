@@ -303,7 +303,8 @@ static void on_update(void *ctx, json_object *old, json_object *obj)
     int64_t rev = objcache_obj_rev(obj);
     if (!json_object_object_get_ex(r->seen, key, &prev))
         rec_regression(r, "update of an unknown object", key, 0, rev);
-    else if (json_object_get_int64(prev) >= rev || objcache_obj_rev(old) != json_object_get_int64(prev))
+    else if (json_object_get_int64(prev) >= rev ||
+             objcache_obj_rev(old) != json_object_get_int64(prev))
         rec_regression(r, "update out of order", key, json_object_get_int64(prev), rev);
     json_object_object_add(r->seen, key, json_object_new_int64(rev));
     r->updates++;
@@ -341,8 +342,11 @@ static void on_connection(void *ctx, bool connected, const char *why)
 }
 
 static const mk_informer_handlers rec_handlers = {
-    .on_add = on_add, .on_update = on_update, .on_delete = on_delete,
-    .on_synced = on_synced, .on_connection = on_connection,
+    .on_add = on_add,
+    .on_update = on_update,
+    .on_delete = on_delete,
+    .on_synced = on_synced,
+    .on_connection = on_connection,
 };
 
 static int cache_to_map(void *ctx, json_object *obj)
@@ -357,15 +361,18 @@ static int cache_to_map(void *ctx, json_object *obj)
 static char *map_diff(json_object *want, json_object *got)
 {
     mk_buf b = {0};
-    json_object_object_foreach(want, k, v) {
+    json_object_object_foreach(want, k, v)
+    {
         json_object *g;
         if (!json_object_object_get_ex(got, k, &g))
             mk_buf_printf(&b, " missing %s@%lld;", k, (long long)json_object_get_int64(v));
         else if (json_object_get_int64(g) != json_object_get_int64(v))
-            mk_buf_printf(&b, " %s at %lld, server %lld;", k, (long long)json_object_get_int64(g),
+            mk_buf_printf(&b, " %s at %lld, server %lld;", k,
+                          (long long)json_object_get_int64(g),
                           (long long)json_object_get_int64(v));
     }
-    json_object_object_foreach(got, k2, v2) {
+    json_object_object_foreach(got, k2, v2)
+    {
         if (!json_object_object_get_ex(want, k2, NULL))
             mk_buf_printf(&b, " extra %s@%lld;", k2, (long long)json_object_get_int64(v2));
     }
@@ -593,8 +600,8 @@ static void test_informer_relists_on_410(void **state)
     rec_init(&rec410);
     recorder *rec = &rec410;
     /* No bookmark may tell the held informer a newer revision. */
-    const char *flags[] = {"--compact-keep", "5", "--compact-age", "0",
-                           "--bookmark-interval", "600", NULL};
+    const char *flags[] = {
+        "--compact-keep", "5", "--compact-age", "0", "--bookmark-interval", "600", NULL};
     if (test_apiserver_start_with(&s2, false, flags) < 0)
         fail_msg("could not start %s with %s", test_apiserver_bin(), flags[0]);
     mk_client *c = c410 = test_client(&s2, NULL);
@@ -652,7 +659,8 @@ static void test_informer_relists_on_410(void **state)
     int64_t held_rev = informer_rev(inf);
     int r = 0;
     for (int i = 0; i < 100; i++) { /* compaction runs when the store is idle */
-        r = client_watch(c, POD, NULL, NULL, NULL, held_rev, first_event_stops, NULL, NULL, &err);
+        r = client_watch(c, POD, NULL, NULL, NULL, held_rev, first_event_stops, NULL, NULL,
+                         &err);
         if (r == -MK_EGONE)
             break;
         test_sleep_ms(100);
