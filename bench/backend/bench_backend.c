@@ -80,7 +80,12 @@ static double run(mk_backend *be, mk_write_op op, int writers, int from, int to,
     int64_t t0 = mk_now_ns();
     for (int i = 0; i < writers; i++) {
         int a = from + i * per, b = a + per < to ? a + per : to;
-        jobs[i] = (job){.be = be, .id = i, .from = a, .to = b, .value_bytes = bytes, .op = op,
+        jobs[i] = (job){.be = be,
+                        .id = i,
+                        .from = a,
+                        .to = b,
+                        .value_bytes = bytes,
+                        .op = op,
                         .lat = lat ? lat + (a - from) : NULL};
         pthread_create(&th[i], NULL, run_job, &jobs[i]);
     }

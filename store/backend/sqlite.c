@@ -7,9 +7,10 @@
  *
  *   log(rev, key, type, value, ts)  every change, rev = the revision
  *   current(key, rev)               each live key's newest log row
- *   meta(name, value)               'rev': the counter (never reused even
- *                                   when the newest rows are compacted),
- *                                   'compacted': history starts after it
+ *   meta(name, value)               'compacted': history starts after it;
+ *                                   'rev': the counter when compaction last
+ *                                   ran (it may remove the newest row, a
+ *                                   tombstone; otherwise that row tells)
  *
  * Reads run on pooled connections; a list is one read transaction, so it
  * is a snapshot and the revision it reports is that snapshot's.
@@ -24,9 +25,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SQLITE_SCHEMA_VERSION 1
+#define SQLITE_SCHEMA_VERSION         1
 #define SQLITE_DEFAULT_KEEP_REVISIONS 100000
-#define SQLITE_DEFAULT_KEEP_SECONDS 300
+#define SQLITE_DEFAULT_KEEP_SECONDS   300
 /* Idle read connections kept open; more are opened on demand. */
 #define SQLITE_POOL_IDLE_MAX 4
 
@@ -144,8 +145,8 @@ static int lock_data_dir(sqlite_backend *sb, const char *dir, mk_err *err)
 
 static int open_db(const char *path, sqlite3 **db, const char *pragmas, mk_err *err)
 {
-    int rc = sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                           SQLITE_OPEN_NOMUTEX, NULL);
+    int rc = sqlite3_open_v2(
+        path, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         mk_error(err, sqlite_errno(rc), "open %s: %s", path,
                  *db ? sqlite3_errmsg(*db) : sqlite3_errstr(rc));
@@ -194,7 +195,8 @@ static int init_schema(sqlite_backend *sb, mk_err *err)
     if (query_int(db, "PRAGMA user_version", &version, err) < 0)
         return mk_error_wrap(err, "open %s", sb->path);
     if (version > SQLITE_SCHEMA_VERSION)
-        return mk_error(err, EPROTO, "open %s: schema version %lld is newer than this server's (%d)",
+        return mk_error(err, EPROTO,
+                        "open %s: schema version %lld is newer than this server's (%d)",
                         sb->path, (long long)version, SQLITE_SCHEMA_VERSION);
 
     char *msg = NULL;
@@ -224,8 +226,8 @@ static void reader_free(sqlite_reader *r)
 {
     if (!r)
         return;
-    sqlite3_stmt *all[] = {r->begin, r->commit, r->meta, r->snap_rev, r->get,
-                           r->list_range, r->list_from, r->history};
+    sqlite3_stmt *all[] = {r->begin, r->commit,     r->meta,      r->snap_rev,
+                           r->get,   r->list_range, r->list_from, r->history};
     for (size_t i = 0; i < ARRAY_SIZE(all); i++)
         sqlite3_finalize(all[i]);
     sqlite3_close(r->db);
@@ -323,8 +325,8 @@ static int reader_meta(sqlite_reader *r, const char *name, int64_t *out)
 
 /* ---- operations ------------------------------------------------------ */
 
-static int sqlite_get(mk_backend *be, const char *key, char **value, size_t *len,
-                      int64_t *rev, mk_err *err)
+static int sqlite_get(mk_backend *be, const char *key, char **value, size_t *len, int64_t *rev,
+                      mk_err *err)
 {
     sqlite_backend *sb = to_sb(be);
     mk_err scratch;
@@ -369,8 +371,8 @@ static bool prefix_end(const char *prefix, char *end, size_t n)
     return true;
 }
 
-static int sqlite_list(mk_backend *be, const char *prefix, mk_kv_fn fn, void *ctx,
-                       int64_t *rev, mk_err *err)
+static int sqlite_list(mk_backend *be, const char *prefix, mk_kv_fn fn, void *ctx, int64_t *rev,
+                       mk_err *err)
 {
     sqlite_backend *sb = to_sb(be);
     if (!prefix)
@@ -428,8 +430,7 @@ out:
     return ret;
 }
 
-static int sqlite_history(mk_backend *be, int64_t after, mk_event_fn fn, void *ctx,
-                          mk_err *err)
+static int sqlite_history(mk_backend *be, int64_t after, mk_event_fn fn, void *ctx, mk_err *err)
 {
     sqlite_backend *sb = to_sb(be);
     mk_err scratch;
@@ -524,10 +525,9 @@ static void sqlite_close(mk_backend *be)
         sb->idle = r->next;
         reader_free(r);
     }
-    sqlite3_stmt *all[] = {sb->w_begin,   sb->w_commit,  sb->w_rollback,   sb->w_cur_get,
-                           sb->w_val_get, sb->w_log_ins, sb->w_cur_put,    sb->w_cur_del,
-                           sb->w_log_del,
-                           sb->w_meta_set, sb->w_compact_del, sb->w_rev_ts};
+    sqlite3_stmt *all[] = {sb->w_begin,   sb->w_commit,   sb->w_rollback,    sb->w_cur_get,
+                           sb->w_val_get, sb->w_log_ins,  sb->w_cur_put,     sb->w_cur_del,
+                           sb->w_log_del, sb->w_meta_set, sb->w_compact_del, sb->w_rev_ts};
     for (size_t i = 0; i < ARRAY_SIZE(all); i++)
         sqlite3_finalize(all[i]);
     /* The last connection to close checkpoints and removes the WAL. */
@@ -608,9 +608,9 @@ int backend_sqlite_open(const mk_backend_opts *opts, mk_backend **out, mk_err *e
     reader_put(sb, probe);
     /* The checkpointer's connection reads once, so that it knows the WAL
      * (a connection that never read checkpoints nothing). */
-    if (open_db(sb->path, &sb->cdb, "SELECT count(*) FROM meta", err) < 0 ||
-        sqlite_ckpt_start(sb, err) < 0 ||
-        sqlite_writer_start(sb, err) < 0)
+    if (open_db(sb->path, &sb->cdb, "PRAGMA cache_size=-256; SELECT count(*) FROM meta", err) <
+            0 ||
+        sqlite_ckpt_start(sb, err) < 0 || sqlite_writer_start(sb, err) < 0)
         goto fail;
     *out = &sb->base;
     return 0;

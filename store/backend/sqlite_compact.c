@@ -35,7 +35,7 @@
 #ifndef SQLITE_WAL_LEFT_PAGES
 #define SQLITE_WAL_LEFT_PAGES (SQLITE_CKPT_PAGES / 2)
 #endif
-#define SQLITE_WAL_HARD_PAGES (16 * SQLITE_CKPT_PAGES)
+#define SQLITE_WAL_HARD_PAGES   (16 * SQLITE_CKPT_PAGES)
 #define SQLITE_CKPT_INTERVAL_NS 1000000000LL
 
 int sqlite_compact_prepare(sqlite_backend *sb, mk_err *err)
@@ -230,8 +230,8 @@ static void *ckpt_main(void *arg)
             continue;
         pthread_mutex_unlock(&sb->ckpt_lock);
         int nlog = 0, nckpt = 0;
-        int rc = sqlite3_wal_checkpoint_v2(sb->cdb, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog,
-                                           &nckpt);
+        int rc =
+            sqlite3_wal_checkpoint_v2(sb->cdb, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt);
         if (rc == SQLITE_OK) {
             atomic_store(&sb->wal_backfilled, nckpt);
             atomic_fetch_add(&sb->n_checkpoints, 1);

@@ -25,7 +25,7 @@
 /* Revisions whose history one compaction transaction removes at most, so
  * that a write never waits long behind it: alone when idle, and riding in
  * a batch's transaction under load. */
-#define SQLITE_COMPACT_CHUNK 256
+#define SQLITE_COMPACT_CHUNK       256
 #define SQLITE_COMPACT_BATCH_CHUNK 64
 /* How often the writer looks for history to compact when idle. */
 #define SQLITE_MAINTAIN_INTERVAL_NS 1000000000LL
@@ -42,16 +42,16 @@
 /* One queued write, on the caller's stack while it waits. */
 typedef struct sqlite_req sqlite_req;
 struct sqlite_req {
-    const mk_write *w;   /* NULL: compact all that can be compacted now */
+    const mk_write *w; /* NULL: compact all that can be compacted now */
     sqlite_req *next;
     pthread_cond_t cond; /* signalled when done */
     bool done;
-    int rc;              /* 0 or -code, with err filled */
+    int rc; /* 0 or -code, with err filled */
     mk_err err;
     int64_t rev;
     /* Filled by the writer while it applies the batch. */
-    size_t val_off, val_len;     /* the serialized value in the batch buffer */
-    json_object *owned_obj;      /* DELETE without obj: the parsed last state */
+    size_t val_off, val_len; /* the serialized value in the batch buffer */
+    json_object *owned_obj;  /* DELETE without obj: the parsed last state */
 };
 
 /* A read connection and its prepared statements. */
@@ -72,8 +72,8 @@ typedef struct sqlite_backend {
     sqlite3 *wdb;
     sqlite3_stmt *w_begin, *w_commit, *w_rollback, *w_cur_get, *w_val_get, *w_log_ins,
         *w_cur_put, *w_cur_del, *w_log_del, *w_meta_set, *w_compact_del, *w_rev_ts;
-    mk_buf values;          /* the batch's serialized values */
-    int64_t compact_target; /* compaction works toward this revision */
+    mk_buf values;           /* the batch's serialized values */
+    int64_t compact_target;  /* compaction works toward this revision */
     int64_t compact_removed; /* rows the open transaction's chunk removed */
     int64_t batch_removed;   /* ... and its writes, superseding compacted rows */
     int64_t next_maintain_ns;

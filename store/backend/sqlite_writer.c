@@ -28,17 +28,17 @@ int sqlite_writer_prepare(sqlite_backend *sb, mk_err *err)
         sqlite_prepare(db, "ROLLBACK", &sb->w_rollback, err) < 0 ||
         sqlite_prepare(db, "SELECT rev FROM current WHERE key = ?1", &sb->w_cur_get, err) < 0 ||
         sqlite_prepare(db, "SELECT value FROM log WHERE rev = ?1", &sb->w_val_get, err) < 0 ||
-        sqlite_prepare(db,
-                       "INSERT INTO log (rev, key, type, value, ts) VALUES (?1, ?2, ?3, ?4, ?5)",
-                       &sb->w_log_ins, err) < 0 ||
+        sqlite_prepare(
+            db, "INSERT INTO log (rev, key, type, value, ts) VALUES (?1, ?2, ?3, ?4, ?5)",
+            &sb->w_log_ins, err) < 0 ||
         sqlite_prepare(db,
                        "INSERT INTO current (key, rev) VALUES (?1, ?2)"
                        " ON CONFLICT (key) DO UPDATE SET rev = excluded.rev",
                        &sb->w_cur_put, err) < 0 ||
         sqlite_prepare(db, "DELETE FROM current WHERE key = ?1", &sb->w_cur_del, err) < 0 ||
         sqlite_prepare(db, "DELETE FROM log WHERE rev = ?1", &sb->w_log_del, err) < 0 ||
-        sqlite_prepare(db, "UPDATE meta SET value = ?2 WHERE name = ?1", &sb->w_meta_set,
-                       err) < 0)
+        sqlite_prepare(db, "UPDATE meta SET value = ?2 WHERE name = ?1", &sb->w_meta_set, err) <
+            0)
         return mk_error_wrap(err, "open %s", sb->path);
     /* Our hook replaces SQLite's auto-checkpoint: commits never copy the
      * WAL back themselves, the checkpointer thread does. */

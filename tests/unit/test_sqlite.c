@@ -54,8 +54,8 @@ static int teardown(void **state)
 
 static mk_backend *open_be(fixture *f, int64_t keep_revisions, int keep_seconds)
 {
-    mk_backend_opts o = {.data_dir = f->dir, .keep_revisions = keep_revisions,
-                         .keep_seconds = keep_seconds};
+    mk_backend_opts o = {
+        .data_dir = f->dir, .keep_revisions = keep_revisions, .keep_seconds = keep_seconds};
     mk_err err = {0};
     mk_backend *be = NULL;
     int rc = backend_sqlite_open(&o, &be, &err);
@@ -213,7 +213,7 @@ static void test_list(void **state)
 {
     fixture *f = *state;
     mk_backend *be = f->be = open_be(f, 0, 0);
-    const char *keys[] = {"/pods/default/c", "/pods/default/a", "/pods/other/x",
+    const char *keys[] = {"/pods/default/c", "/pods/default/a",     "/pods/other/x",
                           "/pods/default/b", "/services/default/s", "/pods/defaultx/y"};
     for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
         create(be, keys[i]);
@@ -374,7 +374,7 @@ static void test_compaction_leaves_only_live_keys(void **state)
 
 /* ---- concurrency: the sink and group commit ---------------------------- */
 
-#define WRITERS 8
+#define WRITERS    8
 #define PER_WRITER 400
 
 typedef struct sink_log {
@@ -436,7 +436,10 @@ static double run_writers(mk_backend *be, int n, int per, int64_t *revs, int64_t
     writer_arg args[64];
     int64_t t0 = mk_now_ns();
     for (int i = 0; i < n; i++) {
-        args[i] = (writer_arg){.be = be, .id = i, .n = per, .revs = revs + i * per,
+        args[i] = (writer_arg){.be = be,
+                               .id = i,
+                               .n = per,
+                               .revs = revs + i * per,
                                .lat_ns = lat ? lat + i * per : NULL};
         pthread_create(&th[i], NULL, writer_thread, &args[i]);
     }
