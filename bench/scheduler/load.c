@@ -262,7 +262,7 @@ int main(int argc, char **argv)
     }
     int rc;
     if (strcmp(mode, "hollow") == 0) {
-        hollow_opts ho = {.prefix = prefix, .count = nodes, .workers = 8};
+        hollow_opts ho = {.prefix = prefix, .count = nodes};
         rc = hollow_run_opts(c, &ho, &stop, &err) < 0 ? 1 : 0;
         if (rc)
             fprintf(stderr, "load: %s\n", err.msg);
