@@ -11,10 +11,10 @@
 #define CIDRSET_MAX_SUBNETS 65536
 
 struct cidrset {
-    uint32_t base;       /* network address, host order */
+    uint32_t base; /* network address, host order */
     int cluster_bits, node_bits;
     size_t size, used;
-    size_t next;         /* where the next search starts */
+    size_t next; /* where the next search starts */
     unsigned char *taken;
 };
 
@@ -50,8 +50,10 @@ int cidrset_new(const char *cluster_cidr, int node_mask, cidrset **out, mk_err *
         return mk_error(err, EINVAL, "cluster CIDR \"%s\": not an IPv4 CIDR",
                         cluster_cidr ? cluster_cidr : "");
     if (node_mask < bits || node_mask > 30 || node_mask - bits > 16 /* 65,536 subnets */)
-        return mk_error(err, EINVAL, "node CIDR mask /%d: must be within /%d../30 and give at most "
-                        "%d subnets of %s", node_mask, bits, CIDRSET_MAX_SUBNETS, cluster_cidr);
+        return mk_error(err, EINVAL,
+                        "node CIDR mask /%d: must be within /%d../30 and give at most "
+                        "%d subnets of %s",
+                        node_mask, bits, CIDRSET_MAX_SUBNETS, cluster_cidr);
     cidrset *s = xcalloc(1, sizeof(*s));
     s->base = addr & mask_of(bits);
     s->cluster_bits = bits;
@@ -73,8 +75,8 @@ void cidrset_free(cidrset *s)
 static char *subnet_text(const cidrset *s, size_t idx)
 {
     uint32_t net = s->base + ((uint32_t)idx << (32 - s->node_bits));
-    return xasprintf("%u.%u.%u.%u/%d", net >> 24, (net >> 16) & 255, (net >> 8) & 255, net & 255,
-                     s->node_bits);
+    return xasprintf("%u.%u.%u.%u/%d", net >> 24, (net >> 16) & 255, (net >> 8) & 255,
+                     net & 255, s->node_bits);
 }
 
 /* The index of a subnet of the set; -1 if cidr is not exactly one. */

@@ -33,13 +33,14 @@ static void usage(FILE *f)
             "  --controllers LIST               all (default), or a comma list of:");
     for (size_t i = 0; i < n; i++)
         fprintf(f, "%s%s", i ? "," : " ", all[i]->name);
-    fprintf(f,
-            "\n"
-            "  --node-monitor-grace-period SEC  silence before a node is Ready=Unknown (40)\n"
-            "  --pod-eviction-timeout SEC       not ready this long: its pods are evicted (300)\n"
-            "  --cluster-cidr CIDR              pod addresses, split among nodes (10.244.0.0/16)\n"
-            "  --node-cidr-mask-size N          each node's podCIDR prefix length (24)\n"
-            "  --help                           this text\n");
+    fprintf(
+        f,
+        "\n"
+        "  --node-monitor-grace-period SEC  silence before a node is Ready=Unknown (40)\n"
+        "  --pod-eviction-timeout SEC       not ready this long: its pods are evicted (300)\n"
+        "  --cluster-cidr CIDR              pod addresses, split among nodes (10.244.0.0/16)\n"
+        "  --node-cidr-mask-size N          each node's podCIDR prefix length (24)\n"
+        "  --help                           this text\n");
 }
 
 static int seconds(const char *flag, const char *arg, int *out)
@@ -69,15 +70,23 @@ int main(int argc, char **argv)
         {0},
     };
     const char *server = NULL, *token_file = NULL, *list = "all";
-    manager_config cfg = {.node_monitor_grace_s = 40, .pod_eviction_timeout_s = 300,
-                          .cluster_cidr = "10.244.0.0/16", .node_cidr_mask_size = 24};
+    manager_config cfg = {.node_monitor_grace_s = 40,
+                          .pod_eviction_timeout_s = 300,
+                          .cluster_cidr = "10.244.0.0/16",
+                          .node_cidr_mask_size = 24};
     int o;
     mk_log_init("mk-controller-manager");
     while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (o) {
-        case 's': server = optarg; break;
-        case 't': token_file = optarg; break;
-        case 'c': list = optarg; break;
+        case 's':
+            server = optarg;
+            break;
+        case 't':
+            token_file = optarg;
+            break;
+        case 'c':
+            list = optarg;
+            break;
         case GRACE:
             if (seconds("--node-monitor-grace-period", optarg, &cfg.node_monitor_grace_s) < 0)
                 return 2;
@@ -86,10 +95,18 @@ int main(int argc, char **argv)
             if (seconds("--pod-eviction-timeout", optarg, &cfg.pod_eviction_timeout_s) < 0)
                 return 2;
             break;
-        case CIDR: cfg.cluster_cidr = optarg; break;
-        case MASK: cfg.node_cidr_mask_size = atoi(optarg); break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case CIDR:
+            cfg.cluster_cidr = optarg;
+            break;
+        case MASK:
+            cfg.node_cidr_mask_size = atoi(optarg);
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     if (!server || optind < argc) {
@@ -98,8 +115,8 @@ int main(int argc, char **argv)
     }
     mk_err err = {0};
     mk_client *c = NULL;
-    mk_client_opts co = {.server = server, .token_file = token_file,
-                         .user_agent = "mk-controller-manager"};
+    mk_client_opts co = {
+        .server = server, .token_file = token_file, .user_agent = "mk-controller-manager"};
     if (client_new(&co, &c, &err) < 0) {
         fprintf(stderr, "mk-controller-manager: %s\n", err.msg);
         return 1;

@@ -89,7 +89,8 @@ int manager_enable(manager *m, const char *list, mk_err *err)
             mk_buf known = {0};
             for (size_t j = 0; j < ARRAY_SIZE(builtin); j++)
                 mk_buf_printf(&known, "%s%s", j ? "," : "", builtin[j]->name);
-            int rc = mk_error(err, EINVAL, "unknown controller \"%s\" (known: %s)", name, known.data);
+            int rc = mk_error(err, EINVAL, "unknown controller \"%s\" (known: %s)", name,
+                              known.data);
             mk_buf_free(&known);
             return rc;
         }
@@ -114,13 +115,13 @@ volatile bool *manager_stopping(manager *m)
 }
 
 /* Fan each informer event out to its subscribers. */
-#define DISPATCH(sh, field, ...)                                                     \
-    do {                                                                             \
-        pthread_rwlock_rdlock(&(sh)->m->handlers_lock);                              \
-        for (size_t i = 0; !(sh)->m->muted && i < (sh)->nsubs; i++)                  \
-            if ((sh)->subs[i].h.field)                                               \
-                (sh)->subs[i].h.field((sh)->subs[i].ctx, __VA_ARGS__);               \
-        pthread_rwlock_unlock(&(sh)->m->handlers_lock);                              \
+#define DISPATCH(sh, field, ...)                                                               \
+    do {                                                                                       \
+        pthread_rwlock_rdlock(&(sh)->m->handlers_lock);                                        \
+        for (size_t i = 0; !(sh)->m->muted && i < (sh)->nsubs; i++)                            \
+            if ((sh)->subs[i].h.field)                                                         \
+                (sh)->subs[i].h.field((sh)->subs[i].ctx, __VA_ARGS__);                         \
+        pthread_rwlock_unlock(&(sh)->m->handlers_lock);                                        \
     } while (0)
 
 static void on_add(void *ctx, json_object *obj)
@@ -167,8 +168,10 @@ mk_informer *manager_informer(manager *m, const mk_kind *k, const mk_informer_ha
         sh = xcalloc(1, sizeof(*sh));
         sh->m = m;
         sh->kind = k;
-        mk_informer_handlers fan = {.on_add = on_add, .on_update = on_update,
-                                    .on_delete = on_delete, .on_synced = on_synced_any,
+        mk_informer_handlers fan = {.on_add = on_add,
+                                    .on_update = on_update,
+                                    .on_delete = on_delete,
+                                    .on_synced = on_synced_any,
                                     .on_connection = on_connection};
         sh->inf = informer_new(m->client, k, NULL, NULL, NULL, &fan, sh);
         m->informers = xrealloc(m->informers, (m->ninformers + 1) * sizeof(*m->informers));

@@ -24,10 +24,10 @@
 #include "store/kinds.h"
 
 typedef struct manager_config {
-    int node_monitor_grace_s;    /* 40 */
-    int pod_eviction_timeout_s;  /* 300 */
-    const char *cluster_cidr;    /* "10.244.0.0/16" */
-    int node_cidr_mask_size;     /* 24 */
+    int node_monitor_grace_s;   /* 40 */
+    int pod_eviction_timeout_s; /* 300 */
+    const char *cluster_cidr;   /* "10.244.0.0/16" */
+    int node_cidr_mask_size;    /* 24 */
 } manager_config;
 
 typedef struct manager manager;

@@ -17,7 +17,7 @@
 #include "store/log.h"
 #include "store/util.h"
 
-#define IPAM_RETRY_MS 1000
+#define IPAM_RETRY_MS      1000
 #define IPAM_FULL_RETRY_MS 10000
 
 typedef struct assigned {
@@ -29,7 +29,7 @@ typedef struct assigned {
 typedef struct ipam {
     manager *m;
     mk_informer *nodes;
-    pthread_mutex_t mu;  /* guards set and by_node */
+    pthread_mutex_t mu; /* guards set and by_node */
     cidrset *set;
     assigned *by_node;
     workqueue *q;
@@ -133,8 +133,8 @@ static void assign(ipam *p, const char *name)
         workqueue_add_after(p->q, name, IPAM_FULL_RETRY_MS);
         return;
     }
-    _cleanup_free_ char *patch = xasprintf("{\"spec\":{\"podCIDR\":\"%s\",\"podCIDRs\":[\"%s\"]}}",
-                                           cidr, cidr);
+    _cleanup_free_ char *patch =
+        xasprintf("{\"spec\":{\"podCIDR\":\"%s\",\"podCIDRs\":[\"%s\"]}}", cidr, cidr);
     if (client_patch(manager_client(p->m), kind_by_kind("Node"), NULL, name, NULL, patch, NULL,
                      &err) < 0) {
         pthread_mutex_lock(&p->mu);
@@ -143,7 +143,8 @@ static void assign(ipam *p, const char *name)
             release(p, a);
         pthread_mutex_unlock(&p->mu);
         if (err.code != ENOENT) {
-            mk_log("nodeipam: node %s: cannot set podCIDR %s: %s (will retry)", name, cidr, err.msg);
+            mk_log("nodeipam: node %s: cannot set podCIDR %s: %s (will retry)", name, cidr,
+                   err.msg);
             workqueue_add_after(p->q, name, IPAM_RETRY_MS);
         }
         return;
@@ -168,7 +169,8 @@ static void *worker(void *arg)
 static void ipam_free(ipam *p)
 {
     assigned *a, *tmp;
-    HASH_ITER(hh, p->by_node, a, tmp) {
+    HASH_ITER(hh, p->by_node, a, tmp)
+    {
         HASH_DEL(p->by_node, a);
         free(a->node);
         free(a->cidr);

@@ -25,7 +25,7 @@
 #include "store/util.h"
 
 #define TAINT_UNREACHABLE "node.kubernetes.io/unreachable"
-#define TAINT_NOT_READY "node.kubernetes.io/not-ready"
+#define TAINT_NOT_READY   "node.kubernetes.io/not-ready"
 
 typedef struct node_health {
     char *name;
@@ -39,7 +39,7 @@ typedef struct node_health {
 typedef struct lifecycle {
     manager *m;
     mk_informer *nodes, *pods;
-    node_health *health;  /* only the monitor thread touches it */
+    node_health *health; /* only the monitor thread touches it */
     int64_t grace_ns, eviction_ns, period_ns;
     pthread_t thread;
     bool running;
@@ -48,9 +48,9 @@ typedef struct lifecycle {
 /* What one pass needs of a node, copied out under the cache's lock. */
 typedef struct node_view {
     char *name;
-    char *ready;          /* "True", "False", "Unknown" or NULL (no condition) */
-    char *heartbeat;      /* may be NULL */
-    bool tainted;         /* carries one of our taints */
+    char *ready;     /* "True", "False", "Unknown" or NULL (no condition) */
+    char *heartbeat; /* may be NULL */
+    bool tainted;    /* carries one of our taints */
 } node_view;
 
 typedef struct views {
@@ -61,7 +61,9 @@ typedef struct views {
 static json_object *condition(json_object *obj, const char *type)
 {
     json_object *conds = mk_json_path(obj, "status.conditions");
-    size_t n = conds && json_object_is_type(conds, json_type_array) ? json_object_array_length(conds) : 0;
+    size_t n = conds && json_object_is_type(conds, json_type_array)
+                   ? json_object_array_length(conds)
+                   : 0;
     for (size_t i = 0; i < n; i++) {
         json_object *c = json_object_array_get_idx(conds, i);
         const char *t = mk_json_str(c, "type");
@@ -80,7 +82,9 @@ static bool our_taint(json_object *t)
 static bool has_our_taint(json_object *node)
 {
     json_object *taints = mk_json_path(node, "spec.taints");
-    size_t n = taints && json_object_is_type(taints, json_type_array) ? json_object_array_length(taints) : 0;
+    size_t n = taints && json_object_is_type(taints, json_type_array)
+                   ? json_object_array_length(taints)
+                   : 0;
     for (size_t i = 0; i < n; i++)
         if (our_taint(json_object_array_get_idx(taints, i)))
             return true;
@@ -113,7 +117,9 @@ static char *unknown_patch(json_object *node)
     now_rfc3339(now, sizeof(now));
     json_object *arr = json_object_new_array();
     json_object *conds = mk_json_path(node, "status.conditions");
-    size_t n = conds && json_object_is_type(conds, json_type_array) ? json_object_array_length(conds) : 0;
+    size_t n = conds && json_object_is_type(conds, json_type_array)
+                   ? json_object_array_length(conds)
+                   : 0;
     bool had_ready = false;
     for (size_t i = 0; i < n; i++) {
         json_object *c = NULL;
@@ -125,7 +131,8 @@ static char *unknown_patch(json_object *node)
             json_object_object_add(c, "lastTransitionTime", json_object_new_string(now));
         json_object_object_add(c, "status", json_object_new_string("Unknown"));
         json_object_object_add(c, "reason", json_object_new_string("NodeStatusUnknown"));
-        json_object_object_add(c, "message", json_object_new_string("Kubelet stopped posting node status."));
+        json_object_object_add(c, "message",
+                               json_object_new_string("Kubelet stopped posting node status."));
         json_object_array_add(arr, c);
     }
     if (!had_ready) {
@@ -133,7 +140,8 @@ static char *unknown_patch(json_object *node)
         json_object_object_add(c, "type", json_object_new_string("Ready"));
         json_object_object_add(c, "status", json_object_new_string("Unknown"));
         json_object_object_add(c, "reason", json_object_new_string("NodeStatusNeverUpdated"));
-        json_object_object_add(c, "message", json_object_new_string("Kubelet never posted node status."));
+        json_object_object_add(c, "message",
+                               json_object_new_string("Kubelet never posted node status."));
         json_object_object_add(c, "lastHeartbeatTime", NULL);
         json_object_object_add(c, "lastTransitionTime", json_object_new_string(now));
         json_object_array_add(arr, c);
@@ -163,7 +171,9 @@ static char *taints_patch(json_object *node, const char *key)
     now_rfc3339(now, sizeof(now));
     json_object *arr = json_object_new_array();
     json_object *taints = mk_json_path(node, "spec.taints");
-    size_t n = taints && json_object_is_type(taints, json_type_array) ? json_object_array_length(taints) : 0;
+    size_t n = taints && json_object_is_type(taints, json_type_array)
+                   ? json_object_array_length(taints)
+                   : 0;
     for (size_t i = 0; i < n; i++) {
         json_object *t = json_object_array_get_idx(taints, i);
         if (!our_taint(t))
@@ -221,7 +231,9 @@ static bool has_taint(lifecycle *lc, const char *name, const char *key)
     if (!node)
         return true;
     json_object *taints = mk_json_path(node, "spec.taints");
-    size_t n = taints && json_object_is_type(taints, json_type_array) ? json_object_array_length(taints) : 0;
+    size_t n = taints && json_object_is_type(taints, json_type_array)
+                   ? json_object_array_length(taints)
+                   : 0;
     int found = 0;
     for (size_t i = 0; i < n; i++) {
         json_object *t = json_object_array_get_idx(taints, i);
@@ -275,7 +287,9 @@ static char *pod_not_ready_patch(json_object *pod)
     now_rfc3339(now, sizeof(now));
     json_object *arr = json_object_new_array();
     json_object *conds = mk_json_path(pod, "status.conditions");
-    size_t n = conds && json_object_is_type(conds, json_type_array) ? json_object_array_length(conds) : 0;
+    size_t n = conds && json_object_is_type(conds, json_type_array)
+                   ? json_object_array_length(conds)
+                   : 0;
     for (size_t i = 0; i < n; i++) {
         json_object *c = NULL;
         json_object_deep_copy(json_object_array_get_idx(conds, i), &c, NULL);
@@ -330,12 +344,13 @@ static void evict_pods(lifecycle *lc, const char *node)
         char *slash = strchr(e.pods[i], '/');
         *slash = '\0';
         mk_err err = {0};
-        if (client_delete(manager_client(lc->m), kind_by_kind("Pod"), e.pods[i], slash + 1, NULL,
-                          &err) == 0)
-            mk_log("nodelifecycle: node %s not ready: evicted pod %s/%s", node, e.pods[i], slash + 1);
+        if (client_delete(manager_client(lc->m), kind_by_kind("Pod"), e.pods[i], slash + 1,
+                          NULL, &err) == 0)
+            mk_log("nodelifecycle: node %s not ready: evicted pod %s/%s", node, e.pods[i],
+                   slash + 1);
         else if (err.code != ENOENT)
-            mk_log("nodelifecycle: node %s: cannot evict pod %s/%s: %s", node, e.pods[i], slash + 1,
-                   err.msg);
+            mk_log("nodelifecycle: node %s: cannot evict pod %s/%s: %s", node, e.pods[i],
+                   slash + 1, err.msg);
         free(e.pods[i]);
     }
     free(e.pods);
@@ -413,7 +428,8 @@ static void monitor_pass(lifecycle *lc)
     free(vs.v);
     /* forget nodes that are gone */
     node_health *h, *tmp;
-    HASH_ITER(hh, lc->health, h, tmp) {
+    HASH_ITER(hh, lc->health, h, tmp)
+    {
         if (!h->seen) {
             HASH_DEL(lc->health, h);
             free(h->name);
@@ -444,7 +460,8 @@ static int nodelifecycle_start(manager *m, void **state, mk_err *err)
 {
     const manager_config *cfg = manager_cfg(m);
     if (cfg->node_monitor_grace_s <= 0 || cfg->pod_eviction_timeout_s < 0)
-        return mk_error(err, EINVAL, "--node-monitor-grace-period must be > 0 and "
+        return mk_error(err, EINVAL,
+                        "--node-monitor-grace-period must be > 0 and "
                         "--pod-eviction-timeout >= 0");
     lifecycle *lc = xcalloc(1, sizeof(*lc));
     lc->m = m;
@@ -473,7 +490,8 @@ static void nodelifecycle_stop(void *state)
     if (lc->running)
         pthread_join(lc->thread, NULL);
     node_health *h, *tmp;
-    HASH_ITER(hh, lc->health, h, tmp) {
+    HASH_ITER(hh, lc->health, h, tmp)
+    {
         HASH_DEL(lc->health, h);
         free(h->name);
         free(h->heartbeat);

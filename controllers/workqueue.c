@@ -9,10 +9,10 @@
 
 typedef struct item {
     char *key;
-    bool queued;      /* in the FIFO */
-    bool processing;  /* a worker has it */
-    bool again;       /* added while processing: requeue at done */
-    int64_t due_ms;   /* delayed: when to queue it; 0 if not delayed */
+    bool queued;     /* in the FIFO */
+    bool processing; /* a worker has it */
+    bool again;      /* added while processing: requeue at done */
+    int64_t due_ms;  /* delayed: when to queue it; 0 if not delayed */
     UT_hash_handle hh;
     struct item *next; /* FIFO link */
 } item;
@@ -57,7 +57,8 @@ void workqueue_free(workqueue *q)
     if (!q)
         return;
     item *i, *tmp;
-    HASH_ITER(hh, q->items, i, tmp) {
+    HASH_ITER(hh, q->items, i, tmp)
+    {
         HASH_DEL(q->items, i);
         free(i->key);
         free(i);

@@ -81,7 +81,8 @@ static json_object *node_status(hollow *h)
     json_object_object_add(ready, "type", json_object_new_string("Ready"));
     json_object_object_add(ready, "status", json_object_new_string("True"));
     json_object_object_add(ready, "reason", json_object_new_string("KubeletReady"));
-    json_object_object_add(ready, "message", json_object_new_string("hollow kubelet is posting ready status"));
+    json_object_object_add(ready, "message",
+                           json_object_new_string("hollow kubelet is posting ready status"));
     json_object_object_add(ready, "lastHeartbeatTime", json_object_new_string(now));
     json_object_object_add(ready, "lastTransitionTime", json_object_new_string(h->started));
     json_object *conds = json_object_new_array();
@@ -100,8 +101,9 @@ static int post_status(hollow *h, const char *name, mk_err *err)
 {
     json_object *patch = json_object_new_object();
     json_object_object_add(patch, "status", node_status(h));
-    int rc = client_patch(h->client, kind_by_kind("Node"), NULL, name, "status",
-                          json_object_to_json_string_ext(patch, JSON_C_TO_STRING_PLAIN), NULL, err);
+    int rc =
+        client_patch(h->client, kind_by_kind("Node"), NULL, name, "status",
+                     json_object_to_json_string_ext(patch, JSON_C_TO_STRING_PLAIN), NULL, err);
     json_object_put(patch);
     return rc;
 }
@@ -247,7 +249,8 @@ static char *running_patch(void)
     char now[32];
     now_rfc3339(now, sizeof(now));
     json_object *conds = json_object_new_array();
-    static const char *const types[] = {"Initialized", "Ready", "ContainersReady", "PodScheduled"};
+    static const char *const types[] = {"Initialized", "Ready", "ContainersReady",
+                                        "PodScheduled"};
     for (size_t i = 0; i < ARRAY_SIZE(types); i++) {
         json_object *c = json_object_new_object();
         json_object_object_add(c, "type", json_object_new_string(types[i]));
@@ -270,18 +273,20 @@ static void run_job(hollow *h, pod_job *j)
 {
     mk_err err = {0};
     if (j->finalize) {
-        _cleanup_free_ char *path = xasprintf("/api/v1/namespaces/%s/pods/%s?gracePeriodSeconds=0",
-                                              j->ns, j->name);
+        _cleanup_free_ char *path =
+            xasprintf("/api/v1/namespaces/%s/pods/%s?gracePeriodSeconds=0", j->ns, j->name);
         int status;
         char *resp = NULL;
         if (client_request(h->client, "DELETE", path, NULL, NULL, 0, &status, &resp, NULL, NULL,
-                           &err) < 0 && err.code != ENOENT)
+                           &err) < 0 &&
+            err.code != ENOENT)
             mk_log("hollow: pod %s/%s: delete: %s", j->ns, j->name, err.msg);
         free(resp);
         return;
     }
     _cleanup_free_ char *patch = running_patch();
-    if (client_patch(h->client, kind_by_kind("Pod"), j->ns, j->name, "status", patch, NULL, &err) < 0 &&
+    if (client_patch(h->client, kind_by_kind("Pod"), j->ns, j->name, "status", patch, NULL,
+                     &err) < 0 &&
         err.code != ENOENT)
         mk_log("hollow: pod %s/%s: status: %s", j->ns, j->name, err.msg);
 }
@@ -340,7 +345,8 @@ static void hollow_free(hollow *h)
     free(h->names);
     json_object_put(h->labels);
     marked *m, *tmp;
-    HASH_ITER(hh, h->marked, m, tmp) {
+    HASH_ITER(hh, h->marked, m, tmp)
+    {
         HASH_DEL(h->marked, m);
         free(m->uid);
         free(m);
@@ -369,7 +375,8 @@ int hollow_run_opts(mk_client *c, const hollow_opts *o, volatile bool *stop, mk_
     for (int i = 0; i < o->count; i++) {
         h.names[i] = o->count == 1 ? xstrdup(o->prefix) : xasprintf("%s-%d", o->prefix, i);
         if (rc == 0 && !mk_is_dns1123_subdomain(h.names[i]))
-            rc = mk_error(err, EINVAL, "hollow nodes: \"%s\" is not a valid node name", h.names[i]);
+            rc = mk_error(err, EINVAL, "hollow nodes: \"%s\" is not a valid node name",
+                          h.names[i]);
     }
     int workers = o->workers > 0 ? o->workers : 4;
     if (rc == 0)
@@ -380,7 +387,8 @@ int hollow_run_opts(mk_client *c, const hollow_opts *o, volatile bool *stop, mk_
     }
     mk_log("hollow: %d node(s) %s%s registered", o->count, o->prefix, o->count > 1 ? "-*" : "");
 
-    mk_informer_handlers ph = {.on_add = on_pod, .on_update = on_pod_update, .on_delete = on_pod_delete};
+    mk_informer_handlers ph = {
+        .on_add = on_pod, .on_update = on_pod_update, .on_delete = on_pod_delete};
     h.pods = informer_new(c, kind_by_kind("Pod"), NULL, NULL, NULL, &ph, &h);
     pthread_t *t = xcalloc((size_t)workers, sizeof(*t));
     int started = 0;

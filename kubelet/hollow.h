@@ -16,11 +16,12 @@
 #include "store/error.h"
 
 typedef struct hollow_opts {
-    const char *prefix;  /* node names: prefix-0 .. prefix-(count-1), or prefix when count is 1 */
+    const char
+        *prefix; /* node names: prefix-0 .. prefix-(count-1), or prefix when count is 1 */
     int count;
-    const char *labels;  /* "k=v,k2=v2" or NULL */
-    int heartbeat_s;     /* 0: 10 seconds */
-    int workers;         /* parallel writes (registration, pod status); 0: 4 */
+    const char *labels; /* "k=v,k2=v2" or NULL */
+    int heartbeat_s;    /* 0: 10 seconds */
+    int workers;        /* parallel writes (registration, pod status); 0: 4 */
 } hollow_opts;
 
 /* Register count nodes, then heartbeat them (one thread, the writes spread

@@ -9,8 +9,8 @@
 
 typedef struct job {
     sched_pod pod;
-    char *node;    /* a binding; NULL for a status patch */
-    char *why;     /* the unschedulable message */
+    char *node; /* a binding; NULL for a status patch */
+    char *why;  /* the unschedulable message */
     struct job *next;
 } job;
 
@@ -50,8 +50,9 @@ static void mark_scheduled(sched_binder *b, job *j)
     if (st && strcmp(st, "False") == 0) {
         _cleanup_free_ char *patch = scheduled_patch(conds, "True", NULL, NULL);
         mk_err err = {0};
-        if (client_patch(b->client, kind_by_kind("Pod"), j->pod.ns, j->pod.name, "status", patch,
-                         NULL, &err) < 0 && err.code != ENOENT)
+        if (client_patch(b->client, kind_by_kind("Pod"), j->pod.ns, j->pod.name, "status",
+                         patch, NULL, &err) < 0 &&
+            err.code != ENOENT)
             mk_log("pod %s: cannot set PodScheduled=True: %s", j->pod.key, err.msg);
     }
     json_object_put(pod);
@@ -78,7 +79,9 @@ static void do_bind(sched_binder *b, job *j)
 /* The PodScheduled condition of a conditions array, or NULL. */
 static json_object *pod_scheduled(json_object *conds)
 {
-    size_t n = conds && json_object_is_type(conds, json_type_array) ? json_object_array_length(conds) : 0;
+    size_t n = conds && json_object_is_type(conds, json_type_array)
+                   ? json_object_array_length(conds)
+                   : 0;
     for (size_t i = 0; i < n; i++) {
         json_object *c = json_object_array_get_idx(conds, i);
         const char *type = mk_json_str(c, "type");
@@ -93,7 +96,8 @@ static json_object *pod_scheduled(json_object *conds)
 static bool already_marked(json_object *conds, const char *why)
 {
     json_object *c = pod_scheduled(conds);
-    const char *status = c ? mk_json_str(c, "status") : NULL, *msg = c ? mk_json_str(c, "message") : NULL;
+    const char *status = c ? mk_json_str(c, "status") : NULL,
+               *msg = c ? mk_json_str(c, "message") : NULL;
     return status && strcmp(status, "False") == 0 && msg && strcmp(msg, why) == 0;
 }
 
@@ -104,7 +108,9 @@ static char *scheduled_patch(json_object *conds, const char *status, const char 
                              const char *why)
 {
     json_object *arr = json_object_new_array();
-    size_t n = conds && json_object_is_type(conds, json_type_array) ? json_object_array_length(conds) : 0;
+    size_t n = conds && json_object_is_type(conds, json_type_array)
+                   ? json_object_array_length(conds)
+                   : 0;
     for (size_t i = 0; i < n; i++) {
         json_object *c = json_object_array_get_idx(conds, i);
         const char *type = mk_json_str(c, "type");

@@ -7,7 +7,7 @@
 #include "store/util.h"
 
 typedef struct node_entry {
-    sched_node_info info;  /* info.name is the hash key */
+    sched_node_info info; /* info.name is the hash key */
     int64_t used_milli_cpu, used_mem, used_pods;
     UT_hash_handle hh;
 } node_entry;
@@ -16,7 +16,7 @@ typedef struct pod_entry {
     char *key;
     char *node;
     int64_t milli_cpu, mem;
-    bool assumed;  /* picked by us, not yet seen bound by the informer */
+    bool assumed; /* picked by us, not yet seen bound by the informer */
     UT_hash_handle hh;
 } pod_entry;
 
@@ -24,10 +24,10 @@ struct sched_cache {
     pthread_mutex_t mu;
     node_entry *nodes;
     pod_entry *pods;
-    node_entry **sorted;  /* nodes by name: the round-robin order */
+    node_entry **sorted; /* nodes by name: the round-robin order */
     size_t nsorted;
     bool sorted_stale;
-    size_t cursor;        /* index in sorted where the next search starts */
+    size_t cursor; /* index in sorted where the next search starts */
 };
 
 sched_cache *sched_cache_new(void)
@@ -49,13 +49,15 @@ void sched_cache_free(sched_cache *c)
     if (!c)
         return;
     node_entry *n, *ntmp;
-    HASH_ITER(hh, c->nodes, n, ntmp) {
+    HASH_ITER(hh, c->nodes, n, ntmp)
+    {
         HASH_DEL(c->nodes, n);
         sched_node_clear(&n->info);
         free(n);
     }
     pod_entry *p, *ptmp;
-    HASH_ITER(hh, c->pods, p, ptmp) {
+    HASH_ITER(hh, c->pods, p, ptmp)
+    {
         HASH_DEL(c->pods, p);
         pod_entry_free(p);
     }
@@ -325,7 +327,8 @@ static char *unschedulable_message(sched_cache *c, const sched_pod *p)
         const sched_taint *t = NULL;
         unsigned why = entry_filter(c->sorted[i], p, &t);
         if (why & SCHED_FIT_TAINT)
-            count_reason(&rc, &nrc, xasprintf("node(s) had untolerated taint {%s: %s}", t->key, t->value));
+            count_reason(&rc, &nrc,
+                         xasprintf("node(s) had untolerated taint {%s: %s}", t->key, t->value));
         for (size_t j = 0; j < ARRAY_SIZE(texts); j++)
             if (why & texts[j].bit)
                 count_reason(&rc, &nrc, xstrdup(texts[j].text));

@@ -19,16 +19,15 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "Usage: mk-scheduler --server URL [--token-file F] [--workers N]\n"
-            "\n"
-            "Watches unbound pods and nodes; binds each pod to a Ready node that\n"
-            "matches its nodeSelector and has room for its requests, round-robin.\n"
-            "\n"
-            "  --server URL       the API server (http://127.0.0.1:6443)\n"
-            "  --token-file F     bearer token (first field of the first line)\n"
-            "  --workers N        parallel binding requests (32)\n"
-            "  --help             this text\n");
+    fprintf(f, "Usage: mk-scheduler --server URL [--token-file F] [--workers N]\n"
+               "\n"
+               "Watches unbound pods and nodes; binds each pod to a Ready node that\n"
+               "matches its nodeSelector and has room for its requests, round-robin.\n"
+               "\n"
+               "  --server URL       the API server (http://127.0.0.1:6443)\n"
+               "  --token-file F     bearer token (first field of the first line)\n"
+               "  --workers N        parallel binding requests (32)\n"
+               "  --help             this text\n");
 }
 
 int main(int argc, char **argv)
@@ -46,11 +45,21 @@ int main(int argc, char **argv)
     mk_log_init("mk-scheduler");
     while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (o) {
-        case 's': server = optarg; break;
-        case 't': token_file = optarg; break;
-        case 'w': so.workers = atoi(optarg); break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 's':
+            server = optarg;
+            break;
+        case 't':
+            token_file = optarg;
+            break;
+        case 'w':
+            so.workers = atoi(optarg);
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     if (!server || optind < argc || so.workers < 0) {
@@ -59,7 +68,8 @@ int main(int argc, char **argv)
     }
     mk_err err = {0};
     mk_client *c = NULL;
-    mk_client_opts co = {.server = server, .token_file = token_file, .user_agent = "mk-scheduler"};
+    mk_client_opts co = {
+        .server = server, .token_file = token_file, .user_agent = "mk-scheduler"};
     if (client_new(&co, &c, &err) < 0) {
         fprintf(stderr, "mk-scheduler: %s\n", err.msg);
         return 1;

@@ -26,7 +26,8 @@ static void kv_parse(json_object *map, sched_kv **out, size_t *n)
     *out = xcalloc(len, sizeof(**out));
     json_object_object_foreach(map, k, v)
     {
-        const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+        const char *s =
+            json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
         (*out)[*n].key = xstrdup(k);
         (*out)[*n].value = xstrdup(s);
         (*n)++;
@@ -63,7 +64,8 @@ static int64_t container_request(json_object *ctr, const char *res, bool milli)
 static void pod_requests(json_object *spec, sched_pod *p)
 {
     json_object *ctrs = mk_json_path(spec, "containers");
-    size_t n = ctrs && json_object_is_type(ctrs, json_type_array) ? json_object_array_length(ctrs) : 0;
+    size_t n =
+        ctrs && json_object_is_type(ctrs, json_type_array) ? json_object_array_length(ctrs) : 0;
     for (size_t i = 0; i < n; i++) {
         json_object *c = json_object_array_get_idx(ctrs, i);
         p->milli_cpu += container_request(c, "cpu", true);
@@ -73,7 +75,8 @@ static void pod_requests(json_object *spec, sched_pod *p)
     n = init && json_object_is_type(init, json_type_array) ? json_object_array_length(init) : 0;
     for (size_t i = 0; i < n; i++) {
         json_object *c = json_object_array_get_idx(init, i);
-        int64_t cpu = container_request(c, "cpu", true), mem = container_request(c, "memory", false);
+        int64_t cpu = container_request(c, "cpu", true),
+                mem = container_request(c, "memory", false);
         if (cpu > p->milli_cpu)
             p->milli_cpu = cpu;
         if (mem > p->mem)
@@ -83,7 +86,8 @@ static void pod_requests(json_object *spec, sched_pod *p)
 
 static void tolerations_parse(json_object *arr, sched_pod *p)
 {
-    size_t n = arr && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
+    size_t n =
+        arr && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
     if (n == 0)
         return;
     p->tolerations = xcalloc(n, sizeof(*p->tolerations));
@@ -143,7 +147,8 @@ void sched_pod_copy(sched_pod *dst, const sched_pod *src)
         dst->selector[i].key = xstrdup(src->selector[i].key);
         dst->selector[i].value = xstrdup(src->selector[i].value);
     }
-    dst->tolerations = src->ntolerations ? xcalloc(src->ntolerations, sizeof(sched_toleration)) : NULL;
+    dst->tolerations =
+        src->ntolerations ? xcalloc(src->ntolerations, sizeof(sched_toleration)) : NULL;
     for (size_t i = 0; i < src->ntolerations; i++) {
         const sched_toleration *t = &src->tolerations[i];
         dst->tolerations[i] = (sched_toleration){xstrdup(t->key), xstrdup(t->op),
@@ -154,7 +159,9 @@ void sched_pod_copy(sched_pod *dst, const sched_pod *src)
 static bool node_ready(json_object *node)
 {
     json_object *conds = mk_json_path(node, "status.conditions");
-    size_t n = conds && json_object_is_type(conds, json_type_array) ? json_object_array_length(conds) : 0;
+    size_t n = conds && json_object_is_type(conds, json_type_array)
+                   ? json_object_array_length(conds)
+                   : 0;
     for (size_t i = 0; i < n; i++) {
         json_object *c = json_object_array_get_idx(conds, i);
         if (strcmp(str_or_empty(c, "type"), "Ready") == 0)
@@ -178,7 +185,8 @@ static int64_t node_resource(json_object *node, const char *res, bool milli)
     if (o && json_object_is_type(o, json_type_string))
         v = milli ? quantity_parse_milli(json_object_get_string(o))
                   : quantity_parse_value(json_object_get_string(o));
-    else if (o && (json_object_is_type(o, json_type_int) || json_object_is_type(o, json_type_double)))
+    else if (o && (json_object_is_type(o, json_type_int) ||
+                   json_object_is_type(o, json_type_double)))
         v = milli ? (int64_t)(json_object_get_double(o) * 1000) : json_object_get_int64(o);
     return v > 0 ? v : 0;
 }
@@ -192,14 +200,16 @@ void sched_node_parse(json_object *node, sched_node_info *n)
     n->unschedulable = u && json_object_get_boolean(u);
     kv_parse(mk_json_path(node, "metadata.labels"), &n->labels, &n->nlabels);
     json_object *taints = mk_json_path(node, "spec.taints");
-    size_t nt = taints && json_object_is_type(taints, json_type_array) ? json_object_array_length(taints) : 0;
+    size_t nt = taints && json_object_is_type(taints, json_type_array)
+                    ? json_object_array_length(taints)
+                    : 0;
     if (nt)
         n->taints = xcalloc(nt, sizeof(*n->taints));
     for (size_t i = 0; i < nt; i++) {
         json_object *t = json_object_array_get_idx(taints, i);
-        n->taints[n->ntaints++] = (sched_taint){xstrdup(str_or_empty(t, "key")),
-                                                xstrdup(str_or_empty(t, "value")),
-                                                xstrdup(str_or_empty(t, "effect"))};
+        n->taints[n->ntaints++] =
+            (sched_taint){xstrdup(str_or_empty(t, "key")), xstrdup(str_or_empty(t, "value")),
+                          xstrdup(str_or_empty(t, "effect"))};
     }
     n->alloc_milli_cpu = node_resource(node, "cpu", true);
     n->alloc_mem = node_resource(node, "memory", false);

@@ -26,22 +26,22 @@ typedef struct sched_toleration {
 /* A pod as the filters see it. */
 typedef struct sched_pod {
     char *ns, *name;
-    char *key;           /* "ns/name": the queue's and the cache's key */
-    int64_t milli_cpu;   /* requests summed over containers (max with init containers) */
-    int64_t mem;         /* bytes, likewise */
-    sched_kv *selector;  /* spec.nodeSelector */
+    char *key;          /* "ns/name": the queue's and the cache's key */
+    int64_t milli_cpu;  /* requests summed over containers (max with init containers) */
+    int64_t mem;        /* bytes, likewise */
+    sched_kv *selector; /* spec.nodeSelector */
     size_t nselector;
     sched_toleration *tolerations;
     size_t ntolerations;
-    int attempts;        /* failed decisions so far (set by the queue) */
+    int attempts; /* failed decisions so far (set by the queue) */
 } sched_pod;
 
 /* A node as the filters see it; `req_*` and `npods` are the cache's
  * accounting of pods bound or assumed there. */
 typedef struct sched_node_info {
     char *name;
-    bool ready;          /* condition Ready=True */
-    bool unschedulable;  /* spec.unschedulable */
+    bool ready;         /* condition Ready=True */
+    bool unschedulable; /* spec.unschedulable */
     sched_kv *labels;
     size_t nlabels;
     sched_taint *taints;

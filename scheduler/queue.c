@@ -11,12 +11,12 @@
 enum entry_state { ACTIVE, IN_FLIGHT, PARKED };
 
 typedef struct entry {
-    sched_pod pod;  /* pod.key is the hash key */
+    sched_pod pod; /* pod.key is the hash key */
     enum entry_state state;
     int attempts;
     int64_t parked_at, not_before; /* monotonic ms */
-    bool moved;     /* a cluster event came while parked */
-    bool changed;   /* the pod changed while in flight */
+    bool moved;                    /* a cluster event came while parked */
+    bool changed;                  /* the pod changed while in flight */
     UT_hash_handle hh;
     struct entry *prev, *next; /* in the active or the parked list */
 } entry;
@@ -36,7 +36,8 @@ static int64_t now_ms(void)
     return mk_now_ns() / 1000000;
 }
 
-sched_queue *sched_queue_new(int64_t backoff_initial_ms, int64_t backoff_max_ms, int64_t flush_ms)
+sched_queue *sched_queue_new(int64_t backoff_initial_ms, int64_t backoff_max_ms,
+                             int64_t flush_ms)
 {
     sched_queue *q = xcalloc(1, sizeof(*q));
     pthread_mutex_init(&q->mu, NULL);
@@ -62,7 +63,8 @@ void sched_queue_free(sched_queue *q)
     if (!q)
         return;
     entry *e, *tmp;
-    HASH_ITER(hh, q->all, e, tmp) {
+    HASH_ITER(hh, q->all, e, tmp)
+    {
         HASH_DEL(q->all, e);
         entry_free(e);
     }
@@ -171,7 +173,8 @@ static int64_t flush_parked(sched_queue *q, int64_t now)
 {
     int64_t next = INT64_MAX;
     entry *e, *tmp;
-    DL_FOREACH_SAFE(q->parked, e, tmp) {
+    DL_FOREACH_SAFE(q->parked, e, tmp)
+    {
         int64_t due = e->parked_at + q->flush_ms;
         if (e->moved && e->not_before < due)
             due = e->not_before;
@@ -244,7 +247,7 @@ void sched_queue_move_all(sched_queue *q)
     pthread_mutex_lock(&q->mu);
     entry *e;
     DL_FOREACH(q->parked, e)
-        e->moved = true;
+    e->moved = true;
     if (q->parked)
         pthread_cond_signal(&q->cond);
     pthread_mutex_unlock(&q->mu);

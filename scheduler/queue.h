@@ -20,7 +20,8 @@
 
 typedef struct sched_queue sched_queue;
 
-sched_queue *sched_queue_new(int64_t backoff_initial_ms, int64_t backoff_max_ms, int64_t flush_ms);
+sched_queue *sched_queue_new(int64_t backoff_initial_ms, int64_t backoff_max_ms,
+                             int64_t flush_ms);
 void sched_queue_free(sched_queue *q);
 
 /* A pod wants a decision (new, or its spec changed): p is copied. A parked

@@ -56,7 +56,8 @@ static void pod_seen(sched *s, json_object *old, json_object *pod)
      * only a change of spec or labels is worth another attempt. */
     if (old && sched_pod_wants_scheduling(old) &&
         json_object_equal(mk_json_path(old, "spec"), mk_json_path(pod, "spec")) &&
-        json_object_equal(mk_json_path(old, "metadata.labels"), mk_json_path(pod, "metadata.labels")))
+        json_object_equal(mk_json_path(old, "metadata.labels"),
+                          mk_json_path(pod, "metadata.labels")))
         return;
     sched_pod_parse(pod, &p);
     if (!sched_cache_has_pod(s->cache, p.key)) /* assumed: binding on its way */
@@ -160,10 +161,14 @@ int scheduler_run(mk_client *c, const scheduler_opts *o, volatile bool *stop, mk
     binder_callbacks cb = {.failed = bind_failed, .dropped = bind_dropped, .ctx = &s};
     s.binder = binder_new(c, o->workers ? o->workers : 32, &cb);
 
-    mk_informer_handlers ph = {.on_add = on_pod_add, .on_update = on_pod_update,
-                               .on_delete = on_pod_delete, .on_connection = on_connection};
-    mk_informer_handlers nh = {.on_add = on_node_add, .on_update = on_node_update,
-                               .on_delete = on_node_delete, .on_connection = on_connection};
+    mk_informer_handlers ph = {.on_add = on_pod_add,
+                               .on_update = on_pod_update,
+                               .on_delete = on_pod_delete,
+                               .on_connection = on_connection};
+    mk_informer_handlers nh = {.on_add = on_node_add,
+                               .on_update = on_node_update,
+                               .on_delete = on_node_delete,
+                               .on_connection = on_connection};
     s.nodes = informer_new(c, kind_by_kind("Node"), NULL, NULL, NULL, &nh, &s);
     s.pods = informer_new(c, kind_by_kind("Pod"), NULL, NULL, NULL, &ph, &s);
     binder_set_pods(s.binder, s.pods);

@@ -39,11 +39,11 @@ static void on_signal(int sig)
 typedef struct bench {
     mk_client *c;
     int pods, threads;
-    atomic_int next;       /* the next pod index to create */
+    atomic_int next; /* the next pod index to create */
     atomic_int failed;
-    atomic_int bound;      /* distinct pods seen bound */
-    unsigned char *seen;   /* per pod: binding seen (watch thread only) */
-    bool create, wait;      /* create the pods; wait for their bindings */
+    atomic_int bound;    /* distinct pods seen bound */
+    unsigned char *seen; /* per pod: binding seen (watch thread only) */
+    bool create, wait;   /* create the pods; wait for their bindings */
     int64_t first_create_ns, last_bound_ns, created_ns;
     volatile bool watch_stop;
 } bench;
@@ -56,7 +56,8 @@ static void *create_loop(void *arg)
         _cleanup_free_ char *text = xasprintf(
             "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"bench-%05d\","
             "\"labels\":{\"bench\":\"scheduler\"}},\"spec\":{\"containers\":[{\"name\":\"c\","
-            "\"image\":\"busybox\",\"resources\":{\"requests\":{\"cpu\":\"10m\",\"memory\":\"16Mi\"}}}]}}",
+            "\"image\":\"busybox\",\"resources\":{\"requests\":{\"cpu\":\"10m\",\"memory\":"
+            "\"16Mi\"}}}]}}",
             i);
         json_object *obj = json_tokener_parse(text);
         mk_err err = {0};
@@ -98,8 +99,8 @@ static void *watch_loop(void *arg)
     mk_err err = {0};
     int64_t rev = w->rev;
     while (!w->b->watch_stop && atomic_load(&w->b->bound) < w->b->pods) {
-        if (client_watch(w->b->c, kind_by_kind("Pod"), "default", BENCH_LABEL, NULL, rev, on_event,
-                         w->b, &w->b->watch_stop, &err) < 0) {
+        if (client_watch(w->b->c, kind_by_kind("Pod"), "default", BENCH_LABEL, NULL, rev,
+                         on_event, w->b, &w->b->watch_stop, &err) < 0) {
             fprintf(stderr, "load: watch: %s\n", err.msg);
             return NULL; /* a lost watch would miss bindings: the run is void */
         }
@@ -114,7 +115,8 @@ static int run_pods(mk_client *c, int pods, int threads, bool create, bool wait)
     json_object *items = NULL;
     int64_t rev = 0;
     mk_err err = {0};
-    if (client_list(c, kind_by_kind("Pod"), "default", BENCH_LABEL, NULL, &items, &rev, &err) < 0) {
+    if (client_list(c, kind_by_kind("Pod"), "default", BENCH_LABEL, NULL, &items, &rev, &err) <
+        0) {
         fprintf(stderr, "load: list pods: %s\n", err.msg);
         return 1;
     }
@@ -173,7 +175,8 @@ static int run_decide(int pods, int nodes)
         _cleanup_free_ char *text = xasprintf(
             "{\"metadata\":{\"name\":\"hollow-%d\",\"labels\":{\"kubernetes.io/hostname\":"
             "\"hollow-%d\"}},\"status\":{\"allocatable\":{\"cpu\":\"4\",\"memory\":\"16Gi\","
-            "\"pods\":\"110\"},\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}", i, i);
+            "\"pods\":\"110\"},\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}",
+            i, i);
         json_object *n = json_tokener_parse(text);
         sched_cache_set_node(cache, n);
         json_object_put(n);
@@ -183,7 +186,8 @@ static int run_decide(int pods, int nodes)
         _cleanup_free_ char *text = xasprintf(
             "{\"metadata\":{\"name\":\"bench-%05d\",\"namespace\":\"default\"},\"spec\":{"
             "\"containers\":[{\"name\":\"c\",\"resources\":{\"requests\":{\"cpu\":\"10m\","
-            "\"memory\":\"16Mi\"}}}]}}", i);
+            "\"memory\":\"16Mi\"}}}]}}",
+            i);
         json_object *o = json_tokener_parse(text);
         sched_pod_parse(o, &p[i]);
         json_object_put(o);
@@ -208,18 +212,23 @@ static int run_decide(int pods, int nodes)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "Usage: load hollow --server URL --nodes N [--prefix P]\n"
-               "       load pods --server URL --pods N [--threads T] [--create-only|--wait-only]\n"
-               "       load decide --pods N --nodes M\n");
+    fprintf(f,
+            "Usage: load hollow --server URL --nodes N [--prefix P]\n"
+            "       load pods --server URL --pods N [--threads T] [--create-only|--wait-only]\n"
+            "       load decide --pods N --nodes M\n");
 }
 
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"server", required_argument, NULL, 's'}, {"nodes", required_argument, NULL, 'n'},
-        {"pods", required_argument, NULL, 'p'},   {"threads", required_argument, NULL, 't'},
-        {"prefix", required_argument, NULL, 'x'}, {"help", no_argument, NULL, 'h'},
-        {"create-only", no_argument, NULL, 'C'},  {"wait-only", no_argument, NULL, 'W'},
+        {"server", required_argument, NULL, 's'},
+        {"nodes", required_argument, NULL, 'n'},
+        {"pods", required_argument, NULL, 'p'},
+        {"threads", required_argument, NULL, 't'},
+        {"prefix", required_argument, NULL, 'x'},
+        {"help", no_argument, NULL, 'h'},
+        {"create-only", no_argument, NULL, 'C'},
+        {"wait-only", no_argument, NULL, 'W'},
         {0},
     };
     if (argc < 2) {
@@ -232,15 +241,33 @@ int main(int argc, char **argv)
     optind = 2;
     while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (o) {
-        case 's': server = optarg; break;
-        case 'n': nodes = atoi(optarg); break;
-        case 'p': pods = atoi(optarg); break;
-        case 't': threads = atoi(optarg); break;
-        case 'x': prefix = optarg; break;
-        case 'C': wait = false; break;
-        case 'W': create = false; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 's':
+            server = optarg;
+            break;
+        case 'n':
+            nodes = atoi(optarg);
+            break;
+        case 'p':
+            pods = atoi(optarg);
+            break;
+        case 't':
+            threads = atoi(optarg);
+            break;
+        case 'x':
+            prefix = optarg;
+            break;
+        case 'C':
+            wait = false;
+            break;
+        case 'W':
+            create = false;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     if ((!server && strcmp(mode, "decide") != 0) || threads < 1 || pods < 1 || nodes < 1) {

@@ -71,11 +71,11 @@ static char *schedule(sched_cache *c, const sched_pod *p, char **why)
 
 static void test_pod_requests(void **state)
 {
-    json_object *o = parse(
-        "{\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":["
-        "{\"resources\":{\"requests\":{\"cpu\":\"250m\",\"memory\":\"64Mi\"}}},"
-        "{\"resources\":{\"limits\":{\"cpu\":\"0.5\",\"memory\":\"1Gi\"}}},{}],"
-        "\"initContainers\":[{\"resources\":{\"requests\":{\"cpu\":\"2\"}}}]}}");
+    json_object *o =
+        parse("{\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":["
+              "{\"resources\":{\"requests\":{\"cpu\":\"250m\",\"memory\":\"64Mi\"}}},"
+              "{\"resources\":{\"limits\":{\"cpu\":\"0.5\",\"memory\":\"1Gi\"}}},{}],"
+              "\"initContainers\":[{\"resources\":{\"requests\":{\"cpu\":\"2\"}}}]}}");
     sched_pod p;
     sched_pod_parse(o, &p);
     assert_string_equal(p.key, "default/p");
@@ -103,7 +103,8 @@ static void test_fit_by_selector(void **state)
     char *why;
     pod_from("gpu", "{\"disk\":\"ssd\",\"zone\":\"b\"}", "0", "0", &p);
     assert_null(schedule(c, &p, &why));
-    assert_string_equal(why, "0/3 nodes are available: 3 node(s) didn't match Pod's node selector.");
+    assert_string_equal(why,
+                        "0/3 nodes are available: 3 node(s) didn't match Pod's node selector.");
     free(why);
     sched_pod_clear(&p);
     sched_cache_free(c);
@@ -215,8 +216,9 @@ static void test_unschedulable_message(void **state)
     pod_from("huge", "{\"disk\":\"ssd\"}", "100m", "2Gi", &p);
     char *why;
     assert_null(schedule(c, &p, &why));
-    assert_string_equal(why, "0/3 nodes are available: 1 node(s) didn't match Pod's node selector, "
-                             "2 Insufficient memory.");
+    assert_string_equal(why,
+                        "0/3 nodes are available: 1 node(s) didn't match Pod's node selector, "
+                        "2 Insufficient memory.");
     free(why);
     sched_pod_clear(&p);
 
@@ -230,7 +232,8 @@ static void test_unschedulable_message(void **state)
     json_object_put(n);
     n = parse("{\"metadata\":{\"name\":\"n3\"},\"spec\":{\"taints\":[{\"key\":"
               "\"node.kubernetes.io/unreachable\",\"effect\":\"NoSchedule\"}]},\"status\":{"
-              "\"allocatable\":{\"pods\":\"10\"},\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}");
+              "\"allocatable\":{\"pods\":\"10\"},\"conditions\":[{\"type\":\"Ready\","
+              "\"status\":\"True\"}]}}");
     sched_cache_set_node(c, n);
     assert_false(sched_cache_set_node(c, n)); /* nothing changed: a heartbeat */
     json_object_put(n);
@@ -241,8 +244,9 @@ static void test_unschedulable_message(void **state)
                              "1 node(s) were unschedulable.");
     free(why);
     sched_pod_clear(&p);
-    json_object *o = parse("{\"metadata\":{\"name\":\"tol\"},\"spec\":{\"tolerations\":[{\"key\":"
-                           "\"node.kubernetes.io/unreachable\",\"operator\":\"Exists\"}]}}");
+    json_object *o =
+        parse("{\"metadata\":{\"name\":\"tol\"},\"spec\":{\"tolerations\":[{\"key\":"
+              "\"node.kubernetes.io/unreachable\",\"operator\":\"Exists\"}]}}");
     sched_pod_parse(o, &p);
     json_object_put(o);
     char *node = schedule(c, &p, NULL);
@@ -321,14 +325,10 @@ static void test_queue(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pod_requests),
-        cmocka_unit_test(test_fit_by_selector),
-        cmocka_unit_test(test_fit_by_resources),
-        cmocka_unit_test(test_too_many_pods),
-        cmocka_unit_test(test_round_robin),
-        cmocka_unit_test(test_unschedulable_message),
-        cmocka_unit_test(test_pods_before_node),
-        cmocka_unit_test(test_queue),
+        cmocka_unit_test(test_pod_requests),     cmocka_unit_test(test_fit_by_selector),
+        cmocka_unit_test(test_fit_by_resources), cmocka_unit_test(test_too_many_pods),
+        cmocka_unit_test(test_round_robin),      cmocka_unit_test(test_unschedulable_message),
+        cmocka_unit_test(test_pods_before_node), cmocka_unit_test(test_queue),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
