@@ -165,7 +165,6 @@ typedef struct anchor {
 typedef struct yaml_ctx {
     yaml_parser_t parser;
     anchor *anchors;
-    size_t nodes;       /* nodes built in the current subtree accounting */
     size_t alias_nodes; /* nodes added by alias expansion, whole stream */
     mk_err *err;
 } yaml_ctx;

@@ -990,8 +990,10 @@ static int validate_replicaset(json_object *obj, mk_err *err)
     if (!sel)
         return required(err, "spec.selector", NULL);
     mk_selector *s = NULL;
-    if ((r = selector_from_object(sel, &s, err)) < 0)
-        return mk_error_wrap(err, "spec.selector");
+    mk_err serr = {0};
+    if (selector_from_object(sel, &s, &serr) < 0) /* "matchLabels...": a path below ours */
+        return mk_error(err, serr.code, "spec.selector%s%s",
+                        strncmp(serr.msg, "match", 5) ? ": " : ".", serr.msg);
     if (selector_is_empty(s)) {
         selector_free(s);
         return invalid(err, "spec.selector", sel, "empty selector is invalid for a ReplicaSet");

@@ -10,6 +10,7 @@ bin=$out/fuzz_decode
 echo "1..1"
 
 mkdir -p "$out"
+rm -rf "$out/crashes" # only this run's findings are kept
 if ! command -v clang >/dev/null; then
     echo "not ok 1 - fuzz decode+validate # clang not found"
     exit 1
@@ -29,7 +30,7 @@ fi
 work=$(mktemp -d "$PWD/$out/run.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 seeds=$work/seeds
-mkdir -p "$seeds" "$work/crashes"
+mkdir -p "$seeds" "$work/crashes" "$work/corpus"
 cat >"$seeds/pod.yaml" <<'YAML'
 apiVersion: v1
 kind: Pod
@@ -84,10 +85,7 @@ log=$out/fuzz.log
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     "$bin" -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix="$work/crashes/" -print_final_stats=1 "$work/corpus" "$seeds" \
-    >"$log" 2>&1 &
-pid=$!
-mkdir -p "$work/corpus"
-wait $pid
+    >"$log" 2>&1
 rc=$?
 runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1)
 if [ $rc -eq 0 ]; then

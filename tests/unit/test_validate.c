@@ -521,7 +521,7 @@ static void test_replicaset(void **state)
                       "\"front\"}: `selector` does not match template `labels`");
     expect_error_with(
         rs_base, "  selector: {matchExpressions: [{key: a, operator: Maybe}]}\n",
-        "spec.selector: matchExpressions[0].operator: Unsupported value: \"Maybe\"");
+        "spec.selector.matchExpressions[0].operator: Unsupported value: \"Maybe\"");
     expect_error("apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: web}\n"
                  "spec:\n  selector: {matchLabels: {app: web}}\n"
                  "  template:\n    metadata: {labels: {app: web}}\n"
