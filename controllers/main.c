@@ -132,7 +132,9 @@ int main(int argc, char **argv)
     json_object *items = NULL;
     int64_t rev;
     if (client_list(c, kind_by_kind("Node"), NULL, NULL, NULL, &items, &rev, &err) < 0) {
-        fprintf(stderr, "mk-controller-manager: cannot reach %s: %s\n", server, err.msg);
+        bool transport = err.code == ECONNREFUSED || err.code == ETIMEDOUT || err.code == EIO;
+        fprintf(stderr, "mk-controller-manager: %s %s: %s\n",
+                transport ? "cannot reach" : "refused by", server, err.msg);
         manager_free(m);
         client_free(c);
         return 1;

@@ -129,3 +129,26 @@ start_scheduler() {
     wait_for 10 pod_bound p1
     [ "$(pod_field p1 .spec.nodeName)" = node-a ]
 }
+
+@test "scheduler and controller-manager: run with a controller token" {
+    stop_apiserver
+    tokens=$LOGDIR/tokens
+    printf 'admintok,admin,admin\nctrltok,system:kube-scheduler,controller\n' >"$tokens"
+    echo ctrltok >"$LOGDIR/ctrl.token"
+    MK_APISERVER_DATA=
+    start_apiserver --token-file "$tokens"
+    MK_TOKEN=admintok
+    make_node node-a
+    start_scheduler --token-file "$LOGDIR/ctrl.token"
+    start_daemon CM_PID "$LOGDIR/cm.log" "$MK_BIN/mk-controller-manager" --server "$MK_SERVER" \
+        --token-file "$LOGDIR/ctrl.token" --controllers nodeipam
+    make_pod p1
+    wait_for 10 pod_bound p1
+    wait_for 10 eval '[ -n "$(node_field node-a ".spec.podCIDR // \"\"")" ]'
+    stop_daemon "$CM_PID"
+    # A wrong token is a clear error at start.
+    echo nope >"$LOGDIR/bad.token"
+    run "$MK_BIN/mk-scheduler" --server "$MK_SERVER" --token-file "$LOGDIR/bad.token"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"refused by $MK_SERVER: Unauthorized"* ]]
+}
