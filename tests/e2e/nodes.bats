@@ -150,3 +150,16 @@ has_cidr() {
     stop_daemon "$HOLLOW_PID"
     HOLLOW_PID=
 }
+
+@test "nodeipam: keeps working across an API server restart" {
+    make_node r1
+    start_cm --controllers nodeipam
+    wait_for 10 has_cidr r1
+    MK_APISERVER_LISTEN=${MK_SERVER#http://}
+    stop_apiserver
+    sleep 1
+    start_apiserver
+    make_node r2
+    wait_for 20 has_cidr r2
+    [ "$(node_field r1 .spec.podCIDR)" != "$(node_field r2 .spec.podCIDR)" ]
+}

@@ -152,3 +152,22 @@ start_scheduler() {
     [ "$status" -eq 1 ]
     [[ "$output" == *"refused by $MK_SERVER: Unauthorized"* ]]
 }
+
+@test "scheduler: resumes by itself after an API server restart" {
+    make_node node-a
+    make_node node-b
+    start_scheduler
+    make_pod before
+    wait_for 10 pod_bound before
+    MK_APISERVER_LISTEN=${MK_SERVER#http://}
+    stop_apiserver
+    sleep 1
+    start_apiserver   # same data dir, same address
+    make_pod after-1
+    make_pod after-2
+    wait_for 20 pod_bound after-1
+    wait_for 10 pod_bound after-2
+    # The cache survived: both nodes still take turns.
+    [ "$(for p in after-1 after-2; do pod_field $p .spec.nodeName; done | sort -u | wc -l)" -eq 2 ]
+    pid_alive "$SCHED_PID"
+}
