@@ -411,6 +411,27 @@ static void worker_terminate(pod_worker *w, json_object *pod)
         mk_log("pod %s/%s: deleted, everything removed", w->ns, w->name);
 }
 
+/* Graceful deletion: the object waits (deletionTimestamp set) until the
+ * kubelet has stopped everything; then it goes for good. The uid
+ * precondition spares a pod re-created under the same name. */
+static void finalize_delete(pod_worker *w)
+{
+    _cleanup_free_ char *coll = kind_collection_path(kind_by_kind("Pod"), w->ns);
+    _cleanup_free_ char *path = xasprintf("%s/%s", coll, w->name);
+    _cleanup_free_ char *body = xasprintf("{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\","
+                                          "\"gracePeriodSeconds\":0,\"preconditions\":{\"uid\":\"%s\"}}",
+                                          w->uid);
+    int status = 0;
+    char *resp = NULL;
+    size_t rlen = 0;
+    mk_err err = {0};
+    if (client_request(w->kl->client, "DELETE", path, "application/json", body, strlen(body),
+                       &status, &resp, &rlen, NULL, &err) < 0 &&
+        err.code != ENOENT)
+        mk_log("pod %s/%s: final delete: %s", w->ns, w->name, err.msg);
+    free(resp);
+}
+
 /* ---- the worker thread ---- */
 
 static void worker_free(pod_worker *w)
@@ -453,6 +474,8 @@ static void *worker_main(void *arg)
         }
         if (deleted || mk_json_str(pod, "metadata.deletionTimestamp")) {
             worker_terminate(w, pod);
+            if (!deleted)
+                finalize_delete(w);
             json_object_put(pod);
             pthread_mutex_lock(&kl->lock);
             if (kl->stop) {

@@ -136,7 +136,8 @@ static void assert_gone(const char *uid)
 static void test_run_log_kill(void **state)
 {
     (void)state;
-    const char *uid = "0000aaaa-0000-4000-8000-000000000001";
+    char uid[37];
+    mk_uuid(uid);
     json_object *pod = make_pod(uid, "metadata: {name: p1, namespace: default}\n"
                                      "spec:\n  containers:\n  - name: c\n    image: busybox\n"
                                      "    command: [sh, -c, 'echo hello $HOSTNAME; echo oops >&2; "
@@ -171,7 +172,8 @@ static void test_run_log_kill(void **state)
 static void test_missing_image(void **state)
 {
     (void)state;
-    const char *uid = "0000aaaa-0000-4000-8000-000000000002";
+    char uid[37];
+    mk_uuid(uid);
     json_object *pod = make_pod(uid, "metadata: {name: p2}\nspec:\n  containers:\n"
                                      "  - name: c\n    image: nosuchimage:1.0\n");
     mk_err err = {0};
@@ -183,7 +185,8 @@ static void test_missing_image(void **state)
 static void test_oom(void **state)
 {
     (void)state;
-    const char *uid = "0000aaaa-0000-4000-8000-000000000003";
+    char uid[37];
+    mk_uuid(uid);
     json_object *pod = make_pod(uid, "metadata: {name: p3}\nspec:\n  containers:\n"
                                      "  - name: hog\n    image: busybox\n"
                                      "    command: [sh, -c, 'head -c 200000000 /dev/zero | tail']\n"
@@ -209,7 +212,8 @@ static void test_oom(void **state)
 static void test_cpu_quota(void **state)
 {
     (void)state;
-    const char *uid = "0000aaaa-0000-4000-8000-000000000004";
+    char uid[37];
+    mk_uuid(uid);
     json_object *pod = make_pod(uid, "metadata: {name: p4}\nspec:\n  containers:\n"
                                      "  - name: spin\n    image: busybox\n"
                                      "    command: [sh, -c, 'while :; do :; done']\n"
@@ -243,7 +247,8 @@ static void test_cpu_quota(void **state)
 static void test_shared_emptydir(void **state)
 {
     (void)state;
-    const char *uid = "0000aaaa-0000-4000-8000-000000000005";
+    char uid[37];
+    mk_uuid(uid);
     json_object *pod = make_pod(
         uid, "metadata: {name: p5}\nspec:\n"
              "  volumes: [{name: shared, emptyDir: {}}]\n"
