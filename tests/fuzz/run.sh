@@ -3,7 +3,7 @@
 # run it for MK_FUZZ_SECONDS (default 30) from a small seed corpus.
 # Prints one TAP line; everything it makes lives under build/fuzz/.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 secs=${MK_FUZZ_SECONDS:-30}
 out=build/fuzz
 bin=$out/fuzz_decode
@@ -95,5 +95,5 @@ fi
 mkdir -p "$out/crashes"
 cp "$work"/crashes/* "$out/crashes/" 2>/dev/null
 tail -40 "$log"
-echo "not ok 1 - fuzz decode+validate (exit $rc; crash files: $(ls "$out/crashes" | sed "s|^|$out/crashes/|" | tr '\n' ' '))"
+echo "not ok 1 - fuzz decode+validate (exit $rc; crash files: $(find "$out/crashes" -type f | tr '\n' ' '))"
 exit 1
