@@ -328,7 +328,11 @@ static void heartbeat_loop(hollow *h)
         due += (int64_t)HOLLOW_TICK_MS * 1000000;
         for (int i = 0; i < per_tick && !*h->stop; i++) {
             mk_err err = {0};
-            if (post_status(h, h->names[next], &err) < 0)
+            /* A deleted node registers again, as a kubelet's does. */
+            if (post_status(h, h->names[next], &err) < 0 && err.code == ENOENT &&
+                register_node(h, h->names[next], &err) == 0)
+                mk_log("hollow: node %s registered again", h->names[next]);
+            else if (err.code)
                 mk_debug("hollow: node %s heartbeat: %s", h->names[next], err.msg);
             next = (next + 1) % h->o->count;
         }
