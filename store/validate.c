@@ -1515,14 +1515,10 @@ static bool is_slurm_time(const char *s)
     return parts <= 3;
 }
 
-static int validate_gpujob(json_object *obj, mk_err *err)
+/* sources: plain file names (they become files in the job's directory). */
+static int check_gpujob_sources(json_object *sources, mk_err *err)
 {
-    json_object *spec = get(obj, "spec");
-    int r;
     vpath p;
-    if (!spec)
-        return required(err, "spec", NULL);
-    json_object *sources = get(spec, "sources");
     for (size_t i = 0; i < list_len(sources); i++) {
         json_object *src = list_at(sources, i);
         SUBPATH(p, "spec.sources[%zu].name", i);
@@ -1540,28 +1536,25 @@ static int validate_gpujob(json_object *obj, mk_err *err)
         if (!has(src, "content"))
             return required(err, p, NULL);
     }
-    json_object *from = get(spec, "sourcesFrom");
-    if (from) {
-        const char *cm = get_str(get(from, "configMapRef"), "name");
-        if (empty_str(cm))
-            return required(err, "spec.sourcesFrom.configMapRef.name", NULL);
-        if ((r = check_dns_label("spec.sourcesFrom.configMapRef.name", cm, err)) < 0)
-            return r;
-    }
-    if (list_len(get(spec, "run")) == 0)
-        return required(err, "spec.run", "the commands that run the job");
-    json_object *slurm = get(spec, "slurm");
+    return 0;
+}
+
+static int check_gpujob_slurm(json_object *slurm, mk_err *err)
+{
     static const char *const counts[] = {"nodes", "ntasksPerNode", "cpusPerTask"};
-    for (size_t i = 0; i < ARRAY_SIZE(counts); i++)
-        if ((r = check_range(slurm, counts[i], "spec.slurm", 1, 1000000, err)) < 0)
-            return r;
     static const char *const words[] = {"partition", "gres"};
+    vpath p;
+    int r;
+    for (size_t i = 0; i < ARRAY_SIZE(counts); i++)
+        if ((r = check_range(slurm, counts[i], "spec.slurm", 1, 100000, err)) < 0)
+            return r;
     for (size_t i = 0; i < ARRAY_SIZE(words); i++) {
         const char *w = get_str(slurm, words[i]);
         SUBPATH(p, "spec.slurm.%s", words[i]);
         if (w && !is_slurm_word(w))
             return invalid_str(err, p, w, "must be a single word without spaces (e.g. gpu:1)");
     }
+    /* timeLimit and memory: Slurm's own text, or an integer (minutes, megabytes) */
     json_object *tl = get(slurm, "timeLimit");
     if (json_object_is_type(tl, json_type_string) && !is_slurm_time(json_object_get_string(tl)))
         return invalid(err, "spec.slurm.timeLimit", tl,
@@ -1575,15 +1568,35 @@ static int validate_gpujob(json_object *obj, mk_err *err)
         const char *m = json_object_get_string(mem);
         size_t d = strspn(m, "0123456789");
         if (!d || (m[d] && (!strchr("KMGTkmgt", m[d]) || m[d + 1])))
-            return invalid(
-                err, "spec.slurm.memory", mem,
-                "must be a Slurm memory size: a number with an optional K, M, G or T "
-                "suffix (e.g. 4G)");
+            return invalid(err, "spec.slurm.memory", mem,
+                           "must be a Slurm memory size: a number with an optional K, M, G or "
+                           "T suffix (e.g. 4G)");
     }
-    if (json_object_is_type(mem, json_type_int) &&
-        (r = check_range(slurm, "memory", "spec.slurm", 1, INT32_MAX, err)) < 0)
+    if (json_object_is_type(mem, json_type_int))
+        return check_range(slurm, "memory", "spec.slurm", 1, INT32_MAX, err);
+    return 0;
+}
+
+static int validate_gpujob(json_object *obj, mk_err *err)
+{
+    json_object *spec = get(obj, "spec");
+    int r;
+    if (!spec)
+        return required(err, "spec", NULL);
+    if ((r = check_gpujob_sources(get(spec, "sources"), err)) < 0)
         return r;
-    if ((r = check_range(spec, "backoffLimit", "spec", 0, INT32_MAX, err)) < 0)
+    json_object *from = get(spec, "sourcesFrom");
+    if (from) {
+        const char *cm = get_str(get(from, "configMapRef"), "name");
+        if (empty_str(cm))
+            return required(err, "spec.sourcesFrom.configMapRef.name", NULL);
+        if ((r = check_dns_label("spec.sourcesFrom.configMapRef.name", cm, err)) < 0)
+            return r;
+    }
+    if (list_len(get(spec, "run")) == 0)
+        return required(err, "spec.run", "the commands that run the job");
+    if ((r = check_gpujob_slurm(get(spec, "slurm"), err)) < 0 ||
+        (r = check_range(spec, "backoffLimit", "spec", 0, INT32_MAX, err)) < 0)
         return r;
     const char *secret = get_str(get(get(spec, "hpc"), "secretRef"), "name");
     if (empty_str(secret))
