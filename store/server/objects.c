@@ -8,6 +8,7 @@
 
 #include "store/codec.h"
 #include "store/log.h"
+#include "store/server/clusterip.h"
 #include "store/server/table.h"
 
 #define GENERATE_NAME_SUFFIX 5
@@ -237,10 +238,15 @@ static int create_object(api_req *r, const api_route *rt, json_object *obj, mk_e
     const char *name = mk_json_str(obj, "metadata.name");
     if (k->namespaced && namespace_exists(r->srv, rt->ns, err) < 0)
         return -err->code;
+    bool svc = strcmp(k->kind, "Service") == 0;
+    if (svc && clusterip_allocate(r->srv, obj, err) < 0)
+        return mk_error_wrap(err, "Service \"%s\" is invalid", name);
     _cleanup_free_ char *key = kind_key(k, rt->ns, name);
     mk_write w = {.op = MK_WRITE_CREATE, .key = key, .obj = obj};
     int64_t rev;
     int rc = backend_write(r->srv->be, &w, &rev, err);
+    if (rc < 0 && svc)
+        clusterip_release(r->srv, obj);
     if (rc == -EEXIST)
         return mk_error(err, EEXIST, "%s \"%s\" already exists",
                         objects_qualified(k, q, sizeof q), name);
@@ -406,6 +412,8 @@ enum MHD_Result objects_delete(api_req *r, const api_route *rt)
         return api_fail(r, EOPNOTSUPP, "deleting a collection is not supported");
     if (delete_object(r, rt, &obj, &err) < 0)
         return api_reply_err(r, &err, rt->kind, rt->name);
+    if (strcmp(rt->kind->kind, "Service") == 0)
+        clusterip_release(r->srv, obj);
     mk_debug("deleted %s %s/%s", rt->kind->kind, rt->ns, rt->name);
     enum MHD_Result ret = objects_reply(r, 200, rt->kind, obj);
     json_object_put(obj);
