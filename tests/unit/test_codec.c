@@ -286,6 +286,23 @@ static void test_invalid_utf8(void **state)
     json_object_put(o);
 }
 
+static void test_long_lines_not_folded(void **state)
+{
+    mk_buf b = {0};
+    for (int i = 0; i < 100; i++)
+        mk_buf_puts(&b, "word ");
+    mk_buf_puts(&b, "end");
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "a", json_object_new_string(b.data));
+    char *y = codec_to_yaml(o);
+    char *line = xasprintf("a: %s\n", b.data);
+    assert_string_equal(y, line); /* one line, as sed -i needs it */
+    free(line);
+    free(y);
+    json_object_put(o);
+    mk_buf_free(&b);
+}
+
 static void test_json_out(void **state)
 {
     json_object *o = decode_ok("a: {b: [1, \"x/y\"]}\n");
@@ -364,12 +381,19 @@ static void test_merge_patch(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_scalar_types),   cmocka_unit_test(test_block_scalars_and_nesting),
-        cmocka_unit_test(test_json_fast_path), cmocka_unit_test(test_multi_doc),
-        cmocka_unit_test(test_errors),         cmocka_unit_test(test_depth_limit),
-        cmocka_unit_test(test_huge_input),     cmocka_unit_test(test_anchors),
-        cmocka_unit_test(test_to_yaml),        cmocka_unit_test(test_invalid_utf8),
-        cmocka_unit_test(test_json_out),       cmocka_unit_test(test_helpers),
+        cmocka_unit_test(test_scalar_types),
+        cmocka_unit_test(test_block_scalars_and_nesting),
+        cmocka_unit_test(test_json_fast_path),
+        cmocka_unit_test(test_multi_doc),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_depth_limit),
+        cmocka_unit_test(test_huge_input),
+        cmocka_unit_test(test_anchors),
+        cmocka_unit_test(test_to_yaml),
+        cmocka_unit_test(test_invalid_utf8),
+        cmocka_unit_test(test_long_lines_not_folded),
+        cmocka_unit_test(test_json_out),
+        cmocka_unit_test(test_helpers),
         cmocka_unit_test(test_merge_patch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
