@@ -9,5 +9,7 @@ extern const mk_controller nodeipam_controller;
 /* nodelifecycle.c: silent nodes go Ready=Unknown, tainted; their pods
  * are evicted after the eviction timeout. */
 extern const mk_controller nodelifecycle_controller;
+/* endpoints.c: Endpoints from the ready pods a Service selects. */
+extern const mk_controller endpoints_controller;
 
 #endif

@@ -11,6 +11,7 @@
 static const mk_controller *const builtin[] = {
     &nodeipam_controller,
     &nodelifecycle_controller,
+    &endpoints_controller,
 };
 
 typedef struct subscriber {
