@@ -168,9 +168,11 @@ static void *worker(void *arg)
     for (;;) {
         while (!b->jobs && !b->stopping)
             pthread_cond_wait(&b->cond, &b->mu);
+        /* Stopping: what is not sent yet is dropped; the pods stay unbound
+         * and whoever schedules next (a restarted scheduler) takes them. */
+        if (b->stopping)
+            break;
         job *j = b->jobs;
-        if (!j)
-            break; /* stopping, and nothing left */
         b->jobs = j->next;
         if (!b->jobs)
             b->tail = NULL;
@@ -243,6 +245,11 @@ void binder_free(sched_binder *b)
     pthread_mutex_unlock(&b->mu);
     for (int i = 0; i < b->nworkers; i++)
         pthread_join(b->workers[i], NULL);
+    while (b->jobs) {
+        job *j = b->jobs;
+        b->jobs = j->next;
+        job_free(j);
+    }
     free(b->workers);
     pthread_cond_destroy(&b->cond);
     pthread_mutex_destroy(&b->mu);

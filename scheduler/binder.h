@@ -27,7 +27,8 @@ void binder_set_pods(sched_binder *b, mk_informer *pods);
 void binder_bind(sched_binder *b, const sched_pod *p, const char *node);
 /* Queue a PodScheduled=False/Unschedulable condition with message why. */
 void binder_unschedulable(sched_binder *b, const sched_pod *p, const char *why);
-/* Finish the queued work, stop the workers, free. */
+/* Stop the workers (requests in flight complete, queued ones are
+ * dropped), free. */
 void binder_free(sched_binder *b);
 
 #endif

@@ -191,7 +191,7 @@ int scheduler_run(mk_client *c, const scheduler_opts *o, volatile bool *stop, mk
     sched_queue_stop(s.queue);
     if (deciding)
         pthread_join(decider, NULL);
-    binder_free(s.binder); /* finishes the bindings already handed out */
+    binder_free(s.binder);
     informer_free(s.pods);
     informer_free(s.nodes);
     sched_queue_free(s.queue);
