@@ -117,6 +117,48 @@ static fh *fh_of(struct fuse_file_info *fi)
     return fi ? (fh *)(uintptr_t)fi->fh : NULL;
 }
 
+/* Cluster files that were "unlinked": unlink succeeds without removing
+ * them (so rm -r reaches rmdir), and tools that unlink before writing anew
+ * (mv across filesystems: unlink, then open O_CREAT|O_EXCL) must then see
+ * the name free for a moment. Lookups answer ENOENT until the name is
+ * created again or UNLINKED_NS has passed. */
+#define UNLINKED_MAX 64
+#define UNLINKED_NS (2 * 1000000000LL)
+static struct {
+    pthread_mutex_t lock;
+    char *path[UNLINKED_MAX];
+    int64_t until[UNLINKED_MAX];
+    size_t next;
+} unlinked = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void unlinked_add(const char *path)
+{
+    pthread_mutex_lock(&unlinked.lock);
+    size_t i = unlinked.next++ % UNLINKED_MAX;
+    free(unlinked.path[i]);
+    unlinked.path[i] = xstrdup(path);
+    unlinked.until[i] = mk_now_ns() + UNLINKED_NS;
+    pthread_mutex_unlock(&unlinked.lock);
+}
+
+/* Is path hidden as unlinked? take: forget it (it is being created). */
+static bool unlinked_check(const char *path, bool take)
+{
+    bool hit = false;
+    pthread_mutex_lock(&unlinked.lock);
+    for (size_t i = 0; i < UNLINKED_MAX; i++) {
+        if (!unlinked.path[i] || strcmp(unlinked.path[i], path) != 0)
+            continue;
+        hit = mk_now_ns() < unlinked.until[i];
+        if (take || !hit) {
+            free(unlinked.path[i]);
+            unlinked.path[i] = NULL;
+        }
+    }
+    pthread_mutex_unlock(&unlinked.lock);
+    return hit;
+}
+
 /* Record a refusal in .errors and return the errno to answer. */
 static int refuse(const char *path, int e, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -326,7 +368,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
     }
     _cleanup_free_ char *path = fs_path_join(dir, name);
     struct fuse_entry_param e;
-    if (stat_path(path, &e) < 0) {
+    if (unlinked_check(path, false) || stat_path(path, &e) < 0) {
         fuse_reply_err(req, ENOENT);
         return;
     }
@@ -749,10 +791,13 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
     fh *h = NULL;
     node n;
     int err = 0;
+    unlinked_check(path, true);
     if (node_resolve(path, &n) == 0) {
-        /* An existing cluster file (an editor that renamed it away and now
-         * writes it anew): open it with these flags. */
-        err = (fi->flags & O_EXCL) ? EEXIST : open_node(req, &n, fi, &h);
+        /* An existing cluster file that a tool believes gone (an editor
+         * renamed it away, mv unlinked it, both of which succeed without
+         * removing it) and now writes anew: open it with these flags. */
+        bool rewrite = n.p.type == FS_NODE_FILE && fs_file_writable(n.p.file);
+        err = (fi->flags & O_EXCL) && !rewrite ? EEXIST : open_node(req, &n, fi, &h);
         node_clear(&n);
     } else if (node_clear(&n), stat_path(path, &e) == 0) {
         err = (fi->flags & O_EXCL) ? EEXIST : open_scratch(path, fi, &h);
@@ -1058,7 +1103,7 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
     if (r < 0)
         e = ENOENT;
     else if (n.p.type == FS_NODE_FILE || n.p.type == FS_NODE_STREAM)
-        e = 0; /* so that rm -r of an object folder reaches its rmdir */
+        unlinked_add(path); /* so that rm -r of an object folder reaches its rmdir */
     else
         e = refuse(path, EPERM, "cannot be removed");
     node_clear(&n);
