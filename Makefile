@@ -16,7 +16,7 @@ CC      ?= gcc
 PREFIX  ?= /usr/local
 SAN     ?=
 BUILD   := build$(if $(SAN),/asan,/release)
-PKGS    := json-c yaml-0.1 sqlite3 libcurl libmicrohttpd fuse3 libssh libcrypto
+PKGS    := json-c yaml-0.1 sqlite3 libcurl libmicrohttpd fuse3 libssh libcrypto libnl-route-3.0 libnftables
 CFLAGS_BASE := -std=c17 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Wall -Wextra -Werror \
 	-Wno-unused-parameter -g -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 ifeq ($(SAN),1)
@@ -25,7 +25,7 @@ LDFLAGS ?= -fsanitize=address,undefined
 else
 CFLAGS  ?= -O2
 endif
-LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lresolv -lpthread -lm
 ALL_CFLAGS := $(CFLAGS_BASE) $(CFLAGS)
 
 # part folder : daemon binary

@@ -1,6 +1,6 @@
 #include "kubelet/podnet.h"
 #include "kubelet/fsutil.h"
-#include "kubelet/proc.h"
+#include "kubelet/netlink.h"
 #include "store/log.h"
 #include "store/util.h"
 
@@ -22,6 +22,7 @@ struct podnet {
     int prefix;
     uint32_t cursor;    /* next address to try: leases rotate, as Kubernetes' */
     char gateway[INET_ADDRSTRLEN];
+    nl_sock_t *sk;      /* under lock */
 };
 
 podnet *podnet_new(const char *state_dir, const char *bridge)
@@ -38,6 +39,7 @@ void podnet_free(podnet *pn)
     if (!pn)
         return;
     pthread_mutex_destroy(&pn->lock);
+    netlink_close(pn->sk);
     free(pn->lease_dir);
     free(pn->bridge);
     free(pn);
@@ -49,38 +51,13 @@ static void ip_str(uint32_t a, char *buf)
     inet_ntop(AF_INET, &in, buf, INET_ADDRSTRLEN);
 }
 
-/* Run `ip [-n NS] -batch FILE` over the given lines. */
-static int ip_batch(const char *dir, const char *netns, const char *lines, bool force,
-                    mk_err *err)
+/* One rtnetlink socket for the node's namespace, opened on first use. */
+static int podnet_sock(podnet *pn, nl_sock_t **sk, mk_err *err)
 {
-    char path[] = "/tmp/mk-ipbatch-XXXXXX";
-    (void)dir;
-    int fd = mkstemp(path);
-    if (fd < 0)
-        return mk_error(err, errno, "mkstemp: %s", strerror(errno));
-    size_t len = strlen(lines);
-    bool ok = write(fd, lines, len) == (ssize_t)len;
-    close(fd);
-    int rc;
-    if (!ok) {
-        rc = mk_error(err, EIO, "write %s", path);
-    } else {
-        char *argv[8];
-        int i = 0;
-        argv[i++] = "ip";
-        if (netns) {
-            argv[i++] = "-n";
-            argv[i++] = (char *)netns;
-        }
-        if (force)
-            argv[i++] = "-force";
-        argv[i++] = "-batch";
-        argv[i++] = path;
-        argv[i] = NULL;
-        rc = proc_check(argv, err);
-    }
-    unlink(path);
-    return rc;
+    if (!pn->sk && netlink_open(&pn->sk, err) < 0)
+        return -err->code;
+    *sk = pn->sk;
+    return 0;
 }
 
 int podnet_set_cidr(podnet *pn, const char *cidr, mk_err *err)
@@ -97,18 +74,19 @@ int podnet_set_cidr(podnet *pn, const char *cidr, mk_err *err)
     ip_str(net + 1, gw);
     if (fsu_mkdir_p(pn->lease_dir, 0700, err) < 0)
         return -err->code;
-    /* -force: "exists" answers are fine; the check below is what counts. */
-    _cleanup_free_ char *lines = xasprintf("link add %s type bridge\n"
-                                           "addr replace %s/%d dev %s\n"
-                                           "link set %s up\n"
-                                           "route add unreachable %s\n",
-                                           pn->bridge, gw, prefix, pn->bridge, pn->bridge,
-                                           PODNET_CLUSTER_CIDR);
-    mk_err ignored;
-    ip_batch(pn->lease_dir, NULL, lines, true, &ignored);
-    if (if_nametoindex(pn->bridge) == 0)
-        return mk_error(err, EIO, "bridge %s: could not be created: %s", pn->bridge,
-                        ignored.msg);
+    _cleanup_free_ char *gwcidr = xasprintf("%s/%d", gw, prefix);
+    pthread_mutex_lock(&pn->lock);
+    nl_sock_t *sk = NULL;
+    int rc = podnet_sock(pn, &sk, err);
+    if (rc == 0)
+        rc = netlink_bridge(sk, pn->bridge, err);
+    if (rc == 0)
+        rc = netlink_addr(sk, pn->bridge, gwcidr, err);
+    if (rc == 0)
+        rc = netlink_unreachable(sk, PODNET_CLUSTER_CIDR, err);
+    pthread_mutex_unlock(&pn->lock);
+    if (rc < 0)
+        return mk_error_wrap(err, "pod bridge");
     pthread_mutex_lock(&pn->lock);
     pn->net = net;
     pn->mask = mask;
@@ -198,6 +176,21 @@ static int podnet_lease(podnet *pn, const char *pod_uid, char *ip, mk_err *err)
     return rc;
 }
 
+typedef struct pod_side {
+    const char *cidr, *gw;
+} pod_side;
+
+/* Inside the pod's namespace: eth0 gets its address, comes up, routes via
+ * the bridge. */
+static int configure_pod_side(nl_sock_t *sk, void *ctx, mk_err *err)
+{
+    const pod_side *ps = ctx;
+    if (netlink_addr(sk, "eth0", ps->cidr, err) < 0 || netlink_up(sk, "eth0", NULL, err) < 0 ||
+        netlink_default_route(sk, ps->gw, err) < 0)
+        return -err->code;
+    return 0;
+}
+
 int podnet_attach(podnet *pn, const char *pod_uid, const char *netns_name, char *ip,
                   mk_err *err)
 {
@@ -206,20 +199,29 @@ int podnet_attach(podnet *pn, const char *pod_uid, const char *netns_name, char 
     char veth[16];
     podnet_veth_name(pod_uid, veth);
     bool leased = podnet_lookup(pn, pod_uid, ip);
-    if (leased && if_nametoindex(veth) != 0)
-        return 0; /* attached before a kubelet restart */
+    pthread_mutex_lock(&pn->lock);
+    nl_sock_t *sk = NULL;
+    int rc = podnet_sock(pn, &sk, err);
+    bool attached = rc == 0 && leased && netlink_exists(sk, veth);
+    pthread_mutex_unlock(&pn->lock);
+    if (rc < 0 || attached)
+        return rc; /* attached before a kubelet restart */
     if (!leased && podnet_lease(pn, pod_uid, ip, err) < 0)
         return -err->code;
-    _cleanup_free_ char *host = xasprintf("link add %s type veth peer name eth0 netns %s\n"
-                                          "link set %s master %s up\n",
-                                          veth, netns_name, veth, pn->bridge);
-    _cleanup_free_ char *pod = xasprintf("addr add %s/%d dev eth0\n"
-                                         "link set eth0 up\n"
-                                         "route add default via %s\n",
-                                         ip, pn->prefix, pn->gateway);
-    if (ip_batch(pn->lease_dir, NULL, host, false, err) < 0 ||
-        ip_batch(pn->lease_dir, netns_name, pod, false, err) < 0) {
+    _cleanup_free_ char *nspath = xasprintf("/var/run/netns/%s", netns_name);
+    _cleanup_free_ char *cidr = xasprintf("%s/%d", ip, pn->prefix);
+    pod_side ps = {.cidr = cidr, .gw = pn->gateway};
+    pthread_mutex_lock(&pn->lock);
+    rc = netlink_veth(sk, veth, "eth0", nspath, err);
+    if (rc == 0)
+        rc = netlink_up(sk, veth, pn->bridge, err);
+    pthread_mutex_unlock(&pn->lock);
+    if (rc == 0)
+        rc = netlink_in_netns(nspath, configure_pod_side, &ps, err);
+    if (rc < 0) {
+        mk_err saved = *err;
         podnet_detach(pn, pod_uid);
+        *err = saved;
         return mk_error_wrap(err, "pod network");
     }
     return 0;
@@ -229,12 +231,12 @@ void podnet_detach(podnet *pn, const char *pod_uid)
 {
     char veth[16], ip[INET_ADDRSTRLEN];
     podnet_veth_name(pod_uid, veth);
-    if (if_nametoindex(veth) != 0) {
-        char *argv[] = {"ip", "link", "del", veth, NULL};
-        mk_err err;
-        if (proc_check(argv, &err) < 0)
-            mk_log("pod %s: %s", pod_uid, err.msg);
-    }
+    mk_err err = {0};
+    pthread_mutex_lock(&pn->lock);
+    nl_sock_t *sk = NULL;
+    if (podnet_sock(pn, &sk, &err) < 0 || netlink_del(sk, veth, &err) < 0)
+        mk_log("pod %s: %s", pod_uid, err.msg);
+    pthread_mutex_unlock(&pn->lock);
     while (podnet_lookup(pn, pod_uid, ip)) {
         _cleanup_free_ char *path = xasprintf("%s/%s", pn->lease_dir, ip);
         if (unlink(path) < 0)

@@ -9,8 +9,9 @@
  * (10.244.0.0/16) is routed `unreachable` so it never leaves by the default
  * route; the node's own /24 is more specific.
  *
- * Links and addresses are configured with iproute2 (`ip -batch`: two
- * processes per pod), not netlink: see docs/kubelet.md.
+ * Links, addresses and routes are configured over rtnetlink (libnl-route-3);
+ * inside a pod's namespace from a short-lived thread that setns()es into it,
+ * so the kubelet's own threads never change namespace.
  */
 #ifndef MK_KUBELET_PODNET_H
 #define MK_KUBELET_PODNET_H
