@@ -139,9 +139,14 @@ static json_object *resolve_plain(const char *s, bool *is_null)
     if (parse_int(s, &iv, &fits)) {
         if (fits)
             return json_object_new_int64(iv);
-        if (all_of(s + (*s == '-' || *s == '+'), "0123456789"))
-            return json_object_new_double(strtod(s, NULL));
-        return NULL; /* a huge hex or octal number: keep the text */
+        if (!all_of(s + (*s == '-' || *s == '+'), "0123456789"))
+            return NULL; /* a huge hex or octal number: keep the text */
+        /* Past int64: uint64 as json-c reads such JSON, else a float. */
+        errno = 0;
+        unsigned long long u = strtoull(s, NULL, 10);
+        if (*s != '-' && errno != ERANGE)
+            return json_object_new_uint64(u);
+        return json_object_new_double(strtod(s, NULL));
     }
     if (is_float_text(s)) {
         double d = strtod(s, NULL);
@@ -469,6 +474,32 @@ static size_t skip_space(const char *text, size_t len, size_t i)
     return i;
 }
 
+/* JSON has no infinity: json-c reads 1e400 as one, which no printer can
+ * write back. Such a body goes to the YAML path, where it stays text. */
+static bool tree_finite(json_object *o)
+{
+    switch (json_object_get_type(o)) {
+    case json_type_double:
+        return isfinite(json_object_get_double(o));
+    case json_type_object: {
+        json_object_object_foreach(o, k, v)
+        {
+            (void)k;
+            if (!tree_finite(v))
+                return false;
+        }
+        return true;
+    }
+    case json_type_array:
+        for (size_t i = 0; i < json_object_array_length(o); i++)
+            if (!tree_finite(json_object_array_get_idx(o, i)))
+                return false;
+        return true;
+    default:
+        return true;
+    }
+}
+
 /* Strict JSON object; NULL when the text is not exactly one (the caller
  * then lets the YAML parser, which also reads flow style, have its say). */
 static json_object *json_parse_object(const char *text, size_t len)
@@ -485,7 +516,8 @@ static json_object *json_parse_object(const char *text, size_t len)
     json_object *obj = json_tokener_parse_ex(tok, text, (int)len);
     size_t end = json_tokener_get_parse_end(tok);
     bool ok = obj && json_tokener_get_error(tok) == json_tokener_success &&
-              json_object_is_type(obj, json_type_object) && skip_space(text, len, end) == len;
+              json_object_is_type(obj, json_type_object) && skip_space(text, len, end) == len &&
+              tree_finite(obj);
     json_tokener_free(tok);
     if (!ok) {
         json_object_put(obj);
@@ -614,16 +646,16 @@ static int emit_scalar(yaml_emitter_t *em, const char *s, size_t len, bool is_st
 static int emit_value(yaml_emitter_t *em, json_object *o)
 {
     yaml_event_t ev;
-    char num[64];
     switch (json_object_get_type(o)) {
     case json_type_null:
         return emit_scalar(em, "null", 4, false);
     case json_type_boolean:
         return json_object_get_boolean(o) ? emit_scalar(em, "true", 4, false)
                                           : emit_scalar(em, "false", 5, false);
-    case json_type_int:
-        snprintf(num, sizeof num, "%" PRId64, json_object_get_int64(o));
-        return emit_scalar(em, num, strlen(num), false);
+    case json_type_int: { /* json-c prints int64 and uint64 alike */
+        const char *s = json_object_to_json_string(o);
+        return emit_scalar(em, s, strlen(s), false);
+    }
     case json_type_double: {
         const char *s = json_object_to_json_string(o);
         return emit_scalar(em, s, strlen(s), false);

@@ -303,6 +303,31 @@ static void test_long_lines_not_folded(void **state)
     mk_buf_free(&b);
 }
 
+/* Numbers past int64, and past any double, print back as they decoded. */
+static void test_big_numbers(void **state)
+{
+    static const char *const texts[] = {"{\"a\":9223372036854775808}",
+                                        "{\"a\":22222222222222222222222222}",
+                                        "{\"a\":-9223372036854775809}",
+                                        "{\"a\":1e400}",
+                                        "a: 18446744073709551615\n",
+                                        "a: 18446744073709551616\n",
+                                        "a: 1e400\n",
+                                        "a: -1e400\n"};
+    for (size_t i = 0; i < ARRAY_SIZE(texts); i++) {
+        json_object *o = decode_ok(texts[i]), *back = NULL;
+        char *y = roundtrip_yaml(o, &back);
+        if (!json_object_equal(o, back))
+            fail_msg("%s: %s -> %s", texts[i], codec_to_json(o, NULL), y);
+        free(y);
+        json_object_put(back);
+        json_object_put(o);
+    }
+    json_object *o = decode_ok("{\"a\":1e400}");
+    assert_string_equal(mk_json_str(o, "a"), "1e400");
+    json_object_put(o);
+}
+
 static void test_json_out(void **state)
 {
     json_object *o = decode_ok("a: {b: [1, \"x/y\"]}\n");
@@ -392,6 +417,7 @@ int main(void)
         cmocka_unit_test(test_to_yaml),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_long_lines_not_folded),
+        cmocka_unit_test(test_big_numbers),
         cmocka_unit_test(test_json_out),
         cmocka_unit_test(test_helpers),
         cmocka_unit_test(test_merge_patch),
