@@ -158,3 +158,23 @@ void cgroup_remove(const char *path)
     }
     closedir(d);
 }
+
+void cgroup_remove_empty(const char *path)
+{
+    if (cgroup_is_v2()) {
+        _cleanup_free_ char *dir = xasprintf("%s%s", cg_root, path);
+        rmdir(dir);
+        return;
+    }
+    DIR *d = opendir(cg_root);
+    if (!d)
+        return;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        _cleanup_free_ char *dir = xasprintf("%s/%s%s", cg_root, de->d_name, path);
+        rmdir(dir);
+    }
+    closedir(d);
+}

@@ -29,6 +29,10 @@ bool cgroup_read(const char *path, cgroup_stats *st);
  * for a pod's parent cgroup once its containers are deleted. */
 void cgroup_remove(const char *path);
 
+/* Remove path itself (not its children) in every hierarchy where it is
+ * empty; busy ones stay. */
+void cgroup_remove_empty(const char *path);
+
 /* Does the host run pure cgroup v2? */
 bool cgroup_is_v2(void);
 

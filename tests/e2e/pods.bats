@@ -75,6 +75,7 @@ teardown_file() {
         ip netns del "mke$E2E_TAG-n$i" 2>/dev/null || true
     done
     ip link del "$BR" 2>/dev/null || true
+    rmdir /sys/fs/cgroup/*/minik8s /sys/fs/cgroup/minik8s 2>/dev/null || true
     stop_apiserver
     rm -rf "$E2E_DIR" "$MK_APISERVER_DATA" "$MK_APISERVER_LOG"
 }

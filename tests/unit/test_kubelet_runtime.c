@@ -73,6 +73,8 @@ static int teardown(void **state)
     runtime_free(rt);
     podnet_free(pn);
     fsu_rm_rf(root, &err);
+    /* The shared parent cgroup goes too, unless another kubelet uses it. */
+    cgroup_remove_empty("/minik8s");
     free(image_dir);
     return 0;
 }
