@@ -17,7 +17,7 @@
 #include "store/log.h"
 #include "store/util.h"
 
-#define EP_WORKERS 4
+#define EP_WORKERS  4
 #define EP_RETRY_MS 500
 
 /* ---- building subsets ---- */
@@ -26,9 +26,9 @@
  * the key is the resolved port list as text. */
 typedef struct subset {
     char *key;
-    json_object *ports;       /* [{name, port, protocol}] */
-    json_object *ready;       /* addresses */
-    json_object *not_ready;   /* notReadyAddresses */
+    json_object *ports;     /* [{name, port, protocol}] */
+    json_object *ready;     /* addresses */
+    json_object *not_ready; /* notReadyAddresses */
     UT_hash_handle hh;
 } subset;
 
@@ -40,7 +40,8 @@ struct endpoints_builder {
 bool endpoints_selects(json_object *svc, json_object *labels)
 {
     json_object *sel = mk_json_path(svc, "spec.selector");
-    if (!sel || !json_object_is_type(sel, json_type_object) || json_object_object_length(sel) == 0)
+    if (!sel || !json_object_is_type(sel, json_type_object) ||
+        json_object_object_length(sel) == 0)
         return false;
     json_object_object_foreach(sel, k, v)
     {
@@ -225,7 +226,10 @@ static void queue_service(epctl *c, json_object *svc)
     }
 }
 
-static void on_svc_add(void *ctx, json_object *svc) { queue_service(ctx, svc); }
+static void on_svc_add(void *ctx, json_object *svc)
+{
+    queue_service(ctx, svc);
+}
 static void on_svc_update(void *ctx, json_object *old, json_object *svc)
 {
     queue_service(ctx, svc);
@@ -250,18 +254,25 @@ static int queue_selecting(void *ctx, json_object *svc)
 
 static void pod_changed(epctl *c, json_object *old, json_object *pod)
 {
-    pod_change pc = {c, mk_json_str(pod, "metadata.namespace") ?: "",
+    pod_change pc = {c,
+                     mk_json_str(pod, "metadata.namespace") ?: "",
                      {mk_json_path(pod, "metadata.labels"),
                       old ? mk_json_path(old, "metadata.labels") : NULL}};
     informer_foreach(c->services, queue_selecting, &pc);
 }
 
-static void on_pod_add(void *ctx, json_object *pod) { pod_changed(ctx, NULL, pod); }
+static void on_pod_add(void *ctx, json_object *pod)
+{
+    pod_changed(ctx, NULL, pod);
+}
 static void on_pod_update(void *ctx, json_object *old, json_object *pod)
 {
     pod_changed(ctx, old, pod);
 }
-static void on_pod_delete(void *ctx, json_object *pod) { pod_changed(ctx, NULL, pod); }
+static void on_pod_delete(void *ctx, json_object *pod)
+{
+    pod_changed(ctx, NULL, pod);
+}
 
 typedef struct collect {
     const char *ns;
@@ -319,8 +330,9 @@ static int sync_service(epctl *c, const char *ns, const char *name, mk_err *err)
     if (!same) {
         json_object *ep = new_endpoints(ns, name, subsets);
         if (cur) {
-            json_object_object_add(mk_json_path(ep, "metadata"), "resourceVersion",
-                                   json_object_new_string(mk_json_str(cur, "metadata.resourceVersion") ?: "0"));
+            json_object_object_add(
+                mk_json_path(ep, "metadata"), "resourceVersion",
+                json_object_new_string(mk_json_str(cur, "metadata.resourceVersion") ?: "0"));
             rc = client_update(cl, epk, ns, ep, NULL, err);
         } else {
             rc = client_create(cl, epk, ns, ep, NULL, err);
@@ -329,7 +341,8 @@ static int sync_service(epctl *c, const char *ns, const char *name, mk_err *err)
         if (rc == 0) {
             size_t ready = 0;
             for (size_t i = 0; i < json_object_array_length(subsets); i++) {
-                json_object *a = mk_json_path(json_object_array_get_idx(subsets, i), "addresses");
+                json_object *a =
+                    mk_json_path(json_object_array_get_idx(subsets, i), "addresses");
                 ready += a ? json_object_array_length(a) : 0;
             }
             mk_log("endpoints: %s/%s: %zu ready address%s", ns, name, ready,
@@ -381,10 +394,10 @@ static int endpoints_start(manager *m, void **state, mk_err *err)
     epctl *c = xcalloc(1, sizeof(*c));
     c->m = m;
     c->q = workqueue_new();
-    mk_informer_handlers sh = {.on_add = on_svc_add, .on_update = on_svc_update,
-                               .on_delete = on_svc_add};
-    mk_informer_handlers ph = {.on_add = on_pod_add, .on_update = on_pod_update,
-                               .on_delete = on_pod_delete};
+    mk_informer_handlers sh = {
+        .on_add = on_svc_add, .on_update = on_svc_update, .on_delete = on_svc_add};
+    mk_informer_handlers ph = {
+        .on_add = on_pod_add, .on_update = on_pod_update, .on_delete = on_pod_delete};
     /* An Endpoints changed or deleted by someone else is put right. */
     mk_informer_handlers eh = {.on_update = on_svc_update, .on_delete = on_svc_add};
     c->services = manager_informer(m, kind_by_kind("Service"), &sh, c);

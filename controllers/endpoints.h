@@ -17,7 +17,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-
 /* The pure part, for tests. Feed each pod of the Service's namespace to
  * endpoints_builder_add (pods are only read); endpoints_builder_finish
  * returns the subsets array, sorted so equal inputs give equal output

@@ -1,6 +1,7 @@
 #include "controllers/manager.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -39,7 +40,7 @@ struct manager {
      * once it has it no handler runs again and controllers can go. */
     pthread_rwlock_t handlers_lock;
     bool muted;
-    volatile bool stopping;
+    atomic_bool stopping;
 };
 
 const mk_controller *const *manager_builtin(size_t *n)
@@ -110,9 +111,9 @@ const manager_config *manager_cfg(manager *m)
     return &m->cfg;
 }
 
-volatile bool *manager_stopping(manager *m)
+bool manager_is_stopping(manager *m)
 {
-    return &m->stopping;
+    return atomic_load(&m->stopping);
 }
 
 /* Fan each informer event out to its subscribers. */
@@ -189,14 +190,14 @@ bool manager_wait_synced(manager *m)
 {
     for (size_t i = 0; i < m->ninformers; i++)
         while (!informer_wait_synced(m->informers[i]->inf, 200))
-            if (m->stopping)
+            if (atomic_load(&m->stopping))
                 return false;
-    return !m->stopping;
+    return !atomic_load(&m->stopping);
 }
 
 static void stop_all(manager *m)
 {
-    m->stopping = true;
+    atomic_store(&m->stopping, true);
     pthread_rwlock_wrlock(&m->handlers_lock);
     m->muted = true;
     pthread_rwlock_unlock(&m->handlers_lock);

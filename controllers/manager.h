@@ -53,8 +53,8 @@ int manager_run(manager *m, volatile bool *stop, mk_err *err);
 /* For controllers. */
 mk_client *manager_client(manager *m);
 const manager_config *manager_cfg(manager *m);
-/* Set when the manager is stopping; controller threads poll it. */
-volatile bool *manager_stopping(manager *m);
+/* True once the manager is stopping; controller threads poll it. */
+bool manager_is_stopping(manager *m);
 /* The shared informer of a kind (all namespaces, no selectors), created
  * on first use; handlers (may be NULL) are added to its subscribers.
  * Only from start(). The informer belongs to the manager. */

@@ -444,13 +444,12 @@ static void monitor_pass(lifecycle *lc)
 static void *monitor(void *arg)
 {
     lifecycle *lc = arg;
-    volatile bool *stop = manager_stopping(lc->m);
     if (!manager_wait_synced(lc->m))
         return NULL;
-    while (!*stop) {
+    while (!manager_is_stopping(lc->m)) {
         int64_t next = mk_now_ns() + lc->period_ns;
         monitor_pass(lc);
-        while (!*stop && mk_now_ns() < next)
+        while (!manager_is_stopping(lc->m) && mk_now_ns() < next)
             usleep(50 * 1000);
     }
     return NULL;
