@@ -1,0 +1,92 @@
+/* Unit tests for store/execproto.c: exec session frames. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "store/execproto.h"
+
+static void test_encode_layout(void **state)
+{
+    mk_buf b = {0};
+    execproto_encode(&b, EXECPROTO_STDOUT, "hi", 2);
+    assert_int_equal(b.len, 7);
+    const unsigned char want[] = {1, 0, 0, 0, 2, 'h', 'i'};
+    assert_memory_equal(b.data, want, sizeof want);
+    mk_buf_reset(&b);
+    execproto_encode(&b, EXECPROTO_STDIN, NULL, 0); /* EOF on stdin */
+    const unsigned char eof[] = {0, 0, 0, 0, 0};
+    assert_int_equal(b.len, 5);
+    assert_memory_equal(b.data, eof, sizeof eof);
+    mk_buf_free(&b);
+}
+
+static void test_decode_stream(void **state)
+{
+    mk_buf b = {0};
+    execproto_encode(&b, EXECPROTO_STDERR, "oops", 4);
+    execproto_encode(&b, EXECPROTO_EXIT, "3", 1);
+    int ch;
+    const char *p;
+    size_t n;
+    /* partial input: nothing yet */
+    for (size_t cut = 0; cut < 9; cut++)
+        assert_int_equal(execproto_decode(b.data, cut, &ch, &p, &n), 0);
+    ssize_t used = execproto_decode(b.data, b.len, &ch, &p, &n);
+    assert_int_equal(used, 9);
+    assert_int_equal(ch, EXECPROTO_STDERR);
+    assert_int_equal(n, 4);
+    assert_memory_equal(p, "oops", 4);
+    used = execproto_decode(b.data + 9, b.len - 9, &ch, &p, &n);
+    assert_int_equal(used, 6);
+    assert_int_equal(ch, EXECPROTO_EXIT);
+    assert_memory_equal(p, "3", 1);
+    mk_buf_free(&b);
+}
+
+static void test_decode_rejects(void **state)
+{
+    int ch;
+    const char *p;
+    size_t n;
+    const unsigned char bad_channel[] = {9, 0, 0, 0, 0};
+    assert_int_equal(execproto_decode(bad_channel, 5, &ch, &p, &n), -EBADMSG);
+    const unsigned char huge[] = {1, 0xff, 0xff, 0xff, 0xff};
+    assert_int_equal(execproto_decode(huge, 5, &ch, &p, &n), -EBADMSG);
+}
+
+static void test_write_over_socket(void **state)
+{
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    mk_err err = {0};
+    assert_int_equal(execproto_write(sv[0], EXECPROTO_RESIZE, "80 24", 5, &err), 0);
+    char buf[64];
+    ssize_t got = read(sv[1], buf, sizeof buf);
+    assert_int_equal(got, 10);
+    int ch;
+    const char *p;
+    size_t n;
+    assert_int_equal(execproto_decode(buf, (size_t)got, &ch, &p, &n), 10);
+    assert_int_equal(ch, EXECPROTO_RESIZE);
+    assert_memory_equal(p, "80 24", 5);
+    close(sv[1]);
+    assert_true(execproto_write(sv[0], EXECPROTO_STDIN, "x", 1, &err) < 0);
+    close(sv[0]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_encode_layout),
+        cmocka_unit_test(test_decode_stream),
+        cmocka_unit_test(test_decode_rejects),
+        cmocka_unit_test(test_write_over_socket),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
