@@ -1,0 +1,383 @@
+/* proxier.c - mk-proxy's sync loop (see proxier.h). */
+#include "proxy/proxier.h"
+
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "proxy/dns.h"
+#include "proxy/nft.h"
+#include "proxy/overlay.h"
+#include "proxy/rules.h"
+#include "store/codec.h"
+#include "store/informer.h"
+#include "store/log.h"
+#include "store/util.h"
+
+#define PROXIER_RESYNC_MS 10000 /* repair what someone else changed */
+
+struct proxier {
+    mk_client *client;
+    proxier_config cfg;
+    mk_informer *services, *endpoints, *nodes, *pods;
+    nft *nft;
+    char *applied;          /* the table text in the kernel */
+    overlay *ov;
+    char vtep_mac[18];
+    char *local_cidr;       /* the podCIDR set on the VTEP */
+    uint64_t nodes_gen;     /* the node cache generation last synced */
+    dns_server *dns;
+    pthread_mutex_t mu;
+    pthread_cond_t cond;
+    bool dirty;
+};
+
+static void touch(void *ctx)
+{
+    proxier *p = ctx;
+    pthread_mutex_lock(&p->mu);
+    p->dirty = true;
+    pthread_cond_signal(&p->cond);
+    pthread_mutex_unlock(&p->mu);
+}
+static void on_add(void *ctx, json_object *o) { touch(ctx); }
+static void on_update(void *ctx, json_object *a, json_object *b) { touch(ctx); }
+static void on_synced(void *ctx) { touch(ctx); }
+
+proxier *proxier_new(mk_client *c, const proxier_config *cfg)
+{
+    proxier *p = xcalloc(1, sizeof(*p));
+    p->client = c;
+    p->cfg = *cfg;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cond, NULL);
+    p->nft = nft_new();
+    mk_informer_handlers h = {.on_add = on_add, .on_update = on_update, .on_delete = on_add,
+                              .on_synced = on_synced};
+    p->services = informer_new(c, kind_by_kind("Service"), NULL, NULL, NULL, &h, p);
+    p->endpoints = informer_new(c, kind_by_kind("Endpoints"), NULL, NULL, NULL, &h, p);
+    p->nodes = informer_new(c, kind_by_kind("Node"), NULL, NULL, NULL, &h, p);
+    _cleanup_free_ char *field = xasprintf("spec.nodeName=%s", cfg->node_name);
+    p->pods = informer_new(c, kind_by_kind("Pod"), NULL, NULL, field, NULL, NULL);
+    return p;
+}
+
+/* ---- the table ---- */
+
+typedef struct walk {
+    proxier *p;
+    rules_builder *b;
+} walk;
+
+static int add_service(void *ctx, json_object *svc)
+{
+    walk *w = ctx;
+    json_object *eps = informer_get(w->p->endpoints, mk_json_str(svc, "metadata.namespace"),
+                                    mk_json_str(svc, "metadata.name"));
+    rules_add(w->b, svc, eps);
+    json_object_put(eps);
+    return 0;
+}
+
+static void sync_rules(proxier *p)
+{
+    int64_t t0 = mk_now_ns();
+    rules_config cfg = {.cluster_cidr = p->cfg.cluster_cidr};
+    walk w = {p, rules_begin(&cfg)};
+    informer_foreach(p->services, add_service, &w);
+    rules_stats st;
+    char *text = rules_finish(w.b, &st);
+    if (p->applied && strcmp(text, p->applied) == 0) {
+        free(text);
+        return;
+    }
+    mk_err err = {0};
+    if (nft_apply(p->nft, text, &err) < 0) {
+        mk_log("rules: %s (will retry)", err.msg);
+        free(text);
+        return;
+    }
+    free(p->applied);
+    p->applied = text;
+    mk_log("rules: %zu service ports, %zu endpoints applied in %.1f ms", st.services,
+           st.endpoints, (double)(mk_now_ns() - t0) / 1e6);
+}
+
+/* ---- the overlay ---- */
+
+static const char *internal_ip(json_object *node)
+{
+    json_object *addrs = mk_json_path(node, "status.addresses");
+    for (size_t i = 0; addrs && i < json_object_array_length(addrs); i++) {
+        json_object *a = json_object_array_get_idx(addrs, i);
+        if (strcmp(mk_json_str(a, "type") ?: "", "InternalIP") == 0)
+            return mk_json_str(a, "address");
+    }
+    return NULL;
+}
+
+typedef struct peers {
+    proxier *p;
+    overlay_peer *v;
+    size_t n;
+} peers;
+
+static int collect_peer(void *ctx, json_object *node)
+{
+    peers *ps = ctx;
+    const char *name = mk_json_str(node, "metadata.name");
+    const char *cidr = mk_json_str(node, "spec.podCIDR"), *ip = internal_ip(node);
+    json_object *ann = mk_json_path(node, "metadata.annotations");
+    json_object *mac = NULL;
+    if (ann)
+        json_object_object_get_ex(ann, PROXIER_VTEP_ANNOTATION, &mac);
+    if (!name || strcmp(name, ps->p->cfg.node_name) == 0 || !cidr || !*cidr || !ip || !mac)
+        return 0;
+    ps->v = xrealloc(ps->v, (ps->n + 1) * sizeof(*ps->v));
+    ps->v[ps->n++] = (overlay_peer){xstrdup(cidr), xstrdup(ip),
+                                    xstrdup(json_object_get_string(mac))};
+    return 0;
+}
+
+/* Open the VTEP once the node IP is known; put the podCIDR on it; publish
+ * its MAC in the Node. */
+static void sync_local(proxier *p, json_object *self)
+{
+    mk_err err = {0};
+    const char *ip = p->cfg.node_ip ? p->cfg.node_ip : internal_ip(self);
+    if (!p->ov) {
+        if (!ip)
+            return;
+        overlay_config oc = {.node_ip = ip, .iface = p->cfg.iface,
+                             .vxlan_port = p->cfg.vxlan_port};
+        if (overlay_open(&oc, &p->ov, p->vtep_mac, &err) < 0) {
+            mk_log("overlay: %s (will retry)", err.msg);
+            return;
+        }
+        mk_log("overlay: %s up, VTEP MAC %s", OVERLAY_DEV, p->vtep_mac);
+    }
+    const char *cidr = mk_json_str(self, "spec.podCIDR");
+    if (cidr && *cidr && (!p->local_cidr || strcmp(cidr, p->local_cidr) != 0)) {
+        if (overlay_set_local(p->ov, cidr, &err) < 0)
+            mk_log("overlay: %s", err.msg);
+        else {
+            free(p->local_cidr);
+            p->local_cidr = xstrdup(cidr);
+        }
+    }
+    json_object *ann = mk_json_path(self, "metadata.annotations");
+    json_object *v = NULL;
+    if (ann)
+        json_object_object_get_ex(ann, PROXIER_VTEP_ANNOTATION, &v);
+    const char *have = v ? json_object_get_string(v) : NULL;
+    if (!have || strcmp(have, p->vtep_mac) != 0) {
+        _cleanup_free_ char *patch = xasprintf(
+            "{\"metadata\":{\"annotations\":{\"" PROXIER_VTEP_ANNOTATION "\":\"%s\"}}}",
+            p->vtep_mac);
+        if (client_patch(p->client, kind_by_kind("Node"), NULL, p->cfg.node_name, NULL, patch,
+                         NULL, &err) < 0)
+            mk_log("overlay: cannot publish the VTEP MAC: %s (will retry)", err.msg);
+        else
+            mk_log("overlay: node %s: %s=%s", p->cfg.node_name, PROXIER_VTEP_ANNOTATION,
+                   p->vtep_mac);
+    }
+}
+
+static void sync_overlay(proxier *p, bool force)
+{
+    uint64_t gen = informer_generation(p->nodes);
+    if (!force && gen == p->nodes_gen && p->ov)
+        return;
+    json_object *self = informer_get(p->nodes, NULL, p->cfg.node_name);
+    if (self) {
+        sync_local(p, self);
+        json_object_put(self);
+    }
+    if (!p->ov)
+        return;
+    peers ps = {p, NULL, 0};
+    informer_foreach(p->nodes, collect_peer, &ps);
+    mk_err err = {0};
+    if (overlay_sync(p->ov, ps.v, ps.n, &err) < 0)
+        mk_log("overlay: %s (will retry)", err.msg);
+    else
+        p->nodes_gen = gen;
+    for (size_t i = 0; i < ps.n; i++) {
+        free((char *)ps.v[i].pod_cidr);
+        free((char *)ps.v[i].node_ip);
+        free((char *)ps.v[i].vtep_mac);
+    }
+    free(ps.v);
+}
+
+/* ---- DNS ---- */
+
+static int dns_lookup(void *ctx, const char *ns, const char *name, struct in_addr *ips,
+                      size_t max)
+{
+    proxier *p = ctx;
+    json_object *svc = informer_get(p->services, ns, name);
+    if (!svc)
+        return -1;
+    const char *cip = mk_json_str(svc, "spec.clusterIP");
+    int n = 0;
+    if (cip && strcmp(cip, "None") != 0) {
+        n = inet_pton(AF_INET, cip, &ips[0]) == 1;
+    } else { /* headless: the ready pods themselves */
+        json_object *eps = informer_get(p->endpoints, ns, name);
+        json_object *subsets = eps ? mk_json_path(eps, "subsets") : NULL;
+        for (size_t i = 0; subsets && i < json_object_array_length(subsets); i++) {
+            json_object *a = mk_json_path(json_object_array_get_idx(subsets, i), "addresses");
+            for (size_t j = 0; a && j < json_object_array_length(a) && (size_t)n < max; j++)
+                n += inet_pton(AF_INET, mk_json_str(json_object_array_get_idx(a, j), "ip") ?: "",
+                               &ips[n]) == 1;
+        }
+        json_object_put(eps);
+    }
+    json_object_put(svc);
+    return n;
+}
+
+typedef struct ns_find {
+    char ip[INET_ADDRSTRLEN];
+    char *buf;
+    size_t n;
+    bool found;
+} ns_find;
+
+static int match_pod(void *ctx, json_object *pod)
+{
+    ns_find *f = ctx;
+    if (strcmp(mk_json_str(pod, "status.podIP") ?: "", f->ip) != 0)
+        return 0;
+    snprintf(f->buf, f->n, "%s", mk_json_str(pod, "metadata.namespace") ?: "default");
+    f->found = true;
+    return 1;
+}
+
+static bool dns_client_ns(void *ctx, struct in_addr client, char *buf, size_t n)
+{
+    proxier *p = ctx;
+    ns_find f = {.buf = buf, .n = n};
+    inet_ntop(AF_INET, &client, f.ip, sizeof f.ip);
+    informer_foreach(p->pods, match_pod, &f);
+    return f.found;
+}
+
+/* ---- the loop ---- */
+
+static void enable_forwarding(void)
+{
+    FILE *f = fopen("/proc/sys/net/ipv4/ip_forward", "w");
+    if (!f || fputs("1", f) < 0 || fclose(f) != 0)
+        mk_log("cannot enable IPv4 forwarding: %s", strerror(errno));
+}
+
+static void start_services_side(proxier *p)
+{
+    mk_err err = {0};
+    if (overlay_service_route(p->cfg.service_cidr, p->cfg.dns_ip, &err) < 0) {
+        mk_log("service route: %s", err.msg);
+        return;
+    }
+    mk_log("service CIDR %s routed to %s; DNS on %s:53", p->cfg.service_cidr, OVERLAY_SVC_DEV,
+           p->cfg.dns_ip);
+    dns_resolver r = {.lookup = dns_lookup, .client_ns = dns_client_ns, .ctx = p};
+    if (dns_start(p->cfg.dns_ip, 53, &r, &p->dns, &err) < 0)
+        mk_log("%s (no cluster DNS on this node)", err.msg);
+}
+
+static void wait_dirty(proxier *p, int ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&p->mu);
+    while (!p->dirty && pthread_cond_timedwait(&p->cond, &p->mu, &ts) == 0)
+        ;
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void sleep_ms(int64_t ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+int proxier_run(proxier *p, volatile bool *stop, mk_err *err)
+{
+    enable_forwarding();
+    start_services_side(p);
+    mk_informer *all[] = {p->services, p->endpoints, p->nodes, p->pods};
+    for (size_t i = 0; i < ARRAY_SIZE(all); i++)
+        if (informer_start(all[i], err) < 0)
+            return -err->code;
+    /* Never apply a table from a half-filled cache: it would drop rules. */
+    while (!*stop && !(informer_synced(p->services) && informer_synced(p->endpoints) &&
+                       informer_synced(p->nodes)))
+        sleep_ms(20);
+    int64_t last_sync = 0, last_full = 0;
+    while (!*stop) {
+        wait_dirty(p, 1000);
+        if (*stop)
+            break;
+        int64_t now = mk_now_ns();
+        int64_t since = (now - last_sync) / 1000000;
+        sleep_ms(since < PROXIER_MIN_INTERVAL_MS ? PROXIER_MIN_INTERVAL_MS - since
+                                                 : PROXIER_COALESCE_MS);
+        pthread_mutex_lock(&p->mu);
+        p->dirty = false;
+        pthread_mutex_unlock(&p->mu);
+        bool full = (mk_now_ns() - last_full) / 1000000 >= PROXIER_RESYNC_MS;
+        if (full) {
+            free(p->applied); /* apply again even if unchanged: repair */
+            p->applied = NULL;
+            last_full = mk_now_ns();
+        }
+        sync_rules(p);
+        if (!p->cfg.no_overlay)
+            sync_overlay(p, full);
+        last_sync = mk_now_ns();
+    }
+    return 0;
+}
+
+void proxier_free(proxier *p)
+{
+    if (!p)
+        return;
+    /* The rules go first: stopping the informers takes a moment. */
+    mk_err err = {0};
+    if (nft_apply(p->nft, rules_delete_script(), &err) < 0)
+        mk_log("removing table %s: %s", RULES_TABLE, err.msg);
+    else
+        mk_log("table %s %s removed", RULES_FAMILY, RULES_TABLE);
+    nft_free(p->nft);
+    mk_informer *all[] = {p->services, p->endpoints, p->nodes, p->pods};
+    dns_stop(p->dns); /* before the informers it reads */
+    for (size_t i = 0; i < ARRAY_SIZE(all); i++)
+        informer_free(all[i]);
+    overlay_close(p->ov, false);
+    free(p->applied);
+    free(p->local_cidr);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cond);
+    free(p);
+}
+
+void proxier_cleanup(void)
+{
+    nft *n = nft_new();
+    mk_err err = {0};
+    if (nft_apply(n, rules_delete_script(), &err) == 0)
+        mk_log("table %s %s removed", RULES_FAMILY, RULES_TABLE);
+    nft_free(n);
+    overlay_remove_all();
+}
