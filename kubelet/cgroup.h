@@ -11,12 +11,12 @@
 #include <stdint.h>
 
 typedef struct cgroup_stats {
-    int64_t cpu_usage_ns;      /* cumulative; -1 unknown */
-    int64_t memory_usage;      /* bytes; -1 unknown */
-    int64_t memory_working_set;/* usage minus inactive file cache, as cAdvisor */
-    int64_t memory_limit;      /* -1: none */
-    int64_t oom_kills;         /* OOM kills inside this cgroup */
-    int64_t nr_throttled;      /* CFS periods throttled */
+    int64_t cpu_usage_ns;       /* cumulative; -1 unknown */
+    int64_t memory_usage;       /* bytes; -1 unknown */
+    int64_t memory_working_set; /* usage minus inactive file cache, as cAdvisor */
+    int64_t memory_limit;       /* -1: none */
+    int64_t oom_kills;          /* OOM kills inside this cgroup */
+    int64_t nr_throttled;       /* CFS periods throttled */
 } cgroup_stats;
 
 /* The cgroup filesystem root (default /sys/fs/cgroup; tests may redirect). */

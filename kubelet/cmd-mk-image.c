@@ -9,15 +9,16 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: mk-image [--root DIR] COMMAND\n"
-            "  build-busybox [BUSYBOX]  build the busybox image from the host's static busybox\n"
-            "  import NAME FILE         import a rootfs tarball or an OCI layout (DIR[:TAG])\n"
-            "  list                     list the images\n"
-            "  rm NAME                  remove an image\n"
-            "  path NAME                print the image's rootfs\n"
-            "--root DIR  the store (default %s)\n",
-            IMAGE_ROOT_DEFAULT);
+    fprintf(
+        f,
+        "usage: mk-image [--root DIR] COMMAND\n"
+        "  build-busybox [BUSYBOX]  build the busybox image from the host's static busybox\n"
+        "  import NAME FILE         import a rootfs tarball or an OCI layout (DIR[:TAG])\n"
+        "  list                     list the images\n"
+        "  rm NAME                  remove an image\n"
+        "  path NAME                print the image's rootfs\n"
+        "--root DIR  the store (default %s)\n",
+        IMAGE_ROOT_DEFAULT);
 }
 
 int main(int argc, char **argv)

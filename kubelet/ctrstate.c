@@ -107,8 +107,10 @@ json_object *ctrstate_status(const ctr_state *c, const char *container_id)
     json_object_object_add(s, "ready", json_object_new_boolean(c->running));
     json_object_object_add(s, "started", json_object_new_boolean(c->running));
     json_object_object_add(s, "restartCount", json_object_new_int(c->restart_count));
-    json_object_object_add(s, "state", c->state ? json_object_get(c->state) : json_object_new_object());
+    json_object_object_add(s, "state",
+                           c->state ? json_object_get(c->state) : json_object_new_object());
     json_object_object_add(s, "lastState",
-                           c->last_state ? json_object_get(c->last_state) : json_object_new_object());
+                           c->last_state ? json_object_get(c->last_state)
+                                         : json_object_new_object());
     return s;
 }

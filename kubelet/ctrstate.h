@@ -16,14 +16,14 @@ typedef struct ctr_state {
     char *name;
     char *image;
     int restart_count;
-    bool started;           /* a runtime container exists for this attempt */
+    bool started; /* a runtime container exists for this attempt */
     bool running;
-    bool done;              /* terminated and will not be restarted */
+    bool done; /* terminated and will not be restarted */
     bool ever_started;
-    int64_t started_ms;     /* wall clock of the current/last start */
+    int64_t started_ms; /* wall clock of the current/last start */
     int64_t backoff_until_ms;
-    json_object *state;     /* {"waiting":{...}} | {"running":{...}} | {"terminated":{...}} */
-    json_object *last_state;/* {} or {"terminated":{...}} */
+    json_object *state;      /* {"waiting":{...}} | {"running":{...}} | {"terminated":{...}} */
+    json_object *last_state; /* {} or {"terminated":{...}} */
 } ctr_state;
 
 void ctrstate_free(ctr_state *c);

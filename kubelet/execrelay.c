@@ -24,8 +24,8 @@ static int relay_client_bytes(relay *r, const char *data, size_t len)
         int ch;
         const char *payload;
         size_t plen;
-        ssize_t used = execproto_decode(r->pending.data + off, r->pending.len - off, &ch, &payload,
-                                        &plen);
+        ssize_t used =
+            execproto_decode(r->pending.data + off, r->pending.len - off, &ch, &payload, &plen);
         if (used < 0)
             return -1;
         if (used == 0)

@@ -57,8 +57,7 @@ int fsu_rm_rf(const char *path, mk_err *err)
     return 0;
 }
 
-int fsu_write_file(const char *path, const void *data, size_t len, mode_t mode,
-                   mk_err *err)
+int fsu_write_file(const char *path, const void *data, size_t len, mode_t mode, mk_err *err)
 {
     _cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);

@@ -15,8 +15,7 @@ int fsu_mkdir_p(const char *path, mode_t mode, mk_err *err);
  * is success. */
 int fsu_rm_rf(const char *path, mk_err *err);
 /* Write a file atomically (temp file + rename) with the given mode. */
-int fsu_write_file(const char *path, const void *data, size_t len, mode_t mode,
-                   mk_err *err);
+int fsu_write_file(const char *path, const void *data, size_t len, mode_t mode, mk_err *err);
 /* Unmount path (lazily if busy) when it is a mount point; absent is fine. */
 void fsu_umount(const char *path);
 /* Is path a mount point (differs in st_dev from its parent)? */

@@ -119,7 +119,7 @@ int image_build_busybox(const char *root, const char *busybox_path, mk_err *err)
         return -err->code;
     _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", tmp);
     static const char *dirs[] = {"bin", "sbin", "usr/bin", "usr/sbin", "etc", "proc",
-                                 "sys", "dev", "root", "home", "var", "run"};
+                                 "sys", "dev",  "root",    "home",     "var", "run"};
     int rc = 0;
     for (size_t i = 0; i < ARRAY_SIZE(dirs) && rc == 0; i++) {
         _cleanup_free_ char *d = xasprintf("%s/%s", rootfs, dirs[i]);

@@ -23,18 +23,18 @@ typedef struct kubelet_config {
     const char *node_name;
     const char *root_dir;
     const char *image_dir;
-    const char *node_ip;        /* NULL: the first non-loopback IPv4 */
-    const char *labels;         /* "k=v,k2=v2" */
-    const char *runtime;        /* runc | crun */
-    const char *pod_cidr;       /* overrides Node.spec.podCIDR */
-    const char *bridge;         /* mk0 */
-    const char *token_file;     /* to reach the API server */
-    const char *auth_token_file;/* who may reach us */
-    int port;                   /* 10250 */
-    int64_t backoff_base_ms;    /* 10 s: the second restart's wait, doubling */
-    int64_t backoff_max_ms;     /* 300 s */
-    int heartbeat_s;            /* 5 */
-    int resync_s;               /* 10: each worker re-checks its pod this often */
+    const char *node_ip;         /* NULL: the first non-loopback IPv4 */
+    const char *labels;          /* "k=v,k2=v2" */
+    const char *runtime;         /* runc | crun */
+    const char *pod_cidr;        /* overrides Node.spec.podCIDR */
+    const char *bridge;          /* mk0 */
+    const char *token_file;      /* to reach the API server */
+    const char *auth_token_file; /* who may reach us */
+    int port;                    /* 10250 */
+    int64_t backoff_base_ms;     /* 10 s: the second restart's wait, doubling */
+    int64_t backoff_max_ms;      /* 300 s */
+    int heartbeat_s;             /* 5 */
+    int resync_s;                /* 10: each worker re-checks its pod this often */
 } kubelet_config;
 
 typedef struct kubelet {
@@ -46,7 +46,7 @@ typedef struct kubelet {
     podnet *pn;
     pods_env env;
     pthread_mutex_t lock;
-    pod_worker *workers;        /* uthash by uid */
+    pod_worker *workers; /* uthash by uid */
     volatile bool stop;
     pthread_t exit_thread, heartbeat_thread;
     int inotify_fd;

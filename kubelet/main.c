@@ -17,33 +17,49 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: mk-kubelet --server URL --node-name N --root-dir DIR [options]\n"
-            "  --server URL            the API server\n"
-            "  --node-name N           this node's name\n"
-            "  --root-dir DIR          pods, runtime state and IP leases (created)\n"
-            "  --image-dir DIR         the image store (default %s)\n"
-            "  --node-ip IP            InternalIP to report (default: first non-loopback IPv4)\n"
-            "  --labels k=v,...        labels for the Node when it is first registered\n"
-            "  --runtime runc|crun     the OCI runtime (default runc)\n"
-            "  --port P                logs/exec/metrics port (default 10250)\n"
-            "  --pod-cidr CIDR         use this podCIDR instead of Node.spec.podCIDR\n"
-            "  --bridge NAME           the pod bridge (default mk0)\n"
-            "  --backoff-base-ms MS    wait before the 2nd restart, doubling (default 10000)\n"
-            "  --backoff-max-ms MS     restart backoff cap (default 300000)\n"
-            "  --heartbeat-seconds S   node heartbeat interval (default 5)\n"
-            "  --hollow [--hollow-nodes N]  register N hollow nodes, run nothing (scale tests)\n"
-            "  --token-file F          bearer token to reach the API server\n"
-            "  --auth-token-file F     tokens allowed on our port (default: loopback only)\n"
-            "  --cleanup               remove every pod under --root-dir (containers, mounts,\n"
-            "                          cgroups, veths, namespaces, leases) and exit\n",
-            IMAGE_ROOT_DEFAULT);
+    fprintf(
+        f,
+        "usage: mk-kubelet --server URL --node-name N --root-dir DIR [options]\n"
+        "  --server URL            the API server\n"
+        "  --node-name N           this node's name\n"
+        "  --root-dir DIR          pods, runtime state and IP leases (created)\n"
+        "  --image-dir DIR         the image store (default %s)\n"
+        "  --node-ip IP            InternalIP to report (default: first non-loopback IPv4)\n"
+        "  --labels k=v,...        labels for the Node when it is first registered\n"
+        "  --runtime runc|crun     the OCI runtime (default runc)\n"
+        "  --port P                logs/exec/metrics port (default 10250)\n"
+        "  --pod-cidr CIDR         use this podCIDR instead of Node.spec.podCIDR\n"
+        "  --bridge NAME           the pod bridge (default mk0)\n"
+        "  --backoff-base-ms MS    wait before the 2nd restart, doubling (default 10000)\n"
+        "  --backoff-max-ms MS     restart backoff cap (default 300000)\n"
+        "  --heartbeat-seconds S   node heartbeat interval (default 5)\n"
+        "  --hollow [--hollow-nodes N]  register N hollow nodes, run nothing (scale tests)\n"
+        "  --token-file F          bearer token to reach the API server\n"
+        "  --auth-token-file F     tokens allowed on our port (default: loopback only)\n"
+        "  --cleanup               remove every pod under --root-dir (containers, mounts,\n"
+        "                          cgroups, veths, namespaces, leases) and exit\n",
+        IMAGE_ROOT_DEFAULT);
 }
 
 enum {
-    OPT_SERVER = 256, OPT_NODE, OPT_ROOT, OPT_IMAGES, OPT_IP, OPT_LABELS, OPT_RUNTIME,
-    OPT_PORT, OPT_CIDR, OPT_BRIDGE, OPT_HOLLOW, OPT_HOLLOW_N, OPT_TOKEN, OPT_AUTH,
-    OPT_BACKOFF, OPT_BACKOFF_MAX, OPT_HEARTBEAT, OPT_CLEANUP,
+    OPT_SERVER = 256,
+    OPT_NODE,
+    OPT_ROOT,
+    OPT_IMAGES,
+    OPT_IP,
+    OPT_LABELS,
+    OPT_RUNTIME,
+    OPT_PORT,
+    OPT_CIDR,
+    OPT_BRIDGE,
+    OPT_HOLLOW,
+    OPT_HOLLOW_N,
+    OPT_TOKEN,
+    OPT_AUTH,
+    OPT_BACKOFF,
+    OPT_BACKOFF_MAX,
+    OPT_HEARTBEAT,
+    OPT_CLEANUP,
 };
 
 static bool cleanup_mode;
@@ -75,26 +91,66 @@ static int parse_flags(int argc, char **argv, kubelet_config *cfg, bool *hollow,
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case OPT_SERVER: cfg->server = optarg; break;
-        case OPT_NODE: cfg->node_name = optarg; break;
-        case OPT_ROOT: cfg->root_dir = optarg; break;
-        case OPT_IMAGES: cfg->image_dir = optarg; break;
-        case OPT_IP: cfg->node_ip = optarg; break;
-        case OPT_LABELS: cfg->labels = optarg; break;
-        case OPT_RUNTIME: cfg->runtime = optarg; break;
-        case OPT_PORT: cfg->port = atoi(optarg); break;
-        case OPT_CIDR: cfg->pod_cidr = optarg; break;
-        case OPT_BRIDGE: cfg->bridge = optarg; break;
-        case OPT_HOLLOW: *hollow = true; break;
-        case OPT_HOLLOW_N: *hollow_n = atoi(optarg); break;
-        case OPT_TOKEN: cfg->token_file = optarg; break;
-        case OPT_AUTH: cfg->auth_token_file = optarg; break;
-        case OPT_BACKOFF: cfg->backoff_base_ms = atoll(optarg); break;
-        case OPT_BACKOFF_MAX: cfg->backoff_max_ms = atoll(optarg); break;
-        case OPT_HEARTBEAT: cfg->heartbeat_s = atoi(optarg); break;
-        case OPT_CLEANUP: cleanup_mode = true; break;
-        case 'h': usage(stdout); exit(0);
-        default: usage(stderr); return -1;
+        case OPT_SERVER:
+            cfg->server = optarg;
+            break;
+        case OPT_NODE:
+            cfg->node_name = optarg;
+            break;
+        case OPT_ROOT:
+            cfg->root_dir = optarg;
+            break;
+        case OPT_IMAGES:
+            cfg->image_dir = optarg;
+            break;
+        case OPT_IP:
+            cfg->node_ip = optarg;
+            break;
+        case OPT_LABELS:
+            cfg->labels = optarg;
+            break;
+        case OPT_RUNTIME:
+            cfg->runtime = optarg;
+            break;
+        case OPT_PORT:
+            cfg->port = atoi(optarg);
+            break;
+        case OPT_CIDR:
+            cfg->pod_cidr = optarg;
+            break;
+        case OPT_BRIDGE:
+            cfg->bridge = optarg;
+            break;
+        case OPT_HOLLOW:
+            *hollow = true;
+            break;
+        case OPT_HOLLOW_N:
+            *hollow_n = atoi(optarg);
+            break;
+        case OPT_TOKEN:
+            cfg->token_file = optarg;
+            break;
+        case OPT_AUTH:
+            cfg->auth_token_file = optarg;
+            break;
+        case OPT_BACKOFF:
+            cfg->backoff_base_ms = atoll(optarg);
+            break;
+        case OPT_BACKOFF_MAX:
+            cfg->backoff_max_ms = atoll(optarg);
+            break;
+        case OPT_HEARTBEAT:
+            cfg->heartbeat_s = atoi(optarg);
+            break;
+        case OPT_CLEANUP:
+            cleanup_mode = true;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        default:
+            usage(stderr);
+            return -1;
         }
     }
     if (cleanup_mode && cfg->root_dir)
@@ -278,8 +334,8 @@ int main(int argc, char **argv)
 
     mk_err err = {0};
     mk_client *client = NULL;
-    mk_client_opts copts = {.server = cfg.server, .token_file = cfg.token_file,
-                            .user_agent = "mk-kubelet"};
+    mk_client_opts copts = {
+        .server = cfg.server, .token_file = cfg.token_file, .user_agent = "mk-kubelet"};
     if (client_new(&copts, &client, &err) < 0) {
         fprintf(stderr, "mk-kubelet: %s\n", err.msg);
         return 1;

@@ -17,8 +17,11 @@
 /* libnl errors are negative NLE_* codes; map the ones callers test. */
 static int nl_fail(mk_err *err, int nlerr, const char *what, const char *name)
 {
-    int code = nlerr == -NLE_EXIST ? EEXIST : nlerr == -NLE_OBJ_NOTFOUND ? ENOENT
-               : nlerr == -NLE_NODEV ? ENODEV : nlerr == -NLE_PERM ? EPERM : EIO;
+    int code = nlerr == -NLE_EXIST          ? EEXIST
+               : nlerr == -NLE_OBJ_NOTFOUND ? ENOENT
+               : nlerr == -NLE_NODEV        ? ENODEV
+               : nlerr == -NLE_PERM         ? EPERM
+                                            : EIO;
     return mk_error(err, code, "%s %s: %s", what, name, nl_geterror(nlerr));
 }
 
@@ -188,8 +191,9 @@ int netlink_del(nl_sock_t *sk, const char *name, mk_err *err)
         return 0;
     int rc = rtnl_link_delete(sk, l);
     rtnl_link_put(l);
-    return rc < 0 && rc != -NLE_OBJ_NOTFOUND && rc != -NLE_NODEV ? nl_fail(err, rc, "delete", name)
-                                                                 : 0;
+    return rc < 0 && rc != -NLE_OBJ_NOTFOUND && rc != -NLE_NODEV
+               ? nl_fail(err, rc, "delete", name)
+               : 0;
 }
 
 typedef struct ns_call {

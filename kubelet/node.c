@@ -89,12 +89,12 @@ static json_object *node_conditions(void)
         snprintf(node_since, sizeof node_since, "%s", now);
     json_object *a = json_object_new_array();
     json_object_array_add(a, condition("Ready", "True", "KubeletReady", now, node_since));
-    json_object_array_add(a, condition("MemoryPressure", "False", "KubeletHasSufficientMemory",
-                                       now, node_since));
-    json_object_array_add(a, condition("DiskPressure", "False", "KubeletHasNoDiskPressure", now,
-                                       node_since));
-    json_object_array_add(a, condition("PIDPressure", "False", "KubeletHasSufficientPID", now,
-                                       node_since));
+    json_object_array_add(
+        a, condition("MemoryPressure", "False", "KubeletHasSufficientMemory", now, node_since));
+    json_object_array_add(
+        a, condition("DiskPressure", "False", "KubeletHasNoDiskPressure", now, node_since));
+    json_object_array_add(
+        a, condition("PIDPressure", "False", "KubeletHasSufficientPID", now, node_since));
     return a;
 }
 
@@ -135,7 +135,8 @@ static json_object *node_status(kubelet *kl)
 static json_object *node_labels(kubelet *kl)
 {
     json_object *l = json_object_new_object();
-    json_object_object_add(l, "kubernetes.io/hostname", json_object_new_string(kl->cfg.node_name));
+    json_object_object_add(l, "kubernetes.io/hostname",
+                           json_object_new_string(kl->cfg.node_name));
     json_object_object_add(l, "kubernetes.io/os", json_object_new_string("linux"));
     json_object_object_add(l, "kubernetes.io/arch", json_object_new_string("amd64"));
     if (kl->cfg.labels && *kl->cfg.labels) {
@@ -157,8 +158,9 @@ static int patch_status(kubelet *kl, json_object *status, mk_err *err)
     json_object *patch = json_object_new_object();
     json_object_object_add(patch, "status", status);
     json_object *out = NULL;
-    int rc = client_patch(kl->client, node_kind(), NULL, kl->cfg.node_name, "status",
-                          json_object_to_json_string_ext(patch, JSON_C_TO_STRING_PLAIN), &out, err);
+    int rc =
+        client_patch(kl->client, node_kind(), NULL, kl->cfg.node_name, "status",
+                     json_object_to_json_string_ext(patch, JSON_C_TO_STRING_PLAIN), &out, err);
     json_object_put(out);
     json_object_put(patch);
     return rc;

@@ -14,13 +14,15 @@ static const char oci_default[] =
     "\"strictatime\",\"mode=755\",\"size=65536k\"]},"
     "{\"destination\":\"/dev/pts\",\"type\":\"devpts\",\"source\":\"devpts\",\"options\":["
     "\"nosuid\",\"noexec\",\"newinstance\",\"ptmxmode=0666\",\"mode=0620\",\"gid=5\"]},"
-    "{\"destination\":\"/dev/shm\",\"type\":\"tmpfs\",\"source\":\"shm\",\"options\":[\"nosuid\","
+    "{\"destination\":\"/dev/"
+    "shm\",\"type\":\"tmpfs\",\"source\":\"shm\",\"options\":[\"nosuid\","
     "\"noexec\",\"nodev\",\"mode=1777\",\"size=65536k\"]},"
     "{\"destination\":\"/dev/mqueue\",\"type\":\"mqueue\",\"source\":\"mqueue\",\"options\":["
     "\"nosuid\",\"noexec\",\"nodev\"]},"
     "{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\",\"options\":[\"nosuid\","
     "\"noexec\",\"nodev\",\"ro\"]},"
-    "{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\",\"source\":\"cgroup\",\"options\":["
+    "{\"destination\":\"/sys/fs/"
+    "cgroup\",\"type\":\"cgroup\",\"source\":\"cgroup\",\"options\":["
     "\"nosuid\",\"noexec\",\"nodev\",\"relatime\",\"ro\"]}],"
     "\"linux\":{\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]},"
     "\"maskedPaths\":[\"/proc/acpi\",\"/proc/asound\",\"/proc/kcore\",\"/proc/keys\","
@@ -31,9 +33,10 @@ static const char oci_default[] =
 
 /* The capabilities a Kubernetes container gets by default (containerd's set). */
 static const char *const oci_caps[] = {
-    "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD",
-    "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
-    "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
+    "CAP_CHOWN",   "CAP_DAC_OVERRIDE", "CAP_FSETID",           "CAP_FOWNER",
+    "CAP_MKNOD",   "CAP_NET_RAW",      "CAP_SETGID",           "CAP_SETUID",
+    "CAP_SETFCAP", "CAP_SETPCAP",      "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
+    "CAP_KILL",    "CAP_AUDIT_WRITE",
 };
 
 static json_object *strv_array(char *const *v)
@@ -66,10 +69,12 @@ static json_object *oci_process(const oci_params *p)
     for (char *const *e = p->env; e && *e; e++)
         has_path |= strncmp(*e, "PATH=", 5) == 0;
     if (!has_path)
-        json_object_array_add(env, json_object_new_string(
-                                       "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+        json_object_array_add(
+            env, json_object_new_string(
+                     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
     json_object_object_add(proc, "env", env);
-    json_object_object_add(proc, "cwd", json_object_new_string(p->cwd && *p->cwd ? p->cwd : "/"));
+    json_object_object_add(proc, "cwd",
+                           json_object_new_string(p->cwd && *p->cwd ? p->cwd : "/"));
     json_object *caps = json_object_new_object();
     static const char *const sets[] = {"bounding", "effective", "permitted"};
     for (size_t i = 0; i < ARRAY_SIZE(sets); i++)

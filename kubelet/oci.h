@@ -20,11 +20,11 @@ typedef struct oci_mount {
 } oci_mount;
 
 typedef struct oci_params {
-    const char *rootfs;        /* absolute host path of the container's root */
-    const char *hostname;      /* set only when the UTS namespace is the container's own */
-    char *const *args;         /* NULL-terminated; required */
-    char *const *env;          /* NULL-terminated "K=V"; may be NULL */
-    const char *cwd;           /* NULL: "/" */
+    const char *rootfs;   /* absolute host path of the container's root */
+    const char *hostname; /* set only when the UTS namespace is the container's own */
+    char *const *args;    /* NULL-terminated; required */
+    char *const *env;     /* NULL-terminated "K=V"; may be NULL */
+    const char *cwd;      /* NULL: "/" */
     /* Namespaces to join (paths of ns files); NULL: a new one. */
     const char *netns_path, *ipc_path, *uts_path;
     const char *cgroups_path;  /* absolute, "/minik8s/<pod-uid>/<ctr>" */

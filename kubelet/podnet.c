@@ -20,9 +20,9 @@ struct podnet {
     bool ready;
     uint32_t net, mask; /* host order */
     int prefix;
-    uint32_t cursor;    /* next address to try: leases rotate, as Kubernetes' */
+    uint32_t cursor; /* next address to try: leases rotate, as Kubernetes' */
     char gateway[INET_ADDRSTRLEN];
-    nl_sock_t *sk;      /* under lock */
+    nl_sock_t *sk; /* under lock */
 };
 
 podnet *podnet_new(const char *state_dir, const char *bridge)

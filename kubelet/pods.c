@@ -197,7 +197,8 @@ static int mount_overlay(const char *lower, const char *cdir, mk_err *err)
     if (fsu_mkdir_p(rootfs, 0755, err) < 0 || fsu_mkdir_p(upper, 0755, err) < 0 ||
         fsu_mkdir_p(work, 0755, err) < 0)
         return -err->code;
-    _cleanup_free_ char *opts = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
+    _cleanup_free_ char *opts =
+        xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
     if (mount("overlay", rootfs, "overlay", 0, opts) < 0)
         return mk_error(err, errno, "overlay on %s: %s", rootfs, strerror(errno));
     return 0;

@@ -34,7 +34,7 @@ typedef struct pods_env {
     const char *node_name;
     runtime *rt;
     podnet *pn;
-    pods_fetch_fn fetch;   /* may be NULL: configMap/secret volumes then fail */
+    pods_fetch_fn fetch; /* may be NULL: configMap/secret volumes then fail */
     void *fetch_ctx;
 } pods_env;
 

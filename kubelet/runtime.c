@@ -22,10 +22,10 @@ extern char **environ;
 #define RUNTIME_CREATE_TIMEOUT_MS 30000
 
 struct runtime {
-    char *kind;      /* "runc" or "crun" */
-    char *binary;    /* what conmon and we execute: "runc", or the crun wrapper */
+    char *kind;   /* "runc" or "crun" */
+    char *binary; /* what conmon and we execute: "runc", or the crun wrapper */
     char *state_dir;
-    char *root;      /* --root for the runtime */
+    char *root; /* --root for the runtime */
     char *exit_dir;
     char *sock_dir;
 };
@@ -43,12 +43,12 @@ static int runtime_crun_wrapper(runtime *rt, mk_err *err)
     _cleanup_free_ char *empty = xasprintf("%s/empty-controllers", rt->state_dir);
     if (fsu_write_file(empty, "", 0, 0444, err) < 0)
         return -err->code;
-    _cleanup_free_ char *script = xasprintf(
-        "#!/bin/sh\n"
-        "# crun in a private mount namespace that hides the hybrid v2 controllers.\n"
-        "exec unshare -m --propagation private /bin/sh -c "
-        "'mount --bind %s %s && exec crun \"$@\"' crun \"$@\"\n",
-        empty, ctl);
+    _cleanup_free_ char *script =
+        xasprintf("#!/bin/sh\n"
+                  "# crun in a private mount namespace that hides the hybrid v2 controllers.\n"
+                  "exec unshare -m --propagation private /bin/sh -c "
+                  "'mount --bind %s %s && exec crun \"$@\"' crun \"$@\"\n",
+                  empty, ctl);
     rt->binary = xasprintf("%s/crun-wrapper", rt->state_dir);
     return fsu_write_file(rt->binary, script, strlen(script), 0755, err);
 }
@@ -143,11 +143,34 @@ static int conmon_spawn(runtime *rt, const char *id, const char *bundle, const c
     _cleanup_free_ char *logarg = xasprintf("k8s-file:%s", log_path);
     _cleanup_free_ char *rootarg = xasprintf("--root=%s", rt->root);
     _cleanup_free_ char *conmon_log = xasprintf("%s/conmon.out", bundle);
-    char *argv[] = {"conmon", "--api-version", "1", "-c", (char *)id, "-u", (char *)id,
-                    "-r", rpath, "-b", (char *)bundle, "-p", pidfile, "-P", cpidfile,
-                    "-n", (char *)id, "--exit-dir", rt->exit_dir, "-l", logarg,
-                    "--log-level", "error", "--runtime-arg", rootarg,
-                    "--socket-dir-path", rt->sock_dir, NULL};
+    char *argv[] = {"conmon",
+                    "--api-version",
+                    "1",
+                    "-c",
+                    (char *)id,
+                    "-u",
+                    (char *)id,
+                    "-r",
+                    rpath,
+                    "-b",
+                    (char *)bundle,
+                    "-p",
+                    pidfile,
+                    "-P",
+                    cpidfile,
+                    "-n",
+                    (char *)id,
+                    "--exit-dir",
+                    rt->exit_dir,
+                    "-l",
+                    logarg,
+                    "--log-level",
+                    "error",
+                    "--runtime-arg",
+                    rootarg,
+                    "--socket-dir-path",
+                    rt->sock_dir,
+                    NULL};
     /* The environment plus the sync pipe, which lands on fd 3. */
     size_t n = 0;
     while (environ[n])
@@ -176,8 +199,8 @@ static int conmon_spawn(runtime *rt, const char *id, const char *bundle, const c
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setsigdefault(&attr, &all);
     /* Its own session: a kubelet killed by ^C must not take conmon along. */
-    posix_spawnattr_setflags(&attr,
-                             POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+                                        POSIX_SPAWN_SETSID);
     pid_t pid;
     int rc = posix_spawnp(&pid, "conmon", &fa, &attr, argv, envp);
     posix_spawn_file_actions_destroy(&fa);

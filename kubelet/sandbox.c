@@ -97,8 +97,8 @@ int sandbox_create(const sandbox_paths *p, const char *hostname, mk_err *err)
         if (errno != EINTR)
             return mk_error(err, errno, "wait: %s", strerror(errno));
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        static const char *const steps[] = {"", "unshare", "sethostname", "lo", "lo up",
-                                            "pin netns", "pin ipc", "pin uts"};
+        static const char *const steps[] = {"",      "unshare",   "sethostname", "lo",
+                                            "lo up", "pin netns", "pin ipc",     "pin uts"};
         int code = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
         sandbox_destroy(p);
         return mk_error(err, EIO, "pod namespaces: %s failed",

@@ -202,8 +202,8 @@ static enum MHD_Result serve_logs(kubelet_server *s, struct MHD_Connection *c, c
     off_t end = 0;
     logfile_read(path, tail ? atol(tail) : -1, &text, &end);
     if (!follow || strcmp(follow, "true") != 0) {
-        enum MHD_Result r = reply(c, 200, "text/plain; charset=utf-8", text.data ? text.data : "",
-                                  text.len);
+        enum MHD_Result r =
+            reply(c, 200, "text/plain; charset=utf-8", text.data ? text.data : "", text.len);
         mk_buf_free(&text);
         return r;
     }
@@ -259,7 +259,8 @@ static void *exec_main(void *arg)
 }
 
 static void exec_upgraded(void *cls, struct MHD_Connection *c, void *con_cls, const char *extra,
-                          size_t extra_len, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
+                          size_t extra_len, MHD_socket sock,
+                          struct MHD_UpgradeResponseHandle *urh)
 {
     exec_session *e = cls;
     e->sock = sock;
@@ -395,7 +396,8 @@ int server_start(kubelet *kl, kubelet_server **out, mk_err *err)
         return -err->code;
     }
     s->stats = stats_cache_new();
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)kl->cfg.port)};
+    struct sockaddr_in addr = {.sin_family = AF_INET,
+                               .sin_port = htons((uint16_t)kl->cfg.port)};
     addr.sin_addr.s_addr = htonl(kl->cfg.auth_token_file ? INADDR_ANY : INADDR_LOOPBACK);
     s->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                                 MHD_ALLOW_UPGRADE,

@@ -134,7 +134,8 @@ void stats_metrics(kubelet *kl, stats_cache *sc, mk_buf *out)
         const char *name, *type, *help;
     } m[] = {
         {"container_cpu_usage_seconds_total", "counter", "Cumulative CPU time consumed."},
-        {"container_memory_working_set_bytes", "gauge", "Memory in use minus inactive file cache."},
+        {"container_memory_working_set_bytes", "gauge",
+         "Memory in use minus inactive file cache."},
         {"container_memory_usage_bytes", "gauge", "Memory in use, page cache included."},
         {"container_spec_memory_limit_bytes", "gauge", "The memory limit (0: none)."},
     };
@@ -161,8 +162,9 @@ void stats_metrics(kubelet *kl, stats_cache *sc, mk_buf *out)
             }
         }
     }
-    mk_buf_printf(out, "# HELP kubelet_running_pods Pods this kubelet runs.\n"
-                       "# TYPE kubelet_running_pods gauge\nkubelet_running_pods %zu\n",
+    mk_buf_printf(out,
+                  "# HELP kubelet_running_pods Pods this kubelet runs.\n"
+                  "# TYPE kubelet_running_pods gauge\nkubelet_running_pods %zu\n",
                   np);
     free_stats(v, n);
     sync_snapshot_free(pods, np);
@@ -204,8 +206,8 @@ void stats_summary(kubelet *kl, stats_cache *sc, mk_buf *out)
             const ctr_stat *c = &v[j];
             if (c->pod != &pods[i])
                 continue;
-            json_object *co = cpu_mem(c->nano_cores, c->cs.cpu_usage_ns, c->cs.memory_working_set,
-                                      c->cs.memory_usage);
+            json_object *co = cpu_mem(c->nano_cores, c->cs.cpu_usage_ns,
+                                      c->cs.memory_working_set, c->cs.memory_usage);
             json_object_object_add(co, "name", json_object_new_string(c->name));
             json_object_array_add(ctrs, co);
             nc += c->nano_cores;

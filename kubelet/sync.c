@@ -23,7 +23,7 @@ struct pod_worker {
     char *uid, *ns, *name;
     kubelet *kl;
     /* Under kl->lock: */
-    json_object *pod;   /* the newest object the informer gave */
+    json_object *pod; /* the newest object the informer gave */
     bool deleted;
     bool kicked;
     pthread_cond_t cond;
@@ -33,10 +33,10 @@ struct pod_worker {
     size_t nctrs;
     bool discovered;
     bool sandbox_ready;
-    bool released;       /* finished: IP and namespaces given back */
+    bool released; /* finished: IP and namespaces given back */
     char ip[64];
     int64_t start_ms;
-    json_object *conds;  /* condition type -> {status, lastTransitionTime} */
+    json_object *conds; /* condition type -> {status, lastTransitionTime} */
     char *last_posted;
     UT_hash_handle hh;
 };
@@ -66,7 +66,6 @@ static json_object *api_ctr_status(json_object *pod, const char *name)
     }
     return NULL;
 }
-
 
 static void worker_discover(pod_worker *w, json_object *pod)
 {
@@ -159,8 +158,9 @@ static void handle_exit(pod_worker *w, ctr_state *c, const char *policy, int cod
         c->restart_count++;
         c->backoff_until_ms = now_ms() + delay;
         if (delay > 0) {
-            _cleanup_free_ char *msg = xasprintf("back-off %llds restarting failed container=%s",
-                                                 (long long)(delay / 1000), c->name);
+            _cleanup_free_ char *msg =
+                xasprintf("back-off %llds restarting failed container=%s",
+                          (long long)(delay / 1000), c->name);
             ctrstate_waiting(c, "CrashLoopBackOff", msg);
         }
     } else {
@@ -181,9 +181,9 @@ static void start_container(pod_worker *w, ctr_state *c, json_object *pod, json_
     if (pods_start_container(&w->kl->env, pod, spec, c->restart_count, w->ip, &err) < 0) {
         mk_log("pod %s/%s: %s", w->ns, w->name, err.msg);
         ctrstate_waiting(c, "RunContainerError", err.msg);
-        c->backoff_until_ms = now_ms() + ctrstate_backoff_ms(c->restart_count + 1, 0,
-                                                             w->kl->cfg.backoff_base_ms,
-                                                             w->kl->cfg.backoff_max_ms);
+        c->backoff_until_ms =
+            now_ms() + ctrstate_backoff_ms(c->restart_count + 1, 0, w->kl->cfg.backoff_base_ms,
+                                           w->kl->cfg.backoff_max_ms);
         return;
     }
     c->started = c->running = c->ever_started = true;
@@ -259,7 +259,8 @@ static void set_condition(pod_worker *w, json_object *arr, const char *type, boo
 static json_object *build_status(pod_worker *w)
 {
     json_object *s = json_object_new_object();
-    json_object_object_add(s, "phase", json_object_new_string(ctrstate_phase(w->ctrs, w->nctrs)));
+    json_object_object_add(s, "phase",
+                           json_object_new_string(ctrstate_phase(w->ctrs, w->nctrs)));
     bool ready = w->nctrs > 0;
     for (size_t i = 0; i < w->nctrs; i++)
         ready &= w->ctrs[i].running;
@@ -347,7 +348,8 @@ static int64_t worker_pass(pod_worker *w, json_object *pod)
             return now_ms() + 1000;
         }
         w->sandbox_ready = true;
-        mk_debug("pod %s/%s: sandbox up in %lld ms", w->ns, w->name, (long long)(now_ms() - t0));
+        mk_debug("pod %s/%s: sandbox up in %lld ms", w->ns, w->name,
+                 (long long)(now_ms() - t0));
     }
     next = sync_containers(w, pod);
     post_status(w);
@@ -418,9 +420,10 @@ static void finalize_delete(pod_worker *w)
 {
     _cleanup_free_ char *coll = kind_collection_path(kind_by_kind("Pod"), w->ns);
     _cleanup_free_ char *path = xasprintf("%s/%s", coll, w->name);
-    _cleanup_free_ char *body = xasprintf("{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\","
-                                          "\"gracePeriodSeconds\":0,\"preconditions\":{\"uid\":\"%s\"}}",
-                                          w->uid);
+    _cleanup_free_ char *body =
+        xasprintf("{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\","
+                  "\"gracePeriodSeconds\":0,\"preconditions\":{\"uid\":\"%s\"}}",
+                  w->uid);
     int status = 0;
     char *resp = NULL;
     size_t rlen = 0;
@@ -449,7 +452,6 @@ static void worker_free(pod_worker *w)
     free(w);
 }
 
-
 static void *worker_main(void *arg)
 {
     pod_worker *w = arg;
@@ -461,7 +463,8 @@ static void *worker_main(void *arg)
         if (next && next < deadline)
             deadline = next;
         while (!w->kicked && !kl->stop && now_ms() < deadline) {
-            struct timespec ts = {.tv_sec = deadline / 1000, .tv_nsec = (deadline % 1000) * 1000000};
+            struct timespec ts = {.tv_sec = deadline / 1000,
+                                  .tv_nsec = (deadline % 1000) * 1000000};
             pthread_cond_timedwait(&w->cond, &kl->lock, &ts);
         }
         w->kicked = false;
@@ -669,7 +672,8 @@ int sync_start_exit_watcher(kubelet *kl, mk_err *err)
         return mk_error(err, errno, "inotify: %s", strerror(errno));
     if (inotify_add_watch(kl->inotify_fd, runtime_exit_dir(kl->rt),
                           IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE) < 0)
-        return mk_error(err, errno, "inotify %s: %s", runtime_exit_dir(kl->rt), strerror(errno));
+        return mk_error(err, errno, "inotify %s: %s", runtime_exit_dir(kl->rt),
+                        strerror(errno));
     if (pthread_create(&kl->exit_thread, NULL, exit_main, kl) != 0)
         return mk_error(err, EAGAIN, "exit watcher thread");
     return 0;

@@ -61,8 +61,8 @@ static bool safe_rel_path(const char *p)
     return p && *p && p[0] != '/' && !strstr(p, "..");
 }
 
-static int write_key(const char *dir, const char *rel, const void *data, size_t len, mode_t mode,
-                     mk_err *err)
+static int write_key(const char *dir, const char *rel, const void *data, size_t len,
+                     mode_t mode, mk_err *err)
 {
     if (!safe_rel_path(rel))
         return mk_error(err, EINVAL, "volume file %s: not a relative path", rel);
@@ -88,13 +88,15 @@ static int write_object_files(json_object *obj, json_object *src, const char *di
         mode = (mode_t)dm & 0777;
     json_object *all = json_object_new_object();
     if (data && json_object_is_type(data, json_type_object)) {
-        json_object_object_foreach(data, k1, v1) json_object_object_add(all, k1, json_object_get(v1));
+        json_object_object_foreach(data, k1, v1)
+            json_object_object_add(all, k1, json_object_get(v1));
     }
     int rc = 0;
     /* stringData is plain text: mark it so it is not base64-decoded. */
     json_object *plain = json_object_new_object();
     if (sdata && json_object_is_type(sdata, json_type_object)) {
-        json_object_object_foreach(sdata, k2, v2) json_object_object_add(plain, k2, json_object_get(v2));
+        json_object_object_foreach(sdata, k2, v2)
+            json_object_object_add(plain, k2, json_object_get(v2));
     }
     size_t nitems = items ? json_object_array_length(items) : 0;
     json_object *maps[] = {all, plain};
@@ -136,12 +138,13 @@ static int setup_object_volume(const pods_env *e, json_object *pod, json_object 
     const char *name = mk_json_str(src, secret ? "secretName" : "name");
     const char *ns = mk_json_str(pod, "metadata.namespace");
     if (!name)
-        return mk_error(err, EINVAL, "%s volume names no object", secret ? "secret" : "configMap");
+        return mk_error(err, EINVAL, "%s volume names no object",
+                        secret ? "secret" : "configMap");
     if (!e->fetch)
         return mk_error(err, ENOTSUP, "no API to fetch %s %s", secret ? "secret" : "configmap",
                         name);
-    json_object *obj = e->fetch(e->fetch_ctx, secret ? "Secret" : "ConfigMap", ns ? ns : "default",
-                                name, err);
+    json_object *obj =
+        e->fetch(e->fetch_ctx, secret ? "Secret" : "ConfigMap", ns ? ns : "default", name, err);
     if (!obj) {
         json_object *opt = mk_json_path(src, "optional");
         if (opt && json_object_get_boolean(opt))
@@ -192,8 +195,8 @@ static int setup_one(const pods_env *e, json_object *pod, json_object *vol, cons
     const char *medium = mk_json_str(vol, "emptyDir.medium");
     if (medium && strcmp(medium, "Memory") == 0 && !fsu_is_mountpoint(dir)) {
         const char *limit = mk_json_str(vol, "emptyDir.sizeLimit");
-        _cleanup_free_ char *opts = xasprintf("mode=1777%s%s", limit ? ",size=" : "",
-                                              limit ? limit : "");
+        _cleanup_free_ char *opts =
+            xasprintf("mode=1777%s%s", limit ? ",size=" : "", limit ? limit : "");
         if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
             return mk_error(err, errno, "volume %s: tmpfs: %s", name, strerror(errno));
     }

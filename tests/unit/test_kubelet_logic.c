@@ -75,7 +75,8 @@ static void test_logfile(void **state)
     mk_buf out = {0};
     size_t used = logfile_decode(data, strlen(data), &out);
     assert_string_equal(out.data, "hello world\npart one\n\n");
-    assert_int_equal(used, strlen(data) - strlen("2026-11-27T01:24:03.5+00:00 stdout F incomplete"));
+    assert_int_equal(used,
+                     strlen(data) - strlen("2026-11-27T01:24:03.5+00:00 stdout F incomplete"));
     mk_buf_free(&out);
 
     char path[] = "/tmp/mk-logfile-XXXXXX";
@@ -101,10 +102,18 @@ static void test_oci_config(void **state)
     char *args[] = {"sh", "-c", "true", NULL};
     char *env[] = {"A=1", NULL};
     oci_mount m = {.source = "/host/v", .destination = "/data", .readonly = true};
-    oci_params p = {.rootfs = "/r", .args = args, .env = env, .netns_path = "/var/run/netns/x",
-                    .ipc_path = "/p/ipc", .uts_path = "/p/uts", .cgroups_path = "/minik8s/u/c",
-                    .memory_limit = 64 << 20, .cpu_limit_milli = 250, .cpu_request_milli = 100,
-                    .mounts = &m, .nmounts = 1};
+    oci_params p = {.rootfs = "/r",
+                    .args = args,
+                    .env = env,
+                    .netns_path = "/var/run/netns/x",
+                    .ipc_path = "/p/ipc",
+                    .uts_path = "/p/uts",
+                    .cgroups_path = "/minik8s/u/c",
+                    .memory_limit = 64 << 20,
+                    .cpu_limit_milli = 250,
+                    .cpu_request_milli = 100,
+                    .mounts = &m,
+                    .nmounts = 1};
     json_object *c = NULL;
     mk_err err;
     assert_int_equal(oci_config(&p, &c, &err), 0);
@@ -174,9 +183,9 @@ static void test_base64(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_backoff),     cmocka_unit_test(test_restart_policy),
-        cmocka_unit_test(test_phase),       cmocka_unit_test(test_logfile),
-        cmocka_unit_test(test_oci_config),  cmocka_unit_test(test_image_names),
+        cmocka_unit_test(test_backoff),    cmocka_unit_test(test_restart_policy),
+        cmocka_unit_test(test_phase),      cmocka_unit_test(test_logfile),
+        cmocka_unit_test(test_oci_config), cmocka_unit_test(test_image_names),
         cmocka_unit_test(test_base64),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -52,7 +52,8 @@ static int setup(void **state)
         fprintf(stderr, "# %s\n", err.msg);
         return -1;
     }
-    env = (pods_env){.root_dir = root, .image_dir = image_dir, .node_name = "t", .rt = rt, .pn = pn};
+    env = (pods_env){
+        .root_dir = root, .image_dir = image_dir, .node_name = "t", .rt = rt, .pn = pn};
     return 0;
 }
 
@@ -140,10 +141,11 @@ static void test_run_log_kill(void **state)
     (void)state;
     char uid[37];
     mk_uuid(uid);
-    json_object *pod = make_pod(uid, "metadata: {name: p1, namespace: default}\n"
-                                     "spec:\n  containers:\n  - name: c\n    image: busybox\n"
-                                     "    command: [sh, -c, 'echo hello $HOSTNAME; echo oops >&2; "
-                                     "ip addr show eth0; exec sleep 100']\n");
+    json_object *pod =
+        make_pod(uid, "metadata: {name: p1, namespace: default}\n"
+                      "spec:\n  containers:\n  - name: c\n    image: busybox\n"
+                      "    command: [sh, -c, 'echo hello $HOSTNAME; echo oops >&2; "
+                      "ip addr show eth0; exec sleep 100']\n");
     mk_err err = {0};
     char ip[16];
     assert_int_equal(pods_sandbox_up(&env, pod, ip, &err), 0);
@@ -189,10 +191,11 @@ static void test_oom(void **state)
     (void)state;
     char uid[37];
     mk_uuid(uid);
-    json_object *pod = make_pod(uid, "metadata: {name: p3}\nspec:\n  containers:\n"
-                                     "  - name: hog\n    image: busybox\n"
-                                     "    command: [sh, -c, 'head -c 200000000 /dev/zero | tail']\n"
-                                     "    resources: {limits: {memory: 20Mi}}\n");
+    json_object *pod =
+        make_pod(uid, "metadata: {name: p3}\nspec:\n  containers:\n"
+                      "  - name: hog\n    image: busybox\n"
+                      "    command: [sh, -c, 'head -c 200000000 /dev/zero | tail']\n"
+                      "    resources: {limits: {memory: 20Mi}}\n");
     mk_err err = {0};
     char ip[16];
     assert_int_equal(pods_sandbox_up(&env, pod, ip, &err), 0);
