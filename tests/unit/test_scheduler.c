@@ -286,6 +286,41 @@ static void test_pods_before_node(void **state)
     sched_cache_free(c);
 }
 
+static void test_which_pods(void **state)
+{
+    struct {
+        const char *json;
+        bool wants;
+    } cases[] = {
+        {"{\"metadata\":{\"name\":\"a\"},\"spec\":{}}", true},
+        {"{\"metadata\":{\"name\":\"a\"},\"spec\":{\"nodeName\":\"\"}}", true},
+        {"{\"metadata\":{\"name\":\"a\"},\"spec\":{\"nodeName\":\"n1\"}}", false},
+        {"{\"metadata\":{\"name\":\"a\"},\"spec\":{\"schedulerName\":\"default-scheduler\"}}",
+         true},
+        {"{\"metadata\":{\"name\":\"a\"},\"spec\":{\"schedulerName\":\"other\"}}", false},
+        {"{\"metadata\":{\"name\":\"a\",\"deletionTimestamp\":\"2026-01-01T00:00:00Z\"}}",
+         false},
+        {"{\"metadata\":{\"name\":\"a\"},\"status\":{\"phase\":\"Succeeded\"}}", false},
+        {"{\"metadata\":{\"name\":\"a\"},\"status\":{\"phase\":\"Pending\"}}", true},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        json_object *o = parse(cases[i].json);
+        assert_int_equal(sched_pod_wants_scheduling(o), cases[i].wants);
+        json_object_put(o);
+    }
+    /* capacity when allocatable is absent; JSON numbers as well as strings */
+    json_object *n = parse("{\"metadata\":{\"name\":\"n\"},\"status\":{\"capacity\":{\"cpu\":2,"
+                           "\"memory\":\"1Gi\",\"pods\":110}}}");
+    sched_node_info info;
+    sched_node_parse(n, &info);
+    assert_int_equal(info.alloc_milli_cpu, 2000);
+    assert_int_equal(info.alloc_mem, 1024 * 1024 * 1024);
+    assert_int_equal(info.alloc_pods, 110);
+    assert_false(info.ready); /* no Ready condition: not ready */
+    sched_node_clear(&info);
+    json_object_put(n);
+}
+
 static void test_queue(void **state)
 {
     sched_queue *q = sched_queue_new(20, 40, 60000);
@@ -325,10 +360,15 @@ static void test_queue(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pod_requests),     cmocka_unit_test(test_fit_by_selector),
-        cmocka_unit_test(test_fit_by_resources), cmocka_unit_test(test_too_many_pods),
-        cmocka_unit_test(test_round_robin),      cmocka_unit_test(test_unschedulable_message),
-        cmocka_unit_test(test_pods_before_node), cmocka_unit_test(test_queue),
+        cmocka_unit_test(test_pod_requests),
+        cmocka_unit_test(test_fit_by_selector),
+        cmocka_unit_test(test_fit_by_resources),
+        cmocka_unit_test(test_too_many_pods),
+        cmocka_unit_test(test_round_robin),
+        cmocka_unit_test(test_unschedulable_message),
+        cmocka_unit_test(test_pods_before_node),
+        cmocka_unit_test(test_which_pods),
+        cmocka_unit_test(test_queue),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
