@@ -88,9 +88,12 @@ static void redact(json_object *o)
             continue;
         json_object_object_foreach(d, key, val)
         {
+            const char *v = json_object_get_string(val);
             size_t n = (size_t)json_object_get_string_len(val);
-            if (i == 0) /* base64: the decoded size */
-                n = n / 4 * 3;
+            if (i == 0) { /* base64: the decoded size */
+                size_t pad = n && v[n - 1] == '=' ? 1 + (n > 1 && v[n - 2] == '=') : 0;
+                n = n / 4 * 3 - pad;
+            }
             _cleanup_free_ char *s = xasprintf("<%zu bytes>", n);
             json_object_object_add(d, key, json_object_new_string(s));
         }
