@@ -2,9 +2,7 @@
 
 #include <pthread.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-#include <utlist.h>
 
 #include "scheduler/binder.h"
 #include "scheduler/cache.h"
