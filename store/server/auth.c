@@ -147,7 +147,8 @@ int auth_allow(api_role role, const char *user, const char *verb, const mk_kind 
         break;
     case ROLE_NODE:
         ok = is_read(verb) || strcmp(k->kind, "Node") == 0 ||
-             (strcmp(k->kind, "Pod") == 0 && strcmp(sub, "status") == 0);
+             (strcmp(k->kind, "Pod") == 0 &&
+              (strcmp(sub, "status") == 0 || strcmp(verb, "delete") == 0));
         break;
     default:
         ok = false;

@@ -5,7 +5,8 @@
  *   admin       everything
  *   controller  everything but deleting Namespaces
  *   node        get, list and watch every kind; write only nodes (and
- *               nodes/status) and pods/status - what a kubelet reports
+ *               nodes/status) and pods/status - what a kubelet reports -
+ *               and delete pods (the last step of a graceful deletion)
  * /healthz, /livez, /readyz and /version need no token.
  */
 #ifndef MK_SERVER_AUTH_H

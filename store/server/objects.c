@@ -288,29 +288,51 @@ typedef struct delete_opts {
     int64_t precondition_rev;   /* 0: none */
     char precondition_uid[64];
     char propagation[16];       /* "", Orphan, Background, Foreground */
+    int64_t grace;              /* gracePeriodSeconds; -1: not given */
 } delete_opts;
+
+static int grace_of(const char *s, int64_t *grace, mk_err *err)
+{
+    char *end;
+    long long g = strtoll(s, &end, 10);
+    if (!*s || *end || g < 0)
+        return mk_error(err, EBADMSG, "gracePeriodSeconds: invalid value \"%.20s\"", s);
+    *grace = g;
+    return 0;
+}
+
+static int delete_body(api_req *r, delete_opts *o, mk_err *err)
+{
+    json_object *body;
+    if (objects_decode_body(r, &body, err) < 0)
+        return -err->code;
+    const char *p = mk_json_str(body, "propagationPolicy");
+    if (p)
+        snprintf(o->propagation, sizeof o->propagation, "%s", p);
+    const char *rv = mk_json_str(body, "preconditions.resourceVersion");
+    if (rv)
+        o->precondition_rev = strtoll(rv, NULL, 10);
+    const char *uid = mk_json_str(body, "preconditions.uid");
+    if (uid)
+        snprintf(o->precondition_uid, sizeof o->precondition_uid, "%s", uid);
+    json_object *g = mk_json_path(body, "gracePeriodSeconds");
+    if (g && json_object_is_type(g, json_type_int))
+        o->grace = json_object_get_int64(g) < 0 ? 0 : json_object_get_int64(g);
+    json_object_put(body);
+    return 0;
+}
 
 static int delete_opts_of(api_req *r, delete_opts *o, mk_err *err)
 {
-    *o = (delete_opts){0};
+    *o = (delete_opts){.grace = -1};
     const char *q = api_query(r, "propagationPolicy");
     if (q)
         snprintf(o->propagation, sizeof o->propagation, "%s", q);
-    if (r->body.len) {
-        json_object *body;
-        if (objects_decode_body(r, &body, err) < 0)
-            return -err->code;
-        const char *p = mk_json_str(body, "propagationPolicy");
-        if (p)
-            snprintf(o->propagation, sizeof o->propagation, "%s", p);
-        const char *rv = mk_json_str(body, "preconditions.resourceVersion");
-        if (rv)
-            o->precondition_rev = strtoll(rv, NULL, 10);
-        const char *uid = mk_json_str(body, "preconditions.uid");
-        if (uid)
-            snprintf(o->precondition_uid, sizeof o->precondition_uid, "%s", uid);
-        json_object_put(body);
-    }
+    q = api_query(r, "gracePeriodSeconds");
+    if (q && grace_of(q, &o->grace, err) < 0)
+        return -err->code;
+    if (r->body.len && delete_body(r, o, err) < 0)
+        return -err->code;
     if (o->propagation[0] && strcmp(o->propagation, "Orphan") != 0 &&
         strcmp(o->propagation, "Background") != 0 && strcmp(o->propagation, "Foreground") != 0)
         return mk_error(err, EBADMSG, "propagationPolicy: Unsupported value: \"%s\"",
@@ -318,15 +340,21 @@ static int delete_opts_of(api_req *r, delete_opts *o, mk_err *err)
     return 0;
 }
 
-/* The object's last state, as the DELETED event and the reply carry it.
- * The propagation policy is recorded as Kubernetes records it, in
- * finalizers: the garbage collector (a later part) acts on it. */
-static void mark_deleted(json_object *obj, const delete_opts *o)
+/* Record the deletion on the object's last state, as the DELETED event and
+ * the reply carry it. The propagation policy is recorded as Kubernetes
+ * records it, in finalizers: the garbage collector (a later part) acts on
+ * it. A pod already marked for graceful deletion keeps its timestamp. */
+static void mark_deleted(json_object *obj, const delete_opts *o, int64_t grace)
 {
     json_object *md = mk_json_ensure(obj, "metadata");
-    char ts[32];
-    objects_now(ts, sizeof ts);
-    json_object_object_add(md, "deletionTimestamp", json_object_new_string(ts));
+    if (!mk_json_str(obj, "metadata.deletionTimestamp")) {
+        char ts[32];
+        mk_rfc3339(ts, sizeof ts, (int64_t)time(NULL) + grace);
+        json_object_object_add(md, "deletionTimestamp", json_object_new_string(ts));
+        if (grace > 0)
+            json_object_object_add(md, "deletionGracePeriodSeconds",
+                                   json_object_new_int64(grace));
+    }
     const char *fin = strcmp(o->propagation, "Orphan") == 0        ? "orphan"
                       : strcmp(o->propagation, "Foreground") == 0 ? "foregroundDeletion"
                                                                    : NULL;
@@ -347,61 +375,97 @@ static bool protected_namespace(const mk_kind *k, const char *name)
     return false;
 }
 
-static int delete_object(api_req *r, const api_route *rt, json_object **out, mk_err *err)
+/* Pods bound to a node go gracefully, as in Kubernetes: the first DELETE
+ * only marks them (deletionTimestamp = now + grace) and the kubelet, once
+ * the containers have stopped, deletes with grace 0. A pod that never ran
+ * or has finished has nothing to stop and goes at once. *grace is the
+ * period when graceful. */
+static bool pod_graceful(const mk_kind *k, json_object *pod, const delete_opts *o,
+                         int64_t *grace)
+{
+    *grace = 0;
+    if (strcmp(k->kind, "Pod") != 0)
+        return false;
+    const char *node = mk_json_str(pod, "spec.nodeName");
+    const char *phase = mk_json_str(pod, "status.phase");
+    if (!node || !*node || (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"))))
+        return false;
+    int64_t g = o->grace >= 0 ? o->grace : mk_json_int(pod, "spec.terminationGracePeriodSeconds", 30);
+    if (g <= 0)
+        return false;
+    *grace = g;
+    return true;
+}
+
+static int delete_conflict(const mk_kind *k, const char *name, int rc, mk_err *err)
+{
+    char q[96];
+    if (rc == -ENOENT)
+        return mk_error(err, ENOENT, "%s \"%s\" not found", objects_qualified(k, q, sizeof q),
+                        name);
+    return mk_error(err, ESTALE, "Operation cannot be fulfilled on %s \"%s\": the object has "
+                    "been modified; please apply your changes to the latest version and try "
+                    "again", objects_qualified(k, q, sizeof q), name);
+}
+
+/* One read-check-write round; *retry when a concurrent change may be
+ * retried (the client gave no resourceVersion precondition). */
+static int delete_once(api_req *r, const api_route *rt, const delete_opts *o,
+                       json_object **out, bool *retry, mk_err *err)
 {
     const mk_kind *k = rt->kind;
-    char q[96];
+    json_object *prev;
+    int64_t rev;
+    *retry = false;
+    if (objects_load(r->srv, k, rt->ns, rt->name, &prev, &rev, err) < 0)
+        return -err->code;
+    const char *uid = mk_json_str(prev, "metadata.uid");
+    if (o->precondition_uid[0] && strcmp(o->precondition_uid, uid ? uid : "") != 0) {
+        int rc = mk_error(err, ESTALE, "Precondition failed: UID in precondition: %s, UID in "
+                          "object meta: %s", o->precondition_uid, uid ? uid : "");
+        json_object_put(prev);
+        return rc;
+    }
+    int64_t grace;
+    bool graceful = pod_graceful(k, prev, o, &grace);
+    if (graceful && mk_json_str(prev, "metadata.deletionTimestamp")) {
+        *out = prev; /* already going: nothing to write */
+        return 0;
+    }
+    json_object *last = NULL;
+    json_object_deep_copy(prev, &last, NULL);
+    mark_deleted(last, o, grace);
+    _cleanup_free_ char *key = kind_key(k, rt->ns, rt->name);
+    mk_write w = {.op = graceful ? MK_WRITE_UPDATE : MK_WRITE_DELETE, .key = key, .obj = last,
+                  .prev = prev, .expect_rev = o->precondition_rev ? o->precondition_rev : rev};
+    int64_t new_rev;
+    int rc = backend_write(r->srv->be, &w, &new_rev, err);
+    json_object_put(prev);
+    if (rc == 0) {
+        *out = last;
+        return 0;
+    }
+    json_object_put(last);
+    if (rc == -ESTALE || rc == -ENOENT) {
+        *retry = rc == -ESTALE && !o->precondition_rev;
+        return delete_conflict(k, rt->name, rc, err);
+    }
+    return rc;
+}
+
+static int delete_object(api_req *r, const api_route *rt, json_object **out, mk_err *err)
+{
     delete_opts o;
     if (delete_opts_of(r, &o, err) < 0)
         return -err->code;
-    if (protected_namespace(k, rt->name))
+    if (protected_namespace(rt->kind, rt->name))
         return mk_error(err, EACCES, "namespaces \"%s\" is forbidden: this namespace may not "
                         "be deleted", rt->name);
-    _cleanup_free_ char *key = kind_key(k, rt->ns, rt->name);
-    /* Pods go at once for now: graceful deletion (deletionTimestamp, the
-     * kubelet stops the containers, then the kubelet deletes with grace 0)
-     * hooks in here when the kubelet exists. */
-    for (int attempt = 0; attempt < DELETE_RETRIES; attempt++) {
-        json_object *obj;
-        int64_t rev;
-        if (objects_load(r->srv, k, rt->ns, rt->name, &obj, &rev, err) < 0)
-            return -err->code;
-        if (o.precondition_uid[0] &&
-            strcmp(o.precondition_uid, mk_json_str(obj, "metadata.uid") ?: "") != 0) {
-            json_object_put(obj);
-            return mk_error(err, ESTALE, "Precondition failed: UID in precondition: %s, UID "
-                            "in object meta: %s", o.precondition_uid,
-                            mk_json_str(obj, "metadata.uid") ?: "");
-        }
-        json_object *prev = json_object_get(obj);
-        json_object *last = NULL;
-        json_object_deep_copy(obj, &last, NULL);
-        json_object_put(obj);
-        mark_deleted(last, &o);
-        int64_t expect = o.precondition_rev ? o.precondition_rev : rev;
-        mk_write w = {.op = MK_WRITE_DELETE, .key = key, .obj = last, .prev = prev,
-                      .expect_rev = expect};
-        int64_t new_rev;
-        int rc = backend_write(r->srv->be, &w, &new_rev, err);
-        json_object_put(prev);
-        if (rc == 0) {
-            *out = last;
-            return 0;
-        }
-        json_object_put(last);
-        if (rc == -ESTALE && !o.precondition_rev)
-            continue; /* changed under us: the client asked for no precondition */
-        if (rc == -ESTALE || rc == -ENOENT)
-            return mk_error(err, rc == -ESTALE ? ESTALE : ENOENT,
-                            rc == -ESTALE ? "Operation cannot be fulfilled on %s \"%s\": the "
-                                            "object has been modified; please apply your "
-                                            "changes to the latest version and try again"
-                                          : "%s \"%s\" not found",
-                            objects_qualified(k, q, sizeof q), rt->name);
-        return rc;
-    }
-    return mk_error(err, ESTALE, "%s \"%s\": too many concurrent changes",
-                    objects_qualified(k, q, sizeof q), rt->name);
+    int rc = 0;
+    bool retry = true;
+    for (int i = 0; retry && i < DELETE_RETRIES; i++)
+        rc = delete_once(r, rt, &o, out, &retry, err);
+    return rc;
 }
 
 enum MHD_Result objects_delete(api_req *r, const api_route *rt)

@@ -297,6 +297,26 @@ YAML
     [ "$CODE" = 403 ]
 }
 
+@test "a pod bound to a node is deleted gracefully: marked first, gone at grace 0" {
+    create_pod graceful
+    req POST /api/v1/namespaces/default/pods/graceful/binding -d '{"target":{"kind":"Node","name":"n1"}}'
+    req DELETE /api/v1/namespaces/default/pods/graceful
+    [ "$CODE" = 200 ]
+    [ -n "$(jq -r '.metadata.deletionTimestamp // empty' <<<"$BODY")" ]
+    [ "$(jq -r .metadata.deletionGracePeriodSeconds <<<"$BODY")" = 30 ]
+    local uid; uid=$(jq -r .metadata.uid <<<"$BODY")
+    req GET /api/v1/namespaces/default/pods/graceful
+    [ "$CODE" = 200 ]
+    req DELETE /api/v1/namespaces/default/pods/graceful   # again: still only marked
+    [ "$CODE" = 200 ]
+    req DELETE /api/v1/namespaces/default/pods/graceful -d '{"gracePeriodSeconds":0,"preconditions":{"uid":"wrong"}}'
+    [ "$CODE" = 409 ]
+    req DELETE /api/v1/namespaces/default/pods/graceful -d "{\"gracePeriodSeconds\":0,\"preconditions\":{\"uid\":\"$uid\"}}"
+    [ "$CODE" = 200 ]
+    req GET /api/v1/namespaces/default/pods/graceful
+    [ "$CODE" = 404 ]
+}
+
 @test "watch from a revision: every later event, in order, once" {
     create_pod w0
     local rv0; rv0=$(rv_of)
@@ -394,8 +414,10 @@ YAML
     [ "$CODE" = 201 ]
     MK_TOKEN=nodetok req PATCH /api/v1/namespaces/default/pods/authpod/status -H 'Content-Type: application/merge-patch+json' -d '{"status":{"phase":"Running"}}'
     [ "$CODE" = 200 ]
-    MK_TOKEN=nodetok req DELETE /api/v1/namespaces/default/pods/authpod
+    MK_TOKEN=nodetok req DELETE /api/v1/namespaces/default/configmaps/anything
     [ "$CODE" = 403 ]
+    MK_TOKEN=nodetok req DELETE /api/v1/namespaces/default/pods/authpod
+    [ "$CODE" = 200 ]
     MK_TOKEN=ctrltok req POST /api/v1/namespaces -d '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"ctl"}}'
     [ "$CODE" = 201 ]
     MK_TOKEN=ctrltok req DELETE /api/v1/namespaces/ctl
