@@ -29,18 +29,20 @@
 #define SQLITE_DEFAULT_KEEP_REVISIONS 100000
 #define SQLITE_DEFAULT_KEEP_SECONDS   300
 /* Idle read connections kept open; more are opened on demand. */
-#define SQLITE_POOL_IDLE_MAX 4
+#define SQLITE_POOL_IDLE_MAX 8
 
 /* The page caches are bounded: the API server holds 100,000 pods in under
- * 64 MiB, and SQLite's cache is on top of that. No mmap: mapped pages count
- * as resident too. */
+ * 64 MiB, and SQLite's cache is on top of that. A reader's cache holds the
+ * b-trees' upper levels; the leaves come from the kernel's page cache, and a
+ * large list outgrows any cache anyway. No mmap: mapped pages count as
+ * resident too. */
 static const char writer_pragmas[] = "PRAGMA synchronous=FULL;"
                                      "PRAGMA cache_size=-8000;"
                                      "PRAGMA mmap_size=0;"
                                      "PRAGMA foreign_keys=OFF;"
                                      "PRAGMA temp_store=MEMORY;"
                                      "PRAGMA journal_size_limit=67108864;";
-static const char reader_pragmas[] = "PRAGMA cache_size=-1024;"
+static const char reader_pragmas[] = "PRAGMA cache_size=-512;"
                                      "PRAGMA mmap_size=0;"
                                      "PRAGMA query_only=ON;";
 
