@@ -94,6 +94,42 @@ static double run(mk_backend *be, mk_write_op op, int writers, int from, int to,
     return (mk_now_ns() - t0) / 1e9;
 }
 
+typedef struct reader_job {
+    mk_backend *be;
+    int keys, gets, misses;
+    unsigned seed;
+} reader_job;
+
+static void *run_gets(void *p)
+{
+    reader_job *j = p;
+    for (int i = 0; i < j->gets; i++) {
+        char key[96], *v;
+        snprintf(key, sizeof key, "/registry/pods/default/pod-%d", rand_r(&j->seed) % j->keys);
+        int64_t rev;
+        if (backend_get(j->be, key, &v, NULL, &rev, NULL) == 0)
+            free(v);
+        else
+            j->misses++;
+    }
+    return NULL;
+}
+
+/* gets/s of `readers` threads over keys [0, keys). */
+static double run_readers(mk_backend *be, int readers, int keys, int gets)
+{
+    pthread_t th[256];
+    reader_job jobs[256];
+    int64_t t0 = mk_now_ns();
+    for (int i = 0; i < readers; i++) {
+        jobs[i] = (reader_job){.be = be, .keys = keys, .gets = gets, .seed = (unsigned)i};
+        pthread_create(&th[i], NULL, run_gets, &jobs[i]);
+    }
+    for (int i = 0; i < readers; i++)
+        pthread_join(th[i], NULL);
+    return (double)readers * gets / ((mk_now_ns() - t0) / 1e9);
+}
+
 static int count_kv(void *ctx, const mk_kv *kv)
 {
     (*(int *)ctx)++;
@@ -167,6 +203,9 @@ int main(int argc, char **argv)
     backend_list(be, "/registry/pods/", count_kv, &n, &rev, &err);
     printf("list: %d objects in %.0f ms; peak RSS %ld KiB; %lld bytes on disk\n", n,
            (mk_now_ns() - t0) / 1e6, peak_rss_kib(), (long long)be->ops->size_bytes(be));
+
+    printf("gets: %d readers: %.0f gets/s\n", writers,
+           run_readers(be, writers, fill > creates ? fill : creates, 5000));
 
     /* Every object gets a second revision; the first ones are compacted
      * away meanwhile, in chunks between the batches. */
