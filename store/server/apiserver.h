@@ -28,6 +28,9 @@ typedef struct api_server {
     struct auth *auth;        /* NULL: no token file, everyone is admin */
     struct metrics *metrics;
     int bookmark_ms;          /* idle time between BOOKMARK events */
+    /* Pods bound to a node are only marked by DELETE and go when the
+     * kubelet confirms (--graceful-pod-deletion); off: they go at once. */
+    bool graceful_pods;
     char listen[128];         /* "127.0.0.1:6443", for discovery */
     /* List producer threads still running: backend_close waits for 0. */
     atomic_int producers;

@@ -34,6 +34,7 @@ typedef struct apiserver_opts {
     double bookmark_s;
     int64_t compact_keep;
     int compact_age;
+    bool graceful_pods;
 } apiserver_opts;
 
 static void usage(FILE *f)
@@ -53,12 +54,15 @@ static void usage(FILE *f)
             "  --compact-keep N          history keeps at least N revisions (default 100000)\n"
             "  --compact-age SEC         ... and everything younger than SEC (default 300;\n"
             "                            0: revisions only)\n"
+            "  --graceful-pod-deletion   DELETE only marks pods bound to a node\n"
+            "                            (deletionTimestamp); the kubelet removes them\n"
             "  --help                    this text\n");
 }
 
 static int parse_args(int argc, char **argv, apiserver_opts *o)
 {
-    enum { OPT_TOKEN = 256, OPT_CERT, OPT_KEY, OPT_STORE, OPT_BOOKMARK, OPT_KEEP, OPT_AGE };
+    enum { OPT_TOKEN = 256, OPT_CERT, OPT_KEY, OPT_STORE, OPT_BOOKMARK, OPT_KEEP, OPT_AGE,
+           OPT_GRACEFUL };
     static const struct option longopts[] = {
         {"listen", required_argument, NULL, 'l'},
         {"data-dir", required_argument, NULL, 'd'},
@@ -69,6 +73,7 @@ static int parse_args(int argc, char **argv, apiserver_opts *o)
         {"bookmark-interval", required_argument, NULL, OPT_BOOKMARK},
         {"compact-keep", required_argument, NULL, OPT_KEEP},
         {"compact-age", required_argument, NULL, OPT_AGE},
+        {"graceful-pod-deletion", no_argument, NULL, OPT_GRACEFUL},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -106,6 +111,7 @@ static int parse_args(int argc, char **argv, apiserver_opts *o)
                 return -1;
             }
             break;
+        case OPT_GRACEFUL: o->graceful_pods = true; break;
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); return -1;
         }
@@ -146,6 +152,7 @@ static int apiserver_open(apiserver *a, const apiserver_opts *o, mk_err *err)
 {
     api_server *srv = &a->srv;
     srv->bookmark_ms = (int)(o->bookmark_s * 1000);
+    srv->graceful_pods = o->graceful_pods;
     srv->metrics = metrics_new();
     if (o->token_file && auth_load(o->token_file, &srv->auth, err) < 0)
         return -err->code;

@@ -375,16 +375,17 @@ static bool protected_namespace(const mk_kind *k, const char *name)
     return false;
 }
 
-/* Pods bound to a node go gracefully, as in Kubernetes: the first DELETE
- * only marks them (deletionTimestamp = now + grace) and the kubelet, once
- * the containers have stopped, deletes with grace 0. A pod that never ran
- * or has finished has nothing to stop and goes at once. *grace is the
- * period when graceful. */
-static bool pod_graceful(const mk_kind *k, json_object *pod, const delete_opts *o,
-                         int64_t *grace)
+/* With --graceful-pod-deletion, pods bound to a node go as in Kubernetes:
+ * the first DELETE only marks them (deletionTimestamp = now + grace) and
+ * the kubelet, once the containers have stopped, deletes with grace 0. A
+ * pod that never ran or has finished has nothing to stop and goes at once.
+ * Without the flag every pod goes at once (no kubelet need confirm).
+ * *grace is the period when graceful. */
+static bool pod_graceful(const api_server *srv, const mk_kind *k, json_object *pod,
+                         const delete_opts *o, int64_t *grace)
 {
     *grace = 0;
-    if (strcmp(k->kind, "Pod") != 0)
+    if (!srv->graceful_pods || strcmp(k->kind, "Pod") != 0)
         return false;
     const char *node = mk_json_str(pod, "spec.nodeName");
     const char *phase = mk_json_str(pod, "status.phase");
@@ -427,7 +428,7 @@ static int delete_once(api_req *r, const api_route *rt, const delete_opts *o,
         return rc;
     }
     int64_t grace;
-    bool graceful = pod_graceful(k, prev, o, &grace);
+    bool graceful = pod_graceful(r->srv, k, prev, o, &grace);
     if (graceful && mk_json_str(prev, "metadata.deletionTimestamp")) {
         *out = prev; /* already going: nothing to write */
         return 0;

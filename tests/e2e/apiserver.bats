@@ -297,7 +297,17 @@ YAML
     [ "$CODE" = 403 ]
 }
 
-@test "a pod bound to a node is deleted gracefully: marked first, gone at grace 0" {
+@test "a pod bound to a node goes at once by default" {
+    create_pod bound-pod
+    req POST /api/v1/namespaces/default/pods/bound-pod/binding -d '{"target":{"kind":"Node","name":"n1"}}'
+    req DELETE /api/v1/namespaces/default/pods/bound-pod
+    [ "$CODE" = 200 ]
+    req GET /api/v1/namespaces/default/pods/bound-pod
+    [ "$CODE" = 404 ]
+}
+
+@test "--graceful-pod-deletion: a bound pod is marked first, gone at grace 0" {
+    start_extra --graceful-pod-deletion
     create_pod graceful
     req POST /api/v1/namespaces/default/pods/graceful/binding -d '{"target":{"kind":"Node","name":"n1"}}'
     req DELETE /api/v1/namespaces/default/pods/graceful
