@@ -70,8 +70,10 @@ typedef struct sync_pod_ref {
 } sync_pod_ref;
 int sync_snapshot(kubelet *kl, sync_pod_ref **pods, size_t *n);
 void sync_snapshot_free(sync_pod_ref *pods, size_t n);
-/* The uid of a pod this node runs, by namespace and name (caller frees). */
-char *sync_find_uid(kubelet *kl, const char *ns, const char *name);
+/* The uid of a pod this node runs, by namespace and name (caller frees);
+ * NULL if none. first_ctr (may be NULL) receives its first container's
+ * name (caller frees), the default when a request names none. */
+char *sync_find_uid(kubelet *kl, const char *ns, const char *name, char **first_ctr);
 
 /* node.c: register the Node and keep it fresh. */
 int node_register(kubelet *kl, mk_err *err);

@@ -93,17 +93,33 @@ static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned code, const
     return reply(c, code, "text/plain; charset=utf-8", buf, strlen(buf));
 }
 
-/* Split "/prefix/{ns}/{pod}/{container}" into three DNS labels. */
-static bool parse_target(const char *url, const char *prefix, char *ns, char *pod, char *ctr)
+/* Split "/prefix/{ns}/{pod}[/{container}]" into DNS labels; the container
+ * may also come as ?container=, and is "" when named nowhere. */
+static bool parse_target(struct MHD_Connection *c, const char *url, const char *prefix,
+                         char *ns, char *pod, char *ctr)
 {
     size_t pl = strlen(prefix);
     if (strncmp(url, prefix, pl) != 0)
         return false;
-    char fmt[64];
-    snprintf(fmt, sizeof fmt, "%%63[^/]/%%63[^/]/%%63[^/]");
-    if (sscanf(url + pl, fmt, ns, pod, ctr) != 3)
+    ctr[0] = '\0';
+    int n = sscanf(url + pl, "%63[^/]/%63[^/]/%63[^/]", ns, pod, ctr);
+    if (n < 2 || !mk_is_dns1123_label(ns) || !mk_is_dns1123_label(pod))
         return false;
-    return mk_is_dns1123_label(ns) && mk_is_dns1123_label(pod) && mk_is_dns1123_label(ctr);
+    const char *q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "container");
+    if (n == 2 && q && strlen(q) < 64)
+        strcpy(ctr, q);
+    return !ctr[0] || mk_is_dns1123_label(ctr);
+}
+
+/* The pod's uid, and the container defaulted to the pod's first. */
+static char *resolve_target(kubelet_server *s, const char *ns, const char *pod, char *ctr)
+{
+    char *first = NULL;
+    char *uid = sync_find_uid(s->kl, ns, pod, &first);
+    if (uid && !ctr[0] && first)
+        snprintf(ctr, 64, "%s", first);
+    free(first);
+    return uid;
 }
 
 /* ---- logs ---- */
@@ -182,9 +198,9 @@ static void log_free(void *cls)
 static enum MHD_Result serve_logs(kubelet_server *s, struct MHD_Connection *c, const char *url)
 {
     char ns[64], pod[64], ctr[64];
-    if (!parse_target(url, "/containerLogs/", ns, pod, ctr))
+    if (!parse_target(c, url, "/containerLogs/", ns, pod, ctr))
         return reply_text(c, 400, "want /containerLogs/{namespace}/{pod}/{container}");
-    _cleanup_free_ char *uid = sync_find_uid(s->kl, ns, pod);
+    _cleanup_free_ char *uid = resolve_target(s, ns, pod, ctr);
     if (!uid)
         return reply_text(c, 404, "pod %s/%s is not on this node", ns, pod);
     _cleanup_free_ char *path = pods_latest_log(&s->kl->env, uid, ctr);
@@ -294,12 +310,12 @@ static enum MHD_Result collect_command(void *cls, enum MHD_ValueKind kind, const
 static enum MHD_Result serve_exec(kubelet_server *s, struct MHD_Connection *c, const char *url)
 {
     char ns[64], pod[64], ctr[64];
-    if (!parse_target(url, "/exec/", ns, pod, ctr))
+    if (!parse_target(c, url, "/exec/", ns, pod, ctr))
         return reply_text(c, 400, "want /exec/{namespace}/{pod}/{container}");
     const char *up = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Upgrade");
     if (!up || strcasecmp(up, EXECPROTO_UPGRADE) != 0)
         return reply_text(c, 400, "exec needs Upgrade: %s", EXECPROTO_UPGRADE);
-    _cleanup_free_ char *uid = sync_find_uid(s->kl, ns, pod);
+    _cleanup_free_ char *uid = resolve_target(s, ns, pod, ctr);
     if (!uid)
         return reply_text(c, 404, "pod %s/%s is not on this node", ns, pod);
     _cleanup_free_ char *id = pods_container_id(uid, ctr);

@@ -198,6 +198,7 @@ EOF
     wait_for 20 phase_is share Running
     wait_for 10 eval 'kubelet_get 1 /containerLogs/default/share/reader | grep -q hello-from-writer'
     kubelet_get 1 /containerLogs/default/share/reader | grep -qx share
+    kubelet_get 1 "/containerLogs/default/share?container=reader" | grep -q hello-from-writer
     [ "$(pod_jq share '.status.conditions[] | select(.type=="Ready") | .status')" = True ]
     [ "$(pod_jq share .status.hostIP)" = 172.31.250.11 ]
     # tailLines=2 gives exactly two lines; follow streams new ones.
@@ -398,6 +399,8 @@ EOF
     log=$(kubelet_get 1 /containerLogs/default/vols/c)
     [[ "$log" == *"hi there"* && "$log" == *s3cr3t* ]]
     [[ "$log" == *"ip=$(pod_jq vols .status.podIP)"* ]]
+    # No container named: a pod's first container, as kubectl logs does.
+    kubelet_get 1 /containerLogs/default/vols | grep -q "hi there"
 }
 
 @test "a restarted kubelet adopts running containers: no duplicates, no restarts" {

@@ -1,0 +1,396 @@
+/* podsync.c - what one pass of a pod's worker does: learn what already
+ * runs (a restarted kubelet adopts it), start what should run, handle exits
+ * and restarts with backoff, and post the status when it changed; and the
+ * way a pod is stopped and removed. */
+#include "kubelet/podsync.h"
+#include "kubelet/cgroup.h"
+#include "store/codec.h"
+#include "store/log.h"
+
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- discovery: what already runs (a restarted kubelet adopts it) ---- */
+
+static json_object *api_ctr_status(json_object *pod, const char *name)
+{
+    json_object *a = mk_json_path(pod, "status.containerStatuses");
+    size_t n = a ? json_object_array_length(a) : 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *s = json_object_array_get_idx(a, i);
+        const char *sn = mk_json_str(s, "name");
+        if (sn && strcmp(sn, name) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+static void worker_discover(pod_worker *w, json_object *pod)
+{
+    kubelet *kl = w->kl;
+    json_object *ctrs = mk_json_path(pod, "spec.containers");
+    w->nctrs = ctrs ? json_object_array_length(ctrs) : 0;
+    w->ctrs = xcalloc(w->nctrs + 1, sizeof *w->ctrs);
+    const char *st = mk_json_str(pod, "status.startTime");
+    w->start_ms = st ? mk_parse_rfc3339(st) * 1000 : now_ms();
+    const char *policy = mk_json_str(pod, "spec.restartPolicy");
+    for (size_t i = 0; i < w->nctrs; i++) {
+        json_object *spec = json_object_array_get_idx(ctrs, i);
+        ctr_state *c = &w->ctrs[i];
+        const char *name = mk_json_str(spec, "name");
+        c->name = xstrdup(name ? name : "");
+        c->image = xstrdup(mk_json_str(spec, "image") ? mk_json_str(spec, "image") : "");
+        json_object *prev = api_ctr_status(pod, c->name);
+        c->restart_count = (int)mk_json_int(prev, "restartCount", 0);
+        json_object *ls = mk_json_path(prev, "lastState");
+        c->last_state = ls ? json_object_get(ls) : NULL;
+        _cleanup_free_ char *id = pods_container_id(w->uid, c->name);
+        runtime_status rs = RUNTIME_ABSENT;
+        mk_err err;
+        if (runtime_exists(kl->rt, id))
+            runtime_state(kl->rt, id, &rs, NULL, &err);
+        const char *started = mk_json_str(prev, "state.running.startedAt");
+        if (rs != RUNTIME_ABSENT) {
+            c->started = c->ever_started = true;
+            /* A stopped (or never started) one is handled as an exit by the
+             * pass that follows. */
+            c->running = rs == RUNTIME_RUNNING;
+            c->started_ms = started ? mk_parse_rfc3339(started) * 1000 : now_ms();
+            ctrstate_running(c, c->started_ms);
+            mk_log("pod %s/%s: adopted container %s", w->ns, w->name, c->name);
+            continue;
+        }
+        json_object *term = mk_json_path(prev, "state.terminated");
+        if (term) {
+            c->ever_started = true;
+            int code = (int)mk_json_int(term, "exitCode", 0);
+            if (!ctrstate_should_restart(policy, code)) {
+                c->done = true;
+                c->state = json_object_get(mk_json_path(prev, "state"));
+            }
+        } else if (started || c->restart_count > 0) {
+            c->ever_started = true;
+        }
+    }
+}
+
+/* ---- one pass ---- */
+
+static bool all_images_present(pod_worker *w, json_object *pod)
+{
+    json_object *ctrs = mk_json_path(pod, "spec.containers");
+    bool ok = true;
+    for (size_t i = 0; i < w->nctrs; i++) {
+        mk_err err;
+        if (w->ctrs[i].started || w->ctrs[i].done)
+            continue;
+        if (pods_check_image(&w->kl->env, json_object_array_get_idx(ctrs, i), &err) < 0) {
+            ctrstate_waiting(&w->ctrs[i], "ErrImageNeverPull", err.msg);
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+static void handle_exit(pod_worker *w, ctr_state *c, const char *policy, int code,
+                        int64_t finished_ms)
+{
+    kubelet *kl = w->kl;
+    _cleanup_free_ char *id = pods_container_id(w->uid, c->name);
+    /* OOM evidence lives in the cgroup, which runc delete removes. */
+    _cleanup_free_ char *cg = pods_cgroup_path(w->uid, c->name);
+    cgroup_stats cs;
+    bool oom = cgroup_read(cg, &cs) && cs.oom_kills > 0 && code != 0;
+    json_object *term = ctrstate_terminated(id, code, oom, c->started_ms, finished_ms);
+    mk_err err;
+    if (pods_remove_container(&kl->env, w->uid, c->name, &err) < 0)
+        mk_log("pod %s/%s: %s", w->ns, w->name, err.msg);
+    c->started = c->running = false;
+    mk_log("pod %s/%s: container %s exited %d%s", w->ns, w->name, c->name, code,
+           oom ? " (OOMKilled)" : "");
+    if (ctrstate_should_restart(policy, code)) {
+        int64_t delay = ctrstate_backoff_ms(c->restart_count, finished_ms - c->started_ms,
+                                            kl->cfg.backoff_base_ms, kl->cfg.backoff_max_ms);
+        json_object_put(c->last_state);
+        c->last_state = term;
+        c->restart_count++;
+        c->backoff_until_ms = now_ms() + delay;
+        if (delay > 0) {
+            _cleanup_free_ char *msg =
+                xasprintf("back-off %llds restarting failed container=%s",
+                          (long long)(delay / 1000), c->name);
+            ctrstate_waiting(c, "CrashLoopBackOff", msg);
+        }
+    } else {
+        json_object_put(c->state);
+        c->state = term;
+        c->done = true;
+    }
+}
+
+static void start_container(pod_worker *w, ctr_state *c, json_object *pod, json_object *spec)
+{
+    mk_err err = {0};
+    int64_t t0 = now_ms();
+    if (pods_check_image(&w->kl->env, spec, &err) < 0) {
+        ctrstate_waiting(c, "ErrImageNeverPull", err.msg);
+        return;
+    }
+    if (pods_start_container(&w->kl->env, pod, spec, c->restart_count, w->ip, &err) < 0) {
+        mk_log("pod %s/%s: %s", w->ns, w->name, err.msg);
+        ctrstate_waiting(c, "RunContainerError", err.msg);
+        c->backoff_until_ms =
+            now_ms() + ctrstate_backoff_ms(c->restart_count + 1, 0, w->kl->cfg.backoff_base_ms,
+                                           w->kl->cfg.backoff_max_ms);
+        return;
+    }
+    c->started = c->running = c->ever_started = true;
+    c->started_ms = t0;
+    mk_debug("pod %s/%s: container %s started in %lld ms", w->ns, w->name, c->name,
+             (long long)(now_ms() - t0));
+    ctrstate_running(c, t0);
+    mk_log("pod %s/%s: started container %s%s", w->ns, w->name, c->name,
+           c->restart_count ? " (restart)" : "");
+}
+
+/* Returns the next time (ms) the worker must look again, or 0. */
+static int64_t sync_containers(pod_worker *w, json_object *pod)
+{
+    kubelet *kl = w->kl;
+    const char *policy = mk_json_str(pod, "spec.restartPolicy");
+    json_object *specs = mk_json_path(pod, "spec.containers");
+    int64_t next = 0;
+    for (size_t i = 0; i < w->nctrs; i++) {
+        ctr_state *c = &w->ctrs[i];
+        if (c->done)
+            continue;
+        _cleanup_free_ char *id = pods_container_id(w->uid, c->name);
+        if (c->started) {
+            int64_t fin = now_ms();
+            int code = runtime_exit_code(kl->rt, id, &fin);
+            if (code < 0 && c->running)
+                continue;
+            if (code < 0)
+                code = 137; /* stopped without an exit file: killed with conmon */
+            handle_exit(w, c, policy, code, fin);
+            if (c->done)
+                continue;
+        }
+        int64_t now = now_ms();
+        if (c->backoff_until_ms > now) {
+            if (!next || c->backoff_until_ms < next)
+                next = c->backoff_until_ms;
+            continue;
+        }
+        start_container(w, c, pod, json_object_array_get_idx(specs, i));
+        if (!c->started && c->backoff_until_ms > now && (!next || c->backoff_until_ms < next))
+            next = c->backoff_until_ms;
+    }
+    return next;
+}
+
+static void set_condition(pod_worker *w, json_object *arr, const char *type, bool ok)
+{
+    if (!w->conds)
+        w->conds = json_object_new_object();
+    const char *status = ok ? "True" : "False";
+    json_object *prev = json_object_object_get(w->conds, type);
+    const char *pst = mk_json_str(prev, "status");
+    if (!prev || !pst || strcmp(pst, status) != 0) {
+        char ts[32];
+        mk_rfc3339(ts, sizeof ts, now_ms() / 1000);
+        json_object *c = json_object_new_object();
+        json_object_object_add(c, "status", json_object_new_string(status));
+        json_object_object_add(c, "lastTransitionTime", json_object_new_string(ts));
+        json_object_object_add(w->conds, type, c);
+        prev = c;
+    }
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "type", json_object_new_string(type));
+    json_object_object_add(o, "status", json_object_new_string(status));
+    json_object_object_add(o, "lastProbeTime", NULL);
+    json_object_object_add(o, "lastTransitionTime",
+                           json_object_get(json_object_object_get(prev, "lastTransitionTime")));
+    json_object_array_add(arr, o);
+}
+
+static json_object *build_status(pod_worker *w)
+{
+    json_object *s = json_object_new_object();
+    json_object_object_add(s, "phase",
+                           json_object_new_string(ctrstate_phase(w->ctrs, w->nctrs)));
+    bool ready = w->nctrs > 0;
+    for (size_t i = 0; i < w->nctrs; i++)
+        ready &= w->ctrs[i].running;
+    json_object *conds = json_object_new_array();
+    set_condition(w, conds, "Initialized", true);
+    set_condition(w, conds, "Ready", ready);
+    set_condition(w, conds, "ContainersReady", ready);
+    set_condition(w, conds, "PodScheduled", true);
+    json_object_object_add(s, "conditions", conds);
+    json_object_object_add(s, "hostIP", json_object_new_string(w->kl->node_ip));
+    if (w->ip[0]) {
+        json_object_object_add(s, "podIP", json_object_new_string(w->ip));
+        json_object *ips = json_object_new_array(), *one = json_object_new_object();
+        json_object_object_add(one, "ip", json_object_new_string(w->ip));
+        json_object_array_add(ips, one);
+        json_object_object_add(s, "podIPs", ips);
+    }
+    char ts[32];
+    mk_rfc3339(ts, sizeof ts, w->start_ms / 1000);
+    json_object_object_add(s, "startTime", json_object_new_string(ts));
+    json_object *cs = json_object_new_array();
+    for (size_t i = 0; i < w->nctrs; i++) {
+        _cleanup_free_ char *id = pods_container_id(w->uid, w->ctrs[i].name);
+        json_object_array_add(cs, ctrstate_status(&w->ctrs[i], id));
+    }
+    json_object_object_add(s, "containerStatuses", cs);
+    json_object_object_add(s, "qosClass", json_object_new_string("BestEffort"));
+    return s;
+}
+
+static void post_status(pod_worker *w)
+{
+    json_object *status = build_status(w);
+    json_object *patch = json_object_new_object();
+    json_object_object_add(patch, "status", status);
+    const char *body = json_object_to_json_string_ext(patch, JSON_C_TO_STRING_PLAIN);
+    if (w->last_posted && strcmp(w->last_posted, body) == 0) {
+        json_object_put(patch);
+        return;
+    }
+    mk_err err = {0};
+    json_object *out = NULL;
+    int64_t t0 = mk_now_ns();
+    int rc = client_patch(w->kl->client, kind_by_kind("Pod"), w->ns, w->name, "status", body,
+                          &out, &err);
+    json_object_put(out);
+    mk_debug("pod %s/%s: status posted in %lld us", w->ns, w->name,
+             (long long)((mk_now_ns() - t0) / 1000));
+    if (rc == 0) {
+        free(w->last_posted);
+        w->last_posted = xstrdup(body);
+    } else if (err.code != ENOENT) {
+        mk_log("pod %s/%s: status: %s", w->ns, w->name, err.msg);
+    }
+    json_object_put(patch);
+}
+
+bool podsync_terminal(pod_worker *w)
+{
+    const char *p = ctrstate_phase(w->ctrs, w->nctrs);
+    return w->nctrs && (strcmp(p, "Succeeded") == 0 || strcmp(p, "Failed") == 0);
+}
+
+int64_t podsync_pass(pod_worker *w, json_object *pod)
+{
+    if (!w->discovered) {
+        worker_discover(w, pod);
+        w->discovered = true;
+    }
+    int64_t next = 0;
+    if (!w->sandbox_ready && !podsync_terminal(w)) {
+        /* Every image first: a missing one leaves nothing half-started. */
+        if (!all_images_present(w, pod)) {
+            post_status(w);
+            return now_ms() + (int64_t)w->kl->cfg.resync_s * 1000;
+        }
+        mk_err err = {0};
+        int64_t t0 = now_ms();
+        if (pods_sandbox_up(&w->kl->env, pod, w->ip, &err) < 0) {
+            mk_log("pod %s/%s: sandbox: %s", w->ns, w->name, err.msg);
+            for (size_t i = 0; i < w->nctrs; i++)
+                if (!w->ctrs[i].started)
+                    ctrstate_waiting(&w->ctrs[i], "ContainerCreating", err.msg);
+            post_status(w);
+            return now_ms() + 1000;
+        }
+        w->sandbox_ready = true;
+        mk_debug("pod %s/%s: sandbox up in %lld ms", w->ns, w->name,
+                 (long long)(now_ms() - t0));
+    }
+    next = sync_containers(w, pod);
+    post_status(w);
+    return next;
+}
+
+/* ---- deletion ---- */
+
+static bool all_exited(pod_worker *w)
+{
+    for (size_t i = 0; i < w->nctrs; i++) {
+        if (!w->ctrs[i].started)
+            continue;
+        _cleanup_free_ char *id = pods_container_id(w->uid, w->ctrs[i].name);
+        if (runtime_exit_code(w->kl->rt, id, NULL) < 0)
+            return false;
+    }
+    return true;
+}
+
+static void signal_all(pod_worker *w, int sig)
+{
+    for (size_t i = 0; i < w->nctrs; i++) {
+        if (!w->ctrs[i].started)
+            continue;
+        _cleanup_free_ char *id = pods_container_id(w->uid, w->ctrs[i].name);
+        mk_err err;
+        if (runtime_kill(w->kl->rt, id, sig, &err) < 0)
+            mk_debug("pod %s/%s: %s", w->ns, w->name, err.msg);
+    }
+}
+
+void podsync_terminate(pod_worker *w, json_object *pod)
+{
+    kubelet *kl = w->kl;
+    int64_t grace = mk_json_int(pod, "spec.terminationGracePeriodSeconds", 30);
+    if (!w->discovered) {
+        worker_discover(w, pod);
+        w->discovered = true;
+    }
+    signal_all(w, SIGTERM);
+    int64_t deadline = mk_now_ns() + grace * 1000000000;
+    pthread_mutex_lock(&kl->lock);
+    while (!all_exited(w) && mk_now_ns() < deadline && !kl->stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 100000000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&w->cond, &kl->lock, &ts);
+    }
+    pthread_mutex_unlock(&kl->lock);
+    if (!all_exited(w))
+        signal_all(w, SIGKILL);
+    mk_err err = {0};
+    if (pods_teardown(&kl->env, w->uid, &err) < 0)
+        mk_log("pod %s/%s: teardown: %s", w->ns, w->name, err.msg);
+    else
+        mk_log("pod %s/%s: deleted, everything removed", w->ns, w->name);
+}
+
+/* Graceful deletion: the object waits (deletionTimestamp set) until the
+ * kubelet has stopped everything; then it goes for good. The uid
+ * precondition spares a pod re-created under the same name. */
+void podsync_finalize_delete(pod_worker *w)
+{
+    _cleanup_free_ char *coll = kind_collection_path(kind_by_kind("Pod"), w->ns);
+    _cleanup_free_ char *path = xasprintf("%s/%s", coll, w->name);
+    _cleanup_free_ char *body =
+        xasprintf("{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\","
+                  "\"gracePeriodSeconds\":0,\"preconditions\":{\"uid\":\"%s\"}}",
+                  w->uid);
+    int status = 0;
+    char *resp = NULL;
+    size_t rlen = 0;
+    mk_err err = {0};
+    if (client_request(w->kl->client, "DELETE", path, "application/json", body, strlen(body),
+                       &status, &resp, &rlen, NULL, &err) < 0 &&
+        err.code != ENOENT)
+        mk_log("pod %s/%s: final delete: %s", w->ns, w->name, err.msg);
+    free(resp);
+}
