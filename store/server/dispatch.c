@@ -37,8 +37,25 @@ static const char *verb_of(api_req *r, const api_route *rt)
     return "other";
 }
 
+/* Bodies are JSON or YAML. kubectl's typed commands (create namespace,
+ * create configmap ...) send protobuf; say so plainly instead of failing
+ * to parse it. */
+static bool body_unsupported(api_req *r)
+{
+    const char *ct = api_header(r, "Content-Type");
+    return r->body.len && ct && (strstr(ct, "protobuf") || strstr(ct, "cbor"));
+}
+
 static enum MHD_Result dispatch_resource(api_req *r, const api_route *rt)
 {
+    if (body_unsupported(r)) {
+        _cleanup_free_ char *st =
+            status_json(415, "UnsupportedMediaType",
+                        "the body of the request was in an unknown format - accepted media "
+                        "types include: application/json, application/yaml",
+                        rt->kind, rt->name);
+        return api_reply_text(r, 415, "application/json", st, strlen(st));
+    }
     const char *m = r->method;
     const char *sub = rt->sub;
     if (!strcmp(sub, "log") || !strcmp(sub, "exec"))

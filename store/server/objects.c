@@ -273,6 +273,23 @@ enum MHD_Result objects_create(api_req *r, const api_route *rt)
 enum MHD_Result objects_get(api_req *r, const api_route *rt)
 {
     mk_err err = {0};
+    const char *accept = api_header(r, "Accept");
+    bool plain = !api_wants_table(r) && !(accept && !strncmp(accept, "application/yaml", 16));
+    if (plain) {
+        /* The stored value is already the canonical JSON: send it as is. */
+        _cleanup_free_ char *key = kind_key(rt->kind, rt->ns, rt->name);
+        _cleanup_free_ char *value = NULL;
+        size_t len;
+        int64_t rev;
+        char q[96];
+        int rc = backend_get(r->srv->be, key, &value, &len, &rev, &err);
+        if (rc == -ENOENT)
+            mk_error(&err, ENOENT, "%s \"%s\" not found",
+                     objects_qualified(rt->kind, q, sizeof q), rt->name);
+        if (rc < 0)
+            return api_reply_err(r, &err, rt->kind, rt->name);
+        return api_reply_text(r, 200, "application/json", value, len);
+    }
     json_object *obj = NULL;
     int64_t rev;
     if (objects_load(r->srv, rt->kind, rt->ns, rt->name, &obj, &rev, &err) < 0)
