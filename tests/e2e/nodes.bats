@@ -111,7 +111,7 @@ has_cidr() {
     # Its pods stop counting as ready at once, and go after the eviction timeout.
     wait_for 10 eval '[ "$(pod_field on-quiet "$ready | .status")" = False ]'
     [ "$(pod_field on-quiet "$ready | .reason")" = NodeNotReady ]
-    wait_for 15 pod_gone on-quiet
+    wait_for 15 pod_deleted on-quiet
     grep -q "evicted pod default/on-quiet" "$LOGDIR/cm.log"
     # The heartbeating node and its pod are untouched.
     [ "$(node_field loud "$ready | .status")" = True ]

@@ -106,7 +106,7 @@ start_scheduler() {
     make_pod second '{}' 600m 64Mi
     cond='.status.conditions[]? | select(.type=="PodScheduled")'
     wait_for 10 eval '[ "$(pod_field second "$cond | .message")" = "0/1 nodes are available: 1 Insufficient cpu." ]'
-    req DELETE /api/v1/namespaces/default/pods/pre
+    req DELETE '/api/v1/namespaces/default/pods/pre?gracePeriodSeconds=0' # no kubelet to wait for
     wait_for 10 pod_bound second
     stop_daemon "$SCHED_PID"
     start_scheduler

@@ -5,6 +5,7 @@
 #   heartbeat NAME [STATUS]      post the Ready condition with a fresh heartbeat
 #   make_pod NAME [SELECTOR_JSON] [CPU] [MEMORY] [NODE]   a one-container pod
 #   pod_field NAME JQ            print a field of a pod (jq filter)
+#   pod_gone NAME / pod_deleted NAME   404 / 404 or marked for deletion
 #   node_field NAME JQ           print a field of a node
 #   start_daemon VAR LOG BIN ARGS...   start a daemon, pid in $VAR
 #   stop_daemon PID              SIGTERM by pid, wait (SIGKILL after 10 s); fails
@@ -71,6 +72,13 @@ pod_bound() {
 pod_gone() {
     req GET "/api/v1/namespaces/default/pods/$1"
     [ "$CODE" = 404 ]
+}
+
+# Deleted, or marked for deletion (an API server with graceful pod
+# deletion keeps a bound pod until its kubelet confirms; none runs here).
+pod_deleted() {
+    req GET "/api/v1/namespaces/default/pods/$1"
+    [ "$CODE" = 404 ] || { [ "$CODE" = 200 ] && [ "$(jq -r '.metadata.deletionTimestamp // ""' <<<"$BODY")" != "" ]; }
 }
 
 start_daemon() {
