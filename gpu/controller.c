@@ -118,8 +118,13 @@ static void gpu_sync_entries(gpu_controller *g)
             e->due_ns = mk_now_ns();
             HASH_ADD_KEYPTR(hh, g->entries, e->uid, strlen(e->uid), e);
         } else if (gpu_rv(obj) > gpu_rv(e->st.job)) {
+            /* Changed by someone else: look at it again (level-triggered). */
             json_object_put(e->st.job);
             e->st.job = json_object_get(obj);
+            if (e->done) {
+                e->done = false;
+                e->due_ns = mk_now_ns();
+            }
         }
         e->seen = true;
     }

@@ -160,8 +160,10 @@ int hpc_exec(hpc_conn *c, const char *cmd, char **out, char **errout, int *statu
     int64_t deadline = mk_now_ns() + (int64_t)HPC_EXEC_TIMEOUT_MS * 1000000;
     int rc = 0;
     while (!ssh_channel_is_eof(ch)) {
-        int n = hpc_drain(ch, 0, 100, &o);
-        int m = n < 0 ? n : hpc_drain(ch, 1, 0, &e);
+        int n = hpc_drain(ch, 0, 100, &o), m;
+        /* Empty stderr's buffer too, so neither stream stalls the other. */
+        while (n >= 0 && (m = hpc_drain(ch, 1, 0, &e)) > 0)
+            ;
         if (n < 0 || m < 0) {
             rc = hpc_transport_error(c, "read", err);
             break;

@@ -62,12 +62,22 @@ static int gpu_patch_status(gpu_step *s, json_object *patch, mk_err *err)
     return rc;
 }
 
-/* A status write whose failure only delays the job: log it. */
-static void gpu_set_status(gpu_step *s, json_object *patch)
+/* Write status fields; false (logged) if they must be written again later.
+ * A job that is gone needs nothing more: that counts as written. */
+static bool gpu_set_status(gpu_step *s, json_object *patch)
 {
     mk_err err = {0};
-    if (gpu_patch_status(s, patch, &err) < 0 && err.code != ENOENT)
-        mk_log("gpujob %s/%s: status update failed: %s", s->ns, s->name, err.msg);
+    if (gpu_patch_status(s, patch, &err) == 0 || err.code == ENOENT)
+        return true;
+    mk_log("gpujob %s/%s: status update failed: %s (will retry)", s->ns, s->name, err.msg);
+    return false;
+}
+
+/* The delay after a step that ends the job, or retries the step if its
+ * status could not be written. */
+static int gpu_end(gpu_step *s, bool written)
+{
+    return written ? -1 : s->ctx->poll_interval_ms;
 }
 
 /* Say why the job waits, once (not on every retry). */
@@ -97,8 +107,7 @@ static int gpu_fail(gpu_step *s, const char *reason, const char *message)
     json_object_object_add(p, "reason", json_object_new_string(reason));
     json_object_object_add(p, "message", json_object_new_string(message));
     json_object_object_add(p, "completionTime", json_object_new_string(now));
-    gpu_set_status(s, p);
-    return -1;
+    return gpu_end(s, gpu_set_status(s, p));
 }
 
 static int64_t gpu_attempts(json_object *job)
@@ -132,8 +141,8 @@ static int gpu_attempt_failed(gpu_step *s, json_object *p, const char *reason,
         json_object_object_add(p, "phase", json_object_new_string("Failed"));
         json_object_object_add(p, "completionTime", json_object_new_string(now));
     }
-    gpu_set_status(s, p);
-    return retry ? s->ctx->poll_interval_ms : -1;
+    bool written = gpu_set_status(s, p);
+    return retry ? s->ctx->poll_interval_ms : gpu_end(s, written);
 }
 
 /* ---- Pending: upload and submit ---- */
@@ -221,8 +230,10 @@ static int gpu_submit(gpu_step *s)
         if (status != 0 || slurm_parse_jobid(out, jobid, &err) < 0) {
             json_object *p = json_object_new_object();
             json_object_object_add(p, "attempts", json_object_new_int64(attempt));
+            /* sbatch's own words ("sbatch: error: ...") say it best. */
             _cleanup_free_ char *msg =
-                xasprintf("sbatch: %s", errout && *errout ? errout : err.msg);
+                errout && *errout ? xstrdup(errout) : xasprintf("sbatch: %s", err.msg);
+            msg[strcspn(msg, "\n")] = '\0';
             slurm_utf8_sanitize(msg);
             return gpu_attempt_failed(s, p, "SubmitFailed", msg);
         }
@@ -332,8 +343,7 @@ static int gpu_finish(gpu_step *s, const char *jobid, const slurm_job_state *sl)
         json_object_object_add(p, "reason", NULL);
         json_object_object_add(p, "message", NULL);
         mk_log("gpujob %s/%s: Slurm job %s succeeded", s->ns, s->name, jobid);
-        gpu_set_status(s, p);
-        rc = -1;
+        rc = gpu_end(s, gpu_set_status(s, p));
     } else {
         rc = gpu_attempt_failed(s, p, o.reason, o.message);
     }

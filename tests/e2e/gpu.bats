@@ -177,6 +177,24 @@ slurm_jobs_named() { # how many jobs Slurm remembers with this GpuJob's name
     [[ "$(job fromcm .status.output)" == "hello from default-fromcm-"* ]]
 }
 
+@test "gpu: sbatch refusing the job fails it with Slurm's words" {
+    # This node has no GPU gres: Slurm refuses the request at submit time.
+    make_job nogpu '{"run": ["true"], "slurm": {"gres": "gpu:1"}}'
+    wait_phase nogpu Failed 30
+    [ "$(job nogpu .status.reason)" = SubmitFailed ]
+    [ "$(job nogpu .status.message)" = "sbatch: error: Invalid generic resource (gres) specification" ]
+    [ "$(job nogpu .status.jobId)" = null ]
+}
+
+@test "gpu: a job waits for its Secret, then runs" {
+    make_job patient '{"run": ["echo got it"], "hpc": {"secretRef": {"name": "later"}}}'
+    wait_for 20 eval '[ "$(job patient .status.reason)" = SecretNotFound ]'
+    [ "$(job patient .status.phase)" = Pending ]
+    make_secret later "$HPC_KNOWN_HOSTS"
+    wait_phase patient Succeeded 60
+    [ "$(job patient .status.output)" = "got it" ]
+}
+
 @test "gpu: a host key that does not match known_hosts is refused; nothing is submitted" {
     ssh-keygen -q -t ed25519 -N '' -f "$GPU_TMP/other_host_key"
     echo "[$HPC_HOST]:$HPC_PORT $(cut -d' ' -f1,2 "$GPU_TMP/other_host_key.pub")" >"$GPU_TMP/wrong_known_hosts"

@@ -178,6 +178,20 @@ static void test_pool_reuse(void **st)
     assert_int_equal(hpc_pool_get(p, &t, &a, &err), 0);
     assert_int_equal(hpc_pool_get(p, &t, &b, &err), 0);
     assert_ptr_equal(a, b);
+    /* The server side of the connection dies: the next command fails, the
+     * pool drops the connection and the next get opens a new one. */
+    int status;
+    hpc_exec(a, "kill -9 $PPID", NULL, NULL, &status, &err);
+    char *out = NULL;
+    int rc = hpc_exec(a, "echo still here", &out, NULL, &status, &err);
+    free(out);
+    assert_true(rc < 0);
+    assert_false(hpc_alive(a));
+    hpc_pool_check(p, a);
+    assert_int_equal(hpc_pool_get(p, &t, &b, &err), 0);
+    assert_int_equal(hpc_exec(b, "echo back", &out, NULL, &status, &err), 0);
+    assert_string_equal(out, "back\n");
+    free(out);
     /* Same host, other known_hosts: not the verified connection. */
     t.known_hosts = "";
     assert_int_equal(hpc_pool_get(p, &t, &b, &err), -EKEYREJECTED);

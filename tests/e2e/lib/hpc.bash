@@ -32,24 +32,28 @@ HPC_USER=${HPC_USER:-}
 
 _hpc_log() { echo "hpc: $*" >&2; }
 
-# A TCP port nobody listens on, on 127.0.0.1 (bash's /dev/tcp: no ss or
-# python needed on a bare machine).
+# A TCP port nobody listens on, on 127.0.0.1, below the kernel's ephemeral
+# range (so no outgoing connection holds it when a daemon binds it). Bash's
+# /dev/tcp probes: no ss or python needed on a bare machine.
 hpc_free_port() {
-    local port
+    local low=32768 port
+    read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null
+    [ "$low" -gt 12000 ] || low=32768
     while :; do
-        port=$((20000 + RANDOM % 40000))
+        port=$((10000 + RANDOM % (low - 10000)))
         (exec 9<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
     done
 }
 
-# Wait (up to $2 tenths of a second) until the command $1 succeeds.
+# Wait (up to $2 tenths of a second of wall time) until the command $1
+# succeeds; a slow try counts against the same deadline.
 _hpc_wait() {
-    local cmd=$1 n=${2:-50} i
-    for ((i = 0; i < n; i++)); do
+    local cmd=$1 deadline=$(($(date +%s%N) + ${2:-50} * 100000000))
+    while :; do
         eval "$cmd" >/dev/null 2>&1 && return 0
+        [ "$(date +%s%N)" -lt "$deadline" ] || return 1
         sleep 0.1
     done
-    return 1
 }
 
 # Record the pid a daemon wrote to its pid file ($3: its log, shown on failure).
@@ -125,14 +129,49 @@ EOF
     export SLURM_CONF=$HPC_DIR/slurm.conf
 }
 
-_hpc_slurm() {
+# Stop the daemons tracked since index $1 (a failed try), by pid.
+_hpc_untrack_from() {
+    local i pid
+    for ((i = ${#HPC_PIDS[@]} - 1; i >= $1; i--)); do
+        pid=${HPC_PIDS[$i]}
+        kill "$pid" 2>/dev/null
+        _hpc_wait "! kill -0 $pid" 30 || kill -9 "$pid" 2>/dev/null
+        unset "HPC_PIDS[$i]"
+    done
+    HPC_PIDS=("${HPC_PIDS[@]}")
+}
+
+_hpc_slurm_try() {
+    local ctld
+    rm -f "$HPC_DIR"/slurmctld.pid "$HPC_DIR"/slurmd.pid
     _hpc_slurm_conf || return 1
     /usr/sbin/slurmctld -f "$SLURM_CONF" -i || { _hpc_log "slurmctld failed"; return 1; }
     _hpc_track "$HPC_DIR/slurmctld.pid" slurmctld "$HPC_DIR/slurmctld.log" || return 1
+    ctld=${HPC_PIDS[-1]}
+    # slurmctld writes its pid file before it binds its port: wait until
+    # it answers (or dies, e.g. when the port was taken meanwhile).
+    _hpc_wait "! kill -0 $ctld || timeout 2 scontrol ping | grep -q UP" 100
+    if ! kill -0 "$ctld" 2>/dev/null || ! timeout 2 scontrol ping 2>/dev/null | grep -q UP; then
+        _hpc_log "slurmctld not up: $(tail -n 2 "$HPC_DIR/slurmctld.log")"
+        return 1
+    fi
     /usr/sbin/slurmd -f "$SLURM_CONF" -N localhost || { _hpc_log "slurmd failed"; return 1; }
     _hpc_track "$HPC_DIR/slurmd.pid" slurmd "$HPC_DIR/slurmd.log" || return 1
-    _hpc_wait "sinfo -h -o %T | grep -qx idle" 100 ||
-        { _hpc_log "node not idle: $(sinfo -h -o %T 2>&1) $(tail -3 "$HPC_DIR/slurmctld.log")"; return 1; }
+    _hpc_wait "timeout 2 sinfo -h -o %T | grep -qx idle" 100 || {
+        _hpc_log "node not idle: $(timeout 2 sinfo -h -o %T 2>&1) $(tail -n 2 "$HPC_DIR/slurmd.log")"
+        return 1
+    }
+}
+
+# Slurm, with fresh ports on each of up to three tries.
+_hpc_slurm() {
+    local try first=${#HPC_PIDS[@]}
+    for try in 1 2 3; do
+        _hpc_slurm_try && return 0
+        _hpc_untrack_from "$first"
+        _hpc_log "slurm try $try failed"
+    done
+    return 1
 }
 
 _hpc_user() {
@@ -186,7 +225,7 @@ hpc_start() {
 
 # Run a shell command on the HPC host as the test user, over the real sshd.
 hpc_ssh() {
-    ssh -q -o BatchMode=yes -o UserKnownHostsFile="$HPC_KNOWN_HOSTS" \
+    ssh -q -o BatchMode=yes -o ConnectTimeout=5 -o UserKnownHostsFile="$HPC_KNOWN_HOSTS" \
         -o StrictHostKeyChecking=yes -o GlobalKnownHostsFile=/dev/null \
         -i "$HPC_KEY" -p "$HPC_PORT" "$HPC_USER@$HPC_HOST" "$@" </dev/null
 }
