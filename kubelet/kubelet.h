@@ -28,6 +28,8 @@ typedef struct kubelet_config {
     const char *runtime;         /* runc | crun */
     const char *pod_cidr;        /* overrides Node.spec.podCIDR */
     const char *bridge;          /* mk0 */
+    const char *cluster_dns;     /* 10.96.0.10: pods' nameserver */
+    const char *cluster_domain;  /* cluster.local */
     const char *token_file;      /* to reach the API server */
     const char *auth_token_file; /* who may reach us */
     int port;                    /* 10250 */

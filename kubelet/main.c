@@ -60,6 +60,8 @@ enum {
     OPT_BACKOFF_MAX,
     OPT_HEARTBEAT,
     OPT_CLEANUP,
+    OPT_DNS,
+    OPT_DOMAIN,
 };
 
 static bool cleanup_mode;
@@ -85,6 +87,8 @@ static int parse_flags(int argc, char **argv, kubelet_config *cfg, bool *hollow,
         {"backoff-max-ms", required_argument, NULL, OPT_BACKOFF_MAX},
         {"heartbeat-seconds", required_argument, NULL, OPT_HEARTBEAT},
         {"cleanup", no_argument, NULL, OPT_CLEANUP},
+        {"cluster-dns", required_argument, NULL, OPT_DNS},
+        {"cluster-domain", required_argument, NULL, OPT_DOMAIN},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -141,6 +145,12 @@ static int parse_flags(int argc, char **argv, kubelet_config *cfg, bool *hollow,
             break;
         case OPT_HEARTBEAT:
             cfg->heartbeat_s = atoi(optarg);
+            break;
+        case OPT_DNS:
+            cfg->cluster_dns = optarg;
+            break;
+        case OPT_DOMAIN:
+            cfg->cluster_domain = optarg;
             break;
         case OPT_CLEANUP:
             cleanup_mode = true;
@@ -284,6 +294,8 @@ static int kubelet_start(kubelet *kl, kubelet_server **srv, mk_err *err)
         .node_name = cfg->node_name,
         .rt = kl->rt,
         .pn = kl->pn,
+        .cluster_dns = cfg->cluster_dns,
+        .cluster_domain = cfg->cluster_domain,
         .fetch = fetch_object,
         .fetch_ctx = kl,
     };
@@ -310,6 +322,8 @@ int main(int argc, char **argv)
         .image_dir = IMAGE_ROOT_DEFAULT,
         .runtime = "runc",
         .bridge = "mk0",
+        .cluster_dns = "10.96.0.10",
+        .cluster_domain = "cluster.local",
         .port = 10250,
         .backoff_base_ms = 10000,
         .backoff_max_ms = 300000,

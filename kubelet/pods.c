@@ -82,6 +82,36 @@ static int write_pod_meta(const char *dir, json_object *pod, mk_err *err)
     return rc;
 }
 
+/* The files Kubernetes bind-mounts into every container: the pod's own
+ * name and address, and the cluster's DNS (never an outside resolver). */
+static int write_etc_files(const pods_env *e, json_object *pod, const char *dir, const char *ip,
+                           mk_err *err)
+{
+    const char *name = mk_json_str(pod, "metadata.name");
+    const char *ns = mk_json_str(pod, "metadata.namespace");
+    const char *dom = e->cluster_domain ? e->cluster_domain : "cluster.local";
+    _cleanup_free_ char *etc = xasprintf("%s/etc", dir);
+    _cleanup_free_ char *hosts_p = xasprintf("%s/hosts", etc);
+    _cleanup_free_ char *name_p = xasprintf("%s/hostname", etc);
+    _cleanup_free_ char *resolv_p = xasprintf("%s/resolv.conf", etc);
+    _cleanup_free_ char *hosts =
+        xasprintf("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost\n"
+                  "%s%s%s\n",
+                  ip && *ip ? ip : "", ip && *ip ? "\t" : "# no pod IP: ", name);
+    _cleanup_free_ char *hostname = xasprintf("%s\n", name);
+    _cleanup_free_ char *resolv =
+        e->cluster_dns
+            ? xasprintf("search %s.svc.%s svc.%s %s\nnameserver %s\noptions ndots:5\n",
+                        ns ? ns : "default", dom, dom, dom, e->cluster_dns)
+            : xstrdup("");
+    if (fsu_mkdir_p(etc, 0755, err) < 0 ||
+        fsu_write_file(hosts_p, hosts, strlen(hosts), 0644, err) < 0 ||
+        fsu_write_file(name_p, hostname, strlen(hostname), 0644, err) < 0 ||
+        fsu_write_file(resolv_p, resolv, strlen(resolv), 0644, err) < 0)
+        return -err->code;
+    return 0;
+}
+
 int pods_sandbox_up(const pods_env *e, json_object *pod, char *ip, mk_err *err)
 {
     const char *uid = mk_json_str(pod, "metadata.uid");
@@ -100,8 +130,29 @@ int pods_sandbox_up(const pods_env *e, json_object *pod, char *ip, mk_err *err)
         strcpy(ip, "");
     sandbox_paths_free(&sp);
     if (rc == 0)
+        rc = write_etc_files(e, pod, dir, ip, err);
+    if (rc == 0)
         rc = volumes_setup(e, pod, dir, err);
     return rc;
+}
+
+/* /etc/hosts, /etc/hostname and /etc/resolv.conf from the pod dir, unless
+ * the container mounts a volume there itself. */
+static void add_etc_mounts(const char *pdir, oci_mount **mounts, int *n)
+{
+    static const char *const files[] = {"hosts", "hostname", "resolv.conf"};
+    *mounts = xrealloc(*mounts, (size_t)(*n + (int)ARRAY_SIZE(files) + 1) * sizeof **mounts);
+    for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+        _cleanup_free_ char *dest = xasprintf("/etc/%s", files[i]);
+        bool taken = false;
+        for (int j = 0; j < *n; j++)
+            taken |= strcmp((*mounts)[j].destination, dest) == 0 ||
+                     strcmp((*mounts)[j].destination, "/etc") == 0;
+        if (taken)
+            continue;
+        (*mounts)[(*n)++] = (oci_mount){.source = xasprintf("%s/etc/%s", pdir, files[i]),
+                                        .destination = steal_pointer(&dest)};
+    }
 }
 
 int pods_check_image(const pods_env *e, json_object *ctr, mk_err *err)
@@ -255,6 +306,8 @@ static int build_bundle(const pods_env *e, json_object *pod, json_object *ctr, c
     int rc = container_limits(ctr, &p, err);
     if (rc == 0)
         rc = volumes_mounts(pod, ctr, pdir, &mounts, &nm, err);
+    if (rc == 0)
+        add_etc_mounts(pdir, &mounts, &nm);
     if (rc == 0) {
         p.mounts = mounts;
         p.nmounts = nm;

@@ -5,6 +5,8 @@
  * Layout under ROOT (the kubelet's --root-dir):
  *   ROOT/pods/<uid>/pod.json            namespace, name, uid (for orphans)
  *   ROOT/pods/<uid>/ns/{ipc,uts}        pinned namespaces (sandbox.h)
+ *   ROOT/pods/<uid>/etc/                hosts, hostname, resolv.conf bound
+ *                                       into every container, as Kubernetes does
  *   ROOT/pods/<uid>/volumes/<vol>/      emptyDir, configMap, secret files
  *   ROOT/pods/<uid>/ctr/<c>/            the OCI bundle: config.json, rootfs
  *                                       (overlay mount), upper/, work/
@@ -34,7 +36,9 @@ typedef struct pods_env {
     const char *node_name;
     runtime *rt;
     podnet *pn;
-    pods_fetch_fn fetch; /* may be NULL: configMap/secret volumes then fail */
+    const char *cluster_dns;    /* nameserver in pods' resolv.conf; NULL: none */
+    const char *cluster_domain; /* "cluster.local" */
+    pods_fetch_fn fetch;        /* may be NULL: configMap/secret volumes then fail */
     void *fetch_ctx;
 } pods_env;
 

@@ -52,8 +52,12 @@ static int setup(void **state)
         fprintf(stderr, "# %s\n", err.msg);
         return -1;
     }
-    env = (pods_env){
-        .root_dir = root, .image_dir = image_dir, .node_name = "t", .rt = rt, .pn = pn};
+    env = (pods_env){.root_dir = root,
+                     .image_dir = image_dir,
+                     .node_name = "t",
+                     .rt = rt,
+                     .pn = pn,
+                     .cluster_dns = "10.96.0.10"};
     return 0;
 }
 
@@ -145,7 +149,7 @@ static void test_run_log_kill(void **state)
         make_pod(uid, "metadata: {name: p1, namespace: default}\n"
                       "spec:\n  containers:\n  - name: c\n    image: busybox\n"
                       "    command: [sh, -c, 'echo hello $HOSTNAME; echo oops >&2; "
-                      "ip addr show eth0; exec sleep 100']\n");
+                      "ip addr show eth0; cat /etc/resolv.conf /etc/hosts; exec sleep 100']\n");
     mk_err err = {0};
     char ip[16];
     assert_int_equal(pods_sandbox_up(&env, pod, ip, &err), 0);
@@ -157,6 +161,10 @@ static void test_run_log_kill(void **state)
     assert_true(wait_log(uid, "c", "hello p1", 5000));
     assert_true(wait_log(uid, "c", "oops", 5000));
     assert_true(wait_log(uid, "c", "10.244.250.2/24", 5000));
+    /* The cluster's DNS and the pod's own name, never the host's files. */
+    assert_true(wait_log(uid, "c", "nameserver 10.96.0.10", 5000));
+    assert_true(wait_log(uid, "c", "search default.svc.cluster.local", 5000));
+    assert_true(wait_log(uid, "c", "10.244.250.2\tp1", 5000));
     _cleanup_free_ char *id = pods_container_id(uid, "c");
     runtime_status st;
     pid_t pid;
