@@ -14,9 +14,10 @@
 # Takes about a minute once the packages are there; gives up after 4.
 #
 # Environment:
-#   MK_DEVICE_CHECK_NO_GPU=1   no gres, and the example runs with
-#                              --host-fallback: checks everything but the
-#                              GPU itself on a machine without one
+#   MK_DEVICE_CHECK_NO_GPU=1   the gres is backed by /dev/null and the
+#                              example runs with --host-fallback: checks
+#                              everything but the GPU itself on a machine
+#                              without one
 #   MK_DEVICE_CHECK_TIMEOUT=S  how long to wait for the job (default 180)
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -24,6 +25,7 @@ cd "$ROOT" || exit 1
 NO_GPU=${MK_DEVICE_CHECK_NO_GPU:-}
 TIMEOUT=${MK_DEVICE_CHECK_TIMEOUT:-180}
 LOG=$(mktemp -d /tmp/mk-device-check.XXXXXX)
+trap 'rm -rf "$LOG"' EXIT # until cleanup() below takes over
 
 result() { # result PASS|FAIL TEXT...: the one line this script exists for
     local verdict=$1
@@ -77,7 +79,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-[ -n "$NO_GPU" ] || export HPC_GRES=gpu
+# The GPU as a Slurm gres; without one, /dev/null stands in for the device
+# file, so the gres setup and --gres=gpu:1 scheduling are still checked.
+export HPC_GRES=gpu
+[ -z "$NO_GPU" ] || export HPC_GRES_FILES=/dev/null
 hpc_start 2>"$LOG/hpc.log" || fail "HPC site did not start: $(tail -3 "$LOG/hpc.log")"
 TMPDIR=$LOG start_apiserver 2>"$LOG/apiserver.err" ||
     fail "mk-apiserver did not start: $(tail -2 "$LOG/apiserver.err")"
@@ -93,11 +98,11 @@ secret=$(jq -n --arg host "$(printf %s "$HPC_HOST" | b64)" --arg port "$(printf 
 req POST /api/v1/namespaces/default/secrets -H 'Content-Type: application/json' -d "$secret"
 [ "$CODE" = 201 ] || fail "creating the Secret: HTTP $CODE $BODY"
 
-# The example as a user would submit it; without a GPU, no gres and the
-# host check instead of the kernel.
+# The example as a user would submit it; without a GPU, the host check
+# instead of the kernel.
 manifest=$(cat examples/gpujob-matmul.yaml)
 if [ -n "$NO_GPU" ]; then
-    manifest=$(sed -e 's|- \./matmul 512$|- ./matmul 512 --host-fallback|' -e '/^ *gres:/d' <<<"$manifest")
+    manifest=$(sed -e 's|- \./matmul 512$|- ./matmul 512 --host-fallback|' <<<"$manifest")
 fi
 req POST /apis/minik8s.io/v1/namespaces/default/gpujobs -H 'Content-Type: application/yaml' \
     --data-binary "$manifest"

@@ -23,6 +23,8 @@
 # Knobs (environment, read by hpc_start):
 #   HPC_GRES=gpu     configure GresTypes=gpu and gres.conf with the real
 #                    /dev/nvidia* devices (device-check.sh); default: none
+#   HPC_GRES_FILES   the device files for HPC_GRES=gpu instead (tests of the
+#                    gres setup on a machine without a GPU: /dev/null)
 #   HPC_CPUS         CPUs of the node (default: nproc)
 
 # Kept when the file is sourced again (bats loads it once per test).
@@ -83,12 +85,13 @@ _hpc_slurm_conf() {
     mkdir -p "$HPC_DIR/state" "$HPC_DIR/spool"
     local gres_node= gres_types=
     if [ "${HPC_GRES:-}" = gpu ]; then
-        local n
-        n=$(find /dev -maxdepth 1 -name 'nvidia[0-9]*' | wc -l)
+        local files n
+        files=${HPC_GRES_FILES:-$(find /dev -maxdepth 1 -name 'nvidia[0-9]*' | sort)}
+        n=$(wc -w <<<"$files")
         [ "$n" -gt 0 ] || { _hpc_log "HPC_GRES=gpu but no /dev/nvidia[0-9]"; return 1; }
         gres_types="GresTypes=gpu"
         gres_node="Gres=gpu:$n"
-        find /dev -maxdepth 1 -name 'nvidia[0-9]*' | sort |
+        tr ' ' '\n' <<<"$files" | grep . |
             sed 's|^|NodeName=localhost Name=gpu File=|' >"$HPC_DIR/gres.conf"
     fi
     cat >"$HPC_DIR/slurm.conf" <<EOF
