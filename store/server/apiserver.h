@@ -34,6 +34,10 @@ typedef struct api_server {
     char listen[128];         /* "127.0.0.1:6443", for discovery */
     /* List producer threads still running: backend_close waits for 0. */
     atomic_int producers;
+    /* Exec relays (proxy.c) still running, and the flag that ends them:
+     * upgraded connections must close before the HTTP server stops. */
+    atomic_int relays;
+    atomic_bool stopping;
 } api_server;
 
 typedef enum api_role {

@@ -128,6 +128,15 @@ int auth_identify(auth *a, const char *authorization, const char **user, api_rol
     return 0;
 }
 
+const char *auth_proxy_token(auth *a)
+{
+    token_entry *e;
+    for (e = a->tokens; e; e = e->hh.next)
+        if (e->role == ROLE_ADMIN)
+            return e->token;
+    return a->tokens ? a->tokens->token : NULL;
+}
+
 static bool is_read(const char *verb)
 {
     return strcmp(verb, "get") == 0 || strcmp(verb, "list") == 0 || strcmp(verb, "watch") == 0;

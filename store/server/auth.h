@@ -25,6 +25,10 @@ void auth_free(auth *a);
 int auth_identify(auth *a, const char *authorization, const char **user, api_role *role,
                   mk_err *err);
 
+/* A token to show kubelets, which accept those of this same file: the
+ * first admin token (or the first token). Borrowed from a. */
+const char *auth_proxy_token(auth *a);
+
 /* May role do verb (get list watch create update patch delete
  * deletecollection) on kind k's subresource sub ("" for the object)?
  * EACCES, in Kubernetes' words, when not. */

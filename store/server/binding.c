@@ -1,5 +1,4 @@
-/* binding.c - pods/{name}/binding (the scheduler's write) and the pod
- * subresources that a kubelet serves (log, exec). */
+/* binding.c - pods/{name}/binding, the scheduler's write. */
 #include <stdio.h>
 #include <string.h>
 
@@ -75,24 +74,4 @@ enum MHD_Result objects_bind(api_req *r, const api_route *rt)
         return api_reply_err(r, &err, rt->kind, rt->name);
     _cleanup_free_ char *st = status_json(201, NULL, NULL, NULL, NULL);
     return api_reply_text(r, 201, "application/json", st, strlen(st));
-}
-
-/* log and exec: the kubelet serves them and the proxy comes with it; until
- * then say so at once rather than hang. */
-enum MHD_Result objects_pod_proxy(api_req *r, const api_route *rt)
-{
-    mk_err err = {0};
-    json_object *pod;
-    int64_t rev;
-    if (strcmp(rt->kind->kind, "Pod") != 0 || !rt->name[0])
-        return api_fail(r, ENOENT, "the server could not find the requested resource");
-    if (objects_load(r->srv, rt->kind, rt->ns, rt->name, &pod, &rev, &err) < 0)
-        return api_reply_err(r, &err, rt->kind, rt->name);
-    const char *node = mk_json_str(pod, "spec.nodeName");
-    if (node && *node)
-        mk_error(&err, ECONNREFUSED, "no kubelet serves node %s", node);
-    else
-        mk_error(&err, ECONNREFUSED, "pod %s is not scheduled to a node yet", rt->name);
-    json_object_put(pod);
-    return api_reply_err(r, &err, rt->kind, rt->name);
 }

@@ -7,6 +7,7 @@
 #include "store/server/discovery.h"
 #include "store/server/metrics.h"
 #include "store/server/objects.h"
+#include "store/server/proxy.h"
 #include "store/server/route.h"
 #include "store/server/stream.h"
 
@@ -58,8 +59,10 @@ static enum MHD_Result dispatch_resource(api_req *r, const api_route *rt)
     }
     const char *m = r->method;
     const char *sub = rt->sub;
-    if (!strcmp(sub, "log") || !strcmp(sub, "exec"))
-        return objects_pod_proxy(r, rt);
+    if (!strcmp(sub, "log"))
+        return proxy_log(r, rt);
+    if (!strcmp(sub, "exec"))
+        return proxy_exec(r, rt);
     if (!strcmp(m, "GET") || !strcmp(m, "HEAD")) {
         if (!strcmp(r->verb, "watch"))
             return stream_watch(r, rt);

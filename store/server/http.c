@@ -239,7 +239,7 @@ int http_start(api_server *srv, const http_opts *opts, http_server **out, mk_err
 {
     _cleanup_free_ http_server *h = xcalloc(1, sizeof *h);
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD |
-                     MHD_USE_ITC | MHD_USE_ERROR_LOG;
+                     MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_UPGRADE;
     if (opts->tls_cert || opts->tls_key) {
         if (!opts->tls_cert || !opts->tls_key)
             return mk_error(err, EINVAL, "--tls-cert and --tls-key go together");

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <curl/curl.h>
 
 #include "store/log.h"
 #include "store/server/apiserver.h"
@@ -24,6 +26,7 @@
 #define HUB_MAX_EVENTS 4096
 #define HUB_MAX_BYTES (6 * 1024 * 1024)
 #define PRODUCER_DRAIN_MS 5000
+#define RELAY_DRAIN_MS 2000
 
 typedef struct apiserver_opts {
     const char *listen;
@@ -140,6 +143,9 @@ static void apiserver_close(apiserver *a)
 {
     if (a->srv.hub)
         hub_close(a->srv.hub); /* watches end at their next wakeup */
+    atomic_store(&a->srv.stopping, true); /* and exec relays within 0.5 s */
+    for (int waited = 0; atomic_load(&a->srv.relays) > 0 && waited < RELAY_DRAIN_MS; waited += 10)
+        usleep(10000);
     http_stop(a->http);
     stream_wait_producers(&a->srv, PRODUCER_DRAIN_MS);
     backend_close(a->srv.be);
@@ -179,6 +185,7 @@ int main(int argc, char **argv)
     /* Every thread started from here on inherits this mask: only sigwait
      * below sees SIGTERM and SIGINT, and a closed socket is an EPIPE. */
     signal(SIGPIPE, SIG_IGN);
+    curl_global_init(CURL_GLOBAL_DEFAULT); /* the kubelet proxy's client */
     sigset_t stop;
     sigemptyset(&stop);
     sigaddset(&stop, SIGTERM);

@@ -1,8 +1,8 @@
 /* objects.h - the REST verbs on stored objects (Kubernetes semantics).
  *
  * create (POST), get, update (PUT), patch (merge patch; strategic merge
- * patch is treated as one), delete; the status subresource; pods/binding;
- * pods/log and pods/exec (answered 503 until the kubelet proxy exists).
+ * patch is treated as one), delete; the status subresource; pods/binding.
+ * (pods/log and pods/exec are proxy.h's.)
  * Every handler replies exactly once, with the object or a Status.
  */
 #ifndef MK_SERVER_OBJECTS_H
@@ -17,7 +17,6 @@ enum MHD_Result objects_update(api_req *r, const api_route *rt);
 enum MHD_Result objects_patch(api_req *r, const api_route *rt);
 enum MHD_Result objects_delete(api_req *r, const api_route *rt);
 enum MHD_Result objects_bind(api_req *r, const api_route *rt);
-enum MHD_Result objects_pod_proxy(api_req *r, const api_route *rt);
 
 /* Create the namespaces every cluster has (default, kube-system,
  * kube-public) when they are missing. */

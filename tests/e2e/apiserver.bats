@@ -182,12 +182,40 @@ YAML
     [ "$CODE" = 404 ]
 }
 
-@test "log and exec answer 503 quickly until a kubelet serves them" {
-    create_pod logme
-    req GET /api/v1/namespaces/default/pods/logme/log --max-time 5
-    [ "$CODE" = 503 ]
-    [ "$(jq -r .reason <<<"$BODY")" = ServiceUnavailable ]
-    req POST /api/v1/namespaces/default/pods/logme/exec --max-time 5
+@test "pods/log and pods/exec are relayed to the pod's kubelet" {
+    python3 "$BATS_TEST_DIRNAME/lib/fakekubelet.py" "$BATS_TEST_TMPDIR/kport" &
+    echo $! >>"$BATS_FILE_TMPDIR/extra.pids"
+    wait_for 10 test -s "$BATS_TEST_TMPDIR/kport"
+    local kport; kport=$(cat "$BATS_TEST_TMPDIR/kport")
+    req POST /api/v1/nodes -d "{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"kn\"},\"status\":{\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"127.0.0.1\"}],\"daemonEndpoints\":{\"kubeletEndpoint\":{\"Port\":$kport}}}}"
+    [ "$CODE" = 201 ]
+    req POST /api/v1/namespaces/default/pods -d '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"px"},"spec":{"nodeName":"kn","containers":[{"name":"a","image":"busybox"},{"name":"b","image":"busybox"}]}}'
+    [ "$CODE" = 201 ]
+    req GET /api/v1/namespaces/default/pods/px/log
+    [ "$CODE" = 400 ] && [[ "$(jq -r .message <<<"$BODY")" == *"choose one of: [a b]"* ]]
+    req GET "/api/v1/namespaces/default/pods/px/log?container=zz"
+    [ "$CODE" = 400 ]
+    req GET "/api/v1/namespaces/default/pods/px/log?container=b"
+    [ "$CODE" = 200 ] && [[ "$BODY" == *"log of default/px/b"* ]]
+    run curl -sSN --max-time 10 "$MK_SERVER/api/v1/namespaces/default/pods/px/log?container=a&follow=true"
+    [[ "$output" == *"tick 5"* ]]
+    run bash -c "printf 'abc' | python3 '$BATS_TEST_DIRNAME/lib/mkexec.py' '$MK_SERVER/api/v1/namespaces/default/pods/px/exec?container=a' --stdin -- echo hi"
+    [ "$status" = 7 ]
+    [[ "$output" == *"cmd: echo hi"* ]] && [[ "$output" == *ABC* ]]
+    req POST "/api/v1/namespaces/default/pods/px/exec?container=a&command=true"
+    [ "$CODE" = 400 ]   # no Upgrade header
+    # the kubelet's own refusal comes back as a Status
+    req POST /api/v1/namespaces/default/pods -d '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"missing"},"spec":{"nodeName":"kn","containers":[{"name":"c","image":"busybox"}]}}'
+    req GET /api/v1/namespaces/default/pods/missing/log
+    [ "$CODE" = 404 ] && [[ "$(jq -r .message <<<"$BODY")" == *"not on this node"* ]]
+    # no node, no kubelet: 503 at once
+    create_pod unbound
+    req GET /api/v1/namespaces/default/pods/unbound/log --max-time 5
+    [ "$CODE" = 503 ] && [ "$(jq -r .reason <<<"$BODY")" = ServiceUnavailable ]
+    local closed; closed=$(free_port)
+    req POST /api/v1/nodes -d "{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"dead\"},\"status\":{\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"127.0.0.1\"}],\"daemonEndpoints\":{\"kubeletEndpoint\":{\"Port\":$closed}}}}"
+    req POST /api/v1/namespaces/default/pods -d '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"ondead"},"spec":{"nodeName":"dead","containers":[{"name":"c","image":"busybox"}]}}'
+    req GET /api/v1/namespaces/default/pods/ondead/log --max-time 10
     [ "$CODE" = 503 ]
 }
 

@@ -1,0 +1,26 @@
+/* proxy.h - pods/{name}/log and pods/{name}/exec, relayed to the kubelet
+ * of the pod's node (kubelet/server.c: /containerLogs and /exec).
+ *
+ * The kubelet is found from the Node object: status.addresses (InternalIP)
+ * and status.daemonEndpoints.kubeletEndpoint.Port. An address of this very
+ * machine is reached over loopback (a kubelet without tokens listens there
+ * only). The API server shows the kubelet a token of its own token file,
+ * which the kubelet's --auth-token-file also holds.
+ *
+ * Errors answer at once, as Status objects: 400 for a missing or unknown
+ * container, 404 for the pod, 503 when the pod has no node or its kubelet
+ * cannot be reached.
+ */
+#ifndef MK_SERVER_PROXY_H
+#define MK_SERVER_PROXY_H
+
+#include "store/server/apiserver.h"
+#include "store/server/route.h"
+
+/* GET pods/{name}/log?container=&follow=&tailLines=&previous= (streamed) */
+enum MHD_Result proxy_log(api_req *r, const api_route *rt);
+/* POST (or GET) pods/{name}/exec?container=&command=...&stdin= with
+ * "Upgrade: minik8s-exec.v1" (store/execproto.h): 101, then frames both ways. */
+enum MHD_Result proxy_exec(api_req *r, const api_route *rt);
+
+#endif
