@@ -54,6 +54,8 @@ int main(int argc, char **argv)
         rc = image_build_busybox(root, nargs ? args[0] : NULL, &err);
     } else if (strcmp(cmd, "import") == 0 && nargs == 2) {
         rc = image_import(root, args[0], args[1], &err);
+    } else if (strcmp(cmd, "pull") == 0 && (nargs == 1 || nargs == 2)) {
+        rc = image_pull(root, args[0], nargs == 2 ? args[1] : NULL, &err);
     } else if (strcmp(cmd, "rm") == 0 && nargs == 1) {
         rc = image_remove(root, args[0], &err);
     } else if (strcmp(cmd, "path") == 0 && nargs == 1) {

@@ -264,6 +264,36 @@ int image_import(const char *root, const char *name, const char *file, mk_err *e
     return 0;
 }
 
+int image_pull(const char *root, const char *ref, const char *name, mk_err *err)
+{
+    bool has_transport = strstr(ref, "://") || strncmp(ref, "oci:", 4) == 0 ||
+                         strncmp(ref, "oci-archive:", 12) == 0 ||
+                         strncmp(ref, "docker-archive:", 15) == 0 ||
+                         strncmp(ref, "dir:", 4) == 0;
+    _cleanup_free_ char *src = has_transport ? xstrdup(ref) : xasprintf("docker://%s", ref);
+    _cleanup_free_ char *norm = NULL;
+    if (!name) {
+        /* The last path part of the reference, without transport or tag. */
+        const char *base = strrchr(src, '/');
+        base = base ? base + 1 : strchr(src, ':') + 1;
+        if (image_normalize(base, &norm, err) < 0)
+            return mk_error_wrap(err, "pull %s: give the image a name", ref);
+        name = norm;
+    }
+    _cleanup_free_ char *scratch = NULL;
+    if (image_tmpdir(root, &scratch, err) < 0)
+        return -err->code;
+    _cleanup_free_ char *dst = xasprintf("oci:%s/layout:latest", scratch);
+    char *argv[] = {"skopeo", "copy", "--quiet", src, dst, NULL};
+    int rc = proc_check(argv, err);
+    _cleanup_free_ char *layout = xasprintf("%s/layout:latest", scratch);
+    if (rc == 0)
+        rc = image_import(root, name, layout, err);
+    mk_err e2;
+    fsu_rm_rf(scratch, &e2);
+    return rc < 0 ? mk_error_wrap(err, "pull %s", ref) : 0;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);

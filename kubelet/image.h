@@ -40,6 +40,11 @@ int image_build_busybox(const char *root, const char *busybox_path, mk_err *err)
  * layout (a directory, or "DIR:TAG", unpacked with umoci) as NAME. */
 int image_import(const char *root, const char *name, const char *file, mk_err *err);
 
+/* Copy an image with skopeo (REF: "docker://busybox:1.36", "oci:DIR:TAG", any
+ * skopeo transport; no transport means docker://) into a scratch OCI layout,
+ * then import it as name (NULL: the name ref normalizes to). */
+int image_pull(const char *root, const char *ref, const char *name, mk_err *err);
+
 /* The names in the store, sorted, as a JSON array of strings (caller puts). */
 int image_list(const char *root, json_object **names, mk_err *err);
 

@@ -103,6 +103,12 @@ teardown() {
     [ "$status" -eq 0 ]
     [ -x "$T/img/ocibox/rootfs/bin/busybox" ]
     grep -q from-oci "$T/img/ocibox/config.json"
+    # pull goes through skopeo: any transport, here the same layout.
+    command -v skopeo >/dev/null || skip "needs skopeo"
+    run "$MK_BIN/mk-image" --root "$T/img" pull "oci:$T/oci:v1" pulled
+    [ "$status" -eq 0 ]
+    [ -x "$T/img/pulled/rootfs/bin/busybox" ]
+    ! ls -d "$T"/img/.tmp-* 2>/dev/null
 }
 
 @test "mk-kubelet --hollow registers hollow nodes and keeps them" {
