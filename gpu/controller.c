@@ -16,6 +16,8 @@
 
 #define GPU_DEFAULT_POLL_MS 2000
 #define GPU_IDLE_WAKE_MS    60000
+/* SSH connections unused this long are closed. */
+#define GPU_CONN_IDLE_MS (5 * 60 * 1000)
 
 typedef struct gpu_entry {
     char *uid;
@@ -211,6 +213,7 @@ static void *gpu_worker(void *arg)
         }
         gpu_sync_entries(g);
         next = gpu_run_due(g);
+        hpc_pool_expire(g->ctx.pool, GPU_CONN_IDLE_MS);
     }
     return NULL;
 }

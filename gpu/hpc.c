@@ -273,6 +273,7 @@ typedef struct hpc_pool_entry {
     char *host, *user, *key, *known_hosts;
     int port;
     hpc_conn *conn;
+    int64_t used_ns; /* last hpc_pool_get */
     struct hpc_pool_entry *next;
 } hpc_pool_entry;
 
@@ -324,6 +325,7 @@ int hpc_pool_get(hpc_pool *p, const hpc_target *t, hpc_conn **out, mk_err *err)
     while (e && !hpc_pool_match(e, t))
         e = e->next;
     if (e && hpc_alive(e->conn)) {
+        e->used_ns = mk_now_ns();
         *out = e->conn;
         return 0;
     }
@@ -346,6 +348,7 @@ int hpc_pool_get(hpc_pool *p, const hpc_target *t, hpc_conn **out, mk_err *err)
         p->head = e;
     }
     e->conn = c;
+    e->used_ns = mk_now_ns();
     *out = c;
     return 0;
 }
@@ -357,4 +360,18 @@ void hpc_pool_check(hpc_pool *p, hpc_conn *c)
             hpc_close(c);
             e->conn = NULL;
         }
+}
+
+void hpc_pool_expire(hpc_pool *p, int64_t idle_ms)
+{
+    int64_t now = mk_now_ns();
+    for (hpc_pool_entry **pe = &p->head; *pe;) {
+        hpc_pool_entry *e = *pe;
+        if (now - e->used_ns > idle_ms * 1000000) {
+            *pe = e->next;
+            hpc_pool_entry_free(e);
+        } else {
+            pe = &e->next;
+        }
+    }
 }

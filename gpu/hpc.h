@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "store/error.h"
 
@@ -64,5 +65,8 @@ void hpc_pool_free(hpc_pool *p);
 int hpc_pool_get(hpc_pool *p, const hpc_target *t, hpc_conn **out, mk_err *err);
 /* Close the connection if it failed, so the next get reconnects. */
 void hpc_pool_check(hpc_pool *p, hpc_conn *c);
+/* Close and forget connections not used for idle_ms (an old Secret's
+ * login, or one the server would drop anyway). */
+void hpc_pool_expire(hpc_pool *p, int64_t idle_ms);
 
 #endif

@@ -192,6 +192,14 @@ static void test_pool_reuse(void **st)
     assert_int_equal(hpc_exec(b, "echo back", &out, NULL, &status, &err), 0);
     assert_string_equal(out, "back\n");
     free(out);
+    /* Idle connections are closed; a fresh one comes next time. */
+    hpc_pool_expire(p, 60000);
+    assert_int_equal(hpc_pool_get(p, &t, &a, &err), 0);
+    assert_ptr_equal(a, b);
+    usleep(20 * 1000);
+    hpc_pool_expire(p, 10);
+    assert_int_equal(hpc_pool_get(p, &t, &b, &err), 0);
+    assert_int_equal(hpc_exec(b, "true", NULL, NULL, &status, &err), 0);
     /* Same host, other known_hosts: not the verified connection. */
     t.known_hosts = "";
     assert_int_equal(hpc_pool_get(p, &t, &b, &err), -EKEYREJECTED);
