@@ -26,13 +26,16 @@ static char *image_dir;
 static runtime *rt;
 static podnet *pn;
 static pods_env env;
+static bool unavailable; /* not root, or no runc: every test skips */
 
 static int setup(void **state)
 {
     (void)state;
-    if (geteuid() != 0 || access("/usr/sbin/runc", X_OK) < 0) {
-        fprintf(stderr, "# needs root and runc\n");
-        return -1;
+    if (geteuid() != 0 || access("/usr/sbin/runc", X_OK) < 0 ||
+        access("/usr/bin/conmon", X_OK) < 0) {
+        fprintf(stderr, "# skipped: needs root, runc and conmon\n");
+        unavailable = true;
+        return 0;
     }
     if (unshare(CLONE_NEWNET) < 0)
         return -1;
@@ -143,6 +146,8 @@ static void assert_gone(const char *uid)
 static void test_run_log_kill(void **state)
 {
     (void)state;
+    if (unavailable)
+        skip();
     char uid[37];
     mk_uuid(uid);
     json_object *pod =
@@ -184,6 +189,8 @@ static void test_run_log_kill(void **state)
 static void test_missing_image(void **state)
 {
     (void)state;
+    if (unavailable)
+        skip();
     char uid[37];
     mk_uuid(uid);
     json_object *pod = make_pod(uid, "metadata: {name: p2}\nspec:\n  containers:\n"
@@ -197,6 +204,8 @@ static void test_missing_image(void **state)
 static void test_oom(void **state)
 {
     (void)state;
+    if (unavailable)
+        skip();
     char uid[37];
     mk_uuid(uid);
     json_object *pod =
@@ -225,6 +234,8 @@ static void test_oom(void **state)
 static void test_cpu_quota(void **state)
 {
     (void)state;
+    if (unavailable)
+        skip();
     char uid[37];
     mk_uuid(uid);
     json_object *pod = make_pod(uid, "metadata: {name: p4}\nspec:\n  containers:\n"
@@ -260,6 +271,8 @@ static void test_cpu_quota(void **state)
 static void test_shared_emptydir(void **state)
 {
     (void)state;
+    if (unavailable)
+        skip();
     char uid[37];
     mk_uuid(uid);
     json_object *pod = make_pod(
