@@ -177,7 +177,7 @@ assert_pod_gone_from_node() { # UID NODE_INDEX
     [ "$hb2" != "$hb1" ]
 }
 
-@test "two containers share an emptyDir, IPC and UTS; logs with tailLines and follow" {
+@test "two containers share an emptyDir, IPC and UTS; logs (tail, follow, API proxy, /cluster)" {
     create share <<'EOF'
 apiVersion: v1
 kind: Pod
@@ -199,6 +199,9 @@ EOF
     wait_for 10 eval 'kubelet_get 1 /containerLogs/default/share/reader | grep -q hello-from-writer'
     kubelet_get 1 /containerLogs/default/share/reader | grep -qx share
     kubelet_get 1 "/containerLogs/default/share?container=reader" | grep -q hello-from-writer
+    # The same log through the API server's proxy and through /cluster.
+    api GET "/api/v1/namespaces/default/pods/share/log?container=reader" | grep -q hello-from-writer
+    grep -q hello-from-writer "$MNT/pods/share/logs/reader"
     [ "$(pod_jq share '.status.conditions[] | select(.type=="Ready") | .status')" = True ]
     [ "$(pod_jq share .status.hostIP)" = 172.31.250.11 ]
     # tailLines=2 gives exactly two lines; follow streams new ones.
@@ -211,7 +214,7 @@ EOF
     [ "$(curl -s -o /dev/null -w '%{http_code}' http://172.31.250.11:10250/containerLogs/default/share/writer)" = 401 ]
 }
 
-@test "exec: exit codes, stderr, and an interactive stdin session" {
+@test "exec: exit codes, stderr, interactive stdin; direct, via the API server and /cluster" {
     wait_for 20 phase_is share Running
     run python3 "$BATS_TEST_DIRNAME/lib/mkexec.py" http://172.31.250.11:10250/exec/default/share/reader \
         --token "$TOKEN" -- sh -c 'cat /in/msg; echo to-stderr >&2; exit 7'
@@ -221,6 +224,15 @@ EOF
         http://172.31.250.11:10250/exec/default/share/writer --token '$TOKEN' --stdin -- sh"
     [ "$status" -eq 3 ]
     [[ "$output" == *"interactive 42"* ]]
+    # Through the API server (pods/{name}/exec is proxied to the kubelet).
+    run python3 "$BATS_TEST_DIRNAME/lib/mkexec.py" \
+        "$MK_SERVER/api/v1/namespaces/default/pods/share/exec?container=reader" \
+        --token "$TOKEN" -- sh -c 'cat /in/msg; exit 4'
+    [ "$status" -eq 4 ]
+    [[ "$output" == *hello-from-writer* ]]
+    # And as a file of the mount: what is written is the shell's stdin.
+    run timeout 10 bash -c "exec 3<>'$MNT/pods/share/exec/reader'; printf 'cat /in/msg\nexit\n' >&3; cat <&3"
+    [[ "$output" == *hello-from-writer* ]]
 }
 
 @test "pods on one node reach each other by IP; each node hands out its own range" {
