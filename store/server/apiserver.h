@@ -25,13 +25,13 @@ struct metrics;
 typedef struct api_server {
     mk_backend *be;
     struct hub *hub;
-    struct auth *auth;        /* NULL: no token file, everyone is admin */
+    struct auth *auth; /* NULL: no token file, everyone is admin */
     struct metrics *metrics;
-    int bookmark_ms;          /* idle time between BOOKMARK events */
+    int bookmark_ms; /* idle time between BOOKMARK events */
     /* Pods bound to a node are only marked by DELETE and go when the
      * kubelet confirms (--graceful-pod-deletion); off: they go at once. */
     bool graceful_pods;
-    char listen[128];         /* "127.0.0.1:6443", for discovery */
+    char listen[128]; /* "127.0.0.1:6443", for discovery */
     /* List producer threads still running: backend_close waits for 0. */
     atomic_int producers;
     /* Exec relays (proxy.c) still running, and the flag that ends them:
@@ -50,16 +50,16 @@ typedef enum api_role {
 typedef struct api_req {
     api_server *srv;
     struct MHD_Connection *conn;
-    const char *method;       /* "GET" ... borrowed from MHD */
-    const char *url;          /* path, percent-decoded, without the query */
-    const char *verb;         /* get list watch create update patch delete ... (metrics, auth) */
+    const char *method; /* "GET" ... borrowed from MHD */
+    const char *url;    /* path, percent-decoded, without the query */
+    const char *verb;   /* get list watch create update patch delete ... (metrics, auth) */
     mk_buf body;
     bool body_too_big;
     bool replied;
-    const char *user;         /* from the token; "admin" without auth */
+    const char *user; /* from the token; "admin" without auth */
     api_role role;
     int64_t start_ns;
-    mk_warnings warn;         /* sent as Warning: 299 headers */
+    mk_warnings warn; /* sent as Warning: 299 headers */
 } api_req;
 
 /* The query parameter, percent-decoded, or NULL. */
@@ -88,7 +88,7 @@ enum MHD_Result api_fail(api_req *r, int code, const char *fmt, ...)
 json_object *status_new(int http_code, const char *reason, const char *message,
                         const mk_kind *k, const char *name);
 /* The same, as a JSON line body, caller frees. */
-char *status_json(int http_code, const char *reason, const char *message,
-                  const mk_kind *k, const char *name);
+char *status_json(int http_code, const char *reason, const char *message, const mk_kind *k,
+                  const char *name);
 
 #endif

@@ -18,8 +18,8 @@ static int bind_once(api_req *r, const api_route *rt, const char *node, bool *re
         return -err->code;
     const char *cur = mk_json_str(pod, "spec.nodeName");
     if (cur && *cur) {
-        int rc = mk_error(err, ESTALE, "pod %s is already assigned to node \"%s\"", rt->name,
-                          cur);
+        int rc =
+            mk_error(err, ESTALE, "pod %s is already assigned to node \"%s\"", rt->name, cur);
         json_object_put(pod);
         return rc;
     }
@@ -27,7 +27,8 @@ static int bind_once(api_req *r, const api_route *rt, const char *node, bool *re
     json_object_deep_copy(pod, &prev, NULL);
     mk_json_set_str(pod, "spec.nodeName", node);
     _cleanup_free_ char *key = kind_key(rt->kind, rt->ns, rt->name);
-    mk_write w = {.op = MK_WRITE_UPDATE, .key = key, .obj = pod, .prev = prev, .expect_rev = rev};
+    mk_write w = {
+        .op = MK_WRITE_UPDATE, .key = key, .obj = pod, .prev = prev, .expect_rev = rev};
     int64_t new_rev;
     int rc = backend_write(r->srv->be, &w, &new_rev, err);
     json_object_put(pod);
@@ -53,14 +54,18 @@ enum MHD_Result objects_bind(api_req *r, const api_route *rt)
     if (kind && strcmp(kind, "Binding") != 0)
         rc = mk_error(&err, EBADMSG, "kind: expected Binding, got %s", kind);
     else if (target_kind && *target_kind && strcmp(target_kind, "Node") != 0)
-        rc = mk_error(&err, EINVAL, "target.kind: Unsupported value: \"%s\": supported values: "
-                      "\"Node\"", target_kind);
+        rc = mk_error(&err, EINVAL,
+                      "target.kind: Unsupported value: \"%s\": supported values: "
+                      "\"Node\"",
+                      target_kind);
     else if (!node || !mk_is_dns1123_subdomain(node))
         rc = mk_error(&err, EINVAL, "target.name: Invalid value: \"%s\": a DNS-1123 subdomain",
                       node ? node : "");
     else if (name && strcmp(name, rt->name) != 0)
-        rc = mk_error(&err, EBADMSG, "metadata.name: the binding's name (%s) does not match "
-                      "the pod's (%s)", name, rt->name);
+        rc = mk_error(&err, EBADMSG,
+                      "metadata.name: the binding's name (%s) does not match "
+                      "the pod's (%s)",
+                      name, rt->name);
     for (int i = 0; rc == 0 && i < BIND_RETRIES; i++) {
         bool retry;
         rc = bind_once(r, rt, node, &retry, &err);

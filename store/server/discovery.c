@@ -9,7 +9,7 @@
 
 #define MK_VERSION_MAJOR "1"
 #define MK_VERSION_MINOR "32"
-#define MK_GIT_VERSION "v1.32.0-minik8s"
+#define MK_GIT_VERSION   "v1.32.0-minik8s"
 
 static json_object *str_array(const char *const *v)
 {
@@ -38,11 +38,11 @@ static json_object *resource_entry(const char *name, const char *singular, bool 
 
 static void add_kind(json_object *list, const mk_kind *k)
 {
-    static const char *const verbs[] = {"create", "delete", "get", "list",
+    static const char *const verbs[] = {"create", "delete", "get",   "list",
                                         "patch",  "update", "watch", NULL};
     static const char *const status_verbs[] = {"get", "patch", "update", NULL};
-    json_object *r = resource_entry(k->resource, k->singular, k->namespaced, NULL, NULL,
-                                    k->kind, verbs);
+    json_object *r =
+        resource_entry(k->resource, k->singular, k->namespaced, NULL, NULL, k->kind, verbs);
     if (k->short_names[0]) {
         json_object *sn = json_object_new_array();
         _cleanup_free_ char *names = xstrdup(k->short_names);
@@ -59,18 +59,19 @@ static void add_kind(json_object *list, const mk_kind *k)
     char sub[96];
     if (k->has_status) {
         snprintf(sub, sizeof sub, "%s/status", k->resource);
-        json_object_array_add(list, resource_entry(sub, "", k->namespaced, NULL, NULL, k->kind,
-                                                   status_verbs));
+        json_object_array_add(
+            list, resource_entry(sub, "", k->namespaced, NULL, NULL, k->kind, status_verbs));
     }
     if (strcmp(k->kind, "Pod") == 0) {
         static const char *const create[] = {"create", NULL};
         static const char *const get[] = {"get", NULL};
         static const char *const exec[] = {"create", "get", NULL};
-        json_object_array_add(list, resource_entry("pods/binding", "", true, NULL, NULL,
-                                                   "Binding", create));
-        json_object_array_add(list, resource_entry("pods/log", "", true, NULL, NULL, "Pod", get));
-        json_object_array_add(list, resource_entry("pods/exec", "", true, NULL, NULL,
-                                                   "PodExecOptions", exec));
+        json_object_array_add(
+            list, resource_entry("pods/binding", "", true, NULL, NULL, "Binding", create));
+        json_object_array_add(list,
+                              resource_entry("pods/log", "", true, NULL, NULL, "Pod", get));
+        json_object_array_add(
+            list, resource_entry("pods/exec", "", true, NULL, NULL, "PodExecOptions", exec));
     }
 }
 
@@ -218,7 +219,8 @@ static json_object *openapi_gv(const char *group, const char *version)
         const mk_kind *k = &mk_kinds[i];
         if (strcmp(k->group, group) != 0 || strcmp(k->version, version) != 0)
             continue;
-        _cleanup_free_ char *coll = kind_collection_path(k, k->namespaced ? "{namespace}" : NULL);
+        _cleanup_free_ char *coll =
+            kind_collection_path(k, k->namespaced ? "{namespace}" : NULL);
         _cleanup_free_ char *path = xasprintf("%s/{name}", coll);
         json_object_object_add(paths, path, openapi_patch_op(k));
         any = true;
@@ -311,8 +313,7 @@ bool discovery_serve(api_req *r, enum MHD_Result *ret)
         json_object_object_add(g, "kind", json_object_new_string("APIGroup"));
         json_object_object_add(g, "apiVersion", json_object_new_string("v1"));
         *ret = reply_put(r, g);
-    }
-    else if (strcmp(seg[2], k->version) == 0)
+    } else if (strcmp(seg[2], k->version) == 0)
         *ret = reply_put(r, resource_list(k->group, k->version));
     else
         *ret = api_fail(r, ENOENT, "the server could not find the requested resource");

@@ -83,7 +83,8 @@ static enum MHD_Result dispatch_resource(api_req *r, const api_route *rt)
         if (!sub[0])
             return objects_delete(r, rt);
     }
-    return api_fail(r, EOPNOTSUPP, "the server does not allow this method on the requested "
+    return api_fail(r, EOPNOTSUPP,
+                    "the server does not allow this method on the requested "
                     "resource");
 }
 

@@ -88,7 +88,8 @@ enum MHD_Result api_reply_text(api_req *r, unsigned status, const char *content_
 enum MHD_Result api_reply_json(api_req *r, unsigned status, json_object *obj)
 {
     size_t len;
-    const char *s = json_object_to_json_string_length(obj, JSON_C_TO_STRING_PLAIN, &len);
+    const char *s = json_object_to_json_string_length(
+        obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
     return api_reply_text(r, status, "application/json", s, len);
 }
 
@@ -203,7 +204,8 @@ static int http_listen(const char *listen_at, bool loopback_only, char *bound, s
         freeaddrinfo(ai);
         return mk_error(err, EACCES,
                         "--listen %s: not a loopback address; give --token-file to serve "
-                        "beyond this machine", listen_at);
+                        "beyond this machine",
+                        listen_at);
     }
     int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
     int one = 1;
@@ -253,7 +255,8 @@ int http_start(api_server *srv, const http_opts *opts, http_server **out, mk_err
         }
         flags |= MHD_USE_TLS;
     }
-    int fd = http_listen(opts->listen, opts->loopback_only, srv->listen, sizeof srv->listen, err);
+    int fd =
+        http_listen(opts->listen, opts->loopback_only, srv->listen, sizeof srv->listen, err);
     if (fd < 0) {
         free(h->cert);
         free(h->key);
@@ -264,15 +267,12 @@ int http_start(api_server *srv, const http_opts *opts, http_server **out, mk_err
         {MHD_OPTION_HTTPS_MEM_KEY, 0, h->key},
         {MHD_OPTION_END, 0, NULL},
     };
-    h->d = MHD_start_daemon(flags, 0, NULL, NULL, http_access, srv,
-                            MHD_OPTION_LISTEN_SOCKET, fd,
-                            MHD_OPTION_NOTIFY_COMPLETED, http_completed, srv,
+    h->d = MHD_start_daemon(flags, 0, NULL, NULL, http_access, srv, MHD_OPTION_LISTEN_SOCKET,
+                            fd, MHD_OPTION_NOTIFY_COMPLETED, http_completed, srv,
                             MHD_OPTION_EXTERNAL_LOGGER, http_log, NULL,
-                            MHD_OPTION_CONNECTION_LIMIT, 4096u,
-                            MHD_OPTION_CONNECTION_TIMEOUT, 0u,
-                            MHD_OPTION_THREAD_STACK_SIZE, (size_t)(1024 * 1024),
-                            MHD_OPTION_ARRAY, h->cert ? tls : tls + 2,
-                            MHD_OPTION_END);
+                            MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_CONNECTION_TIMEOUT,
+                            0u, MHD_OPTION_THREAD_STACK_SIZE, (size_t)(1024 * 1024),
+                            MHD_OPTION_ARRAY, h->cert ? tls : tls + 2, MHD_OPTION_END);
     if (!h->d) {
         bool tls_on = h->cert != NULL;
         close(fd);

@@ -12,9 +12,9 @@
 typedef struct http_server http_server;
 
 typedef struct http_opts {
-    const char *listen;     /* "127.0.0.1:6443" ("host:port", "[::1]:6443") */
-    bool loopback_only;     /* refuse a non-loopback address */
-    const char *tls_cert;   /* PEM files; both or neither */
+    const char *listen;   /* "127.0.0.1:6443" ("host:port", "[::1]:6443") */
+    bool loopback_only;   /* refuse a non-loopback address */
+    const char *tls_cert; /* PEM files; both or neither */
     const char *tls_key;
 } http_opts;
 

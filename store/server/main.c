@@ -23,10 +23,10 @@
 #include "store/server/watch.h"
 
 /* The hub's ring: enough for bursts; a slower watcher reads the log. */
-#define HUB_MAX_EVENTS 4096
-#define HUB_MAX_BYTES (6 * 1024 * 1024)
+#define HUB_MAX_EVENTS    4096
+#define HUB_MAX_BYTES     (6 * 1024 * 1024)
 #define PRODUCER_DRAIN_MS 5000
-#define RELAY_DRAIN_MS 2000
+#define RELAY_DRAIN_MS    2000
 
 typedef struct apiserver_opts {
     const char *listen;
@@ -42,30 +42,38 @@ typedef struct apiserver_opts {
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: mk-apiserver --listen ADDR:PORT --data-dir DIR [options]\n"
-            "\n"
-            "Serve the Kubernetes API over a revisioned store.\n"
-            "\n"
-            "  --listen ADDR:PORT        where to listen (default 127.0.0.1:6443; port 0: any)\n"
-            "  --data-dir DIR            the store's directory (created if missing)\n"
-            "  --token-file F            bearer tokens, 'token,user,role' lines (roles: admin,\n"
-            "                            controller, node); without it only loopback is served\n"
-            "  --tls-cert F --tls-key F  serve HTTPS with this PEM certificate and key\n"
-            "  --store sqlite            the backend (sqlite; etcd comes later)\n"
-            "  --bookmark-interval SEC   BOOKMARK events on idle watches (default 1)\n"
-            "  --compact-keep N          history keeps at least N revisions (default 100000)\n"
-            "  --compact-age SEC         ... and everything younger than SEC (default 300;\n"
-            "                            0: revisions only)\n"
-            "  --graceful-pod-deletion   DELETE only marks pods bound to a node\n"
-            "                            (deletionTimestamp); the kubelet removes them\n"
-            "  --help                    this text\n");
+    fprintf(
+        f, "usage: mk-apiserver --listen ADDR:PORT --data-dir DIR [options]\n"
+           "\n"
+           "Serve the Kubernetes API over a revisioned store.\n"
+           "\n"
+           "  --listen ADDR:PORT        where to listen (default 127.0.0.1:6443; port 0: any)\n"
+           "  --data-dir DIR            the store's directory (created if missing)\n"
+           "  --token-file F            bearer tokens, 'token,user,role' lines (roles: admin,\n"
+           "                            controller, node); without it only loopback is served\n"
+           "  --tls-cert F --tls-key F  serve HTTPS with this PEM certificate and key\n"
+           "  --store sqlite            the backend (sqlite; etcd comes later)\n"
+           "  --bookmark-interval SEC   BOOKMARK events on idle watches (default 1)\n"
+           "  --compact-keep N          history keeps at least N revisions (default 100000)\n"
+           "  --compact-age SEC         ... and everything younger than SEC (default 300;\n"
+           "                            0: revisions only)\n"
+           "  --graceful-pod-deletion   DELETE only marks pods bound to a node\n"
+           "                            (deletionTimestamp); the kubelet removes them\n"
+           "  --help                    this text\n");
 }
 
 static int parse_args(int argc, char **argv, apiserver_opts *o)
 {
-    enum { OPT_TOKEN = 256, OPT_CERT, OPT_KEY, OPT_STORE, OPT_BOOKMARK, OPT_KEEP, OPT_AGE,
-           OPT_GRACEFUL };
+    enum {
+        OPT_TOKEN = 256,
+        OPT_CERT,
+        OPT_KEY,
+        OPT_STORE,
+        OPT_BOOKMARK,
+        OPT_KEEP,
+        OPT_AGE,
+        OPT_GRACEFUL
+    };
     static const struct option longopts[] = {
         {"listen", required_argument, NULL, 'l'},
         {"data-dir", required_argument, NULL, 'd'},
@@ -80,23 +88,37 @@ static int parse_args(int argc, char **argv, apiserver_opts *o)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    *o = (apiserver_opts){.listen = "127.0.0.1:6443", .store = "sqlite", .bookmark_s = 1,
-                          .compact_age = 300};
+    *o = (apiserver_opts){
+        .listen = "127.0.0.1:6443", .store = "sqlite", .bookmark_s = 1, .compact_age = 300};
     int c;
     char *end;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'l': o->listen = optarg; break;
-        case 'd': o->data_dir = optarg; break;
-        case OPT_TOKEN: o->token_file = optarg; break;
-        case OPT_CERT: o->tls_cert = optarg; break;
-        case OPT_KEY: o->tls_key = optarg; break;
-        case OPT_STORE: o->store = optarg; break;
+        case 'l':
+            o->listen = optarg;
+            break;
+        case 'd':
+            o->data_dir = optarg;
+            break;
+        case OPT_TOKEN:
+            o->token_file = optarg;
+            break;
+        case OPT_CERT:
+            o->tls_cert = optarg;
+            break;
+        case OPT_KEY:
+            o->tls_key = optarg;
+            break;
+        case OPT_STORE:
+            o->store = optarg;
+            break;
         case OPT_BOOKMARK:
             o->bookmark_s = strtod(optarg, &end);
             if (*end || o->bookmark_s < 0.01 || o->bookmark_s > 3600) {
-                fprintf(stderr, "mk-apiserver: --bookmark-interval %s: want seconds in "
-                        "0.01..3600\n", optarg);
+                fprintf(stderr,
+                        "mk-apiserver: --bookmark-interval %s: want seconds in "
+                        "0.01..3600\n",
+                        optarg);
                 return -1;
             }
             break;
@@ -114,9 +136,15 @@ static int parse_args(int argc, char **argv, apiserver_opts *o)
                 return -1;
             }
             break;
-        case OPT_GRACEFUL: o->graceful_pods = true; break;
-        case 'h': usage(stdout); exit(0);
-        default: usage(stderr); return -1;
+        case OPT_GRACEFUL:
+            o->graceful_pods = true;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        default:
+            usage(stderr);
+            return -1;
         }
     }
     if (optind < argc) {
@@ -142,9 +170,10 @@ typedef struct apiserver {
 static void apiserver_close(apiserver *a)
 {
     if (a->srv.hub)
-        hub_close(a->srv.hub); /* watches end at their next wakeup */
+        hub_close(a->srv.hub);            /* watches end at their next wakeup */
     atomic_store(&a->srv.stopping, true); /* and exec relays within 0.5 s */
-    for (int waited = 0; atomic_load(&a->srv.relays) > 0 && waited < RELAY_DRAIN_MS; waited += 10)
+    for (int waited = 0; atomic_load(&a->srv.relays) > 0 && waited < RELAY_DRAIN_MS;
+         waited += 10)
         usleep(10000);
     http_stop(a->http);
     stream_wait_producers(&a->srv, PRODUCER_DRAIN_MS);
@@ -171,8 +200,10 @@ static int apiserver_open(apiserver *a, const apiserver_opts *o, mk_err *err)
     backend_set_sink(srv->be, hub_sink, srv->hub);
     if (objects_bootstrap(srv, err) < 0)
         return -err->code;
-    http_opts ho = {.listen = o->listen, .loopback_only = !o->token_file,
-                    .tls_cert = o->tls_cert, .tls_key = o->tls_key};
+    http_opts ho = {.listen = o->listen,
+                    .loopback_only = !o->token_file,
+                    .tls_cert = o->tls_cert,
+                    .tls_key = o->tls_key};
     return http_start(srv, &ho, &a->http, err);
 }
 

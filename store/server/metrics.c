@@ -6,12 +6,12 @@
 
 #include "store/server/watch.h"
 
-static const char *const metric_verbs[] = {"get", "list", "watch", "create", "update",
-                                           "patch", "delete", "deletecollection", "other"};
+static const char *const metric_verbs[] = {
+    "get", "list", "watch", "create", "update", "patch", "delete", "deletecollection", "other"};
 #define NVERBS ARRAY_SIZE(metric_verbs)
 static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                  0.1,    0.25,  0.5,    1,     2.5,  5,     10};
-#define NBUCKETS ARRAY_SIZE(buckets)
+#define NBUCKETS  ARRAY_SIZE(buckets)
 #define MAX_CODES 32
 
 struct metrics {

@@ -12,7 +12,7 @@
 #include "store/server/table.h"
 
 #define GENERATE_NAME_SUFFIX 5
-#define DELETE_RETRIES 16
+#define DELETE_RETRIES       16
 
 static const char *const bootstrap_namespaces[] = {"default", "kube-system", "kube-public"};
 
@@ -96,8 +96,10 @@ static int field_mode_of(api_req *r, field_mode *mode, mk_err *err)
     else if (strcmp(v, "Ignore") == 0)
         *mode = FIELDS_IGNORE;
     else
-        return mk_error(err, EBADMSG, "fieldValidation: invalid value \"%.40s\" (Strict, Warn "
-                        "or Ignore)", v);
+        return mk_error(err, EBADMSG,
+                        "fieldValidation: invalid value \"%.40s\" (Strict, Warn "
+                        "or Ignore)",
+                        v);
     return 0;
 }
 
@@ -171,12 +173,15 @@ static int settle_namespace(const api_route *rt, json_object *md, mk_err *err)
         return 0;
     }
     if (!rt->ns[0])
-        return mk_error(err, ENOENT, "the server could not find the requested resource "
-                        "(a namespaced %s needs /namespaces/NAME/ in the path)", k->resource);
+        return mk_error(err, ENOENT,
+                        "the server could not find the requested resource "
+                        "(a namespaced %s needs /namespaces/NAME/ in the path)",
+                        k->resource);
     if (body_ns && *body_ns && strcmp(body_ns, rt->ns) != 0)
         return mk_error(err, EBADMSG,
                         "the namespace of the provided object (%s) does not match the "
-                        "namespace sent on the request (%s)", body_ns, rt->ns);
+                        "namespace sent on the request (%s)",
+                        body_ns, rt->ns);
     json_object_object_add(md, "namespace", json_object_new_string(rt->ns));
     return 0;
 }
@@ -210,8 +215,9 @@ int objects_check_kind(const api_route *rt, json_object *obj, mk_err *err)
     if (k != rt->kind)
         return mk_error(err, EBADMSG,
                         "the API version in the data (%s) and kind (%s) do not match the "
-                        "resource %s%s%s/%s", k->api_version, k->kind, rt->kind->group,
-                        rt->kind->group[0] ? "/" : "", rt->kind->version, rt->kind->resource);
+                        "resource %s%s%s/%s",
+                        k->api_version, k->kind, rt->kind->group, rt->kind->group[0] ? "/" : "",
+                        rt->kind->version, rt->kind->resource);
     return 0;
 }
 
@@ -302,10 +308,10 @@ enum MHD_Result objects_get(api_req *r, const api_route *rt)
 /* ---- delete ---- */
 
 typedef struct delete_opts {
-    int64_t precondition_rev;   /* 0: none */
+    int64_t precondition_rev; /* 0: none */
     char precondition_uid[64];
-    char propagation[16];       /* "", Orphan, Background, Foreground */
-    int64_t grace;              /* gracePeriodSeconds; -1: not given */
+    char propagation[16]; /* "", Orphan, Background, Foreground */
+    int64_t grace;        /* gracePeriodSeconds; -1: not given */
 } delete_opts;
 
 static int grace_of(const char *s, int64_t *grace, mk_err *err)
@@ -372,14 +378,25 @@ static void mark_deleted(json_object *obj, const delete_opts *o, int64_t grace)
             json_object_object_add(md, "deletionGracePeriodSeconds",
                                    json_object_new_int64(grace));
     }
-    const char *fin = strcmp(o->propagation, "Orphan") == 0        ? "orphan"
+    const char *fin = strcmp(o->propagation, "Orphan") == 0       ? "orphan"
                       : strcmp(o->propagation, "Foreground") == 0 ? "foregroundDeletion"
-                                                                   : NULL;
+                                                                  : NULL;
     if (fin) {
         json_object *arr = json_object_new_array();
         json_object_array_add(arr, json_object_new_string(fin));
         json_object_object_add(md, "finalizers", arr);
     }
+}
+
+/* Orphan and Foreground deletions wait for the garbage collector, as in
+ * Kubernetes: the first DELETE only marks the object (deletionTimestamp and
+ * the "orphan" or "foregroundDeletion" finalizer); the collector, once it
+ * has released or deleted the dependents, deletes it again with
+ * Background, which removes it. Pods own nothing here and go at once. */
+static bool gc_holds(const mk_kind *k, const delete_opts *o)
+{
+    return strcmp(k->kind, "Pod") != 0 &&
+           (strcmp(o->propagation, "Orphan") == 0 || strcmp(o->propagation, "Foreground") == 0);
 }
 
 static bool protected_namespace(const mk_kind *k, const char *name)
@@ -408,7 +425,8 @@ static bool pod_graceful(const api_server *srv, const mk_kind *k, json_object *p
     const char *phase = mk_json_str(pod, "status.phase");
     if (!node || !*node || (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"))))
         return false;
-    int64_t g = o->grace >= 0 ? o->grace : mk_json_int(pod, "spec.terminationGracePeriodSeconds", 30);
+    int64_t g =
+        o->grace >= 0 ? o->grace : mk_json_int(pod, "spec.terminationGracePeriodSeconds", 30);
     if (g <= 0)
         return false;
     *grace = g;
@@ -421,15 +439,17 @@ static int delete_conflict(const mk_kind *k, const char *name, int rc, mk_err *e
     if (rc == -ENOENT)
         return mk_error(err, ENOENT, "%s \"%s\" not found", objects_qualified(k, q, sizeof q),
                         name);
-    return mk_error(err, ESTALE, "Operation cannot be fulfilled on %s \"%s\": the object has "
+    return mk_error(err, ESTALE,
+                    "Operation cannot be fulfilled on %s \"%s\": the object has "
                     "been modified; please apply your changes to the latest version and try "
-                    "again", objects_qualified(k, q, sizeof q), name);
+                    "again",
+                    objects_qualified(k, q, sizeof q), name);
 }
 
 /* One read-check-write round; *retry when a concurrent change may be
  * retried (the client gave no resourceVersion precondition). */
-static int delete_once(api_req *r, const api_route *rt, const delete_opts *o,
-                       json_object **out, bool *retry, mk_err *err)
+static int delete_once(api_req *r, const api_route *rt, const delete_opts *o, json_object **out,
+                       bool *retry, mk_err *err)
 {
     const mk_kind *k = rt->kind;
     json_object *prev;
@@ -439,14 +459,17 @@ static int delete_once(api_req *r, const api_route *rt, const delete_opts *o,
         return -err->code;
     const char *uid = mk_json_str(prev, "metadata.uid");
     if (o->precondition_uid[0] && strcmp(o->precondition_uid, uid ? uid : "") != 0) {
-        int rc = mk_error(err, ESTALE, "Precondition failed: UID in precondition: %s, UID in "
-                          "object meta: %s", o->precondition_uid, uid ? uid : "");
+        int rc = mk_error(err, ESTALE,
+                          "Precondition failed: UID in precondition: %s, UID in "
+                          "object meta: %s",
+                          o->precondition_uid, uid ? uid : "");
         json_object_put(prev);
         return rc;
     }
     int64_t grace;
     bool graceful = pod_graceful(r->srv, k, prev, o, &grace);
-    if (graceful && mk_json_str(prev, "metadata.deletionTimestamp")) {
+    bool held = !graceful && gc_holds(k, o);
+    if ((graceful || held) && mk_json_str(prev, "metadata.deletionTimestamp")) {
         *out = prev; /* already going: nothing to write */
         return 0;
     }
@@ -454,8 +477,11 @@ static int delete_once(api_req *r, const api_route *rt, const delete_opts *o,
     json_object_deep_copy(prev, &last, NULL);
     mark_deleted(last, o, grace);
     _cleanup_free_ char *key = kind_key(k, rt->ns, rt->name);
-    mk_write w = {.op = graceful ? MK_WRITE_UPDATE : MK_WRITE_DELETE, .key = key, .obj = last,
-                  .prev = prev, .expect_rev = o->precondition_rev ? o->precondition_rev : rev};
+    mk_write w = {.op = graceful || held ? MK_WRITE_UPDATE : MK_WRITE_DELETE,
+                  .key = key,
+                  .obj = last,
+                  .prev = prev,
+                  .expect_rev = o->precondition_rev ? o->precondition_rev : rev};
     int64_t new_rev;
     int rc = backend_write(r->srv->be, &w, &new_rev, err);
     json_object_put(prev);
@@ -477,8 +503,10 @@ static int delete_object(api_req *r, const api_route *rt, json_object **out, mk_
     if (delete_opts_of(r, &o, err) < 0)
         return -err->code;
     if (protected_namespace(rt->kind, rt->name))
-        return mk_error(err, EACCES, "namespaces \"%s\" is forbidden: this namespace may not "
-                        "be deleted", rt->name);
+        return mk_error(err, EACCES,
+                        "namespaces \"%s\" is forbidden: this namespace may not "
+                        "be deleted",
+                        rt->name);
     int rc = 0;
     bool retry = true;
     for (int i = 0; retry && i < DELETE_RETRIES; i++)

@@ -25,13 +25,13 @@
 #include "store/server/objects.h"
 
 #define KUBELET_DEFAULT_PORT 10250
-#define PROXY_CONNECT_MS 5000
-#define PROXY_HEADERS_MS 10000
-#define EXEC_HEAD_MAX 16384
+#define PROXY_CONNECT_MS     5000
+#define PROXY_HEADERS_MS     10000
+#define EXEC_HEAD_MAX        16384
 
 typedef struct kubelet_target {
     char node[254];
-    char host[64];     /* where we connect: the node's address, or loopback */
+    char host[64]; /* where we connect: the node's address, or loopback */
     int port;
     char container[64];
 } kubelet_target;
@@ -55,7 +55,8 @@ static int pick_container(api_req *r, json_object *pod, const char *name, char *
 {
     const char *want = api_query(r, "container");
     json_object *ctrs = mk_json_path(pod, "spec.containers");
-    size_t count = json_object_is_type(ctrs, json_type_array) ? json_object_array_length(ctrs) : 0;
+    size_t count =
+        json_object_is_type(ctrs, json_type_array) ? json_object_array_length(ctrs) : 0;
     mk_buf names = {0};
     const char *found = NULL;
     for (size_t i = 0; i < count; i++) {
@@ -70,8 +71,10 @@ static int pick_container(api_req *r, json_object *pod, const char *name, char *
     if (!found && want)
         rc = mk_error(err, EBADMSG, "container %s is not valid for pod %s", want, name);
     else if (!found)
-        rc = mk_error(err, EBADMSG, "a container name must be specified for pod %s, choose one "
-                      "of: [%s]", name, names.data ? names.data : "");
+        rc = mk_error(err, EBADMSG,
+                      "a container name must be specified for pod %s, choose one "
+                      "of: [%s]",
+                      name, names.data ? names.data : "");
     else
         snprintf(out, n, "%s", found);
     mk_buf_free(&names);
@@ -86,15 +89,16 @@ static int node_endpoint(api_req *r, const char *node, kubelet_target *t, mk_err
         return mk_error(err, ECONNREFUSED, "node %s of the pod is not registered", node);
     const char *addr = NULL;
     json_object *addrs = mk_json_path(obj, "status.addresses");
-    size_t n = json_object_is_type(addrs, json_type_array) ? json_object_array_length(addrs) : 0;
+    size_t n =
+        json_object_is_type(addrs, json_type_array) ? json_object_array_length(addrs) : 0;
     for (size_t i = 0; i < n; i++) {
         json_object *a = json_object_array_get_idx(addrs, i);
         const char *type = mk_json_str(a, "type");
         if (!addr || (type && strcmp(type, "InternalIP") == 0))
             addr = mk_json_str(a, "address");
     }
-    int64_t port = mk_json_int(obj, "status.daemonEndpoints.kubeletEndpoint.Port",
-                               KUBELET_DEFAULT_PORT);
+    int64_t port =
+        mk_json_int(obj, "status.daemonEndpoints.kubeletEndpoint.Port", KUBELET_DEFAULT_PORT);
     int rc = 0;
     if (!addr || strlen(addr) >= sizeof t->host || port <= 0 || port > 65535)
         rc = mk_error(err, ECONNREFUSED, "node %s reports no kubelet address", node);
@@ -156,8 +160,11 @@ static char *kubelet_url_path(api_req *r, const char *what, const api_route *rt,
 static enum MHD_Result relay_refusal(api_req *r, const api_route *rt, long status,
                                      const char *body, size_t len)
 {
-    int code = status == 404 ? ENOENT : status == 400 ? EBADMSG : status == 409 ? ESTALE
-             : status == 401 || status == 403 ? EACCES : ECONNREFUSED;
+    int code = status == 404                    ? ENOENT
+               : status == 400                  ? EBADMSG
+               : status == 409                  ? ESTALE
+               : status == 401 || status == 403 ? EACCES
+                                                : ECONNREFUSED;
     mk_err err = {.code = code};
     snprintf(err.msg, sizeof err.msg, "kubelet: %.*s", (int)strcspn(body ? body : "", "\r\n"),
              body ? body : "");
@@ -319,8 +326,8 @@ enum MHD_Result proxy_log(api_req *r, const api_route *rt)
 
 typedef struct exec_relay {
     api_server *srv;
-    int kfd;               /* the kubelet's socket, upgraded */
-    mk_buf early;          /* frames that came with the kubelet's 101 */
+    int kfd;      /* the kubelet's socket, upgraded */
+    mk_buf early; /* frames that came with the kubelet's 101 */
 } exec_relay;
 
 static int connect_timeout(const char *host, int port, int ms, mk_err *err)
@@ -392,7 +399,7 @@ typedef struct relay_job {
     exec_relay *x;
     MHD_socket sock;
     struct MHD_UpgradeResponseHandle *urh;
-    mk_buf extra;          /* client bytes MHD read past the request */
+    mk_buf extra; /* client bytes MHD read past the request */
 } relay_job;
 
 /* Copy both ways until one side ends or the server stops. */
@@ -463,8 +470,10 @@ static enum MHD_Result exec_dial(api_req *r, const api_route *rt, const kubelet_
     _cleanup_free_ char *path = kubelet_url_path(r, "exec", rt, t);
     const char *token = r->srv->auth ? auth_proxy_token(r->srv->auth) : NULL;
     mk_buf b = {0};
-    mk_buf_printf(&b, "POST %s HTTP/1.1\r\nHost: %s:%d\r\nConnection: Upgrade\r\nUpgrade: %s\r\n"
-                      "Content-Length: 0\r\n", path, t->host, t->port, EXECPROTO_UPGRADE);
+    mk_buf_printf(&b,
+                  "POST %s HTTP/1.1\r\nHost: %s:%d\r\nConnection: Upgrade\r\nUpgrade: %s\r\n"
+                  "Content-Length: 0\r\n",
+                  path, t->host, t->port, EXECPROTO_UPGRADE);
     if (token)
         mk_buf_printf(&b, "Authorization: Bearer %s\r\n", token);
     mk_buf_puts(&b, "\r\n");

@@ -90,8 +90,10 @@ int route_parse(const char *url, api_route *rt, mk_err *err)
     const char *resource = seg[i];
     rt->kind = kind_by_resource(group, resource);
     if (!rt->kind)
-        return mk_error(err, ENOENT, "the server could not find the requested resource "
-                        "(%s%s%s)", group, *group ? "/" : "", resource);
+        return mk_error(err, ENOENT,
+                        "the server could not find the requested resource "
+                        "(%s%s%s)",
+                        group, *group ? "/" : "", resource);
     const char *want_version = rt->kind->version;
     if (*group && strcmp(seg[2], want_version) != 0)
         return mk_error(err, ENOENT, "the server could not find the requested resource");

@@ -29,11 +29,12 @@ json_object *status_new(int http_code, const char *reason, const char *message,
     return st;
 }
 
-char *status_json(int http_code, const char *reason, const char *message,
-                  const mk_kind *k, const char *name)
+char *status_json(int http_code, const char *reason, const char *message, const mk_kind *k,
+                  const char *name)
 {
     json_object *st = status_new(http_code, reason, message, k, name);
-    char *s = xstrdup(json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN));
+    char *s = xstrdup(json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN |
+                                                             JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(st);
     return s;
 }

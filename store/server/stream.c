@@ -13,19 +13,19 @@
 #include "store/server/table.h"
 #include "store/server/watch.h"
 
-#define STREAM_FLUSH_BYTES (64 * 1024)
-#define STREAM_PIPE_BYTES (1024 * 1024)
-#define WATCH_BATCH 64
+#define STREAM_FLUSH_BYTES  (64 * 1024)
+#define STREAM_PIPE_BYTES   (1024 * 1024)
+#define WATCH_BATCH         64
 #define WATCH_CATCHUP_BYTES (256 * 1024)
 
 /* ---- what a list or watch selects ---- */
 
 typedef struct stream_filter {
     const mk_kind *k;
-    char *prefix;        /* kind_prefix: the namespace or all of them */
-    char *exact_key;     /* the route named one object */
+    char *prefix;    /* kind_prefix: the namespace or all of them */
+    char *exact_key; /* the route named one object */
     mk_selector *labels, *fields;
-    bool selective;      /* a selector that needs the object's fields */
+    bool selective; /* a selector that needs the object's fields */
 } stream_filter;
 
 static void filter_free(stream_filter *f)
@@ -78,7 +78,7 @@ static bool full_object(api_req *r)
 typedef enum stream_fmt {
     FMT_LIST_JSON,
     FMT_LIST_TABLE,
-    FMT_WATCH_JSON,  /* synthetic ADDED events */
+    FMT_WATCH_JSON, /* synthetic ADDED events */
     FMT_WATCH_TABLE,
 } stream_fmt;
 
@@ -152,7 +152,8 @@ static int producer_item(void *ctx, const mk_kv *kv)
     } else {
         json_object *t = p->fmt == FMT_LIST_TABLE ? table_row(p->f->k, obj, p->full_object)
                                                   : table_of_one(p->f->k, obj, p->full_object);
-        mk_buf_puts(&p->buf, json_object_to_json_string_ext(t, JSON_C_TO_STRING_PLAIN));
+        mk_buf_puts(&p->buf, json_object_to_json_string_ext(
+                                 t, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(t);
     }
     if (!list)
@@ -168,14 +169,15 @@ static void producer_run(producer *p)
 {
     const mk_kind *k = p->f->k;
     if (p->fmt == FMT_LIST_JSON) {
-        mk_buf_printf(&p->buf, "{\"kind\":\"%sList\",\"apiVersion\":\"%s\",\"items\":[", k->kind,
-                      k->api_version);
+        mk_buf_printf(&p->buf, "{\"kind\":\"%sList\",\"apiVersion\":\"%s\",\"items\":[",
+                      k->kind, k->api_version);
     } else if (p->fmt == FMT_LIST_TABLE) {
         json_object *cols = table_columns(k);
         mk_buf_printf(&p->buf,
                       "{\"kind\":\"Table\",\"apiVersion\":\"meta.k8s.io/v1\","
                       "\"columnDefinitions\":%s,\"rows\":[",
-                      json_object_to_json_string_ext(cols, JSON_C_TO_STRING_PLAIN));
+                      json_object_to_json_string_ext(cols, JSON_C_TO_STRING_PLAIN |
+                                                               JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(cols);
     }
     int rc = backend_list(p->srv->be, p->f->prefix, producer_item, p, &p->rev, &p->err);
@@ -241,7 +243,10 @@ enum MHD_Result stream_list(api_req *r, const api_route *rt)
         return api_reply_err(r, &err, rt->kind, NULL);
     }
     producer *p = xcalloc(1, sizeof *p);
-    *p = (producer){.srv = r->srv, .f = f, .own_filter = true, .fd = fds[1],
+    *p = (producer){.srv = r->srv,
+                    .f = f,
+                    .own_filter = true,
+                    .fd = fds[1],
                     .fmt = api_wants_table(r) ? FMT_LIST_TABLE : FMT_LIST_JSON,
                     .full_object = full_object(r)};
     atomic_fetch_add(&r->srv->producers, 1);
@@ -267,9 +272,9 @@ typedef struct watch_stream {
     api_server *srv;
     stream_filter f;
     bool table, full_object, bookmarks;
-    int64_t cursor;      /* every event <= cursor has been considered */
-    int64_t end_ns;      /* timeoutSeconds; 0: none */
-    int64_t idle_ns;     /* when the next BOOKMARK (or keepalive) is due */
+    int64_t cursor;  /* every event <= cursor has been considered */
+    int64_t end_ns;  /* timeoutSeconds; 0: none */
+    int64_t idle_ns; /* when the next BOOKMARK (or keepalive) is due */
     mk_buf out;
     size_t out_pos;
     bool done;
@@ -323,7 +328,8 @@ static void watch_emit(watch_stream *ws, hub_event *e)
         return;
     json_object *t = table_of_one(ws->f.k, obj, ws->full_object);
     mk_buf_printf(&ws->out, "{\"type\":\"%s\",\"object\":%s}\n", event_name(type),
-                  json_object_to_json_string_ext(t, JSON_C_TO_STRING_PLAIN));
+                  json_object_to_json_string_ext(t, JSON_C_TO_STRING_PLAIN |
+                                                        JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(t);
     json_object_put(obj);
 }
@@ -536,7 +542,9 @@ enum MHD_Result stream_watch(api_req *r, const api_route *rt)
             return api_reply_err(r, &err, rt->kind, NULL);
         }
         ws->p = xcalloc(1, sizeof *ws->p);
-        *ws->p = (producer){.srv = r->srv, .f = &ws->f, .fd = fds[1],
+        *ws->p = (producer){.srv = r->srv,
+                            .f = &ws->f,
+                            .fd = fds[1],
                             .fmt = ws->table ? FMT_WATCH_TABLE : FMT_WATCH_JSON,
                             .full_object = ws->full_object};
         if (pthread_create(&ws->thread, NULL, producer_joined, ws->p) != 0) {
@@ -548,8 +556,8 @@ enum MHD_Result stream_watch(api_req *r, const api_route *rt)
         }
         ws->rfd = fds[0];
     }
-    struct MHD_Response *resp =
-        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, watch_reader, ws, watch_free);
+    struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
+                                                                  watch_reader, ws, watch_free);
     if (!resp) {
         watch_free(ws);
         return api_fail(r, EIO, "cannot create response");

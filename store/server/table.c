@@ -12,13 +12,17 @@ typedef struct column {
     const char *name, *type, *format, *description;
 } column;
 
-static const column name_col = {"Name", "string", "name", "Name must be unique within a namespace."};
-static const column age_col = {"Age", "string", "", "CreationTimestamp is a timestamp representing the server time when this object was created."};
+static const column name_col = {"Name", "string", "name",
+                                "Name must be unique within a namespace."};
+static const column age_col = {"Age", "string", "",
+                               "CreationTimestamp is a timestamp representing the server time "
+                               "when this object was created."};
 
 static const column pod_cols[] = {
     {"Ready", "string", "", "The aggregate readiness state of this pod for accepting traffic."},
     {"Status", "string", "", "The aggregate status of the containers in this pod."},
-    {"Restarts", "string", "", "The number of times the containers in this pod have been restarted."},
+    {"Restarts", "string", "",
+     "The number of times the containers in this pod have been restarted."},
 };
 static const column node_cols[] = {
     {"Status", "string", "", "The status of the node"},
@@ -117,7 +121,8 @@ static void pod_cells(json_object *cells, json_object *obj)
 {
     json_object *ctrs = mk_json_path(obj, "spec.containers");
     json_object *sts = mk_json_path(obj, "status.containerStatuses");
-    size_t total = json_object_is_type(ctrs, json_type_array) ? json_object_array_length(ctrs) : 0;
+    size_t total =
+        json_object_is_type(ctrs, json_type_array) ? json_object_array_length(ctrs) : 0;
     size_t ready = 0;
     int64_t restarts = 0;
     size_t nst = json_object_is_type(sts, json_type_array) ? json_object_array_length(sts) : 0;
@@ -136,7 +141,8 @@ static void pod_cells(json_object *cells, json_object *obj)
         status = "Terminating";
     if (!status || !*status)
         status = mk_json_str(obj, "status.phase");
-    json_object_array_add(cells, json_object_new_string(status && *status ? status : "Pending"));
+    json_object_array_add(cells,
+                          json_object_new_string(status && *status ? status : "Pending"));
     snprintf(buf, sizeof buf, "%lld", (long long)restarts);
     json_object_array_add(cells, json_object_new_string(buf));
 }
@@ -144,12 +150,15 @@ static void pod_cells(json_object *cells, json_object *obj)
 static const char *node_status(json_object *obj)
 {
     json_object *conds = mk_json_path(obj, "status.conditions");
-    size_t n = json_object_is_type(conds, json_type_array) ? json_object_array_length(conds) : 0;
+    size_t n =
+        json_object_is_type(conds, json_type_array) ? json_object_array_length(conds) : 0;
     for (size_t i = 0; i < n; i++) {
         json_object *c = json_object_array_get_idx(conds, i);
         const char *type = mk_json_str(c, "type"), *st = mk_json_str(c, "status");
         if (type && strcmp(type, "Ready") == 0)
-            return st && strcmp(st, "True") == 0 ? "Ready" : st && strcmp(st, "False") == 0 ? "NotReady" : "Unknown";
+            return st && strcmp(st, "True") == 0    ? "Ready"
+                   : st && strcmp(st, "False") == 0 ? "NotReady"
+                                                    : "Unknown";
     }
     return "Unknown";
 }
@@ -158,7 +167,8 @@ static void node_cells(json_object *cells, json_object *obj)
 {
     const char *st = node_status(obj);
     json_object *unsched = mk_json_path(obj, "spec.unschedulable");
-    bool off = json_object_is_type(unsched, json_type_boolean) && json_object_get_boolean(unsched);
+    bool off =
+        json_object_is_type(unsched, json_type_boolean) && json_object_get_boolean(unsched);
     _cleanup_free_ char *status = xasprintf("%s%s", st, off ? ",SchedulingDisabled" : "");
     json_object_array_add(cells, json_object_new_string(status));
     mk_buf roles = {0};
@@ -203,7 +213,8 @@ static void rs_cells(json_object *cells, json_object *obj)
 {
     json_object_array_add(cells, json_object_new_int64(mk_json_int(obj, "spec.replicas", 1)));
     json_object_array_add(cells, json_object_new_int64(mk_json_int(obj, "status.replicas", 0)));
-    json_object_array_add(cells, json_object_new_int64(mk_json_int(obj, "status.readyReplicas", 0)));
+    json_object_array_add(cells,
+                          json_object_new_int64(mk_json_int(obj, "status.readyReplicas", 0)));
 }
 
 static json_object *partial_of(json_object *obj)

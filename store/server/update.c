@@ -12,15 +12,17 @@
 #include <strings.h>
 
 #include "store/codec.h"
+#include "store/server/jsonpatch.h"
 #include "store/server/objects.h"
 
 #define UPDATE_RETRIES 16
 
 typedef struct update_req {
     const api_route *rt;
-    json_object *body;   /* PUT: the new object; PATCH: the patch */
+    json_object *body; /* PUT: the new object; PATCH: the patch */
     bool patch;
-    int64_t client_rev;  /* metadata.resourceVersion the client sent; 0: none */
+    bool json_patch;    /* RFC 6902 rather than a merge patch */
+    int64_t client_rev; /* metadata.resourceVersion the client sent; 0: none */
 } update_req;
 
 static int client_rev_of(json_object *obj, int64_t *rev, mk_err *err)
@@ -69,12 +71,16 @@ static int settle_update(const update_req *u, json_object *old, json_object **pn
         return mk_error(err, EBADMSG, "metadata: must be an object");
     const char *name = mk_json_str(md, "name");
     if (!name || strcmp(name, rt->name) != 0)
-        return mk_error(err, EBADMSG, "the name of the object (%s) does not match the name on "
-                        "the URL (%s)", name ? name : "", rt->name);
+        return mk_error(err, EBADMSG,
+                        "the name of the object (%s) does not match the name on "
+                        "the URL (%s)",
+                        name ? name : "", rt->name);
     const char *ns = mk_json_str(md, "namespace");
     if (k->namespaced && ns && *ns && strcmp(ns, rt->ns) != 0)
-        return mk_error(err, EBADMSG, "the namespace of the provided object (%s) does not "
-                        "match the namespace sent on the request (%s)", ns, rt->ns);
+        return mk_error(err, EBADMSG,
+                        "the namespace of the provided object (%s) does not "
+                        "match the namespace sent on the request (%s)",
+                        ns, rt->ns);
     if (k->namespaced)
         json_object_object_add(md, "namespace", json_object_new_string(rt->ns));
     if (!strcmp(rt->sub, "status")) {
@@ -103,9 +109,11 @@ static int settle_update(const update_req *u, json_object *old, json_object **pn
 static int conflict(const mk_kind *k, const char *name, mk_err *err)
 {
     char q[96];
-    return mk_error(err, ESTALE, "Operation cannot be fulfilled on %s \"%s\": the object has "
+    return mk_error(err, ESTALE,
+                    "Operation cannot be fulfilled on %s \"%s\": the object has "
                     "been modified; please apply your changes to the latest version and try "
-                    "again", objects_qualified(k, q, sizeof q), name);
+                    "again",
+                    objects_qualified(k, q, sizeof q), name);
 }
 
 static int update_once(api_req *r, const update_req *u, json_object **out, bool *retry,
@@ -123,10 +131,13 @@ static int update_once(api_req *r, const update_req *u, json_object **out, bool 
         return conflict(k, u->rt->name, err);
     }
     neu = copy_of(u->patch ? old : u->body);
-    if (u->patch)
+    if (u->json_patch)
+        rc = jsonpatch_apply(neu, u->body, err);
+    else if (u->patch)
         mk_json_merge_patch(neu, u->body);
     r->warn = (mk_warnings){0};
-    rc = settle_update(u, old, &neu, err);
+    if (rc == 0)
+        rc = settle_update(u, old, &neu, err);
     if (rc == 0 && validate_update(k, old, neu, &r->warn, err) < 0) {
         r->warn = (mk_warnings){0};
         rc = mk_error_wrap(err, "%s \"%s\" is invalid", k->kind, u->rt->name);
@@ -135,7 +146,10 @@ static int update_once(api_req *r, const update_req *u, json_object **out, bool 
         rc = objects_check_fields(r, err);
     if (rc == 0) {
         _cleanup_free_ char *key = kind_key(k, u->rt->ns, u->rt->name);
-        mk_write w = {.op = MK_WRITE_UPDATE, .key = key, .obj = neu, .prev = old,
+        mk_write w = {.op = MK_WRITE_UPDATE,
+                      .key = key,
+                      .obj = neu,
+                      .prev = old,
                       .expect_rev = u->client_rev ? u->client_rev : old_rev};
         int64_t rev;
         rc = backend_write(r->srv->be, &w, &rev, err);
@@ -190,11 +204,31 @@ enum MHD_Result objects_update(api_req *r, const api_route *rt)
     return update_run(r, &u);
 }
 
+/* A JSON patch is an array, which the manifest decoder refuses. */
+static int decode_json_patch(api_req *r, json_object **out, mk_err *err)
+{
+    json_tokener *tok = json_tokener_new();
+    *out = json_tokener_parse_ex(tok, r->body.data ? r->body.data : "", (int)r->body.len);
+    enum json_tokener_error jerr = json_tokener_get_error(tok);
+    size_t used = json_tokener_get_parse_end(tok);
+    json_tokener_free(tok);
+    while (used < r->body.len && strchr(" \t\r\n", r->body.data[used]))
+        used++;
+    if (!*out || jerr != json_tokener_success || used != r->body.len ||
+        !json_object_is_type(*out, json_type_array)) {
+        json_object_put(*out);
+        *out = NULL;
+        return mk_error(err, EBADMSG, "a JSON patch must be a JSON array of operations");
+    }
+    return 0;
+}
+
 /* "application/merge-patch+json; charset=utf-8" is a merge patch. */
 static bool media_is(const char *ct, const char *type)
 {
     size_t n = strlen(type);
-    return ct && strncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+    return ct && strncasecmp(ct, type, n) == 0 &&
+           (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
 enum MHD_Result objects_patch(api_req *r, const api_route *rt)
@@ -203,18 +237,26 @@ enum MHD_Result objects_patch(api_req *r, const api_route *rt)
     if (!rt->name[0] || !sub_updatable(rt))
         return api_fail(r, EOPNOTSUPP, "PATCH is not allowed here");
     const char *ct = api_header(r, "Content-Type");
+    update_req u = {.rt = rt, .patch = true};
     /* kubectl label/annotate send strategic merge patches that touch only
      * maps, where the two kinds of patch agree. */
+    if (media_is(ct, "application/json-patch+json")) {
+        u.json_patch = true;
+        if (decode_json_patch(r, &u.body, &err) < 0)
+            return api_reply_err(r, &err, rt->kind, rt->name);
+        return update_run(r, &u);
+    }
     if (!media_is(ct, "application/merge-patch+json") &&
         !media_is(ct, "application/strategic-merge-patch+json")) {
         char msg[200];
-        snprintf(msg, sizeof msg, "the body of the request was in an unknown format - "
-                 "accepted media types include: application/merge-patch+json, "
-                 "application/strategic-merge-patch+json");
-        _cleanup_free_ char *st = status_json(415, "UnsupportedMediaType", msg, rt->kind, rt->name);
+        snprintf(msg, sizeof msg,
+                 "the body of the request was in an unknown format - "
+                 "accepted media types include: application/json-patch+json, "
+                 "application/merge-patch+json, application/strategic-merge-patch+json");
+        _cleanup_free_ char *st =
+            status_json(415, "UnsupportedMediaType", msg, rt->kind, rt->name);
         return api_reply_text(r, 415, "application/json", st, strlen(st));
     }
-    update_req u = {.rt = rt, .patch = true};
     if (objects_decode_body(r, &u.body, &err) < 0 ||
         client_rev_of(u.body, &u.client_rev, &err) < 0) {
         json_object_put(u.body);

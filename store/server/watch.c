@@ -14,11 +14,11 @@
 
 struct hub {
     pthread_mutex_t lock;
-    pthread_cond_t cond;   /* signalled on every append and on close */
-    hub_event **ring;      /* circular, oldest at head */
+    pthread_cond_t cond; /* signalled on every append and on close */
+    hub_event **ring;    /* circular, oldest at head */
     size_t cap, head, count;
     size_t bytes, max_bytes;
-    int64_t covers_after;  /* every event with rev > covers_after is in the ring */
+    int64_t covers_after; /* every event with rev > covers_after is in the ring */
     int64_t last_rev;
     bool closed;
     atomic_int watchers;
@@ -71,7 +71,8 @@ json_object *hub_view_of(json_object *obj)
         json_object_object_foreach(labels, k, v)
         {
             if (json_object_is_type(v, json_type_string))
-                json_object_object_add(copy, k, json_object_new_string(json_object_get_string(v)));
+                json_object_object_add(copy, k,
+                                       json_object_new_string(json_object_get_string(v)));
         }
         view_put(view, "metadata", "labels", copy);
     }
@@ -91,7 +92,8 @@ hub_event *hub_event_new(const mk_event *ev)
         /* The previous state is borrowed for this call only: keep its view,
          * a few hundred bytes, rather than the object. */
         json_object *pv = hub_view_of(ev->prev);
-        e->prev_json = xstrdup(json_object_to_json_string_ext(pv, JSON_C_TO_STRING_PLAIN));
+        e->prev_json = xstrdup(json_object_to_json_string_ext(
+            pv, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(pv);
     }
     return e;

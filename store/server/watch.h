@@ -29,10 +29,10 @@ typedef struct hub_event {
     int64_t rev;
     mk_event_type type;
     char *key;
-    char *json;             /* the object at rev, canonical JSON */
+    char *json; /* the object at rev, canonical JSON */
     size_t len;
-    char *prev_json;        /* selector view of the state before the change, as
-                             * JSON; NULL if unknown */
+    char *prev_json; /* selector view of the state before the change, as
+                      * JSON; NULL if unknown */
     /* Parsed views, built on first use (hub_event_view): most events are
      * never looked at by a watcher with selectors, so most never cost one. */
     _Atomic(json_object *) view, prev_view;

@@ -132,7 +132,7 @@ YAML
     [ "$CODE" = 400 ]
 }
 
-@test "merge patch, strategic merge patch, and 415 for other patch types" {
+@test "merge patch, strategic merge patch, JSON patch, and 415 for other patch types" {
     create_pod pat '{"a":"1","b":"2"}'
     req PATCH /api/v1/namespaces/default/pods/pat -H 'Content-Type: application/merge-patch+json' \
         -d '{"metadata":{"labels":{"a":null,"c":"3"}}}'
@@ -145,8 +145,23 @@ YAML
     req PATCH /api/v1/namespaces/default/pods/pat -H 'Content-Type: application/merge-patch+json' \
         -d '{"metadata":{"resourceVersion":"1"}}'
     [ "$CODE" = 409 ]
-    req PATCH /api/v1/namespaces/default/pods/pat -H 'Content-Type: application/json-patch+json' \
-        -d '[{"op":"remove","path":"/metadata/labels"}]'
+    local jp='application/json-patch+json'
+    req PATCH /api/v1/namespaces/default/pods/pat -H "Content-Type: $jp" \
+        -d '[{"op":"test","path":"/metadata/labels/b","value":"2"},{"op":"add","path":"/metadata/labels/d~1e","value":"4"},{"op":"remove","path":"/metadata/labels/b"},{"op":"add","path":"/metadata/finalizers","value":["x.io/b"]},{"op":"add","path":"/metadata/finalizers/0","value":"x.io/a"},{"op":"add","path":"/metadata/finalizers/-","value":"x.io/c"},{"op":"copy","from":"/metadata/labels/c","path":"/metadata/labels/f"},{"op":"move","from":"/metadata/labels/f","path":"/metadata/labels/g"},{"op":"replace","path":"/spec/containers/0/image","value":"busybox:2"}]'
+    [ "$CODE" = 200 ]
+    [ "$(jq -c .metadata.labels <<<"$BODY")" = '{"c":"3","d/e":"4","g":"3"}' ]
+    [ "$(jq -r '.metadata.finalizers | join(",")' <<<"$BODY")" = x.io/a,x.io/b,x.io/c ]
+    [ "$(jq -r '.spec.containers[0].image' <<<"$BODY")" = busybox:2 ]
+    local rv; rv=$(rv_of)
+    req PATCH /api/v1/namespaces/default/pods/pat -H "Content-Type: $jp" -d '[{"op":"test","path":"/metadata/labels/c","value":"nope"},{"op":"remove","path":"/metadata/labels"}]'
+    [ "$CODE" = 422 ]
+    req PATCH /api/v1/namespaces/default/pods/pat -H "Content-Type: $jp" -d '[{"op":"remove","path":"/metadata/nothere"}]'
+    [ "$CODE" = 400 ]
+    req PATCH /api/v1/namespaces/default/pods/pat -H "Content-Type: $jp" -d '{"op":"remove"}'
+    [ "$CODE" = 400 ]
+    req GET /api/v1/namespaces/default/pods/pat
+    [ "$(rv_of)" = "$rv" ]   # failed patches wrote nothing
+    req PATCH /api/v1/namespaces/default/pods/pat -H 'Content-Type: application/apply-patch+yaml' -d 'x: 1'
     [ "$CODE" = 415 ]
 }
 

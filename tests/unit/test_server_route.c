@@ -38,8 +38,10 @@ static void test_route_paths(void **state)
 {
     parse_ok("/api/v1/namespaces/default/pods", "Pod", "default", "", "", false);
     parse_ok("/api/v1/namespaces/default/pods/web", "Pod", "default", "web", "", false);
-    parse_ok("/api/v1/namespaces/default/pods/web/status", "Pod", "default", "web", "status", false);
-    parse_ok("/api/v1/namespaces/default/pods/web/binding", "Pod", "default", "web", "binding", false);
+    parse_ok("/api/v1/namespaces/default/pods/web/status", "Pod", "default", "web", "status",
+             false);
+    parse_ok("/api/v1/namespaces/default/pods/web/binding", "Pod", "default", "web", "binding",
+             false);
     parse_ok("/api/v1/pods", "Pod", "", "", "", false);
     parse_ok("/api/v1/nodes/n1.example", "Node", "", "n1.example", "", false);
     parse_ok("/api/v1/namespaces", "Namespace", "", "", "", false);
@@ -78,12 +80,18 @@ static void test_route_refuses(void **state)
 
 static void sink(hub *h, int64_t rev, const char *name, const char *labels, mk_event_type type)
 {
-    char *json = xasprintf("{\"kind\":\"Pod\",\"metadata\":{\"name\":\"%s\",\"namespace\":\"d\","
-                           "\"labels\":%s,\"resourceVersion\":\"%lld\"},\"spec\":{\"nodeName\":\"n1\"}}",
-                           name, labels, (long long)rev);
+    char *json =
+        xasprintf("{\"kind\":\"Pod\",\"metadata\":{\"name\":\"%s\",\"namespace\":\"d\","
+                  "\"labels\":%s,\"resourceVersion\":\"%lld\"},\"spec\":{\"nodeName\":\"n1\"}}",
+                  name, labels, (long long)rev);
     char *key = xasprintf("/registry/pods/d/%s", name);
-    json_object *prev = json_tokener_parse("{\"metadata\":{\"name\":\"old\",\"labels\":{\"v\":\"0\"}}}");
-    mk_event ev = {.type = type, .rev = rev, .key = key, .value = json, .len = strlen(json),
+    json_object *prev =
+        json_tokener_parse("{\"metadata\":{\"name\":\"old\",\"labels\":{\"v\":\"0\"}}}");
+    mk_event ev = {.type = type,
+                   .rev = rev,
+                   .key = key,
+                   .value = json,
+                   .len = strlen(json),
                    .prev = type == MK_EV_MODIFIED ? prev : NULL};
     hub_sink(h, &ev);
     json_object_put(prev);
