@@ -1,7 +1,8 @@
 # tests/e2e/fs_helpers.bash - a real mk-fs mount of a real mk-apiserver.
 #
 #   load helpers; load fs_helpers      (from a .bats file in tests/e2e)
-#   start_mount [mk-fs flags...]       mount MK_SERVER on a fresh MK_MNT with mk-fs -f;
+#   start_mount [mk-fs flags...]       mount MK_SERVER on a fresh MK_MNT with mk-fs -f
+#                                      (MK_FS: another mk-fs binary, e.g. an ASan build);
 #                                      sets MK_MNT, MK_FS_PID, MK_FS_LOG
 #   stop_mount                         fusermount3 -u, stop mk-fs by pid, remove MK_MNT
 #   errors_line PATH                   the newest .errors line about PATH
@@ -11,7 +12,7 @@
 start_mount() {
     MK_MNT=$(mktemp -d /tmp/mk-fs-mnt.XXXXXX)
     MK_FS_LOG=${BATS_FILE_TMPDIR:-/tmp}/mk-fs.$(basename "$MK_MNT").log
-    "$MK_BIN/mk-fs" -f --server "$MK_SERVER" "$@" "$MK_MNT" 2>>"$MK_FS_LOG" &
+    "${MK_FS:-$MK_BIN/mk-fs}" -f --server "$MK_SERVER" "$@" "$MK_MNT" 2>>"$MK_FS_LOG" &
     MK_FS_PID=$!
     local i
     for ((i = 0; i < 150; i++)); do
