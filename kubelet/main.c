@@ -287,6 +287,14 @@ static int kubelet_start(kubelet *kl, kubelet_server **srv, mk_err *err)
     _cleanup_free_ char *rtdir = xasprintf("%s/runtime", cfg->root_dir);
     if (runtime_new(cfg->runtime, rtdir, &kl->rt, err) < 0)
         return -err->code;
+    /* DESIGN: a busybox image is always there. Build it on first start. */
+    _cleanup_free_ char *bb = NULL;
+    if (image_rootfs(cfg->image_dir, "busybox", &bb, err) < 0) {
+        if (image_build_busybox(cfg->image_dir, NULL, err) < 0)
+            mk_log("no busybox image: %s", err->msg);
+        else
+            mk_log("built the busybox image in %s", cfg->image_dir);
+    }
     kl->pn = podnet_new(cfg->root_dir, cfg->bridge);
     kl->env = (pods_env){
         .root_dir = cfg->root_dir,

@@ -54,6 +54,8 @@ teardown() {
     [ "$CODE" = 200 ]
     [ "$(jq -r .status.daemonEndpoints.kubeletEndpoint.Port <<<"$BODY")" = "$port" ]
     curl -sf "http://127.0.0.1:$port/metrics" | grep -q '^kubelet_running_pods 0'
+    # The busybox image is always there: built on first start.
+    [ -x "$T/images/busybox/rootfs/bin/busybox" ]
     [ "$(curl -sf "http://127.0.0.1:$port/stats/summary" | jq -r .node.nodeName)" = solo ]
     # The port is taken: a second kubelet says so and exits.
     run "$MK_BIN/mk-kubelet" --server "$MK_SERVER" --node-name solo2 --root-dir "$T/root2" \
