@@ -18,6 +18,10 @@
 
 extern char **environ;
 
+/* A container's log is cut back when it reaches this (Kubernetes'
+ * containerLogMaxSize default, 10 MiB). */
+#define RUNTIME_LOG_MAX "10485760"
+
 /* How long conmon may take to have `runc create` done. */
 #define RUNTIME_CREATE_TIMEOUT_MS 30000
 
@@ -164,6 +168,8 @@ static int conmon_spawn(runtime *rt, const char *id, const char *bundle, const c
                     rt->exit_dir,
                     "-l",
                     logarg,
+                    "--log-size-max",
+                    RUNTIME_LOG_MAX,
                     "--log-level",
                     "error",
                     "--runtime-arg",

@@ -167,9 +167,15 @@ static ssize_t log_reader(void *cls, uint64_t pos, char *buf, size_t max)
             ls->raw.len -= used;
             continue;
         }
+        /* conmon cut the log back at its size limit: read on from the start. */
+        struct stat st;
+        off_t pos = lseek(ls->fd, 0, SEEK_CUR);
+        if (fstat(ls->fd, &st) == 0 && st.st_size < pos) {
+            lseek(ls->fd, 0, SEEK_SET);
+            continue;
+        }
         /* Follow until the container exits (conmon's exit file), the log is
          * removed, or the client leaves. */
-        struct stat st;
         if (ls->kl->stop || stat(ls->path, &st) < 0 || client_gone(ls) ||
             runtime_exit_code(ls->kl->rt, ls->id, NULL) >= 0) {
             n = read(ls->fd, chunk, sizeof chunk);
