@@ -10,6 +10,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* How long a hung-up process may take to exit before runc exec is killed. */
+#define EXECRELAY_HANGUP_NS (INT64_C(5) * 1000000000)
+
 typedef struct relay {
     int sock, in, out, err;
     mk_buf pending; /* client bytes not yet a whole frame */
@@ -57,6 +60,7 @@ static int relay_client_bytes(relay *r, const char *data, size_t len)
 
 static int relay_pipe(relay *r, int *fd, int channel)
 {
+    /* After the client left, output is drained and dropped. */
     char buf[16384];
     ssize_t n = read(*fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR)
@@ -67,6 +71,8 @@ static int relay_pipe(relay *r, int *fd, int channel)
         return 0;
     }
     mk_err err;
+    if (r->sock < 0)
+        return 0;
     return execproto_write(r->sock, channel, buf, (size_t)n, &err);
 }
 
@@ -88,36 +94,53 @@ int execrelay_run(runtime *rt, const char *id, char *const argv[], bool with_std
     if (extra_len)
         relay_client_bytes(&r, extra, extra_len);
     bool client_open = true;
+    int64_t kill_at = 0; /* set once the client is gone */
     while (r.out >= 0 || r.err >= 0) {
         struct pollfd p[3] = {
             {.fd = r.out, .events = POLLIN},
             {.fd = r.err, .events = POLLIN},
             {.fd = client_open ? sock : -1, .events = POLLIN},
         };
-        if (poll(p, 3, -1) < 0) {
+        int timeout = -1;
+        if (kill_at) {
+            int64_t left = (kill_at - mk_now_ns()) / 1000000;
+            if (left <= 0) {
+                /* runc forwards what it can catch; SIGKILL only ends runc. */
+                kill(pid, SIGKILL);
+                break;
+            }
+            timeout = (int)left;
+        }
+        if (poll(p, 3, timeout) < 0) {
             if (errno == EINTR)
                 continue;
             break;
         }
+        bool lost = false;
         if (p[0].revents && relay_pipe(&r, &r.out, EXECPROTO_STDOUT) < 0)
-            break;
+            lost = true;
         if (p[1].revents && relay_pipe(&r, &r.err, EXECPROTO_STDERR) < 0)
-            break;
-        if (p[2].revents) {
+            lost = true;
+        if (client_open && p[2].revents) {
             char buf[16384];
             ssize_t n = read(sock, buf, sizeof buf);
-            if (n <= 0 && !(n < 0 && errno == EINTR)) {
-                /* The client went away: stop the process. */
-                client_open = false;
-                kill(pid, SIGKILL);
-                if (r.in >= 0) {
-                    close(r.in);
-                    r.in = -1;
-                }
-            } else if (n > 0 && relay_client_bytes(&r, buf, (size_t)n) < 0) {
-                kill(pid, SIGKILL);
-                client_open = false;
+            if (n == 0 || (n < 0 && errno != EINTR))
+                lost = true;
+            else if (n > 0 && relay_client_bytes(&r, buf, (size_t)n) < 0)
+                lost = true;
+        }
+        if (lost && client_open) {
+            /* The client went away: hang the process up (runc exec forwards
+             * SIGHUP and SIGTERM), close its stdin, and give it a moment. */
+            client_open = false;
+            r.sock = -1;
+            kill(pid, SIGHUP);
+            kill(pid, SIGTERM);
+            if (r.in >= 0) {
+                close(r.in);
+                r.in = -1;
             }
+            kill_at = mk_now_ns() + EXECRELAY_HANGUP_NS;
         }
     }
     const int fds[] = {r.in, r.out, r.err};
