@@ -167,14 +167,23 @@ slurm_jobs_named() { # how many jobs Slurm remembers with this GpuJob's name
     [ "$(slurm_jobs_named crash)" = 2 ]
 }
 
-@test "gpu: sources from a ConfigMap" {
-    req POST /api/v1/namespaces/default/configmaps -H 'Content-Type: application/json' \
-        -d '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "scripts"},
-             "data": {"hello.sh": "echo hello from $(basename $PWD)\n"}}'
+@test "gpu: the ConfigMap example (several files and a Makefile) builds and runs" {
+    # Document 0 is the ConfigMap, 1 the GpuJob; this node has no GPU gres.
+    doc() {
+        python3 -c 'import json, sys, yaml
+docs = list(yaml.safe_load_all(open(sys.argv[1])))
+d = docs[int(sys.argv[2])]
+if d["kind"] == "GpuJob":
+    del d["spec"]["slurm"]["gres"]
+    d["spec"]["run"] = ["./saxpy --host-fallback"]
+print(json.dumps(d))' "$MK_ROOT/examples/gpujob-saxpy.yaml" "$1"
+    }
+    req POST /api/v1/namespaces/default/configmaps -H 'Content-Type: application/json' -d "$(doc 0)"
     [ "$CODE" = 201 ]
-    make_job fromcm '{"sourcesFrom": {"configMapRef": {"name": "scripts"}}, "run": ["sh hello.sh"]}'
-    wait_phase fromcm Succeeded 60
-    [[ "$(job fromcm .status.output)" == "hello from default-fromcm-"* ]]
+    req POST /apis/minik8s.io/v1/namespaces/default/gpujobs -H 'Content-Type: application/json' -d "$(doc 1)"
+    [ "$CODE" = 201 ]
+    wait_phase saxpy Succeeded 120
+    [[ "$(job saxpy .status.output)" == *"nvcc -O2 -o saxpy saxpy.cu"*"saxpy of 1048576 floats on the host (no GPU): 0 wrong: PASS"* ]]
 }
 
 @test "gpu: sbatch refusing the job fails it with Slurm's words" {
