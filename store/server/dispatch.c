@@ -7,6 +7,7 @@
 #include "store/server/discovery.h"
 #include "store/server/metrics.h"
 #include "store/server/objects.h"
+#include "store/server/protobuf.h"
 #include "store/server/proxy.h"
 #include "store/server/route.h"
 #include "store/server/stream.h"
@@ -38,27 +39,41 @@ static const char *verb_of(api_req *r, const api_route *rt)
     return "other";
 }
 
+static enum MHD_Result unsupported_media(api_req *r, const api_route *rt, const char *msg)
+{
+    _cleanup_free_ char *st = status_json(415, "UnsupportedMediaType", msg, rt->kind, rt->name);
+    return api_reply_text(r, 415, "application/json", st, strlen(st));
+}
+
 /* Bodies are JSON or YAML. kubectl's typed commands (create namespace,
- * create configmap ...) send protobuf; say so plainly instead of failing
- * to parse it. */
-static bool body_unsupported(api_req *r)
+ * create configmap, create secret) send protobuf: those few creates are
+ * turned into JSON here (protobuf.h); anything else gets a plain 415. */
+static bool body_is(api_req *r, const char *what)
 {
     const char *ct = api_header(r, "Content-Type");
-    return r->body.len && ct && (strstr(ct, "protobuf") || strstr(ct, "cbor"));
+    return r->body.len && ct && strstr(ct, what);
 }
 
 static enum MHD_Result dispatch_resource(api_req *r, const api_route *rt)
 {
-    if (body_unsupported(r)) {
-        _cleanup_free_ char *st =
-            status_json(415, "UnsupportedMediaType",
-                        "the body of the request was in an unknown format - accepted media "
-                        "types include: application/json, application/yaml",
-                        rt->kind, rt->name);
-        return api_reply_text(r, 415, "application/json", st, strlen(st));
-    }
     const char *m = r->method;
     const char *sub = rt->sub;
+    if (body_is(r, "cbor"))
+        return unsupported_media(r, rt, "CBOR bodies are not supported: send JSON or YAML");
+    if (body_is(r, "protobuf")) {
+        mk_err err = {0};
+        json_object *obj = NULL;
+        if (strcmp(m, "POST") != 0 || rt->name[0] || sub[0])
+            return unsupported_media(r, rt,
+                                     "protobuf bodies are taken only to create "
+                                     "namespaces, configmaps and secrets: send JSON");
+        if (protobuf_to_json(r->body.data, r->body.len, &obj, &err) < 0)
+            return err.code == EOPNOTSUPP ? unsupported_media(r, rt, err.msg)
+                                          : api_reply_err(r, &err, rt->kind, NULL);
+        mk_buf_reset(&r->body);
+        mk_buf_puts(&r->body, json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
+        json_object_put(obj);
+    }
     if (!strcmp(sub, "log"))
         return proxy_log(r, rt);
     if (!strcmp(sub, "exec"))

@@ -564,6 +564,31 @@ YAML
     [ "$status" != 0 ] && [[ "$output" == *NotFound* ]]
 }
 
+@test "kubectl's protobuf creates: namespace, configmap, secret" {
+    local kc; kc=$(kubeconfig_for)
+    run kubectl --kubeconfig "$kc" create namespace kns
+    [ "$status" = 0 ]
+    run kubectl --kubeconfig "$kc" -n kns create configmap kcm --from-literal=a=b --from-literal=c=d
+    [ "$status" = 0 ]
+    run kubectl --kubeconfig "$kc" -n kns create secret generic ksec --from-literal=p=q
+    [ "$status" = 0 ]
+    req GET /api/v1/namespaces/kns/configmaps/kcm
+    [ "$(jq -c .data <<<"$BODY")" = '{"a":"b","c":"d"}' ]
+    req GET /api/v1/namespaces/kns/secrets/ksec
+    [ "$(jq -r .data.p <<<"$BODY" | base64 -d)" = q ]
+    [ "$(jq -r .type <<<"$BODY")" = Opaque ]
+    req GET /api/v1/namespaces/kns
+    [ "$(jq -r .status.phase <<<"$BODY")" = Active ]
+    # other kinds as protobuf: a plain 415
+    printf 'k8s\000\012\015\012\002v1\022\007Service\022\000' >"$BATS_TEST_TMPDIR/svc.pb"
+    req POST /api/v1/namespaces/kns/services -H 'Content-Type: application/vnd.kubernetes.protobuf' \
+        --data-binary @"$BATS_TEST_TMPDIR/svc.pb"
+    [ "$CODE" = 415 ] && [[ "$(jq -r .message <<<"$BODY")" == *"kubectl create -f"* ]]
+    req POST /api/v1/namespaces/kns/configmaps -H 'Content-Type: application/vnd.kubernetes.protobuf' \
+        --data-binary 'garbage'
+    [ "$CODE" = 400 ]
+}
+
 @test "refuses to start: non-loopback without tokens, port taken, unusable data dir" {
     run "$MK_BIN/mk-apiserver" --listen 0.0.0.0:0 --data-dir "$BATS_TEST_TMPDIR/d1"
     [ "$status" = 1 ] && [[ "$output" == *"not a loopback address"* ]]
