@@ -11,5 +11,11 @@ extern const mk_controller nodeipam_controller;
 extern const mk_controller nodelifecycle_controller;
 /* endpoints.c: Endpoints from the ready pods a Service selects. */
 extern const mk_controller endpoints_controller;
+/* replicaset.c: spec.replicas pods per ReplicaSet (replicaset.h). */
+extern const mk_controller replicaset_controller;
+/* gc.c: dependents of deleted owners go, or are orphaned (gc.h). */
+extern const mk_controller garbagecollector_controller;
+/* hpa.c: HorizontalPodAutoscalers scale their ReplicaSets (hpa.h). */
+extern const mk_controller hpa_controller;
 
 #endif

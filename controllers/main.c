@@ -27,6 +27,7 @@ static void usage(FILE *f)
             "                             [--node-monitor-grace-period SEC]\n"
             "                             [--pod-eviction-timeout SEC] [--cluster-cidr CIDR]\n"
             "                             [--node-cidr-mask-size N]\n"
+            "                             [--hpa-sync-period SEC]\n"
             "\n"
             "  --server URL                     the API server (http://127.0.0.1:6443)\n"
             "  --token-file F                   bearer token (first field of the first line)\n"
@@ -40,6 +41,7 @@ static void usage(FILE *f)
         "  --pod-eviction-timeout SEC       not ready this long: its pods are evicted (300)\n"
         "  --cluster-cidr CIDR              pod addresses, split among nodes (10.244.0.0/16)\n"
         "  --node-cidr-mask-size N          each node's podCIDR prefix length (24)\n"
+        "  --hpa-sync-period SEC            how often autoscalers look at metrics (15)\n"
         "  --help                           this text\n");
 }
 
@@ -57,7 +59,7 @@ static int seconds(const char *flag, const char *arg, int *out)
 
 int main(int argc, char **argv)
 {
-    enum { GRACE = 256, EVICT, CIDR, MASK };
+    enum { GRACE = 256, EVICT, CIDR, MASK, HPA_SYNC };
     static const struct option opts[] = {
         {"server", required_argument, NULL, 's'},
         {"token-file", required_argument, NULL, 't'},
@@ -66,6 +68,7 @@ int main(int argc, char **argv)
         {"pod-eviction-timeout", required_argument, NULL, EVICT},
         {"cluster-cidr", required_argument, NULL, CIDR},
         {"node-cidr-mask-size", required_argument, NULL, MASK},
+        {"hpa-sync-period", required_argument, NULL, HPA_SYNC},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -73,7 +76,8 @@ int main(int argc, char **argv)
     manager_config cfg = {.node_monitor_grace_s = 40,
                           .pod_eviction_timeout_s = 300,
                           .cluster_cidr = "10.244.0.0/16",
-                          .node_cidr_mask_size = 24};
+                          .node_cidr_mask_size = 24,
+                          .hpa_sync_period_s = 15};
     int o;
     mk_log_init("mk-controller-manager");
     while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -100,6 +104,12 @@ int main(int argc, char **argv)
             break;
         case MASK:
             cfg.node_cidr_mask_size = atoi(optarg);
+            break;
+        case HPA_SYNC:
+            if (seconds("--hpa-sync-period", optarg, &cfg.hpa_sync_period_s) < 0)
+                return 2;
+            if (cfg.hpa_sync_period_s == 0)
+                cfg.hpa_sync_period_s = 1;
             break;
         case 'h':
             usage(stdout);

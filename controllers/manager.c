@@ -13,6 +13,9 @@ static const mk_controller *const builtin[] = {
     &nodeipam_controller,
     &nodelifecycle_controller,
     &endpoints_controller,
+    &replicaset_controller,
+    &garbagecollector_controller,
+    &hpa_controller,
 };
 
 typedef struct subscriber {

@@ -28,6 +28,7 @@ typedef struct manager_config {
     int pod_eviction_timeout_s; /* 300 */
     const char *cluster_cidr;   /* "10.244.0.0/16" */
     int node_cidr_mask_size;    /* 24 */
+    int hpa_sync_period_s;      /* 15 */
 } manager_config;
 
 typedef struct manager manager;
