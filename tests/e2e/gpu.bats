@@ -27,7 +27,8 @@ setup_file() {
     hpc_start 3>&- || return 1
     hpc_save "$GPU_TMP/hpc.state"
     export HPC_DIR HPC_USER HPC_HOST HPC_PORT HPC_KEY HPC_KNOWN_HOSTS SLURM_CONF
-    start_apiserver || return 1
+    start_apiserver 3>&- || return 1
+    echo "$MK_APISERVER_PID" >"$GPU_TMP/apiserver.pid"
     make_secret hpc "$HPC_KNOWN_HOSTS"
     start_gpu
     # Started first: it takes over a minute (see above).
@@ -37,6 +38,8 @@ setup_file() {
 teardown_file() {
     stop_gpu
     [ -z "${MK_GPU_LOG_COPY:-}" ] || cp "$GPU_TMP/mk-gpu.log" "$MK_GPU_LOG_COPY"
+    # A test may have restarted it: the pid file knows the current one.
+    MK_APISERVER_PID=$(cat "$GPU_TMP/apiserver.pid" 2>/dev/null)
     stop_apiserver
     [ -f "${GPU_TMP:-/nonexistent}/hpc.state" ] && hpc_load "$GPU_TMP/hpc.state"
     hpc_stop
@@ -248,6 +251,19 @@ print(json.dumps(d))' "$MK_ROOT/examples/gpujob-saxpy.yaml" "$1"
     [ "$(job resume .status.attempts)" = 1 ]
     [[ "$(job resume .status.output)" == *"resumed fine"* ]]
     [ "$(slurm_jobs_named resume)" = 1 ]
+}
+
+@test "gpu: a job that ends while the API server is down is recorded when it is back" {
+    make_job survivor '{"run": ["sleep 3", "echo survived"]}'
+    wait_phase survivor Running 30
+    MK_APISERVER_PID=$(cat "$GPU_TMP/apiserver.pid")
+    stop_apiserver
+    sleep 5 # the Slurm job ends meanwhile; mk-gpu cannot write it down
+    MK_APISERVER_LISTEN=${MK_SERVER#http://} start_apiserver 3>&-
+    echo "$MK_APISERVER_PID" >"$GPU_TMP/apiserver.pid"
+    wait_phase survivor Succeeded 60
+    [ "$(job survivor .status.output)" = survived ]
+    [ "$(job survivor .status.attempts)" = 1 ]
 }
 
 @test "gpu: deleting a running job cancels it in Slurm and removes its files" {
