@@ -35,6 +35,16 @@ static void worker_discover(pod_worker *w, json_object *pod)
     w->ctrs = xcalloc(w->nctrs + 1, sizeof *w->ctrs);
     const char *st = mk_json_str(pod, "status.startTime");
     w->start_ms = st ? mk_parse_rfc3339(st) * 1000 : now_ms();
+    /* Conditions keep their transition times across a kubelet restart. */
+    json_object *conds = mk_json_path(pod, "status.conditions");
+    if (!w->conds)
+        w->conds = json_object_new_object();
+    for (size_t i = 0; conds && i < json_object_array_length(conds); i++) {
+        json_object *c = json_object_array_get_idx(conds, i);
+        const char *type = mk_json_str(c, "type");
+        if (type && mk_json_str(c, "status") && mk_json_str(c, "lastTransitionTime"))
+            json_object_object_add(w->conds, type, json_object_get(c));
+    }
     const char *policy = mk_json_str(pod, "spec.restartPolicy");
     for (size_t i = 0; i < w->nctrs; i++) {
         json_object *spec = json_object_array_get_idx(ctrs, i);

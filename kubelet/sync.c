@@ -14,6 +14,17 @@
 #include <time.h>
 #include <unistd.h>
 
+/* json-c's reference counts are not atomic: no object is shared between
+ * threads. The informer's object is copied on its thread, and a worker
+ * works on its own copy, taken under kl->lock. */
+static json_object *pod_copy(json_object *pod)
+{
+    json_object *copy = NULL;
+    if (json_object_deep_copy(pod, &copy, NULL) < 0)
+        abort(); /* only out of memory */
+    return copy;
+}
+
 static void worker_kick_locked(pod_worker *w)
 {
     w->kicked = true;
@@ -54,7 +65,7 @@ static void *worker_main(void *arg)
         }
         w->kicked = false;
         bool deleted = w->deleted, stop = kl->stop;
-        json_object *pod = json_object_get(w->pod);
+        json_object *pod = pod_copy(w->pod);
         pthread_mutex_unlock(&kl->lock);
         if (stop) {
             json_object_put(pod);
@@ -110,7 +121,7 @@ static void upsert(kubelet *kl, json_object *pod)
         w->ns = xstrdup(ns ? ns : "default");
         w->kl = kl;
         pthread_cond_init(&w->cond, NULL);
-        w->pod = json_object_get(pod);
+        w->pod = pod_copy(pod);
         w->kicked = true;
         HASH_ADD_KEYPTR(hh, kl->workers, w->uid, strlen(w->uid), w);
         if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
@@ -122,7 +133,7 @@ static void upsert(kubelet *kl, json_object *pod)
         }
     } else {
         json_object_put(w->pod);
-        w->pod = json_object_get(pod);
+        w->pod = pod_copy(pod);
         worker_kick_locked(w);
     }
     pthread_mutex_unlock(&kl->lock);
@@ -150,7 +161,7 @@ void sync_on_delete(void *ctx, json_object *pod)
     HASH_FIND_STR(kl->workers, uid, w);
     if (w) {
         json_object_put(w->pod);
-        w->pod = json_object_get(pod);
+        w->pod = pod_copy(pod);
         w->deleted = true;
         worker_kick_locked(w);
     }
