@@ -1,6 +1,7 @@
 /* discovery.c - APIVersions, APIGroupList, APIGroup, APIResourceList and
  * version, computed from mk_kinds so a new kind appears by itself. */
 #include "store/server/discovery.h"
+#include "store/server/metrics_api.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -146,6 +147,7 @@ static json_object *group_list(void)
     for (size_t i = 0; i < mk_nkinds; i++)
         if (mk_kinds[i].group[0] && first_of_group(i))
             json_object_array_add(groups, group_entry(&mk_kinds[i]));
+    json_object_array_add(groups, metrics_api_group());
     json_object_object_add(o, "groups", groups);
     return o;
 }

@@ -6,6 +6,7 @@
 #include "store/server/auth.h"
 #include "store/server/discovery.h"
 #include "store/server/metrics.h"
+#include "store/server/metrics_api.h"
 #include "store/server/objects.h"
 #include "store/server/protobuf.h"
 #include "store/server/proxy.h"
@@ -120,6 +121,8 @@ enum MHD_Result dispatch(api_req *r)
         return api_reply_err(r, &err, NULL, NULL);
     if (!strcmp(r->url, "/metrics"))
         return metrics_serve(r);
+    if (metrics_api_serve(r, &ret))
+        return ret;
     if (discovery_serve(r, &ret))
         return ret;
     api_route rt;

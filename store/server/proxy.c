@@ -110,6 +110,19 @@ static int node_endpoint(api_req *r, const char *node, kubelet_target *t, mk_err
     return rc;
 }
 
+int proxy_kubelet_address(api_server *srv, const char *node, char *host, size_t n, int *port,
+                          mk_err *err)
+{
+    api_req r = {.srv = srv};
+    kubelet_target t = {0};
+    int rc = node_endpoint(&r, node, &t, err);
+    if (rc == 0) {
+        snprintf(host, n, "%s", t.host);
+        *port = t.port;
+    }
+    return rc;
+}
+
 static int proxy_target(api_req *r, const api_route *rt, kubelet_target *t, mk_err *err)
 {
     json_object *pod;

@@ -23,4 +23,10 @@ enum MHD_Result proxy_log(api_req *r, const api_route *rt);
  * "Upgrade: minik8s-exec.v1" (store/execproto.h): 101, then frames both ways. */
 enum MHD_Result proxy_exec(api_req *r, const api_route *rt);
 
+/* Where node's kubelet listens (as above: InternalIP, or loopback for an
+ * address of this machine, and the daemonEndpoints port) into host and
+ * *port. ECONNREFUSED when the node is unknown or gives no address. */
+int proxy_kubelet_address(api_server *srv, const char *node, char *host, size_t n, int *port,
+                          mk_err *err);
+
 #endif
