@@ -68,7 +68,8 @@ enum MHD_Result api_reply_resp(api_req *r, unsigned status, struct MHD_Response 
     if (r->srv->metrics)
         metrics_observe(r->srv->metrics, r->verb ? r->verb : "other", status,
                         mk_now_ns() - r->start_ns);
-    if (status >= 500)
+    /* 503 is a peer (a kubelet) being away, said in the reply; not ours. */
+    if (status >= 500 && status != 503)
         mk_log("%s %s: %u", r->method, r->url, status);
     else
         mk_debug("%s %s: %u", r->method, r->url, status);

@@ -32,6 +32,8 @@ static int client_rev_of(json_object *obj, int64_t *rev, mk_err *err)
     if (!v)
         return 0;
     const char *s = json_object_get_string(v);
+    if (s && !*s)
+        return 0; /* "" is no precondition, as in Kubernetes */
     char *end;
     long long n = strtoll(s ? s : "", &end, 10);
     if (!s || !*s || *end || n < 0)
