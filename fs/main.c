@@ -165,6 +165,7 @@ int main(int argc, char **argv)
     char *fargv[] = {argv[0], "-o", o.fuse_opts, o.debug ? "-d" : NULL, NULL};
     struct fuse_args args = FUSE_ARGS_INIT(o.debug ? 4 : 3, fargv);
     struct fuse_session *se = fuse_session_new(&args, fs_ops(), sizeof *fs_ops(), NULL);
+    fuse_opt_free_args(&args);
     if (!se) {
         snprintf(msg, sizeof msg, "cannot start: bad mount options \"%s\"", o.fuse_opts);
         goto fail;
