@@ -27,7 +27,11 @@ setup_file() {
     hpc_start 3>&- || return 1
     hpc_save "$GPU_TMP/hpc.state"
     export HPC_DIR HPC_USER HPC_HOST HPC_PORT HPC_KEY HPC_KNOWN_HOSTS SLURM_CONF
-    start_apiserver 3>&- || return 1
+    # mk-gpu runs with the controller role; the tests act as admin.
+    printf 'gpu-admin-token,admin,admin\ngpu-controller-token,mk-gpu,controller\n' >"$GPU_TMP/tokens"
+    echo gpu-controller-token >"$GPU_TMP/mk-gpu.token"
+    export MK_TOKEN=gpu-admin-token
+    start_apiserver --token-file "$GPU_TMP/tokens" 3>&- || return 1
     echo "$MK_APISERVER_PID" >"$GPU_TMP/apiserver.pid"
     make_secret hpc "$HPC_KNOWN_HOSTS"
     start_gpu
@@ -54,7 +58,7 @@ teardown() {
 }
 
 start_gpu() {
-    "$GPU_BIN" --server "$MK_SERVER" --poll-interval 500 \
+    "$GPU_BIN" --server "$MK_SERVER" --token-file "$GPU_TMP/mk-gpu.token" --poll-interval 500 \
         </dev/null >/dev/null 2>>"$GPU_TMP/mk-gpu.log" 3>&- &
     disown # no "Killed" notice when the restart test kills it
     GPU_PID=$!
@@ -259,7 +263,7 @@ print(json.dumps(d))' "$MK_ROOT/examples/gpujob-saxpy.yaml" "$1"
     MK_APISERVER_PID=$(cat "$GPU_TMP/apiserver.pid")
     stop_apiserver
     sleep 5 # the Slurm job ends meanwhile; mk-gpu cannot write it down
-    MK_APISERVER_LISTEN=${MK_SERVER#http://} start_apiserver 3>&-
+    MK_APISERVER_LISTEN=${MK_SERVER#http://} start_apiserver --token-file "$GPU_TMP/tokens" 3>&-
     echo "$MK_APISERVER_PID" >"$GPU_TMP/apiserver.pid"
     wait_phase survivor Succeeded 60
     [ "$(job survivor .status.output)" = survived ]
