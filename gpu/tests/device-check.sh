@@ -65,9 +65,9 @@ make -j"$(nproc)" bin/mk-apiserver bin/mk-gpu >"$LOG/make.log" 2>&1 ||
     fail "build failed: $(grep -m3 -E 'error|Error' "$LOG/make.log")"
 
 # ---- start everything; stop it all on any exit ----
-# shellcheck source=../../tests/e2e/lib/hpc.bash
+# shellcheck source=tests/e2e/lib/hpc.bash
 source tests/e2e/lib/hpc.bash
-# shellcheck source=../../tests/e2e/helpers.bash
+# shellcheck source=tests/e2e/helpers.bash
 source tests/e2e/helpers.bash
 GPU_PID=
 cleanup() {
@@ -102,7 +102,7 @@ req POST /api/v1/namespaces/default/secrets -H 'Content-Type: application/json' 
 # instead of the kernel.
 manifest=$(cat examples/gpujob-matmul.yaml)
 if [ -n "$NO_GPU" ]; then
-    manifest=$(sed -e 's|- \./matmul 512$|- ./matmul 512 --host-fallback|' <<<"$manifest")
+    manifest=${manifest//- .\/matmul 512$'\n'/- .\/matmul 512 --host-fallback$'\n'}
 fi
 req POST /apis/minik8s.io/v1/namespaces/default/gpujobs -H 'Content-Type: application/yaml' \
     --data-binary "$manifest"

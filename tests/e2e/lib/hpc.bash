@@ -83,7 +83,7 @@ _hpc_slurm_conf() {
     local cpus=${HPC_CPUS:-$(nproc)} mem
     mem=$(awk '/MemTotal/ { print int($2 / 1024 / 2) }' /proc/meminfo)
     mkdir -p "$HPC_DIR/state" "$HPC_DIR/spool"
-    local gres_node= gres_types=
+    local gres_node='' gres_types=''
     if [ "${HPC_GRES:-}" = gpu ]; then
         local files n
         files=${HPC_GRES_FILES:-$(find /dev -maxdepth 1 -name 'nvidia[0-9]*' | sort)}
