@@ -500,21 +500,80 @@ static int delete_once(api_req *r, const api_route *rt, const delete_opts *o, js
     return rc;
 }
 
+static int delete_with_retries(api_req *r, const api_route *rt, const delete_opts *o,
+                               json_object **out, mk_err *err)
+{
+    int rc = 0;
+    bool retry = true;
+    for (int i = 0; retry && i < DELETE_RETRIES; i++)
+        rc = delete_once(r, rt, o, out, &retry, err);
+    return rc;
+}
+
+typedef struct name_list {
+    size_t prefix_len;
+    char **names;
+    size_t n, cap;
+} name_list;
+
+static int collect_name(void *ctx, const mk_kv *kv)
+{
+    name_list *l = ctx;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 64;
+        l->names = xrealloc(l->names, l->cap * sizeof *l->names);
+    }
+    l->names[l->n++] = xstrdup(kv->key + l->prefix_len);
+    return 0;
+}
+
+/* A namespace takes what is in it along, as the namespace controller
+ * does in Kubernetes; here synchronously, before the namespace goes. */
+static int delete_namespace_content(api_req *r, const char *ns, mk_err *err)
+{
+    delete_opts none = {.grace = -1};
+    for (size_t k = 0; k < mk_nkinds; k++) {
+        if (!mk_kinds[k].namespaced)
+            continue;
+        _cleanup_free_ char *prefix = kind_prefix(&mk_kinds[k], ns);
+        name_list l = {.prefix_len = strlen(prefix)};
+        int64_t rev;
+        int rc = backend_list(r->srv->be, prefix, collect_name, &l, &rev, err);
+        for (size_t i = 0; i < l.n; i++) {
+            api_route rt = {.kind = &mk_kinds[k]};
+            snprintf(rt.ns, sizeof rt.ns, "%.63s", ns); /* a DNS label */
+            snprintf(rt.name, sizeof rt.name, "%s", l.names[i]);
+            json_object *gone = NULL;
+            mk_err e = {0};
+            if (rc == 0 && delete_with_retries(r, &rt, &none, &gone, &e) < 0 && e.code != ENOENT) {
+                *err = e;
+                rc = -e.code;
+            }
+            json_object_put(gone);
+            free(l.names[i]);
+        }
+        free(l.names);
+        if (rc < 0)
+            return mk_error_wrap(err, "namespace %s: deleting its %s", ns, mk_kinds[k].resource);
+    }
+    return 0;
+}
+
 static int delete_object(api_req *r, const api_route *rt, json_object **out, mk_err *err)
 {
     delete_opts o;
     if (delete_opts_of(r, &o, err) < 0)
         return -err->code;
-    if (protected_namespace(rt->kind, rt->name))
+    bool ns = strcmp(rt->kind->kind, "Namespace") == 0;
+    if (ns && protected_namespace(rt->kind, rt->name))
         return mk_error(err, EACCES,
                         "namespaces \"%s\" is forbidden: this namespace may not "
                         "be deleted",
                         rt->name);
-    int rc = 0;
-    bool retry = true;
-    for (int i = 0; retry && i < DELETE_RETRIES; i++)
-        rc = delete_once(r, rt, &o, out, &retry, err);
-    return rc;
+    if (ns && namespace_exists(r->srv, rt->name, err) == 0 &&
+        delete_namespace_content(r, rt->name, err) < 0)
+        return -err->code;
+    return delete_with_retries(r, rt, &o, out, err);
 }
 
 enum MHD_Result objects_delete(api_req *r, const api_route *rt)

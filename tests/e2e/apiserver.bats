@@ -475,8 +475,12 @@ YAML
     [ "$CODE" = 201 ]
     MK_TOKEN=ctrltok req DELETE /api/v1/namespaces/ctl
     [ "$CODE" = 403 ]
+    MK_TOKEN=admintok req POST /api/v1/namespaces/ctl/configmaps -d '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"inside"}}'
+    [ "$CODE" = 201 ]
     MK_TOKEN=admintok req DELETE /api/v1/namespaces/ctl
     [ "$CODE" = 200 ]
+    MK_TOKEN=admintok req GET /api/v1/namespaces/ctl/configmaps/inside
+    [ "$CODE" = 404 ]
     MK_TOKEN=admintok req GET /metrics
     [ "$CODE" = 200 ]
 }
@@ -505,7 +509,7 @@ YAML
     jq -e '.resources[] | select(.name == "nodes") | .namespaced == false' <<<"$BODY"
     req GET /apis
     run jq -r '[.groups[].name] | sort | join(",")' <<<"$BODY"
-    [ "$output" = apps,autoscaling,minik8s.io,networking.k8s.io ]
+    [ "$output" = apps,autoscaling,metrics.k8s.io,minik8s.io,networking.k8s.io ]
     local n=0 gv
     for gv in /api/v1 /apis/apps/v1 /apis/autoscaling/v2 /apis/networking.k8s.io/v1 /apis/minik8s.io/v1; do
         req GET "$gv"
