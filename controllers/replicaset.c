@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/random.h>
 #include <uthash.h>
 
 #include "controllers/controllers.h"
@@ -17,9 +18,10 @@
 #define RS_WORKERS        4
 #define RS_RETRY_MS       1000
 #define RS_BURST          500  /* creates or deletes per sync, as Kubernetes' burstReplicas */
-#define RS_PARALLEL       32   /* requests in flight for one batch */
+#define RS_PARALLEL       64   /* requests in flight for one batch */
 #define RS_EXPECT_TIMEOUT 300  /* seconds: expectations lapse, as Kubernetes' */
 #define RS_MAX_BATCHES    16
+#define RS_NAME_SUFFIX    5
 
 /* ---- the pure part ---- */
 
@@ -511,7 +513,6 @@ static int run_parallel(rs_job job, void *ctx, size_t n)
 
 typedef struct create_ctx {
     rsctl *c;
-    json_object *pod_json; /* text of the pod to create */
     const char *ns, *rsname;
     const char *text;
     atomic_int failed;
@@ -519,14 +520,37 @@ typedef struct create_ctx {
     pthread_mutex_t lock;
 } create_ctx;
 
+/* "<rs>-<5 of Kubernetes' name alphabet>", from the kernel's randomness
+ * (27^5 names: a clash is rare, and retried). */
+void replicaset_pod_name(const char *rs, char *out, size_t n)
+{
+    static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
+    unsigned char r[RS_NAME_SUFFIX];
+    if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+        for (size_t i = 0; i < sizeof r; i++)
+            r[i] = (unsigned char)random();
+    char suffix[RS_NAME_SUFFIX + 1];
+    for (size_t i = 0; i < RS_NAME_SUFFIX; i++)
+        suffix[i] = alphabet[r[i] % (sizeof alphabet - 1)];
+    suffix[RS_NAME_SUFFIX] = '\0';
+    /* As Kubernetes, the base is cut so the name stays a 63-character label. */
+    snprintf(out, n, "%.*s-%s", 63 - RS_NAME_SUFFIX - 1, rs, suffix);
+}
+
 static int create_one(void *ctx, size_t i)
 {
     create_ctx *cc = ctx;
     mk_err err = {0};
-    json_object *pod = json_tokener_parse(cc->text);
-    int rc = client_create(manager_client(cc->c->m), kind_by_kind("Pod"), cc->ns, pod, NULL,
+    int rc = -EEXIST;
+    for (int attempt = 0; attempt < 3 && rc == -EEXIST; attempt++) {
+        json_object *pod = json_tokener_parse(cc->text);
+        char name[64];
+        replicaset_pod_name(cc->rsname, name, sizeof name);
+        mk_json_set_str(pod, "metadata.name", name);
+        rc = client_create(manager_client(cc->c->m), kind_by_kind("Pod"), cc->ns, pod, NULL,
                            &err);
-    json_object_put(pod);
+        json_object_put(pod);
+    }
     if (rc < 0) {
         pthread_mutex_lock(&cc->lock);
         if (!atomic_fetch_add(&cc->failed, 1))
@@ -540,7 +564,10 @@ static int create_pods(rsctl *c, const char *key, json_object *rs, int n, mk_err
 {
     const char *ns = mk_json_str(rs, "metadata.namespace") ?: "default";
     json_object *pod = replicaset_new_pod(rs);
-    create_ctx cc = {.c = c, .ns = ns, .text = json_object_to_json_string(pod)};
+    create_ctx cc = {.c = c,
+                     .ns = ns,
+                     .rsname = mk_json_str(rs, "metadata.name") ?: "rs",
+                     .text = json_object_to_json_string(pod)};
     pthread_mutex_init(&cc.lock, NULL);
     expect_creates(c, key, n);
     int batches[RS_MAX_BATCHES], nb = replicaset_batches(n, batches, RS_MAX_BATCHES);

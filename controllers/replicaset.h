@@ -5,8 +5,8 @@
  * in the pod cache) so a slow watch never makes it create or delete twice,
  * and a restarted controller starts from the cache alone.
  *
- * - Pods are made from spec.template, named "<rs>-<5 random>" (the server's
- *   generateName), with an ownerReference to the ReplicaSet
+ * - Pods are made from spec.template, named "<rs>-<5 random>" (made here
+ *   from getrandom: a clash is retried), with an ownerReference to the ReplicaSet
  *   (controller=true, blockOwnerDeletion=true).
  * - Pods without a controller that match the selector are adopted; owned
  *   pods whose labels stop matching are released (the reference dropped).
@@ -23,6 +23,7 @@
 
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* What the controller knows of one pod (a summary, not the object). */
@@ -51,6 +52,9 @@ json_object *replicaset_controller_ref(json_object *obj);
 /* A new pod (caller puts) from the ReplicaSet's template, with
  * generateName "<rs>-" and the controller reference. */
 json_object *replicaset_new_pod(json_object *rs);
+/* A pod name for the ReplicaSet rs: "<rs>-" and 5 random characters of
+ * Kubernetes' alphabet (the base cut to keep 63 characters). */
+void replicaset_pod_name(const char *rs, char *out, size_t n);
 /* The sizes of slow-start batches for n creates: 1, 2, 4, ... until the
  * sum is n; writes at most max sizes into out and returns their count. */
 int replicaset_batches(int n, int *out, int max);
