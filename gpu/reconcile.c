@@ -317,9 +317,14 @@ static int gpu_finish(gpu_step *s, const char *jobid, const slurm_job_state *sl)
         return s->ctx->poll_interval_ms; /* try again: the files stay */
     }
     mk_err err = {0};
-    if (gpu_output_save(s->ctx->client, s->st->job, out, out_trunc, errtext, err_trunc, &err) <
-        0) {
-        mk_log("gpujob %s/%s: saving output failed: %s", s->ns, s->name, err.msg);
+    int rc =
+        gpu_output_save(s->ctx->client, s->st->job, out, out_trunc, errtext, err_trunc, &err);
+    if (rc == -EINVAL) {
+        /* Refused for good (a job name too long for "<name>-output"): the
+         * status still gets the tail. */
+        mk_log("gpujob %s/%s: no output ConfigMap: %s", s->ns, s->name, err.msg);
+    } else if (rc < 0) {
+        mk_log("gpujob %s/%s: saving output failed: %s (will retry)", s->ns, s->name, err.msg);
         return s->ctx->poll_interval_ms;
     }
     slurm_outcome o;
@@ -336,7 +341,6 @@ static int gpu_finish(gpu_step *s, const char *jobid, const slurm_job_state *sl)
                            json_object_new_boolean(tail_trunc || out_trunc || err_trunc));
     if (!gpu_status(s->st->job, "startTime"))
         json_object_object_add(p, "startTime", json_object_new_string(now));
-    int rc;
     if (strcmp(o.phase, "Succeeded") == 0) {
         json_object_object_add(p, "phase", json_object_new_string("Succeeded"));
         json_object_object_add(p, "completionTime", json_object_new_string(now));

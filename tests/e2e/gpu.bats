@@ -211,6 +211,14 @@ print(json.dumps(d))' "$MK_ROOT/examples/gpujob-saxpy.yaml" "$1"
     [ "$(job patient .status.output)" = "got it" ]
 }
 
+@test "gpu: a job whose name leaves no room for its output ConfigMap still ends" {
+    name=a-gpu-job-with-a-name-so-long-that-name-dash-output-breaks-63
+    [ ${#name} -le 63 ] && [ $((${#name} + 7)) -gt 63 ]
+    make_job "$name" '{"run": ["echo long names work"]}'
+    wait_phase "$name" Succeeded 60
+    [ "$(job "$name" .status.output)" = "long names work" ]
+}
+
 @test "gpu: a host key that does not match known_hosts is refused; nothing is submitted" {
     ssh-keygen -q -t ed25519 -N '' -f "$GPU_TMP/other_host_key"
     echo "[$HPC_HOST]:$HPC_PORT $(cut -d' ' -f1,2 "$GPU_TMP/other_host_key.pub")" >"$GPU_TMP/wrong_known_hosts"
