@@ -237,8 +237,8 @@ hpc_ssh() {
 hpc_stop() {
     [ -n "$HPC_DIR" ] || return 0
     if [ -n "$HPC_USER" ] && [ -n "${SLURM_CONF:-}" ]; then
-        scancel -u "$HPC_USER" 2>/dev/null
-        _hpc_wait "! squeue -h -u $HPC_USER | grep -q ." 30
+        timeout 5 scancel -u "$HPC_USER" 2>/dev/null
+        _hpc_wait "! timeout 2 squeue -h -u $HPC_USER | grep -q ." 30
     fi
     local i pid
     for ((i = ${#HPC_PIDS[@]} - 1; i >= 0; i--)); do
