@@ -75,8 +75,8 @@ static void on_change(const mk_kind *k, const char *type, json_object *obj)
     snprintf(ev->type, sizeof ev->type, "%s", type);
     const char *ns = mk_json_str(obj, "metadata.namespace");
     ev->ns = xstrdup(ns ? ns : "default");
-    ev->name = xstrdup(mk_json_str(obj, "metadata.name") ? mk_json_str(obj, "metadata.name")
-                                                        : "");
+    ev->name =
+        xstrdup(mk_json_str(obj, "metadata.name") ? mk_json_str(obj, "metadata.name") : "");
     ev->line = fs_render_watch_line(type, k, obj, 0);
     enqueue(ev);
 }

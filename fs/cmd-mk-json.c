@@ -207,7 +207,8 @@ static void describe_map(const char *title, json_object *m)
     if (m && json_object_is_type(m, json_type_object)) {
         json_object_object_foreach(m, key, val)
         {
-            printf("%s%s=%s\n", first ? "" : "              ", key, json_object_get_string(val));
+            printf("%s%s=%s\n", first ? "" : "              ", key,
+                   json_object_get_string(val));
             first = false;
         }
     }
@@ -262,8 +263,9 @@ static int cmd_describe(const char *file)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: mk-json to-json|to-yaml|field|merge|split|table|kind|describe|redact "
-                    "... (see the comment at the top of fs/cmd-mk-json.c)\n");
+    fprintf(stderr,
+            "usage: mk-json to-json|to-yaml|field|merge|split|table|kind|describe|redact "
+            "... (see the comment at the top of fs/cmd-mk-json.c)\n");
     return 2;
 }
 

@@ -59,8 +59,8 @@ static void settle(const mk_kind *k, json_object *written)
 }
 
 /* Check one document for a create and settle its namespace. */
-static int check_create_doc(json_object *doc, size_t i, const mk_kind *folder,
-                            const char *ns, const mk_kind **kind, mk_err *err)
+static int check_create_doc(json_object *doc, size_t i, const mk_kind *folder, const char *ns,
+                            const mk_kind **kind, mk_err *err)
 {
     if (!json_object_is_type(doc, json_type_object))
         return mk_error(err, EINVAL, "document %zu: not a mapping", i + 1);
@@ -209,8 +209,7 @@ static int patch(mk_client *c, const fs_path *p, const char *body, mk_err *err)
     return 0;
 }
 
-int fs_commit_labels(mk_client *c, const fs_path *p, const char *text, size_t len,
-                     mk_err *err)
+int fs_commit_labels(mk_client *c, const fs_path *p, const char *text, size_t len, mk_err *err)
 {
     json_object *labels = NULL;
     if (fs_labels_parse(text, len, &labels, err) < 0)
@@ -223,8 +222,7 @@ int fs_commit_labels(mk_client *c, const fs_path *p, const char *text, size_t le
     return patch(c, p, body, err);
 }
 
-int fs_commit_scale(mk_client *c, const fs_path *p, const char *text, size_t len,
-                    mk_err *err)
+int fs_commit_scale(mk_client *c, const fs_path *p, const char *text, size_t len, mk_err *err)
 {
     int64_t n;
     if (fs_scale_parse(text, len, &n, err) < 0)
@@ -233,8 +231,8 @@ int fs_commit_scale(mk_client *c, const fs_path *p, const char *text, size_t len
     return patch(c, p, body, err);
 }
 
-int fs_commit_file(mk_client *c, const fs_path *p, const char *rv, const char *text,
-                   size_t len, mk_err *err)
+int fs_commit_file(mk_client *c, const fs_path *p, const char *rv, const char *text, size_t len,
+                   mk_err *err)
 {
     switch (p->file) {
     case FS_FILE_MANIFEST:
@@ -251,8 +249,9 @@ int fs_commit_file(mk_client *c, const fs_path *p, const char *rv, const char *t
 int fs_commit_delete(mk_client *c, const fs_path *p, mk_err *err)
 {
     json_object *obj = fs_cache_get(p->kind, p->ns, p->name);
-    _cleanup_free_ char *uid =
-        obj && mk_json_str(obj, "metadata.uid") ? xstrdup(mk_json_str(obj, "metadata.uid")) : NULL;
+    _cleanup_free_ char *uid = obj && mk_json_str(obj, "metadata.uid")
+                                   ? xstrdup(mk_json_str(obj, "metadata.uid"))
+                                   : NULL;
     json_object_put(obj);
     if (client_delete(c, p->kind, p->ns, p->name, NULL, err) < 0)
         return fail(err);

@@ -32,14 +32,12 @@ int fs_commit_create(mk_client *c, const mk_kind *kind, const char *ns, const ch
 int fs_commit_manifest(mk_client *c, const fs_path *p, const char *rv, const char *text,
                        size_t len, mk_err *err);
 /* labels: set the label set to text's key=value lines (merge patch). */
-int fs_commit_labels(mk_client *c, const fs_path *p, const char *text, size_t len,
-                     mk_err *err);
+int fs_commit_labels(mk_client *c, const fs_path *p, const char *text, size_t len, mk_err *err);
 /* scale: set spec.replicas (merge patch). */
-int fs_commit_scale(mk_client *c, const fs_path *p, const char *text, size_t len,
-                    mk_err *err);
+int fs_commit_scale(mk_client *c, const fs_path *p, const char *text, size_t len, mk_err *err);
 /* Dispatch a write of file p.file to the three above. */
-int fs_commit_file(mk_client *c, const fs_path *p, const char *rv, const char *text,
-                   size_t len, mk_err *err);
+int fs_commit_file(mk_client *c, const fs_path *p, const char *rv, const char *text, size_t len,
+                   mk_err *err);
 /* Delete object p. */
 int fs_commit_delete(mk_client *c, const fs_path *p, mk_err *err);
 

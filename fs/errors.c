@@ -20,12 +20,12 @@ const char *fs_errno_name(int code)
         int code;
         const char *name;
     } names[] = {
-        {EINVAL, "EINVAL"}, {EEXIST, "EEXIST"},   {EACCES, "EACCES"},
-        {EPERM, "EPERM"},   {EBUSY, "EBUSY"},     {EIO, "EIO"},
-        {ENOENT, "ENOENT"}, {ENOTCONN, "ENOTCONN"}, {EFBIG, "EFBIG"},
-        {E2BIG, "E2BIG"},   {EROFS, "EROFS"},     {ENOTSUP, "ENOTSUP"},
-        {ETIMEDOUT, "ETIMEDOUT"}, {EISDIR, "EISDIR"}, {ENOTDIR, "ENOTDIR"},
-        {ENOTEMPTY, "ENOTEMPTY"}, {EXDEV, "EXDEV"}, {EAGAIN, "EAGAIN"},
+        {EINVAL, "EINVAL"},       {EEXIST, "EEXIST"},     {EACCES, "EACCES"},
+        {EPERM, "EPERM"},         {EBUSY, "EBUSY"},       {EIO, "EIO"},
+        {ENOENT, "ENOENT"},       {ENOTCONN, "ENOTCONN"}, {EFBIG, "EFBIG"},
+        {E2BIG, "E2BIG"},         {EROFS, "EROFS"},       {ENOTSUP, "ENOTSUP"},
+        {ETIMEDOUT, "ETIMEDOUT"}, {EISDIR, "EISDIR"},     {ENOTDIR, "ENOTDIR"},
+        {ENOTEMPTY, "ENOTEMPTY"}, {EXDEV, "EXDEV"},       {EAGAIN, "EAGAIN"},
     };
     static __thread char other[16];
     for (size_t i = 0; i < ARRAY_SIZE(names); i++)

@@ -23,7 +23,7 @@
 
 /* A request fails within this (the issue: "never hang past a few seconds"). */
 #define FS_REQUEST_TIMEOUT_MS 3000
-#define FS_SYNC_TIMEOUT_MS 15000
+#define FS_SYNC_TIMEOUT_MS    15000
 
 static void usage(FILE *f)
 {
@@ -49,31 +49,42 @@ typedef struct fs_opts {
 static int parse_args(int argc, char **argv, fs_opts *o)
 {
     static const struct option longopts[] = {
-        {"server", required_argument, NULL, 's'},
-        {"token-file", required_argument, NULL, 't'},
-        {"foreground", no_argument, NULL, 'f'},
-        {"debug", no_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"server", required_argument, NULL, 's'}, {"token-file", required_argument, NULL, 't'},
+        {"foreground", no_argument, NULL, 'f'},   {"debug", no_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     mk_buf opts = {0};
     mk_buf_puts(&opts, "fsname=mk-fs,subtype=mk-fs,default_permissions");
     int c;
     while ((c = getopt_long(argc, argv, "fdho:", longopts, NULL)) != -1) {
         switch (c) {
-        case 's': o->server = optarg; break;
-        case 't': o->token_file = optarg; break;
-        case 'f': o->foreground = true; break;
-        case 'd': o->debug = o->foreground = true; break;
-        case 'o': mk_buf_printf(&opts, ",%s", optarg); break;
-        case 'h': usage(stdout); exit(0);
-        default: usage(stderr); return -1;
+        case 's':
+            o->server = optarg;
+            break;
+        case 't':
+            o->token_file = optarg;
+            break;
+        case 'f':
+            o->foreground = true;
+            break;
+        case 'd':
+            o->debug = o->foreground = true;
+            break;
+        case 'o':
+            mk_buf_printf(&opts, ",%s", optarg);
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        default:
+            usage(stderr);
+            return -1;
         }
     }
     o->fuse_opts = mk_buf_steal(&opts);
     if (optind != argc - 1 || !o->server) {
-        fprintf(stderr, "mk-fs: %s\n", !o->server ? "--server URL is required"
-                                                  : "exactly one MOUNTPOINT is required");
+        fprintf(stderr, "mk-fs: %s\n",
+                !o->server ? "--server URL is required" : "exactly one MOUNTPOINT is required");
         usage(stderr);
         return -1;
     }

@@ -33,7 +33,7 @@
 #define TTL_NONE 0.0
 /* Log files are fetched again at most this often for their size. */
 #define LOGS_REFRESH_NS (300 * 1000000LL)
-#define PIPE_CAP (4u << 20)
+#define PIPE_CAP        (4u << 20)
 
 static fs_ops_config fs;
 static struct timespec mount_time; /* the time of folders that are no object */
@@ -58,7 +58,15 @@ static void node_clear(node *n)
     *n = (node){0};
 }
 
-typedef enum fh_kind { FH_DIR, FH_FILE, FH_SCRATCH, FH_ERRORS, FH_WATCH, FH_LOGS, FH_EXEC } fh_kind;
+typedef enum fh_kind {
+    FH_DIR,
+    FH_FILE,
+    FH_SCRATCH,
+    FH_ERRORS,
+    FH_WATCH,
+    FH_LOGS,
+    FH_EXEC
+} fh_kind;
 
 typedef struct dirent_rec {
     char *name;
@@ -123,7 +131,7 @@ static fh *fh_of(struct fuse_file_info *fi)
  * the name free for a moment. Lookups answer ENOENT until the name is
  * created again or UNLINKED_NS has passed. */
 #define UNLINKED_MAX 64
-#define UNLINKED_NS (2 * 1000000000LL)
+#define UNLINKED_NS  (2 * 1000000000LL)
 static struct {
     pthread_mutex_t lock;
     char *path[UNLINKED_MAX];
@@ -189,7 +197,8 @@ static bool has_container(json_object *pod, const char *name)
     static const char *const lists[] = {"spec.containers", "spec.initContainers"};
     for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
         json_object *a = mk_json_path(pod, lists[l]);
-        size_t n = a && json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+        size_t n =
+            a && json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
         for (size_t i = 0; i < n; i++) {
             const char *c = mk_json_str(json_object_array_get_idx(a, i), "name");
             if (c && strcmp(c, name) == 0)
@@ -428,8 +437,8 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
         if (to_set & FUSE_SET_ATTR_SIZE) {
             if ((size_t)attr->st_size > MK_MAX_OBJECT_BYTES) {
                 fs_scratch_unlock();
-                fuse_reply_err(req, refuse(path, EFBIG, "larger than %d bytes",
-                                           MK_MAX_OBJECT_BYTES));
+                fuse_reply_err(
+                    req, refuse(path, EFBIG, "larger than %d bytes", MK_MAX_OBJECT_BYTES));
                 return;
             }
             buf_set_size(&s->data, (size_t)attr->st_size);
@@ -520,9 +529,8 @@ static void dir_fill(fh *h)
         break;
     case FS_NODE_OBJECT:
         for (const char *const *e = fs_path_object_entries(p->kind); *e; e++)
-            dir_add_child(h, *e,
-                          strcmp(*e, "logs") == 0 || strcmp(*e, "exec") == 0 ? S_IFDIR
-                                                                            : S_IFREG);
+            dir_add_child(
+                h, *e, strcmp(*e, "logs") == 0 || strcmp(*e, "exec") == 0 ? S_IFDIR : S_IFREG);
         if (strcmp(p->kind->kind, "Namespace") == 0)
             for (size_t i = 0; i < mk_nkinds; i++)
                 if (mk_kinds[i].namespaced)
@@ -530,7 +538,8 @@ static void dir_fill(fh *h)
         break;
     case FS_NODE_STREAMDIR: {
         json_object *a = mk_json_path(h->n.obj, "spec.containers");
-        size_t n = a && json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+        size_t n =
+            a && json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
         for (size_t i = 0; i < n; i++) {
             const char *c = mk_json_str(json_object_array_get_idx(a, i), "name");
             if (c && mk_is_dns1123_label(c))
@@ -586,8 +595,8 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     size_t used = 0;
     for (size_t i = (size_t)off; h && i < h->nents; i++) {
         struct stat st = {.st_ino = h->ents[i].ino, .st_mode = h->ents[i].type};
-        size_t need = fuse_add_direntry(req, buf + used, size - used, h->ents[i].name, &st,
-                                        (off_t)i + 1);
+        size_t need =
+            fuse_add_direntry(req, buf + used, size - used, h->ents[i].name, &st, (off_t)i + 1);
         if (need > size - used)
             break;
         used += need;
@@ -745,7 +754,7 @@ typedef struct create_site {
     const mk_kind *kind; /* the folder's kind; NULL at root/namespace folders */
     const char *ns;      /* NULL at the root */
     bool creatable;
-    bool object;         /* an object's folder: temp files only */
+    bool object; /* an object's folder: temp files only */
     char rv[32];
 } create_site;
 
@@ -876,8 +885,8 @@ static void logs_refresh(fh *h)
     size_t len = 0;
     mk_err err = {0};
     h->fetched_ns = mk_now_ns();
-    if (fs_logs_fetch(fs.client, h->n.p.ns, h->n.p.name, h->n.p.container, &text, &len,
-                      &err) == 0 &&
+    if (fs_logs_fetch(fs.client, h->n.p.ns, h->n.p.name, h->n.p.container, &text, &len, &err) ==
+            0 &&
         len >= h->buf.len) {
         mk_buf_reset(&h->buf);
         mk_buf_append(&h->buf, text, len);

@@ -13,7 +13,7 @@
 #include "store/kinds.h"
 
 typedef enum fs_node_type {
-    FS_NODE_NONE,      /* not part of the tree: maybe a scratch file */
+    FS_NODE_NONE, /* not part of the tree: maybe a scratch file */
     FS_NODE_ROOT,
     FS_NODE_ERRORS,    /* .errors */
     FS_NODE_WATCH,     /* .watch (kind NULL) or <kind>/.watch */
@@ -38,12 +38,12 @@ typedef enum fs_stream { FS_STREAM_LOGS, FS_STREAM_EXEC } fs_stream;
 
 typedef struct fs_path {
     fs_node_type type;
-    const mk_kind *kind;       /* NULL for ROOT, ERRORS and the top .watch */
-    char ns[64];               /* namespaced kinds: "default" at the top */
-    char name[FS_NAME_MAX];    /* OBJECT and below */
-    fs_file file;              /* FILE */
-    fs_stream stream;          /* STREAMDIR, STREAM */
-    char container[64];        /* STREAM */
+    const mk_kind *kind;    /* NULL for ROOT, ERRORS and the top .watch */
+    char ns[64];            /* namespaced kinds: "default" at the top */
+    char name[FS_NAME_MAX]; /* OBJECT and below */
+    fs_file file;           /* FILE */
+    fs_stream stream;       /* STREAMDIR, STREAM */
+    char container[64];     /* STREAM */
 } fs_path;
 
 /* Parse a path; never fails (type FS_NODE_NONE when the path names no node). */

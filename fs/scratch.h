@@ -24,10 +24,10 @@ typedef struct fs_scratch {
     uid_t uid;
     gid_t gid;
     struct timespec atime, mtime, ctime;
-    bool create;  /* a create file: commit at flush */
-    bool dirty;   /* written since the last commit */
-    int error;    /* sticky errno (EFBIG after an oversized write) */
-    char rv[32];  /* the object's resourceVersion when this file was made */
+    bool create; /* a create file: commit at flush */
+    bool dirty;  /* written since the last commit */
+    int error;   /* sticky errno (EFBIG after an oversized write) */
+    char rv[32]; /* the object's resourceVersion when this file was made */
 } fs_scratch;
 
 void fs_scratch_lock(void);

@@ -139,7 +139,7 @@ static char *service_ports(json_object *o)
 static size_t object_len(json_object *o)
 {
     return o && json_object_is_type(o, json_type_object) ? (size_t)json_object_object_length(o)
-                                                          : 0;
+                                                         : 0;
 }
 
 /* Fill the kind-specific columns (between NAME and AGE, then wide ones). */

@@ -8,8 +8,8 @@
 void execproto_encode(mk_buf *b, int channel, const void *data, size_t len)
 {
     unsigned char h[EXECPROTO_HEADER] = {
-        (unsigned char)channel,      (unsigned char)(len >> 24), (unsigned char)(len >> 16),
-        (unsigned char)(len >> 8),   (unsigned char)len,
+        (unsigned char)channel,    (unsigned char)(len >> 24), (unsigned char)(len >> 16),
+        (unsigned char)(len >> 8), (unsigned char)len,
     };
     mk_buf_append(b, h, sizeof h);
     if (len)

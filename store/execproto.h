@@ -21,8 +21,8 @@
 #include "store/error.h"
 #include "store/util.h"
 
-#define EXECPROTO_UPGRADE "minik8s-exec.v1"
-#define EXECPROTO_HEADER 5
+#define EXECPROTO_UPGRADE     "minik8s-exec.v1"
+#define EXECPROTO_HEADER      5
 #define EXECPROTO_MAX_PAYLOAD (1u << 20)
 
 enum {

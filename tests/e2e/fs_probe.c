@@ -19,12 +19,18 @@
 static const char *ename(int e)
 {
     switch (e) {
-    case EBUSY: return "EBUSY";
-    case EINVAL: return "EINVAL";
-    case EIO: return "EIO";
-    case EACCES: return "EACCES";
-    case EEXIST: return "EEXIST";
-    default: return strerror(e);
+    case EBUSY:
+        return "EBUSY";
+    case EINVAL:
+        return "EINVAL";
+    case EIO:
+        return "EIO";
+    case EACCES:
+        return "EACCES";
+    case EEXIST:
+        return "EEXIST";
+    default:
+        return strerror(e);
     }
 }
 

@@ -50,7 +50,7 @@ static void test_ring_keeps_newest(void **state)
     for (char *p = text; *p; p++)
         lines += *p == '\n';
     assert_int_equal(lines, FS_ERRORS_MAX);
-    assert_null(strstr(text, " n9\n"));   /* dropped: oldest */
+    assert_null(strstr(text, " n9\n")); /* dropped: oldest */
     assert_non_null(strstr(text, " n10\n"));
     /* newest last */
     char last[32];

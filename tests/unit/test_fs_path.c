@@ -105,9 +105,9 @@ static void test_names_must_be_dns(void **state)
 
 static void test_temp_names(void **state)
 {
-    const char *temp[] = {".manifest.yaml.swp", "4913", "manifest.yaml~", "sedAb12Cd",
-                          "#manifest.yaml#", "manifest.yaml.tmp", "tmp", "tmp.x8Kd",
-                          ".rkubectl.12.tmp"};
+    const char *temp[] = {
+        ".manifest.yaml.swp", "4913", "manifest.yaml~", "sedAb12Cd",       "#manifest.yaml#",
+        "manifest.yaml.tmp",  "tmp",  "tmp.x8Kd",       ".rkubectl.12.tmp"};
     for (size_t i = 0; i < ARRAY_SIZE(temp); i++)
         assert_true(fs_path_is_temp_name(temp[i]));
     const char *plain[] = {"web.yaml", "notes", "manifest.yaml", "sed", "sedAb12C!", ""};
@@ -155,10 +155,10 @@ static void test_object_dirs(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_top_level),         cmocka_unit_test(test_default_namespace_at_top),
-        cmocka_unit_test(test_namespaced_view),   cmocka_unit_test(test_kind_files),
-        cmocka_unit_test(test_streams),           cmocka_unit_test(test_names_must_be_dns),
-        cmocka_unit_test(test_temp_names),        cmocka_unit_test(test_split_join),
+        cmocka_unit_test(test_top_level),       cmocka_unit_test(test_default_namespace_at_top),
+        cmocka_unit_test(test_namespaced_view), cmocka_unit_test(test_kind_files),
+        cmocka_unit_test(test_streams),         cmocka_unit_test(test_names_must_be_dns),
+        cmocka_unit_test(test_temp_names),      cmocka_unit_test(test_split_join),
         cmocka_unit_test(test_object_dirs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -167,7 +167,8 @@ static void test_other_tables(void **state)
                    "\"protocol\":\"UDP\"}]}}"));
     mk_buf out = {0};
     table_render(items, false, false, 0, &out);
-    assert_non_null(strstr(out.data, "NAME   TYPE        CLUSTER-IP   PORT(S)           AGE\n"));
+    assert_non_null(
+        strstr(out.data, "NAME   TYPE        CLUSTER-IP   PORT(S)           AGE\n"));
     assert_non_null(strstr(out.data, "db     ClusterIP   10.96.0.10   5432/TCP,53/UDP"));
     json_object_put(items);
     items = json_object_new_array();
@@ -184,10 +185,14 @@ static void test_other_tables(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_manifest_and_status), cmocka_unit_test(test_labels_round_trip),
-        cmocka_unit_test(test_scale),               cmocka_unit_test(test_output),
-        cmocka_unit_test(test_watch_lines),         cmocka_unit_test(test_age),
-        cmocka_unit_test(test_pod_table),           cmocka_unit_test(test_other_tables),
+        cmocka_unit_test(test_manifest_and_status),
+        cmocka_unit_test(test_labels_round_trip),
+        cmocka_unit_test(test_scale),
+        cmocka_unit_test(test_output),
+        cmocka_unit_test(test_watch_lines),
+        cmocka_unit_test(test_age),
+        cmocka_unit_test(test_pod_table),
+        cmocka_unit_test(test_other_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
