@@ -10,36 +10,53 @@
 
 typedef struct column {
     const char *name, *type, *format, *description;
+    int priority; /* 1: only with -o wide */
 } column;
 
 static const column name_col = {"Name", "string", "name",
-                                "Name must be unique within a namespace."};
+                                "Name must be unique within a namespace.", 0};
 static const column age_col = {"Age", "string", "",
                                "CreationTimestamp is a timestamp representing the server time "
-                               "when this object was created."};
+                               "when this object was created.",
+                               0};
 
 static const column pod_cols[] = {
-    {"Ready", "string", "", "The aggregate readiness state of this pod for accepting traffic."},
-    {"Status", "string", "", "The aggregate status of the containers in this pod."},
+    {"Ready", "string", "", "The aggregate readiness state of this pod for accepting traffic.",
+     0},
+    {"Status", "string", "", "The aggregate status of the containers in this pod.", 0},
     {"Restarts", "string", "",
-     "The number of times the containers in this pod have been restarted."},
+     "The number of times the containers in this pod have been restarted.", 0},
 };
 static const column node_cols[] = {
-    {"Status", "string", "", "The status of the node"},
-    {"Roles", "string", "", "The roles of the node"},
+    {"Status", "string", "", "The status of the node", 0},
+    {"Roles", "string", "", "The roles of the node", 0},
+};
+/* Columns after Age; priority 1 ones show with -o wide. */
+static const column pod_tail[] = {
+    {"IP", "string", "", "IP address allocated to the pod.", 1},
+    {"Node", "string", "", "Name of the node the pod is assigned to.", 1},
 };
 static const column node_tail[] = {
-    {"Version", "string", "", "Kubelet Version reported by the node."},
+    {"Version", "string", "", "Kubelet Version reported by the node.", 0},
+    {"Internal-IP", "string", "", "The node's InternalIP address.", 1},
+};
+static const column svc_tail[] = {
+    {"Selector", "string", "", "The pods the service sends traffic to.", 1},
+};
+static const column rs_tail[] = {
+    {"Containers", "string", "", "Names of the containers in the template.", 1},
+    {"Images", "string", "", "Images of the containers in the template.", 1},
+    {"Selector", "string", "", "Label selector of the pods.", 1},
 };
 static const column svc_cols[] = {
-    {"Type", "string", "", "The type of the service."},
-    {"Cluster-IP", "string", "", "The cluster IP of the service."},
-    {"Port(s)", "string", "", "The ports of the service."},
+    {"Type", "string", "", "The type of the service.", 0},
+    {"Cluster-IP", "string", "", "The cluster IP of the service.", 0},
+    {"Port(s)", "string", "", "The ports of the service.", 0},
 };
 static const column rs_cols[] = {
-    {"Desired", "integer", "", "Number of desired pods."},
-    {"Current", "integer", "", "Number of actual replicas."},
-    {"Ready", "integer", "", "Number of ready replicas."},
+    {"Desired", "integer", "", "Number of desired pods.", 0},
+    {"Current", "integer", "", "Number of actual replicas.", 0},
+    {"Ready", "integer", "", "Number of ready replicas.", 0},
 };
 
 static void add_col(json_object *arr, const column *c)
@@ -49,7 +66,7 @@ static void add_col(json_object *arr, const column *c)
     json_object_object_add(o, "type", json_object_new_string(c->type));
     json_object_object_add(o, "format", json_object_new_string(c->format));
     json_object_object_add(o, "description", json_object_new_string(c->description));
-    json_object_object_add(o, "priority", json_object_new_int(0));
+    json_object_object_add(o, "priority", json_object_new_int(c->priority));
     json_object_array_add(arr, o);
 }
 
@@ -65,13 +82,16 @@ json_object *table_columns(const mk_kind *k)
     const column *mid = NULL, *tail = NULL;
     size_t nmid = 0, ntail = 0;
     if (is(k, "Pod"))
-        mid = pod_cols, nmid = ARRAY_SIZE(pod_cols);
+        mid = pod_cols, nmid = ARRAY_SIZE(pod_cols), tail = pod_tail,
+        ntail = ARRAY_SIZE(pod_tail);
     else if (is(k, "Node"))
-        mid = node_cols, nmid = ARRAY_SIZE(node_cols), tail = node_tail, ntail = 1;
+        mid = node_cols, nmid = ARRAY_SIZE(node_cols), tail = node_tail,
+        ntail = ARRAY_SIZE(node_tail);
     else if (is(k, "Service"))
-        mid = svc_cols, nmid = ARRAY_SIZE(svc_cols);
+        mid = svc_cols, nmid = ARRAY_SIZE(svc_cols), tail = svc_tail,
+        ntail = ARRAY_SIZE(svc_tail);
     else if (is(k, "ReplicaSet"))
-        mid = rs_cols, nmid = ARRAY_SIZE(rs_cols);
+        mid = rs_cols, nmid = ARRAY_SIZE(rs_cols), tail = rs_tail, ntail = ARRAY_SIZE(rs_tail);
     for (size_t i = 0; i < nmid; i++)
         add_col(arr, &mid[i]);
     add_col(arr, &age_col);
@@ -230,6 +250,69 @@ static json_object *partial_of(json_object *obj)
     return p;
 }
 
+/* "k=v,k2=v2" from a string map, or "<none>". */
+static json_object *map_text(json_object *map)
+{
+    mk_buf b = {0};
+    if (json_object_is_type(map, json_type_object)) {
+        json_object_object_foreach(map, key, val)
+        {
+            mk_buf_printf(
+                &b, "%s%s=%s", b.len ? "," : "", key,
+                json_object_is_type(val, json_type_string) ? json_object_get_string(val) : "");
+        }
+    }
+    json_object *s = json_object_new_string(b.len ? b.data : "<none>");
+    mk_buf_free(&b);
+    return s;
+}
+
+/* "a,b" from the named field of each container of a template. */
+static json_object *containers_text(json_object *obj, const char *field)
+{
+    json_object *ctrs = mk_json_path(obj, "spec.template.spec.containers");
+    size_t n = json_object_is_type(ctrs, json_type_array) ? json_object_array_length(ctrs) : 0;
+    mk_buf b = {0};
+    for (size_t i = 0; i < n; i++) {
+        const char *v = mk_json_str(json_object_array_get_idx(ctrs, i), field);
+        mk_buf_printf(&b, "%s%s", i ? "," : "", v ? v : "");
+    }
+    json_object *s = json_object_new_string(b.len ? b.data : "<none>");
+    mk_buf_free(&b);
+    return s;
+}
+
+static json_object *internal_ip(json_object *obj)
+{
+    json_object *addrs = mk_json_path(obj, "status.addresses");
+    size_t n =
+        json_object_is_type(addrs, json_type_array) ? json_object_array_length(addrs) : 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *a = json_object_array_get_idx(addrs, i);
+        const char *type = mk_json_str(a, "type");
+        if (type && !strcmp(type, "InternalIP"))
+            return str_or(a, "address", "<none>");
+    }
+    return json_object_new_string("<none>");
+}
+
+static void tail_cells(const mk_kind *k, json_object *cells, json_object *obj)
+{
+    if (is(k, "Pod")) {
+        json_object_array_add(cells, str_or(obj, "status.podIP", "<none>"));
+        json_object_array_add(cells, str_or(obj, "spec.nodeName", "<none>"));
+    } else if (is(k, "Node")) {
+        json_object_array_add(cells, str_or(obj, "status.nodeInfo.kubeletVersion", ""));
+        json_object_array_add(cells, internal_ip(obj));
+    } else if (is(k, "Service")) {
+        json_object_array_add(cells, map_text(mk_json_path(obj, "spec.selector")));
+    } else if (is(k, "ReplicaSet")) {
+        json_object_array_add(cells, containers_text(obj, "name"));
+        json_object_array_add(cells, containers_text(obj, "image"));
+        json_object_array_add(cells, map_text(mk_json_path(obj, "spec.selector.matchLabels")));
+    }
+}
+
 json_object *table_row(const mk_kind *k, json_object *obj, bool full_object)
 {
     json_object *cells = json_object_new_array();
@@ -243,8 +326,7 @@ json_object *table_row(const mk_kind *k, json_object *obj, bool full_object)
     else if (is(k, "ReplicaSet"))
         rs_cells(cells, obj);
     json_object_array_add(cells, age_of(obj));
-    if (is(k, "Node"))
-        json_object_array_add(cells, str_or(obj, "status.nodeInfo.kubeletVersion", ""));
+    tail_cells(k, cells, obj);
     json_object *row = json_object_new_object();
     json_object_object_add(row, "cells", cells);
     if (full_object)

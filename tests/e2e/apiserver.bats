@@ -549,6 +549,8 @@ YAML
     [ "$status" = 0 ] && [[ "$output" == *"pod/kube-pod created"* ]]
     run kubectl --kubeconfig "$kc" get pods
     [ "$status" = 0 ] && [[ "$output" == *NAME*READY*STATUS*RESTARTS*AGE* ]] && [[ "$output" == *kube-pod*Pending* ]]
+    run kubectl --kubeconfig "$kc" get pods -o wide
+    [ "$status" = 0 ] && [[ "$output" == *NAME*READY*STATUS*RESTARTS*AGE*IP*NODE* ]]
     run kubectl --kubeconfig "$kc" get pod kube-pod -o yaml
     [ "$status" = 0 ] && [[ "$output" == *"name: kube-pod"* ]] && [[ "$output" == *"image: busybox"* ]]
     local what
