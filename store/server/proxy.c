@@ -188,6 +188,7 @@ static enum MHD_Result relay_refusal(api_req *r, const api_route *rt, long statu
 /* ---- logs ---- */
 
 typedef struct log_proxy {
+    api_server *srv;
     CURLM *multi;
     CURL *easy;
     struct curl_slist *hdrs;
@@ -265,7 +266,7 @@ static ssize_t lp_reader(void *cls, uint64_t pos, char *out, size_t max)
         if (lp->done)
             return lp->result == CURLE_OK ? MHD_CONTENT_READER_END_OF_STREAM
                                           : MHD_CONTENT_READER_END_WITH_ERROR;
-        if (client_gone(lp->client_fd))
+        if (client_gone(lp->client_fd) || atomic_load(&lp->srv->stopping))
             return MHD_CONTENT_READER_END_WITH_ERROR;
         lp_pump(lp, 1000);
     }
@@ -274,6 +275,7 @@ static ssize_t lp_reader(void *cls, uint64_t pos, char *out, size_t max)
 static log_proxy *lp_start(api_req *r, const char *url)
 {
     log_proxy *lp = xcalloc(1, sizeof *lp);
+    lp->srv = r->srv;
     lp->multi = curl_multi_init();
     lp->easy = curl_easy_init();
     const union MHD_ConnectionInfo *ci =
