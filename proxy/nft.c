@@ -39,3 +39,13 @@ int nft_apply(nft *n, const char *script, mk_err *err)
      * line and, for a syntax error, the offending source line. */
     return mk_error(err, EIO, "nftables: %.*s", (int)(len > 300 ? 300 : len), msg ? msg : "");
 }
+
+bool nft_has_chain(nft *n, const char *family, const char *table, const char *chain)
+{
+    _cleanup_free_ char *cmd = xasprintf("list chain %s %s %s", family, table, chain);
+    bool ok = nft_run_cmd_from_buffer(n->ctx, cmd) == 0;
+    /* drain the buffers: the next command starts clean */
+    nft_ctx_get_output_buffer(n->ctx);
+    nft_ctx_get_error_buffer(n->ctx);
+    return ok;
+}

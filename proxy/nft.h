@@ -6,6 +6,8 @@
 #ifndef MK_PROXY_NFT_H
 #define MK_PROXY_NFT_H
 
+#include <stdbool.h>
+
 #include "store/error.h"
 
 typedef struct nft nft;
@@ -15,5 +17,9 @@ void nft_free(nft *n);
 /* Run script (nft syntax) as one transaction. EIO with nft's first error
  * line on failure. */
 int nft_apply(nft *n, const char *script, mk_err *err);
+
+/* Does the kernel hold chain `family table chain`? (A cheap probe that
+ * the table is still there.) */
+bool nft_has_chain(nft *n, const char *family, const char *table, const char *chain);
 
 #endif

@@ -219,8 +219,10 @@ static int add_neigh(overlay *o, int family, const char *dst_ip, const char *mac
         return mk_error(err, EINVAL, "neighbour %s lladdr %s: invalid", dst_ip, mac);
     struct rtnl_neigh *n = rtnl_neigh_alloc();
     rtnl_neigh_set_ifindex(n, o->ifindex);
-    rtnl_neigh_set_family(n, family);
+    /* dst before family: libnl refuses an IPv4 dst on an AF_BRIDGE entry
+     * set the other way round, and would send the FDB entry without it. */
     rtnl_neigh_set_dst(n, dst);
+    rtnl_neigh_set_family(n, family);
     rtnl_neigh_set_lladdr(n, ll);
     rtnl_neigh_set_state(n, NUD_PERMANENT);
     if (family == AF_BRIDGE)

@@ -337,8 +337,14 @@ int proxier_run(proxier *p, volatile bool *stop, mk_err *err)
         pthread_mutex_unlock(&p->mu);
         bool full = (mk_now_ns() - last_full) / 1000000 >= PROXIER_RESYNC_MS;
         if (full) {
-            free(p->applied); /* apply again even if unchanged: repair */
-            p->applied = NULL;
+            /* Someone flushed our table: apply it again. Never re-apply an
+             * unchanged table otherwise: that restarts the round robin. */
+            if (p->applied && !nft_has_chain(p->nft, RULES_FAMILY, RULES_TABLE, "nat-output")) {
+                mk_log("rules: table %s %s is gone: applying it again", RULES_FAMILY,
+                       RULES_TABLE);
+                free(p->applied);
+                p->applied = NULL;
+            }
             last_full = mk_now_ns();
         }
         sync_rules(p);
@@ -347,6 +353,12 @@ int proxier_run(proxier *p, volatile bool *stop, mk_err *err)
         last_sync = mk_now_ns();
     }
     return 0;
+}
+
+static void *free_informer(void *inf)
+{
+    informer_free(inf);
+    return NULL;
 }
 
 void proxier_free(proxier *p)
@@ -362,8 +374,17 @@ void proxier_free(proxier *p)
     nft_free(p->nft);
     mk_informer *all[] = {p->services, p->endpoints, p->nodes, p->pods};
     dns_stop(p->dns); /* before the informers it reads */
+    /* Each informer takes up to a second to stop: stop them side by side. */
+    pthread_t th[ARRAY_SIZE(all)];
+    bool started[ARRAY_SIZE(all)] = {0};
     for (size_t i = 0; i < ARRAY_SIZE(all); i++)
-        informer_free(all[i]);
+        started[i] = pthread_create(&th[i], NULL, free_informer, all[i]) == 0;
+    for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
+        if (started[i])
+            pthread_join(th[i], NULL);
+        else
+            informer_free(all[i]);
+    }
     overlay_close(p->ov, false);
     free(p->applied);
     free(p->local_cidr);

@@ -6,7 +6,8 @@
  * Changes are coalesced: a sync starts a few milliseconds after the first
  * change and at most every PROXIER_MIN_INTERVAL_MS; the table is applied
  * only when its text changed, so unrelated updates (node heartbeats) never
- * reset the round robin.
+ * reset the round robin. Every 10 s the loop also repairs: a table someone
+ * removed is applied again, and the overlay is programmed again.
  */
 #ifndef MK_PROXY_PROXIER_H
 #define MK_PROXY_PROXIER_H

@@ -1,0 +1,24 @@
+/* resolvconf.h - the resolv.conf every pod gets: the cluster DNS (mk-proxy
+ * answers on 10.96.0.10 on every node, see docs/networking.md) and the
+ * Kubernetes search path, never the host's resolver.
+ *
+ *   nameserver 10.96.0.10
+ *   search <ns>.svc.cluster.local svc.cluster.local cluster.local
+ *   options ndots:5
+ */
+#ifndef MK_KUBELET_RESOLVCONF_H
+#define MK_KUBELET_RESOLVCONF_H
+
+#include "store/error.h"
+
+#define RESOLVCONF_DNS_IP "10.96.0.10"
+#define RESOLVCONF_DOMAIN "cluster.local"
+
+/* The file's text for a pod in namespace ns; dns_ip NULL: the default.
+ * Caller frees. */
+char *resolvconf_render(const char *ns, const char *dns_ip);
+/* Write it to path (mode 0644, replaced atomically). The kubelet binds the
+ * file read-only over /etc/resolv.conf in each of the pod's containers. */
+int resolvconf_write(const char *path, const char *ns, const char *dns_ip, mk_err *err);
+
+#endif

@@ -1,0 +1,364 @@
+#!/usr/bin/env bats
+# Services and the overlay, end to end: three nodes as three network
+# namespaces, each with a mk-kubelet and a mk-proxy, over mk-apiserver,
+# mk-scheduler and mk-controller-manager (node IPAM, endpoints).
+#
+# Layout (addresses made for the test, never the host's 192.0.2.0/24):
+#   root ns: bridge $BR 172.31.252.1/24 - the API server listens there
+#   netns mks$TAG-n1..3: eth0 172.31.252.11..13, kubelet + proxy each
+#   (nsenter --net, as pods.bats does), pod bridge mk0, mk-vxlan0, mk-svc0
+# Pods: web-1..3 (busybox httpd answering its own name, one per node) and
+# a client on node1. Traffic from pods is run in their network namespace
+# (/var/run/netns/mk-<uid>) with the host's busybox.
+# Everything the file creates is removed in teardown_file, even on failure.
+
+load helpers
+
+TOKEN=e2e-admin-token
+NODE_TOKEN=e2e-node-token
+
+setup_file() {
+    [ "$(id -u)" = 0 ] || skip "needs root"
+    command -v runc >/dev/null && command -v conmon >/dev/null || skip "needs runc and conmon"
+    local tag
+    tag=$(printf '%04x' $((RANDOM % 65536)))
+    export E2E_TAG=$tag BR=mks$tag
+    export E2E_DIR=$(mktemp -d "${BATS_FILE_TMPDIR:-/tmp}/services.XXXXXX")
+    export IMAGES=$E2E_DIR/images
+    printf '%s,admin,admin\n%s,kubelet,node\n' "$TOKEN" "$NODE_TOKEN" >"$E2E_DIR/tokens"
+    echo "$TOKEN" >"$E2E_DIR/admin.token"
+    echo "$NODE_TOKEN" >"$E2E_DIR/node.token"
+    "$MK_BIN/mk-image" --root "$IMAGES" build-busybox
+
+    ip link add "$BR" type bridge
+    ip addr add 172.31.252.1/24 dev "$BR"
+    ip link set "$BR" up
+    local i
+    for i in 1 2 3; do
+        ip netns add "mks$tag-n$i"
+        ip link add "mks$tag-v$i" type veth peer name eth0 netns "mks$tag-n$i"
+        ip link set "mks$tag-v$i" master "$BR" up
+        ip -n "mks$tag-n$i" addr add "172.31.252.1$i/24" dev eth0
+        ip -n "mks$tag-n$i" link set eth0 up
+        ip -n "mks$tag-n$i" link set lo up
+    done
+
+    MK_APISERVER_LISTEN=172.31.252.1:0 start_apiserver --token-file "$E2E_DIR/tokens"
+    export MK_TOKEN=$TOKEN
+    "$MK_BIN/mk-controller-manager" --server "$MK_SERVER" --token-file "$E2E_DIR/admin.token" \
+        --controllers nodeipam,endpoints 2>>"$E2E_DIR/cm.log" &
+    echo $! >"$E2E_DIR/cm.pid"
+    "$MK_BIN/mk-scheduler" --server "$MK_SERVER" --token-file "$E2E_DIR/admin.token" \
+        2>>"$E2E_DIR/scheduler.log" &
+    echo $! >"$E2E_DIR/scheduler.pid"
+    for i in 1 2 3; do start_kubelet "$i"; done
+    for i in 1 2 3; do start_proxy "$i"; done
+    for i in 1 2 3; do wait_for 30 node_ready "node$i"; done
+    for i in 1 2 3; do wait_for 10 vtep_published "node$i"; done
+    for i in 1 2 3; do start_web "$i"; done
+    create_pod client 1 'exec sleep 3600'
+    for p in web-1 web-2 web-3 client; do wait_for 30 phase_is "$p" Running; done
+}
+
+teardown_file() {
+    [ -n "${E2E_DIR:-}" ] || return 0
+    # Pods first, one by one through the API, so the kubelets remove them.
+    local p i
+    for p in $(api GET /api/v1/namespaces/default/pods | jq -r '.items[]?.metadata.name'); do
+        api DELETE "/api/v1/namespaces/default/pods/$p" >/dev/null || true
+    done
+    for i in 1 2 3; do wait_for 20 node_empty "$i" || true; done
+    for i in 1 2 3; do stop_proxy "$i"; done
+    for i in 1 2 3; do stop_kubelet "$i"; done
+    for f in cm scheduler; do
+        [ -f "$E2E_DIR/$f.pid" ] && stop_pid "$(cat "$E2E_DIR/$f.pid")"
+    done
+    for i in 1 2 3; do
+        [ -d "$E2E_DIR/node$i" ] && in_node "$i" "$MK_BIN/mk-kubelet" --cleanup \
+            --root-dir "$E2E_DIR/node$i" || true
+        in_node "$i" "$MK_BIN/mk-proxy" --cleanup 2>/dev/null || true
+        ip netns del "mks$E2E_TAG-n$i" 2>/dev/null || true
+        ip link del "mks$E2E_TAG-v$i" 2>/dev/null || true
+    done
+    ip link del "$BR" 2>/dev/null || true
+    stop_apiserver
+    rm -rf "$E2E_DIR" "$MK_APISERVER_DATA" "$MK_APISERVER_LOG"
+}
+
+# ---- helpers ----
+
+in_node() { # NODE_INDEX COMMAND...
+    local i=$1
+    shift
+    nsenter --net="/var/run/netns/mks$E2E_TAG-n$i" "$@"
+}
+
+stop_pid() {
+    local pid=$1 i
+    kill "$pid" 2>/dev/null || return 0
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    kill -9 "$pid" 2>/dev/null || true
+}
+
+start_kubelet() {
+    local i=$1
+    # nsenter itself, not in_node: $! must be the daemon, not a subshell
+    nsenter --net="/var/run/netns/mks$E2E_TAG-n$i" "$MK_BIN/mk-kubelet" \
+        --server "$MK_SERVER" --node-name "node$i" --root-dir "$E2E_DIR/node$i" \
+        --image-dir "$IMAGES" --node-ip "172.31.252.1$i" --labels "e2e=yes" \
+        --token-file "$E2E_DIR/node.token" --auth-token-file "$E2E_DIR/tokens" \
+        --backoff-base-ms 1000 --heartbeat-seconds 2 2>>"$E2E_DIR/kubelet$i.log" &
+    echo $! >"$E2E_DIR/kubelet$i.pid"
+}
+
+stop_kubelet() {
+    [ -f "$E2E_DIR/kubelet$1.pid" ] && stop_pid "$(cat "$E2E_DIR/kubelet$1.pid")"
+    rm -f "$E2E_DIR/kubelet$1.pid"
+}
+
+start_proxy() {
+    local i=$1
+    nsenter --net="/var/run/netns/mks$E2E_TAG-n$i" "$MK_BIN/mk-proxy" --server "$MK_SERVER" --node-name "node$i" \
+        --token-file "$E2E_DIR/admin.token" 2>>"$E2E_DIR/proxy$i.log" &
+    echo $! >"$E2E_DIR/proxy$i.pid"
+}
+
+stop_proxy() {
+    [ -f "$E2E_DIR/proxy$1.pid" ] && stop_pid "$(cat "$E2E_DIR/proxy$1.pid")"
+    rm -f "$E2E_DIR/proxy$1.pid"
+}
+
+api() { # METHOD PATH [curl args]: body on stdout
+    local m=$1 p=$2
+    shift 2
+    curl -sS -X "$m" -H "Authorization: Bearer $TOKEN" "$@" "$MK_SERVER$p"
+}
+
+post_yaml() { # PATH, YAML on stdin
+    api POST "$1" -H 'Content-Type: application/yaml' --data-binary @-
+}
+
+# A busybox pod pinned to a node; SCRIPT is its shell command.
+create_pod() { # NAME NODE_INDEX SCRIPT [LABEL]
+    post_yaml /api/v1/namespaces/default/pods >/dev/null <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: $1, labels: {app: ${4:-none}}}
+spec:
+  nodeSelector: {kubernetes.io/hostname: node$2}
+  containers:
+  - name: c
+    image: busybox
+    command: [sh, -c, '$3']
+    ports: [{name: http, containerPort: 8080}]
+EOF
+}
+
+# Each replica answers its own name on its named port "http" (8080).
+start_web() { # INDEX [NODE_INDEX]
+    create_pod "web-$1" "${2:-$1}" \
+        "mkdir -p /tmp/www && hostname >/tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www" web
+}
+
+pod() { api GET "/api/v1/namespaces/default/pods/$1"; }
+pod_jq() { pod "$1" | jq -r "$2"; }
+pod_ip() { pod_jq "$1" .status.podIP; }
+phase_is() { [ "$(pod_jq "$1" .status.phase)" = "$2" ]; }
+node_ready() {
+    [ "$(api GET "/api/v1/nodes/$1" | jq -r '.status.conditions[]? | select(.type=="Ready") | .status')" = True ] &&
+        [ "$(api GET "/api/v1/nodes/$1" | jq -r '.spec.podCIDR // ""')" != "" ]
+}
+vtep_published() {
+    [[ "$(api GET "/api/v1/nodes/$1" | jq -r '.metadata.annotations["minik8s.io/vtep-mac"] // ""')" == ??:??:??:??:??:?? ]]
+}
+node_empty() {
+    [ "$(curl -sS -H "Authorization: Bearer $TOKEN" "http://172.31.252.1$1:10250/pods" | jq length)" = 0 ]
+}
+
+# Run a command inside a pod's network namespace.
+in_pod() { # POD COMMAND...
+    local uid
+    uid=$(pod_jq "$1" .metadata.uid)
+    shift
+    ip netns exec "mk-$uid" "$@"
+}
+fetch() { # POD URL: the body, or nothing
+    in_pod "$1" timeout 5 busybox wget -q -O - "$2" 2>/dev/null || true
+}
+ready_count() { # SERVICE
+    api GET "/api/v1/namespaces/default/endpoints/$1" | jq '[.subsets[]?.addresses[]?] | length'
+}
+cluster_ip() { api GET "/api/v1/namespaces/default/services/$1" | jq -r .spec.clusterIP; }
+# Some node's table holds a rule for the ClusterIP (or not).
+rules_have() { # NODE_INDEX TEXT
+    in_node "$1" nft list table ip minik8s 2>/dev/null | grep -qF "$2"
+}
+rules_lack() { ! rules_have "$@"; }
+# All chains of a service, on every node, list N endpoints.
+balanced_over() { # CLUSTER_IP N
+    local i
+    for i in 1 2 3; do
+        in_node "$i" nft list table ip minik8s | grep -q "numgen inc mod $2 vmap" || return 1
+    done
+}
+count_answers() { # CLIENT URL N: "name count" lines, sorted
+    local i
+    for ((i = 0; i < $3; i++)); do fetch "$1" "$2"; done | sort | uniq -c | awk '{print $2, $1}'
+}
+
+# ---- tests ----
+
+@test "overlay: each node has a VTEP and a route to every other node's podCIDR" {
+    local i j cidr
+    for i in 1 2 3; do
+        in_node "$i" ip -d link show mk-vxlan0 | grep -q "vxlan id 1 local 172.31.252.1$i .*dstport 8472 .*nolearning"
+        in_node "$i" ip link show mk-vxlan0 | grep -q "mtu 1450 "
+        for j in 1 2 3; do
+            [ "$i" = "$j" ] && continue
+            cidr=$(api GET "/api/v1/nodes/node$j" | jq -r .spec.podCIDR)
+            in_node "$i" ip route show "$cidr" | grep -q "via ${cidr%/*} dev mk-vxlan0 .*onlink"
+            in_node "$i" bridge fdb show dev mk-vxlan0 | grep -q "dst 172.31.252.1$j"
+        done
+        # The service CIDR goes nowhere but mk-svc0, never a default route.
+        in_node "$i" ip route get 10.96.200.200 | grep -q "dev mk-svc0"
+    done
+}
+
+@test "overlay: a pod on node1 pings and connects to pods on node2 and node3" {
+    local p ip
+    for p in web-2 web-3; do
+        ip=$(pod_ip "$p")
+        in_pod client busybox ping -c 1 -W 2 "$ip"
+        [ "$(fetch client "http://$ip:8080/")" = "$p" ]
+    done
+    # and back: node3 to node1
+    [ "$(fetch web-3 "http://$(pod_ip client):8080/" || true)" = "" ] # client serves nothing
+    in_pod web-3 busybox ping -c 1 -W 2 "$(pod_ip client)"
+}
+
+@test "overlay: a node joining or leaving updates the others' routes" {
+    post_yaml /api/v1/nodes >/dev/null <<'EOF'
+apiVersion: v1
+kind: Node
+metadata:
+  name: ghost
+  annotations: {minik8s.io/vtep-mac: "02:00:00:00:00:99"}
+spec: {podCIDR: 10.244.250.0/24}
+EOF
+    api PATCH /api/v1/nodes/ghost/status -H 'Content-Type: application/merge-patch+json' \
+        -d '{"status":{"addresses":[{"type":"InternalIP","address":"172.31.252.99"}]}}' >/dev/null
+    wait_for 3 eval 'in_node 1 ip route show 10.244.250.0/24 | grep -q "via 10.244.250.0 dev mk-vxlan0"'
+    in_node 2 bridge fdb show dev mk-vxlan0 | grep -q "02:00:00:00:00:99 dst 172.31.252.99"
+    in_node 3 ip neigh show dev mk-vxlan0 | grep -q "10.244.250.0 lladdr 02:00:00:00:00:99 PERMANENT"
+    api DELETE /api/v1/nodes/ghost >/dev/null
+    wait_for 3 eval '[ -z "$(in_node 1 ip route show 10.244.250.0/24)" ]'
+    wait_for 3 eval '! in_node 2 bridge fdb show dev mk-vxlan0 | grep -q 02:00:00:00:00:99'
+    wait_for 3 eval '! in_node 3 ip neigh show dev mk-vxlan0 | grep -q 10.244.250.0'
+}
+
+@test "service: 30 requests from a pod go exactly 10 to each of three replicas on three nodes" {
+    post_yaml /api/v1/namespaces/default/services >/dev/null <<'EOF'
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: http}]
+EOF
+    local cip
+    cip=$(cluster_ip web)
+    [[ "$cip" == 10.96.* ]]
+    wait_for 20 eval '[ "$(ready_count web)" = 3 ]'
+    # named targetPort resolved per pod
+    [ "$(api GET /api/v1/namespaces/default/endpoints/web | jq -r '.subsets[0].ports[0].port')" = 8080 ]
+    wait_for 5 balanced_over "$cip" 3
+    run count_answers client "http://$cip/" 30
+    echo "$output"
+    [ "$output" = "$(printf 'web-1 10\nweb-2 10\nweb-3 10')" ]
+}
+
+@test "service: scaling to four replicas and back updates the balancing" {
+    local cip
+    cip=$(cluster_ip web)
+    start_web 4 2
+    wait_for 30 phase_is web-4 Running
+    wait_for 20 eval '[ "$(ready_count web)" = 4 ]'
+    wait_for 5 balanced_over "$cip" 4
+    run count_answers client "http://$cip/" 40
+    echo "$output"
+    [ "$output" = "$(printf 'web-1 10\nweb-2 10\nweb-3 10\nweb-4 10')" ]
+    api DELETE /api/v1/namespaces/default/pods/web-4 >/dev/null
+    wait_for 30 eval '[ "$(ready_count web)" = 3 ]'
+    wait_for 5 balanced_over "$cip" 3
+    run count_answers client "http://$cip/" 30
+    [ "$output" = "$(printf 'web-1 10\nweb-2 10\nweb-3 10')" ]
+}
+
+@test "service: reachable from the node itself too" {
+    local cip
+    cip=$(cluster_ip web)
+    [[ "$(in_node 2 timeout 5 busybox wget -q -O - "http://$cip/")" == web-? ]]
+}
+
+@test "service: without endpoints a connection is refused at once" {
+    post_yaml /api/v1/namespaces/default/services >/dev/null <<'EOF'
+apiVersion: v1
+kind: Service
+metadata: {name: nobody}
+spec:
+  selector: {app: nobody}
+  ports: [{port: 80}]
+EOF
+    local cip
+    cip=$(cluster_ip nobody)
+    wait_for 5 rules_have 1 "$cip . tcp . 80 : goto no-endpoint"
+    run in_pod client timeout 5 busybox wget -q -O - "http://$cip/"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"Connection refused"* ]]
+}
+
+@test "dns: service names resolve from a pod" {
+    local cip name
+    cip=$(cluster_ip web)
+    for name in web web.default web.default.svc web.default.svc.cluster.local; do
+        run in_pod client busybox nslookup "$name" 10.96.0.10
+        echo "$output"
+        [ "$status" -eq 0 ]
+        [[ "$output" == *"Address: $cip"* ]]
+    done
+    run in_pod client busybox nslookup nothere.default.svc.cluster.local 10.96.0.10
+    [ "$status" -ne 0 ]
+    # and the name works for a request
+    [[ "$(fetch client http://web.default.svc.cluster.local/)" == web-? ]] ||
+        [[ "$(in_pod client sh -c "busybox wget -q -O - http://$(in_pod client busybox nslookup web 10.96.0.10 | awk '/^Address: 10.96/ {print $2}')/")" == web-? ]]
+}
+
+@test "service: deleting the Service removes its rules on every node" {
+    local cip i
+    cip=$(cluster_ip web)
+    for i in 1 2 3; do rules_have "$i" "$cip . tcp . 80"; done
+    api DELETE /api/v1/namespaces/default/services/web >/dev/null
+    for i in 1 2 3; do wait_for 3 rules_lack "$i" "$cip"; done
+    wait_for 5 eval '[ "$(api GET /api/v1/namespaces/default/endpoints/web -o /dev/null -w "%{http_code}")" = 404 ]'
+    run in_pod client timeout 3 busybox wget -q -O - "http://$cip/"
+    [ "$status" -ne 0 ]
+}
+
+@test "mk-proxy: SIGTERM removes its table and leaves other tables alone" {
+    in_node 3 nft add table inet e2e-other
+    in_node 3 nft add chain inet e2e-other keep
+    in_node 3 nft list table ip minik8s >/dev/null
+    stop_proxy 3
+    cat "$E2E_DIR/proxy3.log"
+    run in_node 3 nft list table ip minik8s
+    [ "$status" -ne 0 ]
+    in_node 3 nft list chain inet e2e-other keep
+    in_node 3 nft delete table inet e2e-other
+    grep -q "table ip minik8s removed" "$E2E_DIR/proxy3.log"
+    grep -q "mk-proxy: stopped" "$E2E_DIR/proxy3.log"
+    start_proxy 3
+    wait_for 5 eval 'in_node 3 nft list table ip minik8s >/dev/null 2>&1'
+}
