@@ -17,5 +17,7 @@ extern const mk_controller replicaset_controller;
 extern const mk_controller garbagecollector_controller;
 /* hpa.c: HorizontalPodAutoscalers scale their ReplicaSets (hpa.h). */
 extern const mk_controller hpa_controller;
+/* ingress.c: Ingresses served by an nginx it owns (docs/ingress.md). */
+extern const mk_controller ingress_controller;
 
 #endif

@@ -28,6 +28,8 @@ static void usage(FILE *f)
             "                             [--pod-eviction-timeout SEC] [--cluster-cidr CIDR]\n"
             "                             [--node-cidr-mask-size N]\n"
             "                             [--hpa-sync-period SEC]\n"
+            "                             [--ingress-listen ADDR:PORT] [--ingress-address IP]\n"
+            "                             [--ingress-dir DIR] [--ingress-hosts-file FILE]\n"
             "\n"
             "  --server URL                     the API server (http://127.0.0.1:6443)\n"
             "  --token-file F                   bearer token (first field of the first line)\n"
@@ -42,6 +44,10 @@ static void usage(FILE *f)
         "  --cluster-cidr CIDR              pod addresses, split among nodes (10.244.0.0/16)\n"
         "  --node-cidr-mask-size N          each node's podCIDR prefix length (24)\n"
         "  --hpa-sync-period SEC            how often autoscalers look at metrics (15)\n"
+        "  --ingress-listen ADDR:PORT       the ingress nginx listens here (none: no nginx)\n"
+        "  --ingress-address IP             the address Ingresses report (ADDR of the listen)\n"
+        "  --ingress-dir DIR                the ingress nginx's files (/var/lib/minik8s/ingress)\n"
+        "  --ingress-hosts-file FILE        keep Ingress hosts in FILE's minik8s block (/etc/hosts)\n"
         "  --help                           this text\n");
 }
 
@@ -59,7 +65,7 @@ static int seconds(const char *flag, const char *arg, int *out)
 
 int main(int argc, char **argv)
 {
-    enum { GRACE = 256, EVICT, CIDR, MASK, HPA_SYNC };
+    enum { GRACE = 256, EVICT, CIDR, MASK, HPA_SYNC, ING_LISTEN, ING_ADDR, ING_DIR, ING_HOSTS };
     static const struct option opts[] = {
         {"server", required_argument, NULL, 's'},
         {"token-file", required_argument, NULL, 't'},
@@ -69,6 +75,10 @@ int main(int argc, char **argv)
         {"cluster-cidr", required_argument, NULL, CIDR},
         {"node-cidr-mask-size", required_argument, NULL, MASK},
         {"hpa-sync-period", required_argument, NULL, HPA_SYNC},
+        {"ingress-listen", required_argument, NULL, ING_LISTEN},
+        {"ingress-address", required_argument, NULL, ING_ADDR},
+        {"ingress-dir", required_argument, NULL, ING_DIR},
+        {"ingress-hosts-file", required_argument, NULL, ING_HOSTS},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -77,7 +87,8 @@ int main(int argc, char **argv)
                           .pod_eviction_timeout_s = 300,
                           .cluster_cidr = "10.244.0.0/16",
                           .node_cidr_mask_size = 24,
-                          .hpa_sync_period_s = 15};
+                          .hpa_sync_period_s = 15,
+                          .ingress_dir = "/var/lib/minik8s/ingress"};
     int o;
     mk_log_init("mk-controller-manager");
     while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -110,6 +121,18 @@ int main(int argc, char **argv)
                 return 2;
             if (cfg.hpa_sync_period_s == 0)
                 cfg.hpa_sync_period_s = 1;
+            break;
+        case ING_LISTEN:
+            cfg.ingress_listen = optarg;
+            break;
+        case ING_ADDR:
+            cfg.ingress_address = optarg;
+            break;
+        case ING_DIR:
+            cfg.ingress_dir = optarg;
+            break;
+        case ING_HOSTS:
+            cfg.ingress_hosts_file = optarg;
             break;
         case 'h':
             usage(stdout);

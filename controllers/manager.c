@@ -16,6 +16,7 @@ static const mk_controller *const builtin[] = {
     &replicaset_controller,
     &garbagecollector_controller,
     &hpa_controller,
+    &ingress_controller,
 };
 
 typedef struct subscriber {

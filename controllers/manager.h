@@ -29,6 +29,10 @@ typedef struct manager_config {
     const char *cluster_cidr;   /* "10.244.0.0/16" */
     int node_cidr_mask_size;    /* 24 */
     int hpa_sync_period_s;      /* 15 */
+    const char *ingress_listen;     /* "127.0.0.1:8080"; NULL: no ingress nginx */
+    const char *ingress_address;    /* in Ingress status and hosts; NULL: listen's */
+    const char *ingress_dir;        /* the ingress nginx's own prefix directory */
+    const char *ingress_hosts_file; /* keep ingress hosts in it; NULL: none */
 } manager_config;
 
 typedef struct manager manager;
