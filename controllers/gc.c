@@ -53,9 +53,8 @@ bool gc_refers_to(json_object *obj, const char *uid)
 bool gc_has_finalizer(json_object *obj, const char *finalizer)
 {
     json_object *f = mk_json_path(obj, "metadata.finalizers");
-    for (size_t i = 0; f && json_object_is_type(f, json_type_array) &&
-                       i < json_object_array_length(f);
-         i++)
+    for (size_t i = 0;
+         f && json_object_is_type(f, json_type_array) && i < json_object_array_length(f); i++)
         if (strcmp(json_object_get_string(json_object_array_get_idx(f, i)) ?: "", finalizer) ==
             0)
             return true;
@@ -79,9 +78,9 @@ static gc_handler_ctx handler_ctx[ARRAY_SIZE(gc_kinds)];
 
 static void queue(gcctl *c, char type, const char *kind, json_object *obj)
 {
-    _cleanup_free_ char *key =
-        xasprintf("%c/%s/%s/%s", type, kind, mk_json_str(obj, "metadata.namespace") ?: "default",
-                  mk_json_str(obj, "metadata.name") ?: "");
+    _cleanup_free_ char *key = xasprintf("%c/%s/%s/%s", type, kind,
+                                         mk_json_str(obj, "metadata.namespace") ?: "default",
+                                         mk_json_str(obj, "metadata.name") ?: "");
     workqueue_add(c->q, key);
 }
 
@@ -161,13 +160,13 @@ static void on_delete(void *ctx, json_object *obj)
                        i < json_object_array_length(refs);
          i++) {
         json_object *r = json_object_array_get_idx(refs, i);
-        const mk_kind *k = kind_by_gvk(mk_json_str(r, "apiVersion") ?: "",
-                                       mk_json_str(r, "kind") ?: "");
+        const mk_kind *k =
+            kind_by_gvk(mk_json_str(r, "apiVersion") ?: "", mk_json_str(r, "kind") ?: "");
         if (!k)
             continue;
-        _cleanup_free_ char *key =
-            xasprintf("o/%s/%s/%s", k->kind, mk_json_str(obj, "metadata.namespace") ?: "default",
-                      mk_json_str(r, "name") ?: "");
+        _cleanup_free_ char *key = xasprintf(
+            "o/%s/%s/%s", k->kind, mk_json_str(obj, "metadata.namespace") ?: "default",
+            mk_json_str(r, "name") ?: "");
         workqueue_add(h->c->q, key);
     }
 }
@@ -276,8 +275,8 @@ static int sync_dependent(gcctl *c, const mk_kind *k, const char *ns, const char
     if (rc < 0)
         return rc;
     json_object *refs = mk_json_path(obj, "metadata.ownerReferences");
-    size_t n = refs && json_object_is_type(refs, json_type_array) ? json_object_array_length(refs)
-                                                                  : 0;
+    size_t n =
+        refs && json_object_is_type(refs, json_type_array) ? json_object_array_length(refs) : 0;
     if (n == 0 || mk_json_path(obj, "metadata.deletionTimestamp")) {
         json_object_put(obj);
         return 0;

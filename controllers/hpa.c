@@ -23,8 +23,8 @@
 #include "store/selector.h"
 #include "store/util.h"
 
-#define HPA_RETRY_MS      1000
-#define HPA_MAX_METRICS   8
+#define HPA_RETRY_MS    1000
+#define HPA_MAX_METRICS 8
 
 typedef struct hpa_state {
     char *key;
@@ -47,7 +47,8 @@ int64_t hpa_pod_request(json_object *pod, const char *resource)
     json_object *ctrs = mk_json_path(pod, "spec.containers");
     int64_t sum = 0;
     for (size_t i = 0; ctrs && i < json_object_array_length(ctrs); i++) {
-        json_object *req = mk_json_path(json_object_array_get_idx(ctrs, i), "resources.requests");
+        json_object *req =
+            mk_json_path(json_object_array_get_idx(ctrs, i), "resources.requests");
         json_object *v;
         if (!req || !json_object_object_get_ex(req, resource, &v))
             return 0;
@@ -63,8 +64,9 @@ int64_t hpa_pod_request(json_object *pod, const char *resource)
 
 static void queue_hpa(hpactl *c, json_object *hpa)
 {
-    _cleanup_free_ char *key = xasprintf("%s/%s", mk_json_str(hpa, "metadata.namespace") ?: "default",
-                                         mk_json_str(hpa, "metadata.name") ?: "");
+    _cleanup_free_ char *key =
+        xasprintf("%s/%s", mk_json_str(hpa, "metadata.namespace") ?: "default",
+                  mk_json_str(hpa, "metadata.name") ?: "");
     workqueue_add(c->q, key);
 }
 
@@ -112,7 +114,8 @@ static int64_t milli_of(json_object *usage, const char *res)
 
 static int fetch_usage(hpactl *c, const char *ns, pod_usage **out, mk_err *err)
 {
-    _cleanup_free_ char *path = xasprintf("/apis/metrics.k8s.io/v1beta1/namespaces/%s/pods", ns);
+    _cleanup_free_ char *path =
+        xasprintf("/apis/metrics.k8s.io/v1beta1/namespaces/%s/pods", ns);
     int status = 0;
     _cleanup_free_ char *resp = NULL;
     size_t len = 0;
@@ -212,7 +215,8 @@ static void compute_metric(json_object *spec, json_object *pods, pod_usage *usag
     const char *res = mk_json_str(spec, "resource.name") ?: "";
     bool cpu = !strcmp(res, "cpu");
     if (!cpu && strcmp(res, "memory") != 0) {
-        snprintf(r->error, sizeof r->error, "resource %s is not supported (cpu or memory)", res);
+        snprintf(r->error, sizeof r->error, "resource %s is not supported (cpu or memory)",
+                 res);
         return;
     }
     const char *ttype = mk_json_str(spec, "resource.target.type") ?: "";
@@ -238,13 +242,15 @@ static void compute_metric(json_object *spec, json_object *pods, pod_usage *usag
         if (rc == 0)
             json_object_object_add(cur, "averageUtilization", json_object_new_int(util));
     } else if (!strcmp(ttype, "AverageValue")) {
-        int64_t target = quantity_parse_milli(mk_json_str(spec, "resource.target.averageValue"));
+        int64_t target =
+            quantity_parse_milli(mk_json_str(spec, "resource.target.averageValue"));
         rc = hpa_replicas_average(current, s, n, target, &r->replicas, &avg, &err);
     } else
         rc = mk_error(&err, EINVAL, "target type \"%s\" is not Utilization or AverageValue",
                       ttype);
     if (rc < 0) {
-        snprintf(r->error, sizeof r->error, "failed to get %s utilization: %.160s", res, err.msg);
+        snprintf(r->error, sizeof r->error, "failed to get %s utilization: %.160s", res,
+                 err.msg);
         json_object_put(cur);
         return;
     }
@@ -328,9 +334,10 @@ static int write_status(hpactl *c, json_object *hpa, int32_t current, int32_t de
     json_object_object_add(st, "conditions", conditions_json(hpa, cs, NCOND));
     json_object *patch = json_object_new_object();
     json_object_object_add(patch, "status", st);
-    int rc = client_patch(manager_client(c->m), kind_by_kind("HorizontalPodAutoscaler"),
-                          mk_json_str(hpa, "metadata.namespace"), mk_json_str(hpa, "metadata.name"),
-                          "status", json_object_to_json_string(patch), NULL, err);
+    int rc =
+        client_patch(manager_client(c->m), kind_by_kind("HorizontalPodAutoscaler"),
+                     mk_json_str(hpa, "metadata.namespace"), mk_json_str(hpa, "metadata.name"),
+                     "status", json_object_to_json_string(patch), NULL, err);
     json_object_put(patch);
     return rc == -ENOENT ? 0 : rc;
 }

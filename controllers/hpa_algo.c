@@ -107,9 +107,9 @@ static int replicas_for(const calc *k, int32_t current, const hpa_pod_sample *po
      * direction the others point, and look again. */
     for (size_t i = 0; i < n; i++) {
         if (pods[i].state == HPA_POD_MISSING && ratio < 1.0) {
-            val[i] = k->utilization ? pods[i].request *
-                                          (k->target_pct > 100 ? k->target_pct : 100) / 100
-                                    : k->target_milli;
+            val[i] = k->utilization
+                         ? pods[i].request * (k->target_pct > 100 ? k->target_pct : 100) / 100
+                         : k->target_milli;
             has[i] = true;
         } else if (pods[i].state == HPA_POD_MISSING && ratio > 1.0) {
             val[i] = 0;
@@ -180,8 +180,8 @@ static int parse_rules(json_object *o, const char *what, hpa_rules *r, mk_err *e
     if (json_object_object_get_ex(o, "stabilizationWindowSeconds", &v)) {
         int64_t w = json_object_get_int64(v);
         if (w < 0 || w > 3600)
-            return mk_error(err, EINVAL, "behavior.%s.stabilizationWindowSeconds: must be in 0..3600",
-                            what);
+            return mk_error(err, EINVAL,
+                            "behavior.%s.stabilizationWindowSeconds: must be in 0..3600", what);
         r->window_s = (int32_t)w;
     }
     const char *sel = mk_json_str(o, "selectPolicy");
@@ -193,7 +193,8 @@ static int parse_rules(json_object *o, const char *what, hpa_rules *r, mk_err *e
         else if (!strcmp(sel, "Disabled"))
             r->select = HPA_SELECT_DISABLED;
         else
-            return mk_error(err, EINVAL, "behavior.%s.selectPolicy: \"%s\" is not Max, Min or Disabled",
+            return mk_error(err, EINVAL,
+                            "behavior.%s.selectPolicy: \"%s\" is not Max, Min or Disabled",
                             what, sel);
     }
     json_object *pol = mk_json_path(o, "policies");
@@ -206,18 +207,22 @@ static int parse_rules(json_object *o, const char *what, hpa_rules *r, mk_err *e
         for (size_t i = 0; i < n; i++) {
             json_object *p = json_object_array_get_idx(pol, i);
             const char *type = mk_json_str(p, "type") ?: "";
-            int64_t value = mk_json_int(p, "value", 0), period = mk_json_int(p, "periodSeconds", 0);
+            int64_t value = mk_json_int(p, "value", 0),
+                    period = mk_json_int(p, "periodSeconds", 0);
             hpa_policy_type t;
             if (!strcmp(type, "Pods"))
                 t = HPA_POLICY_PODS;
             else if (!strcmp(type, "Percent"))
                 t = HPA_POLICY_PERCENT;
             else
-                return mk_error(err, EINVAL, "behavior.%s.policies[%zu].type: \"%s\" is not Pods or Percent",
+                return mk_error(err, EINVAL,
+                                "behavior.%s.policies[%zu].type: \"%s\" is not Pods or Percent",
                                 what, i, type);
             if (value <= 0 || period <= 0 || period > 1800)
-                return mk_error(err, EINVAL, "behavior.%s.policies[%zu]: value must be > 0 and "
-                                "periodSeconds in 1..1800", what, i);
+                return mk_error(err, EINVAL,
+                                "behavior.%s.policies[%zu]: value must be > 0 and "
+                                "periodSeconds in 1..1800",
+                                what, i);
             r->policies[r->npolicies++] = (hpa_policy){t, (int32_t)value, (int32_t)period};
         }
     }

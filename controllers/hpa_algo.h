@@ -97,10 +97,12 @@ void hpa_history_free(hpa_history *h);
  * reasons as Kubernetes sets them. */
 typedef struct hpa_decision {
     int32_t desired;
-    const char *able_reason; /* AbleToScale=True: ScaleUpStabilized, ScaleDownStabilized, ReadyForNewScale */
+    const char *able_reason; /* AbleToScale=True: ScaleUpStabilized, ScaleDownStabilized,
+                                ReadyForNewScale */
     const char *able_message;
-    bool limited; /* ScalingLimited */
-    const char *limited_reason; /* ScaleUpLimit, TooManyReplicas, ScaleDownLimit, TooFewReplicas, DesiredWithinRange */
+    bool limited;               /* ScalingLimited */
+    const char *limited_reason; /* ScaleUpLimit, TooManyReplicas, ScaleDownLimit,
+                                   TooFewReplicas, DesiredWithinRange */
     const char *limited_message;
 } hpa_decision;
 

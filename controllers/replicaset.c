@@ -17,9 +17,9 @@
 
 #define RS_WORKERS        4
 #define RS_RETRY_MS       1000
-#define RS_BURST          500  /* creates or deletes per sync, as Kubernetes' burstReplicas */
-#define RS_PARALLEL       64   /* requests in flight for one batch */
-#define RS_EXPECT_TIMEOUT 300  /* seconds: expectations lapse, as Kubernetes' */
+#define RS_BURST          500 /* creates or deletes per sync, as Kubernetes' burstReplicas */
+#define RS_PARALLEL       64  /* requests in flight for one batch */
+#define RS_EXPECT_TIMEOUT 300 /* seconds: expectations lapse, as Kubernetes' */
 #define RS_MAX_BATCHES    16
 #define RS_NAME_SUFFIX    5
 
@@ -365,7 +365,8 @@ static void on_pod_update(void *ctx, json_object *old, json_object *pod)
         workqueue_add(c->q, key);
     if (old_key && (!key || strcmp(old_key, key) != 0))
         workqueue_add(c->q, old_key);
-    json_object *l1 = mk_json_path(old, "metadata.labels"), *l2 = mk_json_path(pod, "metadata.labels");
+    json_object *l1 = mk_json_path(old, "metadata.labels"),
+                *l2 = mk_json_path(pod, "metadata.labels");
     bool relabeled = !(l1 == l2 || (l1 && l2 && json_object_equal(l1, l2)));
     if (!key && (relabeled || old_key))
         queue_selecting(c, pod);
@@ -584,7 +585,8 @@ static int create_pods(rsctl *c, const char *key, json_object *rs, int n, mk_err
     mk_log("replicaset: %s: created %d pod%s", key, made, made == 1 ? "" : "s");
     int rc = 0;
     if (atomic_load(&cc.failed))
-        rc = mk_error(err, cc.first.code, "create pod: %s (%d of %d made)", cc.first.msg, made, n);
+        rc = mk_error(err, cc.first.code, "create pod: %s (%d of %d made)", cc.first.msg, made,
+                      n);
     (void)done;
     pthread_mutex_destroy(&cc.lock);
     json_object_put(pod);
@@ -638,12 +640,12 @@ static int patch_refs(rsctl *c, json_object *pod, json_object *refs, mk_err *err
                            json_object_array_length(refs) ? json_object_get(refs) : NULL);
     /* The resourceVersion makes it a compare-and-swap: a pod changed
      * meanwhile is looked at again on the next sync. */
-    json_object_object_add(md, "resourceVersion",
-                           json_object_new_string(mk_json_str(pod, "metadata.resourceVersion") ?: ""));
-    int rc = client_patch(manager_client(c->m), kind_by_kind("Pod"),
-                          mk_json_str(pod, "metadata.namespace"),
-                          mk_json_str(pod, "metadata.name"), NULL,
-                          json_object_to_json_string(patch), NULL, err);
+    json_object_object_add(
+        md, "resourceVersion",
+        json_object_new_string(mk_json_str(pod, "metadata.resourceVersion") ?: ""));
+    int rc = client_patch(
+        manager_client(c->m), kind_by_kind("Pod"), mk_json_str(pod, "metadata.namespace"),
+        mk_json_str(pod, "metadata.name"), NULL, json_object_to_json_string(patch), NULL, err);
     json_object_put(patch);
     return rc;
 }
@@ -655,7 +657,8 @@ static int adopt(rsctl *c, const char *key, json_object *rs, json_object *pod, m
     for (size_t i = 0; old && i < json_object_array_length(old); i++)
         json_object_array_add(refs, json_object_get(json_object_array_get_idx(old, i)));
     json_object *p = replicaset_new_pod(rs);
-    json_object *ours = json_object_array_get_idx(mk_json_path(p, "metadata.ownerReferences"), 0);
+    json_object *ours =
+        json_object_array_get_idx(mk_json_path(p, "metadata.ownerReferences"), 0);
     json_object_array_add(refs, json_object_get(ours));
     json_object_put(p);
     int rc = patch_refs(c, pod, refs, err);
@@ -707,8 +710,9 @@ static int update_status(rsctl *c, json_object *rs, const rs_view *v, mk_err *er
         json_object *patch = json_object_new_object();
         json_object_object_add(patch, "status", json_object_get(status));
         rc = client_patch(manager_client(c->m), kind_by_kind("ReplicaSet"),
-                          mk_json_str(rs, "metadata.namespace"), mk_json_str(rs, "metadata.name"),
-                          "status", json_object_to_json_string(patch), NULL, err);
+                          mk_json_str(rs, "metadata.namespace"),
+                          mk_json_str(rs, "metadata.name"), "status",
+                          json_object_to_json_string(patch), NULL, err);
         json_object_put(patch);
     }
     json_object_put(status);

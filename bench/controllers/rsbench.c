@@ -115,13 +115,14 @@ int main(int argc, char **argv)
     pthread_create(&t, NULL, watch_main, &w);
     usleep(200 * 1000); /* the watch connects before the create */
     char text[512];
-    snprintf(text, sizeof text,
-             "{\"apiVersion\":\"apps/v1\",\"kind\":\"ReplicaSet\",\"metadata\":{\"name\":\"%s\"},"
-             "\"spec\":{\"replicas\":%d,\"selector\":{\"matchLabels\":{\"app\":\"bench-rs\"}},"
-             "\"template\":{\"metadata\":{\"labels\":{\"app\":\"bench-rs\"}},\"spec\":"
-             "{\"containers\":[{\"name\":\"c\",\"image\":\"busybox\",\"resources\":{\"requests\":"
-             "{\"cpu\":\"1m\",\"memory\":\"1Mi\"}}}]}}}}",
-             RS_NAME, replicas);
+    snprintf(
+        text, sizeof text,
+        "{\"apiVersion\":\"apps/v1\",\"kind\":\"ReplicaSet\",\"metadata\":{\"name\":\"%s\"},"
+        "\"spec\":{\"replicas\":%d,\"selector\":{\"matchLabels\":{\"app\":\"bench-rs\"}},"
+        "\"template\":{\"metadata\":{\"labels\":{\"app\":\"bench-rs\"}},\"spec\":"
+        "{\"containers\":[{\"name\":\"c\",\"image\":\"busybox\",\"resources\":{\"requests\":"
+        "{\"cpu\":\"1m\",\"memory\":\"1Mi\"}}}]}}}}",
+        RS_NAME, replicas);
     json_object *rs = json_tokener_parse(text);
     int64_t start = mk_now_ns();
     if (client_create(b.c, kind_by_kind("ReplicaSet"), "default", rs, NULL, &err) < 0) {

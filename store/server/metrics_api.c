@@ -253,10 +253,9 @@ static void pod_items(want *w, json_object *summaries, json_object *items, const
                 json_object *co = json_object_new_object();
                 json_object_object_add(co, "name",
                                        json_object_new_string(mk_json_str(c, "name") ?: ""));
-                json_object_object_add(
-                    co, "usage",
-                    usage_of(mk_json_int(c, "cpu.usageNanoCores", 0),
-                             mk_json_int(c, "memory.workingSetBytes", 0)));
+                json_object_object_add(co, "usage",
+                                       usage_of(mk_json_int(c, "cpu.usageNanoCores", 0),
+                                                mk_json_int(c, "memory.workingSetBytes", 0)));
                 json_object_array_add(ctrs, co);
             }
             json_object_object_add(o, "containers", ctrs);
@@ -323,8 +322,8 @@ static enum MHD_Result serve_metrics(api_req *r, bool nodes, const char *ns, con
         goto out;
     }
     json_object *list = json_object_new_object();
-    json_object_object_add(list, "kind",
-                           json_object_new_string(nodes ? "NodeMetricsList" : "PodMetricsList"));
+    json_object_object_add(
+        list, "kind", json_object_new_string(nodes ? "NodeMetricsList" : "PodMetricsList"));
     json_object_object_add(list, "apiVersion", json_object_new_string(METRICS_GV));
     json_object_object_add(list, "metadata", json_object_new_object());
     json_object_object_add(list, "items", items);

@@ -324,7 +324,7 @@ static void test_pod_request(void **state)
     json_object *pod = json_tokener_parse(
         "{\"spec\":{\"containers\":[{\"resources\":{\"requests\":{\"cpu\":\"250m\","
         "\"memory\":\"64Mi\"}}},{\"resources\":{\"requests\":{\"cpu\":\"0.5\"}}}]}}");
-    assert_int_equal(hpa_pod_request(pod, "cpu"), 750); /* 250m + 500m */
+    assert_int_equal(hpa_pod_request(pod, "cpu"), 750);  /* 250m + 500m */
     assert_int_equal(hpa_pod_request(pod, "memory"), 0); /* the second asks none */
     json_object_put(pod);
 }

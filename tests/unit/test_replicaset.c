@@ -45,7 +45,7 @@ static void test_deletion_order(void **state)
         pod("unknown", true, 1, false, 0, 0, 100),
     };
     qsort(v, sizeof v / sizeof v[0], sizeof v[0], cmp);
-    const char *want[] = {"unscheduled",   "pending",   "unknown",   "running-notready",
+    const char *want[] = {"unscheduled",    "pending",   "unknown",   "running-notready",
                           "recently-ready", "restarted", "new-ready", "old-ready"};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         assert_string_equal(v[i].name, want[i]);
@@ -71,12 +71,13 @@ static void test_batches(void **state)
     assert_int_equal(b[0] + b[1] + b[2], 100);
 }
 
-static const char *RS = "{\"apiVersion\":\"apps/v1\",\"kind\":\"ReplicaSet\","
-                        "\"metadata\":{\"name\":\"web\",\"namespace\":\"default\",\"uid\":\"u-1\"},"
-                        "\"spec\":{\"replicas\":3,\"selector\":{\"matchLabels\":{\"app\":\"web\"}},"
-                        "\"template\":{\"metadata\":{\"labels\":{\"app\":\"web\",\"tier\":\"fe\"},"
-                        "\"annotations\":{\"a\":\"b\"}},"
-                        "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"busybox\"}]}}}}";
+static const char *RS =
+    "{\"apiVersion\":\"apps/v1\",\"kind\":\"ReplicaSet\","
+    "\"metadata\":{\"name\":\"web\",\"namespace\":\"default\",\"uid\":\"u-1\"},"
+    "\"spec\":{\"replicas\":3,\"selector\":{\"matchLabels\":{\"app\":\"web\"}},"
+    "\"template\":{\"metadata\":{\"labels\":{\"app\":\"web\",\"tier\":\"fe\"},"
+    "\"annotations\":{\"a\":\"b\"}},"
+    "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"busybox\"}]}}}}";
 
 static void test_new_pod(void **state)
 {
