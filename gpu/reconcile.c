@@ -80,6 +80,19 @@ static int gpu_end(gpu_step *s, bool written)
     return written ? -1 : s->ctx->poll_interval_ms;
 }
 
+/* One log line per event, though a compiler's message has many: the first
+ * line that mentions an error, else the first line. */
+static void gpu_log_failure(gpu_step *s, const char *reason, const char *message)
+{
+    const char *m = message, *e = strstr(message, "error");
+    if (e) {
+        while (e > message && e[-1] != '\n')
+            e--;
+        m = e;
+    }
+    mk_log("gpujob %s/%s: failed: %s: %.*s", s->ns, s->name, reason, (int)strcspn(m, "\n"), m);
+}
+
 /* Say why the job waits, once (not on every retry). */
 static int gpu_wait(gpu_step *s, const char *reason, const char *message)
 {
@@ -99,7 +112,7 @@ static int gpu_wait(gpu_step *s, const char *reason, const char *message)
 /* The job ends as Failed with reason and message. */
 static int gpu_fail(gpu_step *s, const char *reason, const char *message)
 {
-    mk_log("gpujob %s/%s: failed: %s: %s", s->ns, s->name, reason, message);
+    gpu_log_failure(s, reason, message);
     char now[32];
     gpu_now(now);
     json_object *p = json_object_new_object();
@@ -137,7 +150,7 @@ static int gpu_attempt_failed(gpu_step *s, json_object *p, const char *reason,
         json_object_object_add(p, "phase", json_object_new_string("Pending"));
         json_object_object_add(p, "jobId", NULL);
     } else {
-        mk_log("gpujob %s/%s: failed: %s: %s", s->ns, s->name, reason, message);
+        gpu_log_failure(s, reason, message);
         json_object_object_add(p, "phase", json_object_new_string("Failed"));
         json_object_object_add(p, "completionTime", json_object_new_string(now));
     }
@@ -192,17 +205,30 @@ static int gpu_upload(gpu_step *s, mk_err *err)
     return rc;
 }
 
-/* Cancel every Slurm job submitted from workdir (each attempt left its ID
- * in minik8s-jobid-N; scancel of an ended job does nothing) and remove the
- * directory. jobid, if valid, is cancelled too. */
+/* Cancel every Slurm job submitted from the working directory $d (each
+ * attempt left its ID in minik8s-jobid-N; $extra is one more), wait a
+ * little for them to end, then remove $d. A job still ending can write a
+ * file (its exit status) while rm runs, so rm is tried again later, in the
+ * background, if the directory is still there. POSIX sh: the login shell
+ * may not be bash. */
+static const char gpu_cleanup_script[] =
+    "ids=$extra; for f in \"$d\"/minik8s-jobid-*; do "
+    "  id=$(cat \"$f\" 2>/dev/null); case $id in ''|*[!0-9]*) ;; *) ids=\"$ids $id\" ;; esac; "
+    "done; "
+    "[ -z \"$ids\" ] || scancel $ids 2>/dev/null; "
+    "i=0; while [ $i -lt 25 ]; do "
+    "  busy=; for id in $ids; do squeue -h -j $id 2>/dev/null | grep -q . && busy=1; done; "
+    "  [ -n \"$busy\" ] || break; sleep 0.2; i=$((i + 1)); "
+    "done; "
+    "rm -rf -- \"$d\" 2>/dev/null || "
+    "{ (sleep 30; rm -rf -- \"$d\") </dev/null >/dev/null 2>&1 & }";
+
 static void gpu_remote_cleanup(hpc_conn *conn, const char *workdir, const char *jobid)
 {
-    _cleanup_free_ char *cmd = xasprintf(
-        "for f in '%s'/minik8s-jobid-*; do id=$(cat \"$f\" 2>/dev/null); "
-        "case $id in ''|*[!0-9]*) ;; *) scancel \"$id\" ;; esac; done 2>/dev/null; "
-        "%s%s%s rm -rf -- '%s'",
-        workdir, slurm_jobid_ok(jobid) ? "scancel " : "", slurm_jobid_ok(jobid) ? jobid : "",
-        slurm_jobid_ok(jobid) ? " 2>/dev/null;" : "", workdir);
+    /* workdir: DNS labels and hex; jobid: digits or nothing. */
+    _cleanup_free_ char *cmd =
+        xasprintf("d='%s'; extra='%s'; %s", workdir, slurm_jobid_ok(jobid) ? jobid : "",
+                  gpu_cleanup_script);
     int status;
     mk_err err = {0};
     if (hpc_exec(conn, cmd, NULL, NULL, &status, &err) < 0)
@@ -376,8 +402,8 @@ static int gpu_poll(gpu_step *s, const char *jobid)
         if (rc < 0)
             goto retry;
     } else if (status != 0 || slurm_parse_show_job(out, &sl, &err) < 0) {
-        mk_log("gpujob %s/%s: scontrol: %s", s->ns, s->name,
-               errout && *errout ? errout : err.msg);
+        const char *why = errout && *errout ? errout : err.msg;
+        mk_log("gpujob %s/%s: scontrol: %.*s", s->ns, s->name, (int)strcspn(why, "\n"), why);
         return s->ctx->poll_interval_ms;
     }
     if (slurm_state_done(sl.state))
