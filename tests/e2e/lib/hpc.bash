@@ -12,6 +12,12 @@
 #   hpc_start            # sets the HPC_* variables below; non-zero on failure
 #   hpc_ssh 'squeue'     # run a command on the "cluster" as the test user
 #   hpc_stop             # idempotent; safe from a trap or teardown
+#   hpc_save FILE / hpc_load FILE   hand the running site to another shell
+#                        (bats setup_file -> teardown_file, a C test)
+#
+# Starting takes about a second. Slurm's ports are picked free and below
+# the ephemeral range; a Slurm start that loses its port to a race is
+# retried with new ones.
 #
 # After hpc_start:
 #   HPC_DIR          the temp dir (mode 0755: the test user reads slurm.conf)
