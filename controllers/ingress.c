@@ -36,8 +36,9 @@ typedef struct ingctl {
     ingress_nginx *nginx;
     char *listen, *address, *dir, *hosts_file;
     char *applied;       /* the configuration nginx runs */
-    json_object *good;   /* {uid: generation} of the Ingresses it holds */
-    char *refused;       /* nginx -t's message for the newest render, or NULL */
+    json_object *good;   /* {uid: generation} of the Ingresses it serves */
+    json_object *blamed; /* {uid: {generation, message}} nginx refused */
+    char *refused_all;   /* nginx refused even the Ingresses it served: why */
 } ingctl;
 
 /* Ingresses for this controller: no class, or ours. */
@@ -162,19 +163,20 @@ static void backend_problems(const ingress_table *t, const char *key, mk_buf *ou
     }
 }
 
-static bool blamed(ingctl *c, json_object *ing, bool anyone_new)
+/* Why nginx refuses this Ingress, or NULL. Caller frees. */
+static char *refusal(ingctl *c, json_object *ing)
 {
-    if (!c->refused)
-        return false;
-    if (!anyone_new)
-        return true;
-    json_object *g;
-    return !json_object_object_get_ex(c->good, mk_json_str(ing, "metadata.uid") ?: "", &g) ||
-           json_object_get_int64(g) != mk_json_int(ing, "metadata.generation", 1);
+    json_object *b;
+    if (json_object_object_get_ex(c->blamed, mk_json_str(ing, "metadata.uid") ?: "", &b) &&
+        mk_json_int(b, "generation", 0) == mk_json_int(ing, "metadata.generation", 1))
+        return xasprintf("%s; this Ingress is left out, the others are served",
+                         mk_json_str(b, "message"));
+    if (c->refused_all)
+        return xasprintf("%s; the previous configuration still serves", c->refused_all);
+    return NULL;
 }
 
-static json_object *desired_status(ingctl *c, const ingress_table *t, json_object *ing,
-                                   bool anyone_new)
+static json_object *desired_status(ingctl *c, const ingress_table *t, json_object *ing)
 {
     const char *ns = mk_json_str(ing, "metadata.namespace") ?: "default";
     _cleanup_free_ char *key = xasprintf("%s/%s", ns, mk_json_str(ing, "metadata.name") ?: "");
@@ -186,10 +188,9 @@ static json_object *desired_status(ingctl *c, const ingress_table *t, json_objec
     json_object_object_add(lb, "ingress", list);
 
     json_object *conds = json_object_new_array();
-    if (blamed(c, ing, anyone_new)) {
-        _cleanup_free_ char *msg =
-            xasprintf("%s; the previous configuration still serves", c->refused);
-        json_object_array_add(conds, condition("Configured", false, "InvalidConfiguration", msg));
+    _cleanup_free_ char *why = refusal(c, ing);
+    if (why) {
+        json_object_array_add(conds, condition("Configured", false, "InvalidConfiguration", why));
     } else {
         mk_buf notes = {0};
         for (size_t i = 0; i < t->nnotes; i++)
@@ -219,12 +220,12 @@ static json_object *desired_status(ingctl *c, const ingress_table *t, json_objec
 }
 
 /* 0, or < 0 when some status could not be written (retry). */
-static int write_statuses(ingctl *c, const ingress_table *t, json_object *ings, bool anyone_new)
+static int write_statuses(ingctl *c, const ingress_table *t, json_object *ings)
 {
     int rc = 0;
     for (size_t i = 0; i < json_object_array_length(ings); i++) {
         json_object *ing = json_object_array_get_idx(ings, i);
-        json_object *want = desired_status(c, t, ing, anyone_new);
+        json_object *want = desired_status(c, t, ing);
         /* Compared field by field: a merge patch leaves fields others wrote. */
         json_object *lb = mk_json_path(ing, "status.loadBalancer");
         json_object *conds = mk_json_path(ing, "status.conditions");
@@ -252,27 +253,98 @@ static int write_statuses(ingctl *c, const ingress_table *t, json_object *ings, 
 
 /* ---- one pass ---- */
 
-static void remember_good(ingctl *c, json_object *ings)
+static bool same_generation(json_object *map, json_object *ing)
 {
-    json_object_put(c->good);
-    c->good = json_object_new_object();
-    for (size_t i = 0; i < json_object_array_length(ings); i++) {
-        json_object *ing = json_object_array_get_idx(ings, i);
-        json_object_object_add(c->good, mk_json_str(ing, "metadata.uid") ?: "",
-                               json_object_new_int64(mk_json_int(ing, "metadata.generation", 1)));
-    }
+    json_object *g;
+    return map && json_object_object_get_ex(map, mk_json_str(ing, "metadata.uid") ?: "", &g) &&
+           json_object_get_int64(g) == mk_json_int(ing, "metadata.generation", 1);
 }
 
-static bool anyone_new(ingctl *c, json_object *ings)
+static json_object *generations(json_object *ings)
 {
+    json_object *map = json_object_new_object();
     for (size_t i = 0; i < json_object_array_length(ings); i++) {
-        json_object *ing = json_object_array_get_idx(ings, i), *g;
-        if (!c->good ||
-            !json_object_object_get_ex(c->good, mk_json_str(ing, "metadata.uid") ?: "", &g) ||
-            json_object_get_int64(g) != mk_json_int(ing, "metadata.generation", 1))
-            return true;
+        json_object *ing = json_object_array_get_idx(ings, i);
+        json_object_object_add(map, mk_json_str(ing, "metadata.uid") ?: "",
+                               json_object_new_int64(mk_json_int(ing, "metadata.generation", 1)));
     }
-    return false;
+    return map;
+}
+
+static void blame(ingctl *c, json_object *ing, const char *msg)
+{
+    json_object *b = json_object_new_object();
+    json_object_object_add(b, "generation",
+                           json_object_new_int64(mk_json_int(ing, "metadata.generation", 1)));
+    json_object_object_add(b, "message", json_object_new_string(msg));
+    json_object_object_add(c->blamed, mk_json_str(ing, "metadata.uid") ?: "", b);
+    mk_log("ingress: %s/%s refused: %s", mk_json_str(ing, "metadata.namespace") ?: "",
+           mk_json_str(ing, "metadata.name") ?: "", msg);
+}
+
+/* The table and nginx.conf for these Ingresses (caller frees both). */
+static ingress_table *render(ingctl *c, json_object *ings, mk_buf *conf)
+{
+    ingress_table *t = ingress_table_build(ings);
+    for (size_t i = 0; i < t->nbackends; i++)
+        resolve_backend(c, &t->backends[i]);
+    ingress_render_opts o = {.prefix = c->dir, .listen = c->listen};
+    mk_buf_reset(conf);
+    ingress_render(t, &o, conf);
+    return t;
+}
+
+static void array_push(json_object *arr, json_object *obj)
+{
+    json_object_array_add(arr, json_object_get(obj));
+}
+
+/* nginx refused the whole render: find which new Ingresses it refuses,
+ * one at a time on top of the ones it already serves, so that one broken
+ * Ingress never holds the others back. Returns those it takes. */
+static json_object *sift(ingctl *c, json_object *ings)
+{
+    json_object *take = json_object_new_array();
+    for (size_t i = 0; i < json_object_array_length(ings); i++)
+        if (same_generation(c->good, json_object_array_get_idx(ings, i)))
+            array_push(take, json_object_array_get_idx(ings, i));
+    for (size_t i = 0; i < json_object_array_length(ings); i++) {
+        json_object *ing = json_object_array_get_idx(ings, i);
+        if (same_generation(c->good, ing))
+            continue;
+        array_push(take, ing);
+        mk_buf conf = {0};
+        ingress_table_free(render(c, take, &conf));
+        mk_err err = {0};
+        if (ingress_nginx_check(c->nginx, conf.data, &err) < 0) {
+            blame(c, ing, err.msg);
+            json_object_array_del_idx(take, json_object_array_length(take) - 1, 1);
+        }
+        mk_buf_free(&conf);
+    }
+    return take;
+}
+
+/* Load conf unless nginx runs it already; false with the reason kept. */
+static bool load(ingctl *c, mk_buf *conf, json_object *ings, const ingress_table *t)
+{
+    if (c->applied && strcmp(conf->data, c->applied) == 0)
+        return true;
+    mk_err err = {0};
+    if (ingress_nginx_apply(c->nginx, conf->data, &err) < 0) {
+        free(c->refused_all);
+        c->refused_all = xstrdup(err.msg);
+        return false;
+    }
+    free(c->applied);
+    c->applied = mk_buf_steal(conf);
+    size_t n = json_object_array_length(ings), routes = 0;
+    for (size_t i = 0; i < t->nhosts; i++)
+        routes += t->hosts[i].nroutes;
+    mk_log("ingress: nginx reloaded: %zu Ingress%s, %zu host%s, %zu route%s", n,
+           n == 1 ? "" : "es", t->nhosts - 1, t->nhosts == 2 ? "" : "s", routes,
+           routes == 1 ? "" : "s");
+    return true;
 }
 
 static void update_hosts(ingctl *c, const ingress_table *t)
@@ -288,50 +360,52 @@ static void update_hosts(ingctl *c, const ingress_table *t)
     free(names);
 }
 
-static size_t count_routes(const ingress_table *t)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < t->nhosts; i++)
-        n += t->hosts[i].nroutes;
-    return n;
-}
-
 static int sync_all(ingctl *c)
 {
-    json_object *ings = json_object_new_array();
-    informer_foreach(c->ingresses, collect, ings);
-    ingress_table *t = ingress_table_build(ings);
-    for (size_t i = 0; i < t->nbackends; i++)
-        resolve_backend(c, &t->backends[i]);
+    json_object *all = json_object_new_array();
+    informer_foreach(c->ingresses, collect, all);
+    /* Refused before at this generation: not tried again. */
+    json_object *old_blamed = c->blamed, *ings = json_object_new_array();
+    c->blamed = json_object_new_object();
+    for (size_t i = 0; i < json_object_array_length(all); i++) {
+        json_object *ing = json_object_array_get_idx(all, i), *b;
+        const char *uid = mk_json_str(ing, "metadata.uid") ?: "";
+        if (json_object_object_get_ex(old_blamed, uid, &b) &&
+            mk_json_int(b, "generation", 0) == mk_json_int(ing, "metadata.generation", 1))
+            json_object_object_add(c->blamed, uid, json_object_get(b));
+        else
+            array_push(ings, ing);
+    }
+    json_object_put(old_blamed);
+    free(c->refused_all);
+    c->refused_all = NULL;
+
     mk_buf conf = {0};
-    ingress_render_opts o = {.prefix = c->dir, .listen = c->listen};
-    ingress_render(t, &o, &conf);
-    bool fresh = anyone_new(c, ings);
-    if (!c->applied || strcmp(conf.data, c->applied) != 0) {
-        mk_err err = {0};
-        if (ingress_nginx_apply(c->nginx, conf.data, &err) == 0) {
-            free(c->applied);
-            c->applied = mk_buf_steal(&conf);
-            free(c->refused);
-            c->refused = NULL;
-            remember_good(c, ings);
-            mk_log("ingress: nginx reloaded: %zu Ingress%s, %zu host%s, %zu route%s",
-                   json_object_array_length(ings), json_object_array_length(ings) == 1 ? "" : "es",
-                   t->nhosts - 1, t->nhosts == 2 ? "" : "s", count_routes(t),
-                   count_routes(t) == 1 ? "" : "s");
-            update_hosts(c, t);
-        } else {
-            mk_log("ingress: configuration refused, the previous one still serves: %s", err.msg);
-            free(c->refused);
-            c->refused = xstrdup(err.msg);
-        }
-    } else if (!c->refused) {
-        remember_good(c, ings); /* same text: generations may have moved */
+    ingress_table *t = render(c, ings, &conf);
+    if (!load(c, &conf, ings, t)) {
+        mk_log("ingress: configuration refused, trying the Ingresses one by one: %s",
+               c->refused_all);
+        json_object *take = sift(c, ings);
+        ingress_table_free(t);
+        t = render(c, take, &conf);
+        free(c->refused_all);
+        c->refused_all = NULL;
+        if (!load(c, &conf, take, t))
+            mk_log("ingress: configuration refused, the previous one still serves: %s",
+                   c->refused_all);
+        json_object_put(ings);
+        ings = take;
+    }
+    if (!c->refused_all) {
+        json_object_put(c->good);
+        c->good = generations(ings);
+        update_hosts(c, t);
     }
     mk_buf_free(&conf);
-    int rc = write_statuses(c, t, ings, fresh);
+    int rc = write_statuses(c, t, all);
     ingress_table_free(t);
     json_object_put(ings);
+    json_object_put(all);
     return rc;
 }
 
@@ -387,8 +461,9 @@ static void ingress_stop(void *state)
             mk_log("ingress: %s", err.msg);
     }
     json_object_put(c->good);
+    json_object_put(c->blamed);
     free(c->applied);
-    free(c->refused);
+    free(c->refused_all);
     free(c->listen);
     free(c->address);
     free(c->dir);

@@ -126,19 +126,24 @@ static int write_file(const char *path, const char *text, mk_err *err)
     return 0;
 }
 
-/* Write conf beside the live file, check it, rename it in. */
-static int install(ingress_nginx *n, const char *conf, mk_err *err)
+/* Write conf beside the live file, check it, rename it in (swap). */
+static int install(ingress_nginx *n, const char *conf, bool swap, mk_err *err)
 {
     _cleanup_free_ char *next = conf_path(n, ".next");
     _cleanup_free_ char *live = conf_path(n, "");
     int rc = write_file(next, conf, err);
     if (rc == 0)
         rc = nginx_test(n, next, err);
-    if (rc == 0 && rename(next, live) < 0)
+    if (rc == 0 && swap && rename(next, live) < 0)
         rc = mk_error(err, errno, "rename %s: %s", next, strerror(errno));
-    if (rc < 0)
+    if (rc < 0 || !swap)
         unlink(next);
     return rc;
+}
+
+int ingress_nginx_check(ingress_nginx *n, const char *conf, mk_err *err)
+{
+    return install(n, conf, false, err);
 }
 
 /* The last [emerg] nginx wrote to its error log since offset. */
@@ -200,7 +205,7 @@ int ingress_nginx_start(const char *binary, const char *prefix, const char *conf
     if ((mkdir(prefix, 0755) < 0 && errno != EEXIST) || (mkdir(tmp, 0755) < 0 && errno != EEXIST))
         rc = mk_error(err, errno, "%s: %s", prefix, strerror(errno));
     if (rc == 0)
-        rc = install(n, conf, err);
+        rc = install(n, conf, true, err);
     if (rc == 0)
         rc = launch(n, err);
     if (rc < 0) {
@@ -215,7 +220,7 @@ int ingress_nginx_start(const char *binary, const char *prefix, const char *conf
 
 int ingress_nginx_apply(ingress_nginx *n, const char *conf, mk_err *err)
 {
-    int rc = install(n, conf, err);
+    int rc = install(n, conf, true, err);
     if (rc < 0)
         return rc;
     if (n->pid > 0 && kill(n->pid, SIGHUP) < 0)

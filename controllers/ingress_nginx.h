@@ -27,6 +27,8 @@ int ingress_nginx_start(const char *binary, const char *prefix, const char *conf
  * conf (EINVAL, err holds nginx's first error line) leaves the running
  * configuration as it was. */
 int ingress_nginx_apply(ingress_nginx *n, const char *conf, mk_err *err);
+/* Only the check: would nginx take conf? 0 or EINVAL as above. */
+int ingress_nginx_check(ingress_nginx *n, const char *conf, mk_err *err);
 /* If the master died, start it again on the installed configuration.
  * 0 when it runs (1 when it had to be restarted). */
 int ingress_nginx_ensure(ingress_nginx *n, mk_err *err);
