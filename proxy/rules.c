@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <uthash.h>
+
 #include "store/codec.h"
 #include "store/util.h"
 
@@ -63,13 +65,35 @@ static void collect(json_object *eps, const char *pname, const char *proto, ep_l
     }
 }
 
+typedef struct ip_seen {
+    char *ip;
+    UT_hash_handle hh;
+} ip_seen;
+
 typedef struct render {
     const rules_config *cfg;
-    mk_buf chains;   /* svc and ep chains */
+    ip_seen *endpoint_ips; /* each once: the hairpin set's elements */
+    mk_buf hairpin;        /* set elements */
+    mk_buf chains;         /* one chain per service port */
     mk_buf services; /* map elements */
     mk_buf reject;   /* map elements */
     rules_stats st;
 } render;
+
+/* A pod that reaches itself through a ClusterIP comes back from the
+ * node with its own address as source: masquerade such connections
+ * (saddr . daddr both the endpoint) so the reply returns through the node. */
+static void hairpin_add(render *r, const char *ip)
+{
+    ip_seen *e;
+    HASH_FIND_STR(r->endpoint_ips, ip, e);
+    if (e)
+        return;
+    e = xcalloc(1, sizeof(*e));
+    e->ip = xstrdup(ip);
+    HASH_ADD_KEYPTR(hh, r->endpoint_ips, e->ip, strlen(e->ip), e);
+    mk_buf_printf(&r->hairpin, "%s%s . %s", r->hairpin.len ? ", " : "", ip, ip);
+}
 
 static void render_port(render *r, json_object *svc, json_object *eps, json_object *port)
 {
@@ -98,21 +122,22 @@ static void render_port(render *r, json_object *svc, json_object *eps, json_obje
                   cip, proto, (long long)sport, chain);
     mk_buf_printf(&r->chains, "\tchain %s {\n\t\tip saddr != %s jump mark-masq\n", chain,
                   r->cfg->cluster_cidr);
+    /* One rule, the endpoints in an anonymous map: a chain per endpoint
+     * would make a 1,000-endpoint Service a 1,000-chain transaction. */
     if (eplist.n == 1)
-        mk_buf_printf(&r->chains, "\t\tgoto ep/%s/0\n", chain + 4);
+        mk_buf_printf(&r->chains, "\t\tmeta l4proto %s dnat to %s:%lld\n", proto, eplist.v[0].ip,
+                      (long long)eplist.v[0].port);
     else {
-        mk_buf_printf(&r->chains, "\t\tnumgen inc mod %zu vmap {", eplist.n);
+        mk_buf_printf(&r->chains, "\t\tmeta l4proto %s dnat ip to numgen inc mod %zu map {", proto,
+                      eplist.n);
         for (size_t i = 0; i < eplist.n; i++)
-            mk_buf_printf(&r->chains, "%s %zu : goto ep/%s/%zu", i ? "," : "", i, chain + 4, i);
+            mk_buf_printf(&r->chains, "%s %zu : %s . %lld", i ? "," : "", i, eplist.v[i].ip,
+                          (long long)eplist.v[i].port);
         mk_buf_puts(&r->chains, " }\n");
     }
     mk_buf_puts(&r->chains, "\t}\n");
     for (size_t i = 0; i < eplist.n; i++) {
-        mk_buf_printf(&r->chains,
-                      "\tchain ep/%s/%zu {\n\t\tip saddr %s jump mark-masq\n"
-                      "\t\tmeta l4proto %s dnat to %s:%lld\n\t}\n",
-                      chain + 4, i, eplist.v[i].ip, proto, eplist.v[i].ip,
-                      (long long)eplist.v[i].port);
+        hairpin_add(r, eplist.v[i].ip);
         r->st.endpoints++;
     }
     free(eplist.v);
@@ -127,6 +152,7 @@ rules_builder *rules_begin(const rules_config *cfg)
     rules_builder *b = xcalloc(1, sizeof(*b));
     b->r.cfg = cfg;
     mk_buf_puts(&b->r.chains, "");
+    mk_buf_puts(&b->r.hairpin, "");
     mk_buf_puts(&b->r.services, "");
     mk_buf_puts(&b->r.reject, "");
     return b;
@@ -156,6 +182,9 @@ char *rules_finish(rules_builder *b, rules_stats *stats)
                       "\t\ttype ipv4_addr . inet_proto . inet_service : verdict\n");
     if (r.reject.len)
         mk_buf_printf(&out, "\t\telements = {\n%s\n\t\t}\n", r.reject.data);
+    mk_buf_puts(&out, "\t}\n\tset hairpin {\n\t\ttype ipv4_addr . ipv4_addr\n");
+    if (r.hairpin.len)
+        mk_buf_printf(&out, "\t\telements = { %s }\n", r.hairpin.data);
     mk_buf_printf(&out,
                   "\t}\n"
                   "\tchain mark-masq {\n\t\tmeta mark set meta mark | %s\n\t}\n"
@@ -170,6 +199,7 @@ char *rules_finish(rules_builder *b, rules_stats *stats)
                   "\t\tip daddr . meta l4proto . th dport vmap @services\n\t}\n"
                   "\tchain nat-postrouting {\n"
                   "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
+                  "\t\tip saddr . ip daddr @hairpin masquerade\n"
                   "\t\tmeta mark & %s == %s meta mark set meta mark ^ %s masquerade\n\t}\n"
                   "\tchain filter-forward {\n"
                   "\t\ttype filter hook forward priority filter; policy accept;\n"
@@ -181,6 +211,14 @@ char *rules_finish(rules_builder *b, rules_stats *stats)
                   RULES_MASQ_MARK, r.chains.data, RULES_MASQ_MARK, RULES_MASQ_MARK,
                   RULES_MASQ_MARK);
     mk_buf_free(&r.chains);
+    mk_buf_free(&r.hairpin);
+    ip_seen *e, *tmp;
+    HASH_ITER(hh, r.endpoint_ips, e, tmp)
+    {
+        HASH_DEL(r.endpoint_ips, e);
+        free(e->ip);
+        free(e);
+    }
     mk_buf_free(&r.services);
     mk_buf_free(&r.reject);
     if (stats)

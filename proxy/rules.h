@@ -6,13 +6,14 @@
  *
  *   map services      ClusterIP . proto . port : goto svc/NS/NAME/PORT
  *   map no-endpoints  ClusterIP . proto . port : goto no-endpoint (rejects)
- *   chain svc/...     numgen inc mod N vmap { i : goto ep/.../i }: per
- *                     connection round robin over the ready endpoints
- *   chain ep/.../i    hairpin mark, then dnat to IP:PORT
+ *   chain svc/...     dnat ip to numgen inc mod N map { i : IP . PORT }:
+ *                     per connection round robin over the ready endpoints
+ *                     (one rule, however many endpoints)
+ *   set hairpin       IP . IP for every endpoint
  *   nat prerouting (traffic from pods) and output (from the node) look
- *   the map up; nat postrouting masquerades marked connections (from
- *   outside the cluster CIDR, or a pod reaching itself); filter forward
- *   and output reject what no-endpoints holds.
+ *   the map up; nat postrouting masquerades connections marked in svc/...
+ *   (from outside the cluster CIDR) and hairpin ones (a pod reaching
+ *   itself); filter forward and output reject what no-endpoints holds.
  */
 #ifndef MK_PROXY_RULES_H
 #define MK_PROXY_RULES_H

@@ -201,7 +201,7 @@ rules_lack() { ! rules_have "$@"; }
 balanced_over() { # CLUSTER_IP N
     local i
     for i in 1 2 3; do
-        in_node "$i" nft list table ip minik8s | grep -q "numgen inc mod $2 vmap" || return 1
+        in_node "$i" nft list table ip minik8s | grep -q "numgen inc mod $2 map" || return 1
     done
 }
 count_answers() { # CLIENT URL N: "name count" lines, sorted
@@ -294,6 +294,20 @@ EOF
     wait_for 30 eval '[ "$(ready_count web)" = 3 ]'
     wait_for 5 balanced_over "$cip" 3
     run count_answers client "http://$cip/" 30
+    [ "$output" = "$(printf 'web-1 10\nweb-2 10\nweb-3 10')" ]
+}
+
+@test "service: a replica reaching itself through the ClusterIP (hairpin) is answered" {
+    local cip port
+    cip=$(cluster_ip web)
+    # The kubelet's veths need hairpin mode for a frame to go back out the
+    # port it came in on (br_netfilter bridges the DNATed frame); the
+    # proxy's part is the masquerade that makes the reply come back.
+    for port in $(in_node 1 bridge link show | awk -F'[ :@]+' '/master mk0/ {print $2}'); do
+        in_node 1 bridge link set dev "$port" hairpin on
+    done
+    run count_answers web-1 "http://$cip/" 30
+    echo "$output"
     [ "$output" = "$(printf 'web-1 10\nweb-2 10\nweb-3 10')" ]
 }
 

@@ -64,10 +64,11 @@ static void test_render(void **state)
     assert_int_equal(st.services, 3);
     assert_int_equal(st.endpoints, 3); /* ready only, both subsets */
     assert_non_null(strstr(text, "10.96.0.11 . tcp . 80 : goto svc/default/web/http/tcp"));
-    assert_non_null(strstr(text, "numgen inc mod 3 vmap { 0 : goto ep/default/web/http/tcp/0, "
-                                 "1 : goto ep/default/web/http/tcp/1, 2 : goto "
-                                 "ep/default/web/http/tcp/2 }"));
-    assert_non_null(strstr(text, "meta l4proto tcp dnat to 10.244.3.6:9090"));
+    assert_non_null(strstr(text, "meta l4proto tcp dnat ip to numgen inc mod 3 map { 0 : "
+                                 "10.244.1.5 . 8080, 1 : 10.244.2.5 . 8080, 2 : 10.244.3.6 . "
+                                 "9090 }"));
+    assert_non_null(strstr(text, "elements = { 10.244.1.5 . 10.244.1.5, 10.244.2.5 . "
+                                 "10.244.2.5, 10.244.3.6 . 10.244.3.6 }"));
     assert_null(strstr(text, "10.244.3.5")); /* not ready */
     /* no endpoints: rejected at once (db; and web's UDP port has none) */
     assert_non_null(strstr(text, "10.96.0.12 . tcp . 5432 : goto no-endpoint"));
