@@ -471,6 +471,8 @@ static void watch_free(void *cls)
         producer_free(ws->p);
     }
     hub_watchers_add(ws->srv->hub, -1);
+    if (ws->f.selective)
+        hub_selective_add(ws->srv->hub, -1);
     filter_free(&ws->f);
     mk_buf_free(&ws->out);
     free(ws);
@@ -524,6 +526,8 @@ enum MHD_Result stream_watch(api_req *r, const api_route *rt)
     ws->idle_ns = mk_now_ns() + (int64_t)r->srv->bookmark_ms * 1000000;
     ws->cursor = rv;
     hub_watchers_add(r->srv->hub, 1);
+    if (ws->f.selective)
+        hub_selective_add(r->srv->hub, 1);
     int64_t compacted = r->srv->be->ops->compacted_rev(r->srv->be);
     if (rv > 0 && rv < compacted) {
         /* The ring may still hold these events, but the revision is gone

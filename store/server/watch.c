@@ -22,6 +22,7 @@ struct hub {
     int64_t last_rev;
     bool closed;
     atomic_int watchers;
+    atomic_int selective;
 };
 
 static json_object *copy_str(json_object *obj, const char *path)
@@ -184,6 +185,10 @@ int hub_sink(void *ctx, const mk_event *ev)
     hub *h = ctx;
     /* Copy before taking the lock: writers hold it only to append. */
     hub_event *e = hub_event_new(ev);
+    if (atomic_load(&h->selective) > 0) {
+        hub_event_view(e, false);
+        hub_event_view(e, true);
+    }
     pthread_mutex_lock(&h->lock);
     while (h->count && (h->count == h->cap || h->bytes + event_cost(e) > h->max_bytes))
         hub_evict(h);
@@ -275,6 +280,11 @@ size_t hub_bytes(hub *h, size_t *count)
         *count = h->count;
     pthread_mutex_unlock(&h->lock);
     return b;
+}
+
+void hub_selective_add(hub *h, int delta)
+{
+    atomic_fetch_add(&h->selective, delta);
 }
 
 void hub_watchers_add(hub *h, int delta)

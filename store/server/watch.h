@@ -70,6 +70,10 @@ json_object *hub_view_of(json_object *obj);
 /* Memory the ring holds now, bytes (estimate), and its event count. */
 size_t hub_bytes(hub *h, size_t *count);
 
+/* Watchers with selectors: while there are any, the sink builds each
+ * event's views once, instead of many watchers racing to build them. */
+void hub_selective_add(hub *h, int delta);
+
 /* Watcher gauge for /metrics. */
 void hub_watchers_add(hub *h, int delta);
 int hub_watchers(hub *h);
