@@ -136,6 +136,39 @@ static char *service_ports(json_object *o)
     return mk_buf_steal(&b);
 }
 
+/* kubectl's Ingress columns: up to three hosts ("*" for none), then
+ * "+ N more..."; the load balancer's IPs or hostnames. */
+static char *ingress_hosts(json_object *o)
+{
+    mk_buf b = {0};
+    json_object *rules = mk_json_path(o, "spec.rules");
+    size_t n = array_len(rules), shown = 0;
+    for (size_t i = 0; i < n && shown < 3; i++) {
+        const char *h = mk_json_str(json_object_array_get_idx(rules, i), "host");
+        if (h && *h)
+            mk_buf_printf(&b, "%s%s", shown++ ? "," : "", h);
+    }
+    if (!b.len)
+        mk_buf_puts(&b, "*");
+    else if (n > 3)
+        mk_buf_printf(&b, " + %zu more...", n - 3);
+    return mk_buf_steal(&b);
+}
+
+static char *ingress_address(json_object *o)
+{
+    mk_buf b = {0};
+    json_object *lbs = mk_json_path(o, "status.loadBalancer.ingress");
+    for (size_t i = 0; i < array_len(lbs); i++) {
+        json_object *lb = json_object_array_get_idx(lbs, i);
+        const char *a = mk_json_str(lb, "ip") ?: mk_json_str(lb, "hostname");
+        if (a)
+            mk_buf_printf(&b, "%s%s", b.len ? "," : "", a);
+    }
+    mk_buf_puts(&b, "");
+    return mk_buf_steal(&b);
+}
+
 static size_t object_len(json_object *o)
 {
     return o && json_object_is_type(o, json_type_object) ? (size_t)json_object_object_length(o)
@@ -161,6 +194,9 @@ static size_t kind_columns(const char *kind, bool wide, const char **head)
         head[n++] = "DESIRED", head[n++] = "CURRENT", head[n++] = "READY", head[n++] = "AGE";
     else if (strcmp(kind, "Secret") == 0)
         head[n++] = "TYPE", head[n++] = "DATA", head[n++] = "AGE";
+    else if (strcmp(kind, "Ingress") == 0)
+        head[n++] = "CLASS", head[n++] = "HOSTS", head[n++] = "ADDRESS", head[n++] = "PORTS",
+        head[n++] = "AGE";
     else
         head[n++] = "AGE";
     return n;
@@ -194,6 +230,12 @@ static void kind_cells(const char *kind, json_object *o, bool wide, int64_t now,
         c[0] = str_or(o, "type", "Opaque");
         c[1] = xasprintf("%zu", object_len(mk_json_path(o, "data")));
         c[2] = age_of(o, now);
+    } else if (strcmp(kind, "Ingress") == 0) {
+        c[0] = str_or(o, "spec.ingressClassName", "<none>");
+        c[1] = ingress_hosts(o);
+        c[2] = ingress_address(o);
+        c[3] = xstrdup(array_len(mk_json_path(o, "spec.tls")) ? "80, 443" : "80");
+        c[4] = age_of(o, now);
     } else {
         c[0] = age_of(o, now);
     }
