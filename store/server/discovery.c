@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "store/server/route.h"
+#include "store/server/scale.h"
 
 #define MK_VERSION_MAJOR "1"
 #define MK_VERSION_MINOR "32"
@@ -62,6 +63,12 @@ static void add_kind(json_object *list, const mk_kind *k)
         snprintf(sub, sizeof sub, "%s/status", k->resource);
         json_object_array_add(
             list, resource_entry(sub, "", k->namespaced, NULL, NULL, k->kind, status_verbs));
+    }
+    if (scale_supported(k)) {
+        static const char *const scale_verbs[] = {"get", "patch", "update", NULL};
+        snprintf(sub, sizeof sub, "%s/scale", k->resource);
+        json_object_array_add(list, resource_entry(sub, "", k->namespaced, "autoscaling", "v1",
+                                                   "Scale", scale_verbs));
     }
     if (strcmp(k->kind, "Pod") == 0) {
         static const char *const create[] = {"create", NULL};

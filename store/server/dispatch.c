@@ -11,6 +11,7 @@
 #include "store/server/protobuf.h"
 #include "store/server/proxy.h"
 #include "store/server/route.h"
+#include "store/server/scale.h"
 #include "store/server/stream.h"
 
 static bool is_health(const char *url)
@@ -75,6 +76,8 @@ static enum MHD_Result dispatch_resource(api_req *r, const api_route *rt)
         mk_buf_puts(&r->body, json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
         json_object_put(obj);
     }
+    if (!strcmp(sub, "scale"))
+        return scale_serve(r, rt);
     if (!strcmp(sub, "log"))
         return proxy_log(r, rt);
     if (!strcmp(sub, "exec"))

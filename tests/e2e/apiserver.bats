@@ -570,6 +570,29 @@ YAML
     [ "$status" != 0 ] && [[ "$output" == *NotFound* ]]
 }
 
+@test "the scale subresource: kubectl scale, GET/PATCH .../scale" {
+    local kc; kc=$(kubeconfig_for)
+    req POST /apis/apps/v1/namespaces/default/replicasets -d '{"apiVersion":"apps/v1","kind":"ReplicaSet","metadata":{"name":"sc"},"spec":{"replicas":2,"selector":{"matchLabels":{"app":"sc"}},"template":{"metadata":{"labels":{"app":"sc"}},"spec":{"containers":[{"name":"c","image":"busybox"}]}}}}'
+    [ "$CODE" = 201 ]
+    run kubectl --kubeconfig "$kc" scale rs sc --replicas=5
+    [ "$status" = 0 ]
+    req GET /apis/apps/v1/namespaces/default/replicasets/sc/scale
+    [ "$CODE" = 200 ] && [ "$(jq -r .kind <<<"$BODY")" = Scale ]
+    [ "$(jq -r .spec.replicas <<<"$BODY")" = 5 ] && [ "$(jq -r .status.selector <<<"$BODY")" = app=sc ]
+    run kubectl --kubeconfig "$kc" scale rs sc --replicas=3 --current-replicas=4
+    [ "$status" != 0 ]
+    run kubectl --kubeconfig "$kc" scale rs sc --replicas=3 --current-replicas=5
+    [ "$status" = 0 ]
+    req GET /apis/apps/v1/namespaces/default/replicasets/sc
+    [ "$(jq -r .spec.replicas <<<"$BODY")" = 3 ] && [ "$(jq -r .metadata.generation <<<"$BODY")" = 3 ]
+    req PATCH /apis/apps/v1/namespaces/default/replicasets/sc/scale -H 'Content-Type: application/merge-patch+json' -d '{"spec":{"replicas":-1}}'
+    [ "$CODE" = 422 ]
+    req GET /api/v1/namespaces/default/pods/sc/scale
+    [ "$CODE" = 404 ]
+    req GET /apis/apps/v1
+    jq -e '.resources[] | select(.name == "replicasets/scale") | .kind == "Scale" and .group == "autoscaling"' <<<"$BODY"
+}
+
 @test "kubectl's protobuf creates: namespace, configmap, secret" {
     local kc; kc=$(kubeconfig_for)
     run kubectl --kubeconfig "$kc" create namespace kns

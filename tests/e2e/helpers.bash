@@ -14,6 +14,8 @@
 
 MK_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 MK_BIN=${MK_BIN:-$MK_ROOT/bin}
+# kubectl caches discovery per server address; keep it out of ~/.kube.
+export KUBECACHEDIR=${KUBECACHEDIR:-${BATS_FILE_TMPDIR:-${TMPDIR:-/tmp}}/kubectl-cache}
 
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
