@@ -450,6 +450,7 @@ static int sync_hpa(hpactl *c, const char *key, mk_err *err)
         return 1; /* gone: no more periodic syncs */
     }
     condition cs[NCOND] = {0};
+    char why[300] = "", which[128] = ""; /* cs[].reason may point into why */
     json_object *statuses = json_object_new_array();
     int32_t min = (int32_t)mk_json_int(hpa, "spec.minReplicas", 1);
     int32_t max = (int32_t)mk_json_int(hpa, "spec.maxReplicas", 1);
@@ -499,7 +500,6 @@ static int sync_hpa(hpactl *c, const char *key, mk_err *err)
         set_cond(cs, COND_LIMITED, "True", "TooFewReplicas",
                  "the desired replica count is less than the minimum replica count");
     } else {
-        char why[300] = "", which[128] = "";
         int32_t proposed = metrics_replicas(c, hpa, rs, current, statuses, why, sizeof why,
                                             which, sizeof which);
         if (proposed < 0) {
