@@ -223,7 +223,8 @@ ingress_table *ingress_table_build(json_object *ingresses)
     json_object **sorted = xcalloc(n + 1, sizeof(*sorted));
     for (size_t i = 0; i < n; i++)
         sorted[i] = json_object_array_get_idx(ingresses, i);
-    qsort(sorted, n, sizeof(*sorted), oldest_first);
+    if (n > 1)
+        qsort(sorted, n, sizeof(*sorted), oldest_first);
     host_get(t, ""); /* the catch-all server always exists: 404 by default */
     long global_default = -1;
     char *global_owner = NULL;
@@ -237,7 +238,8 @@ ingress_table *ingress_table_build(json_object *ingresses)
     }
     free(global_owner);
     for (size_t i = 0; i < t->nhosts; i++)
-        qsort(t->hosts[i].routes, t->hosts[i].nroutes, sizeof(ingress_route), route_order);
+        if (t->hosts[i].nroutes > 1)
+            qsort(t->hosts[i].routes, t->hosts[i].nroutes, sizeof(ingress_route), route_order);
     qsort(t->hosts, t->nhosts, sizeof(*t->hosts), host_order);
     return t;
 }
