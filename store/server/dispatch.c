@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "store/codec.h"
 #include "store/server/auth.h"
 #include "store/server/discovery.h"
 #include "store/server/metrics.h"
@@ -65,13 +66,20 @@ static enum MHD_Result dispatch_resource(api_req *r, const api_route *rt)
     if (body_is(r, "protobuf")) {
         mk_err err = {0};
         json_object *obj = NULL;
-        if (strcmp(m, "POST") != 0 || rt->name[0] || sub[0])
+        bool create = !strcmp(m, "POST") && !rt->name[0] && !sub[0];
+        bool delete = !strcmp(m, "DELETE") && rt->name[0] && !sub[0];
+        if (!create && !delete)
             return unsupported_media(r, rt,
-                                     "protobuf bodies are taken only to create "
-                                     "namespaces, configmaps and secrets: send JSON");
+                                     "protobuf bodies are taken only to create namespaces, "
+                                     "configmaps and secrets, and with deletes: send JSON");
         if (protobuf_to_json(r->body.data, r->body.len, &obj, &err) < 0)
             return err.code == EOPNOTSUPP ? unsupported_media(r, rt, err.msg)
                                           : api_reply_err(r, &err, rt->kind, NULL);
+        const char *kind = mk_json_str(obj, "kind");
+        if (delete != (kind && !strcmp(kind, "DeleteOptions"))) {
+            json_object_put(obj);
+            return unsupported_media(r, rt, "this protobuf body does not fit the request");
+        }
         mk_buf_reset(&r->body);
         mk_buf_puts(&r->body, json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
         json_object_put(obj);

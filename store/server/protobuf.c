@@ -195,6 +195,36 @@ static int pb_object(const pb_kind *k, pb b, json_object *obj)
     return rc < 0 ? -1 : 0;
 }
 
+/* meta/v1 DeleteOptions {1: gracePeriodSeconds, 2: preconditions {1: uid,
+ * 2: resourceVersion}, 3: orphanDependents, 4: propagationPolicy}: what
+ * kubectl's typed client sends with a DELETE (kubectl drain). */
+static int pb_delete_options(pb b, json_object *obj)
+{
+    pb_field f;
+    int rc;
+    while ((rc = pb_next(&b, &f)) == 0) {
+        if (f.num == 1 && f.wire == 0) {
+            json_object_object_add(obj, "gracePeriodSeconds",
+                                   json_object_new_int64((int64_t)f.value));
+        } else if (f.num == 2 && f.wire == 2) {
+            json_object *pre = ensure(obj, "preconditions", json_type_object);
+            pb inner = f.bytes;
+            pb_field g;
+            while ((rc = pb_next(&inner, &g)) == 0)
+                if (g.wire == 2 && (g.num == 1 || g.num == 2))
+                    json_object_object_add(pre, g.num == 1 ? "uid" : "resourceVersion",
+                                           pb_string(&g.bytes));
+            if (rc < 0)
+                return -1;
+        } else if (f.num == 3 && f.wire == 0) {
+            json_object_object_add(obj, "orphanDependents", json_object_new_boolean(f.value));
+        } else if (f.num == 4 && f.wire == 2) {
+            json_object_object_add(obj, "propagationPolicy", pb_string(&f.bytes));
+        }
+    }
+    return rc < 0 ? -1 : 0;
+}
+
 int protobuf_to_json(const void *data, size_t len, json_object **out, mk_err *err)
 {
     static const uint8_t magic[4] = {'k', '8', 's', 0};
@@ -219,6 +249,17 @@ int protobuf_to_json(const void *data, size_t len, json_object **out, mk_err *er
     }
     if (rc < 0 || !kind || !api_version || !raw.p)
         return mk_error(err, EBADMSG, "malformed protobuf body");
+    if (!strcmp(kind, "DeleteOptions")) {
+        json_object *opts = json_object_new_object();
+        json_object_object_add(opts, "kind", json_object_new_string(kind));
+        json_object_object_add(opts, "apiVersion", json_object_new_string(api_version));
+        if (pb_delete_options(raw, opts) < 0) {
+            json_object_put(opts);
+            return mk_error(err, EBADMSG, "malformed protobuf DeleteOptions");
+        }
+        *out = opts;
+        return 0;
+    }
     const pb_kind *k = NULL;
     for (size_t i = 0; i < ARRAY_SIZE(pb_kinds); i++)
         if (!strcmp(pb_kinds[i].kind, kind) && !strcmp(api_version, "v1"))

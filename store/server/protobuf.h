@@ -1,10 +1,11 @@
 /* protobuf.h - the few Kubernetes protobuf bodies kubectl sends.
  *
  * kubectl's typed commands (create namespace, create configmap, create
- * secret) post application/vnd.kubernetes.protobuf, which no client lets
- * one turn off. This turns those three kinds into the JSON the rest of the
- * server takes; anything else is refused so the user hears to use
- * `kubectl create -f` (which sends JSON). Fields this server does not keep
+ * secret, and the DeleteOptions of drain's deletes) send
+ * application/vnd.kubernetes.protobuf, which no client lets one turn off.
+ * This turns those kinds into the JSON the rest of the server takes;
+ * anything else is refused so the user hears to use `kubectl create -f`
+ * (which sends JSON). Fields this server does not keep
  * (managedFields, ownerReferences, status) are dropped.
  *
  * The envelope: "k8s\0", then runtime.Unknown {1: typeMeta {1: apiVersion,
@@ -23,7 +24,8 @@
 #include "store/error.h"
 
 /* Decode a protobuf body into a JSON object the caller owns. EOPNOTSUPP
- * for kinds other than Namespace, ConfigMap and Secret; EBADMSG when the
+ * for kinds other than Namespace, ConfigMap, Secret and DeleteOptions;
+ * EBADMSG when the
  * bytes are not a well-formed envelope. */
 int protobuf_to_json(const void *data, size_t len, json_object **out, mk_err *err);
 

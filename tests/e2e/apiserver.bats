@@ -593,7 +593,7 @@ YAML
     jq -e '.resources[] | select(.name == "replicasets/scale") | .kind == "Scale" and .group == "autoscaling"' <<<"$BODY"
 }
 
-@test "kubectl's protobuf creates: namespace, configmap, secret" {
+@test "kubectl's protobuf bodies: create namespace, configmap, secret; drain" {
     local kc; kc=$(kubeconfig_for)
     run kubectl --kubeconfig "$kc" create namespace kns
     [ "$status" = 0 ]
@@ -608,6 +608,16 @@ YAML
     [ "$(jq -r .type <<<"$BODY")" = Opaque ]
     req GET /api/v1/namespaces/kns
     [ "$(jq -r .status.phase <<<"$BODY")" = Active ]
+    # drain: cordon (a patch), then deletes that carry protobuf DeleteOptions
+    req POST /api/v1/nodes -d '{"apiVersion":"v1","kind":"Node","metadata":{"name":"drainme"}}'
+    req POST /api/v1/namespaces/kns/pods -d '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"ondrain"},"spec":{"nodeName":"drainme","containers":[{"name":"c","image":"busybox"}]}}'
+    [ "$CODE" = 201 ]
+    run timeout 60 kubectl --kubeconfig "$kc" drain drainme --force
+    [ "$status" = 0 ] && [[ "$output" == *"drained"* ]]
+    req GET /api/v1/namespaces/kns/pods/ondrain
+    [ "$CODE" = 404 ]
+    req GET /api/v1/nodes/drainme
+    [ "$(jq -r .spec.unschedulable <<<"$BODY")" = true ]
     # other kinds as protobuf: a plain 415
     printf 'k8s\000\012\015\012\002v1\022\007Service\022\000' >"$BATS_TEST_TMPDIR/svc.pb"
     req POST /api/v1/namespaces/kns/services -H 'Content-Type: application/vnd.kubernetes.protobuf' \
