@@ -332,6 +332,19 @@ static int write_status(hpactl *c, json_object *hpa, int32_t current, int32_t de
         json_object_object_add(st, "lastScaleTime", json_object_new_string(now));
     }
     json_object_object_add(st, "conditions", conditions_json(hpa, cs, NCOND));
+    /* As Kubernetes: no write when nothing changed (every sync would
+     * otherwise wake every watcher of HPAs). */
+    json_object *old = mk_json_path(hpa, "status"), *merged = NULL;
+    if (old && json_object_is_type(old, json_type_object)) {
+        json_object_deep_copy(old, &merged, NULL);
+        mk_json_merge_patch(merged, st);
+        bool same = json_object_equal(old, merged);
+        json_object_put(merged);
+        if (same) {
+            json_object_put(st);
+            return 0;
+        }
+    }
     json_object *patch = json_object_new_object();
     json_object_object_add(patch, "status", st);
     int rc =
