@@ -17,7 +17,7 @@
 #include "store/util.h"
 
 #define DNS_MAX_ANSWERS 32
-#define DNS_HEADER 12
+#define DNS_HEADER      12
 
 /* Split a lowered name into Service and namespace; returns 1 for a
  * cluster name found, 0 for a cluster-domain name that is not a Service,
@@ -96,7 +96,7 @@ size_t dns_answer(const dns_resolver *r, struct in_addr client, const uint8_t *q
 
     memcpy(out, q, qsize);
     uint16_t flags = (uint16_t)(0x8000 | 0x0400 | (q[2] & 0x01) << 8 | rcode); /* QR AA RD */
-    flags |= (uint16_t)((q[2] & 0x78) << 8); /* opcode */
+    flags |= (uint16_t)((q[2] & 0x78) << 8);                                   /* opcode */
     ns_put16(flags, out + 2);
     ns_put16(1, out + 4);
     ns_put16((uint16_t)nans, out + 6);

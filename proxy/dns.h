@@ -21,7 +21,7 @@
 #include "store/error.h"
 
 #define DNS_DOMAIN "cluster.local"
-#define DNS_TTL 5
+#define DNS_TTL    5
 
 /* Resolve Service ns/name into at most max IPv4 addresses (network order);
  * returns how many, or -1 when there is no such Service. */

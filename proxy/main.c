@@ -21,24 +21,26 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "Usage: mk-proxy --server URL --node-name N [--token-file F] [--node-ip IP]\n"
-            "                [--cluster-cidr CIDR] [--service-cidr CIDR] [--dns-ip IP]\n"
-            "                [--vxlan-port PORT] [--iface DEV] [--no-overlay]\n"
-            "       mk-proxy --cleanup\n"
-            "\n"
-            "  --server URL           the API server (http://127.0.0.1:6443)\n"
-            "  --node-name N          this node, as registered by its kubelet\n"
-            "  --token-file F         bearer token (first field of the first line)\n"
-            "  --node-ip IP           the VXLAN endpoint (default: the Node's InternalIP)\n"
-            "  --cluster-cidr CIDR    pod addresses (10.244.0.0/16)\n"
-            "  --service-cidr CIDR    ClusterIPs, routed to mk-svc0 (10.96.0.0/16)\n"
-            "  --dns-ip IP            cluster DNS address answered here (10.96.0.10)\n"
-            "  --vxlan-port PORT      VXLAN UDP port (8472)\n"
-            "  --iface DEV            VXLAN underlay device (default: the one holding the node IP)\n"
-            "  --no-overlay           Services only: no VXLAN device\n"
-            "  --cleanup              remove table ip minik8s, mk-vxlan0 and mk-svc0, then exit\n"
-            "  --help                 this text\n");
+    fprintf(
+        f,
+        "Usage: mk-proxy --server URL --node-name N [--token-file F] [--node-ip IP]\n"
+        "                [--cluster-cidr CIDR] [--service-cidr CIDR] [--dns-ip IP]\n"
+        "                [--vxlan-port PORT] [--iface DEV] [--no-overlay]\n"
+        "       mk-proxy --cleanup\n"
+        "\n"
+        "  --server URL           the API server (http://127.0.0.1:6443)\n"
+        "  --node-name N          this node, as registered by its kubelet\n"
+        "  --token-file F         bearer token (first field of the first line)\n"
+        "  --node-ip IP           the VXLAN endpoint (default: the Node's InternalIP)\n"
+        "  --cluster-cidr CIDR    pod addresses (10.244.0.0/16)\n"
+        "  --service-cidr CIDR    ClusterIPs, routed to mk-svc0 (10.96.0.0/16)\n"
+        "  --dns-ip IP            cluster DNS address answered here (10.96.0.10)\n"
+        "  --vxlan-port PORT      VXLAN UDP port (8472)\n"
+        "  --iface DEV            VXLAN underlay device (default: the one holding the node "
+        "IP)\n"
+        "  --no-overlay           Services only: no VXLAN device\n"
+        "  --cleanup              remove table ip minik8s, mk-vxlan0 and mk-svc0, then exit\n"
+        "  --help                 this text\n");
 }
 
 int main(int argc, char **argv)
@@ -69,13 +71,27 @@ int main(int argc, char **argv)
     mk_log_init("mk-proxy");
     while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (o) {
-        case 's': server = optarg; break;
-        case 'n': cfg.node_name = optarg; break;
-        case 't': token_file = optarg; break;
-        case NODE_IP: cfg.node_ip = optarg; break;
-        case CCIDR: cfg.cluster_cidr = optarg; break;
-        case SCIDR: cfg.service_cidr = optarg; break;
-        case DNS: cfg.dns_ip = optarg; break;
+        case 's':
+            server = optarg;
+            break;
+        case 'n':
+            cfg.node_name = optarg;
+            break;
+        case 't':
+            token_file = optarg;
+            break;
+        case NODE_IP:
+            cfg.node_ip = optarg;
+            break;
+        case CCIDR:
+            cfg.cluster_cidr = optarg;
+            break;
+        case SCIDR:
+            cfg.service_cidr = optarg;
+            break;
+        case DNS:
+            cfg.dns_ip = optarg;
+            break;
         case PORT:
             cfg.vxlan_port = atoi(optarg);
             if (cfg.vxlan_port <= 0 || cfg.vxlan_port > 65535) {
@@ -83,11 +99,21 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
-        case IFACE: cfg.iface = optarg; break;
-        case NO_OVERLAY: cfg.no_overlay = true; break;
-        case CLEANUP: cleanup = true; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case IFACE:
+            cfg.iface = optarg;
+            break;
+        case NO_OVERLAY:
+            cfg.no_overlay = true;
+            break;
+        case CLEANUP:
+            cleanup = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     if (cleanup) {

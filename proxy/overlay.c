@@ -84,7 +84,8 @@ static int create_vxlan(struct nl_sock *sk, const overlay_config *cfg, mk_err *e
 {
     int under = cfg->iface ? (int)if_nametoindex(cfg->iface) : link_of_ip(sk, cfg->node_ip);
     if (under <= 0)
-        return mk_error(err, ENODEV, "overlay: %s%s: no such device", cfg->iface ? "iface " : "no device holds ",
+        return mk_error(err, ENODEV, "overlay: %s%s: no such device",
+                        cfg->iface ? "iface " : "no device holds ",
                         cfg->iface ? cfg->iface : cfg->node_ip);
     struct rtnl_link *ul = NULL;
     int rc = rtnl_link_get_kernel(sk, under, NULL, &ul);
@@ -120,7 +121,8 @@ int overlay_open(const overlay_config *cfg, overlay **out, char *mac, mk_err *er
     struct rtnl_link *l = NULL;
     int rc = rtnl_link_get_kernel(sk, 0, OVERLAY_DEV, &l);
     if (rc < 0) {
-        if (create_vxlan(sk, cfg, err) < 0 || (rc = rtnl_link_get_kernel(sk, 0, OVERLAY_DEV, &l)) < 0) {
+        if (create_vxlan(sk, cfg, err) < 0 ||
+            (rc = rtnl_link_get_kernel(sk, 0, OVERLAY_DEV, &l)) < 0) {
             if (rc < 0 && !err->code)
                 nl_fail(err, rc, "link", OVERLAY_DEV);
             nl_socket_free(sk);
@@ -148,8 +150,8 @@ static int cidr_base(const char *cidr, char *ip, mk_err *err)
     struct in_addr a;
     char addr[INET_ADDRSTRLEN];
     int prefix;
-    if (!cidr || sscanf(cidr, "%15[0-9.]/%d", addr, &prefix) != 2 || prefix < 1 || prefix > 32 ||
-        inet_pton(AF_INET, addr, &a) != 1)
+    if (!cidr || sscanf(cidr, "%15[0-9.]/%d", addr, &prefix) != 2 || prefix < 1 ||
+        prefix > 32 || inet_pton(AF_INET, addr, &a) != 1)
         return mk_error(err, EINVAL, "podCIDR %s: not an IPv4 CIDR", cidr ? cidr : "(none)");
     a.s_addr = htonl(ntohl(a.s_addr) & (~0u << (32 - prefix)));
     inet_ntop(AF_INET, &a, ip, INET_ADDRSTRLEN);
@@ -181,8 +183,8 @@ int overlay_set_local(overlay *o, const char *pod_cidr, mk_err *err)
 /* ---- sync ---- */
 
 typedef struct want {
-    char dst[INET_ADDRSTRLEN];    /* the peer's .0 */
-    char net[32];                 /* "10.244.2.0/24" normalized */
+    char dst[INET_ADDRSTRLEN]; /* the peer's .0 */
+    char net[32];              /* "10.244.2.0/24" normalized */
     const overlay_peer *p;
 } want;
 
@@ -247,7 +249,8 @@ static void prune_routes(overlay *o, const want *w, size_t n)
             keep = addr_is(rtnl_route_get_dst(r), w[i].net);
         if (!keep) {
             char buf[64];
-            mk_log("overlay: route %s removed", nl_addr2str(rtnl_route_get_dst(r), buf, sizeof buf));
+            mk_log("overlay: route %s removed",
+                   nl_addr2str(rtnl_route_get_dst(r), buf, sizeof buf));
             rtnl_route_delete(o->sk, r, 0);
         }
     }
@@ -367,7 +370,8 @@ int overlay_service_route(const char *service_cidr, const char *dns_ip, mk_err *
             struct rtnl_route *r = rtnl_route_alloc();
             rtnl_route_set_family(r, AF_INET);
             rtnl_route_set_table(r, RT_TABLE_MAIN);
-            rtnl_route_set_protocol(r, OVERLAY_RTPROT + 1); /* not the overlay's: never pruned */
+            rtnl_route_set_protocol(r,
+                                    OVERLAY_RTPROT + 1); /* not the overlay's: never pruned */
             rtnl_route_set_scope(r, RT_SCOPE_LINK);
             rtnl_route_set_dst(r, dst);
             struct rtnl_nexthop *nh = rtnl_route_nh_alloc();

@@ -25,24 +25,24 @@
 
 #include "store/error.h"
 
-#define OVERLAY_DEV "mk-vxlan0"
-#define OVERLAY_SVC_DEV "mk-svc0"
-#define OVERLAY_VNI 1
+#define OVERLAY_DEV      "mk-vxlan0"
+#define OVERLAY_SVC_DEV  "mk-svc0"
+#define OVERLAY_VNI      1
 #define OVERLAY_OVERHEAD 50
-#define OVERLAY_RTPROT 77 /* marks our routes, so a sync knows its own */
+#define OVERLAY_RTPROT   77 /* marks our routes, so a sync knows its own */
 
 typedef struct overlay overlay;
 
 typedef struct overlay_config {
-    const char *node_ip;   /* the VTEP's local address, required */
-    const char *iface;     /* underlying device; NULL: the one holding node_ip */
-    int vxlan_port;        /* 8472 */
+    const char *node_ip; /* the VTEP's local address, required */
+    const char *iface;   /* underlying device; NULL: the one holding node_ip */
+    int vxlan_port;      /* 8472 */
 } overlay_config;
 
 typedef struct overlay_peer {
-    const char *pod_cidr;  /* "10.244.2.0/24" */
-    const char *node_ip;   /* "172.31.255.12" */
-    const char *vtep_mac;  /* "aa:bb:cc:dd:ee:ff" */
+    const char *pod_cidr; /* "10.244.2.0/24" */
+    const char *node_ip;  /* "172.31.255.12" */
+    const char *vtep_mac; /* "aa:bb:cc:dd:ee:ff" */
 } overlay_peer;
 
 /* Create (or adopt) the VXLAN device and bring it up. mac receives its

@@ -23,11 +23,11 @@ struct proxier {
     proxier_config cfg;
     mk_informer *services, *endpoints, *nodes, *pods;
     nft *nft;
-    char *applied;          /* the table text in the kernel */
+    char *applied; /* the table text in the kernel */
     overlay *ov;
     char vtep_mac[18];
-    char *local_cidr;       /* the podCIDR set on the VTEP */
-    uint64_t nodes_gen;     /* the node cache generation last synced */
+    char *local_cidr;   /* the podCIDR set on the VTEP */
+    uint64_t nodes_gen; /* the node cache generation last synced */
     dns_server *dns;
     pthread_mutex_t mu;
     pthread_cond_t cond;
@@ -42,9 +42,18 @@ static void touch(void *ctx)
     pthread_cond_signal(&p->cond);
     pthread_mutex_unlock(&p->mu);
 }
-static void on_add(void *ctx, json_object *o) { touch(ctx); }
-static void on_update(void *ctx, json_object *a, json_object *b) { touch(ctx); }
-static void on_synced(void *ctx) { touch(ctx); }
+static void on_add(void *ctx, json_object *o)
+{
+    touch(ctx);
+}
+static void on_update(void *ctx, json_object *a, json_object *b)
+{
+    touch(ctx);
+}
+static void on_synced(void *ctx)
+{
+    touch(ctx);
+}
 
 proxier *proxier_new(mk_client *c, const proxier_config *cfg)
 {
@@ -54,8 +63,8 @@ proxier *proxier_new(mk_client *c, const proxier_config *cfg)
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cond, NULL);
     p->nft = nft_new();
-    mk_informer_handlers h = {.on_add = on_add, .on_update = on_update, .on_delete = on_add,
-                              .on_synced = on_synced};
+    mk_informer_handlers h = {
+        .on_add = on_add, .on_update = on_update, .on_delete = on_add, .on_synced = on_synced};
     p->services = informer_new(c, kind_by_kind("Service"), NULL, NULL, NULL, &h, p);
     p->endpoints = informer_new(c, kind_by_kind("Endpoints"), NULL, NULL, NULL, &h, p);
     p->nodes = informer_new(c, kind_by_kind("Node"), NULL, NULL, NULL, &h, p);
@@ -136,8 +145,8 @@ static int collect_peer(void *ctx, json_object *node)
     if (!name || strcmp(name, ps->p->cfg.node_name) == 0 || !cidr || !*cidr || !ip || !mac)
         return 0;
     ps->v = xrealloc(ps->v, (ps->n + 1) * sizeof(*ps->v));
-    ps->v[ps->n++] = (overlay_peer){xstrdup(cidr), xstrdup(ip),
-                                    xstrdup(json_object_get_string(mac))};
+    ps->v[ps->n++] =
+        (overlay_peer){xstrdup(cidr), xstrdup(ip), xstrdup(json_object_get_string(mac))};
     return 0;
 }
 
@@ -150,8 +159,8 @@ static void sync_local(proxier *p, json_object *self)
     if (!p->ov) {
         if (!ip)
             return;
-        overlay_config oc = {.node_ip = ip, .iface = p->cfg.iface,
-                             .vxlan_port = p->cfg.vxlan_port};
+        overlay_config oc = {
+            .node_ip = ip, .iface = p->cfg.iface, .vxlan_port = p->cfg.vxlan_port};
         if (overlay_open(&oc, &p->ov, p->vtep_mac, &err) < 0) {
             mk_log("overlay: %s (will retry)", err.msg);
             return;
@@ -231,8 +240,9 @@ static int dns_lookup(void *ctx, const char *ns, const char *name, struct in_add
         for (size_t i = 0; subsets && i < json_object_array_length(subsets); i++) {
             json_object *a = mk_json_path(json_object_array_get_idx(subsets, i), "addresses");
             for (size_t j = 0; a && j < json_object_array_length(a) && (size_t)n < max; j++)
-                n += inet_pton(AF_INET, mk_json_str(json_object_array_get_idx(a, j), "ip") ?: "",
-                               &ips[n]) == 1;
+                n +=
+                    inet_pton(AF_INET, mk_json_str(json_object_array_get_idx(a, j), "ip") ?: "",
+                              &ips[n]) == 1;
         }
         json_object_put(eps);
     }

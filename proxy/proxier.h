@@ -18,18 +18,18 @@
 #include "store/error.h"
 
 #define PROXIER_MIN_INTERVAL_MS 50
-#define PROXIER_COALESCE_MS 5
+#define PROXIER_COALESCE_MS     5
 #define PROXIER_VTEP_ANNOTATION "minik8s.io/vtep-mac"
 
 typedef struct proxier_config {
-    const char *node_name;     /* required */
-    const char *node_ip;       /* NULL: the Node's InternalIP */
-    const char *cluster_cidr;  /* "10.244.0.0/16" */
-    const char *service_cidr;  /* "10.96.0.0/16" */
-    const char *dns_ip;        /* "10.96.0.10" */
-    const char *iface;         /* VXLAN underlay; NULL: the device of node_ip */
-    int vxlan_port;            /* 8472 */
-    bool no_overlay;           /* services only */
+    const char *node_name;    /* required */
+    const char *node_ip;      /* NULL: the Node's InternalIP */
+    const char *cluster_cidr; /* "10.244.0.0/16" */
+    const char *service_cidr; /* "10.96.0.0/16" */
+    const char *dns_ip;       /* "10.96.0.10" */
+    const char *iface;        /* VXLAN underlay; NULL: the device of node_ip */
+    int vxlan_port;           /* 8472 */
+    bool no_overlay;          /* services only */
 } proxier_config;
 
 typedef struct proxier proxier;

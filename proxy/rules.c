@@ -75,8 +75,8 @@ typedef struct render {
     ip_seen *endpoint_ips; /* each once: the hairpin set's elements */
     mk_buf hairpin;        /* set elements */
     mk_buf chains;         /* one chain per service port */
-    mk_buf services; /* map elements */
-    mk_buf reject;   /* map elements */
+    mk_buf services;       /* map elements */
+    mk_buf reject;         /* map elements */
     rules_stats st;
 } render;
 
@@ -113,8 +113,8 @@ static void render_port(render *r, json_object *svc, json_object *eps, json_obje
         xasprintf("svc/%s/%s/%s/%s", ns, name, pname && *pname ? pname : "-", proto);
     r->st.services++;
     if (eplist.n == 0) {
-        mk_buf_printf(&r->reject, "%s\t\t%s . %s . %lld : goto no-endpoint", r->reject.len ? ",\n" : "",
-                      cip, proto, (long long)sport);
+        mk_buf_printf(&r->reject, "%s\t\t%s . %s . %lld : goto no-endpoint",
+                      r->reject.len ? ",\n" : "", cip, proto, (long long)sport);
         free(eplist.v);
         return;
     }
@@ -125,11 +125,11 @@ static void render_port(render *r, json_object *svc, json_object *eps, json_obje
     /* One rule, the endpoints in an anonymous map: a chain per endpoint
      * would make a 1,000-endpoint Service a 1,000-chain transaction. */
     if (eplist.n == 1)
-        mk_buf_printf(&r->chains, "\t\tmeta l4proto %s dnat to %s:%lld\n", proto, eplist.v[0].ip,
-                      (long long)eplist.v[0].port);
+        mk_buf_printf(&r->chains, "\t\tmeta l4proto %s dnat to %s:%lld\n", proto,
+                      eplist.v[0].ip, (long long)eplist.v[0].port);
     else {
-        mk_buf_printf(&r->chains, "\t\tmeta l4proto %s dnat ip to numgen inc mod %zu map {", proto,
-                      eplist.n);
+        mk_buf_printf(&r->chains, "\t\tmeta l4proto %s dnat ip to numgen inc mod %zu map {",
+                      proto, eplist.n);
         for (size_t i = 0; i < eplist.n; i++)
             mk_buf_printf(&r->chains, "%s %zu : %s . %lld", i ? "," : "", i, eplist.v[i].ip,
                           (long long)eplist.v[i].port);
@@ -175,7 +175,8 @@ char *rules_finish(rules_builder *b, rules_stats *stats)
     mk_buf out = {0};
     mk_buf_printf(&out, "table %s %s {}\ndelete table %s %s\ntable %s %s {\n", RULES_FAMILY,
                   RULES_TABLE, RULES_FAMILY, RULES_TABLE, RULES_FAMILY, RULES_TABLE);
-    mk_buf_puts(&out, "\tmap services {\n\t\ttype ipv4_addr . inet_proto . inet_service : verdict\n");
+    mk_buf_puts(&out,
+                "\tmap services {\n\t\ttype ipv4_addr . inet_proto . inet_service : verdict\n");
     if (r.services.len)
         mk_buf_printf(&out, "\t\telements = {\n%s\n\t\t}\n", r.services.data);
     mk_buf_puts(&out, "\t}\n\tmap no-endpoints {\n"

@@ -21,8 +21,8 @@
 #include <json-c/json.h>
 #include <stddef.h>
 
-#define RULES_TABLE "minik8s"
-#define RULES_FAMILY "ip"
+#define RULES_TABLE     "minik8s"
+#define RULES_FAMILY    "ip"
 #define RULES_MASQ_MARK "0x4000"
 
 typedef struct rules_config {

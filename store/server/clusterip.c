@@ -9,9 +9,9 @@
 #include "store/codec.h"
 #include "store/log.h"
 
-#define CIP_BASE 0x0a600000u /* 10.96.0.0 */
-#define CIP_SIZE 65536u
-#define CIP_RESERVED_API 1u /* 10.96.0.1 */
+#define CIP_BASE         0x0a600000u /* 10.96.0.0 */
+#define CIP_SIZE         65536u
+#define CIP_RESERVED_API 1u  /* 10.96.0.1 */
 #define CIP_RESERVED_DNS 10u /* 10.96.0.10 */
 
 static pthread_mutex_t cip_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -19,13 +19,16 @@ static uint8_t cip_used[CIP_SIZE / 8];
 static bool cip_loaded;
 static uint32_t cip_cursor = 11; /* the next offset to try */
 
-static bool used(uint32_t off) { return cip_used[off / 8] & (1u << (off % 8)); }
+static bool used(uint32_t off)
+{
+    return cip_used[off / 8] & (1u << (off % 8));
+}
 static void set_used(uint32_t off, bool on)
 {
     if (on)
         cip_used[off / 8] |= (uint8_t)(1u << (off % 8));
     else
-        cip_used[off / 8] &= (uint8_t)~(1u << (off % 8));
+        cip_used[off / 8] &= (uint8_t) ~(1u << (off % 8));
 }
 
 /* The offset of ip in the range, or -1 when it is not a usable address. */
@@ -89,12 +92,15 @@ int clusterip_allocate(api_server *srv, json_object *svc, mk_err *err)
     if (rc == 0 && want && *want) {
         int64_t off = offset_of(want);
         if (off < 0)
-            rc = mk_error(err, EINVAL, "spec.clusterIP: Invalid value: \"%s\": provided IP is "
-                          "not in the valid range (%s, less 10.96.0.1 and %s)", want,
-                          CLUSTERIP_CIDR, CLUSTERIP_DNS);
+            rc = mk_error(err, EINVAL,
+                          "spec.clusterIP: Invalid value: \"%s\": provided IP is "
+                          "not in the valid range (%s, less 10.96.0.1 and %s)",
+                          want, CLUSTERIP_CIDR, CLUSTERIP_DNS);
         else if (used((uint32_t)off))
-            rc = mk_error(err, EINVAL, "spec.clusterIP: Invalid value: \"%s\": provided IP is "
-                          "already allocated", want);
+            rc = mk_error(err, EINVAL,
+                          "spec.clusterIP: Invalid value: \"%s\": provided IP is "
+                          "already allocated",
+                          want);
         else {
             set_used((uint32_t)off, true);
             set_ip(svc, want);
@@ -128,4 +134,18 @@ void clusterip_release(api_server *srv, json_object *svc)
     if (cip_loaded)
         set_used((uint32_t)off, false);
     pthread_mutex_unlock(&cip_lock);
+}
+
+void clusterip_keep(json_object *old, json_object *neu)
+{
+    const char *cur = mk_json_str(neu, "spec.clusterIP");
+    const char *had = mk_json_str(old, "spec.clusterIP");
+    if ((cur && *cur) || !had || !*had)
+        return;
+    json_object *spec = mk_json_ensure(neu, "spec");
+    json_object_object_add(spec, "clusterIP", json_object_new_string(had));
+    json_object *ips = mk_json_path(old, "spec.clusterIPs");
+    json_object *copy = NULL;
+    if (ips && json_object_deep_copy(ips, &copy, NULL) == 0)
+        json_object_object_add(spec, "clusterIPs", copy);
 }

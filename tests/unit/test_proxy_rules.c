@@ -75,7 +75,8 @@ static void test_render(void **state)
     assert_non_null(strstr(text, "10.96.0.11 . udp . 53 : goto no-endpoint"));
     assert_null(strstr(text, "None"));
     /* replaced whole: create-if-missing, delete, declare, in one script */
-    assert_true(strncmp(text, "table ip minik8s {}\ndelete table ip minik8s\ntable ip minik8s {",
+    assert_true(strncmp(text,
+                        "table ip minik8s {}\ndelete table ip minik8s\ntable ip minik8s {",
                         60) == 0);
 }
 
@@ -149,18 +150,17 @@ static void test_endpoints_subsets(void **state)
     json_object *subsets = endpoints_builder_finish(b);
     assert_int_equal(json_object_array_length(subsets), 1);
     json_object *s = json_object_array_get_idx(subsets, 0);
-    assert_string_equal(mk_json_str(json_object_array_get_idx(mk_json_path(s, "addresses"), 0),
-                                    "ip"),
-                        "10.244.1.9");
+    assert_string_equal(
+        mk_json_str(json_object_array_get_idx(mk_json_path(s, "addresses"), 0), "ip"),
+        "10.244.1.9");
     assert_string_equal(mk_json_str(json_object_array_get_idx(mk_json_path(s, "addresses"), 0),
                                     "targetRef.name"),
                         "a");
     assert_string_equal(
         mk_json_str(json_object_array_get_idx(mk_json_path(s, "notReadyAddresses"), 0), "ip"),
         "10.244.1.2");
-    assert_int_equal(mk_json_int(json_object_array_get_idx(mk_json_path(s, "ports"), 0), "port",
-                                 0),
-                     8080);
+    assert_int_equal(
+        mk_json_int(json_object_array_get_idx(mk_json_path(s, "ports"), 0), "port", 0), 8080);
     json_object_put(subsets);
     json_object_put(svc);
 }
