@@ -159,15 +159,20 @@ int64_t mk_parse_rfc3339(const char *s)
     return (int64_t)timegm(&tm);
 }
 
-void mk_uuid(char out[37])
+void mk_random_bytes(void *buf, size_t n)
 {
-    unsigned char b[16];
     size_t got = 0;
-    while (got < sizeof b) {
-        ssize_t r = getrandom(b + got, sizeof b - got, 0);
+    while (got < n) {
+        ssize_t r = getrandom((unsigned char *)buf + got, n - got, 0);
         if (r > 0)
             got += (size_t)r;
     }
+}
+
+void mk_uuid(char out[37])
+{
+    unsigned char b[16];
+    mk_random_bytes(b, sizeof b);
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     snprintf(out, 37,

@@ -64,6 +64,8 @@ void mk_rfc3339(char *buf, size_t n, int64_t unix_seconds);
 /* Parse an RFC 3339 UTC timestamp; -1 on error. */
 int64_t mk_parse_rfc3339(const char *s);
 
+/* Fill buf with n bytes from the kernel's random source. */
+void mk_random_bytes(void *buf, size_t n);
 /* A random RFC 4122 version 4 UUID, 36 characters plus NUL. */
 void mk_uuid(char out[37]);
 

@@ -9,6 +9,7 @@
 #include "store/codec.h"
 #include "store/log.h"
 #include "store/server/clusterip.h"
+#include "store/server/namespaces.h"
 #include "store/server/table.h"
 
 #define GENERATE_NAME_SUFFIX 5
@@ -136,11 +137,13 @@ static void generate_name(json_object *md)
     if (!base || mk_json_str(md, "name"))
         return;
     static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
-    char uuid[37];
-    mk_uuid(uuid);
+    /* Random bytes, not UUID text: hex digits would reach only 16 of the
+     * 27 letters and clash within a thousand names. */
+    unsigned char rnd[GENERATE_NAME_SUFFIX];
+    mk_random_bytes(rnd, sizeof rnd);
     char suffix[GENERATE_NAME_SUFFIX + 1];
     for (int i = 0; i < GENERATE_NAME_SUFFIX; i++)
-        suffix[i] = alphabet[(unsigned char)uuid[i * 2] % (sizeof alphabet - 1)];
+        suffix[i] = alphabet[rnd[i] % (sizeof alphabet - 1)];
     suffix[GENERATE_NAME_SUFFIX] = '\0';
     /* Kubernetes trims the base so the result stays within 63 characters. */
     size_t blen = strlen(base);
@@ -152,6 +155,10 @@ static void generate_name(json_object *md)
 
 static int namespace_exists(api_server *srv, const char *ns, mk_err *err)
 {
+    if (srv->namespaces)
+        return nsset_has(srv->namespaces, ns)
+                   ? 0
+                   : mk_error(err, ENOENT, "namespaces \"%s\" not found", ns);
     const mk_kind *nsk = kind_by_kind("Namespace");
     _cleanup_free_ char *key = kind_key(nsk, NULL, ns);
     _cleanup_free_ char *value = NULL;
@@ -242,6 +249,7 @@ static int create_object(api_req *r, const api_route *rt, json_object *obj, mk_e
         return mk_error_wrap(err, "%s \"%s\" is invalid", k->kind,
                              mk_json_str(obj, "metadata.name") ?: "");
     }
+    validate_normalize(k, obj); /* quantities stored as strings, as Kubernetes does */
     if (objects_check_fields(r, err) < 0)
         return -err->code;
     const char *name = mk_json_str(obj, "metadata.name");
