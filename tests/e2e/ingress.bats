@@ -105,10 +105,12 @@ pod_jq() { api GET "/api/v1/namespaces/default/pods/$1" | jq -r "$2"; }
 phase_is() { [ "$(pod_jq "$1" .status.phase)" = "$2" ]; }
 ready_in() { [ "$(api GET "/api/v1/namespaces/default/endpoints/$1" | jq '[.subsets[]?.addresses[]?] | length')" -ge 1 ]; }
 
-# "CODE BODY" of GET http://HOST:8080PATH through the ingress.
+# "CODE BODY" of GET http://HOST:8080PATH through the ingress (the body's
+# first line).
 get() { # HOST PATH
-    curl -s -m 5 -w ' %{http_code}' --resolve "$1:$ING_PORT:$ING_IP" "http://$1:$ING_PORT$2" |
-        awk '{code=$NF; $NF=""; sub(/ $/, ""); body=$0} END {print code, body}' | head -c 200
+    local out
+    out=$(curl -s -m 5 -w '\n%{http_code}' --resolve "$1:$ING_PORT:$ING_IP" "http://$1:$ING_PORT$2")
+    echo "${out##*$'\n'} $(head -n 1 <<<"${out%$'\n'*}")"
 }
 answers() { [ "$(get "$1" "$2")" = "$3" ]; } # HOST PATH "CODE BODY"
 code_of() { get "$1" "$2" | cut -d' ' -f1; }
