@@ -178,8 +178,8 @@ static int gpujob_spec_parse_inner(json_object *job, gpujob_spec *s, mk_err *err
         (rc = gpujob_slurm_parse(spec, &s->slurm, err)) < 0)
         return rc;
     s->backoff_limit = mk_json_int(spec, "backoffLimit", 0);
-    if (s->backoff_limit < 0 || s->backoff_limit > 100)
-        return mk_error(err, EINVAL, "spec.backoffLimit: must be between 0 and 100");
+    if (s->backoff_limit < 0 || s->backoff_limit > INT32_MAX)
+        return mk_error(err, EINVAL, "spec.backoffLimit: must be 0 or more");
     const char *secret = mk_json_str(spec, "hpc.secretRef.name");
     if (!secret || !mk_is_dns1123_subdomain(secret))
         return mk_error(err, EINVAL, "spec.hpc.secretRef.name: Required value");
