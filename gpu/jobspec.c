@@ -10,7 +10,7 @@
 
 bool gpujob_file_name_ok(const char *name)
 {
-    if (!name || !*name || strlen(name) > 253 || strcmp(name, ".") == 0 ||
+    if (!name || !*name || strlen(name) > 255 || strcmp(name, ".") == 0 ||
         strcmp(name, "..") == 0 ||
         strncmp(name, GPUJOB_RESERVED_PREFIX, strlen(GPUJOB_RESERVED_PREFIX)) == 0)
         return false;
