@@ -79,6 +79,11 @@ typedef struct mk_write {
     json_object *prev;
     /* UPDATE/DELETE: the revision the key must have now; 0 = any. */
     int64_t expect_rev;
+    /* Optional: on success, a copy of the JSON stored for obj (caller
+     * frees), so a reply needs not serialize it again. A backend may leave
+     * it NULL; the caller then serializes obj itself. */
+    char **stored;
+    size_t *stored_len;
 } mk_write;
 
 typedef struct mk_backend_ops {

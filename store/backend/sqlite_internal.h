@@ -14,6 +14,7 @@
 #define MK_SQLITE_INTERNAL_H
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
 
@@ -44,8 +45,10 @@ typedef struct sqlite_req sqlite_req;
 struct sqlite_req {
     const mk_write *w; /* NULL: compact all that can be compacted now */
     sqlite_req *next;
-    pthread_cond_t cond; /* signalled when done */
-    bool done;
+    /* Posted once when done. A semaphore each, not a condition variable on
+     * the queue's mutex: the writer wakes a batch's callers without taking
+     * a lock, and they return without fighting for one. */
+    sem_t done;
     int rc; /* 0 or -code, with err filled */
     mk_err err;
     int64_t rev;

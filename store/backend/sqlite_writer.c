@@ -14,6 +14,7 @@
  */
 #include "store/backend/sqlite_internal.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -171,6 +172,11 @@ static int apply_one(sqlite_backend *sb, sqlite_req *req, int64_t rev, int64_t n
             return -rc;
         sb->batch_removed++;
     }
+    if (w->stored) {
+        *w->stored = xstrndup(text, len);
+        if (w->stored_len)
+            *w->stored_len = len;
+    }
     req->rev = rev;
     return APPLIED;
 }
@@ -212,6 +218,10 @@ static void batch_fail(sqlite_backend *sb, sqlite_req **batch, size_t n, int rc)
         sqlite_step_done(sb->w_rollback);
     for (size_t i = 0; i < n; i++) {
         if (batch[i]->w && batch[i]->rc == 0) {
+            if (batch[i]->w->stored) {
+                free(*batch[i]->w->stored);
+                *batch[i]->w->stored = NULL;
+            }
             batch[i]->rc = -dberr.code;
             batch[i]->err = dberr;
             batch[i]->rev = 0;
@@ -337,13 +347,11 @@ static void *writer_main(void *arg)
 
         run_batch(sb, batch, n);
 
+        /* A request lives on its caller's stack: once posted it may be
+         * gone, so nothing touches it after its post. */
+        for (size_t i = 0; i < n; i++)
+            sem_post(&batch[i]->done);
         pthread_mutex_lock(&sb->lock);
-        /* Under the lock, so no caller returns (and frees its request)
-         * before the loop is done with it. */
-        for (size_t i = 0; i < n; i++) {
-            batch[i]->done = true;
-            pthread_cond_signal(&batch[i]->cond);
-        }
         /* Everyone of this round: those just answered and those waiting. */
         sb->gather_target = n + sb->queued;
         if (sb->gather_target > SQLITE_BATCH_MAX)
@@ -357,13 +365,12 @@ static void *writer_main(void *arg)
 /* Queue req and sleep until the writer is done with it. */
 static int submit(sqlite_backend *sb, sqlite_req *req, mk_err *err)
 {
-    pthread_cond_init(&req->cond, NULL);
     pthread_mutex_lock(&sb->lock);
     if (sb->stopping) {
         pthread_mutex_unlock(&sb->lock);
-        pthread_cond_destroy(&req->cond);
         return mk_error(err, ESHUTDOWN, "%s: the store is closing", sb->path);
     }
+    sem_init(&req->done, 0, 0);
     if (sb->tail)
         sb->tail->next = req;
     else
@@ -372,10 +379,10 @@ static int submit(sqlite_backend *sb, sqlite_req *req, mk_err *err)
     sb->queued++;
     if (sb->writer_idle || (sb->gathering && sb->queued >= sb->gather_target))
         pthread_cond_signal(&sb->wake);
-    while (!req->done)
-        pthread_cond_wait(&req->cond, &sb->lock);
     pthread_mutex_unlock(&sb->lock);
-    pthread_cond_destroy(&req->cond);
+    while (sem_wait(&req->done) < 0 && errno == EINTR)
+        ;
+    sem_destroy(&req->done);
     if (req->rc < 0 && err)
         *err = req->err;
     return req->rc;

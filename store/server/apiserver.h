@@ -19,12 +19,15 @@
 #include "store/validate.h"
 
 struct hub;
+struct nsset;
 struct auth;
 struct metrics;
 
 typedef struct api_server {
     mk_backend *be;
     struct hub *hub;
+    /* The live namespaces (namespaces.h); NULL: ask the store. */
+    struct nsset *namespaces;
     struct auth *auth; /* NULL: no token file, everyone is admin */
     struct metrics *metrics;
     int bookmark_ms; /* idle time between BOOKMARK events */

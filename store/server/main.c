@@ -18,6 +18,7 @@
 #include "store/server/auth.h"
 #include "store/server/http.h"
 #include "store/server/metrics.h"
+#include "store/server/namespaces.h"
 #include "store/server/objects.h"
 #include "store/server/stream.h"
 #include "store/server/watch.h"
@@ -179,8 +180,17 @@ static void apiserver_close(apiserver *a)
     stream_wait_producers(&a->srv, PRODUCER_DRAIN_MS);
     backend_close(a->srv.be);
     hub_free(a->srv.hub);
+    nsset_free(a->srv.namespaces);
     auth_free(a->srv.auth);
     metrics_free(a->srv.metrics);
+}
+
+/* Every committed change: the namespace set, then the watchers. */
+static int apiserver_sink(void *ctx, const mk_event *ev)
+{
+    api_server *srv = ctx;
+    nsset_apply(srv->namespaces, ev);
+    return hub_sink(srv->hub, ev);
 }
 
 static int apiserver_open(apiserver *a, const apiserver_opts *o, mk_err *err)
@@ -197,7 +207,10 @@ static int apiserver_open(apiserver *a, const apiserver_opts *o, mk_err *err)
     if (backend_sqlite_open(&bo, &srv->be, err) < 0)
         return -err->code;
     srv->hub = hub_new(srv->be->ops->current_rev(srv->be), HUB_MAX_EVENTS, HUB_MAX_BYTES);
-    backend_set_sink(srv->be, hub_sink, srv->hub);
+    srv->namespaces = nsset_new();
+    backend_set_sink(srv->be, apiserver_sink, srv);
+    if (nsset_load(srv->namespaces, srv->be, err) < 0)
+        return -err->code;
     if (objects_bootstrap(srv, err) < 0)
         return -err->code;
     http_opts ho = {.listen = o->listen,

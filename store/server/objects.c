@@ -83,6 +83,16 @@ enum MHD_Result objects_reply(api_req *r, unsigned status, const mk_kind *k, jso
     return api_reply_json(r, status, obj);
 }
 
+enum MHD_Result objects_reply_stored(api_req *r, unsigned status, const mk_kind *k,
+                                     json_object *obj, const char *stored, size_t len)
+{
+    const char *accept = api_header(r, "Accept");
+    if (!stored || api_wants_table(r) || (accept && strncmp(accept, "application/yaml", 16) == 0))
+        return objects_reply(r, status, k, obj);
+    /* The store's canonical JSON of obj: the same bytes a GET returns. */
+    return api_reply_text(r, status, "application/json", stored, len);
+}
+
 /* ?fieldValidation=Strict|Warn|Ignore, Warn by default as Kubernetes. */
 typedef enum field_mode { FIELDS_WARN, FIELDS_STRICT, FIELDS_IGNORE } field_mode;
 
@@ -231,7 +241,9 @@ int objects_check_kind(const api_route *rt, json_object *obj, mk_err *err)
     return 0;
 }
 
-static int create_object(api_req *r, const api_route *rt, json_object *obj, mk_err *err)
+/* *stored: the JSON the store keeps (caller frees), NULL if not known. */
+static int create_object(api_req *r, const api_route *rt, json_object *obj, char **stored,
+                         size_t *stored_len, mk_err *err)
 {
     const mk_kind *k = rt->kind;
     char q[96];
@@ -259,7 +271,8 @@ static int create_object(api_req *r, const api_route *rt, json_object *obj, mk_e
     if (svc && clusterip_allocate(r->srv, obj, err) < 0)
         return mk_error_wrap(err, "Service \"%s\" is invalid", name);
     _cleanup_free_ char *key = kind_key(k, rt->ns, name);
-    mk_write w = {.op = MK_WRITE_CREATE, .key = key, .obj = obj};
+    mk_write w = {
+        .op = MK_WRITE_CREATE, .key = key, .obj = obj, .stored = stored, .stored_len = stored_len};
     int64_t rev;
     int rc = backend_write(r->srv->be, &w, &rev, err);
     if (rc < 0 && svc)
@@ -274,15 +287,18 @@ enum MHD_Result objects_create(api_req *r, const api_route *rt)
 {
     mk_err err = {0};
     json_object *obj = NULL;
+    _cleanup_free_ char *stored = NULL;
+    size_t stored_len = 0;
     if (rt->name[0])
         return api_fail(r, EOPNOTSUPP, "POST is not allowed on a named %s", rt->kind->singular);
-    if (objects_decode_body(r, &obj, &err) < 0 || create_object(r, rt, obj, &err) < 0) {
+    if (objects_decode_body(r, &obj, &err) < 0 ||
+        create_object(r, rt, obj, &stored, &stored_len, &err) < 0) {
         const char *name = obj ? mk_json_str(obj, "metadata.name") : NULL;
         enum MHD_Result ret = api_reply_err(r, &err, rt->kind, name);
         json_object_put(obj);
         return ret;
     }
-    enum MHD_Result ret = objects_reply(r, 201, rt->kind, obj);
+    enum MHD_Result ret = objects_reply_stored(r, 201, rt->kind, obj, stored, stored_len);
     json_object_put(obj);
     return ret;
 }

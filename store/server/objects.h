@@ -39,5 +39,9 @@ int objects_check_kind(const api_route *rt, json_object *obj, mk_err *err);
 void objects_now(char *buf, size_t n);
 /* Reply with an object as it was stored: JSON, or a one-row Table. */
 enum MHD_Result objects_reply(api_req *r, unsigned status, const mk_kind *k, json_object *obj);
+/* The same, sending stored (obj as the backend serialized it, see
+ * mk_write.stored) when the client wants plain JSON; NULL: objects_reply. */
+enum MHD_Result objects_reply_stored(api_req *r, unsigned status, const mk_kind *k,
+                                     json_object *obj, const char *stored, size_t len);
 
 #endif

@@ -127,6 +127,8 @@ static int scale_once(api_req *r, const api_route *rt, json_object **reply, bool
         }
         if (validate_update(rt->kind, obj, neu, NULL, err) < 0)
             rc = mk_error_wrap(err, "%s \"%s\" is invalid", rt->kind->kind, rt->name);
+        else
+            validate_normalize(rt->kind, neu);
     }
     if (rc == 0) {
         _cleanup_free_ char *key = kind_key(rt->kind, rt->ns, rt->name);

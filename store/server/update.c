@@ -148,6 +148,8 @@ static int update_once(api_req *r, const update_req *u, json_object **out, bool 
         rc = mk_error_wrap(err, "%s \"%s\" is invalid", k->kind, u->rt->name);
     }
     if (rc == 0)
+        validate_normalize(k, neu); /* quantities stored as strings */
+    if (rc == 0)
         rc = objects_check_fields(r, err);
     if (rc == 0) {
         _cleanup_free_ char *key = kind_key(k, u->rt->ns, u->rt->name);
