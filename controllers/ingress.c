@@ -137,8 +137,9 @@ static void stamp(json_object *cond, json_object *old_conds, const char *now)
         if (!strcmp(mk_json_str(o, "type") ?: "", type) &&
             !strcmp(mk_json_str(o, "status") ?: "", st) &&
             mk_json_str(o, "lastTransitionTime")) {
-            json_object_object_add(cond, "lastTransitionTime",
-                                   json_object_new_string(mk_json_str(o, "lastTransitionTime")));
+            json_object_object_add(
+                cond, "lastTransitionTime",
+                json_object_new_string(mk_json_str(o, "lastTransitionTime")));
             return;
         }
     }
@@ -190,25 +191,25 @@ static json_object *desired_status(ingctl *c, const ingress_table *t, json_objec
     json_object *conds = json_object_new_array();
     _cleanup_free_ char *why = refusal(c, ing);
     if (why) {
-        json_object_array_add(conds, condition("Configured", false, "InvalidConfiguration", why));
+        json_object_array_add(conds,
+                              condition("Configured", false, "InvalidConfiguration", why));
     } else {
         mk_buf notes = {0};
         for (size_t i = 0; i < t->nnotes; i++)
             if (!strcmp(t->notes[i].owner, key))
                 mk_buf_printf(&notes, "%s%s", notes.len ? "; " : "", t->notes[i].text);
-        _cleanup_free_ char *msg = notes.len ? xstrdup(notes.data)
-                                             : xasprintf("served by nginx at %s", c->listen);
-        json_object_array_add(conds, condition("Configured", true,
-                                               notes.len ? "PartlyApplied" : "Applied", msg));
+        _cleanup_free_ char *msg =
+            notes.len ? xstrdup(notes.data) : xasprintf("served by nginx at %s", c->listen);
+        json_object_array_add(
+            conds, condition("Configured", true, notes.len ? "PartlyApplied" : "Applied", msg));
         mk_buf_free(&notes);
     }
     mk_buf probs = {0};
     backend_problems(t, key, &probs);
-    json_object_array_add(conds,
-                          probs.len ? condition("BackendsResolved", false, "BackendNotFound",
-                                                probs.data)
-                                    : condition("BackendsResolved", true, "Resolved",
-                                                "every backend names a Service port"));
+    json_object_array_add(
+        conds, probs.len ? condition("BackendsResolved", false, "BackendNotFound", probs.data)
+                         : condition("BackendsResolved", true, "Resolved",
+                                     "every backend names a Service port"));
     mk_buf_free(&probs);
     char now[32];
     mk_rfc3339(now, sizeof now, mk_wall_ms() / 1000);
@@ -265,8 +266,9 @@ static json_object *generations(json_object *ings)
     json_object *map = json_object_new_object();
     for (size_t i = 0; i < json_object_array_length(ings); i++) {
         json_object *ing = json_object_array_get_idx(ings, i);
-        json_object_object_add(map, mk_json_str(ing, "metadata.uid") ?: "",
-                               json_object_new_int64(mk_json_int(ing, "metadata.generation", 1)));
+        json_object_object_add(
+            map, mk_json_str(ing, "metadata.uid") ?: "",
+            json_object_new_int64(mk_json_int(ing, "metadata.generation", 1)));
     }
     return map;
 }
@@ -512,7 +514,8 @@ static int ingress_start(manager *m, void **state, mk_err *err)
         return mk_error_wrap(err, "ingress nginx on %s", cfg->ingress_listen);
     }
     c->applied = mk_buf_steal(&conf);
-    mk_informer_handlers h = {.on_add = on_any, .on_update = on_any_update, .on_delete = on_any};
+    mk_informer_handlers h = {
+        .on_add = on_any, .on_update = on_any_update, .on_delete = on_any};
     c->ingresses = manager_informer(m, kind_by_kind("Ingress"), &h, c);
     c->services = manager_informer(m, kind_by_kind("Service"), &h, c);
     c->endpoints = manager_informer(m, kind_by_kind("Endpoints"), &h, c);

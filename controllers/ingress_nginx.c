@@ -202,7 +202,8 @@ int ingress_nginx_start(const char *binary, const char *prefix, const char *conf
     n->prefix = xstrdup(prefix);
     _cleanup_free_ char *tmp = xasprintf("%s/tmp", prefix);
     int rc = 0;
-    if ((mkdir(prefix, 0755) < 0 && errno != EEXIST) || (mkdir(tmp, 0755) < 0 && errno != EEXIST))
+    if ((mkdir(prefix, 0755) < 0 && errno != EEXIST) ||
+        (mkdir(tmp, 0755) < 0 && errno != EEXIST))
         rc = mk_error(err, errno, "%s: %s", prefix, strerror(errno));
     if (rc == 0)
         rc = install(n, conf, true, err);

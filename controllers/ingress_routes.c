@@ -50,8 +50,8 @@ static bool path_is_safe(const char *p)
 {
     static const char extra[] = "/-._~%!&()*+,=:@";
     for (; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              strchr(extra, *p)))
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= '0' && *p <= '9') || strchr(extra, *p)))
             return false;
     return true;
 }
@@ -138,7 +138,8 @@ static void add_path(ingress_table *t, ingress_host *h, const char *ns, const ch
         ingress_route *r = &h->routes[i];
         if (r->match == m && strcmp(r->path, path) == 0) {
             if (strcmp(r->owner, owner) != 0)
-                note(t, owner, "host \"%s\" path %s (%s) is already served by the older Ingress %s",
+                note(t, owner,
+                     "host \"%s\" path %s (%s) is already served by the older Ingress %s",
                      *h->host ? h->host : "*", path, match_name(m), r->owner);
             return;
         }
@@ -157,7 +158,9 @@ static int oldest_first(const void *a, const void *b)
         return tx < ty ? -1 : 1;
     int c = strcmp(mk_json_str(x, "metadata.namespace") ?: "",
                    mk_json_str(y, "metadata.namespace") ?: "");
-    return c ? c : strcmp(mk_json_str(x, "metadata.name") ?: "", mk_json_str(y, "metadata.name") ?: "");
+    return c ? c
+             : strcmp(mk_json_str(x, "metadata.name") ?: "",
+                      mk_json_str(y, "metadata.name") ?: "");
 }
 
 static int route_order(const void *a, const void *b)
@@ -399,9 +402,10 @@ static void render_server(const ingress_table *t, const ingress_host *h,
 void ingress_render(const ingress_table *t, const ingress_render_opts *o, mk_buf *out)
 {
     const char *p = o->prefix;
-    mk_buf_puts(out, "# Written by mk-controller-manager (ingress) from the cluster's Ingresses.\n"
-                     "# Do not edit: the next change of an Ingress, Service or Endpoints\n"
-                     "# replaces it.\n");
+    mk_buf_puts(out,
+                "# Written by mk-controller-manager (ingress) from the cluster's Ingresses.\n"
+                "# Do not edit: the next change of an Ingress, Service or Endpoints\n"
+                "# replaces it.\n");
     if (o->worker_processes > 0)
         mk_buf_printf(out, "worker_processes %d;\n", o->worker_processes);
     else

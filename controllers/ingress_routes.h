@@ -34,8 +34,8 @@ typedef enum { INGRESS_EXACT, INGRESS_PREFIX } ingress_match;
 
 typedef struct ingress_backend {
     char *ns, *service;
-    int port_number;  /* 0 when by name */
-    char *port_name;  /* NULL when by number */
+    int port_number; /* 0 when by name */
+    char *port_name; /* NULL when by number */
     /* Filled by the caller before ingress_render: "ip:port" each, or a
      * problem (then the routes to it answer 503). */
     char **servers;
@@ -45,16 +45,16 @@ typedef struct ingress_backend {
 
 typedef struct ingress_route {
     ingress_match match;
-    char *path;    /* Prefix: no trailing slash, except "/" itself */
+    char *path;     /* Prefix: no trailing slash, except "/" itself */
     size_t backend; /* index in table->backends */
-    char *owner;   /* "ns/name" of the Ingress that serves it */
+    char *owner;    /* "ns/name" of the Ingress that serves it */
 } ingress_route;
 
 typedef struct ingress_host {
-    char *host;        /* "" for the catch-all server */
+    char *host;            /* "" for the catch-all server */
     ingress_route *routes; /* sorted: longest path first, Exact before Prefix */
     size_t nroutes;
-    long fallback;     /* backend index of the defaultBackend; -1: 404 */
+    long fallback; /* backend index of the defaultBackend; -1: 404 */
     char *fallback_owner;
 } ingress_host;
 
@@ -95,8 +95,8 @@ long ingress_table_lookup(const ingress_table *t, const char *host, const char *
                           const ingress_route **route);
 
 typedef struct ingress_render_opts {
-    const char *prefix;  /* nginx's own directory (pid, logs, temp) */
-    const char *listen;  /* "127.0.0.1:8080" */
+    const char *prefix;   /* nginx's own directory (pid, logs, temp) */
+    const char *listen;   /* "127.0.0.1:8080" */
     int worker_processes; /* 0: auto */
 } ingress_render_opts;
 

@@ -46,8 +46,8 @@ static void usage(FILE *f)
         "  --hpa-sync-period SEC            how often autoscalers look at metrics (15)\n"
         "  --ingress-listen ADDR:PORT       the ingress nginx listens here (none: no nginx)\n"
         "  --ingress-address IP             the address Ingresses report (ADDR of the listen)\n"
-        "  --ingress-dir DIR                the ingress nginx's files (/var/lib/minik8s/ingress)\n"
-        "  --ingress-hosts-file FILE        keep Ingress hosts in FILE's minik8s block (/etc/hosts)\n"
+        "  --ingress-dir DIR                nginx's own files (/var/lib/minik8s/ingress)\n"
+        "  --ingress-hosts-file FILE        write Ingress hosts into FILE (none)\n"
         "  --help                           this text\n");
 }
 

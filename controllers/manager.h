@@ -24,11 +24,11 @@
 #include "store/kinds.h"
 
 typedef struct manager_config {
-    int node_monitor_grace_s;   /* 40 */
-    int pod_eviction_timeout_s; /* 300 */
-    const char *cluster_cidr;   /* "10.244.0.0/16" */
-    int node_cidr_mask_size;    /* 24 */
-    int hpa_sync_period_s;      /* 15 */
+    int node_monitor_grace_s;       /* 40 */
+    int pod_eviction_timeout_s;     /* 300 */
+    const char *cluster_cidr;       /* "10.244.0.0/16" */
+    int node_cidr_mask_size;        /* 24 */
+    int hpa_sync_period_s;          /* 15 */
     const char *ingress_listen;     /* "127.0.0.1:8080"; NULL: no ingress nginx */
     const char *ingress_address;    /* in Ingress status and hosts; NULL: listen's */
     const char *ingress_dir;        /* the ingress nginx's own prefix directory */

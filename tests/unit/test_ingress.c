@@ -61,7 +61,7 @@ static void test_doc_path_examples(void **state)
         const char *type, *path, *request;
         bool match;
     } rows[] = {
-        {"Prefix", "/", "/", true},                   /* (all paths) */
+        {"Prefix", "/", "/", true}, /* (all paths) */
         {"Exact", "/foo", "/foo", true},
         {"Exact", "/foo", "/bar", false},
         {"Exact", "/foo", "/foo/", false},
@@ -96,11 +96,14 @@ static void test_doc_path_examples(void **state)
 static void test_doc_multiple_matches(void **state)
 {
     json_object *list = json_object_new_array();
-    json_object_array_add(list, one_path("a", "2026-01-01T00:00:00Z", "h", "Prefix", "/", "root"));
-    json_object_array_add(list, one_path("b", "2026-01-01T00:00:01Z", "h", "Prefix", "/aaa", "aaa"));
-    json_object_array_add(list, one_path("c", "2026-01-01T00:00:02Z", "h", "Exact", "/aaa", "exact"));
     json_object_array_add(list,
-                          one_path("d", "2026-01-01T00:00:03Z", "h", "Prefix", "/aaa/bbb/", "bbb"));
+                          one_path("a", "2026-01-01T00:00:00Z", "h", "Prefix", "/", "root"));
+    json_object_array_add(list,
+                          one_path("b", "2026-01-01T00:00:01Z", "h", "Prefix", "/aaa", "aaa"));
+    json_object_array_add(list,
+                          one_path("c", "2026-01-01T00:00:02Z", "h", "Exact", "/aaa", "exact"));
+    json_object_array_add(
+        list, one_path("d", "2026-01-01T00:00:03Z", "h", "Prefix", "/aaa/bbb/", "bbb"));
     ingress_table *t = ingress_table_build(list);
     assert_string_equal(lookup_service(t, "h", "/aaa/ccc"), "aaa");
     assert_string_equal(lookup_service(t, "h", "/aaa"), "exact");
@@ -126,10 +129,10 @@ static void test_doc_host_wildcards(void **state)
     assert_false(ingress_host_matches("foo.bar.com", "bar.com"));
 
     json_object *list = json_object_new_array();
-    json_object_array_add(list, one_path("w", "2026-01-01T00:00:00Z", "*.foo.com", "Prefix", "/",
-                                         "wild"));
-    json_object_array_add(list, one_path("e", "2026-01-01T00:00:01Z", "bar.foo.com", "Prefix",
-                                         "/", "exact"));
+    json_object_array_add(
+        list, one_path("w", "2026-01-01T00:00:00Z", "*.foo.com", "Prefix", "/", "wild"));
+    json_object_array_add(
+        list, one_path("e", "2026-01-01T00:00:01Z", "bar.foo.com", "Prefix", "/", "exact"));
     ingress_table *t = ingress_table_build(list);
     assert_string_equal(lookup_service(t, "bar.foo.com", "/"), "exact");
     assert_string_equal(lookup_service(t, "qux.foo.com", "/x"), "wild");
@@ -146,12 +149,12 @@ static void test_oldest_ingress_wins(void **state)
 {
     json_object *list = json_object_new_array();
     /* listed newest first: the order of the list must not matter */
-    json_object_array_add(list,
-                          one_path("new", "2026-01-02T00:00:00Z", "h", "Prefix", "/api/", "newer"));
-    json_object_array_add(list,
-                          one_path("old", "2026-01-01T00:00:00Z", "h", "Prefix", "/api", "older"));
-    json_object_array_add(list,
-                          one_path("other", "2026-01-03T00:00:00Z", "h", "Exact", "/api", "ex"));
+    json_object_array_add(
+        list, one_path("new", "2026-01-02T00:00:00Z", "h", "Prefix", "/api/", "newer"));
+    json_object_array_add(
+        list, one_path("old", "2026-01-01T00:00:00Z", "h", "Prefix", "/api", "older"));
+    json_object_array_add(
+        list, one_path("other", "2026-01-03T00:00:00Z", "h", "Exact", "/api", "ex"));
     ingress_table *t = ingress_table_build(list);
     assert_string_equal(lookup_service(t, "h", "/api/v1"), "older");
     assert_string_equal(lookup_service(t, "h", "/api"), "ex");
@@ -165,17 +168,18 @@ static void test_oldest_ingress_wins(void **state)
 static void test_default_backend(void **state)
 {
     json_object *list = json_object_new_array();
-    json_object_array_add(list, parse("apiVersion: networking.k8s.io/v1\nkind: Ingress\n"
-                                      "metadata: {name: d, namespace: default, creationTimestamp: "
-                                      "'2026-01-01T00:00:00Z'}\n"
-                                      "spec:\n"
-                                      "  defaultBackend: {service: {name: fallback, port: {name: "
-                                      "http}}}\n"
-                                      "  rules:\n  - host: a.example\n    http:\n      paths:\n"
-                                      "      - {path: /x, pathType: Exact, backend: {service: "
-                                      "{name: x, port: {number: 80}}}}\n"));
     json_object_array_add(list,
-                          one_path("b", "2026-01-02T00:00:00Z", "b.example", "Prefix", "/b", "b"));
+                          parse("apiVersion: networking.k8s.io/v1\nkind: Ingress\n"
+                                "metadata: {name: d, namespace: default, creationTimestamp: "
+                                "'2026-01-01T00:00:00Z'}\n"
+                                "spec:\n"
+                                "  defaultBackend: {service: {name: fallback, port: {name: "
+                                "http}}}\n"
+                                "  rules:\n  - host: a.example\n    http:\n      paths:\n"
+                                "      - {path: /x, pathType: Exact, backend: {service: "
+                                "{name: x, port: {number: 80}}}}\n"));
+    json_object_array_add(
+        list, one_path("b", "2026-01-02T00:00:00Z", "b.example", "Prefix", "/b", "b"));
     ingress_table *t = ingress_table_build(list);
     assert_string_equal(lookup_service(t, "a.example", "/x"), "x");
     assert_string_equal(lookup_service(t, "a.example", "/y"), "fallback");
@@ -191,12 +195,12 @@ static void test_default_backend(void **state)
 static void test_render(void **state)
 {
     json_object *list = json_object_new_array();
-    json_object_array_add(list, one_path("a", "2026-01-01T00:00:00Z", "web.example", "Prefix",
-                                         "/api", "api"));
-    json_object_array_add(list, one_path("b", "2026-01-01T00:00:01Z", "*.apps.example", "Exact",
-                                         "/", "gone"));
-    json_object_array_add(list, one_path("c", "2026-01-01T00:00:02Z", "web.example", "Exact",
-                                         "/a;b{}", "evil"));
+    json_object_array_add(
+        list, one_path("a", "2026-01-01T00:00:00Z", "web.example", "Prefix", "/api", "api"));
+    json_object_array_add(
+        list, one_path("b", "2026-01-01T00:00:01Z", "*.apps.example", "Exact", "/", "gone"));
+    json_object_array_add(
+        list, one_path("c", "2026-01-01T00:00:02Z", "web.example", "Exact", "/a;b{}", "evil"));
     ingress_table *t = ingress_table_build(list);
     assert_int_equal(t->nbackends, 2); /* the unsafe path added none */
     assert_int_equal(t->nnotes, 1);
@@ -239,7 +243,8 @@ static void test_hosts_block(void **state)
     char *hosts[] = {"", "web.local", "*.wild.local", "api.local"};
     mk_buf out = {0};
     ingress_hosts_edit("127.0.0.1 localhost\n# BEGIN minik8s ingress\n1.2.3.4 old\n"
-                       "# END minik8s ingress\n::1 ip6-localhost", "10.0.0.1", hosts, 4, &out);
+                       "# END minik8s ingress\n::1 ip6-localhost",
+                       "10.0.0.1", hosts, 4, &out);
     assert_string_equal(out.data, "127.0.0.1 localhost\n::1 ip6-localhost\n"
                                   "# BEGIN minik8s ingress\n10.0.0.1 web.local\n"
                                   "10.0.0.1 api.local\n# END minik8s ingress\n");
@@ -290,8 +295,8 @@ static void test_nginx_takes_render(void **state)
     char dir[] = "/tmp/test_ingress_nginx.XXXXXX";
     assert_non_null(mkdtemp(dir));
     json_object *list = json_object_new_array();
-    json_object_array_add(list, one_path("a", "2026-01-01T00:00:00Z", "*.x.example", "Prefix",
-                                         "/a", "a"));
+    json_object_array_add(
+        list, one_path("a", "2026-01-01T00:00:00Z", "*.x.example", "Prefix", "/a", "a"));
     ingress_table *t = ingress_table_build(list);
     mk_buf conf = {0};
     char listen[32];
@@ -307,8 +312,8 @@ static void test_nginx_takes_render(void **state)
         memset(host, 'a', sizeof host - 1);
         host[sizeof host - 1] = '\0';
         host[60] = host[120] = '.';
-        json_object_array_add(list, one_path("b", "2026-01-01T00:00:01Z", host, "Prefix", "/",
-                                             "b"));
+        json_object_array_add(list,
+                              one_path("b", "2026-01-01T00:00:01Z", host, "Prefix", "/", "b"));
         ingress_table *t2 = ingress_table_build(list);
         mk_buf bad = {0};
         ingress_render(t2, &o, &bad);
@@ -330,10 +335,10 @@ static void test_nginx_takes_render(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_doc_path_examples),   cmocka_unit_test(test_doc_multiple_matches),
-        cmocka_unit_test(test_doc_host_wildcards),  cmocka_unit_test(test_oldest_ingress_wins),
-        cmocka_unit_test(test_default_backend),     cmocka_unit_test(test_render),
-        cmocka_unit_test(test_hosts_block),         cmocka_unit_test(test_nginx_takes_render),
+        cmocka_unit_test(test_doc_path_examples),  cmocka_unit_test(test_doc_multiple_matches),
+        cmocka_unit_test(test_doc_host_wildcards), cmocka_unit_test(test_oldest_ingress_wins),
+        cmocka_unit_test(test_default_backend),    cmocka_unit_test(test_render),
+        cmocka_unit_test(test_hosts_block),        cmocka_unit_test(test_nginx_takes_render),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
