@@ -92,9 +92,14 @@ static void gpu_entry_free(gpu_entry *e)
     free(e);
 }
 
+/* A deep copy, not a reference: json-c's reference counts are not atomic,
+ * and the informer thread keeps putting its own references to the cached
+ * objects (informer.h). */
 static int gpu_collect(void *ctx, json_object *obj)
 {
-    json_object_array_add(ctx, json_object_get(obj));
+    json_object *copy = NULL;
+    if (json_object_deep_copy(obj, &copy, NULL) == 0)
+        json_object_array_add(ctx, copy);
     return 0;
 }
 
