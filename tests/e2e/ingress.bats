@@ -101,6 +101,19 @@ ingress() { # YAML on stdin: create, or replace when it exists
     fi
 }
 
+one_host() { # NAME HOST SERVICE PORT: an Ingress sending all of HOST to SERVICE:PORT
+    ingress <<EOF
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: $1}
+spec:
+  rules:
+  - host: "$2"
+    http:
+      paths: [{path: /, pathType: Prefix, backend: {service: {name: $3, port: {number: $4}}}}]
+EOF
+}
+
 pod_jq() { api GET "/api/v1/namespaces/default/pods/$1" | jq -r "$2"; }
 phase_is() { [ "$(pod_jq "$1" .status.phase)" = "$2" ]; }
 ready_in() { [ "$(api GET "/api/v1/namespaces/default/endpoints/$1" | jq '[.subsets[]?.addresses[]?] | length')" -ge 1 ]; }
@@ -227,31 +240,13 @@ EOF
     local long
     long=$(printf 'a%.0s' {1..60}).$(printf 'b%.0s' {1..60}).$(printf 'c%.0s' {1..60}).minik8s.test
     cp "$ING_DIR/nginx.conf" "$E2E_DIR/before.conf"
-    ingress <<EOF
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: {name: toolong}
-spec:
-  rules:
-  - host: $long
-    http:
-      paths: [{path: /, pathType: Prefix, backend: {service: {name: front, port: {number: 80}}}}]
-EOF
+    one_host toolong "$long" front 80
     wait_for 20 eval '[[ "$(cond toolong Configured)" == "False InvalidConfiguration "* ]]'
     [[ "$(cond toolong Configured)" == *"server_names_hash"* ]]
     cmp "$ING_DIR/nginx.conf" "$E2E_DIR/before.conf"
     answers web.minik8s.test /api/users "200 api-1"
     # the refused one does not hold the others back
-    ingress <<'EOF'
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: {name: later}
-spec:
-  rules:
-  - host: later.minik8s.test
-    http:
-      paths: [{path: /, pathType: Prefix, backend: {service: {name: front, port: {number: 80}}}}]
-EOF
+    one_host later "later.minik8s.test" front 80
     wait_for 20 answers later.minik8s.test / "200 front-1"
     [[ "$(cond later Configured)" == "True Applied "* ]]
     api DELETE "$ING/toolong" >/dev/null
@@ -312,16 +307,7 @@ EOF
 }
 
 @test "ingress: SIGTERM stops the controller and its nginx; the hosts file is as it was" {
-    ingress <<'EOF'
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: {name: last}
-spec:
-  rules:
-  - host: last.minik8s.test
-    http:
-      paths: [{path: /, pathType: Prefix, backend: {service: {name: front, port: {number: 80}}}}]
-EOF
+    one_host last "last.minik8s.test" front 80
     wait_for 20 answers last.minik8s.test / "200 front-1"
     grep -q last.minik8s.test "$HOSTS"
     local nginx
