@@ -1,5 +1,5 @@
 /* rsbench.c - how long a ReplicaSet of N replicas takes to become N pods
- * bound to nodes (bench/controllers/run.sh starts the cluster).
+ * bound to nodes (bench/controllers/run starts the cluster).
  *
  *   rsbench --server URL [--replicas N] [--timeout SEC]
  *
