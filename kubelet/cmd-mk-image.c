@@ -1,5 +1,6 @@
 /* mk-image - manage the node-local image store the kubelet runs from. */
 #include "kubelet/image.h"
+#include "kubelet/image_python.h"
 #include "store/error.h"
 #include "store/util.h"
 
@@ -13,6 +14,7 @@ static void usage(FILE *f)
         f,
         "usage: mk-image [--root DIR] COMMAND\n"
         "  build-busybox [BUSYBOX]  build the busybox image from the host's static busybox\n"
+        "  build-python3 [MK_FNRT]  build the function runtime images python3 and fnrt-sh\n"
         "  import NAME FILE         import a rootfs tarball or an OCI layout (DIR[:TAG])\n"
         "  list                     list the images\n"
         "  rm NAME                  remove an image\n"
@@ -52,6 +54,8 @@ int main(int argc, char **argv)
     int rc;
     if (strcmp(cmd, "build-busybox") == 0 && nargs <= 1) {
         rc = image_build_busybox(root, nargs ? args[0] : NULL, &err);
+    } else if (strcmp(cmd, "build-python3") == 0 && nargs <= 1) {
+        rc = image_build_function_runtimes(root, nargs ? args[0] : "bin/mk-fnrt", NULL, &err);
     } else if (strcmp(cmd, "import") == 0 && nargs == 2) {
         rc = image_import(root, args[0], args[1], &err);
     } else if (strcmp(cmd, "pull") == 0 && (nargs == 1 || nargs == 2)) {
