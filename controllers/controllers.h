@@ -19,5 +19,8 @@ extern const mk_controller garbagecollector_controller;
 extern const mk_controller hpa_controller;
 /* ingress.c: Ingresses served by an nginx it owns (docs/ingress.md). */
 extern const mk_controller ingress_controller;
+/* function.c: Functions as ReplicaSets of runtime pods and a Service
+ * (function.h). */
+extern const mk_controller function_controller;
 
 #endif

@@ -17,6 +17,7 @@ static const mk_controller *const builtin[] = {
     &garbagecollector_controller,
     &hpa_controller,
     &ingress_controller,
+    &function_controller,
 };
 
 typedef struct subscriber {
