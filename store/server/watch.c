@@ -1,10 +1,19 @@
-/* watch.c - the fan-out hub: a ring of committed events and a condition
- * variable that watchers wait on. See watch.h for the contract. */
+/* watch.c - the fan-out hub: a ring of committed events that watchers
+ * wait on. See watch.h for the contract.
+ *
+ * Every append wakes every waiting watcher. Under a mutex and condition
+ * variable, a hundred woken watchers would then queue for the mutex one
+ * after another (a futex round trip each). Here they read the ring under a
+ * shared lock, all at once, and sleep on a futex word that counts appends. */
 #include "store/server/watch.h"
 
+#include <limits.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "store/util.h"
 
@@ -13,8 +22,9 @@
 #define HUB_EVENT_OVERHEAD 128
 
 struct hub {
-    pthread_mutex_t lock;
-    pthread_cond_t cond; /* signalled on every append and on close */
+    pthread_rwlock_t lock; /* appends write; watchers read */
+    _Atomic uint32_t seq;  /* bumped on every append and on close (the futex word) */
+    atomic_int sleepers;   /* watchers waiting on seq */
     hub_event **ring;    /* circular, oldest at head */
     size_t cap, head, count;
     size_t bytes, max_bytes;
@@ -154,12 +164,12 @@ static size_t event_cost(const hub_event *e)
 hub *hub_new(int64_t start_rev, size_t max_events, size_t max_bytes)
 {
     hub *h = xcalloc(1, sizeof *h);
-    pthread_mutex_init(&h->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&h->cond, &ca);
-    pthread_condattr_destroy(&ca);
+    /* Appends must not starve behind a steady stream of readers. */
+    pthread_rwlockattr_t ra;
+    pthread_rwlockattr_init(&ra);
+    pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&h->lock, &ra);
+    pthread_rwlockattr_destroy(&ra);
     h->cap = max_events < 16 ? 16 : max_events;
     h->ring = xcalloc(h->cap, sizeof *h->ring);
     h->max_bytes = max_bytes;
@@ -180,6 +190,27 @@ static void hub_evict(hub *h)
     hub_event_unref(e);
 }
 
+/* After a change: every sleeper sees seq move, and is woken. */
+static void hub_wake(hub *h)
+{
+    atomic_fetch_add(&h->seq, 1);
+    if (atomic_load(&h->sleepers) > 0)
+        syscall(SYS_futex, &h->seq, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
+/* Sleep while seq is still seen (or until deadline_ns, monotonic). A
+ * change between reading seen and sleeping makes the futex return at once. */
+static void hub_sleep(hub *h, uint32_t seen, int64_t deadline_ns)
+{
+    struct timespec ts = {.tv_sec = deadline_ns / 1000000000,
+                          .tv_nsec = deadline_ns % 1000000000};
+    atomic_fetch_add(&h->sleepers, 1);
+    if (atomic_load(&h->seq) == seen)
+        syscall(SYS_futex, &h->seq, FUTEX_WAIT_BITSET_PRIVATE, seen, &ts, NULL,
+                FUTEX_BITSET_MATCH_ANY);
+    atomic_fetch_sub(&h->sleepers, 1);
+}
+
 int hub_sink(void *ctx, const mk_event *ev)
 {
     hub *h = ctx;
@@ -189,7 +220,7 @@ int hub_sink(void *ctx, const mk_event *ev)
         hub_event_view(e, false);
         hub_event_view(e, true);
     }
-    pthread_mutex_lock(&h->lock);
+    pthread_rwlock_wrlock(&h->lock);
     while (h->count && (h->count == h->cap || h->bytes + event_cost(e) > h->max_bytes))
         hub_evict(h);
     h->ring[(h->head + h->count) % h->cap] = e;
@@ -197,8 +228,8 @@ int hub_sink(void *ctx, const mk_event *ev)
     h->bytes += event_cost(e);
     if (e->rev > h->last_rev)
         h->last_rev = e->rev;
-    pthread_cond_broadcast(&h->cond);
-    pthread_mutex_unlock(&h->lock);
+    pthread_rwlock_unlock(&h->lock);
+    hub_wake(h);
     return 0;
 }
 
@@ -219,8 +250,9 @@ static size_t hub_find(hub *h, int64_t after)
 int hub_next(hub *h, int64_t after, hub_event **out, int max, int64_t deadline_ns)
 {
     int n = 0;
-    pthread_mutex_lock(&h->lock);
     for (;;) {
+        uint32_t seen = atomic_load(&h->seq);
+        pthread_rwlock_rdlock(&h->lock);
         if (h->closed) {
             n = -ECANCELED;
             break;
@@ -234,30 +266,29 @@ int hub_next(hub *h, int64_t after, hub_event **out, int max, int64_t deadline_n
             out[n] = h->ring[(h->head + i) % h->cap];
             atomic_fetch_add(&out[n]->refs, 1);
         }
+        pthread_rwlock_unlock(&h->lock);
         if (n > 0 || mk_now_ns() >= deadline_ns)
-            break;
-        struct timespec ts = {.tv_sec = deadline_ns / 1000000000,
-                              .tv_nsec = deadline_ns % 1000000000};
-        pthread_cond_timedwait(&h->cond, &h->lock, &ts);
+            return n;
+        hub_sleep(h, seen, deadline_ns);
     }
-    pthread_mutex_unlock(&h->lock);
+    pthread_rwlock_unlock(&h->lock);
     return n;
 }
 
 int64_t hub_last_rev(hub *h)
 {
-    pthread_mutex_lock(&h->lock);
+    pthread_rwlock_rdlock(&h->lock);
     int64_t r = h->last_rev;
-    pthread_mutex_unlock(&h->lock);
+    pthread_rwlock_unlock(&h->lock);
     return r;
 }
 
 void hub_close(hub *h)
 {
-    pthread_mutex_lock(&h->lock);
+    pthread_rwlock_wrlock(&h->lock);
     h->closed = true;
-    pthread_cond_broadcast(&h->cond);
-    pthread_mutex_unlock(&h->lock);
+    pthread_rwlock_unlock(&h->lock);
+    hub_wake(h);
 }
 
 void hub_free(hub *h)
@@ -267,18 +298,17 @@ void hub_free(hub *h)
     while (h->count)
         hub_evict(h);
     free(h->ring);
-    pthread_cond_destroy(&h->cond);
-    pthread_mutex_destroy(&h->lock);
+    pthread_rwlock_destroy(&h->lock);
     free(h);
 }
 
 size_t hub_bytes(hub *h, size_t *count)
 {
-    pthread_mutex_lock(&h->lock);
+    pthread_rwlock_rdlock(&h->lock);
     size_t b = h->bytes;
     if (count)
         *count = h->count;
-    pthread_mutex_unlock(&h->lock);
+    pthread_rwlock_unlock(&h->lock);
     return b;
 }
 
