@@ -12,6 +12,7 @@
 
 load helpers
 load lib/rscluster
+bats_require_minimum_version 1.5.0
 
 ING_PORT=8080
 
@@ -38,7 +39,7 @@ teardown_file() {
     # nginx dies with its controller (PR_SET_PDEATHSIG); make sure.
     local pid
     pid=$(cat "$ING_DIR/nginx.pid" 2>/dev/null || true)
-    [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true
+    if [ -n "$pid" ]; then kill -KILL "$pid" 2>/dev/null || true; fi
     rs_cluster_down
 }
 
@@ -192,7 +193,7 @@ EOF
     grep -qx "$ING_IP one.minik8s.test" "$HOSTS"
     grep -qx "$ING_IP two.minik8s.test" "$HOSTS"
     grep -qx "$ING_IP web.minik8s.test" "$HOSTS"
-    ! grep -q apps.minik8s.test "$HOSTS"
+    run ! grep -q apps.minik8s.test "$HOSTS"
     grep -qx '# a line the controller must keep' "$HOSTS"
 }
 
@@ -257,7 +258,7 @@ EOF
     local before
     before=$(grep -c "nginx reloaded" "$E2E_DIR/ingress.log")
     (
-        for i in $(seq 1 200); do
+        for _ in $(seq 1 200); do
             curl -s -o /dev/null -m 5 -w '%{http_code}\n' \
                 --resolve "web.minik8s.test:$ING_PORT:$ING_IP" "http://web.minik8s.test:$ING_PORT/"
         done >"$E2E_DIR/loop.codes"
@@ -313,7 +314,7 @@ EOF
     local nginx
     nginx=$(cat "$ING_DIR/nginx.pid")
     stop_ingress
-    ! kill -0 "$nginx" 2>/dev/null
+    run ! kill -0 "$nginx"
     grep -q "ingress: nginx $nginx stopped" "$E2E_DIR/ingress.log"
     cmp "$HOSTS" "$E2E_DIR/hosts.orig"
     run curl -s -m 2 "http://$ING_IP:$ING_PORT/"
