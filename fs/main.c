@@ -36,12 +36,14 @@ static void usage(FILE *f)
             "  --token-file FILE   bearer token (first field of the first line)\n"
             "  -f, --foreground    stay in the foreground (default: return once mounted)\n"
             "  -o OPTS             FUSE mount options: allow_other, ro, ...\n"
+            "  --log-file FILE     where the log goes once in the background\n"
+            "                      (default: nowhere; with -f: stderr)\n"
             "  -d, --debug         FUSE debug output (implies -f)\n"
             "  -h, --help          this text\n");
 }
 
 typedef struct fs_opts {
-    const char *server, *token_file, *mountpoint;
+    const char *server, *token_file, *mountpoint, *log_file;
     char *fuse_opts;
     bool foreground, debug;
 } fs_opts;
@@ -49,9 +51,13 @@ typedef struct fs_opts {
 static int parse_args(int argc, char **argv, fs_opts *o)
 {
     static const struct option longopts[] = {
-        {"server", required_argument, NULL, 's'}, {"token-file", required_argument, NULL, 't'},
-        {"foreground", no_argument, NULL, 'f'},   {"debug", no_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"server", required_argument, NULL, 's'},
+        {"token-file", required_argument, NULL, 't'},
+        {"log-file", required_argument, NULL, 'l'},
+        {"foreground", no_argument, NULL, 'f'},
+        {"debug", no_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     mk_buf opts = {0};
     mk_buf_puts(&opts, "fsname=mk-fs,subtype=mk-fs,default_permissions");
@@ -63,6 +69,9 @@ static int parse_args(int argc, char **argv, fs_opts *o)
             break;
         case 't':
             o->token_file = optarg;
+            break;
+        case 'l':
+            o->log_file = optarg;
             break;
         case 'f':
             o->foreground = true;
@@ -128,15 +137,20 @@ static int background(void)
     return p[1];
 }
 
-static void detach_stdio(void)
+/* In the background the caller's terminal is no place for the log. */
+static void detach_stdio(const char *log_file)
 {
     int fd = open("/dev/null", O_RDWR);
+    int log = log_file ? open(log_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640) : -1;
     if (fd >= 0) {
         dup2(fd, 0);
         dup2(fd, 1);
+        dup2(log >= 0 ? log : fd, 2);
         if (fd > 2)
             close(fd);
     }
+    if (log > 2)
+        close(log);
     if (chdir("/") < 0) {
         /* stay where we are */
     }
@@ -189,7 +203,7 @@ int main(int argc, char **argv)
     fs_cache_set_session(se);
     mk_log("mounted %s on %s", o.server, o.mountpoint);
     if (report_fd >= 0) {
-        detach_stdio();
+        detach_stdio(o.log_file);
         report(report_fd, "ok");
     }
 

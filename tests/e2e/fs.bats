@@ -418,6 +418,22 @@ EOF
     mountpoint -q "$mnt" && [ -d "$mnt/pods" ] && ok=1
     grep -q "mk-fs $mnt fuse.mk-fs" /proc/mounts || ok=0
     fusermount3 -u "$mnt" || true
+    [ "$ok" = 1 ]
+    # mount(8) itself, with the helper where `make install` puts it (only for
+    # this test, and only when no installed one would be replaced).
+    if [ -e /sbin/mount.fuse.mk-fs ] && ! cmp -s /sbin/mount.fuse.mk-fs "$MK_ROOT/tools/mount.mk-fs"; then
+        rmdir "$mnt"
+        skip "another /sbin/mount.fuse.mk-fs is installed"
+    fi
+    local installed=0
+    [ -e /sbin/mount.fuse.mk-fs ] || { cp "$MK_ROOT/tools/mount.mk-fs" /sbin/mount.fuse.mk-fs; installed=1; }
+    run env MKFS="$MK_BIN/mk-fs" mount -t fuse.mk-fs -o noauto,log_file="$TMPD/mount.log" \
+        "$MK_SERVER" "$mnt"
+    ok=0
+    grep -q "mk-fs $mnt fuse.mk-fs" /proc/mounts && [ -d "$mnt/nodes" ] && ok=1
+    umount "$mnt" || fusermount3 -u "$mnt" || true
+    [ "$installed" = 0 ] || rm -f /sbin/mount.fuse.mk-fs
     rmdir "$mnt"
     [ "$ok" = 1 ]
+    wait_for 5 grep -q "unmounted $mnt" "$TMPD/mount.log"
 }
