@@ -121,8 +121,9 @@ static int conflict(const mk_kind *k, const char *name, mk_err *err)
                     objects_qualified(k, q, sizeof q), name);
 }
 
-static int update_once(api_req *r, const update_req *u, json_object **out, bool *retry,
-                       mk_err *err)
+/* *stored: the JSON the store keeps for *out (caller frees), or NULL. */
+static int update_once(api_req *r, const update_req *u, json_object **out, char **stored,
+                       size_t *stored_len, bool *retry, mk_err *err)
 {
     const mk_kind *k = u->rt->kind;
     json_object *old = NULL, *neu = NULL;
@@ -157,7 +158,9 @@ static int update_once(api_req *r, const update_req *u, json_object **out, bool 
                       .key = key,
                       .obj = neu,
                       .prev = old,
-                      .expect_rev = u->client_rev ? u->client_rev : old_rev};
+                      .expect_rev = u->client_rev ? u->client_rev : old_rev,
+                      .stored = stored,
+                      .stored_len = stored_len};
         int64_t rev;
         rc = backend_write(r->srv->be, &w, &rev, err);
         if (rc == -ESTALE) {
@@ -180,14 +183,16 @@ static enum MHD_Result update_run(api_req *r, update_req *u)
 {
     mk_err err = {0};
     json_object *out = NULL;
+    _cleanup_free_ char *stored = NULL;
+    size_t stored_len = 0;
     int rc = -1;
     bool retry = true;
     for (int i = 0; rc < 0 && retry && i < UPDATE_RETRIES; i++)
-        rc = update_once(r, u, &out, &retry, &err);
+        rc = update_once(r, u, &out, &stored, &stored_len, &retry, &err);
     json_object_put(u->body);
     if (rc < 0)
         return api_reply_err(r, &err, u->rt->kind, u->rt->name);
-    enum MHD_Result ret = objects_reply(r, 200, u->rt->kind, out);
+    enum MHD_Result ret = objects_reply_stored(r, 200, u->rt->kind, out, stored, stored_len);
     json_object_put(out);
     return ret;
 }
