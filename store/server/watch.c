@@ -217,6 +217,12 @@ int hub_sink(void *ctx, const mk_event *ev)
     /* Copy before taking the lock: writers hold it only to append. */
     hub_event *e = hub_event_new(ev);
     if (atomic_load(&h->selective) > 0) {
+        /* From the parsed objects the backend lends us, when it has them:
+         * no parse of the JSON just serialized, on the writer's time. */
+        if (ev->obj)
+            atomic_store(&e->view, hub_view_of(ev->obj));
+        if (ev->prev)
+            atomic_store(&e->prev_view, hub_view_of(ev->prev));
         hub_event_view(e, false);
         hub_event_view(e, true);
     }
