@@ -87,7 +87,8 @@ enum MHD_Result objects_reply_stored(api_req *r, unsigned status, const mk_kind 
                                      json_object *obj, const char *stored, size_t len)
 {
     const char *accept = api_header(r, "Accept");
-    if (!stored || api_wants_table(r) || (accept && strncmp(accept, "application/yaml", 16) == 0))
+    if (!stored || api_wants_table(r) ||
+        (accept && strncmp(accept, "application/yaml", 16) == 0))
         return objects_reply(r, status, k, obj);
     /* The store's canonical JSON of obj: the same bytes a GET returns. */
     return api_reply_text(r, status, "application/json", stored, len);
@@ -271,8 +272,11 @@ static int create_object(api_req *r, const api_route *rt, json_object *obj, char
     if (svc && clusterip_allocate(r->srv, obj, err) < 0)
         return mk_error_wrap(err, "Service \"%s\" is invalid", name);
     _cleanup_free_ char *key = kind_key(k, rt->ns, name);
-    mk_write w = {
-        .op = MK_WRITE_CREATE, .key = key, .obj = obj, .stored = stored, .stored_len = stored_len};
+    mk_write w = {.op = MK_WRITE_CREATE,
+                  .key = key,
+                  .obj = obj,
+                  .stored = stored,
+                  .stored_len = stored_len};
     int64_t rev;
     int rc = backend_write(r->srv->be, &w, &rev, err);
     if (rc < 0 && svc)
@@ -569,7 +573,8 @@ static int delete_namespace_content(api_req *r, const char *ns, mk_err *err)
             snprintf(rt.name, sizeof rt.name, "%s", l.names[i]);
             json_object *gone = NULL;
             mk_err e = {0};
-            if (rc == 0 && delete_with_retries(r, &rt, &none, &gone, &e) < 0 && e.code != ENOENT) {
+            if (rc == 0 && delete_with_retries(r, &rt, &none, &gone, &e) < 0 &&
+                e.code != ENOENT) {
                 *err = e;
                 rc = -e.code;
             }
@@ -578,7 +583,8 @@ static int delete_namespace_content(api_req *r, const char *ns, mk_err *err)
         }
         free(l.names);
         if (rc < 0)
-            return mk_error_wrap(err, "namespace %s: deleting its %s", ns, mk_kinds[k].resource);
+            return mk_error_wrap(err, "namespace %s: deleting its %s", ns,
+                                 mk_kinds[k].resource);
     }
     return 0;
 }

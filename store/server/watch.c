@@ -25,7 +25,7 @@ struct hub {
     pthread_rwlock_t lock; /* appends write; watchers read */
     _Atomic uint32_t seq;  /* bumped on every append and on close (the futex word) */
     atomic_int sleepers;   /* watchers waiting on seq */
-    hub_event **ring;    /* circular, oldest at head */
+    hub_event **ring;      /* circular, oldest at head */
     size_t cap, head, count;
     size_t bytes, max_bytes;
     int64_t covers_after; /* every event with rev > covers_after is in the ring */
