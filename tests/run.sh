@@ -49,6 +49,36 @@ run_unit() { # $1 = build dir, $2 = suite name
     done
 }
 
+# Processes whose environment carries this run's mark: what a test file
+# started and did not stop.
+marked_pids() {
+    grep -lza "^MK_E2E_MARK=$1\$" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3
+}
+
+# One bats file, with its own time limit. Output goes to a file, not a pipe,
+# so a daemon a test leaked cannot hold the run open; such daemons are
+# reported as a failure of that file and stopped by pid.
+run_bats_file() {
+    local f=$1 out mark rc pids
+    out=$(mktemp)
+    mark="$$-$(basename "$f" .bats)-$RANDOM"
+    MK_E2E_MARK=$mark timeout "${MK_E2E_TIMEOUT:-1200}" bats --tap "$f" </dev/null >"$out" 2>&1
+    rc=$?
+    cat "$out"
+    count_tap "$out" "e2e/$(basename "$f")"
+    [ $rc -eq 124 ] && fail_one "e2e: $f ran past ${MK_E2E_TIMEOUT:-1200} s"
+    pids=$(marked_pids "$mark")
+    if [ -n "$pids" ]; then
+        fail_one "e2e: $f left processes running: $(for p in $pids; do tr '\0' ' ' </proc/$p/cmdline 2>/dev/null | cut -c1-60; echo; done | grep . | sort -u | paste -sd,)"
+        # shellcheck disable=SC2086
+        kill -TERM $pids 2>/dev/null
+        sleep 1
+        # shellcheck disable=SC2086
+        kill -KILL $(marked_pids "$mark") 2>/dev/null
+    fi
+    rm -f "$out"
+}
+
 for suite in "${suites[@]}"; do
     case $suite in
     unit)
@@ -83,11 +113,9 @@ for suite in "${suites[@]}"; do
         [ -n "$files" ] || continue
         echo "== end-to-end (bats)"
         make -s -j"$jobs" all || { fail_one "build"; continue; }
-        out=$(mktemp)
-        # shellcheck disable=SC2086
-        timeout 3600 bats --tap $files </dev/null 2>&1 | tee "$out"
-        count_tap "$out" e2e
-        rm -f "$out"
+        for f in $files; do
+            run_bats_file "$f"
+        done
         ;;
     *)
         echo "unknown suite $suite" >&2
