@@ -34,7 +34,7 @@ setup_file() {
 
 teardown_file() {
     stop_mount
-    stop_apiserver
+    stop_all_apiservers
 }
 
 @test "mk-fs: --help and a clear error when the server is not there" {

@@ -7,6 +7,8 @@
 #                                     Set MK_APISERVER_DATA / MK_APISERVER_LISTEN first to
 #                                     restart on the same store / address.
 #   stop_apiserver [SIGNAL]           stop it by pid (TERM by default), wait for the exit
+#   stop_all_apiservers               stop every server this test file started, also
+#                                     those restarted inside a test (for teardown_file)
 #   free_port                         a loopback TCP port nobody listens on now
 #   kubeconfig_for [SERVER] [TOKEN]   write a kubeconfig for kubectl, print its path
 #   req METHOD PATH [curl args...]    call MK_SERVER (with MK_TOKEN if set); sets CODE, BODY
@@ -43,6 +45,9 @@ start_apiserver() {
     "$MK_BIN/mk-apiserver" --listen "${MK_APISERVER_LISTEN:-127.0.0.1:0}" \
         --data-dir "$MK_APISERVER_DATA" "$@" 2>>"$MK_APISERVER_LOG" &
     MK_APISERVER_PID=$!
+    # A restart inside a test sets MK_APISERVER_PID only in that test's
+    # shell; the file-wide record lets teardown_file stop it all the same.
+    echo "$MK_APISERVER_PID" >>"${BATS_FILE_TMPDIR:-${TMPDIR:-/tmp}}/apiserver.pids"
     local i addr=
     for ((i = 0; i < 100; i++)); do
         addr=$(tail -n +$((seen + 1)) "$MK_APISERVER_LOG" |
@@ -84,6 +89,18 @@ stop_apiserver() {
     fi
     if wait "$pid" 2>/dev/null; then MK_APISERVER_STATUS=0; else MK_APISERVER_STATUS=$?; fi
     MK_APISERVER_PID=
+}
+
+stop_all_apiservers() {
+    local record=${BATS_FILE_TMPDIR:-${TMPDIR:-/tmp}}/apiserver.pids pid
+    stop_apiserver
+    [ -f "$record" ] || return 0
+    for pid in $(cat "$record"); do
+        # Only our server: a pid that ended may have been reused since.
+        grep -q mk-apiserver "/proc/$pid/cmdline" 2>/dev/null || continue
+        MK_APISERVER_PID=$pid stop_apiserver
+    done
+    rm -f "$record"
 }
 
 kubeconfig_for() {

@@ -55,7 +55,7 @@ EOF
 
 teardown_file() {
     stop_mount
-    stop_apiserver
+    stop_all_apiservers
 }
 
 rk() { "$MK_ROOT/tools/rkubectl" "$@"; }

@@ -11,7 +11,7 @@ setup_file() {
 }
 
 teardown_file() {
-    stop_apiserver
+    stop_all_apiservers
     rm -rf "$MK_APISERVER_DATA" "$MK_APISERVER_LOG"
 }
 
