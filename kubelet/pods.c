@@ -3,6 +3,7 @@
 #include "kubelet/fsutil.h"
 #include "kubelet/image.h"
 #include "kubelet/oci.h"
+#include "kubelet/resolvconf.h"
 #include "kubelet/sandbox.h"
 #include "kubelet/volumes.h"
 #include "store/codec.h"
@@ -89,7 +90,6 @@ static int write_etc_files(const pods_env *e, json_object *pod, const char *dir,
 {
     const char *name = mk_json_str(pod, "metadata.name");
     const char *ns = mk_json_str(pod, "metadata.namespace");
-    const char *dom = e->cluster_domain ? e->cluster_domain : "cluster.local";
     _cleanup_free_ char *etc = xasprintf("%s/etc", dir);
     _cleanup_free_ char *hosts_p = xasprintf("%s/hosts", etc);
     _cleanup_free_ char *name_p = xasprintf("%s/hostname", etc);
@@ -99,15 +99,10 @@ static int write_etc_files(const pods_env *e, json_object *pod, const char *dir,
                   "%s%s%s\n",
                   ip && *ip ? ip : "", ip && *ip ? "\t" : "# no pod IP: ", name);
     _cleanup_free_ char *hostname = xasprintf("%s\n", name);
-    _cleanup_free_ char *resolv =
-        e->cluster_dns
-            ? xasprintf("search %s.svc.%s svc.%s %s\nnameserver %s\noptions ndots:5\n",
-                        ns ? ns : "default", dom, dom, dom, e->cluster_dns)
-            : xstrdup("");
     if (fsu_mkdir_p(etc, 0755, err) < 0 ||
         fsu_write_file(hosts_p, hosts, strlen(hosts), 0644, err) < 0 ||
         fsu_write_file(name_p, hostname, strlen(hostname), 0644, err) < 0 ||
-        fsu_write_file(resolv_p, resolv, strlen(resolv), 0644, err) < 0)
+        resolvconf_write(resolv_p, ns, e->cluster_dns, e->cluster_domain, err) < 0)
         return -err->code;
     return 0;
 }
@@ -137,7 +132,8 @@ int pods_sandbox_up(const pods_env *e, json_object *pod, char *ip, mk_err *err)
 }
 
 /* /etc/hosts, /etc/hostname and /etc/resolv.conf from the pod dir, unless
- * the container mounts a volume there itself. */
+ * the container mounts a volume there itself. resolv.conf is read-only: the
+ * cluster's DNS is the node's to set, not the container's. */
 static void add_etc_mounts(const char *pdir, oci_mount **mounts, int *n)
 {
     static const char *const files[] = {"hosts", "hostname", "resolv.conf"};
@@ -151,7 +147,8 @@ static void add_etc_mounts(const char *pdir, oci_mount **mounts, int *n)
         if (taken)
             continue;
         (*mounts)[(*n)++] = (oci_mount){.source = xasprintf("%s/etc/%s", pdir, files[i]),
-                                        .destination = steal_pointer(&dest)};
+                                        .destination = steal_pointer(&dest),
+                                        .readonly = strcmp(files[i], "resolv.conf") == 0};
     }
 }
 

@@ -36,8 +36,8 @@ typedef struct pods_env {
     const char *node_name;
     runtime *rt;
     podnet *pn;
-    const char *cluster_dns;    /* nameserver in pods' resolv.conf; NULL: none */
-    const char *cluster_domain; /* "cluster.local" */
+    const char *cluster_dns;    /* nameserver in pods' resolv.conf; NULL: 10.96.0.10 */
+    const char *cluster_domain; /* NULL: "cluster.local" */
     pods_fetch_fn fetch;        /* may be NULL: configMap/secret volumes then fail */
     void *fetch_ctx;
 } pods_env;

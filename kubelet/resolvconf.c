@@ -8,18 +8,22 @@
 
 #include "store/util.h"
 
-char *resolvconf_render(const char *ns, const char *dns_ip)
+char *resolvconf_render(const char *ns, const char *dns_ip, const char *domain)
 {
+    const char *d = domain && *domain ? domain : RESOLVCONF_DOMAIN;
+    /* ndots:5, as Kubernetes: "web.default" is tried under the search path
+     * first, so a short Service name never reaches a resolver as it is. */
     return xasprintf("nameserver %s\n"
-                     "search %s.svc." RESOLVCONF_DOMAIN " svc." RESOLVCONF_DOMAIN
-                     " " RESOLVCONF_DOMAIN "\n"
+                     "search %s.svc.%s svc.%s %s\n"
                      "options ndots:5\n",
-                     dns_ip ? dns_ip : RESOLVCONF_DNS_IP, ns && *ns ? ns : "default");
+                     dns_ip && *dns_ip ? dns_ip : RESOLVCONF_DNS_IP, ns && *ns ? ns : "default",
+                     d, d, d);
 }
 
-int resolvconf_write(const char *path, const char *ns, const char *dns_ip, mk_err *err)
+int resolvconf_write(const char *path, const char *ns, const char *dns_ip, const char *domain,
+                     mk_err *err)
 {
-    _cleanup_free_ char *text = resolvconf_render(ns, dns_ip);
+    _cleanup_free_ char *text = resolvconf_render(ns, dns_ip, domain);
     _cleanup_free_ char *tmp = xasprintf("%s.tmp", path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)

@@ -14,11 +14,13 @@
 #define RESOLVCONF_DNS_IP "10.96.0.10"
 #define RESOLVCONF_DOMAIN "cluster.local"
 
-/* The file's text for a pod in namespace ns; dns_ip NULL: the default.
- * Caller frees. */
-char *resolvconf_render(const char *ns, const char *dns_ip);
+/* The file's text for a pod in namespace ns (NULL or "": "default");
+ * dns_ip and domain NULL: the defaults above. Caller frees. */
+char *resolvconf_render(const char *ns, const char *dns_ip, const char *domain);
 /* Write it to path (mode 0644, replaced atomically). The kubelet binds the
- * file read-only over /etc/resolv.conf in each of the pod's containers. */
-int resolvconf_write(const char *path, const char *ns, const char *dns_ip, mk_err *err);
+ * file read-only over /etc/resolv.conf in each of the pod's containers
+ * (pods.c). */
+int resolvconf_write(const char *path, const char *ns, const char *dns_ip, const char *domain,
+                     mk_err *err);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include "kubelet/image.h"
 #include "kubelet/logfile.h"
 #include "kubelet/oci.h"
+#include "kubelet/resolvconf.h"
 #include "kubelet/volumes.h"
 #include "store/codec.h"
 #include "store/util.h"
@@ -180,13 +182,45 @@ static void test_base64(void **state)
     assert_int_equal(volumes_base64_decode("a*b", &out, &len, &err), -EINVAL);
 }
 
+/* The cluster's DNS and the Kubernetes search path, whatever the flags
+ * leave out; written whole, so a reader never sees half a file. */
+static void test_resolvconf(void **state)
+{
+    (void)state;
+    char *t = resolvconf_render("prod", NULL, NULL);
+    assert_string_equal(t, "nameserver 10.96.0.10\n"
+                           "search prod.svc.cluster.local svc.cluster.local cluster.local\n"
+                           "options ndots:5\n");
+    free(t);
+    t = resolvconf_render(NULL, "10.96.0.53", "corp.example");
+    assert_string_equal(t, "nameserver 10.96.0.53\n"
+                           "search default.svc.corp.example svc.corp.example corp.example\n"
+                           "options ndots:5\n");
+    free(t);
+    char dir[] = "/tmp/mk-resolv-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    _cleanup_free_ char *p = xasprintf("%s/resolv.conf", dir);
+    mk_err err = {0};
+    assert_int_equal(resolvconf_write(p, "kube-system", NULL, NULL, &err), 0);
+    char buf[256] = "";
+    FILE *f = fopen(p, "r");
+    assert_non_null(f);
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    assert_non_null(strstr(buf, "search kube-system.svc.cluster.local "));
+    _cleanup_free_ char *tmp = xasprintf("%s.tmp", p);
+    assert_int_not_equal(access(tmp, F_OK), 0);
+    assert_int_equal(fsu_rm_rf(dir, &err), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_backoff),    cmocka_unit_test(test_restart_policy),
         cmocka_unit_test(test_phase),      cmocka_unit_test(test_logfile),
         cmocka_unit_test(test_oci_config), cmocka_unit_test(test_image_names),
-        cmocka_unit_test(test_base64),
+        cmocka_unit_test(test_base64),     cmocka_unit_test(test_resolvconf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

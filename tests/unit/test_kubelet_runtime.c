@@ -154,7 +154,9 @@ static void test_run_log_kill(void **state)
         make_pod(uid, "metadata: {name: p1, namespace: default}\n"
                       "spec:\n  containers:\n  - name: c\n    image: busybox\n"
                       "    command: [sh, -c, 'echo hello $HOSTNAME; echo oops >&2; "
-                      "ip addr show eth0; cat /etc/resolv.conf /etc/hosts; exec sleep 100']\n");
+                      "ip addr show eth0; cat /etc/resolv.conf /etc/hosts; "
+                      "echo x 2>/dev/null >/etc/resolv.conf || echo resolv.conf read-only; "
+                      "exec sleep 100']\n");
     mk_err err = {0};
     char ip[16];
     assert_int_equal(pods_sandbox_up(&env, pod, ip, &err), 0);
@@ -169,6 +171,8 @@ static void test_run_log_kill(void **state)
     /* The cluster's DNS and the pod's own name, never the host's files. */
     assert_true(wait_log(uid, "c", "nameserver 10.96.0.10", 5000));
     assert_true(wait_log(uid, "c", "search default.svc.cluster.local", 5000));
+    assert_true(wait_log(uid, "c", "options ndots:5", 5000));
+    assert_true(wait_log(uid, "c", "resolv.conf read-only", 5000));
     assert_true(wait_log(uid, "c", "10.244.250.2\tp1", 5000));
     _cleanup_free_ char *id = pods_container_id(uid, "c");
     runtime_status st;
