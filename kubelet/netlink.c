@@ -82,6 +82,35 @@ int netlink_up(nl_sock_t *sk, const char *name, const char *master, mk_err *err)
     return rc;
 }
 
+/* What `bridge link set dev LINK hairpin on` sends: RTM_SETLINK in the
+ * AF_BRIDGE family, IFLA_BRPORT_MODE inside IFLA_PROTINFO. Built by hand
+ * because rtnl_link_change() sends RTM_NEWLINK first, which the kernel hands
+ * to the generic handler: it acks and ignores the bridge-port attributes. */
+int netlink_hairpin(nl_sock_t *sk, const char *name, mk_err *err)
+{
+    struct rtnl_link *l = NULL;
+    if (link_get(sk, name, &l, err) < 0)
+        return -err->code;
+    struct ifinfomsg ifi = {.ifi_family = AF_BRIDGE, .ifi_index = rtnl_link_get_ifindex(l)};
+    rtnl_link_put(l);
+    struct nl_msg *msg = nlmsg_alloc_simple(RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK);
+    if (!msg)
+        return mk_error(err, ENOMEM, "hairpin %s", name);
+    struct nlattr *pi = NULL;
+    int rc = nlmsg_append(msg, &ifi, sizeof ifi, NLMSG_ALIGNTO);
+    if (rc == 0 && !(pi = nla_nest_start(msg, IFLA_PROTINFO | NLA_F_NESTED)))
+        rc = -NLE_NOMEM;
+    if (rc == 0)
+        rc = nla_put_u8(msg, IFLA_BRPORT_MODE, 1);
+    if (rc == 0)
+        rc = nla_nest_end(msg, pi);
+    if (rc == 0)
+        rc = nl_send_sync(sk, msg); /* frees msg */
+    else
+        nlmsg_free(msg);
+    return rc < 0 ? nl_fail(err, rc, "hairpin", name) : 0;
+}
+
 int netlink_bridge(nl_sock_t *sk, const char *name, mk_err *err)
 {
     if (!netlink_exists(sk, name)) {

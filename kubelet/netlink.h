@@ -21,6 +21,10 @@ int netlink_bridge(nl_sock_t *sk, const char *name, mk_err *err);
 int netlink_addr(nl_sock_t *sk, const char *link, const char *cidr, mk_err *err);
 /* Bring link up (and enslave it to master when master is not NULL). */
 int netlink_up(nl_sock_t *sk, const char *link, const char *master, mk_err *err);
+/* Hairpin mode on a bridge port (`bridge link set dev LINK hairpin on`):
+ * a frame may leave by the port it came in on, so a pod reaches itself
+ * through a ClusterIP. link must already be enslaved to a bridge. */
+int netlink_hairpin(nl_sock_t *sk, const char *link, mk_err *err);
 /* `unreachable DST` unless a route for DST exists. */
 int netlink_unreachable(nl_sock_t *sk, const char *dst, mk_err *err);
 /* `default via GW` (replacing any default). */

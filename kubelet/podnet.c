@@ -215,6 +215,10 @@ int podnet_attach(podnet *pn, const char *pod_uid, const char *netns_name, char 
     rc = netlink_veth(sk, veth, "eth0", nspath, err);
     if (rc == 0)
         rc = netlink_up(sk, veth, pn->bridge, err);
+    /* A pod reaching itself through a ClusterIP: the DNATed frame goes
+     * back out the port it came in on (docs/networking.md, hairpin). */
+    if (rc == 0)
+        rc = netlink_hairpin(sk, veth, err);
     pthread_mutex_unlock(&pn->lock);
     if (rc == 0)
         rc = netlink_in_netns(nspath, configure_pod_side, &ps, err);

@@ -162,6 +162,12 @@ static void test_run_log_kill(void **state)
     assert_int_equal(pods_sandbox_up(&env, pod, ip, &err), 0);
     assert_string_equal(ip, "10.244.250.2");
     assert_int_equal(pods_check_image(&env, container(pod, 0), &err), 0);
+    /* hairpin on the pod's bridge port: it reaches itself via a ClusterIP */
+    char veth[16];
+    podnet_veth_name(uid, veth);
+    _cleanup_free_ char *hp =
+        xasprintf("bridge -d link show dev %s | grep -q 'hairpin on'", veth);
+    assert_int_equal(system(hp), 0);
     int rc = pods_start_container(&env, pod, container(pod, 0), 0, ip, &err);
     if (rc < 0)
         fail_msg("%s", err.msg);
