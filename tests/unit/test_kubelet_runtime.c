@@ -16,6 +16,7 @@
 #include "kubelet/fsutil.h"
 #include "kubelet/image.h"
 #include "kubelet/logfile.h"
+#include "kubelet/oci.h"
 #include "kubelet/pods.h"
 #include "kubelet/sandbox.h"
 #include "store/codec.h"
@@ -161,13 +162,13 @@ static void test_run_log_kill(void **state)
     char ip[16];
     assert_int_equal(pods_sandbox_up(&env, pod, ip, &err), 0);
     assert_string_equal(ip, "10.244.250.2");
-    assert_int_equal(pods_check_image(&env, container(pod, 0), &err), 0);
     /* hairpin on the pod's bridge port: it reaches itself via a ClusterIP */
     char veth[16];
     podnet_veth_name(uid, veth);
     _cleanup_free_ char *hp =
         xasprintf("bridge -d link show dev %s | grep -q 'hairpin on'", veth);
     assert_int_equal(system(hp), 0);
+    assert_int_equal(pods_check_image(&env, container(pod, 0), &err), 0);
     int rc = pods_start_container(&env, pod, container(pod, 0), 0, ip, &err);
     if (rc < 0)
         fail_msg("%s", err.msg);
@@ -241,6 +242,35 @@ static void test_oom(void **state)
     json_object_put(pod);
 }
 
+/* The CFS quota the container's cgroup holds, as "quota period" in us. */
+static void read_cpu_quota(const char *cg, long *quota, long *period)
+{
+    mk_err err = {0};
+    char *text = NULL;
+    size_t len;
+    *quota = *period = -1;
+    if (cgroup_is_v2()) {
+        _cleanup_free_ char *p = xasprintf("/sys/fs/cgroup%s/cpu.max", cg);
+        assert_int_equal(mk_read_file(p, 64, &text, &len, &err), 0);
+        assert_int_equal(sscanf(text, "%ld %ld", quota, period), 2);
+        free(text);
+        return;
+    }
+    _cleanup_free_ char *q = xasprintf("/sys/fs/cgroup/cpu%s/cpu.cfs_quota_us", cg);
+    _cleanup_free_ char *p = xasprintf("/sys/fs/cgroup/cpu%s/cpu.cfs_period_us", cg);
+    assert_int_equal(mk_read_file(q, 64, &text, &len, &err), 0);
+    *quota = atol(text);
+    free(text);
+    assert_int_equal(mk_read_file(p, 64, &text, &len, &err), 0);
+    *period = atol(text);
+    free(text);
+}
+
+/* limits.cpu 200m is a CFS quota of 20 ms per 100 ms period. What the kernel
+ * guarantees is an upper bound: over any window the loop gets at most its
+ * quota per period overlapping it. How much CPU it gets below that depends
+ * on the machine's load, so throttling counts only when the loop got its
+ * whole share (then it must have hit the quota). */
 static void test_cpu_quota(void **state)
 {
     (void)state;
@@ -258,21 +288,35 @@ static void test_cpu_quota(void **state)
     if (pods_start_container(&env, pod, container(pod, 0), 0, ip, &err) < 0)
         fail_msg("%s", err.msg);
     _cleanup_free_ char *cg = pods_cgroup_path(uid, "spin");
-    if (!cgroup_is_v2()) {
-        _cleanup_free_ char *q = xasprintf("/sys/fs/cgroup/cpu%s/cpu.cfs_quota_us", cg);
-        char *text = NULL;
-        size_t len;
-        assert_int_equal(mk_read_file(q, 64, &text, &len, &err), 0);
-        assert_int_equal(atoi(text), 20000);
-        free(text);
-    }
-    cgroup_stats cs = {0};
-    for (int i = 0; i < 60 && cs.nr_throttled <= 0; i++) {
+    long quota_us, period_us;
+    read_cpu_quota(cg, &quota_us, &period_us);
+    assert_int_equal(quota_us, 20000);
+    assert_int_equal(period_us, OCI_CPU_PERIOD_US);
+
+    /* The window: t0 before the first read and t1 after the last, so the
+     * usage measured lies inside [t0, t1]. 2 s is 20 periods. */
+    cgroup_stats a = {0}, b = {0};
+    int64_t t0 = mk_now_ns();
+    assert_true(cgroup_read(cg, &a));
+    for (int i = 0; i < 40; i++) {
         usleep(50000);
-        cgroup_read(cg, &cs);
+        assert_true(cgroup_read(cg, &b));
     }
-    assert_true(cs.nr_throttled > 0);
-    assert_true(cs.cpu_usage_ns > 0);
+    int64_t t1 = mk_now_ns();
+    assert_true(b.cpu_usage_ns > 0);
+    int64_t used = b.cpu_usage_ns - a.cpu_usage_ns, elapsed = t1 - t0;
+    int64_t quota_ns = quota_us * 1000, period_ns = period_us * 1000;
+    /* At most one quota per period overlapping the window: elapsed/period,
+     * plus the two partial periods at its ends, plus one for the runtime a
+     * CPU may overrun by (repaid in the next period). An unlimited loop
+     * would use up to the whole 2 s. */
+    int64_t bound = quota_ns * elapsed / period_ns + 3 * quota_ns;
+    print_message("# cpu: %lld ms used in %lld ms (bound %lld ms), throttled %lld periods\n",
+                  (long long)(used / 1000000), (long long)(elapsed / 1000000),
+                  (long long)(bound / 1000000), (long long)(b.nr_throttled - a.nr_throttled));
+    assert_true(used <= bound);
+    if (used >= quota_ns * elapsed / period_ns)
+        assert_true(b.nr_throttled > a.nr_throttled);
     assert_int_equal(pods_teardown(&env, uid, &err), 0);
     assert_gone(uid);
     json_object_put(pod);
