@@ -523,8 +523,10 @@ static char *store_run(router *r, json_object *wf, const char *ns, json_object *
  * the router the functions, when a run starts. */
 static char *missing_functions(router *r, json_object *wf, const char *ns)
 {
-    json_object *states = mk_json_path(wf, "spec.states");
+    json_object *states = mk_json_path(wf, "spec.states") ?: mk_json_path(wf, "spec.States");
     mk_buf miss = {0};
+    if (!states || !json_object_is_type(states, json_type_object))
+        return NULL;
     json_object_object_foreach(states, sname, st)
     {
         json_object *res = NULL;
