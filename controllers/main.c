@@ -1,22 +1,17 @@
 /* mk-controller-manager - the cluster's controllers in one process. See
  * controllers/manager.h for the frame and controllers.h for the list. */
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "controllers/manager.h"
 #include "store/client.h"
+#include "store/daemon.h"
 #include "store/log.h"
 #include "store/util.h"
 
 static volatile bool stop;
-
-static void on_signal(int sig)
-{
-    stop = true;
-}
 
 static void usage(FILE *f)
 {
@@ -148,12 +143,8 @@ int main(int argc, char **argv)
     }
     mk_err err = {0};
     mk_client *c = NULL;
-    mk_client_opts co = {
-        .server = server, .token_file = token_file, .user_agent = "mk-controller-manager"};
-    if (client_new(&co, &c, &err) < 0) {
-        fprintf(stderr, "mk-controller-manager: %s\n", err.msg);
+    if (daemon_client_new("mk-controller-manager", server, token_file, &c) < 0)
         return 1;
-    }
     manager *m = manager_new(c, &cfg);
     if (manager_enable(m, list, &err) < 0) {
         fprintf(stderr, "mk-controller-manager: --controllers: %s\n", err.msg);
@@ -161,22 +152,12 @@ int main(int argc, char **argv)
         client_free(c);
         return 2;
     }
-    /* One request up front, so a wrong URL or token fails now, clearly. */
-    json_object *items = NULL;
-    int64_t rev;
-    if (client_list(c, kind_by_kind("Node"), NULL, NULL, NULL, &items, &rev, &err) < 0) {
-        bool transport = err.code == ECONNREFUSED || err.code == ETIMEDOUT || err.code == EIO;
-        fprintf(stderr, "mk-controller-manager: %s %s: %s\n",
-                transport ? "cannot reach" : "refused by", server, err.msg);
+    if (daemon_client_probe("mk-controller-manager", c, server, "Node") < 0) {
         manager_free(m);
         client_free(c);
         return 1;
     }
-    json_object_put(items);
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    daemon_stop_on_signals(&stop);
     int rc = manager_run(m, &stop, &err);
     if (rc < 0)
         fprintf(stderr, "mk-controller-manager: %s\n", err.msg);

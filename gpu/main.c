@@ -5,14 +5,13 @@
  */
 #include <getopt.h>
 #include <libssh/libssh.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gpu/controller.h"
 #include "store/client.h"
+#include "store/daemon.h"
 #include "store/log.h"
 #include "store/util.h"
 
@@ -82,12 +81,9 @@ int main(int argc, char **argv)
         }
         free(token);
     }
-    mk_client_opts copts = {.server = server, .token_file = token_file, .user_agent = "mk-gpu"};
     mk_client *client;
-    if (client_new(&copts, &client, &err) < 0) {
-        fprintf(stderr, "mk-gpu: %s\n", err.msg);
+    if (daemon_client_new("mk-gpu", server, token_file, &client) < 0)
         return 1;
-    }
     int status;
     char *resp = NULL;
     size_t len;
@@ -102,12 +98,8 @@ int main(int argc, char **argv)
 
     ssh_init();
     /* Only sigwait below sees SIGTERM/SIGINT; every thread inherits the mask. */
-    signal(SIGPIPE, SIG_IGN);
     sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGTERM);
-    sigaddset(&stop, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    daemon_block_signals(&stop);
 
     gpu_controller *g;
     gpu_controller_opts gopts = {.client = client, .poll_interval_ms = (int)poll_ms};
@@ -117,9 +109,7 @@ int main(int argc, char **argv)
         return 1;
     }
     mk_log("watching GpuJobs on %s (poll interval %ld ms)", server, poll_ms);
-    int sig;
-    sigwait(&stop, &sig);
-    mk_log("stopping (%s)", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    daemon_wait_stop(&stop);
     gpu_controller_stop(g);
     client_free(client);
     ssh_finalize();

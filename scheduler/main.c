@@ -1,21 +1,16 @@
 /* mk-scheduler - place unbound pods on nodes. See scheduler/scheduler.h. */
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "scheduler/scheduler.h"
 #include "store/client.h"
+#include "store/daemon.h"
 #include "store/log.h"
 #include "store/util.h"
 
 static volatile bool stop;
-
-static void on_signal(int sig)
-{
-    stop = true;
-}
 
 static void usage(FILE *f)
 {
@@ -66,29 +61,15 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    mk_err err = {0};
     mk_client *c = NULL;
-    mk_client_opts co = {
-        .server = server, .token_file = token_file, .user_agent = "mk-scheduler"};
-    if (client_new(&co, &c, &err) < 0) {
-        fprintf(stderr, "mk-scheduler: %s\n", err.msg);
+    if (daemon_client_new("mk-scheduler", server, token_file, &c) < 0)
         return 1;
-    }
-    /* One request up front, so a wrong URL or token fails now, clearly. */
-    json_object *items = NULL;
-    int64_t rev;
-    if (client_list(c, kind_by_kind("Node"), NULL, NULL, NULL, &items, &rev, &err) < 0) {
-        bool transport = err.code == ECONNREFUSED || err.code == ETIMEDOUT || err.code == EIO;
-        fprintf(stderr, "mk-scheduler: %s %s: %s\n", transport ? "cannot reach" : "refused by",
-                server, err.msg);
+    if (daemon_client_probe("mk-scheduler", c, server, "Node") < 0) {
         client_free(c);
         return 1;
     }
-    json_object_put(items);
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    daemon_stop_on_signals(&stop);
+    mk_err err = {0};
     int rc = scheduler_run(c, &so, &stop, &err);
     if (rc < 0)
         fprintf(stderr, "mk-scheduler: %s\n", err.msg);

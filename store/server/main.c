@@ -6,13 +6,13 @@
  */
 #include <getopt.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <curl/curl.h>
 
+#include "store/daemon.h"
 #include "store/log.h"
 #include "store/server/apiserver.h"
 #include "store/server/auth.h"
@@ -228,13 +228,9 @@ int main(int argc, char **argv)
         return 2;
     /* Every thread started from here on inherits this mask: only sigwait
      * below sees SIGTERM and SIGINT, and a closed socket is an EPIPE. */
-    signal(SIGPIPE, SIG_IGN);
     curl_global_init(CURL_GLOBAL_DEFAULT); /* the kubelet proxy's client */
     sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGTERM);
-    sigaddset(&stop, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    daemon_block_signals(&stop);
 
     apiserver a = {0};
     mk_err err = {0};
@@ -247,9 +243,7 @@ int main(int argc, char **argv)
            o.tls_cert ? "https" : "http", o.data_dir,
            (long long)a.srv.be->ops->current_rev(a.srv.be),
            a.srv.auth ? ", tokens required" : ", no tokens (loopback only)");
-    int sig = 0;
-    sigwait(&stop, &sig);
-    mk_log("stopping (%s)", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    daemon_wait_stop(&stop);
     http_quiesce(a.http);
     apiserver_close(&a);
     mk_log("stopped");
