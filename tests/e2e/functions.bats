@@ -42,6 +42,15 @@ teardown_file() {
     [ "$(echo "$output" | jq -r .hello)" = world ]
 }
 
+@test "rkubectl invoke calls a function, the event as an argument or on stdin" {
+    run env MINIK8S_ROUTER="$ROUTER" MINIK8S_MOUNT="$MNT" "$MK_ROOT/tools/rkubectl" invoke hello '{"name":"arg"}'
+    [ "$status" -eq 0 ]
+    [ "$(echo "$output" | jq -r .hello)" = arg ]
+    run bash -c "echo '{\"name\":\"stdin\"}' | MINIK8S_ROUTER=$ROUTER '$MK_ROOT/tools/rkubectl' invoke hello -"
+    [ "$status" -eq 0 ]
+    [ "$(echo "$output" | jq -r .hello)" = stdin ]
+}
+
 @test "a handler exception is a 500 carrying its message" {
     fn_create boom '  runtime: python3
   handler: main.handle
@@ -52,6 +61,20 @@ teardown_file() {
     [ "${lines[-1]}" = "HTTP 500" ]
     [ "$(echo "${lines[0]}" | jq -r .error)" = "ValueError: no good: 42" ]
     [ "$(echo "${lines[0]}" | jq -r .reason)" = HandlerError ]
+}
+
+@test "an sh function reads the event on stdin; a non-zero exit is a 500 with stderr" {
+    fn_create shfn '  runtime: sh
+  code: |
+    read -r event
+    case "$event" in *fail*) echo "asked to fail" >&2; exit 3 ;; esac
+    echo "{\"echo\": $event}"'
+    run call shfn '{"x":1}'
+    [ "${lines[-1]}" = "HTTP 200" ]
+    [ "$(echo "${lines[0]}" | jq -c .echo)" = '{"x":1}' ]
+    run call shfn '{"fail":true}'
+    [ "${lines[-1]}" = "HTTP 500" ]
+    [ "$(echo "${lines[0]}" | jq -r .error)" = "exit 3: asked to fail" ]
 }
 
 @test "a call to no function is a 404" {

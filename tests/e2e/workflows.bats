@@ -60,6 +60,15 @@ run_wf() { # NAME JSON
     [ "$(echo "$output" | jq -r '[.steps[].state] | join(",")')" = "Double,Big?,Small" ]
 }
 
+@test "rkubectl run-workflow prints the run and exits non-zero when it fails" {
+    run env MINIK8S_ROUTER="$ROUTER" "$MK_ROOT/tools/rkubectl" run-workflow sizer '{"n": 20}'
+    [ "$status" -eq 0 ]
+    [ "$(echo "$output" | jq -r .output.size)" = big ]
+    run env MINIK8S_ROUTER="$ROUTER" "$MK_ROOT/tools/rkubectl" run-workflow sizer '{"n": 1}'
+    [ "$status" -eq 1 ]
+    [ "$(echo "$output" | jq -r .error)" = TooSmall ]
+}
+
 @test "every run is recorded as a ConfigMap labelled with the workflow" {
     run run_wf sizer '{"n": 100}'
     name=$(echo "$output" | jq -r .run)
