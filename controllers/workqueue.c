@@ -2,9 +2,9 @@
 
 #include <pthread.h>
 #include <string.h>
-#include <time.h>
 #include <uthash.h>
 
+#include "store/monocond.h"
 #include "store/util.h"
 
 typedef struct item {
@@ -36,11 +36,7 @@ workqueue *workqueue_new(void)
 {
     workqueue *q = xcalloc(1, sizeof(*q));
     pthread_mutex_init(&q->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&q->cond, &ca);
-    pthread_condattr_destroy(&ca);
+    monocond_init(&q->cond);
     return q;
 }
 
@@ -179,15 +175,7 @@ bool workqueue_get(workqueue *q, char **key)
         int64_t wait = next == INT64_MAX ? 1000 : next - now;
         if (wait > 1000)
             wait = 1000;
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_sec += wait / 1000;
-        ts.tv_nsec += (wait % 1000) * 1000000;
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
-        pthread_cond_timedwait(&q->cond, &q->mu, &ts);
+        monocond_wait_ms(&q->cond, &q->mu, wait);
     }
 }
 

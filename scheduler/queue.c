@@ -2,10 +2,10 @@
 
 #include <pthread.h>
 #include <string.h>
-#include <time.h>
 #include <uthash.h>
 #include <utlist.h>
 
+#include "store/monocond.h"
 #include "store/util.h"
 
 enum entry_state { ACTIVE, IN_FLIGHT, PARKED };
@@ -41,11 +41,7 @@ sched_queue *sched_queue_new(int64_t backoff_initial_ms, int64_t backoff_max_ms,
 {
     sched_queue *q = xcalloc(1, sizeof(*q));
     pthread_mutex_init(&q->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&q->cond, &ca);
-    pthread_condattr_destroy(&ca);
+    monocond_init(&q->cond);
     q->backoff_initial_ms = backoff_initial_ms;
     q->backoff_max_ms = backoff_max_ms;
     q->flush_ms = flush_ms;
@@ -210,15 +206,7 @@ bool sched_queue_pop(sched_queue *q, sched_pod *out)
         int64_t wait = next == INT64_MAX ? 1000 : next - now;
         if (wait > 1000)
             wait = 1000;
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_sec += wait / 1000;
-        ts.tv_nsec += (wait % 1000) * 1000000;
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
-        pthread_cond_timedwait(&q->cond, &q->mu, &ts);
+        monocond_wait_ms(&q->cond, &q->mu, wait);
     }
 }
 
