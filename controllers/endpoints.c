@@ -355,27 +355,22 @@ static int sync_service(epctl *c, const char *ns, const char *name, mk_err *err)
     return rc;
 }
 
+/* A key is ns/name. */
+static int sync_key(void *ctx, const char *key, int64_t *requeue_ms, mk_err *err)
+{
+    const char *slash = strchr(key, '/');
+    if (!slash)
+        return 0;
+    _cleanup_free_ char *ns = xstrndup(key, (size_t)(slash - key));
+    return sync_service(ctx, ns, slash + 1, err);
+}
+
 static void *worker(void *arg)
 {
     epctl *c = arg;
     if (!manager_wait_synced(c->m))
         return NULL;
-    char *key;
-    while (workqueue_get(c->q, &key)) {
-        char *slash = strchr(key, '/');
-        mk_err err = {0};
-        if (slash) {
-            *slash = '\0';
-            if (sync_service(c, key, slash + 1, &err) < 0) {
-                mk_log("endpoints: %s/%s: %s (will retry)", key, slash + 1, err.msg);
-                *slash = '/';
-                workqueue_add_after(c->q, key, EP_RETRY_MS);
-            }
-            *slash = '/';
-        }
-        workqueue_done(c->q, key);
-        free(key);
-    }
+    workqueue_process(c->q, "endpoints", EP_RETRY_MS, sync_key, c);
     return NULL;
 }
 

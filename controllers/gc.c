@@ -365,32 +365,30 @@ static int sync_owner(gcctl *c, const mk_kind *k, const char *ns, const char *na
     return rc;
 }
 
+/* A key is type/Kind/ns/name; > 0 from a sync: look again in GC_WAIT_MS. */
+static int sync_key(void *ctx, const char *key, int64_t *requeue_ms, mk_err *err)
+{
+    gcctl *c = ctx;
+    _cleanup_free_ char *copy = xstrdup(key);
+    char *save = NULL;
+    char *type = strtok_r(copy, "/", &save), *kind = strtok_r(NULL, "/", &save),
+         *ns = strtok_r(NULL, "/", &save), *name = strtok_r(NULL, "/", &save);
+    const mk_kind *k = kind ? kind_by_kind(kind) : NULL;
+    int rc = 0;
+    if (k && ns && name)
+        rc = type[0] == 'o' ? sync_owner(c, k, ns, name, err)
+                            : sync_dependent(c, k, ns, name, err);
+    if (rc > 0)
+        *requeue_ms = GC_WAIT_MS;
+    return rc < 0 ? rc : 0;
+}
+
 static void *worker(void *arg)
 {
     gcctl *c = arg;
     if (!manager_wait_synced(c->m))
         return NULL;
-    char *key;
-    while (workqueue_get(c->q, &key)) {
-        /* type/Kind/ns/name */
-        _cleanup_free_ char *copy = xstrdup(key);
-        char *save = NULL;
-        char *type = strtok_r(copy, "/", &save), *kind = strtok_r(NULL, "/", &save),
-             *ns = strtok_r(NULL, "/", &save), *name = strtok_r(NULL, "/", &save);
-        const mk_kind *k = kind ? kind_by_kind(kind) : NULL;
-        mk_err err = {0};
-        int rc = 0;
-        if (k && ns && name)
-            rc = type[0] == 'o' ? sync_owner(c, k, ns, name, &err)
-                                : sync_dependent(c, k, ns, name, &err);
-        if (rc < 0) {
-            mk_log("garbagecollector: %s: %s (will retry)", key, err.msg);
-            workqueue_add_after(c->q, key, GC_RETRY_MS);
-        } else if (rc > 0)
-            workqueue_add_after(c->q, key, GC_WAIT_MS);
-        workqueue_done(c->q, key);
-        free(key);
-    }
+    workqueue_process(c->q, "garbagecollector", GC_RETRY_MS, sync_key, c);
     return NULL;
 }
 

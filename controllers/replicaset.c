@@ -800,23 +800,17 @@ static int sync_rs(rsctl *c, const char *key, int64_t *requeue_ms, mk_err *err)
     return rc < 0 ? rc : 0;
 }
 
+static int sync_key(void *ctx, const char *key, int64_t *requeue_ms, mk_err *err)
+{
+    return sync_rs(ctx, key, requeue_ms, err);
+}
+
 static void *worker(void *arg)
 {
     rsctl *c = arg;
     if (!manager_wait_synced(c->m))
         return NULL;
-    char *key;
-    while (workqueue_get(c->q, &key)) {
-        mk_err err = {0};
-        int64_t requeue = 0;
-        if (sync_rs(c, key, &requeue, &err) < 0) {
-            mk_log("replicaset: %s: %s (will retry)", key, err.msg);
-            workqueue_add_after(c->q, key, RS_RETRY_MS);
-        } else if (requeue > 0)
-            workqueue_add_after(c->q, key, requeue);
-        workqueue_done(c->q, key);
-        free(key);
-    }
+    workqueue_process(c->q, "replicaset", RS_RETRY_MS, sync_key, c);
     return NULL;
 }
 

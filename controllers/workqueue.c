@@ -4,6 +4,7 @@
 #include <string.h>
 #include <uthash.h>
 
+#include "store/log.h"
 #include "store/monocond.h"
 #include "store/util.h"
 
@@ -204,4 +205,21 @@ size_t workqueue_len(workqueue *q)
     size_t n = q->len;
     pthread_mutex_unlock(&q->mu);
     return n;
+}
+
+void workqueue_process(workqueue *q, const char *who, int64_t retry_ms, workqueue_sync_fn sync,
+                       void *ctx)
+{
+    char *key;
+    while (workqueue_get(q, &key)) {
+        mk_err err = {0};
+        int64_t requeue = 0;
+        if (sync(ctx, key, &requeue, &err) < 0) {
+            mk_log("%s: %s: %s (will retry)", who, key, err.msg);
+            workqueue_add_after(q, key, retry_ms);
+        } else if (requeue > 0)
+            workqueue_add_after(q, key, requeue);
+        workqueue_done(q, key);
+        free(key);
+    }
 }

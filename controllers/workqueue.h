@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store/error.h"
+
 typedef struct workqueue workqueue;
 
 workqueue *workqueue_new(void);
@@ -28,5 +30,14 @@ void workqueue_add_after(workqueue *q, const char *key, int64_t delay_ms);
 bool workqueue_get(workqueue *q, char **key);
 void workqueue_done(workqueue *q, const char *key);
 size_t workqueue_len(workqueue *q);
+
+/* One key's work: < 0 failed (err filled); setting *requeue_ms > 0 (it
+ * starts at 0) asks for the key again after that long. */
+typedef int (*workqueue_sync_fn)(void *ctx, const char *key, int64_t *requeue_ms, mk_err *err);
+/* A worker's loop: take keys until shutdown and sync each. A failure is
+ * logged "WHO: KEY: why (will retry)" and the key comes back after
+ * retry_ms. */
+void workqueue_process(workqueue *q, const char *who, int64_t retry_ms, workqueue_sync_fn sync,
+                       void *ctx);
 
 #endif
