@@ -58,12 +58,19 @@ typedef struct views {
     size_t n;
 } views;
 
+/* obj's status.conditions (*conds, NULL if none) and how many there are. */
+static size_t conditions_of(json_object *obj, json_object **conds)
+{
+    *conds = mk_json_path(obj, "status.conditions");
+    return *conds && json_object_is_type(*conds, json_type_array)
+               ? json_object_array_length(*conds)
+               : 0;
+}
+
 static json_object *condition(json_object *obj, const char *type)
 {
-    json_object *conds = mk_json_path(obj, "status.conditions");
-    size_t n = conds && json_object_is_type(conds, json_type_array)
-                   ? json_object_array_length(conds)
-                   : 0;
+    json_object *conds;
+    size_t n = conditions_of(obj, &conds);
     for (size_t i = 0; i < n; i++) {
         json_object *c = json_object_array_get_idx(conds, i);
         const char *t = mk_json_str(c, "type");
@@ -109,6 +116,24 @@ static void now_rfc3339(char *buf, size_t n)
     mk_rfc3339(buf, n, mk_wall_ms() / 1000);
 }
 
+static void set_condition(json_object *c, const char *status, const char *reason,
+                          const char *message)
+{
+    json_object_object_add(c, "status", json_object_new_string(status));
+    json_object_object_add(c, "reason", json_object_new_string(reason));
+    json_object_object_add(c, "message", json_object_new_string(message));
+}
+
+/* A merge patch replacing status.conditions with arr (taken). */
+static char *conditions_patch(json_object *arr)
+{
+    json_object *patch = json_object_new_object();
+    json_object_object_add(mk_json_ensure(patch, "status"), "conditions", arr);
+    char *s = xstrdup(json_object_to_json_string_ext(patch, JSON_C_TO_STRING_PLAIN));
+    json_object_put(patch);
+    return s;
+}
+
 /* Every condition to Unknown, as the node controller does when the
  * kubelet falls silent; heartbeats stay what the kubelet last wrote. */
 static char *unknown_patch(json_object *node)
@@ -116,10 +141,8 @@ static char *unknown_patch(json_object *node)
     char now[32];
     now_rfc3339(now, sizeof(now));
     json_object *arr = json_object_new_array();
-    json_object *conds = mk_json_path(node, "status.conditions");
-    size_t n = conds && json_object_is_type(conds, json_type_array)
-                   ? json_object_array_length(conds)
-                   : 0;
+    json_object *conds;
+    size_t n = conditions_of(node, &conds);
     bool had_ready = false;
     for (size_t i = 0; i < n; i++) {
         json_object *c = NULL;
@@ -129,28 +152,20 @@ static char *unknown_patch(json_object *node)
         const char *st = mk_json_str(c, "status");
         if (!st || strcmp(st, "Unknown") != 0)
             json_object_object_add(c, "lastTransitionTime", json_object_new_string(now));
-        json_object_object_add(c, "status", json_object_new_string("Unknown"));
-        json_object_object_add(c, "reason", json_object_new_string("NodeStatusUnknown"));
-        json_object_object_add(c, "message",
-                               json_object_new_string("Kubelet stopped posting node status."));
+        set_condition(c, "Unknown", "NodeStatusUnknown",
+                      "Kubelet stopped posting node status.");
         json_object_array_add(arr, c);
     }
     if (!had_ready) {
         json_object *c = json_object_new_object();
         json_object_object_add(c, "type", json_object_new_string("Ready"));
-        json_object_object_add(c, "status", json_object_new_string("Unknown"));
-        json_object_object_add(c, "reason", json_object_new_string("NodeStatusNeverUpdated"));
-        json_object_object_add(c, "message",
-                               json_object_new_string("Kubelet never posted node status."));
+        set_condition(c, "Unknown", "NodeStatusNeverUpdated",
+                      "Kubelet never posted node status.");
         json_object_object_add(c, "lastHeartbeatTime", NULL);
         json_object_object_add(c, "lastTransitionTime", json_object_new_string(now));
         json_object_array_add(arr, c);
     }
-    json_object *patch = json_object_new_object();
-    json_object_object_add(mk_json_ensure(patch, "status"), "conditions", arr);
-    char *s = xstrdup(json_object_to_json_string_ext(patch, JSON_C_TO_STRING_PLAIN));
-    json_object_put(patch);
-    return s;
+    return conditions_patch(arr);
 }
 
 static json_object *taint(const char *key, const char *effect, const char *now)
@@ -286,27 +301,19 @@ static char *pod_not_ready_patch(json_object *pod)
     char now[32];
     now_rfc3339(now, sizeof(now));
     json_object *arr = json_object_new_array();
-    json_object *conds = mk_json_path(pod, "status.conditions");
-    size_t n = conds && json_object_is_type(conds, json_type_array)
-                   ? json_object_array_length(conds)
-                   : 0;
+    json_object *conds;
+    size_t n = conditions_of(pod, &conds);
     for (size_t i = 0; i < n; i++) {
         json_object *c = NULL;
         json_object_deep_copy(json_object_array_get_idx(conds, i), &c, NULL);
         const char *type = mk_json_str(c, "type");
         if (type && strcmp(type, "Ready") == 0) {
-            json_object_object_add(c, "status", json_object_new_string("False"));
-            json_object_object_add(c, "reason", json_object_new_string("NodeNotReady"));
-            json_object_object_add(c, "message", json_object_new_string("Node is not ready"));
+            set_condition(c, "False", "NodeNotReady", "Node is not ready");
             json_object_object_add(c, "lastTransitionTime", json_object_new_string(now));
         }
         json_object_array_add(arr, c);
     }
-    json_object *patch = json_object_new_object();
-    json_object_object_add(mk_json_ensure(patch, "status"), "conditions", arr);
-    char *s = xstrdup(json_object_to_json_string_ext(patch, JSON_C_TO_STRING_PLAIN));
-    json_object_put(patch);
-    return s;
+    return conditions_patch(arr);
 }
 
 /* As Kubernetes' MarkPodsNotReady: the pods of a node that is not ready
