@@ -235,7 +235,8 @@ static void fail(fnrt_result *res, const char *reason, const char *msg)
     json_object_object_add(o, "error", json_object_new_string(msg));
     json_object_object_add(o, "reason", json_object_new_string(reason));
     res->status = 500;
-    res->body = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    res->body = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                                              JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(o);
 }
 

@@ -343,7 +343,8 @@ static void reply_error(router_reply *out, int status, const char *reason, const
     json_object_object_add(o, "error", json_object_new_string(msg));
     json_object_object_add(o, "reason", json_object_new_string(reason));
     out->status = status;
-    out->body = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    out->body = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                                              JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(o);
 }
 

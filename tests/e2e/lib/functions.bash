@@ -4,7 +4,8 @@
 # on the test bridge), and an mk-router with short autoscaling windows.
 # For functions.bats and workflows.bats.
 #
-#   RS_NET=172.31.246 fn_cluster_up   in setup_file (after load helpers, lib/rscluster)
+#   RS_NET=172.31.246 fn_cluster_up   in setup_file (after load helpers, lib/rscluster);
+#                                     FN_ROUTER_FLAGS replaces the router's window flags
 #   fn_cluster_down                   in teardown_file
 #   call NAME [JSON]                  POST through mk-router: body, then a line "HTTP <code>"
 #   fn_create NAME YAML-SPEC          a Function (cp into the mount)
@@ -22,8 +23,9 @@ fn_cluster_up() {
     done
     ROUTER_PORT=$(free_port)
     export ROUTER="http://127.0.0.1:$ROUTER_PORT"
+    # shellcheck disable=SC2086 # the flags are words
     "$MK_BIN/mk-router" --server "$MK_SERVER" --token-file "$E2E_DIR/admin.token" \
-        --listen "127.0.0.1:$ROUTER_PORT" --stable-window 6 --panic-window 2 --tick-ms 500 \
+        --listen "127.0.0.1:$ROUTER_PORT" ${FN_ROUTER_FLAGS:---stable-window 6 --panic-window 2 --tick-ms 500} \
         --queue-timeout 60 --max-steps 50 2>>"$E2E_DIR/router.log" &
     echo $! >"$E2E_DIR/router.pid"
     wait_for 10 curl -sf "$ROUTER/healthz" >/dev/null
@@ -36,6 +38,7 @@ fn_cluster_down() {
     for n in $(api GET /apis/minik8s.io/v1/namespaces/default/functions | jq -r '.items[]?.metadata.name'); do
         api DELETE "/apis/minik8s.io/v1/namespaces/default/functions/$n" >/dev/null || true
     done
+    # shellcheck disable=SC2016
     wait_for 10 eval '[ "$(api GET /apis/apps/v1/namespaces/default/replicasets | jq ".items | length")" = 0 ]' || true
     [ -f "$E2E_DIR/router.pid" ] && rs_stop_pid "$(cat "$E2E_DIR/router.pid")"
     rs_cluster_down
