@@ -120,12 +120,8 @@ int main(int argc, char **argv)
         return 2;
     }
     mk_client *c = NULL;
-    if (daemon_client_new("mk-proxy", server, token_file, &c) < 0)
+    if (daemon_client_connect("mk-proxy", server, token_file, "Service", &c) < 0)
         return 1;
-    if (daemon_client_probe("mk-proxy", c, server, "Service") < 0) {
-        client_free(c);
-        return 1;
-    }
     daemon_stop_on_signals(&stop);
     mk_log("node %s, services %s, pods %s", cfg.node_name, cfg.service_cidr, cfg.cluster_cidr);
     proxier *p = proxier_new(c, &cfg);

@@ -62,12 +62,8 @@ int main(int argc, char **argv)
         return 2;
     }
     mk_client *c = NULL;
-    if (daemon_client_new("mk-scheduler", server, token_file, &c) < 0)
+    if (daemon_client_connect("mk-scheduler", server, token_file, "Node", &c) < 0)
         return 1;
-    if (daemon_client_probe("mk-scheduler", c, server, "Node") < 0) {
-        client_free(c);
-        return 1;
-    }
     daemon_stop_on_signals(&stop);
     mk_err err = {0};
     int rc = scheduler_run(c, &so, &stop, &err);

@@ -69,3 +69,16 @@ int daemon_client_probe(const char *prog, mk_client *c, const char *server, cons
     json_object_put(items);
     return 0;
 }
+
+int daemon_client_connect(const char *prog, const char *server, const char *token_file,
+                          const char *kind, mk_client **out)
+{
+    if (daemon_client_new(prog, server, token_file, out) < 0)
+        return -1;
+    if (daemon_client_probe(prog, *out, server, kind) < 0) {
+        client_free(*out);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
+}

@@ -36,5 +36,9 @@ int daemon_client_new(const char *prog, const char *server, const char *token_fi
  * on failure prints "PROG: cannot reach SERVER: why" (connection) or
  * "PROG: refused by SERVER: why" (the server said no) and returns -1. */
 int daemon_client_probe(const char *prog, mk_client *c, const char *server, const char *kind);
+/* daemon_client_new then daemon_client_probe; the client freed if the
+ * probe fails. */
+int daemon_client_connect(const char *prog, const char *server, const char *token_file,
+                          const char *kind, mk_client **out);
 
 #endif
