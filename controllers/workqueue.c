@@ -173,10 +173,7 @@ bool workqueue_get(workqueue *q, char **key)
             pthread_mutex_unlock(&q->mu);
             return true;
         }
-        int64_t wait = next == INT64_MAX ? 1000 : next - now;
-        if (wait > 1000)
-            wait = 1000;
-        monocond_wait_ms(&q->cond, &q->mu, wait);
+        monocond_wait_until(&q->cond, &q->mu, now, next, 1000);
     }
 }
 

@@ -203,10 +203,7 @@ bool sched_queue_pop(sched_queue *q, sched_pod *out)
             return true;
         }
         /* Wake at the next due time, and at least once a second. */
-        int64_t wait = next == INT64_MAX ? 1000 : next - now;
-        if (wait > 1000)
-            wait = 1000;
-        monocond_wait_ms(&q->cond, &q->mu, wait);
+        monocond_wait_until(&q->cond, &q->mu, now, next, 1000);
     }
 }
 

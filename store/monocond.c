@@ -25,3 +25,12 @@ int monocond_wait_ms(pthread_cond_t *cond, pthread_mutex_t *mu, int64_t wait_ms)
     }
     return pthread_cond_timedwait(cond, mu, &ts);
 }
+
+int monocond_wait_until(pthread_cond_t *cond, pthread_mutex_t *mu, int64_t now_ms,
+                        int64_t due_ms, int64_t cap_ms)
+{
+    int64_t wait = due_ms == INT64_MAX ? cap_ms : due_ms - now_ms;
+    if (wait > cap_ms)
+        wait = cap_ms;
+    return monocond_wait_ms(cond, mu, wait);
+}
