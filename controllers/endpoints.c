@@ -377,10 +377,7 @@ static void *worker(void *arg)
 static void endpoints_stop(void *state)
 {
     epctl *c = state;
-    workqueue_shutdown(c->q);
-    for (int i = 0; i < c->nworkers; i++)
-        pthread_join(c->workers[i], NULL);
-    workqueue_free(c->q);
+    workqueue_close(c->q, c->workers, c->nworkers);
     free(c);
 }
 

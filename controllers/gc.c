@@ -395,10 +395,7 @@ static void *worker(void *arg)
 static void gc_stop(void *state)
 {
     gcctl *c = state;
-    workqueue_shutdown(c->q);
-    for (int i = 0; i < c->nworkers; i++)
-        pthread_join(c->workers[i], NULL);
-    workqueue_free(c->q);
+    workqueue_close(c->q, c->workers, c->nworkers);
     free(c);
 }
 

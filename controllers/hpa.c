@@ -580,10 +580,7 @@ static void *worker(void *arg)
 static void hpa_stop(void *state)
 {
     hpactl *c = state;
-    workqueue_shutdown(c->q);
-    if (c->started)
-        pthread_join(c->worker, NULL);
-    workqueue_free(c->q);
+    workqueue_close(c->q, &c->worker, c->started ? 1 : 0);
     hpa_state *s, *tmp;
     HASH_ITER(hh, c->states, s, tmp)
     {

@@ -452,10 +452,7 @@ static void ingress_stop(void *state)
     ingctl *c = state;
     if (!c)
         return;
-    workqueue_shutdown(c->q);
-    if (c->have_worker)
-        pthread_join(c->worker, NULL);
-    workqueue_free(c->q);
+    workqueue_close(c->q, &c->worker, c->have_worker ? 1 : 0);
     ingress_nginx_stop(c->nginx);
     if (c->hosts_file) {
         mk_err err = {0};

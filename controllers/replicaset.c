@@ -817,10 +817,7 @@ static void *worker(void *arg)
 static void replicaset_stop(void *state)
 {
     rsctl *c = state;
-    workqueue_shutdown(c->q);
-    for (int i = 0; i < c->nworkers; i++)
-        pthread_join(c->workers[i], NULL);
-    workqueue_free(c->q);
+    workqueue_close(c->q, c->workers, c->nworkers);
     expectation *e, *tmp;
     HASH_ITER(hh, c->expect, e, tmp)
     {

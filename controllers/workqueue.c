@@ -220,3 +220,11 @@ void workqueue_process(workqueue *q, const char *who, int64_t retry_ms, workqueu
         free(key);
     }
 }
+
+void workqueue_close(workqueue *q, const pthread_t *workers, int n)
+{
+    workqueue_shutdown(q);
+    for (int i = 0; i < n; i++)
+        pthread_join(workers[i], NULL);
+    workqueue_free(q);
+}

@@ -9,6 +9,7 @@
 #ifndef MK_CONTROLLERS_WORKQUEUE_H
 #define MK_CONTROLLERS_WORKQUEUE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -30,6 +31,10 @@ void workqueue_add_after(workqueue *q, const char *key, int64_t delay_ms);
 bool workqueue_get(workqueue *q, char **key);
 void workqueue_done(workqueue *q, const char *key);
 size_t workqueue_len(workqueue *q);
+
+/* A controller's stop: shut q down, join the n threads of workers (its
+ * workers; n may be 0), then free q. */
+void workqueue_close(workqueue *q, const pthread_t *workers, int n);
 
 /* One key's work: < 0 failed (err filled); setting *requeue_ms > 0 (it
  * starts at 0) asks for the key again after that long. */
