@@ -8,6 +8,7 @@
 #include "fs/commit.h"
 #include "fs/errors.h"
 #include "fs/inode.h"
+#include "fs/invoke.h"
 #include "fs/path.h"
 #include "fs/pipe.h"
 #include "fs/render.h"
@@ -89,6 +90,8 @@ typedef struct fh {
     int64_t fetched_ns; /* FH_LOGS */
     fs_pipe *pipe;      /* FH_WATCH */
     fs_exec *exec;      /* FH_EXEC */
+    size_t rpos;        /* invoke: where the reader is in the reply */
+    bool invoked;       /* invoke: buf now holds the reply */
 } fh;
 
 static fh *fh_new(fh_kind kind, node *n)
@@ -894,12 +897,44 @@ static void logs_refresh(fh *h)
     free(text);
 }
 
+/* invoke: the first read sends what was written (the whole request) and
+ * takes the reply; reads go on from where the last one ended, whatever the
+ * offset (the descriptor's offset sits after the request). */
+static void op_read_invoke(fuse_req_t req, fh *h, size_t size)
+{
+    pthread_mutex_lock(&h->lock);
+    if (!h->invoked) {
+        mk_buf reply = {0};
+        mk_err err = {0};
+        mk_buf_puts(&h->buf, "");
+        int r = fs_invoke(h->n.p.ns, h->n.p.name, h->buf.data, h->buf.len, &reply, &err);
+        mk_buf_free(&h->buf);
+        h->buf = reply;
+        h->invoked = true;
+        h->dirty = false;
+        if (r < 0) {
+            pthread_mutex_unlock(&h->lock);
+            fuse_reply_err(req, refuse(h->n.path, -r, "%s", err.msg));
+            return;
+        }
+    }
+    reply_slice(req, &h->buf, size, (off_t)h->rpos);
+    h->rpos +=
+        h->rpos < h->buf.len ? (size < h->buf.len - h->rpos ? size : h->buf.len - h->rpos) : 0;
+    pthread_mutex_unlock(&h->lock);
+}
+
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                     struct fuse_file_info *fi)
 {
     fh *h = fh_of(fi);
     switch (h->kind) {
     case FH_FILE:
+        if (h->n.p.file == FS_FILE_INVOKE) {
+            op_read_invoke(req, h, size);
+            return;
+        }
+        /* fall through */
     case FH_ERRORS:
         pthread_mutex_lock(&h->lock);
         reply_slice(req, &h->buf, size, off);
@@ -1004,6 +1039,8 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 static int commit_handle(fh *h)
 {
     mk_err err = {0};
+    if (h->kind == FH_FILE && h->n.p.file == FS_FILE_INVOKE)
+        return 0; /* a call is sent by the first read, not at close */
     if (h->kind == FH_FILE) {
         pthread_mutex_lock(&h->lock);
         bool dirty = h->dirty;

@@ -11,6 +11,7 @@ static const char *const pod_entries[] = {"manifest.yaml", "status", "logs", "ex
 static const char *const node_entries[] = {"manifest.yaml", "status", "labels", NULL};
 static const char *const rs_entries[] = {"manifest.yaml", "status", "scale", NULL};
 static const char *const gpujob_entries[] = {"manifest.yaml", "status", "output", NULL};
+static const char *const function_entries[] = {"manifest.yaml", "status", "invoke", NULL};
 
 const char *const *fs_path_object_entries(const mk_kind *k)
 {
@@ -22,14 +23,15 @@ const char *const *fs_path_object_entries(const mk_kind *k)
         return rs_entries;
     if (strcmp(k->kind, "GpuJob") == 0)
         return gpujob_entries;
-    /* Seam: functions/<n>/invoke and workflows/<n>/run come with the FaaS issue. */
+    if (strcmp(k->kind, "Function") == 0)
+        return function_entries;
     return k->has_status ? generic_entries : nostatus_entries;
 }
 
 static const char *const file_names[] = {
     [FS_FILE_MANIFEST] = "manifest.yaml", [FS_FILE_STATUS] = "status",
     [FS_FILE_LABELS] = "labels",          [FS_FILE_SCALE] = "scale",
-    [FS_FILE_OUTPUT] = "output",
+    [FS_FILE_OUTPUT] = "output",          [FS_FILE_INVOKE] = "invoke",
 };
 
 const char *fs_file_name(fs_file f)
@@ -39,7 +41,8 @@ const char *fs_file_name(fs_file f)
 
 bool fs_file_writable(fs_file f)
 {
-    return f == FS_FILE_MANIFEST || f == FS_FILE_LABELS || f == FS_FILE_SCALE;
+    return f == FS_FILE_MANIFEST || f == FS_FILE_LABELS || f == FS_FILE_SCALE ||
+           f == FS_FILE_INVOKE;
 }
 
 static bool object_has_entry(const mk_kind *k, const char *name)

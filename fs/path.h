@@ -30,6 +30,7 @@ typedef enum fs_file {
     FS_FILE_LABELS, /* nodes */
     FS_FILE_SCALE,  /* replicasets */
     FS_FILE_OUTPUT, /* gpujobs */
+    FS_FILE_INVOKE, /* functions: write a call, read its reply (fs/invoke.h) */
 } fs_file;
 
 typedef enum fs_stream { FS_STREAM_LOGS, FS_STREAM_EXEC } fs_stream;

@@ -57,6 +57,8 @@ char *fs_render_file(fs_file f, json_object *obj, json_object *output_cm, size_t
     }
     case FS_FILE_OUTPUT:
         return render_output(output_cm, len);
+    case FS_FILE_INVOKE:
+        break;
     }
     *len = 0;
     return xstrdup("");
