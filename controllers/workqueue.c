@@ -120,7 +120,9 @@ void workqueue_add_after(workqueue *q, const char *key, int64_t delay_ms)
     pthread_mutex_lock(&q->mu);
     if (!q->shutdown) {
         item *i = find_or_new(q, key);
-        int64_t due = now_ms() + delay_ms;
+        /* From the next whole millisecond, so "after N ms" is never early
+         * by the fraction now_ms() drops. */
+        int64_t due = (mk_now_ns() + 999999) / 1000000 + delay_ms;
         if (!i->queued && i->due_ms == 0)
             q->ndelayed++;
         if (!i->queued && (i->due_ms == 0 || due < i->due_ms))
