@@ -348,20 +348,25 @@ static void reply_error(router_reply *out, int status, const char *reason, const
     json_object_put(o);
 }
 
+/* The ready pod with the fewest calls in flight, below the function's
+ * targetConcurrency: as Knative's activator, calls beyond what the pods
+ * take wait here, so pods that become ready meanwhile share them. */
 static pod *pick(fnstate *s)
 {
+    int64_t cap = s->cfg.target >= 1 ? (int64_t)s->cfg.target : 1;
     pod *best = NULL;
     for (int i = 0; i < s->npods; i++)
-        if (!best || s->pods[i].inflight < best->inflight)
+        if (s->pods[i].inflight < cap && (!best || s->pods[i].inflight < best->inflight))
             best = &s->pods[i];
     return best;
 }
 
-static void release_pod(fnstate *s, const char *url)
+static void release_pod(router *r, fnstate *s, const char *url)
 {
     for (int i = 0; i < s->npods; i++)
         if (!strcmp(s->pods[i].url, url) && s->pods[i].inflight > 0)
             s->pods[i].inflight--;
+    pthread_cond_broadcast(&r->changed);
 }
 
 void router_call(router *r, const char *ns, const char *name, const char *body, size_t len,
@@ -387,7 +392,7 @@ void router_call(router *r, const char *ns, const char *name, const char *body, 
         }
         pod *p = pick(s);
         if (!p) {
-            if (s->written < 1) {
+            if (s->npods == 0 && s->written < 1) {
                 /* Scale from zero at once, without waiting for a tick. */
                 kpa_decision d = {.desired = 1};
                 s->written = 1;
@@ -407,7 +412,7 @@ void router_call(router *r, const char *ns, const char *name, const char *body, 
             int64_t left = deadline - now_ms();
             if (left <= 0) {
                 reply_error(out, 503, "NoReadyPod",
-                            "no pod of %s/%s became ready within %lld ms", ns, name,
+                            "no pod of %s/%s became ready or free within %lld ms", ns, name,
                             (long long)r->cfg.queue_timeout_ms);
                 break;
             }
@@ -426,7 +431,7 @@ void router_call(router *r, const char *ns, const char *name, const char *body, 
         pthread_mutex_unlock(&r->lock);
         CURLcode rc = post(r, url, body, len, timeout, out);
         pthread_mutex_lock(&r->lock);
-        release_pod(s, url);
+        release_pod(r, s, url);
         if (rc == CURLE_OK)
             break;
         /* Refused: a pod listed ready before its runtime opened the port,
@@ -440,6 +445,7 @@ void router_call(router *r, const char *ns, const char *name, const char *body, 
         }
         reply_error(out, 502, "PodUnreachable", "%s (%s/%s): %s", url, ns, name,
                     curl_easy_strerror(rc));
+        mk_log("%s/%s: %s: %s", ns, name, url, curl_easy_strerror(rc));
         break;
     }
     integrate(s, now_ms());

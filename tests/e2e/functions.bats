@@ -51,6 +51,15 @@ teardown_file() {
     [ "$(echo "$output" | jq -r .hello)" = stdin ]
 }
 
+@test "functions/NAME/invoke: write the call, read the reply on the same descriptor" {
+    ls "$MNT/functions/hello/" | grep -qx invoke
+    exec 5<>"$MNT/functions/hello/invoke"
+    printf '{"name":"fs"}' >&5
+    out=$(cat <&5)
+    exec 5>&-
+    [ "$(echo "$out" | jq -r .hello)" = fs ]
+}
+
 @test "a handler exception is a 500 carrying its message" {
     fn_create boom '  runtime: python3
   handler: main.handle
@@ -95,6 +104,8 @@ teardown_file() {
         return {"i": event["i"]}'
     seq 1 100 | xargs -P 100 -I{} curl -s -m 120 -o /dev/null -w '%{http_code}\n' \
         -d '{"i": {}}' "$ROUTER/functions/burst" >"$E2E_DIR/burst.codes"
+    sort "$E2E_DIR/burst.codes" | uniq -c # shown if the test fails
+    grep -E 'burst|PodUnreachable' "$E2E_DIR/router.log" | tail -20
     [ "$(grep -c '^200$' "$E2E_DIR/burst.codes")" = 100 ]
     grep -q 'default/burst: desired [2-5] (panic' "$E2E_DIR/router.log"
     curl -s "$ROUTER/metrics" | grep -q 'mk_router_function_calls_total{namespace="default",function="burst"} 100'

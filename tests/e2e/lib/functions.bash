@@ -13,6 +13,9 @@
 #   fn_pods NAME                      live pods of the function, one a line
 
 fn_cluster_up() {
+    ROUTER_PORT=$(free_port)
+    # mk-fs (started by rs_cluster_up) sends functions/<name>/invoke there.
+    export ROUTER="http://127.0.0.1:$ROUTER_PORT" MINIK8S_ROUTER="http://127.0.0.1:$ROUTER_PORT"
     rs_cluster_up
     "$MK_BIN/mk-image" --root "$IMAGES" build-python3 "$MK_BIN/mk-fnrt"
     local i cidr
@@ -21,8 +24,6 @@ fn_cluster_up() {
         cidr=$(api GET "/api/v1/nodes/node$i" | jq -r .spec.podCIDR)
         ip route replace "$cidr" via "$RS_NET.1$i" dev "$BR"
     done
-    ROUTER_PORT=$(free_port)
-    export ROUTER="http://127.0.0.1:$ROUTER_PORT"
     # shellcheck disable=SC2086 # the flags are words
     "$MK_BIN/mk-router" --server "$MK_SERVER" --token-file "$E2E_DIR/admin.token" \
         --listen "127.0.0.1:$ROUTER_PORT" ${FN_ROUTER_FLAGS:---stable-window 6 --panic-window 2 --tick-ms 500} \
