@@ -1,4 +1,4 @@
-/* invoke.c - functions/<name>/invoke through mk-router (see invoke.h). */
+/* invoke.c - invoke and run files through mk-router (see invoke.h). */
 #include "fs/invoke.h"
 
 #include <curl/curl.h>
@@ -11,13 +11,11 @@ static size_t on_body(char *data, size_t size, size_t n, void *ctx)
     return size * n;
 }
 
-int fs_invoke(const char *ns, const char *name, const char *body, size_t len, mk_buf *out,
-              mk_err *err)
+int fs_invoke(const char *route, const char *body, size_t len, mk_buf *out, mk_err *err)
 {
     const char *router = getenv("MINIK8S_ROUTER");
     _cleanup_free_ char *url =
-        xasprintf("%s/namespaces/%s/functions/%s",
-                  router && *router ? router : "http://127.0.0.1:8090", ns, name);
+        xasprintf("%s%s", router && *router ? router : "http://127.0.0.1:8090", route);
     CURL *h = curl_easy_init();
     struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
     curl_easy_setopt(h, CURLOPT_URL, url);

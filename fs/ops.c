@@ -211,6 +211,27 @@ static bool has_container(json_object *pod, const char *name)
     return false;
 }
 
+/* The ConfigMap recording run p->run of workflow p->name, if it is one
+ * (mk-router labels it minik8s.io/workflow=<wf>); NULL otherwise. */
+static json_object *run_configmap(const fs_path *p)
+{
+    _cleanup_free_ char *name = fs_path_run_configmap(p->name, p->run);
+    json_object *cm = fs_cache_get(kind_by_kind("ConfigMap"), p->ns, name);
+    json_object *labels = cm ? mk_json_path(cm, "metadata.labels") : NULL, *wf = NULL;
+    if (labels && json_object_object_get_ex(labels, "minik8s.io/workflow", &wf) &&
+        strcmp(json_object_get_string(wf), p->name) == 0)
+        return cm;
+    json_object_put(cm);
+    return NULL;
+}
+
+static bool run_exists(const fs_path *p)
+{
+    json_object *cm = run_configmap(p);
+    json_object_put(cm);
+    return cm != NULL;
+}
+
 /* Resolve path to a node of the tree; -ENOENT when there is none. */
 static int node_resolve(const char *path, node *n)
 {
@@ -231,7 +252,8 @@ static int node_resolve(const char *path, node *n)
         n->obj = fs_cache_get(n->p.kind, n->p.ns, n->p.name);
         if (!n->obj)
             return -ENOENT;
-        if (n->p.type == FS_NODE_STREAM && !has_container(n->obj, n->p.container)) {
+        if ((n->p.type == FS_NODE_STREAM && !has_container(n->obj, n->p.container)) ||
+            (n->p.type == FS_NODE_FILE && n->p.file == FS_FILE_RUNREC && !run_exists(&n->p))) {
             json_object_put(n->obj);
             n->obj = NULL;
             return -ENOENT;
@@ -249,7 +271,9 @@ static json_object *output_configmap(const node *n)
 
 static char *render_node_file(const node *n, size_t *len)
 {
-    json_object *cm = n->p.file == FS_FILE_OUTPUT ? output_configmap(n) : NULL;
+    json_object *cm = n->p.file == FS_FILE_OUTPUT   ? output_configmap(n)
+                      : n->p.file == FS_FILE_RUNREC ? run_configmap(&n->p)
+                                                    : NULL;
     char *s = fs_render_file(n->p.file, n->obj, cm, len);
     json_object_put(cm);
     return s;
@@ -307,6 +331,7 @@ static void node_stat(const node *n, uint64_t ino, struct stat *st, double *ttl)
     case FS_NODE_KIND:
     case FS_NODE_OBJECT:
     case FS_NODE_STREAMDIR:
+    case FS_NODE_RUNS:
         st->st_mode = S_IFDIR | (secret ? 0700 : 0755);
         st->st_nlink = 2;
         return;
@@ -514,6 +539,24 @@ static void dir_add_scratch(void *ctx, fs_scratch *s)
     dir_add(h, leaf ? leaf + 1 : s->path, S_IFREG, s->ino);
 }
 
+typedef struct run_dir_ctx {
+    fh *h;
+    const fs_path *wf;
+} run_dir_ctx;
+
+/* A ConfigMap named as a run of the workflow and labelled as one. */
+static void dir_add_run(void *ctx, const char *cm)
+{
+    run_dir_ctx *rc = ctx;
+    const char *id = fs_path_run_id(rc->wf->name, cm);
+    if (!id || !mk_is_dns1123_label(id) || strlen(id) >= sizeof rc->wf->run)
+        return;
+    fs_path p = *rc->wf;
+    snprintf(p.run, sizeof p.run, "%s", id);
+    if (run_exists(&p))
+        dir_add_child(rc->h, id, S_IFREG);
+}
+
 static void dir_fill(fh *h)
 {
     const fs_path *p = &h->n.p;
@@ -532,8 +575,11 @@ static void dir_fill(fh *h)
         break;
     case FS_NODE_OBJECT:
         for (const char *const *e = fs_path_object_entries(p->kind); *e; e++)
-            dir_add_child(
-                h, *e, strcmp(*e, "logs") == 0 || strcmp(*e, "exec") == 0 ? S_IFDIR : S_IFREG);
+            dir_add_child(h, *e,
+                          strcmp(*e, "logs") == 0 || strcmp(*e, "exec") == 0 ||
+                                  strcmp(*e, "runs") == 0
+                              ? S_IFDIR
+                              : S_IFREG);
         if (strcmp(p->kind->kind, "Namespace") == 0)
             for (size_t i = 0; i < mk_nkinds; i++)
                 if (mk_kinds[i].namespaced)
@@ -550,6 +596,11 @@ static void dir_fill(fh *h)
         }
         break;
     }
+    case FS_NODE_RUNS: {
+        run_dir_ctx rc = {h, p};
+        fs_cache_names(kind_by_kind("ConfigMap"), p->ns, dir_add_run, &rc);
+        break;
+    }
     default:
         break;
     }
@@ -561,7 +612,7 @@ static void dir_fill(fh *h)
 static bool node_is_dir(const fs_path *p)
 {
     return p->type == FS_NODE_ROOT || p->type == FS_NODE_KIND || p->type == FS_NODE_OBJECT ||
-           p->type == FS_NODE_STREAMDIR;
+           p->type == FS_NODE_STREAMDIR || p->type == FS_NODE_RUNS;
 }
 
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -784,6 +835,7 @@ static int create_site_of(const node *dir, create_site *site)
         return 0;
     }
     case FS_NODE_STREAMDIR:
+    case FS_NODE_RUNS:
         return -EPERM;
     default:
         return -ENOTDIR;
@@ -897,7 +949,14 @@ static void logs_refresh(fh *h)
     free(text);
 }
 
-/* invoke: the first read sends what was written (the whole request) and
+/* mk-router's route for the call file of p (invoke or run). Caller frees. */
+static char *call_route(const fs_path *p)
+{
+    return xasprintf("/namespaces/%s/%s/%s", p->ns,
+                     p->file == FS_FILE_RUN ? "workflows" : "functions", p->name);
+}
+
+/* invoke, run: the first read sends what was written (the whole request) and
  * takes the reply; reads go on from where the last one ended, whatever the
  * offset (the descriptor's offset sits after the request). */
 static void op_read_invoke(fuse_req_t req, fh *h, size_t size)
@@ -907,7 +966,8 @@ static void op_read_invoke(fuse_req_t req, fh *h, size_t size)
         mk_buf reply = {0};
         mk_err err = {0};
         mk_buf_puts(&h->buf, "");
-        int r = fs_invoke(h->n.p.ns, h->n.p.name, h->buf.data, h->buf.len, &reply, &err);
+        _cleanup_free_ char *route = call_route(&h->n.p);
+        int r = fs_invoke(route, h->buf.data, h->buf.len, &reply, &err);
         mk_buf_free(&h->buf);
         h->buf = reply;
         h->invoked = true;
@@ -930,7 +990,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     fh *h = fh_of(fi);
     switch (h->kind) {
     case FH_FILE:
-        if (h->n.p.file == FS_FILE_INVOKE) {
+        if (fs_file_is_call(h->n.p.file)) {
             op_read_invoke(req, h, size);
             return;
         }
@@ -1039,7 +1099,7 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 static int commit_handle(fh *h)
 {
     mk_err err = {0};
-    if (h->kind == FH_FILE && h->n.p.file == FS_FILE_INVOKE)
+    if (h->kind == FH_FILE && fs_file_is_call(h->n.p.file))
         return 0; /* a call is sent by the first read, not at close */
     if (h->kind == FH_FILE) {
         pthread_mutex_lock(&h->lock);
@@ -1170,7 +1230,8 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
             e = refuse(path, EACCES, "secrets are for root only");
         else if (fs_commit_delete(fs.client, &n.p, &err) < 0)
             e = refuse(path, err.code, "%s", err.msg);
-    } else if (n.p.type == FS_NODE_KIND || n.p.type == FS_NODE_STREAMDIR) {
+    } else if (n.p.type == FS_NODE_KIND || n.p.type == FS_NODE_STREAMDIR ||
+               n.p.type == FS_NODE_RUNS) {
         e = 0; /* emptied by rm -r; the folder itself stays */
     } else {
         e = ENOTDIR;

@@ -12,6 +12,7 @@ static const char *const node_entries[] = {"manifest.yaml", "status", "labels", 
 static const char *const rs_entries[] = {"manifest.yaml", "status", "scale", NULL};
 static const char *const gpujob_entries[] = {"manifest.yaml", "status", "output", NULL};
 static const char *const function_entries[] = {"manifest.yaml", "status", "invoke", NULL};
+static const char *const workflow_entries[] = {"manifest.yaml", "status", "run", "runs", NULL};
 
 const char *const *fs_path_object_entries(const mk_kind *k)
 {
@@ -25,13 +26,21 @@ const char *const *fs_path_object_entries(const mk_kind *k)
         return gpujob_entries;
     if (strcmp(k->kind, "Function") == 0)
         return function_entries;
+    if (strcmp(k->kind, "Workflow") == 0)
+        return workflow_entries;
     return k->has_status ? generic_entries : nostatus_entries;
 }
 
 static const char *const file_names[] = {
-    [FS_FILE_MANIFEST] = "manifest.yaml", [FS_FILE_STATUS] = "status",
-    [FS_FILE_LABELS] = "labels",          [FS_FILE_SCALE] = "scale",
-    [FS_FILE_OUTPUT] = "output",          [FS_FILE_INVOKE] = "invoke",
+    [FS_FILE_MANIFEST] = "manifest.yaml",
+    [FS_FILE_STATUS] = "status",
+    [FS_FILE_LABELS] = "labels",
+    [FS_FILE_SCALE] = "scale",
+    [FS_FILE_OUTPUT] = "output",
+    [FS_FILE_INVOKE] = "invoke",
+    [FS_FILE_RUN] = "run",
+    /* a slash: never matches a path component */
+    [FS_FILE_RUNREC] = "runs/<id>",
 };
 
 const char *fs_file_name(fs_file f)
@@ -42,7 +51,24 @@ const char *fs_file_name(fs_file f)
 bool fs_file_writable(fs_file f)
 {
     return f == FS_FILE_MANIFEST || f == FS_FILE_LABELS || f == FS_FILE_SCALE ||
-           f == FS_FILE_INVOKE;
+           f == FS_FILE_INVOKE || f == FS_FILE_RUN;
+}
+
+bool fs_file_is_call(fs_file f)
+{
+    return f == FS_FILE_INVOKE || f == FS_FILE_RUN;
+}
+
+char *fs_path_run_configmap(const char *wf, const char *run)
+{
+    return xasprintf("%.40s-run-%s", wf, run); /* as functions/router.c store_run */
+}
+
+const char *fs_path_run_id(const char *wf, const char *cm)
+{
+    _cleanup_free_ char *prefix = fs_path_run_configmap(wf, "");
+    size_t n = strlen(prefix);
+    return strncmp(cm, prefix, n) == 0 && cm[n] ? cm + n : NULL;
 }
 
 static bool object_has_entry(const mk_kind *k, const char *name)
@@ -104,6 +130,16 @@ static void parse_object(char **p, size_t n, fs_path *out)
         } else if (n == 3 && mk_is_dns1123_label(p[2])) {
             snprintf(out->container, sizeof out->container, "%s", p[2]);
             out->type = FS_NODE_STREAM;
+        }
+        return;
+    }
+    if (strcmp(p[1], "runs") == 0) {
+        if (n == 2) {
+            out->type = FS_NODE_RUNS;
+        } else if (n == 3 && mk_is_dns1123_label(p[2]) && strlen(p[2]) < sizeof out->run) {
+            snprintf(out->run, sizeof out->run, "%s", p[2]);
+            out->file = FS_FILE_RUNREC;
+            out->type = FS_NODE_FILE;
         }
         return;
     }

@@ -22,6 +22,7 @@ typedef enum fs_node_type {
     FS_NODE_FILE,      /* manifest.yaml, status, labels, scale, output */
     FS_NODE_STREAMDIR, /* logs/ or exec/ of a pod */
     FS_NODE_STREAM,    /* logs/<container> or exec/<container> */
+    FS_NODE_RUNS,      /* runs/ of a workflow: its recorded runs */
 } fs_node_type;
 
 typedef enum fs_file {
@@ -31,6 +32,8 @@ typedef enum fs_file {
     FS_FILE_SCALE,  /* replicasets */
     FS_FILE_OUTPUT, /* gpujobs */
     FS_FILE_INVOKE, /* functions: write a call, read its reply (fs/invoke.h) */
+    FS_FILE_RUN,    /* workflows: write the input, read the run's result */
+    FS_FILE_RUNREC, /* workflows: runs/<id>, a recorded run (run.json) */
 } fs_file;
 
 typedef enum fs_stream { FS_STREAM_LOGS, FS_STREAM_EXEC } fs_stream;
@@ -45,6 +48,7 @@ typedef struct fs_path {
     fs_file file;           /* FILE */
     fs_stream stream;       /* STREAMDIR, STREAM */
     char container[64];     /* STREAM */
+    char run[64];           /* FILE RUNREC: the run id, <hex> of <wf>-run-<hex> */
 } fs_path;
 
 /* Parse a path; never fails (type FS_NODE_NONE when the path names no node). */
@@ -55,8 +59,17 @@ void fs_path_parse(const char *path, fs_path *out);
 const char *const *fs_path_object_entries(const mk_kind *k);
 /* File name of an object file ("manifest.yaml"). */
 const char *fs_file_name(fs_file f);
-/* Is the file writable (manifest.yaml, labels, scale)? */
+/* Is the file writable (manifest.yaml, labels, scale, invoke, run)? */
 bool fs_file_writable(fs_file f);
+/* Is the file a call (invoke, run): written, then read on one descriptor? */
+bool fs_file_is_call(fs_file f);
+
+/* The ConfigMap mk-router records run `run` of workflow wf in
+ * ("<wf, at most 40 chars>-run-<run>"). Caller frees. */
+char *fs_path_run_configmap(const char *wf, const char *run);
+/* The run id of ConfigMap cm if it is named as a run of wf, else NULL
+ * (a pointer into cm). */
+const char *fs_path_run_id(const char *wf, const char *cm);
 
 /* Names editors and tools use for temporary, swap and backup files
  * (".x.swp", "x~", "4913", "sedAb12Cd", "#x#", "x.tmp", "tmp.abc"): such

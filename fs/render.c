@@ -57,7 +57,17 @@ char *fs_render_file(fs_file f, json_object *obj, json_object *output_cm, size_t
     }
     case FS_FILE_OUTPUT:
         return render_output(output_cm, len);
+    case FS_FILE_RUNREC: {
+        json_object *data = output_cm ? mk_json_path(output_cm, "data") : NULL, *v = NULL;
+        const char *rec = data && json_object_object_get_ex(data, "run.json", &v) &&
+                                  json_object_is_type(v, json_type_string)
+                              ? json_object_get_string(v)
+                              : NULL; /* "run.json" has a dot: no mk_json_str path */
+        *len = rec ? strlen(rec) : 0;
+        return xstrdup(rec ? rec : "");
+    }
     case FS_FILE_INVOKE:
+    case FS_FILE_RUN:
         break;
     }
     *len = 0;

@@ -15,7 +15,8 @@
 /* The content of file f of obj: manifest.yaml is the whole object as YAML
  * (as kubectl get -o yaml), status its .status as YAML (empty when none),
  * labels "key=value" lines, scale spec.replicas and a newline, output the
- * GpuJob's output ConfigMap (output_cm, may be NULL) stdout then stderr.
+ * GpuJob's output ConfigMap (output_cm, may be NULL) stdout then stderr,
+ * a recorded run (runs/<id>) its ConfigMap's (output_cm) data["run.json"].
  * Caller frees; *len gets the length. */
 char *fs_render_file(fs_file f, json_object *obj, json_object *output_cm, size_t *len);
 

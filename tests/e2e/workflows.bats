@@ -2,7 +2,8 @@
 # Workflows end to end: mk-router runs the state machine over real function
 # pods (lib/functions.bash), a Choice branches on a number both ways (one
 # branch ends in Fail), structure is refused at create, a runaway loop stops
-# at the step limit, and each run is recorded as a ConfigMap.
+# at the step limit, and each run is recorded as a ConfigMap, seen in mk-fs as
+# workflows/<name>/runs/<id>; workflows/<name>/run starts one.
 
 load helpers
 load lib/rscluster
@@ -77,6 +78,40 @@ run_wf() { # NAME JSON
     [ "$(echo "$rec" | jq -c .input)" = '{"n":100}' ]
     [ "$(api GET '/api/v1/namespaces/default/configmaps?labelSelector=minik8s.io/workflow=sizer' | jq '.items | length')" -ge 3 ]
     [ "$(api GET /apis/minik8s.io/v1/namespaces/default/workflows/sizer | jq -r .status.lastRun)" = "$name" ]
+}
+
+@test "workflows/NAME/runs/ lists each run by id; cat shows its steps and result" {
+    run run_wf sizer '{"n": 50}'
+    name=$(echo "$output" | jq -r .run)
+    id=${name##*-run-}
+    wait_for 10 test -e "$MNT/workflows/sizer/runs/$id"
+    ls "$MNT/workflows/sizer/" | grep -qx runs
+    ls "$MNT/workflows/sizer/runs/" | grep -qx "$id"
+    ls "$MNT/namespaces/default/workflows/sizer/runs/" | grep -qx "$id"
+    rec=$(cat "$MNT/workflows/sizer/runs/$id")
+    [ "$(echo "$rec" | jq -r .status)" = SUCCEEDED ]
+    [ "$(echo "$rec" | jq -c .input)" = '{"n":50}' ]
+    [ "$(echo "$rec" | jq -r '[.steps[].state] | join(",")')" = "Double,Big?,Big" ]
+    [ "$(echo "$rec" | jq -c .output)" = '{"size":"big"}' ]
+    [ "$(stat -c %s "$MNT/workflows/sizer/runs/$id")" = "$(wc -c <"$MNT/workflows/sizer/runs/$id")" ]
+    run bash -c "echo x >'$MNT/workflows/sizer/runs/$id'"
+    [ "$status" -ne 0 ]
+    [ ! -e "$MNT/workflows/sizer/runs/00000000" ]
+}
+
+@test "workflows/NAME/run: write the input, read the run's result on the same descriptor" {
+    ls "$MNT/workflows/sizer/" | grep -qx run
+    exec 5<>"$MNT/workflows/sizer/run"
+    printf '{"n": 30}' >&5
+    out=$(cat <&5)
+    exec 5>&-
+    [ "$(echo "$out" | jq -r .status)" = SUCCEEDED ]
+    [ "$(echo "$out" | jq -c .output)" = '{"size":"big"}' ]
+    exec 5<>"$MNT/namespaces/default/workflows/sizer/run"
+    printf '{"n": 2}' >&5
+    out=$(cat <&5)
+    exec 5>&-
+    [ "$(echo "$out" | jq -r .error)" = TooSmall ]
 }
 
 @test "a workflow with a dangling Next is refused at create" {

@@ -152,6 +152,33 @@ static void test_object_dirs(void **state)
     free(top);
 }
 
+static void test_workflow_runs(void **state)
+{
+    fs_path p = parse("workflows/sizer/run");
+    assert_int_equal(p.type, FS_NODE_FILE);
+    assert_int_equal(p.file, FS_FILE_RUN);
+    assert_true(fs_file_writable(FS_FILE_RUN));
+    assert_true(fs_file_is_call(FS_FILE_RUN) && fs_file_is_call(FS_FILE_INVOKE));
+    assert_false(fs_file_is_call(FS_FILE_MANIFEST));
+    p = parse("workflows/sizer/runs");
+    assert_int_equal(p.type, FS_NODE_RUNS);
+    p = parse("namespaces/dev/workflows/sizer/runs/1a2b3c4d");
+    assert_int_equal(p.type, FS_NODE_FILE);
+    assert_int_equal(p.file, FS_FILE_RUNREC);
+    assert_string_equal(p.ns, "dev");
+    assert_string_equal(p.run, "1a2b3c4d");
+    assert_false(fs_file_writable(FS_FILE_RUNREC));
+    assert_int_equal(parse("workflows/sizer/runs/1a2b3c4d/x").type, FS_NODE_NONE);
+    assert_int_equal(parse("functions/f/runs").type, FS_NODE_NONE);
+    assert_int_equal(parse("workflows/sizer/runs/<id>").type, FS_NODE_NONE);
+    char *cm = fs_path_run_configmap("sizer", "1a2b3c4d");
+    assert_string_equal(cm, "sizer-run-1a2b3c4d");
+    assert_string_equal(fs_path_run_id("sizer", cm), "1a2b3c4d");
+    assert_null(fs_path_run_id("size", cm));
+    assert_null(fs_path_run_id("sizer", "sizer-run-"));
+    free(cm);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -159,7 +186,7 @@ int main(void)
         cmocka_unit_test(test_namespaced_view), cmocka_unit_test(test_kind_files),
         cmocka_unit_test(test_streams),         cmocka_unit_test(test_names_must_be_dns),
         cmocka_unit_test(test_temp_names),      cmocka_unit_test(test_split_join),
-        cmocka_unit_test(test_object_dirs),
+        cmocka_unit_test(test_object_dirs),     cmocka_unit_test(test_workflow_runs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -104,6 +104,24 @@ static void test_output(void **state)
     json_object_put(cm);
 }
 
+static void test_run_record(void **state)
+{
+    json_object *cm = obj("{\"data\":{\"run.json\":\"{\\\"status\\\": \\\"SUCCEEDED\\\"}\"}}");
+    size_t len;
+    char *s = fs_render_file(FS_FILE_RUNREC, NULL, cm, &len);
+    assert_string_equal(s, "{\"status\": \"SUCCEEDED\"}");
+    assert_int_equal(len, strlen(s));
+    free(s);
+    s = fs_render_file(FS_FILE_RUNREC, NULL, NULL, &len);
+    assert_string_equal(s, "");
+    assert_int_equal(len, 0);
+    free(s);
+    s = fs_render_file(FS_FILE_RUN, NULL, NULL, &len);
+    assert_string_equal(s, "");
+    free(s);
+    json_object_put(cm);
+}
+
 static void test_watch_lines(void **state)
 {
     json_object *o = obj(pod_json);
@@ -189,6 +207,7 @@ int main(void)
         cmocka_unit_test(test_labels_round_trip),
         cmocka_unit_test(test_scale),
         cmocka_unit_test(test_output),
+        cmocka_unit_test(test_run_record),
         cmocka_unit_test(test_watch_lines),
         cmocka_unit_test(test_age),
         cmocka_unit_test(test_pod_table),
