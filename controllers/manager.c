@@ -10,14 +10,9 @@
 #include "store/util.h"
 
 static const mk_controller *const builtin[] = {
-    &nodeipam_controller,
-    &nodelifecycle_controller,
-    &endpoints_controller,
-    &replicaset_controller,
-    &garbagecollector_controller,
-    &hpa_controller,
-    &ingress_controller,
-    &function_controller,
+    &nodeipam_controller,   &nodelifecycle_controller,    &endpoints_controller,
+    &replicaset_controller, &garbagecollector_controller, &hpa_controller,
+    &ingress_controller,    &function_controller,
 };
 
 typedef struct subscriber {

@@ -20,12 +20,12 @@
 typedef struct mk_client mk_client;
 
 typedef struct mk_client_opts {
-    const char *server;      /* "http://127.0.0.1:6443" or https://... */
-    const char *token_file;  /* NULL: no Authorization header */
-    const char *ca_file;     /* https: the CA to trust; NULL: system store */
-    bool insecure;           /* https: skip verification (tests only) */
-    int timeout_ms;          /* per request, not for watches; 0: 10 s */
-    const char *user_agent;  /* "mk-fs"; NULL: "minik8s" */
+    const char *server;     /* "http://127.0.0.1:6443" or https://... */
+    const char *token_file; /* NULL: no Authorization header */
+    const char *ca_file;    /* https: the CA to trust; NULL: system store */
+    bool insecure;          /* https: skip verification (tests only) */
+    int timeout_ms;         /* per request, not for watches; 0: 10 s */
+    const char *user_agent; /* "mk-fs"; NULL: "minik8s" */
 } mk_client_opts;
 
 /* Read a token the way every daemon does: the first field of the first
@@ -42,10 +42,9 @@ const char *client_server(const mk_client *c);
  * a non-2xx answer also returns the decoded error. Transport failures
  * return ECONNREFUSED/ETIMEDOUT/EIO with curl's message. warning, if not
  * NULL, receives the Warning header (caller frees; NULL if none). */
-int client_request(mk_client *c, const char *method, const char *path,
-                   const char *content_type, const char *body, size_t len,
-                   int *status, char **resp, size_t *resp_len, char **warning,
-                   mk_err *err);
+int client_request(mk_client *c, const char *method, const char *path, const char *content_type,
+                   const char *body, size_t len, int *status, char **resp, size_t *resp_len,
+                   char **warning, mk_err *err);
 
 /* Typed calls. ns is ignored for cluster-scoped kinds (NULL allowed).
  * Objects returned are owned by the caller (json_object_put). */
@@ -65,14 +64,12 @@ int client_update_status(mk_client *c, const mk_kind *k, const char *ns, json_ob
                          json_object **out, mk_err *err);
 /* JSON merge patch (RFC 7386); subresource NULL or "status". */
 int client_patch(mk_client *c, const mk_kind *k, const char *ns, const char *name,
-                 const char *subresource, const char *patch, json_object **out,
-                 mk_err *err);
+                 const char *subresource, const char *patch, json_object **out, mk_err *err);
 /* propagation: NULL (server default: Background), "Orphan", "Foreground". */
 int client_delete(mk_client *c, const mk_kind *k, const char *ns, const char *name,
                   const char *propagation, mk_err *err);
 /* POST pods/{name}/binding to node. */
-int client_bind(mk_client *c, const char *ns, const char *pod, const char *node,
-                mk_err *err);
+int client_bind(mk_client *c, const char *ns, const char *pod, const char *node, mk_err *err);
 
 /* A watch event as delivered to mk_watch_fn: type is "ADDED", "MODIFIED",
  * "DELETED", "BOOKMARK" or "ERROR"; obj borrowed for the call. Return 0 to

@@ -34,17 +34,15 @@
 #define MK_EGONE ENODATA /* the asked revision was compacted away */
 
 typedef struct mk_err {
-    int code;       /* errno-like; 0 when no error */
-    char msg[512];  /* "pod web: spec.containers[0].image: required" */
+    int code;      /* errno-like; 0 when no error */
+    char msg[512]; /* "pod web: spec.containers[0].image: required" */
 } mk_err;
 
 /* Set *err (if err is non-NULL) and return -code. */
-int mk_error(mk_err *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int mk_error(mk_err *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Prefix err->msg with "context: " and return -err->code. */
-int mk_error_wrap(mk_err *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int mk_error_wrap(mk_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The HTTP status and Kubernetes reason for an error code (see above). */
 int mk_error_http_status(int code);

@@ -37,9 +37,9 @@ typedef struct mk_informer_handlers {
 } mk_informer_handlers;
 
 /* ns NULL: all namespaces. Selectors may be NULL. handlers may be NULL. */
-mk_informer *informer_new(mk_client *c, const mk_kind *k, const char *ns,
-                          const char *label_sel, const char *field_sel,
-                          const mk_informer_handlers *handlers, void *ctx);
+mk_informer *informer_new(mk_client *c, const mk_kind *k, const char *ns, const char *label_sel,
+                          const char *field_sel, const mk_informer_handlers *handlers,
+                          void *ctx);
 /* Start the informer's thread. */
 int informer_start(mk_informer *inf, mk_err *err);
 /* Stop the thread (within about a second) and free everything. */

@@ -12,15 +12,16 @@ const mk_kind mk_kinds[] = {
     {"Endpoints", "", "v1", "v1", "endpoints", "endpoints", "ep", true, false, false},
     {"ConfigMap", "", "v1", "v1", "configmaps", "configmap", "cm", true, false, false},
     {"Secret", "", "v1", "v1", "secrets", "secret", "", true, false, true},
-    {"ReplicaSet", "apps", "v1", "apps/v1", "replicasets", "replicaset", "rs", true, true, false},
+    {"ReplicaSet", "apps", "v1", "apps/v1", "replicasets", "replicaset", "rs", true, true,
+     false},
     {"HorizontalPodAutoscaler", "autoscaling", "v2", "autoscaling/v2",
      "horizontalpodautoscalers", "horizontalpodautoscaler", "hpa", true, true, false},
     {"Ingress", "networking.k8s.io", "v1", "networking.k8s.io/v1", "ingresses", "ingress",
      "ing", true, true, false},
-    {"Function", "minik8s.io", "v1", "minik8s.io/v1", "functions", "function", "fn func",
-     true, true, false},
-    {"Workflow", "minik8s.io", "v1", "minik8s.io/v1", "workflows", "workflow", "wf", true,
+    {"Function", "minik8s.io", "v1", "minik8s.io/v1", "functions", "function", "fn func", true,
      true, false},
+    {"Workflow", "minik8s.io", "v1", "minik8s.io/v1", "workflows", "workflow", "wf", true, true,
+     false},
     {"GpuJob", "minik8s.io", "v1", "minik8s.io/v1", "gpujobs", "gpujob", "gj", true, true,
      false},
 };
@@ -92,7 +93,6 @@ char *kind_collection_path(const mk_kind *k, const char *ns)
     const char *root = k->group[0] ? "/apis/" : "/api";
     const char *group = k->group[0] ? k->group : "";
     if (k->namespaced && ns)
-        return xasprintf("%s%s/%s/namespaces/%s/%s", root, group, k->version, ns,
-                         k->resource);
+        return xasprintf("%s%s/%s/namespaces/%s/%s", root, group, k->version, ns, k->resource);
     return xasprintf("%s%s/%s/%s", root, group, k->version, k->resource);
 }

@@ -11,16 +11,16 @@
 #include <stddef.h>
 
 typedef struct mk_kind {
-    const char *kind;         /* "Pod" */
-    const char *group;        /* "" for the core group, "apps", "minik8s.io" */
-    const char *version;      /* "v1", "v2" */
-    const char *api_version;  /* "v1", "apps/v1": what manifests carry */
-    const char *resource;     /* plural, lower case: "pods"; also the /cluster folder */
-    const char *singular;     /* "pod" */
-    const char *short_names;  /* space-separated kubectl aliases: "po" */
+    const char *kind;        /* "Pod" */
+    const char *group;       /* "" for the core group, "apps", "minik8s.io" */
+    const char *version;     /* "v1", "v2" */
+    const char *api_version; /* "v1", "apps/v1": what manifests carry */
+    const char *resource;    /* plural, lower case: "pods"; also the /cluster folder */
+    const char *singular;    /* "pod" */
+    const char *short_names; /* space-separated kubectl aliases: "po" */
     bool namespaced;
-    bool has_status;          /* a status subresource */
-    bool secret;              /* contents never printed (Secret) */
+    bool has_status; /* a status subresource */
+    bool secret;     /* contents never printed (Secret) */
 } mk_kind;
 
 extern const mk_kind mk_kinds[];

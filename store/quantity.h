@@ -15,9 +15,9 @@
 #include "store/error.h"
 
 typedef struct mk_quantity {
-    int64_t mant;   /* signed significand */
-    int32_t exp10;  /* decimal exponent (from the digits, 'm', 'k', 'M', 'e3'...) */
-    int32_t exp2;   /* binary exponent (from 'Ki', 'Mi', ...) */
+    int64_t mant;  /* signed significand */
+    int32_t exp10; /* decimal exponent (from the digits, 'm', 'k', 'M', 'e3'...) */
+    int32_t exp2;  /* binary exponent (from 'Ki', 'Mi', ...) */
 } mk_quantity;
 
 /* Parse s. EINVAL with a message quoting s on bad syntax or overflow. */

@@ -22,12 +22,18 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-static inline void freep(void *p) { free(*(void **)p); }
+static inline void freep(void *p)
+{
+    free(*(void **)p);
+}
 static inline void closep(int *fd);
 void mk_close_fd(int *fd);
-static inline void closep(int *fd) { mk_close_fd(fd); }
+static inline void closep(int *fd)
+{
+    mk_close_fd(fd);
+}
 
-#define _cleanup_free_ __attribute__((cleanup(freep)))
+#define _cleanup_free_  __attribute__((cleanup(freep)))
 #define _cleanup_close_ __attribute__((cleanup(closep)))
 
 /* Return *pp and set it to NULL: ownership moves to the caller. */
@@ -57,8 +63,8 @@ void mk_buf_free(mk_buf *b);
 char *mk_buf_steal(mk_buf *b);
 
 /* Monotonic and wall clocks. */
-int64_t mk_now_ns(void);       /* CLOCK_MONOTONIC, nanoseconds */
-int64_t mk_wall_ms(void);      /* CLOCK_REALTIME, milliseconds */
+int64_t mk_now_ns(void);  /* CLOCK_MONOTONIC, nanoseconds */
+int64_t mk_wall_ms(void); /* CLOCK_REALTIME, milliseconds */
 /* RFC 3339 UTC timestamp, "2026-11-27T01:15:10Z", into buf (>= 21 bytes). */
 void mk_rfc3339(char *buf, size_t n, int64_t unix_seconds);
 /* Parse an RFC 3339 UTC timestamp; -1 on error. */
@@ -75,7 +81,6 @@ bool mk_is_dns1123_label(const char *s);
 bool mk_is_dns1123_subdomain(const char *s);
 
 /* Read a whole file (at most max bytes) into a NUL-terminated buffer. */
-int mk_read_file(const char *path, size_t max, char **out, size_t *len,
-                 struct mk_err *err);
+int mk_read_file(const char *path, size_t max, char **out, size_t *len, struct mk_err *err);
 
 #endif

@@ -19,7 +19,7 @@
 #define MK_MAX_WARNINGS 16
 typedef struct mk_warnings {
     int n;
-    int dropped;              /* how many did not fit */
+    int dropped; /* how many did not fit */
     char path[MK_MAX_WARNINGS][128];
 } mk_warnings;
 
@@ -43,7 +43,7 @@ void validate_normalize(const mk_kind *k, json_object *obj);
 /* Validate a change: validate_object on the new object, plus what may not
  * change (metadata.name, namespace, uid; a pod's spec.nodeName once set,
  * a Service's clusterIP once set, ...). */
-int validate_update(const mk_kind *k, json_object *old, json_object *obj,
-                    mk_warnings *warn, mk_err *err);
+int validate_update(const mk_kind *k, json_object *old, json_object *obj, mk_warnings *warn,
+                    mk_err *err);
 
 #endif

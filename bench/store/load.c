@@ -25,7 +25,7 @@
 
 static const char *base_url, *prefix;
 static long total, nthreads;
-static double *lat_ms;          /* one slot per operation */
+static double *lat_ms; /* one slot per operation */
 static atomic_long failures;
 
 static double now_ms(void)
@@ -79,7 +79,8 @@ static int do_create(CURL *h, int etcd, const char *name, struct curl_slist *hdr
         int klen = snprintf(key, sizeof key, "/registry/pods/default/%s", name);
         char *k = b64(key, (size_t)klen), *v = b64(body, (size_t)blen);
         if (asprintf(&req,
-                     "{\"compare\":[{\"key\":\"%s\",\"target\":\"CREATE\",\"create_revision\":\"0\"}],"
+                     "{\"compare\":[{\"key\":\"%s\",\"target\":\"CREATE\",\"create_revision\":"
+                     "\"0\"}],"
                      "\"success\":[{\"request_put\":{\"key\":\"%s\",\"value\":\"%s\"}}]}",
                      k, k, v) < 0)
             abort();
@@ -160,8 +161,8 @@ static int run_creates(int etcd)
 /* ---- watch delivery ---- */
 
 static long nwatchers, nevents;
-static double *sent_ms;         /* per event: when its create was acknowledged */
-static double *recv_ms;         /* per watcher x event */
+static double *sent_ms; /* per event: when its create was acknowledged */
+static double *recv_ms; /* per watcher x event */
 static atomic_long watchers_ready;
 
 struct watcher {
@@ -210,7 +211,8 @@ static void *watch_worker(void *arg)
     struct watcher *w = arg;
     char url[512];
     snprintf(url, sizeof url,
-             "%s/api/v1/namespaces/default/pods?watch=true&resourceVersion=%s&labelSelector=app%%3Dbench",
+             "%s/api/v1/namespaces/default/"
+             "pods?watch=true&resourceVersion=%s&labelSelector=app%%3Dbench",
              base_url, getenv("BENCH_RV") ? getenv("BENCH_RV") : "0");
     CURL *h = curl_easy_init();
     curl_easy_setopt(h, CURLOPT_URL, url);

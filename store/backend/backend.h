@@ -41,10 +41,10 @@ typedef struct mk_event {
     mk_event_type type;
     int64_t rev;
     const char *key;
-    const char *value;   /* the object at rev (DELETED: its last state, rv = rev) */
+    const char *value; /* the object at rev (DELETED: its last state, rv = rev) */
     size_t len;
-    json_object *obj;    /* parsed value when the backend has it, else NULL */
-    json_object *prev;   /* the object before the change when known, else NULL */
+    json_object *obj;  /* parsed value when the backend has it, else NULL */
+    json_object *prev; /* the object before the change when known, else NULL */
 } mk_event;
 
 /* One current key, as list delivers it (borrowed for the callback). */
@@ -52,7 +52,7 @@ typedef struct mk_kv {
     const char *key;
     const char *value;
     size_t len;
-    int64_t rev;         /* revision of the last change */
+    int64_t rev; /* revision of the last change */
 } mk_kv;
 
 /* Return 0 to go on, non-zero to stop the iteration (that value is
@@ -92,16 +92,15 @@ typedef struct mk_backend_ops {
     int (*write)(mk_backend *be, const mk_write *w, int64_t *rev, mk_err *err);
     /* The current value of key (caller frees *value) and its revision.
      * ENOENT when absent. */
-    int (*get)(mk_backend *be, const char *key, char **value, size_t *len,
-               int64_t *rev, mk_err *err);
+    int (*get)(mk_backend *be, const char *key, char **value, size_t *len, int64_t *rev,
+               mk_err *err);
     /* Every current key under prefix, in key order, from one consistent
      * snapshot; *rev is the store revision of that snapshot. */
-    int (*list)(mk_backend *be, const char *prefix, mk_kv_fn fn, void *ctx,
-                int64_t *rev, mk_err *err);
+    int (*list)(mk_backend *be, const char *prefix, mk_kv_fn fn, void *ctx, int64_t *rev,
+                mk_err *err);
     /* Every change with revision > after, in order, up to the revision
      * current when the call starts. MK_EGONE when after < compacted rev. */
-    int (*history)(mk_backend *be, int64_t after, mk_event_fn fn, void *ctx,
-                   mk_err *err);
+    int (*history)(mk_backend *be, int64_t after, mk_event_fn fn, void *ctx, mk_err *err);
     /* The newest revision, and the oldest revision history can start after. */
     int64_t (*current_rev)(mk_backend *be);
     int64_t (*compacted_rev)(mk_backend *be);
@@ -114,18 +113,18 @@ typedef struct mk_backend_ops {
 /* Every backend starts with this header. */
 struct mk_backend {
     const mk_backend_ops *ops;
-    mk_event_fn sink;    /* set with backend_set_sink before the first write; it may
-                          * run on a backend thread while writers wait, so it must
-                          * be quick and must not write to the backend */
+    mk_event_fn sink; /* set with backend_set_sink before the first write; it may
+                       * run on a backend thread while writers wait, so it must
+                       * be quick and must not write to the backend */
     void *sink_ctx;
 };
 
 typedef struct mk_backend_opts {
-    const char *data_dir;        /* sqlite: the directory holding the db */
-    const char *etcd_url;        /* etcd: http://127.0.0.1:2379 */
-    int64_t keep_revisions;      /* compaction keeps at least this many (default 100000) */
-    int keep_seconds;            /* ... and history younger than this (default 300) */
-                                 /* (for both: 0 = the default, < 0 = none) */
+    const char *data_dir;   /* sqlite: the directory holding the db */
+    const char *etcd_url;   /* etcd: http://127.0.0.1:2379 */
+    int64_t keep_revisions; /* compaction keeps at least this many (default 100000) */
+    int keep_seconds;       /* ... and history younger than this (default 300) */
+                            /* (for both: 0 = the default, < 0 = none) */
 } mk_backend_opts;
 
 /* Open the SQLite backend in opts->data_dir (created if missing).
