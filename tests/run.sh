@@ -89,6 +89,14 @@ for suite in "${suites[@]}"; do
         fi
         echo "== unit tests"
         run_unit build/release unit
+        # STYLE.md: one formatter, checked in CI.
+        if command -v clang-format >/dev/null; then
+            if make -s check-format >/dev/null 2>&1; then
+                passed=$((passed + 1))
+            else
+                fail_one "unit: clang-format (run make format)"
+            fi
+        fi
         ;;
     asan)
         echo "== unit tests under ASan+UBSan"
