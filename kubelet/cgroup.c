@@ -139,11 +139,13 @@ static void rmdir_tree(const char *dir)
     rmdir(dir);
 }
 
-void cgroup_remove(const char *path)
+/* Apply fn to path in every hierarchy: the one tree of cgroup v2, or the
+ * same path under each v1 controller mount. */
+static void cgroup_each_hierarchy(const char *path, void (*fn)(const char *dir))
 {
     if (cgroup_is_v2()) {
         _cleanup_free_ char *dir = xasprintf("%s%s", cg_root, path);
-        rmdir_tree(dir);
+        fn(dir);
         return;
     }
     DIR *d = opendir(cg_root);
@@ -154,27 +156,22 @@ void cgroup_remove(const char *path)
         if (de->d_name[0] == '.')
             continue;
         _cleanup_free_ char *dir = xasprintf("%s/%s%s", cg_root, de->d_name, path);
-        rmdir_tree(dir);
+        fn(dir);
     }
     closedir(d);
 }
 
+static void rmdir_one(const char *dir)
+{
+    rmdir(dir);
+}
+
+void cgroup_remove(const char *path)
+{
+    cgroup_each_hierarchy(path, rmdir_tree);
+}
+
 void cgroup_remove_empty(const char *path)
 {
-    if (cgroup_is_v2()) {
-        _cleanup_free_ char *dir = xasprintf("%s%s", cg_root, path);
-        rmdir(dir);
-        return;
-    }
-    DIR *d = opendir(cg_root);
-    if (!d)
-        return;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        if (de->d_name[0] == '.')
-            continue;
-        _cleanup_free_ char *dir = xasprintf("%s/%s%s", cg_root, de->d_name, path);
-        rmdir(dir);
-    }
-    closedir(d);
+    cgroup_each_hierarchy(path, rmdir_one);
 }
