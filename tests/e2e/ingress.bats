@@ -231,6 +231,9 @@ EOF
     echo "$output"
     [[ "$output" == *"service default/nosuchsvc not found"* ]]
     [[ "$output" == *"service default/api has no port named nosuchport"* ]]
+    # nginx takes the new configuration on its reload, which may land a
+    # moment after the condition is written.
+    wait_for 10 eval '[ "$(code_of broken.minik8s.test /)" = 503 ]'
     [ "$(code_of broken.minik8s.test /)" = 503 ]
     [ "$(code_of broken.minik8s.test /api/users)" = 503 ]
     # the others are not disturbed
