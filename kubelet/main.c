@@ -64,6 +64,12 @@ enum {
     OPT_DOMAIN,
 };
 
+static char *abs_path(const char *rel)
+{
+    _cleanup_free_ char *cwd = get_current_dir_name();
+    return xasprintf("%s/%s", cwd ? cwd : ".", rel);
+}
+
 static bool cleanup_mode;
 
 static int parse_flags(int argc, char **argv, kubelet_config *cfg, bool *hollow, int *hollow_n)
@@ -102,7 +108,9 @@ static int parse_flags(int argc, char **argv, kubelet_config *cfg, bool *hollow,
             cfg->node_name = optarg;
             break;
         case OPT_ROOT:
-            cfg->root_dir = optarg;
+            /* Absolute: conmon runs in the bundle, not in our cwd. Lives as
+             * long as the process. */
+            cfg->root_dir = optarg[0] == '/' ? optarg : abs_path(optarg);
             break;
         case OPT_IMAGES:
             cfg->image_dir = optarg;

@@ -196,6 +196,8 @@ static int conmon_spawn(runtime *rt, const char *id, const char *bundle, const c
     posix_spawn_file_actions_addopen(&fa, 1, conmon_log, O_WRONLY | O_CREAT | O_APPEND, 0600);
     posix_spawn_file_actions_adddup2(&fa, 1, 2);
     posix_spawn_file_actions_adddup2(&fa, p[1], 3);
+    /* conmon writes its "oom" marker relative to its working directory. */
+    posix_spawn_file_actions_addchdir_np(&fa, bundle);
     /* conmon breaks on an inherited SIG_IGN for SIGCHLD (NOTES.md). */
     sigset_t none, all;
     sigemptyset(&none);
