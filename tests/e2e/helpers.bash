@@ -13,6 +13,7 @@
 #   kubeconfig_for [SERVER] [TOKEN]   write a kubeconfig for kubectl, print its path
 #   req METHOD PATH [curl args...]    call MK_SERVER (with MK_TOKEN if set); sets CODE, BODY
 #   wait_for SECONDS COMMAND...       retry COMMAND every 0.1 s until it succeeds
+#   stop_pid PID                      TERM, up to 10 s, then KILL (a daemon a test started)
 
 MK_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 MK_BIN=${MK_BIN:-$MK_ROOT/bin}
@@ -31,6 +32,16 @@ wait_for() {
         sleep 0.1
     done
     "$@"
+}
+
+stop_pid() {
+    local pid=$1 i
+    kill "$pid" 2>/dev/null || return 0
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    kill -9 "$pid" 2>/dev/null || true
 }
 
 start_apiserver() {

@@ -56,7 +56,7 @@ start_ingress() {
 
 stop_ingress() {
     [ -f "$E2E_DIR/ingress.pid" ] || return 0
-    rs_stop_pid "$(cat "$E2E_DIR/ingress.pid")"
+    stop_pid "$(cat "$E2E_DIR/ingress.pid")"
     rm -f "$E2E_DIR/ingress.pid"
 }
 

@@ -82,16 +82,6 @@ teardown_file() {
 
 # ---- helpers ----
 
-stop_pid() {
-    local pid=$1 i
-    kill "$pid" 2>/dev/null || return 0
-    for ((i = 0; i < 100; i++)); do
-        kill -0 "$pid" 2>/dev/null || return 0
-        sleep 0.1
-    done
-    kill -9 "$pid" 2>/dev/null || true
-}
-
 start_kubelet() {
     local i=$1
     nsenter --net="/var/run/netns/mke$E2E_TAG-n$i" "$MK_BIN/mk-kubelet" \

@@ -129,7 +129,7 @@ YAML
     make_rs calm 4
     wait_for 60 ready_is calm 4
     # Stop it, change the wish while it is away, start it again.
-    rs_stop_pid "$(cat "$E2E_DIR/cm.pid")"
+    stop_pid "$(cat "$E2E_DIR/cm.pid")"
     api PATCH /apis/apps/v1/namespaces/default/replicasets/calm \
         -H 'Content-Type: application/merge-patch+json' -d '{"spec":{"replicas":6}}' >/dev/null
     "$MK_BIN/mk-controller-manager" --server "$MK_SERVER" --token-file "$E2E_DIR/admin.token" \
@@ -140,7 +140,7 @@ YAML
     # And once more, right after a scale-up is asked for.
     api PATCH /apis/apps/v1/namespaces/default/replicasets/calm \
         -H 'Content-Type: application/merge-patch+json' -d '{"spec":{"replicas":9}}' >/dev/null
-    rs_stop_pid "$(cat "$E2E_DIR/cm.pid")"
+    stop_pid "$(cat "$E2E_DIR/cm.pid")"
     "$MK_BIN/mk-controller-manager" --server "$MK_SERVER" --token-file "$E2E_DIR/admin.token" \
         --node-monitor-grace-period 4 --pod-eviction-timeout 4 --hpa-sync-period 1 \
         2>>"$E2E_DIR/cm.log" &

@@ -93,16 +93,6 @@ in_node() { # NODE_INDEX COMMAND...
     nsenter --net="/var/run/netns/mks$E2E_TAG-n$i" "$@"
 }
 
-stop_pid() {
-    local pid=$1 i
-    kill "$pid" 2>/dev/null || return 0
-    for ((i = 0; i < 100; i++)); do
-        kill -0 "$pid" 2>/dev/null || return 0
-        sleep 0.1
-    done
-    kill -9 "$pid" 2>/dev/null || true
-}
-
 start_kubelet() {
     local i=$1
     # nsenter itself, not in_node: $! must be the daemon, not a subshell

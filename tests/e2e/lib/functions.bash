@@ -41,7 +41,7 @@ fn_cluster_down() {
     done
     # shellcheck disable=SC2016
     wait_for 10 eval '[ "$(api GET /apis/apps/v1/namespaces/default/replicasets | jq ".items | length")" = 0 ]' || true
-    [ -f "$E2E_DIR/router.pid" ] && rs_stop_pid "$(cat "$E2E_DIR/router.pid")"
+    [ -f "$E2E_DIR/router.pid" ] && stop_pid "$(cat "$E2E_DIR/router.pid")"
     rs_cluster_down
 }
 

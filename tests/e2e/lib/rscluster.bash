@@ -55,16 +55,6 @@ rs_cluster_up() {
     for i in 1 2 3; do wait_for 30 node_ready "node$i"; done
 }
 
-rs_stop_pid() {
-    local pid=$1 i
-    kill "$pid" 2>/dev/null || return 0
-    for ((i = 0; i < 100; i++)); do
-        kill -0 "$pid" 2>/dev/null || return 0
-        sleep 0.1
-    done
-    kill -9 "$pid" 2>/dev/null || true
-}
-
 rs_cluster_down() {
     [ -n "${E2E_DIR:-}" ] || return 0
     local i f
@@ -84,7 +74,7 @@ rs_cluster_down() {
     fusermount3 -u "$MNT" 2>/dev/null || umount -l "$MNT" 2>/dev/null || true
     for i in 1 2 3; do stop_kubelet "$i"; done
     for f in cm scheduler; do
-        [ -f "$E2E_DIR/$f.pid" ] && rs_stop_pid "$(cat "$E2E_DIR/$f.pid")"
+        [ -f "$E2E_DIR/$f.pid" ] && stop_pid "$(cat "$E2E_DIR/$f.pid")"
     done
     for i in 1 2 3; do
         [ -d "$E2E_DIR/node$i" ] && nsenter --net="/var/run/netns/mkr$E2E_TAG-n$i" \
@@ -112,7 +102,7 @@ stop_kubelet() { # I [SIGNAL]
     if [ -n "${2:-}" ]; then
         kill -"$2" "$(cat "$E2E_DIR/kubelet$1.pid")" 2>/dev/null || true
     else
-        rs_stop_pid "$(cat "$E2E_DIR/kubelet$1.pid")"
+        stop_pid "$(cat "$E2E_DIR/kubelet$1.pid")"
     fi
     rm -f "$E2E_DIR/kubelet$1.pid"
 }
