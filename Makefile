@@ -12,6 +12,8 @@
 # cmd-NAME.c a further command bin/NAME; the rest is the part's library,
 # which unit tests link too.
 
+.DEFAULT_GOAL := all
+
 CC      ?= gcc
 PREFIX  ?= /usr/local
 SAN     ?=
