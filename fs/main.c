@@ -60,7 +60,7 @@ static int parse_args(int argc, char **argv, fs_opts *o)
         {NULL, 0, NULL, 0},
     };
     mk_buf opts = {0};
-    mk_buf_puts(&opts, "fsname=mk-fs,subtype=mk-fs,default_permissions");
+    mk_buf_puts(&opts, "subtype=mk-fs,default_permissions");
     int c;
     while ((c = getopt_long(argc, argv, "fdho:", longopts, NULL)) != -1) {
         switch (c) {
@@ -90,13 +90,19 @@ static int parse_args(int argc, char **argv, fs_opts *o)
             return -1;
         }
     }
-    o->fuse_opts = mk_buf_steal(&opts);
     if (optind != argc - 1 || !o->server) {
         fprintf(stderr, "mk-fs: %s\n",
                 !o->server ? "--server URL is required" : "exactly one MOUNTPOINT is required");
         usage(stderr);
+        mk_buf_free(&opts);
         return -1;
     }
+    /* The mount's source is the server, as an NFS mount shows its host:
+     * `findmnt -no SOURCE /cluster` is how rkubectl finds the API server
+     * (exec -it talks to it directly). A comma would end the option. */
+    if (!strstr(opts.data, "fsname=") && !strchr(o->server, ','))
+        mk_buf_printf(&opts, ",fsname=%s", o->server);
+    o->fuse_opts = mk_buf_steal(&opts);
     o->mountpoint = argv[optind];
     return 0;
 }

@@ -157,8 +157,27 @@ out:
     return NULL;
 }
 
-int fs_exec_start(const char *server, const char *token, const char *ns, const char *pod,
-                  const char *container, fs_exec **out, mk_err *err)
+char *fs_exec_path(const char *ns, const char *pod, const char *container, char *const argv[],
+                   bool with_stdin, bool tty)
+{
+    mk_buf b = {0};
+    mk_buf_printf(&b, "/api/v1/namespaces/%s/pods/%s/exec?container=%s", ns, pod, container);
+    for (size_t i = 0; argv[i]; i++) {
+        char *e = curl_easy_escape(NULL, argv[i], 0);
+        if (!e) {
+            fprintf(stderr, "out of memory: curl_easy_escape\n");
+            abort();
+        }
+        mk_buf_printf(&b, "&command=%s", e);
+        curl_free(e);
+    }
+    mk_buf_printf(&b, "&stdin=%s&tty=%s", with_stdin ? "true" : "false",
+                  tty ? "true" : "false");
+    return mk_buf_steal(&b);
+}
+
+int fs_exec_dial(const char *server, const char *token, const char *path, int *fdp,
+                 mk_buf *early, mk_err *err)
 {
     CURLU *u = curl_url();
     char *host = NULL, *port = NULL, *scheme = NULL;
@@ -177,11 +196,10 @@ int fs_exec_start(const char *server, const char *token, const char *ns, const c
     mk_buf b = {0};
     if (fd >= 0) {
         mk_buf_printf(&b,
-                      "POST /api/v1/namespaces/%s/pods/%s/exec?container=%s&command=sh"
-                      "&stdin=true&tty=false HTTP/1.1\r\nHost: %s:%s\r\n"
+                      "POST %s HTTP/1.1\r\nHost: %s:%s\r\n"
                       "Connection: Upgrade\r\nUpgrade: " EXECPROTO_UPGRADE "\r\n"
                       "Content-Length: 0\r\n",
-                      ns, pod, container, host, port);
+                      path, host, port);
         if (token)
             mk_buf_printf(&b, "Authorization: Bearer %s\r\n", token);
         mk_buf_puts(&b, "\r\n");
@@ -210,13 +228,30 @@ int fs_exec_start(const char *server, const char *token, const char *ns, const c
         mk_buf_free(&b);
         return r;
     }
+    /* Frames that came with the 101 answer are the caller's. */
+    mk_buf_reset(early);
+    mk_buf_append(early, b.data + head_len, b.len - head_len);
+    mk_buf_free(&b);
+    *fdp = fd;
+    return 0;
+}
+
+int fs_exec_start(const char *server, const char *token, const char *ns, const char *pod,
+                  const char *container, fs_exec **out, mk_err *err)
+{
+    char *const sh[] = {"sh", NULL};
+    _cleanup_free_ char *path = fs_exec_path(ns, pod, container, sh, true, false);
+    int fd;
+    mk_buf b = {0};
+    int r = fs_exec_dial(server, token, path, &fd, &b, err);
+    if (r < 0)
+        return r;
     fs_exec *x = xcalloc(1, sizeof *x);
     x->fd = fd;
     x->exit_code = -1;
     x->out = fs_pipe_new(16u << 20);
-    /* Frames that came with the 101 answer are not lost: feed them back by
-     * decoding them here. */
-    size_t off = head_len;
+    /* Frames that came with the 101 answer are not lost. */
+    size_t off = 0;
     for (;;) {
         int ch;
         const char *payload;

@@ -10,16 +10,30 @@
 #ifndef MK_FS_STREAM_H
 #define MK_FS_STREAM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "fs/pipe.h"
 #include "store/client.h"
+#include "store/util.h"
 
 /* The container's whole log; *out caller frees. */
 int fs_logs_fetch(mk_client *c, const char *ns, const char *pod, const char *container,
                   char **out, size_t *len, mk_err *err);
 
 typedef struct fs_exec fs_exec;
+
+/* The path and query of an exec request: argv (URL-escaped here) in
+ * ns/pod/container, with or without stdin and a terminal. Caller frees. */
+char *fs_exec_path(const char *ns, const char *pod, const char *container, char *const argv[],
+                   bool with_stdin, bool tty);
+
+/* Connect to server (an http:// URL), ask for path with an Upgrade to
+ * store/execproto.h and check the 101 answer. *fd is then the session's
+ * socket (caller closes); early gets the bytes that came after the
+ * answer's head, already frames (caller frees). Errors as fs_exec_start. */
+int fs_exec_dial(const char *server, const char *token, const char *path, int *fd,
+                 mk_buf *early, mk_err *err);
 
 /* Start `sh` in the container through server (an http:// URL) with token
  * (may be NULL). Fails within a few seconds: ENOTCONN/ECONNREFUSED when

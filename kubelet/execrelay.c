@@ -1,4 +1,5 @@
 #include "kubelet/execrelay.h"
+#include "kubelet/console.h"
 #include "store/execproto.h"
 #include "store/util.h"
 
@@ -15,6 +16,7 @@
 
 typedef struct relay {
     int sock, in, out, err;
+    int tty;        /* the pty master (also out), or -1 */
     mk_buf pending; /* client bytes not yet a whole frame */
 } relay;
 
@@ -34,6 +36,12 @@ static int relay_client_bytes(relay *r, const char *data, size_t len)
         if (used == 0)
             break;
         off += (size_t)used;
+        if (ch == EXECPROTO_RESIZE && r->tty >= 0) {
+            mk_err err;
+            console_resize(r->tty, payload, plen,
+                           &err); /* a bad size is not worth the session */
+            continue;
+        }
         if (ch != EXECPROTO_STDIN || r->in < 0)
             continue; /* resize: pipes have no window size */
         if (plen == 0) {
@@ -65,7 +73,9 @@ static int relay_pipe(relay *r, int *fd, int channel)
     ssize_t n = read(*fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR)
         return 0;
-    if (n <= 0) {
+    if (n <= 0) { /* a pty master says EIO once the process is gone */
+        if (*fd == r->tty)
+            r->tty = -1;
         close(*fd);
         *fd = -1;
         return 0;
@@ -76,16 +86,31 @@ static int relay_pipe(relay *r, int *fd, int channel)
     return execproto_write(r->sock, channel, buf, (size_t)n, &err);
 }
 
-int execrelay_run(runtime *rt, const char *id, char *const argv[], bool with_stdin, int sock,
-                  const char *extra, size_t extra_len)
+/* Start the process: on pipes, or on a pty whose master serves as both
+ * its input and its output. */
+static int relay_start(relay *r, runtime *rt, const char *id, char *const argv[],
+                       const execrelay_opts *o, pid_t *pid, mk_err *err)
+{
+    if (!o->tty)
+        return runtime_exec(rt, id, argv, o->with_stdin, &r->in, &r->out, &r->err, pid, err);
+    if (runtime_exec_tty(rt, id, argv, &r->tty, pid, err) < 0)
+        return -err->code;
+    r->out = r->tty;
+    /* Its own descriptor: closing stdin must not close the output. */
+    r->in = o->with_stdin ? fcntl(r->tty, F_DUPFD_CLOEXEC, 0) : -1;
+    return 0;
+}
+
+int execrelay_run(runtime *rt, const char *id, char *const argv[], const execrelay_opts *o,
+                  int sock, const char *extra, size_t extra_len)
 {
     int fl = fcntl(sock, F_GETFL);
     if (fl >= 0)
         fcntl(sock, F_SETFL, fl & ~O_NONBLOCK);
-    relay r = {.sock = sock, .in = -1, .out = -1, .err = -1};
+    relay r = {.sock = sock, .in = -1, .out = -1, .err = -1, .tty = -1};
     pid_t pid;
     mk_err err = {0};
-    if (runtime_exec(rt, id, argv, with_stdin, &r.in, &r.out, &r.err, &pid, &err) < 0) {
+    if (relay_start(&r, rt, id, argv, o, &pid, &err) < 0) {
         _cleanup_free_ char *msg = xasprintf("exec: %s\n", err.msg);
         execproto_write(sock, EXECPROTO_STDERR, msg, strlen(msg), &err);
         execproto_write(sock, EXECPROTO_EXIT, "126", 3, &err);

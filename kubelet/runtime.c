@@ -1,4 +1,5 @@
 #include "kubelet/runtime.h"
+#include "kubelet/console.h"
 #include "kubelet/fsutil.h"
 #include "kubelet/proc.h"
 #include "store/log.h"
@@ -391,22 +392,26 @@ int runtime_list(runtime *rt, char ***ids, size_t *n, mk_err *err)
     return 0;
 }
 
-int runtime_exec(runtime *rt, const char *id, char *const argv[], bool with_stdin, int *in,
-                 int *out, int *errfd, pid_t *pid, mk_err *err)
+/* Spawn `RUNTIME exec [flags] id argv...` with stdin from fd0 (-1:
+ * /dev/null), stdout on fd1 and stderr on fd2; or, with tty set, all three
+ * on that terminal, made the controlling one of a new session. */
+static int exec_spawn(runtime *rt, const char *id, const char *const flags[],
+                      char *const argv[], int fd0, int fd1, int fd2, const char *tty,
+                      pid_t *pid)
 {
-    int pin[2] = {-1, -1}, pout[2], perr[2];
-    if ((with_stdin && pipe2(pin, O_CLOEXEC) < 0) || pipe2(pout, O_CLOEXEC) < 0 ||
-        pipe2(perr, O_CLOEXEC) < 0)
-        return mk_error(err, errno, "pipe: %s", strerror(errno));
-    size_t n = 0;
+    size_t n = 0, nflags = 0;
     while (argv[n])
         n++;
+    while (flags[nflags])
+        nflags++;
     _cleanup_free_ char *rootarg = xasprintf("--root=%s", rt->root);
-    char **args = xcalloc(n + 6, sizeof *args);
+    char **args = xcalloc(n + nflags + 5, sizeof *args);
     size_t j = 0;
     args[j++] = rt->binary;
     args[j++] = rootarg;
     args[j++] = "exec";
+    for (size_t i = 0; i < nflags; i++)
+        args[j++] = (char *)flags[i];
     args[j++] = (char *)id;
     for (size_t i = 0; i < n; i++)
         args[j++] = argv[i];
@@ -415,12 +420,22 @@ int runtime_exec(runtime *rt, const char *id, char *const argv[], bool with_stdi
     posix_spawnattr_t attr;
     posix_spawn_file_actions_init(&fa);
     posix_spawnattr_init(&attr);
-    if (with_stdin)
-        posix_spawn_file_actions_adddup2(&fa, pin[0], 0);
-    else
-        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, pout[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, perr[1], 2);
+    short spawn_flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+    if (tty) {
+        /* After setsid, the first terminal opened becomes the controlling
+         * one: runc then gets SIGWINCH when the size changes. */
+        spawn_flags |= POSIX_SPAWN_SETSID;
+        posix_spawn_file_actions_addopen(&fa, 0, tty, O_RDWR, 0);
+        posix_spawn_file_actions_adddup2(&fa, 0, 1);
+        posix_spawn_file_actions_adddup2(&fa, 0, 2);
+    } else {
+        if (fd0 >= 0)
+            posix_spawn_file_actions_adddup2(&fa, fd0, 0);
+        else
+            posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_adddup2(&fa, fd1, 1);
+        posix_spawn_file_actions_adddup2(&fa, fd2, 2);
+    }
     sigset_t none, all;
     sigemptyset(&none);
     sigfillset(&all);
@@ -428,24 +443,62 @@ int runtime_exec(runtime *rt, const char *id, char *const argv[], bool with_stdi
     sigdelset(&all, SIGSTOP);
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setflags(&attr, spawn_flags);
     int rc = posix_spawnp(pid, args[0], &fa, &attr, args, environ);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
     free(args);
-    if (with_stdin)
-        close(pin[0]);
-    close(pout[1]);
-    close(perr[1]);
+    return rc;
+}
+
+static void close_pair(int p[2])
+{
+    for (int i = 0; i < 2; i++)
+        if (p[i] >= 0)
+            close(p[i]);
+}
+
+int runtime_exec(runtime *rt, const char *id, char *const argv[], bool with_stdin, int *in,
+                 int *out, int *errfd, pid_t *pid, mk_err *err)
+{
+    int pin[2] = {-1, -1}, pout[2] = {-1, -1}, perr[2] = {-1, -1};
+    if ((with_stdin && pipe2(pin, O_CLOEXEC) < 0) || pipe2(pout, O_CLOEXEC) < 0 ||
+        pipe2(perr, O_CLOEXEC) < 0) {
+        int e = errno;
+        close_pair(pin);
+        close_pair(pout);
+        return mk_error(err, e, "pipe: %s", strerror(e));
+    }
+    static const char *const no_flags[] = {NULL};
+    int rc = exec_spawn(rt, id, no_flags, argv, pin[0], pout[1], perr[1], NULL, pid);
+    const int ours[] = {pin[0], pout[1], perr[1]};
+    for (size_t i = 0; i < ARRAY_SIZE(ours); i++)
+        if (ours[i] >= 0)
+            close(ours[i]);
     if (rc != 0) {
-        if (with_stdin)
-            close(pin[1]);
-        close(pout[0]);
-        close(perr[0]);
+        const int theirs[] = {pin[1], pout[0], perr[0]};
+        for (size_t i = 0; i < ARRAY_SIZE(theirs); i++)
+            if (theirs[i] >= 0)
+                close(theirs[i]);
         return mk_error(err, rc, "exec %s: %s", id, strerror(rc));
     }
-    *in = with_stdin ? pin[1] : -1;
+    *in = pin[1];
     *out = pout[0];
     *errfd = perr[0];
+    return 0;
+}
+
+int runtime_exec_tty(runtime *rt, const char *id, char *const argv[], int *master, pid_t *pid,
+                     mk_err *err)
+{
+    char slave[64];
+    if (console_open(master, slave, sizeof slave, err) < 0)
+        return -err->code;
+    static const char *const flags[] = {"--tty", NULL};
+    int rc = exec_spawn(rt, id, flags, argv, -1, -1, -1, slave, pid);
+    if (rc != 0) {
+        close(*master);
+        return mk_error(err, rc, "exec %s: %s", id, strerror(rc));
+    }
     return 0;
 }

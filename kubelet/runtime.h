@@ -70,4 +70,11 @@ int runtime_list(runtime *rt, char ***ids, size_t *n, mk_err *err);
 int runtime_exec(runtime *rt, const char *id, char *const argv[], bool with_stdin, int *in,
                  int *out, int *errfd, pid_t *pid, mk_err *err);
 
+/* runtime_exec with a terminal (`exec --tty`, kubelet/console.h): what the
+ * process and the runtime print comes out of *master, its input goes in,
+ * and a size set on it reaches the process. *master and reaping *pid
+ * belong to the caller. */
+int runtime_exec_tty(runtime *rt, const char *id, char *const argv[], int *master, pid_t *pid,
+                     mk_err *err);
+
 #endif

@@ -252,7 +252,7 @@ typedef struct exec_session {
     char *id;
     char **argv;
     size_t argc;
-    bool with_stdin;
+    execrelay_opts opts;
     struct MHD_UpgradeResponseHandle *urh;
     int sock;
     char *extra;
@@ -272,8 +272,8 @@ static void exec_free(exec_session *e)
 static void *exec_main(void *arg)
 {
     exec_session *e = arg;
-    int code = execrelay_run(e->kl->rt, e->id, e->argv, e->with_stdin, e->sock, e->extra,
-                             e->extra_len);
+    int code =
+        execrelay_run(e->kl->rt, e->id, e->argv, &e->opts, e->sock, e->extra, e->extra_len);
     mk_debug("exec in %s exited %d", e->id, code);
     MHD_upgrade_action(e->urh, MHD_UPGRADE_ACTION_CLOSE);
     exec_free(e);
@@ -313,6 +313,12 @@ static enum MHD_Result collect_command(void *cls, enum MHD_ValueKind kind, const
     return MHD_YES;
 }
 
+static bool query_true(struct MHD_Connection *c, const char *name)
+{
+    const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+    return v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
+}
+
 static enum MHD_Result serve_exec(kubelet_server *s, struct MHD_Connection *c, const char *url)
 {
     char ns[64], pod[64], ctr[64];
@@ -335,8 +341,8 @@ static enum MHD_Result serve_exec(kubelet_server *s, struct MHD_Connection *c, c
         exec_free(e);
         return reply_text(c, 400, "exec needs at least one command= argument");
     }
-    const char *in = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "stdin");
-    e->with_stdin = in && (strcmp(in, "true") == 0 || strcmp(in, "1") == 0);
+    e->opts.with_stdin = query_true(c, "stdin");
+    e->opts.tty = query_true(c, "tty");
     struct MHD_Response *r = MHD_create_response_for_upgrade(exec_upgraded, e);
     MHD_add_response_header(r, MHD_HTTP_HEADER_UPGRADE, EXECPROTO_UPGRADE);
     enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_SWITCHING_PROTOCOLS, r);

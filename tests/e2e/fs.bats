@@ -416,7 +416,7 @@ EOF
         -o rw,noauto,_netdev,token_file="$TMPD/token"
     local ok=0
     mountpoint -q "$mnt" && [ -d "$mnt/pods" ] && ok=1
-    grep -q "mk-fs $mnt fuse.mk-fs" /proc/mounts || ok=0
+    grep -q "^$MK_SERVER $mnt fuse.mk-fs" /proc/mounts || ok=0
     fusermount3 -u "$mnt" || true
     [ "$ok" = 1 ]
     # mount(8) itself, with the helper where `make install` puts it (only for
@@ -430,7 +430,7 @@ EOF
     run env MKFS="$MK_BIN/mk-fs" mount -t fuse.mk-fs -o noauto,log_file="$TMPD/mount.log" \
         "$MK_SERVER" "$mnt"
     ok=0
-    grep -q "mk-fs $mnt fuse.mk-fs" /proc/mounts && [ -d "$mnt/nodes" ] && ok=1
+    grep -q "^$MK_SERVER $mnt fuse.mk-fs" /proc/mounts && [ -d "$mnt/nodes" ] && ok=1
     umount "$mnt" || fusermount3 -u "$mnt" || true
     [ "$installed" = 0 ] || rm -f /sbin/mount.fuse.mk-fs
     rmdir "$mnt"

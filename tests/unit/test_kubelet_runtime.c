@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kubelet/cgroup.h"
+#include "kubelet/console.h"
 #include "kubelet/fsutil.h"
 #include "kubelet/image.h"
 #include "kubelet/logfile.h"
@@ -197,6 +199,57 @@ static void test_run_log_kill(void **state)
     json_object_put(pod);
 }
 
+/* Everything a pty master says until the process is gone (EIO). */
+static void read_all(int fd, mk_buf *b)
+{
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0)
+        mk_buf_append(b, buf, (size_t)n);
+}
+
+/* exec with a terminal: the process sees a pty, our size, and its exit
+ * code comes back through runc. */
+static void test_exec_tty(void **state)
+{
+    (void)state;
+    if (unavailable)
+        skip();
+    char uid[37];
+    mk_uuid(uid);
+    json_object *pod = make_pod(uid, "metadata: {name: p5}\nspec:\n  containers:\n"
+                                     "  - name: c\n    image: busybox\n"
+                                     "    command: [sleep, '100']\n");
+    mk_err err = {0};
+    char ip[16];
+    assert_int_equal(pods_sandbox_up(&env, pod, ip, &err), 0);
+    assert_int_equal(pods_start_container(&env, pod, container(pod, 0), 0, ip, &err), 0);
+    _cleanup_free_ char *id = pods_container_id(uid, "c");
+    int master;
+    pid_t pid;
+    char *const argv[] = {"sh", "-c", "read line; tty; stty size; echo got $line; exit 7",
+                          NULL};
+    assert_int_equal(runtime_exec_tty(rt, id, argv, &master, &pid, &err), 0);
+    assert_int_equal(console_resize(master, "132 43", 6, &err), 0);
+    assert_int_equal(console_resize(master, "wide", 4, &err), -EINVAL);
+    assert_int_equal(write(master, "hello\r", 6), 6);
+    mk_buf out = {0};
+    read_all(master, &out);
+    close(master);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 7);
+    mk_buf_puts(&out, "");
+    if (!strstr(out.data, "/dev/pts/") || !strstr(out.data, "43 132") ||
+        !strstr(out.data, "got hello"))
+        fail_msg("terminal output: %s", out.data);
+    mk_buf_free(&out);
+    assert_int_equal(pods_teardown(&env, uid, &err), 0);
+    assert_gone(uid);
+    json_object_put(pod);
+}
+
 static void test_missing_image(void **state)
 {
     (void)state;
@@ -356,11 +409,9 @@ static void test_shared_emptydir(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_run_log_kill),
-        cmocka_unit_test(test_missing_image),
-        cmocka_unit_test(test_oom),
-        cmocka_unit_test(test_cpu_quota),
-        cmocka_unit_test(test_shared_emptydir),
+        cmocka_unit_test(test_run_log_kill),  cmocka_unit_test(test_exec_tty),
+        cmocka_unit_test(test_missing_image), cmocka_unit_test(test_oom),
+        cmocka_unit_test(test_cpu_quota),     cmocka_unit_test(test_shared_emptydir),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
