@@ -11,6 +11,10 @@
  *   3 exit    server -> client: the exit code as decimal text; then the
  *             server closes the connection
  *   4 resize  client -> server: "COLS ROWS"
+ *
+ * With tty=true the process runs on a terminal: its output (stderr too)
+ * comes on channel 1, and resize sets the terminal's size. Without it,
+ * resize frames are ignored.
  */
 #ifndef MK_EXECPROTO_H
 #define MK_EXECPROTO_H
