@@ -46,20 +46,6 @@ void ingress_hosts_edit(const char *text, const char *address, char *const *host
         mk_buf_puts(out, INGRESS_HOSTS_END "\n");
 }
 
-static int write_all(int fd, const char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t w = write(fd, data, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -1;
-        data += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
 int ingress_hosts_update(const char *file, const char *address, char *const *hosts,
                          size_t nhosts, mk_err *err)
 {
@@ -83,7 +69,7 @@ int ingress_hosts_update(const char *file, const char *address, char *const *hos
     int rc = 0;
     if (fd >= 0) {
         fchmod(fd, st.st_mode & 07777);
-        rc = write_all(fd, next.data, next.len) < 0 || fsync(fd) < 0 ? -1 : 0;
+        rc = mk_write_all(fd, next.data, next.len) < 0 || fsync(fd) < 0 ? -1 : 0;
         close(fd);
         if (rc == 0 && rename(tmp, file) == 0) {
             mk_buf_free(&next);
@@ -95,7 +81,7 @@ int ingress_hosts_update(const char *file, const char *address, char *const *hos
      * rewrite it in place. */
     rc = 0;
     fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0 || write_all(fd, next.data, next.len) < 0)
+    if (fd < 0 || mk_write_all(fd, next.data, next.len) < 0)
         rc = mk_error(err, errno, "%s: %s", file, strerror(errno));
     if (fd >= 0)
         close(fd);

@@ -46,20 +46,6 @@ static void usage(FILE *f)
                "  -c            the container (default: the pod's first)\n");
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 static void send_size(session *s)
 {
     struct winsize ws;
@@ -70,33 +56,24 @@ static void send_size(session *s)
     execproto_write(s->sock, EXECPROTO_RESIZE, text, (size_t)n, NULL);
 }
 
-/* Frames from the server: output to ours, the exit code. Returns -1 on a
- * broken stream. */
+/* A frame from the server: output to ours, the exit code. */
+static int server_frame(void *ctx, int ch, const char *payload, size_t plen)
+{
+    session *s = ctx;
+    if (ch == EXECPROTO_STDOUT || ch == EXECPROTO_STDERR) {
+        mk_write_all(ch == EXECPROTO_STDOUT ? STDOUT_FILENO : STDERR_FILENO, payload, plen);
+    } else if (ch == EXECPROTO_EXIT) {
+        char code[16] = "";
+        memcpy(code, payload, plen < sizeof code - 1 ? plen : sizeof code - 1);
+        s->exit_code = atoi(code);
+    }
+    return 0;
+}
+
+/* Returns -1 on a broken stream. */
 static int take_frames(session *s)
 {
-    size_t off = 0;
-    for (;;) {
-        int ch;
-        const char *payload;
-        size_t plen;
-        ssize_t used =
-            execproto_decode(s->in.data + off, s->in.len - off, &ch, &payload, &plen);
-        if (used < 0)
-            return -1;
-        if (used == 0)
-            break;
-        off += (size_t)used;
-        if (ch == EXECPROTO_STDOUT || ch == EXECPROTO_STDERR) {
-            write_all(ch == EXECPROTO_STDOUT ? STDOUT_FILENO : STDERR_FILENO, payload, plen);
-        } else if (ch == EXECPROTO_EXIT) {
-            char code[16] = "";
-            memcpy(code, payload, plen < sizeof code - 1 ? plen : sizeof code - 1);
-            s->exit_code = atoi(code);
-        }
-    }
-    memmove(s->in.data, s->in.data + off, s->in.len - off);
-    s->in.len -= off;
-    return 0;
+    return execproto_drain(&s->in, server_frame, s) < 0 ? -1 : 0;
 }
 
 static void relay_stdin(session *s)

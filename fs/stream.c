@@ -36,6 +36,7 @@ int fs_logs_fetch(mk_client *c, const char *ns, const char *pod, const char *con
 
 struct fs_exec {
     int fd;
+    mk_buf in; /* the reader's: bytes not yet a whole frame */
     fs_pipe *out;
     pthread_t reader;
     int exit_code;
@@ -116,43 +117,37 @@ static int refused(int fd, mk_buf *b, size_t head_len, int status, mk_err *err)
     return r;
 }
 
+/* A frame from the session: output for the reader; the exit code ends it. */
+static int exec_frame(void *ctx, int ch, const char *payload, size_t plen)
+{
+    fs_exec *x = ctx;
+    if (ch == EXECPROTO_STDOUT || ch == EXECPROTO_STDERR) {
+        fs_pipe_push(x->out, payload, plen);
+    } else if (ch == EXECPROTO_EXIT) {
+        char code[16] = "";
+        memcpy(code, payload, plen < sizeof code - 1 ? plen : sizeof code - 1);
+        __atomic_store_n(&x->exit_code, atoi(code), __ATOMIC_RELEASE);
+        return 1;
+    }
+    return 0;
+}
+
 static void *exec_reader(void *arg)
 {
     fs_exec *x = arg;
-    mk_buf in = {0};
     char chunk[16384];
-    for (;;) {
+    /* First what came with the 101 answer. */
+    int r = execproto_drain(&x->in, exec_frame, x);
+    while (r == 0) {
         ssize_t n = recv(x->fd, chunk, sizeof chunk, 0);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
             break;
-        mk_buf_append(&in, chunk, (size_t)n);
-        size_t off = 0;
-        for (;;) {
-            int ch;
-            const char *payload;
-            size_t plen;
-            ssize_t used = execproto_decode(in.data + off, in.len - off, &ch, &payload, &plen);
-            if (used < 0)
-                goto out;
-            if (used == 0)
-                break;
-            off += (size_t)used;
-            if (ch == EXECPROTO_STDOUT || ch == EXECPROTO_STDERR) {
-                fs_pipe_push(x->out, payload, plen);
-            } else if (ch == EXECPROTO_EXIT) {
-                char code[16] = "";
-                memcpy(code, payload, plen < sizeof code - 1 ? plen : sizeof code - 1);
-                __atomic_store_n(&x->exit_code, atoi(code), __ATOMIC_RELEASE);
-                goto out;
-            }
-        }
-        memmove(in.data, in.data + off, in.len - off);
-        in.len -= off;
+        mk_buf_append(&x->in, chunk, (size_t)n);
+        r = execproto_drain(&x->in, exec_frame, x);
     }
-out:
-    mk_buf_free(&in);
+    mk_buf_free(&x->in);
     fs_pipe_close(x->out, 0);
     return NULL;
 }
@@ -250,22 +245,10 @@ int fs_exec_start(const char *server, const char *token, const char *ns, const c
     x->fd = fd;
     x->exit_code = -1;
     x->out = fs_pipe_new(16u << 20);
-    /* Frames that came with the 101 answer are not lost. */
-    size_t off = 0;
-    for (;;) {
-        int ch;
-        const char *payload;
-        size_t plen;
-        ssize_t used = execproto_decode(b.data + off, b.len - off, &ch, &payload, &plen);
-        if (used <= 0)
-            break;
-        off += (size_t)used;
-        if (ch == EXECPROTO_STDOUT || ch == EXECPROTO_STDERR)
-            fs_pipe_push(x->out, payload, plen);
-    }
-    mk_buf_free(&b);
+    x->in = b; /* frames that came with the 101 answer */
     if (pthread_create(&x->reader, NULL, exec_reader, x) != 0) {
         close(fd);
+        mk_buf_free(&x->in);
         fs_pipe_free(x->out);
         free(x);
         return mk_error(err, EAGAIN, "exec: cannot start a reader thread");

@@ -20,50 +20,27 @@ typedef struct relay {
     mk_buf pending; /* client bytes not yet a whole frame */
 } relay;
 
-/* Feed client frames to the process: stdin data, EOF on an empty frame. */
+/* One client frame for the process: stdin data, EOF on an empty frame, a
+ * terminal size. */
+static int client_frame(void *ctx, int ch, const char *payload, size_t plen)
+{
+    relay *r = ctx;
+    mk_err err;
+    if (ch == EXECPROTO_RESIZE && r->tty >= 0)
+        console_resize(r->tty, payload, plen, &err); /* a bad size is not worth the session */
+    if (ch != EXECPROTO_STDIN || r->in < 0)
+        return 0; /* resize on pipes: they have no window size */
+    if (plen == 0 || mk_write_all(r->in, payload, plen) < 0) {
+        close(r->in); /* EOF, or the process closed its stdin */
+        r->in = -1;
+    }
+    return 0;
+}
+
 static int relay_client_bytes(relay *r, const char *data, size_t len)
 {
     mk_buf_append(&r->pending, data, len);
-    size_t off = 0;
-    for (;;) {
-        int ch;
-        const char *payload;
-        size_t plen;
-        ssize_t used =
-            execproto_decode(r->pending.data + off, r->pending.len - off, &ch, &payload, &plen);
-        if (used < 0)
-            return -1;
-        if (used == 0)
-            break;
-        off += (size_t)used;
-        if (ch == EXECPROTO_RESIZE && r->tty >= 0) {
-            mk_err err;
-            console_resize(r->tty, payload, plen,
-                           &err); /* a bad size is not worth the session */
-            continue;
-        }
-        if (ch != EXECPROTO_STDIN || r->in < 0)
-            continue; /* resize: pipes have no window size */
-        if (plen == 0) {
-            close(r->in);
-            r->in = -1;
-            continue;
-        }
-        for (size_t w = 0; w < plen;) {
-            ssize_t n = write(r->in, payload + w, plen - w);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n < 0) {
-                close(r->in); /* the process closed its stdin */
-                r->in = -1;
-                break;
-            }
-            w += (size_t)n;
-        }
-    }
-    memmove(r->pending.data, r->pending.data + off, r->pending.len - off);
-    r->pending.len -= off;
-    return 0;
+    return execproto_drain(&r->pending, client_frame, r) < 0 ? -1 : 0;
 }
 
 static int relay_pipe(relay *r, int *fd, int channel)

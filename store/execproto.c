@@ -33,6 +33,29 @@ ssize_t execproto_decode(const void *data, size_t len, int *channel, const char 
     return (ssize_t)(EXECPROTO_HEADER + n);
 }
 
+int execproto_drain(mk_buf *b, execproto_frame_fn fn, void *ctx)
+{
+    size_t off = 0;
+    int r = 0;
+    while (r == 0) {
+        int ch;
+        const char *payload;
+        size_t plen;
+        ssize_t used = execproto_decode(b->data + off, b->len - off, &ch, &payload, &plen);
+        if (used <= 0) {
+            r = (int)used;
+            break;
+        }
+        off += (size_t)used;
+        r = fn(ctx, ch, payload, plen);
+    }
+    if (off) {
+        memmove(b->data, b->data + off, b->len - off);
+        b->len -= off;
+    }
+    return r;
+}
+
 int execproto_write(int fd, int channel, const void *data, size_t len, mk_err *err)
 {
     if (len > EXECPROTO_MAX_PAYLOAD)

@@ -47,6 +47,13 @@ void execproto_encode(mk_buf *b, int channel, const void *data, size_t len);
 ssize_t execproto_decode(const void *data, size_t len, int *channel, const char **payload,
                          size_t *plen);
 
+/* Hand each whole frame at the front of b to fn in order, then drop them
+ * from b (a partial frame stays for the next bytes). Returns 0; fn's value
+ * when it returns non-zero (that frame and the ones before it are
+ * dropped, the rest stay); -EBADMSG on a malformed frame. */
+typedef int (*execproto_frame_fn)(void *ctx, int channel, const char *payload, size_t len);
+int execproto_drain(mk_buf *b, execproto_frame_fn fn, void *ctx);
+
 /* Write one whole frame to fd (a blocking socket), retrying short writes. */
 int execproto_write(int fd, int channel, const void *data, size_t len, mk_err *err);
 

@@ -116,6 +116,21 @@ void mk_buf_free(mk_buf *b)
     *b = (mk_buf){0};
 }
 
+int mk_write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -errno;
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
 char *mk_buf_steal(mk_buf *b)
 {
     char *s = b->data ? b->data : xstrdup("");

@@ -62,6 +62,9 @@ void mk_buf_free(mk_buf *b);
 /* Hand the contents to the caller (never NULL) and leave b empty. */
 char *mk_buf_steal(mk_buf *b);
 
+/* Write all of data to fd, through short writes and EINTR: 0, or -errno. */
+int mk_write_all(int fd, const void *data, size_t len);
+
 /* Monotonic and wall clocks. */
 int64_t mk_now_ns(void);  /* CLOCK_MONOTONIC, nanoseconds */
 int64_t mk_wall_ms(void); /* CLOCK_REALTIME, milliseconds */

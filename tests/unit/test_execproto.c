@@ -80,12 +80,55 @@ static void test_write_over_socket(void **state)
     close(sv[0]);
 }
 
+typedef struct seen {
+    mk_buf text; /* "channel:payload;" per frame */
+    int stop_on; /* channel that makes the callback stop, -1 none */
+} seen;
+
+static int note_frame(void *ctx, int ch, const char *payload, size_t len)
+{
+    seen *s = ctx;
+    mk_buf_printf(&s->text, "%d:%.*s;", ch, (int)len, payload);
+    return ch == s->stop_on ? 7 : 0;
+}
+
+static void test_drain(void **state)
+{
+    mk_buf b = {0};
+    execproto_encode(&b, EXECPROTO_STDOUT, "ab", 2);
+    execproto_encode(&b, EXECPROTO_EXIT, "0", 1);
+    execproto_encode(&b, EXECPROTO_STDERR, "late", 4);
+    execproto_encode(&b, EXECPROTO_STDOUT, "partial", 7);
+    b.len -= 3; /* the last frame is not all here yet */
+    seen s = {.stop_on = -1};
+    assert_int_equal(execproto_drain(&b, note_frame, &s), 0);
+    assert_string_equal(s.text.data, "1:ab;3:0;2:late;");
+    assert_int_equal(b.len, 5 + 7 - 3); /* the partial frame stays */
+    mk_buf_append(&b, "ial", 3);
+    assert_int_equal(execproto_drain(&b, note_frame, &s), 0);
+    assert_string_equal(s.text.data, "1:ab;3:0;2:late;1:partial;");
+    assert_int_equal(b.len, 0);
+    /* The callback stops it: what follows stays for later. */
+    mk_buf_reset(&s.text);
+    execproto_encode(&b, EXECPROTO_EXIT, "3", 1);
+    execproto_encode(&b, EXECPROTO_STDOUT, "x", 1);
+    s.stop_on = EXECPROTO_EXIT;
+    assert_int_equal(execproto_drain(&b, note_frame, &s), 7);
+    assert_string_equal(s.text.data, "3:3;");
+    assert_int_equal(b.len, 6);
+    /* A malformed frame. */
+    mk_buf_reset(&b);
+    mk_buf_append(&b, "\x09\0\0\0\0", 5);
+    assert_int_equal(execproto_drain(&b, note_frame, &s), -EBADMSG);
+    mk_buf_free(&b);
+    mk_buf_free(&s.text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_encode_layout),
-        cmocka_unit_test(test_decode_stream),
-        cmocka_unit_test(test_decode_rejects),
+        cmocka_unit_test(test_encode_layout),     cmocka_unit_test(test_decode_stream),
+        cmocka_unit_test(test_decode_rejects),    cmocka_unit_test(test_drain),
         cmocka_unit_test(test_write_over_socket),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
