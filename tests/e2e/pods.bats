@@ -1,120 +1,30 @@
 #!/usr/bin/env bats
 # Pods that really run: three mk-kubelets as three nodes on this machine,
 # each in its own network namespace, with mk-apiserver, mk-scheduler,
-# mk-controller-manager (node IPAM) and the /cluster mount (mk-fs).
+# mk-controller-manager (node IPAM) and the /cluster mount (mk-fs):
+# tests/e2e/lib/cluster.bash.
 #
 # Layout (addresses made for the test, never the host's 192.0.2.0/24):
 #   root ns: bridge $BR 172.31.250.1/24 - the API server listens there
-#   netns $NS1..3: eth0 172.31.250.11..13, a kubelet each (nsenter --net:
-#   `ip netns exec` would give it a private mount namespace, hiding the
-#   mounts it makes from the host), its pod bridge mk0 and pods
+#   netns mke$E2E_TAG-n1..3: eth0 172.31.250.11..13, a kubelet each
+#   (labels e2e=yes,slot=nI), its pod bridge mk0 and pods
 # Everything the file creates is removed in teardown_file, even on failure.
 
 load helpers
-
-TOKEN=e2e-admin-token
-NODE_TOKEN=e2e-node-token
+load lib/cluster
 
 setup_file() {
-    [ "$(id -u)" = 0 ] || skip "needs root"
-    command -v runc >/dev/null && command -v conmon >/dev/null || skip "needs runc and conmon"
-    local tag
-    tag=$(printf '%04x' $((RANDOM % 65536)))
-    export E2E_TAG=$tag BR=mkb$tag
-    export E2E_DIR=$(mktemp -d "${BATS_FILE_TMPDIR:-/tmp}/pods.XXXXXX")
-    export IMAGES=$E2E_DIR/images MNT=$E2E_DIR/cluster
-    printf '%s,admin,admin\n%s,kubelet,node\n' "$TOKEN" "$NODE_TOKEN" >"$E2E_DIR/tokens"
-    echo "$TOKEN" >"$E2E_DIR/admin.token"
-    echo "$NODE_TOKEN" >"$E2E_DIR/node.token"
-    "$MK_BIN/mk-image" --root "$IMAGES" build-busybox
-
-    ip link add "$BR" type bridge
-    ip addr add 172.31.250.1/24 dev "$BR"
-    ip link set "$BR" up
-    local i
-    for i in 1 2 3; do
-        ip netns add "mke$tag-n$i"
-        ip link add "mke$tag-v$i" type veth peer name eth0 netns "mke$tag-n$i"
-        ip link set "mke$tag-v$i" master "$BR" up
-        ip -n "mke$tag-n$i" addr add "172.31.250.1$i/24" dev eth0
-        ip -n "mke$tag-n$i" link set eth0 up
-        ip -n "mke$tag-n$i" link set lo up
-    done
-
-    MK_APISERVER_LISTEN=172.31.250.1:0 start_apiserver --token-file "$E2E_DIR/tokens"
-    export MK_TOKEN=$TOKEN
-    "$MK_BIN/mk-controller-manager" --server "$MK_SERVER" --token-file "$E2E_DIR/admin.token" \
-        --controllers nodeipam 2>>"$E2E_DIR/cm.log" &
-    echo $! >"$E2E_DIR/cm.pid"
-    "$MK_BIN/mk-scheduler" --server "$MK_SERVER" --token-file "$E2E_DIR/admin.token" \
-        2>>"$E2E_DIR/scheduler.log" &
-    echo $! >"$E2E_DIR/scheduler.pid"
-    for i in 1 2 3; do start_kubelet "$i"; done
-    mkdir -p "$MNT"
-    "$MK_BIN/mk-fs" --server "$MK_SERVER" --token-file "$E2E_DIR/admin.token" "$MNT" \
-        2>>"$E2E_DIR/fs.log"
-    for i in 1 2 3; do wait_for 20 node_ready "node$i"; done
+    export CLUSTER_NET=172.31.250 CLUSTER_NS=mke CLUSTER_CM_FLAGS='--controllers nodeipam' \
+        CLUSTER_LABELS='e2e=yes,slot=n{i}' CLUSTER_HEARTBEAT=2 CLUSTER_FS=1
+    cluster_up
 }
 
 teardown_file() {
-    [ -n "${E2E_DIR:-}" ] || return 0
-    # Pods first, through the API, so the kubelets remove what they made.
-    curl -s -o /dev/null -X DELETE -H "Authorization: Bearer $TOKEN" \
-        "$MK_SERVER/api/v1/namespaces/default/pods" || true
-    local i
-    for i in 1 2 3; do wait_for 20 node_empty "$i" || true; done
-    fusermount3 -u "$MNT" 2>/dev/null || umount -l "$MNT" 2>/dev/null || true
-    for i in 1 2 3; do stop_kubelet "$i"; done
-    for f in cm scheduler; do
-        [ -f "$E2E_DIR/$f.pid" ] && stop_pid "$(cat "$E2E_DIR/$f.pid")"
-    done
-    # Whatever a failed test left: every kubelet's pods, then the nodes.
-    for i in 1 2 3; do
-        [ -d "$E2E_DIR/node$i" ] && nsenter --net="/var/run/netns/mke$E2E_TAG-n$i" \
-            "$MK_BIN/mk-kubelet" --cleanup --root-dir "$E2E_DIR/node$i" || true
-        ip netns del "mke$E2E_TAG-n$i" 2>/dev/null || true
-    done
-    ip link del "$BR" 2>/dev/null || true
-    rmdir /sys/fs/cgroup/*/minik8s /sys/fs/cgroup/minik8s 2>/dev/null || true
-    stop_apiserver
-    rm -rf "$E2E_DIR" "$MK_APISERVER_DATA" "$MK_APISERVER_LOG"
+    cluster_down
 }
 
 # ---- helpers ----
 
-start_kubelet() {
-    local i=$1
-    nsenter --net="/var/run/netns/mke$E2E_TAG-n$i" "$MK_BIN/mk-kubelet" \
-        --server "$MK_SERVER" --node-name "node$i" --root-dir "$E2E_DIR/node$i" \
-        --image-dir "$IMAGES" --node-ip "172.31.250.1$i" --labels "e2e=yes,slot=n$i" \
-        --token-file "$E2E_DIR/node.token" --auth-token-file "$E2E_DIR/tokens" \
-        --backoff-base-ms 1000 --heartbeat-seconds 2 2>>"$E2E_DIR/kubelet$i.log" &
-    echo $! >"$E2E_DIR/kubelet$i.pid"
-}
-
-stop_kubelet() {
-    [ -f "$E2E_DIR/kubelet$1.pid" ] && stop_pid "$(cat "$E2E_DIR/kubelet$1.pid")"
-    rm -f "$E2E_DIR/kubelet$1.pid"
-}
-
-api() { # METHOD PATH [curl args]: body on stdout
-    local m=$1 p=$2
-    shift 2
-    curl -sS -X "$m" -H "Authorization: Bearer $TOKEN" "$@" "$MK_SERVER$p"
-}
-
-kubelet_get() { # NODE_INDEX PATH
-    curl -sS -H "Authorization: Bearer $TOKEN" "http://172.31.250.1$1:10250$2"
-}
-
-pod() { api GET "/api/v1/namespaces/default/pods/$1"; }
-pod_jq() { pod "$1" | jq -r "$2"; }
-node_ready() {
-    [ "$(api GET "/api/v1/nodes/$1" | jq -r '.status.conditions[]? | select(.type=="Ready") | .status')" = True ] &&
-        [ "$(api GET "/api/v1/nodes/$1" | jq -r '.spec.podCIDR // ""')" != "" ]
-}
-node_empty() { [ "$(kubelet_get "$1" /pods | jq length)" = 0 ]; }
-phase_is() { [ "$(pod_jq "$1" .status.phase)" = "$2" ]; }
 ctr_running() { [ "$(pod_jq "$1" ".status.containerStatuses[] | select(.name==\"$2\") | .state.running != null")" = true ]; }
 pod_absent() { [ "$(api GET "/api/v1/namespaces/default/pods/$1" -o /dev/null -w '%{http_code}')" = 404 ]; }
 node_of() { pod_jq "$1" .spec.nodeName | sed 's/^node//'; }
@@ -253,7 +163,7 @@ EOF
         --token "$TOKEN" -- ping -c 1 -W 2 "$ipb"
     [ "$status" -eq 0 ]
     # Cluster space outside the node's /24 is unreachable, never the default route.
-    ip -n "mke$E2E_TAG-n2" route show | grep -q '^unreachable 10.244.0.0/16'
+    ip -n "$(node_ns 2)" route show | grep -q '^unreachable 10.244.0.0/16'
 }
 
 @test "memory limit: the container is OOM-killed and shows OOMKilled" {

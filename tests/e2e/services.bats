@@ -1,59 +1,26 @@
 #!/usr/bin/env bats
 # Services and the overlay, end to end: three nodes as three network
 # namespaces, each with a mk-kubelet and a mk-proxy, over mk-apiserver,
-# mk-scheduler and mk-controller-manager (node IPAM, endpoints).
+# mk-scheduler and mk-controller-manager (node IPAM, endpoints), no mk-fs:
+# tests/e2e/lib/cluster.bash.
 #
 # Layout (addresses made for the test, never the host's 192.0.2.0/24):
 #   root ns: bridge $BR 172.31.252.1/24 - the API server listens there
-#   netns mks$TAG-n1..3: eth0 172.31.252.11..13, kubelet + proxy each
-#   (nsenter --net, as pods.bats does), pod bridge mk0, mk-vxlan0, mk-svc0
+#   netns mks$E2E_TAG-n1..3: eth0 172.31.252.11..13, kubelet + proxy each
+#   (labels e2e=yes), pod bridge mk0, mk-vxlan0, mk-svc0
 # Pods: web-1..3 (busybox httpd answering its own name, one per node) and
 # a client on node1. Traffic from pods is run in their network namespace
 # (/var/run/netns/mk-<uid>) with the host's busybox.
 # Everything the file creates is removed in teardown_file, even on failure.
 
 load helpers
-
-TOKEN=e2e-admin-token
-NODE_TOKEN=e2e-node-token
+load lib/cluster
 
 setup_file() {
-    [ "$(id -u)" = 0 ] || skip "needs root"
-    command -v runc >/dev/null && command -v conmon >/dev/null || skip "needs runc and conmon"
-    local tag
-    tag=$(printf '%04x' $((RANDOM % 65536)))
-    export E2E_TAG=$tag BR=mks$tag
-    export E2E_DIR=$(mktemp -d "${BATS_FILE_TMPDIR:-/tmp}/services.XXXXXX")
-    export IMAGES=$E2E_DIR/images
-    printf '%s,admin,admin\n%s,kubelet,node\n' "$TOKEN" "$NODE_TOKEN" >"$E2E_DIR/tokens"
-    echo "$TOKEN" >"$E2E_DIR/admin.token"
-    echo "$NODE_TOKEN" >"$E2E_DIR/node.token"
-    "$MK_BIN/mk-image" --root "$IMAGES" build-busybox
-
-    ip link add "$BR" type bridge
-    ip addr add 172.31.252.1/24 dev "$BR"
-    ip link set "$BR" up
-    local i
-    for i in 1 2 3; do
-        ip netns add "mks$tag-n$i"
-        ip link add "mks$tag-v$i" type veth peer name eth0 netns "mks$tag-n$i"
-        ip link set "mks$tag-v$i" master "$BR" up
-        ip -n "mks$tag-n$i" addr add "172.31.252.1$i/24" dev eth0
-        ip -n "mks$tag-n$i" link set eth0 up
-        ip -n "mks$tag-n$i" link set lo up
-    done
-
-    MK_APISERVER_LISTEN=172.31.252.1:0 start_apiserver --token-file "$E2E_DIR/tokens"
-    export MK_TOKEN=$TOKEN
-    "$MK_BIN/mk-controller-manager" --server "$MK_SERVER" --token-file "$E2E_DIR/admin.token" \
-        --controllers nodeipam,endpoints 2>>"$E2E_DIR/cm.log" &
-    echo $! >"$E2E_DIR/cm.pid"
-    "$MK_BIN/mk-scheduler" --server "$MK_SERVER" --token-file "$E2E_DIR/admin.token" \
-        2>>"$E2E_DIR/scheduler.log" &
-    echo $! >"$E2E_DIR/scheduler.pid"
-    for i in 1 2 3; do start_kubelet "$i"; done
-    for i in 1 2 3; do start_proxy "$i"; done
-    for i in 1 2 3; do wait_for 30 node_ready "node$i"; done
+    export CLUSTER_NET=172.31.252 CLUSTER_NS=mks CLUSTER_CM_FLAGS='--controllers nodeipam,endpoints' \
+        CLUSTER_LABELS=e2e=yes CLUSTER_HEARTBEAT=2 CLUSTER_PROXY=1 CLUSTER_FS=0
+    cluster_up
+    local i p
     for i in 1 2 3; do wait_for 10 vtep_published "node$i"; done
     for i in 1 2 3; do start_web "$i"; done
     create_pod client 1 'exec sleep 3600'
@@ -61,71 +28,10 @@ setup_file() {
 }
 
 teardown_file() {
-    [ -n "${E2E_DIR:-}" ] || return 0
-    # Pods first, one by one through the API, so the kubelets remove them.
-    local p i
-    for p in $(api GET /api/v1/namespaces/default/pods | jq -r '.items[]?.metadata.name'); do
-        api DELETE "/api/v1/namespaces/default/pods/$p" >/dev/null || true
-    done
-    for i in 1 2 3; do wait_for 20 node_empty "$i" || true; done
-    for i in 1 2 3; do stop_proxy "$i"; done
-    for i in 1 2 3; do stop_kubelet "$i"; done
-    for f in cm scheduler; do
-        [ -f "$E2E_DIR/$f.pid" ] && stop_pid "$(cat "$E2E_DIR/$f.pid")"
-    done
-    for i in 1 2 3; do
-        [ -d "$E2E_DIR/node$i" ] && in_node "$i" "$MK_BIN/mk-kubelet" --cleanup \
-            --root-dir "$E2E_DIR/node$i" || true
-        in_node "$i" "$MK_BIN/mk-proxy" --cleanup 2>/dev/null || true
-        ip netns del "mks$E2E_TAG-n$i" 2>/dev/null || true
-        ip link del "mks$E2E_TAG-v$i" 2>/dev/null || true
-    done
-    ip link del "$BR" 2>/dev/null || true
-    stop_apiserver
-    rm -rf "$E2E_DIR" "$MK_APISERVER_DATA" "$MK_APISERVER_LOG"
+    cluster_down
 }
 
 # ---- helpers ----
-
-in_node() { # NODE_INDEX COMMAND...
-    local i=$1
-    shift
-    nsenter --net="/var/run/netns/mks$E2E_TAG-n$i" "$@"
-}
-
-start_kubelet() {
-    local i=$1
-    # nsenter itself, not in_node: $! must be the daemon, not a subshell
-    nsenter --net="/var/run/netns/mks$E2E_TAG-n$i" "$MK_BIN/mk-kubelet" \
-        --server "$MK_SERVER" --node-name "node$i" --root-dir "$E2E_DIR/node$i" \
-        --image-dir "$IMAGES" --node-ip "172.31.252.1$i" --labels "e2e=yes" \
-        --token-file "$E2E_DIR/node.token" --auth-token-file "$E2E_DIR/tokens" \
-        --backoff-base-ms 1000 --heartbeat-seconds 2 2>>"$E2E_DIR/kubelet$i.log" &
-    echo $! >"$E2E_DIR/kubelet$i.pid"
-}
-
-stop_kubelet() {
-    [ -f "$E2E_DIR/kubelet$1.pid" ] && stop_pid "$(cat "$E2E_DIR/kubelet$1.pid")"
-    rm -f "$E2E_DIR/kubelet$1.pid"
-}
-
-start_proxy() {
-    local i=$1
-    nsenter --net="/var/run/netns/mks$E2E_TAG-n$i" "$MK_BIN/mk-proxy" --server "$MK_SERVER" --node-name "node$i" \
-        --token-file "$E2E_DIR/admin.token" 2>>"$E2E_DIR/proxy$i.log" &
-    echo $! >"$E2E_DIR/proxy$i.pid"
-}
-
-stop_proxy() {
-    [ -f "$E2E_DIR/proxy$1.pid" ] && stop_pid "$(cat "$E2E_DIR/proxy$1.pid")"
-    rm -f "$E2E_DIR/proxy$1.pid"
-}
-
-api() { # METHOD PATH [curl args]: body on stdout
-    local m=$1 p=$2
-    shift 2
-    curl -sS -X "$m" -H "Authorization: Bearer $TOKEN" "$@" "$MK_SERVER$p"
-}
 
 post_yaml() { # PATH, YAML on stdin
     api POST "$1" -H 'Content-Type: application/yaml' --data-binary @-
@@ -153,19 +59,9 @@ start_web() { # INDEX [NODE_INDEX]
         "mkdir -p /tmp/www && hostname >/tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www" web
 }
 
-pod() { api GET "/api/v1/namespaces/default/pods/$1"; }
-pod_jq() { pod "$1" | jq -r "$2"; }
 pod_ip() { pod_jq "$1" .status.podIP; }
-phase_is() { [ "$(pod_jq "$1" .status.phase)" = "$2" ]; }
-node_ready() {
-    [ "$(api GET "/api/v1/nodes/$1" | jq -r '.status.conditions[]? | select(.type=="Ready") | .status')" = True ] &&
-        [ "$(api GET "/api/v1/nodes/$1" | jq -r '.spec.podCIDR // ""')" != "" ]
-}
 vtep_published() {
     [[ "$(api GET "/api/v1/nodes/$1" | jq -r '.metadata.annotations["minik8s.io/vtep-mac"] // ""')" == ??:??:??:??:??:?? ]]
-}
-node_empty() {
-    [ "$(curl -sS -H "Authorization: Bearer $TOKEN" "http://172.31.252.1$1:10250/pods" | jq length)" = 0 ]
 }
 
 # Run a command inside a pod's network namespace.
