@@ -135,6 +135,22 @@ EOF
     [[ "$output" == *hello-from-writer* ]]
 }
 
+@test "exec -it: a terminal in the container, sized as ours (rkubectl exec -it through mk-exec)" {
+    wait_for 20 phase_is share Running
+    # script(1) gives rkubectl a terminal of 91x27; the shell in the
+    # container must have one too, of the same size, and its exit code.
+    run timeout 30 bash -c "(sleep 2; printf 'tty; stty size; exit 5\r'; sleep 5) |
+        MINIK8S_MOUNT='$MNT' MINIK8S_TOKEN_FILE='$E2E_DIR/admin.token' \
+        script -qec 'stty cols 91 rows 27; $MK_ROOT/tools/rkubectl exec -it share -c reader' /dev/null"
+    [ "$status" -eq 5 ]
+    [[ "$output" == *"/dev/pts/"* && "$output" == *"27 91"* ]]
+    # No terminal here: -t is dropped, as kubectl does, and pipes carry it.
+    run timeout 10 "$MK_BIN/mk-exec" --server "$MK_SERVER" --token-file "$E2E_DIR/admin.token" \
+        -t -c reader share -- sh -c 'tty; exit 3'
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"not a tty"* ]]
+}
+
 @test "pods on one node reach each other by IP; each node hands out its own range" {
     create ping-a <<'EOF'
 apiVersion: v1
