@@ -60,7 +60,6 @@ stop_ingress() {
     rm -f "$E2E_DIR/ingress.pid"
 }
 
-post_yaml() { api POST "$1" -H 'Content-Type: application/yaml' --data-binary @-; }
 ING=/apis/networking.k8s.io/v1/namespaces/default/ingresses
 
 # A pod on node1 whose httpd answers its own name on every path we ask.
@@ -115,8 +114,6 @@ spec:
 EOF
 }
 
-pod_jq() { api GET "/api/v1/namespaces/default/pods/$1" | jq -r "$2"; }
-phase_is() { [ "$(pod_jq "$1" .status.phase)" = "$2" ]; }
 ready_in() { [ "$(api GET "/api/v1/namespaces/default/endpoints/$1" | jq '[.subsets[]?.addresses[]?] | length')" -ge 1 ]; }
 
 # "CODE BODY" of GET http://HOST:8080PATH through the ingress (the body's

@@ -33,10 +33,6 @@ teardown_file() {
 
 # ---- helpers ----
 
-post_yaml() { # PATH, YAML on stdin
-    api POST "$1" -H 'Content-Type: application/yaml' --data-binary @-
-}
-
 # A busybox pod pinned to a node; SCRIPT is its shell command.
 create_pod() { # NAME NODE_INDEX SCRIPT [LABEL]
     post_yaml /api/v1/namespaces/default/pods >/dev/null <<EOF

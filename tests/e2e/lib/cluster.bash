@@ -182,3 +182,4 @@ node_empty() { [ "$(kubelet_get "$1" /pods | jq length)" = 0 ]; }
 pod() { api GET "/api/v1/namespaces/default/pods/$1"; }
 pod_jq() { pod "$1" | jq -r "$2"; }
 phase_is() { [ "$(pod_jq "$1" .status.phase)" = "$2" ]; }
+post_yaml() { api POST "$1" -H 'Content-Type: application/yaml' --data-binary @-; } # PATH, YAML on stdin
