@@ -6,7 +6,7 @@ PKGS="build-essential pkg-config clang libclang-rt-14-dev clang-format
 libjson-c-dev libyaml-dev libsqlite3-dev libcurl4-openssl-dev libmicrohttpd-dev
 libfuse3-dev fuse3 libssh-dev libcmocka-dev uthash-dev bats curl
 etcd-server etcd-client wrk jq openssl python3
-runc conmon nftables busybox-static libnftables-dev libmnl-dev libnl-3-dev
+runc crun conmon nftables busybox-static libnftables-dev libmnl-dev libnl-3-dev
 libnl-route-3-dev umoci skopeo iproute2 iputils-ping
 openssh-server slurm-wlm munge nginx-light dnsmasq-base vim-tiny"
 missing=""

@@ -24,19 +24,20 @@
 #include "store/codec.h"
 #include "store/util.h"
 
-static char root[] = "/tmp/mk-kubelet-rt-XXXXXX";
+static char root[32];
 static char *image_dir;
 static runtime *rt;
 static podnet *pn;
 static pods_env env;
 static bool unavailable; /* not root, or no runc: every test skips */
 
-static int setup(void **state)
+/* The same tests for each OCI runtime: runc, then crun. */
+static int setup_runtime(const char *kind, const char *binary)
 {
-    (void)state;
-    if (geteuid() != 0 || access("/usr/sbin/runc", X_OK) < 0 ||
-        access("/usr/bin/conmon", X_OK) < 0) {
-        fprintf(stderr, "# skipped: needs root, runc and conmon\n");
+    strcpy(root, "/tmp/mk-kubelet-rt-XXXXXX");
+    unavailable = false;
+    if (geteuid() != 0 || access(binary, X_OK) < 0 || access("/usr/bin/conmon", X_OK) < 0) {
+        fprintf(stderr, "# skipped: needs root, %s and conmon\n", binary);
         unavailable = true;
         return 0;
     }
@@ -51,7 +52,7 @@ static int setup(void **state)
         return -1;
     }
     _cleanup_free_ char *st = xasprintf("%s/runtime", root);
-    if (runtime_new("runc", st, &rt, &err) < 0)
+    if (runtime_new(kind, st, &rt, &err) < 0)
         return -1;
     pn = podnet_new(root, "mkt0");
     if (podnet_set_cidr(pn, "10.244.250.0/24", &err) < 0) {
@@ -65,6 +66,18 @@ static int setup(void **state)
                      .pn = pn,
                      .cluster_dns = "10.96.0.10"};
     return 0;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    return setup_runtime("runc", "/usr/sbin/runc");
+}
+
+static int setup_crun(void **state)
+{
+    (void)state;
+    return setup_runtime("crun", "/usr/bin/crun");
 }
 
 static int teardown(void **state)
@@ -83,10 +96,14 @@ static int teardown(void **state)
     }
     runtime_free(rt);
     podnet_free(pn);
-    fsu_rm_rf(root, &err);
+    rt = NULL;
+    pn = NULL;
+    if (strchr(root, 'X') == NULL) /* made by setup */
+        fsu_rm_rf(root, &err);
     /* The shared parent cgroup goes too, unless another kubelet uses it. */
     cgroup_remove_empty("/minik8s");
     free(image_dir);
+    image_dir = NULL;
     return 0;
 }
 
@@ -413,5 +430,6 @@ int main(void)
         cmocka_unit_test(test_missing_image), cmocka_unit_test(test_oom),
         cmocka_unit_test(test_cpu_quota),     cmocka_unit_test(test_shared_emptydir),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    int failed = cmocka_run_group_tests_name("runc", tests, setup, teardown);
+    return failed + cmocka_run_group_tests_name("crun", tests, setup_crun, teardown);
 }
