@@ -540,12 +540,36 @@ static void warn_unknown(mk_warnings *w, const char *path)
         w->dropped++;
         return;
     }
-    snprintf(w->path[w->n++], sizeof w->path[0], "%s", path);
+    /* A path longer than a warning holds is cut (it only names the field). */
+    char *dst = w->path[w->n++];
+    size_t n = strnlen(path, sizeof w->path[0] - 1);
+    memcpy(dst, path, n);
+    dst[n] = '\0';
 }
 
-static char *child_path(const char *path, const char *name)
+/* The path of the value being checked, grown and cut back as the walk goes
+ * down and up: one buffer for the whole walk, not a string per field (a pod
+ * has a hundred fields, and the path is only read for a message). */
+typedef struct spath {
+    char buf[1024];
+    size_t len;
+} spath;
+
+/* Append ".name" (or "[i]" when name is NULL); returns the length to cut
+ * back to. A path too long for the buffer is cut short, not overrun. */
+static size_t spath_push(spath *p, const char *name, size_t i)
 {
-    return *path ? xasprintf("%s.%s", path, name) : xstrdup(name);
+    size_t was = p->len, room = sizeof p->buf - p->len;
+    int n = name ? snprintf(p->buf + p->len, room, "%s%s", p->len ? "." : "", name)
+                 : snprintf(p->buf + p->len, room, "[%zu]", i);
+    p->len += n < 0 ? 0 : (size_t)n < room ? (size_t)n : room - 1;
+    return was;
+}
+
+static void spath_pop(spath *p, size_t len)
+{
+    p->len = len;
+    p->buf[len] = '\0';
 }
 
 /* The value as the user wrote it, for messages: strings quoted, at most 64. */
@@ -594,7 +618,10 @@ static int check_quantity(json_object *v, const char *path, mk_err *err)
     return 0;
 }
 
-static int check_fields(const schema_node *n, json_object *v, const char *path, mk_warnings *w,
+static int check_node(const schema_node *n, json_object *v, spath *sp, mk_warnings *w,
+                      mk_err *err);
+
+static int check_fields(const schema_node *n, json_object *v, spath *sp, mk_warnings *w,
                         mk_err *err)
 {
     json_object_object_foreach(v, key, val)
@@ -602,12 +629,13 @@ static int check_fields(const schema_node *n, json_object *v, const char *path, 
         const schema_field *f = n->fields;
         while (f->name && strcmp(f->name, key) && (!f->alias || strcmp(f->alias, key)))
             f++;
-        _cleanup_free_ char *p = child_path(path, key);
-        if (!f->name) {
-            warn_unknown(w, p);
-            continue;
-        }
-        int r = schema_check(f->node, val, p, w, err);
+        size_t up = spath_push(sp, key, 0);
+        int r = 0;
+        if (!f->name)
+            warn_unknown(w, sp->buf);
+        else
+            r = check_node(f->node, val, sp, w, err);
+        spath_pop(sp, up);
         if (r < 0)
             return r;
     }
@@ -617,6 +645,16 @@ static int check_fields(const schema_node *n, json_object *v, const char *path, 
 int schema_check(const schema_node *n, json_object *v, const char *path, mk_warnings *w,
                  mk_err *err)
 {
+    spath sp;
+    snprintf(sp.buf, sizeof sp.buf, "%s", path);
+    sp.len = strlen(sp.buf);
+    return check_node(n, v, &sp, w, err);
+}
+
+static int check_node(const schema_node *n, json_object *v, spath *sp, mk_warnings *w,
+                      mk_err *err)
+{
+    const char *path = sp->buf;
     if (!v || !n)
         return 0;
     switch (n->type) {
@@ -654,13 +692,14 @@ int schema_check(const schema_node *n, json_object *v, const char *path, mk_warn
     case SCHEMA_OBJECT:
         if (!json_object_is_type(v, json_type_object))
             return type_error(v, path, "an object", err);
-        return check_fields(n, v, path, w, err);
+        return check_fields(n, v, sp, w, err);
     case SCHEMA_LIST:
         if (!json_object_is_type(v, json_type_array))
             return type_error(v, path, "a list", err);
         for (size_t i = 0; i < json_object_array_length(v); i++) {
-            _cleanup_free_ char *p = xasprintf("%s[%zu]", path, i);
-            int r = schema_check(n->elem, json_object_array_get_idx(v, i), p, w, err);
+            size_t up = spath_push(sp, NULL, i);
+            int r = check_node(n->elem, json_object_array_get_idx(v, i), sp, w, err);
+            spath_pop(sp, up);
             if (r < 0)
                 return r;
         }
@@ -670,11 +709,14 @@ int schema_check(const schema_node *n, json_object *v, const char *path, mk_warn
             return type_error(v, path, "an object", err);
         json_object_object_foreach(v, key, val)
         {
-            _cleanup_free_ char *p = child_path(path, key);
+            size_t up = spath_push(sp, key, 0);
+            int r;
             /* A map of strings holds strings: a null is not "absent" here. */
             if (!val && n->elem && n->elem->type == SCHEMA_STRING)
-                return type_error(val, p, "a string", err);
-            int r = schema_check(n->elem, val, p, w, err);
+                r = type_error(val, sp->buf, "a string", err);
+            else
+                r = check_node(n->elem, val, sp, w, err);
+            spath_pop(sp, up);
             if (r < 0)
                 return r;
         }
