@@ -1,0 +1,63 @@
+/* Unit tests for store/util.c: uuids and mk_write_all. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/util.h"
+
+static void test_uuid_shape(void **state)
+{
+    (void)state;
+    char a[37], b[37];
+    mk_uuid(a);
+    mk_uuid(b);
+    assert_int_equal(strlen(a), 36);
+    assert_string_not_equal(a, b);
+    for (int i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23)
+            assert_int_equal(a[i], '-');
+        else
+            assert_non_null(strchr("0123456789abcdef", a[i]));
+    }
+    assert_int_equal(a[14], '4');           /* version 4 */
+    assert_non_null(strchr("89ab", a[19])); /* RFC 4122 variant */
+}
+
+static void test_write_all(void **state)
+{
+    (void)state;
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    char big[50000];
+    memset(big, 'q', sizeof big);
+    /* More than a pipe takes at once is fine when someone reads: here the
+     * pipe's 64 KiB holds it all. */
+    assert_int_equal(mk_write_all(p[1], big, sizeof big), 0);
+    char back[50000];
+    size_t got = 0;
+    while (got < sizeof back) {
+        ssize_t n = read(p[0], back + got, sizeof back - got);
+        assert_true(n > 0);
+        got += (size_t)n;
+    }
+    assert_memory_equal(big, back, sizeof big);
+    close(p[0]);
+    signal(SIGPIPE, SIG_IGN); /* the error, not the signal */
+    assert_int_equal(mk_write_all(p[1], "x", 1), -EPIPE);
+    close(p[1]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_uuid_shape),
+        cmocka_unit_test(test_write_all),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
