@@ -571,6 +571,7 @@ int backend_sqlite_open(const mk_backend_opts *opts, mk_backend **out, mk_err *e
         return -err->code;
 
     sqlite_backend *sb = xcalloc(1, sizeof *sb);
+    sqlite_writer_init_marker(sb);
     sb->base.ops = &sqlite_ops;
     sb->lock_fd = -1;
     sb->path = xasprintf("%s/minik8s.db", dir);

@@ -41,6 +41,8 @@
 #endif
 
 /* One queued write, on the caller's stack while it waits. */
+#define SQLITE_RV_MARKER_LEN 24
+
 typedef struct sqlite_req sqlite_req;
 struct sqlite_req {
     const mk_write *w; /* NULL: compact all that can be compacted now */
@@ -52,6 +54,11 @@ struct sqlite_req {
     int rc; /* 0 or -code, with err filled */
     mk_err err;
     int64_t rev;
+    /* Serialized by the caller, off the writer's path: the object's JSON
+     * with SQLITE_RV_MARKER_LEN bytes at text + marker_off standing for the
+     * resourceVersion only the writer knows. NULL: the writer serializes. */
+    const char *text;
+    size_t text_len, marker_off;
     /* Filled by the writer while it applies the batch. */
     size_t val_off, val_len; /* the serialized value in the batch buffer */
     json_object *owned_obj;  /* DELETE without obj: the parsed last state */
@@ -75,10 +82,11 @@ typedef struct sqlite_backend {
     sqlite3 *wdb;
     sqlite3_stmt *w_begin, *w_commit, *w_rollback, *w_cur_get, *w_val_get, *w_log_ins,
         *w_cur_put, *w_cur_del, *w_log_del, *w_meta_set, *w_compact_del, *w_rev_ts;
-    mk_buf values;           /* the batch's serialized values */
-    int64_t compact_target;  /* compaction works toward this revision */
-    int64_t compact_removed; /* rows the open transaction's chunk removed */
-    int64_t batch_removed;   /* ... and its writes, superseding compacted rows */
+    mk_buf values;                            /* the batch's serialized values */
+    char rv_marker[SQLITE_RV_MARKER_LEN + 1]; /* random per process: see sqlite_req.text */
+    int64_t compact_target;                   /* compaction works toward this revision */
+    int64_t compact_removed;                  /* rows the open transaction's chunk removed */
+    int64_t batch_removed; /* ... and its writes, superseding compacted rows */
     int64_t next_maintain_ns;
 
     pthread_t writer;
@@ -136,6 +144,8 @@ int sqlite_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **stmt, mk_err *er
 int sqlite_step_done(sqlite3_stmt *st);
 
 /* sqlite_writer.c */
+/* The placeholder callers serialize in place of the revision. */
+void sqlite_writer_init_marker(sqlite_backend *sb);
 int sqlite_writer_prepare(sqlite_backend *sb, mk_err *err);
 int sqlite_writer_start(sqlite_backend *sb, mk_err *err);
 void sqlite_writer_stop(sqlite_backend *sb);

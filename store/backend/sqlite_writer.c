@@ -82,7 +82,7 @@ static json_object *stored_object(sqlite_backend *sb, int64_t rev, int *rc)
 }
 
 /* Kubernetes carries resourceVersion as a string. */
-static void set_resource_version(json_object *obj, int64_t rev)
+static void set_resource_version_text(json_object *obj, const char *text, int n)
 {
     json_object *meta;
     if (!json_object_object_get_ex(obj, "metadata", &meta) ||
@@ -90,14 +90,19 @@ static void set_resource_version(json_object *obj, int64_t rev)
         meta = json_object_new_object();
         json_object_object_add(obj, "metadata", meta);
     }
-    char buf[24];
-    int n = snprintf(buf, sizeof buf, "%lld", (long long)rev);
     json_object *rv;
     if (json_object_object_get_ex(meta, "resourceVersion", &rv) &&
         json_object_is_type(rv, json_type_string))
-        json_object_set_string_len(rv, buf, n);
+        json_object_set_string_len(rv, text, n);
     else
-        json_object_object_add(meta, "resourceVersion", json_object_new_string_len(buf, n));
+        json_object_object_add(meta, "resourceVersion", json_object_new_string_len(text, n));
+}
+
+static void set_resource_version(json_object *obj, int64_t rev)
+{
+    char buf[24];
+    int n = snprintf(buf, sizeof buf, "%lld", (long long)rev);
+    set_resource_version_text(obj, buf, n);
 }
 
 static mk_event_type event_type(mk_write_op op)
@@ -140,11 +145,22 @@ static int apply_one(sqlite_backend *sb, sqlite_req *req, int64_t rev, int64_t n
             return -rc;
     }
     set_resource_version(obj, rev);
-    size_t len;
-    const char *text = json_object_to_json_string_length(obj, SQLITE_JSON_FLAGS, &len);
     req->val_off = sb->values.len;
-    req->val_len = len;
-    mk_buf_append(&sb->values, text, len);
+    if (req->text) { /* the caller's text with the revision put in */
+        char digits[24];
+        int nd = snprintf(digits, sizeof digits, "%lld", (long long)rev);
+        size_t after = req->marker_off + SQLITE_RV_MARKER_LEN;
+        mk_buf_append(&sb->values, req->text, req->marker_off);
+        mk_buf_append(&sb->values, digits, (size_t)nd);
+        mk_buf_append(&sb->values, req->text + after, req->text_len - after);
+    } else {
+        size_t len;
+        const char *t = json_object_to_json_string_length(obj, SQLITE_JSON_FLAGS, &len);
+        mk_buf_append(&sb->values, t, len);
+    }
+    req->val_len = sb->values.len - req->val_off;
+    const char *text = sb->values.data + req->val_off;
+    size_t len = req->val_len;
 
     sqlite3_stmt *st = sb->w_log_ins;
     sqlite3_bind_int64(st, 1, rev);
@@ -388,6 +404,34 @@ static int submit(sqlite_backend *sb, sqlite_req *req, mk_err *err)
     return req->rc;
 }
 
+void sqlite_writer_init_marker(sqlite_backend *sb)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char r[SQLITE_RV_MARKER_LEN / 2];
+    mk_random_bytes(r, sizeof r);
+    for (size_t i = 0; i < sizeof r; i++) {
+        sb->rv_marker[2 * i] = hex[r[i] >> 4];
+        sb->rv_marker[2 * i + 1] = hex[r[i] & 15];
+    }
+    sb->rv_marker[SQLITE_RV_MARKER_LEN] = '\0';
+}
+
+/* Serialize the object here, in the caller's thread, so the writer (one
+ * thread for every write) only splices the revision in. The marker is
+ * random per process, so it is found where we put it and nowhere else. */
+static void serialize_for_writer(sqlite_backend *sb, sqlite_req *req)
+{
+    set_resource_version_text(req->w->obj, sb->rv_marker, SQLITE_RV_MARKER_LEN);
+    size_t len;
+    const char *t = json_object_to_json_string_length(req->w->obj, SQLITE_JSON_FLAGS, &len);
+    const char *m = memmem(t, len, sb->rv_marker, SQLITE_RV_MARKER_LEN);
+    if (!m)
+        return; /* cannot happen; the writer then serializes */
+    req->text = t;
+    req->text_len = len;
+    req->marker_off = (size_t)(m - t);
+}
+
 int sqlite_write(mk_backend *be, const mk_write *w, int64_t *rev, mk_err *err)
 {
     sqlite_backend *sb = (sqlite_backend *)be;
@@ -400,6 +444,8 @@ int sqlite_write(mk_backend *be, const mk_write *w, int64_t *rev, mk_err *err)
     if (w->obj && !json_object_is_type(w->obj, json_type_object))
         return mk_error(err, EINVAL, "%s: not a JSON object", w->key);
     sqlite_req req = {.w = w};
+    if (w->obj)
+        serialize_for_writer(sb, &req);
     int rc = submit(sb, &req, err);
     if (rc == 0 && rev)
         *rev = req.rev;
