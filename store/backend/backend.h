@@ -75,7 +75,9 @@ typedef struct mk_write {
      * serializes it; otherwise it is not changed or kept. */
     json_object *obj;
     /* UPDATE/DELETE: the object as the caller read it (handed to the event
-     * sink as prev, for selector transitions); may be NULL. */
+     * sink as prev, for selector transitions), or just the part selectors
+     * read (metadata name, namespace, labels; spec.nodeName; status.phase);
+     * may be NULL. */
     json_object *prev;
     /* UPDATE/DELETE: the revision the key must have now; 0 = any. */
     int64_t expect_rev;

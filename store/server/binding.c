@@ -4,6 +4,7 @@
 
 #include "store/codec.h"
 #include "store/server/objects.h"
+#include "store/server/watch.h"
 
 #define BIND_RETRIES 16
 
@@ -23,8 +24,9 @@ static int bind_once(api_req *r, const api_route *rt, const char *node, bool *re
         json_object_put(pod);
         return rc;
     }
-    json_object *prev = NULL;
-    json_object_deep_copy(pod, &prev, NULL);
+    /* The sink only looks at prev for selector transitions: its view (name,
+     * labels, nodeName, phase) serves as well as a deep copy of the pod. */
+    json_object *prev = hub_view_of(pod);
     mk_json_set_str(pod, "spec.nodeName", node);
     _cleanup_free_ char *key = kind_key(rt->kind, rt->ns, rt->name);
     mk_write w = {
