@@ -6,9 +6,11 @@
  * comes through the same interface.
  *
  * Contract every backend keeps:
- *  - A write returns only after it is durable (committed). Concurrent
- *    writers may share one commit (group commit); each still gets its own
- *    revision, in the order the writes were applied.
+ *  - A write returns only after it is durable (committed and on disk).
+ *    Concurrent writers may share one commit (group commit); each still
+ *    gets its own revision, in the order the writes were applied.
+ *  - Reads (get, list, history) never return a revision that is not yet
+ *    durable: a backend that commits before it syncs makes them wait.
  *  - Values read back (get, list, history, events) are serialized JSON
  *    objects whose metadata.resourceVersion equals their revision.
  *  - Revisions only grow and are never reused, across restarts and crashes.

@@ -42,6 +42,9 @@
 
 /* One queued write, on the caller's stack while it waits. */
 #define SQLITE_RV_MARKER_LEN 24
+/* Committed batches waiting for their fsync, at most: the writer waits
+ * for a free slot beyond that. */
+#define SQLITE_PIPELINE 4
 
 typedef struct sqlite_req sqlite_req;
 struct sqlite_req {
@@ -63,6 +66,17 @@ struct sqlite_req {
     size_t val_off, val_len; /* the serialized value in the batch buffer */
     json_object *owned_obj;  /* DELETE without obj: the parsed last state */
 };
+
+/* A batch from its commit to its acknowledgement. The writer fills and
+ * commits it; the syncer makes it durable, hands it to the sink and wakes
+ * its callers, while the writer already commits the next ones. */
+typedef struct sqlite_batch {
+    sqlite_req *req[SQLITE_BATCH_MAX];
+    size_t n;
+    int64_t base, rev; /* it applied revisions base+1 .. rev */
+    int64_t removed;   /* history rows its writes superseded */
+    mk_buf values;     /* the serialized values its requests point into */
+} sqlite_batch;
 
 /* A read connection and its prepared statements. */
 typedef struct sqlite_reader {
@@ -98,7 +112,25 @@ typedef struct sqlite_backend {
     int gather_target; /* callers of the last round, for gather() */
     bool stopping, writer_idle, gathering;
 
-    /* Committed state, read by any thread. */
+    int64_t applied; /* the writer's: the newest revision committed to SQLite */
+
+    /* The syncer thread and the ring of committed batches (sqlite_sync.c):
+     * the writer fills ring[tail % SQLITE_PIPELINE], the syncer finishes
+     * from head. */
+    int wal_fd;
+    pthread_t syncer;
+    bool sync_started, sync_stop;
+    pthread_mutex_t sync_lock;
+    pthread_cond_t sync_wake, sync_space;
+    sqlite_batch *ring;
+    uint64_t ring_head, ring_tail;
+    /* Readers wait here for a revision to become durable. */
+    pthread_mutex_t durable_lock;
+    pthread_cond_t durable_cv;
+    _Atomic int durable_waiters;
+
+    /* Durable and published state, read by any thread: rev is the newest
+     * revision that is on disk and in the sink's hands. */
     _Atomic int64_t rev, compacted;
     _Atomic int64_t n_writes, n_commits, n_compacted_rows, n_checkpoints;
     _Atomic int64_t max_compact_ns, max_writer_ckpt_ns;
@@ -150,6 +182,24 @@ int sqlite_writer_prepare(sqlite_backend *sb, mk_err *err);
 int sqlite_writer_start(sqlite_backend *sb, mk_err *err);
 void sqlite_writer_stop(sqlite_backend *sb);
 int sqlite_write(mk_backend *be, const mk_write *w, int64_t *rev, mk_err *err);
+
+/* sqlite_sync.c: durability and acknowledgement off the writer's path. */
+int sqlite_sync_start(sqlite_backend *sb, mk_err *err);
+/* After the writer stopped: finishes every batch handed over, then stops. */
+void sqlite_sync_stop(sqlite_backend *sb);
+/* The writer's next batch to fill (empty); waits while the ring is full. */
+sqlite_batch *sqlite_sync_slot(sqlite_backend *sb);
+/* Hand the slot's batch, committed (or failed), to the syncer. */
+void sqlite_sync_push(sqlite_backend *sb);
+/* Return once rev is durable (readers that met a newer revision). */
+void sqlite_durable_wait(sqlite_backend *sb, int64_t rev);
+
+static inline mk_event_type sqlite_event_type(mk_write_op op)
+{
+    return op == MK_WRITE_CREATE   ? MK_EV_ADDED
+           : op == MK_WRITE_UPDATE ? MK_EV_MODIFIED
+                                   : MK_EV_DELETED;
+}
 
 /* sqlite_compact.c */
 int sqlite_compact_prepare(sqlite_backend *sb, mk_err *err);

@@ -105,13 +105,6 @@ static void set_resource_version(json_object *obj, int64_t rev)
     set_resource_version_text(obj, buf, n);
 }
 
-static mk_event_type event_type(mk_write_op op)
-{
-    return op == MK_WRITE_CREATE   ? MK_EV_ADDED
-           : op == MK_WRITE_UPDATE ? MK_EV_MODIFIED
-                                   : MK_EV_DELETED;
-}
-
 enum { APPLIED = 0, REJECTED = 1 };
 
 /* Apply one write as revision rev. APPLIED, REJECTED (req->rc says why),
@@ -165,7 +158,7 @@ static int apply_one(sqlite_backend *sb, sqlite_req *req, int64_t rev, int64_t n
     sqlite3_stmt *st = sb->w_log_ins;
     sqlite3_bind_int64(st, 1, rev);
     sqlite3_bind_text(st, 2, w->key, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, event_type(w->op));
+    sqlite3_bind_int(st, 3, sqlite_event_type(w->op));
     sqlite3_bind_text(st, 4, text, (int)len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, now_ms);
     if ((rc = sqlite_step_done(st)) != SQLITE_OK)
@@ -245,50 +238,27 @@ static void batch_fail(sqlite_backend *sb, sqlite_req **batch, size_t n, int rc)
     }
 }
 
-/* Hand the applied changes to the sink, in revision order. */
-static void batch_publish(sqlite_backend *sb, sqlite_req **batch, size_t n)
-{
-    for (size_t i = 0; i < n && sb->base.sink; i++) {
-        sqlite_req *req = batch[i];
-        if (!req->w || req->rc != 0)
-            continue;
-        mk_event ev = {
-            .type = event_type(req->w->op),
-            .rev = req->rev,
-            .key = req->w->key,
-            .value = sb->values.data + req->val_off,
-            .len = req->val_len,
-            .obj = req->w->obj ? req->w->obj : req->owned_obj,
-            .prev = req->w->prev,
-        };
-        sb->base.sink(sb->base.sink_ctx, &ev);
-    }
-}
-
-/* Apply, commit, publish. Fills every request's rc and rev. */
-static void run_batch(sqlite_backend *sb, sqlite_req **batch, size_t n)
+/* Apply and commit it (durable once the syncer has synced it). */
+static void commit_stage(sqlite_backend *sb, sqlite_batch *b)
 {
     mk_buf_reset(&sb->values);
     sb->batch_removed = 0;
-    const int64_t base = atomic_load(&sb->rev);
-    int64_t rev = batch_commit(sb, batch, n, base);
+    b->base = sb->applied;
+    int64_t rev = batch_commit(sb, b->req, b->n, b->base);
     if (rev < 0) {
-        batch_fail(sb, batch, n, (int)-rev);
-    } else if (rev > base) {
-        batch_publish(sb, batch, n);
-        /* Published once the sink has the batch: whoever reads
-         * current_rev() finds every change up to it in the sink's hands. */
-        atomic_store(&sb->rev, rev);
-        atomic_fetch_add(&sb->n_writes, rev - base);
-        atomic_fetch_add(&sb->n_commits, 1);
-        atomic_fetch_add(&sb->n_compacted_rows, sb->batch_removed);
+        batch_fail(sb, b->req, b->n, (int)-rev);
+        b->rev = b->base;
+    } else {
+        b->rev = sb->applied = rev;
     }
+    b->removed = sb->batch_removed;
+    /* The batch keeps its values; the writer fills the batch's old buffer. */
+    mk_buf t = b->values;
+    b->values = sb->values;
+    sb->values = t;
     bool compact = false;
-    for (size_t i = 0; i < n; i++) {
-        json_object_put(batch[i]->owned_obj);
-        batch[i]->owned_obj = NULL;
-        compact |= !batch[i]->w;
-    }
+    for (size_t i = 0; i < b->n; i++)
+        compact |= !b->req[i]->w;
     if (compact)
         sqlite_compact_all(sb);
 }
@@ -334,7 +304,6 @@ static void between_batches(sqlite_backend *sb)
 static void *writer_main(void *arg)
 {
     sqlite_backend *sb = arg;
-    sqlite_req *batch[SQLITE_BATCH_MAX];
     pthread_mutex_lock(&sb->lock);
     for (;;) {
         if (!sb->head) {
@@ -351,27 +320,21 @@ static void *writer_main(void *arg)
             continue;
         }
         gather(sb);
-        size_t n = 0;
-        while (sb->head && n < SQLITE_BATCH_MAX) {
-            batch[n++] = sb->head;
+        pthread_mutex_unlock(&sb->lock);
+        sqlite_batch *b = sqlite_sync_slot(sb);
+        pthread_mutex_lock(&sb->lock);
+        while (sb->head && b->n < SQLITE_BATCH_MAX) {
+            b->req[b->n++] = sb->head;
             sb->head = sb->head->next;
         }
         if (!sb->head)
             sb->tail = NULL;
-        sb->queued -= n;
+        sb->queued -= (int)b->n;
         pthread_mutex_unlock(&sb->lock);
 
-        run_batch(sb, batch, n);
-
-        /* A request lives on its caller's stack: once posted it may be
-         * gone, so nothing touches it after its post. */
-        for (size_t i = 0; i < n; i++)
-            sem_post(&batch[i]->done);
+        commit_stage(sb, b);
+        sqlite_sync_push(sb);
         pthread_mutex_lock(&sb->lock);
-        /* Everyone of this round: those just answered and those waiting. */
-        sb->gather_target = n + sb->queued;
-        if (sb->gather_target > SQLITE_BATCH_MAX)
-            sb->gather_target = SQLITE_BATCH_MAX;
         between_batches(sb);
     }
     pthread_mutex_unlock(&sb->lock);
