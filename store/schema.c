@@ -555,14 +555,35 @@ typedef struct spath {
     size_t len;
 } spath;
 
+/* A path too long for the buffer is cut short, not overrun. */
+static void spath_put(spath *p, const char *s, size_t n)
+{
+    size_t room = sizeof p->buf - 1 - p->len;
+    if (n > room)
+        n = room;
+    memcpy(p->buf + p->len, s, n);
+    p->len += n;
+    p->buf[p->len] = '\0';
+}
+
 /* Append ".name" (or "[i]" when name is NULL); returns the length to cut
- * back to. A path too long for the buffer is cut short, not overrun. */
+ * back to. Every field of every object checked passes here: no printf. */
 static size_t spath_push(spath *p, const char *name, size_t i)
 {
-    size_t was = p->len, room = sizeof p->buf - p->len;
-    int n = name ? snprintf(p->buf + p->len, room, "%s%s", p->len ? "." : "", name)
-                 : snprintf(p->buf + p->len, room, "[%zu]", i);
-    p->len += n < 0 ? 0 : (size_t)n < room ? (size_t)n : room - 1;
+    size_t was = p->len;
+    if (name) {
+        if (p->len)
+            spath_put(p, ".", 1);
+        spath_put(p, name, strlen(name));
+        return was;
+    }
+    char digits[24], *d = digits + sizeof digits;
+    *--d = ']';
+    do
+        *--d = (char)('0' + i % 10);
+    while ((i /= 10));
+    *--d = '[';
+    spath_put(p, d, (size_t)(digits + sizeof digits - d));
     return was;
 }
 
