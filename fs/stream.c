@@ -234,7 +234,10 @@ int fs_exec_dial(const char *server, const char *token, const char *path, int *f
 int fs_exec_start(const char *server, const char *token, const char *ns, const char *pod,
                   const char *container, fs_exec **out, mk_err *err)
 {
-    char *const sh[] = {"sh", NULL};
+    /* One stream, in the order sh wrote it: stdout and stderr are two pipes
+     * to the kubelet, and what was written to one before the other can
+     * come out after it (rkubectl's exit marker before an error line). */
+    char *const sh[] = {"sh", "-c", "exec sh 2>&1", NULL};
     _cleanup_free_ char *path = fs_exec_path(ns, pod, container, sh, true, false);
     int fd;
     mk_buf b = {0};

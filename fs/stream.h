@@ -4,8 +4,9 @@
  * Logs are fetched whole from GET .../pods/{pod}/log?container=C; a reader
  * at the end asks again, so `tail -f` (which polls the size) follows.
  * An exec session is one upgraded connection (store/execproto.h) running
- * `sh` in the container: writes feed its stdin, reads return its output
- * and end at its exit.
+ * `sh` in the container, its stderr joined to its stdout there so the two
+ * keep their order: writes feed its stdin, reads return its output and end
+ * at its exit.
  */
 #ifndef MK_FS_STREAM_H
 #define MK_FS_STREAM_H
