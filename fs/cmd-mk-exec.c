@@ -63,9 +63,9 @@ static int server_frame(void *ctx, int ch, const char *payload, size_t plen)
     if (ch == EXECPROTO_STDOUT || ch == EXECPROTO_STDERR) {
         mk_write_all(ch == EXECPROTO_STDOUT ? STDOUT_FILENO : STDERR_FILENO, payload, plen);
     } else if (ch == EXECPROTO_EXIT) {
-        char code[16] = "";
-        memcpy(code, payload, plen < sizeof code - 1 ? plen : sizeof code - 1);
-        s->exit_code = atoi(code);
+        /* A malformed code still ends the session, as a failure. */
+        int code = execproto_exit_code(payload, plen);
+        s->exit_code = code < 0 ? EXIT_SESSION : code;
     }
     return 0;
 }

@@ -124,9 +124,8 @@ static int exec_frame(void *ctx, int ch, const char *payload, size_t plen)
     if (ch == EXECPROTO_STDOUT || ch == EXECPROTO_STDERR) {
         fs_pipe_push(x->out, payload, plen);
     } else if (ch == EXECPROTO_EXIT) {
-        char code[16] = "";
-        memcpy(code, payload, plen < sizeof code - 1 ? plen : sizeof code - 1);
-        __atomic_store_n(&x->exit_code, atoi(code), __ATOMIC_RELEASE);
+        int code = execproto_exit_code(payload, plen); /* malformed: a failure */
+        __atomic_store_n(&x->exit_code, code < 0 ? 255 : code, __ATOMIC_RELEASE);
         return 1;
     }
     return 0;

@@ -451,40 +451,30 @@ static int exec_spawn(runtime *rt, const char *id, const char *const flags[],
     return rc;
 }
 
-static void close_pair(int p[2])
-{
-    for (int i = 0; i < 2; i++)
-        if (p[i] >= 0)
-            close(p[i]);
-}
-
 int runtime_exec(runtime *rt, const char *id, char *const argv[], bool with_stdin, int *in,
                  int *out, int *errfd, pid_t *pid, mk_err *err)
 {
-    int pin[2] = {-1, -1}, pout[2] = {-1, -1}, perr[2] = {-1, -1};
-    if ((with_stdin && pipe2(pin, O_CLOEXEC) < 0) || pipe2(pout, O_CLOEXEC) < 0 ||
-        pipe2(perr, O_CLOEXEC) < 0) {
-        int e = errno;
-        close_pair(pin);
-        close_pair(pout);
-        return mk_error(err, e, "pipe: %s", strerror(e));
-    }
+    int p[6] = {-1, -1, -1, -1, -1, -1}; /* stdin, stdout, stderr: read end, write end */
+    bool piped = !(with_stdin && pipe2(p, O_CLOEXEC) < 0) && pipe2(p + 2, O_CLOEXEC) == 0 &&
+                 pipe2(p + 4, O_CLOEXEC) == 0;
+    int rc = piped ? 0 : errno;
     static const char *const no_flags[] = {NULL};
-    int rc = exec_spawn(rt, id, no_flags, argv, pin[0], pout[1], perr[1], NULL, pid);
-    const int ours[] = {pin[0], pout[1], perr[1]};
-    for (size_t i = 0; i < ARRAY_SIZE(ours); i++)
-        if (ours[i] >= 0)
-            close(ours[i]);
+    if (piped)
+        rc = exec_spawn(rt, id, no_flags, argv, p[0], p[3], p[5], NULL, pid);
+    /* The child's ends are the child's now; on failure ours go too. */
+    mk_close_fd(&p[0]);
+    mk_close_fd(&p[3]);
+    mk_close_fd(&p[5]);
     if (rc != 0) {
-        const int theirs[] = {pin[1], pout[0], perr[0]};
-        for (size_t i = 0; i < ARRAY_SIZE(theirs); i++)
-            if (theirs[i] >= 0)
-                close(theirs[i]);
-        return mk_error(err, rc, "exec %s: %s", id, strerror(rc));
+        mk_close_fd(&p[1]);
+        mk_close_fd(&p[2]);
+        mk_close_fd(&p[4]);
+        return piped ? mk_error(err, rc, "exec %s: %s", id, strerror(rc))
+                     : mk_error(err, rc, "pipe: %s", strerror(rc));
     }
-    *in = pin[1];
-    *out = pout[0];
-    *errfd = perr[0];
+    *in = p[1];
+    *out = p[2];
+    *errfd = p[4];
     return 0;
 }
 

@@ -1,6 +1,7 @@
 #include "store/execproto.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -31,6 +32,18 @@ ssize_t execproto_decode(const void *data, size_t len, int *channel, const char 
     *payload = (const char *)p + EXECPROTO_HEADER;
     *plen = n;
     return (ssize_t)(EXECPROTO_HEADER + n);
+}
+
+int execproto_exit_code(const char *payload, size_t len)
+{
+    char text[16];
+    if (!len || len >= sizeof text)
+        return -1;
+    memcpy(text, payload, len);
+    text[len] = '\0';
+    char *end;
+    long code = strtol(text, &end, 10);
+    return *end || code < 0 || code > 255 ? -1 : (int)code;
 }
 
 int execproto_drain(mk_buf *b, execproto_frame_fn fn, void *ctx)

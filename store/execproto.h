@@ -47,6 +47,10 @@ void execproto_encode(mk_buf *b, int channel, const void *data, size_t len);
 ssize_t execproto_decode(const void *data, size_t len, int *channel, const char **payload,
                          size_t *plen);
 
+/* The exit code an exit frame's payload carries (decimal text); -1 when it
+ * is not a number. */
+int execproto_exit_code(const char *payload, size_t len);
+
 /* Hand each whole frame at the front of b to fn in order, then drop them
  * from b (a partial frame stays for the next bytes). Returns 0; fn's value
  * when it returns non-zero (that frame and the ones before it are

@@ -124,12 +124,22 @@ static void test_drain(void **state)
     mk_buf_free(&s.text);
 }
 
+static void test_exit_code(void **state)
+{
+    assert_int_equal(execproto_exit_code("0", 1), 0);
+    assert_int_equal(execproto_exit_code("137", 3), 137);
+    assert_int_equal(execproto_exit_code("12x", 3), -1);
+    assert_int_equal(execproto_exit_code("", 0), -1);
+    assert_int_equal(execproto_exit_code("-1", 2), -1);
+    assert_int_equal(execproto_exit_code("99999999999999999", 17), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_encode_layout),     cmocka_unit_test(test_decode_stream),
         cmocka_unit_test(test_decode_rejects),    cmocka_unit_test(test_drain),
-        cmocka_unit_test(test_write_over_socket),
+        cmocka_unit_test(test_write_over_socket), cmocka_unit_test(test_exit_code),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
