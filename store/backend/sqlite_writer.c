@@ -82,7 +82,7 @@ static json_object *stored_object(sqlite_backend *sb, int64_t rev, int *rc)
 }
 
 /* Kubernetes carries resourceVersion as a string. */
-static void set_resource_version_text(json_object *obj, const char *text, int n)
+static void set_resource_version(json_object *obj, const char *text, int n)
 {
     json_object *meta;
     if (!json_object_object_get_ex(obj, "metadata", &meta) ||
@@ -96,13 +96,6 @@ static void set_resource_version_text(json_object *obj, const char *text, int n)
         json_object_set_string_len(rv, text, n);
     else
         json_object_object_add(meta, "resourceVersion", json_object_new_string_len(text, n));
-}
-
-static void set_resource_version(json_object *obj, int64_t rev)
-{
-    char buf[24];
-    int n = snprintf(buf, sizeof buf, "%lld", (long long)rev);
-    set_resource_version_text(obj, buf, n);
 }
 
 enum { APPLIED = 0, REJECTED = 1 };
@@ -137,11 +130,11 @@ static int apply_one(sqlite_backend *sb, sqlite_req *req, int64_t rev, int64_t n
         if (rc != SQLITE_OK)
             return -rc;
     }
-    set_resource_version(obj, rev);
+    char digits[24];
+    int nd = snprintf(digits, sizeof digits, "%lld", (long long)rev);
+    set_resource_version(obj, digits, nd);
     req->val_off = sb->values.len;
     if (req->text) { /* the caller's text with the revision put in */
-        char digits[24];
-        int nd = snprintf(digits, sizeof digits, "%lld", (long long)rev);
         size_t after = req->marker_off + SQLITE_RV_MARKER_LEN;
         mk_buf_append(&sb->values, req->text, req->marker_off);
         mk_buf_append(&sb->values, digits, (size_t)nd);
@@ -384,7 +377,7 @@ void sqlite_writer_init_marker(sqlite_backend *sb)
  * random per process, so it is found where we put it and nowhere else. */
 static void serialize_for_writer(sqlite_backend *sb, sqlite_req *req)
 {
-    set_resource_version_text(req->w->obj, sb->rv_marker, SQLITE_RV_MARKER_LEN);
+    set_resource_version(req->w->obj, sb->rv_marker, SQLITE_RV_MARKER_LEN);
     size_t len;
     const char *t = json_object_to_json_string_length(req->w->obj, SQLITE_JSON_FLAGS, &len);
     const char *m = memmem(t, len, sb->rv_marker, SQLITE_RV_MARKER_LEN);
