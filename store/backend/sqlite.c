@@ -16,6 +16,7 @@
  * is a snapshot and the revision it reports is that snapshot's.
  */
 #include "store/backend/sqlite_internal.h"
+#include "store/monocond.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -616,7 +617,7 @@ int backend_sqlite_open(const mk_backend_opts *opts, mk_backend **out, mk_err *e
     pthread_cond_init(&sb->sync_space, NULL);
     sb->ring = xcalloc(SQLITE_PIPELINE, sizeof *sb->ring);
     pthread_mutex_init(&sb->durable_lock, NULL);
-    pthread_cond_init(&sb->durable_cv, &mono);
+    monocond_init(&sb->durable_cv);
     sb->wal_fd = -1;
     pthread_condattr_destroy(&mono);
     pthread_mutex_init(&sb->pool_lock, NULL);

@@ -18,10 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "store/log.h"
+#include "store/monocond.h"
 
 /* A failed fsync leaves the WAL's durable state unknown (the kernel may have
  * dropped the dirty pages): going on could acknowledge lost writes. Stop,
@@ -175,16 +175,8 @@ void sqlite_durable_wait(sqlite_backend *sb, int64_t rev)
     atomic_fetch_add(&sb->durable_waiters, 1);
     pthread_mutex_lock(&sb->durable_lock);
     /* Timed: a writer that stopped before publishing must not hang us. */
-    for (int i = 0; i < 50 && atomic_load(&sb->rev) < rev; i++) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_nsec += 100 * 1000 * 1000;
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
-        pthread_cond_timedwait(&sb->durable_cv, &sb->durable_lock, &ts);
-    }
+    for (int i = 0; i < 50 && atomic_load(&sb->rev) < rev; i++)
+        monocond_wait_ms(&sb->durable_cv, &sb->durable_lock, 100);
     pthread_mutex_unlock(&sb->durable_lock);
     atomic_fetch_sub(&sb->durable_waiters, 1);
 }
