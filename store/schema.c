@@ -666,9 +666,8 @@ static int check_fields(const schema_node *n, json_object *v, spath *sp, mk_warn
 int schema_check(const schema_node *n, json_object *v, const char *path, mk_warnings *w,
                  mk_err *err)
 {
-    spath sp;
-    snprintf(sp.buf, sizeof sp.buf, "%s", path);
-    sp.len = strlen(sp.buf);
+    spath sp = {.len = 0};
+    spath_put(&sp, path, strlen(path));
     return check_node(n, v, &sp, w, err);
 }
 
