@@ -123,6 +123,9 @@ get() { # HOST PATH
     out=$(curl -s -m 5 -w '\n%{http_code}' --resolve "$1:$ING_PORT:$ING_IP" "http://$1:$ING_PORT$2")
     echo "${out##*$'\n'} $(head -n 1 <<<"${out%$'\n'*}")"
 }
+# After a reload, nginx's old workers accept for a moment more (until their
+# QUIT is handled), so one answer from the new configuration does not make
+# the next one new: every check after a change waits for it.
 answers() { [ "$(get "$1" "$2")" = "$3" ]; } # HOST PATH "CODE BODY"
 code_of() { get "$1" "$2" | cut -d' ' -f1; }
 cond() { # INGRESS TYPE: "status reason message"
@@ -154,9 +157,9 @@ spec:
       - {path: /, pathType: Prefix, backend: {service: {name: front, port: {name: http}}}}
 EOF
     wait_for 20 answers web.minik8s.test /api/users "200 api-1"
-    answers web.minik8s.test / "200 front-1"
+    wait_for 10 answers web.minik8s.test / "200 front-1"
     # "/apiary" is not under "/api": element-wise, not a string prefix
-    answers web.minik8s.test /apiary "200 front-1"
+    wait_for 10 answers web.minik8s.test /apiary "200 front-1"
     [ "$(api GET "$ING/split" | jq -r '.status.loadBalancer.ingress[0].ip')" = "$ING_IP" ]
     [[ "$(cond split Configured)" == "True Applied "* ]]
     [[ "$(cond split BackendsResolved)" == "True "* ]]
@@ -180,8 +183,8 @@ spec:
       paths: [{path: /, pathType: Prefix, backend: {service: {name: api, port: {number: 8080}}}}]
 EOF
     wait_for 20 answers one.minik8s.test / "200 front-1"
-    answers two.minik8s.test / "200 api-1"
-    answers x.apps.minik8s.test / "200 api-1"
+    wait_for 10 answers two.minik8s.test / "200 api-1"
+    wait_for 10 answers x.apps.minik8s.test / "200 api-1"
     [ "$(code_of a.b.apps.minik8s.test /)" = 404 ]
     [ "$(code_of unknown.minik8s.test /)" = 404 ]
     [ "$(code_of unknown.minik8s.test /api/users)" = 404 ]
@@ -207,7 +210,7 @@ spec:
       - {path: /api/special, pathType: Exact, backend: {service: {name: front, port: {number: 80}}}}
 EOF
     wait_for 20 answers web.minik8s.test /api/special "200 front-1"
-    answers web.minik8s.test /api/users "200 api-1"
+    wait_for 10 answers web.minik8s.test /api/users "200 api-1"
 }
 
 @test "ingress: a bad backend Service is reported on the Ingress and its path answers 503" {
@@ -234,7 +237,7 @@ EOF
     [ "$(code_of broken.minik8s.test /)" = 503 ]
     [ "$(code_of broken.minik8s.test /api/users)" = 503 ]
     # the others are not disturbed
-    answers web.minik8s.test /api/users "200 api-1"
+    wait_for 10 answers web.minik8s.test /api/users "200 api-1"
 }
 
 @test "ingress: a configuration nginx refuses never replaces the one serving" {
@@ -245,7 +248,7 @@ EOF
     wait_for 20 eval '[[ "$(cond toolong Configured)" == "False InvalidConfiguration "* ]]'
     [[ "$(cond toolong Configured)" == *"server_names_hash"* ]]
     cmp "$ING_DIR/nginx.conf" "$E2E_DIR/before.conf"
-    answers web.minik8s.test /api/users "200 api-1"
+    wait_for 10 answers web.minik8s.test /api/users "200 api-1"
     # the refused one does not hold the others back
     one_host later "later.minik8s.test" front 80
     wait_for 20 answers later.minik8s.test / "200 front-1"
@@ -302,8 +305,8 @@ EOF
         api DELETE "$ING/$n" >/dev/null
     done
     wait_for 20 eval '[ "$(code_of web.minik8s.test /api/users)" = 404 ]'
-    [ "$(code_of one.minik8s.test /)" = 404 ]
-    [ "$(code_of x.apps.minik8s.test /)" = 404 ]
+    wait_for 10 eval '[ "$(code_of one.minik8s.test /)" = 404 ]'
+    wait_for 10 eval '[ "$(code_of x.apps.minik8s.test /)" = 404 ]'
     wait_for 5 cmp "$HOSTS" "$E2E_DIR/hosts.orig"
 }
 
