@@ -27,7 +27,7 @@ LDFLAGS ?= -fsanitize=address,undefined
 else
 CFLAGS  ?= -O2
 endif
-LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lresolv -lpthread -lm
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lwslay -lresolv -lpthread -lm
 ALL_CFLAGS := $(CFLAGS_BASE) $(CFLAGS)
 
 # part folder : daemon binary

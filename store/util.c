@@ -78,7 +78,8 @@ static void buf_grow(mk_buf *b, size_t extra)
 void mk_buf_append(mk_buf *b, const void *data, size_t n)
 {
     buf_grow(b, n);
-    memcpy(b->data + b->len, data, n);
+    if (n) /* data may be NULL then */
+        memcpy(b->data + b->len, data, n);
     b->len += n;
     b->data[b->len] = '\0';
 }

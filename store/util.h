@@ -54,7 +54,7 @@ typedef struct mk_buf {
     size_t len, cap;
 } mk_buf;
 
-void mk_buf_append(mk_buf *b, const void *data, size_t n);
+void mk_buf_append(mk_buf *b, const void *data, size_t n); /* data may be NULL if n is 0 */
 void mk_buf_puts(mk_buf *b, const char *s);
 void mk_buf_printf(mk_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void mk_buf_reset(mk_buf *b);

@@ -23,6 +23,7 @@
 #include "store/log.h"
 #include "store/server/auth.h"
 #include "store/server/objects.h"
+#include "store/server/wsexec.h"
 
 #define KUBELET_DEFAULT_PORT 10250
 #define PROXY_CONNECT_MS     5000
@@ -343,6 +344,7 @@ typedef struct exec_relay {
     api_server *srv;
     int kfd;      /* the kubelet's socket, upgraded */
     mk_buf early; /* frames that came with the kubelet's 101 */
+    int ws;       /* the client speaks WebSocket channel protocol vN; 0: execproto */
 } exec_relay;
 
 static int connect_timeout(const char *host, int port, int ms, mk_err *err)
@@ -423,6 +425,11 @@ static void *relay_main(void *arg)
     relay_job *j = arg;
     exec_relay *x = j->x;
     int c = j->sock, k = x->kfd;
+    if (x->ws) {
+        wsexec_relay(c, j->extra.data, j->extra.len, k, x->early.data, x->early.len, x->ws,
+                     &x->srv->stopping);
+        goto out;
+    }
     bool ok = write_all(c, x->early.data ? x->early.data : "", x->early.len) == 0 &&
               write_all(k, j->extra.data ? j->extra.data : "", j->extra.len) == 0;
     char buf[65536];
@@ -438,6 +445,7 @@ static void *relay_main(void *arg)
             ok = got > 0 && write_all(i == 0 ? k : c, buf, (size_t)got) == 0;
         }
     }
+out:
     close(k);
     MHD_upgrade_action(j->urh, MHD_UPGRADE_ACTION_CLOSE);
     atomic_fetch_sub(&x->srv->relays, 1);
@@ -523,20 +531,41 @@ static enum MHD_Result exec_dial(api_req *r, const api_route *rt, const kubelet_
     return MHD_YES;
 }
 
+/* kubectl's WebSocket upgrade: the version to speak (wsexec.h), or 0
+ * having answered why not. */
+static int websocket_version(api_req *r, enum MHD_Result *ret)
+{
+    const char *key = api_header(r, "Sec-WebSocket-Key");
+    int v = wsexec_choose(api_header(r, "Sec-WebSocket-Protocol"));
+    if (!key || strlen(key) != 24)
+        *ret = api_fail(r, EBADMSG, "exec over WebSocket needs a Sec-WebSocket-Key");
+    else if (!v)
+        *ret = api_fail(r, EBADMSG, "exec over WebSocket speaks the subprotocols " WSEXEC_V5
+                                    " and " WSEXEC_V4);
+    return key && strlen(key) == 24 ? v : 0;
+}
+
 enum MHD_Result proxy_exec(api_req *r, const api_route *rt)
 {
     mk_err err = {0};
     kubelet_target t;
     const char *up = api_header(r, "Upgrade");
-    if (!up || strcasecmp(up, EXECPROTO_UPGRADE) != 0)
-        return api_fail(r, EBADMSG, "exec needs \"Connection: Upgrade\" and \"Upgrade: %s\"",
+    bool websocket = up && !strcasecmp(up, "websocket");
+    enum MHD_Result ret = MHD_NO;
+    int ws = websocket ? websocket_version(r, &ret) : 0;
+    if (websocket && !ws)
+        return ret;
+    if (!websocket && (!up || strcasecmp(up, EXECPROTO_UPGRADE) != 0))
+        return api_fail(r, EBADMSG,
+                        "exec needs \"Connection: Upgrade\" and \"Upgrade: %s\" (or websocket)",
                         EXECPROTO_UPGRADE);
     if (proxy_target(r, rt, &t, &err) < 0)
         return api_reply_err(r, &err, rt->kind, rt->name);
     exec_relay *x = NULL;
-    enum MHD_Result ret = exec_dial(r, rt, &t, &x);
+    ret = exec_dial(r, rt, &t, &x);
     if (!x)
         return ret; /* refused: already answered */
+    x->ws = ws;
     struct MHD_Response *resp = MHD_create_response_for_upgrade(exec_upgraded, x);
     if (!resp) {
         close(x->kfd);
@@ -544,7 +573,16 @@ enum MHD_Result proxy_exec(api_req *r, const api_route *rt)
         free(x);
         return api_fail(r, EIO, "cannot create response");
     }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_UPGRADE, EXECPROTO_UPGRADE);
-    mk_log("exec %s/%s container %s on node %s", rt->ns, rt->name, t.container, t.node);
+    if (ws) {
+        char accept[29];
+        wsexec_accept_key(api_header(r, "Sec-WebSocket-Key"), accept);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_UPGRADE, "websocket");
+        MHD_add_response_header(resp, "Sec-WebSocket-Accept", accept);
+        MHD_add_response_header(resp, "Sec-WebSocket-Protocol", ws == 5 ? WSEXEC_V5 : WSEXEC_V4);
+    } else {
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_UPGRADE, EXECPROTO_UPGRADE);
+    }
+    mk_log("exec %s/%s container %s on node %s%s", rt->ns, rt->name, t.container, t.node,
+           ws ? " (WebSocket)" : "");
     return api_reply_resp(r, MHD_HTTP_SWITCHING_PROTOCOLS, resp, NULL);
 }

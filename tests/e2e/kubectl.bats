@@ -1,0 +1,125 @@
+#!/usr/bin/env bats
+# The real kubectl against a one-node cluster laid out as `make up` lays it
+# out: mk-apiserver on loopback without tokens (kubectl sends no bearer
+# token over plain http, so this is how kubectl meets us), the scheduler,
+# node IPAM and one mk-kubelet on runc. All of it runs inside a network
+# namespace of the test's own, so its loopback, bridge and pod range touch
+# nothing of the host's; kubectl runs there too.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+NODE_IP=172.31.244.1
+PORT=6443
+
+setup_file() {
+    [ "$(id -u)" = 0 ] || skip "needs root"
+    command -v runc >/dev/null && command -v conmon >/dev/null || skip "needs runc and conmon"
+    command -v kubectl >/dev/null || skip "needs kubectl"
+    local tag
+    tag=$(printf '%04x' $((RANDOM % 65536)))
+    export NETNS=mkk$tag
+    export E2E_DIR=$(mktemp -d "${BATS_FILE_TMPDIR:-/tmp}/kubectl.XXXXXX")
+    "$MK_BIN/mk-image" --root "$E2E_DIR/images" build-busybox
+    ip netns add "$NETNS"
+    inside ip link set lo up
+    inside ip link add eth0 type veth peer name eth1 # a link to hold the node address
+    inside ip addr add "$NODE_IP/24" dev eth0
+    inside ip link set eth0 up
+
+    daemon apiserver mk-apiserver --listen "127.0.0.1:$PORT" --data-dir "$E2E_DIR/data" \
+        --graceful-pod-deletion
+    wait_for 10 inside curl -sf "http://127.0.0.1:$PORT/healthz"
+    daemon cm mk-controller-manager --server "http://127.0.0.1:$PORT" --controllers nodeipam
+    daemon scheduler mk-scheduler --server "http://127.0.0.1:$PORT"
+    daemon kubelet mk-kubelet --server "http://127.0.0.1:$PORT" --node-name knode \
+        --root-dir "$E2E_DIR/node" --image-dir "$E2E_DIR/images" --node-ip "$NODE_IP"
+    export KC=$E2E_DIR/kubeconfig
+    cp "$(kubeconfig_for "http://127.0.0.1:$PORT" "")" "$KC"
+    k apply -f - <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: talk}
+spec:
+  containers:
+  - name: c
+    image: busybox
+    command: [sh, -c, 'echo hello-log; echo second-line; exec sleep 3600']
+  - name: other
+    image: busybox
+    command: [sh, -c, 'echo from-other; exec sleep 3600']
+EOF
+    wait_for 60 eval '[ "$(k get pod talk -o jsonpath={.status.phase})" = Running ]'
+}
+
+teardown_file() {
+    [ -n "${E2E_DIR:-}" ] || return 0
+    k delete pod talk --wait=false >/dev/null 2>&1 || true
+    wait_for 20 eval '! k get pod talk >/dev/null 2>&1' || true
+    local d
+    for d in kubelet scheduler cm apiserver; do
+        [ -f "$E2E_DIR/$d.pid" ] && stop_pid "$(cat "$E2E_DIR/$d.pid")"
+    done
+    inside "$MK_BIN/mk-kubelet" --cleanup --root-dir "$E2E_DIR/node" || true
+    ip netns del "$NETNS" 2>/dev/null || true
+    rmdir /sys/fs/cgroup/*/minik8s /sys/fs/cgroup/minik8s 2>/dev/null || true
+    rm -rf "$E2E_DIR"
+}
+
+inside() { nsenter --net="/var/run/netns/$NETNS" "$@"; }
+
+# nsenter itself, so $! is the daemon.
+daemon() { # NAME BINARY ARGS...
+    local name=$1 bin=$2
+    shift 2
+    nsenter --net="/var/run/netns/$NETNS" "$MK_BIN/$bin" "$@" 2>>"$E2E_DIR/$name.log" &
+    echo $! >"$E2E_DIR/$name.pid"
+}
+
+k() { inside timeout 30 kubectl --kubeconfig "$KC" "$@"; }
+
+@test "kubectl exec: output, stderr and the exit code, over WebSocket" {
+    run k exec talk -c c -- sh -c 'echo out; echo to-stderr >&2; exit 7'
+    [ "$status" -eq 7 ]
+    [[ "$output" == *out* && "$output" == *to-stderr* ]]
+    # No -c: the first container, as kubectl says on stderr.
+    run --separate-stderr k exec talk -- sh -c 'echo "a  b" "$HOSTNAME"'
+    [ "$status" -eq 0 ]
+    [ "$output" = "a  b talk" ]
+    grep -q "exec default/talk container c on node knode (WebSocket)" "$E2E_DIR/apiserver.log"
+}
+
+@test "kubectl exec -i: stdin to its end (the v5 close of stdin)" {
+    run bash -c "printf 'a\nb\nc\n' | nsenter --net=/var/run/netns/$NETNS \
+        timeout 30 kubectl --kubeconfig '$KC' exec -i talk -c other -- wc -l"
+    [ "$status" -eq 0 ]
+    [ "$(tr -d ' ' <<<"$output")" = 3 ]
+}
+
+@test "kubectl exec -it: a terminal of the caller's size (the resize channel)" {
+    command -v script >/dev/null || skip "needs script(1)"
+    run timeout 40 bash -c "(sleep 3; printf 'tty; stty size; exit 5\r'; sleep 5) |
+        nsenter --net=/var/run/netns/$NETNS script -qec \
+        'stty cols 91 rows 27; kubectl --kubeconfig $KC exec -it talk -- sh' /dev/null"
+    [ "$status" -eq 5 ]
+    [[ "$output" == *"/dev/pts/"* && "$output" == *"27 91"* ]]
+}
+
+@test "kubectl logs: each container, --tail, -f" {
+    run k logs talk -c c
+    [ "$status" -eq 0 ]
+    [ "$output" = $'hello-log\nsecond-line' ]
+    run k logs talk -c c --tail 1
+    [ "$output" = second-line ]
+    run k logs talk -c other
+    [ "$output" = from-other ]
+    run inside timeout 3 kubectl --kubeconfig "$KC" logs -f talk -c c
+    [[ "$output" == *hello-log* ]]
+}
+
+@test "exec over WebSocket without a channel protocol we speak: 400 naming them" {
+    run inside curl -s -H 'Connection: Upgrade' -H 'Upgrade: websocket' \
+        -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' -H 'Sec-WebSocket-Protocol: channel.k8s.io' \
+        "http://127.0.0.1:$PORT/api/v1/namespaces/default/pods/talk/exec?command=true"
+    [[ "$output" == *'"code":400'* && "$output" == *v5.channel.k8s.io* ]]
+}
