@@ -28,6 +28,8 @@ static void usage(FILE *f)
             "\n"
             "  --server URL                     the API server (http://127.0.0.1:6443)\n"
             "  --token-file F                   bearer token (first field of the first line)\n"
+            "  --certificate-authority F        https: the API server's CA (default: the "
+            "system's)\n"
             "  --controllers LIST               all (default), or a comma list of:");
     for (size_t i = 0; i < n; i++)
         fprintf(f, "%s%s", i ? "," : " ", all[i]->name);
@@ -64,6 +66,7 @@ int main(int argc, char **argv)
     static const struct option opts[] = {
         {"server", required_argument, NULL, 's'},
         {"token-file", required_argument, NULL, 't'},
+        {MK_CA_FLAG, required_argument, NULL, 'A'},
         {"controllers", required_argument, NULL, 'c'},
         {"node-monitor-grace-period", required_argument, NULL, GRACE},
         {"pod-eviction-timeout", required_argument, NULL, EVICT},
@@ -77,7 +80,7 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {0},
     };
-    const char *server = NULL, *token_file = NULL, *list = "all";
+    const char *server = NULL, *token_file = NULL, *ca_file = NULL, *list = "all";
     manager_config cfg = {.node_monitor_grace_s = 40,
                           .pod_eviction_timeout_s = 300,
                           .cluster_cidr = "10.244.0.0/16",
@@ -93,6 +96,9 @@ int main(int argc, char **argv)
             break;
         case 't':
             token_file = optarg;
+            break;
+        case 'A':
+            ca_file = optarg;
             break;
         case 'c':
             list = optarg;
@@ -143,7 +149,8 @@ int main(int argc, char **argv)
     }
     mk_err err = {0};
     mk_client *c = NULL;
-    if (daemon_client_new("mk-controller-manager", server, token_file, &c) < 0)
+    mk_client_opts co = {.server = server, .token_file = token_file, .ca_file = ca_file};
+    if (daemon_client_new("mk-controller-manager", &co, &c) < 0)
         return 1;
     manager *m = manager_new(c, &cfg);
     if (manager_enable(m, list, &err) < 0) {

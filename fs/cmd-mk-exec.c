@@ -40,7 +40,7 @@ typedef struct session {
 static void usage(FILE *f)
 {
     fprintf(f, "usage: mk-exec --server URL [--token-file FILE] [-n NAMESPACE] [-c CONTAINER]\n"
-               "               [-i] [-t] POD -- COMMAND [ARG...]\n"
+               "               [--certificate-authority F] [-i] [-t] POD -- COMMAND [ARG...]\n"
                "  -i, --stdin   pass this terminal's input to the command\n"
                "  -t, --tty     give the command a terminal (raw mode here, size follows)\n"
                "  -c            the container (default: the pod's first)\n");
@@ -126,7 +126,7 @@ static void relay(session *s, int sigfd)
 }
 
 typedef struct args {
-    const char *server, *token_file, *ns, *container;
+    const char *server, *token_file, *ca_file, *ns, *container;
     bool with_stdin, tty;
     char *pod;
     char **argv;
@@ -137,6 +137,7 @@ static int parse_args(int argc, char **argv, args *a)
     static const struct option longopts[] = {
         {"server", required_argument, NULL, 's'},
         {"token-file", required_argument, NULL, 'T'},
+        {MK_CA_FLAG, required_argument, NULL, 'A'},
         {"namespace", required_argument, NULL, 'n'},
         {"container", required_argument, NULL, 'c'},
         {"stdin", no_argument, NULL, 'i'},
@@ -153,6 +154,9 @@ static int parse_args(int argc, char **argv, args *a)
             break;
         case 'T':
             a->token_file = optarg;
+            break;
+        case 'A':
+            a->ca_file = optarg;
             break;
         case 'n':
             a->ns = optarg;
@@ -194,8 +198,10 @@ static int parse_args(int argc, char **argv, args *a)
 /* kubectl's default: the pod's first container. Caller frees. */
 static char *first_container(const args *a, mk_err *err)
 {
-    mk_client_opts o = {
-        .server = a->server, .token_file = a->token_file, .user_agent = "mk-exec"};
+    mk_client_opts o = {.server = a->server,
+                        .token_file = a->token_file,
+                        .ca_file = a->ca_file,
+                        .user_agent = "mk-exec"};
     mk_client *c;
     json_object *pod = NULL;
     if (client_new(&o, &c, err) < 0)
@@ -236,7 +242,8 @@ int main(int argc, char **argv)
     bool tty = a.tty && isatty(STDIN_FILENO);
     _cleanup_free_ char *path = fs_exec_path(a.ns, a.pod, container, a.argv, a.with_stdin, tty);
     session s = {.tty = tty, .stdin_open = a.with_stdin, .exit_code = -1};
-    if (fs_exec_dial(a.server, token, path, &s.sock, &s.in, &err) < 0) {
+    fs_exec_target to = {a.server, token, a.ca_file};
+    if (fs_exec_dial(&to, path, &s.sock, &s.in, &err) < 0) {
         fprintf(stderr, "mk-exec: %s\n", err.msg);
         return EXIT_SESSION;
     }

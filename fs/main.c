@@ -34,6 +34,7 @@ static void usage(FILE *f)
             "\n"
             "  --server URL        the API server (http://127.0.0.1:6443)\n"
             "  --token-file FILE   bearer token (first field of the first line)\n"
+            "  --certificate-authority F  https: the API server's CA (default: the system's)\n"
             "  -f, --foreground    stay in the foreground (default: return once mounted)\n"
             "  -o OPTS             FUSE mount options: allow_other, ro, ...\n"
             "  --log-file FILE     where the log goes once in the background\n"
@@ -43,7 +44,7 @@ static void usage(FILE *f)
 }
 
 typedef struct fs_opts {
-    const char *server, *token_file, *mountpoint, *log_file;
+    const char *server, *token_file, *ca_file, *mountpoint, *log_file;
     char *fuse_opts;
     bool foreground, debug;
 } fs_opts;
@@ -53,6 +54,7 @@ static int parse_args(int argc, char **argv, fs_opts *o)
     static const struct option longopts[] = {
         {"server", required_argument, NULL, 's'},
         {"token-file", required_argument, NULL, 't'},
+        {MK_CA_FLAG, required_argument, NULL, 'A'},
         {"log-file", required_argument, NULL, 'l'},
         {"foreground", no_argument, NULL, 'f'},
         {"debug", no_argument, NULL, 'd'},
@@ -69,6 +71,9 @@ static int parse_args(int argc, char **argv, fs_opts *o)
             break;
         case 't':
             o->token_file = optarg;
+            break;
+        case 'A':
+            o->ca_file = optarg;
             break;
         case 'l':
             o->log_file = optarg;
@@ -180,6 +185,7 @@ int main(int argc, char **argv)
     mk_client *client = NULL;
     mk_client_opts copts = {.server = o.server,
                             .token_file = o.token_file,
+                            .ca_file = o.ca_file,
                             .timeout_ms = FS_REQUEST_TIMEOUT_MS,
                             .user_agent = "mk-fs"};
     if (client_new(&copts, &client, &err) < 0 ||
@@ -190,6 +196,7 @@ int main(int argc, char **argv)
     fs_ops_init(&(fs_ops_config){.client = client,
                                  .server = o.server,
                                  .token = token,
+                                 .ca_file = o.ca_file,
                                  .uid = getuid(),
                                  .gid = getgid()});
 

@@ -13,10 +13,11 @@
 #include "store/client.h"
 
 typedef struct fs_ops_config {
-    mk_client *client;  /* borrowed; lives as long as the mount */
-    const char *server; /* for exec's upgraded connection */
-    const char *token;  /* may be NULL */
-    uid_t uid;          /* owner of every file: the mounting user */
+    mk_client *client;   /* borrowed; lives as long as the mount */
+    const char *server;  /* for exec's upgraded connection */
+    const char *token;   /* may be NULL */
+    const char *ca_file; /* https: the server's CA (NULL: the system's) */
+    uid_t uid;           /* owner of every file: the mounting user */
     gid_t gid;
 } fs_ops_config;
 

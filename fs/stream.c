@@ -1,4 +1,5 @@
 #include "fs/stream.h"
+#include "fs/tlspipe.h"
 #include "store/codec.h"
 #include "store/execproto.h"
 #include "store/util.h"
@@ -170,9 +171,10 @@ char *fs_exec_path(const char *ns, const char *pod, const char *container, char 
     return mk_buf_steal(&b);
 }
 
-int fs_exec_dial(const char *server, const char *token, const char *path, int *fdp,
-                 mk_buf *early, mk_err *err)
+int fs_exec_dial(const fs_exec_target *to, const char *path, int *fdp, mk_buf *early,
+                 mk_err *err)
 {
+    const char *server = to->server, *token = to->token;
     CURLU *u = curl_url();
     char *host = NULL, *port = NULL, *scheme = NULL;
     if (curl_url_set(u, CURLUPART_URL, server, 0) != CURLUE_OK ||
@@ -184,9 +186,12 @@ int fs_exec_dial(const char *server, const char *token, const char *path, int *f
     }
     curl_url_cleanup(u);
     int r = 0;
-    if (strcmp(scheme, "http") != 0)
-        r = mk_error(err, EOPNOTSUPP, "exec: only http:// servers are supported (%s)", server);
+    bool tls = !strcmp(scheme, "https");
+    if (!tls && strcmp(scheme, "http") != 0)
+        r = mk_error(err, EOPNOTSUPP, "exec: not an http:// or https:// server: %s", server);
     int fd = r < 0 ? -1 : connect_to(host, port, err);
+    if (fd >= 0 && tls)
+        fd = tlspipe_open(fd, host, to->ca_file, EXEC_HANDSHAKE_MS, err);
     mk_buf b = {0};
     if (fd >= 0) {
         mk_buf_printf(&b,
@@ -230,7 +235,7 @@ int fs_exec_dial(const char *server, const char *token, const char *path, int *f
     return 0;
 }
 
-int fs_exec_start(const char *server, const char *token, const char *ns, const char *pod,
+int fs_exec_start(const fs_exec_target *to, const char *ns, const char *pod,
                   const char *container, fs_exec **out, mk_err *err)
 {
     /* One stream, in the order sh wrote it: stdout and stderr are two pipes
@@ -240,7 +245,7 @@ int fs_exec_start(const char *server, const char *token, const char *ns, const c
     _cleanup_free_ char *path = fs_exec_path(ns, pod, container, sh, true, false);
     int fd;
     mk_buf b = {0};
-    int r = fs_exec_dial(server, token, path, &fd, &b, err);
+    int r = fs_exec_dial(to, path, &fd, &b, err);
     if (r < 0)
         return r;
     fs_exec *x = xcalloc(1, sizeof *x);

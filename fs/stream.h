@@ -24,23 +24,30 @@ int fs_logs_fetch(mk_client *c, const char *ns, const char *pod, const char *con
 
 typedef struct fs_exec fs_exec;
 
+/* Where exec sessions go: the API server (http:// or https://), a token
+ * (may be NULL), and for https the CA to trust (NULL: the system's). */
+typedef struct fs_exec_target {
+    const char *server, *token, *ca_file;
+} fs_exec_target;
+
 /* The path and query of an exec request: argv (URL-escaped here) in
  * ns/pod/container, with or without stdin and a terminal. Caller frees. */
 char *fs_exec_path(const char *ns, const char *pod, const char *container, char *const argv[],
                    bool with_stdin, bool tty);
 
-/* Connect to server (an http:// URL), ask for path with an Upgrade to
- * store/execproto.h and check the 101 answer. *fd is then the session's
- * socket (caller closes); early gets the bytes that came after the
- * answer's head, already frames (caller frees). Errors as fs_exec_start. */
-int fs_exec_dial(const char *server, const char *token, const char *path, int *fd,
-                 mk_buf *early, mk_err *err);
+/* Connect to the server, ask for path with an Upgrade to store/execproto.h
+ * and check the 101 answer. *fd is then the session's socket, plain bytes
+ * even over https (fs/tlspipe.h; caller closes); early gets the bytes that
+ * came after the answer's head, already frames (caller frees). Errors as
+ * fs_exec_start. */
+int fs_exec_dial(const fs_exec_target *to, const char *path, int *fd, mk_buf *early,
+                 mk_err *err);
 
-/* Start `sh` in the container through server (an http:// URL) with token
- * (may be NULL). Fails within a few seconds: ENOTCONN/ECONNREFUSED when
- * nothing answers, the API's error when it refuses (503 while no kubelet
- * serves exec). */
-int fs_exec_start(const char *server, const char *token, const char *ns, const char *pod,
+/* Start `sh` in the container. Fails within a few seconds:
+ * ENOTCONN/ECONNREFUSED when nothing answers, EACCES when the server's
+ * certificate does not verify, the API's error when it refuses (503 while
+ * no kubelet serves exec). */
+int fs_exec_start(const fs_exec_target *to, const char *ns, const char *pod,
                   const char *container, fs_exec **out, mk_err *err);
 /* The session's output: stdout and stderr as they come, EOF at exit. */
 fs_pipe *fs_exec_output(fs_exec *x);

@@ -154,12 +154,13 @@ static int listen_on(const char *at, mk_err *err)
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: mk-router --server URL --listen ADDR:PORT [--token-file F]\n"
-            "  [--stable-window S] [--panic-window S] [--tick-ms MS]\n"
-            "  [--queue-timeout S] [--max-queue N] [--max-steps N]\n"
-            "Calls functions (POST /functions/NAME), runs workflows (POST /workflows/NAME),\n"
-            "and scales functions by concurrency (stable 60 s, panic 6 s windows).\n");
+    fprintf(
+        f,
+        "usage: mk-router --server URL --listen ADDR:PORT [--token-file F]\n"
+        "  [--certificate-authority F] [--stable-window S] [--panic-window S] [--tick-ms MS]\n"
+        "  [--queue-timeout S] [--max-queue N] [--max-steps N]\n"
+        "Calls functions (POST /functions/NAME), runs workflows (POST /workflows/NAME),\n"
+        "and scales functions by concurrency (stable 60 s, panic 6 s windows).\n");
 }
 
 static volatile sig_atomic_t stopping;
@@ -171,7 +172,7 @@ static void on_term(int sig)
 int main(int argc, char **argv)
 {
     mk_log_init("mk-router");
-    const char *server = NULL, *listen_at = NULL, *token_file = NULL;
+    const char *server = NULL, *listen_at = NULL, *token_file = NULL, *ca_file = NULL;
     router_config cfg = {.stable_window_ms = 60000,
                          .panic_window_ms = 6000,
                          .tick_ms = 1000,
@@ -182,6 +183,7 @@ int main(int argc, char **argv)
         {"server", required_argument, NULL, 's'},
         {"listen", required_argument, NULL, 'l'},
         {"token-file", required_argument, NULL, 't'},
+        {MK_CA_FLAG, required_argument, NULL, 'A'},
         {"stable-window", required_argument, NULL, 'S'},
         {"panic-window", required_argument, NULL, 'P'},
         {"tick-ms", required_argument, NULL, 'T'},
@@ -202,6 +204,9 @@ int main(int argc, char **argv)
             break;
         case 't':
             token_file = optarg;
+            break;
+        case 'A':
+            ca_file = optarg;
             break;
         case 'S':
             cfg.stable_window_ms = (int64_t)(atof(optarg) * 1000);
@@ -246,7 +251,10 @@ int main(int argc, char **argv)
         return 1;
     }
     mk_client *c = NULL;
-    mk_client_opts co = {.server = server, .token_file = token_file, .user_agent = "mk-router"};
+    mk_client_opts co = {.server = server,
+                         .token_file = token_file,
+                         .ca_file = ca_file,
+                         .user_agent = "mk-router"};
     router *r = NULL;
     if (client_new(&co, &c, &err) < 0 || router_new(c, &cfg, &r, &err) < 0) {
         fprintf(stderr, "mk-router: %s\n", err.msg);

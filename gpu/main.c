@@ -17,16 +17,18 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: mk-gpu --server URL [options]\n"
-               "Runs GpuJobs (minik8s.io/v1) on the Slurm cluster each job's Secret names,\n"
-               "over SSH: uploads sources and a batch script, sbatch, polls, and writes the\n"
-               "output to the job's status and its <job>-output ConfigMap.\n"
-               "\n"
-               "  --server URL          the API server (http://127.0.0.1:6443)\n"
-               "  --token-file F        bearer token file (first field of the first line)\n"
-               "  --poll-interval MS    longest wait between two polls of a Slurm job\n"
-               "                        (polls start at 100 ms and back off; default 2000)\n"
-               "  --help                this text\n");
+    fprintf(f,
+            "usage: mk-gpu --server URL [options]\n"
+            "Runs GpuJobs (minik8s.io/v1) on the Slurm cluster each job's Secret names,\n"
+            "over SSH: uploads sources and a batch script, sbatch, polls, and writes the\n"
+            "output to the job's status and its <job>-output ConfigMap.\n"
+            "\n"
+            "  --server URL          the API server (http://127.0.0.1:6443)\n"
+            "  --token-file F        bearer token file (first field of the first line)\n"
+            "  --certificate-authority F  https: the API server's CA (default: the system's)\n"
+            "  --poll-interval MS    longest wait between two polls of a Slurm job\n"
+            "                        (polls start at 100 ms and back off; default 2000)\n"
+            "  --help                this text\n");
 }
 
 int main(int argc, char **argv)
@@ -35,11 +37,12 @@ int main(int argc, char **argv)
     static const struct option longopts[] = {
         {"server", required_argument, NULL, 's'},
         {"token-file", required_argument, NULL, 't'},
+        {MK_CA_FLAG, required_argument, NULL, 'A'},
         {"poll-interval", required_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
-    const char *server = NULL, *token_file = NULL;
+    const char *server = NULL, *token_file = NULL, *ca_file = NULL;
     long poll_ms = 2000;
     int c;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -50,6 +53,9 @@ int main(int argc, char **argv)
             break;
         case 't':
             token_file = optarg;
+            break;
+        case 'A':
+            ca_file = optarg;
             break;
         case 'p':
             poll_ms = strtol(optarg, &end, 10);
@@ -82,7 +88,8 @@ int main(int argc, char **argv)
         free(token);
     }
     mk_client *client;
-    if (daemon_client_new("mk-gpu", server, token_file, &client) < 0)
+    mk_client_opts co = {.server = server, .token_file = token_file, .ca_file = ca_file};
+    if (daemon_client_new("mk-gpu", &co, &client) < 0)
         return 1;
     int status;
     char *resp = NULL;

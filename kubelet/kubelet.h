@@ -31,6 +31,7 @@ typedef struct kubelet_config {
     const char *cluster_dns;     /* 10.96.0.10: pods' nameserver */
     const char *cluster_domain;  /* cluster.local */
     const char *token_file;      /* to reach the API server */
+    const char *ca_file;         /* https: the API server's CA (NULL: the system's) */
     const char *auth_token_file; /* who may reach us */
     int port;                    /* 10250 */
     int64_t backoff_base_ms;     /* 10 s: the second restart's wait, doubling */

@@ -35,6 +35,7 @@ static void usage(FILE *f)
         "  --heartbeat-seconds S   node heartbeat interval (default 5)\n"
         "  --hollow [--hollow-nodes N]  register N hollow nodes, run nothing (scale tests)\n"
         "  --token-file F          bearer token to reach the API server\n"
+        "  --certificate-authority F  https: the API server's CA (default: the system's)\n"
         "  --auth-token-file F     tokens allowed on our port (default: loopback only)\n"
         "  --cleanup               remove every pod under --root-dir (containers, mounts,\n"
         "                          cgroups, veths, namespaces, leases) and exit\n",
@@ -55,6 +56,7 @@ enum {
     OPT_HOLLOW,
     OPT_HOLLOW_N,
     OPT_TOKEN,
+    OPT_CA,
     OPT_AUTH,
     OPT_BACKOFF,
     OPT_BACKOFF_MAX,
@@ -88,6 +90,7 @@ static int parse_flags(int argc, char **argv, kubelet_config *cfg, bool *hollow,
         {"hollow", no_argument, NULL, OPT_HOLLOW},
         {"hollow-nodes", required_argument, NULL, OPT_HOLLOW_N},
         {"token-file", required_argument, NULL, OPT_TOKEN},
+        {MK_CA_FLAG, required_argument, NULL, OPT_CA},
         {"auth-token-file", required_argument, NULL, OPT_AUTH},
         {"backoff-base-ms", required_argument, NULL, OPT_BACKOFF},
         {"backoff-max-ms", required_argument, NULL, OPT_BACKOFF_MAX},
@@ -141,6 +144,9 @@ static int parse_flags(int argc, char **argv, kubelet_config *cfg, bool *hollow,
             break;
         case OPT_TOKEN:
             cfg->token_file = optarg;
+            break;
+        case OPT_CA:
+            cfg->ca_file = optarg;
             break;
         case OPT_AUTH:
             cfg->auth_token_file = optarg;
@@ -364,8 +370,10 @@ int main(int argc, char **argv)
 
     mk_err err = {0};
     mk_client *client = NULL;
-    mk_client_opts copts = {
-        .server = cfg.server, .token_file = cfg.token_file, .user_agent = "mk-kubelet"};
+    mk_client_opts copts = {.server = cfg.server,
+                            .token_file = cfg.token_file,
+                            .ca_file = cfg.ca_file,
+                            .user_agent = "mk-kubelet"};
     if (client_new(&copts, &client, &err) < 0) {
         fprintf(stderr, "mk-kubelet: %s\n", err.msg);
         return 1;

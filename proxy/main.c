@@ -26,6 +26,7 @@ static void usage(FILE *f)
         "  --server URL           the API server (http://127.0.0.1:6443)\n"
         "  --node-name N          this node, as registered by its kubelet\n"
         "  --token-file F         bearer token (first field of the first line)\n"
+        "  --certificate-authority F  https: the API server's CA (default: the system's)\n"
         "  --node-ip IP           the VXLAN endpoint (default: the Node's InternalIP)\n"
         "  --cluster-cidr CIDR    pod addresses (10.244.0.0/16)\n"
         "  --service-cidr CIDR    ClusterIPs, routed to mk-svc0 (10.96.0.0/16)\n"
@@ -45,6 +46,7 @@ int main(int argc, char **argv)
         {"server", required_argument, NULL, 's'},
         {"node-name", required_argument, NULL, 'n'},
         {"token-file", required_argument, NULL, 't'},
+        {MK_CA_FLAG, required_argument, NULL, 'A'},
         {"node-ip", required_argument, NULL, NODE_IP},
         {"cluster-cidr", required_argument, NULL, CCIDR},
         {"service-cidr", required_argument, NULL, SCIDR},
@@ -56,7 +58,7 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {0},
     };
-    const char *server = NULL, *token_file = NULL;
+    const char *server = NULL, *token_file = NULL, *ca_file = NULL;
     bool cleanup = false;
     proxier_config cfg = {.cluster_cidr = "10.244.0.0/16",
                           .service_cidr = "10.96.0.0/16",
@@ -74,6 +76,9 @@ int main(int argc, char **argv)
             break;
         case 't':
             token_file = optarg;
+            break;
+        case 'A':
+            ca_file = optarg;
             break;
         case NODE_IP:
             cfg.node_ip = optarg;
@@ -120,7 +125,8 @@ int main(int argc, char **argv)
         return 2;
     }
     mk_client *c = NULL;
-    if (daemon_client_connect("mk-proxy", server, token_file, "Service", &c) < 0)
+    mk_client_opts co = {.server = server, .token_file = token_file, .ca_file = ca_file};
+    if (daemon_client_connect("mk-proxy", &co, "Service", &c) < 0)
         return 1;
     daemon_stop_on_signals(&stop);
     mk_log("node %s, services %s, pods %s", cfg.node_name, cfg.service_cidr, cfg.cluster_cidr);

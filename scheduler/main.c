@@ -14,15 +14,17 @@ static volatile bool stop;
 
 static void usage(FILE *f)
 {
-    fprintf(f, "Usage: mk-scheduler --server URL [--token-file F] [--workers N]\n"
-               "\n"
-               "Watches unbound pods and nodes; binds each pod to a Ready node that\n"
-               "matches its nodeSelector and has room for its requests, round-robin.\n"
-               "\n"
-               "  --server URL       the API server (http://127.0.0.1:6443)\n"
-               "  --token-file F     bearer token (first field of the first line)\n"
-               "  --workers N        parallel binding requests (32)\n"
-               "  --help             this text\n");
+    fprintf(f,
+            "Usage: mk-scheduler --server URL [--token-file F] [--workers N]\n"
+            "\n"
+            "Watches unbound pods and nodes; binds each pod to a Ready node that\n"
+            "matches its nodeSelector and has room for its requests, round-robin.\n"
+            "\n"
+            "  --server URL       the API server (http://127.0.0.1:6443)\n"
+            "  --token-file F     bearer token (first field of the first line)\n"
+            "  --certificate-authority F  https: the API server's CA (default: the system's)\n"
+            "  --workers N        parallel binding requests (32)\n"
+            "  --help             this text\n");
 }
 
 int main(int argc, char **argv)
@@ -30,11 +32,12 @@ int main(int argc, char **argv)
     static const struct option opts[] = {
         {"server", required_argument, NULL, 's'},
         {"token-file", required_argument, NULL, 't'},
+        {MK_CA_FLAG, required_argument, NULL, 'A'},
         {"workers", required_argument, NULL, 'w'},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
-    const char *server = NULL, *token_file = NULL;
+    const char *server = NULL, *token_file = NULL, *ca_file = NULL;
     scheduler_opts so = {0};
     int o;
     mk_log_init("mk-scheduler");
@@ -45,6 +48,9 @@ int main(int argc, char **argv)
             break;
         case 't':
             token_file = optarg;
+            break;
+        case 'A':
+            ca_file = optarg;
             break;
         case 'w':
             so.workers = atoi(optarg);
@@ -62,7 +68,8 @@ int main(int argc, char **argv)
         return 2;
     }
     mk_client *c = NULL;
-    if (daemon_client_connect("mk-scheduler", server, token_file, "Node", &c) < 0)
+    mk_client_opts co = {.server = server, .token_file = token_file, .ca_file = ca_file};
+    if (daemon_client_connect("mk-scheduler", &co, "Node", &c) < 0)
         return 1;
     daemon_stop_on_signals(&stop);
     mk_err err = {0};

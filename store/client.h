@@ -19,6 +19,9 @@
 
 typedef struct mk_client mk_client;
 
+/* Every client binary takes the API server's CA under kubectl's name. */
+#define MK_CA_FLAG "certificate-authority"
+
 typedef struct mk_client_opts {
     const char *server;     /* "http://127.0.0.1:6443" or https://... */
     const char *token_file; /* NULL: no Authorization header */

@@ -42,11 +42,11 @@ int daemon_wait_stop(const sigset_t *set)
     return sig;
 }
 
-int daemon_client_new(const char *prog, const char *server, const char *token_file,
-                      mk_client **out)
+int daemon_client_new(const char *prog, const mk_client_opts *o, mk_client **out)
 {
     mk_err err = {0};
-    mk_client_opts co = {.server = server, .token_file = token_file, .user_agent = prog};
+    mk_client_opts co = *o;
+    co.user_agent = co.user_agent ? co.user_agent : prog;
     *out = NULL;
     if (client_new(&co, out, &err) < 0) {
         fprintf(stderr, "%s: %s\n", prog, err.msg);
@@ -70,12 +70,12 @@ int daemon_client_probe(const char *prog, mk_client *c, const char *server, cons
     return 0;
 }
 
-int daemon_client_connect(const char *prog, const char *server, const char *token_file,
-                          const char *kind, mk_client **out)
+int daemon_client_connect(const char *prog, const mk_client_opts *o, const char *kind,
+                          mk_client **out)
 {
-    if (daemon_client_new(prog, server, token_file, out) < 0)
+    if (daemon_client_new(prog, o, out) < 0)
         return -1;
-    if (daemon_client_probe(prog, *out, server, kind) < 0) {
+    if (daemon_client_probe(prog, *out, o->server, kind) < 0) {
         client_free(*out);
         *out = NULL;
         return -1;

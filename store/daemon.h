@@ -28,17 +28,16 @@ void daemon_block_signals(sigset_t *set);
 /* Wait for a signal of set, log "stopping (SIGTERM|SIGINT)", return it. */
 int daemon_wait_stop(const sigset_t *set);
 
-/* client_new with user agent prog. On failure prints "PROG: why" and
- * returns -1 (*out NULL). */
-int daemon_client_new(const char *prog, const char *server, const char *token_file,
-                      mk_client **out);
+/* client_new with user agent prog (unless o names one). On failure prints
+ * "PROG: why" and returns -1 (*out NULL). */
+int daemon_client_new(const char *prog, const mk_client_opts *o, mk_client **out);
 /* One list of kind up front, so a wrong URL or token fails now, clearly:
  * on failure prints "PROG: cannot reach SERVER: why" (connection) or
  * "PROG: refused by SERVER: why" (the server said no) and returns -1. */
 int daemon_client_probe(const char *prog, mk_client *c, const char *server, const char *kind);
 /* daemon_client_new then daemon_client_probe; the client freed if the
  * probe fails. */
-int daemon_client_connect(const char *prog, const char *server, const char *token_file,
-                          const char *kind, mk_client **out);
+int daemon_client_connect(const char *prog, const mk_client_opts *o, const char *kind,
+                          mk_client **out);
 
 #endif

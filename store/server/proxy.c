@@ -540,8 +540,9 @@ static int websocket_version(api_req *r, enum MHD_Result *ret)
     if (!key || strlen(key) != 24)
         *ret = api_fail(r, EBADMSG, "exec over WebSocket needs a Sec-WebSocket-Key");
     else if (!v)
-        *ret = api_fail(r, EBADMSG, "exec over WebSocket speaks the subprotocols " WSEXEC_V5
-                                    " and " WSEXEC_V4);
+        *ret = api_fail(r, EBADMSG,
+                        "exec over WebSocket speaks the subprotocols " WSEXEC_V5
+                        " and " WSEXEC_V4);
     return key && strlen(key) == 24 ? v : 0;
 }
 
@@ -578,7 +579,8 @@ enum MHD_Result proxy_exec(api_req *r, const api_route *rt)
         wsexec_accept_key(api_header(r, "Sec-WebSocket-Key"), accept);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_UPGRADE, "websocket");
         MHD_add_response_header(resp, "Sec-WebSocket-Accept", accept);
-        MHD_add_response_header(resp, "Sec-WebSocket-Protocol", ws == 5 ? WSEXEC_V5 : WSEXEC_V4);
+        MHD_add_response_header(resp, "Sec-WebSocket-Protocol",
+                                ws == 5 ? WSEXEC_V5 : WSEXEC_V4);
     } else {
         MHD_add_response_header(resp, MHD_HTTP_HEADER_UPGRADE, EXECPROTO_UPGRADE);
     }

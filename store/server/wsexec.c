@@ -14,8 +14,8 @@
 #include "store/codec.h"
 #include "store/execproto.h"
 
-#define WS_CLOSE 255
-#define WS_MAX_MESSAGE (1u << 20)
+#define WS_CLOSE         255
+#define WS_MAX_MESSAGE   (1u << 20)
 #define WS_CLOSE_WAIT_MS 2000 /* for the client's answer to our close */
 
 int wsexec_choose(const char *offered)
@@ -224,8 +224,11 @@ static void from_kubelet(ws_relay *x, wslay_event_context_ptr ws)
 void wsexec_relay(int client, const char *extra, size_t extra_len, int kubelet,
                   const char *early, size_t early_len, int version, atomic_bool *stopping)
 {
-    ws_relay x = {.client = client, .kubelet = kubelet, .version = version,
-                  .extra = extra, .extra_len = extra_len};
+    ws_relay x = {.client = client,
+                  .kubelet = kubelet,
+                  .version = version,
+                  .extra = extra,
+                  .extra_len = extra_len};
     static const struct wslay_event_callbacks cbs = {
         .recv_callback = ws_recv, .send_callback = ws_send, .on_msg_recv_callback = ws_message};
     wslay_event_context_ptr ws;
