@@ -61,7 +61,8 @@ static void *pump(void *arg)
     tlspipe *t = arg;
     char buf[16384];
     for (;;) {
-        struct pollfd p[2] = {{.fd = t->net, .events = POLLIN}, {.fd = t->plain, .events = POLLIN}};
+        struct pollfd p[2] = {{.fd = t->net, .events = POLLIN},
+                              {.fd = t->plain, .events = POLLIN}};
         /* Decrypted bytes OpenSSL holds are not readable on the socket. */
         if (!SSL_pending(t->ssl) && poll(p, 2, -1) < 0 && errno != EINTR)
             break;

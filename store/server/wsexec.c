@@ -46,8 +46,18 @@ void wsexec_accept_key(const char *key, char out[29])
     EVP_EncodeBlock((unsigned char *)out, md, (int)mdlen); /* 20 bytes: 28 chars + NUL */
 }
 
-void wsexec_status(mk_buf *out, int exit_code)
+void wsexec_status(mk_buf *out, int exit_code, const char *why)
 {
+    if (why) {
+        json_object *st = json_object_new_object();
+        json_object_object_add(st, "metadata", json_object_new_object());
+        json_object_object_add(st, "status", json_object_new_string("Failure"));
+        json_object_object_add(st, "message", json_object_new_string(why));
+        json_object_object_add(st, "reason", json_object_new_string("InternalError"));
+        mk_buf_puts(out, json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN));
+        json_object_put(st);
+        return;
+    }
     if (exit_code == 0) {
         mk_buf_puts(out, "{\"metadata\":{},\"status\":\"Success\"}");
         return;
@@ -177,10 +187,10 @@ static void queue(ws_relay *x, wslay_event_context_ptr ws, int channel, const ch
 
 /* The command is over: its status on the error channel. Our close goes
  * once that is sent: wslay sends control frames ahead of queued data. */
-static void finish(ws_relay *x, wslay_event_context_ptr ws, int exit_code)
+static void finish(ws_relay *x, wslay_event_context_ptr ws, int exit_code, const char *why)
 {
     mk_buf st = {0};
-    wsexec_status(&st, exit_code);
+    wsexec_status(&st, exit_code, why);
     queue(x, ws, 3, st.data, st.len);
     mk_buf_free(&st);
     x->finished = true;
@@ -198,7 +208,7 @@ static int kubelet_frame(void *ctx, int channel, const char *payload, size_t len
         queue(f->x, f->ws, channel, payload, len);
     } else if (channel == EXECPROTO_EXIT) {
         int code = execproto_exit_code(payload, len);
-        finish(f->x, f->ws, code < 0 ? 1 : code);
+        finish(f->x, f->ws, code, code < 0 ? "the kubelet sent a malformed exit code" : NULL);
         return 1; /* nothing after the exit */
     }
     return 0;
@@ -211,14 +221,14 @@ static void from_kubelet(ws_relay *x, wslay_event_context_ptr ws)
     ssize_t n = recv(x->kubelet, buf, sizeof buf, 0);
     if (n < 0 && errno == EINTR)
         return;
-    if (n <= 0) { /* gone without an exit code: say so, as a failure */
-        finish(x, ws, 1);
+    if (n <= 0) {
+        finish(x, ws, 1, "the kubelet closed the exec stream without an exit code");
         return;
     }
     mk_buf_append(&x->from_kubelet, buf, (size_t)n);
     frame_ctx f = {x, ws};
     if (execproto_drain(&x->from_kubelet, kubelet_frame, &f) == -EBADMSG)
-        finish(x, ws, 1);
+        finish(x, ws, 1, "the kubelet sent a malformed exec frame");
 }
 
 void wsexec_relay(int client, const char *extra, size_t extra_len, int kubelet,

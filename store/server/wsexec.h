@@ -36,8 +36,10 @@ int wsexec_choose(const char *offered);
  * 28 characters and a NUL into out. */
 void wsexec_accept_key(const char *key, char out[29]);
 
-/* The error channel's Status for an exit code (without the channel byte). */
-void wsexec_status(mk_buf *out, int exit_code);
+/* The error channel's Status (without the channel byte): for the exit
+ * code, or when why is not NULL a Failure saying why the command's end
+ * is unknown (kubectl prints it and exits 1). */
+void wsexec_status(mk_buf *out, int exit_code, const char *why);
 
 /* A resize message's JSON as execproto's "COLS ROWS" into out; -1 when it
  * is not {"Width":W,"Height":H} with both in 1..65535. */

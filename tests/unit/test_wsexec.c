@@ -34,12 +34,17 @@ static void test_accept_key(void **state)
 static void test_status_and_resize(void **state)
 {
     mk_buf b = {0};
-    wsexec_status(&b, 0);
+    wsexec_status(&b, 0, NULL);
     assert_string_equal(b.data, "{\"metadata\":{},\"status\":\"Success\"}");
     mk_buf_reset(&b);
-    wsexec_status(&b, 7);
+    wsexec_status(&b, 7, NULL);
     assert_non_null(strstr(b.data, "\"reason\":\"NonZeroExitCode\""));
     assert_non_null(strstr(b.data, "{\"reason\":\"ExitCode\",\"message\":\"7\"}"));
+    mk_buf_reset(&b);
+    wsexec_status(&b, 1, "the \"kubelet\" went away");
+    assert_non_null(strstr(b.data, "\"status\":\"Failure\""));
+    assert_non_null(strstr(b.data, "\"message\":\"the \\\"kubelet\\\" went away\""));
+    assert_null(strstr(b.data, "ExitCode"));
     mk_buf_free(&b);
     char s[32];
     assert_int_equal(wsexec_resize("{\"Width\":91,\"Height\":27}", 24, s, sizeof s), 0);
@@ -148,6 +153,30 @@ static void test_relay(void **state)
     }
 }
 
+/* A kubelet gone mid-command: a Failure that says so, not a made-up code. */
+static void test_relay_kubelet_gone(void **state)
+{
+    int c[2], k[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, c), 0);
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, k), 0);
+    relay_args a = {.client = c[1], .kubelet = k[1]};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, run_relay, &a), 0);
+    close(k[0]);
+    unsigned char buf[512];
+    size_t n;
+    assert_int_equal(server_frame(c[0], buf, &n), 2);
+    assert_int_equal(buf[0], 3);
+    buf[n] = '\0';
+    assert_non_null(strstr((char *)buf + 1, "without an exit code"));
+    assert_null(strstr((char *)buf + 1, "ExitCode"));
+    assert_int_equal(server_frame(c[0], buf, &n), 8);
+    close(c[0]); /* no answer to the close: the relay ends all the same */
+    assert_int_equal(pthread_join(t, NULL), 0);
+    close(c[1]);
+    close(k[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -155,6 +184,7 @@ int main(void)
         cmocka_unit_test(test_accept_key),
         cmocka_unit_test(test_status_and_resize),
         cmocka_unit_test(test_relay),
+        cmocka_unit_test(test_relay_kubelet_gone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
