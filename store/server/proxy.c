@@ -531,19 +531,13 @@ static enum MHD_Result exec_dial(api_req *r, const api_route *rt, const kubelet_
     return MHD_YES;
 }
 
-/* kubectl's WebSocket upgrade: the version to speak (wsexec.h), or 0
- * having answered why not. */
-static int websocket_version(api_req *r, enum MHD_Result *ret)
+/* kubectl's WebSocket upgrade: the channel protocol version to speak
+ * (wsexec.h), or 0 when the request asks for none we can. */
+static int websocket_version(api_req *r)
 {
     const char *key = api_header(r, "Sec-WebSocket-Key");
-    int v = wsexec_choose(api_header(r, "Sec-WebSocket-Protocol"));
-    if (!key || strlen(key) != 24)
-        *ret = api_fail(r, EBADMSG, "exec over WebSocket needs a Sec-WebSocket-Key");
-    else if (!v)
-        *ret = api_fail(r, EBADMSG,
-                        "exec over WebSocket speaks the subprotocols " WSEXEC_V5
-                        " and " WSEXEC_V4);
-    return key && strlen(key) == 24 ? v : 0;
+    return key && strlen(key) == 24 ? wsexec_choose(api_header(r, "Sec-WebSocket-Protocol"))
+                                    : 0;
 }
 
 enum MHD_Result proxy_exec(api_req *r, const api_route *rt)
@@ -552,10 +546,12 @@ enum MHD_Result proxy_exec(api_req *r, const api_route *rt)
     kubelet_target t;
     const char *up = api_header(r, "Upgrade");
     bool websocket = up && !strcasecmp(up, "websocket");
-    enum MHD_Result ret = MHD_NO;
-    int ws = websocket ? websocket_version(r, &ret) : 0;
+    int ws = websocket ? websocket_version(r) : 0;
     if (websocket && !ws)
-        return ret;
+        return api_fail(
+            r, EBADMSG,
+            "exec over WebSocket needs a Sec-WebSocket-Key and the subprotocol " WSEXEC_V5
+            " or " WSEXEC_V4);
     if (!websocket && (!up || strcasecmp(up, EXECPROTO_UPGRADE) != 0))
         return api_fail(r, EBADMSG,
                         "exec needs \"Connection: Upgrade\" and \"Upgrade: %s\" (or websocket)",
@@ -563,7 +559,7 @@ enum MHD_Result proxy_exec(api_req *r, const api_route *rt)
     if (proxy_target(r, rt, &t, &err) < 0)
         return api_reply_err(r, &err, rt->kind, rt->name);
     exec_relay *x = NULL;
-    ret = exec_dial(r, rt, &t, &x);
+    enum MHD_Result ret = exec_dial(r, rt, &t, &x);
     if (!x)
         return ret; /* refused: already answered */
     x->ws = ws;
