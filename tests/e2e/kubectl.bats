@@ -105,6 +105,24 @@ k() { inside timeout 30 kubectl --kubeconfig "$KC" "$@"; }
     [[ "$output" == *"/dev/pts/"* && "$output" == *"27 91"* ]]
 }
 
+@test "kubectl cp: a file into the pod and back (tar through exec)" {
+    printf 'line one\nline two\n' >"$E2E_DIR/up.txt"
+    run k cp "$E2E_DIR/up.txt" talk:/tmp/up.txt -c c
+    [ "$status" -eq 0 ]
+    run k exec talk -c c -- cat /tmp/up.txt
+    [ "$output" = $'line one\nline two' ]
+    run k cp talk:/tmp/up.txt "$E2E_DIR/down.txt" -c c
+    [ "$status" -eq 0 ]
+    cmp "$E2E_DIR/up.txt" "$E2E_DIR/down.txt"
+    # Megabytes each way: the relay keeps up with both ends.
+    head -c 4194304 /dev/urandom >"$E2E_DIR/big"
+    run k cp "$E2E_DIR/big" talk:/tmp/big -c c
+    [ "$status" -eq 0 ]
+    run k cp talk:/tmp/big "$E2E_DIR/big.back" -c c
+    [ "$status" -eq 0 ]
+    cmp "$E2E_DIR/big" "$E2E_DIR/big.back"
+}
+
 @test "kubectl logs: each container, --tail, -f" {
     run k logs talk -c c
     [ "$status" -eq 0 ]
