@@ -544,6 +544,10 @@ enum MHD_Result proxy_exec(api_req *r, const api_route *rt)
 {
     mk_err err = {0};
     kubelet_target t;
+    /* The pod and container first: kubectl retries a refused WebSocket
+     * with SPDY, and shows what the second try was told. */
+    if (proxy_target(r, rt, &t, &err) < 0)
+        return api_reply_err(r, &err, rt->kind, rt->name);
     const char *up = api_header(r, "Upgrade");
     bool websocket = up && !strcasecmp(up, "websocket");
     int ws = websocket ? websocket_version(r) : 0;
@@ -554,10 +558,10 @@ enum MHD_Result proxy_exec(api_req *r, const api_route *rt)
             " or " WSEXEC_V4);
     if (!websocket && (!up || strcasecmp(up, EXECPROTO_UPGRADE) != 0))
         return api_fail(r, EBADMSG,
-                        "exec needs \"Connection: Upgrade\" and \"Upgrade: %s\" (or websocket)",
-                        EXECPROTO_UPGRADE);
-    if (proxy_target(r, rt, &t, &err) < 0)
-        return api_reply_err(r, &err, rt->kind, rt->name);
+                        "exec is served over WebSocket (" WSEXEC_V5
+                        ", as kubectl 1.30 and later asks) or \"Upgrade: %s\", not "
+                        "\"Upgrade: %s\"",
+                        EXECPROTO_UPGRADE, up ? up : "(none)");
     exec_relay *x = NULL;
     enum MHD_Result ret = exec_dial(r, rt, &t, &x);
     if (!x)

@@ -87,6 +87,10 @@ k() { inside timeout 30 kubectl --kubeconfig "$KC" "$@"; }
     [ "$status" -eq 0 ]
     [ "$output" = "a  b talk" ]
     grep -q "exec default/talk container c on node knode (WebSocket)" "$E2E_DIR/apiserver.log"
+    # A wrong container is named as such, not drowned by kubectl's SPDY retry.
+    run k exec talk -c nope -- true
+    [ "$status" -eq 1 ]
+    [[ "$output" == *nope* && "$output" != *SPDY* && "$output" != *Upgrade* ]]
 }
 
 @test "kubectl exec -i: stdin to its end (the v5 close of stdin)" {
@@ -138,6 +142,6 @@ k() { inside timeout 30 kubectl --kubeconfig "$KC" "$@"; }
 @test "exec over WebSocket without a channel protocol we speak: 400 naming them" {
     run inside curl -s -H 'Connection: Upgrade' -H 'Upgrade: websocket' \
         -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' -H 'Sec-WebSocket-Protocol: channel.k8s.io' \
-        "http://127.0.0.1:$PORT/api/v1/namespaces/default/pods/talk/exec?command=true"
+        "http://127.0.0.1:$PORT/api/v1/namespaces/default/pods/talk/exec?container=c&command=true"
     [[ "$output" == *'"code":400'* && "$output" == *v5.channel.k8s.io* ]]
 }
