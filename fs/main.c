@@ -194,9 +194,7 @@ int main(int argc, char **argv)
         goto fail;
     }
     fs_ops_init(&(fs_ops_config){.client = client,
-                                 .server = o.server,
-                                 .token = token,
-                                 .ca_file = o.ca_file,
+                                 .exec = {o.server, token, o.ca_file},
                                  .uid = getuid(),
                                  .gid = getgid()});
 

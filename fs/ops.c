@@ -713,8 +713,7 @@ static int open_stream(fuse_req_t req, node *n, struct fuse_file_info *fi, fh **
         return 0;
     }
     fs_exec *x = NULL;
-    fs_exec_target to = {fs.server, fs.token, fs.ca_file};
-    if (fs_exec_start(&to, n->p.ns, n->p.name, n->p.container, &x, &err) < 0)
+    if (fs_exec_start(&fs.exec, n->p.ns, n->p.name, n->p.container, &x, &err) < 0)
         return refuse(path, fs_errno_for(err.code), "%s", err.msg);
     fh *h = fh_new(FH_EXEC, n);
     h->exec = x;

@@ -10,13 +10,12 @@
 #include <fuse_lowlevel.h>
 #include <sys/types.h>
 
+#include "fs/stream.h"
 #include "store/client.h"
 
 typedef struct fs_ops_config {
     mk_client *client;   /* borrowed; lives as long as the mount */
-    const char *server;  /* for exec's upgraded connection */
-    const char *token;   /* may be NULL */
-    const char *ca_file; /* https: the server's CA (NULL: the system's) */
+    fs_exec_target exec; /* where exec's upgraded connections go */
     uid_t uid;           /* owner of every file: the mounting user */
     gid_t gid;
 } fs_ops_config;
