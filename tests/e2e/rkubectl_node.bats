@@ -51,27 +51,16 @@ setup_file() {
     wait_for 30 test -d "$MK_MNT/nodes/rknode"
 }
 
-stop_pidfile() {
-    local f=$1 pid i
-    [ -f "$f" ] || return 0
-    pid=$(cat "$f")
-    kill "$pid" 2>/dev/null || return 0
-    for ((i = 0; i < 100; i++)); do
-        kill -0 "$pid" 2>/dev/null || return 0
-        sleep 0.1
-    done
-    kill -9 "$pid" 2>/dev/null || true
-}
-
 teardown_file() {
     [ -n "${E2E_DIR:-}" ] || return 0
     curl -s -o /dev/null -X DELETE -H "Authorization: Bearer $TOKEN" \
         "$MK_SERVER/api/v1/namespaces/default/pods" || true
     wait_for 20 bash -c "[ \"\$(curl -s -H 'Authorization: Bearer $TOKEN' http://172.31.251.11:10250/pods)\" = '[]' ]" || true
     stop_mount
-    stop_pidfile "$E2E_DIR/kubelet.pid"
-    stop_pidfile "$E2E_DIR/cm.pid"
-    stop_pidfile "$E2E_DIR/scheduler.pid"
+    local d
+    for d in kubelet cm scheduler; do
+        [ -f "$E2E_DIR/$d.pid" ] && stop_pid "$(cat "$E2E_DIR/$d.pid")"
+    done
     [ -d "$E2E_DIR/node" ] && nsenter --net="/var/run/netns/$NETNS" \
         "$MK_BIN/mk-kubelet" --cleanup --root-dir "$E2E_DIR/node" || true
     ip netns del "$NETNS" 2>/dev/null || true
