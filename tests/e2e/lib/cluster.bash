@@ -1,12 +1,12 @@
-# tests/e2e/lib/cluster.bash - three mk-kubelets as three nodes on this
-# machine, each in its own network namespace, over mk-apiserver,
+# tests/e2e/lib/cluster.bash - three mk-kubelets (or CLUSTER_NODES) as nodes
+# on this machine, each in its own network namespace, over mk-apiserver,
 # mk-controller-manager, mk-scheduler, and if asked mk-fs at $MNT and an
-# mk-proxy in every node. For pods.bats, services.bats and lib/rscluster.bash
-# (replicaset, hpa, ingress, functions, workflows).
+# mk-proxy in every node. For pods.bats, services.bats, tls.bats and
+# lib/rscluster.bash (replicaset, hpa, ingress, functions, workflows).
 #
 # Layout (addresses made for the test, never the host's 192.0.2.0/24):
 #   root ns: bridge $BR $CLUSTER_NET.1/24 - the API server listens there
-#   netns $(node_ns I), I = 1..3: eth0 $CLUSTER_NET.1I, a kubelet (and proxy)
+#   netns $(node_ns I), I = 1..N: eth0 $CLUSTER_NET.1I, a kubelet (and proxy)
 #   each, started with nsenter --net (`ip netns exec` would give it a private
 #   mount namespace, hiding the mounts it makes from the host)
 # Each test file names its own CLUSTER_NET and CLUSTER_NS, so files never
@@ -34,6 +34,10 @@
 #   CLUSTER_HEARTBEAT  kubelet --heartbeat-seconds (2)
 #   CLUSTER_PROXY      1: an mk-proxy in every node (0)
 #   CLUSTER_FS         1: mk-fs mounted at $MNT (1)
+#   CLUSTER_NODES      how many nodes (3)
+#   CLUSTER_TLS        1: the API server on https with a certificate of a CA
+#                      made for the test, $CLUSTER_CA, which every client is
+#                      given with --certificate-authority (0)
 
 TOKEN=e2e-admin-token
 NODE_TOKEN=e2e-node-token
@@ -45,7 +49,8 @@ cluster_up() {
     export CLUSTER_NET CLUSTER_NS=${CLUSTER_NS:-mkc} CLUSTER_CM_FLAGS=${CLUSTER_CM_FLAGS:-} \
         CLUSTER_LABELS=${CLUSTER_LABELS:-e2e=yes,slot=n\{i\}} \
         CLUSTER_HEARTBEAT=${CLUSTER_HEARTBEAT:-2} CLUSTER_PROXY=${CLUSTER_PROXY:-0} \
-        CLUSTER_FS=${CLUSTER_FS:-1}
+        CLUSTER_FS=${CLUSTER_FS:-1} CLUSTER_NODES=${CLUSTER_NODES:-3} CLUSTER_TLS=${CLUSTER_TLS:-0} \
+        CLUSTER_CA=
     local tag i
     tag=$(printf '%04x' $((RANDOM % 65536)))
     export E2E_TAG=$tag BR=$CLUSTER_NS$tag
@@ -59,7 +64,7 @@ cluster_up() {
     ip link add "$BR" type bridge
     ip addr add "$CLUSTER_NET.1/24" dev "$BR"
     ip link set "$BR" up
-    for i in 1 2 3; do
+    for i in $(nodes); do
         ip netns add "$(node_ns "$i")"
         ip link add "$CLUSTER_NS$tag-v$i" type veth peer name eth0 netns "$(node_ns "$i")"
         ip link set "$CLUSTER_NS$tag-v$i" master "$BR" up
@@ -68,25 +73,50 @@ cluster_up() {
         ip -n "$(node_ns "$i")" link set lo up
     done
 
-    MK_APISERVER_LISTEN=$CLUSTER_NET.1:0 start_apiserver --token-file "$E2E_DIR/tokens"
+    local tls=()
+    if [ "$CLUSTER_TLS" = 1 ]; then
+        make_certs
+        tls=(--tls-cert "$E2E_DIR/server.pem" --tls-key "$E2E_DIR/server.key")
+    fi
+    MK_APISERVER_LISTEN=$CLUSTER_NET.1:0 start_apiserver --token-file "$E2E_DIR/tokens" "${tls[@]}"
     export MK_TOKEN=$TOKEN
-    # shellcheck disable=SC2086 # the flags are words
-    "$MK_BIN/mk-controller-manager" --server "$MK_SERVER" --token-file "$E2E_DIR/admin.token" \
+    # shellcheck disable=SC2046,SC2086 # the flags are words
+    "$MK_BIN/mk-controller-manager" $(server_flags) --token-file "$E2E_DIR/admin.token" \
         $CLUSTER_CM_FLAGS 2>>"$E2E_DIR/cm.log" &
     echo $! >"$E2E_DIR/cm.pid"
-    "$MK_BIN/mk-scheduler" --server "$MK_SERVER" --token-file "$E2E_DIR/admin.token" \
+    # shellcheck disable=SC2046
+    "$MK_BIN/mk-scheduler" $(server_flags) --token-file "$E2E_DIR/admin.token" \
         2>>"$E2E_DIR/scheduler.log" &
     echo $! >"$E2E_DIR/scheduler.pid"
-    for i in 1 2 3; do start_kubelet "$i"; done
+    for i in $(nodes); do start_kubelet "$i"; done
     if [ "$CLUSTER_PROXY" = 1 ]; then
-        for i in 1 2 3; do start_proxy "$i"; done
+        for i in $(nodes); do start_proxy "$i"; done
     fi
     if [ "$CLUSTER_FS" = 1 ]; then
         mkdir -p "$MNT"
-        "$MK_BIN/mk-fs" --server "$MK_SERVER" --token-file "$E2E_DIR/admin.token" "$MNT" \
+        # shellcheck disable=SC2046
+        "$MK_BIN/mk-fs" $(server_flags) --token-file "$E2E_DIR/admin.token" "$MNT" \
             2>>"$E2E_DIR/fs.log"
     fi
-    for i in 1 2 3; do wait_for 30 node_ready "node$i"; done
+    for i in $(nodes); do wait_for 30 node_ready "node$i"; done
+}
+
+nodes() { seq 1 "$CLUSTER_NODES"; }
+
+# --server, and the CA when the server is on https (paths without spaces:
+# they are under mktemp's directory).
+server_flags() { echo "--server $MK_SERVER${CLUSTER_CA:+ --certificate-authority $CLUSTER_CA}"; }
+
+# A CA, and the API server's certificate it signs for $CLUSTER_NET.1.
+make_certs() {
+    export CLUSTER_CA=$E2E_DIR/ca.pem
+    openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=minik8s-test-ca \
+        -keyout "$E2E_DIR/ca.key" -out "$CLUSTER_CA" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj /CN=mk-apiserver \
+        -keyout "$E2E_DIR/server.key" -out "$E2E_DIR/server.csr" 2>/dev/null
+    printf 'subjectAltName=IP:%s.1\n' "$CLUSTER_NET" >"$E2E_DIR/san.ext"
+    openssl x509 -req -in "$E2E_DIR/server.csr" -CA "$CLUSTER_CA" -CAkey "$E2E_DIR/ca.key" \
+        -CAcreateserial -days 1 -extfile "$E2E_DIR/san.ext" -out "$E2E_DIR/server.pem" 2>/dev/null
 }
 
 cluster_down() {
@@ -96,17 +126,17 @@ cluster_down() {
     for n in $(api GET /api/v1/namespaces/default/pods | jq -r '.items[]?.metadata.name'); do
         api DELETE "/api/v1/namespaces/default/pods/$n" >/dev/null || true
     done
-    for i in 1 2 3; do
+    for i in $(nodes); do
         [ -f "$E2E_DIR/kubelet$i.pid" ] && wait_for 20 node_empty "$i" || true
     done
     fusermount3 -u "$MNT" 2>/dev/null || umount -l "$MNT" 2>/dev/null || true
-    for i in 1 2 3; do stop_proxy "$i"; done
-    for i in 1 2 3; do stop_kubelet "$i"; done
+    for i in $(nodes); do stop_proxy "$i"; done
+    for i in $(nodes); do stop_kubelet "$i"; done
     for f in cm scheduler; do
         [ -f "$E2E_DIR/$f.pid" ] && stop_pid "$(cat "$E2E_DIR/$f.pid")"
     done
     # Whatever a failed test left: every kubelet's pods, then the nodes.
-    for i in 1 2 3; do
+    for i in $(nodes); do
         [ -d "$E2E_DIR/node$i" ] && in_node "$i" "$MK_BIN/mk-kubelet" --cleanup \
             --root-dir "$E2E_DIR/node$i" || true
         if [ "${CLUSTER_PROXY:-0}" = 1 ]; then
@@ -132,8 +162,9 @@ in_node() { # I COMMAND...
 # nsenter itself, not in_node: $! must be the daemon, not a subshell.
 start_kubelet() {
     local i=$1
+    # shellcheck disable=SC2046
     nsenter --net="/var/run/netns/$(node_ns "$i")" "$MK_BIN/mk-kubelet" \
-        --server "$MK_SERVER" --node-name "node$i" --root-dir "$E2E_DIR/node$i" \
+        $(server_flags) --node-name "node$i" --root-dir "$E2E_DIR/node$i" \
         --image-dir "$IMAGES" --node-ip "$CLUSTER_NET.1$i" --labels "${CLUSTER_LABELS//\{i\}/$i}" \
         --token-file "$E2E_DIR/node.token" --auth-token-file "$E2E_DIR/tokens" \
         --backoff-base-ms 1000 --heartbeat-seconds "$CLUSTER_HEARTBEAT" 2>>"$E2E_DIR/kubelet$i.log" &
@@ -152,7 +183,8 @@ stop_kubelet() { # I [SIGNAL]
 
 start_proxy() {
     local i=$1
-    nsenter --net="/var/run/netns/$(node_ns "$i")" "$MK_BIN/mk-proxy" --server "$MK_SERVER" \
+    # shellcheck disable=SC2046
+    nsenter --net="/var/run/netns/$(node_ns "$i")" "$MK_BIN/mk-proxy" $(server_flags) \
         --node-name "node$i" --token-file "$E2E_DIR/admin.token" 2>>"$E2E_DIR/proxy$i.log" &
     echo $! >"$E2E_DIR/proxy$i.pid"
 }
@@ -166,7 +198,8 @@ stop_proxy() {
 api() { # METHOD PATH [curl args]: body on stdout
     local m=$1 p=$2
     shift 2
-    curl -sS -X "$m" -H "Authorization: Bearer $TOKEN" "$@" "$MK_SERVER$p"
+    curl -sS -X "$m" -H "Authorization: Bearer $TOKEN" ${CLUSTER_CA:+--cacert "$CLUSTER_CA"} \
+        "$@" "$MK_SERVER$p"
 }
 
 kubelet_get() { # I PATH
