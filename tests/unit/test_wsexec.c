@@ -67,6 +67,34 @@ static void *run_relay(void *arg)
     return NULL;
 }
 
+/* A relay (v5) between two socketpairs, in a thread of its own. */
+typedef struct {
+    int client, kubelet; /* the test's ends: a WebSocket client, a kubelet */
+    relay_args a;        /* the relay's ends */
+    pthread_t t;
+} relay_run;
+
+static void relay_start(relay_run *r)
+{
+    int c[2], k[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, c), 0);
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, k), 0);
+    *r = (relay_run){.client = c[0], .kubelet = k[0], .a = {.client = c[1], .kubelet = k[1]}};
+    assert_int_equal(pthread_create(&r->t, NULL, run_relay, &r->a), 0);
+}
+
+/* Wait for the relay to end; close what the test left open (-1: closed). */
+static void relay_end(relay_run *r)
+{
+    assert_int_equal(pthread_join(r->t, NULL), 0);
+    close(r->a.client);
+    close(r->a.kubelet);
+    if (r->client >= 0)
+        close(r->client);
+    if (r->kubelet >= 0)
+        close(r->kubelet);
+}
+
 /* A client's frame: FIN, opcode, masked as RFC 6455 wants of clients. */
 static void client_frame(int fd, int opcode, const void *data, size_t len)
 {
@@ -115,66 +143,54 @@ static void expect_kubelet_frame(int fd, int channel, const char *payload)
 
 static void test_relay(void **state)
 {
-    int c[2], k[2];
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, c), 0);
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, k), 0);
-    relay_args a = {.client = c[1], .kubelet = k[1]};
-    pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, run_relay, &a), 0);
+    relay_run r;
+    relay_start(&r);
 
     /* client -> kubelet: stdin, a resize, the close of stdin (v5) */
-    client_frame(c[0], 2, "\0hi", 3);
-    expect_kubelet_frame(k[0], EXECPROTO_STDIN, "hi");
+    client_frame(r.client, 2, "\0hi", 3);
+    expect_kubelet_frame(r.kubelet, EXECPROTO_STDIN, "hi");
     const char resize[] = "\004{\"Width\":80,\"Height\":24}";
-    client_frame(c[0], 2, resize, sizeof resize - 1);
-    expect_kubelet_frame(k[0], EXECPROTO_RESIZE, "80 24");
-    client_frame(c[0], 2, "\377\0", 2);
-    expect_kubelet_frame(k[0], EXECPROTO_STDIN, "");
+    client_frame(r.client, 2, resize, sizeof resize - 1);
+    expect_kubelet_frame(r.kubelet, EXECPROTO_RESIZE, "80 24");
+    client_frame(r.client, 2, "\377\0", 2);
+    expect_kubelet_frame(r.kubelet, EXECPROTO_STDIN, "");
 
     /* kubelet -> client: output on its channel, then the status, then close */
     mk_err err = {0};
-    assert_int_equal(execproto_write(k[0], EXECPROTO_STDERR, "oops", 4, &err), 0);
-    assert_int_equal(execproto_write(k[0], EXECPROTO_EXIT, "3", 1, &err), 0);
+    assert_int_equal(execproto_write(r.kubelet, EXECPROTO_STDERR, "oops", 4, &err), 0);
+    assert_int_equal(execproto_write(r.kubelet, EXECPROTO_EXIT, "3", 1, &err), 0);
     unsigned char buf[512];
     size_t n;
-    assert_int_equal(server_frame(c[0], buf, &n), 2);
+    assert_int_equal(server_frame(r.client, buf, &n), 2);
     assert_int_equal(n, 5);
     assert_memory_equal(buf, "\002oops", 5);
-    assert_int_equal(server_frame(c[0], buf, &n), 2);
+    assert_int_equal(server_frame(r.client, buf, &n), 2);
     assert_int_equal(buf[0], 3);
     buf[n] = '\0';
     assert_non_null(strstr((char *)buf + 1, "\"message\":\"3\""));
-    assert_int_equal(server_frame(c[0], buf, &n), 8); /* close */
-    client_frame(c[0], 8, "\003\350", 2);             /* our answer: 1000 */
-    assert_int_equal(pthread_join(t, NULL), 0);
-    for (int i = 0; i < 2; i++) {
-        close(c[i]);
-        close(k[i]);
-    }
+    assert_int_equal(server_frame(r.client, buf, &n), 8); /* close */
+    client_frame(r.client, 8, "\003\350", 2);             /* our answer: 1000 */
+    relay_end(&r);
 }
 
 /* A kubelet gone mid-command: a Failure that says so, not a made-up code. */
 static void test_relay_kubelet_gone(void **state)
 {
-    int c[2], k[2];
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, c), 0);
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, k), 0);
-    relay_args a = {.client = c[1], .kubelet = k[1]};
-    pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, run_relay, &a), 0);
-    close(k[0]);
+    relay_run r;
+    relay_start(&r);
+    close(r.kubelet);
+    r.kubelet = -1;
     unsigned char buf[512];
     size_t n;
-    assert_int_equal(server_frame(c[0], buf, &n), 2);
+    assert_int_equal(server_frame(r.client, buf, &n), 2);
     assert_int_equal(buf[0], 3);
     buf[n] = '\0';
     assert_non_null(strstr((char *)buf + 1, "without an exit code"));
     assert_null(strstr((char *)buf + 1, "ExitCode"));
-    assert_int_equal(server_frame(c[0], buf, &n), 8);
-    close(c[0]); /* no answer to the close: the relay ends all the same */
-    assert_int_equal(pthread_join(t, NULL), 0);
-    close(c[1]);
-    close(k[1]);
+    assert_int_equal(server_frame(r.client, buf, &n), 8);
+    close(r.client); /* no answer to the close: the relay ends all the same */
+    r.client = -1;
+    relay_end(&r);
 }
 
 int main(void)
