@@ -101,6 +101,29 @@ int sqlite_step_done(sqlite3_stmt *st)
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
 }
 
+int sqlite_thread_start(sqlite_backend *sb, pthread_t *t, bool *started, void *(*fn)(void *),
+                        const char *what, mk_err *err)
+{
+    int rc = pthread_create(t, NULL, fn, sb);
+    if (rc)
+        return mk_error(err, rc, "%s: %s thread: %s", sb->path, what, strerror(rc));
+    *started = true;
+    return 0;
+}
+
+void sqlite_thread_stop(pthread_t t, bool *started, pthread_mutex_t *lock, pthread_cond_t *wake,
+                        bool *stop)
+{
+    if (!*started)
+        return;
+    pthread_mutex_lock(lock);
+    *stop = true;
+    pthread_cond_signal(wake);
+    pthread_mutex_unlock(lock);
+    pthread_join(t, NULL);
+    *started = false;
+}
+
 static sqlite_backend *to_sb(mk_backend *be)
 {
     return (sqlite_backend *)be;

@@ -244,21 +244,11 @@ static void *ckpt_main(void *arg)
 
 int sqlite_ckpt_start(sqlite_backend *sb, mk_err *err)
 {
-    int rc = pthread_create(&sb->ckpt, NULL, ckpt_main, sb);
-    if (rc)
-        return mk_error(err, rc, "%s: checkpoint thread: %s", sb->path, strerror(rc));
-    sb->ckpt_started = true;
-    return 0;
+    return sqlite_thread_start(sb, &sb->ckpt, &sb->ckpt_started, ckpt_main, "checkpoint", err);
 }
 
 void sqlite_ckpt_stop(sqlite_backend *sb)
 {
-    if (!sb->ckpt_started)
-        return;
-    pthread_mutex_lock(&sb->ckpt_lock);
-    sb->ckpt_stop = true;
-    pthread_cond_signal(&sb->ckpt_wake);
-    pthread_mutex_unlock(&sb->ckpt_lock);
-    pthread_join(sb->ckpt, NULL);
-    sb->ckpt_started = false;
+    sqlite_thread_stop(sb->ckpt, &sb->ckpt_started, &sb->ckpt_lock, &sb->ckpt_wake,
+                       &sb->ckpt_stop);
 }

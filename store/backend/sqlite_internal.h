@@ -174,6 +174,13 @@ int sqlite_fail(mk_err *err, sqlite3 *db, int rc, const char *what);
 int sqlite_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **stmt, mk_err *err);
 /* Run a statement that returns no rows (or ignore them), then reset it. */
 int sqlite_step_done(sqlite3_stmt *st);
+/* The backend's threads (writer, syncer, checkpointer): fn(sb) as *t,
+ * *started set once it runs ("PATH: WHAT thread: why" when it cannot). */
+int sqlite_thread_start(sqlite_backend *sb, pthread_t *t, bool *started, void *(*fn)(void *),
+                        const char *what, mk_err *err);
+/* If started: set *stop under lock, signal wake, join t. */
+void sqlite_thread_stop(pthread_t t, bool *started, pthread_mutex_t *lock, pthread_cond_t *wake,
+                        bool *stop);
 
 /* sqlite_writer.c */
 /* The placeholder callers serialize in place of the revision. */

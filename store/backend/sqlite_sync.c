@@ -130,23 +130,13 @@ static void *syncer_main(void *arg)
 
 int sqlite_sync_start(sqlite_backend *sb, mk_err *err)
 {
-    int rc = pthread_create(&sb->syncer, NULL, syncer_main, sb);
-    if (rc)
-        return mk_error(err, rc, "%s: sync thread: %s", sb->path, strerror(rc));
-    sb->sync_started = true;
-    return 0;
+    return sqlite_thread_start(sb, &sb->syncer, &sb->sync_started, syncer_main, "sync", err);
 }
 
 void sqlite_sync_stop(sqlite_backend *sb)
 {
-    if (!sb->sync_started)
-        return;
-    pthread_mutex_lock(&sb->sync_lock);
-    sb->sync_stop = true;
-    pthread_cond_signal(&sb->sync_wake);
-    pthread_mutex_unlock(&sb->sync_lock);
-    pthread_join(sb->syncer, NULL);
-    sb->sync_started = false;
+    sqlite_thread_stop(sb->syncer, &sb->sync_started, &sb->sync_lock, &sb->sync_wake,
+                       &sb->sync_stop);
     mk_close_fd(&sb->wal_fd);
 }
 

@@ -417,22 +417,12 @@ int sqlite_backend_compact(mk_backend *be, mk_err *err)
 int sqlite_writer_start(sqlite_backend *sb, mk_err *err)
 {
     sb->next_maintain_ns = mk_now_ns() + SQLITE_MAINTAIN_INTERVAL_NS;
-    int rc = pthread_create(&sb->writer, NULL, writer_main, sb);
-    if (rc)
-        return mk_error(err, rc, "%s: writer thread: %s", sb->path, strerror(rc));
-    sb->writer_started = true;
-    return 0;
+    return sqlite_thread_start(sb, &sb->writer, &sb->writer_started, writer_main, "writer",
+                               err);
 }
 
 /* Finish what is queued, then stop. */
 void sqlite_writer_stop(sqlite_backend *sb)
 {
-    if (!sb->writer_started)
-        return;
-    pthread_mutex_lock(&sb->lock);
-    sb->stopping = true;
-    pthread_cond_signal(&sb->wake);
-    pthread_mutex_unlock(&sb->lock);
-    pthread_join(sb->writer, NULL);
-    sb->writer_started = false;
+    sqlite_thread_stop(sb->writer, &sb->writer_started, &sb->lock, &sb->wake, &sb->stopping);
 }
