@@ -19,6 +19,13 @@
 #                              everything but the GPU itself on a machine
 #                              without one
 #   MK_DEVICE_CHECK_TIMEOUT=S  how long to wait for the job (default 180)
+#   MK_DEVICE_CHECK_DEBS=DIR   a machine with no package archive: unpack the
+#                              .deb files gpu/tests/device-debs.sh fetched
+#                              into /, never replacing a file already there,
+#                              in place of apt-get
+#   MK_DEVICE_CHECK_PREBUILT=1 use bin/mk-apiserver and bin/mk-gpu as they
+#                              are (built elsewhere) instead of make
+#   MK_DEVICE_CHECK_LOGS=DIR   leave every daemon's log in DIR/device-check-logs.tgz
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT" || exit 1
@@ -53,7 +60,28 @@ missing=
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
 done
-if [ -n "$missing" ]; then
+unpack_debs() { # unpack_debs DIR ROOT: each package's files, where none is yet
+    local deb data
+    for deb in "$1"/*.deb; do
+        data=$(ar t "$deb" | grep -m1 '^data\.tar') || return 1
+        # --keep-directory-symlink: /lib and /sbin may be links to /usr's.
+        ar p "$deb" "$data" | tar -x -f - -C "$2" --skip-old-files --keep-directory-symlink \
+            --use-compress-program="$(case $data in *.xz) echo xz ;; *.zst) echo zstd ;; *) echo gzip ;; esac) -d" ||
+            return 1
+    done
+}
+if [ -n "${MK_DEVICE_CHECK_DEBS:-}" ]; then
+    unpack_debs "$MK_DEVICE_CHECK_DEBS" / >"$LOG/debs.log" 2>&1 ||
+        fail "unpacking $MK_DEVICE_CHECK_DEBS failed: $(tail -2 "$LOG/debs.log")"
+    ldconfig
+    # What the packages' maintainer scripts would have made: Debian's Slurm
+    # daemons are named through update-alternatives.
+    for d in slurmctld slurmd slurmstepd; do
+        [ -e /usr/sbin/$d ] || ln -s $d-wlm /usr/sbin/$d
+    done
+    id sshd >/dev/null 2>&1 || useradd -r -d /run/sshd -s /usr/sbin/nologin sshd ||
+        fail "could not add the user sshd (OpenSSH's privilege separation)"
+elif [ -n "$missing" ]; then
     export DEBIAN_FRONTEND=noninteractive
     # shellcheck disable=SC2086
     { apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing; } \
@@ -61,8 +89,15 @@ if [ -n "$missing" ]; then
 fi
 
 # ---- build ----
-make -j"$(nproc)" bin/mk-apiserver bin/mk-gpu >"$LOG/make.log" 2>&1 ||
-    fail "build failed: $(grep -m3 -E 'error|Error' "$LOG/make.log")"
+if [ -n "${MK_DEVICE_CHECK_PREBUILT:-}" ]; then
+    for b in bin/mk-apiserver bin/mk-gpu; do
+        [ -x "$b" ] || fail "MK_DEVICE_CHECK_PREBUILT: no $b"
+        ! ldd "$b" | grep 'not found' || fail "$b: libraries missing: $(ldd "$b" | grep 'not found')"
+    done
+else
+    make -j"$(nproc)" bin/mk-apiserver bin/mk-gpu >"$LOG/make.log" 2>&1 ||
+        fail "build failed: $(grep -m3 -E 'error|Error' "$LOG/make.log")"
+fi
 
 # ---- start everything; stop it all on any exit ----
 # shellcheck source=tests/e2e/lib/hpc.bash
@@ -72,6 +107,11 @@ source tests/e2e/helpers.bash
 GPU_PID=
 cleanup() {
     [ -n "$GPU_PID" ] && kill "$GPU_PID" 2>/dev/null && wait "$GPU_PID" 2>/dev/null
+    if [ -n "${MK_DEVICE_CHECK_LOGS:-}" ]; then
+        mkdir -p "$MK_DEVICE_CHECK_LOGS"
+        tar -czf "$MK_DEVICE_CHECK_LOGS/device-check-logs.tgz" --ignore-failed-read --exclude='*.db*' \
+            "$LOG" ${MK_APISERVER_LOG:+"$MK_APISERVER_LOG"} ${HPC_DIR:+"$HPC_DIR"/*.log "$HPC_DIR"/munge/*.log} 2>/dev/null
+    fi
     stop_apiserver >/dev/null 2>&1
     hpc_stop >/dev/null 2>&1
     rm -rf "${MK_APISERVER_DATA:-}" "${MK_APISERVER_LOG:-}" "$LOG"

@@ -6,6 +6,8 @@
 #   slurmd      -N localhost
 #   sshd        on a free 127.0.0.1 port, own host key and config,
 #               key login only, SLURM_CONF set for every session
+# On cgroup v2 without systemd it also makes /sys/fs/cgroup/system.slice
+# for slurmd's scope, and removes it again.
 # and a test user (useradd; removed at the end) with an ed25519 key.
 #
 #   source tests/e2e/lib/hpc.bash
@@ -36,6 +38,7 @@
 # Kept when the file is sourced again (bats loads it once per test).
 HPC_DIR=${HPC_DIR:-}
 HPC_USER=${HPC_USER:-}
+HPC_CGROUP=${HPC_CGROUP:-}
 [ -n "${HPC_PIDS+set}" ] || HPC_PIDS=()
 
 _hpc_log() { echo "hpc: $*" >&2; }
@@ -135,6 +138,15 @@ $gres_types
 NodeName=localhost NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem $gres_node State=UNKNOWN
 PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 EOF
+    # slurmd sets up its cgroup plugin even with task/none. On cgroup v2 it
+    # asks systemd over D-Bus for a scope, and a machine without systemd
+    # (a container, a VM booted into a shell) has none: make the hierarchy
+    # directly (_hpc_cgroup). Ignored on cgroup v1.
+    cat >"$HPC_DIR/cgroup.conf" <<EOF
+CgroupPlugin=autodetect
+IgnoreSystemd=yes
+CgroupAutomount=yes
+EOF
     export SLURM_CONF=$HPC_DIR/slurm.conf
 }
 
@@ -183,6 +195,25 @@ _hpc_slurm() {
     return 1
 }
 
+# Without systemd, slurmd (IgnoreSystemd=yes, above) puts its stepd scope
+# under /sys/fs/cgroup/system.slice and expects that slice to exist: make
+# it where it is missing on cgroup v2, and remove what was made beneath it
+# in hpc_stop, once slurmd is gone.
+_hpc_cgroup() {
+    local root=/sys/fs/cgroup
+    [ -f $root/cgroup.controllers ] && [ ! -d /run/systemd/system ] && [ ! -d $root/system.slice ] || return 0
+    mkdir $root/system.slice || { _hpc_log "cannot make $root/system.slice for slurmd"; return 1; }
+    HPC_CGROUP=$root/system.slice
+}
+
+_hpc_cgroup_remove() {
+    [ -n "${HPC_CGROUP:-}" ] || return 0
+    # Deepest first: a cgroup goes only once it has no children.
+    find "$HPC_CGROUP" -depth -type d -exec rmdir {} + 2>/dev/null ||
+        _hpc_log "could not remove $HPC_CGROUP: $(find "$HPC_CGROUP" -name cgroup.procs -exec cat {} + | tr '\n' ' ')"
+    HPC_CGROUP=
+}
+
 _hpc_user() {
     HPC_USER=mkhpc$$
     useradd -m -s /bin/bash "$HPC_USER" || return 1
@@ -226,7 +257,7 @@ hpc_start() {
     HPC_DIR=$(mktemp -d /tmp/mkhpc.XXXXXX) || return 1
     chmod 0755 "$HPC_DIR"
     HPC_PIDS=()
-    if ! { _hpc_munge && _hpc_slurm && _hpc_user && _hpc_sshd; }; then
+    if ! { _hpc_munge && _hpc_cgroup && _hpc_slurm && _hpc_user && _hpc_sshd; }; then
         hpc_stop
         return 1
     fi
@@ -253,6 +284,7 @@ hpc_stop() {
         _hpc_wait "! kill -0 $pid" 50 || kill -9 "$pid" 2>/dev/null
     done
     HPC_PIDS=()
+    _hpc_cgroup_remove
     if [ -n "$HPC_USER" ] && id "$HPC_USER" >/dev/null 2>&1; then
         # Job steps of the test user can outlive slurmd: end them by pid.
         for pid in $(pgrep -u "$HPC_USER"); do kill -9 "$pid" 2>/dev/null; done
@@ -276,6 +308,7 @@ hpc_save() {
         echo "HPC_KNOWN_HOSTS=$HPC_KNOWN_HOSTS"
         echo "SLURM_CONF=$SLURM_CONF"
         echo "HPC_PIDS=${HPC_PIDS[*]}"
+        echo "HPC_CGROUP=${HPC_CGROUP:-}"
     } >"$1"
 }
 
