@@ -104,8 +104,9 @@ json_object *ctrstate_status(const ctr_state *c, const char *container_id)
         _cleanup_free_ char *cid = xasprintf("runc://%s", container_id);
         json_object_object_add(s, "containerID", json_object_new_string(cid));
     }
-    json_object_object_add(s, "ready", json_object_new_boolean(c->running));
-    json_object_object_add(s, "started", json_object_new_boolean(c->running));
+    json_object_object_add(s, "ready", json_object_new_boolean(c->running && c->ready));
+    json_object_object_add(s, "started",
+                           json_object_new_boolean(c->running && c->probe_started));
     json_object_object_add(s, "restartCount", json_object_new_int(c->restart_count));
     json_object_object_add(s, "state",
                            c->state ? json_object_get(c->state) : json_object_new_object());

@@ -20,6 +20,9 @@ typedef struct ctr_state {
     bool running;
     bool done; /* terminated and will not be restarted */
     bool ever_started;
+    bool ready;         /* running, started, and its readiness probe passes (or none) */
+    bool probe_started; /* running, and its startup probe passed (or none) */
+    int64_t kill_at_ms; /* a failed probe sent SIGTERM: SIGKILL at this time */
     int64_t started_ms; /* wall clock of the current/last start */
     int64_t backoff_until_ms;
     json_object *state;      /* {"waiting":{...}} | {"running":{...}} | {"terminated":{...}} */

@@ -33,6 +33,7 @@ static void worker_discover(pod_worker *w, json_object *pod)
     json_object *ctrs = mk_json_path(pod, "spec.containers");
     w->nctrs = ctrs ? json_object_array_length(ctrs) : 0;
     w->ctrs = xcalloc(w->nctrs + 1, sizeof *w->ctrs);
+    w->probes = xcalloc(w->nctrs + 1, sizeof *w->probes);
     const char *st = mk_json_str(pod, "status.startTime");
     w->start_ms = st ? mk_parse_rfc3339(st) * 1000 : now_ms();
     /* Conditions keep their transition times across a kubelet restart. */
@@ -49,6 +50,7 @@ static void worker_discover(pod_worker *w, json_object *pod)
     for (size_t i = 0; i < w->nctrs; i++) {
         json_object *spec = json_object_array_get_idx(ctrs, i);
         ctr_state *c = &w->ctrs[i];
+        probe_set_init(&w->probes[i], spec);
         const char *name = mk_json_str(spec, "name");
         c->name = xstrdup(name ? name : "");
         c->image = xstrdup(mk_json_str(spec, "image") ? mk_json_str(spec, "image") : "");
@@ -69,6 +71,9 @@ static void worker_discover(pod_worker *w, json_object *pod)
             c->running = rs == RUNTIME_RUNNING;
             c->started_ms = started ? mk_parse_rfc3339(started) * 1000 : now_ms();
             ctrstate_running(c, c->started_ms);
+            /* Probe results are not kept: an adopted container is probed
+             * afresh, unready until its readiness probe passes again. */
+            probe_set_restart(&w->probes[i], c->started_ms);
             mk_log("pod %s/%s: adopted container %s", w->ns, w->name, c->name);
             continue;
         }
@@ -117,7 +122,8 @@ static void handle_exit(pod_worker *w, ctr_state *c, const char *policy, int cod
     mk_err err;
     if (pods_remove_container(&kl->env, w->uid, c->name, &err) < 0)
         mk_log("pod %s/%s: %s", w->ns, w->name, err.msg);
-    c->started = c->running = false;
+    c->started = c->running = c->ready = c->probe_started = false;
+    c->kill_at_ms = 0;
     mk_log("pod %s/%s: container %s exited %d%s", w->ns, w->name, c->name, code,
            oom ? " (OOMKilled)" : "");
     if (ctrstate_should_restart(policy, code)) {
@@ -140,8 +146,9 @@ static void handle_exit(pod_worker *w, ctr_state *c, const char *policy, int cod
     }
 }
 
-static void start_container(pod_worker *w, ctr_state *c, json_object *pod, json_object *spec)
+static void start_container(pod_worker *w, size_t i, json_object *pod, json_object *spec)
 {
+    ctr_state *c = &w->ctrs[i];
     mk_err err = {0};
     int64_t t0 = now_ms();
     if (pods_check_image(&w->kl->env, spec, &err) < 0) {
@@ -158,11 +165,59 @@ static void start_container(pod_worker *w, ctr_state *c, json_object *pod, json_
     }
     c->started = c->running = c->ever_started = true;
     c->started_ms = t0;
+    probe_set_restart(&w->probes[i], t0);
     mk_debug("pod %s/%s: container %s started in %lld ms", w->ns, w->name, c->name,
              (long long)(now_ms() - t0));
     ctrstate_running(c, t0);
     mk_log("pod %s/%s: started container %s%s", w->ns, w->name, c->name,
            c->restart_count ? " (restart)" : "");
+}
+
+static void earliest(int64_t *next, int64_t t)
+{
+    if (t > 0 && (!*next || t < *next))
+        *next = t;
+}
+
+/* A failed startup or liveness probe: SIGTERM now, SIGKILL after the
+ * grace period (the probe's, else the pod's); the exit that follows is
+ * handled as any other, so restartPolicy decides what comes next. */
+static void kill_for_probe(pod_worker *w, ctr_state *c, const char *id, json_object *pod,
+                           const probe_verdict *v)
+{
+    int64_t grace = v->grace_s >= 0
+                        ? v->grace_s
+                        : mk_json_int(pod, "spec.terminationGracePeriodSeconds", 30);
+    mk_log("pod %s/%s: container %s %s, will be restarted", w->ns, w->name, c->name,
+           v->message);
+    mk_err err;
+    if (runtime_kill(w->kl->rt, id, grace > 0 ? SIGTERM : SIGKILL, &err) < 0)
+        mk_log("pod %s/%s: %s", w->ns, w->name, err.msg);
+    c->kill_at_ms = now_ms() + grace * 1000;
+}
+
+/* Probe a running container; returns when to look again (0: no need). */
+static int64_t probe_container(pod_worker *w, size_t i, json_object *pod, const char *id)
+{
+    ctr_state *c = &w->ctrs[i];
+    if (c->kill_at_ms) { /* stopping after a failed probe */
+        if (now_ms() < c->kill_at_ms)
+            return c->kill_at_ms;
+        mk_err err;
+        runtime_kill(w->kl->rt, id, SIGKILL, &err);
+        return 0;
+    }
+    _cleanup_free_ char *who = xasprintf("pod %s/%s container %s", w->ns, w->name, c->name);
+    probe_target t = {.rt = w->kl->rt, .ctr_id = id, .pod_ip = w->ip, .who = who};
+    probe_verdict v;
+    probe_set_tick(&w->probes[i], &t, now_ms(), &v);
+    c->ready = v.ready;
+    c->probe_started = v.started;
+    if (!v.kill)
+        return v.next_ms;
+    c->ready = false;
+    kill_for_probe(w, c, id, pod, &v);
+    return c->kill_at_ms;
 }
 
 /* Returns the next time (ms) the worker must look again, or 0. */
@@ -180,8 +235,10 @@ static int64_t sync_containers(pod_worker *w, json_object *pod)
         if (c->started) {
             int64_t fin = now_ms();
             int code = runtime_exit_code(kl->rt, id, &fin);
-            if (code < 0 && c->running)
+            if (code < 0 && c->running) {
+                earliest(&next, probe_container(w, i, pod, id));
                 continue;
+            }
             if (code < 0)
                 code = 137; /* stopped without an exit file: killed with conmon */
             handle_exit(w, c, policy, code, fin);
@@ -190,13 +247,14 @@ static int64_t sync_containers(pod_worker *w, json_object *pod)
         }
         int64_t now = now_ms();
         if (c->backoff_until_ms > now) {
-            if (!next || c->backoff_until_ms < next)
-                next = c->backoff_until_ms;
+            earliest(&next, c->backoff_until_ms);
             continue;
         }
-        start_container(w, c, pod, json_object_array_get_idx(specs, i));
-        if (!c->started && c->backoff_until_ms > now && (!next || c->backoff_until_ms < next))
-            next = c->backoff_until_ms;
+        start_container(w, i, pod, json_object_array_get_idx(specs, i));
+        if (c->started)
+            earliest(&next, probe_container(w, i, pod, id));
+        else if (c->backoff_until_ms > now)
+            earliest(&next, c->backoff_until_ms);
     }
     return next;
 }
@@ -233,7 +291,7 @@ static json_object *build_status(pod_worker *w)
                            json_object_new_string(ctrstate_phase(w->ctrs, w->nctrs)));
     bool ready = w->nctrs > 0;
     for (size_t i = 0; i < w->nctrs; i++)
-        ready &= w->ctrs[i].running;
+        ready &= w->ctrs[i].running && w->ctrs[i].ready;
     json_object *conds = json_object_new_array();
     set_condition(w, conds, "Initialized", true);
     set_condition(w, conds, "Ready", ready);

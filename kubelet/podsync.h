@@ -8,6 +8,7 @@
 #include <uthash.h>
 
 #include "kubelet/ctrstate.h"
+#include "kubelet/probe.h"
 #include "kubelet/kubelet.h"
 #include "store/util.h"
 
@@ -22,6 +23,7 @@ struct pod_worker {
     pthread_t thread;
     /* The worker's own: */
     ctr_state *ctrs;
+    probe_set *probes; /* one per container, as ctrs */
     size_t nctrs;
     bool discovered;
     bool sandbox_ready;

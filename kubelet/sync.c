@@ -35,9 +35,12 @@ static void worker_kick_locked(pod_worker *w)
 
 static void worker_free(pod_worker *w)
 {
-    for (size_t i = 0; i < w->nctrs; i++)
+    for (size_t i = 0; i < w->nctrs; i++) {
         ctrstate_free(&w->ctrs[i]);
+        probe_set_free(&w->probes[i]);
+    }
     free(w->ctrs);
+    free(w->probes);
     json_object_put(w->pod);
     json_object_put(w->conds);
     pthread_cond_destroy(&w->cond);

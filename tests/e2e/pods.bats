@@ -281,6 +281,46 @@ EOF
     [ "$(pod_jq loop .status.containerStatuses[0].restartCount)" -ge 2 ]
 }
 
+@test "probes: startup, then readiness gates Ready; a failing liveness probe restarts the container" {
+    create probed <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: probed}
+spec:
+  nodeSelector: {kubernetes.io/hostname: node1}
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: web
+    image: busybox
+    command: [sh, -c, 'mkdir -p /www; httpd -p 8080 -h /www; touch /tmp/alive; exec sleep 3600']
+    ports: [{name: http, containerPort: 8080}]
+    startupProbe: {tcpSocket: {port: 8080}, periodSeconds: 1, failureThreshold: 30}
+    readinessProbe: {httpGet: {path: /ready, port: http}, periodSeconds: 1, failureThreshold: 1}
+    livenessProbe: {exec: {command: [test, -f, /tmp/alive]}, periodSeconds: 1, failureThreshold: 2}
+EOF
+    ready() { [ "$(pod_jq probed '.status.conditions[] | select(.type=="Ready") | .status')" = "$1" ]; }
+    in_pod() { python3 "$BATS_TEST_DIRNAME/lib/mkexec.py" http://172.31.250.11:10250/exec/default/probed/web \
+        --token "$TOKEN" -- sh -c "$1"; }
+    wait_for 20 eval '[ "$(pod_jq probed .status.containerStatuses[0].started)" = true ]'
+    # Running and started, but /ready answers 404: not ready.
+    phase_is probed Running
+    sleep 2
+    ready False
+    [ "$(pod_jq probed .status.containerStatuses[0].ready)" = false ]
+    in_pod 'echo ok > /www/ready'
+    wait_for 10 ready True
+    [ "$(pod_jq probed .status.containerStatuses[0].ready)" = true ]
+    in_pod 'rm /www/ready'
+    wait_for 10 ready False
+    # Liveness: two failures in a row, SIGTERM (sleep as pid 1 ignores it),
+    # SIGKILL a second later, and restartPolicy Always starts it again.
+    in_pod 'rm /tmp/alive'
+    wait_for 15 eval '[ "$(pod_jq probed .status.containerStatuses[0].restartCount)" = 1 ]'
+    [ "$(pod_jq probed .status.containerStatuses[0].lastState.terminated.exitCode)" = 137 ]
+    wait_for 10 eval '[ "$(pod_jq probed .status.containerStatuses[0].started)" = true ]'
+    grep -q 'container web Liveness probe failed: command exited 1, will be restarted' "$E2E_DIR/kubelet1.log"
+}
+
 @test "unknown image: ErrImageNeverPull, nothing half-started" {
     create noimage <<'EOF'
 apiVersion: v1

@@ -1,5 +1,5 @@
 /* Runtime layer with real runc + conmon: sandbox, containers, logs, exit
- * codes, OOM, CPU quota, a shared emptyDir, and a clean teardown. Runs in
+ * codes, OOM, CPU quota, a shared emptyDir, probes, and a clean teardown. Runs in
  * its own network namespace, so the test bridge and routes vanish with it. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +16,7 @@
 #include "kubelet/cgroup.h"
 #include "kubelet/console.h"
 #include "kubelet/fsutil.h"
+#include "kubelet/probe.h"
 #include "kubelet/image.h"
 #include "kubelet/logfile.h"
 #include "kubelet/oci.h"
@@ -423,12 +424,77 @@ static void test_shared_emptydir(void **state)
     json_object_put(pod);
 }
 
+/* Run probe k of the pod's first container ("c") once. */
+static bool probe_once(json_object *pod, const char *uid, const char *ip, probe_kind k,
+                       char *msg, size_t n)
+{
+    _cleanup_free_ char *id = pods_container_id(uid, "c");
+    probe_target t = {.rt = rt, .ctr_id = id, .pod_ip = ip, .who = "test"};
+    probe_set ps;
+    probe_set_init(&ps, container(pod, 0));
+    bool ok = probe_run(&ps.p[k].spec, &t, msg, n);
+    probe_set_free(&ps);
+    return ok;
+}
+
+/* Each handler against a real container: exec through the runtime (exit
+ * code, output, timeout), httpGet to busybox httpd on the pod's IP,
+ * tcpSocket to the same port and to one nobody listens on. */
+static void test_probes(void **state)
+{
+    (void)state;
+    if (unavailable)
+        skip();
+    char uid[37];
+    mk_uuid(uid);
+    json_object *pod = make_pod(
+        uid, "metadata: {name: p6}\nspec:\n  containers:\n  - name: c\n    image: busybox\n"
+             "    command: [sh, -c, 'mkdir /www; echo ok > /www/ok; httpd -p 8080 -h /www;"
+             " exec sleep 100']\n"
+             "    ports: [{name: web, containerPort: 8080}]\n"
+             "    startupProbe: {exec: {command: [sh, -c, 'echo not yet; exit 3']}}\n"
+             "    livenessProbe: {exec: {command: [sleep, '5']}, timeoutSeconds: 1}\n"
+             "    readinessProbe: {httpGet: {path: /ok, port: web}}\n");
+    mk_err err = {0};
+    char ip[16], msg[200];
+    assert_int_equal(pods_sandbox_up(&env, pod, ip, &err), 0);
+    assert_int_equal(pods_start_container(&env, pod, container(pod, 0), 0, ip, &err), 0);
+    assert_false(probe_once(pod, uid, ip, PROBE_STARTUP, msg, sizeof msg));
+    assert_string_equal(msg, "command exited 3: not yet");
+    int64_t t0 = mk_now_ns();
+    assert_false(probe_once(pod, uid, ip, PROBE_LIVENESS, msg, sizeof msg));
+    assert_string_equal(msg, "command timed out after 1s");
+    assert_true(mk_now_ns() - t0 < 3000000000LL);
+    bool up = false; /* httpd starts with the container: give it a moment */
+    for (int i = 0;
+         i < 50 && !(up = probe_once(pod, uid, ip, PROBE_READINESS, msg, sizeof msg)); i++)
+        usleep(100000);
+    if (!up)
+        fail_msg("httpGet: %s", msg);
+    json_object *probe = mk_json_path(container(pod, 0), "readinessProbe.httpGet");
+    json_object_object_add(probe, "path", json_object_new_string("/missing"));
+    assert_false(probe_once(pod, uid, ip, PROBE_READINESS, msg, sizeof msg));
+    assert_string_equal(msg, "HTTP probe failed with statuscode: 404");
+    json_object_object_del(mk_json_path(container(pod, 0), "readinessProbe"), "httpGet");
+    json_object *tcp = json_object_new_object();
+    json_object_object_add(tcp, "port", json_object_new_int(8080));
+    json_object_object_add(mk_json_path(container(pod, 0), "readinessProbe"), "tcpSocket", tcp);
+    assert_true(probe_once(pod, uid, ip, PROBE_READINESS, msg, sizeof msg));
+    json_object_object_add(tcp, "port", json_object_new_int(8081));
+    assert_false(probe_once(pod, uid, ip, PROBE_READINESS, msg, sizeof msg));
+    assert_non_null(strstr(msg, "Connection refused"));
+    assert_int_equal(pods_teardown(&env, uid, &err), 0);
+    assert_gone(uid);
+    json_object_put(pod);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_run_log_kill),  cmocka_unit_test(test_exec_tty),
         cmocka_unit_test(test_missing_image), cmocka_unit_test(test_oom),
         cmocka_unit_test(test_cpu_quota),     cmocka_unit_test(test_shared_emptydir),
+        cmocka_unit_test(test_probes),
     };
     int failed = cmocka_run_group_tests_name("runc", tests, setup, teardown);
     return failed + cmocka_run_group_tests_name("crun", tests, setup_crun, teardown);
