@@ -30,6 +30,7 @@ typedef struct shared {
 
 struct manager {
     mk_client *client;
+    mk_recorder *rec;
     manager_config cfg;
     bool enabled[ARRAY_SIZE(builtin)];
     void *state[ARRAY_SIZE(builtin)];
@@ -53,6 +54,7 @@ manager *manager_new(mk_client *c, const manager_config *cfg)
 {
     manager *m = xcalloc(1, sizeof(*m));
     m->client = c;
+    m->rec = recorder_new(c, "mk-controller-manager", NULL);
     m->cfg = *cfg;
     pthread_rwlock_init(&m->handlers_lock, NULL);
     return m;
@@ -68,6 +70,7 @@ void manager_free(manager *m)
         free(m->informers[i]);
     }
     free(m->informers);
+    recorder_free(m->rec);
     pthread_rwlock_destroy(&m->handlers_lock);
     free(m);
 }
@@ -104,6 +107,11 @@ int manager_enable(manager *m, const char *list, mk_err *err)
 mk_client *manager_client(manager *m)
 {
     return m->client;
+}
+
+mk_recorder *manager_recorder(manager *m)
+{
+    return m->rec;
 }
 
 const manager_config *manager_cfg(manager *m)

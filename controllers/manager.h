@@ -20,6 +20,7 @@
 
 #include "store/client.h"
 #include "store/error.h"
+#include "store/events.h"
 #include "store/informer.h"
 #include "store/kinds.h"
 
@@ -57,6 +58,8 @@ int manager_run(manager *m, volatile bool *stop, mk_err *err);
 
 /* For controllers. */
 mk_client *manager_client(manager *m);
+/* The recorder controllers write their Events through (may be NULL). */
+mk_recorder *manager_recorder(manager *m);
 const manager_config *manager_cfg(manager *m);
 /* True once the manager is stopping; controller threads poll it. */
 bool manager_is_stopping(manager *m);

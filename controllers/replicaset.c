@@ -515,6 +515,7 @@ static int run_parallel(rs_job job, void *ctx, size_t n)
 typedef struct create_ctx {
     rsctl *c;
     const char *ns, *rsname;
+    mk_obj_ref ref; /* the ReplicaSet, for its events */
     const char *text;
     atomic_int failed;
     mk_err first;
@@ -551,6 +552,9 @@ static int create_one(void *ctx, size_t i)
         rc = client_create(manager_client(cc->c->m), kind_by_kind("Pod"), cc->ns, pod, NULL,
                            &err);
         json_object_put(pod);
+        if (rc == 0)
+            recorder_event(manager_recorder(cc->c->m), &cc->ref, "Normal", "SuccessfulCreate",
+                           "Created pod: %s", name);
     }
     if (rc < 0) {
         pthread_mutex_lock(&cc->lock);
@@ -568,6 +572,7 @@ static int create_pods(rsctl *c, const char *key, json_object *rs, int n, mk_err
     create_ctx cc = {.c = c,
                      .ns = ns,
                      .rsname = mk_json_str(rs, "metadata.name") ?: "rs",
+                     .ref = recorder_ref(rs),
                      .text = json_object_to_json_string(pod)};
     pthread_mutex_init(&cc.lock, NULL);
     expect_creates(c, key, n);
@@ -596,6 +601,7 @@ static int create_pods(rsctl *c, const char *key, json_object *rs, int n, mk_err
 typedef struct delete_ctx {
     rsctl *c;
     const char *ns, *key;
+    mk_obj_ref ref; /* the ReplicaSet, for its events */
     rs_pod *pods;
     atomic_int failed;
 } delete_ctx;
@@ -606,6 +612,9 @@ static int delete_one(void *ctx, size_t i)
     mk_err err = {0};
     int rc = client_delete(manager_client(dc->c->m), kind_by_kind("Pod"), dc->ns,
                            dc->pods[i].name, NULL, &err);
+    if (rc == 0)
+        recorder_event(manager_recorder(dc->c->m), &dc->ref, "Normal", "SuccessfulDelete",
+                       "Deleted pod: %s", dc->pods[i].name);
     if (rc == -ENOENT)
         rc = 0; /* gone already: its delete event settles the expectation */
     if (rc < 0) {
@@ -625,7 +634,12 @@ static int delete_pods(rsctl *c, const char *key, const char *ns, rs_pod *pods, 
                        mk_err *err)
 {
     expect_deletes(c, key, pods, n);
-    delete_ctx dc = {.c = c, .ns = ns, .key = key, .pods = pods};
+    const char *slash = strchr(key, '/');
+    delete_ctx dc = {.c = c,
+                     .ns = ns,
+                     .key = key,
+                     .pods = pods,
+                     .ref = {"ReplicaSet", "apps/v1", ns, slash ? slash + 1 : key, NULL}};
     int ok = run_parallel(delete_one, &dc, n);
     mk_log("replicaset: %s: deleted %d surplus pod%s", key, ok, ok == 1 ? "" : "s");
     return atomic_load(&dc.failed) ? mk_error(err, EIO, "some deletes failed") : 0;

@@ -14,6 +14,7 @@
 
 #include "kubelet/pods.h"
 #include "store/client.h"
+#include "store/events.h"
 #include "store/informer.h"
 
 typedef struct pod_worker pod_worker;
@@ -44,6 +45,7 @@ typedef struct kubelet {
     kubelet_config cfg;
     char node_ip[64];
     mk_client *client;
+    mk_recorder *rec; /* Events about pods: Started, Killing, BackOff, Unhealthy... */
     mk_informer *pods;
     runtime *rt;
     podnet *pn;

@@ -386,6 +386,7 @@ int main(int argc, char **argv)
     kubelet *kl = xcalloc(1, sizeof *kl);
     kl->cfg = cfg;
     kl->client = client;
+    kl->rec = recorder_new(client, "kubelet", cfg.node_name);
     kl->inotify_fd = -1;
     pthread_mutex_init(&kl->lock, NULL);
     kubelet_server *srv = NULL;
@@ -407,6 +408,7 @@ int main(int argc, char **argv)
     pthread_join(kl->exit_thread, NULL);
     runtime_free(kl->rt);
     podnet_free(kl->pn);
+    recorder_free(kl->rec);
     client_free(client);
     pthread_mutex_destroy(&kl->lock);
     free(kl);

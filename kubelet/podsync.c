@@ -8,9 +8,30 @@
 #include "store/log.h"
 
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+/* ---- events ---- */
+
+static mk_obj_ref pod_ref(const pod_worker *w)
+{
+    return (mk_obj_ref){"Pod", "v1", w->ns, w->name, w->uid};
+}
+
+__attribute__((format(printf, 4, 5))) static void
+pod_event(pod_worker *w, const char *type, const char *reason, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    mk_obj_ref ref = pod_ref(w);
+    recorder_event(w->kl->rec, &ref, type, reason, "%s", msg);
+}
 
 /* ---- discovery: what already runs (a restarted kubelet adopts it) ---- */
 
@@ -103,6 +124,7 @@ static bool all_images_present(pod_worker *w, json_object *pod)
             continue;
         if (pods_check_image(&w->kl->env, json_object_array_get_idx(ctrs, i), &err) < 0) {
             ctrstate_waiting(&w->ctrs[i], "ErrImageNeverPull", err.msg);
+            pod_event(w, "Warning", "Failed", "Error: ErrImageNeverPull: %s", err.msg);
             ok = false;
         }
     }
@@ -138,6 +160,8 @@ static void handle_exit(pod_worker *w, ctr_state *c, const char *policy, int cod
                 xasprintf("back-off %llds restarting failed container=%s",
                           (long long)(delay / 1000), c->name);
             ctrstate_waiting(c, "CrashLoopBackOff", msg);
+            pod_event(w, "Warning", "BackOff", "Back-off restarting failed container %s",
+                      c->name);
         }
     } else {
         json_object_put(c->state);
@@ -158,6 +182,7 @@ static void start_container(pod_worker *w, size_t i, json_object *pod, json_obje
     if (pods_start_container(&w->kl->env, pod, spec, c->restart_count, w->ip, &err) < 0) {
         mk_log("pod %s/%s: %s", w->ns, w->name, err.msg);
         ctrstate_waiting(c, "RunContainerError", err.msg);
+        pod_event(w, "Warning", "Failed", "Error: %s", err.msg);
         c->backoff_until_ms =
             now_ms() + ctrstate_backoff_ms(c->restart_count + 1, 0, w->kl->cfg.backoff_base_ms,
                                            w->kl->cfg.backoff_max_ms);
@@ -171,6 +196,7 @@ static void start_container(pod_worker *w, size_t i, json_object *pod, json_obje
     ctrstate_running(c, t0);
     mk_log("pod %s/%s: started container %s%s", w->ns, w->name, c->name,
            c->restart_count ? " (restart)" : "");
+    pod_event(w, "Normal", "Started", "Started container %s", c->name);
 }
 
 static void earliest(int64_t *next, int64_t t)
@@ -190,6 +216,8 @@ static void kill_for_probe(pod_worker *w, ctr_state *c, const char *id, json_obj
                         : mk_json_int(pod, "spec.terminationGracePeriodSeconds", 30);
     mk_log("pod %s/%s: container %s %s, will be restarted", w->ns, w->name, c->name,
            v->message);
+    pod_event(w, "Normal", "Killing", "Container %s failed %s, will be restarted", c->name,
+              v->why == PROBE_STARTUP ? "startup probe" : "liveness probe");
     mk_err err;
     if (runtime_kill(w->kl->rt, id, grace > 0 ? SIGTERM : SIGKILL, &err) < 0)
         mk_log("pod %s/%s: %s", w->ns, w->name, err.msg);
@@ -208,7 +236,13 @@ static int64_t probe_container(pod_worker *w, size_t i, json_object *pod, const 
         return 0;
     }
     _cleanup_free_ char *who = xasprintf("pod %s/%s container %s", w->ns, w->name, c->name);
-    probe_target t = {.rt = w->kl->rt, .ctr_id = id, .pod_ip = w->ip, .who = who};
+    mk_obj_ref ref = pod_ref(w);
+    probe_target t = {.rt = w->kl->rt,
+                      .ctr_id = id,
+                      .pod_ip = w->ip,
+                      .who = who,
+                      .rec = w->kl->rec,
+                      .ref = &ref};
     probe_verdict v;
     probe_set_tick(&w->probes[i], &t, now_ms(), &v);
     c->ready = v.ready;
@@ -403,6 +437,8 @@ static void signal_all(pod_worker *w, int sig)
     for (size_t i = 0; i < w->nctrs; i++) {
         if (!w->ctrs[i].started)
             continue;
+        if (sig == SIGTERM)
+            pod_event(w, "Normal", "Killing", "Stopping container %s", w->ctrs[i].name);
         _cleanup_free_ char *id = pods_container_id(w->uid, w->ctrs[i].name);
         mk_err err;
         if (runtime_kill(w->kl->rt, id, sig, &err) < 0)

@@ -349,6 +349,9 @@ static void record(probe_state *st, const probe_target *t, probe_kind k, bool pa
         if (++st->failures >= st->spec.failure_threshold)
             st->ok = false;
         mk_debug("%s: %s probe failed: %s", t->who, probe_name[k], msg);
+        if (t->ref)
+            recorder_event(t->rec, t->ref, "Warning", "Unhealthy", "%s probe failed: %s",
+                           probe_name[k], msg);
     }
     if (st->ok != was)
         mk_log("%s: %s probe %s%s%s", t->who, probe_name[k], st->ok ? "succeeded" : "failed",

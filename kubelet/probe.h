@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "kubelet/runtime.h"
+#include "store/events.h"
 
 typedef enum probe_kind {
     PROBE_STARTUP,
@@ -60,6 +61,8 @@ typedef struct probe_target {
     const char *ctr_id; /* exec */
     const char *pod_ip; /* httpGet and tcpSocket without a host */
     const char *who;    /* "pod default/web container app" */
+    mk_recorder *rec;   /* failures become Unhealthy events about ref (may be NULL) */
+    const mk_obj_ref *ref;
 } probe_target;
 
 typedef struct probe_state {

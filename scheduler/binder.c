@@ -17,6 +17,7 @@ typedef struct job {
 struct sched_binder {
     mk_client *client;
     mk_informer *pods;
+    mk_recorder *rec;
     binder_callbacks cb;
     pthread_mutex_t mu;
     pthread_cond_t cond;
@@ -58,11 +59,19 @@ static void mark_scheduled(sched_binder *b, job *j)
     json_object_put(pod);
 }
 
+static mk_obj_ref pod_ref(const sched_pod *p)
+{
+    return (mk_obj_ref){"Pod", "v1", p->ns, p->name, p->uid};
+}
+
 static void do_bind(sched_binder *b, job *j)
 {
     mk_err err = {0};
     if (client_bind(b->client, j->pod.ns, j->pod.name, j->node, &err) == 0) {
         mk_log("pod %s bound to %s", j->pod.key, j->node);
+        mk_obj_ref ref = pod_ref(&j->pod);
+        recorder_event(b->rec, &ref, "Normal", "Scheduled", "Successfully assigned %s to %s",
+                       j->pod.key, j->node);
         if (j->pod.attempts > 0)
             mark_scheduled(b, j);
         return;
@@ -143,6 +152,10 @@ static char *scheduled_patch(json_object *conds, const char *status, const char 
 
 static void do_unschedulable(sched_binder *b, job *j)
 {
+    /* Every failed try is an event (the recorder counts repeats into one);
+     * the status below changes only when the reason does. */
+    mk_obj_ref ref = pod_ref(&j->pod);
+    recorder_event(b->rec, &ref, "Warning", "FailedScheduling", "%s", j->why);
     json_object *pod = b->pods ? informer_get(b->pods, j->pod.ns, j->pod.name) : NULL;
     json_object *conds = pod ? mk_json_path(pod, "status.conditions") : NULL;
     if (pod && already_marked(conds, j->why)) {
@@ -186,6 +199,11 @@ static void *worker(void *arg)
     }
     pthread_mutex_unlock(&b->mu);
     return NULL;
+}
+
+void binder_set_recorder(sched_binder *b, mk_recorder *rec)
+{
+    b->rec = rec;
 }
 
 sched_binder *binder_new(mk_client *c, int workers, const binder_callbacks *cb)

@@ -8,6 +8,7 @@
 
 #include "scheduler/podinfo.h"
 #include "store/client.h"
+#include "store/events.h"
 #include "store/informer.h"
 
 typedef struct sched_binder sched_binder;
@@ -21,6 +22,8 @@ typedef struct binder_callbacks {
 } binder_callbacks;
 
 sched_binder *binder_new(mk_client *c, int workers, const binder_callbacks *cb);
+/* Where Scheduled and FailedScheduling events go (NULL: none). */
+void binder_set_recorder(sched_binder *b, mk_recorder *rec);
 /* The pod informer, read to skip status patches that would change nothing. */
 void binder_set_pods(sched_binder *b, mk_informer *pods);
 /* Queue a binding of p (copied) to node. */

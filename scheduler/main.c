@@ -15,7 +15,7 @@ static volatile bool stop;
 static void usage(FILE *f)
 {
     fprintf(f,
-            "Usage: mk-scheduler --server URL [--token-file F] [--workers N]\n"
+            "Usage: mk-scheduler --server URL [--token-file F] [--workers N] [--no-events]\n"
             "\n"
             "Watches unbound pods and nodes; binds each pod to a Ready node that\n"
             "matches its nodeSelector and has room for its requests, round-robin.\n"
@@ -24,6 +24,7 @@ static void usage(FILE *f)
             "  --token-file F     bearer token (first field of the first line)\n"
             "  --certificate-authority F  https: the API server's CA (default: the system's)\n"
             "  --workers N        parallel binding requests (32)\n"
+            "  --no-events        record no Scheduled/FailedScheduling Events (benchmarks)\n"
             "  --help             this text\n");
 }
 
@@ -34,6 +35,7 @@ int main(int argc, char **argv)
         {"token-file", required_argument, NULL, 't'},
         {MK_CA_FLAG, required_argument, NULL, 'A'},
         {"workers", required_argument, NULL, 'w'},
+        {"no-events", no_argument, NULL, 'E'},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -54,6 +56,9 @@ int main(int argc, char **argv)
             break;
         case 'w':
             so.workers = atoi(optarg);
+            break;
+        case 'E':
+            so.no_events = true;
             break;
         case 'h':
             usage(stdout);

@@ -113,6 +113,7 @@ void sched_pod_parse(json_object *pod, sched_pod *p)
     const char *ns = mk_json_str(pod, "metadata.namespace");
     p->ns = xstrdup(ns ? ns : "default");
     p->name = xstrdup(str_or_empty(pod, "metadata.name"));
+    p->uid = xstrdup(str_or_empty(pod, "metadata.uid"));
     p->key = xasprintf("%s/%s", p->ns, p->name);
     json_object *spec = mk_json_path(pod, "spec");
     pod_requests(spec, p);
@@ -124,6 +125,7 @@ void sched_pod_clear(sched_pod *p)
 {
     free(p->ns);
     free(p->name);
+    free(p->uid);
     free(p->key);
     kv_free(p->selector, p->nselector);
     for (size_t i = 0; i < p->ntolerations; i++) {
@@ -141,6 +143,7 @@ void sched_pod_copy(sched_pod *dst, const sched_pod *src)
     *dst = *src;
     dst->ns = xstrdup(src->ns);
     dst->name = xstrdup(src->name);
+    dst->uid = xstrdup(src->uid ? src->uid : "");
     dst->key = xstrdup(src->key);
     dst->selector = src->nselector ? xcalloc(src->nselector, sizeof(sched_kv)) : NULL;
     for (size_t i = 0; i < src->nselector; i++) {

@@ -25,7 +25,7 @@ typedef struct sched_toleration {
 
 /* A pod as the filters see it. */
 typedef struct sched_pod {
-    char *ns, *name;
+    char *ns, *name, *uid;
     char *key;          /* "ns/name": the queue's and the cache's key */
     int64_t milli_cpu;  /* requests summed over containers (max with init containers) */
     int64_t mem;        /* bytes, likewise */

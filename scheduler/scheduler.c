@@ -158,6 +158,8 @@ int scheduler_run(mk_client *c, const scheduler_opts *o, volatile bool *stop, mk
                               o->flush_ms ? o->flush_ms : 30000);
     binder_callbacks cb = {.failed = bind_failed, .dropped = bind_dropped, .ctx = &s};
     s.binder = binder_new(c, o->workers ? o->workers : 32, &cb);
+    mk_recorder *rec = o->no_events ? NULL : recorder_new(c, "default-scheduler", NULL);
+    binder_set_recorder(s.binder, rec);
 
     mk_informer_handlers ph = {.on_add = on_pod_add,
                                .on_update = on_pod_update,
@@ -190,6 +192,7 @@ int scheduler_run(mk_client *c, const scheduler_opts *o, volatile bool *stop, mk
     if (deciding)
         pthread_join(decider, NULL);
     binder_free(s.binder);
+    recorder_free(rec);
     informer_free(s.pods);
     informer_free(s.nodes);
     sched_queue_free(s.queue);

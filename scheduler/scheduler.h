@@ -18,6 +18,7 @@ typedef struct scheduler_opts {
     int backoff_initial_ms; /* 0: 1000 */
     int backoff_max_ms;     /* 0: 10000 */
     int flush_ms;           /* parked pods retried at least this often; 0: 30000 */
+    bool no_events;         /* record no Scheduled/FailedScheduling Events */
 } scheduler_opts;
 
 /* Run until *stop becomes true. Fails (ECONNREFUSED...) only when the

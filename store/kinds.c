@@ -12,6 +12,7 @@ const mk_kind mk_kinds[] = {
     {"Endpoints", "", "v1", "v1", "endpoints", "endpoints", "ep", true, false, false},
     {"ConfigMap", "", "v1", "v1", "configmaps", "configmap", "cm", true, false, false},
     {"Secret", "", "v1", "v1", "secrets", "secret", "", true, false, true},
+    {"Event", "", "v1", "v1", "events", "event", "ev", true, false, false},
     {"ReplicaSet", "apps", "v1", "apps/v1", "replicasets", "replicaset", "rs", true, true,
      false},
     {"HorizontalPodAutoscaler", "autoscaling", "v2", "autoscaling/v2",

@@ -329,6 +329,29 @@ static const schema_node configmap_schema = {SCHEMA_OBJECT,
                                                                     {NULL, NULL, NULL}},
                                              NULL};
 
+static const schema_node event_schema = {
+    SCHEMA_OBJECT,
+    (const schema_field[]){
+        TOP_FIELDS,
+        F("involvedObject",
+          OBJ(F("apiVersion", STR), F("kind", STR), F("namespace", STR), F("name", STR),
+              F("uid", STR), F("resourceVersion", STR), F("fieldPath", STR))),
+        F("reason", STR),
+        F("message", STR),
+        F("type", STR),
+        F("count", INT),
+        F("firstTimestamp", STR),
+        F("lastTimestamp", STR),
+        F("eventTime", STR),
+        F("source", OBJ(F("component", STR), F("host", STR))),
+        F("reportingComponent", STR),
+        F("reportingInstance", STR),
+        F("action", STR),
+        F("series", ANYOBJ),
+        F("related", ANYOBJ),
+        {NULL, NULL, NULL}},
+    NULL};
+
 static const schema_node secret_schema = {SCHEMA_OBJECT,
                                           (const schema_field[]){TOP_FIELDS,
                                                                  F("data", MAP(STR)),
@@ -496,6 +519,7 @@ static const struct {
     {"Endpoints", &endpoints_schema},
     {"ConfigMap", &configmap_schema},
     {"Secret", &secret_schema},
+    {"Event", &event_schema},
     {"ReplicaSet", &replicaset_schema},
     {"HorizontalPodAutoscaler", &hpa_schema},
     {"Ingress", &ingress_schema},

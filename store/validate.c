@@ -373,6 +373,10 @@ static int check_metadata(const mk_kind *k, json_object *meta, mk_err *err)
             return invalid_str(err, "metadata.generateName", gen,
                                "a prefix for a lowercase RFC 1123 label (at most 58 "
                                "characters, e.g. 'web-')");
+    } else if (!strcmp(k->kind, "Event")) {
+        /* Events are named <object>.<hex>, as Kubernetes' recorders name them. */
+        if ((r = check_dns_subdomain("metadata.name", name, err)) < 0)
+            return r;
     } else if ((r = check_dns_label("metadata.name", name, err)) < 0) {
         return r;
     }
@@ -1605,6 +1609,25 @@ static int validate_gpujob(json_object *obj, mk_err *err)
     return check_dns_label("spec.hpc.secretRef.name", secret, err);
 }
 
+static int validate_event(json_object *obj, mk_err *err)
+{
+    json_object *io = get(obj, "involvedObject");
+    if (!io)
+        return required(err, "involvedObject", NULL);
+    if (empty_str(get_str(io, "kind")))
+        return required(err, "involvedObject.kind", NULL);
+    if (empty_str(get_str(io, "name")))
+        return required(err, "involvedObject.name", NULL);
+    static const char *const types[] = {"Normal", "Warning", NULL};
+    const char *type = get_str(obj, "type");
+    if (type && strcmp(type, "Normal") && strcmp(type, "Warning"))
+        return unsupported(err, "type", type, types);
+    json_object *count = get(obj, "count");
+    if (count && json_object_get_int64(count) < 0)
+        return invalid(err, "count", count, "must be greater than or equal to 0");
+    return 0;
+}
+
 /* ---- entry points ---- */
 
 static const struct {
@@ -1618,6 +1641,7 @@ static const struct {
     {"Endpoints", validate_endpoints},
     {"ConfigMap", validate_configmap},
     {"Secret", validate_secret},
+    {"Event", validate_event},
     {"ReplicaSet", validate_replicaset},
     {"HorizontalPodAutoscaler", validate_hpa},
     {"Ingress", validate_ingress},

@@ -155,7 +155,7 @@ int auth_allow(api_role role, const char *user, const char *verb, const mk_kind 
                (strcmp(verb, "delete") == 0 || strcmp(verb, "deletecollection") == 0));
         break;
     case ROLE_NODE:
-        ok = is_read(verb) || strcmp(k->kind, "Node") == 0 ||
+        ok = is_read(verb) || strcmp(k->kind, "Node") == 0 || strcmp(k->kind, "Event") == 0 ||
              (strcmp(k->kind, "Pod") == 0 &&
               (strcmp(sub, "status") == 0 || strcmp(verb, "delete") == 0));
         break;

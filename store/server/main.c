@@ -16,6 +16,7 @@
 #include "store/log.h"
 #include "store/server/apiserver.h"
 #include "store/server/auth.h"
+#include "store/server/eventttl.h"
 #include "store/server/http.h"
 #include "store/server/metrics.h"
 #include "store/server/namespaces.h"
@@ -38,6 +39,7 @@ typedef struct apiserver_opts {
     double bookmark_s;
     int64_t compact_keep;
     int compact_age;
+    int event_ttl;
     bool graceful_pods;
 } apiserver_opts;
 
@@ -58,6 +60,8 @@ static void usage(FILE *f)
            "  --compact-keep N          history keeps at least N revisions (default 100000)\n"
            "  --compact-age SEC         ... and everything younger than SEC (default 300;\n"
            "                            0: revisions only)\n"
+           "  --event-ttl SEC           Events last seen longer ago are deleted (default\n"
+           "                            3600; 0: never)\n"
            "  --graceful-pod-deletion   DELETE only marks pods bound to a node\n"
            "                            (deletionTimestamp); the kubelet removes them\n"
            "  --help                    this text\n");
@@ -73,6 +77,7 @@ static int parse_args(int argc, char **argv, apiserver_opts *o)
         OPT_BOOKMARK,
         OPT_KEEP,
         OPT_AGE,
+        OPT_EVENT_TTL,
         OPT_GRACEFUL
     };
     static const struct option longopts[] = {
@@ -85,12 +90,16 @@ static int parse_args(int argc, char **argv, apiserver_opts *o)
         {"bookmark-interval", required_argument, NULL, OPT_BOOKMARK},
         {"compact-keep", required_argument, NULL, OPT_KEEP},
         {"compact-age", required_argument, NULL, OPT_AGE},
+        {"event-ttl", required_argument, NULL, OPT_EVENT_TTL},
         {"graceful-pod-deletion", no_argument, NULL, OPT_GRACEFUL},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    *o = (apiserver_opts){
-        .listen = "127.0.0.1:6443", .store = "sqlite", .bookmark_s = 1, .compact_age = 300};
+    *o = (apiserver_opts){.listen = "127.0.0.1:6443",
+                          .store = "sqlite",
+                          .bookmark_s = 1,
+                          .compact_age = 300,
+                          .event_ttl = 3600};
     int c;
     char *end;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -137,6 +146,13 @@ static int parse_args(int argc, char **argv, apiserver_opts *o)
                 return -1;
             }
             break;
+        case OPT_EVENT_TTL:
+            o->event_ttl = (int)strtol(optarg, &end, 10);
+            if (*end || !*optarg || o->event_ttl < 0) {
+                fprintf(stderr, "mk-apiserver: --event-ttl %s: want seconds >= 0\n", optarg);
+                return -1;
+            }
+            break;
         case OPT_GRACEFUL:
             o->graceful_pods = true;
             break;
@@ -166,6 +182,7 @@ static int parse_args(int argc, char **argv, apiserver_opts *o)
 typedef struct apiserver {
     api_server srv;
     http_server *http;
+    eventttl *event_ttl;
 } apiserver;
 
 static void apiserver_close(apiserver *a)
@@ -178,6 +195,7 @@ static void apiserver_close(apiserver *a)
         usleep(10000);
     http_stop(a->http);
     stream_wait_producers(&a->srv, PRODUCER_DRAIN_MS);
+    eventttl_stop(a->event_ttl);
     backend_close(a->srv.be);
     hub_free(a->srv.hub);
     nsset_free(a->srv.namespaces);
@@ -213,6 +231,7 @@ static int apiserver_open(apiserver *a, const apiserver_opts *o, mk_err *err)
         return -err->code;
     if (objects_bootstrap(srv, err) < 0)
         return -err->code;
+    a->event_ttl = eventttl_start(srv->be, o->event_ttl);
     http_opts ho = {.listen = o->listen,
                     .loopback_only = !o->token_file,
                     .tls_cert = o->tls_cert,

@@ -59,6 +59,17 @@ static const column rs_cols[] = {
     {"Ready", "integer", "", "Number of ready replicas.", 0},
 };
 
+static const column event_cols[] = {
+    {"Last Seen", "string", "", "Time of the event's last occurrence.", 0},
+    {"Type", "string", "", "Type of this event (Normal, Warning).", 0},
+    {"Reason", "string", "", "Why the action was taken.", 0},
+    {"Object", "string", "", "The object this event is about.", 0},
+};
+static const column event_tail[] = {
+    {"Message", "string", "", "A human-readable description of the event.", 0},
+    {"Count", "integer", "", "The number of times this event has occurred.", 1},
+};
+
 static void add_col(json_object *arr, const column *c)
 {
     json_object *o = json_object_new_object();
@@ -92,6 +103,9 @@ json_object *table_columns(const mk_kind *k)
         ntail = ARRAY_SIZE(svc_tail);
     else if (is(k, "ReplicaSet"))
         mid = rs_cols, nmid = ARRAY_SIZE(rs_cols), tail = rs_tail, ntail = ARRAY_SIZE(rs_tail);
+    else if (is(k, "Event"))
+        mid = event_cols, nmid = ARRAY_SIZE(event_cols), tail = event_tail,
+        ntail = ARRAY_SIZE(event_tail);
     for (size_t i = 0; i < nmid; i++)
         add_col(arr, &mid[i]);
     add_col(arr, &age_col);
@@ -100,10 +114,9 @@ json_object *table_columns(const mk_kind *k)
     return arr;
 }
 
-/* kubectl's HumanDuration, coarsened the same way. */
-static json_object *age_of(json_object *obj)
+/* kubectl's HumanDuration, coarsened the same way, of the time since ts. */
+static json_object *age_since(const char *ts)
 {
-    const char *ts = mk_json_str(obj, "metadata.creationTimestamp");
     int64_t t = ts ? mk_parse_rfc3339(ts) : -1;
     if (t < 0)
         return json_object_new_string("<unknown>");
@@ -129,6 +142,11 @@ static json_object *age_of(json_object *obj)
     else
         snprintf(buf, sizeof buf, "%lldy", (long long)(d / 365));
     return json_object_new_string(buf);
+}
+
+static json_object *age_of(json_object *obj)
+{
+    return age_since(mk_json_str(obj, "metadata.creationTimestamp"));
 }
 
 static json_object *str_or(json_object *obj, const char *path, const char *dflt)
@@ -296,8 +314,31 @@ static json_object *internal_ip(json_object *obj)
     return json_object_new_string("<none>");
 }
 
+static void event_cells(json_object *cells, json_object *obj)
+{
+    const char *last = mk_json_str(obj, "lastTimestamp");
+    if (!last || !*last)
+        last = mk_json_str(obj, "eventTime");
+    json_object_array_add(
+        cells,
+        age_since(last && *last ? last : mk_json_str(obj, "metadata.creationTimestamp")));
+    json_object_array_add(cells, str_or(obj, "type", ""));
+    json_object_array_add(cells, str_or(obj, "reason", ""));
+    const char *kind = mk_json_str(obj, "involvedObject.kind");
+    const char *name = mk_json_str(obj, "involvedObject.name");
+    _cleanup_free_ char *what = xasprintf("%s/%s", kind ? kind : "", name ? name : "");
+    for (char *c = what; *c && *c != '/'; c++)
+        *c = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c); /* kubectl's pod/web */
+    json_object_array_add(cells, json_object_new_string(what));
+}
+
 static void tail_cells(const mk_kind *k, json_object *cells, json_object *obj)
 {
+    if (is(k, "Event")) {
+        json_object_array_add(cells, str_or(obj, "message", ""));
+        json_object_array_add(cells, json_object_new_int((int)mk_json_int(obj, "count", 1)));
+        return;
+    }
     if (is(k, "Pod")) {
         json_object_array_add(cells, str_or(obj, "status.podIP", "<none>"));
         json_object_array_add(cells, str_or(obj, "spec.nodeName", "<none>"));
@@ -325,6 +366,8 @@ json_object *table_row(const mk_kind *k, json_object *obj, bool full_object)
         svc_cells(cells, obj);
     else if (is(k, "ReplicaSet"))
         rs_cells(cells, obj);
+    else if (is(k, "Event"))
+        event_cells(cells, obj);
     json_object_array_add(cells, age_of(obj));
     tail_cells(k, cells, obj);
     json_object *row = json_object_new_object();

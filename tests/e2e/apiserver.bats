@@ -392,6 +392,36 @@ YAML
     [ "$CODE" = 404 ]
 }
 
+event_json() { # name lastTimestamp
+    printf '{"apiVersion":"v1","kind":"Event","metadata":{"name":"%s"},"involvedObject":{"kind":"Pod","name":"web","namespace":"default"},"reason":"Started","message":"m","type":"Normal","count":1,"lastTimestamp":"%s"}' "$1" "$2"
+}
+
+@test "Events: dotted names, a field-naming 422, and --event-ttl deletes the old ones" {
+    start_extra --event-ttl 2
+    local now old
+    now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+    old=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)
+    req POST /api/v1/namespaces/default/events -d "$(event_json web.17a0c3f1e2d4b5a6 "$old")"
+    [ "$CODE" = 201 ]
+    req POST /api/v1/namespaces/default/events -d "$(event_json web.fresh "$now")"
+    [ "$CODE" = 201 ]
+    req POST /api/v1/namespaces/default/events \
+        -d '{"apiVersion":"v1","kind":"Event","metadata":{"name":"x"},"reason":"R"}'
+    [ "$CODE" = 422 ]
+    [[ "$BODY" == *involvedObject* ]]
+    req POST /api/v1/namespaces/default/events -d "$(event_json web.bad "$now" | sed 's/"Normal"/"Loud"/')"
+    [ "$CODE" = 422 ]
+    [[ "$BODY" == *'type'*Loud* ]]
+    # The sweep runs every second with a TTL of 2 s.
+    wait_for 5 eval 'req GET /api/v1/namespaces/default/events/web.17a0c3f1e2d4b5a6; [ "$CODE" = 404 ]'
+    req GET /api/v1/namespaces/default/events/web.fresh
+    [ "$CODE" = 200 ]
+    wait_for 6 eval 'req GET /api/v1/namespaces/default/events/web.fresh; [ "$CODE" = 404 ]'
+    run "$MK_BIN/mk-apiserver" --data-dir /tmp/x --event-ttl soon
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--event-ttl soon"* ]]
+}
+
 @test "--graceful-pod-deletion: a bound pod is marked first, gone at grace 0" {
     start_extra --graceful-pod-deletion
     create_pod graceful

@@ -53,7 +53,7 @@ teardown_file() {
 @test "ls: the root holds every kind's folder, .watch and .errors" {
     run ls -A "$MK_MNT"
     [ "$status" -eq 0 ]
-    for d in pods nodes services endpoints configmaps secrets replicasets \
+    for d in pods nodes services endpoints configmaps secrets events replicasets \
         horizontalpodautoscalers ingresses namespaces functions workflows gpujobs .watch .errors; do
         [[ " $(echo $output) " == *" $d "* ]] || { echo "missing $d"; false; }
     done

@@ -145,3 +145,29 @@ k() { inside timeout 30 kubectl --kubeconfig "$KC" "$@"; }
         "http://127.0.0.1:$PORT/api/v1/namespaces/default/pods/talk/exec?container=c&command=true"
     [[ "$output" == *'"code":400'* && "$output" == *v5.channel.k8s.io* ]]
 }
+
+@test "kubectl get events and describe: who did what to a pod; repeats count up in one Event" {
+    run k get events
+    [ "$status" -eq 0 ]
+    [[ "$output" == *Scheduled*"pod/talk"*"Successfully assigned default/talk to knode"* ]]
+    [[ "$output" == *Started*"pod/talk"*"Started container c"* ]]
+    run k describe pod talk
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"Events:"* && "$output" == *default-scheduler*"Successfully assigned default/talk to knode"* ]]
+    [[ "$output" == *kubelet*"Started container other"* ]]
+    # A pod that fits nowhere: every failed try is one more on the same Event.
+    k apply -f - <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: nowhere}
+spec:
+  nodeSelector: {disk: none-such}
+  containers: [{name: c, image: busybox}]
+YAML
+    sel=involvedObject.name=nowhere,reason=FailedScheduling
+    wait_for 30 eval '[ "$(k get events --field-selector "$sel" -o jsonpath={.items[0].count})" -ge 2 ]'
+    [ "$(k get events --field-selector "$sel" -o name | wc -l)" = 1 ]
+    run k get events --field-selector "$sel" -o jsonpath='{.items[0].type} {.items[0].message}'
+    [[ "$output" == "Warning 0/1 nodes are available: 1 node(s) didn't match Pod's node selector." ]]
+    k delete pod nowhere --wait=false
+}

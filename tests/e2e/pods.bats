@@ -319,6 +319,13 @@ EOF
     [ "$(pod_jq probed .status.containerStatuses[0].lastState.terminated.exitCode)" = 137 ]
     wait_for 10 eval '[ "$(pod_jq probed .status.containerStatuses[0].started)" = true ]'
     grep -q 'container web Liveness probe failed: command exited 1, will be restarted' "$E2E_DIR/kubelet1.log"
+    # And as Events, for kubectl describe: each failure counted, the kill said.
+    local ev
+    ev=$(api GET "/api/v1/namespaces/default/events?fieldSelector=involvedObject.name=probed")
+    jq -e '.items[] | select(.reason == "Unhealthy" and .type == "Warning" and
+        .message == "Readiness probe failed: HTTP probe failed with statuscode: 404")' <<<"$ev"
+    jq -e '.items[] | select(.reason == "Killing" and
+        .message == "Container web failed liveness probe, will be restarted")' <<<"$ev"
 }
 
 @test "unknown image: ErrImageNeverPull, nothing half-started" {
