@@ -547,6 +547,15 @@ static int sync_hpa(hpactl *c, const char *key, mk_err *err)
             set_cond(cs, COND_ABLE, "True", "SucceededRescale",
                      "the HPA controller was able to update the target scale to %d", desired);
             mk_log("hpa: %s: scaled ReplicaSet %s from %d to %d", key, tname, current, desired);
+            mk_obj_ref ref = recorder_ref(hpa);
+            /* Kubernetes' words: "New size: 3; reason: cpu resource utilization
+             * (percentage of request) above target". */
+            recorder_event(
+                manager_recorder(c->m), &ref, "Normal", "SuccessfulRescale",
+                "New size: %d; reason: %s", desired,
+                which[0] ? (desired > current ? "metrics above target" : "metrics below target")
+                : desired > current ? "below the minimum replica count"
+                                    : "above the maximum replica count");
             scaled = true;
         }
     }

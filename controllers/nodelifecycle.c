@@ -352,10 +352,14 @@ static void evict_pods(lifecycle *lc, const char *node)
         *slash = '\0';
         mk_err err = {0};
         if (client_delete(manager_client(lc->m), kind_by_kind("Pod"), e.pods[i], slash + 1,
-                          NULL, &err) == 0)
+                          NULL, &err) == 0) {
             mk_log("nodelifecycle: node %s not ready: evicted pod %s/%s", node, e.pods[i],
                    slash + 1);
-        else if (err.code != ENOENT)
+            mk_obj_ref ref = {"Pod", "v1", e.pods[i], slash + 1, NULL};
+            recorder_event(manager_recorder(lc->m), &ref, "Normal", "TaintManagerEviction",
+                           "Deleting pod %s/%s: node %s is not ready", e.pods[i], slash + 1,
+                           node);
+        } else if (err.code != ENOENT)
             mk_log("nodelifecycle: node %s: cannot evict pod %s/%s: %s", node, e.pods[i],
                    slash + 1, err.msg);
         free(e.pods[i]);
@@ -392,6 +396,9 @@ static void check_node(lifecycle *lc, const node_view *v, int64_t now)
         if (mark_unknown(lc, v->name) == 0) {
             mk_log("nodelifecycle: node %s: Kubelet stopped posting node status; Ready=Unknown",
                    v->name);
+            mk_obj_ref ref = {"Node", "v1", NULL, v->name, NULL};
+            recorder_event(manager_recorder(lc->m), &ref, "Normal", "NodeNotReady",
+                           "Node %s status is now: NodeNotReady", v->name);
             ready = false;
             unknown = true;
         }

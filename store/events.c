@@ -23,6 +23,7 @@
 typedef struct pending {
     char *kind, *api_version, *ns, *name, *uid;
     char *type, *reason, *message;
+    bool cluster_scoped; /* the Event lives in default, its object in none */
     int64_t at_ms;
     struct pending *next;
 } pending;
@@ -98,7 +99,7 @@ static json_object *event_new(mk_recorder *r, const pending *p, const char *name
     json_object *io = json_object_new_object();
     json_object_object_add(io, "kind", str(p->kind));
     json_object_object_add(io, "apiVersion", str(p->api_version));
-    if (p->ns && *p->ns)
+    if (!p->cluster_scoped)
         json_object_object_add(io, "namespace", str(p->ns));
     json_object_object_add(io, "name", str(p->name));
     if (p->uid && *p->uid)
@@ -285,6 +286,7 @@ void recorder_event(mk_recorder *r, const mk_obj_ref *ref, const char *type, con
                    .type = dup(type),
                    .reason = dup(reason),
                    .message = dup(message),
+                   .cluster_scoped = !ref->ns || !*ref->ns,
                    .at_ms = mk_wall_ms()};
     pthread_mutex_lock(&r->mu);
     if (r->queued >= RECORDER_QUEUE || r->stop) {

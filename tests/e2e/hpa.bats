@@ -94,6 +94,8 @@ running_pods() { [ "$(rs_status "$1" readyReplicas)" = "$2" ]; }
     jq -e '.status.currentMetrics[0].resource.current.averageUtilization > 50' <<<"$st"
     jq -e '.status.lastScaleTime != null and .status.desiredReplicas == 3' <<<"$st"
     wait_for 20 eval '[ "$(cond burn ScalingLimited)" = "True TooManyReplicas" ]'
+    api GET '/api/v1/namespaces/default/events?fieldSelector=involvedObject.name=burn,reason=SuccessfulRescale' |
+        jq -e '[.items[] | select(.involvedObject.kind == "HorizontalPodAutoscaler" and (.message | startswith("New size: ")))] | length > 0'
     [ "$(cond burn AbleToScale | cut -d" " -f1)" = True ]
     # Load off: the 15 s window holds the highest recent recommendation (3).
     rm -f "$E2E_DIR/load/on"

@@ -113,6 +113,11 @@ has_cidr() {
     [ "$(pod_field on-quiet "$ready | .reason")" = NodeNotReady ]
     wait_for 15 pod_deleted on-quiet
     grep -q "evicted pod default/on-quiet" "$LOGDIR/cm.log"
+    # Both as Events: the node's (in default, about no namespace) and the pod's.
+    req GET '/api/v1/namespaces/default/events?fieldSelector=involvedObject.kind=Node,reason=NodeNotReady'
+    jq -e '.items[] | select(.involvedObject.name == "quiet" and .involvedObject.namespace == null)' <<<"$BODY"
+    req GET '/api/v1/namespaces/default/events?fieldSelector=involvedObject.name=on-quiet,reason=TaintManagerEviction'
+    jq -e '.items[0].message == "Deleting pod default/on-quiet: node quiet is not ready"' <<<"$BODY"
     # The heartbeating node and its pod are untouched.
     [ "$(node_field loud "$ready | .status")" = True ]
     [ "$(pod_field on-loud "$ready | .status")" = True ]
