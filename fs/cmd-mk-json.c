@@ -13,6 +13,8 @@
  *   mk-json kind ALIAS                 "RESOURCE NAMESPACED" for any name kubectl
  *                                      takes ("po", "svc", "Pod"); exit 1 if unknown
  *   mk-json describe FILE              a readable summary; Secret values never shown
+ *   mk-json events KIND NAME FILE...   describe's Events section: the Events among
+ *                                      FILEs about the object, oldest first
  *   mk-json redact [FILE]              the document as YAML, Secret values replaced
  *                                      by their sizes
  *
@@ -261,11 +263,71 @@ static int cmd_describe(const char *file)
     return 0;
 }
 
+static int by_last_seen(const void *a, const void *b)
+{
+    json_object *x = *(json_object *const *)a, *y = *(json_object *const *)b;
+    const char *tx = mk_json_str(x, "lastTimestamp"), *ty = mk_json_str(y, "lastTimestamp");
+    return strcmp(tx ? tx : "", ty ? ty : "");
+}
+
+/* "12s", or kubectl's "3s (x5 over 20s)" for a repeated event. */
+static void event_age(json_object *ev, int64_t now, char *buf, size_t n)
+{
+    const char *last = mk_json_str(ev, "lastTimestamp");
+    const char *first = mk_json_str(ev, "firstTimestamp");
+    char a[32], b[32];
+    table_age(now - (last ? mk_parse_rfc3339(last) : now), a, sizeof a);
+    int64_t count = mk_json_int(ev, "count", 1);
+    if (count <= 1 || !first) {
+        snprintf(buf, n, "%s", a);
+        return;
+    }
+    table_age(now - mk_parse_rfc3339(first), b, sizeof b);
+    snprintf(buf, n, "%s (x%lld over %s)", a, (long long)count, b);
+}
+
+static int cmd_events(const char *kind, const char *name, char **files, int nfiles)
+{
+    json_object **evs = xcalloc((size_t)nfiles + 1, sizeof *evs);
+    size_t n = 0;
+    for (int i = 0; i < nfiles; i++) {
+        json_object *ev = load(files[i]);
+        const char *k = mk_json_str(ev, "involvedObject.kind");
+        const char *nm = mk_json_str(ev, "involvedObject.name");
+        if (ev && k && nm && !strcmp(k, kind) && !strcmp(nm, name))
+            evs[n++] = ev;
+        else
+            json_object_put(ev);
+    }
+    if (!n) {
+        printf("Events:        <none>\n");
+        free(evs);
+        return 0;
+    }
+    qsort(evs, n, sizeof *evs, by_last_seen);
+    printf("Events:\n  %-8s %-20s %-22s %-20s %s\n  %-8s %-20s %-22s %-20s %s\n", "Type",
+           "Reason", "Age", "From", "Message", "----", "------", "----", "----", "-------");
+    int64_t now = (int64_t)time(NULL);
+    for (size_t i = 0; i < n; i++) {
+        char age[128];
+        event_age(evs[i], now, age, sizeof age);
+        const char *type = mk_json_str(evs[i], "type"), *reason = mk_json_str(evs[i], "reason");
+        const char *from = mk_json_str(evs[i], "source.component");
+        const char *msg = mk_json_str(evs[i], "message");
+        printf("  %-8s %-20s %-22s %-20s %s\n", type ? type : "", reason ? reason : "", age,
+               from ? from : "", msg ? msg : "");
+        json_object_put(evs[i]);
+    }
+    free(evs);
+    return 0;
+}
+
 static int usage(void)
 {
-    fprintf(stderr,
-            "usage: mk-json to-json|to-yaml|field|merge|split|table|kind|describe|redact "
-            "... (see the comment at the top of fs/cmd-mk-json.c)\n");
+    fprintf(
+        stderr,
+        "usage: mk-json to-json|to-yaml|field|merge|split|table|kind|describe|events|redact "
+        "... (see the comment at the top of fs/cmd-mk-json.c)\n");
     return 2;
 }
 
@@ -297,6 +359,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "field") == 0 && a && b)
         return cmd_field(a, b);
+    if (strcmp(cmd, "events") == 0 && a && b)
+        return cmd_events(a, b, argv + 4, argc - 4);
     if (strcmp(cmd, "merge") == 0 && a && b)
         return cmd_merge(a, b);
     if (strcmp(cmd, "split") == 0 && a && b)

@@ -161,6 +161,26 @@ rk() { "$MK_ROOT/tools/rkubectl" "$@"; }
     run rk describe pod web
     [[ ${lines[0]} =~ ^Name:\ +web$ ]]
     [[ $output == *"Labels:"*"app=web"* ]]
+    [[ ${lines[-1]} =~ ^Events:\ +\<none\>$ ]]
+    # An Event about it (written as a file, as any object) ends the description.
+    cat >"$TMPD/ev.yaml" <<EOF
+apiVersion: v1
+kind: Event
+metadata: {name: web.17a0c3f1e2d4b5a6}
+involvedObject: {kind: Pod, name: web, namespace: default}
+type: Warning
+reason: BackOff
+message: Back-off restarting failed container app
+source: {component: kubelet}
+count: 3
+firstTimestamp: "$(date -u -d '-90 sec' +%Y-%m-%dT%H:%M:%SZ)"
+lastTimestamp: "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+EOF
+    cp "$TMPD/ev.yaml" "$MK_MNT/events/"
+    run rk describe pod web
+    [[ $output == *"Events:"*"Type"*"Reason"*"Age"*"From"*"Message"* ]]
+    [[ ${lines[-1]} == *Warning*BackOff*"(x3 over 9"*kubelet*"Back-off restarting failed container app" ]]
+    rm -r "$MK_MNT/events/web.17a0c3f1e2d4b5a6"
     run rk label po web tier=frontend
     [ "$output" = "pod/web labeled" ]
     grep -q 'tier: frontend' "$MK_MNT/pods/web/manifest.yaml"
