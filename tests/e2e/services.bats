@@ -187,6 +187,41 @@ EOF
     [ "$output" = "$(printf 'web-1 10\nweb-2 10\nweb-3 10')" ]
 }
 
+@test "service: a replica failing its readiness probe is out of the balancing until it passes" {
+    post_yaml /api/v1/namespaces/default/pods >/dev/null <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: web-5, labels: {app: web}}
+spec:
+  nodeSelector: {kubernetes.io/hostname: node3}
+  containers:
+  - name: c
+    image: busybox
+    command: [sh, -c, 'mkdir -p /tmp/www && hostname >/tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www']
+    ports: [{name: http, containerPort: 8080}]
+    readinessProbe: {httpGet: {path: /ready, port: http}, periodSeconds: 1, failureThreshold: 1}
+EOF
+    local cip ip
+    cip=$(cluster_ip web)
+    wait_for 30 phase_is web-5 Running
+    ip=$(pod_ip web-5)
+    # Running, but /ready is a 404: listed as not ready, never balanced to.
+    wait_for 10 eval 'api GET /api/v1/namespaces/default/endpoints/web | jq -e --arg ip "$ip" "[.subsets[]?.notReadyAddresses[]?.ip] | index(\$ip)"'
+    [ "$(ready_count web)" = 3 ]
+    run count_answers client "http://$cip/" 30
+    [ "$output" = "$(printf 'web-1 10\nweb-2 10\nweb-3 10')" ]
+    in_ctr web-5 touch /tmp/www/ready
+    wait_for 10 eval '[ "$(ready_count web)" = 4 ]'
+    wait_for 5 balanced_over "$cip" 4
+    run count_answers client "http://$cip/" 40
+    [ "$output" = "$(printf 'web-1 10\nweb-2 10\nweb-3 10\nweb-5 10')" ]
+    in_ctr web-5 rm /tmp/www/ready
+    wait_for 10 eval '[ "$(ready_count web)" = 3 ]'
+    wait_for 5 balanced_over "$cip" 3
+    api DELETE /api/v1/namespaces/default/pods/web-5 >/dev/null
+    wait_for 30 eval 'api GET /api/v1/namespaces/default/pods/web-5 -o /dev/null -w "%{http_code}" | grep -qx 404'
+}
+
 @test "service: a replica reaching itself through the ClusterIP (hairpin) is answered" {
     local cip port
     cip=$(cluster_ip web)
