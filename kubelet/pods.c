@@ -1,5 +1,6 @@
 #include "kubelet/pods.h"
 #include "kubelet/cgroup.h"
+#include "kubelet/envvars.h"
 #include "kubelet/fsutil.h"
 #include "kubelet/image.h"
 #include "kubelet/oci.h"
@@ -202,36 +203,6 @@ static char **container_argv(json_object *ctr, json_object *imgcfg)
     return strv_from_json(mk_json_path(imgcfg, "args"), 0);
 }
 
-/* A fieldRef the way the downward API resolves it. */
-static const char *field_ref(json_object *pod, const char *path, const char *pod_ip)
-{
-    if (strcmp(path, "status.podIP") == 0)
-        return pod_ip;
-    return mk_json_str(pod, path);
-}
-
-static char **container_env(json_object *pod, json_object *ctr, json_object *imgcfg,
-                            const char *pod_ip)
-{
-    json_object *env = mk_json_path(ctr, "env");
-    size_t ne = env ? json_object_array_length(env) : 0;
-    char **v = strv_from_json(mk_json_path(imgcfg, "env"), ne + 1);
-    size_t n = strv_len(v);
-    const char *pname = mk_json_str(pod, "metadata.name");
-    v[n++] = xasprintf("HOSTNAME=%s", pname ? pname : "");
-    for (size_t i = 0; i < ne; i++) {
-        json_object *ev = json_object_array_get_idx(env, i);
-        const char *name = mk_json_str(ev, "name");
-        const char *val = mk_json_str(ev, "value");
-        const char *fr = mk_json_str(ev, "valueFrom.fieldRef.fieldPath");
-        if (!val && fr)
-            val = field_ref(pod, fr, pod_ip);
-        if (name)
-            v[n++] = xasprintf("%s=%s", name, val ? val : "");
-    }
-    return v;
-}
-
 static int mount_overlay(const char *lower, const char *cdir, mk_err *err)
 {
     _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", cdir);
@@ -282,8 +253,12 @@ static int build_bundle(const pods_env *e, json_object *pod, json_object *ctr, c
     _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", cdir);
     _cleanup_free_ char *cg = pods_cgroup_path(uid, cname);
     json_object *imgcfg = image_config(e->image_dir, mk_json_str(ctr, "image"));
+    char **env = NULL;
+    if (envvars_build(e, pod, ctr, imgcfg, pod_ip, &env, err) < 0) {
+        json_object_put(imgcfg);
+        return -err->code;
+    }
     char **argv = container_argv(ctr, imgcfg);
-    char **env = container_env(pod, ctr, imgcfg, pod_ip);
     const char *wd = mk_json_str(ctr, "workingDir");
     sandbox_paths sp;
     sandbox_paths_for(pdir, uid, &sp);
@@ -352,7 +327,9 @@ int pods_start_container(const pods_env *e, json_object *pod, json_object *ctr, 
     if (rc < 0) {
         mk_err ignored;
         pods_remove_container(e, uid, cname, &ignored);
-        return mk_error_wrap(err, "container %s", cname);
+        /* Kubernetes' own words for a missing ConfigMap, Secret or key. */
+        return err->code == PODS_ECONFIG ? -err->code
+                                         : mk_error_wrap(err, "container %s", cname);
     }
     /* Keep this attempt's log and the one before (for `logs --previous`). */
     _cleanup_free_ char *old = pods_log_path(e, uid, cname, attempt - 2);

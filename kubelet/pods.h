@@ -25,6 +25,11 @@
 #include "kubelet/runtime.h"
 #include "store/error.h"
 
+/* The error of a container whose spec names a ConfigMap, Secret or key
+ * that is missing (Kubernetes' CreateContainerConfigError): retried, not
+ * backed off as a crash. */
+#define PODS_ECONFIG ENOKEY
+
 /* Fetch a ConfigMap or Secret for a volume: a new reference, or NULL with
  * err filled (ENOENT when it does not exist). kind is "ConfigMap" or "Secret". */
 typedef json_object *(*pods_fetch_fn)(void *ctx, const char *kind, const char *ns,

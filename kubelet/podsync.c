@@ -181,7 +181,9 @@ static void start_container(pod_worker *w, size_t i, json_object *pod, json_obje
     }
     if (pods_start_container(&w->kl->env, pod, spec, c->restart_count, w->ip, &err) < 0) {
         mk_log("pod %s/%s: %s", w->ns, w->name, err.msg);
-        ctrstate_waiting(c, "RunContainerError", err.msg);
+        ctrstate_waiting(
+            c, err.code == PODS_ECONFIG ? "CreateContainerConfigError" : "RunContainerError",
+            err.msg);
         pod_event(w, "Warning", "Failed", "Error: %s", err.msg);
         c->backoff_until_ms =
             now_ms() + ctrstate_backoff_ms(c->restart_count + 1, 0, w->kl->cfg.backoff_base_ms,

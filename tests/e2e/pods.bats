@@ -378,6 +378,48 @@ EOF
     kubelet_get 1 /containerLogs/default/vols | grep -q "hi there"
 }
 
+@test "env from ConfigMaps and Secrets: envFrom with a prefix, key refs, optional; a missing one waits" {
+    create envs <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: envs}
+spec:
+  nodeSelector: {kubernetes.io/hostname: node2}
+  containers:
+  - name: c
+    image: busybox
+    command: [sh, -c, 'tr "\\0" "\\n" </proc/1/environ | sort | grep -E "^(APP_|MODE|PASS|TOKEN|GONE|NS)"; exec sleep 3600']
+    envFrom:
+    - {configMapRef: {name: app-env}, prefix: APP_}
+    - secretRef: {name: none-such, optional: true}
+    env:
+    - {name: MODE, valueFrom: {configMapKeyRef: {name: app-env, key: mode.name}}}
+    - {name: PASS, valueFrom: {secretKeyRef: {name: app-sec, key: password}}}
+    - {name: TOKEN, valueFrom: {secretKeyRef: {name: app-sec, key: token}}}
+    - {name: GONE, valueFrom: {configMapKeyRef: {name: app-env, key: nope, optional: true}}}
+    - {name: APP_color, value: from-env-wins}
+    - {name: NS, valueFrom: {fieldRef: {fieldPath: metadata.namespace}}}
+EOF
+    # Neither the ConfigMap nor the Secret exists yet: the container waits.
+    wait_for 20 eval '[ "$(pod_jq envs .status.containerStatuses[0].state.waiting.reason)" = CreateContainerConfigError ]'
+    [ "$(pod_jq envs .status.containerStatuses[0].state.waiting.message)" = 'configmap "app-env" not found' ]
+    api POST /api/v1/namespaces/default/configmaps -H 'Content-Type: application/json' \
+        -d '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"app-env"},"data":{"color":"blue","size":"L","mode.name":"fast","9lives":"x"}}' >/dev/null
+    wait_for 20 eval '[ "$(pod_jq envs .status.containerStatuses[0].state.waiting.message)" = "secret \"app-sec\" not found" ]'
+    api POST /api/v1/namespaces/default/secrets -H 'Content-Type: application/json' \
+        -d '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"app-sec"},"data":{"password":"czNjcjN0"},"stringData":{"token":"plain-tok"}}' >/dev/null
+    wait_for 30 phase_is envs Running
+    wait_for 10 eval 'kubelet_get 2 /containerLogs/default/envs/c | grep -q ^TOKEN='
+    local log
+    log=$(kubelet_get 2 /containerLogs/default/envs/c)
+    echo "$log"
+    # GONE: an optional key that is missing sets nothing; "9lives" is a name
+    # once prefixed; env's APP_color wins over envFrom's.
+    [ "$log" = "$(printf 'APP_9lives=x\nAPP_color=from-env-wins\nAPP_mode.name=fast\nAPP_size=L\nMODE=fast\nNS=default\nPASS=s3cr3t\nTOKEN=plain-tok')" ]
+    api GET "/api/v1/namespaces/default/events?fieldSelector=involvedObject.name=envs,reason=Failed" |
+        jq -e '.items[] | select(.message == "Error: configmap \"app-env\" not found")'
+}
+
 @test "a restarted kubelet adopts running containers: no duplicates, no restarts" {
     create adopt <<'EOF'
 apiVersion: v1

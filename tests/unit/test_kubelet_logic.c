@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "kubelet/ctrstate.h"
+#include "kubelet/envvars.h"
 #include "kubelet/fsutil.h"
 #include "kubelet/image.h"
 #include "kubelet/logfile.h"
@@ -214,13 +215,78 @@ static void test_resolvconf(void **state)
     assert_int_equal(fsu_rm_rf(dir, &err), 0);
 }
 
+/* ConfigMaps and Secrets from memory: the composition rules alone (the
+ * kubelet's fetch from the API server is in pods.bats). */
+static json_object *fetch_fixed(void *ctx, const char *kind, const char *ns, const char *name,
+                                mk_err *err)
+{
+    (void)ctx;
+    assert_string_equal(ns, "team");
+    if (!strcmp(kind, "ConfigMap") && !strcmp(name, "cm"))
+        return json_tokener_parse("{\"data\":{\"a\":\"1\",\"9x\":\"skip\",\"b.c\":\"2\"}}");
+    if (!strcmp(kind, "Secret") && !strcmp(name, "sec"))
+        return json_tokener_parse(
+            "{\"data\":{\"pw\":\"czNjcjN0\"},\"stringData\":{\"t\":\"x\"}}");
+    mk_error(err, ENOENT, "%s %s not found", kind, name);
+    return NULL;
+}
+
+static char *env_text(const char *ctr_yaml, mk_err *err)
+{
+    pods_env e = {.fetch = fetch_fixed};
+    json_object *pod =
+        json_tokener_parse("{\"metadata\":{\"name\":\"p\",\"namespace\":\"team\"}}");
+    json_object *ctr = NULL;
+    assert_int_equal(codec_decode(ctr_yaml, strlen(ctr_yaml), &ctr, err), 0);
+    json_object *img = json_tokener_parse("{\"env\":[\"PATH=/bin\",\"a=img\"]}");
+    char **env = NULL;
+    int rc = envvars_build(&e, pod, ctr, img, "10.0.0.5", &env, err);
+    json_object_put(pod);
+    json_object_put(ctr);
+    json_object_put(img);
+    if (rc < 0)
+        return NULL;
+    mk_buf b = {0};
+    for (size_t i = 0; env[i]; i++) {
+        mk_buf_printf(&b, "%s%s", i ? " " : "", env[i]);
+        free(env[i]);
+    }
+    free(env);
+    return b.data;
+}
+
+static void test_envvars(void **state)
+{
+    (void)state;
+    mk_err err = {0};
+    char *t = env_text(
+        "envFrom: [{configMapRef: {name: cm}}, {secretRef: {name: sec}, prefix: S_},"
+        " {configMapRef: {name: gone, optional: true}}]\n"
+        "env: [{name: a, value: env}, {name: IP, valueFrom: {fieldRef: {fieldPath:"
+        " status.podIP}}}, {name: K, valueFrom: {secretKeyRef: {name: sec, key: pw}}},"
+        " {name: O, valueFrom: {configMapKeyRef: {name: cm, key: none, optional: true}}}]\n",
+        &err);
+    /* The image's a is replaced in place; 9x is no name; env wins last. */
+    assert_string_equal(
+        t, "PATH=/bin a=env HOSTNAME=p b.c=2 S_pw=s3cr3t S_t=x IP=10.0.0.5 K=s3cr3t");
+    free(t);
+    assert_null(env_text(
+        "env: [{name: X, valueFrom: {configMapKeyRef: {name: cm, key: none}}}]\n", &err));
+    assert_int_equal(err.code, PODS_ECONFIG);
+    assert_string_equal(err.msg, "couldn't find key none in ConfigMap team/cm");
+    assert_null(env_text("envFrom: [{secretRef: {name: nope}}]\n", &err));
+    assert_int_equal(err.code, PODS_ECONFIG);
+    assert_string_equal(err.msg, "secret \"nope\" not found");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_backoff),    cmocka_unit_test(test_restart_policy),
-        cmocka_unit_test(test_phase),      cmocka_unit_test(test_logfile),
-        cmocka_unit_test(test_oci_config), cmocka_unit_test(test_image_names),
-        cmocka_unit_test(test_base64),     cmocka_unit_test(test_resolvconf),
+        cmocka_unit_test(test_envvars),        cmocka_unit_test(test_backoff),
+        cmocka_unit_test(test_restart_policy), cmocka_unit_test(test_phase),
+        cmocka_unit_test(test_logfile),        cmocka_unit_test(test_oci_config),
+        cmocka_unit_test(test_image_names),    cmocka_unit_test(test_base64),
+        cmocka_unit_test(test_resolvconf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

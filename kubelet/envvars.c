@@ -1,0 +1,223 @@
+/* envvars.c - a container's environment (see envvars.h). */
+#include "kubelet/envvars.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "kubelet/volumes.h"
+#include "store/codec.h"
+#include "store/util.h"
+
+/* NAME=VALUE strings in order; setting a name again replaces it. */
+typedef struct envlist {
+    char **v;
+    size_t n, cap;
+} envlist;
+
+static void env_set(envlist *l, const char *name, const char *value, size_t vlen)
+{
+    size_t nl = strlen(name);
+    char *entry = xasprintf("%s=%.*s", name, (int)vlen, value);
+    for (size_t i = 0; i < l->n; i++) {
+        if (strncmp(l->v[i], name, nl) == 0 && l->v[i][nl] == '=') {
+            free(l->v[i]);
+            l->v[i] = entry;
+            return;
+        }
+    }
+    if (l->n + 2 > l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 16;
+        l->v = xrealloc(l->v, l->cap * sizeof *l->v);
+    }
+    l->v[l->n++] = entry;
+    l->v[l->n] = NULL;
+}
+
+static void env_free(envlist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+}
+
+static bool optional(json_object *ref)
+{
+    json_object *o = mk_json_path(ref, "optional");
+    return o && json_object_get_boolean(o);
+}
+
+/* The ConfigMap or Secret `name` in the pod's namespace, or NULL: err set
+ * (PODS_ECONFIG) unless it is optional and absent (then err.code is 0). */
+static json_object *fetch(const pods_env *e, json_object *pod, const char *kind,
+                          json_object *ref, mk_err *err)
+{
+    const char *name = mk_json_str(ref, "name");
+    const char *ns = mk_json_str(pod, "metadata.namespace");
+    *err = (mk_err){0};
+    json_object *obj = NULL;
+    mk_err ferr = {0};
+    if (name && e->fetch)
+        obj = e->fetch(e->fetch_ctx, kind, ns ? ns : "default", name, &ferr);
+    if (obj || (optional(ref) && (!e->fetch || ferr.code == ENOENT)))
+        return obj;
+    const char *lower = strcmp(kind, "Secret") == 0 ? "secret" : "configmap";
+    if (!e->fetch || ferr.code == ENOENT || !name)
+        mk_error(err, PODS_ECONFIG, "%s \"%s\" not found", lower, name ? name : "");
+    else
+        mk_error(err, ferr.code, "%s \"%s\": %s", lower, name, ferr.msg);
+    return NULL;
+}
+
+/* map[key] of obj as a string (keys may hold dots: no path lookup). */
+static const char *str_at(json_object *obj, const char *map, const char *key)
+{
+    json_object *m = mk_json_path(obj, map), *v = NULL;
+    if (!m || !json_object_object_get_ex(m, key, &v) || !v)
+        return NULL;
+    return json_object_get_string(v);
+}
+
+/* The value of key in a ConfigMap (data) or Secret (stringData, else data
+ * in base64): a new string and its length, or NULL when absent. */
+static char *value_of(json_object *obj, bool secret, const char *key, size_t *len, mk_err *err)
+{
+    const char *s = str_at(obj, secret ? "stringData" : "data", key);
+    if (s || !secret) {
+        *len = s ? strlen(s) : 0;
+        return s ? xstrdup(s) : NULL;
+    }
+    const char *b64 = str_at(obj, "data", key);
+    unsigned char *bytes = NULL;
+    if (!b64 || volumes_base64_decode(b64, &bytes, len, err) < 0)
+        return NULL;
+    return (char *)bytes;
+}
+
+static int key_ref(const pods_env *e, json_object *pod, json_object *ref, bool secret,
+                   const char *var, envlist *l, mk_err *err)
+{
+    const char *kind = secret ? "Secret" : "ConfigMap";
+    json_object *obj = fetch(e, pod, kind, ref, err);
+    if (!obj)
+        return err->code ? -err->code : 0;
+    const char *key = mk_json_str(ref, "key");
+    size_t len = 0;
+    _cleanup_free_ char *val = key ? value_of(obj, secret, key, &len, err) : NULL;
+    int rc = 0;
+    if (val) {
+        env_set(l, var, val, len);
+    } else if (!optional(ref)) {
+        const char *ns = mk_json_str(pod, "metadata.namespace");
+        rc = mk_error(err, PODS_ECONFIG, "couldn't find key %s in %s %s/%s", key ? key : "",
+                      kind, ns ? ns : "default", mk_json_str(ref, "name"));
+    }
+    json_object_put(obj);
+    return rc;
+}
+
+/* A name the shell and Kubernetes take as an environment variable. */
+static bool env_name_ok(const char *s)
+{
+    if (!*s || (*s >= '0' && *s <= '9'))
+        return false;
+    for (; *s; s++)
+        if (!(*s == '_' || *s == '-' || *s == '.' || (*s >= 'a' && *s <= 'z') ||
+              (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
+            return false;
+    return true;
+}
+
+static int env_from(const pods_env *e, json_object *pod, json_object *src, envlist *l,
+                    mk_err *err)
+{
+    json_object *ref = mk_json_path(src, "configMapRef");
+    bool secret = !ref;
+    if (secret && !(ref = mk_json_path(src, "secretRef")))
+        return 0;
+    json_object *obj = fetch(e, pod, secret ? "Secret" : "ConfigMap", ref, err);
+    if (!obj)
+        return err->code ? -err->code : 0;
+    const char *prefix = mk_json_str(src, "prefix");
+    int rc = 0;
+    /* data, and for a Secret stringData too (its keys win, as the API's merge). */
+    for (int pass = 0; pass < (secret ? 2 : 1) && rc == 0; pass++) {
+        json_object *data = mk_json_path(obj, pass ? "stringData" : "data");
+        if (!data || !json_object_is_type(data, json_type_object))
+            continue;
+        json_object_object_foreach(data, key, v)
+        {
+            (void)v;
+            _cleanup_free_ char *var = xasprintf("%s%s", prefix ? prefix : "", key);
+            if (!env_name_ok(var))
+                continue; /* Kubernetes skips them too (and says so in an event) */
+            size_t len = 0;
+            _cleanup_free_ char *val = value_of(obj, secret, key, &len, err);
+            if (!val && err->code) {
+                rc = -err->code;
+                break;
+            }
+            env_set(l, var, val ? val : "", len);
+        }
+    }
+    json_object_put(obj);
+    return rc;
+}
+
+/* A fieldRef the way the downward API resolves it. */
+static const char *field_ref(json_object *pod, const char *path, const char *pod_ip)
+{
+    if (strcmp(path, "status.podIP") == 0)
+        return pod_ip;
+    return mk_json_str(pod, path);
+}
+
+static int env_entry(const pods_env *e, json_object *pod, json_object *ev, const char *pod_ip,
+                     envlist *l, mk_err *err)
+{
+    const char *name = mk_json_str(ev, "name");
+    if (!name)
+        return 0;
+    const char *val = mk_json_str(ev, "value");
+    json_object *from = mk_json_path(ev, "valueFrom"), *ref;
+    if (!val && (ref = mk_json_path(from, "configMapKeyRef")))
+        return key_ref(e, pod, ref, false, name, l, err);
+    if (!val && (ref = mk_json_path(from, "secretKeyRef")))
+        return key_ref(e, pod, ref, true, name, l, err);
+    const char *fr = mk_json_str(from, "fieldRef.fieldPath");
+    if (!val && fr)
+        val = field_ref(pod, fr, pod_ip);
+    env_set(l, name, val ? val : "", val ? strlen(val) : 0);
+    return 0;
+}
+
+int envvars_build(const pods_env *e, json_object *pod, json_object *ctr, json_object *imgcfg,
+                  const char *pod_ip, char ***out, mk_err *err)
+{
+    envlist l = {0};
+    json_object *img = mk_json_path(imgcfg, "env");
+    for (size_t i = 0; img && i < json_object_array_length(img); i++) {
+        const char *kv = json_object_get_string(json_object_array_get_idx(img, i));
+        const char *eq = kv ? strchr(kv, '=') : NULL;
+        if (!eq)
+            continue;
+        _cleanup_free_ char *name = xstrndup(kv, (size_t)(eq - kv));
+        env_set(&l, name, eq + 1, strlen(eq + 1));
+    }
+    const char *pname = mk_json_str(pod, "metadata.name");
+    env_set(&l, "HOSTNAME", pname ? pname : "", pname ? strlen(pname) : 0);
+    int rc = 0;
+    json_object *from = mk_json_path(ctr, "envFrom");
+    for (size_t i = 0; rc == 0 && from && i < json_object_array_length(from); i++)
+        rc = env_from(e, pod, json_object_array_get_idx(from, i), &l, err);
+    json_object *env = mk_json_path(ctr, "env");
+    for (size_t i = 0; rc == 0 && env && i < json_object_array_length(env); i++)
+        rc = env_entry(e, pod, json_object_array_get_idx(env, i), pod_ip, &l, err);
+    if (rc < 0) {
+        env_free(&l);
+        return rc;
+    }
+    if (!l.v) /* never: HOSTNAME is always there */
+        l.v = xcalloc(1, sizeof *l.v);
+    *out = l.v;
+    return 0;
+}

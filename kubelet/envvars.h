@@ -1,0 +1,28 @@
+/* envvars.h - a container's environment, as the Kubernetes kubelet makes it:
+ * the image's variables, HOSTNAME, then `envFrom` (each ConfigMap's or
+ * Secret's keys, with the entry's prefix), then `env` (value, or valueFrom
+ * fieldRef, configMapKeyRef, secretKeyRef). A later entry of the same name
+ * replaces an earlier one in place, so env wins over envFrom.
+ *
+ * ConfigMaps and Secrets come through pods_env's fetch (the kubelet reads
+ * them from the API server when the container starts, as Kubernetes does:
+ * a later change reaches the next start). A missing object or key that is
+ * not `optional` fails with PODS_ECONFIG and Kubernetes' words
+ * (`configmap "app" not found`, `couldn't find key mode in ConfigMap
+ * default/app`); the pod then waits in CreateContainerConfigError.
+ */
+#ifndef MK_KUBELET_ENVVARS_H
+#define MK_KUBELET_ENVVARS_H
+
+#include <json-c/json.h>
+
+#include "kubelet/pods.h"
+#include "store/error.h"
+
+/* The environment of container ctr of pod, KEY=VALUE strings, NULL at the
+ * end (free each and the array). imgcfg: the image's config (its "env"), or
+ * NULL. pod_ip: for fieldRef status.podIP. */
+int envvars_build(const pods_env *e, json_object *pod, json_object *ctr, json_object *imgcfg,
+                  const char *pod_ip, char ***out, mk_err *err);
+
+#endif
