@@ -1,5 +1,6 @@
 #include "fs/table.h"
 #include "store/codec.h"
+#include "store/podstatus.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -67,28 +68,11 @@ static size_t array_len(json_object *a)
 
 static void pod_cells(json_object *o, char **c)
 {
-    json_object *specs = mk_json_path(o, "spec.containers");
-    json_object *sts = mk_json_path(o, "status.containerStatuses");
-    size_t total = array_len(specs), ready = 0;
-    int64_t restarts = 0;
-    const char *reason = NULL;
-    for (size_t i = 0; i < array_len(sts); i++) {
-        json_object *s = json_object_array_get_idx(sts, i);
-        json_object *r = mk_json_path(s, "ready");
-        if (r && json_object_get_boolean(r))
-            ready++;
-        restarts += mk_json_int(s, "restartCount", 0);
-        const char *w = mk_json_str(s, "state.waiting.reason");
-        const char *t = mk_json_str(s, "state.terminated.reason");
-        if (!reason && (w || t))
-            reason = w ? w : t;
-    }
-    c[0] = xasprintf("%zu/%zu", ready, total);
-    if (mk_json_path(o, "metadata.deletionTimestamp"))
-        c[1] = xstrdup("Terminating");
-    else
-        c[1] = reason ? xstrdup(reason) : str_or(o, "status.phase", "Pending");
-    c[2] = xasprintf("%lld", (long long)restarts);
+    podstatus ps;
+    podstatus_of(o, &ps);
+    c[0] = xasprintf("%zu/%zu", ps.ready, ps.total);
+    c[1] = xstrdup(ps.status);
+    c[2] = xasprintf("%lld", (long long)ps.restarts);
 }
 
 static char *node_status(json_object *o)

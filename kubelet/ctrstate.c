@@ -77,6 +77,13 @@ int64_t ctrstate_backoff_ms(int restart_count, int64_t ran_ms, int64_t base_ms, 
     return d < max_ms ? d : max_ms;
 }
 
+bool ctrstate_failed(const ctr_state *c)
+{
+    json_object *t = NULL;
+    return c->done && json_object_object_get_ex(c->state, "terminated", &t) &&
+           json_object_get_int(json_object_object_get(t, "exitCode")) != 0;
+}
+
 const char *ctrstate_phase(const ctr_state *c, size_t n)
 {
     bool all_done = n > 0, any_failed = false, all_started = true;

@@ -45,6 +45,9 @@ bool ctrstate_should_restart(const char *policy, int exit_code);
 /* The wait before restart number restart_count+1 (0 for the first). */
 int64_t ctrstate_backoff_ms(int restart_count, int64_t ran_ms, int64_t base_ms, int64_t max_ms);
 
+/* Terminated for good with a non-zero exit code? */
+bool ctrstate_failed(const ctr_state *c);
+
 /* The pod phase from its containers: Pending, Running, Succeeded, Failed. */
 const char *ctrstate_phase(const ctr_state *c, size_t n);
 

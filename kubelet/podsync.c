@@ -35,9 +35,10 @@ pod_event(pod_worker *w, const char *type, const char *reason, const char *fmt, 
 
 /* ---- discovery: what already runs (a restarted kubelet adopts it) ---- */
 
-static json_object *api_ctr_status(json_object *pod, const char *name)
+/* The status the API holds for container `name` in statuses `field`. */
+static json_object *api_ctr_status(json_object *pod, const char *field, const char *name)
 {
-    json_object *a = mk_json_path(pod, "status.containerStatuses");
+    json_object *a = mk_json_path(pod, field);
     size_t n = a ? json_object_array_length(a) : 0;
     for (size_t i = 0; i < n; i++) {
         json_object *s = json_object_array_get_idx(a, i);
@@ -48,13 +49,62 @@ static json_object *api_ctr_status(json_object *pod, const char *name)
     return NULL;
 }
 
+/* Init containers restart on failure unless the pod never restarts. */
+static const char *init_policy(json_object *pod)
+{
+    const char *policy = mk_json_str(pod, "spec.restartPolicy");
+    return policy && strcmp(policy, "Never") == 0 ? "Never" : "OnFailure";
+}
+
+/* What the runtime and the API's status say of one container. Returns true
+ * when the runtime has it (adopted: running, or stopped and handled as an
+ * exit by the pass that follows). */
+static bool discover_one(pod_worker *w, ctr_state *c, json_object *spec, json_object *prev,
+                         const char *policy)
+{
+    const char *name = mk_json_str(spec, "name");
+    c->name = xstrdup(name ? name : "");
+    c->image = xstrdup(mk_json_str(spec, "image") ? mk_json_str(spec, "image") : "");
+    c->restart_count = (int)mk_json_int(prev, "restartCount", 0);
+    json_object *ls = mk_json_path(prev, "lastState");
+    c->last_state = ls ? json_object_get(ls) : NULL;
+    _cleanup_free_ char *id = pods_container_id(w->uid, c->name);
+    runtime_status rs = RUNTIME_ABSENT;
+    mk_err err;
+    if (runtime_exists(w->kl->rt, id))
+        runtime_state(w->kl->rt, id, &rs, NULL, &err);
+    const char *started = mk_json_str(prev, "state.running.startedAt");
+    if (rs != RUNTIME_ABSENT) {
+        c->started = c->ever_started = true;
+        c->running = rs == RUNTIME_RUNNING;
+        c->started_ms = started ? mk_parse_rfc3339(started) * 1000 : now_ms();
+        ctrstate_running(c, c->started_ms);
+        mk_log("pod %s/%s: adopted container %s", w->ns, w->name, c->name);
+        return true;
+    }
+    json_object *term = mk_json_path(prev, "state.terminated");
+    if (term) {
+        c->ever_started = true;
+        int code = (int)mk_json_int(term, "exitCode", 0);
+        if (!ctrstate_should_restart(policy, code)) {
+            c->done = true;
+            c->state = json_object_get(mk_json_path(prev, "state"));
+        }
+    } else if (started || c->restart_count > 0) {
+        c->ever_started = true;
+    }
+    return false;
+}
+
 static void worker_discover(pod_worker *w, json_object *pod)
 {
-    kubelet *kl = w->kl;
     json_object *ctrs = mk_json_path(pod, "spec.containers");
+    json_object *inits = mk_json_path(pod, "spec.initContainers");
     w->nctrs = ctrs ? json_object_array_length(ctrs) : 0;
+    w->ninits = inits ? json_object_array_length(inits) : 0;
     w->ctrs = xcalloc(w->nctrs + 1, sizeof *w->ctrs);
     w->probes = xcalloc(w->nctrs + 1, sizeof *w->probes);
+    w->inits = xcalloc(w->ninits + 1, sizeof *w->inits);
     const char *st = mk_json_str(pod, "status.startTime");
     w->start_ms = st ? mk_parse_rfc3339(st) * 1000 : now_ms();
     /* Conditions keep their transition times across a kubelet restart. */
@@ -68,67 +118,55 @@ static void worker_discover(pod_worker *w, json_object *pod)
             json_object_object_add(w->conds, type, json_object_get(c));
     }
     const char *policy = mk_json_str(pod, "spec.restartPolicy");
+    bool app_started = false;
     for (size_t i = 0; i < w->nctrs; i++) {
-        json_object *spec = json_object_array_get_idx(ctrs, i);
         ctr_state *c = &w->ctrs[i];
+        json_object *spec = json_object_array_get_idx(ctrs, i);
         probe_set_init(&w->probes[i], spec);
-        const char *name = mk_json_str(spec, "name");
-        c->name = xstrdup(name ? name : "");
-        c->image = xstrdup(mk_json_str(spec, "image") ? mk_json_str(spec, "image") : "");
-        json_object *prev = api_ctr_status(pod, c->name);
-        c->restart_count = (int)mk_json_int(prev, "restartCount", 0);
-        json_object *ls = mk_json_path(prev, "lastState");
-        c->last_state = ls ? json_object_get(ls) : NULL;
-        _cleanup_free_ char *id = pods_container_id(w->uid, c->name);
-        runtime_status rs = RUNTIME_ABSENT;
-        mk_err err;
-        if (runtime_exists(kl->rt, id))
-            runtime_state(kl->rt, id, &rs, NULL, &err);
-        const char *started = mk_json_str(prev, "state.running.startedAt");
-        if (rs != RUNTIME_ABSENT) {
-            c->started = c->ever_started = true;
-            /* A stopped (or never started) one is handled as an exit by the
-             * pass that follows. */
-            c->running = rs == RUNTIME_RUNNING;
-            c->started_ms = started ? mk_parse_rfc3339(started) * 1000 : now_ms();
-            ctrstate_running(c, c->started_ms);
-            /* Probe results are not kept: an adopted container is probed
-             * afresh, unready until its readiness probe passes again. */
+        json_object *prev =
+            api_ctr_status(pod, "status.containerStatuses", mk_json_str(spec, "name") ?: "");
+        /* Probe results are not kept: an adopted container is probed
+         * afresh, unready until its readiness probe passes again. */
+        if (discover_one(w, c, spec, prev, policy))
             probe_set_restart(&w->probes[i], c->started_ms);
-            mk_log("pod %s/%s: adopted container %s", w->ns, w->name, c->name);
-            continue;
-        }
-        json_object *term = mk_json_path(prev, "state.terminated");
-        if (term) {
-            c->ever_started = true;
-            int code = (int)mk_json_int(term, "exitCode", 0);
-            if (!ctrstate_should_restart(policy, code)) {
-                c->done = true;
-                c->state = json_object_get(mk_json_path(prev, "state"));
-            }
-        } else if (started || c->restart_count > 0) {
-            c->ever_started = true;
-        }
+        app_started |= c->ever_started;
     }
+    /* Initialized once every init container succeeded; and for good once
+     * an app container has started, as Kubernetes has it. */
+    w->initialized = true;
+    for (size_t i = 0; i < w->ninits; i++) {
+        json_object *spec = json_object_array_get_idx(inits, i);
+        json_object *prev = api_ctr_status(pod, "status.initContainerStatuses",
+                                           mk_json_str(spec, "name") ?: "");
+        discover_one(w, &w->inits[i], spec, prev, init_policy(pod));
+        w->initialized &= w->inits[i].done && !ctrstate_failed(&w->inits[i]);
+    }
+    w->initialized |= app_started;
 }
 
 /* ---- one pass ---- */
 
-static bool all_images_present(pod_worker *w, json_object *pod)
+static bool images_present(pod_worker *w, ctr_state *cs, size_t n, json_object *specs)
 {
-    json_object *ctrs = mk_json_path(pod, "spec.containers");
     bool ok = true;
-    for (size_t i = 0; i < w->nctrs; i++) {
+    for (size_t i = 0; i < n; i++) {
         mk_err err;
-        if (w->ctrs[i].started || w->ctrs[i].done)
+        if (cs[i].started || cs[i].done)
             continue;
-        if (pods_check_image(&w->kl->env, json_object_array_get_idx(ctrs, i), &err) < 0) {
-            ctrstate_waiting(&w->ctrs[i], "ErrImageNeverPull", err.msg);
+        if (pods_check_image(&w->kl->env, json_object_array_get_idx(specs, i), &err) < 0) {
+            ctrstate_waiting(&cs[i], "ErrImageNeverPull", err.msg);
             pod_event(w, "Warning", "Failed", "Error: ErrImageNeverPull: %s", err.msg);
             ok = false;
         }
     }
     return ok;
+}
+
+static bool all_images_present(pod_worker *w, json_object *pod)
+{
+    bool inits =
+        images_present(w, w->inits, w->ninits, mk_json_path(pod, "spec.initContainers"));
+    return images_present(w, w->ctrs, w->nctrs, mk_json_path(pod, "spec.containers")) && inits;
 }
 
 static void handle_exit(pod_worker *w, ctr_state *c, const char *policy, int code,
@@ -170,9 +208,10 @@ static void handle_exit(pod_worker *w, ctr_state *c, const char *policy, int cod
     }
 }
 
-static void start_container(pod_worker *w, size_t i, json_object *pod, json_object *spec)
+/* Start c from spec; ps: its probes (NULL for an init container). */
+static void start_container(pod_worker *w, ctr_state *c, probe_set *ps, json_object *pod,
+                            json_object *spec)
 {
-    ctr_state *c = &w->ctrs[i];
     mk_err err = {0};
     int64_t t0 = now_ms();
     if (pods_check_image(&w->kl->env, spec, &err) < 0) {
@@ -192,7 +231,8 @@ static void start_container(pod_worker *w, size_t i, json_object *pod, json_obje
     }
     c->started = c->running = c->ever_started = true;
     c->started_ms = t0;
-    probe_set_restart(&w->probes[i], t0);
+    if (ps)
+        probe_set_restart(ps, t0);
     mk_debug("pod %s/%s: container %s started in %lld ms", w->ns, w->name, c->name,
              (long long)(now_ms() - t0));
     ctrstate_running(c, t0);
@@ -286,13 +326,64 @@ static int64_t sync_containers(pod_worker *w, json_object *pod)
             earliest(&next, c->backoff_until_ms);
             continue;
         }
-        start_container(w, i, pod, json_object_array_get_idx(specs, i));
+        start_container(w, c, &w->probes[i], pod, json_object_array_get_idx(specs, i));
         if (c->started)
             earliest(&next, probe_container(w, i, pod, id));
         else if (c->backoff_until_ms > now)
             earliest(&next, c->backoff_until_ms);
     }
     return next;
+}
+
+/* Run the init containers in order, each to success, before any other.
+ * Returns the next time to look again (0: at the next exit or change);
+ * sets w->initialized when the last one succeeded. */
+static int64_t sync_inits(pod_worker *w, json_object *pod)
+{
+    const char *policy = init_policy(pod);
+    json_object *specs = mk_json_path(pod, "spec.initContainers");
+    for (size_t i = 0; i < w->nctrs; i++)
+        if (!w->ctrs[i].started && !w->ctrs[i].done)
+            ctrstate_waiting(&w->ctrs[i], "PodInitializing", NULL);
+    for (size_t i = 0; i < w->ninits; i++) {
+        ctr_state *c = &w->inits[i];
+        if (c->done && !ctrstate_failed(c))
+            continue;
+        if (c->done)
+            return 0; /* failed under restartPolicy Never: the pod has failed */
+        if (c->started) {
+            _cleanup_free_ char *id = pods_container_id(w->uid, c->name);
+            int64_t fin = now_ms();
+            int code = runtime_exit_code(w->kl->rt, id, &fin);
+            if (code < 0 && c->running)
+                return 0; /* its exit wakes the worker */
+            handle_exit(w, c, policy, code < 0 ? 137 : code, fin);
+            if (c->done && !ctrstate_failed(c))
+                continue;
+            if (c->done)
+                return 0;
+        }
+        int64_t now = now_ms();
+        if (c->backoff_until_ms > now)
+            return c->backoff_until_ms;
+        start_container(w, c, NULL, pod, json_object_array_get_idx(specs, i));
+        return !c->started && c->backoff_until_ms > now ? c->backoff_until_ms : 0;
+    }
+    w->initialized = true;
+    for (size_t i = 0; i < w->nctrs; i++)
+        if (!w->ctrs[i].started && !w->ctrs[i].done)
+            json_object_put(steal_pointer(&w->ctrs[i].state));
+    return 0;
+}
+
+/* An init container that failed for good fails the pod; before the inits
+ * are through, it is Pending. */
+static const char *pod_phase(pod_worker *w)
+{
+    for (size_t i = 0; i < w->ninits; i++)
+        if (ctrstate_failed(&w->inits[i]))
+            return "Failed";
+    return w->initialized ? ctrstate_phase(w->ctrs, w->nctrs) : "Pending";
 }
 
 static void set_condition(pod_worker *w, json_object *arr, const char *type, bool ok)
@@ -323,13 +414,12 @@ static void set_condition(pod_worker *w, json_object *arr, const char *type, boo
 static json_object *build_status(pod_worker *w)
 {
     json_object *s = json_object_new_object();
-    json_object_object_add(s, "phase",
-                           json_object_new_string(ctrstate_phase(w->ctrs, w->nctrs)));
+    json_object_object_add(s, "phase", json_object_new_string(pod_phase(w)));
     bool ready = w->nctrs > 0;
     for (size_t i = 0; i < w->nctrs; i++)
         ready &= w->ctrs[i].running && w->ctrs[i].ready;
     json_object *conds = json_object_new_array();
-    set_condition(w, conds, "Initialized", true);
+    set_condition(w, conds, "Initialized", w->initialized);
     set_condition(w, conds, "Ready", ready);
     set_condition(w, conds, "ContainersReady", ready);
     set_condition(w, conds, "PodScheduled", true);
@@ -351,6 +441,14 @@ static json_object *build_status(pod_worker *w)
         json_object_array_add(cs, ctrstate_status(&w->ctrs[i], id));
     }
     json_object_object_add(s, "containerStatuses", cs);
+    if (w->ninits) {
+        json_object *is = json_object_new_array();
+        for (size_t i = 0; i < w->ninits; i++) {
+            _cleanup_free_ char *id = pods_container_id(w->uid, w->inits[i].name);
+            json_object_array_add(is, ctrstate_status(&w->inits[i], id));
+        }
+        json_object_object_add(s, "initContainerStatuses", is);
+    }
     json_object_object_add(s, "qosClass", json_object_new_string("BestEffort"));
     return s;
 }
@@ -384,7 +482,7 @@ static void post_status(pod_worker *w)
 
 bool podsync_terminal(pod_worker *w)
 {
-    const char *p = ctrstate_phase(w->ctrs, w->nctrs);
+    const char *p = pod_phase(w);
     return w->nctrs && (strcmp(p, "Succeeded") == 0 || strcmp(p, "Failed") == 0);
 }
 
@@ -415,6 +513,13 @@ int64_t podsync_pass(pod_worker *w, json_object *pod)
         mk_debug("pod %s/%s: sandbox up in %lld ms", w->ns, w->name,
                  (long long)(now_ms() - t0));
     }
+    if (!w->initialized) {
+        next = sync_inits(w, pod);
+        if (!w->initialized) {
+            post_status(w);
+            return next;
+        }
+    }
     next = sync_containers(w, pod);
     post_status(w);
     return next;
@@ -422,30 +527,41 @@ int64_t podsync_pass(pod_worker *w, json_object *pod)
 
 /* ---- deletion ---- */
 
-static bool all_exited(pod_worker *w)
+static bool exited(pod_worker *w, const ctr_state *cs, size_t n)
 {
-    for (size_t i = 0; i < w->nctrs; i++) {
-        if (!w->ctrs[i].started)
+    for (size_t i = 0; i < n; i++) {
+        if (!cs[i].started)
             continue;
-        _cleanup_free_ char *id = pods_container_id(w->uid, w->ctrs[i].name);
+        _cleanup_free_ char *id = pods_container_id(w->uid, cs[i].name);
         if (runtime_exit_code(w->kl->rt, id, NULL) < 0)
             return false;
     }
     return true;
 }
 
-static void signal_all(pod_worker *w, int sig)
+static bool all_exited(pod_worker *w)
 {
-    for (size_t i = 0; i < w->nctrs; i++) {
-        if (!w->ctrs[i].started)
+    return exited(w, w->ctrs, w->nctrs) && exited(w, w->inits, w->ninits);
+}
+
+static void signal_each(pod_worker *w, const ctr_state *cs, size_t n, int sig)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!cs[i].started)
             continue;
         if (sig == SIGTERM)
-            pod_event(w, "Normal", "Killing", "Stopping container %s", w->ctrs[i].name);
-        _cleanup_free_ char *id = pods_container_id(w->uid, w->ctrs[i].name);
+            pod_event(w, "Normal", "Killing", "Stopping container %s", cs[i].name);
+        _cleanup_free_ char *id = pods_container_id(w->uid, cs[i].name);
         mk_err err;
         if (runtime_kill(w->kl->rt, id, sig, &err) < 0)
             mk_debug("pod %s/%s: %s", w->ns, w->name, err.msg);
     }
+}
+
+static void signal_all(pod_worker *w, int sig)
+{
+    signal_each(w, w->inits, w->ninits, sig);
+    signal_each(w, w->ctrs, w->nctrs, sig);
 }
 
 void podsync_terminate(pod_worker *w, json_object *pod)

@@ -25,6 +25,9 @@ struct pod_worker {
     ctr_state *ctrs;
     probe_set *probes; /* one per container, as ctrs */
     size_t nctrs;
+    ctr_state *inits; /* spec.initContainers: run in order, each to success */
+    size_t ninits;
+    bool initialized; /* every init container succeeded (or there is none) */
     bool discovered;
     bool sandbox_ready;
     bool released; /* finished: IP and namespaces given back */

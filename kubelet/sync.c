@@ -41,6 +41,9 @@ static void worker_free(pod_worker *w)
     }
     free(w->ctrs);
     free(w->probes);
+    for (size_t i = 0; i < w->ninits; i++)
+        ctrstate_free(&w->inits[i]);
+    free(w->inits);
     json_object_put(w->pod);
     json_object_put(w->conds);
     pthread_cond_destroy(&w->cond);

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "store/codec.h"
+#include "store/podstatus.h"
 #include "store/util.h"
 
 typedef struct column {
@@ -157,31 +158,13 @@ static json_object *str_or(json_object *obj, const char *path, const char *dflt)
 
 static void pod_cells(json_object *cells, json_object *obj)
 {
-    json_object *ctrs = mk_json_path(obj, "spec.containers");
-    json_object *sts = mk_json_path(obj, "status.containerStatuses");
-    size_t total =
-        json_object_is_type(ctrs, json_type_array) ? json_object_array_length(ctrs) : 0;
-    size_t ready = 0;
-    int64_t restarts = 0;
-    size_t nst = json_object_is_type(sts, json_type_array) ? json_object_array_length(sts) : 0;
-    for (size_t i = 0; i < nst; i++) {
-        json_object *st = json_object_array_get_idx(sts, i);
-        json_object *r = mk_json_path(st, "ready");
-        if (json_object_is_type(r, json_type_boolean) && json_object_get_boolean(r))
-            ready++;
-        restarts += mk_json_int(st, "restartCount", 0);
-    }
+    podstatus ps;
+    podstatus_of(obj, &ps);
     char buf[48];
-    snprintf(buf, sizeof buf, "%zu/%zu", ready, total);
+    snprintf(buf, sizeof buf, "%zu/%zu", ps.ready, ps.total);
     json_object_array_add(cells, json_object_new_string(buf));
-    const char *status = mk_json_str(obj, "status.reason");
-    if (mk_json_str(obj, "metadata.deletionTimestamp"))
-        status = "Terminating";
-    if (!status || !*status)
-        status = mk_json_str(obj, "status.phase");
-    json_object_array_add(cells,
-                          json_object_new_string(status && *status ? status : "Pending"));
-    snprintf(buf, sizeof buf, "%lld", (long long)restarts);
+    json_object_array_add(cells, json_object_new_string(ps.status));
+    snprintf(buf, sizeof buf, "%lld", (long long)ps.restarts);
     json_object_array_add(cells, json_object_new_string(buf));
 }
 

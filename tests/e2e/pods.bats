@@ -420,6 +420,52 @@ EOF
         jq -e '.items[] | select(.message == "Error: configmap \"app-env\" not found")'
 }
 
+@test "init containers: run in order, each to success, before the app; a failed one fails a Never pod" {
+    create inits <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: inits}
+spec:
+  nodeSelector: {kubernetes.io/hostname: node3}
+  volumes: [{name: work, emptyDir: {}}]
+  initContainers:
+  - {name: fetch, image: busybox, command: [sh, -c, 'echo fetched > /work/data'], volumeMounts: [{name: work, mountPath: /work}]}
+  - {name: gate, image: busybox, command: [sh, -c, 'until [ -f /work/go ]; do sleep 0.2; done'], volumeMounts: [{name: work, mountPath: /work}]}
+  containers:
+  - {name: app, image: busybox, command: [sh, -c, 'cat /work/data; exec sleep 3600'], volumeMounts: [{name: work, mountPath: /work}]}
+EOF
+    create badinit <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: badinit}
+spec:
+  restartPolicy: Never
+  nodeSelector: {kubernetes.io/hostname: node3}
+  initContainers: [{name: bad, image: busybox, command: [sh, -c, 'exit 3']}]
+  containers: [{name: app, image: busybox, command: [sleep, '3600']}]
+EOF
+    table_status() { api GET "/api/v1/namespaces/default/pods/$1" \
+        -H 'Accept: application/json;as=Table;v=v1;g=meta.k8s.io' | jq -r '.rows[0].cells[2]'; }
+    # fetch done, gate waiting for its file: Pending, Init:1/2, the app not started.
+    wait_for 20 eval '[ "$(pod_jq inits ".status.initContainerStatuses[1].state.running != null")" = true ]'
+    [ "$(pod_jq inits .status.initContainerStatuses[0].state.terminated.reason)" = Completed ]
+    [ "$(pod_jq inits .status.phase)" = Pending ]
+    [ "$(pod_jq inits '.status.conditions[] | select(.type=="Initialized") | .status')" = False ]
+    [ "$(pod_jq inits .status.containerStatuses[0].state.waiting.reason)" = PodInitializing ]
+    [ "$(table_status inits)" = Init:1/2 ]
+    touch "$E2E_DIR/node3/pods/$(pod_jq inits .metadata.uid)/volumes/work/go"
+    wait_for 20 phase_is inits Running
+    [ "$(pod_jq inits '.status.conditions[] | select(.type=="Initialized") | .status')" = True ]
+    [ "$(pod_jq inits .status.initContainerStatuses[1].state.terminated.exitCode)" = 0 ]
+    wait_for 10 eval 'kubelet_get 3 /containerLogs/default/inits/app | grep -qx fetched'
+    [ "$(table_status inits)" = Running ]
+    # Under Never, a failed init container fails the pod; the app never runs.
+    wait_for 20 phase_is badinit Failed
+    [ "$(pod_jq badinit .status.initContainerStatuses[0].state.terminated.exitCode)" = 3 ]
+    [ "$(pod_jq badinit .status.containerStatuses[0].state.waiting.reason)" = PodInitializing ]
+    [ "$(table_status badinit)" = Init:Error ]
+}
+
 @test "a restarted kubelet adopts running containers: no duplicates, no restarts" {
     create adopt <<'EOF'
 apiVersion: v1

@@ -1,0 +1,91 @@
+/* podstatus.c - kubectl's pod columns (see podstatus.h). */
+#include "store/podstatus.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "store/codec.h"
+
+static size_t len_of(json_object *a)
+{
+    return json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+}
+
+/* The init containers' say, or false when they are all through. */
+static bool init_reason(json_object *pod, podstatus *o)
+{
+    json_object *sts = mk_json_path(pod, "status.initContainerStatuses");
+    size_t n = len_of(mk_json_path(pod, "spec.initContainers"));
+    for (size_t i = 0; i < len_of(sts); i++) {
+        json_object *st = json_object_array_get_idx(sts, i);
+        o->restarts += mk_json_int(st, "restartCount", 0);
+        json_object *term = mk_json_path(st, "state.terminated");
+        const char *waiting = mk_json_str(st, "state.waiting.reason");
+        if (term && mk_json_int(term, "exitCode", 0) == 0)
+            continue;
+        if (term) {
+            const char *r = mk_json_str(term, "reason");
+            if (r && *r)
+                snprintf(o->status, sizeof o->status, "Init:%s", r);
+            else
+                snprintf(o->status, sizeof o->status, "Init:ExitCode:%lld",
+                         (long long)mk_json_int(term, "exitCode", 0));
+        } else if (waiting && *waiting && strcmp(waiting, "PodInitializing") != 0) {
+            snprintf(o->status, sizeof o->status, "Init:%s", waiting);
+        } else {
+            snprintf(o->status, sizeof o->status, "Init:%zu/%zu", i, n);
+        }
+        return true;
+    }
+    return false;
+}
+
+static void container_reason(json_object *pod, podstatus *o)
+{
+    json_object *sts = mk_json_path(pod, "status.containerStatuses");
+    bool running = false;
+    o->restarts = 0;
+    /* From the last container back: the first one's reason wins. */
+    for (size_t i = len_of(sts); i-- > 0;) {
+        json_object *st = json_object_array_get_idx(sts, i);
+        o->restarts += mk_json_int(st, "restartCount", 0);
+        const char *waiting = mk_json_str(st, "state.waiting.reason");
+        json_object *term = mk_json_path(st, "state.terminated");
+        const char *treason = mk_json_str(term, "reason");
+        json_object *ready = mk_json_path(st, "ready");
+        if (waiting && *waiting)
+            snprintf(o->status, sizeof o->status, "%s", waiting);
+        else if (term && treason && *treason)
+            snprintf(o->status, sizeof o->status, "%s", treason);
+        else if (term)
+            snprintf(o->status, sizeof o->status, "ExitCode:%lld",
+                     (long long)mk_json_int(term, "exitCode", 0));
+        else if (json_object_get_boolean(ready) && mk_json_path(st, "state.running"))
+            running = true;
+        if (json_object_get_boolean(ready))
+            o->ready++;
+    }
+    /* A container that completed beside one still running: the pod runs. */
+    if (strcmp(o->status, "Completed") == 0 && running)
+        snprintf(o->status, sizeof o->status, "Running");
+}
+
+void podstatus_of(json_object *pod, podstatus *o)
+{
+    *o = (podstatus){.total = len_of(mk_json_path(pod, "spec.containers"))};
+    const char *reason = mk_json_str(pod, "status.reason");
+    if (!reason || !*reason)
+        reason = mk_json_str(pod, "status.phase");
+    snprintf(o->status, sizeof o->status, "%s", reason && *reason ? reason : "Pending");
+    if (!init_reason(pod, o)) {
+        container_reason(pod, o);
+    } else {
+        json_object *sts = mk_json_path(pod, "status.containerStatuses");
+        for (size_t i = 0; i < len_of(sts); i++)
+            o->ready += json_object_get_boolean(
+                mk_json_path(json_object_array_get_idx(sts, i), "ready"));
+    }
+    if (mk_json_str(pod, "metadata.deletionTimestamp"))
+        snprintf(o->status, sizeof o->status, "Terminating");
+}
