@@ -178,6 +178,9 @@ static int import_oci_config(const char *bundle, const char *tmp, mk_err *err)
             json_object_object_add(out, "env", json_object_get(v));
         if (json_object_object_get_ex(proc, "cwd", &v))
             json_object_object_add(out, "cwd", json_object_get(v));
+        /* The image's USER, as umoci resolved it: the default runAsUser. */
+        if (json_object_object_get_ex(proc, "user", &v))
+            json_object_object_add(out, "user", json_object_get(v));
     }
     _cleanup_free_ char *dst = xasprintf("%s/config.json", tmp);
     const char *s = json_object_to_json_string_ext(out, JSON_C_TO_STRING_PLAIN);

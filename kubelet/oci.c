@@ -47,11 +47,29 @@ static json_object *strv_array(char *const *v)
     return a;
 }
 
-static json_object *caps_array(void)
+static bool in_list(char *const *v, const char *s)
+{
+    for (; v && *v; v++)
+        if (strcmp(*v, s) == 0)
+            return true;
+    return false;
+}
+
+/* The default set, less cap_drop ("ALL": all of it), plus cap_add. */
+static json_object *caps_array(const oci_params *p)
 {
     json_object *a = json_object_new_array();
-    for (size_t i = 0; i < ARRAY_SIZE(oci_caps); i++)
-        json_object_array_add(a, json_object_new_string(oci_caps[i]));
+    bool drop_all = in_list(p->cap_drop, "ALL");
+    for (size_t i = 0; i < ARRAY_SIZE(oci_caps) && !drop_all; i++)
+        if (!in_list(p->cap_drop, oci_caps[i]))
+            json_object_array_add(a, json_object_new_string(oci_caps[i]));
+    for (char *const *c = p->cap_add; c && *c; c++) {
+        bool have = false;
+        for (size_t i = 0; i < json_object_array_length(a); i++)
+            have |= strcmp(json_object_get_string(json_object_array_get_idx(a, i)), *c) == 0;
+        if (!have)
+            json_object_array_add(a, json_object_new_string(*c));
+    }
     return a;
 }
 
@@ -60,8 +78,14 @@ static json_object *oci_process(const oci_params *p)
     json_object *proc = json_object_new_object();
     json_object_object_add(proc, "terminal", json_object_new_boolean(0));
     json_object *user = json_object_new_object();
-    json_object_object_add(user, "uid", json_object_new_int(0));
-    json_object_object_add(user, "gid", json_object_new_int(0));
+    json_object_object_add(user, "uid", json_object_new_int64(p->uid));
+    json_object_object_add(user, "gid", json_object_new_int64(p->gid));
+    if (p->ngroups) {
+        json_object *g = json_object_new_array();
+        for (int i = 0; i < p->ngroups; i++)
+            json_object_array_add(g, json_object_new_int64(p->groups[i]));
+        json_object_object_add(user, "additionalGids", g);
+    }
     json_object_object_add(proc, "user", user);
     json_object_object_add(proc, "args", strv_array(p->args));
     json_object *env = strv_array(p->env);
@@ -78,9 +102,10 @@ static json_object *oci_process(const oci_params *p)
     json_object *caps = json_object_new_object();
     static const char *const sets[] = {"bounding", "effective", "permitted"};
     for (size_t i = 0; i < ARRAY_SIZE(sets); i++)
-        json_object_object_add(caps, sets[i], caps_array());
+        json_object_object_add(caps, sets[i], caps_array(p));
     json_object_object_add(proc, "capabilities", caps);
-    json_object_object_add(proc, "noNewPrivileges", json_object_new_boolean(0));
+    json_object_object_add(proc, "noNewPrivileges",
+                           json_object_new_boolean(p->no_new_privileges));
     return proc;
 }
 
@@ -146,7 +171,7 @@ int oci_config(const oci_params *p, json_object **out, mk_err *err)
     json_object_object_add(c, "process", oci_process(p));
     json_object *root = json_object_new_object();
     json_object_object_add(root, "path", json_object_new_string(p->rootfs));
-    json_object_object_add(root, "readonly", json_object_new_boolean(0));
+    json_object_object_add(root, "readonly", json_object_new_boolean(p->readonly_rootfs));
     json_object_object_add(c, "root", root);
     if (p->hostname && !p->uts_path)
         json_object_object_add(c, "hostname", json_object_new_string(p->hostname));

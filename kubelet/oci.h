@@ -33,6 +33,14 @@ typedef struct oci_params {
     int64_t cpu_request_milli; /* cpu shares from requests.cpu; <= 0: default */
     const oci_mount *mounts;   /* volumes, bound in this order */
     int nmounts;
+    /* securityContext (kubelet/security.h); all zero: root, the default
+     * capabilities, a writable root. */
+    int64_t uid, gid;
+    const int64_t *groups; /* supplementary gids */
+    int ngroups;
+    bool readonly_rootfs;
+    bool no_new_privileges;
+    char *const *cap_add, *const *cap_drop; /* NULL-terminated "CAP_X"; drop "ALL" */
 } oci_params;
 
 /* CFS period the quota is expressed in (Kubernetes' default, 100 ms). */

@@ -6,6 +6,7 @@
 #include "kubelet/oci.h"
 #include "kubelet/resolvconf.h"
 #include "kubelet/sandbox.h"
+#include "kubelet/security.h"
 #include "kubelet/volumes.h"
 #include "store/codec.h"
 #include "store/log.h"
@@ -275,7 +276,12 @@ static int build_bundle(const pods_env *e, json_object *pod, json_object *ctr, c
     oci_mount *mounts = NULL;
     int nm = 0;
     json_object *config = NULL;
-    int rc = container_limits(ctr, &p, err);
+    security sec = {0};
+    int rc = security_of(pod, ctr, imgcfg, &sec, err);
+    if (rc == 0) {
+        security_apply(&sec, &p);
+        rc = container_limits(ctr, &p, err);
+    }
     if (rc == 0)
         rc = volumes_mounts(pod, ctr, pdir, &mounts, &nm, err);
     if (rc == 0)
@@ -289,6 +295,7 @@ static int build_bundle(const pods_env *e, json_object *pod, json_object *ctr, c
         rc = oci_write_config(cdir, config, err);
     json_object_put(config);
     volumes_mounts_free(mounts, nm);
+    security_free(&sec);
     sandbox_paths_free(&sp);
     strv_free(argv);
     strv_free(env);

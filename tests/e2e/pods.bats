@@ -466,6 +466,47 @@ EOF
     [ "$(table_status badinit)" = Init:Error ]
 }
 
+@test "securityContext: user, groups, read-only root, no capabilities; runAsNonRoot refuses root" {
+    create secure <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: secure}
+spec:
+  nodeSelector: {kubernetes.io/hostname: node1}
+  securityContext: {runAsUser: 1000, runAsGroup: 3000, supplementalGroups: [4000]}
+  containers:
+  - name: c
+    image: busybox
+    command: [sh, -c, 'id; touch /probe 2>/dev/null && echo rw || echo ro; grep CapEff /proc/self/status; exec sleep 3600']
+    securityContext: {readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
+  - name: root
+    image: busybox
+    command: [sh, -c, 'echo "uid $(id -u)"; touch /probe && echo rw; exec sleep 3600']
+    securityContext: {runAsUser: 0}
+EOF
+    create nonroot <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: nonroot}
+spec:
+  nodeSelector: {kubernetes.io/hostname: node1}
+  securityContext: {runAsNonRoot: true}
+  containers: [{name: c, image: busybox, command: [sleep, '3600']}]
+EOF
+    wait_for 20 phase_is secure Running
+    wait_for 10 eval 'kubelet_get 1 /containerLogs/default/secure/c | grep -q CapEff'
+    local log
+    log=$(kubelet_get 1 /containerLogs/default/secure/c)
+    echo "$log"
+    [[ "$log" == *"uid=1000 gid=3000 groups="*4000* ]]
+    [[ "$log" == *$'\nro\n'* ]]
+    [[ "$log" == *"CapEff:"*0000000000000000* ]]
+    wait_for 10 eval 'kubelet_get 1 /containerLogs/default/secure/root | grep -q rw'
+    kubelet_get 1 /containerLogs/default/secure/root | grep -qx 'uid 0'
+    wait_for 20 eval '[ "$(pod_jq nonroot .status.containerStatuses[0].state.waiting.reason)" = CreateContainerConfigError ]'
+    [ "$(pod_jq nonroot .status.containerStatuses[0].state.waiting.message)" = 'container has runAsNonRoot and image will run as root (pod: "nonroot_default", container: c)' ]
+}
+
 @test "a restarted kubelet adopts running containers: no duplicates, no restarts" {
     create adopt <<'EOF'
 apiVersion: v1

@@ -16,6 +16,7 @@
 #include "kubelet/logfile.h"
 #include "kubelet/oci.h"
 #include "kubelet/resolvconf.h"
+#include "kubelet/security.h"
 #include "kubelet/volumes.h"
 #include "store/codec.h"
 #include "store/util.h"
@@ -279,14 +280,67 @@ static void test_envvars(void **state)
     assert_string_equal(err.msg, "secret \"nope\" not found");
 }
 
+static json_object *yaml(const char *text)
+{
+    json_object *o = NULL;
+    mk_err err = {0};
+    assert_int_equal(codec_decode(text, strlen(text), &o, &err), 0);
+    return o;
+}
+
+static void test_security(void **state)
+{
+    (void)state;
+    json_object *pod = yaml("metadata: {name: p, namespace: team}\n"
+                            "spec: {securityContext: {runAsUser: 1000, runAsGroup: 3000,"
+                            " supplementalGroups: [4000], fsGroup: 2000}}\n");
+    json_object *ctr =
+        yaml("name: c\nsecurityContext: {runAsUser: 1001, readOnlyRootFilesystem: "
+             "true, allowPrivilegeEscalation: false,"
+             " capabilities: {drop: [ALL], add: [net_bind_service]}}\n");
+    security sec;
+    mk_err err = {0};
+    assert_int_equal(security_of(pod, ctr, NULL, &sec, &err), 0);
+    char *args[] = {"sh", NULL};
+    oci_params p = {.rootfs = "/r", .args = args};
+    security_apply(&sec, &p);
+    json_object *cfg = NULL;
+    assert_int_equal(oci_config(&p, &cfg, &err), 0);
+    assert_int_equal(mk_json_int(cfg, "process.user.uid", -1), 1001); /* the container's wins */
+    assert_int_equal(mk_json_int(cfg, "process.user.gid", -1), 3000);
+    json_object *gids = mk_json_path(cfg, "process.user.additionalGids");
+    assert_int_equal(json_object_array_length(gids), 2);
+    assert_int_equal(json_object_get_int(json_object_array_get_idx(gids, 1)), 2000);
+    assert_true(json_object_get_boolean(mk_json_path(cfg, "root.readonly")));
+    assert_true(json_object_get_boolean(mk_json_path(cfg, "process.noNewPrivileges")));
+    json_object *eff = mk_json_path(cfg, "process.capabilities.effective");
+    assert_int_equal(json_object_array_length(eff), 1);
+    assert_string_equal(json_object_get_string(json_object_array_get_idx(eff, 0)),
+                        "CAP_NET_BIND_SERVICE");
+    json_object_put(cfg);
+    security_free(&sec);
+    json_object_put(ctr);
+
+    /* runAsNonRoot with no user: refused in Kubernetes' words; privileged too. */
+    ctr = yaml("name: c\nsecurityContext: {runAsNonRoot: true, runAsUser: 0}\n");
+    assert_int_equal(security_of(pod, ctr, NULL, &sec, &err), -PODS_ECONFIG);
+    assert_string_equal(err.msg, "container has runAsNonRoot and image will run as root (pod: "
+                                 "\"p_team\", container: c)");
+    json_object_put(ctr);
+    ctr = yaml("name: c\nsecurityContext: {privileged: true}\n");
+    assert_int_equal(security_of(pod, ctr, NULL, &sec, &err), -PODS_ECONFIG);
+    json_object_put(ctr);
+    json_object_put(pod);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_envvars),        cmocka_unit_test(test_backoff),
-        cmocka_unit_test(test_restart_policy), cmocka_unit_test(test_phase),
-        cmocka_unit_test(test_logfile),        cmocka_unit_test(test_oci_config),
-        cmocka_unit_test(test_image_names),    cmocka_unit_test(test_base64),
-        cmocka_unit_test(test_resolvconf),
+        cmocka_unit_test(test_envvars),    cmocka_unit_test(test_security),
+        cmocka_unit_test(test_backoff),    cmocka_unit_test(test_restart_policy),
+        cmocka_unit_test(test_phase),      cmocka_unit_test(test_logfile),
+        cmocka_unit_test(test_oci_config), cmocka_unit_test(test_image_names),
+        cmocka_unit_test(test_base64),     cmocka_unit_test(test_resolvconf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
