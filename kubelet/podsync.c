@@ -208,6 +208,28 @@ static void handle_exit(pod_worker *w, ctr_state *c, const char *policy, int cod
     }
 }
 
+/* Run container c's lifecycle hook `which` ("postStart", "preStop") within
+ * timeout_s; a failure is a Warning event. True when it passed or there is
+ * none. */
+static bool run_hook(pod_worker *w, ctr_state *c, json_object *spec, const char *which,
+                     int64_t timeout_s)
+{
+    _cleanup_free_ char *path = xasprintf("lifecycle.%s", which);
+    json_object *h = mk_json_path(spec, path);
+    if (!h)
+        return true;
+    _cleanup_free_ char *id = pods_container_id(w->uid, c->name);
+    probe_target t = {.rt = w->kl->rt, .ctr_id = id, .pod_ip = w->ip, .who = c->name};
+    char msg[200];
+    if (probe_hook(h, spec, &t, timeout_s > 0 ? (int)timeout_s : 1, msg, sizeof msg))
+        return true;
+    bool post = strcmp(which, "postStart") == 0;
+    mk_log("pod %s/%s: container %s: %s hook failed: %s", w->ns, w->name, c->name, which, msg);
+    pod_event(w, "Warning", post ? "FailedPostStartHook" : "FailedPreStopHook", "%s failed: %s",
+              post ? "PostStartHook" : "PreStopHook", msg);
+    return false;
+}
+
 /* Start c from spec; ps: its probes (NULL for an init container). */
 static void start_container(pod_worker *w, ctr_state *c, probe_set *ps, json_object *pod,
                             json_object *spec)
@@ -231,6 +253,13 @@ static void start_container(pod_worker *w, ctr_state *c, probe_set *ps, json_obj
     }
     c->started = c->running = c->ever_started = true;
     c->started_ms = t0;
+    /* postStart runs before the container counts as started; when it fails
+     * the container is killed and its exit handled as any other. */
+    int64_t grace = mk_json_int(pod, "spec.terminationGracePeriodSeconds", 30);
+    if (ps && !run_hook(w, c, spec, "postStart", grace)) {
+        _cleanup_free_ char *id = pods_container_id(w->uid, c->name);
+        runtime_kill(w->kl->rt, id, SIGKILL, &err);
+    }
     if (ps)
         probe_set_restart(ps, t0);
     mk_debug("pod %s/%s: container %s started in %lld ms", w->ns, w->name, c->name,
@@ -572,8 +601,14 @@ void podsync_terminate(pod_worker *w, json_object *pod)
         worker_discover(w, pod);
         w->discovered = true;
     }
-    signal_all(w, SIGTERM);
     int64_t deadline = mk_now_ns() + grace * 1000000000;
+    /* preStop hooks first, within the grace period, then SIGTERM. */
+    json_object *specs = mk_json_path(pod, "spec.containers");
+    for (size_t i = 0; i < w->nctrs && mk_now_ns() < deadline; i++)
+        if (w->ctrs[i].running)
+            run_hook(w, &w->ctrs[i], json_object_array_get_idx(specs, i), "preStop",
+                     (deadline - mk_now_ns()) / 1000000000);
+    signal_all(w, SIGTERM);
     pthread_mutex_lock(&kl->lock);
     while (!all_exited(w) && mk_now_ns() < deadline && !kl->stop) {
         struct timespec ts;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store/codec.h"
@@ -291,6 +292,29 @@ bool probe_run(const probe_spec *s, const probe_target *t, char *msg, size_t n)
         return false;
     }
     return s->handler == PROBE_HTTP ? run_http(s, host, msg, n) : run_tcp(s, host, msg, n);
+}
+
+bool probe_hook(json_object *handler, json_object *container, const probe_target *t,
+                int timeout_s, char *msg, size_t n)
+{
+    json_object *sl = mk_json_path(handler, "sleep");
+    if (sl) { /* the sleep action: the kubelet itself waits */
+        int64_t s = mk_json_int(sl, "seconds", 0);
+        s = s < 0 ? 0 : s > timeout_s ? timeout_s : s;
+        struct timespec ts = {.tv_sec = (time_t)s};
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+            ;
+        msg[0] = '\0';
+        return true;
+    }
+    probe_spec s = {.port = -1, .grace_s = -1};
+    read_handler(&s, handler, container);
+    s.timeout_s = timeout_s > 0 ? timeout_s : 1;
+    bool ok = s.handler != PROBE_NONE && probe_run(&s, t, msg, n);
+    if (s.handler == PROBE_NONE)
+        snprintf(msg, n, "the hook has no handler (exec, httpGet or sleep)");
+    spec_free(&s);
+    return ok;
 }
 
 /* ---- the rules ---- */

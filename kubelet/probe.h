@@ -96,6 +96,12 @@ bool probe_set_empty(const probe_set *ps);
 /* Run the probes that are due at now; say what follows. */
 void probe_set_tick(probe_set *ps, const probe_target *t, int64_t now, probe_verdict *v);
 
+/* Run a lifecycle hook's handler (postStart, preStop: exec, httpGet,
+ * tcpSocket, or sleep) once, within timeout_s: true when it passes; else
+ * message says why. */
+bool probe_hook(json_object *handler, json_object *container, const probe_target *t,
+                int timeout_s, char *message, size_t n);
+
 /* Run one probe once: true when it passes; else message says why. */
 bool probe_run(const probe_spec *s, const probe_target *t, char *message, size_t n);
 

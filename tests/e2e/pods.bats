@@ -507,6 +507,49 @@ EOF
     [ "$(pod_jq nonroot .status.containerStatuses[0].state.waiting.message)" = 'container has runAsNonRoot and image will run as root (pod: "nonroot_default", container: c)' ]
 }
 
+@test "lifecycle hooks: postStart before Running, preStop before SIGTERM; a failed postStart restarts" {
+    mkdir -p "$E2E_DIR/hooks"
+    create hooked <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: hooked}
+spec:
+  nodeSelector: {kubernetes.io/hostname: node2}
+  terminationGracePeriodSeconds: 3
+  volumes: [{name: out, hostPath: {path: $E2E_DIR/hooks}}]
+  containers:
+  - name: c
+    image: busybox
+    command: [sleep, '3600']
+    volumeMounts: [{name: out, mountPath: /out}]
+    lifecycle:
+      postStart: {exec: {command: [sh, -c, 'echo started > /out/poststart']}}
+      preStop: {exec: {command: [sh, -c, 'echo stopping > /out/prestop']}}
+EOF
+    create badhook <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: badhook}
+spec:
+  nodeSelector: {kubernetes.io/hostname: node2}
+  containers:
+  - name: c
+    image: busybox
+    command: [sleep, '3600']
+    lifecycle: {postStart: {exec: {command: [sh, -c, 'echo no >&2; exit 2']}}}
+EOF
+    wait_for 20 phase_is hooked Running
+    [ "$(cat "$E2E_DIR/hooks/poststart")" = started ]
+    [ ! -e "$E2E_DIR/hooks/prestop" ]
+    api DELETE /api/v1/namespaces/default/pods/hooked >/dev/null
+    # The API lets the object go at once here (no --graceful-pod-deletion);
+    # the kubelet then runs preStop, then stops the container.
+    wait_for 20 eval '[ "$(cat "$E2E_DIR/hooks/prestop" 2>/dev/null)" = stopping ]'
+    wait_for 20 eval '[ "$(pod_jq badhook .status.containerStatuses[0].restartCount)" -ge 1 ]'
+    api GET "/api/v1/namespaces/default/events?fieldSelector=involvedObject.name=badhook,reason=FailedPostStartHook" |
+        jq -e '.items[0].message == "PostStartHook failed: command exited 2: no"'
+}
+
 @test "a restarted kubelet adopts running containers: no duplicates, no restarts" {
     create adopt <<'EOF'
 apiVersion: v1
