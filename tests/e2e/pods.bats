@@ -565,14 +565,16 @@ EOF
     local uid pid_a n_before
     uid=$(pod_jq adopt .metadata.uid)
     pid_a=$(runc --root "$E2E_DIR/node3/runtime/runc" state "$uid.a" | jq .pid)
-    n_before=$(runc --root "$E2E_DIR/node3/runtime/runc" list -q | wc -l)
+    # This pod's containers only: others on the node (a crash loop) come and go.
+    n_before=$(runc --root "$E2E_DIR/node3/runtime/runc" list -q | grep -c "^$uid\.")
     stop_kubelet 3
     kill -0 "$pid_a" # containers outlive their kubelet
     start_kubelet 3
     wait_for 20 eval "grep -q 'pod default/adopt: adopted container b' '$E2E_DIR/kubelet3.log'"
     sleep 1
     [ "$(runc --root "$E2E_DIR/node3/runtime/runc" state "$uid.a" | jq .pid)" = "$pid_a" ]
-    [ "$(runc --root "$E2E_DIR/node3/runtime/runc" list -q | wc -l)" = "$n_before" ]
+    [ "$(runc --root "$E2E_DIR/node3/runtime/runc" list -q | grep -c "^$uid\.")" = "$n_before" ]
+    [ "$n_before" = 2 ]
     [ "$(pod_jq adopt '[.status.containerStatuses[].restartCount] | add')" = 0 ]
     phase_is adopt Running
     # A pod deleted while its kubelet was down is cleaned up when it returns.
