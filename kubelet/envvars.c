@@ -3,9 +3,11 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kubelet/volumes.h"
 #include "store/codec.h"
+#include "store/quantity.h"
 #include "store/util.h"
 
 /* NAME=VALUE strings in order; setting a name again replaces it. */
@@ -163,16 +165,77 @@ static int env_from(const pods_env *e, json_object *pod, json_object *src, envli
     return rc;
 }
 
+/* metadata.labels['k'] or metadata.annotations['k'], or NULL. */
+static const char *map_ref(json_object *pod, const char *path)
+{
+    const char *open = strstr(path, "['");
+    size_t len = open ? strlen(open) : 0;
+    if (!open || len < 4 || strcmp(open + len - 2, "']") != 0)
+        return NULL;
+    _cleanup_free_ char *map = xstrndup(path, (size_t)(open - path));
+    _cleanup_free_ char *key = xstrndup(open + 2, len - 4);
+    json_object *m = mk_json_path(pod, map), *v = NULL;
+    if (strcmp(map, "metadata.labels") && strcmp(map, "metadata.annotations"))
+        return NULL;
+    return m && json_object_object_get_ex(m, key, &v) ? json_object_get_string(v) : NULL;
+}
+
 /* A fieldRef the way the downward API resolves it. */
-static const char *field_ref(json_object *pod, const char *path, const char *pod_ip)
+static const char *field_ref(const pods_env *e, json_object *pod, const char *path,
+                             const char *pod_ip)
 {
     if (strcmp(path, "status.podIP") == 0)
         return pod_ip;
+    if (strcmp(path, "status.hostIP") == 0)
+        return e->node_ip;
+    if (strcmp(path, "spec.nodeName") == 0 && !mk_json_str(pod, path))
+        return e->node_name;
+    if (strstr(path, "['"))
+        return map_ref(pod, path);
     return mk_json_str(pod, path);
 }
 
-static int env_entry(const pods_env *e, json_object *pod, json_object *ev, const char *pod_ip,
-                     envlist *l, mk_err *err)
+/* The container's limits or requests for cpu (in cores, or the divisor's
+ * unit) or memory (bytes, or the divisor's), rounded up as the kubelet
+ * does; a limit that is not set is the node's capacity. */
+static int resource_ref(json_object *pod, json_object *ctr, json_object *ref, const char *var,
+                        envlist *l, mk_err *err)
+{
+    const char *res = mk_json_str(ref, "resource");
+    const char *cname = mk_json_str(ref, "containerName");
+    json_object *specs = mk_json_path(pod, "spec.containers");
+    for (size_t i = 0; cname && specs && i < json_object_array_length(specs); i++) {
+        json_object *c = json_object_array_get_idx(specs, i);
+        if (mk_json_str(c, "name") && strcmp(mk_json_str(c, "name"), cname) == 0)
+            ctr = c;
+    }
+    if (!res || (strcmp(res, "limits.cpu") && strcmp(res, "requests.cpu") &&
+                 strcmp(res, "limits.memory") && strcmp(res, "requests.memory")))
+        return mk_error(err, PODS_ECONFIG, "resourceFieldRef: unsupported resource %s",
+                        res ? res : "(none)");
+    bool cpu = strstr(res, "cpu") != NULL, limit = strncmp(res, "limits.", 7) == 0;
+    const char *q = mk_json_str(mk_json_path(ctr, "resources"), res);
+    const char *div = mk_json_str(ref, "divisor");
+    int64_t have, unit;
+    if (cpu) {
+        have = q ? quantity_parse_milli(q) : limit ? sysconf(_SC_NPROCESSORS_ONLN) * 1000 : 0;
+        unit = div ? quantity_parse_milli(div) : 1000;
+    } else {
+        have = q       ? quantity_parse_value(q)
+               : limit ? (int64_t)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE)
+                       : 0;
+        unit = div ? quantity_parse_value(div) : 1;
+    }
+    if (have < 0 || unit <= 0)
+        return mk_error(err, PODS_ECONFIG, "resourceFieldRef %s: bad quantity", res);
+    char val[32];
+    snprintf(val, sizeof val, "%lld", (long long)((have + unit - 1) / unit));
+    env_set(l, var, val, strlen(val));
+    return 0;
+}
+
+static int env_entry(const pods_env *e, json_object *pod, json_object *ctr, json_object *ev,
+                     const char *pod_ip, envlist *l, mk_err *err)
 {
     const char *name = mk_json_str(ev, "name");
     if (!name)
@@ -183,9 +246,11 @@ static int env_entry(const pods_env *e, json_object *pod, json_object *ev, const
         return key_ref(e, pod, ref, false, name, l, err);
     if (!val && (ref = mk_json_path(from, "secretKeyRef")))
         return key_ref(e, pod, ref, true, name, l, err);
+    if (!val && (ref = mk_json_path(from, "resourceFieldRef")))
+        return resource_ref(pod, ctr, ref, name, l, err);
     const char *fr = mk_json_str(from, "fieldRef.fieldPath");
     if (!val && fr)
-        val = field_ref(pod, fr, pod_ip);
+        val = field_ref(e, pod, fr, pod_ip);
     env_set(l, name, val ? val : "", val ? strlen(val) : 0);
     return 0;
 }
@@ -211,7 +276,7 @@ int envvars_build(const pods_env *e, json_object *pod, json_object *ctr, json_ob
         rc = env_from(e, pod, json_object_array_get_idx(from, i), &l, err);
     json_object *env = mk_json_path(ctr, "env");
     for (size_t i = 0; rc == 0 && env && i < json_object_array_length(env); i++)
-        rc = env_entry(e, pod, json_object_array_get_idx(env, i), pod_ip, &l, err);
+        rc = env_entry(e, pod, ctr, json_object_array_get_idx(env, i), pod_ip, &l, err);
     if (rc < 0) {
         env_free(&l);
         return rc;

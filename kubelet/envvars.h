@@ -1,8 +1,12 @@
 /* envvars.h - a container's environment, as the Kubernetes kubelet makes it:
  * the image's variables, HOSTNAME, then `envFrom` (each ConfigMap's or
  * Secret's keys, with the entry's prefix), then `env` (value, or valueFrom
- * fieldRef, configMapKeyRef, secretKeyRef). A later entry of the same name
- * replaces an earlier one in place, so env wins over envFrom.
+ * fieldRef, resourceFieldRef, configMapKeyRef, secretKeyRef). A later entry
+ * of the same name replaces an earlier one in place, so env wins over
+ * envFrom. fieldRef takes any path of the pod, `metadata.labels['k']` and
+ * `metadata.annotations['k']`, and status.podIP and status.hostIP as this
+ * node gives them; resourceFieldRef limits/requests.cpu/memory, rounded up
+ * to the divisor (1 core, 1 byte), a missing limit read as the node's.
  *
  * ConfigMaps and Secrets come through pods_env's fetch (the kubelet reads
  * them from the API server when the container starts, as Kubernetes does:

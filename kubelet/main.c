@@ -314,6 +314,7 @@ static int kubelet_start(kubelet *kl, kubelet_server **srv, mk_err *err)
         .root_dir = cfg->root_dir,
         .image_dir = cfg->image_dir,
         .node_name = cfg->node_name,
+        .node_ip = kl->node_ip, /* filled in by node_register below */
         .rt = kl->rt,
         .pn = kl->pn,
         .cluster_dns = cfg->cluster_dns,

@@ -39,6 +39,7 @@ typedef struct pods_env {
     const char *root_dir;
     const char *image_dir;
     const char *node_name;
+    const char *node_ip; /* the downward API's status.hostIP; may be NULL */
     runtime *rt;
     podnet *pn;
     const char *cluster_dns;    /* nameserver in pods' resolv.conf; NULL: 10.96.0.10 */

@@ -234,9 +234,10 @@ static json_object *fetch_fixed(void *ctx, const char *kind, const char *ns, con
 
 static char *env_text(const char *ctr_yaml, mk_err *err)
 {
-    pods_env e = {.fetch = fetch_fixed};
+    pods_env e = {.fetch = fetch_fixed, .node_ip = "172.31.1.7"};
     json_object *pod =
-        json_tokener_parse("{\"metadata\":{\"name\":\"p\",\"namespace\":\"team\"}}");
+        json_tokener_parse("{\"metadata\":{\"name\":\"p\",\"namespace\":\"team\","
+                           "\"labels\":{\"app.kubernetes.io/name\":\"web\"}}}");
     json_object *ctr = NULL;
     assert_int_equal(codec_decode(ctr_yaml, strlen(ctr_yaml), &ctr, err), 0);
     json_object *img = json_tokener_parse("{\"env\":[\"PATH=/bin\",\"a=img\"]}");
@@ -270,6 +271,18 @@ static void test_envvars(void **state)
     /* The image's a is replaced in place; 9x is no name; env wins last. */
     assert_string_equal(
         t, "PATH=/bin a=env HOSTNAME=p b.c=2 S_pw=s3cr3t S_t=x IP=10.0.0.5 K=s3cr3t");
+    free(t);
+    t = env_text(
+        "resources: {limits: {cpu: 500m, memory: 64Mi}}\n"
+        "env: [{name: L, valueFrom: {fieldRef: {fieldPath: "
+        "\"metadata.labels['app.kubernetes.io/name']\"}}},"
+        " {name: H, valueFrom: {fieldRef: {fieldPath: status.hostIP}}},"
+        " {name: C, valueFrom: {resourceFieldRef: {resource: limits.cpu}}},"
+        " {name: M, valueFrom: {resourceFieldRef: {resource: limits.cpu, divisor: 1m}}},"
+        " {name: B, valueFrom: {resourceFieldRef: {resource: limits.memory, divisor: 1Mi}}},"
+        " {name: R, valueFrom: {resourceFieldRef: {resource: requests.memory}}}]\n",
+        &err);
+    assert_string_equal(t, "PATH=/bin a=img HOSTNAME=p L=web H=172.31.1.7 C=1 M=500 B=64 R=0");
     free(t);
     assert_null(env_text(
         "env: [{name: X, valueFrom: {configMapKeyRef: {name: cm, key: none}}}]\n", &err));
