@@ -180,9 +180,8 @@ static const char *map_ref(json_object *pod, const char *path)
     return m && json_object_object_get_ex(m, key, &v) ? json_object_get_string(v) : NULL;
 }
 
-/* A fieldRef the way the downward API resolves it. */
-static const char *field_ref(const pods_env *e, json_object *pod, const char *path,
-                             const char *pod_ip)
+const char *envvars_field(const pods_env *e, json_object *pod, const char *path,
+                          const char *pod_ip)
 {
     if (strcmp(path, "status.podIP") == 0)
         return pod_ip;
@@ -195,11 +194,8 @@ static const char *field_ref(const pods_env *e, json_object *pod, const char *pa
     return mk_json_str(pod, path);
 }
 
-/* The container's limits or requests for cpu (in cores, or the divisor's
- * unit) or memory (bytes, or the divisor's), rounded up as the kubelet
- * does; a limit that is not set is the node's capacity. */
-static int resource_ref(json_object *pod, json_object *ctr, json_object *ref, const char *var,
-                        envlist *l, mk_err *err)
+int envvars_resource(json_object *pod, json_object *ctr, json_object *ref, char *out, size_t n,
+                     mk_err *err)
 {
     const char *res = mk_json_str(ref, "resource");
     const char *cname = mk_json_str(ref, "containerName");
@@ -213,6 +209,9 @@ static int resource_ref(json_object *pod, json_object *ctr, json_object *ref, co
                  strcmp(res, "limits.memory") && strcmp(res, "requests.memory")))
         return mk_error(err, PODS_ECONFIG, "resourceFieldRef: unsupported resource %s",
                         res ? res : "(none)");
+    if (!ctr)
+        return mk_error(err, PODS_ECONFIG, "resourceFieldRef %s: no container %s", res,
+                        cname ? cname : "named");
     bool cpu = strstr(res, "cpu") != NULL, limit = strncmp(res, "limits.", 7) == 0;
     const char *q = mk_json_str(mk_json_path(ctr, "resources"), res);
     const char *div = mk_json_str(ref, "divisor");
@@ -228,8 +227,16 @@ static int resource_ref(json_object *pod, json_object *ctr, json_object *ref, co
     }
     if (have < 0 || unit <= 0)
         return mk_error(err, PODS_ECONFIG, "resourceFieldRef %s: bad quantity", res);
+    snprintf(out, n, "%lld", (long long)((have + unit - 1) / unit));
+    return 0;
+}
+
+static int resource_ref(json_object *pod, json_object *ctr, json_object *ref, const char *var,
+                        envlist *l, mk_err *err)
+{
     char val[32];
-    snprintf(val, sizeof val, "%lld", (long long)((have + unit - 1) / unit));
+    if (envvars_resource(pod, ctr, ref, val, sizeof val, err) < 0)
+        return -err->code;
     env_set(l, var, val, strlen(val));
     return 0;
 }
@@ -250,7 +257,7 @@ static int env_entry(const pods_env *e, json_object *pod, json_object *ctr, json
         return resource_ref(pod, ctr, ref, name, l, err);
     const char *fr = mk_json_str(from, "fieldRef.fieldPath");
     if (!val && fr)
-        val = field_ref(e, pod, fr, pod_ip);
+        val = envvars_field(e, pod, fr, pod_ip);
     env_set(l, name, val ? val : "", val ? strlen(val) : 0);
     return 0;
 }

@@ -29,4 +29,14 @@
 int envvars_build(const pods_env *e, json_object *pod, json_object *ctr, json_object *imgcfg,
                   const char *pod_ip, char ***out, mk_err *err);
 
+/* The downward API's fieldRef: path in pod (labels['k'] and
+ * annotations['k'] too; status.podIP is pod_ip, status.hostIP the node's),
+ * or NULL when absent. Borrowed from pod or e. */
+const char *envvars_field(const pods_env *e, json_object *pod, const char *path,
+                          const char *pod_ip);
+
+/* A resourceFieldRef (of ctr, or of the container ref names) as text. */
+int envvars_resource(json_object *pod, json_object *ctr, json_object *ref, char *out, size_t n,
+                     mk_err *err);
+
 #endif

@@ -1,4 +1,5 @@
 #include "kubelet/volumes.h"
+#include "kubelet/envvars.h"
 #include "kubelet/fsutil.h"
 #include "store/codec.h"
 #include "store/util.h"
@@ -132,10 +133,12 @@ static int write_object_files(json_object *obj, json_object *src, const char *di
     return rc;
 }
 
+/* name_field: "secretName" in a secret volume, "name" everywhere else. */
 static int setup_object_volume(const pods_env *e, json_object *pod, json_object *src,
-                               const char *dir, bool secret, mk_err *err)
+                               const char *dir, bool secret, const char *name_field,
+                               mk_err *err)
 {
-    const char *name = mk_json_str(src, secret ? "secretName" : "name");
+    const char *name = mk_json_str(src, name_field);
     const char *ns = mk_json_str(pod, "metadata.namespace");
     if (!name)
         return mk_error(err, EINVAL, "%s volume names no object",
@@ -156,6 +159,103 @@ static int setup_object_volume(const pods_env *e, json_object *pod, json_object 
         rc = write_object_files(obj, src, dir, secret, err);
     json_object_put(obj);
     return rc;
+}
+
+static int by_key(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A whole labels or annotations map as the downward API writes it:
+ * key="value" lines in key order. */
+static char *map_lines(json_object *m)
+{
+    size_t n = m && json_object_is_type(m, json_type_object)
+                   ? (size_t)json_object_object_length(m)
+                   : 0;
+    const char **keys = xcalloc(n + 1, sizeof *keys);
+    size_t k = 0;
+    if (n) {
+        json_object_object_foreach(m, key, v)
+        {
+            (void)v;
+            keys[k++] = key;
+        }
+    }
+    qsort(keys, k, sizeof *keys, by_key);
+    mk_buf b = {0};
+    mk_buf_puts(&b, "");
+    for (size_t i = 0; i < k; i++) {
+        const char *v = json_object_get_string(json_object_object_get(m, keys[i]));
+        mk_buf_printf(&b, "%s%s=\"", i ? "\n" : "", keys[i]);
+        for (const char *c = v ? v : ""; *c; c++)
+            mk_buf_printf(&b, "%s%c", *c == '"' || *c == '\\' ? "\\" : "", *c);
+        mk_buf_puts(&b, "\"");
+    }
+    free(keys);
+    return b.data;
+}
+
+/* A downwardAPI source's items, a file each: fieldRef (a path, or all the
+ * labels or annotations) or resourceFieldRef (which names its container). */
+static int write_downward(const pods_env *e, json_object *pod, json_object *src,
+                          const char *dir, mk_err *err)
+{
+    json_object *items = mk_json_path(src, "items");
+    int64_t dm = mk_json_int(src, "defaultMode", 0644);
+    for (size_t i = 0; items && i < json_object_array_length(items); i++) {
+        json_object *it = json_object_array_get_idx(items, i);
+        const char *path = mk_json_str(it, "path");
+        const char *fp = mk_json_str(it, "fieldRef.fieldPath");
+        json_object *rr = mk_json_path(it, "resourceFieldRef");
+        _cleanup_free_ char *text = NULL;
+        if (fp && (!strcmp(fp, "metadata.labels") || !strcmp(fp, "metadata.annotations"))) {
+            text = map_lines(mk_json_path(pod, fp));
+        } else if (fp) {
+            const char *v = envvars_field(e, pod, fp, NULL);
+            text = xstrdup(v ? v : "");
+        } else if (rr) {
+            char buf[32];
+            if (envvars_resource(pod, NULL, rr, buf, sizeof buf, err) < 0)
+                return mk_error_wrap(err, "downwardAPI %s", path ? path : "");
+            text = xstrdup(buf);
+        } else {
+            continue;
+        }
+        mode_t mode = (mode_t)(mk_json_int(it, "mode", dm) & 0777);
+        if (write_key(dir, path ? path : "", text, strlen(text), mode, err) < 0)
+            return -err->code;
+    }
+    return 0;
+}
+
+/* A projected volume: its sources' files side by side in one folder. */
+static int setup_projected(const pods_env *e, json_object *pod, json_object *vol,
+                           const char *dir, mk_err *err)
+{
+    json_object *sources = mk_json_path(vol, "sources");
+    if (fsu_mkdir_p(dir, 0755, err) < 0)
+        return -err->code;
+    for (size_t i = 0; sources && i < json_object_array_length(sources); i++) {
+        json_object *s = json_object_array_get_idx(sources, i), *src;
+        int rc = 0;
+        if ((src = mk_json_path(s, "configMap")))
+            rc = setup_object_volume(e, pod, src, dir, false, "name", err);
+        else if ((src = mk_json_path(s, "secret")))
+            rc = setup_object_volume(e, pod, src, dir, true, "name", err);
+        else if ((src = mk_json_path(s, "downwardAPI")))
+            rc = write_downward(e, pod, src, dir, err);
+        else if (mk_json_path(s, "serviceAccountToken") ||
+                 mk_json_path(s, "clusterTrustBundle"))
+            rc = mk_error(err, ENOTSUP,
+                          "projected %s: service account tokens and trust bundles are not "
+                          "supported by minik8s",
+                          mk_json_path(s, "serviceAccountToken") ? "serviceAccountToken"
+                                                                 : "clusterTrustBundle");
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
 }
 
 static int setup_one(const pods_env *e, json_object *pod, json_object *vol, const char *pod_dir,
@@ -185,10 +285,28 @@ static int setup_one(const pods_env *e, json_object *pod, json_object *vol, cons
         return 0;
     }
     if ((src = mk_json_path(vol, "configMap")))
-        return setup_object_volume(e, pod, src, dir, false, err);
+        return setup_object_volume(e, pod, src, dir, false, "name", err);
     if ((src = mk_json_path(vol, "secret")))
-        return setup_object_volume(e, pod, src, dir, true, err);
-    /* emptyDir, and the default for a volume with no known source. */
+        return setup_object_volume(e, pod, src, dir, true, "secretName", err);
+    if ((src = mk_json_path(vol, "downwardAPI")))
+        return fsu_mkdir_p(dir, 0755, err) < 0 ? -err->code
+                                               : write_downward(e, pod, src, dir, err);
+    if ((src = mk_json_path(vol, "projected")))
+        return setup_projected(e, pod, src, dir, err);
+    static const char *const unsupported[] = {"persistentVolumeClaim",
+                                              "nfs",
+                                              "csi",
+                                              "ephemeral",
+                                              "iscsi",
+                                              "cephfs",
+                                              "rbd",
+                                              "glusterfs",
+                                              "image"};
+    for (size_t i = 0; i < ARRAY_SIZE(unsupported); i++)
+        if (mk_json_path(vol, unsupported[i]))
+            return mk_error(err, ENOTSUP, "volume %s: %s volumes are not supported by minik8s",
+                            name, unsupported[i]);
+    /* emptyDir (also when the volume names no source, as Kubernetes does). */
     if (fsu_mkdir_p(dir, 0777, err) < 0)
         return -err->code;
     chmod(dir, 0777);
@@ -255,7 +373,8 @@ int volumes_mounts(json_object *pod, json_object *ctr, const char *pod_dir, oci_
         }
         json_object *ro = mk_json_path(vm, "readOnly");
         bool readonly = (ro && json_object_get_boolean(ro)) || mk_json_path(vol, "secret") ||
-                        mk_json_path(vol, "configMap");
+                        mk_json_path(vol, "configMap") || mk_json_path(vol, "downwardAPI") ||
+                        mk_json_path(vol, "projected");
         m[i] = (oci_mount){.source = src, .destination = xstrdup(dest), .readonly = readonly};
     }
     *out = m;

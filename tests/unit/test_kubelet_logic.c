@@ -293,6 +293,70 @@ static void test_envvars(void **state)
     assert_string_equal(err.msg, "secret \"nope\" not found");
 }
 
+static char *slurp_file(const char *dir, const char *rel)
+{
+    _cleanup_free_ char *path = xasprintf("%s/%s", dir, rel);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return xstrdup("(missing)");
+    char buf[512];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return xstrdup(buf);
+}
+
+static void expect_file(const char *dir, const char *rel, const char *want)
+{
+    _cleanup_free_ char *got = slurp_file(dir, rel);
+    assert_string_equal(got, want);
+}
+
+/* downwardAPI and projected volumes written into a temp pod dir; other
+ * sources refused by name. */
+static void test_volume_sources(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mk-test-vols-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    pods_env e = {.fetch = fetch_fixed};
+    const char *text =
+        "metadata: {name: p, namespace: team, labels: {app: web, tier: \"a\\\"b\"}}\n"
+        "spec:\n  containers: [{name: c, resources: {limits: {memory: 32Mi}}}]\n"
+        "  volumes:\n"
+        "  - name: info\n    downwardAPI: {items: [{path: labels, fieldRef: {fieldPath: "
+        "metadata.labels}},"
+        " {path: sub/name, fieldRef: {fieldPath: metadata.name}},"
+        " {path: mem, resourceFieldRef: {containerName: c, resource: limits.memory, divisor: "
+        "1Mi}}]}\n"
+        "  - name: all\n    projected: {sources: [{configMap: {name: cm, items: [{key: a, "
+        "path: a.txt}]}},"
+        " {secret: {name: sec}}, {downwardAPI: {items: [{path: ns, fieldRef: {fieldPath: "
+        "metadata.namespace}}]}}]}\n";
+    json_object *pod = NULL;
+    mk_err err = {0};
+    assert_int_equal(codec_decode(text, strlen(text), &pod, &err), 0);
+    if (volumes_setup(&e, pod, dir, &err) < 0)
+        fail_msg("%s", err.msg);
+    _cleanup_free_ char *info = xasprintf("%s/volumes/info", dir);
+    _cleanup_free_ char *all = xasprintf("%s/volumes/all", dir);
+    expect_file(info, "labels", "app=\"web\"\ntier=\"a\\\"b\"");
+    expect_file(info, "sub/name", "p");
+    expect_file(info, "mem", "32");
+    expect_file(all, "a.txt", "1");
+    expect_file(all, "pw", "s3cr3t");
+    expect_file(all, "ns", "team");
+    json_object_put(pod);
+    text = "metadata: {name: p, namespace: team}\n"
+           "spec: {volumes: [{name: data, persistentVolumeClaim: {claimName: db}}]}\n";
+    assert_int_equal(codec_decode(text, strlen(text), &pod, &err), 0);
+    assert_int_equal(volumes_setup(&e, pod, dir, &err), -ENOTSUP);
+    assert_string_equal(
+        err.msg, "volume data: persistentVolumeClaim volumes are not supported by minik8s");
+    json_object_put(pod);
+    fsu_rm_rf(dir, &err);
+}
+
 static json_object *yaml(const char *text)
 {
     json_object *o = NULL;
@@ -349,11 +413,12 @@ static void test_security(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_envvars),    cmocka_unit_test(test_security),
-        cmocka_unit_test(test_backoff),    cmocka_unit_test(test_restart_policy),
-        cmocka_unit_test(test_phase),      cmocka_unit_test(test_logfile),
-        cmocka_unit_test(test_oci_config), cmocka_unit_test(test_image_names),
-        cmocka_unit_test(test_base64),     cmocka_unit_test(test_resolvconf),
+        cmocka_unit_test(test_envvars),        cmocka_unit_test(test_security),
+        cmocka_unit_test(test_volume_sources), cmocka_unit_test(test_backoff),
+        cmocka_unit_test(test_restart_policy), cmocka_unit_test(test_phase),
+        cmocka_unit_test(test_logfile),        cmocka_unit_test(test_oci_config),
+        cmocka_unit_test(test_image_names),    cmocka_unit_test(test_base64),
+        cmocka_unit_test(test_resolvconf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
