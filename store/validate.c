@@ -540,11 +540,18 @@ static int check_env(json_object *env, const char *base, mk_err *err)
     return 0;
 }
 
-static const char *volume_sources[] = {
-    "emptyDir",  "hostPath",    "configMap", "secret", "persistentVolumeClaim",
-    "projected", "downwardAPI", "nfs",       "csi",    "ephemeral",
-    "image"};
-#define SUPPORTED_VOLUME_SOURCES 4 /* the first four */
+static const char *volume_sources[] = {"emptyDir",
+                                       "hostPath",
+                                       "configMap",
+                                       "secret",
+                                       "projected",
+                                       "downwardAPI",
+                                       "persistentVolumeClaim",
+                                       "nfs",
+                                       "csi",
+                                       "ephemeral",
+                                       "image"};
+#define SUPPORTED_VOLUME_SOURCES 6 /* the first six */
 
 static int check_volume_mounts(json_object *mounts, json_object *volumes, const char *base,
                                mk_err *err)
@@ -625,6 +632,66 @@ static int check_container(json_object *c, const char *base, json_object *volume
     return 0;
 }
 
+/* A downwardAPI source's items: each a safe path and one reference. */
+static int check_downward_items(json_object *src, const char *base, mk_err *err)
+{
+    json_object *items = get(src, "items");
+    vpath f;
+    int r;
+    for (size_t i = 0; i < list_len(items); i++) {
+        json_object *it = list_at(items, i);
+        SUBPATH(f, "%s.items[%zu].path", base, i);
+        const char *path = get_str(it, "path");
+        if (empty_str(path))
+            return required(err, f, NULL);
+        if (!is_safe_relative_path(path))
+            return invalid_str(err, f, path, "must be a relative path without '..'");
+        SUBPATH(f, "%s.items[%zu]", base, i);
+        if (has(it, "fieldRef") == has(it, "resourceFieldRef"))
+            return required(err, f, "exactly one of fieldRef and resourceFieldRef");
+        if (has(it, "resourceFieldRef") &&
+            empty_str(get_str(get(it, "resourceFieldRef"), "containerName"))) {
+            SUBPATH(f, "%s.items[%zu].resourceFieldRef.containerName", base, i);
+            return required(err, f, NULL);
+        }
+        if ((r = check_range(it, "mode", f, 0, 0777, err)) < 0)
+            return r;
+    }
+    return 0;
+}
+
+/* A projected volume: configMap, secret and downwardAPI sources. */
+static int check_projected(json_object *src, const char *base, mk_err *err)
+{
+    json_object *sources = get(src, "sources");
+    vpath f;
+    int r;
+    for (size_t i = 0; i < list_len(sources); i++) {
+        json_object *s = list_at(sources, i);
+        SUBPATH(f, "%s.sources[%zu]", base, i);
+        static const char *const refused[] = {"serviceAccountToken", "clusterTrustBundle",
+                                              "podCertificate"};
+        for (size_t k = 0; k < ARRAY_SIZE(refused); k++) {
+            if (has(s, refused[k])) {
+                SUBPATH(f, "%s.sources[%zu].%s", base, i, refused[k]);
+                return forbidden(err, f, "not supported by minik8s");
+            }
+        }
+        static const char *const named[] = {"configMap", "secret"};
+        for (size_t k = 0; k < ARRAY_SIZE(named); k++) {
+            if (has(s, named[k]) && empty_str(get_str(get(s, named[k]), "name"))) {
+                SUBPATH(f, "%s.sources[%zu].%s.name", base, i, named[k]);
+                return required(err, f, NULL);
+            }
+        }
+        SUBPATH(f, "%s.sources[%zu].downwardAPI", base, i);
+        if (has(s, "downwardAPI") &&
+            (r = check_downward_items(get(s, "downwardAPI"), f, err)) < 0)
+            return r;
+    }
+    return 0;
+}
+
 static int check_volume(json_object *v, const char *base, json_object *names, mk_err *err)
 {
     static const char *const host_types[] = {
@@ -653,7 +720,8 @@ static int check_volume(json_object *v, const char *base, json_object *names, mk
     SUBPATH(p, "%s.%s", base, volume_sources[which]);
     if (which >= SUPPORTED_VOLUME_SOURCES)
         return forbidden(err, p,
-                         "minik8s supports emptyDir, hostPath, configMap and secret volumes");
+                         "minik8s supports emptyDir, hostPath, configMap, secret, projected "
+                         "and downwardAPI volumes");
     json_object *src = get(v, volume_sources[which]);
     vpath f;
     switch (which) {
@@ -697,6 +765,10 @@ static int check_volume(json_object *v, const char *base, json_object *names, mk
         }
         break;
     }
+    case 4:
+        return check_projected(src, p, err);
+    case 5:
+        return check_downward_items(src, p, err);
     }
     return 0;
 }
@@ -711,6 +783,15 @@ static int check_pod_spec(json_object *spec, const char *base, mk_err *err)
     if (!spec) {
         SUBPATH(p, "%s", base);
         return required(err, p, NULL);
+    }
+    /* Refused here rather than ignored on the node. */
+    static const char *const host_ns[] = {"hostNetwork", "hostPID", "hostIPC"};
+    for (size_t i = 0; i < ARRAY_SIZE(host_ns); i++) {
+        if (json_object_get_boolean(get(spec, host_ns[i]))) {
+            SUBPATH(p, "%s.%s", base, host_ns[i]);
+            return forbidden(err, p,
+                             "not supported by minik8s: every pod has namespaces of its own");
+        }
     }
     json_object *volumes = get(spec, "volumes");
     json_object *names = json_object_new_object();

@@ -376,6 +376,29 @@ EOF
     [[ "$log" == *"ip=$(pod_jq vols .status.podIP)"* ]]
     # No container named: a pod's first container, as kubectl logs does.
     kubelet_get 1 /containerLogs/default/vols | grep -q "hi there"
+    # A projected volume: the ConfigMap, the Secret and the pod's labels.
+    create proj <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: proj, labels: {app: proj}}
+spec:
+  nodeSelector: {kubernetes.io/hostname: node1}
+  volumes:
+  - name: all
+    projected:
+      sources:
+      - configMap: {name: cfg}
+      - secret: {name: sec}
+      - downwardAPI: {items: [{path: labels, fieldRef: {fieldPath: metadata.labels}}]}
+  containers:
+  - name: c
+    image: busybox
+    command: [sh, -c, 'cat /all/greeting; echo; cat /all/password; echo; cat /all/labels; echo; exec sleep 3600']
+    volumeMounts: [{name: all, mountPath: /all}]
+EOF
+    wait_for 20 phase_is proj Running
+    wait_for 10 eval 'kubelet_get 1 /containerLogs/default/proj/c | grep -q app='
+    [ "$(kubelet_get 1 /containerLogs/default/proj/c)" = "$(printf 'hi there\ns3cr3t\napp="proj"')" ]
 }
 
 @test "env from ConfigMaps and Secrets: envFrom with a prefix, key refs, optional; a missing one waits" {

@@ -281,6 +281,27 @@ static void test_pod_bad(void **state)
                  "spec.volumes[0].persistentVolumeClaim: Forbidden");
     expect_error("apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n"
                  "  containers: [{name: a, image: b}]\n"
+                 "  volumes: [{name: v, projected: {sources: [{configMap: {name: c}},"
+                 " {serviceAccountToken: {path: token}}]}}]\n",
+                 "spec.volumes[0].projected.sources[1].serviceAccountToken: Forbidden: not "
+                 "supported by minik8s");
+    expect_error("apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n"
+                 "  containers: [{name: a, image: b}]\n"
+                 "  volumes: [{name: v, downwardAPI: {items: [{path: ../x, fieldRef: "
+                 "{fieldPath: metadata.name}}]}}]\n",
+                 "spec.volumes[0].downwardAPI.items[0].path: Invalid value: \"../x\"");
+    expect_error("apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n"
+                 "  hostNetwork: true\n  containers: [{name: a, image: b}]\n",
+                 "spec.hostNetwork: Forbidden: not supported by minik8s");
+    expect_ok(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n"
+        "  containers: [{name: a, image: b}]\n  volumes:\n"
+        "  - {name: v, downwardAPI: {items: [{path: l, fieldRef: {fieldPath: "
+        "metadata.labels}}]}}\n"
+        "  - {name: w, projected: {sources: [{secret: {name: s}}, {downwardAPI: {items:"
+        " [{path: m, resourceFieldRef: {containerName: a, resource: limits.memory}}]}}]}}\n");
+    expect_error("apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n"
+                 "  containers: [{name: a, image: b}]\n"
                  "  volumes: [{name: v, configMap: {}}]\n",
                  "spec.volumes[0].configMap.name: Required value");
     expect_error("apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n"
