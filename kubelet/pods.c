@@ -85,26 +85,61 @@ static int write_pod_meta(const char *dir, json_object *pod, mk_err *err)
     return rc;
 }
 
+/* /etc/hosts as the kubelet writes it: localhost, the pod's own name (its
+ * spec.hostname, and FQDN under spec.subdomain), then spec.hostAliases. */
+static char *hosts_text(json_object *pod, const char *ip, const char *domain)
+{
+    const char *name = mk_json_str(pod, "spec.hostname") ?: mk_json_str(pod, "metadata.name");
+    const char *sub = mk_json_str(pod, "spec.subdomain");
+    const char *ns = mk_json_str(pod, "metadata.namespace") ?: "default";
+    mk_buf b = {0};
+    mk_buf_puts(&b, "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost\n");
+    if (!ip || !*ip)
+        mk_buf_printf(&b, "# no pod IP: %s\n", name ? name : "");
+    else if (sub && *sub)
+        mk_buf_printf(&b, "%s\t%s.%s.%s.svc.%s\t%s\n", ip, name, sub, ns,
+                      domain && *domain ? domain : RESOLVCONF_DOMAIN, name);
+    else
+        mk_buf_printf(&b, "%s\t%s\n", ip, name ? name : "");
+    json_object *aliases = mk_json_path(pod, "spec.hostAliases");
+    size_t n = aliases ? json_object_array_length(aliases) : 0;
+    if (n)
+        mk_buf_puts(&b, "\n# Entries added by HostAliases.\n");
+    for (size_t i = 0; i < n; i++) {
+        json_object *a = json_object_array_get_idx(aliases, i);
+        json_object *names = mk_json_path(a, "hostnames");
+        mk_buf_puts(&b, mk_json_str(a, "ip") ?: "");
+        for (size_t j = 0; names && j < json_object_array_length(names); j++)
+            mk_buf_printf(&b, "\t%s",
+                          json_object_get_string(json_object_array_get_idx(names, j)));
+        mk_buf_puts(&b, "\n");
+    }
+    return b.data;
+}
+
 /* The files Kubernetes bind-mounts into every container: the pod's own
- * name and address, and the cluster's DNS (never an outside resolver). */
+ * name and address, and its DNS (the cluster's unless dnsPolicy says). */
 static int write_etc_files(const pods_env *e, json_object *pod, const char *dir, const char *ip,
                            mk_err *err)
 {
-    const char *name = mk_json_str(pod, "metadata.name");
-    const char *ns = mk_json_str(pod, "metadata.namespace");
+    const char *name = mk_json_str(pod, "spec.hostname") ?: mk_json_str(pod, "metadata.name");
     _cleanup_free_ char *etc = xasprintf("%s/etc", dir);
     _cleanup_free_ char *hosts_p = xasprintf("%s/hosts", etc);
     _cleanup_free_ char *name_p = xasprintf("%s/hostname", etc);
     _cleanup_free_ char *resolv_p = xasprintf("%s/resolv.conf", etc);
-    _cleanup_free_ char *hosts =
-        xasprintf("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost\n"
-                  "%s%s%s\n",
-                  ip && *ip ? ip : "", ip && *ip ? "\t" : "# no pod IP: ", name);
-    _cleanup_free_ char *hostname = xasprintf("%s\n", name);
+    _cleanup_free_ char *hosts = hosts_text(pod, ip, e->cluster_domain);
+    _cleanup_free_ char *hostname = xasprintf("%s\n", name ? name : "");
+    _cleanup_free_ char *host_resolv = NULL;
+    size_t len = 0;
+    const char *policy = mk_json_str(pod, "spec.dnsPolicy");
+    if (policy && strcmp(policy, "Default") == 0)
+        mk_read_file("/etc/resolv.conf", 64 * 1024, &host_resolv, &len, &(mk_err){0});
+    _cleanup_free_ char *resolv =
+        resolvconf_for_pod(pod, e->cluster_dns, e->cluster_domain, host_resolv);
     if (fsu_mkdir_p(etc, 0755, err) < 0 ||
         fsu_write_file(hosts_p, hosts, strlen(hosts), 0644, err) < 0 ||
         fsu_write_file(name_p, hostname, strlen(hostname), 0644, err) < 0 ||
-        resolvconf_write(resolv_p, ns, e->cluster_dns, e->cluster_domain, err) < 0)
+        resolvconf_write(resolv_p, resolv, err) < 0)
         return -err->code;
     return 0;
 }
@@ -120,7 +155,7 @@ int pods_sandbox_up(const pods_env *e, json_object *pod, char *ip, mk_err *err)
         return -err->code;
     sandbox_paths sp;
     sandbox_paths_for(dir, uid, &sp);
-    int rc = sandbox_create(&sp, name, err);
+    int rc = sandbox_create(&sp, mk_json_str(pod, "spec.hostname") ?: name, err);
     if (rc == 0 && e->pn)
         rc = podnet_attach(e->pn, uid, sandbox_netns_name(&sp), ip, err);
     else if (rc == 0)

@@ -573,6 +573,32 @@ EOF
         jq -e '.items[0].message == "PostStartHook failed: command exited 2: no"'
 }
 
+@test "hostname, subdomain, hostAliases and dnsConfig reach the container's /etc files" {
+    create named <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: named}
+spec:
+  nodeSelector: {kubernetes.io/hostname: node2}
+  hostname: db-0
+  subdomain: dbs
+  hostAliases: [{ip: 10.1.2.3, hostnames: [legacy.example, legacy]}]
+  dnsConfig: {searches: [corp.example], options: [{name: ndots, value: "2"}]}
+  containers: [{name: c, image: busybox, command: [sh, -c, 'hostname; cat /etc/hosts /etc/resolv.conf; exec sleep 3600']}]
+EOF
+    wait_for 20 phase_is named Running
+    wait_for 10 eval 'kubelet_get 2 /containerLogs/default/named/c | grep -q options'
+    local log ip
+    log=$(kubelet_get 2 /containerLogs/default/named/c)
+    ip=$(pod_jq named .status.podIP)
+    echo "$log"
+    [ "$(head -1 <<<"$log")" = db-0 ]
+    grep -qxF "$(printf '%s\tdb-0.dbs.default.svc.cluster.local\tdb-0' "$ip")" <<<"$log"
+    grep -qxF "$(printf '10.1.2.3\tlegacy.example\tlegacy')" <<<"$log"
+    grep -qx 'search default.svc.cluster.local svc.cluster.local cluster.local corp.example' <<<"$log"
+    grep -qx 'options ndots:2' <<<"$log"
+}
+
 @test "a restarted kubelet adopts running containers: no duplicates, no restarts" {
     create adopt <<'EOF'
 apiVersion: v1

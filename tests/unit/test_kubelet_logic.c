@@ -186,6 +186,43 @@ static void test_base64(void **state)
 
 /* The cluster's DNS and the Kubernetes search path, whatever the flags
  * leave out; written whole, so a reader never sees half a file. */
+static char *resolv_for(const char *spec_yaml, const char *host)
+{
+    _cleanup_free_ char *text =
+        xasprintf("metadata: {name: p, namespace: team}\nspec: %s\n", spec_yaml);
+    json_object *pod = NULL;
+    mk_err err = {0};
+    assert_int_equal(codec_decode(text, strlen(text), &pod, &err), 0);
+    char *r = resolvconf_for_pod(pod, NULL, NULL, host);
+    json_object_put(pod);
+    return r;
+}
+
+/* dnsPolicy and dnsConfig as the kubelet applies them. */
+static void test_dns_policy(void **state)
+{
+    (void)state;
+    char *t = resolv_for("{}", NULL);
+    assert_string_equal(t, "nameserver 10.96.0.10\n"
+                           "search team.svc.cluster.local svc.cluster.local cluster.local\n"
+                           "options ndots:5\n");
+    free(t);
+    t = resolv_for("{dnsConfig: {nameservers: [1.1.1.1], searches: [corp.example],"
+                   " options: [{name: ndots, value: '2'}, {name: edns0}]}}",
+                   NULL);
+    assert_string_equal(t, "nameserver 10.96.0.10\nnameserver 1.1.1.1\n"
+                           "search team.svc.cluster.local svc.cluster.local cluster.local "
+                           "corp.example\n"
+                           "options ndots:2 edns0\n");
+    free(t);
+    t = resolv_for("{dnsPolicy: None, dnsConfig: {nameservers: [9.9.9.9]}}", NULL);
+    assert_string_equal(t, "nameserver 9.9.9.9\n");
+    free(t);
+    t = resolv_for("{dnsPolicy: Default}", "# host\nnameserver 10.0.0.2\nsearch lan\n");
+    assert_string_equal(t, "nameserver 10.0.0.2\nsearch lan\n");
+    free(t);
+}
+
 static void test_resolvconf(void **state)
 {
     (void)state;
@@ -203,7 +240,8 @@ static void test_resolvconf(void **state)
     assert_non_null(mkdtemp(dir));
     _cleanup_free_ char *p = xasprintf("%s/resolv.conf", dir);
     mk_err err = {0};
-    assert_int_equal(resolvconf_write(p, "kube-system", NULL, NULL, &err), 0);
+    _cleanup_free_ char *text = resolvconf_render("kube-system", NULL, NULL);
+    assert_int_equal(resolvconf_write(p, text, &err), 0);
     char buf[256] = "";
     FILE *f = fopen(p, "r");
     assert_non_null(f);
@@ -414,11 +452,11 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_envvars),        cmocka_unit_test(test_security),
-        cmocka_unit_test(test_volume_sources), cmocka_unit_test(test_backoff),
-        cmocka_unit_test(test_restart_policy), cmocka_unit_test(test_phase),
-        cmocka_unit_test(test_logfile),        cmocka_unit_test(test_oci_config),
-        cmocka_unit_test(test_image_names),    cmocka_unit_test(test_base64),
-        cmocka_unit_test(test_resolvconf),
+        cmocka_unit_test(test_volume_sources), cmocka_unit_test(test_dns_policy),
+        cmocka_unit_test(test_backoff),        cmocka_unit_test(test_restart_policy),
+        cmocka_unit_test(test_phase),          cmocka_unit_test(test_logfile),
+        cmocka_unit_test(test_oci_config),     cmocka_unit_test(test_image_names),
+        cmocka_unit_test(test_base64),         cmocka_unit_test(test_resolvconf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
