@@ -186,11 +186,12 @@ static const schema_node volume = {
                                               F("defaultMode", INT), F("optional", BOOL))),
                            F("secret", OBJ(F("secretName", STR), F("items", LIST(&key_to_path)),
                                            F("defaultMode", INT), F("optional", BOOL))),
+                           /* Checked by validate.c (check_projected, check_downward_items). */
+                           F("projected", ANYOBJ),
+                           F("downwardAPI", ANYOBJ),
                            /* Kinds of volume minik8s does not provide: known, so no warning,
                             * and refused by validate.c with a clear message. */
                            F("persistentVolumeClaim", ANYOBJ),
-                           F("projected", ANYOBJ),
-                           F("downwardAPI", ANYOBJ),
                            F("nfs", ANYOBJ),
                            F("csi", ANYOBJ),
                            F("ephemeral", ANYOBJ),

@@ -785,7 +785,8 @@ static int check_pod_spec(json_object *spec, const char *base, mk_err *err)
         return required(err, p, NULL);
     }
     /* Refused here rather than ignored on the node. */
-    static const char *const host_ns[] = {"hostNetwork", "hostPID", "hostIPC"};
+    static const char *const host_ns[] = {"hostNetwork", "hostPID", "hostIPC",
+                                          "shareProcessNamespace"};
     for (size_t i = 0; i < ARRAY_SIZE(host_ns); i++) {
         if (json_object_get_boolean(get(spec, host_ns[i]))) {
             SUBPATH(p, "%s.%s", base, host_ns[i]);
