@@ -248,6 +248,53 @@ static bool selector_matches(const sched_node_info *n, const sched_pod *p)
     return true;
 }
 
+static const char *node_label(const sched_node_info *n, const char *key)
+{
+    for (size_t j = 0; j < n->nlabels; j++)
+        if (strcmp(n->labels[j].key, key) == 0)
+            return n->labels[j].value;
+    return NULL;
+}
+
+/* One expression of a nodeSelectorTerm, as Kubernetes' labels.Selector. */
+static bool expr_holds(const sched_node_info *n, const sched_expr *e)
+{
+    const char *v = e->field ? (strcmp(e->key, "metadata.name") == 0 ? n->name : NULL)
+                             : node_label(n, e->key);
+    bool in = false;
+    for (size_t k = 0; v && k < e->nvalues && !in; k++)
+        in = strcmp(e->values[k], v) == 0;
+    if (strcmp(e->op, "In") == 0)
+        return in;
+    if (strcmp(e->op, "NotIn") == 0)
+        return !in;
+    if (strcmp(e->op, "Exists") == 0)
+        return v != NULL;
+    if (strcmp(e->op, "DoesNotExist") == 0)
+        return v == NULL;
+    if ((strcmp(e->op, "Gt") == 0 || strcmp(e->op, "Lt") == 0) && v && e->nvalues == 1) {
+        char *end1, *end2;
+        long long a = strtoll(v, &end1, 10), b = strtoll(e->values[0], &end2, 10);
+        if (*end1 || *end2 || !*v)
+            return false;
+        return e->op[0] == 'G' ? a > b : a < b;
+    }
+    return false;
+}
+
+/* Required node affinity: any term whose expressions all hold. */
+static bool affinity_matches(const sched_node_info *n, const sched_pod *p)
+{
+    for (size_t i = 0; i < p->naffinity; i++) {
+        bool all = true;
+        for (size_t j = 0; j < p->affinity[i].nexprs && all; j++)
+            all = expr_holds(n, &p->affinity[i].exprs[j]);
+        if (all)
+            return true;
+    }
+    return p->naffinity == 0;
+}
+
 unsigned sched_filter(const sched_node_info *n, int64_t used_milli_cpu, int64_t used_mem,
                       int64_t used_pods, const sched_pod *p, const sched_taint **taint)
 {
@@ -265,6 +312,8 @@ unsigned sched_filter(const sched_node_info *n, int64_t used_milli_cpu, int64_t 
     }
     if (!selector_matches(n, p))
         return SCHED_FIT_SELECTOR;
+    if (!affinity_matches(n, p))
+        return SCHED_FIT_AFFINITY;
     unsigned why = 0;
     if (used_pods + 1 > n->alloc_pods)
         why |= SCHED_FIT_PODS;
@@ -315,6 +364,7 @@ static char *unschedulable_message(sched_cache *c, const sched_pod *p)
         {SCHED_FIT_NOT_READY, "node(s) were not ready"},
         {SCHED_FIT_UNSCHEDULABLE, "node(s) were unschedulable"},
         {SCHED_FIT_SELECTOR, "node(s) didn't match Pod's node selector"},
+        {SCHED_FIT_AFFINITY, "node(s) didn't match Pod's node affinity/selector"},
         {SCHED_FIT_PODS, "Too many pods"},
         {SCHED_FIT_CPU, "Insufficient cpu"},
         {SCHED_FIT_MEMORY, "Insufficient memory"},

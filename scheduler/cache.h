@@ -52,6 +52,7 @@ enum {
     SCHED_FIT_PODS = 1u << 4,
     SCHED_FIT_CPU = 1u << 5,
     SCHED_FIT_MEMORY = 1u << 6,
+    SCHED_FIT_AFFINITY = 1u << 7, /* required node affinity (after the selector) */
 };
 
 /* The filter: 0 when pod fits on node given the resources already in use

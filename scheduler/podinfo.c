@@ -101,6 +101,55 @@ static void tolerations_parse(json_object *arr, sched_pod *p)
     }
 }
 
+static char **strv_dup(char *const *v, size_t n)
+{
+    char **d = xcalloc(n + 1, sizeof *d);
+    for (size_t i = 0; i < n; i++)
+        d[i] = xstrdup(v[i]);
+    return d;
+}
+
+static void expr_parse(json_object *e, bool field, sched_expr *d)
+{
+    json_object *vals = mk_json_path(e, "values");
+    size_t n =
+        vals && json_object_is_type(vals, json_type_array) ? json_object_array_length(vals) : 0;
+    d->key = xstrdup(str_or_empty(e, "key"));
+    d->op = xstrdup(str_or_empty(e, "operator"));
+    d->field = field;
+    d->values = xcalloc(n + 1, sizeof *d->values);
+    for (size_t i = 0; i < n; i++) {
+        const char *v = json_object_get_string(json_object_array_get_idx(vals, i));
+        d->values[d->nvalues++] = xstrdup(v ? v : "");
+    }
+}
+
+static void affinity_parse(json_object *terms, sched_pod *p)
+{
+    size_t n = terms && json_object_is_type(terms, json_type_array)
+                   ? json_object_array_length(terms)
+                   : 0;
+    if (!n)
+        return;
+    p->affinity = xcalloc(n, sizeof *p->affinity);
+    for (size_t i = 0; i < n; i++) {
+        json_object *t = json_object_array_get_idx(terms, i);
+        json_object *lists[] = {mk_json_path(t, "matchExpressions"),
+                                mk_json_path(t, "matchFields")};
+        size_t total = 0;
+        for (int l = 0; l < 2; l++)
+            total += lists[l] && json_object_is_type(lists[l], json_type_array)
+                         ? json_object_array_length(lists[l])
+                         : 0;
+        sched_term *d = &p->affinity[p->naffinity++];
+        d->exprs = xcalloc(total + 1, sizeof *d->exprs);
+        for (int l = 0; l < 2; l++)
+            for (size_t j = 0; lists[l] && j < json_object_array_length(lists[l]); j++)
+                expr_parse(json_object_array_get_idx(lists[l], j), l == 1,
+                           &d->exprs[d->nexprs++]);
+    }
+}
+
 char *sched_pod_key(json_object *pod)
 {
     const char *ns = mk_json_str(pod, "metadata.namespace");
@@ -119,6 +168,10 @@ void sched_pod_parse(json_object *pod, sched_pod *p)
     pod_requests(spec, p);
     kv_parse(mk_json_path(spec, "nodeSelector"), &p->selector, &p->nselector);
     tolerations_parse(mk_json_path(spec, "tolerations"), p);
+    affinity_parse(mk_json_path(spec, "affinity.nodeAffinity."
+                                      "requiredDuringSchedulingIgnoredDuringExecution."
+                                      "nodeSelectorTerms"),
+                   p);
 }
 
 void sched_pod_clear(sched_pod *p)
@@ -135,6 +188,18 @@ void sched_pod_clear(sched_pod *p)
         free(p->tolerations[i].effect);
     }
     free(p->tolerations);
+    for (size_t i = 0; i < p->naffinity; i++) {
+        for (size_t j = 0; j < p->affinity[i].nexprs; j++) {
+            sched_expr *e = &p->affinity[i].exprs[j];
+            free(e->key);
+            free(e->op);
+            for (size_t k = 0; k < e->nvalues; k++)
+                free(e->values[k]);
+            free(e->values);
+        }
+        free(p->affinity[i].exprs);
+    }
+    free(p->affinity);
     memset(p, 0, sizeof(*p));
 }
 
@@ -156,6 +221,18 @@ void sched_pod_copy(sched_pod *dst, const sched_pod *src)
         const sched_toleration *t = &src->tolerations[i];
         dst->tolerations[i] = (sched_toleration){xstrdup(t->key), xstrdup(t->op),
                                                  xstrdup(t->value), xstrdup(t->effect)};
+    }
+    dst->affinity = src->naffinity ? xcalloc(src->naffinity, sizeof(sched_term)) : NULL;
+    for (size_t i = 0; i < src->naffinity; i++) {
+        const sched_term *t = &src->affinity[i];
+        dst->affinity[i].exprs = xcalloc(t->nexprs + 1, sizeof(sched_expr));
+        dst->affinity[i].nexprs = t->nexprs;
+        for (size_t j = 0; j < t->nexprs; j++) {
+            const sched_expr *e = &t->exprs[j];
+            dst->affinity[i].exprs[j] =
+                (sched_expr){xstrdup(e->key), xstrdup(e->op), strv_dup(e->values, e->nvalues),
+                             e->nvalues, e->field};
+        }
     }
 }
 

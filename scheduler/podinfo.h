@@ -23,6 +23,21 @@ typedef struct sched_toleration {
     char *key, *op, *value, *effect; /* "" where absent; op "Equal" or "Exists" */
 } sched_toleration;
 
+/* One requirement of a nodeSelectorTerm: on a label (or, field, on
+ * metadata.name); op In, NotIn, Exists, DoesNotExist, Gt, Lt. */
+typedef struct sched_expr {
+    char *key, *op;
+    char **values;
+    size_t nvalues;
+    bool field;
+} sched_expr;
+
+/* A nodeSelectorTerm: every expression must hold. */
+typedef struct sched_term {
+    sched_expr *exprs;
+    size_t nexprs;
+} sched_term;
+
 /* A pod as the filters see it. */
 typedef struct sched_pod {
     char *ns, *name, *uid;
@@ -33,6 +48,10 @@ typedef struct sched_pod {
     size_t nselector;
     sched_toleration *tolerations;
     size_t ntolerations;
+    /* nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution: a node
+     * fits when any term holds (none: every node). */
+    sched_term *affinity;
+    size_t naffinity;
     int attempts; /* failed decisions so far (set by the queue) */
 } sched_pod;
 

@@ -73,6 +73,26 @@ start_scheduler() {
     done
 }
 
+@test "scheduler: required node affinity picks among the nodes it allows, and says why when none" {
+    make_node node-a '{"zone":"a"}'
+    make_node node-b '{"zone":"b"}'
+    make_node node-c '{"zone":"c"}'
+    start_scheduler
+    aff_pod() { # NAME TERMS_JSON
+        req POST /api/v1/namespaces/default/pods -H 'Content-Type: application/json' -d \
+            "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"$1\"},\"spec\":{\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":{\"nodeSelectorTerms\":$2}}},\"containers\":[{\"name\":\"c\",\"image\":\"busybox\"}]}}"
+        [ "$CODE" = 201 ]
+    }
+    for i in 1 2 3 4; do
+        aff_pod "east-$i" '[{"matchExpressions":[{"key":"zone","operator":"NotIn","values":["a"]}]}]'
+    done
+    aff_pod nowhere '[{"matchExpressions":[{"key":"zone","operator":"In","values":["z"]}]}]'
+    for i in 1 2 3 4; do wait_for 10 pod_bound "east-$i"; done
+    [ "$(for i in 1 2 3 4; do pod_field "east-$i" .spec.nodeName; done | sort | uniq -c | awk '{print $1, $2}' | tr '\n' ' ')" = "2 node-b 2 node-c " ]
+    cond='.status.conditions[]? | select(.type=="PodScheduled")'
+    wait_for 10 eval '[ "$(pod_field nowhere "$cond | .message")" = "0/3 nodes are available: 3 node(s) didn'"'"'t match Pod'"'"'s node affinity/selector." ]'
+}
+
 @test "scheduler: an unschedulable pod says why, then is scheduled when a node fits" {
     make_node node-a '{"disk":"hdd"}' 4 1Gi
     make_node node-b '{}' 4 1Gi

@@ -110,6 +110,77 @@ static void test_fit_by_selector(void **state)
     sched_cache_free(c);
 }
 
+static void affinity_pod(const char *name, const char *terms, sched_pod *p)
+{
+    char *text = xasprintf("{\"metadata\":{\"name\":\"%s\",\"namespace\":\"default\"},"
+                           "\"spec\":{\"affinity\":{\"nodeAffinity\":{"
+                           "\"requiredDuringSchedulingIgnoredDuringExecution\":{"
+                           "\"nodeSelectorTerms\":%s}}},\"containers\":[{\"name\":\"a\"}]}}",
+                           name, terms);
+    json_object *o = parse(text);
+    free(text);
+    sched_pod_parse(o, p);
+    json_object_put(o);
+}
+
+/* Required node affinity: terms OR'ed, expressions AND'ed, every operator,
+ * matchFields on the node's name; the pod copy keeps it all. */
+static void test_fit_by_affinity(void **state)
+{
+    sched_cache *c = sched_cache_new();
+    add_node(c, "n1", "{\"zone\":\"a\",\"gen\":\"3\"}", "4", "16Gi", 110);
+    add_node(c, "n2", "{\"zone\":\"b\",\"gen\":\"5\",\"gpu\":\"\"}", "4", "16Gi", 110);
+    add_node(c, "n3", "{\"zone\":\"c\"}", "4", "16Gi", 110);
+    static const struct {
+        const char *terms, *node;
+    } cases[] = {
+        {"[{\"matchExpressions\":[{\"key\":\"zone\",\"operator\":\"In\",\"values\":[\"b\","
+         "\"x\"]}]}]",
+         "n2"},
+        {"[{\"matchExpressions\":[{\"key\":\"zone\",\"operator\":\"NotIn\",\"values\":[\"a\","
+         "\"b\"]}]}]",
+         "n3"},
+        {"[{\"matchExpressions\":[{\"key\":\"gpu\",\"operator\":\"Exists\"}]}]", "n2"},
+        {"[{\"matchExpressions\":[{\"key\":\"gen\",\"operator\":\"DoesNotExist\"}]}]", "n3"},
+        {"[{\"matchExpressions\":[{\"key\":\"gen\",\"operator\":\"Gt\",\"values\":[\"4\"]}]}]",
+         "n2"},
+        {"[{\"matchExpressions\":[{\"key\":\"gen\",\"operator\":\"Lt\",\"values\":[\"4\"]}]}]",
+         "n1"},
+        {"[{\"matchFields\":[{\"key\":\"metadata.name\",\"operator\":\"In\",\"values\":[\"n3\"]"
+         "}]}]",
+         "n3"},
+        /* Both expressions of one term must hold; either term may. */
+        {"[{\"matchExpressions\":[{\"key\":\"zone\",\"operator\":\"In\",\"values\":[\"a\"]},"
+         "{\"key\":\"gpu\",\"operator\":\"Exists\"}]},"
+         "{\"matchExpressions\":[{\"key\":\"zone\",\"operator\":\"In\",\"values\":[\"c\"]}]}]",
+         "n3"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sched_pod p, copy;
+        affinity_pod("aff", cases[i].terms, &p);
+        sched_pod_copy(&copy, &p);
+        char *node = schedule(c, &copy, NULL);
+        if (!node || strcmp(node, cases[i].node) != 0)
+            fail_msg("case %zu: %s, want %s", i, node ? node : "(none)", cases[i].node);
+        free(node);
+        sched_cache_remove_pod(c, p.key);
+        sched_pod_clear(&copy);
+        sched_pod_clear(&p);
+    }
+    sched_pod p;
+    char *why;
+    affinity_pod(
+        "none",
+        "[{\"matchExpressions\":[{\"key\":\"zone\",\"operator\":\"In\",\"values\":[\"z\"]}]}]",
+        &p);
+    assert_null(schedule(c, &p, &why));
+    assert_string_equal(why, "0/3 nodes are available: 3 node(s) didn't match Pod's node "
+                             "affinity/selector.");
+    free(why);
+    sched_pod_clear(&p);
+    sched_cache_free(c);
+}
+
 static void test_fit_by_resources(void **state)
 {
     sched_cache *c = sched_cache_new();
@@ -362,6 +433,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pod_requests),
         cmocka_unit_test(test_fit_by_selector),
+        cmocka_unit_test(test_fit_by_affinity),
         cmocka_unit_test(test_fit_by_resources),
         cmocka_unit_test(test_too_many_pods),
         cmocka_unit_test(test_round_robin),
