@@ -45,14 +45,20 @@ void table_age(int64_t s, char *buf, size_t n)
         snprintf(buf, n, "%lldd", (long long)d);
 }
 
-static char *age_of(json_object *o, int64_t now)
+/* The age of timestamp field `path` of o (e.g. metadata.creationTimestamp). */
+static char *age_at(json_object *o, const char *path, int64_t now)
 {
-    const char *ts = mk_json_str(o, "metadata.creationTimestamp");
-    int64_t t = ts ? mk_parse_rfc3339(ts) : -1;
+    const char *ts = mk_json_str(o, path);
+    int64_t t = ts && *ts ? mk_parse_rfc3339(ts) : -1;
     char buf[32] = "<unknown>";
     if (t >= 0)
         table_age(now - t, buf, sizeof buf);
     return xstrdup(buf);
+}
+
+static char *age_of(json_object *o, int64_t now)
+{
+    return age_at(o, "metadata.creationTimestamp", now);
 }
 
 static char *str_or(json_object *o, const char *path, const char *dflt)
@@ -181,6 +187,9 @@ static size_t kind_columns(const char *kind, bool wide, const char **head)
     else if (strcmp(kind, "Ingress") == 0)
         head[n++] = "CLASS", head[n++] = "HOSTS", head[n++] = "ADDRESS", head[n++] = "PORTS",
         head[n++] = "AGE";
+    else if (strcmp(kind, "Event") == 0)
+        head[n++] = "LAST SEEN", head[n++] = "TYPE", head[n++] = "REASON", head[n++] = "OBJECT",
+        head[n++] = "MESSAGE";
     else
         head[n++] = "AGE";
     return n;
@@ -220,6 +229,18 @@ static void kind_cells(const char *kind, json_object *o, bool wide, int64_t now,
         c[2] = ingress_address(o);
         c[3] = xstrdup(array_len(mk_json_path(o, "spec.tls")) ? "80, 443" : "80");
         c[4] = age_of(o, now);
+    } else if (strcmp(kind, "Event") == 0) {
+        c[0] = age_at(
+            o, mk_json_str(o, "lastTimestamp") ? "lastTimestamp" : "metadata.creationTimestamp",
+            now);
+        c[1] = str_or(o, "type", "");
+        c[2] = str_or(o, "reason", "");
+        const char *k = mk_json_str(o, "involvedObject.kind") ?: "";
+        char *obj = xasprintf("%s/%s", k, mk_json_str(o, "involvedObject.name") ?: "");
+        for (char *p = obj; *p && *p != '/'; p++)
+            *p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+        c[3] = obj;
+        c[4] = str_or(o, "message", "");
     } else {
         c[0] = age_of(o, now);
     }

@@ -176,6 +176,24 @@ static void test_pod_table(void **state)
     json_object_put(items);
 }
 
+static void test_event_table(void **state)
+{
+    json_object *items = json_object_new_array();
+    json_object_array_add(
+        items, obj("{\"kind\":\"Event\",\"metadata\":{\"name\":\"web.17a\","
+                   "\"creationTimestamp\":\"2026-01-01T00:00:00Z\"},\"type\":\"Normal\","
+                   "\"reason\":\"Started\",\"message\":\"Started container app\","
+                   "\"lastTimestamp\":\"2026-01-01T00:00:40Z\",\"involvedObject\":"
+                   "{\"kind\":\"Pod\",\"name\":\"web\"}}"));
+    mk_buf out = {0};
+    table_render(items, false, false, mk_parse_rfc3339("2026-01-01T00:00:45Z"), &out);
+    assert_string_equal(
+        out.data, "NAME      LAST SEEN   TYPE     REASON    OBJECT    MESSAGE\n"
+                  "web.17a   5s          Normal   Started   pod/web   Started container app\n");
+    mk_buf_free(&out);
+    json_object_put(items);
+}
+
 static void test_other_tables(void **state)
 {
     json_object *items = json_object_new_array();
@@ -211,6 +229,7 @@ int main(void)
         cmocka_unit_test(test_watch_lines),
         cmocka_unit_test(test_age),
         cmocka_unit_test(test_pod_table),
+        cmocka_unit_test(test_event_table),
         cmocka_unit_test(test_other_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
