@@ -22,5 +22,7 @@ extern const mk_controller ingress_controller;
 /* function.c: Functions as ReplicaSets of runtime pods and a Service
  * (function.h). */
 extern const mk_controller function_controller;
+/* job.c: Jobs run their pods to completion (job.h). */
+extern const mk_controller job_controller;
 
 #endif

@@ -105,6 +105,12 @@ int replicaset_pod_cmp(const rs_pod *a, const rs_pod *b)
 
 json_object *replicaset_new_pod(json_object *rs)
 {
+    return replicaset_pod_from_template(rs, "apps/v1", "ReplicaSet");
+}
+
+json_object *replicaset_pod_from_template(json_object *rs, const char *api_version,
+                                          const char *kind)
+{
     json_object *pod = json_object_new_object();
     json_object_object_add(pod, "apiVersion", json_object_new_string("v1"));
     json_object_object_add(pod, "kind", json_object_new_string("Pod"));
@@ -123,8 +129,8 @@ json_object *replicaset_new_pod(json_object *rs)
     _cleanup_free_ char *gen = xasprintf("%s-", name);
     json_object_object_add(md, "generateName", json_object_new_string(gen));
     json_object *ref = json_object_new_object();
-    json_object_object_add(ref, "apiVersion", json_object_new_string("apps/v1"));
-    json_object_object_add(ref, "kind", json_object_new_string("ReplicaSet"));
+    json_object_object_add(ref, "apiVersion", json_object_new_string(api_version));
+    json_object_object_add(ref, "kind", json_object_new_string(kind));
     json_object_object_add(ref, "name", json_object_new_string(name));
     json_object_object_add(ref, "uid",
                            json_object_new_string(mk_json_str(rs, "metadata.uid") ?: ""));

@@ -52,6 +52,10 @@ json_object *replicaset_controller_ref(json_object *obj);
 /* A new pod (caller puts) from the ReplicaSet's template, with
  * generateName "<rs>-" and the controller reference. */
 json_object *replicaset_new_pod(json_object *rs);
+/* The same for any owner with a spec.template (a Job): its kind and
+ * apiVersion in the controller reference. */
+json_object *replicaset_pod_from_template(json_object *owner, const char *api_version,
+                                          const char *kind);
 /* A pod name for the ReplicaSet rs: "<rs>-" and 5 random characters of
  * Kubernetes' alphabet (the base cut to keep 63 characters). */
 void replicaset_pod_name(const char *rs, char *out, size_t n);

@@ -362,6 +362,19 @@ static const schema_node secret_schema = {SCHEMA_OBJECT,
                                                                  {NULL, NULL, NULL}},
                                           NULL};
 
+static const schema_node job_schema = {
+    SCHEMA_OBJECT,
+    (const schema_field[]){
+        TOP_FIELDS,
+        F("spec",
+          OBJ(F("parallelism", INT), F("completions", INT), F("backoffLimit", INT),
+              F("activeDeadlineSeconds", INT64), F("ttlSecondsAfterFinished", INT),
+              F("selector", &label_selector), F("manualSelector", BOOL),
+              F("completionMode", STR), F("suspend", BOOL), F("template", &pod_template))),
+        STATUS,
+        {NULL, NULL, NULL}},
+    NULL};
+
 static const schema_node replicaset_schema = {
     SCHEMA_OBJECT,
     (const schema_field[]){
@@ -522,6 +535,7 @@ static const struct {
     {"Secret", &secret_schema},
     {"Event", &event_schema},
     {"ReplicaSet", &replicaset_schema},
+    {"Job", &job_schema},
     {"HorizontalPodAutoscaler", &hpa_schema},
     {"Ingress", &ingress_schema},
     {"Function", &function_schema},

@@ -1062,6 +1062,38 @@ static int validate_secret(json_object *obj, mk_err *err)
 
 /* ---- ReplicaSet ---- */
 
+/* A Job: a pod template whose pods end (restartPolicy OnFailure or
+ * Never), counts that are not negative. */
+static int validate_job(json_object *obj, mk_err *err)
+{
+    json_object *spec = get(obj, "spec");
+    int r;
+    if (!spec)
+        return required(err, "spec", NULL);
+    static const char *const counts[] = {"parallelism", "completions", "backoffLimit",
+                                         "ttlSecondsAfterFinished"};
+    for (size_t i = 0; i < ARRAY_SIZE(counts); i++)
+        if ((r = check_range(spec, counts[i], "spec", 0, INT32_MAX, err)) < 0)
+            return r;
+    if ((r = check_range(spec, "activeDeadlineSeconds", "spec", 1, INT64_MAX, err)) < 0)
+        return r;
+    const char *mode = get_str(spec, "completionMode");
+    if (mode && strcmp(mode, "NonIndexed") != 0)
+        return forbidden(err, "spec.completionMode", "minik8s runs NonIndexed Jobs only");
+    json_object *tmpl = get(spec, "template");
+    if (!tmpl)
+        return required(err, "spec.template", NULL);
+    static const char *const ends[] = {"OnFailure", "Never", NULL};
+    const char *policy = get_str(get(tmpl, "spec"), "restartPolicy");
+    if (!policy)
+        return required(err, "spec.template.spec.restartPolicy",
+                        "a Job's pods must end: OnFailure or Never");
+    if ((r = check_enum(get(tmpl, "spec"), "restartPolicy", "spec.template.spec", ends, true,
+                        err)) < 0)
+        return r;
+    return check_pod_spec(get(tmpl, "spec"), "spec.template.spec", err);
+}
+
 static int validate_replicaset(json_object *obj, mk_err *err)
 {
     static const char *const always[] = {"Always", NULL};
@@ -1725,6 +1757,7 @@ static const struct {
     {"Secret", validate_secret},
     {"Event", validate_event},
     {"ReplicaSet", validate_replicaset},
+    {"Job", validate_job},
     {"HorizontalPodAutoscaler", validate_hpa},
     {"Ingress", validate_ingress},
     {"Function", validate_function},

@@ -60,6 +60,11 @@ static const column rs_cols[] = {
     {"Ready", "integer", "", "Number of ready replicas.", 0},
 };
 
+static const column job_cols[] = {
+    {"Status", "string", "", "Status of the job: Running, Complete or Failed.", 0},
+    {"Completions", "string", "", "The desired number of successfully finished pods.", 0},
+    {"Duration", "string", "", "Time needed to complete the job.", 0},
+};
 static const column event_cols[] = {
     {"Last Seen", "string", "", "Time of the event's last occurrence.", 0},
     {"Type", "string", "", "Type of this event (Normal, Warning).", 0},
@@ -107,6 +112,8 @@ json_object *table_columns(const mk_kind *k)
     else if (is(k, "Event"))
         mid = event_cols, nmid = ARRAY_SIZE(event_cols), tail = event_tail,
         ntail = ARRAY_SIZE(event_tail);
+    else if (is(k, "Job"))
+        mid = job_cols, nmid = ARRAY_SIZE(job_cols);
     for (size_t i = 0; i < nmid; i++)
         add_col(arr, &mid[i]);
     add_col(arr, &age_col);
@@ -315,6 +322,47 @@ static void event_cells(json_object *cells, json_object *obj)
     json_object_array_add(cells, json_object_new_string(what));
 }
 
+/* The condition of type `type` with status True, or NULL. */
+static json_object *true_condition(json_object *obj, const char *type)
+{
+    json_object *conds = mk_json_path(obj, "status.conditions");
+    size_t n =
+        json_object_is_type(conds, json_type_array) ? json_object_array_length(conds) : 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *c = json_object_array_get_idx(conds, i);
+        const char *t = mk_json_str(c, "type"), *st = mk_json_str(c, "status");
+        if (t && st && !strcmp(t, type) && !strcmp(st, "True"))
+            return c;
+    }
+    return NULL;
+}
+
+static void job_cells(json_object *cells, json_object *obj)
+{
+    const char *status = true_condition(obj, "Complete") ? "Complete"
+                         : true_condition(obj, "Failed") ? "Failed"
+                                                         : "Running";
+    json_object_array_add(cells, json_object_new_string(status));
+    char buf[48];
+    snprintf(buf, sizeof buf, "%lld/%lld", (long long)mk_json_int(obj, "status.succeeded", 0),
+             (long long)mk_json_int(obj, "spec.completions", 1));
+    json_object_array_add(cells, json_object_new_string(buf));
+    const char *start = mk_json_str(obj, "status.startTime");
+    const char *end = mk_json_str(obj, "status.completionTime");
+    if (!start) {
+        json_object_array_add(cells, json_object_new_string(""));
+        return;
+    }
+    json_object *age = age_since(start); /* running: time since start */
+    if (end) {
+        json_object_put(age);
+        int64_t d = mk_parse_rfc3339(end) - mk_parse_rfc3339(start);
+        snprintf(buf, sizeof buf, "%llds", (long long)(d < 0 ? 0 : d));
+        age = json_object_new_string(buf);
+    }
+    json_object_array_add(cells, age);
+}
+
 static void tail_cells(const mk_kind *k, json_object *cells, json_object *obj)
 {
     if (is(k, "Event")) {
@@ -351,6 +399,8 @@ json_object *table_row(const mk_kind *k, json_object *obj, bool full_object)
         rs_cells(cells, obj);
     else if (is(k, "Event"))
         event_cells(cells, obj);
+    else if (is(k, "Job"))
+        job_cells(cells, obj);
     json_object_array_add(cells, age_of(obj));
     tail_cells(k, cells, obj);
     json_object *row = json_object_new_object();

@@ -582,9 +582,9 @@ event_json() { # name lastTimestamp
     jq -e '.resources[] | select(.name == "nodes") | .namespaced == false' <<<"$BODY"
     req GET /apis
     run jq -r '[.groups[].name] | sort | join(",")' <<<"$BODY"
-    [ "$output" = apps,autoscaling,metrics.k8s.io,minik8s.io,networking.k8s.io ]
+    [ "$output" = apps,autoscaling,batch,metrics.k8s.io,minik8s.io,networking.k8s.io ]
     local n=0 gv
-    for gv in /api/v1 /apis/apps/v1 /apis/autoscaling/v2 /apis/networking.k8s.io/v1 /apis/minik8s.io/v1; do
+    for gv in /api/v1 /apis/apps/v1 /apis/autoscaling/v2 /apis/batch/v1 /apis/networking.k8s.io/v1 /apis/minik8s.io/v1; do
         req GET "$gv"
         [ "$CODE" = 200 ]
         n=$((n + $(jq '[.resources[] | select(.name | contains("/") | not)] | length' <<<"$BODY")))

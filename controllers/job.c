@@ -1,0 +1,464 @@
+/* job.c - the Job controller (see job.h). */
+#include "controllers/job.h"
+
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+#include <uthash.h>
+
+#include "controllers/controllers.h"
+#include "controllers/replicaset.h"
+#include "controllers/workqueue.h"
+#include "store/codec.h"
+#include "store/log.h"
+#include "store/util.h"
+
+#define JOB_RETRY_MS     2000
+#define JOB_EXPECT_MS    30000 /* forget creates never seen after this long */
+#define JOB_CREATE_BURST 16    /* pods created in one sync at most */
+
+/* ---- the decision ---- */
+
+static int64_t spec_int(json_object *job, const char *field, int64_t dflt)
+{
+    _cleanup_free_ char *path = xasprintf("spec.%s", field);
+    return mk_json_int(job, path, dflt);
+}
+
+void job_decide(json_object *job, const job_counts *n, int64_t now_s, job_plan *out)
+{
+    *out = (job_plan){0};
+    int64_t parallelism = spec_int(job, "parallelism", 1);
+    bool queue = !mk_json_path(job, "spec.completions") && parallelism > 1;
+    int64_t completions = spec_int(job, "completions", 1);
+    int64_t deadline = spec_int(job, "activeDeadlineSeconds", 0);
+    const char *start = mk_json_str(job, "status.startTime");
+    if (n->failed > spec_int(job, "backoffLimit", 6)) {
+        out->finish = "Failed", out->reason = "BackoffLimitExceeded";
+        out->message = "Job has reached the specified backoff limit";
+    } else if (deadline > 0 && start && now_s - mk_parse_rfc3339(start) >= deadline) {
+        out->finish = "Failed", out->reason = "DeadlineExceeded";
+        out->message = "Job was active longer than specified deadline";
+    } else if ((!queue && n->succeeded >= completions) ||
+               (queue && n->succeeded > 0 && n->active == 0)) {
+        out->finish = "Complete", out->reason = "Completed", out->message = "Job completed";
+    }
+    if (out->finish) {
+        out->remove = n->active;
+        return;
+    }
+    int64_t want =
+        queue ? (n->succeeded > 0 ? n->active : parallelism) : completions - n->succeeded;
+    if (want > parallelism)
+        want = parallelism;
+    json_object *suspend = mk_json_path(job, "spec.suspend");
+    if (suspend && json_object_get_boolean(suspend))
+        want = 0;
+    if (n->active < want)
+        out->create = (int)(want - n->active);
+    else
+        out->remove = (int)(n->active - want);
+}
+
+/* ---- the controller ---- */
+
+typedef struct expectation {
+    char *uid;
+    int pending;      /* creates asked for, their pods not yet seen */
+    int64_t until_ms; /* then forgotten */
+    UT_hash_handle hh;
+} expectation;
+
+typedef struct jobctl {
+    manager *m;
+    workqueue *q;
+    mk_informer *jobs, *pods;
+    pthread_t worker;
+    bool started;
+    pthread_mutex_t mu; /* expectations */
+    expectation *exp;
+} jobctl;
+
+static void expect_creates(jobctl *c, const char *uid, int n)
+{
+    pthread_mutex_lock(&c->mu);
+    expectation *e = NULL;
+    HASH_FIND_STR(c->exp, uid, e);
+    if (!e) {
+        e = xcalloc(1, sizeof *e);
+        e->uid = xstrdup(uid);
+        HASH_ADD_KEYPTR(hh, c->exp, e->uid, strlen(e->uid), e);
+    }
+    e->pending += n;
+    e->until_ms = mk_wall_ms() + JOB_EXPECT_MS;
+    pthread_mutex_unlock(&c->mu);
+}
+
+static void observe_create(jobctl *c, const char *uid)
+{
+    pthread_mutex_lock(&c->mu);
+    expectation *e = NULL;
+    HASH_FIND_STR(c->exp, uid, e);
+    if (e && e->pending > 0)
+        e->pending--;
+    pthread_mutex_unlock(&c->mu);
+}
+
+/* Are creates of this Job still on their way? */
+static bool expecting(jobctl *c, const char *uid)
+{
+    pthread_mutex_lock(&c->mu);
+    expectation *e = NULL;
+    HASH_FIND_STR(c->exp, uid, e);
+    bool waiting = e && e->pending > 0 && mk_wall_ms() < e->until_ms;
+    if (e && !waiting) {
+        HASH_DEL(c->exp, e);
+        free(e->uid);
+        free(e);
+    }
+    pthread_mutex_unlock(&c->mu);
+    return waiting;
+}
+
+/* The Job a pod belongs to: its controller reference of kind Job. */
+static json_object *job_ref(json_object *pod)
+{
+    json_object *ref = replicaset_controller_ref(pod);
+    const char *kind = mk_json_str(ref, "kind");
+    return kind && strcmp(kind, "Job") == 0 ? ref : NULL;
+}
+
+static void enqueue_obj(jobctl *c, json_object *obj, const char *name)
+{
+    const char *ns = mk_json_str(obj, "metadata.namespace");
+    _cleanup_free_ char *key = xasprintf("%s/%s", ns ? ns : "default", name);
+    workqueue_add(c->q, key);
+}
+
+static void on_job(void *ctx, json_object *job)
+{
+    enqueue_obj(ctx, job, mk_json_str(job, "metadata.name") ?: "");
+}
+
+static void on_job_update(void *ctx, json_object *old, json_object *job)
+{
+    (void)old;
+    on_job(ctx, job);
+}
+
+static void on_pod(void *ctx, json_object *pod)
+{
+    json_object *ref = job_ref(pod);
+    if (ref)
+        enqueue_obj(ctx, pod, mk_json_str(ref, "name") ?: "");
+}
+
+static void on_pod_add(void *ctx, json_object *pod)
+{
+    json_object *ref = job_ref(pod);
+    if (ref && mk_json_str(ref, "uid"))
+        observe_create(ctx, mk_json_str(ref, "uid"));
+    on_pod(ctx, pod);
+}
+
+static void on_pod_update(void *ctx, json_object *old, json_object *pod)
+{
+    (void)old;
+    on_pod(ctx, pod);
+}
+
+/* The Job's pods, counted; the running ones' names kept for deletion. */
+typedef struct pod_scan {
+    const char *uid;
+    bool on_failure; /* restartPolicy OnFailure: restarts count as failures */
+    job_counts n;
+    char **running;
+    size_t nrunning;
+} pod_scan;
+
+static int scan_pod(void *ctx, json_object *pod)
+{
+    pod_scan *s = ctx;
+    json_object *ref = job_ref(pod);
+    const char *uid = mk_json_str(ref, "uid");
+    if (!uid || strcmp(uid, s->uid) != 0 || mk_json_str(pod, "metadata.deletionTimestamp"))
+        return 0;
+    const char *phase = mk_json_str(pod, "status.phase") ?: "Pending";
+    if (strcmp(phase, "Succeeded") == 0) {
+        s->n.succeeded++;
+    } else if (strcmp(phase, "Failed") == 0) {
+        s->n.failed++;
+    } else {
+        s->n.active++;
+        s->running = xrealloc(s->running, (s->nrunning + 1) * sizeof *s->running);
+        s->running[s->nrunning++] = xstrdup(mk_json_str(pod, "metadata.name") ?: "");
+        json_object *sts = mk_json_path(pod, "status.containerStatuses");
+        for (size_t i = 0; s->on_failure && sts && i < json_object_array_length(sts); i++)
+            s->n.failed +=
+                (int)mk_json_int(json_object_array_get_idx(sts, i), "restartCount", 0);
+    }
+    return 0;
+}
+
+static bool finished(json_object *job)
+{
+    json_object *conds = mk_json_path(job, "status.conditions");
+    for (size_t i = 0; conds && i < json_object_array_length(conds); i++) {
+        json_object *c = json_object_array_get_idx(conds, i);
+        const char *t = mk_json_str(c, "type"), *st = mk_json_str(c, "status");
+        if (t && st && (!strcmp(t, "Complete") || !strcmp(t, "Failed")) && !strcmp(st, "True"))
+            return true;
+    }
+    return false;
+}
+
+/* ttlSecondsAfterFinished: delete the Job (its pods follow) once due. */
+static int expire(jobctl *c, json_object *job, int64_t *requeue_ms, mk_err *err)
+{
+    json_object *ttl = mk_json_path(job, "spec.ttlSecondsAfterFinished");
+    const char *end = mk_json_str(job, "status.completionTime");
+    json_object *conds = mk_json_path(job, "status.conditions");
+    if (!end && conds && json_object_array_length(conds))
+        end = mk_json_str(json_object_array_get_idx(conds, json_object_array_length(conds) - 1),
+                          "lastTransitionTime");
+    if (!ttl || !end)
+        return 0;
+    int64_t left = mk_parse_rfc3339(end) + json_object_get_int64(ttl) - (int64_t)time(NULL);
+    if (left > 0) {
+        *requeue_ms = left * 1000;
+        return 0;
+    }
+    const char *ns = mk_json_str(job, "metadata.namespace"),
+               *name = mk_json_str(job, "metadata.name");
+    int rc =
+        client_delete(manager_client(c->m), kind_by_kind("Job"), ns, name, "Background", err);
+    if (rc == 0)
+        mk_log("job: %s/%s: finished %lld s ago: deleted (ttlSecondsAfterFinished)", ns, name,
+               (long long)-left);
+    return rc == -ENOENT ? 0 : rc;
+}
+
+/* A new pod of the Job, with the labels Kubernetes gives them. */
+static json_object *new_pod(json_object *job)
+{
+    json_object *pod = replicaset_pod_from_template(job, "batch/v1", "Job");
+    const char *uid = mk_json_str(job, "metadata.uid") ?: "";
+    const char *name = mk_json_str(job, "metadata.name") ?: "";
+    static const char *const uid_keys[] = {"controller-uid",
+                                           "batch.kubernetes.io/controller-uid"};
+    static const char *const name_keys[] = {"job-name", "batch.kubernetes.io/job-name"};
+    json_object *labels = mk_json_ensure(mk_json_path(pod, "metadata"), "labels");
+    for (size_t i = 0; i < 2; i++) {
+        json_object_object_add(labels, uid_keys[i], json_object_new_string(uid));
+        json_object_object_add(labels, name_keys[i], json_object_new_string(name));
+    }
+    return pod;
+}
+
+static void create_pods(jobctl *c, json_object *job, int n)
+{
+    const char *ns = mk_json_str(job, "metadata.namespace") ?: "default";
+    mk_obj_ref ref = recorder_ref(job);
+    n = n > JOB_CREATE_BURST ? JOB_CREATE_BURST : n;
+    expect_creates(c, mk_json_str(job, "metadata.uid") ?: "", n);
+    for (int i = 0; i < n; i++) {
+        json_object *pod = new_pod(job), *out = NULL;
+        mk_err err = {0};
+        if (client_create(manager_client(c->m), kind_by_kind("Pod"), ns, pod, &out, &err) ==
+            0) {
+            recorder_event(manager_recorder(c->m), &ref, "Normal", "SuccessfulCreate",
+                           "Created pod: %s", mk_json_str(out, "metadata.name") ?: "");
+        } else {
+            observe_create(c, mk_json_str(job, "metadata.uid") ?: ""); /* never coming */
+            mk_log("job: %s/%s: create pod: %s", ns, ref.name, err.msg);
+        }
+        json_object_put(out);
+        json_object_put(pod);
+    }
+}
+
+static void delete_pods(jobctl *c, json_object *job, char **names, int n)
+{
+    const char *ns = mk_json_str(job, "metadata.namespace") ?: "default";
+    mk_obj_ref ref = recorder_ref(job);
+    for (int i = 0; i < n; i++) {
+        mk_err err = {0};
+        if (client_delete(manager_client(c->m), kind_by_kind("Pod"), ns, names[i], NULL,
+                          &err) == 0)
+            recorder_event(manager_recorder(c->m), &ref, "Normal", "SuccessfulDelete",
+                           "Deleted pod: %s", names[i]);
+        else if (err.code != ENOENT)
+            mk_log("job: %s/%s: delete pod %s: %s", ns, ref.name, names[i], err.msg);
+    }
+}
+
+/* The status the Job should have; NULL when it already has it. */
+static json_object *next_status(json_object *job, const job_counts *n, const job_plan *p,
+                                const char *now)
+{
+    json_object *old = mk_json_path(job, "status");
+    json_object *st = NULL;
+    if (!old || json_object_deep_copy(old, &st, NULL) < 0)
+        st = json_object_new_object();
+    if (!mk_json_str(st, "startTime"))
+        json_object_object_add(st, "startTime", json_object_new_string(now));
+    json_object_object_add(st, "active", json_object_new_int(n->active - p->remove));
+    json_object_object_add(st, "succeeded", json_object_new_int(n->succeeded));
+    json_object_object_add(st, "failed", json_object_new_int(n->failed));
+    if (p->finish) {
+        json_object *conds = mk_json_path(st, "conditions");
+        if (!json_object_is_type(conds, json_type_array)) {
+            conds = json_object_new_array();
+            json_object_object_add(st, "conditions", conds);
+        }
+        json_object *c = json_object_new_object();
+        json_object_object_add(c, "type", json_object_new_string(p->finish));
+        json_object_object_add(c, "status", json_object_new_string("True"));
+        json_object_object_add(c, "reason", json_object_new_string(p->reason));
+        json_object_object_add(c, "message", json_object_new_string(p->message));
+        json_object_object_add(c, "lastProbeTime", json_object_new_string(now));
+        json_object_object_add(c, "lastTransitionTime", json_object_new_string(now));
+        json_object_array_add(conds, c);
+        if (strcmp(p->finish, "Complete") == 0)
+            json_object_object_add(st, "completionTime", json_object_new_string(now));
+    }
+    if (old && json_object_equal(old, st)) {
+        json_object_put(st);
+        return NULL;
+    }
+    return st;
+}
+
+static int write_status(jobctl *c, json_object *job, json_object *st, mk_err *err)
+{
+    json_object *patch = json_object_new_object();
+    json_object_object_add(patch, "status", st);
+    int rc =
+        client_patch(manager_client(c->m), kind_by_kind("Job"),
+                     mk_json_str(job, "metadata.namespace"), mk_json_str(job, "metadata.name"),
+                     "status", json_object_to_json_string(patch), NULL, err);
+    json_object_put(patch);
+    return rc == -ENOENT ? 0 : rc;
+}
+
+/* spec.selector, as the API server's defaulting sets it in Kubernetes:
+ * kubectl finds a Job's pods (logs job/x) through it. */
+static void ensure_selector(jobctl *c, json_object *job)
+{
+    if (mk_json_path(job, "spec.selector"))
+        return;
+    _cleanup_free_ char *patch = xasprintf("{\"spec\":{\"selector\":{\"matchLabels\":{\"batch."
+                                           "kubernetes.io/controller-uid\":\"%s\"}}}}",
+                                           mk_json_str(job, "metadata.uid") ?: "");
+    mk_err err = {0};
+    if (client_patch(manager_client(c->m), kind_by_kind("Job"),
+                     mk_json_str(job, "metadata.namespace"), mk_json_str(job, "metadata.name"),
+                     NULL, patch, NULL, &err) < 0 &&
+        err.code != ENOENT)
+        mk_log("job: %s: set spec.selector: %s", mk_json_str(job, "metadata.name"), err.msg);
+}
+
+static int sync_job(jobctl *c, json_object *job, int64_t *requeue_ms, mk_err *err)
+{
+    if (mk_json_str(job, "metadata.deletionTimestamp"))
+        return 0;
+    if (finished(job))
+        return expire(c, job, requeue_ms, err);
+    ensure_selector(c, job);
+    const char *policy = mk_json_str(job, "spec.template.spec.restartPolicy");
+    pod_scan s = {.uid = mk_json_str(job, "metadata.uid") ?: "",
+                  .on_failure = policy && strcmp(policy, "OnFailure") == 0};
+    informer_foreach(c->pods, scan_pod, &s);
+    int64_t now = (int64_t)time(NULL);
+    char ts[32];
+    mk_rfc3339(ts, sizeof ts, now);
+    job_plan p;
+    job_decide(job, &s.n, now, &p);
+    if (p.create && expecting(c, s.uid))
+        p.create = 0; /* the pods of the last creates are not in the cache yet */
+    if (p.create)
+        create_pods(c, job, p.create);
+    delete_pods(c, job, s.running, p.remove < (int)s.nrunning ? p.remove : (int)s.nrunning);
+    json_object *st = next_status(job, &s.n, &p, ts);
+    int rc = st ? write_status(c, job, st, err) : 0;
+    if (rc == 0 && p.finish) {
+        mk_obj_ref ref = recorder_ref(job);
+        bool ok = strcmp(p.finish, "Complete") == 0;
+        recorder_event(manager_recorder(c->m), &ref, ok ? "Normal" : "Warning", p.reason, "%s",
+                       p.message);
+        mk_log("job: %s/%s: %s: %s", ref.ns, ref.name, p.finish, p.message);
+    }
+    int64_t deadline = spec_int(job, "activeDeadlineSeconds", 0);
+    const char *start = mk_json_str(job, "status.startTime");
+    if (!p.finish && deadline > 0)
+        *requeue_ms = ((start ? mk_parse_rfc3339(start) : now) + deadline - now) * 1000 + 100;
+    for (size_t i = 0; i < s.nrunning; i++)
+        free(s.running[i]);
+    free(s.running);
+    return rc;
+}
+
+static int job_sync(void *ctx, const char *key, int64_t *requeue_ms, mk_err *err)
+{
+    jobctl *c = ctx;
+    _cleanup_free_ char *ns = xstrdup(key);
+    char *name = strchr(ns, '/');
+    if (!name)
+        return 0;
+    *name++ = '\0';
+    json_object *job = informer_get(c->jobs, ns, name);
+    if (!job)
+        return 0;
+    int rc = sync_job(c, job, requeue_ms, err);
+    json_object_put(job);
+    return rc;
+}
+
+static void *worker(void *arg)
+{
+    jobctl *c = arg;
+    if (manager_wait_synced(c->m))
+        workqueue_process(c->q, "job", JOB_RETRY_MS, job_sync, c);
+    return NULL;
+}
+
+static void job_stop(void *state)
+{
+    jobctl *c = state;
+    workqueue_close(c->q, &c->worker, c->started ? 1 : 0);
+    expectation *e, *tmp;
+    HASH_ITER(hh, c->exp, e, tmp)
+    {
+        HASH_DEL(c->exp, e);
+        free(e->uid);
+        free(e);
+    }
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+}
+
+static int job_start(manager *m, void **state, mk_err *err)
+{
+    jobctl *c = xcalloc(1, sizeof *c);
+    c->m = m;
+    c->q = workqueue_new();
+    pthread_mutex_init(&c->mu, NULL);
+    mk_informer_handlers jh = {.on_add = on_job, .on_update = on_job_update};
+    mk_informer_handlers ph = {
+        .on_add = on_pod_add, .on_update = on_pod_update, .on_delete = on_pod};
+    c->jobs = manager_informer(m, kind_by_kind("Job"), &jh, c);
+    c->pods = manager_informer(m, kind_by_kind("Pod"), &ph, c);
+    if (pthread_create(&c->worker, NULL, worker, c) != 0) {
+        job_stop(c);
+        return mk_error(err, EAGAIN, "cannot start a thread");
+    }
+    c->started = true;
+    *state = c;
+    return 0;
+}
+
+const mk_controller job_controller = {
+    .name = "job",
+    .start = job_start,
+    .stop = job_stop,
+};

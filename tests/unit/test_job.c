@@ -1,0 +1,95 @@
+/* The Job controller's decision (controllers/job.h): how many pods to
+ * create or delete, and when the Job ends, from its spec and its pods. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "controllers/job.h"
+#include "store/codec.h"
+#include "store/util.h"
+
+static job_plan plan(const char *spec, int active, int succeeded, int failed, int64_t now)
+{
+    _cleanup_free_ char *text = xasprintf("{\"spec\":%s,\"status\":{\"startTime\":"
+                                          "\"2026-01-01T00:00:00Z\"}}",
+                                          spec);
+    json_object *job = json_tokener_parse(text);
+    assert_non_null(job);
+    job_counts n = {active, succeeded, failed};
+    job_plan p;
+    job_decide(job, &n, now ? now : mk_parse_rfc3339("2026-01-01T00:00:10Z"), &p);
+    json_object_put(job);
+    return p;
+}
+
+static void test_counts(void **state)
+{
+    (void)state;
+    job_plan p = plan("{}", 0, 0, 0, 0); /* one pod, to one success */
+    assert_int_equal(p.create, 1);
+    assert_null(p.finish);
+    p = plan("{}", 0, 1, 0, 0);
+    assert_string_equal(p.finish, "Complete");
+    /* 5 completions, 2 at a time: never more than 2, never more than left. */
+    p = plan("{\"completions\":5,\"parallelism\":2}", 0, 0, 0, 0);
+    assert_int_equal(p.create, 2);
+    p = plan("{\"completions\":5,\"parallelism\":2}", 1, 3, 0, 0);
+    assert_int_equal(p.create, 1);
+    p = plan("{\"completions\":5,\"parallelism\":2}", 1, 4, 0, 0);
+    assert_int_equal(p.create, 0);
+    assert_int_equal(p.remove, 0);
+    p = plan("{\"completions\":5,\"parallelism\":2}", 0, 5, 0, 0);
+    assert_string_equal(p.finish, "Complete");
+    /* parallelism lowered: the surplus goes. */
+    p = plan("{\"completions\":5,\"parallelism\":1}", 3, 0, 0, 0);
+    assert_int_equal(p.remove, 2);
+}
+
+static void test_work_queue(void **state)
+{
+    (void)state;
+    /* No completions, parallelism 3: all start; the first success ends it
+     * once the others are done, and none is started after it. */
+    job_plan p = plan("{\"parallelism\":3}", 0, 0, 0, 0);
+    assert_int_equal(p.create, 3);
+    p = plan("{\"parallelism\":3}", 2, 1, 0, 0);
+    assert_int_equal(p.create, 0);
+    assert_null(p.finish);
+    p = plan("{\"parallelism\":3}", 0, 1, 0, 0);
+    assert_string_equal(p.finish, "Complete");
+}
+
+static void test_failures(void **state)
+{
+    (void)state;
+    job_plan p = plan("{\"backoffLimit\":2}", 1, 0, 2, 0);
+    assert_null(p.finish); /* 2 failures are within a limit of 2 */
+    assert_int_equal(p.create, 0);
+    p = plan("{\"backoffLimit\":2}", 1, 0, 3, 0);
+    assert_string_equal(p.finish, "Failed");
+    assert_string_equal(p.reason, "BackoffLimitExceeded");
+    assert_int_equal(p.remove, 1);
+    p = plan("{\"activeDeadlineSeconds\":10}", 1, 0, 0,
+             mk_parse_rfc3339("2026-01-01T00:00:11Z"));
+    assert_string_equal(p.reason, "DeadlineExceeded");
+    assert_int_equal(p.remove, 1);
+    p = plan("{\"activeDeadlineSeconds\":10}", 1, 0, 0,
+             mk_parse_rfc3339("2026-01-01T00:00:05Z"));
+    assert_null(p.finish);
+    p = plan("{\"suspend\":true,\"parallelism\":2,\"completions\":4}", 2, 0, 0, 0);
+    assert_int_equal(p.remove, 2);
+    assert_int_equal(p.create, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_counts),
+        cmocka_unit_test(test_work_queue),
+        cmocka_unit_test(test_failures),
+    };
+    return cmocka_run_group_tests_name("job", tests, NULL, NULL);
+}
