@@ -12,9 +12,10 @@
 #include <strings.h>
 
 #include "store/codec.h"
-#include "store/server/jsonpatch.h"
 #include "store/server/clusterip.h"
+#include "store/server/jsonpatch.h"
 #include "store/server/objects.h"
+#include "store/server/smpatch.h"
 
 #define UPDATE_RETRIES 16
 
@@ -23,6 +24,7 @@ typedef struct update_req {
     json_object *body; /* PUT: the new object; PATCH: the patch */
     bool patch;
     bool json_patch;    /* RFC 6902 rather than a merge patch */
+    bool strategic;     /* a strategic merge patch (smpatch.h) */
     int64_t client_rev; /* metadata.resourceVersion the client sent; 0: none */
 } update_req;
 
@@ -139,6 +141,8 @@ static int update_once(api_req *r, const update_req *u, json_object **out, char 
     neu = copy_of(u->patch ? old : u->body);
     if (u->json_patch)
         rc = jsonpatch_apply(neu, u->body, err);
+    else if (u->strategic)
+        rc = smpatch_apply(neu, u->body, err);
     else if (u->patch)
         mk_json_merge_patch(neu, u->body);
     r->warn = (mk_warnings){0};
@@ -250,8 +254,6 @@ enum MHD_Result objects_patch(api_req *r, const api_route *rt)
         return api_fail(r, EOPNOTSUPP, "PATCH is not allowed here");
     const char *ct = api_header(r, "Content-Type");
     update_req u = {.rt = rt, .patch = true};
-    /* kubectl label/annotate send strategic merge patches that touch only
-     * maps, where the two kinds of patch agree. */
     if (media_is(ct, "application/json-patch+json")) {
         u.json_patch = true;
         if (decode_json_patch(r, &u.body, &err) < 0)
@@ -269,6 +271,7 @@ enum MHD_Result objects_patch(api_req *r, const api_route *rt)
             status_json(415, "UnsupportedMediaType", msg, rt->kind, rt->name);
         return api_reply_text(r, 415, "application/json", st, strlen(st));
     }
+    u.strategic = media_is(ct, "application/strategic-merge-patch+json");
     if (objects_decode_body(r, &u.body, &err) < 0 ||
         client_rev_of(u.body, &u.client_rev, &err) < 0) {
         json_object_put(u.body);

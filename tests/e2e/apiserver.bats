@@ -643,6 +643,38 @@ YAML
     [ "$status" != 0 ] && [[ "$output" == *NotFound* ]]
 }
 
+@test "kubectl apply twice, set image and patch: strategic merge keeps what the patch leaves out" {
+    local kc; kc=$(kubeconfig_for)
+    local f=$BATS_TEST_TMPDIR/rs.yaml
+    cat >"$f" <<'YAML'
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata: {name: smp}
+spec:
+  replicas: 0
+  selector: {matchLabels: {app: smp}}
+  template:
+    metadata: {labels: {app: smp}}
+    spec:
+      containers:
+      - name: c
+        image: busybox
+        command: [sleep, "3600"]
+        env: [{name: A, value: "1"}, {name: B, value: "2"}]
+YAML
+    kubectl --kubeconfig "$kc" apply -f "$f"
+    sed -i 's/value: "2"/value: "3"/' "$f"
+    run kubectl --kubeconfig "$kc" apply -f "$f"
+    [ "$status" -eq 0 ] && [[ "$output" == *configured* ]]
+    kubectl --kubeconfig "$kc" set image rs/smp c=busybox:2
+    kubectl --kubeconfig "$kc" patch rs smp -p '{"spec":{"template":{"spec":{"containers":[{"name":"side","image":"busybox"}]}}}}'
+    req GET /apis/apps/v1/namespaces/default/replicasets/smp
+    jq -e '.spec.template.spec.containers == [
+        {"name":"c","image":"busybox:2","command":["sleep","3600"],"env":[{"name":"A","value":"1"},{"name":"B","value":"3"}]},
+        {"name":"side","image":"busybox"}]' <<<"$BODY"
+    kubectl --kubeconfig "$kc" delete rs smp
+}
+
 @test "the scale subresource: kubectl scale, GET/PATCH .../scale" {
     local kc; kc=$(kubeconfig_for)
     req POST /apis/apps/v1/namespaces/default/replicasets -d '{"apiVersion":"apps/v1","kind":"ReplicaSet","metadata":{"name":"sc"},"spec":{"replicas":2,"selector":{"matchLabels":{"app":"sc"}},"template":{"metadata":{"labels":{"app":"sc"}},"spec":{"containers":[{"name":"c","image":"busybox"}]}}}}'
