@@ -15,6 +15,8 @@ const mk_kind mk_kinds[] = {
     {"Event", "", "v1", "v1", "events", "event", "ev", true, false, false},
     {"ReplicaSet", "apps", "v1", "apps/v1", "replicasets", "replicaset", "rs", true, true,
      false},
+    {"Deployment", "apps", "v1", "apps/v1", "deployments", "deployment", "deploy", true, true,
+     false},
     {"Job", "batch", "v1", "batch/v1", "jobs", "job", "", true, true, false},
     {"HorizontalPodAutoscaler", "autoscaling", "v2", "autoscaling/v2",
      "horizontalpodautoscalers", "horizontalpodautoscaler", "hpa", true, true, false},

@@ -362,6 +362,21 @@ static const schema_node secret_schema = {SCHEMA_OBJECT,
                                                                  {NULL, NULL, NULL}},
                                           NULL};
 
+static const schema_node deployment_schema = {
+    SCHEMA_OBJECT,
+    (const schema_field[]){
+        TOP_FIELDS,
+        F("spec",
+          OBJ(F("replicas", INT), F("minReadySeconds", INT), F("revisionHistoryLimit", INT),
+              F("progressDeadlineSeconds", INT), F("paused", BOOL),
+              F("selector", &label_selector), F("template", &pod_template),
+              F("strategy",
+                OBJ(F("type", STR), F("rollingUpdate", OBJ(F("maxSurge", INTSTR),
+                                                           F("maxUnavailable", INTSTR))))))),
+        STATUS,
+        {NULL, NULL, NULL}},
+    NULL};
+
 static const schema_node job_schema = {
     SCHEMA_OBJECT,
     (const schema_field[]){
@@ -536,6 +551,7 @@ static const struct {
     {"Event", &event_schema},
     {"ReplicaSet", &replicaset_schema},
     {"Job", &job_schema},
+    {"Deployment", &deployment_schema},
     {"HorizontalPodAutoscaler", &hpa_schema},
     {"Ingress", &ingress_schema},
     {"Function", &function_schema},

@@ -1094,7 +1094,9 @@ static int validate_job(json_object *obj, mk_err *err)
     return check_pod_spec(get(tmpl, "spec"), "spec.template.spec", err);
 }
 
-static int validate_replicaset(json_object *obj, mk_err *err)
+/* A ReplicaSet's or Deployment's spec: replicas, a selector that selects
+ * the template's labels, a pod template whose pods restart Always. */
+static int check_replicated(json_object *obj, const char *kind, mk_err *err)
 {
     static const char *const always[] = {"Always", NULL};
     json_object *spec = get(obj, "spec");
@@ -1114,7 +1116,8 @@ static int validate_replicaset(json_object *obj, mk_err *err)
                         strncmp(serr.msg, "match", 5) ? ": " : ".", serr.msg);
     if (selector_is_empty(s)) {
         selector_free(s);
-        return invalid(err, "spec.selector", sel, "empty selector is invalid for a ReplicaSet");
+        return invalid_str(err, "spec.selector", "{}", "empty selector is invalid for a %s",
+                           kind);
     }
     json_object *tmpl = get(spec, "template");
     if (!tmpl) {
@@ -1132,6 +1135,30 @@ static int validate_replicaset(json_object *obj, mk_err *err)
         return r;
     return check_enum(get(tmpl, "spec"), "restartPolicy", "spec.template.spec", always, false,
                       err);
+}
+
+static int validate_replicaset(json_object *obj, mk_err *err)
+{
+    return check_replicated(obj, "ReplicaSet", err);
+}
+
+static int validate_deployment(json_object *obj, mk_err *err)
+{
+    int r;
+    if ((r = check_replicated(obj, "Deployment", err)) < 0)
+        return r;
+    json_object *spec = get(obj, "spec");
+    static const char *const types[] = {"RollingUpdate", "Recreate", NULL};
+    json_object *strategy = get(spec, "strategy");
+    if ((r = check_enum(strategy, "type", "spec.strategy", types, false, err)) < 0 ||
+        (r = check_range(spec, "revisionHistoryLimit", "spec", 0, INT32_MAX, err)) < 0 ||
+        (r = check_range(spec, "progressDeadlineSeconds", "spec", 1, INT32_MAX, err)) < 0)
+        return r;
+    const char *type = get_str(strategy, "type");
+    if (type && !strcmp(type, "Recreate") && has(strategy, "rollingUpdate"))
+        return forbidden(err, "spec.strategy.rollingUpdate",
+                         "may not be specified when strategy `type` is 'Recreate'");
+    return 0;
 }
 
 /* ---- HorizontalPodAutoscaler ---- */
@@ -1758,6 +1785,7 @@ static const struct {
     {"Event", validate_event},
     {"ReplicaSet", validate_replicaset},
     {"Job", validate_job},
+    {"Deployment", validate_deployment},
     {"HorizontalPodAutoscaler", validate_hpa},
     {"Ingress", validate_ingress},
     {"Function", validate_function},

@@ -60,6 +60,11 @@ static const column rs_cols[] = {
     {"Ready", "integer", "", "Number of ready replicas.", 0},
 };
 
+static const column deploy_cols[] = {
+    {"Ready", "string", "", "Number of the available replicas of the desired.", 0},
+    {"Up-to-date", "integer", "", "Replicas running the newest template.", 0},
+    {"Available", "integer", "", "Replicas available to users.", 0},
+};
 static const column job_cols[] = {
     {"Status", "string", "", "Status of the job: Running, Complete or Failed.", 0},
     {"Completions", "string", "", "The desired number of successfully finished pods.", 0},
@@ -114,6 +119,9 @@ json_object *table_columns(const mk_kind *k)
         ntail = ARRAY_SIZE(event_tail);
     else if (is(k, "Job"))
         mid = job_cols, nmid = ARRAY_SIZE(job_cols);
+    else if (is(k, "Deployment"))
+        mid = deploy_cols, nmid = ARRAY_SIZE(deploy_cols), tail = rs_tail,
+        ntail = ARRAY_SIZE(rs_tail);
     for (size_t i = 0; i < nmid; i++)
         add_col(arr, &mid[i]);
     add_col(arr, &age_col);
@@ -378,7 +386,7 @@ static void tail_cells(const mk_kind *k, json_object *cells, json_object *obj)
         json_object_array_add(cells, internal_ip(obj));
     } else if (is(k, "Service")) {
         json_object_array_add(cells, map_text(mk_json_path(obj, "spec.selector")));
-    } else if (is(k, "ReplicaSet")) {
+    } else if (is(k, "ReplicaSet") || is(k, "Deployment")) {
         json_object_array_add(cells, containers_text(obj, "name"));
         json_object_array_add(cells, containers_text(obj, "image"));
         json_object_array_add(cells, map_text(mk_json_path(obj, "spec.selector.matchLabels")));
@@ -401,6 +409,17 @@ json_object *table_row(const mk_kind *k, json_object *obj, bool full_object)
         event_cells(cells, obj);
     else if (is(k, "Job"))
         job_cells(cells, obj);
+    else if (is(k, "Deployment")) {
+        char buf[48];
+        snprintf(buf, sizeof buf, "%lld/%lld",
+                 (long long)mk_json_int(obj, "status.readyReplicas", 0),
+                 (long long)mk_json_int(obj, "spec.replicas", 1));
+        json_object_array_add(cells, json_object_new_string(buf));
+        json_object_array_add(
+            cells, json_object_new_int64(mk_json_int(obj, "status.updatedReplicas", 0)));
+        json_object_array_add(
+            cells, json_object_new_int64(mk_json_int(obj, "status.availableReplicas", 0)));
+    }
     json_object_array_add(cells, age_of(obj));
     tail_cells(k, cells, obj);
     json_object *row = json_object_new_object();

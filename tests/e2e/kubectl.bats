@@ -30,7 +30,7 @@ setup_file() {
     daemon apiserver mk-apiserver --listen "127.0.0.1:$PORT" --data-dir "$E2E_DIR/data" \
         --graceful-pod-deletion
     wait_for 10 inside curl -sf "http://127.0.0.1:$PORT/healthz"
-    daemon cm mk-controller-manager --server "http://127.0.0.1:$PORT" --controllers nodeipam,job,garbagecollector
+    daemon cm mk-controller-manager --server "http://127.0.0.1:$PORT" --controllers nodeipam,job,garbagecollector,replicaset,deployment
     daemon scheduler mk-scheduler --server "http://127.0.0.1:$PORT"
     daemon kubelet mk-kubelet --server "http://127.0.0.1:$PORT" --node-name knode \
         --root-dir "$E2E_DIR/node" --image-dir "$E2E_DIR/images" --node-ip "$NODE_IP"
@@ -226,4 +226,52 @@ YAML
     k delete job three
     wait_for 30 eval '[ "$(k get pods -l job-name=three -o name | wc -l)" = 0 ]'
     k delete job hello doomed --wait=false
+}
+
+@test "Deployments: rollout status, a rolling update to a new template, rollout undo, scale, delete" {
+    k apply -f - <<'YAML'
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: web}}
+  strategy: {rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: c
+        image: busybox
+        command: [sh, -c, 'echo "version=$VERSION"; exec sleep 3600']
+        env: [{name: VERSION, value: "1"}]
+        readinessProbe: {exec: {command: ["true"]}, periodSeconds: 1}
+YAML
+    k rollout status deployment/web --timeout=90s
+    run k get deployment web
+    [[ "${lines[1]}" =~ ^web\ +3/3\ +3\ +3\  ]]
+    local rs1
+    rs1=$(k get rs -l app=web -o jsonpath='{.items[0].metadata.name}')
+    # A new template: a second ReplicaSet takes over, one pod at a time.
+    k set env deployment/web VERSION=2
+    k rollout status deployment/web --timeout=120s
+    [ "$(k get rs "$rs1" -o jsonpath='{.spec.replicas}')" = 0 ]
+    [ "$(k get rs -l app=web -o name | wc -l)" = 2 ]
+    local pod
+    pod=$(k get pods -l app=web -o jsonpath='{.items[0].metadata.name}')
+    wait_for 20 eval '[ "$(k get pods -l app=web --field-selector=status.phase=Running -o name | wc -l)" = 3 ]'
+    [ "$(k get deployment web -o jsonpath='{.spec.template.spec.containers[0].command[0]}')" = sh ]
+    run k rollout history deployment/web
+    [[ "$output" == *1*2* ]]
+    # Back to the first template: its ReplicaSet grows again, revision 3.
+    k rollout undo deployment/web
+    k rollout status deployment/web --timeout=120s
+    [ "$(k get rs "$rs1" -o jsonpath='{.spec.replicas}')" = 3 ]
+    [ "$(k get rs "$rs1" -o jsonpath='{.metadata.annotations.deployment\.kubernetes\.io/revision}')" = 3 ]
+    k scale deployment web --replicas=1
+    wait_for 30 eval '[ "$(k get pods -l app=web -o name | wc -l)" = 1 ]'
+    run k describe deployment web
+    [[ "$output" == *ScalingReplicaSet* ]]
+    k delete deployment web
+    wait_for 30 eval '[ "$(k get rs,pods -l app=web -o name | wc -l)" = 0 ]'
 }

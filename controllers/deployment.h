@@ -1,0 +1,50 @@
+/* deployment.h - the Deployment controller: ReplicaSets rolled from one
+ * pod template to the next.
+ *
+ * As Kubernetes' deployment controller:
+ * - each template gets its ReplicaSet "<deployment>-<hash>", the hash of
+ *   the template also in the label pod-template-hash (template and
+ *   selector), a controller reference to the Deployment, and the
+ *   annotation deployment.kubernetes.io/revision (1, 2, ...);
+ * - RollingUpdate (the default): the new ReplicaSet grows while the pods of
+ *   all of them stay within replicas + maxSurge (25%, rounded up), and the
+ *   old ones shrink while the available pods stay at or above replicas -
+ *   maxUnavailable (25%, rounded down; if both are 0, maxUnavailable is 1);
+ * - Recreate: the old ReplicaSets go to 0 first, their pods gone, then the
+ *   new one grows;
+ * - old ReplicaSets at 0 beyond revisionHistoryLimit (10) are deleted;
+ * - status (replicas, updatedReplicas, readyReplicas, availableReplicas,
+ *   unavailableReplicas, observedGeneration, the Available and Progressing
+ *   conditions) through /status, so `kubectl rollout status` follows it;
+ *   ScalingReplicaSet Events; spec.paused stops the rollout.
+ * `kubectl rollout undo` (which patches the template back) and
+ * `kubectl scale deployment` work through the API as they are.
+ */
+#ifndef MK_CONTROLLERS_DEPLOYMENT_H
+#define MK_CONTROLLERS_DEPLOYMENT_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* maxSurge or maxUnavailable: an int, or "25%" of replicas rounded up
+ * (round_up) or down; absent: 25%. */
+int deployment_intstr(json_object *v, int replicas, bool round_up);
+
+/* The template's hash as Kubernetes' pod-template-hash looks: 10
+ * characters of its safe alphabet; the same for the same template
+ * whatever its keys' order. out must hold 11 bytes. */
+void deployment_hash(json_object *tmpl, char *out);
+
+/* One ReplicaSet's counts for a rolling step. */
+typedef struct deploy_rs {
+    int replicas;  /* spec.replicas */
+    int available; /* status.availableReplicas */
+} deploy_rs;
+
+/* One step of a rolling update: the new ReplicaSet's target and the old
+ * ones' (olds[i].replicas updated in place, oldest first). */
+int deployment_roll(int replicas, int max_surge, int max_unavailable, const deploy_rs *new_rs,
+                    deploy_rs *olds, size_t nolds);
+
+#endif

@@ -1,0 +1,93 @@
+/* The Deployment controller's rules (controllers/deployment.h): surge and
+ * unavailability, the template hash, and rolling steps to the end. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "controllers/deployment.h"
+
+static void test_intstr(void **state)
+{
+    (void)state;
+    assert_int_equal(deployment_intstr(NULL, 4, true), 1);  /* 25% of 4 */
+    assert_int_equal(deployment_intstr(NULL, 3, true), 1);  /* 0.75 up */
+    assert_int_equal(deployment_intstr(NULL, 3, false), 0); /* 0.75 down */
+    json_object *v = json_object_new_string("50%");
+    assert_int_equal(deployment_intstr(v, 5, true), 3);
+    assert_int_equal(deployment_intstr(v, 5, false), 2);
+    json_object_put(v);
+    v = json_object_new_int(2);
+    assert_int_equal(deployment_intstr(v, 10, true), 2);
+    json_object_put(v);
+}
+
+static void test_hash(void **state)
+{
+    (void)state;
+    json_object *a =
+        json_tokener_parse("{\"metadata\":{\"labels\":{\"app\":\"web\",\"t\":\"1\"}},"
+                           "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"b\"}]}}");
+    json_object *b =
+        json_tokener_parse("{\"spec\":{\"containers\":[{\"image\":\"b\",\"name\":\"c\"}]},"
+                           "\"metadata\":{\"labels\":{\"t\":\"1\",\"app\":\"web\"}}}");
+    json_object *c =
+        json_tokener_parse("{\"spec\":{\"containers\":[{\"image\":\"b2\",\"name\":\"c\"}]},"
+                           "\"metadata\":{\"labels\":{\"t\":\"1\",\"app\":\"web\"}}}");
+    char ha[16], hb[16], hc[16];
+    deployment_hash(a, ha);
+    deployment_hash(b, hb);
+    deployment_hash(c, hc);
+    assert_string_equal(ha, hb); /* key order does not matter */
+    assert_string_not_equal(ha, hc);
+    assert_true(strlen(ha) >= 6 && strlen(ha) <= 10);
+    assert_true(strspn(ha, "bcdfghjklmnpqrstvwxz2456789") == strlen(ha));
+    json_object_put(a);
+    json_object_put(b);
+    json_object_put(c);
+}
+
+/* Roll 4 replicas with surge 1, unavailable 1, pods becoming available at
+ * once: every step keeps within 5 pods and 3 available, and it ends with
+ * the new ReplicaSet at 4 and the old at 0. */
+static void test_roll(void **state)
+{
+    (void)state;
+    deploy_rs nr = {0, 0}, old = {4, 4};
+    for (int step = 0; step < 20 && !(nr.replicas == 4 && old.replicas == 0); step++) {
+        int target = deployment_roll(4, 1, 1, &nr, &old, 1);
+        nr.replicas = target;
+        assert_true(nr.replicas + old.replicas <= 5);
+        nr.available = nr.replicas; /* the new pods come up */
+        old.available = old.replicas;
+        assert_true(nr.available + old.available >= 3);
+    }
+    assert_int_equal(nr.replicas, 4);
+    assert_int_equal(old.replicas, 0);
+    /* New pods that never become available: the old ones are kept. */
+    nr = (deploy_rs){1, 0};
+    old = (deploy_rs){4, 4};
+    assert_int_equal(deployment_roll(4, 1, 1, &nr, &old, 1), 1);
+    assert_int_equal(old.replicas, 3); /* down to replicas - maxUnavailable available */
+    int again = deployment_roll(4, 1, 1, &nr, &old, 1);
+    assert_int_equal(again, 2); /* surge room again */
+    old.available = 3;
+    nr.replicas = 2;
+    deployment_roll(4, 1, 1, &nr, &old, 1);
+    assert_int_equal(old.replicas, 3); /* nothing more while the new are unavailable */
+    /* Scaled below the new ReplicaSet's size: it shrinks. */
+    nr = (deploy_rs){5, 5};
+    assert_int_equal(deployment_roll(3, 1, 0, &nr, NULL, 0), 3);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_intstr),
+        cmocka_unit_test(test_hash),
+        cmocka_unit_test(test_roll),
+    };
+    return cmocka_run_group_tests_name("deployment", tests, NULL, NULL);
+}
