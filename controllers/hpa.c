@@ -34,7 +34,7 @@ typedef struct hpa_state {
 
 typedef struct hpactl {
     manager *m;
-    mk_informer *hpas, *rss, *pods;
+    mk_informer *hpas, *rss, *deploys, *pods;
     workqueue *q;
     pthread_t worker;
     bool started;
@@ -442,10 +442,22 @@ out:
     return best;
 }
 
+/* The target: a ReplicaSet or a Deployment (both have spec.replicas and
+ * spec.selector, which is all the autoscaler reads of them). */
+static json_object *target_of(hpactl *c, const char *ns, const char *kind, const char *name)
+{
+    if (strcmp(kind, "ReplicaSet") == 0)
+        return informer_get(c->rss, ns, name);
+    if (strcmp(kind, "Deployment") == 0)
+        return informer_get(c->deploys, ns, name);
+    return NULL;
+}
+
 static int scale_to(hpactl *c, json_object *rs, int32_t replicas, mk_err *err)
 {
     _cleanup_free_ char *patch = xasprintf("{\"spec\":{\"replicas\":%d}}", replicas);
-    return client_patch(manager_client(c->m), kind_by_kind("ReplicaSet"),
+    return client_patch(manager_client(c->m),
+                        kind_by_kind(mk_json_str(rs, "kind") ?: "ReplicaSet"),
                         mk_json_str(rs, "metadata.namespace"), mk_json_str(rs, "metadata.name"),
                         NULL, patch, NULL, err);
 }
@@ -469,7 +481,7 @@ static int sync_hpa(hpactl *c, const char *key, mk_err *err)
     int32_t max = (int32_t)mk_json_int(hpa, "spec.maxReplicas", 1);
     const char *tkind = mk_json_str(hpa, "spec.scaleTargetRef.kind") ?: "";
     const char *tname = mk_json_str(hpa, "spec.scaleTargetRef.name") ?: "";
-    json_object *rs = strcmp(tkind, "ReplicaSet") == 0 ? informer_get(c->rss, ns, tname) : NULL;
+    json_object *rs = target_of(c, ns, tkind, tname);
     int32_t current = 0, desired = 0;
     bool scaled = false;
     hpa_behavior b;
@@ -478,7 +490,9 @@ static int sync_hpa(hpactl *c, const char *key, mk_err *err)
         set_cond(cs, COND_ABLE, "False", "FailedGetScale",
                  "the HPA controller was unable to get the target's current scale: %s %s/%s %s",
                  tkind, ns, tname,
-                 strcmp(tkind, "ReplicaSet") ? "is not a ReplicaSet" : "not found");
+                 strcmp(tkind, "ReplicaSet") && strcmp(tkind, "Deployment")
+                     ? "is not a ReplicaSet or Deployment"
+                     : "not found");
         current = (int32_t)mk_json_int(hpa, "status.currentReplicas", 0);
         desired = current;
         goto status;
@@ -546,7 +560,7 @@ static int sync_hpa(hpactl *c, const char *key, mk_err *err)
             hpa_record_scale(&st->h, &b, now, current, desired);
             set_cond(cs, COND_ABLE, "True", "SucceededRescale",
                      "the HPA controller was able to update the target scale to %d", desired);
-            mk_log("hpa: %s: scaled ReplicaSet %s from %d to %d", key, tname, current, desired);
+            mk_log("hpa: %s: scaled %s %s from %d to %d", key, tkind, tname, current, desired);
             mk_obj_ref ref = recorder_ref(hpa);
             /* Kubernetes' words: "New size: 3; reason: cpu resource utilization
              * (percentage of request) above target". */
@@ -611,6 +625,7 @@ static int hpa_start(manager *m, void **state, mk_err *err)
     mk_informer_handlers h = {.on_add = on_add, .on_update = on_update};
     c->hpas = manager_informer(m, kind_by_kind("HorizontalPodAutoscaler"), &h, c);
     c->rss = manager_informer(m, kind_by_kind("ReplicaSet"), NULL, NULL);
+    c->deploys = manager_informer(m, kind_by_kind("Deployment"), NULL, NULL);
     c->pods = manager_informer(m, kind_by_kind("Pod"), NULL, NULL);
     if (pthread_create(&c->worker, NULL, worker, c) != 0) {
         hpa_stop(c);

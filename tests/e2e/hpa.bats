@@ -73,6 +73,36 @@ running_pods() { [ "$(rs_status "$1" readyReplicas)" = "$2" ]; }
     pid_alive "$(cat "$E2E_DIR/cm.pid")"
 }
 
+@test "a Deployment as the target: minReplicas scales it through its spec.replicas" {
+    api POST /apis/apps/v1/namespaces/default/deployments -H 'Content-Type: application/yaml' --data-binary @- >/dev/null <<'YAML'
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: dtarget}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: dtarget}}
+  template:
+    metadata: {labels: {app: dtarget}}
+    spec: {containers: [{name: c, image: busybox, command: [sleep, '3600']}]}
+YAML
+    api POST /apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers -H 'Content-Type: application/yaml' --data-binary @- >/dev/null <<'YAML'
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: dtarget}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: dtarget}
+  minReplicas: 2
+  maxReplicas: 3
+  metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}}]
+YAML
+    wait_for 20 eval '[ "$(api GET /apis/apps/v1/namespaces/default/deployments/dtarget | jq .spec.replicas)" = 2 ]'
+    wait_for 20 eval '[ "$(cond dtarget ScalingLimited)" = "True TooFewReplicas" ]'
+    api GET "/api/v1/namespaces/default/events?fieldSelector=involvedObject.name=dtarget,reason=SuccessfulRescale" |
+        jq -e '.items[0].message == "New size: 2; reason: below the minimum replica count"'
+    api DELETE /apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/dtarget >/dev/null
+    api DELETE /apis/apps/v1/namespaces/default/deployments/dtarget >/dev/null
+}
+
 @test "CPU load scales a ReplicaSet up; it scales down no sooner than the stabilization window" {
     burner_rs burn
     wait_for 60 running_pods burn 1
