@@ -22,6 +22,8 @@ extern const mk_controller ingress_controller;
 /* function.c: Functions as ReplicaSets of runtime pods and a Service
  * (function.h). */
 extern const mk_controller function_controller;
+/* daemonset.c: a pod on every node that fits (the file's head). */
+extern const mk_controller daemonset_controller;
 /* deployment.c: Deployments roll ReplicaSets (deployment.h). */
 extern const mk_controller deployment_controller;
 /* job.c: Jobs run their pods to completion (job.h). */

@@ -430,8 +430,7 @@ static void prune_empty(json_object *o)
     }
 }
 
-/* A template as compared: pruned, without the hash label. */
-static json_object *template_of(json_object *obj)
+json_object *deployment_template_of(json_object *obj)
 {
     json_object *t = NULL;
     if (json_object_deep_copy(mk_json_path(obj, "spec.template"), &t, NULL) < 0 || !t)
@@ -448,7 +447,7 @@ static json_object *template_of(json_object *obj)
  * old template back, which must find its old ReplicaSet again. */
 static bool same_template(json_object *rs, json_object *d)
 {
-    json_object *a = template_of(rs), *b = template_of(d);
+    json_object *a = deployment_template_of(rs), *b = deployment_template_of(d);
     bool same = json_object_equal(a, b);
     json_object_put(a);
     json_object_put(b);
@@ -461,7 +460,7 @@ static int64_t sync_deployment(deployctl *c, json_object *d)
     informer_foreach(c->rss, collect, &o);
     qsort(o.v, o.n, sizeof *o.v, by_age);
     char hash[16];
-    json_object *tmpl = template_of(d);
+    json_object *tmpl = deployment_template_of(d);
     deployment_hash(tmpl, hash);
     json_object_put(tmpl);
     json_object *nrs = NULL;

@@ -17,6 +17,7 @@ const mk_kind mk_kinds[] = {
      false},
     {"Deployment", "apps", "v1", "apps/v1", "deployments", "deployment", "deploy", true, true,
      false},
+    {"DaemonSet", "apps", "v1", "apps/v1", "daemonsets", "daemonset", "ds", true, true, false},
     {"Job", "batch", "v1", "batch/v1", "jobs", "job", "", true, true, false},
     {"HorizontalPodAutoscaler", "autoscaling", "v2", "autoscaling/v2",
      "horizontalpodautoscalers", "horizontalpodautoscaler", "hpa", true, true, false},

@@ -377,6 +377,19 @@ static const schema_node deployment_schema = {
         {NULL, NULL, NULL}},
     NULL};
 
+static const schema_node daemonset_schema = {
+    SCHEMA_OBJECT,
+    (const schema_field[]){
+        TOP_FIELDS,
+        F("spec", OBJ(F("minReadySeconds", INT), F("revisionHistoryLimit", INT),
+                      F("selector", &label_selector), F("template", &pod_template),
+                      F("updateStrategy",
+                        OBJ(F("type", STR), F("rollingUpdate", OBJ(F("maxUnavailable", INTSTR),
+                                                                   F("maxSurge", INTSTR))))))),
+        STATUS,
+        {NULL, NULL, NULL}},
+    NULL};
+
 static const schema_node job_schema = {
     SCHEMA_OBJECT,
     (const schema_field[]){
@@ -552,6 +565,7 @@ static const struct {
     {"ReplicaSet", &replicaset_schema},
     {"Job", &job_schema},
     {"Deployment", &deployment_schema},
+    {"DaemonSet", &daemonset_schema},
     {"HorizontalPodAutoscaler", &hpa_schema},
     {"Ingress", &ingress_schema},
     {"Function", &function_schema},

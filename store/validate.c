@@ -1142,6 +1142,16 @@ static int validate_replicaset(json_object *obj, mk_err *err)
     return check_replicated(obj, "ReplicaSet", err);
 }
 
+static int validate_daemonset(json_object *obj, mk_err *err)
+{
+    int r;
+    if ((r = check_replicated(obj, "DaemonSet", err)) < 0)
+        return r;
+    static const char *const types[] = {"RollingUpdate", "OnDelete", NULL};
+    return check_enum(get(get(obj, "spec"), "updateStrategy"), "type", "spec.updateStrategy",
+                      types, false, err);
+}
+
 static int validate_deployment(json_object *obj, mk_err *err)
 {
     int r;
@@ -1786,6 +1796,7 @@ static const struct {
     {"ReplicaSet", validate_replicaset},
     {"Job", validate_job},
     {"Deployment", validate_deployment},
+    {"DaemonSet", validate_daemonset},
     {"HorizontalPodAutoscaler", validate_hpa},
     {"Ingress", validate_ingress},
     {"Function", validate_function},

@@ -65,6 +65,13 @@ static const column deploy_cols[] = {
     {"Up-to-date", "integer", "", "Replicas running the newest template.", 0},
     {"Available", "integer", "", "Replicas available to users.", 0},
 };
+static const column ds_cols[] = {
+    {"Desired", "integer", "", "Nodes that should run the daemon pod.", 0},
+    {"Current", "integer", "", "Nodes running at least one daemon pod.", 0},
+    {"Ready", "integer", "", "Nodes with a ready daemon pod.", 0},
+    {"Up-to-date", "integer", "", "Nodes running the newest template.", 0},
+    {"Available", "integer", "", "Nodes with an available daemon pod.", 0},
+};
 static const column job_cols[] = {
     {"Status", "string", "", "Status of the job: Running, Complete or Failed.", 0},
     {"Completions", "string", "", "The desired number of successfully finished pods.", 0},
@@ -122,6 +129,8 @@ json_object *table_columns(const mk_kind *k)
     else if (is(k, "Deployment"))
         mid = deploy_cols, nmid = ARRAY_SIZE(deploy_cols), tail = rs_tail,
         ntail = ARRAY_SIZE(rs_tail);
+    else if (is(k, "DaemonSet"))
+        mid = ds_cols, nmid = ARRAY_SIZE(ds_cols);
     for (size_t i = 0; i < nmid; i++)
         add_col(arr, &mid[i]);
     add_col(arr, &age_col);
@@ -409,7 +418,13 @@ json_object *table_row(const mk_kind *k, json_object *obj, bool full_object)
         event_cells(cells, obj);
     else if (is(k, "Job"))
         job_cells(cells, obj);
-    else if (is(k, "Deployment")) {
+    else if (is(k, "DaemonSet")) {
+        static const char *const fields[] = {
+            "status.desiredNumberScheduled", "status.currentNumberScheduled",
+            "status.numberReady", "status.updatedNumberScheduled", "status.numberAvailable"};
+        for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+            json_object_array_add(cells, json_object_new_int64(mk_json_int(obj, fields[i], 0)));
+    } else if (is(k, "Deployment")) {
         char buf[48];
         snprintf(buf, sizeof buf, "%lld/%lld",
                  (long long)mk_json_int(obj, "status.readyReplicas", 0),

@@ -14,7 +14,7 @@ load helpers
 load lib/cluster
 
 setup_file() {
-    export CLUSTER_NET=172.31.250 CLUSTER_NS=mke CLUSTER_CM_FLAGS='--controllers nodeipam' \
+    export CLUSTER_NET=172.31.250 CLUSTER_NS=mke CLUSTER_CM_FLAGS='--controllers nodeipam,daemonset,garbagecollector' \
         CLUSTER_LABELS='e2e=yes,slot=n{i}' CLUSTER_HEARTBEAT=2 CLUSTER_FS=1
     cluster_up
 }
@@ -597,6 +597,42 @@ EOF
     grep -qxF "$(printf '10.1.2.3\tlegacy.example\tlegacy')" <<<"$log"
     grep -qx 'search default.svc.cluster.local svc.cluster.local cluster.local corp.example' <<<"$log"
     grep -qx 'options ndots:2' <<<"$log"
+}
+
+@test "DaemonSets: a pod on every matching node, rolled node by node, gone with the DaemonSet" {
+    ds() { # NAME SELECTOR VERSION
+        api POST /apis/apps/v1/namespaces/default/daemonsets -H 'Content-Type: application/yaml' \
+            --data-binary @- >/dev/null <<YAML
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: $1}
+spec:
+  selector: {matchLabels: {ds: $1}}
+  template:
+    metadata: {labels: {ds: $1}}
+    spec:
+      nodeSelector: $2
+      containers: [{name: c, image: busybox, command: [sleep, '3600'], env: [{name: V, value: '$3'}]}]
+YAML
+    }
+    ds_nodes() { api GET "/api/v1/namespaces/default/pods?labelSelector=ds=$1" |
+        jq -r '[.items[] | select(.metadata.deletionTimestamp == null and .status.phase == "Running") | .spec.nodeName] | sort | join(" ")'; }
+    ds everywhere '{e2e: "yes"}' 1
+    ds only2 '{slot: n2}' 1
+    wait_for 40 eval '[ "$(ds_nodes everywhere)" = "node1 node2 node3" ]'
+    wait_for 20 eval '[ "$(ds_nodes only2)" = node2 ]'
+    wait_for 10 eval '[ "$(api GET /apis/apps/v1/namespaces/default/daemonsets/everywhere | jq .status.numberReady)" = 3 ]'
+    # A new template: each node's pod replaced, one at a time.
+    api PATCH /apis/apps/v1/namespaces/default/daemonsets/everywhere \
+        -H 'Content-Type: application/merge-patch+json' \
+        -d '{"spec":{"template":{"spec":{"containers":[{"name":"c","image":"busybox","command":["sleep","3600"],"env":[{"name":"V","value":"2"}]}]}}}}' >/dev/null
+    wait_for 60 eval '[ "$(api GET /apis/apps/v1/namespaces/default/daemonsets/everywhere | jq .status.updatedNumberScheduled)" = 3 ]'
+    wait_for 20 eval '[ "$(ds_nodes everywhere)" = "node1 node2 node3" ]'
+    api GET "/api/v1/namespaces/default/pods?labelSelector=ds=everywhere" |
+        jq -e '[.items[] | select(.metadata.deletionTimestamp == null) | .spec.containers[0].env[0].value] | unique == ["2"]'
+    api DELETE /apis/apps/v1/namespaces/default/daemonsets/everywhere >/dev/null
+    api DELETE /apis/apps/v1/namespaces/default/daemonsets/only2 >/dev/null
+    wait_for 40 eval '[ "$(api GET "/api/v1/namespaces/default/pods?labelSelector=ds" | jq ".items | length")" = 0 ]'
 }
 
 @test "a restarted kubelet adopts running containers: no duplicates, no restarts" {

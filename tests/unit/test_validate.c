@@ -347,8 +347,10 @@ static void test_kind_of(void **state)
 {
     expect_error("apiVersion: v1\nmetadata: {name: x}\n", "kind: Required value");
     expect_error("kind: Pod\nmetadata: {name: x}\n", "apiVersion: Required value");
+    expect_error("apiVersion: v1\nkind: StatefulSet\nmetadata: {name: x}\n",
+                 "kind: Unsupported value: \"StatefulSet\"");
     expect_error("apiVersion: v1\nkind: Deployment\nmetadata: {name: x}\n",
-                 "kind: Unsupported value: \"Deployment\"");
+                 "apiVersion: Unsupported value: \"v1\": supported values: \"apps/v1\"");
     expect_error("apiVersion: v1\nkind: ReplicaSet\nmetadata: {name: x}\n",
                  "apiVersion: Unsupported value: \"v1\": supported values: \"apps/v1\"");
     json_object *o = decode("apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\n");
@@ -536,7 +538,9 @@ static void test_replicaset(void **state)
     expect_error_with(rs_base, "  replicas: -1\n  selector: {matchLabels: {app: web}}\n",
                       "spec.replicas: Invalid value: -1: must be greater than or equal to 0");
     expect_error_with(rs_base, "  replicas: 2\n", "spec.selector: Required value");
-    expect_error_with(rs_base, "  selector: {}\n", "spec.selector: Invalid value: {}: empty");
+    expect_error_with(rs_base, "  selector: {}\n",
+                      "spec.selector: Invalid value: \"{}\": empty selector is invalid for a "
+                      "ReplicaSet");
     expect_error_with(rs_base, "  selector: {matchLabels: {app: db}}\n",
                       "spec.template.metadata.labels: Invalid value: {\"app\":\"web\",\"tier\":"
                       "\"front\"}: `selector` does not match template `labels`");
