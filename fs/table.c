@@ -190,9 +190,31 @@ static size_t kind_columns(const char *kind, bool wide, const char **head)
     else if (strcmp(kind, "Event") == 0)
         head[n++] = "LAST SEEN", head[n++] = "TYPE", head[n++] = "REASON", head[n++] = "OBJECT",
         head[n++] = "MESSAGE";
+    else if (strcmp(kind, "Deployment") == 0)
+        head[n++] = "READY", head[n++] = "UP-TO-DATE", head[n++] = "AVAILABLE",
+        head[n++] = "AGE";
+    else if (strcmp(kind, "DaemonSet") == 0)
+        head[n++] = "DESIRED", head[n++] = "CURRENT", head[n++] = "READY",
+        head[n++] = "UP-TO-DATE", head[n++] = "AGE";
+    else if (strcmp(kind, "Job") == 0)
+        head[n++] = "STATUS", head[n++] = "COMPLETIONS", head[n++] = "AGE";
     else
         head[n++] = "AGE";
     return n;
+}
+
+/* Complete, Failed (a condition True), else Running. */
+static const char *job_status(json_object *o)
+{
+    json_object *conds = mk_json_path(o, "status.conditions");
+    for (size_t i = 0; i < array_len(conds); i++) {
+        json_object *cd = json_object_array_get_idx(conds, i);
+        const char *type = mk_json_str(cd, "type"), *st = mk_json_str(cd, "status");
+        if (type && st && !strcmp(st, "True") &&
+            (!strcmp(type, "Complete") || !strcmp(type, "Failed")))
+            return type;
+    }
+    return "Running";
 }
 
 static void kind_cells(const char *kind, json_object *o, bool wide, int64_t now, char **c)
@@ -229,6 +251,24 @@ static void kind_cells(const char *kind, json_object *o, bool wide, int64_t now,
         c[2] = ingress_address(o);
         c[3] = xstrdup(array_len(mk_json_path(o, "spec.tls")) ? "80, 443" : "80");
         c[4] = age_of(o, now);
+    } else if (strcmp(kind, "Deployment") == 0) {
+        c[0] = xasprintf("%lld/%lld", (long long)mk_json_int(o, "status.readyReplicas", 0),
+                         (long long)mk_json_int(o, "spec.replicas", 1));
+        c[1] = xasprintf("%lld", (long long)mk_json_int(o, "status.updatedReplicas", 0));
+        c[2] = xasprintf("%lld", (long long)mk_json_int(o, "status.availableReplicas", 0));
+        c[3] = age_of(o, now);
+    } else if (strcmp(kind, "DaemonSet") == 0) {
+        static const char *const f[] = {"status.desiredNumberScheduled",
+                                        "status.currentNumberScheduled", "status.numberReady",
+                                        "status.updatedNumberScheduled"};
+        for (size_t i = 0; i < 4; i++)
+            c[i] = xasprintf("%lld", (long long)mk_json_int(o, f[i], 0));
+        c[4] = age_of(o, now);
+    } else if (strcmp(kind, "Job") == 0) {
+        c[0] = xstrdup(job_status(o));
+        c[1] = xasprintf("%lld/%lld", (long long)mk_json_int(o, "status.succeeded", 0),
+                         (long long)mk_json_int(o, "spec.completions", 1));
+        c[2] = age_of(o, now);
     } else if (strcmp(kind, "Event") == 0) {
         c[0] = age_at(
             o, mk_json_str(o, "lastTimestamp") ? "lastTimestamp" : "metadata.creationTimestamp",

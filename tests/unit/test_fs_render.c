@@ -194,6 +194,31 @@ static void test_event_table(void **state)
     json_object_put(items);
 }
 
+static void test_workload_tables(void **state)
+{
+    json_object *items = json_object_new_array();
+    json_object_array_add(
+        items, obj("{\"kind\":\"Job\",\"metadata\":{\"name\":\"j\"},"
+                   "\"spec\":{\"completions\":3},\"status\":{\"succeeded\":3,"
+                   "\"conditions\":[{\"type\":\"Complete\",\"status\":\"True\"}]}}"));
+    mk_buf out = {0};
+    table_render(items, false, false, 0, &out);
+    assert_non_null(strstr(out.data, "NAME   STATUS     COMPLETIONS   AGE\n"));
+    assert_non_null(strstr(out.data, "j      Complete   3/3"));
+    json_object_put(items);
+    items = json_object_new_array();
+    json_object_array_add(items,
+                          obj("{\"kind\":\"Deployment\",\"metadata\":{\"name\":\"web\"},"
+                              "\"spec\":{\"replicas\":3},\"status\":{\"readyReplicas\":2,"
+                              "\"updatedReplicas\":3,\"availableReplicas\":2}}"));
+    mk_buf_reset(&out);
+    table_render(items, false, false, 0, &out);
+    assert_non_null(strstr(out.data, "NAME   READY   UP-TO-DATE   AVAILABLE   AGE\n"));
+    assert_non_null(strstr(out.data, "web    2/3     3            2"));
+    mk_buf_free(&out);
+    json_object_put(items);
+}
+
 static void test_other_tables(void **state)
 {
     json_object *items = json_object_new_array();
@@ -230,6 +255,7 @@ int main(void)
         cmocka_unit_test(test_age),
         cmocka_unit_test(test_pod_table),
         cmocka_unit_test(test_event_table),
+        cmocka_unit_test(test_workload_tables),
         cmocka_unit_test(test_other_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
