@@ -15,6 +15,7 @@
 
 #include "controllers/controllers.h"
 #include "controllers/deployment.h"
+#include "controllers/objkey.h"
 #include "controllers/replicaset.h"
 #include "controllers/workqueue.h"
 #include "store/codec.h"
@@ -277,12 +278,7 @@ static int ds_sync(void *ctx, const char *key, int64_t *requeue_ms, mk_err *err)
     (void)requeue_ms;
     (void)err;
     dsctl *c = ctx;
-    _cleanup_free_ char *ns = xstrdup(key);
-    char *name = strchr(ns, '/');
-    if (!name)
-        return 0;
-    *name++ = '\0';
-    json_object *ds = informer_get(c->dss, ns, name);
+    json_object *ds = objkey_get(c->dss, key);
     if (!ds)
         return 0;
     if (!mk_json_str(ds, "metadata.deletionTimestamp")) {
@@ -303,16 +299,10 @@ static int ds_sync(void *ctx, const char *key, int64_t *requeue_ms, mk_err *err)
     return 0;
 }
 
-static void enqueue(dsctl *c, json_object *obj, const char *name)
-{
-    const char *ns = mk_json_str(obj, "metadata.namespace");
-    _cleanup_free_ char *key = xasprintf("%s/%s", ns ? ns : "default", name);
-    workqueue_add(c->q, key);
-}
-
 static void on_ds(void *ctx, json_object *ds)
 {
-    enqueue(ctx, ds, mk_json_str(ds, "metadata.name") ?: "");
+    dsctl *c = ctx;
+    objkey_enqueue(c->q, ds, mk_json_str(ds, "metadata.name"));
 }
 
 static void on_ds_update(void *ctx, json_object *old, json_object *ds)
@@ -344,10 +334,10 @@ static void on_node_update(void *ctx, json_object *old, json_object *node)
 
 static void on_pod(void *ctx, json_object *pod)
 {
-    json_object *ref = replicaset_controller_ref(pod);
-    const char *kind = mk_json_str(ref, "kind");
-    if (kind && strcmp(kind, "DaemonSet") == 0)
-        enqueue(ctx, pod, mk_json_str(ref, "name") ?: "");
+    dsctl *c = ctx;
+    json_object *ref = objkey_owner(pod, "DaemonSet");
+    if (ref)
+        objkey_enqueue(c->q, pod, mk_json_str(ref, "name"));
 }
 
 static void on_pod_update(void *ctx, json_object *old, json_object *pod)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "controllers/controllers.h"
+#include "controllers/objkey.h"
 #include "controllers/replicaset.h"
 #include "controllers/workqueue.h"
 #include "store/codec.h"
@@ -146,9 +147,7 @@ typedef struct owned {
 
 static json_object *deploy_ref(json_object *rs)
 {
-    json_object *ref = replicaset_controller_ref(rs);
-    const char *kind = mk_json_str(ref, "kind");
-    return kind && strcmp(kind, "Deployment") == 0 ? ref : NULL;
+    return objkey_owner(rs, "Deployment");
 }
 
 static int collect(void *ctx, json_object *rs)
@@ -509,12 +508,7 @@ static int deploy_sync(void *ctx, const char *key, int64_t *requeue_ms, mk_err *
 {
     (void)err;
     deployctl *c = ctx;
-    _cleanup_free_ char *ns = xstrdup(key);
-    char *name = strchr(ns, '/');
-    if (!name)
-        return 0;
-    *name++ = '\0';
-    json_object *d = informer_get(c->deploys, ns, name);
+    json_object *d = objkey_get(c->deploys, key);
     if (!d)
         return 0;
     if (!mk_json_str(d, "metadata.deletionTimestamp"))
@@ -523,16 +517,10 @@ static int deploy_sync(void *ctx, const char *key, int64_t *requeue_ms, mk_err *
     return 0;
 }
 
-static void enqueue(deployctl *c, json_object *obj, const char *name)
-{
-    const char *ns = mk_json_str(obj, "metadata.namespace");
-    _cleanup_free_ char *key = xasprintf("%s/%s", ns ? ns : "default", name);
-    workqueue_add(c->q, key);
-}
-
 static void on_deploy(void *ctx, json_object *d)
 {
-    enqueue(ctx, d, mk_json_str(d, "metadata.name") ?: "");
+    deployctl *c = ctx;
+    objkey_enqueue(c->q, d, mk_json_str(d, "metadata.name"));
 }
 
 static void on_deploy_update(void *ctx, json_object *old, json_object *d)
@@ -543,9 +531,10 @@ static void on_deploy_update(void *ctx, json_object *old, json_object *d)
 
 static void on_rs(void *ctx, json_object *rs)
 {
+    deployctl *c = ctx;
     json_object *ref = deploy_ref(rs);
     if (ref)
-        enqueue(ctx, rs, mk_json_str(ref, "name") ?: "");
+        objkey_enqueue(c->q, rs, mk_json_str(ref, "name"));
 }
 
 static void on_rs_update(void *ctx, json_object *old, json_object *rs)

@@ -7,6 +7,7 @@
 #include <uthash.h>
 
 #include "controllers/controllers.h"
+#include "controllers/objkey.h"
 #include "controllers/replicaset.h"
 #include "controllers/workqueue.h"
 #include "store/codec.h"
@@ -123,21 +124,13 @@ static bool expecting(jobctl *c, const char *uid)
 /* The Job a pod belongs to: its controller reference of kind Job. */
 static json_object *job_ref(json_object *pod)
 {
-    json_object *ref = replicaset_controller_ref(pod);
-    const char *kind = mk_json_str(ref, "kind");
-    return kind && strcmp(kind, "Job") == 0 ? ref : NULL;
-}
-
-static void enqueue_obj(jobctl *c, json_object *obj, const char *name)
-{
-    const char *ns = mk_json_str(obj, "metadata.namespace");
-    _cleanup_free_ char *key = xasprintf("%s/%s", ns ? ns : "default", name);
-    workqueue_add(c->q, key);
+    return objkey_owner(pod, "Job");
 }
 
 static void on_job(void *ctx, json_object *job)
 {
-    enqueue_obj(ctx, job, mk_json_str(job, "metadata.name") ?: "");
+    jobctl *c = ctx;
+    objkey_enqueue(c->q, job, mk_json_str(job, "metadata.name"));
 }
 
 static void on_job_update(void *ctx, json_object *old, json_object *job)
@@ -148,9 +141,10 @@ static void on_job_update(void *ctx, json_object *old, json_object *job)
 
 static void on_pod(void *ctx, json_object *pod)
 {
+    jobctl *c = ctx;
     json_object *ref = job_ref(pod);
     if (ref)
-        enqueue_obj(ctx, pod, mk_json_str(ref, "name") ?: "");
+        objkey_enqueue(c->q, pod, mk_json_str(ref, "name"));
 }
 
 static void on_pod_add(void *ctx, json_object *pod)
@@ -401,12 +395,7 @@ static int sync_job(jobctl *c, json_object *job, int64_t *requeue_ms, mk_err *er
 static int job_sync(void *ctx, const char *key, int64_t *requeue_ms, mk_err *err)
 {
     jobctl *c = ctx;
-    _cleanup_free_ char *ns = xstrdup(key);
-    char *name = strchr(ns, '/');
-    if (!name)
-        return 0;
-    *name++ = '\0';
-    json_object *job = informer_get(c->jobs, ns, name);
+    json_object *job = objkey_get(c->jobs, key);
     if (!job)
         return 0;
     int rc = sync_job(c, job, requeue_ms, err);
