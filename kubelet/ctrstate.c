@@ -90,11 +90,7 @@ const char *ctrstate_phase(const ctr_state *c, size_t n)
     for (size_t i = 0; i < n; i++) {
         all_done &= c[i].done;
         all_started &= c[i].ever_started;
-        json_object *t = NULL;
-        if (c[i].done && json_object_object_get_ex(c[i].state, "terminated", &t)) {
-            json_object *code = json_object_object_get(t, "exitCode");
-            any_failed |= json_object_get_int(code) != 0;
-        }
+        any_failed |= ctrstate_failed(&c[i]);
     }
     if (all_done)
         return any_failed ? "Failed" : "Succeeded";

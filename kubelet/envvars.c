@@ -275,7 +275,7 @@ int envvars_build(const pods_env *e, json_object *pod, json_object *ctr, json_ob
         _cleanup_free_ char *name = xstrndup(kv, (size_t)(eq - kv));
         env_set(&l, name, eq + 1, strlen(eq + 1));
     }
-    const char *pname = mk_json_str(pod, "spec.hostname") ?: mk_json_str(pod, "metadata.name");
+    const char *pname = pods_hostname(pod);
     env_set(&l, "HOSTNAME", pname ? pname : "", pname ? strlen(pname) : 0);
     int rc = 0;
     json_object *from = mk_json_path(ctr, "envFrom");

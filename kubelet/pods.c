@@ -85,11 +85,16 @@ static int write_pod_meta(const char *dir, json_object *pod, mk_err *err)
     return rc;
 }
 
+const char *pods_hostname(json_object *pod)
+{
+    return mk_json_str(pod, "spec.hostname") ?: mk_json_str(pod, "metadata.name");
+}
+
 /* /etc/hosts as the kubelet writes it: localhost, the pod's own name (its
  * spec.hostname, and FQDN under spec.subdomain), then spec.hostAliases. */
 static char *hosts_text(json_object *pod, const char *ip, const char *domain)
 {
-    const char *name = mk_json_str(pod, "spec.hostname") ?: mk_json_str(pod, "metadata.name");
+    const char *name = pods_hostname(pod);
     const char *sub = mk_json_str(pod, "spec.subdomain");
     const char *ns = mk_json_str(pod, "metadata.namespace") ?: "default";
     mk_buf b = {0};
@@ -122,7 +127,7 @@ static char *hosts_text(json_object *pod, const char *ip, const char *domain)
 static int write_etc_files(const pods_env *e, json_object *pod, const char *dir, const char *ip,
                            mk_err *err)
 {
-    const char *name = mk_json_str(pod, "spec.hostname") ?: mk_json_str(pod, "metadata.name");
+    const char *name = pods_hostname(pod);
     _cleanup_free_ char *etc = xasprintf("%s/etc", dir);
     _cleanup_free_ char *hosts_p = xasprintf("%s/hosts", etc);
     _cleanup_free_ char *name_p = xasprintf("%s/hostname", etc);
@@ -155,7 +160,7 @@ int pods_sandbox_up(const pods_env *e, json_object *pod, char *ip, mk_err *err)
         return -err->code;
     sandbox_paths sp;
     sandbox_paths_for(dir, uid, &sp);
-    int rc = sandbox_create(&sp, mk_json_str(pod, "spec.hostname") ?: name, err);
+    int rc = sandbox_create(&sp, pods_hostname(pod), err);
     if (rc == 0 && e->pn)
         rc = podnet_attach(e->pn, uid, sandbox_netns_name(&sp), ip, err);
     else if (rc == 0)

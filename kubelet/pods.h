@@ -48,6 +48,9 @@ typedef struct pods_env {
     void *fetch_ctx;
 } pods_env;
 
+/* The pod's host name: spec.hostname, else its name (borrowed). */
+const char *pods_hostname(json_object *pod);
+
 /* "ROOT/pods/<uid>" (caller frees). */
 char *pods_dir(const pods_env *e, const char *uid);
 /* "<uid>.<ctr>" (caller frees); split back with pods_parse_id (false if not
