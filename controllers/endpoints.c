@@ -60,18 +60,6 @@ endpoints_builder *endpoints_builder_new(json_object *svc)
     return b;
 }
 
-static bool pod_ready(json_object *pod)
-{
-    json_object *conds = mk_json_path(pod, "status.conditions");
-    for (size_t i = 0; conds && i < json_object_array_length(conds); i++) {
-        json_object *c = json_object_array_get_idx(conds, i);
-        const char *type = mk_json_str(c, "type");
-        if (type && strcmp(type, "Ready") == 0)
-            return strcmp(mk_json_str(c, "status") ?: "", "True") == 0;
-    }
-    return false;
-}
-
 /* The container port named name, for protocol proto; 0 if none. */
 static int64_t named_port(json_object *pod, const char *name, const char *proto)
 {
@@ -157,7 +145,7 @@ void endpoints_builder_add(endpoints_builder *b, json_object *pod)
             json_object_object_add(ref, fields[i], json_object_new_string(v));
     }
     json_object_object_add(addr, "targetRef", ref);
-    json_object_array_add(pod_ready(pod) ? s->ready : s->not_ready, addr);
+    json_object_array_add(mk_condition_true(pod, "Ready") ? s->ready : s->not_ready, addr);
 }
 
 static uint32_t ip_of(json_object *addr)

@@ -26,6 +26,12 @@ static int64_t spec_int(json_object *job, const char *field, int64_t dflt)
     return mk_json_int(job, path, dflt);
 }
 
+static bool spec_suspended(json_object *job)
+{
+    json_object *suspend = mk_json_path(job, "spec.suspend");
+    return json_object_is_type(suspend, json_type_boolean) && json_object_get_boolean(suspend);
+}
+
 void job_decide(json_object *job, const job_counts *n, int64_t now_s, job_plan *out)
 {
     *out = (job_plan){0};
@@ -34,6 +40,11 @@ void job_decide(json_object *job, const job_counts *n, int64_t now_s, job_plan *
     int64_t completions = spec_int(job, "completions", 1);
     int64_t deadline = spec_int(job, "activeDeadlineSeconds", 0);
     const char *start = mk_json_str(job, "status.startTime");
+    bool suspended = spec_suspended(job);
+    if (suspended != mk_condition_true(job, "Suspended"))
+        out->suspended = suspended ? "True" : "False";
+    if (suspended || out->suspended)
+        deadline = 0; /* the clock is stopped, or starts again now */
     if (n->failed > spec_int(job, "backoffLimit", 6)) {
         out->finish = "Failed", out->reason = "BackoffLimitExceeded";
         out->message = "Job has reached the specified backoff limit";
@@ -52,8 +63,7 @@ void job_decide(json_object *job, const job_counts *n, int64_t now_s, job_plan *
         queue ? (n->succeeded > 0 ? n->active : parallelism) : completions - n->succeeded;
     if (want > parallelism)
         want = parallelism;
-    json_object *suspend = mk_json_path(job, "spec.suspend");
-    if (suspend && json_object_get_boolean(suspend))
+    if (suspended)
         want = 0;
     if (n->active < want)
         out->create = (int)(want - n->active);
@@ -196,14 +206,7 @@ static int scan_pod(void *ctx, json_object *pod)
 
 static bool finished(json_object *job)
 {
-    json_object *conds = mk_json_path(job, "status.conditions");
-    for (size_t i = 0; conds && i < json_object_array_length(conds); i++) {
-        json_object *c = json_object_array_get_idx(conds, i);
-        const char *t = mk_json_str(c, "type"), *st = mk_json_str(c, "status");
-        if (t && st && (!strcmp(t, "Complete") || !strcmp(t, "Failed")) && !strcmp(st, "True"))
-            return true;
-    }
-    return false;
+    return mk_condition_true(job, "Complete") || mk_condition_true(job, "Failed");
 }
 
 /* ttlSecondsAfterFinished: delete the Job (its pods follow) once due. */
@@ -287,6 +290,28 @@ static void delete_pods(jobctl *c, json_object *job, char **names, int n)
 }
 
 /* The status the Job should have; NULL when it already has it. */
+/* Put condition `type` into status st, in place of any of that type. */
+static void put_condition(json_object *st, const char *type, const char *status,
+                          const char *reason, const char *message, const char *now)
+{
+    json_object *conds = mk_json_path(st, "conditions");
+    if (!json_object_is_type(conds, json_type_array)) {
+        conds = json_object_new_array();
+        json_object_object_add(st, "conditions", conds);
+    }
+    for (size_t i = 0; i < json_object_array_length(conds); i++)
+        if (strcmp(mk_json_str(json_object_array_get_idx(conds, i), "type") ?: "", type) == 0)
+            json_object_array_del_idx(conds, i--, 1);
+    json_object *c = json_object_new_object();
+    json_object_object_add(c, "type", json_object_new_string(type));
+    json_object_object_add(c, "status", json_object_new_string(status));
+    json_object_object_add(c, "reason", json_object_new_string(reason));
+    json_object_object_add(c, "message", json_object_new_string(message));
+    json_object_object_add(c, "lastProbeTime", json_object_new_string(now));
+    json_object_object_add(c, "lastTransitionTime", json_object_new_string(now));
+    json_object_array_add(conds, c);
+}
+
 static json_object *next_status(json_object *job, const job_counts *n, const job_plan *p,
                                 const char *now)
 {
@@ -294,25 +319,17 @@ static json_object *next_status(json_object *job, const job_counts *n, const job
     json_object *st = NULL;
     if (!old || json_object_deep_copy(old, &st, NULL) < 0)
         st = json_object_new_object();
-    if (!mk_json_str(st, "startTime"))
+    bool resumed = p->suspended && strcmp(p->suspended, "False") == 0;
+    if (!mk_json_str(st, "startTime") || resumed)
         json_object_object_add(st, "startTime", json_object_new_string(now));
+    if (p->suspended)
+        put_condition(st, "Suspended", p->suspended, resumed ? "JobResumed" : "JobSuspended",
+                      resumed ? "Job resumed" : "Job suspended", now);
     json_object_object_add(st, "active", json_object_new_int(n->active - p->remove));
     json_object_object_add(st, "succeeded", json_object_new_int(n->succeeded));
     json_object_object_add(st, "failed", json_object_new_int(n->failed));
     if (p->finish) {
-        json_object *conds = mk_json_path(st, "conditions");
-        if (!json_object_is_type(conds, json_type_array)) {
-            conds = json_object_new_array();
-            json_object_object_add(st, "conditions", conds);
-        }
-        json_object *c = json_object_new_object();
-        json_object_object_add(c, "type", json_object_new_string(p->finish));
-        json_object_object_add(c, "status", json_object_new_string("True"));
-        json_object_object_add(c, "reason", json_object_new_string(p->reason));
-        json_object_object_add(c, "message", json_object_new_string(p->message));
-        json_object_object_add(c, "lastProbeTime", json_object_new_string(now));
-        json_object_object_add(c, "lastTransitionTime", json_object_new_string(now));
-        json_object_array_add(conds, c);
+        put_condition(st, p->finish, "True", p->reason, p->message, now);
         if (strcmp(p->finish, "Complete") == 0)
             json_object_object_add(st, "completionTime", json_object_new_string(now));
     }
@@ -375,16 +392,21 @@ static int sync_job(jobctl *c, json_object *job, int64_t *requeue_ms, mk_err *er
     delete_pods(c, job, s.running, p.remove < (int)s.nrunning ? p.remove : (int)s.nrunning);
     json_object *st = next_status(job, &s.n, &p, ts);
     int rc = st ? write_status(c, job, st, err) : 0;
+    mk_obj_ref ref = recorder_ref(job);
+    if (rc == 0 && p.suspended) {
+        bool on = strcmp(p.suspended, "True") == 0;
+        recorder_event(manager_recorder(c->m), &ref, "Normal", on ? "Suspended" : "Resumed",
+                       on ? "Job suspended" : "Job resumed");
+    }
     if (rc == 0 && p.finish) {
-        mk_obj_ref ref = recorder_ref(job);
         bool ok = strcmp(p.finish, "Complete") == 0;
         recorder_event(manager_recorder(c->m), &ref, ok ? "Normal" : "Warning", p.reason, "%s",
                        p.message);
         mk_log("job: %s/%s: %s: %s", ref.ns, ref.name, p.finish, p.message);
     }
     int64_t deadline = spec_int(job, "activeDeadlineSeconds", 0);
-    const char *start = mk_json_str(job, "status.startTime");
-    if (!p.finish && deadline > 0)
+    const char *start = p.suspended ? NULL : mk_json_str(job, "status.startTime");
+    if (!p.finish && deadline > 0 && !spec_suspended(job))
         *requeue_ms = ((start ? mk_parse_rfc3339(start) : now) + deadline - now) * 1000 + 100;
     for (size_t i = 0; i < s.nrunning; i++)
         free(s.running[i]);

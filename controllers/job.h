@@ -7,7 +7,9 @@
  * - failed pods (and, under restartPolicy OnFailure, container restarts)
  *   count against spec.backoffLimit (6): beyond it, or past
  *   activeDeadlineSeconds, the Job fails and its running pods are deleted;
- * - spec.suspend deletes the running pods and creates none;
+ * - spec.suspend deletes the running pods and creates none, with the
+ *   condition Suspended; the activeDeadlineSeconds clock stops, and
+ *   restarts from zero on resume (startTime is reset then);
  * - pods are made from spec.template, named "<job>-<5 random>", with the
  *   labels job-name and controller-uid (Kubernetes' names) and a
  *   controller reference; the Job's spec.selector is set to that uid;
@@ -34,6 +36,7 @@ typedef struct job_plan {
     int remove;         /* running pods to delete now */
     const char *finish; /* NULL, "Complete" or "Failed" */
     const char *reason, *message;
+    const char *suspended; /* the Suspended condition to set: "True", "False", or NULL */
 } job_plan;
 
 /* What a Job needs next, given its pods and the time (seconds). */

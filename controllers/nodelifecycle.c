@@ -67,19 +67,6 @@ static size_t conditions_of(json_object *obj, json_object **conds)
                : 0;
 }
 
-static json_object *condition(json_object *obj, const char *type)
-{
-    json_object *conds;
-    size_t n = conditions_of(obj, &conds);
-    for (size_t i = 0; i < n; i++) {
-        json_object *c = json_object_array_get_idx(conds, i);
-        const char *t = mk_json_str(c, "type");
-        if (t && strcmp(t, type) == 0)
-            return c;
-    }
-    return NULL;
-}
-
 static bool our_taint(json_object *t)
 {
     const char *key = mk_json_str(t, "key");
@@ -101,7 +88,7 @@ static bool has_our_taint(json_object *node)
 static int collect(void *ctx, json_object *node)
 {
     views *vs = ctx;
-    json_object *ready = condition(node, "Ready");
+    json_object *ready = mk_condition(node, "Ready");
     const char *status = ready ? mk_json_str(ready, "status") : NULL;
     const char *hb = ready ? mk_json_str(ready, "lastHeartbeatTime") : NULL;
     vs->v = xrealloc(vs->v, (vs->n + 1) * sizeof(*vs->v));
@@ -284,7 +271,7 @@ static int ready_pods_on_node(void *ctx, json_object *pod)
     const char *node = mk_json_str(pod, "spec.nodeName");
     if (!node || strcmp(node, e->node) != 0)
         return 0;
-    json_object *ready = condition(pod, "Ready");
+    json_object *ready = mk_condition(pod, "Ready");
     const char *st = ready ? mk_json_str(ready, "status") : NULL;
     if (!st || strcmp(st, "True") != 0)
         return 0;

@@ -27,26 +27,14 @@
 
 bool replicaset_pod_ready(json_object *pod)
 {
-    json_object *conds = mk_json_path(pod, "status.conditions");
-    for (size_t i = 0; conds && i < json_object_array_length(conds); i++) {
-        json_object *c = json_object_array_get_idx(conds, i);
-        if (strcmp(mk_json_str(c, "type") ?: "", "Ready") == 0)
-            return strcmp(mk_json_str(c, "status") ?: "", "True") == 0;
-    }
-    return false;
+    return mk_condition_true(pod, "Ready");
 }
 
 static int64_t ready_since_ms(json_object *pod)
 {
-    json_object *conds = mk_json_path(pod, "status.conditions");
-    for (size_t i = 0; conds && i < json_object_array_length(conds); i++) {
-        json_object *c = json_object_array_get_idx(conds, i);
-        if (strcmp(mk_json_str(c, "type") ?: "", "Ready") == 0) {
-            int64_t t = mk_parse_rfc3339(mk_json_str(c, "lastTransitionTime") ?: "");
-            return t < 0 ? 0 : t * 1000;
-        }
-    }
-    return 0;
+    const char *since = mk_json_str(mk_condition(pod, "Ready"), "lastTransitionTime");
+    int64_t t = since ? mk_parse_rfc3339(since) : -1;
+    return t < 0 ? 0 : t * 1000;
 }
 
 json_object *replicaset_controller_ref(json_object *obj)

@@ -22,6 +22,8 @@
  */
 #include "fs/table.h"
 #include "store/codec.h"
+#include "store/events.h"
+#include "store/printers.h"
 #include "store/kinds.h"
 #include "store/util.h"
 
@@ -266,23 +268,23 @@ static int cmd_describe(const char *file)
 static int by_last_seen(const void *a, const void *b)
 {
     json_object *x = *(json_object *const *)a, *y = *(json_object *const *)b;
-    const char *tx = mk_json_str(x, "lastTimestamp"), *ty = mk_json_str(y, "lastTimestamp");
+    const char *tx = event_last_seen(x), *ty = event_last_seen(y);
     return strcmp(tx ? tx : "", ty ? ty : "");
 }
 
 /* "12s", or kubectl's "3s (x5 over 20s)" for a repeated event. */
 static void event_age(json_object *ev, int64_t now, char *buf, size_t n)
 {
-    const char *last = mk_json_str(ev, "lastTimestamp");
+    const char *last = event_last_seen(ev);
     const char *first = mk_json_str(ev, "firstTimestamp");
     char a[32], b[32];
-    table_age(now - (last ? mk_parse_rfc3339(last) : now), a, sizeof a);
+    human_duration(now - (last ? mk_parse_rfc3339(last) : now), a, sizeof a);
     int64_t count = mk_json_int(ev, "count", 1);
     if (count <= 1 || !first) {
         snprintf(buf, n, "%s", a);
         return;
     }
-    table_age(now - mk_parse_rfc3339(first), b, sizeof b);
+    human_duration(now - mk_parse_rfc3339(first), b, sizeof b);
     snprintf(buf, n, "%s (x%lld over %s)", a, (long long)count, b);
 }
 

@@ -1,6 +1,7 @@
 #include "fs/table.h"
 #include "store/codec.h"
-#include "store/podstatus.h"
+#include "store/events.h"
+#include "store/printers.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -24,41 +25,19 @@ static void row_add(table *t, char **cells)
     t->nrows++;
 }
 
-void table_age(int64_t s, char *buf, size_t n)
+/* The AGE of timestamp ts (may be NULL) at time now. */
+static char *age_since(const char *ts, int64_t now)
 {
-    if (s < 0)
-        s = 0;
-    int64_t m = s / 60, h = s / 3600, d = s / 86400;
-    if (s < 120)
-        snprintf(buf, n, "%llds", (long long)s);
-    else if (m < 10 && s % 60)
-        snprintf(buf, n, "%lldm%llds", (long long)m, (long long)(s % 60));
-    else if (m < 180)
-        snprintf(buf, n, "%lldm", (long long)m);
-    else if (h < 8 && m % 60)
-        snprintf(buf, n, "%lldh%lldm", (long long)h, (long long)(m % 60));
-    else if (h < 48)
-        snprintf(buf, n, "%lldh", (long long)h);
-    else if (d < 8 && h % 24)
-        snprintf(buf, n, "%lldd%lldh", (long long)d, (long long)(h % 24));
-    else
-        snprintf(buf, n, "%lldd", (long long)d);
-}
-
-/* The age of timestamp field `path` of o (e.g. metadata.creationTimestamp). */
-static char *age_at(json_object *o, const char *path, int64_t now)
-{
-    const char *ts = mk_json_str(o, path);
     int64_t t = ts && *ts ? mk_parse_rfc3339(ts) : -1;
     char buf[32] = "<unknown>";
     if (t >= 0)
-        table_age(now - t, buf, sizeof buf);
+        human_duration(now - t, buf, sizeof buf);
     return xstrdup(buf);
 }
 
 static char *age_of(json_object *o, int64_t now)
 {
-    return age_at(o, "metadata.creationTimestamp", now);
+    return age_since(mk_json_str(o, "metadata.creationTimestamp"), now);
 }
 
 static char *str_or(json_object *o, const char *path, const char *dflt)
@@ -79,18 +58,6 @@ static void pod_cells(json_object *o, char **c)
     c[0] = xasprintf("%zu/%zu", ps.ready, ps.total);
     c[1] = xstrdup(ps.status);
     c[2] = xasprintf("%lld", (long long)ps.restarts);
-}
-
-static char *node_status(json_object *o)
-{
-    json_object *conds = mk_json_path(o, "status.conditions");
-    for (size_t i = 0; i < array_len(conds); i++) {
-        json_object *cd = json_object_array_get_idx(conds, i);
-        const char *type = mk_json_str(cd, "type"), *st = mk_json_str(cd, "status");
-        if (type && strcmp(type, "Ready") == 0)
-            return xstrdup(st && strcmp(st, "True") == 0 ? "Ready" : "NotReady");
-    }
-    return xstrdup("Unknown");
 }
 
 static char *node_roles(json_object *o)
@@ -203,20 +170,6 @@ static size_t kind_columns(const char *kind, bool wide, const char **head)
     return n;
 }
 
-/* Complete, Failed (a condition True), else Running. */
-static const char *job_status(json_object *o)
-{
-    json_object *conds = mk_json_path(o, "status.conditions");
-    for (size_t i = 0; i < array_len(conds); i++) {
-        json_object *cd = json_object_array_get_idx(conds, i);
-        const char *type = mk_json_str(cd, "type"), *st = mk_json_str(cd, "status");
-        if (type && st && !strcmp(st, "True") &&
-            (!strcmp(type, "Complete") || !strcmp(type, "Failed")))
-            return type;
-    }
-    return "Running";
-}
-
 static void kind_cells(const char *kind, json_object *o, bool wide, int64_t now, char **c)
 {
     if (strcmp(kind, "Pod") == 0) {
@@ -227,7 +180,9 @@ static void kind_cells(const char *kind, json_object *o, bool wide, int64_t now,
             c[5] = str_or(o, "spec.nodeName", "<none>");
         }
     } else if (strcmp(kind, "Node") == 0) {
-        c[0] = node_status(o);
+        char st[48];
+        node_status_text(o, st, sizeof st);
+        c[0] = xstrdup(st);
         c[1] = node_roles(o);
         c[2] = age_of(o, now);
         c[3] = str_or(o, "status.nodeInfo.kubeletVersion", "<none>");
@@ -265,14 +220,13 @@ static void kind_cells(const char *kind, json_object *o, bool wide, int64_t now,
             c[i] = xasprintf("%lld", (long long)mk_json_int(o, f[i], 0));
         c[4] = age_of(o, now);
     } else if (strcmp(kind, "Job") == 0) {
-        c[0] = xstrdup(job_status(o));
-        c[1] = xasprintf("%lld/%lld", (long long)mk_json_int(o, "status.succeeded", 0),
-                         (long long)mk_json_int(o, "spec.completions", 1));
+        char done[48];
+        job_completions_text(o, done, sizeof done);
+        c[0] = xstrdup(job_status_text(o));
+        c[1] = xstrdup(done);
         c[2] = age_of(o, now);
     } else if (strcmp(kind, "Event") == 0) {
-        c[0] = age_at(
-            o, mk_json_str(o, "lastTimestamp") ? "lastTimestamp" : "metadata.creationTimestamp",
-            now);
+        c[0] = age_since(event_last_seen(o), now);
         c[1] = str_or(o, "type", "");
         c[2] = str_or(o, "reason", "");
         const char *k = mk_json_str(o, "involvedObject.kind") ?: "";

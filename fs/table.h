@@ -21,7 +21,4 @@
  * column first; wide the extra columns. now: Unix seconds, for AGE. */
 void table_render(json_object *objs, bool with_ns, bool wide, int64_t now, mk_buf *out);
 
-/* kubectl's short duration: "45s", "3m20s", "15m", "5h10m", "3d4h", "30d". */
-void table_age(int64_t seconds, char *buf, size_t n);
-
 #endif

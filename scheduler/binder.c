@@ -37,7 +37,6 @@ static void job_free(job *j)
 
 static char *scheduled_patch(json_object *conds, const char *status, const char *reason,
                              const char *why);
-static json_object *pod_scheduled(json_object *conds);
 
 /* A pod once marked Unschedulable and now bound: say so, or its status
  * would keep the stale reason (Kubernetes' binding does this itself; an
@@ -46,8 +45,7 @@ static void mark_scheduled(sched_binder *b, job *j)
 {
     json_object *pod = b->pods ? informer_get(b->pods, j->pod.ns, j->pod.name) : NULL;
     json_object *conds = pod ? mk_json_path(pod, "status.conditions") : NULL;
-    json_object *c = pod_scheduled(conds);
-    const char *st = c ? mk_json_str(c, "status") : NULL;
+    const char *st = mk_json_str(mk_condition(pod, "PodScheduled"), "status");
     if (st && strcmp(st, "False") == 0) {
         _cleanup_free_ char *patch = scheduled_patch(conds, "True", NULL, NULL);
         mk_err err = {0};
@@ -86,27 +84,12 @@ static void do_bind(sched_binder *b, job *j)
 }
 
 /* The PodScheduled condition of a conditions array, or NULL. */
-static json_object *pod_scheduled(json_object *conds)
-{
-    size_t n = conds && json_object_is_type(conds, json_type_array)
-                   ? json_object_array_length(conds)
-                   : 0;
-    for (size_t i = 0; i < n; i++) {
-        json_object *c = json_object_array_get_idx(conds, i);
-        const char *type = mk_json_str(c, "type");
-        if (type && strcmp(type, "PodScheduled") == 0)
-            return c;
-    }
-    return NULL;
-}
-
 /* Is the condition already what we would write? Then writing it again is
  * only noise (and an event for every watcher). */
-static bool already_marked(json_object *conds, const char *why)
+static bool already_marked(json_object *pod, const char *why)
 {
-    json_object *c = pod_scheduled(conds);
-    const char *status = c ? mk_json_str(c, "status") : NULL,
-               *msg = c ? mk_json_str(c, "message") : NULL;
+    json_object *c = mk_condition(pod, "PodScheduled");
+    const char *status = mk_json_str(c, "status"), *msg = mk_json_str(c, "message");
     return status && strcmp(status, "False") == 0 && msg && strcmp(msg, why) == 0;
 }
 
@@ -158,7 +141,7 @@ static void do_unschedulable(sched_binder *b, job *j)
     recorder_event(b->rec, &ref, "Warning", "FailedScheduling", "%s", j->why);
     json_object *pod = b->pods ? informer_get(b->pods, j->pod.ns, j->pod.name) : NULL;
     json_object *conds = pod ? mk_json_path(pod, "status.conditions") : NULL;
-    if (pod && already_marked(conds, j->why)) {
+    if (pod && already_marked(pod, j->why)) {
         json_object_put(pod);
         return;
     }

@@ -236,20 +236,6 @@ void sched_pod_copy(sched_pod *dst, const sched_pod *src)
     }
 }
 
-static bool node_ready(json_object *node)
-{
-    json_object *conds = mk_json_path(node, "status.conditions");
-    size_t n = conds && json_object_is_type(conds, json_type_array)
-                   ? json_object_array_length(conds)
-                   : 0;
-    for (size_t i = 0; i < n; i++) {
-        json_object *c = json_object_array_get_idx(conds, i);
-        if (strcmp(str_or_empty(c, "type"), "Ready") == 0)
-            return strcmp(str_or_empty(c, "status"), "True") == 0;
-    }
-    return false;
-}
-
 /* status.allocatable.<res>, else status.capacity.<res>, else 0. A JSON
  * number ("pods": 110) is accepted as well as a quantity string. */
 static int64_t node_resource(json_object *node, const char *res, bool milli)
@@ -275,7 +261,7 @@ void sched_node_parse(json_object *node, sched_node_info *n)
 {
     memset(n, 0, sizeof(*n));
     n->name = xstrdup(str_or_empty(node, "metadata.name"));
-    n->ready = node_ready(node);
+    n->ready = mk_condition_true(node, "Ready");
     json_object *u = mk_json_path(node, "spec.unschedulable");
     n->unschedulable = u && json_object_get_boolean(u);
     kv_parse(mk_json_path(node, "metadata.labels"), &n->labels, &n->nlabels);

@@ -839,6 +839,26 @@ const char *mk_json_str(json_object *obj, const char *path)
     return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 }
 
+json_object *mk_condition(json_object *obj, const char *type)
+{
+    json_object *conds = mk_json_path(obj, "status.conditions");
+    if (!json_object_is_type(conds, json_type_array))
+        return NULL;
+    for (size_t i = 0; i < json_object_array_length(conds); i++) {
+        json_object *c = json_object_array_get_idx(conds, i);
+        const char *t = mk_json_str(c, "type");
+        if (t && strcmp(t, type) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+bool mk_condition_true(json_object *obj, const char *type)
+{
+    const char *st = mk_json_str(mk_condition(obj, type), "status");
+    return st && strcmp(st, "True") == 0;
+}
+
 int64_t mk_json_int(json_object *obj, const char *path, int64_t dflt)
 {
     json_object *v = mk_json_path(obj, path);

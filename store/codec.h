@@ -7,6 +7,7 @@
 #define MK_CODEC_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "store/error.h"
@@ -46,6 +47,12 @@ int64_t mk_json_int(json_object *obj, const char *path, int64_t dflt);
 json_object *mk_json_ensure(json_object *obj, const char *path);
 /* Set a string at a dotted path, creating parents. */
 void mk_json_set_str(json_object *obj, const char *path, const char *value);
+
+/* The entry of obj's status.conditions whose type is `type` (borrowed), or
+ * NULL: the pattern every kind's conditions follow (Ready, PodScheduled,
+ * Complete...). mk_condition_true: that entry exists with status "True". */
+json_object *mk_condition(json_object *obj, const char *type);
+bool mk_condition_true(json_object *obj, const char *type);
 
 /* RFC 7386 JSON merge patch: apply patch to target in place (target must be
  * an object). */

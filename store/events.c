@@ -304,3 +304,15 @@ void recorder_event(mk_recorder *r, const mk_obj_ref *ref, const char *type, con
     pthread_cond_signal(&r->cond);
     pthread_mutex_unlock(&r->mu);
 }
+
+const char *event_last_seen(json_object *ev)
+{
+    static const char *const fields[] = {"lastTimestamp", "eventTime",
+                                         "metadata.creationTimestamp"};
+    for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+        const char *ts = mk_json_str(ev, fields[i]);
+        if (ts && *ts)
+            return ts;
+    }
+    return NULL;
+}

@@ -35,6 +35,11 @@ mk_recorder *recorder_new(mk_client *c, const char *component, const char *host)
 /* Send what is queued (for up to two seconds), stop, free. NULL is fine. */
 void recorder_free(mk_recorder *r);
 
+/* When an Event was last seen, as kubectl and the TTL read it: the first
+ * of lastTimestamp, eventTime (events.k8s.io writers set only that) and
+ * metadata.creationTimestamp that is set; NULL if none is. Borrowed. */
+const char *event_last_seen(json_object *ev);
+
 /* The reference to a stored object (its kind, apiVersion, metadata). */
 mk_obj_ref recorder_ref(json_object *obj);
 

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "store/codec.h"
+#include "store/events.h"
 #include "store/kinds.h"
 #include "store/log.h"
 #include "store/util.h"
@@ -34,15 +35,8 @@ typedef struct sweep {
 
 static int64_t last_seen(json_object *ev)
 {
-    static const char *const fields[] = {"lastTimestamp", "eventTime",
-                                         "metadata.creationTimestamp"};
-    for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
-        const char *ts = mk_json_str(ev, fields[i]);
-        int64_t t = ts && *ts ? mk_parse_rfc3339(ts) : -1;
-        if (t >= 0)
-            return t;
-    }
-    return -1;
+    const char *ts = event_last_seen(ev);
+    return ts ? mk_parse_rfc3339(ts) : -1;
 }
 
 static int collect(void *ctx, const mk_kv *kv)

@@ -6,7 +6,8 @@
 #include <time.h>
 
 #include "store/codec.h"
-#include "store/podstatus.h"
+#include "store/events.h"
+#include "store/printers.h"
 #include "store/util.h"
 
 typedef struct column {
@@ -139,33 +140,13 @@ json_object *table_columns(const mk_kind *k)
     return arr;
 }
 
-/* kubectl's HumanDuration, coarsened the same way, of the time since ts. */
+/* The AGE of timestamp ts, as kubectl prints it. */
 static json_object *age_since(const char *ts)
 {
     int64_t t = ts ? mk_parse_rfc3339(ts) : -1;
-    if (t < 0)
-        return json_object_new_string("<unknown>");
-    int64_t s = (int64_t)time(NULL) - t;
-    if (s < 0)
-        s = 0;
-    char buf[32];
-    int64_t m = s / 60, h = s / 3600, d = s / 86400;
-    if (s < 120)
-        snprintf(buf, sizeof buf, "%llds", (long long)s);
-    else if (m < 10)
-        snprintf(buf, sizeof buf, "%lldm%llds", (long long)m, (long long)(s % 60));
-    else if (m < 180)
-        snprintf(buf, sizeof buf, "%lldm", (long long)m);
-    else if (h < 8)
-        snprintf(buf, sizeof buf, "%lldh%lldm", (long long)h, (long long)(m % 60));
-    else if (h < 48)
-        snprintf(buf, sizeof buf, "%lldh", (long long)h);
-    else if (h < 192)
-        snprintf(buf, sizeof buf, "%lldd%lldh", (long long)d, (long long)(h % 24));
-    else if (d < 365 * 2)
-        snprintf(buf, sizeof buf, "%lldd", (long long)d);
-    else
-        snprintf(buf, sizeof buf, "%lldy", (long long)(d / 365));
+    char buf[32] = "<unknown>";
+    if (t >= 0)
+        human_duration((int64_t)time(NULL) - t, buf, sizeof buf);
     return json_object_new_string(buf);
 }
 
@@ -192,29 +173,10 @@ static void pod_cells(json_object *cells, json_object *obj)
     json_object_array_add(cells, json_object_new_string(buf));
 }
 
-static const char *node_status(json_object *obj)
-{
-    json_object *conds = mk_json_path(obj, "status.conditions");
-    size_t n =
-        json_object_is_type(conds, json_type_array) ? json_object_array_length(conds) : 0;
-    for (size_t i = 0; i < n; i++) {
-        json_object *c = json_object_array_get_idx(conds, i);
-        const char *type = mk_json_str(c, "type"), *st = mk_json_str(c, "status");
-        if (type && strcmp(type, "Ready") == 0)
-            return st && strcmp(st, "True") == 0    ? "Ready"
-                   : st && strcmp(st, "False") == 0 ? "NotReady"
-                                                    : "Unknown";
-    }
-    return "Unknown";
-}
-
 static void node_cells(json_object *cells, json_object *obj)
 {
-    const char *st = node_status(obj);
-    json_object *unsched = mk_json_path(obj, "spec.unschedulable");
-    bool off =
-        json_object_is_type(unsched, json_type_boolean) && json_object_get_boolean(unsched);
-    _cleanup_free_ char *status = xasprintf("%s%s", st, off ? ",SchedulingDisabled" : "");
+    char status[48];
+    node_status_text(obj, status, sizeof status);
     json_object_array_add(cells, json_object_new_string(status));
     mk_buf roles = {0};
     json_object *labels = mk_json_path(obj, "metadata.labels");
@@ -323,12 +285,7 @@ static json_object *internal_ip(json_object *obj)
 
 static void event_cells(json_object *cells, json_object *obj)
 {
-    const char *last = mk_json_str(obj, "lastTimestamp");
-    if (!last || !*last)
-        last = mk_json_str(obj, "eventTime");
-    json_object_array_add(
-        cells,
-        age_since(last && *last ? last : mk_json_str(obj, "metadata.creationTimestamp")));
+    json_object_array_add(cells, age_since(event_last_seen(obj)));
     json_object_array_add(cells, str_or(obj, "type", ""));
     json_object_array_add(cells, str_or(obj, "reason", ""));
     const char *kind = mk_json_str(obj, "involvedObject.kind");
@@ -339,30 +296,11 @@ static void event_cells(json_object *cells, json_object *obj)
     json_object_array_add(cells, json_object_new_string(what));
 }
 
-/* The condition of type `type` with status True, or NULL. */
-static json_object *true_condition(json_object *obj, const char *type)
-{
-    json_object *conds = mk_json_path(obj, "status.conditions");
-    size_t n =
-        json_object_is_type(conds, json_type_array) ? json_object_array_length(conds) : 0;
-    for (size_t i = 0; i < n; i++) {
-        json_object *c = json_object_array_get_idx(conds, i);
-        const char *t = mk_json_str(c, "type"), *st = mk_json_str(c, "status");
-        if (t && st && !strcmp(t, type) && !strcmp(st, "True"))
-            return c;
-    }
-    return NULL;
-}
-
 static void job_cells(json_object *cells, json_object *obj)
 {
-    const char *status = true_condition(obj, "Complete") ? "Complete"
-                         : true_condition(obj, "Failed") ? "Failed"
-                                                         : "Running";
-    json_object_array_add(cells, json_object_new_string(status));
+    json_object_array_add(cells, json_object_new_string(job_status_text(obj)));
     char buf[48];
-    snprintf(buf, sizeof buf, "%lld/%lld", (long long)mk_json_int(obj, "status.succeeded", 0),
-             (long long)mk_json_int(obj, "spec.completions", 1));
+    job_completions_text(obj, buf, sizeof buf);
     json_object_array_add(cells, json_object_new_string(buf));
     const char *start = mk_json_str(obj, "status.startTime");
     const char *end = mk_json_str(obj, "status.completionTime");

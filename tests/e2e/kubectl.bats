@@ -228,6 +228,30 @@ YAML
     k delete job hello doomed --wait=false
 }
 
+@test "Jobs: a suspended Job runs nothing and says Suspended; resumed, it completes" {
+    k apply -f - <<'YAML'
+apiVersion: batch/v1
+kind: Job
+metadata: {name: later}
+spec:
+  suspend: true
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: c, image: busybox, command: [sh, -c, 'echo resumed']}]
+YAML
+    k wait --for=condition=suspended job/later --timeout=30s
+    run k get job later
+    [[ "${lines[1]}" =~ ^later\ +Suspended\ +0/1\  ]]
+    [ "$(k get pods -l job-name=later -o name | wc -l)" = 0 ]
+    k patch job later --type=merge -p '{"spec":{"suspend":false}}'
+    k wait --for=condition=complete job/later --timeout=60s
+    [ "$(k get job later -o jsonpath='{.status.conditions[?(@.type=="Suspended")].reason}')" = JobResumed ]
+    run k get events --field-selector involvedObject.name=later
+    [[ "$output" == *"Job suspended"* && "$output" == *"Job resumed"* ]]
+    k delete job later --wait=false
+}
+
 @test "Deployments: rollout status, a rolling update to a new template, rollout undo, scale, delete" {
     k apply -f - <<'YAML'
 apiVersion: apps/v1

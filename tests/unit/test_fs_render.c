@@ -139,25 +139,6 @@ static void test_watch_lines(void **state)
     json_object_put(n);
 }
 
-static void test_age(void **state)
-{
-    char b[32];
-    table_age(45, b, sizeof b);
-    assert_string_equal(b, "45s");
-    table_age(200, b, sizeof b);
-    assert_string_equal(b, "3m20s");
-    table_age(3600, b, sizeof b);
-    assert_string_equal(b, "60m");
-    table_age(5 * 3600 + 600, b, sizeof b);
-    assert_string_equal(b, "5h10m");
-    table_age(30 * 3600, b, sizeof b);
-    assert_string_equal(b, "30h");
-    table_age(3 * 86400 + 4 * 3600, b, sizeof b);
-    assert_string_equal(b, "3d4h");
-    table_age(30 * 86400, b, sizeof b);
-    assert_string_equal(b, "30d");
-}
-
 static void test_pod_table(void **state)
 {
     json_object *items = json_object_new_array();
@@ -252,7 +233,6 @@ int main(void)
         cmocka_unit_test(test_output),
         cmocka_unit_test(test_run_record),
         cmocka_unit_test(test_watch_lines),
-        cmocka_unit_test(test_age),
         cmocka_unit_test(test_pod_table),
         cmocka_unit_test(test_event_table),
         cmocka_unit_test(test_workload_tables),

@@ -11,11 +11,14 @@
 #include "store/codec.h"
 #include "store/util.h"
 
-static job_plan plan(const char *spec, int active, int succeeded, int failed, int64_t now)
+/* The plan for a Job of that spec, started 2026-01-01T00:00:00Z, whose
+ * status has the extra fields `more` ("" or ",\"conditions\":[...]"). */
+static job_plan plan_with(const char *spec, const char *more, int active, int succeeded,
+                          int failed, int64_t now)
 {
     _cleanup_free_ char *text = xasprintf("{\"spec\":%s,\"status\":{\"startTime\":"
-                                          "\"2026-01-01T00:00:00Z\"}}",
-                                          spec);
+                                          "\"2026-01-01T00:00:00Z\"%s}}",
+                                          spec, more);
     json_object *job = json_tokener_parse(text);
     assert_non_null(job);
     job_counts n = {active, succeeded, failed};
@@ -23,6 +26,11 @@ static job_plan plan(const char *spec, int active, int succeeded, int failed, in
     job_decide(job, &n, now ? now : mk_parse_rfc3339("2026-01-01T00:00:10Z"), &p);
     json_object_put(job);
     return p;
+}
+
+static job_plan plan(const char *spec, int active, int succeeded, int failed, int64_t now)
+{
+    return plan_with(spec, "", active, succeeded, failed, now);
 }
 
 static void test_counts(void **state)
@@ -79,9 +87,27 @@ static void test_failures(void **state)
     p = plan("{\"activeDeadlineSeconds\":10}", 1, 0, 0,
              mk_parse_rfc3339("2026-01-01T00:00:05Z"));
     assert_null(p.finish);
-    p = plan("{\"suspend\":true,\"parallelism\":2,\"completions\":4}", 2, 0, 0, 0);
+}
+
+static void test_suspend(void **state)
+{
+    (void)state;
+    static const char suspended[] = ",\"conditions\":[{\"type\":\"Suspended\","
+                                    "\"status\":\"True\"}]";
+    job_plan p = plan("{\"suspend\":true,\"parallelism\":2,\"completions\":4}", 2, 0, 0, 0);
     assert_int_equal(p.remove, 2);
     assert_int_equal(p.create, 0);
+    assert_string_equal(p.suspended, "True");
+    p = plan_with("{\"suspend\":true}", suspended, 0, 0, 0, 0);
+    assert_null(p.suspended); /* already said */
+    /* Suspended past its deadline: the clock is stopped, nothing fails. */
+    p = plan_with("{\"suspend\":true,\"activeDeadlineSeconds\":5}", suspended, 0, 0, 0, 0);
+    assert_null(p.finish);
+    /* Resumed: the condition turns False, pods start, the clock restarts. */
+    p = plan_with("{\"suspend\":false,\"activeDeadlineSeconds\":5}", suspended, 0, 0, 0, 0);
+    assert_string_equal(p.suspended, "False");
+    assert_int_equal(p.create, 1);
+    assert_null(p.finish);
 }
 
 int main(void)
@@ -90,6 +116,7 @@ int main(void)
         cmocka_unit_test(test_counts),
         cmocka_unit_test(test_work_queue),
         cmocka_unit_test(test_failures),
+        cmocka_unit_test(test_suspend),
     };
     return cmocka_run_group_tests_name("job", tests, NULL, NULL);
 }

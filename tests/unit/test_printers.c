@@ -1,5 +1,5 @@
-/* kubectl's pod columns (store/podstatus.h), case by case as kubectl's
- * printer has them. */
+/* The columns kubectl computes (store/printers.h), case by case as
+ * kubectl's printers have them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "store/codec.h"
-#include "store/podstatus.h"
+#include "store/printers.h"
 
 static void expect(const char *yaml, const char *status, size_t ready, size_t total,
                    int64_t restarts)
@@ -71,8 +71,79 @@ static void test_columns(void **state)
            "Terminating", 0, 1, 0);
 }
 
+static void age_is(int64_t s, const char *want)
+{
+    char b[32];
+    human_duration(s, b, sizeof b);
+    assert_string_equal(b, want);
+}
+
+static void test_human_duration(void **state)
+{
+    (void)state;
+    age_is(-1, "0s");
+    age_is(-5, "<invalid>");
+    age_is(45, "45s");
+    age_is(119, "119s");
+    age_is(200, "3m20s");
+    age_is(300, "5m");
+    age_is(3600, "60m");
+    age_is(5 * 3600, "5h");
+    age_is(5 * 3600 + 600, "5h10m");
+    age_is(30 * 3600, "30h");
+    age_is(3 * 86400 + 4 * 3600, "3d4h");
+    age_is(3 * 86400, "3d");
+    age_is(30 * 86400, "30d");
+    age_is(800 * 86400, "2y70d");
+    age_is(9 * 365 * 86400, "9y");
+}
+
+static json_object *yaml(const char *text)
+{
+    json_object *o = NULL;
+    mk_err err = {0};
+    assert_int_equal(codec_decode(text, strlen(text), &o, &err), 0);
+    return o;
+}
+
+static void test_node_and_job(void **state)
+{
+    (void)state;
+    char b[64];
+    json_object *o = yaml("spec: {unschedulable: true}\n"
+                          "status: {conditions: [{type: Ready, status: 'False'}]}\n");
+    node_status_text(o, b, sizeof b);
+    assert_string_equal(b, "NotReady,SchedulingDisabled");
+    json_object_put(o);
+    o = yaml("status: {conditions: [{type: MemoryPressure, status: 'False'}]}\n");
+    node_status_text(o, b, sizeof b);
+    assert_string_equal(b, "Unknown");
+    json_object_put(o);
+
+    o = yaml("spec: {parallelism: 4}\nstatus: {succeeded: 1, conditions: [{type: Suspended,"
+             " status: 'True'}]}\n");
+    assert_string_equal(job_status_text(o), "Suspended");
+    job_completions_text(o, b, sizeof b);
+    assert_string_equal(b, "1/1 of 4");
+    json_object_put(o);
+    o = yaml("metadata: {deletionTimestamp: '2026-11-27T10:00:00Z'}\n"
+             "spec: {completions: 3}\nstatus: {succeeded: 3, conditions: [{type: Complete,"
+             " status: 'True'}]}\n");
+    assert_string_equal(job_status_text(o), "Complete");
+    job_completions_text(o, b, sizeof b);
+    assert_string_equal(b, "3/3");
+    json_object_put(o);
+    o = yaml("metadata: {deletionTimestamp: '2026-11-27T10:00:00Z'}\nspec: {}\n");
+    assert_string_equal(job_status_text(o), "Terminating");
+    job_completions_text(o, b, sizeof b);
+    assert_string_equal(b, "0/1");
+    json_object_put(o);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_columns)};
-    return cmocka_run_group_tests_name("podstatus", tests, NULL, NULL);
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_columns),
+                                       cmocka_unit_test(test_human_duration),
+                                       cmocka_unit_test(test_node_and_job)};
+    return cmocka_run_group_tests_name("printers", tests, NULL, NULL);
 }

@@ -1,5 +1,5 @@
-/* podstatus.c - kubectl's pod columns (see podstatus.h). */
-#include "store/podstatus.h"
+/* printers.c - the columns kubectl computes (see printers.h). */
+#include "store/printers.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -88,4 +88,69 @@ void podstatus_of(json_object *pod, podstatus *o)
     }
     if (mk_json_str(pod, "metadata.deletionTimestamp"))
         snprintf(o->status, sizeof o->status, "Terminating");
+}
+
+void node_status_text(json_object *node, char *buf, size_t n)
+{
+    const char *st = mk_json_str(mk_condition(node, "Ready"), "status");
+    const char *ready = !st ? "Unknown" : strcmp(st, "True") == 0 ? "Ready" : "NotReady";
+    json_object *cordoned = mk_json_path(node, "spec.unschedulable");
+    bool off =
+        json_object_is_type(cordoned, json_type_boolean) && json_object_get_boolean(cordoned);
+    snprintf(buf, n, "%s%s", ready, off ? ",SchedulingDisabled" : "");
+}
+
+const char *job_status_text(json_object *job)
+{
+    if (mk_condition_true(job, "Complete"))
+        return "Complete";
+    if (mk_condition_true(job, "Failed"))
+        return "Failed";
+    if (mk_json_str(job, "metadata.deletionTimestamp"))
+        return "Terminating";
+    if (mk_condition_true(job, "Suspended"))
+        return "Suspended";
+    if (mk_condition_true(job, "FailureTarget"))
+        return "FailureTarget";
+    return "Running";
+}
+
+void job_completions_text(json_object *job, char *buf, size_t n)
+{
+    long long done = (long long)mk_json_int(job, "status.succeeded", 0);
+    int64_t parallelism = mk_json_int(job, "spec.parallelism", 1);
+    if (mk_json_path(job, "spec.completions"))
+        snprintf(buf, n, "%lld/%lld", done, (long long)mk_json_int(job, "spec.completions", 1));
+    else if (parallelism > 1)
+        snprintf(buf, n, "%lld/1 of %lld", done, (long long)parallelism);
+    else
+        snprintf(buf, n, "%lld/1", done);
+}
+
+void human_duration(int64_t s, char *buf, size_t n)
+{
+    if (s < -1) {
+        snprintf(buf, n, "<invalid>");
+        return;
+    }
+    s = s < 0 ? 0 : s; /* a second of clock skew is "now" */
+    long long m = s / 60, h = s / 3600, d = h / 24;
+    if (s < 120)
+        snprintf(buf, n, "%llds", (long long)s);
+    else if (m < 10 && s % 60)
+        snprintf(buf, n, "%lldm%llds", m, (long long)(s % 60));
+    else if (m < 180)
+        snprintf(buf, n, "%lldm", m);
+    else if (h < 8 && m % 60)
+        snprintf(buf, n, "%lldh%lldm", h, m % 60);
+    else if (h < 48)
+        snprintf(buf, n, "%lldh", h);
+    else if (h < 24 * 8 && h % 24)
+        snprintf(buf, n, "%lldd%lldh", d, h % 24);
+    else if (h < 24 * 365 * 2)
+        snprintf(buf, n, "%lldd", d);
+    else if (h < 24 * 365 * 8 && d % 365)
+        snprintf(buf, n, "%lldy%lldd", d / 365, d % 365);
+    else
+        snprintf(buf, n, "%lldy", d / 365);
 }

@@ -1,0 +1,41 @@
+/* printers.h - the columns `kubectl get` computes from an object rather
+ * than copies from it, as kubectl's printers compute them. Shared by the
+ * API server's tables (kubectl) and mk-fs's (rkubectl), so the two never
+ * disagree.
+ *
+ * Pods: STATUS, READY and RESTARTS: "Init:1/2", "Init:CrashLoopBackOff",
+ * "Init:Error", a container's waiting or terminated reason
+ * ("CrashLoopBackOff", "CreateContainerConfigError", "OOMKilled",
+ * "Completed"), "Terminating", else the phase. */
+#ifndef MK_PRINTERS_H
+#define MK_PRINTERS_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct podstatus {
+    char status[64];
+    size_t ready, total; /* containers ready, of spec.containers */
+    int64_t restarts;
+} podstatus;
+
+void podstatus_of(json_object *pod, podstatus *out);
+
+/* An AGE: kubectl's HumanDuration of `seconds` ("45s", "3m20s", "5h",
+ * "2d3h", "400d", "3y12d"): the coarser the older. */
+void human_duration(int64_t seconds, char *buf, size_t n);
+
+/* A node's STATUS: "Ready" or "NotReady" by its Ready condition,
+ * "Unknown" without one; ",SchedulingDisabled" added when cordoned. */
+void node_status_text(json_object *node, char *buf, size_t n);
+
+/* A Job's STATUS: Complete, Failed, Terminating, Suspended, FailureTarget
+ * or Running, in kubectl's order of precedence. */
+const char *job_status_text(json_object *job);
+
+/* A Job's COMPLETIONS: "2/3", or without spec.completions "0/1" ("0/1 of 4"
+ * when more than one pod runs at once). */
+void job_completions_text(json_object *job, char *buf, size_t n);
+
+#endif
