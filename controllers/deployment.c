@@ -329,8 +329,114 @@ static json_object *condition(const char *type, bool ok, const char *reason, con
     return c;
 }
 
-static void write_status(deployctl *c, json_object *d, json_object *nrs, json_object **all,
-                         size_t n, int replicas)
+const char *deployment_progress(const deploy_progress_in *in, int64_t now_s)
+{
+    const char *r = in->reason ? in->reason : "";
+    const deploy_counts *o = &in->old, *n = &in->cur;
+    if (in->paused)
+        return strcmp(r, "DeploymentPaused") ? "DeploymentPaused" : NULL;
+    if (strcmp(r, "DeploymentPaused") == 0)
+        return "DeploymentResumed";
+    if (in->created)
+        return strcmp(r, "NewReplicaSetCreated") ? "NewReplicaSetCreated" : NULL;
+    if (strcmp(r, "NewReplicaSetAvailable") == 0 && n->replicas == n->updated)
+        return NULL; /* complete, and no rollout since: scaling is not one */
+    if (n->updated == in->want && n->replicas == in->want && n->available == in->want)
+        return "NewReplicaSetAvailable";
+    /* Progress, as Kubernetes' DeploymentProgressing counts it. */
+    if (n->updated > o->updated || n->replicas - n->updated < o->replicas - o->updated ||
+        n->ready > o->ready || n->available > o->available)
+        return "ReplicaSetUpdated";
+    if (strcmp(r, "ProgressDeadlineExceeded") != 0 && in->last_update_s >= 0 &&
+        now_s > in->last_update_s + in->deadline_s)
+        return "ProgressDeadlineExceeded";
+    return NULL;
+}
+
+static deploy_counts counts_of(json_object *status)
+{
+    return (deploy_counts){
+        .replicas = (int)mk_json_int(status, "replicas", 0),
+        .updated = (int)mk_json_int(status, "updatedReplicas", 0),
+        .ready = (int)mk_json_int(status, "readyReplicas", 0),
+        .available = (int)mk_json_int(status, "availableReplicas", 0),
+    };
+}
+
+/* The status and message Kubernetes gives a Progressing reason. */
+static char *progress_text(const char *reason, const char *rs, const char **status)
+{
+    *status = "True";
+    if (!strcmp(reason, "DeploymentPaused") || !strcmp(reason, "DeploymentResumed")) {
+        *status = "Unknown";
+        return xstrdup(reason[10] == 'P' ? "Deployment is paused" : "Deployment is resumed");
+    }
+    if (!strcmp(reason, "NewReplicaSetCreated"))
+        return xasprintf("Created new replica set \"%s\"", rs);
+    if (!strcmp(reason, "ProgressDeadlineExceeded")) {
+        *status = "False";
+        return xasprintf("ReplicaSet \"%s\" has timed out progressing.", rs);
+    }
+    if (!strcmp(reason, "NewReplicaSetAvailable"))
+        return xasprintf("ReplicaSet \"%s\" has successfully progressed.", rs);
+    return xasprintf("ReplicaSet \"%s\" is progressing.", rs);
+}
+
+/* The Progressing condition for status st (see deployment_progress);
+ * returns when to look again for a deadline (ms), or 0. */
+static int64_t progressing(json_object *d, json_object *st, const char *rs, bool created,
+                           const char *now)
+{
+    json_object *old = mk_condition(d, "Progressing");
+    int64_t now_s = mk_parse_rfc3339(now);
+    const char *last = mk_json_str(old, "lastUpdateTime");
+    json_object *paused = mk_json_path(d, "spec.paused");
+    deploy_progress_in in = {
+        .reason = mk_json_str(old, "reason"),
+        .last_update_s = last ? mk_parse_rfc3339(last) : -1,
+        .deadline_s = mk_json_int(d, "spec.progressDeadlineSeconds", 600),
+        .want = (int)mk_json_int(d, "spec.replicas", 1),
+        .old = counts_of(mk_json_path(d, "status")),
+        .cur = counts_of(st),
+        .paused =
+            json_object_is_type(paused, json_type_boolean) && json_object_get_boolean(paused),
+        .created = created,
+    };
+    const char *reason = deployment_progress(&in, now_s);
+    json_object *conds = mk_json_path(st, "conditions");
+    if (!reason) {
+        if (old)
+            json_object_array_add(conds, json_object_get(old));
+        reason = in.reason ? in.reason : "";
+    } else {
+        const char *status;
+        _cleanup_free_ char *msg = progress_text(reason, rs, &status);
+        const char *was = mk_json_str(old, "status");
+        const char *since =
+            was && !strcmp(was, status) ? mk_json_str(old, "lastTransitionTime") : NULL;
+        json_object *c = json_object_new_object();
+        json_object_object_add(c, "type", json_object_new_string("Progressing"));
+        json_object_object_add(c, "status", json_object_new_string(status));
+        json_object_object_add(c, "reason", json_object_new_string(reason));
+        json_object_object_add(c, "message", json_object_new_string(msg));
+        json_object_object_add(c, "lastUpdateTime", json_object_new_string(now));
+        json_object_object_add(c, "lastTransitionTime", json_object_new_string(since ?: now));
+        json_object_array_add(conds, c);
+        in.last_update_s = now_s;
+    }
+    /* Still rolling: look again when the deadline would pass. */
+    static const char *const settled[] = {"NewReplicaSetAvailable", "ProgressDeadlineExceeded",
+                                          "DeploymentPaused"};
+    for (size_t i = 0; i < ARRAY_SIZE(settled); i++)
+        if (strcmp(reason, settled[i]) == 0)
+            return 0;
+    int64_t left = in.last_update_s + in.deadline_s - now_s;
+    return (left > 0 ? left : 0) * 1000 + 500;
+}
+
+/* Writes the status; returns when to look again (ms), or 0. */
+static int64_t write_status(deployctl *c, json_object *d, json_object *nrs, json_object **all,
+                            size_t n, int replicas, const char *created)
 {
     int total = 0, ready = 0, available = 0;
     for (size_t i = 0; i < n; i++) {
@@ -362,17 +468,12 @@ static void write_status(deployctl *c, json_object *d, json_object *nrs, json_ob
                          avail ? "Deployment has minimum availability."
                                : "Deployment does not have minimum availability.",
                          old, now));
-    bool done = updated == replicas && total == replicas && available == replicas;
-    _cleanup_free_ char *msg =
-        xasprintf("ReplicaSet \"%s\" %s.", nrs ? mk_json_str(nrs, "metadata.name") : "",
-                  done ? "has successfully progressed" : "is progressing");
-    json_object_array_add(
-        conds, condition("Progressing", true,
-                         done ? "NewReplicaSetAvailable" : "ReplicaSetUpdated", msg, old, now));
     json_object_object_add(st, "conditions", conds);
+    const char *rs = created ? created : nrs ? mk_json_str(nrs, "metadata.name") : "";
+    int64_t next = progressing(d, st, rs ?: "", created != NULL, now);
     if (old && json_object_equal(old, st)) {
         json_object_put(st);
-        return;
+        return next;
     }
     json_object *patch = json_object_new_object();
     json_object_object_add(patch, "status", st);
@@ -383,6 +484,7 @@ static void write_status(deployctl *c, json_object *d, json_object *nrs, json_ob
         err.code != ENOENT)
         mk_log("deployment: %s: status: %s", mk_json_str(d, "metadata.name"), err.msg);
     json_object_put(patch);
+    return next;
 }
 
 /* A rollback to an older template takes the next revision, as in Kubernetes. */
@@ -477,12 +579,14 @@ static int64_t sync_deployment(deployctl *c, json_object *d)
     int replicas = (int)mk_json_int(d, "spec.replicas", 1);
     json_object *paused = mk_json_path(d, "spec.paused");
     int64_t next = 0;
+    _cleanup_free_ char *created = NULL;
     if (!nrs) {
         json_object *rs = new_rs(d, hash, max_rev + 1);
         mk_err err = {0};
         if (client_create(manager_client(c->m), kind_by_kind("ReplicaSet"),
-                          mk_json_str(d, "metadata.namespace"), rs, NULL, &err) < 0 &&
-            err.code != EEXIST)
+                          mk_json_str(d, "metadata.namespace"), rs, NULL, &err) == 0)
+            created = xstrdup(mk_json_str(rs, "metadata.name"));
+        else if (err.code != EEXIST)
             mk_log("deployment: %s: create ReplicaSet: %s", mk_json_str(d, "metadata.name"),
                    err.msg);
         json_object_put(rs);
@@ -496,7 +600,9 @@ static int64_t sync_deployment(deployctl *c, json_object *d)
             rolling(c, d, nrs, olds, nolds, replicas);
         prune(c, d, olds, nolds);
     }
-    write_status(c, d, nrs, o.v, o.n, replicas);
+    int64_t deadline = write_status(c, d, nrs, o.v, o.n, replicas, created);
+    if (deadline && (!next || deadline < next))
+        next = deadline;
     for (size_t i = 0; i < o.n; i++)
         json_object_put(o.v[i]);
     free(o.v);

@@ -16,7 +16,10 @@
  * - status (replicas, updatedReplicas, readyReplicas, availableReplicas,
  *   unavailableReplicas, observedGeneration, the Available and Progressing
  *   conditions) through /status, so `kubectl rollout status` follows it;
- *   ScalingReplicaSet Events; spec.paused stops the rollout.
+ *   ScalingReplicaSet Events; spec.paused stops the rollout;
+ * - a rollout that makes no progress for progressDeadlineSeconds (600)
+ *   gets Progressing=False, reason ProgressDeadlineExceeded (and `kubectl
+ *   rollout status` fails); it goes on trying, as in Kubernetes.
  * `kubectl rollout undo` (which patches the template back) and
  * `kubectl scale deployment` work through the API as they are.
  */
@@ -26,6 +29,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* maxSurge or maxUnavailable: an int, or "25%" of replicas rounded up
  * (round_up) or down; absent: 25%. */
@@ -51,5 +55,29 @@ typedef struct deploy_rs {
  * ones' (olds[i].replicas updated in place, oldest first). */
 int deployment_roll(int replicas, int max_surge, int max_unavailable, const deploy_rs *new_rs,
                     deploy_rs *olds, size_t nolds);
+
+/* A Deployment's pod counts, as its status has them. */
+typedef struct deploy_counts {
+    int replicas, updated, ready, available;
+} deploy_counts;
+
+/* What Kubernetes' syncRolloutStatus needs to move the Progressing
+ * condition. */
+typedef struct deploy_progress_in {
+    const char *reason;    /* the Progressing condition's reason now, or NULL */
+    int64_t last_update_s; /* and its lastUpdateTime */
+    int64_t deadline_s;    /* spec.progressDeadlineSeconds */
+    int want;              /* spec.replicas */
+    deploy_counts old, cur;
+    bool paused;  /* spec.paused */
+    bool created; /* the new template's ReplicaSet was created just now */
+} deploy_progress_in;
+
+/* The Progressing reason to write now, or NULL to keep the condition as
+ * it is: NewReplicaSetCreated, ReplicaSetUpdated (progress: written again
+ * each time, moving lastUpdateTime), NewReplicaSetAvailable,
+ * ProgressDeadlineExceeded (no progress for deadline_s since
+ * lastUpdateTime), DeploymentPaused, DeploymentResumed. */
+const char *deployment_progress(const deploy_progress_in *in, int64_t now_s);
 
 #endif

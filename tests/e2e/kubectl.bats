@@ -299,3 +299,25 @@ YAML
     k delete deployment web
     wait_for 30 eval '[ "$(k get rs,pods -l app=web -o name | wc -l)" = 0 ]'
 }
+
+@test "Deployments: a rollout that cannot progress passes its progressDeadlineSeconds; rollout status says so" {
+    k apply -f - <<'YAML'
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: stuck}
+spec:
+  replicas: 1
+  progressDeadlineSeconds: 3
+  selector: {matchLabels: {app: stuck}}
+  template:
+    metadata: {labels: {app: stuck}}
+    spec:
+      containers: [{name: c, image: no-such-image}]
+YAML
+    run k rollout status deployment/stuck --timeout=60s
+    [ "$status" -ne 0 ]
+    [[ "$output" == *'deployment "stuck" exceeded its progress deadline'* ]]
+    local reason='{.status.conditions[?(@.type=="Progressing")].reason}'
+    [ "$(k get deployment stuck -o jsonpath="$reason")" = ProgressDeadlineExceeded ]
+    k delete deployment stuck
+}

@@ -82,12 +82,46 @@ static void test_roll(void **state)
     assert_int_equal(deployment_roll(3, 1, 0, &nr, NULL, 0), 3);
 }
 
+static void test_progress(void **state)
+{
+    (void)state;
+    /* Three replicas, from a template whose pods never get available. */
+    deploy_progress_in in = {
+        .reason = "NewReplicaSetCreated", .last_update_s = 1000, .deadline_s = 600, .want = 3};
+    in.old = (deploy_counts){.replicas = 0};
+    in.cur = (deploy_counts){.replicas = 3, .updated = 3};
+    assert_string_equal(deployment_progress(&in, 1001), "ReplicaSetUpdated");
+    in.reason = "ReplicaSetUpdated", in.old = in.cur;
+    assert_null(deployment_progress(&in, 1600)); /* no progress, within the deadline */
+    assert_string_equal(deployment_progress(&in, 1601), "ProgressDeadlineExceeded");
+    in.reason = "ProgressDeadlineExceeded";
+    assert_null(deployment_progress(&in, 2000)); /* said once */
+    in.cur.available = 1; /* progress after the deadline: back to progressing */
+    assert_string_equal(deployment_progress(&in, 2001), "ReplicaSetUpdated");
+    in.cur.available = 3, in.cur.ready = 3;
+    assert_string_equal(deployment_progress(&in, 2002), "NewReplicaSetAvailable");
+    /* Complete, then scaled: not a rollout, nothing times out. */
+    in.reason = "NewReplicaSetAvailable", in.want = 5, in.old = in.cur;
+    in.cur.replicas = in.cur.updated = 5;
+    assert_null(deployment_progress(&in, 9000));
+    /* A new template: created; paused and resumed. */
+    in.created = true;
+    assert_string_equal(deployment_progress(&in, 9001), "NewReplicaSetCreated");
+    in.paused = true;
+    assert_string_equal(deployment_progress(&in, 9002), "DeploymentPaused");
+    in.reason = "DeploymentPaused";
+    assert_null(deployment_progress(&in, 99999));
+    in.paused = false;
+    assert_string_equal(deployment_progress(&in, 99999), "DeploymentResumed");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_intstr),
         cmocka_unit_test(test_hash),
         cmocka_unit_test(test_roll),
+        cmocka_unit_test(test_progress),
     };
     return cmocka_run_group_tests_name("deployment", tests, NULL, NULL);
 }
