@@ -48,9 +48,9 @@ static enum MHD_Result unsupported_media(api_req *r, const api_route *rt, const 
     return api_reply_text(r, 415, "application/json", st, strlen(st));
 }
 
-/* Bodies are JSON or YAML. kubectl's typed commands (create namespace,
- * create configmap, create secret) send protobuf: those few creates are
- * turned into JSON here (protobuf.h); anything else gets a plain 415. */
+/* Bodies are JSON or YAML. kubectl's typed commands (create deployment,
+ * create secret, autoscale...) send protobuf: their creates and deletes
+ * are turned into JSON here (protobuf.h); anything else gets a plain 415. */
 static bool body_is(api_req *r, const char *what)
 {
     const char *ct = api_header(r, "Content-Type");
@@ -70,8 +70,8 @@ static enum MHD_Result dispatch_resource(api_req *r, const api_route *rt)
         bool delete = !strcmp(m, "DELETE") && rt->name[0] && !sub[0];
         if (!create && !delete)
             return unsupported_media(r, rt,
-                                     "protobuf bodies are taken only to create namespaces, "
-                                     "configmaps and secrets, and with deletes: send JSON");
+                                     "protobuf bodies are taken only to create objects and "
+                                     "with deletes: send JSON");
         if (protobuf_to_json(r->body.data, r->body.len, &obj, &err) < 0)
             return err.code == EOPNOTSUPP ? unsupported_media(r, rt, err.msg)
                                           : api_reply_err(r, &err, rt->kind, NULL);

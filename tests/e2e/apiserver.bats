@@ -723,10 +723,10 @@ YAML
     [ "$CODE" = 404 ]
     req GET /api/v1/nodes/drainme
     [ "$(jq -r .spec.unschedulable <<<"$BODY")" = true ]
-    # other kinds as protobuf: a plain 415
-    printf 'k8s\000\012\015\012\002v1\022\007Service\022\000' >"$BATS_TEST_TMPDIR/svc.pb"
-    req POST /api/v1/namespaces/kns/services -H 'Content-Type: application/vnd.kubernetes.protobuf' \
-        --data-binary @"$BATS_TEST_TMPDIR/svc.pb"
+    # kinds the decoder has no tables for: a plain 415
+    printf 'k8s\000\012\013\012\002v1\022\005Event\022\000' >"$BATS_TEST_TMPDIR/ev.pb"
+    req POST /api/v1/namespaces/kns/events -H 'Content-Type: application/vnd.kubernetes.protobuf' \
+        --data-binary @"$BATS_TEST_TMPDIR/ev.pb"
     [ "$CODE" = 415 ] && [[ "$(jq -r .message <<<"$BODY")" == *"kubectl create -f"* ]]
     req POST /api/v1/namespaces/kns/configmaps -H 'Content-Type: application/vnd.kubernetes.protobuf' \
         --data-binary 'garbage'

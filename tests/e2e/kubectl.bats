@@ -173,10 +173,6 @@ YAML
 }
 
 @test "Jobs: run to Complete, logs job/NAME; completions and parallelism; a failing Job stops at its backoffLimit" {
-    # `kubectl create job` sends protobuf, which the server decodes only for
-    # a few kinds: it says so, and a manifest does the same.
-    run k create job hello --image=busybox -- sh -c 'echo hello from a job'
-    [[ "$output" == *"Job sent as protobuf is not supported: send JSON or YAML"* ]]
     k apply -f - <<'YAML'
 apiVersion: batch/v1
 kind: Job
@@ -226,6 +222,20 @@ YAML
     k delete job three
     wait_for 30 eval '[ "$(k get pods -l job-name=three -o name | wc -l)" = 0 ]'
     k delete job hello doomed --wait=false
+}
+
+@test "kubectl create deployment, service, job (protobuf bodies): they run as their manifests would" {
+    k create deployment hi --image=busybox --replicas=2 -- sh -c 'echo up; exec sleep 3600'
+    k create service clusterip hi --tcp=80:8080
+    k create job once --image=busybox -- sh -c 'echo from a created job'
+    k rollout status deployment/hi --timeout=60s
+    [ "$(k get deployment hi -o jsonpath='{.status.readyReplicas}')" = 2 ]
+    [ "$(k get service hi -o jsonpath='{.spec.ports[0].targetPort}')" = 8080 ]
+    k wait --for=condition=complete job/once --timeout=60s
+    [ "$(k logs job/once)" = "from a created job" ]
+    k delete deployment hi
+    k delete service hi
+    k delete job once --wait=false
 }
 
 @test "Jobs: a suspended Job runs nothing and says Suspended; resumed, it completes" {

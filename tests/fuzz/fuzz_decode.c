@@ -3,7 +3,9 @@
  * Any input is decoded; what decodes is validated against its kind (when
  * it names one), printed as YAML and decoded again, and the second decode
  * must give the same tree: the YAML printer must quote whatever the parser
- * would read back as another type. Selectors parse the same bytes too.
+ * would read back as another type. Selectors parse the same bytes too, and
+ * so does the protobuf decoder kubectl's bodies meet (what it makes is
+ * validated as a decoded manifest is).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include "store/codec.h"
 #include "store/quantity.h"
 #include "store/selector.h"
+#include "store/server/protobuf.h"
 #include "store/validate.h"
 
 static void roundtrip(json_object *obj)
@@ -79,6 +82,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (codec_decode((const char *)data, size, &obj, NULL) == 0) {
         validate(obj);
         mk_json_merge_patch(obj, obj);
+        roundtrip(obj);
+        json_object_put(obj);
+    }
+    if (protobuf_to_json(data, size, &obj, NULL) == 0) {
+        validate(obj);
         roundtrip(obj);
         json_object_put(obj);
     }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/fuzz/run.sh - build the codec/validation fuzzer with libFuzzer and
-# run it for MK_FUZZ_SECONDS (default 30) from a small seed corpus.
+# run it for MK_FUZZ_SECONDS (default 30) from a small seed corpus (manifests,
+# selectors, quantities and kubectl's protobuf bodies).
 # Prints one TAP line; everything it makes lives under build/fuzz/.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -21,6 +22,7 @@ if ! clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=unde
     -o "$bin" tests/fuzz/fuzz_decode.c \
     store/error.c store/util.c store/kinds.c store/codec.c store/quantity.c \
     store/validate.c store/schema.c store/selector.c store/log.c \
+    store/server/protobuf.c store/server/pbschema.c \
     -ljson-c -lyaml -lm >"$out/build.log" 2>&1; then
     cat "$out/build.log"
     echo "not ok 1 - fuzz decode+validate # build failed"
@@ -80,6 +82,7 @@ spec: {ports: [{port: 80, targetPort: http}], selector: {app: web}}
 YAML
 printf 'app=web,tier in (a, b),!gpu' >"$seeds/selector"
 printf '1.5Gi' >"$seeds/quantity"
+cp tests/unit/protobuf/*.pb "$seeds/" # kubectl's own protobuf bodies
 
 log=$out/fuzz.log
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
