@@ -720,7 +720,7 @@ static bool utf8_valid(const unsigned char *s, size_t n)
     return true;
 }
 
-static bool tree_utf8_valid(json_object *o)
+bool codec_utf8_tree(json_object *o)
 {
     switch (json_object_get_type(o)) {
     case json_type_string:
@@ -729,14 +729,14 @@ static bool tree_utf8_valid(json_object *o)
     case json_type_object: {
         json_object_object_foreach(o, k, v)
         {
-            if (!utf8_valid((const unsigned char *)k, strlen(k)) || !tree_utf8_valid(v))
+            if (!utf8_valid((const unsigned char *)k, strlen(k)) || !codec_utf8_tree(v))
                 return false;
         }
         return true;
     }
     case json_type_array:
         for (size_t i = 0; i < json_object_array_length(o); i++)
-            if (!tree_utf8_valid(json_object_array_get_idx(o, i)))
+            if (!codec_utf8_tree(json_object_array_get_idx(o, i)))
                 return false;
         return true;
     default:
@@ -752,7 +752,7 @@ static int buf_writer(void *data, unsigned char *buffer, size_t size)
 
 char *codec_to_yaml(json_object *obj)
 {
-    if (!tree_utf8_valid(obj)) /* JSON escapes what YAML cannot carry */
+    if (!codec_utf8_tree(obj)) /* JSON escapes what YAML cannot carry */
         return codec_to_json_pretty(obj);
     yaml_emitter_t em;
     yaml_event_t ev;

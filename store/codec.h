@@ -37,6 +37,10 @@ char *codec_to_json_pretty(json_object *obj);
  * quoted only where YAML needs it). Caller frees. */
 char *codec_to_yaml(json_object *obj);
 
+/* Is every string and key of obj well-formed UTF-8, as the decoders make
+ * sure of (for trees built another way, e.g. from protobuf)? */
+bool codec_utf8_tree(json_object *obj);
+
 /* Small accessors over json-c for dotted paths such as "metadata.name";
  * they return NULL/default when any step is missing or of another type. */
 json_object *mk_json_path(json_object *obj, const char *path);

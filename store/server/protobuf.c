@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "store/codec.h"
 #include "store/server/pbschema.h"
 #include "store/util.h"
 
@@ -317,6 +318,8 @@ int protobuf_to_json(const void *data, size_t len, json_object **out, mk_err *er
     json_object_object_add(obj, "apiVersion", json_object_new_string(api_version));
     json_object_object_add(obj, "kind", json_object_new_string(kind));
     rc = decode(m, raw, obj, err);
+    if (rc == 0 && !codec_utf8_tree(obj)) /* as the JSON and YAML readers insist */
+        rc = mk_error(err, EBADMSG, "protobuf %s: a string that is not UTF-8", kind);
     if (rc < 0) {
         json_object_put(obj);
         return rc;

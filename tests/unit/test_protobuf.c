@@ -55,18 +55,20 @@ static void test_workloads(void **state)
 {
     (void)state;
     /* kubectl create deployment web --image=busybox --replicas=3 --port=8080 -- sleep 3600 */
-    expect("deployment.pb",
-           "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"web\","
-           "\"labels\":{\"app\":\"web\"}},\"spec\":{\"replicas\":3,\"selector\":{\"matchLabels\":"
-           "{\"app\":\"web\"}},\"template\":{\"metadata\":{\"labels\":{\"app\":\"web\"}},"
-           "\"spec\":{\"containers\":[{\"name\":\"busybox\",\"image\":\"busybox\",\"command\":"
-           "[\"sleep\",\"3600\"],\"ports\":[{\"containerPort\":8080}]}]}}}}");
+    expect(
+        "deployment.pb",
+        "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"web\","
+        "\"labels\":{\"app\":\"web\"}},\"spec\":{\"replicas\":3,\"selector\":{\"matchLabels\":"
+        "{\"app\":\"web\"}},\"template\":{\"metadata\":{\"labels\":{\"app\":\"web\"}},"
+        "\"spec\":{\"containers\":[{\"name\":\"busybox\",\"image\":\"busybox\",\"command\":"
+        "[\"sleep\",\"3600\"],\"ports\":[{\"containerPort\":8080}]}]}}}}");
     /* --replicas=0: a pointer in Go, so the zero is kept */
-    expect("deployment-zero.pb",
-           "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"zero\","
-           "\"labels\":{\"app\":\"zero\"}},\"spec\":{\"replicas\":0,\"selector\":{\"matchLabels\":"
-           "{\"app\":\"zero\"}},\"template\":{\"metadata\":{\"labels\":{\"app\":\"zero\"}},"
-           "\"spec\":{\"containers\":[{\"name\":\"busybox\",\"image\":\"busybox\"}]}}}}");
+    expect(
+        "deployment-zero.pb",
+        "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"zero\","
+        "\"labels\":{\"app\":\"zero\"}},\"spec\":{\"replicas\":0,\"selector\":{\"matchLabels\":"
+        "{\"app\":\"zero\"}},\"template\":{\"metadata\":{\"labels\":{\"app\":\"zero\"}},"
+        "\"spec\":{\"containers\":[{\"name\":\"busybox\",\"image\":\"busybox\"}]}}}}");
     /* kubectl create job once --image=busybox -- echo hi */
     expect("job.pb", "{\"apiVersion\":\"batch/v1\",\"kind\":\"Job\",\"metadata\":{\"name\":"
                      "\"once\"},\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":"
@@ -86,13 +88,14 @@ static void test_network(void **state)
            "\"svc\"},\"type\":\"ClusterIP\"}}");
     /* kubectl create ingress ing --rule=foo.com/bar=svc:80 and a rule "tls.com/ *"
      * (spaced here: a path of /, Prefix) to svc:443 with tls=secret1 */
-    expect("ingress.pb",
-           "{\"apiVersion\":\"networking.k8s.io/v1\",\"kind\":\"Ingress\",\"metadata\":{\"name\":"
-           "\"ing\"},\"spec\":{\"tls\":[{\"hosts\":[\"tls.com\"],\"secretName\":\"secret1\"}],"
-           "\"rules\":[{\"host\":\"foo.com\",\"http\":{\"paths\":[{\"path\":\"/bar\",\"backend\":"
-           "{\"service\":{\"name\":\"svc\",\"port\":{\"number\":80}}},\"pathType\":\"Exact\"}]}},"
-           "{\"host\":\"tls.com\",\"http\":{\"paths\":[{\"path\":\"/\",\"backend\":{\"service\":"
-           "{\"name\":\"svc\",\"port\":{\"number\":443}}},\"pathType\":\"Prefix\"}]}}]}}");
+    expect(
+        "ingress.pb",
+        "{\"apiVersion\":\"networking.k8s.io/v1\",\"kind\":\"Ingress\",\"metadata\":{\"name\":"
+        "\"ing\"},\"spec\":{\"tls\":[{\"hosts\":[\"tls.com\"],\"secretName\":\"secret1\"}],"
+        "\"rules\":[{\"host\":\"foo.com\",\"http\":{\"paths\":[{\"path\":\"/bar\",\"backend\":"
+        "{\"service\":{\"name\":\"svc\",\"port\":{\"number\":80}}},\"pathType\":\"Exact\"}]}},"
+        "{\"host\":\"tls.com\",\"http\":{\"paths\":[{\"path\":\"/\",\"backend\":{\"service\":"
+        "{\"name\":\"svc\",\"port\":{\"number\":443}}},\"pathType\":\"Prefix\"}]}}]}}");
 }
 
 static void test_config(void **state)
@@ -101,13 +104,15 @@ static void test_config(void **state)
     /* kubectl create namespace ns1 / secret generic s1 --from-literal=a=b /
      * configmap cm1 --from-literal=k=v --from-file=blob=<bytes 00 01 'bin'>, which
      * being UTF-8 goes to data, not binaryData */
-    expect("namespace.pb", "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":"
-                           "\"ns1\"}}");
+    expect("namespace.pb",
+           "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":"
+           "\"ns1\"}}");
     expect("secret.pb", "{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":"
                         "\"s1\"},\"data\":{\"a\":\"Yg==\"}}");
-    expect("configmap.pb", "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":"
-                           "\"cm1\"},\"data\":{\"k\":\"v\",\"blob\":"
-                           "\"\\u0000\\u0001bin\"}}");
+    expect("configmap.pb",
+           "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":"
+           "\"cm1\"},\"data\":{\"k\":\"v\",\"blob\":"
+           "\"\\u0000\\u0001bin\"}}");
 }
 
 static void test_refused(void **state)
@@ -121,7 +126,8 @@ static void test_refused(void **state)
     assert_non_null(strstr(err.msg, "kubectl create -f"));
     /* A field the tables lack is refused by number, not dropped: the
      * Deployment's spec (field 2) with an unknown field 99 (varint 1). */
-    static const char unknown[] = "k8s\0\n\x15\n\aapps/v1\x12\nDeployment\x12\x05\x12\x03\x98\x06\x01";
+    static const char unknown[] =
+        "k8s\0\n\x15\n\aapps/v1\x12\nDeployment\x12\x05\x12\x03\x98\x06\x01";
     json_object *obj = NULL;
     err = (mk_err){0};
     assert_int_equal(protobuf_to_json(unknown, sizeof unknown - 1, &obj, &err), -EOPNOTSUPP);
@@ -136,6 +142,10 @@ static void test_refused(void **state)
         json_object_put(obj);
     }
     assert_int_equal(protobuf_to_json("garbage", 7, &obj, &err), -EBADMSG);
+    /* A Namespace named by the byte 0xff: not text, as JSON or YAML would say. */
+    static const char latin[] = "k8s\0\n\x0f\n\x02v1\x12\tNamespace\x12\x05\n\x03\n\x01\xff";
+    assert_int_equal(protobuf_to_json(latin, sizeof latin - 1, &obj, &err), -EBADMSG);
+    assert_non_null(strstr(err.msg, "UTF-8"));
 }
 
 int main(void)
