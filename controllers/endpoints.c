@@ -132,6 +132,13 @@ void endpoints_builder_add(endpoints_builder *b, json_object *pod)
     mk_buf_free(&key);
     json_object *addr = json_object_new_object();
     json_object_object_add(addr, "ip", json_object_new_string(ip));
+    /* A pod that names the Service as its subdomain is known in DNS by its
+     * hostname under it (web-0.web.default.svc.cluster.local). */
+    const char *hostname = mk_json_str(pod, "spec.hostname");
+    if (hostname && *hostname &&
+        strcmp(mk_json_str(pod, "spec.subdomain") ?: "",
+               mk_json_str(b->svc, "metadata.name") ?: "") == 0)
+        json_object_object_add(addr, "hostname", json_object_new_string(hostname));
     const char *node = mk_json_str(pod, "spec.nodeName");
     if (node && *node)
         json_object_object_add(addr, "nodeName", json_object_new_string(node));

@@ -19,10 +19,12 @@
 #define DNS_MAX_ANSWERS 32
 #define DNS_HEADER      12
 
-/* Split a lowered name into Service and namespace; returns 1 for a
+/* Split a lowered name into Service and namespace (and a pod's hostname
+ * before them, *host, for three labels under .svc); returns 1 for a
  * cluster name found, 0 for a cluster-domain name that is not a Service,
  * -1 for a name outside the cluster domain. */
-static int split_name(char *name, const char *client_ns, char **svc, const char **ns)
+static int split_name(char *name, const char *client_ns, char **svc, const char **ns,
+                      char **host)
 {
     size_t len = strlen(name);
     if (len && name[len - 1] == '.')
@@ -42,8 +44,15 @@ static int split_name(char *name, const char *client_ns, char **svc, const char 
                         strcmp(name + len - sizeof(DNS_DOMAIN) + 1, DNS_DOMAIN) == 0)))
         return 0; /* under cluster.local but not under svc */
     char *dot = strchr(name, '.');
-    if (dot && strchr(dot + 1, '.'))
-        return in_domain ? 0 : -1; /* three or more labels: not ours */
+    char *second = dot ? strchr(dot + 1, '.') : NULL;
+    if (second && in_domain && !strchr(second + 1, '.')) { /* <host>.<svc>.<ns>.svc */
+        *dot = '\0';
+        *host = name;
+        name = dot + 1;
+        dot = second;
+    } else if (second) {
+        return in_domain ? 0 : -1; /* more labels: not ours */
+    }
     if (dot) {
         *dot = '\0';
         *svc = name;
@@ -85,11 +94,11 @@ size_t dns_answer(const dns_resolver *r, struct in_addr client, const uint8_t *q
     char client_ns[64] = "default";
     if (r->client_ns && !r->client_ns(r->ctx, client, client_ns, sizeof client_ns))
         snprintf(client_ns, sizeof client_ns, "default");
-    char *svc = NULL;
+    char *svc = NULL, *host = NULL;
     const char *ns = NULL;
-    int kind = split_name(name, client_ns, &svc, &ns);
+    int kind = split_name(name, client_ns, &svc, &ns, &host);
     struct in_addr ips[DNS_MAX_ANSWERS];
-    int n = kind == 1 ? r->lookup(r->ctx, ns, svc, ips, DNS_MAX_ANSWERS) : -1;
+    int n = kind == 1 ? r->lookup(r->ctx, ns, svc, host, ips, DNS_MAX_ANSWERS) : -1;
     int rcode = n >= 0 ? ns_r_noerror : kind == -1 ? ns_r_refused : ns_r_nxdomain;
     bool want_a = ns_rr_type(rr) == ns_t_a || ns_rr_type(rr) == ns_t_any;
     int nans = n > 0 && want_a && ns_rr_class(rr) == ns_c_in ? n : 0;

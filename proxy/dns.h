@@ -5,7 +5,11 @@
  * as soon as the node's rules know the Service. Answered (A, class IN):
  *   <svc>.<ns>.svc.cluster.local   <svc>.<ns>.svc   <svc>.<ns>
  *   <svc>   (in the namespace of the asking pod, else "default")
- * A headless Service answers its ready endpoints' addresses. Other names
+ * A headless Service answers its ready endpoints' addresses, and each of
+ * them with a hostname (a pod whose spec.hostname is set and whose
+ * spec.subdomain names the Service, as a StatefulSet's pods) under
+ *   <hostname>.<svc>.<ns>.svc.cluster.local   <hostname>.<svc>.<ns>.svc
+ * as Kubernetes' DNS specification has it. Other names
  * in cluster.local get NXDOMAIN; names outside it REFUSED (the responder
  * does not recurse: pods never reach an outside resolver). A known name
  * asked for another type gets an empty NOERROR answer.
@@ -24,9 +28,10 @@
 #define DNS_TTL    5
 
 /* Resolve Service ns/name into at most max IPv4 addresses (network order);
- * returns how many, or -1 when there is no such Service. */
-typedef int (*dns_lookup_fn)(void *ctx, const char *ns, const char *name, struct in_addr *ips,
-                             size_t max);
+ * returns how many, or -1 when there is no such Service. With host, the
+ * address of the headless Service's endpoint of that hostname (-1: none). */
+typedef int (*dns_lookup_fn)(void *ctx, const char *ns, const char *name, const char *host,
+                             struct in_addr *ips, size_t max);
 /* The namespace of the pod with this address, into buf; false if unknown. */
 typedef bool (*dns_client_ns_fn)(void *ctx, struct in_addr client, char *buf, size_t n);
 

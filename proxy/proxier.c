@@ -223,31 +223,45 @@ static void sync_overlay(proxier *p, bool force)
 
 /* ---- DNS ---- */
 
-static int dns_lookup(void *ctx, const char *ns, const char *name, struct in_addr *ips,
-                      size_t max)
+/* A headless Service's ready addresses (those of hostname host only, when
+ * host is not NULL) into ips; how many. */
+static int ready_addresses(proxier *p, const char *ns, const char *name, const char *host,
+                           struct in_addr *ips, size_t max)
+{
+    json_object *eps = informer_get(p->endpoints, ns, name);
+    json_object *subsets = eps ? mk_json_path(eps, "subsets") : NULL;
+    int n = 0;
+    for (size_t i = 0; subsets && i < json_object_array_length(subsets); i++) {
+        json_object *a = mk_json_path(json_object_array_get_idx(subsets, i), "addresses");
+        for (size_t j = 0; a && j < json_object_array_length(a) && (size_t)n < max; j++) {
+            json_object *addr = json_object_array_get_idx(a, j);
+            if (host && strcmp(mk_json_str(addr, "hostname") ?: "", host) != 0)
+                continue;
+            n += inet_pton(AF_INET, mk_json_str(addr, "ip") ?: "", &ips[n]) == 1;
+        }
+    }
+    json_object_put(eps);
+    return n;
+}
+
+static int dns_lookup(void *ctx, const char *ns, const char *name, const char *host,
+                      struct in_addr *ips, size_t max)
 {
     proxier *p = ctx;
     json_object *svc = informer_get(p->services, ns, name);
     if (!svc)
         return -1;
     const char *cip = mk_json_str(svc, "spec.clusterIP");
-    int n = 0;
-    if (cip && strcmp(cip, "None") != 0) {
+    bool headless = !cip || strcmp(cip, "None") == 0;
+    int n;
+    if (host) /* pods have names under headless Services only */
+        n = headless ? ready_addresses(p, ns, name, host, ips, max) : 0;
+    else if (!headless)
         n = inet_pton(AF_INET, cip, &ips[0]) == 1;
-    } else { /* headless: the ready pods themselves */
-        json_object *eps = informer_get(p->endpoints, ns, name);
-        json_object *subsets = eps ? mk_json_path(eps, "subsets") : NULL;
-        for (size_t i = 0; subsets && i < json_object_array_length(subsets); i++) {
-            json_object *a = mk_json_path(json_object_array_get_idx(subsets, i), "addresses");
-            for (size_t j = 0; a && j < json_object_array_length(a) && (size_t)n < max; j++)
-                n +=
-                    inet_pton(AF_INET, mk_json_str(json_object_array_get_idx(a, j), "ip") ?: "",
-                              &ips[n]) == 1;
-        }
-        json_object_put(eps);
-    }
+    else
+        n = ready_addresses(p, ns, name, NULL, ips, max);
     json_object_put(svc);
-    return n;
+    return host && n == 0 ? -1 : n;
 }
 
 typedef struct ns_find {

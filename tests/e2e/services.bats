@@ -284,6 +284,38 @@ EOF
     [[ "$output" == web-? ]]
 }
 
+@test "dns: a pod named under a headless Service (hostname, subdomain) resolves by that name" {
+    post_yaml /api/v1/namespaces/default/services >/dev/null <<'EOF'
+apiVersion: v1
+kind: Service
+metadata: {name: peers}
+spec:
+  clusterIP: None
+  selector: {app: peer}
+  ports: [{port: 8080}]
+EOF
+    post_yaml /api/v1/namespaces/default/pods >/dev/null <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: peer-pod, labels: {app: peer}}
+spec:
+  hostname: peer-0
+  subdomain: peers
+  nodeSelector: {kubernetes.io/hostname: node2}
+  containers: [{name: c, image: busybox, command: [sleep, "3600"]}]
+EOF
+    wait_for 30 eval '[ "$(api GET /api/v1/namespaces/default/endpoints/peers | jq -r ".subsets[0].addresses[0].hostname")" = peer-0 ]'
+    local ip
+    ip=$(pod_ip peer-pod)
+    run in_ctr client nslookup peer-0.peers.default.svc.cluster.local
+    echo "$output"
+    [[ "$output" == *"Address: $ip"* ]]
+    run in_ctr client nslookup peer-9.peers.default.svc.cluster.local
+    [[ "$output" == *"NXDOMAIN"* ]]
+    api DELETE /api/v1/namespaces/default/services/peers >/dev/null
+    api DELETE /api/v1/namespaces/default/pods/peer-pod >/dev/null
+}
+
 @test "service: deleting the Service removes its rules on every node" {
     local cip i
     cip=$(cluster_ip web)

@@ -12,8 +12,10 @@
 
 #include "proxy/dns.h"
 
-/* default/web 10.96.0.11, prod/db 10.96.0.12, default/h headless (2 pods). */
-static int lookup(void *ctx, const char *ns, const char *name, struct in_addr *ips, size_t max)
+/* default/web 10.96.0.11, prod/db 10.96.0.12, default/h headless (2 pods,
+ * the first with the hostname h-0). */
+static int lookup(void *ctx, const char *ns, const char *name, const char *host,
+                  struct in_addr *ips, size_t max)
 {
     static const struct {
         const char *ns, *name, *ips[2];
@@ -23,6 +25,10 @@ static int lookup(void *ctx, const char *ns, const char *name, struct in_addr *i
     for (size_t i = 0; i < sizeof svcs / sizeof svcs[0]; i++) {
         if (strcmp(svcs[i].ns, ns) || strcmp(svcs[i].name, name))
             continue;
+        if (host && (strcmp(name, "h") || strcmp(host, "h-0")))
+            return -1;
+        if (host)
+            return inet_pton(AF_INET, svcs[i].ips[0], &ips[0]);
         int n = 0;
         for (; n < 2 && svcs[i].ips[n] && (size_t)n < max; n++)
             inet_pton(AF_INET, svcs[i].ips[n], &ips[n]);
@@ -84,6 +90,15 @@ static void test_names(void **state)
     /* headless: the pods */
     assert_int_equal(ask("h.default.svc.cluster.local", ns_t_a, got, sizeof got), 0);
     assert_string_equal(got, "10.244.1.5,10.244.2.5");
+    /* a pod by its hostname under the headless Service */
+    assert_int_equal(ask("h-0.h.default.svc.cluster.local", ns_t_a, got, sizeof got), 0);
+    assert_string_equal(got, "10.244.1.5");
+    assert_int_equal(ask("h-0.h.default.svc", ns_t_a, got, sizeof got), 0);
+    assert_string_equal(got, "10.244.1.5");
+    assert_int_equal(ask("h-9.h.default.svc.cluster.local", ns_t_a, got, sizeof got),
+                     ns_r_nxdomain);
+    /* four labels outside .svc are not ours */
+    assert_int_equal(ask("h-0.h.default.example", ns_t_a, got, sizeof got), ns_r_refused);
 }
 
 static void test_other_answers(void **state)
