@@ -198,6 +198,9 @@ static size_t kind_columns(const char *kind, bool wide, const char **head)
         head[n++] = "UP-TO-DATE", head[n++] = "AGE";
     else if (strcmp(kind, "Job") == 0)
         head[n++] = "STATUS", head[n++] = "COMPLETIONS", head[n++] = "AGE";
+    else if (strcmp(kind, "CronJob") == 0)
+        head[n++] = "SCHEDULE", head[n++] = "TIMEZONE", head[n++] = "SUSPEND",
+        head[n++] = "ACTIVE", head[n++] = "LAST SCHEDULE", head[n++] = "AGE";
     else
         head[n++] = "AGE";
     return n;
@@ -269,6 +272,16 @@ static void kind_cells(const char *kind, json_object *o, bool wide, int64_t now,
         c[1] = xasprintf("%lld/%lld", (long long)mk_json_int(o, "status.succeeded", 0),
                          (long long)mk_json_int(o, "spec.completions", 1));
         c[2] = age_of(o, now);
+    } else if (strcmp(kind, "CronJob") == 0) {
+        json_object *suspend = mk_json_path(o, "spec.suspend");
+        c[0] = str_or(o, "spec.schedule", "");
+        c[1] = str_or(o, "spec.timeZone", "<none>");
+        c[2] = xstrdup(suspend && json_object_get_boolean(suspend) ? "True" : "False");
+        c[3] = xasprintf("%zu", array_len(mk_json_path(o, "status.active")));
+        c[4] = mk_json_str(o, "status.lastScheduleTime")
+                   ? age_at(o, "status.lastScheduleTime", now)
+                   : xstrdup("<none>");
+        c[5] = age_of(o, now);
     } else if (strcmp(kind, "Event") == 0) {
         c[0] = age_at(
             o, mk_json_str(o, "lastTimestamp") ? "lastTimestamp" : "metadata.creationTimestamp",

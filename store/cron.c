@@ -21,8 +21,8 @@ typedef struct cron_field {
     const char *const *names; /* names[i] is the value min + i */
 } cron_field;
 
-static const char *const month_names[] = {"jan", "feb", "mar", "apr", "may", "jun",
-                                          "jul", "aug", "sep", "oct", "nov", "dec", NULL};
+static const char *const month_names[] = {"jan", "feb", "mar", "apr", "may", "jun", "jul",
+                                          "aug", "sep", "oct", "nov", "dec", NULL};
 static const char *const day_names[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat", NULL};
 
 static const cron_field fields[5] = {
@@ -47,7 +47,8 @@ static int parse_value(const cron_field *f, const char *s, size_t n, int *out, m
     if (n == 0)
         return mk_error(err, EINVAL, "%s: empty value", f->what);
     if (v < f->min || v > f->max)
-        return mk_error(err, EINVAL, "%s: %d is out of range %d-%d", f->what, v, f->min, f->max);
+        return mk_error(err, EINVAL, "%s: %d is out of range %d-%d", f->what, v, f->min,
+                        f->max);
     *out = v;
     return 0;
 }
@@ -60,8 +61,8 @@ static int parse_item(const cron_field *f, const char *s, size_t n, uint64_t *bi
     size_t rn = slash ? (size_t)(slash - s) : n;
     int lo = f->min, hi = f->max, step = 1, r;
     bool any = rn == 1 && (*s == '*' || *s == '?');
-    if (slash && (r = parse_value(&(cron_field){f->what, 1, 1000, NULL}, slash + 1,
-                                  n - rn - 1, &step, err)) < 0)
+    if (slash && (r = parse_value(&(cron_field){f->what, 1, 1000, NULL}, slash + 1, n - rn - 1,
+                                  &step, err)) < 0)
         return r;
     if (!any) {
         const char *dash = memchr(s, '-', rn);
@@ -154,10 +155,10 @@ int cron_parse(const char *spec, cron_schedule *out, mk_err *err)
 /* ---- zones ---- */
 
 struct cron_zone {
-    size_t n;         /* transitions */
-    int64_t *at;      /* their instants, ascending */
-    int32_t *off;     /* the offset from each on */
-    int32_t initial;  /* the offset before the first */
+    size_t n;        /* transitions */
+    int64_t *at;     /* their instants, ascending */
+    int32_t *off;    /* the offset from each on */
+    int32_t initial; /* the offset before the first */
 };
 
 static uint32_t be32(const unsigned char *p)
@@ -180,8 +181,8 @@ static int zone_parse(const unsigned char *d, size_t len, cron_zone *z, mk_err *
     for (int pass = 0; pass < 2; pass++) {
         uint32_t isut = be32(d + 20), isstd = be32(d + 24), leap = be32(d + 28),
                  timecnt = be32(d + 32), typecnt = be32(d + 36), charcnt = be32(d + 40);
-        size_t block = timecnt * tsize + timecnt + typecnt * 6 + charcnt +
-                       leap * (tsize + 4) + isstd + isut;
+        size_t block = timecnt * tsize + timecnt + typecnt * 6 + charcnt + leap * (tsize + 4) +
+                       isstd + isut;
         if (typecnt == 0 || timecnt > 100000 || typecnt > 256 || 44 + block > len)
             return mk_error(err, EINVAL, "truncated TZif file");
         if (pass == 0 && d[4] >= '2') {
