@@ -14,8 +14,8 @@
 #include "store/log.h"
 #include "store/util.h"
 
-#define CRONJOB_RETRY_MS 2000
-#define CRONJOB_WAKE_MS  100 /* past the due time, so the next one is in the future */
+#define CRONJOB_RETRY_MS     2000
+#define CRONJOB_WAKE_MS      100 /* past the due time, so the next one is in the future */
 #define SCHEDULED_ANNOTATION "batch.kubernetes.io/cronjob-scheduled-timestamp"
 
 /* ---- the decision ---- */
@@ -46,8 +46,8 @@ static int64_t most_recent(const cron_schedule *s, const cron_zone *z, int64_t e
 static bool in_active(json_object *cj, const char *name)
 {
     json_object *active = mk_json_path(cj, "status.active");
-    for (size_t i = 0; json_object_is_type(active, json_type_array) &&
-                       i < json_object_array_length(active);
+    for (size_t i = 0;
+         json_object_is_type(active, json_type_array) && i < json_object_array_length(active);
          i++)
         if (strcmp(mk_json_str(json_object_array_get_idx(active, i), "name") ?: "", name) == 0)
             return true;
@@ -80,10 +80,12 @@ void cronjob_decide(json_object *cj, const cron_schedule *s, const cron_zone *z,
         return;
     out->scheduled = recent;
     out->too_late = dl && recent + deadline < now;
-    _cleanup_free_ char *name = cronjob_job_name(mk_json_str(cj, "metadata.name") ?: "", recent);
+    _cleanup_free_ char *name =
+        cronjob_job_name(mk_json_str(cj, "metadata.name") ?: "", recent);
     out->already = (last && mk_parse_rfc3339(last) == recent) || in_active(cj, name);
     json_object *active = mk_json_path(cj, "status.active");
-    bool busy = json_object_is_type(active, json_type_array) && json_object_array_length(active);
+    bool busy =
+        json_object_is_type(active, json_type_array) && json_object_array_length(active);
     const char *policy = mk_json_str(cj, "spec.concurrencyPolicy") ?: "Allow";
     out->forbid = busy && strcmp(policy, "Forbid") == 0;
     out->replace = busy && strcmp(policy, "Replace") == 0;
@@ -144,8 +146,8 @@ typedef struct job_scan {
 static int job_state(json_object *job)
 {
     json_object *conds = mk_json_path(job, "status.conditions");
-    for (size_t i = 0; json_object_is_type(conds, json_type_array) &&
-                       i < json_object_array_length(conds);
+    for (size_t i = 0;
+         json_object_is_type(conds, json_type_array) && i < json_object_array_length(conds);
          i++) {
         json_object *cd = json_object_array_get_idx(conds, i);
         const char *t = mk_json_str(cd, "type") ?: "", *st = mk_json_str(cd, "status") ?: "";
@@ -165,14 +167,14 @@ static int scan_job(void *ctx, json_object *job)
         return 0;
     s->jobs = xrealloc(s->jobs, (s->n + 1) * sizeof *s->jobs);
     owned_job *j = &s->jobs[s->n++];
-    const char *start = mk_json_str(job, "status.startTime")
-                            ?: mk_json_str(job, "metadata.creationTimestamp");
+    const char *start =
+        mk_json_str(job, "status.startTime") ?: mk_json_str(job, "metadata.creationTimestamp");
     const char *end = mk_json_str(job, "status.completionTime");
     *j = (owned_job){.name = xstrdup(mk_json_str(job, "metadata.name") ?: ""),
                      .uid = xstrdup(mk_json_str(job, "metadata.uid") ?: ""),
                      .rv = xstrdup(mk_json_str(job, "metadata.resourceVersion") ?: ""),
                      .state = mk_json_str(job, "metadata.deletionTimestamp") ? JOB_GOING
-                                                                              : job_state(job),
+                                                                             : job_state(job),
                      .start = start ? mk_parse_rfc3339(start) : 0,
                      .completion = end ? mk_parse_rfc3339(end) : 0};
     return 0;
@@ -244,9 +246,8 @@ static void reconcile_active(cronctl *c, json_object *cj, json_object *st, job_s
 {
     const char *ns = mk_json_str(cj, "metadata.namespace") ?: "default";
     json_object *old = mk_json_path(st, "active"), *active = json_object_new_array();
-    for (size_t i = 0; json_object_is_type(old, json_type_array) &&
-                       i < json_object_array_length(old);
-         i++) {
+    for (size_t i = 0;
+         json_object_is_type(old, json_type_array) && i < json_object_array_length(old); i++) {
         json_object *e = json_object_array_get_idx(old, i);
         owned_job *j = scan_find(s, mk_json_str(e, "uid"));
         if (j && j->state == JOB_RUNNING) {
@@ -303,11 +304,13 @@ static json_object *new_job(json_object *cj, int64_t t, const cron_zone *z)
     const char *name = mk_json_str(cj, "metadata.name") ?: "";
     _cleanup_free_ char *job_name = cronjob_job_name(name, t);
     json_object_object_add(md, "name", json_object_new_string(job_name));
-    json_object_object_add(md, "namespace",
-                           json_object_new_string(mk_json_str(cj, "metadata.namespace") ?: "default"));
+    json_object_object_add(
+        md, "namespace",
+        json_object_new_string(mk_json_str(cj, "metadata.namespace") ?: "default"));
     static const char *const copied[] = {"labels", "annotations"};
     for (size_t i = 0; i < ARRAY_SIZE(copied); i++) {
-        json_object *src = mk_json_path(mk_json_path(cj, "spec.jobTemplate.metadata"), copied[i]);
+        json_object *src =
+            mk_json_path(mk_json_path(cj, "spec.jobTemplate.metadata"), copied[i]);
         if (src && json_object_deep_copy(src, &v, NULL) == 0)
             json_object_object_add(md, copied[i], v);
         v = NULL;
@@ -415,10 +418,10 @@ static int write_status(cronctl *c, json_object *cj, json_object *st, mk_err *er
         json_object_object_add(st, "active", NULL); /* null: merge patch removes it */
     json_object *patch = json_object_new_object();
     json_object_object_add(patch, "status", json_object_get(st));
-    int rc = client_patch(manager_client(c->m), kind_by_kind("CronJob"),
-                          mk_json_str(cj, "metadata.namespace"),
-                          mk_json_str(cj, "metadata.name"), "status",
-                          json_object_to_json_string(patch), NULL, err);
+    int rc =
+        client_patch(manager_client(c->m), kind_by_kind("CronJob"),
+                     mk_json_str(cj, "metadata.namespace"), mk_json_str(cj, "metadata.name"),
+                     "status", json_object_to_json_string(patch), NULL, err);
     json_object_put(patch);
     return rc == -ENOENT ? 0 : rc;
 }
@@ -431,7 +434,8 @@ static int run_schedule(cronctl *c, json_object *cj, json_object *st, int64_t *r
     json_object *suspend = mk_json_path(cj, "spec.suspend");
     if (suspend && json_object_get_boolean(suspend))
         return 0; /* an update that resumes it wakes us */
-    const char *spec = mk_json_str(cj, "spec.schedule") ?: "", *tz = mk_json_str(cj, "spec.timeZone");
+    const char *spec = mk_json_str(cj, "spec.schedule") ?: "",
+               *tz = mk_json_str(cj, "spec.timeZone");
     cron_schedule cs;
     cron_zone *z = NULL;
     mk_err perr = {0};
@@ -483,13 +487,15 @@ static int sync_cronjob(cronctl *c, json_object *cj, int64_t *requeue_ms, mk_err
     if (mk_json_str(cj, "metadata.deletionTimestamp"))
         return 0;
     json_object *old = mk_json_path(cj, "status"), *st = NULL;
-    if (!json_object_is_type(old, json_type_object) || json_object_deep_copy(old, &st, NULL) < 0)
+    if (!json_object_is_type(old, json_type_object) ||
+        json_object_deep_copy(old, &st, NULL) < 0)
         st = json_object_new_object();
     job_scan s = {.uid = mk_json_str(cj, "metadata.uid") ?: ""};
     informer_foreach(c->jobs, scan_job, &s);
     reconcile_active(c, cj, st, &s);
     int rc = run_schedule(c, cj, st, requeue_ms, err);
-    trim_history(c, cj, &s, JOB_SUCCEEDED, mk_json_int(cj, "spec.successfulJobsHistoryLimit", 3));
+    trim_history(c, cj, &s, JOB_SUCCEEDED,
+                 mk_json_int(cj, "spec.successfulJobsHistoryLimit", 3));
     trim_history(c, cj, &s, JOB_FAILED, mk_json_int(cj, "spec.failedJobsHistoryLimit", 1));
     mk_err serr = {0};
     int src = write_status(c, cj, st, &serr);
@@ -532,7 +538,8 @@ static int cronjob_start(manager *m, void **state, mk_err *err)
     c->m = m;
     c->q = workqueue_new();
     mk_informer_handlers ch = {.on_add = on_cronjob, .on_update = on_cronjob_update};
-    mk_informer_handlers jh = {.on_add = on_job, .on_update = on_job_update, .on_delete = on_job};
+    mk_informer_handlers jh = {
+        .on_add = on_job, .on_update = on_job_update, .on_delete = on_job};
     c->cronjobs = manager_informer(m, kind_by_kind("CronJob"), &ch, c);
     c->jobs = manager_informer(m, kind_by_kind("Job"), &jh, c);
     if (pthread_create(&c->worker, NULL, worker, c) != 0) {

@@ -91,7 +91,8 @@ static void test_concurrency(void **state)
     const char *now = "2026-01-01T00:05:01Z";
     const char *busy = "\"status\":{\"active\":[{\"name\":\"hello-1\"}]}";
     _cleanup_free_ char *allow = xasprintf("\"spec\":{},%s", busy);
-    _cleanup_free_ char *forbid = xasprintf("\"spec\":{\"concurrencyPolicy\":\"Forbid\"},%s", busy);
+    _cleanup_free_ char *forbid =
+        xasprintf("\"spec\":{\"concurrencyPolicy\":\"Forbid\"},%s", busy);
     _cleanup_free_ char *replace =
         xasprintf("\"spec\":{\"concurrencyPolicy\":\"Replace\"},%s", busy);
     cronjob_plan p = plan("*/5 * * * *", allow, now);
