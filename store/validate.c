@@ -1132,6 +1132,9 @@ static int validate_cronjob(json_object *obj, mk_err *err)
         return invalid_str(err, "spec.schedule", sched, "%s", perr.msg);
     const char *tz = get_str(spec, "timeZone");
     cron_zone *zone = NULL;
+    if (tz && !*tz)
+        return invalid_str(err, "spec.timeZone", tz,
+                           "timeZone must be nil or non-empty string");
     if (tz && cron_zone_load(tz, &zone, &perr) < 0)
         return invalid_str(err, "spec.timeZone", tz, "%s", perr.msg);
     cron_zone_free(zone);

@@ -916,6 +916,8 @@ static void test_cronjob(void **state)
                  "spec.schedule: Invalid value: \"61 * * * *\": minute: 61 is out of range");
     expect_error_with(cronjob, "  timeZone: Mars/Base\n",
                       "spec.timeZone: Invalid value: \"Mars/Base\": unknown time zone");
+    expect_error_with(cronjob, "  timeZone: \"\"\n",
+                      "timeZone must be nil or non-empty string");
     expect_error_with(cronjob, "  concurrencyPolicy: Sometimes\n",
                       "spec.concurrencyPolicy: Unsupported value: \"Sometimes\"");
     expect_error_with(cronjob, "  startingDeadlineSeconds: -1\n",
