@@ -16,6 +16,7 @@
 
 #define CRONJOB_RETRY_MS     2000
 #define CRONJOB_WAKE_MS      100 /* past the due time, so the next one is in the future */
+#define CRONJOB_STALE_MS     200 /* a status write lost to a newer CronJob: again after */
 #define SCHEDULED_ANNOTATION "batch.kubernetes.io/cronjob-scheduled-timestamp"
 
 /* ---- the decision ---- */
@@ -406,7 +407,10 @@ static void trim_history(cronctl *c, json_object *cj, job_scan *s, int state, in
     free(done);
 }
 
-/* Patch status to st when it differs (an empty active list is removed). */
+/* Patch status to st when it differs (an empty active list is removed).
+ * The patch carries the resourceVersion it was computed from: a status
+ * from a cache that lags behind our own last write fails ESTALE instead
+ * of undoing that write. */
 static int write_status(cronctl *c, json_object *cj, json_object *st, mk_err *err)
 {
     if (json_object_array_length(mk_json_path(st, "active")) == 0)
@@ -416,7 +420,11 @@ static int write_status(cronctl *c, json_object *cj, json_object *st, mk_err *er
         return 0;
     if (!mk_json_path(st, "active"))
         json_object_object_add(st, "active", NULL); /* null: merge patch removes it */
-    json_object *patch = json_object_new_object();
+    json_object *patch = json_object_new_object(), *md = json_object_new_object();
+    json_object_object_add(
+        md, "resourceVersion",
+        json_object_new_string(mk_json_str(cj, "metadata.resourceVersion") ?: ""));
+    json_object_object_add(patch, "metadata", md);
     json_object_object_add(patch, "status", json_object_get(st));
     int rc =
         client_patch(manager_client(c->m), kind_by_kind("CronJob"),
@@ -499,7 +507,9 @@ static int sync_cronjob(cronctl *c, json_object *cj, int64_t *requeue_ms, mk_err
     trim_history(c, cj, &s, JOB_FAILED, mk_json_int(cj, "spec.failedJobsHistoryLimit", 1));
     mk_err serr = {0};
     int src = write_status(c, cj, st, &serr);
-    if (rc == 0 && src < 0)
+    if (src == -ESTALE)
+        *requeue_ms = CRONJOB_STALE_MS; /* the cache catches up: look again */
+    else if (rc == 0 && src < 0)
         rc = src, *err = serr;
     json_object_put(st);
     scan_free(&s);
