@@ -123,6 +123,8 @@ int cron_parse(const char *spec, cron_schedule *out, mk_err *err)
             if (strlen(macros[i].name) == n && strncmp(spec, macros[i].name, n) == 0 &&
                 !spec[n + strspn(spec + n, " \t\n")])
                 return cron_parse(macros[i].spec, out, err);
+        if (strncmp(spec, "@every", 6) == 0) /* robfig/cron has it; Kubernetes users rarely */
+            return mk_error(err, EINVAL, "@every is not supported by minik8s: use five fields");
         return mk_error(err, EINVAL, "unrecognized descriptor: %.40s", spec);
     }
     const char *p = spec;

@@ -94,7 +94,8 @@ static void test_errors(void **state)
         {"5-1 * * * *", "goes backwards"},
         {"x * * * *", "minute: not a number"},
         {"1,,2 * * * *", "minute: empty value"},
-        {"@every 1h", "unrecognized descriptor"},
+        {"@every 1h", "@every is not supported"},
+        {"@weekdays", "unrecognized descriptor"},
         {"TZ=UTC * * * * *", "use timeZone field instead"},
         {"", "found 0"},
     };
