@@ -28,5 +28,7 @@ extern const mk_controller daemonset_controller;
 extern const mk_controller deployment_controller;
 /* job.c: Jobs run their pods to completion (job.h). */
 extern const mk_controller job_controller;
+/* cronjob.c: CronJobs start Jobs on a schedule (cronjob.h). */
+extern const mk_controller cronjob_controller;
 
 #endif

@@ -165,6 +165,9 @@ static size_t kind_columns(const char *kind, bool wide, const char **head)
         head[n++] = "UP-TO-DATE", head[n++] = "AGE";
     else if (strcmp(kind, "Job") == 0)
         head[n++] = "STATUS", head[n++] = "COMPLETIONS", head[n++] = "AGE";
+    else if (strcmp(kind, "CronJob") == 0)
+        head[n++] = "SCHEDULE", head[n++] = "TIMEZONE", head[n++] = "SUSPEND",
+        head[n++] = "ACTIVE", head[n++] = "LAST SCHEDULE", head[n++] = "AGE";
     else
         head[n++] = "AGE";
     return n;
@@ -225,6 +228,15 @@ static void kind_cells(const char *kind, json_object *o, bool wide, int64_t now,
         c[0] = xstrdup(job_status_text(o));
         c[1] = xstrdup(done);
         c[2] = age_of(o, now);
+    } else if (strcmp(kind, "CronJob") == 0) {
+        json_object *suspend = mk_json_path(o, "spec.suspend");
+        c[0] = str_or(o, "spec.schedule", "");
+        c[1] = str_or(o, "spec.timeZone", "<none>");
+        c[2] = xstrdup(suspend && json_object_get_boolean(suspend) ? "True" : "False");
+        c[3] = xasprintf("%zu", array_len(mk_json_path(o, "status.active")));
+        const char *last = mk_json_str(o, "status.lastScheduleTime");
+        c[4] = last ? age_since(last, now) : xstrdup("<none>");
+        c[5] = age_of(o, now);
     } else if (strcmp(kind, "Event") == 0) {
         c[0] = age_since(event_last_seen(o), now);
         c[1] = str_or(o, "type", "");

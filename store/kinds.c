@@ -19,6 +19,7 @@ const mk_kind mk_kinds[] = {
      false},
     {"DaemonSet", "apps", "v1", "apps/v1", "daemonsets", "daemonset", "ds", true, true, false},
     {"Job", "batch", "v1", "batch/v1", "jobs", "job", "", true, true, false},
+    {"CronJob", "batch", "v1", "batch/v1", "cronjobs", "cronjob", "cj", true, true, false},
     {"HorizontalPodAutoscaler", "autoscaling", "v2", "autoscaling/v2",
      "horizontalpodautoscalers", "horizontalpodautoscaler", "hpa", true, true, false},
     {"Ingress", "networking.k8s.io", "v1", "networking.k8s.io/v1", "ingresses", "ingress",

@@ -390,15 +390,32 @@ static const schema_node daemonset_schema = {
         {NULL, NULL, NULL}},
     NULL};
 
+static const schema_node job_spec = {SCHEMA_OBJECT,
+                                     (const schema_field[]){F("parallelism", INT),
+                                                            F("completions", INT),
+                                                            F("backoffLimit", INT),
+                                                            F("activeDeadlineSeconds", INT64),
+                                                            F("ttlSecondsAfterFinished", INT),
+                                                            F("selector", &label_selector),
+                                                            F("manualSelector", BOOL),
+                                                            F("completionMode", STR),
+                                                            F("suspend", BOOL),
+                                                            F("template", &pod_template),
+                                                            {NULL, NULL, NULL}},
+                                     NULL};
+
 static const schema_node job_schema = {
+    SCHEMA_OBJECT,
+    (const schema_field[]){TOP_FIELDS, F("spec", &job_spec), STATUS, {NULL, NULL, NULL}}, NULL};
+
+static const schema_node cronjob_schema = {
     SCHEMA_OBJECT,
     (const schema_field[]){
         TOP_FIELDS,
-        F("spec",
-          OBJ(F("parallelism", INT), F("completions", INT), F("backoffLimit", INT),
-              F("activeDeadlineSeconds", INT64), F("ttlSecondsAfterFinished", INT),
-              F("selector", &label_selector), F("manualSelector", BOOL),
-              F("completionMode", STR), F("suspend", BOOL), F("template", &pod_template))),
+        F("spec", OBJ(F("schedule", STR), F("timeZone", STR), F("concurrencyPolicy", STR),
+                      F("startingDeadlineSeconds", INT64), F("suspend", BOOL),
+                      F("successfulJobsHistoryLimit", INT), F("failedJobsHistoryLimit", INT),
+                      F("jobTemplate", OBJ(F("metadata", &metadata), F("spec", &job_spec))))),
         STATUS,
         {NULL, NULL, NULL}},
     NULL};
@@ -564,6 +581,7 @@ static const struct {
     {"Event", &event_schema},
     {"ReplicaSet", &replicaset_schema},
     {"Job", &job_schema},
+    {"CronJob", &cronjob_schema},
     {"Deployment", &deployment_schema},
     {"DaemonSet", &daemonset_schema},
     {"HorizontalPodAutoscaler", &hpa_schema},

@@ -9,6 +9,7 @@
  */
 #include "store/validate.h"
 #include "store/codec.h"
+#include "store/cron.h"
 #include "store/quantity.h"
 #include "store/schema.h"
 #include "store/selector.h"
@@ -1060,39 +1061,114 @@ static int validate_secret(json_object *obj, mk_err *err)
     return 0;
 }
 
-/* ---- ReplicaSet ---- */
+/* ---- Job ---- */
 
-/* A Job: a pod template whose pods end (restartPolicy OnFailure or
+/* A Job's spec, at base ("spec", or "spec.jobTemplate.spec" in a
+ * CronJob): a pod template whose pods end (restartPolicy OnFailure or
  * Never), counts that are not negative. */
-static int validate_job(json_object *obj, mk_err *err)
+static int check_job_spec(json_object *spec, const char *base, mk_err *err)
 {
-    json_object *spec = get(obj, "spec");
     int r;
-    if (!spec)
-        return required(err, "spec", NULL);
+    vpath p;
     static const char *const counts[] = {"parallelism", "completions", "backoffLimit",
                                          "ttlSecondsAfterFinished"};
     for (size_t i = 0; i < ARRAY_SIZE(counts); i++)
-        if ((r = check_range(spec, counts[i], "spec", 0, INT32_MAX, err)) < 0)
+        if ((r = check_range(spec, counts[i], base, 0, INT32_MAX, err)) < 0)
             return r;
-    if ((r = check_range(spec, "activeDeadlineSeconds", "spec", 1, INT64_MAX, err)) < 0)
+    if ((r = check_range(spec, "activeDeadlineSeconds", base, 1, INT64_MAX, err)) < 0)
         return r;
     const char *mode = get_str(spec, "completionMode");
+    SUBPATH(p, "%s.completionMode", base);
     if (mode && strcmp(mode, "NonIndexed") != 0)
-        return forbidden(err, "spec.completionMode", "minik8s runs NonIndexed Jobs only");
+        return forbidden(err, p, "minik8s runs NonIndexed Jobs only");
     json_object *tmpl = get(spec, "template");
+    SUBPATH(p, "%s.template", base);
     if (!tmpl)
-        return required(err, "spec.template", NULL);
+        return required(err, p, NULL);
     static const char *const ends[] = {"OnFailure", "Never", NULL};
     const char *policy = get_str(get(tmpl, "spec"), "restartPolicy");
-    if (!policy)
-        return required(err, "spec.template.spec.restartPolicy",
-                        "a Job's pods must end: OnFailure or Never");
-    if ((r = check_enum(get(tmpl, "spec"), "restartPolicy", "spec.template.spec", ends, true,
-                        err)) < 0)
+    SUBPATH(p, "%s.template.spec", base);
+    if (!policy) {
+        vpath rp;
+        SUBPATH(rp, "%s.restartPolicy", p);
+        return required(err, rp, "a Job's pods must end: OnFailure or Never");
+    }
+    if ((r = check_enum(get(tmpl, "spec"), "restartPolicy", p, ends, true, err)) < 0)
         return r;
-    return check_pod_spec(get(tmpl, "spec"), "spec.template.spec", err);
+    return check_pod_spec(get(tmpl, "spec"), p, err);
 }
+
+static int validate_job(json_object *obj, mk_err *err)
+{
+    json_object *spec = get(obj, "spec");
+    if (!spec)
+        return required(err, "spec", NULL);
+    return check_job_spec(spec, "spec", err);
+}
+
+/* ---- CronJob ---- */
+
+/* Kubernetes' limit: "<name>-<minutes since the epoch>" must stay a
+ * 63-character label. */
+#define CRONJOB_NAME_MAX 52
+
+/* A CronJob: a schedule that parses, a time zone that exists, a Job spec. */
+static int validate_cronjob(json_object *obj, mk_err *err)
+{
+    json_object *spec = get(obj, "spec");
+    int r;
+    const char *name = mk_json_str(obj, "metadata.name");
+    if (name && strlen(name) > CRONJOB_NAME_MAX)
+        return invalid_str(err, "metadata.name", name, "must be no more than %d characters",
+                           CRONJOB_NAME_MAX);
+    if (!spec)
+        return required(err, "spec", NULL);
+    const char *sched = get_str(spec, "schedule");
+    if (empty_str(sched))
+        return required(err, "spec.schedule", NULL);
+    cron_schedule cs;
+    mk_err perr = {0};
+    if (cron_parse(sched, &cs, &perr) < 0)
+        return invalid_str(err, "spec.schedule", sched, "%s", perr.msg);
+    const char *tz = get_str(spec, "timeZone");
+    cron_zone *zone = NULL;
+    if (tz && !*tz)
+        return invalid_str(err, "spec.timeZone", tz,
+                           "timeZone must be nil or non-empty string");
+    if (tz && cron_zone_load(tz, &zone, &perr) < 0)
+        return invalid_str(err, "spec.timeZone", tz, "%s", perr.msg);
+    cron_zone_free(zone);
+    static const char *const policies[] = {"Allow", "Forbid", "Replace", NULL};
+    if ((r = check_enum(spec, "concurrencyPolicy", "spec", policies, false, err)) < 0)
+        return r;
+    static const char *const counts[] = {
+        "startingDeadlineSeconds", "successfulJobsHistoryLimit", "failedJobsHistoryLimit"};
+    for (size_t i = 0; i < ARRAY_SIZE(counts); i++)
+        if ((r = check_range(spec, counts[i], "spec", 0, INT64_MAX, err)) < 0)
+            return r;
+    json_object *job = get(get(spec, "jobTemplate"), "spec");
+    if (!job)
+        return required(err, "spec.jobTemplate.spec", NULL);
+    return check_job_spec(job, "spec.jobTemplate.spec", err);
+}
+
+/* Kubernetes' defaults for a CronJob's own fields. */
+static void default_cronjob(json_object *obj)
+{
+    json_object *spec = get(obj, "spec");
+    if (!json_object_is_type(spec, json_type_object))
+        return;
+    if (!has(spec, "concurrencyPolicy"))
+        json_object_object_add(spec, "concurrencyPolicy", json_object_new_string("Allow"));
+    if (!has(spec, "suspend"))
+        json_object_object_add(spec, "suspend", json_object_new_boolean(false));
+    if (!has(spec, "successfulJobsHistoryLimit"))
+        json_object_object_add(spec, "successfulJobsHistoryLimit", json_object_new_int(3));
+    if (!has(spec, "failedJobsHistoryLimit"))
+        json_object_object_add(spec, "failedJobsHistoryLimit", json_object_new_int(1));
+}
+
+/* ---- ReplicaSet ---- */
 
 /* A ReplicaSet's or Deployment's spec: replicas, a selector that selects
  * the template's labels, a pod template whose pods restart Always. */
@@ -1795,6 +1871,7 @@ static const struct {
     {"Event", validate_event},
     {"ReplicaSet", validate_replicaset},
     {"Job", validate_job},
+    {"CronJob", validate_cronjob},
     {"Deployment", validate_deployment},
     {"DaemonSet", validate_daemonset},
     {"HorizontalPodAutoscaler", validate_hpa},
@@ -1862,6 +1939,8 @@ int validate_object(const mk_kind *k, json_object *obj, mk_warnings *warn, mk_er
 void validate_normalize(const mk_kind *k, json_object *obj)
 {
     schema_normalize(schema_for_kind(k->kind), obj);
+    if (strcmp(k->kind, "CronJob") == 0)
+        default_cronjob(obj);
 }
 
 /* ---- updates ---- */

@@ -36,7 +36,9 @@ int validate_object(const mk_kind *k, json_object *obj, mk_warnings *warn, mk_er
 
 /* Rewrite obj into the form Kubernetes stores: quantities written as
  * numbers ("cpu: 1", "memory: 1e9") become strings ("1", "1e9"), so every
- * reader can take them with mk_json_str() and quantity_parse(). Call after
+ * reader can take them with mk_json_str() and quantity_parse(); a
+ * CronJob gets Kubernetes' defaults (concurrencyPolicy Allow, suspend
+ * false, history limits 3 and 1). Call after
  * a successful validate_object, before storing; never fails. */
 void validate_normalize(const mk_kind *k, json_object *obj);
 

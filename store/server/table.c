@@ -78,6 +78,18 @@ static const column job_cols[] = {
     {"Completions", "string", "", "The desired number of successfully finished pods.", 0},
     {"Duration", "string", "", "Time needed to complete the job.", 0},
 };
+static const column cronjob_cols[] = {
+    {"Schedule", "string", "", "The schedule in Cron format.", 0},
+    {"Timezone", "string", "", "The time zone name for the given schedule.", 0},
+    {"Suspend", "boolean", "", "Whether subsequent executions are suspended.", 0},
+    {"Active", "integer", "", "Number of currently running jobs.", 0},
+    {"Last Schedule", "string", "", "When the job was last successfully scheduled.", 0},
+};
+static const column cronjob_tail[] = {
+    {"Containers", "string", "", "Names of the containers in the job template.", 1},
+    {"Images", "string", "", "Images of the containers in the job template.", 1},
+    {"Selector", "string", "", "Label selector of the jobs' pods.", 1},
+};
 static const column event_cols[] = {
     {"Last Seen", "string", "", "Time of the event's last occurrence.", 0},
     {"Type", "string", "", "Type of this event (Normal, Warning).", 0},
@@ -132,6 +144,9 @@ json_object *table_columns(const mk_kind *k)
         ntail = ARRAY_SIZE(rs_tail);
     else if (is(k, "DaemonSet"))
         mid = ds_cols, nmid = ARRAY_SIZE(ds_cols);
+    else if (is(k, "CronJob"))
+        mid = cronjob_cols, nmid = ARRAY_SIZE(cronjob_cols), tail = cronjob_tail,
+        ntail = ARRAY_SIZE(cronjob_tail);
     for (size_t i = 0; i < nmid; i++)
         add_col(arr, &mid[i]);
     add_col(arr, &age_col);
@@ -254,10 +269,13 @@ static json_object *map_text(json_object *map)
     return s;
 }
 
-/* "a,b" from the named field of each container of a template. */
+/* "a,b" from the named field of each container of a template (a
+ * CronJob's is in its jobTemplate). */
 static json_object *containers_text(json_object *obj, const char *field)
 {
-    json_object *ctrs = mk_json_path(obj, "spec.template.spec.containers");
+    json_object *ctrs =
+        mk_json_path(obj, "spec.template.spec.containers")
+            ?: mk_json_path(obj, "spec.jobTemplate.spec.template.spec.containers");
     size_t n = json_object_is_type(ctrs, json_type_array) ? json_object_array_length(ctrs) : 0;
     mk_buf b = {0};
     for (size_t i = 0; i < n; i++) {
@@ -318,6 +336,23 @@ static void job_cells(json_object *cells, json_object *obj)
     json_object_array_add(cells, age);
 }
 
+static void cronjob_cells(json_object *cells, json_object *obj)
+{
+    json_object_array_add(cells, str_or(obj, "spec.schedule", ""));
+    json_object_array_add(cells, str_or(obj, "spec.timeZone", "<none>"));
+    json_object *suspend = mk_json_path(obj, "spec.suspend");
+    json_object_array_add(
+        cells,
+        json_object_new_string(suspend && json_object_get_boolean(suspend) ? "True" : "False"));
+    json_object *active = mk_json_path(obj, "status.active");
+    json_object_array_add(cells,
+                          json_object_new_int(json_object_is_type(active, json_type_array)
+                                                  ? (int)json_object_array_length(active)
+                                                  : 0));
+    const char *last = mk_json_str(obj, "status.lastScheduleTime");
+    json_object_array_add(cells, last ? age_since(last) : json_object_new_string("<none>"));
+}
+
 static void tail_cells(const mk_kind *k, json_object *cells, json_object *obj)
 {
     if (is(k, "Event")) {
@@ -337,6 +372,11 @@ static void tail_cells(const mk_kind *k, json_object *cells, json_object *obj)
         json_object_array_add(cells, containers_text(obj, "name"));
         json_object_array_add(cells, containers_text(obj, "image"));
         json_object_array_add(cells, map_text(mk_json_path(obj, "spec.selector.matchLabels")));
+    } else if (is(k, "CronJob")) {
+        json_object_array_add(cells, containers_text(obj, "name"));
+        json_object_array_add(cells, containers_text(obj, "image"));
+        json_object_array_add(
+            cells, map_text(mk_json_path(obj, "spec.jobTemplate.spec.selector.matchLabels")));
     }
 }
 
@@ -356,6 +396,8 @@ json_object *table_row(const mk_kind *k, json_object *obj, bool full_object)
         event_cells(cells, obj);
     else if (is(k, "Job"))
         job_cells(cells, obj);
+    else if (is(k, "CronJob"))
+        cronjob_cells(cells, obj);
     else if (is(k, "DaemonSet")) {
         static const char *const fields[] = {
             "status.desiredNumberScheduled", "status.currentNumberScheduled",

@@ -30,7 +30,7 @@ setup_file() {
     daemon apiserver mk-apiserver --listen "127.0.0.1:$PORT" --data-dir "$E2E_DIR/data" \
         --graceful-pod-deletion
     wait_for 10 inside curl -sf "http://127.0.0.1:$PORT/healthz"
-    daemon cm mk-controller-manager --server "http://127.0.0.1:$PORT" --controllers nodeipam,job,garbagecollector,replicaset,deployment
+    daemon cm mk-controller-manager --server "http://127.0.0.1:$PORT" --controllers nodeipam,job,cronjob,garbagecollector,replicaset,deployment
     daemon scheduler mk-scheduler --server "http://127.0.0.1:$PORT"
     daemon kubelet mk-kubelet --server "http://127.0.0.1:$PORT" --node-name knode \
         --root-dir "$E2E_DIR/node" --image-dir "$E2E_DIR/images" --node-ip "$NODE_IP"
@@ -330,4 +330,93 @@ YAML
     local reason='{.status.conditions[?(@.type=="Progressing")].reason}'
     [ "$(k get deployment stuck -o jsonpath="$reason")" = ProgressDeadlineExceeded ]
     k delete deployment stuck
+}
+
+@test "CronJobs: a Job every minute, in a zone, runs to Complete; suspend; 422s; deleting the CronJob takes its Jobs and pods" {
+    # Refused with the field named.
+    run k apply -f - <<'YAML'
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: bad}
+spec:
+  schedule: "61 * * * *"
+  jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: c, image: busybox}]}}}}
+YAML
+    [ "$status" -ne 0 ]
+    [[ "$output" == *'The CronJob "bad" is invalid: spec.schedule: Invalid value: "61 * * * *": minute: 61 is out of range 0-59'* ]]
+    run k apply -f - <<'YAML'
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: bad}
+spec:
+  schedule: "@hourly"
+  timeZone: Mars/Olympus_Mons
+  jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: c, image: busybox}]}}}}
+YAML
+    [ "$status" -ne 0 ]
+    [[ "$output" == *'spec.timeZone: Invalid value: "Mars/Olympus_Mons": unknown time zone'* ]]
+    k apply -f - <<'YAML'
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: tick}
+spec:
+  schedule: "*/1 * * * *"
+  timeZone: Asia/Kolkata
+  jobTemplate:
+    metadata: {labels: {app: tick}}
+    spec:
+      template:
+        metadata: {labels: {app: tick}}
+        spec:
+          restartPolicy: Never
+          containers: [{name: c, image: busybox, command: [sh, -c, 'echo tick']}]
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: dormant}
+spec:
+  schedule: "* * * * *"
+  suspend: true
+  jobTemplate:
+    metadata: {labels: {app: dormant}}
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          containers: [{name: c, image: busybox, command: [sh, -c, 'echo zzz']}]
+YAML
+    # Kubernetes' defaults, and kubectl's columns.
+    [ "$(k get cj tick -o jsonpath='{.spec.concurrencyPolicy} {.spec.suspend} {.spec.successfulJobsHistoryLimit} {.spec.failedJobsHistoryLimit}')" = "Allow false 3 1" ]
+    run k get cronjobs
+    [[ "${lines[0]}" =~ ^NAME\ +SCHEDULE\ +TIMEZONE\ +SUSPEND\ +ACTIVE\ +LAST\ SCHEDULE\ +AGE$ ]]
+    [[ "$output" =~ dormant\ +\*\ \*\ \*\ \*\ \*\ +\<none\>\ +True\ +0\ +\<none\> ]]
+    [[ "$output" =~ tick\ +\*/1\ \*\ \*\ \*\ \*\ +Asia/Kolkata\ +False\ +0\ +\<none\> ]]
+    # The first Job comes at the next whole minute: once a second, up to 75 s.
+    local job="" i=0
+    while [ -z "$job" ] && [ $((i++)) -lt 75 ]; do
+        sleep 1
+        job=$(k get jobs -l app=tick -o jsonpath='{.items[*].metadata.name}')
+        job=${job%% *}
+    done
+    [[ "$job" =~ ^tick-[0-9]+$ ]]
+    local t=$((${job#tick-} * 60))
+    [ "$(k get job "$job" -o jsonpath='{.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name}/{.metadata.ownerReferences[0].controller}')" = CronJob/tick/true ]
+    [ "$(k get job "$job" -o jsonpath='{.metadata.annotations.batch\.kubernetes\.io/cronjob-scheduled-timestamp}')" = "$(TZ=Asia/Kolkata date -d "@$t" +%Y-%m-%dT%H:%M:%S+05:30)" ]
+    k wait --for=condition=complete "job/$job" --timeout=30s
+    [ "$(k logs "job/$job")" = tick ]
+    [ "$(k get cj tick -o jsonpath='{.status.lastScheduleTime}')" = "$(date -u -d "@$t" +%Y-%m-%dT%H:%M:%SZ)" ]
+    wait_for 10 eval '[ -n "$(k get cj tick -o jsonpath={.status.lastSuccessfulTime})" ]'
+    run k describe cronjob tick
+    [[ "$output" == *SuccessfulCreate*"Created job $job"* ]]
+    # Suspended: nothing ran for it at that minute.
+    [ -z "$(k get jobs -l app=dormant -o name)" ]
+    # `kubectl create job --from` copies the template into a Job, sent as
+    # protobuf, owned by the CronJob.
+    k create job by-hand --from=cronjob/tick
+    k wait --for=condition=complete job/by-hand --timeout=30s
+    [ "$(k logs job/by-hand)" = tick ]
+    [ "$(k get job by-hand -o jsonpath='{.metadata.ownerReferences[0].name}')" = tick ]
+    # Deleting the CronJob deletes its Jobs, and their pods.
+    k delete cronjob tick dormant
+    wait_for 30 eval '[ "$(k get jobs,pods -l app=tick -o name | wc -l)" = 0 ]'
 }

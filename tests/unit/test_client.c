@@ -401,6 +401,23 @@ static void test_raw_request_and_warning(void **state)
     assert_true(strstr(resp, "\"Status\"") != NULL);
     assert_null(warning);
     free(resp);
+
+    /* A 422 names the Kind and the field in details, as kubectl prints it
+     * ("The Pod \"bad\" is invalid: spec.containers: Required value"). */
+    const char *bad = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":"
+                      "\"bad\"},\"spec\":{}}";
+    assert_int_equal(client_request(c, "POST", "/api/v1/namespaces/default/pods",
+                                    "application/json", bad, strlen(bad), &status, &resp, &len,
+                                    NULL, &err),
+                     -EINVAL);
+    assert_int_equal(status, 422);
+    json_object *st = json_tokener_parse(resp);
+    assert_string_equal(mk_json_str(st, "details.kind"), "Pod");
+    assert_string_equal(mk_json_str(st, "details.causes[0].field"), "spec.containers");
+    assert_string_equal(mk_json_str(st, "details.causes[0].reason"), "FieldValueRequired");
+    assert_string_equal(mk_json_str(st, "details.causes[0].message"), "Required value");
+    json_object_put(st);
+    free(resp);
     assert_int_equal(client_delete(c, POD, NULL, "warn", NULL, &err), 0);
     client_free(c);
 }

@@ -196,6 +196,18 @@ static void test_workload_tables(void **state)
     table_render(items, false, false, 0, &out);
     assert_non_null(strstr(out.data, "NAME   READY   UP-TO-DATE   AVAILABLE   AGE\n"));
     assert_non_null(strstr(out.data, "web    2/3     3            2"));
+    json_object_put(items);
+    items = json_object_new_array();
+    json_object_array_add(items,
+                          obj("{\"kind\":\"CronJob\",\"metadata\":{\"name\":\"tick\"},"
+                              "\"spec\":{\"schedule\":\"*/5 * * * *\",\"suspend\":false},"
+                              "\"status\":{\"active\":[{\"name\":\"tick-1\"}]}}"));
+    mk_buf_reset(&out);
+    table_render(items, false, false, 0, &out);
+    assert_non_null(strstr(
+        out.data, "NAME   SCHEDULE      TIMEZONE   SUSPEND   ACTIVE   LAST SCHEDULE   AGE\n"));
+    assert_non_null(
+        strstr(out.data, "tick   */5 * * * *   <none>     False     1        <none>"));
     mk_buf_free(&out);
     json_object_put(items);
 }

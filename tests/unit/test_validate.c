@@ -885,6 +885,68 @@ static const char gj_base[] = "apiVersion: minik8s.io/v1\n"
                               "  hpc: {secretRef: {name: hpc-creds}}\n"
                               "@@";
 
+/* ---- CronJob ---- */
+
+static const char cronjob[] =
+    "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: hello}\nspec:\n"
+    "  schedule: \"*/5 * * * *\"\n@@"
+    "  jobTemplate:\n    spec:\n      template:\n        spec:\n"
+    "          restartPolicy: OnFailure\n"
+    "          containers: [{name: c, image: busybox}]\n";
+
+static void test_cronjob(void **state)
+{
+    (void)state;
+    expect_ok_with(cronjob, "");
+    expect_ok_with(cronjob, "  timeZone: Europe/Paris\n  concurrencyPolicy: Forbid\n"
+                            "  startingDeadlineSeconds: 200\n  suspend: true\n"
+                            "  successfulJobsHistoryLimit: 0\n  failedJobsHistoryLimit: 5\n");
+    expect_ok("apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: x}\nspec:\n"
+              "  schedule: \"@hourly\"\n  timeZone: Etc/UTC\n"
+              "  jobTemplate: {spec: {template: {spec: {restartPolicy: Never,"
+              " containers: [{name: c, image: busybox}]}}}}\n");
+    expect_error("apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: x}\nspec:\n"
+                 "  jobTemplate: {spec: {template: {spec: {restartPolicy: Never,"
+                 " containers: [{name: c, image: busybox}]}}}}\n",
+                 "spec.schedule: Required value");
+    expect_error("apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: x}\nspec:\n"
+                 "  schedule: \"61 * * * *\"\n"
+                 "  jobTemplate: {spec: {template: {spec: {restartPolicy: Never,"
+                 " containers: [{name: c, image: busybox}]}}}}\n",
+                 "spec.schedule: Invalid value: \"61 * * * *\": minute: 61 is out of range");
+    expect_error_with(cronjob, "  timeZone: Mars/Base\n",
+                      "spec.timeZone: Invalid value: \"Mars/Base\": unknown time zone");
+    expect_error_with(cronjob, "  timeZone: \"\"\n",
+                      "timeZone must be nil or non-empty string");
+    expect_error_with(cronjob, "  concurrencyPolicy: Sometimes\n",
+                      "spec.concurrencyPolicy: Unsupported value: \"Sometimes\"");
+    expect_error_with(cronjob, "  startingDeadlineSeconds: -1\n",
+                      "spec.startingDeadlineSeconds: Invalid value: -1");
+    expect_error_with(cronjob, "  failedJobsHistoryLimit: -1\n",
+                      "spec.failedJobsHistoryLimit: Invalid value");
+    expect_error("apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: x}\nspec:\n"
+                 "  schedule: \"@daily\"\n"
+                 "  jobTemplate: {spec: {template: {spec: {restartPolicy: Always,"
+                 " containers: [{name: c, image: busybox}]}}}}\n",
+                 "spec.jobTemplate.spec.template.spec.restartPolicy: Unsupported value");
+    expect_error("apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: x}\nspec:\n"
+                 "  schedule: \"@daily\"\n",
+                 "spec.jobTemplate.spec: Required value");
+    expect_error("apiVersion: batch/v1\nkind: CronJob\nmetadata:\n"
+                 "  name: a-name-that-is-too-long-for-a-cronjob-by-one-character-x\n"
+                 "spec:\n  schedule: \"@daily\"\n",
+                 "metadata.name: Invalid value");
+    /* Kubernetes' defaults are filled. */
+    _cleanup_free_ char *text = with(cronjob, "  successfulJobsHistoryLimit: 7\n");
+    json_object *o = decode(text);
+    validate_normalize(kind_by_kind("CronJob"), o);
+    assert_string_equal(mk_json_str(o, "spec.concurrencyPolicy"), "Allow");
+    assert_int_equal(mk_json_int(o, "spec.successfulJobsHistoryLimit", 0), 7);
+    assert_int_equal(mk_json_int(o, "spec.failedJobsHistoryLimit", 0), 1);
+    assert_false(json_object_get_boolean(mk_json_path(o, "spec.suspend")));
+    json_object_put(o);
+}
+
 static void test_gpujob(void **state)
 {
     expect_ok_with(gj_base, "  sources:\n"
@@ -1339,6 +1401,7 @@ int main(void)
         cmocka_unit_test(test_ingress),
         cmocka_unit_test(test_function),
         cmocka_unit_test(test_workflow),
+        cmocka_unit_test(test_cronjob),
         cmocka_unit_test(test_gpujob),
         cmocka_unit_test(test_update),
         cmocka_unit_test(test_normalize),
