@@ -9,7 +9,7 @@
 #include "store/util.h"
 
 /* kube-scheduler's default plugin weights, and its MaxNodeScore. */
-#define PLUGIN_WEIGHT 2
+#define PLUGIN_WEIGHT  2
 #define MAX_NODE_SCORE 100
 /* An existing pod's required affinity, scored for the incoming pod it
  * matches (kube-scheduler's hardPodAffinityWeight). */
@@ -106,7 +106,8 @@ static bool term_matches(const sched_topo *t, const sched_pod_term *term, const 
     if (!in_ns && term->ns_sel.set) {
         size_t nl = 0;
         const sched_kv *nsl = t->ns_labels ? t->ns_labels(t->ctx, ns, &nl) : NULL;
-        in_ns = term->ns_sel.nexprs == 0 || (nsl && sched_selector_matches(&term->ns_sel, nsl, nl));
+        in_ns =
+            term->ns_sel.nexprs == 0 || (nsl && sched_selector_matches(&term->ns_sel, nsl, nl));
     }
     return in_ns && sched_selector_matches(&term->sel, labels, nlabels);
 }
@@ -242,7 +243,8 @@ static void add_own_terms(sched_topo *t, const sched_placed *e, const sched_node
     }
     for (size_t i = 0; i < t->nspread; i++) {
         spread_state *s = &t->spread[i];
-        if (strcmp(e->ns, ns) == 0 && sched_selector_matches(&s->c->sel, e->labels, e->nlabels) &&
+        if (strcmp(e->ns, ns) == 0 &&
+            sched_selector_matches(&s->c->sel, e->labels, e->nlabels) &&
             spread_counts_node(t, s, n))
             tp_add(&s->counts, s->c->topology_key, label(n, s->c->topology_key), 1);
     }
@@ -375,8 +377,9 @@ void sched_scores_total(const sched_raw_score *raw, size_t n, int64_t *total)
                                      : 0;
         /* Fewer matching pods is better; nodes without the keys score 0. */
         int64_t sp = raw[i].spread_ignored ? 0
-                     : sp_max == 0         ? MAX_NODE_SCORE
-                                           : MAX_NODE_SCORE * (sp_max + sp_min - raw[i].spread) / sp_max;
+                     : sp_max == 0
+                         ? MAX_NODE_SCORE
+                         : MAX_NODE_SCORE * (sp_max + sp_min - raw[i].spread) / sp_max;
         total[i] = PLUGIN_WEIGHT * (aff + ip + sp);
     }
 }
