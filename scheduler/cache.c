@@ -1,6 +1,7 @@
 #include "scheduler/cache.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <uthash.h>
 
@@ -18,9 +19,8 @@ typedef struct pod_entry {
     char *key;
     char *node;
     int64_t milli_cpu, mem;
-    bool assumed; /* picked by us, not yet seen bound by the informer */
-    char *ns;     /* namespace and labels: what other pods' terms select */
-    sched_kv *labels;
+    bool assumed;     /* picked by us, not yet seen bound by the informer */
+    sched_kv *labels; /* with the key's namespace: what pods' terms select */
     size_t nlabels;
     sched_pod_affinity *aff; /* held only if it has pod terms (symmetric rules) */
     UT_hash_handle hh;
@@ -56,7 +56,6 @@ static void pod_entry_free(pod_entry *p)
 {
     free(p->key);
     free(p->node);
-    free(p->ns);
     sched_kv_free(p->labels, p->nlabels);
     sched_pod_affinity_unref(p->aff);
     free(p);
@@ -214,7 +213,6 @@ static bool put_pod(sched_cache *c, const sched_pod *p, const char *node, bool a
         charge(c, e, -1);
         changed = !kv_same(e->labels, e->nlabels, p->labels, p->nlabels);
         free(e->node);
-        free(e->ns);
         sched_kv_free(e->labels, e->nlabels);
         c->nsym -= e->aff != NULL;
         sched_pod_affinity_unref(e->aff);
@@ -227,7 +225,6 @@ static bool put_pod(sched_cache *c, const sched_pod *p, const char *node, bool a
     e->milli_cpu = p->milli_cpu;
     e->mem = p->mem;
     e->assumed = assumed;
-    e->ns = xstrdup(p->ns);
     e->labels = sched_kv_dup(p->labels, p->nlabels);
     e->nlabels = p->nlabels;
     e->aff = has_pod_terms(p->aff) ? sched_pod_affinity_ref(p->aff) : NULL;
@@ -431,7 +428,10 @@ static sched_topo *gather(sched_cache *c, const sched_pod *p)
         HASH_FIND_STR(c->nodes, e->node, n);
         if (!n)
             continue;
-        sched_placed placed = {e->ns, e->labels, e->nlabels, e->aff};
+        /* the namespace is the key's first part (a DNS label: short) */
+        char ns[256];
+        snprintf(ns, sizeof(ns), "%.*s", (int)strcspn(e->key, "/"), e->key);
+        sched_placed placed = {ns, e->labels, e->nlabels, e->aff};
         sched_topo_add_pod(t, &placed, &n->info);
     }
     sched_topo_done(t);
