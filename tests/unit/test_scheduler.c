@@ -413,7 +413,7 @@ static sched_cache *three_nodes(const char *za, const char *zb, const char *zc)
     sched_cache *c = sched_cache_new();
     const char *zones[] = {za, zb, zc};
     for (int i = 0; i < 3; i++) {
-        char name[8], labels[128];
+        char name[24], labels[128];
         snprintf(name, sizeof(name), "n%c", 'a' + i);
         snprintf(labels, sizeof(labels), "{\"kubernetes.io/hostname\":\"%s\",\"zone\":\"%s\"}",
                  name, zones[i]);
@@ -491,7 +491,7 @@ static void test_anti_affinity(void **state)
     sched_cache *c = three_nodes("z1", "z1", "z2");
     const char *want[] = {"na", "nb", "nc"};
     for (int i = 0; i < 3; i++) {
-        char name[8];
+        char name[24];
         snprintf(name, sizeof(name), "web-%d", i);
         char *node = place(c, name, "{\"app\":\"web\"}", ANTI_WEB, NULL);
         assert_string_equal(node, want[i]);
@@ -580,7 +580,7 @@ static void test_pod_affinity(void **state)
     assert_string_equal(node, "nb");
     free(node);
     for (int i = 1; i < 4; i++) {
-        char name[8];
+        char name[24];
         snprintf(name, sizeof(name), "web-%d", i);
         node = place(c, name, "{\"app\":\"web\"}", WITH_DB("kubernetes.io/hostname"), NULL);
         assert_true(strcmp(node, "na") == 0 || strcmp(node, "nb") == 0);
@@ -614,7 +614,7 @@ static void test_topology_spread(void **state)
      * (which, from nc, goes on at na). */
     const char *want[] = {"na", "nc", "na", "nc", "na", "nc"};
     for (int i = 0; i < 6; i++) {
-        char name[8];
+        char name[24];
         snprintf(name, sizeof(name), "web-%d", i);
         char *node = place(c, name, "{\"app\":\"web\"}", SPREAD(1, ""), NULL);
         assert_string_equal(node, want[i]);
@@ -707,7 +707,7 @@ static void test_preferences(void **state)
         "\"cache\"}},\"topologyKey\":\"kubernetes.io/hostname\"}}]}}";
     const char *want[] = {"na", "nb", "nc"};
     for (int i = 0; i < 3; i++) {
-        char name[8];
+        char name[24];
         snprintf(name, sizeof(name), "cache-%d", i);
         node = place(c, name, "{\"app\":\"cache\"}", soft, NULL);
         assert_string_equal(node, want[i]);
