@@ -1,7 +1,6 @@
 #include "scheduler/cache.h"
 
 #include <pthread.h>
-#include <stdio.h>
 #include <string.h>
 #include <uthash.h>
 
@@ -19,12 +18,20 @@ typedef struct pod_entry {
     char *key;
     char *node;
     int64_t milli_cpu, mem;
-    bool assumed;     /* picked by us, not yet seen bound by the informer */
-    sched_kv *labels; /* with the key's namespace: what pods' terms select */
+    bool assumed;         /* picked by us, not yet seen bound by the informer */
+    struct node_entry *n; /* node's entry while it exists (a cached lookup) */
+    const char *ns;       /* interned: what pods' terms select, with labels */
+    sched_kv *labels;
     size_t nlabels;
     sched_pod_affinity *aff; /* held only if it has pod terms (symmetric rules) */
     UT_hash_handle hh;
 } pod_entry;
+
+/* A namespace's name, kept once for all its pods (namespaces are few). */
+typedef struct ns_name {
+    char *name;
+    UT_hash_handle hh;
+} ns_name;
 
 typedef struct ns_entry {
     char *name;
@@ -43,6 +50,7 @@ struct sched_cache {
     size_t cursor; /* index in sorted where the next search starts */
     size_t nsym;   /* pods whose own pod terms apply to others: no fast path */
     ns_entry *namespaces;
+    ns_name *ns_names;
 };
 
 sched_cache *sched_cache_new(void)
@@ -91,6 +99,13 @@ void sched_cache_free(sched_cache *c)
         HASH_DEL(c->namespaces, ns);
         ns_entry_free(ns);
     }
+    ns_name *nn, *nntmp;
+    HASH_ITER(hh, c->ns_names, nn, nntmp)
+    {
+        HASH_DEL(c->ns_names, nn);
+        free(nn->name);
+        free(nn);
+    }
     free(c->sorted);
     pthread_mutex_destroy(&c->mu);
     free(c);
@@ -117,10 +132,15 @@ static void ensure_sorted(sched_cache *c)
     c->sorted_stale = false;
 }
 
-static void charge(sched_cache *c, const pod_entry *p, int sign)
+/* Charge (+1) looks the node up and remembers it; uncharge (-1) uses
+ * that, so a node removed in between (its pods unlinked) is skipped. */
+static void charge(sched_cache *c, pod_entry *p, int sign)
 {
-    node_entry *n;
-    HASH_FIND_STR(c->nodes, p->node, n);
+    node_entry *n = p->n;
+    if (sign > 0) {
+        HASH_FIND_STR(c->nodes, p->node, n);
+        p->n = n;
+    }
     if (!n)
         return;
     n->used_milli_cpu += sign * p->milli_cpu;
@@ -170,6 +190,9 @@ void sched_cache_remove_node(sched_cache *c, const char *name)
     node_entry *n;
     HASH_FIND_STR(c->nodes, name, n);
     if (n) {
+        for (pod_entry *p = c->pods; p; p = p->hh.next)
+            if (p->n == n)
+                p->n = NULL;
         HASH_DEL(c->nodes, n);
         sched_node_clear(&n->info);
         free(n);
@@ -202,6 +225,18 @@ static bool kv_same(const sched_kv *a, size_t na, const sched_kv *b, size_t nb)
     return true;
 }
 
+static const char *intern_ns(sched_cache *c, const char *ns)
+{
+    ns_name *e;
+    HASH_FIND_STR(c->ns_names, ns, e);
+    if (!e) {
+        e = xcalloc(1, sizeof(*e));
+        e->name = xstrdup(ns);
+        HASH_ADD_KEYPTR(hh, c->ns_names, e->name, strlen(e->name), e);
+    }
+    return e->name;
+}
+
 /* Charge p to node under the lock, replacing whatever the key had. True
  * when the key is new or its labels changed. */
 static bool put_pod(sched_cache *c, const sched_pod *p, const char *node, bool assumed)
@@ -225,6 +260,7 @@ static bool put_pod(sched_cache *c, const sched_pod *p, const char *node, bool a
     e->milli_cpu = p->milli_cpu;
     e->mem = p->mem;
     e->assumed = assumed;
+    e->ns = intern_ns(c, p->ns);
     e->labels = sched_kv_dup(p->labels, p->nlabels);
     e->nlabels = p->nlabels;
     e->aff = has_pod_terms(p->aff) ? sched_pod_affinity_ref(p->aff) : NULL;
@@ -424,15 +460,10 @@ static sched_topo *gather(sched_cache *c, const sched_pod *p)
     for (pod_entry *e = c->pods; e && (all || c->nsym); e = e->hh.next) {
         if (!all && !e->aff)
             continue;
-        node_entry *n;
-        HASH_FIND_STR(c->nodes, e->node, n);
-        if (!n)
+        if (!e->n)
             continue;
-        /* the namespace is the key's first part (a DNS label: short) */
-        char ns[256];
-        snprintf(ns, sizeof(ns), "%.*s", (int)strcspn(e->key, "/"), e->key);
-        sched_placed placed = {ns, e->labels, e->nlabels, e->aff};
-        sched_topo_add_pod(t, &placed, &n->info);
+        sched_placed placed = {e->ns, e->labels, e->nlabels, e->aff};
+        sched_topo_add_pod(t, &placed, &e->n->info);
     }
     sched_topo_done(t);
     return t;

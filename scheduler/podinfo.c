@@ -117,6 +117,16 @@ static char **strv_dup(char *const *v, size_t n)
     return d;
 }
 
+static sched_op op_code(const char *op)
+{
+    static const char *const names[] = {"",   "In", "NotIn", "Exists", "DoesNotExist",
+                                        "Gt", "Lt"};
+    for (size_t i = 1; i < ARRAY_SIZE(names); i++)
+        if (strcmp(op, names[i]) == 0)
+            return (sched_op)i;
+    return SCHED_OP_UNKNOWN;
+}
+
 static void expr_parse(json_object *e, bool field, sched_expr *d)
 {
     json_object *vals = mk_json_path(e, "values");
@@ -124,6 +134,7 @@ static void expr_parse(json_object *e, bool field, sched_expr *d)
         vals && json_object_is_type(vals, json_type_array) ? json_object_array_length(vals) : 0;
     d->key = xstrdup(str_or_empty(e, "key"));
     d->op = xstrdup(str_or_empty(e, "operator"));
+    d->code = op_code(d->op);
     d->field = field;
     d->values = xcalloc(n + 1, sizeof *d->values);
     for (size_t i = 0; i < n; i++) {
@@ -181,6 +192,7 @@ static void selector_parse(json_object *sel, json_object *keys, json_object *mis
             sched_expr *e = &d->exprs[d->nexprs++];
             e->key = xstrdup(k);
             e->op = xstrdup("In");
+            e->code = SCHED_OP_IN;
             e->values = xcalloc(2, sizeof *e->values);
             e->values[0] = xstrdup(json_object_get_string(v) ? json_object_get_string(v) : "");
             e->nvalues = 1;
@@ -198,6 +210,7 @@ static void selector_parse(json_object *sel, json_object *keys, json_object *mis
             sched_expr *e = &d->exprs[d->nexprs++];
             e->key = xstrdup(k);
             e->op = xstrdup(m ? "NotIn" : "In");
+            e->code = m ? SCHED_OP_NOT_IN : SCHED_OP_IN;
             e->values = xcalloc(2, sizeof *e->values);
             e->values[0] = xstrdup(v);
             e->nvalues = 1;
@@ -362,24 +375,30 @@ bool sched_expr_holds(const sched_expr *e, const sched_kv *labels, size_t nlabel
     const char *v = e->field ? (name && strcmp(e->key, "metadata.name") == 0 ? name : NULL)
                              : sched_label(labels, nlabels, e->key);
     bool in = false;
-    for (size_t k = 0; v && k < e->nvalues && !in; k++)
+    for (size_t k = 0; v && k < e->nvalues && !in && e->code <= SCHED_OP_NOT_IN; k++)
         in = strcmp(e->values[k], v) == 0;
-    if (strcmp(e->op, "In") == 0)
+    switch (e->code) {
+    case SCHED_OP_IN:
         return in;
-    if (strcmp(e->op, "NotIn") == 0)
+    case SCHED_OP_NOT_IN:
         return !in;
-    if (strcmp(e->op, "Exists") == 0)
+    case SCHED_OP_EXISTS:
         return v != NULL;
-    if (strcmp(e->op, "DoesNotExist") == 0)
+    case SCHED_OP_DOES_NOT_EXIST:
         return v == NULL;
-    if ((strcmp(e->op, "Gt") == 0 || strcmp(e->op, "Lt") == 0) && v && e->nvalues == 1) {
-        char *end1, *end2;
-        long long a = strtoll(v, &end1, 10), b = strtoll(e->values[0], &end2, 10);
-        if (*end1 || *end2 || !*v)
-            return false;
-        return e->op[0] == 'G' ? a > b : a < b;
+    case SCHED_OP_GT:
+    case SCHED_OP_LT:
+        if (v && *v && e->nvalues == 1) {
+            char *end1, *end2;
+            long long a = strtoll(v, &end1, 10), b = strtoll(e->values[0], &end2, 10);
+            if (*end1 || *end2)
+                return false;
+            return e->code == SCHED_OP_GT ? a > b : a < b;
+        }
+        return false;
+    default:
+        return false;
     }
-    return false;
 }
 
 bool sched_selector_matches(const sched_selector *s, const sched_kv *labels, size_t nlabels)
@@ -466,7 +485,7 @@ void sched_pod_copy(sched_pod *dst, const sched_pod *src)
             const sched_expr *e = &t->exprs[j];
             dst->affinity[i].exprs[j] =
                 (sched_expr){xstrdup(e->key), xstrdup(e->op), strv_dup(e->values, e->nvalues),
-                             e->nvalues, e->field};
+                             e->nvalues,      e->field,       e->code};
         }
     }
 }

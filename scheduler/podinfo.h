@@ -25,11 +25,22 @@ typedef struct sched_toleration {
 
 /* One requirement of a nodeSelectorTerm: on a label (or, field, on
  * metadata.name); op In, NotIn, Exists, DoesNotExist, Gt, Lt. */
+typedef enum sched_op {
+    SCHED_OP_UNKNOWN, /* matches nothing */
+    SCHED_OP_IN,
+    SCHED_OP_NOT_IN,
+    SCHED_OP_EXISTS,
+    SCHED_OP_DOES_NOT_EXIST,
+    SCHED_OP_GT,
+    SCHED_OP_LT,
+} sched_op;
+
 typedef struct sched_expr {
     char *key, *op;
     char **values;
     size_t nvalues;
     bool field;
+    sched_op code; /* op, decoded once */
 } sched_expr;
 
 /* A nodeSelectorTerm: every expression must hold. */

@@ -47,9 +47,17 @@ struct sched_topo {
 
 static const sched_pod_affinity no_affinity;
 
+/* "key\x1fvalue" into buf (label keys and values are short: a longer
+ * pair is cut, which only merges pairs no valid label makes). */
 static void pair_key(char *buf, size_t len, const char *key, const char *value)
 {
-    snprintf(buf, len, "%s\x1f%s", key, value);
+    size_t k = strlen(key), v = strlen(value);
+    k = k < len / 2 ? k : len / 2 - 1;
+    v = v < len / 2 ? v : len / 2 - 1;
+    memcpy(buf, key, k);
+    buf[k] = '\x1f';
+    memcpy(buf + k + 1, value, v);
+    buf[k + 1 + v] = '\0';
 }
 
 static tp_entry *tp_find(tp_entry *m, const char *key, const char *value)
