@@ -349,6 +349,12 @@ static void test_pods_before_node(void **state)
     char *why;
     assert_null(schedule(c, &q, &why));
     free(why);
+    /* The node goes and comes back: its pod is charged again, once. */
+    sched_cache_remove_node(c, "late");
+    add_node(c, "late", "{}", "1", "1Gi", 110);
+    assert_null(schedule(c, &q, &why));
+    assert_string_equal(why, "0/1 nodes are available: 1 Insufficient cpu.");
+    free(why);
     assert_true(sched_cache_remove_pod(c, p.key));
     char *node = schedule(c, &q, NULL);
     assert_string_equal(node, "late");
