@@ -20,18 +20,11 @@ typedef struct pod_entry {
     int64_t milli_cpu, mem;
     bool assumed;         /* picked by us, not yet seen bound by the informer */
     struct node_entry *n; /* node's entry while it exists (a cached lookup) */
-    const char *ns;       /* interned: what pods' terms select, with labels */
     sched_kv *labels;
     size_t nlabels;
     sched_pod_affinity *aff; /* held only if it has pod terms (symmetric rules) */
     UT_hash_handle hh;
 } pod_entry;
-
-/* A namespace's name, kept once for all its pods (namespaces are few). */
-typedef struct ns_name {
-    char *name;
-    UT_hash_handle hh;
-} ns_name;
 
 typedef struct ns_entry {
     char *name;
@@ -50,7 +43,6 @@ struct sched_cache {
     size_t cursor; /* index in sorted where the next search starts */
     size_t nsym;   /* pods whose own pod terms apply to others: no fast path */
     ns_entry *namespaces;
-    ns_name *ns_names;
 };
 
 sched_cache *sched_cache_new(void)
@@ -99,13 +91,7 @@ void sched_cache_free(sched_cache *c)
         HASH_DEL(c->namespaces, ns);
         ns_entry_free(ns);
     }
-    ns_name *nn, *nntmp;
-    HASH_ITER(hh, c->ns_names, nn, nntmp)
-    {
-        HASH_DEL(c->ns_names, nn);
-        free(nn->name);
-        free(nn);
-    }
+
     free(c->sorted);
     pthread_mutex_destroy(&c->mu);
     free(c);
@@ -225,18 +211,6 @@ static bool kv_same(const sched_kv *a, size_t na, const sched_kv *b, size_t nb)
     return true;
 }
 
-static const char *intern_ns(sched_cache *c, const char *ns)
-{
-    ns_name *e;
-    HASH_FIND_STR(c->ns_names, ns, e);
-    if (!e) {
-        e = xcalloc(1, sizeof(*e));
-        e->name = xstrdup(ns);
-        HASH_ADD_KEYPTR(hh, c->ns_names, e->name, strlen(e->name), e);
-    }
-    return e->name;
-}
-
 /* Charge p to node under the lock, replacing whatever the key had. True
  * when the key is new or its labels changed. */
 static bool put_pod(sched_cache *c, const sched_pod *p, const char *node, bool assumed)
@@ -260,7 +234,6 @@ static bool put_pod(sched_cache *c, const sched_pod *p, const char *node, bool a
     e->milli_cpu = p->milli_cpu;
     e->mem = p->mem;
     e->assumed = assumed;
-    e->ns = intern_ns(c, p->ns);
     e->labels = sched_kv_dup(p->labels, p->nlabels);
     e->nlabels = p->nlabels;
     e->aff = has_pod_terms(p->aff) ? sched_pod_affinity_ref(p->aff) : NULL;
@@ -329,9 +302,9 @@ unsigned sched_filter(const sched_node_info *n, int64_t used_milli_cpu, int64_t 
             return SCHED_FIT_TAINT;
         }
     }
-    if (!sched_node_selector_matches(n, p))
+    if (p->nselector && !sched_node_selector_matches(n, p))
         return SCHED_FIT_SELECTOR;
-    if (!sched_node_affinity_matches(n, p))
+    if (p->naffinity && !sched_node_affinity_matches(n, p))
         return SCHED_FIT_AFFINITY;
     unsigned why = 0;
     if (used_pods + 1 > n->alloc_pods)
@@ -462,7 +435,12 @@ static sched_topo *gather(sched_cache *c, const sched_pod *p)
             continue;
         if (!e->n)
             continue;
-        sched_placed placed = {e->ns, e->labels, e->nlabels, e->aff};
+        char ns[256]; /* the key's first part, a DNS label: 63 at most */
+        size_t len = strcspn(e->key, "/");
+        len = len < sizeof(ns) ? len : sizeof(ns) - 1;
+        memcpy(ns, e->key, len);
+        ns[len] = '\0';
+        sched_placed placed = {ns, e->labels, e->nlabels, e->aff};
         sched_topo_add_pod(t, &placed, &e->n->info);
     }
     sched_topo_done(t);
