@@ -118,13 +118,17 @@ static void ensure_sorted(sched_cache *c)
     c->sorted_stale = false;
 }
 
-/* Charge (+1) looks the node up and remembers it; uncharge (-1) uses
- * that, so a node removed in between (its pods unlinked) is skipped. */
-static void charge(sched_cache *c, pod_entry *p, int sign)
+/* Charge (+1) looks the node up (unless the caller knows it: at) and
+ * remembers it; uncharge (-1) uses that, so a node removed in between
+ * (its pods unlinked) is skipped. */
+static void charge_at(sched_cache *c, pod_entry *p, int sign, node_entry *at)
 {
     node_entry *n = p->n;
     if (sign > 0) {
-        HASH_FIND_STR(c->nodes, p->node, n);
+        if (at)
+            n = at;
+        else
+            HASH_FIND_STR(c->nodes, p->node, n);
         p->n = n;
     }
     if (!n)
@@ -132,6 +136,11 @@ static void charge(sched_cache *c, pod_entry *p, int sign)
     n->used_milli_cpu += sign * p->milli_cpu;
     n->used_mem += sign * p->mem;
     n->used_pods += sign;
+}
+
+static void charge(sched_cache *c, pod_entry *p, int sign)
+{
+    charge_at(c, p, sign, NULL);
 }
 
 bool sched_cache_set_node_info(sched_cache *c, sched_node_info *info)
@@ -211,9 +220,11 @@ static bool kv_same(const sched_kv *a, size_t na, const sched_kv *b, size_t nb)
     return true;
 }
 
-/* Charge p to node under the lock, replacing whatever the key had. True
+/* Charge p to node (its entry at, if known) under the lock, replacing
+ * whatever the key had. True
  * when the key is new or its labels changed. */
-static bool put_pod(sched_cache *c, const sched_pod *p, const char *node, bool assumed)
+static bool put_pod(sched_cache *c, const sched_pod *p, const char *node, node_entry *at,
+                    bool assumed)
 {
     pod_entry *e;
     bool changed = true;
@@ -238,14 +249,14 @@ static bool put_pod(sched_cache *c, const sched_pod *p, const char *node, bool a
     e->nlabels = p->nlabels;
     e->aff = has_pod_terms(p->aff) ? sched_pod_affinity_ref(p->aff) : NULL;
     c->nsym += e->aff != NULL;
-    charge(c, e, 1);
+    charge_at(c, e, 1, at);
     return changed;
 }
 
 bool sched_cache_add_pod(sched_cache *c, const sched_pod *p, const char *node)
 {
     pthread_mutex_lock(&c->mu);
-    bool changed = put_pod(c, p, node, false);
+    bool changed = put_pod(c, p, node, NULL, false);
     pthread_mutex_unlock(&c->mu);
     return changed;
 }
@@ -408,7 +419,7 @@ static void assume(sched_cache *c, const sched_pod *p, size_t idx, char **node)
 {
     node_entry *n = c->sorted[idx];
     c->cursor = (idx + 1) % c->nsorted;
-    put_pod(c, p, n->info.name, true);
+    put_pod(c, p, n->info.name, n, true);
     *node = xstrdup(n->info.name);
 }
 
