@@ -367,7 +367,8 @@ void sched_topo_score(const sched_topo *t, const sched_node_info *n, sched_raw_s
 
 void sched_scores_total(const sched_raw_score *raw, size_t n, int64_t *total)
 {
-    int64_t aff_max = 0, ip_min = INT64_MAX, ip_max = INT64_MIN, sp_min = INT64_MAX, sp_max = 0;
+    /* As kube-scheduler: the inter-pod range always includes 0. */
+    int64_t aff_max = 0, ip_min = 0, ip_max = 0, sp_min = INT64_MAX, sp_max = 0;
     for (size_t i = 0; i < n; i++) {
         aff_max = raw[i].node_affinity > aff_max ? raw[i].node_affinity : aff_max;
         ip_min = raw[i].inter_pod < ip_min ? raw[i].inter_pod : ip_min;

@@ -759,6 +759,11 @@ static void test_scores_total(void **state)
     assert_int_equal(total[0], 2 * (0 + 0 + 100 * (4 + 2 - 4) / 4));
     assert_int_equal(total[1], 2 * (100 + 100 + 100 * (4 + 2 - 2) / 4));
     assert_int_equal(total[2], 2 * (50 + 50 + 0));
+    /* The inter-pod range includes 0, as kube-scheduler's. */
+    sched_raw_score pos[2] = {{.inter_pod = 5}, {.inter_pod = 10}};
+    sched_scores_total(pos, 2, total);
+    assert_int_equal(total[0], 2 * (50 + 100));
+    assert_int_equal(total[1], 2 * (100 + 100));
 }
 
 static void test_namespace_selector(void **state)
