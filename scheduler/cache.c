@@ -210,16 +210,6 @@ static bool has_pod_terms(const sched_pod_affinity *a)
     return a && (a->naffinity || a->nanti || a->npref_affinity || a->npref_anti);
 }
 
-static bool kv_same(const sched_kv *a, size_t na, const sched_kv *b, size_t nb)
-{
-    if (na != nb)
-        return false;
-    for (size_t i = 0; i < na; i++)
-        if (strcmp(a[i].key, b[i].key) || strcmp(a[i].value, b[i].value))
-            return false;
-    return true;
-}
-
 /* Charge p to node (its entry at, if known) under the lock, replacing
  * whatever the key had. True
  * when the key is new or its labels changed. */
@@ -231,7 +221,7 @@ static bool put_pod(sched_cache *c, const sched_pod *p, const char *node, node_e
     HASH_FIND_STR(c->pods, p->key, e);
     if (e) {
         charge(c, e, -1);
-        changed = !kv_same(e->labels, e->nlabels, p->labels, p->nlabels);
+        changed = !sched_kv_equal(e->labels, e->nlabels, p->labels, p->nlabels);
         free(e->node);
         sched_kv_free(e->labels, e->nlabels);
         c->nsym -= e->aff != NULL;

@@ -563,7 +563,7 @@ void sched_node_clear(sched_node_info *n)
     memset(n, 0, sizeof(*n));
 }
 
-static bool kv_equal(const sched_kv *a, size_t na, const sched_kv *b, size_t nb)
+bool sched_kv_equal(const sched_kv *a, size_t na, const sched_kv *b, size_t nb)
 {
     if (na != nb)
         return false;
@@ -578,7 +578,7 @@ bool sched_node_equal(const sched_node_info *a, const sched_node_info *b)
     if (a->ready != b->ready || a->unschedulable != b->unschedulable ||
         a->alloc_milli_cpu != b->alloc_milli_cpu || a->alloc_mem != b->alloc_mem ||
         a->alloc_pods != b->alloc_pods || a->ntaints != b->ntaints ||
-        !kv_equal(a->labels, a->nlabels, b->labels, b->nlabels))
+        !sched_kv_equal(a->labels, a->nlabels, b->labels, b->nlabels))
         return false;
     for (size_t i = 0; i < a->ntaints; i++)
         if (strcmp(a->taints[i].key, b->taints[i].key) ||

@@ -147,6 +147,8 @@ void sched_pod_copy(sched_pod *dst, const sched_pod *src);
 void sched_kv_parse(json_object *map, sched_kv **out, size_t *n);
 sched_kv *sched_kv_dup(const sched_kv *kv, size_t n);
 void sched_kv_free(sched_kv *kv, size_t n);
+/* The same pairs in the same order? */
+bool sched_kv_equal(const sched_kv *a, size_t na, const sched_kv *b, size_t nb);
 
 /* A reference to a (NULL: none); sched_pod_affinity_unref drops one. */
 sched_pod_affinity *sched_pod_affinity_ref(sched_pod_affinity *a);

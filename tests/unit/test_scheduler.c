@@ -439,6 +439,15 @@ static char *place(sched_cache *c, const char *name, const char *labels, const c
     return node ? node : xstrdup("-");
 }
 
+/* Schedule a pod and check where it went ("-": nowhere). */
+static void expect_at(sched_cache *c, const char *name, const char *labels, const char *spec,
+                      const char *want)
+{
+    char *node = place(c, name, labels, spec, NULL);
+    assert_string_equal(node, want);
+    free(node);
+}
+
 #define ANTI_WEB                                                                               \
     "\"affinity\":{\"podAntiAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":[{" \
     "\"labelSelector\":{\"matchLabels\":{\"app\":\"web\"}},"                                   \
@@ -499,9 +508,7 @@ static void test_anti_affinity(void **state)
     for (int i = 0; i < 3; i++) {
         char name[24];
         snprintf(name, sizeof(name), "web-%d", i);
-        char *node = place(c, name, "{\"app\":\"web\"}", ANTI_WEB, NULL);
-        assert_string_equal(node, want[i]);
-        free(node);
+        expect_at(c, name, "{\"app\":\"web\"}", ANTI_WEB, want[i]);
     }
     char *why;
     char *node = place(c, "web-3", "{\"app\":\"web\"}", ANTI_WEB, &why);
@@ -522,9 +529,7 @@ static void test_anti_affinity(void **state)
     sched_pod_clear(&p);
     /* Gone: room again. */
     assert_true(sched_cache_remove_pod(c, "default/web-1"));
-    node = place(c, "web-4", "{\"app\":\"web\"}", ANTI_WEB, NULL);
-    assert_string_equal(node, "nb");
-    free(node);
+    expect_at(c, "web-4", "{\"app\":\"web\"}", ANTI_WEB, "nb");
     sched_cache_free(c);
 }
 
@@ -541,14 +546,10 @@ static void test_existing_anti_affinity(void **state)
     free(node);
     /* Noisy pods, which say nothing themselves, keep out of z1. */
     for (int i = 0; i < 2; i++) {
-        node = place(c, i ? "noisy-1" : "noisy-0", "{\"app\":\"noisy\"}", "", NULL);
-        assert_string_equal(node, "nc");
-        free(node);
+        expect_at(c, i ? "noisy-1" : "noisy-0", "{\"app\":\"noisy\"}", "", "nc");
     }
     /* ...but other pods still go round robin: nc, then na. */
-    node = place(c, "quiet", "{\"app\":\"quiet\"}", "", NULL);
-    assert_string_equal(node, "na");
-    free(node);
+    expect_at(c, "quiet", "{\"app\":\"quiet\"}", "", "na");
     char *why;
     sched_pod p;
     pod_with("noisy-2", "{\"app\":\"noisy\"}", "\"nodeSelector\":{\"zone\":\"z1\"}", &p);
@@ -578,13 +579,9 @@ static void test_pod_affinity(void **state)
     free(node);
     free(why);
     /* The first db with affinity to dbs goes anywhere (round robin: na)... */
-    node = place(c, "db-0", "{\"app\":\"db\"}", WITH_DB("zone"), NULL);
-    assert_string_equal(node, "na");
-    free(node);
+    expect_at(c, "db-0", "{\"app\":\"db\"}", WITH_DB("zone"), "na");
     /* ...the next ones join its zone, the web pods its node. */
-    node = place(c, "db-1", "{\"app\":\"db\"}", WITH_DB("zone"), NULL);
-    assert_string_equal(node, "nb");
-    free(node);
+    expect_at(c, "db-1", "{\"app\":\"db\"}", WITH_DB("zone"), "nb");
     for (int i = 1; i < 4; i++) {
         char name[24];
         snprintf(name, sizeof(name), "web-%d", i);
@@ -622,21 +619,16 @@ static void test_topology_spread(void **state)
     for (int i = 0; i < 6; i++) {
         char name[24];
         snprintf(name, sizeof(name), "web-%d", i);
-        char *node = place(c, name, "{\"app\":\"web\"}", SPREAD(1, ""), NULL);
-        assert_string_equal(node, want[i]);
-        free(node);
+        expect_at(c, name, "{\"app\":\"web\"}", SPREAD(1, ""), want[i]);
     }
     /* Pods the selector does not match are not counted. */
-    char *node = place(c, "other", "{\"app\":\"other\"}", SPREAD(1, ""), NULL);
-    assert_string_equal(node, "na");
-    free(node);
+    expect_at(c, "other", "{\"app\":\"other\"}", SPREAD(1, ""), "na");
     /* One more web pod in z1 (4 there, 3 in z2). nodeAffinityPolicy Honor:
      * only the nodes the pod may go to count, here z1 alone, so z1 is
      * within the skew of itself; with Ignore, z2 counts and z1 is full. */
-    node = place(c, "web-6", "{\"app\":\"web\"}", "\"nodeSelector\":{\"zone\":\"z1\"}", NULL);
-    free(node);
+    expect_at(c, "web-6", "{\"app\":\"web\"}", "\"nodeSelector\":{\"zone\":\"z1\"}", "nb");
     add_node(c, "nd", "{}", "4", "16Gi", 110);
-    char *why;
+    char *why, *node;
     sched_pod p;
     pod_with(
         "web-x", "{\"app\":\"web\"}",
@@ -696,14 +688,10 @@ static void test_preferences(void **state)
         "\"key\":"
         "\"metadata.name\",\"operator\":\"In\",\"values\":[\"nb\"]}]}}]}}";
     for (int i = 0; i < 3; i++) {
-        char *node = place(c, i == 0 ? "p0" : i == 1 ? "p1" : "p2", "{}", pref, NULL);
-        assert_string_equal(node, "nb");
-        free(node);
+        expect_at(c, i == 0 ? "p0" : i == 1 ? "p1" : "p2", "{}", pref, "nb");
     }
     /* Equal scores keep the round robin (after nb: nc, na). */
-    char *node = place(c, "plain", "{}", "", NULL);
-    assert_string_equal(node, "nc");
-    free(node);
+    expect_at(c, "plain", "{}", "", "nc");
     /* Preferred anti-affinity spreads, ScheduleAnyway spread leans away
      * from the fuller zone. */
     const char *soft =
@@ -715,36 +703,24 @@ static void test_preferences(void **state)
     for (int i = 0; i < 3; i++) {
         char name[24];
         snprintf(name, sizeof(name), "cache-%d", i);
-        node = place(c, name, "{\"app\":\"cache\"}", soft, NULL);
-        assert_string_equal(node, want[i]);
-        free(node);
+        expect_at(c, name, "{\"app\":\"cache\"}", soft, want[i]);
     }
     const char *lean =
         "\"topologySpreadConstraints\":[{\"maxSkew\":1,\"topologyKey\":\"zone\","
         "\"whenUnsatisfiable\":\"ScheduleAnyway\",\"labelSelector\":{\"matchLabels\":"
         "{\"app\":\"lean\"}}}]";
-    node = place(c, "lean-0", "{\"app\":\"lean\"}", lean, NULL);
-    assert_string_equal(node, "na");
-    free(node);
-    for (int i = 1; i < 3; i++) {
-        node = place(c, i == 1 ? "lean-1" : "lean-2", "{\"app\":\"lean\"}", lean, NULL);
-        assert_string_equal(node, i == 1 ? "nc" : "na"); /* then a tie: round robin */
-        free(node);
-    }
+    expect_at(c, "lean-0", "{\"app\":\"lean\"}", lean, "na");
+    expect_at(c, "lean-1", "{\"app\":\"lean\"}", lean, "nc");
+    expect_at(c, "lean-2", "{\"app\":\"lean\"}", lean, "na"); /* a tie: round robin */
     /* A placed pod's preferred affinity draws pods it selects. */
-    node = place(c, "magnet", "{}",
-                 "\"nodeSelector\":{\"zone\":\"z2\"},\"affinity\":{\"podAffinity\":{"
-                 "\"preferredDuringSchedulingIgnoredDuringExecution\":[{\"weight\":100,"
-                 "\"podAffinityTerm\":{\"labelSelector\":{\"matchLabels\":{\"app\":\"iron\"}},"
-                 "\"topologyKey\":\"kubernetes.io/hostname\"}}]}}",
-                 NULL);
-    assert_string_equal(node, "nc");
-    free(node);
-    for (int i = 0; i < 2; i++) {
-        node = place(c, i ? "iron-1" : "iron-0", "{\"app\":\"iron\"}", "", NULL);
-        assert_string_equal(node, "nc");
-        free(node);
-    }
+    expect_at(c, "magnet", "{}",
+              "\"nodeSelector\":{\"zone\":\"z2\"},\"affinity\":{\"podAffinity\":{"
+              "\"preferredDuringSchedulingIgnoredDuringExecution\":[{\"weight\":100,"
+              "\"podAffinityTerm\":{\"labelSelector\":{\"matchLabels\":{\"app\":\"iron\"}},"
+              "\"topologyKey\":\"kubernetes.io/hostname\"}}]}}",
+              "nc");
+    expect_at(c, "iron-0", "{\"app\":\"iron\"}", "", "nc");
+    expect_at(c, "iron-1", "{\"app\":\"iron\"}", "", "nc");
     sched_cache_free(c);
 }
 
@@ -782,9 +758,7 @@ static void test_namespace_selector(void **state)
     sched_cache_add_pod(c, &db, "nc");
     sched_pod_clear(&db);
     /* Same namespace by default: no db in "default", nowhere. */
-    char *node = place(c, "w0", "{}", WITH_DB("zone"), NULL);
-    assert_string_equal(node, "-");
-    free(node);
+    expect_at(c, "w0", "{}", WITH_DB("zone"), "-");
     const char *by_label =
         "\"affinity\":{\"podAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":[{"
         "\"labelSelector\":{\"matchLabels\":{\"app\":\"db\"}},\"namespaceSelector\":{"
@@ -798,14 +772,10 @@ static void test_namespace_selector(void **state)
         "\"namespaces\":[\"prod\"],\"topologyKey\":\"zone\"}]}}";
     const char *specs[] = {by_label, all, listed};
     for (int i = 0; i < 3; i++) {
-        node = place(c, i == 0 ? "w1" : i == 1 ? "w2" : "w3", "{}", specs[i], NULL);
-        assert_string_equal(node, "nc");
-        free(node);
+        expect_at(c, i == 0 ? "w1" : i == 1 ? "w2" : "w3", "{}", specs[i], "nc");
     }
     sched_cache_remove_namespace(c, "prod");
-    node = place(c, "w4", "{}", by_label, NULL);
-    assert_string_equal(node, "-");
-    free(node);
+    expect_at(c, "w4", "{}", by_label, "-");
     sched_cache_free(c);
 }
 
