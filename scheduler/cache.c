@@ -349,30 +349,32 @@ static int by_string(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The message of each SCHED_FIT_* bit, as kube-scheduler words it. */
+static const struct {
+    unsigned bit;
+    const char *text;
+} reason_texts[] = {
+    {SCHED_FIT_NOT_READY, "node(s) were not ready"},
+    {SCHED_FIT_UNSCHEDULABLE, "node(s) were unschedulable"},
+    {SCHED_FIT_SELECTOR, "node(s) didn't match Pod's node selector"},
+    {SCHED_FIT_AFFINITY, "node(s) didn't match Pod's node affinity/selector"},
+    {SCHED_FIT_PODS, "Too many pods"},
+    {SCHED_FIT_CPU, "Insufficient cpu"},
+    {SCHED_FIT_MEMORY, "Insufficient memory"},
+    {SCHED_FIT_SPREAD_LABEL,
+     "node(s) didn't match pod topology spread constraints (missing required label)"},
+    {SCHED_FIT_SPREAD, "node(s) didn't match pod topology spread constraints"},
+    {SCHED_FIT_POD_AFFINITY, "node(s) didn't match pod affinity rules"},
+    {SCHED_FIT_POD_ANTI_AFFINITY, "node(s) didn't match pod anti-affinity rules"},
+    {SCHED_FIT_EXISTING_ANTI_AFFINITY,
+     "node(s) didn't satisfy existing pods anti-affinity rules"},
+};
+
 /* "0/3 nodes are available: 1 node(s) didn't match Pod's node selector,
  * 2 Insufficient memory." - counts and reasons sorted as strings, as
  * kube-scheduler's FitError prints them. */
 static char *unschedulable_message(sched_cache *c, const sched_pod *p, const sched_topo *topo)
 {
-    static const struct {
-        unsigned bit;
-        const char *text;
-    } texts[] = {
-        {SCHED_FIT_NOT_READY, "node(s) were not ready"},
-        {SCHED_FIT_UNSCHEDULABLE, "node(s) were unschedulable"},
-        {SCHED_FIT_SELECTOR, "node(s) didn't match Pod's node selector"},
-        {SCHED_FIT_AFFINITY, "node(s) didn't match Pod's node affinity/selector"},
-        {SCHED_FIT_PODS, "Too many pods"},
-        {SCHED_FIT_CPU, "Insufficient cpu"},
-        {SCHED_FIT_MEMORY, "Insufficient memory"},
-        {SCHED_FIT_SPREAD_LABEL,
-         "node(s) didn't match pod topology spread constraints (missing required label)"},
-        {SCHED_FIT_SPREAD, "node(s) didn't match pod topology spread constraints"},
-        {SCHED_FIT_POD_AFFINITY, "node(s) didn't match pod affinity rules"},
-        {SCHED_FIT_POD_ANTI_AFFINITY, "node(s) didn't match pod anti-affinity rules"},
-        {SCHED_FIT_EXISTING_ANTI_AFFINITY,
-         "node(s) didn't satisfy existing pods anti-affinity rules"},
-    };
     if (c->nsorted == 0)
         return xstrdup("0/0 nodes are available: no nodes available to schedule pods.");
     reason_count *rc = NULL;
@@ -383,9 +385,9 @@ static char *unschedulable_message(sched_cache *c, const sched_pod *p, const sch
         if (why & SCHED_FIT_TAINT)
             count_reason(&rc, &nrc,
                          xasprintf("node(s) had untolerated taint {%s: %s}", t->key, t->value));
-        for (size_t j = 0; j < ARRAY_SIZE(texts); j++)
-            if (why & texts[j].bit)
-                count_reason(&rc, &nrc, xstrdup(texts[j].text));
+        for (size_t j = 0; j < ARRAY_SIZE(reason_texts); j++)
+            if (why & reason_texts[j].bit)
+                count_reason(&rc, &nrc, xstrdup(reason_texts[j].text));
     }
     char **lines = xcalloc(nrc ? nrc : 1, sizeof(*lines));
     for (size_t i = 0; i < nrc; i++) {
