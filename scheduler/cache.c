@@ -4,6 +4,8 @@
 #include <string.h>
 #include <uthash.h>
 
+#include "scheduler/topology.h"
+#include "store/codec.h"
 #include "store/util.h"
 
 typedef struct node_entry {
@@ -16,9 +18,20 @@ typedef struct pod_entry {
     char *key;
     char *node;
     int64_t milli_cpu, mem;
-    bool assumed; /* picked by us, not yet seen bound by the informer */
+    bool assumed;         /* picked by us, not yet seen bound by the informer */
+    struct node_entry *n; /* node's entry while it exists (a cached lookup) */
+    sched_kv *labels;
+    size_t nlabels;
+    sched_pod_affinity *aff; /* held only if it has pod terms (symmetric rules) */
     UT_hash_handle hh;
 } pod_entry;
+
+typedef struct ns_entry {
+    char *name;
+    sched_kv *labels;
+    size_t nlabels;
+    UT_hash_handle hh;
+} ns_entry;
 
 struct sched_cache {
     pthread_mutex_t mu;
@@ -28,6 +41,8 @@ struct sched_cache {
     size_t nsorted;
     bool sorted_stale;
     size_t cursor; /* index in sorted where the next search starts */
+    size_t nsym;   /* pods whose own pod terms apply to others: no fast path */
+    ns_entry *namespaces;
 };
 
 sched_cache *sched_cache_new(void)
@@ -41,7 +56,16 @@ static void pod_entry_free(pod_entry *p)
 {
     free(p->key);
     free(p->node);
+    sched_kv_free(p->labels, p->nlabels);
+    sched_pod_affinity_unref(p->aff);
     free(p);
+}
+
+static void ns_entry_free(ns_entry *n)
+{
+    free(n->name);
+    sched_kv_free(n->labels, n->nlabels);
+    free(n);
 }
 
 void sched_cache_free(sched_cache *c)
@@ -61,6 +85,13 @@ void sched_cache_free(sched_cache *c)
         HASH_DEL(c->pods, p);
         pod_entry_free(p);
     }
+    ns_entry *ns, *nstmp;
+    HASH_ITER(hh, c->namespaces, ns, nstmp)
+    {
+        HASH_DEL(c->namespaces, ns);
+        ns_entry_free(ns);
+    }
+
     free(c->sorted);
     pthread_mutex_destroy(&c->mu);
     free(c);
@@ -87,15 +118,29 @@ static void ensure_sorted(sched_cache *c)
     c->sorted_stale = false;
 }
 
-static void charge(sched_cache *c, const pod_entry *p, int sign)
+/* Charge (+1) looks the node up (unless the caller knows it: at) and
+ * remembers it; uncharge (-1) uses that, so a node removed in between
+ * (its pods unlinked) is skipped. */
+static void charge_at(sched_cache *c, pod_entry *p, int sign, node_entry *at)
 {
-    node_entry *n;
-    HASH_FIND_STR(c->nodes, p->node, n);
+    node_entry *n = p->n;
+    if (sign > 0) {
+        if (at)
+            n = at;
+        else
+            HASH_FIND_STR(c->nodes, p->node, n);
+        p->n = n;
+    }
     if (!n)
         return;
     n->used_milli_cpu += sign * p->milli_cpu;
     n->used_mem += sign * p->mem;
     n->used_pods += sign;
+}
+
+static void charge(sched_cache *c, pod_entry *p, int sign)
+{
+    charge_at(c, p, sign, NULL);
 }
 
 bool sched_cache_set_node_info(sched_cache *c, sched_node_info *info)
@@ -140,6 +185,9 @@ void sched_cache_remove_node(sched_cache *c, const char *name)
     node_entry *n;
     HASH_FIND_STR(c->nodes, name, n);
     if (n) {
+        for (pod_entry *p = c->pods; p; p = p->hh.next)
+            if (p->n == n)
+                p->n = NULL;
         HASH_DEL(c->nodes, n);
         sched_node_clear(&n->info);
         free(n);
@@ -156,14 +204,28 @@ size_t sched_cache_node_count(sched_cache *c)
     return n;
 }
 
-/* Charge p to node under the lock, replacing whatever the key had. */
-static void put_pod(sched_cache *c, const sched_pod *p, const char *node, bool assumed)
+/* Does a pod's affinity hold terms that select other pods? */
+static bool has_pod_terms(const sched_pod_affinity *a)
+{
+    return a && (a->naffinity || a->nanti || a->npref_affinity || a->npref_anti);
+}
+
+/* Charge p to node (its entry at, if known) under the lock, replacing
+ * whatever the key had. True
+ * when the key is new or its labels changed. */
+static bool put_pod(sched_cache *c, const sched_pod *p, const char *node, node_entry *at,
+                    bool assumed)
 {
     pod_entry *e;
+    bool changed = true;
     HASH_FIND_STR(c->pods, p->key, e);
     if (e) {
         charge(c, e, -1);
+        changed = !sched_kv_equal(e->labels, e->nlabels, p->labels, p->nlabels);
         free(e->node);
+        sched_kv_free(e->labels, e->nlabels);
+        c->nsym -= e->aff != NULL;
+        sched_pod_affinity_unref(e->aff);
     } else {
         e = xcalloc(1, sizeof(*e));
         e->key = xstrdup(p->key);
@@ -173,14 +235,20 @@ static void put_pod(sched_cache *c, const sched_pod *p, const char *node, bool a
     e->milli_cpu = p->milli_cpu;
     e->mem = p->mem;
     e->assumed = assumed;
-    charge(c, e, 1);
+    e->labels = sched_kv_dup(p->labels, p->nlabels);
+    e->nlabels = p->nlabels;
+    e->aff = has_pod_terms(p->aff) ? sched_pod_affinity_ref(p->aff) : NULL;
+    c->nsym += e->aff != NULL;
+    charge_at(c, e, 1, at);
+    return changed;
 }
 
-void sched_cache_add_pod(sched_cache *c, const sched_pod *p, const char *node)
+bool sched_cache_add_pod(sched_cache *c, const sched_pod *p, const char *node)
 {
     pthread_mutex_lock(&c->mu);
-    put_pod(c, p, node, false);
+    bool changed = put_pod(c, p, node, NULL, false);
     pthread_mutex_unlock(&c->mu);
+    return changed;
 }
 
 static bool drop_pod(sched_cache *c, const char *key, bool only_assumed)
@@ -190,6 +258,7 @@ static bool drop_pod(sched_cache *c, const char *key, bool only_assumed)
     if (!e || (only_assumed && !e->assumed))
         return false;
     charge(c, e, -1);
+    c->nsym -= e->aff != NULL;
     HASH_DEL(c->pods, e);
     pod_entry_free(e);
     return true;
@@ -219,82 +288,6 @@ bool sched_cache_has_pod(sched_cache *c, const char *key)
     return e != NULL;
 }
 
-static bool tolerates(const sched_pod *p, const sched_taint *t)
-{
-    for (size_t i = 0; i < p->ntolerations; i++) {
-        const sched_toleration *o = &p->tolerations[i];
-        if (*o->effect && strcmp(o->effect, t->effect) != 0)
-            continue;
-        if (*o->key && strcmp(o->key, t->key) != 0)
-            continue;
-        if (strcmp(o->op, "Exists") == 0)
-            return true;
-        if (*o->key && strcmp(o->value, t->value) == 0)
-            return true;
-    }
-    return false;
-}
-
-static bool selector_matches(const sched_node_info *n, const sched_pod *p)
-{
-    for (size_t i = 0; i < p->nselector; i++) {
-        bool found = false;
-        for (size_t j = 0; j < n->nlabels && !found; j++)
-            found = strcmp(n->labels[j].key, p->selector[i].key) == 0 &&
-                    strcmp(n->labels[j].value, p->selector[i].value) == 0;
-        if (!found)
-            return false;
-    }
-    return true;
-}
-
-static const char *node_label(const sched_node_info *n, const char *key)
-{
-    for (size_t j = 0; j < n->nlabels; j++)
-        if (strcmp(n->labels[j].key, key) == 0)
-            return n->labels[j].value;
-    return NULL;
-}
-
-/* One expression of a nodeSelectorTerm, as Kubernetes' labels.Selector. */
-static bool expr_holds(const sched_node_info *n, const sched_expr *e)
-{
-    const char *v = e->field ? (strcmp(e->key, "metadata.name") == 0 ? n->name : NULL)
-                             : node_label(n, e->key);
-    bool in = false;
-    for (size_t k = 0; v && k < e->nvalues && !in; k++)
-        in = strcmp(e->values[k], v) == 0;
-    if (strcmp(e->op, "In") == 0)
-        return in;
-    if (strcmp(e->op, "NotIn") == 0)
-        return !in;
-    if (strcmp(e->op, "Exists") == 0)
-        return v != NULL;
-    if (strcmp(e->op, "DoesNotExist") == 0)
-        return v == NULL;
-    if ((strcmp(e->op, "Gt") == 0 || strcmp(e->op, "Lt") == 0) && v && e->nvalues == 1) {
-        char *end1, *end2;
-        long long a = strtoll(v, &end1, 10), b = strtoll(e->values[0], &end2, 10);
-        if (*end1 || *end2 || !*v)
-            return false;
-        return e->op[0] == 'G' ? a > b : a < b;
-    }
-    return false;
-}
-
-/* Required node affinity: any term whose expressions all hold. */
-static bool affinity_matches(const sched_node_info *n, const sched_pod *p)
-{
-    for (size_t i = 0; i < p->naffinity; i++) {
-        bool all = true;
-        for (size_t j = 0; j < p->affinity[i].nexprs && all; j++)
-            all = expr_holds(n, &p->affinity[i].exprs[j]);
-        if (all)
-            return true;
-    }
-    return p->naffinity == 0;
-}
-
 unsigned sched_filter(const sched_node_info *n, int64_t used_milli_cpu, int64_t used_mem,
                       int64_t used_pods, const sched_pod *p, const sched_taint **taint)
 {
@@ -304,15 +297,15 @@ unsigned sched_filter(const sched_node_info *n, int64_t used_milli_cpu, int64_t 
         return SCHED_FIT_UNSCHEDULABLE;
     for (size_t i = 0; i < n->ntaints; i++) {
         const sched_taint *t = &n->taints[i];
-        if (strcmp(t->effect, "PreferNoSchedule") != 0 && !tolerates(p, t)) {
+        if (strcmp(t->effect, "PreferNoSchedule") != 0 && !sched_pod_tolerates(p, t)) {
             if (taint)
                 *taint = t;
             return SCHED_FIT_TAINT;
         }
     }
-    if (!selector_matches(n, p))
+    if (p->nselector && !sched_node_selector_matches(n, p))
         return SCHED_FIT_SELECTOR;
-    if (!affinity_matches(n, p))
+    if (p->naffinity && !sched_node_affinity_matches(n, p))
         return SCHED_FIT_AFFINITY;
     unsigned why = 0;
     if (used_pods + 1 > n->alloc_pods)
@@ -324,9 +317,13 @@ unsigned sched_filter(const sched_node_info *n, int64_t used_milli_cpu, int64_t 
     return why;
 }
 
-static unsigned entry_filter(const node_entry *n, const sched_pod *p, const sched_taint **taint)
+/* The node filter, then (topo not NULL) the rules between pods. */
+static unsigned entry_filter(const node_entry *n, const sched_pod *p, const sched_topo *topo,
+                             const sched_taint **taint)
 {
-    return sched_filter(&n->info, n->used_milli_cpu, n->used_mem, n->used_pods, p, taint);
+    unsigned why =
+        sched_filter(&n->info, n->used_milli_cpu, n->used_mem, n->used_pods, p, taint);
+    return why || !topo ? why : sched_topo_filter(topo, &n->info);
 }
 
 /* Reasons and how many nodes gave each, for the message. */
@@ -352,36 +349,45 @@ static int by_string(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The message of each SCHED_FIT_* bit, as kube-scheduler words it. */
+static const struct {
+    unsigned bit;
+    const char *text;
+} reason_texts[] = {
+    {SCHED_FIT_NOT_READY, "node(s) were not ready"},
+    {SCHED_FIT_UNSCHEDULABLE, "node(s) were unschedulable"},
+    {SCHED_FIT_SELECTOR, "node(s) didn't match Pod's node selector"},
+    {SCHED_FIT_AFFINITY, "node(s) didn't match Pod's node affinity/selector"},
+    {SCHED_FIT_PODS, "Too many pods"},
+    {SCHED_FIT_CPU, "Insufficient cpu"},
+    {SCHED_FIT_MEMORY, "Insufficient memory"},
+    {SCHED_FIT_SPREAD_LABEL,
+     "node(s) didn't match pod topology spread constraints (missing required label)"},
+    {SCHED_FIT_SPREAD, "node(s) didn't match pod topology spread constraints"},
+    {SCHED_FIT_POD_AFFINITY, "node(s) didn't match pod affinity rules"},
+    {SCHED_FIT_POD_ANTI_AFFINITY, "node(s) didn't match pod anti-affinity rules"},
+    {SCHED_FIT_EXISTING_ANTI_AFFINITY,
+     "node(s) didn't satisfy existing pods anti-affinity rules"},
+};
+
 /* "0/3 nodes are available: 1 node(s) didn't match Pod's node selector,
  * 2 Insufficient memory." - counts and reasons sorted as strings, as
  * kube-scheduler's FitError prints them. */
-static char *unschedulable_message(sched_cache *c, const sched_pod *p)
+static char *unschedulable_message(sched_cache *c, const sched_pod *p, const sched_topo *topo)
 {
-    static const struct {
-        unsigned bit;
-        const char *text;
-    } texts[] = {
-        {SCHED_FIT_NOT_READY, "node(s) were not ready"},
-        {SCHED_FIT_UNSCHEDULABLE, "node(s) were unschedulable"},
-        {SCHED_FIT_SELECTOR, "node(s) didn't match Pod's node selector"},
-        {SCHED_FIT_AFFINITY, "node(s) didn't match Pod's node affinity/selector"},
-        {SCHED_FIT_PODS, "Too many pods"},
-        {SCHED_FIT_CPU, "Insufficient cpu"},
-        {SCHED_FIT_MEMORY, "Insufficient memory"},
-    };
     if (c->nsorted == 0)
         return xstrdup("0/0 nodes are available: no nodes available to schedule pods.");
     reason_count *rc = NULL;
     size_t nrc = 0;
     for (size_t i = 0; i < c->nsorted; i++) {
         const sched_taint *t = NULL;
-        unsigned why = entry_filter(c->sorted[i], p, &t);
+        unsigned why = entry_filter(c->sorted[i], p, topo, &t);
         if (why & SCHED_FIT_TAINT)
             count_reason(&rc, &nrc,
                          xasprintf("node(s) had untolerated taint {%s: %s}", t->key, t->value));
-        for (size_t j = 0; j < ARRAY_SIZE(texts); j++)
-            if (why & texts[j].bit)
-                count_reason(&rc, &nrc, xstrdup(texts[j].text));
+        for (size_t j = 0; j < ARRAY_SIZE(reason_texts); j++)
+            if (why & reason_texts[j].bit)
+                count_reason(&rc, &nrc, xstrdup(reason_texts[j].text));
     }
     char **lines = xcalloc(nrc ? nrc : 1, sizeof(*lines));
     for (size_t i = 0; i < nrc; i++) {
@@ -401,24 +407,130 @@ static char *unschedulable_message(sched_cache *c, const sched_pod *p)
     return mk_buf_steal(&b);
 }
 
+static void assume(sched_cache *c, const sched_pod *p, size_t idx, char **node)
+{
+    node_entry *n = c->sorted[idx];
+    c->cursor = (idx + 1) % c->nsorted;
+    put_pod(c, p, n->info.name, n, true);
+    *node = xstrdup(n->info.name);
+}
+
+static const sched_kv *ns_labels(void *ctx, const char *ns, size_t *nlabels)
+{
+    sched_cache *c = ctx;
+    ns_entry *e;
+    HASH_FIND_STR(c->namespaces, ns, e);
+    *nlabels = e ? e->nlabels : 0;
+    return e ? e->labels : NULL;
+}
+
+/* What the placed pods imply for p, gathered once (kube-scheduler's
+ * PreFilter): O(nodes + pods), paid only where a pod or the cluster uses
+ * pod (anti-)affinity, spread constraints or preferred node affinity. */
+static sched_topo *gather(sched_cache *c, const sched_pod *p)
+{
+    sched_topo *t = sched_topo_new(p, ns_labels, c);
+    for (size_t i = 0; i < c->nsorted; i++)
+        sched_topo_add_node(t, &c->sorted[i]->info);
+    bool all = sched_topo_wants_pods(t);
+    for (pod_entry *e = c->pods; e && (all || c->nsym); e = e->hh.next) {
+        if (!all && !e->aff)
+            continue;
+        if (!e->n)
+            continue;
+        char ns[256]; /* the key's first part, a DNS label: 63 at most */
+        size_t len = strcspn(e->key, "/");
+        len = len < sizeof(ns) ? len : sizeof(ns) - 1;
+        memcpy(ns, e->key, len);
+        ns[len] = '\0';
+        sched_placed placed = {ns, e->labels, e->nlabels, e->aff};
+        sched_topo_add_pod(t, &placed, &e->n->info);
+    }
+    sched_topo_done(t);
+    return t;
+}
+
+/* Filter every node with t; the best score wins, the first in the
+ * round-robin order among equals. -1 when none fits. */
+static ssize_t pick_best(sched_cache *c, const sched_pod *p, const sched_topo *t)
+{
+    size_t *fit = xcalloc(c->nsorted, sizeof(*fit)), nfit = 0;
+    sched_raw_score *raw = xcalloc(c->nsorted, sizeof(*raw));
+    for (size_t i = 0; i < c->nsorted; i++) {
+        size_t idx = (c->cursor + i) % c->nsorted;
+        if (entry_filter(c->sorted[idx], p, t, NULL) == 0) {
+            sched_topo_score(t, &c->sorted[idx]->info, &raw[nfit]);
+            fit[nfit++] = idx;
+        }
+    }
+    int64_t *total = xcalloc(nfit ? nfit : 1, sizeof(*total));
+    sched_scores_total(raw, nfit, total);
+    ssize_t best = -1;
+    for (size_t i = 0; i < nfit; i++)
+        if (best < 0 || total[i] > total[best])
+            best = (ssize_t)i;
+    ssize_t idx = best < 0 ? -1 : (ssize_t)fit[best];
+    free(total);
+    free(raw);
+    free(fit);
+    return idx;
+}
+
+/* The first node that fits, from the round-robin cursor on. */
+static ssize_t pick_first(sched_cache *c, const sched_pod *p, const sched_topo *t)
+{
+    for (size_t i = 0; i < c->nsorted; i++) {
+        size_t idx = (c->cursor + i) % c->nsorted;
+        if (entry_filter(c->sorted[idx], p, t, NULL) == 0)
+            return (ssize_t)idx;
+    }
+    return -1;
+}
+
 int sched_cache_schedule(sched_cache *c, const sched_pod *p, char **node, char **why)
 {
     *node = NULL;
     *why = NULL;
     pthread_mutex_lock(&c->mu);
     ensure_sorted(c);
-    for (size_t i = 0; i < c->nsorted; i++) {
-        size_t idx = (c->cursor + i) % c->nsorted;
-        node_entry *n = c->sorted[idx];
-        if (entry_filter(n, p, NULL) == 0) {
-            c->cursor = (idx + 1) % c->nsorted;
-            put_pod(c, p, n->info.name, true);
-            *node = xstrdup(n->info.name);
-            pthread_mutex_unlock(&c->mu);
-            return 0;
-        }
-    }
-    *why = unschedulable_message(c, p);
+    /* The fast path: nothing here looks at other pods or scores. */
+    sched_topo *t = p->aff || c->nsym ? gather(c, p) : NULL;
+    ssize_t idx = t && sched_topo_scoring(t) ? pick_best(c, p, t) : pick_first(c, p, t);
+    if (idx >= 0)
+        assume(c, p, (size_t)idx, node);
+    else
+        *why = unschedulable_message(c, p, t);
+    sched_topo_free(t);
     pthread_mutex_unlock(&c->mu);
-    return -1;
+    return idx >= 0 ? 0 : -1;
+}
+
+void sched_cache_set_namespace(sched_cache *c, json_object *ns)
+{
+    const char *name = mk_json_str(ns, "metadata.name");
+    if (!name)
+        return;
+    pthread_mutex_lock(&c->mu);
+    ns_entry *e;
+    HASH_FIND_STR(c->namespaces, name, e);
+    if (!e) {
+        e = xcalloc(1, sizeof(*e));
+        e->name = xstrdup(name);
+        HASH_ADD_KEYPTR(hh, c->namespaces, e->name, strlen(e->name), e);
+    }
+    sched_kv_free(e->labels, e->nlabels);
+    sched_kv_parse(mk_json_path(ns, "metadata.labels"), &e->labels, &e->nlabels);
+    pthread_mutex_unlock(&c->mu);
+}
+
+void sched_cache_remove_namespace(sched_cache *c, const char *name)
+{
+    pthread_mutex_lock(&c->mu);
+    ns_entry *e;
+    HASH_FIND_STR(c->namespaces, name, e);
+    if (e) {
+        HASH_DEL(c->namespaces, e);
+        ns_entry_free(e);
+    }
+    pthread_mutex_unlock(&c->mu);
 }

@@ -33,8 +33,9 @@ void sched_cache_remove_node(sched_cache *c, const char *name);
 size_t sched_cache_node_count(sched_cache *c);
 
 /* A pod seen bound to node (by the informer): charge it there, replacing
- * any assumption under the same key. */
-void sched_cache_add_pod(sched_cache *c, const sched_pod *p, const char *node);
+ * any assumption under the same key. True when the pod is new to the
+ * cache or its labels changed (pods waiting on pod affinity may fit). */
+bool sched_cache_add_pod(sched_cache *c, const sched_pod *p, const char *node);
 /* A bound pod went away or finished. True if it had been charged. */
 bool sched_cache_remove_pod(sched_cache *c, const char *key);
 /* Undo an assumption after a failed binding (a confirmed charge stays). */
@@ -53,6 +54,12 @@ enum {
     SCHED_FIT_CPU = 1u << 5,
     SCHED_FIT_MEMORY = 1u << 6,
     SCHED_FIT_AFFINITY = 1u << 7, /* required node affinity (after the selector) */
+    /* the rules of topology.h, after the resources */
+    SCHED_FIT_SPREAD_LABEL = 1u << 8, /* lacks a DoNotSchedule constraint's key */
+    SCHED_FIT_SPREAD = 1u << 9,       /* maxSkew would be exceeded */
+    SCHED_FIT_POD_AFFINITY = 1u << 10,
+    SCHED_FIT_POD_ANTI_AFFINITY = 1u << 11,
+    SCHED_FIT_EXISTING_ANTI_AFFINITY = 1u << 12, /* a placed pod's anti-affinity */
 };
 
 /* The filter: 0 when pod fits on node given the resources already in use
@@ -61,11 +68,19 @@ enum {
 unsigned sched_filter(const sched_node_info *n, int64_t used_milli_cpu, int64_t used_mem,
                       int64_t used_pods, const sched_pod *p, const sched_taint **taint);
 
+/* A Namespace's labels, for pod affinity's namespaceSelector. */
+void sched_cache_set_namespace(sched_cache *c, json_object *ns);
+void sched_cache_remove_namespace(sched_cache *c, const char *name);
+
 /* Decide: filter the nodes in name order starting at the round-robin
  * cursor, take the first that fits, move the cursor past it and assume
- * the pod there. Returns 0 and *node (caller frees); or -1 and *why, the
- * kube-scheduler message ("0/3 nodes are available: 1 node(s) didn't
- * match Pod's node selector, 2 Insufficient memory."; caller frees). */
+ * the pod there. A pod with preferences (preferred node or pod affinity,
+ * ScheduleAnyway spread; or placed pods whose terms select it) goes to
+ * the node that scores best, the round-robin order breaking ties. Pods
+ * and clusters without pod (anti-)affinity or spread constraints take the
+ * first path only: no per-pod work beyond the node filter. Returns 0 and *node (caller frees);
+ * or -1 and *why, the kube-scheduler message ("0/3 nodes are available: 1 node(s) didn't match
+ * Pod's node selector, 2 Insufficient memory."; caller frees). */
 int sched_cache_schedule(sched_cache *c, const sched_pod *p, char **node, char **why);
 
 #endif

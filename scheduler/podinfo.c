@@ -14,7 +14,7 @@ static const char *str_or_empty(json_object *o, const char *path)
 }
 
 /* Copy a string map ({"k":"v"}) into an array of pairs. */
-static void kv_parse(json_object *map, sched_kv **out, size_t *n)
+void sched_kv_parse(json_object *map, sched_kv **out, size_t *n)
 {
     *out = NULL;
     *n = 0;
@@ -34,13 +34,21 @@ static void kv_parse(json_object *map, sched_kv **out, size_t *n)
     }
 }
 
-static void kv_free(sched_kv *kv, size_t n)
+void sched_kv_free(sched_kv *kv, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         free(kv[i].key);
         free(kv[i].value);
     }
     free(kv);
+}
+
+sched_kv *sched_kv_dup(const sched_kv *kv, size_t n)
+{
+    sched_kv *d = n ? xcalloc(n, sizeof(*d)) : NULL;
+    for (size_t i = 0; i < n; i++)
+        d[i] = (sched_kv){xstrdup(kv[i].key), xstrdup(kv[i].value)};
+    return d;
 }
 
 /* One resource of one container: requests, else limits (API defaulting). */
@@ -109,6 +117,16 @@ static char **strv_dup(char *const *v, size_t n)
     return d;
 }
 
+static sched_op op_code(const char *op)
+{
+    static const char *const names[] = {"",   "In", "NotIn", "Exists", "DoesNotExist",
+                                        "Gt", "Lt"};
+    for (size_t i = 1; i < ARRAY_SIZE(names); i++)
+        if (strcmp(op, names[i]) == 0)
+            return (sched_op)i;
+    return SCHED_OP_UNKNOWN;
+}
+
 static void expr_parse(json_object *e, bool field, sched_expr *d)
 {
     json_object *vals = mk_json_path(e, "values");
@@ -116,6 +134,7 @@ static void expr_parse(json_object *e, bool field, sched_expr *d)
         vals && json_object_is_type(vals, json_type_array) ? json_object_array_length(vals) : 0;
     d->key = xstrdup(str_or_empty(e, "key"));
     d->op = xstrdup(str_or_empty(e, "operator"));
+    d->code = op_code(d->op);
     d->field = field;
     d->values = xcalloc(n + 1, sizeof *d->values);
     for (size_t i = 0; i < n; i++) {
@@ -124,30 +143,272 @@ static void expr_parse(json_object *e, bool field, sched_expr *d)
     }
 }
 
+static size_t arr_len(json_object *a)
+{
+    return a && json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+}
+
+/* A nodeSelectorTerm: matchExpressions on labels, matchFields. */
+static void node_term_parse(json_object *t, sched_term *d)
+{
+    json_object *lists[] = {mk_json_path(t, "matchExpressions"),
+                            mk_json_path(t, "matchFields")};
+    d->exprs = xcalloc(arr_len(lists[0]) + arr_len(lists[1]) + 1, sizeof *d->exprs);
+    for (int l = 0; l < 2; l++)
+        for (size_t j = 0; j < arr_len(lists[l]); j++)
+            expr_parse(json_object_array_get_idx(lists[l], j), l == 1, &d->exprs[d->nexprs++]);
+}
+
 static void affinity_parse(json_object *terms, sched_pod *p)
 {
-    size_t n = terms && json_object_is_type(terms, json_type_array)
-                   ? json_object_array_length(terms)
-                   : 0;
+    size_t n = arr_len(terms);
     if (!n)
         return;
     p->affinity = xcalloc(n, sizeof *p->affinity);
-    for (size_t i = 0; i < n; i++) {
-        json_object *t = json_object_array_get_idx(terms, i);
-        json_object *lists[] = {mk_json_path(t, "matchExpressions"),
-                                mk_json_path(t, "matchFields")};
-        size_t total = 0;
-        for (int l = 0; l < 2; l++)
-            total += lists[l] && json_object_is_type(lists[l], json_type_array)
-                         ? json_object_array_length(lists[l])
-                         : 0;
-        sched_term *d = &p->affinity[p->naffinity++];
-        d->exprs = xcalloc(total + 1, sizeof *d->exprs);
-        for (int l = 0; l < 2; l++)
-            for (size_t j = 0; lists[l] && j < json_object_array_length(lists[l]); j++)
-                expr_parse(json_object_array_get_idx(lists[l], j), l == 1,
-                           &d->exprs[d->nexprs++]);
+    for (size_t i = 0; i < n; i++)
+        node_term_parse(json_object_array_get_idx(terms, i), &p->affinity[p->naffinity++]);
+}
+
+/* A LabelSelector; each of keys (matchLabelKeys, or with op NotIn
+ * mismatchLabelKeys) adds "key op [the pod's value]" where the pod has
+ * that label, as Kubernetes merges them. */
+static void selector_parse(json_object *sel, json_object *keys, json_object *mismatch,
+                           const sched_pod *p, sched_selector *d)
+{
+    memset(d, 0, sizeof(*d));
+    if (!sel || !json_object_is_type(sel, json_type_object))
+        return;
+    d->set = true;
+    json_object *labels = mk_json_path(sel, "matchLabels"),
+                *exprs = mk_json_path(sel, "matchExpressions");
+    size_t nl = labels && json_object_is_type(labels, json_type_object)
+                    ? (size_t)json_object_object_length(labels)
+                    : 0;
+    d->exprs =
+        xcalloc(nl + arr_len(exprs) + arr_len(keys) + arr_len(mismatch) + 1, sizeof *d->exprs);
+    if (nl) {
+        json_object_object_foreach(labels, k, v)
+        {
+            sched_expr *e = &d->exprs[d->nexprs++];
+            e->key = xstrdup(k);
+            e->op = xstrdup("In");
+            e->code = SCHED_OP_IN;
+            e->values = xcalloc(2, sizeof *e->values);
+            e->values[0] = xstrdup(json_object_get_string(v) ? json_object_get_string(v) : "");
+            e->nvalues = 1;
+        }
     }
+    for (size_t i = 0; i < arr_len(exprs); i++)
+        expr_parse(json_object_array_get_idx(exprs, i), false, &d->exprs[d->nexprs++]);
+    for (int m = 0; m < 2; m++) {
+        json_object *list = m ? mismatch : keys;
+        for (size_t i = 0; i < arr_len(list); i++) {
+            const char *k = json_object_get_string(json_object_array_get_idx(list, i));
+            const char *v = k ? sched_label(p->labels, p->nlabels, k) : NULL;
+            if (!v)
+                continue;
+            sched_expr *e = &d->exprs[d->nexprs++];
+            e->key = xstrdup(k);
+            e->op = xstrdup(m ? "NotIn" : "In");
+            e->code = m ? SCHED_OP_NOT_IN : SCHED_OP_IN;
+            e->values = xcalloc(2, sizeof *e->values);
+            e->values[0] = xstrdup(v);
+            e->nvalues = 1;
+        }
+    }
+}
+
+static void pod_term_parse(json_object *t, int32_t weight, const sched_pod *p,
+                           sched_pod_term *d)
+{
+    d->weight = weight;
+    selector_parse(mk_json_path(t, "labelSelector"), mk_json_path(t, "matchLabelKeys"),
+                   mk_json_path(t, "mismatchLabelKeys"), p, &d->sel);
+    json_object *ns = mk_json_path(t, "namespaces");
+    d->namespaces = xcalloc(arr_len(ns) + 1, sizeof *d->namespaces);
+    for (size_t i = 0; i < arr_len(ns); i++) {
+        const char *v = json_object_get_string(json_object_array_get_idx(ns, i));
+        d->namespaces[d->nnamespaces++] = xstrdup(v ? v : "");
+    }
+    selector_parse(mk_json_path(t, "namespaceSelector"), NULL, NULL, p, &d->ns_sel);
+    d->topology_key = xstrdup(str_or_empty(t, "topologyKey"));
+}
+
+/* podAffinity or podAntiAffinity: its required and preferred terms. */
+static void pod_terms_parse(json_object *a, const sched_pod *p, sched_pod_term **req,
+                            size_t *nreq, sched_pod_term **pref, size_t *npref)
+{
+    json_object *r = mk_json_path(a, "requiredDuringSchedulingIgnoredDuringExecution"),
+                *w = mk_json_path(a, "preferredDuringSchedulingIgnoredDuringExecution");
+    *req = arr_len(r) ? xcalloc(arr_len(r), sizeof **req) : NULL;
+    for (size_t i = 0; i < arr_len(r); i++)
+        pod_term_parse(json_object_array_get_idx(r, i), 0, p, &(*req)[(*nreq)++]);
+    *pref = arr_len(w) ? xcalloc(arr_len(w), sizeof **pref) : NULL;
+    for (size_t i = 0; i < arr_len(w); i++) {
+        json_object *t = json_object_array_get_idx(w, i);
+        pod_term_parse(mk_json_path(t, "podAffinityTerm"), (int32_t)mk_json_int(t, "weight", 0),
+                       p, &(*pref)[(*npref)++]);
+    }
+}
+
+static void spread_parse(json_object *arr, const sched_pod *p, sched_pod_affinity *a)
+{
+    a->spread = arr_len(arr) ? xcalloc(arr_len(arr), sizeof *a->spread) : NULL;
+    for (size_t i = 0; i < arr_len(arr); i++) {
+        json_object *c = json_object_array_get_idx(arr, i);
+        sched_spread *d = &a->spread[a->nspread++];
+        d->max_skew = (int32_t)mk_json_int(c, "maxSkew", 1);
+        d->min_domains = (int32_t)mk_json_int(c, "minDomains", 1);
+        d->topology_key = xstrdup(str_or_empty(c, "topologyKey"));
+        d->hard = strcmp(str_or_empty(c, "whenUnsatisfiable"), "ScheduleAnyway") != 0;
+        d->ignore_affinity = strcmp(str_or_empty(c, "nodeAffinityPolicy"), "Ignore") == 0;
+        d->honor_taints = strcmp(str_or_empty(c, "nodeTaintsPolicy"), "Honor") == 0;
+        selector_parse(mk_json_path(c, "labelSelector"), mk_json_path(c, "matchLabelKeys"),
+                       NULL, p, &d->sel);
+    }
+}
+
+/* Everything beyond the node-by-node filters; NULL when the pod asks
+ * for none of it (the common case, and the scheduler's fast path). */
+static sched_pod_affinity *pod_affinity_parse(json_object *spec, const sched_pod *p)
+{
+    json_object *pref = mk_json_path(spec, "affinity.nodeAffinity."
+                                           "preferredDuringSchedulingIgnoredDuringExecution"),
+                *pa = mk_json_path(spec, "affinity.podAffinity"),
+                *anti = mk_json_path(spec, "affinity.podAntiAffinity"),
+                *spread = mk_json_path(spec, "topologySpreadConstraints");
+    if (!arr_len(pref) && !pa && !anti && !arr_len(spread))
+        return NULL;
+    sched_pod_affinity *a = xcalloc(1, sizeof(*a));
+    a->refs = 1;
+    a->preferred = arr_len(pref) ? xcalloc(arr_len(pref), sizeof *a->preferred) : NULL;
+    for (size_t i = 0; i < arr_len(pref); i++) {
+        json_object *t = json_object_array_get_idx(pref, i);
+        sched_weighted_term *d = &a->preferred[a->npreferred++];
+        d->weight = (int32_t)mk_json_int(t, "weight", 0);
+        node_term_parse(mk_json_path(t, "preference"), &d->term);
+    }
+    pod_terms_parse(pa, p, &a->affinity, &a->naffinity, &a->pref_affinity, &a->npref_affinity);
+    pod_terms_parse(anti, p, &a->anti, &a->nanti, &a->pref_anti, &a->npref_anti);
+    spread_parse(spread, p, a);
+    if (!a->npreferred && !a->naffinity && !a->nanti && !a->npref_affinity && !a->npref_anti &&
+        !a->nspread) {
+        sched_pod_affinity_unref(a);
+        return NULL;
+    }
+    return a;
+}
+
+static void expr_free(sched_expr *e)
+{
+    free(e->key);
+    free(e->op);
+    for (size_t k = 0; k < e->nvalues; k++)
+        free(e->values[k]);
+    free(e->values);
+}
+
+static void term_free(sched_term *t)
+{
+    for (size_t j = 0; j < t->nexprs; j++)
+        expr_free(&t->exprs[j]);
+    free(t->exprs);
+}
+
+static void selector_free(sched_selector *s)
+{
+    for (size_t j = 0; j < s->nexprs; j++)
+        expr_free(&s->exprs[j]);
+    free(s->exprs);
+}
+
+static void pod_terms_free(sched_pod_term *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        selector_free(&t[i].sel);
+        selector_free(&t[i].ns_sel);
+        for (size_t j = 0; j < t[i].nnamespaces; j++)
+            free(t[i].namespaces[j]);
+        free(t[i].namespaces);
+        free(t[i].topology_key);
+    }
+    free(t);
+}
+
+sched_pod_affinity *sched_pod_affinity_ref(sched_pod_affinity *a)
+{
+    if (a)
+        __atomic_add_fetch(&a->refs, 1, __ATOMIC_RELAXED);
+    return a;
+}
+
+void sched_pod_affinity_unref(sched_pod_affinity *a)
+{
+    if (!a || __atomic_sub_fetch(&a->refs, 1, __ATOMIC_ACQ_REL) > 0)
+        return;
+    for (size_t i = 0; i < a->npreferred; i++)
+        term_free(&a->preferred[i].term);
+    free(a->preferred);
+    pod_terms_free(a->affinity, a->naffinity);
+    pod_terms_free(a->anti, a->nanti);
+    pod_terms_free(a->pref_affinity, a->npref_affinity);
+    pod_terms_free(a->pref_anti, a->npref_anti);
+    for (size_t i = 0; i < a->nspread; i++) {
+        free(a->spread[i].topology_key);
+        selector_free(&a->spread[i].sel);
+    }
+    free(a->spread);
+    free(a);
+}
+
+const char *sched_label(const sched_kv *labels, size_t nlabels, const char *key)
+{
+    for (size_t j = 0; j < nlabels; j++)
+        if (strcmp(labels[j].key, key) == 0)
+            return labels[j].value;
+    return NULL;
+}
+
+bool sched_expr_holds(const sched_expr *e, const sched_kv *labels, size_t nlabels,
+                      const char *name)
+{
+    const char *v = e->field ? (name && strcmp(e->key, "metadata.name") == 0 ? name : NULL)
+                             : sched_label(labels, nlabels, e->key);
+    bool in = false;
+    for (size_t k = 0; v && k < e->nvalues && !in && e->code <= SCHED_OP_NOT_IN; k++)
+        in = strcmp(e->values[k], v) == 0;
+    switch (e->code) {
+    case SCHED_OP_IN:
+        return in;
+    case SCHED_OP_NOT_IN:
+        return !in;
+    case SCHED_OP_EXISTS:
+        return v != NULL;
+    case SCHED_OP_DOES_NOT_EXIST:
+        return v == NULL;
+    case SCHED_OP_GT:
+    case SCHED_OP_LT:
+        if (v && *v && e->nvalues == 1) {
+            char *end1, *end2;
+            long long a = strtoll(v, &end1, 10), b = strtoll(e->values[0], &end2, 10);
+            if (*end1 || *end2)
+                return false;
+            return e->code == SCHED_OP_GT ? a > b : a < b;
+        }
+        return false;
+    default:
+        return false;
+    }
+}
+
+bool sched_selector_matches(const sched_selector *s, const sched_kv *labels, size_t nlabels)
+{
+    if (!s->set)
+        return false;
+    for (size_t i = 0; i < s->nexprs; i++)
+        if (!sched_expr_holds(&s->exprs[i], labels, nlabels, NULL))
+            return false;
+    return true;
 }
 
 char *sched_pod_key(json_object *pod)
@@ -166,12 +427,14 @@ void sched_pod_parse(json_object *pod, sched_pod *p)
     p->key = xasprintf("%s/%s", p->ns, p->name);
     json_object *spec = mk_json_path(pod, "spec");
     pod_requests(spec, p);
-    kv_parse(mk_json_path(spec, "nodeSelector"), &p->selector, &p->nselector);
+    sched_kv_parse(mk_json_path(spec, "nodeSelector"), &p->selector, &p->nselector);
     tolerations_parse(mk_json_path(spec, "tolerations"), p);
     affinity_parse(mk_json_path(spec, "affinity.nodeAffinity."
                                       "requiredDuringSchedulingIgnoredDuringExecution."
                                       "nodeSelectorTerms"),
                    p);
+    sched_kv_parse(mk_json_path(pod, "metadata.labels"), &p->labels, &p->nlabels);
+    p->aff = pod_affinity_parse(spec, p);
 }
 
 void sched_pod_clear(sched_pod *p)
@@ -180,7 +443,7 @@ void sched_pod_clear(sched_pod *p)
     free(p->name);
     free(p->uid);
     free(p->key);
-    kv_free(p->selector, p->nselector);
+    sched_kv_free(p->selector, p->nselector);
     for (size_t i = 0; i < p->ntolerations; i++) {
         free(p->tolerations[i].key);
         free(p->tolerations[i].op);
@@ -188,17 +451,10 @@ void sched_pod_clear(sched_pod *p)
         free(p->tolerations[i].effect);
     }
     free(p->tolerations);
-    for (size_t i = 0; i < p->naffinity; i++) {
-        for (size_t j = 0; j < p->affinity[i].nexprs; j++) {
-            sched_expr *e = &p->affinity[i].exprs[j];
-            free(e->key);
-            free(e->op);
-            for (size_t k = 0; k < e->nvalues; k++)
-                free(e->values[k]);
-            free(e->values);
-        }
-        free(p->affinity[i].exprs);
-    }
+    for (size_t i = 0; i < p->naffinity; i++)
+        term_free(&p->affinity[i]);
+    sched_kv_free(p->labels, p->nlabels);
+    sched_pod_affinity_unref(p->aff);
     free(p->affinity);
     memset(p, 0, sizeof(*p));
 }
@@ -210,11 +466,9 @@ void sched_pod_copy(sched_pod *dst, const sched_pod *src)
     dst->name = xstrdup(src->name);
     dst->uid = xstrdup(src->uid ? src->uid : "");
     dst->key = xstrdup(src->key);
-    dst->selector = src->nselector ? xcalloc(src->nselector, sizeof(sched_kv)) : NULL;
-    for (size_t i = 0; i < src->nselector; i++) {
-        dst->selector[i].key = xstrdup(src->selector[i].key);
-        dst->selector[i].value = xstrdup(src->selector[i].value);
-    }
+    dst->selector = sched_kv_dup(src->selector, src->nselector);
+    dst->labels = sched_kv_dup(src->labels, src->nlabels);
+    dst->aff = sched_pod_affinity_ref(src->aff);
     dst->tolerations =
         src->ntolerations ? xcalloc(src->ntolerations, sizeof(sched_toleration)) : NULL;
     for (size_t i = 0; i < src->ntolerations; i++) {
@@ -231,7 +485,7 @@ void sched_pod_copy(sched_pod *dst, const sched_pod *src)
             const sched_expr *e = &t->exprs[j];
             dst->affinity[i].exprs[j] =
                 (sched_expr){xstrdup(e->key), xstrdup(e->op), strv_dup(e->values, e->nvalues),
-                             e->nvalues, e->field};
+                             e->nvalues,      e->field,       e->code};
         }
     }
 }
@@ -264,7 +518,7 @@ void sched_node_parse(json_object *node, sched_node_info *n)
     n->ready = mk_condition_true(node, "Ready");
     json_object *u = mk_json_path(node, "spec.unschedulable");
     n->unschedulable = u && json_object_get_boolean(u);
-    kv_parse(mk_json_path(node, "metadata.labels"), &n->labels, &n->nlabels);
+    sched_kv_parse(mk_json_path(node, "metadata.labels"), &n->labels, &n->nlabels);
     json_object *taints = mk_json_path(node, "spec.taints");
     size_t nt = taints && json_object_is_type(taints, json_type_array)
                     ? json_object_array_length(taints)
@@ -285,7 +539,7 @@ void sched_node_parse(json_object *node, sched_node_info *n)
 void sched_node_clear(sched_node_info *n)
 {
     free(n->name);
-    kv_free(n->labels, n->nlabels);
+    sched_kv_free(n->labels, n->nlabels);
     for (size_t i = 0; i < n->ntaints; i++) {
         free(n->taints[i].key);
         free(n->taints[i].value);
@@ -295,7 +549,7 @@ void sched_node_clear(sched_node_info *n)
     memset(n, 0, sizeof(*n));
 }
 
-static bool kv_equal(const sched_kv *a, size_t na, const sched_kv *b, size_t nb)
+bool sched_kv_equal(const sched_kv *a, size_t na, const sched_kv *b, size_t nb)
 {
     if (na != nb)
         return false;
@@ -310,7 +564,7 @@ bool sched_node_equal(const sched_node_info *a, const sched_node_info *b)
     if (a->ready != b->ready || a->unschedulable != b->unschedulable ||
         a->alloc_milli_cpu != b->alloc_milli_cpu || a->alloc_mem != b->alloc_mem ||
         a->alloc_pods != b->alloc_pods || a->ntaints != b->ntaints ||
-        !kv_equal(a->labels, a->nlabels, b->labels, b->nlabels))
+        !sched_kv_equal(a->labels, a->nlabels, b->labels, b->nlabels))
         return false;
     for (size_t i = 0; i < a->ntaints; i++)
         if (strcmp(a->taints[i].key, b->taints[i].key) ||
@@ -337,4 +591,46 @@ bool sched_pod_wants_scheduling(json_object *pod)
     if (sched && *sched && strcmp(sched, "default-scheduler") != 0)
         return false;
     return sched_pod_is_active(pod);
+}
+
+bool sched_pod_tolerates(const sched_pod *p, const sched_taint *t)
+{
+    for (size_t i = 0; i < p->ntolerations; i++) {
+        const sched_toleration *o = &p->tolerations[i];
+        if (*o->effect && strcmp(o->effect, t->effect) != 0)
+            continue;
+        if (*o->key && strcmp(o->key, t->key) != 0)
+            continue;
+        if (strcmp(o->op, "Exists") == 0)
+            return true;
+        if (*o->key && strcmp(o->value, t->value) == 0)
+            return true;
+    }
+    return false;
+}
+
+bool sched_node_selector_matches(const sched_node_info *n, const sched_pod *p)
+{
+    for (size_t i = 0; i < p->nselector; i++) {
+        const char *v = sched_label(n->labels, n->nlabels, p->selector[i].key);
+        if (!v || strcmp(v, p->selector[i].value) != 0)
+            return false;
+    }
+    return true;
+}
+
+bool sched_node_term_matches(const sched_node_info *n, const sched_term *t)
+{
+    for (size_t j = 0; j < t->nexprs; j++)
+        if (!sched_expr_holds(&t->exprs[j], n->labels, n->nlabels, n->name))
+            return false;
+    return true;
+}
+
+bool sched_node_affinity_matches(const sched_node_info *n, const sched_pod *p)
+{
+    for (size_t i = 0; i < p->naffinity; i++)
+        if (sched_node_term_matches(n, &p->affinity[i]))
+            return true;
+    return p->naffinity == 0;
 }

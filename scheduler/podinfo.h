@@ -25,11 +25,22 @@ typedef struct sched_toleration {
 
 /* One requirement of a nodeSelectorTerm: on a label (or, field, on
  * metadata.name); op In, NotIn, Exists, DoesNotExist, Gt, Lt. */
+typedef enum sched_op {
+    SCHED_OP_UNKNOWN, /* matches nothing */
+    SCHED_OP_IN,
+    SCHED_OP_NOT_IN,
+    SCHED_OP_EXISTS,
+    SCHED_OP_DOES_NOT_EXIST,
+    SCHED_OP_GT,
+    SCHED_OP_LT,
+} sched_op;
+
 typedef struct sched_expr {
     char *key, *op;
     char **values;
     size_t nvalues;
     bool field;
+    sched_op code; /* op, decoded once */
 } sched_expr;
 
 /* A nodeSelectorTerm: every expression must hold. */
@@ -37,6 +48,59 @@ typedef struct sched_term {
     sched_expr *exprs;
     size_t nexprs;
 } sched_term;
+
+/* A label selector (matchLabels become In expressions, matchLabelKeys
+ * are merged in at parse). `set` false: no selector at all, which matches
+ * nothing (an empty one, set with no expressions, matches everything). */
+typedef struct sched_selector {
+    sched_expr *exprs;
+    size_t nexprs;
+    bool set;
+} sched_selector;
+
+/* A nodeSelectorTerm with a weight: preferred node affinity. */
+typedef struct sched_weighted_term {
+    int32_t weight;
+    sched_term term;
+} sched_weighted_term;
+
+/* A pod (anti-)affinity term: pods matched by sel, in the namespaces
+ * named (none named and no namespaceSelector: the pod's own), sharing the
+ * node's value of topology_key. */
+typedef struct sched_pod_term {
+    int32_t weight; /* preferred terms; 0 for required ones */
+    sched_selector sel;
+    char **namespaces;
+    size_t nnamespaces;
+    sched_selector ns_sel; /* namespaceSelector on Namespace labels */
+    char *topology_key;
+} sched_pod_term;
+
+/* One topologySpreadConstraint. */
+typedef struct sched_spread {
+    int32_t max_skew, min_domains;
+    char *topology_key;
+    bool hard;            /* whenUnsatisfiable: DoNotSchedule */
+    bool ignore_affinity; /* nodeAffinityPolicy: Ignore (Honor by default) */
+    bool honor_taints;    /* nodeTaintsPolicy: Honor (Ignore by default) */
+    sched_selector sel;
+} sched_spread;
+
+/* What a pod asks beyond filtering nodes one by one: preferred node
+ * affinity, pod (anti-)affinity, topology spread. Immutable once parsed
+ * and shared between copies of the pod (reference counted), so that the
+ * queue and the cache copy a pointer, not the tree. */
+typedef struct sched_pod_affinity {
+    int refs;                       /* atomic */
+    sched_weighted_term *preferred; /* nodeAffinity.preferred... */
+    size_t npreferred;
+    sched_pod_term *affinity, *anti; /* required */
+    size_t naffinity, nanti;
+    sched_pod_term *pref_affinity, *pref_anti; /* preferred, weighted */
+    size_t npref_affinity, npref_anti;
+    sched_spread *spread;
+    size_t nspread;
+} sched_pod_affinity;
 
 /* A pod as the filters see it. */
 typedef struct sched_pod {
@@ -52,7 +116,10 @@ typedef struct sched_pod {
      * fits when any term holds (none: every node). */
     sched_term *affinity;
     size_t naffinity;
-    int attempts; /* failed decisions so far (set by the queue) */
+    sched_kv *labels; /* metadata.labels */
+    size_t nlabels;
+    sched_pod_affinity *aff; /* NULL: the pod asks for none of it */
+    int attempts;            /* failed decisions so far (set by the queue) */
 } sched_pod;
 
 /* A node as the filters see it; `req_*` and `npods` are the cache's
@@ -75,6 +142,37 @@ void sched_pod_parse(json_object *pod, sched_pod *p);
 void sched_pod_clear(sched_pod *p);
 /* Deep copy. */
 void sched_pod_copy(sched_pod *dst, const sched_pod *src);
+
+/* Copy a string map ({"k":"v"}, may be NULL) into pairs; copy, free. */
+void sched_kv_parse(json_object *map, sched_kv **out, size_t *n);
+sched_kv *sched_kv_dup(const sched_kv *kv, size_t n);
+void sched_kv_free(sched_kv *kv, size_t n);
+/* The same pairs in the same order? */
+bool sched_kv_equal(const sched_kv *a, size_t na, const sched_kv *b, size_t nb);
+
+/* A reference to a (NULL: none); sched_pod_affinity_unref drops one. */
+sched_pod_affinity *sched_pod_affinity_ref(sched_pod_affinity *a);
+void sched_pod_affinity_unref(sched_pod_affinity *a);
+
+/* Does one expression hold on a set of labels? name answers matchFields
+ * on metadata.name (may be NULL). Ops In, NotIn, Exists, DoesNotExist,
+ * Gt, Lt, as Kubernetes' label selectors. */
+bool sched_expr_holds(const sched_expr *e, const sched_kv *labels, size_t nlabels,
+                      const char *name);
+/* Does a selector match a set of labels? */
+bool sched_selector_matches(const sched_selector *s, const sched_kv *labels, size_t nlabels);
+/* The value of a label, or NULL. */
+const char *sched_label(const sched_kv *labels, size_t nlabels, const char *key);
+
+/* Does the pod tolerate the taint? */
+bool sched_pod_tolerates(const sched_pod *p, const sched_taint *t);
+/* Do the node's labels hold every key: value of the pod's nodeSelector? */
+bool sched_node_selector_matches(const sched_node_info *n, const sched_pod *p);
+/* Does the node hold every expression of a nodeSelectorTerm? */
+bool sched_node_term_matches(const sched_node_info *n, const sched_term *t);
+/* Does it match one of the terms of the pod's required node affinity
+ * (true when the pod has none)? */
+bool sched_node_affinity_matches(const sched_node_info *n, const sched_pod *p);
 
 /* Fill *n from a Node object. */
 void sched_node_parse(json_object *node, sched_node_info *n);

@@ -27,6 +27,7 @@ struct sched_queue {
     entry *all;
     entry *active, *parked;
     size_t nactive, nparked;
+    size_t nparked_aff; /* parked pods with pod terms or spread constraints */
     int64_t backoff_initial_ms, backoff_max_ms, flush_ms;
     bool stopping;
 };
@@ -78,6 +79,7 @@ static void unlink_entry(sched_queue *q, entry *e)
     } else if (e->state == PARKED) {
         DL_DELETE(q->parked, e);
         q->nparked--;
+        q->nparked_aff -= e->pod.aff != NULL;
     }
 }
 
@@ -108,6 +110,8 @@ void sched_queue_add(sched_queue *q, const sched_pod *p)
         sched_pod_copy(&fresh, p);
         char *key = e->pod.key;
         e->pod.key = NULL;
+        if (e->state == PARKED) /* the count follows the pod it was made of */
+            q->nparked_aff += (fresh.aff != NULL) - (e->pod.aff != NULL);
         sched_pod_clear(&e->pod);
         free(fresh.key);
         fresh.key = key;
@@ -134,6 +138,7 @@ static void park(sched_queue *q, entry *e)
     e->state = PARKED;
     DL_APPEND(q->parked, e);
     q->nparked++;
+    q->nparked_aff += e->pod.aff != NULL;
 }
 
 void sched_queue_add_backoff(sched_queue *q, const sched_pod *p)
@@ -235,6 +240,18 @@ void sched_queue_move_all(sched_queue *q)
     e->moved = true;
     if (q->parked)
         pthread_cond_signal(&q->cond);
+    pthread_mutex_unlock(&q->mu);
+}
+
+void sched_queue_move_affinity(sched_queue *q)
+{
+    pthread_mutex_lock(&q->mu);
+    if (q->nparked_aff) {
+        entry *e;
+        DL_FOREACH(q->parked, e)
+        e->moved |= e->pod.aff != NULL;
+        pthread_cond_signal(&q->cond);
+    }
     pthread_mutex_unlock(&q->mu);
 }
 

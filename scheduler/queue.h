@@ -43,6 +43,9 @@ void sched_queue_unschedulable(sched_queue *q, const char *key);
 void sched_queue_done(sched_queue *q, const char *key);
 /* Something changed that may make parked pods fit. */
 void sched_queue_move_all(sched_queue *q);
+/* A pod was placed: only parked pods with pod affinity or spread
+ * constraints may fit now. O(1) while none is parked. */
+void sched_queue_move_affinity(sched_queue *q);
 void sched_queue_stop(sched_queue *q);
 
 /* Counts, for logs and tests. */

@@ -18,7 +18,7 @@ typedef struct sched {
     sched_cache *cache;
     sched_queue *queue;
     sched_binder *binder;
-    mk_informer *pods, *nodes;
+    mk_informer *pods, *nodes, *namespaces;
     volatile bool *stop;
 } sched;
 
@@ -38,7 +38,8 @@ static void pod_seen(sched *s, json_object *old, json_object *pod)
         sched_queue_delete(s->queue, key);
         if (sched_pod_is_active(pod)) {
             sched_pod_parse(pod, &p);
-            sched_cache_add_pod(s->cache, &p, node);
+            if (sched_cache_add_pod(s->cache, &p, node)) /* placed by someone else */
+                sched_queue_move_affinity(s->queue);
             sched_pod_clear(&p);
         } else if (sched_cache_remove_pod(s->cache, key)) {
             sched_queue_move_all(s->queue); /* a finished pod frees room */
@@ -102,6 +103,26 @@ static void on_node_delete(void *ctx, json_object *node)
         sched_cache_remove_node(s->cache, name);
 }
 
+static void on_ns_add(void *ctx, json_object *ns)
+{
+    sched *s = ctx;
+    sched_cache_set_namespace(s->cache, ns);
+    sched_queue_move_affinity(s->queue); /* a namespaceSelector may match now */
+}
+
+static void on_ns_update(void *ctx, json_object *old, json_object *ns)
+{
+    on_ns_add(ctx, ns);
+}
+
+static void on_ns_delete(void *ctx, json_object *ns)
+{
+    sched *s = ctx;
+    const char *name = mk_json_str(ns, "metadata.name");
+    if (name)
+        sched_cache_remove_namespace(s->cache, name);
+}
+
 static void on_connection(void *ctx, bool connected, const char *why)
 {
     if (!connected)
@@ -113,7 +134,8 @@ static void *decide_loop(void *arg)
 {
     sched *s = arg;
     /* Decide only on a full picture: the bound pods are the accounting. */
-    while (!informer_wait_synced(s->nodes, 200) || !informer_wait_synced(s->pods, 200))
+    while (!informer_wait_synced(s->nodes, 200) || !informer_wait_synced(s->pods, 200) ||
+           !informer_wait_synced(s->namespaces, 200))
         if (*s->stop)
             return NULL;
     mk_log("caches synced: %zu nodes", sched_cache_node_count(s->cache));
@@ -125,6 +147,7 @@ static void *decide_loop(void *arg)
         } else if (sched_cache_schedule(s->cache, &p, &node, &why) == 0) {
             sched_queue_done(s->queue, p.key);
             binder_bind(s->binder, &p, node);
+            sched_queue_move_affinity(s->queue); /* its group may follow it */
         } else {
             sched_queue_unschedulable(s->queue, p.key);
             binder_unschedulable(s->binder, &p, why);
@@ -170,11 +193,18 @@ int scheduler_run(mk_client *c, const scheduler_opts *o, volatile bool *stop, mk
                                .on_delete = on_node_delete,
                                .on_connection = on_connection};
     s.nodes = informer_new(c, kind_by_kind("Node"), NULL, NULL, NULL, &nh, &s);
+    mk_informer_handlers sh = {.on_add = on_ns_add,
+                               .on_update = on_ns_update,
+                               .on_delete = on_ns_delete,
+                               .on_connection = on_connection};
     s.pods = informer_new(c, kind_by_kind("Pod"), NULL, NULL, NULL, &ph, &s);
+    s.namespaces = informer_new(c, kind_by_kind("Namespace"), NULL, NULL, NULL, &sh, &s);
     binder_set_pods(s.binder, s.pods);
     int rc = informer_start(s.nodes, err);
     if (rc == 0)
         rc = informer_start(s.pods, err);
+    if (rc == 0)
+        rc = informer_start(s.namespaces, err);
     pthread_t decider;
     bool deciding = false;
     if (rc == 0) {
@@ -195,6 +225,7 @@ int scheduler_run(mk_client *c, const scheduler_opts *o, volatile bool *stop, mk
     recorder_free(rec);
     informer_free(s.pods);
     informer_free(s.nodes);
+    informer_free(s.namespaces);
     sched_queue_free(s.queue);
     sched_cache_free(s.cache);
     return rc;

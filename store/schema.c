@@ -1,8 +1,9 @@
 /* schema.c - known fields of every kind, in Kubernetes' shapes.
  *
  * The tables are broad on purpose: an ordinary upstream manifest must pass
- * without a warning, even where minik8s ignores a field (affinity,
- * tolerations, securityContext are accepted as free-form objects). Fields
+ * without a warning, even where minik8s ignores a field (affinity and
+ * tolerations, read by the scheduler, and securityContext are accepted
+ * as free-form objects). Fields
  * the system writes (status) are checked only for being an object.
  */
 #include "store/schema.h"

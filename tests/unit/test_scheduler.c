@@ -12,6 +12,7 @@
 #include "scheduler/cache.h"
 #include "scheduler/podinfo.h"
 #include "scheduler/queue.h"
+#include "scheduler/topology.h"
 #include "store/util.h"
 
 static json_object *parse(const char *text)
@@ -348,6 +349,12 @@ static void test_pods_before_node(void **state)
     char *why;
     assert_null(schedule(c, &q, &why));
     free(why);
+    /* The node goes and comes back: its pod is charged again, once. */
+    sched_cache_remove_node(c, "late");
+    add_node(c, "late", "{}", "1", "1Gi", 110);
+    assert_null(schedule(c, &q, &why));
+    assert_string_equal(why, "0/1 nodes are available: 1 Insufficient cpu.");
+    free(why);
     assert_true(sched_cache_remove_pod(c, p.key));
     char *node = schedule(c, &q, NULL);
     assert_string_equal(node, "late");
@@ -390,6 +397,386 @@ static void test_which_pods(void **state)
     assert_false(info.ready); /* no Ready condition: not ready */
     sched_node_clear(&info);
     json_object_put(n);
+}
+
+/* ---- pod (anti-)affinity, topology spread, preferences ---- */
+
+/* A pod with labels and extra spec fields (JSON members, may be ""). */
+static void pod_with(const char *name, const char *labels, const char *spec, sched_pod *p)
+{
+    char *text = xasprintf("{\"metadata\":{\"name\":\"%s\",\"namespace\":\"default\","
+                           "\"labels\":%s},\"spec\":{%s%s\"containers\":[{\"name\":\"a\"}]}}",
+                           name, labels, spec, *spec ? "," : "");
+    json_object *o = parse(text);
+    free(text);
+    sched_pod_parse(o, p);
+    json_object_put(o);
+}
+
+/* Three nodes a, b, c labelled with their hostname and a zone each. */
+static sched_cache *three_nodes(const char *za, const char *zb, const char *zc)
+{
+    sched_cache *c = sched_cache_new();
+    const char *zones[] = {za, zb, zc};
+    for (int i = 0; i < 3; i++) {
+        char name[24], labels[128];
+        snprintf(name, sizeof(name), "n%c", 'a' + i);
+        snprintf(labels, sizeof(labels), "{\"kubernetes.io/hostname\":\"%s\",\"zone\":\"%s\"}",
+                 name, zones[i]);
+        add_node(c, name, labels, "4", "16Gi", 110);
+    }
+    return c;
+}
+
+/* Schedule a pod; the node's name, or "-" and *why (may be NULL). */
+static char *place(sched_cache *c, const char *name, const char *labels, const char *spec,
+                   char **why)
+{
+    sched_pod p;
+    pod_with(name, labels, spec, &p);
+    char *node = schedule(c, &p, why);
+    sched_pod_clear(&p);
+    return node ? node : xstrdup("-");
+}
+
+/* Schedule a pod and check where it went ("-": nowhere). */
+static void expect_at(sched_cache *c, const char *name, const char *labels, const char *spec,
+                      const char *want)
+{
+    char *node = place(c, name, labels, spec, NULL);
+    assert_string_equal(node, want);
+    free(node);
+}
+
+#define ANTI_WEB                                                                               \
+    "\"affinity\":{\"podAntiAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":[{" \
+    "\"labelSelector\":{\"matchLabels\":{\"app\":\"web\"}},"                                   \
+    "\"topologyKey\":\"kubernetes.io/hostname\"}]}}"
+
+static void test_affinity_parse(void **state)
+{
+    sched_pod p;
+    pod_with(
+        "x", "{\"app\":\"web\",\"rev\":\"7\"}",
+        "\"affinity\":{\"nodeAffinity\":{\"preferredDuringSchedulingIgnoredDuringExecution\":"
+        "[{\"weight\":20,\"preference\":{\"matchExpressions\":[{\"key\":\"disk\","
+        "\"operator\":\"In\",\"values\":[\"ssd\"]}]}}]},"
+        "\"podAffinity\":{\"preferredDuringSchedulingIgnoredDuringExecution\":[{\"weight\":5,"
+        "\"podAffinityTerm\":{\"labelSelector\":{\"matchLabels\":{\"app\":\"db\"}},"
+        "\"namespaces\":[\"data\"],\"topologyKey\":\"zone\"}}]},"
+        "\"podAntiAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":[{"
+        "\"labelSelector\":{\"matchExpressions\":[{\"key\":\"app\",\"operator\":\"Exists\"}]},"
+        "\"matchLabelKeys\":[\"rev\",\"missing\"],\"topologyKey\":\"kubernetes.io/"
+        "hostname\"}]}},"
+        "\"topologySpreadConstraints\":[{\"maxSkew\":2,\"topologyKey\":\"zone\","
+        "\"whenUnsatisfiable\":\"ScheduleAnyway\",\"nodeAffinityPolicy\":\"Ignore\"}]",
+        &p);
+    assert_non_null(p.aff);
+    assert_int_equal(p.nlabels, 2);
+    assert_int_equal(p.aff->npreferred, 1);
+    assert_int_equal(p.aff->preferred[0].weight, 20);
+    assert_int_equal(p.aff->npref_affinity, 1);
+    assert_int_equal(p.aff->pref_affinity[0].weight, 5);
+    assert_string_equal(p.aff->pref_affinity[0].namespaces[0], "data");
+    assert_string_equal(p.aff->pref_affinity[0].topology_key, "zone");
+    /* matchLabelKeys: "rev In [7]" merged in; a key the pod lacks is not */
+    assert_int_equal(p.aff->nanti, 1);
+    assert_int_equal(p.aff->anti[0].sel.nexprs, 2);
+    assert_string_equal(p.aff->anti[0].sel.exprs[1].key, "rev");
+    assert_string_equal(p.aff->anti[0].sel.exprs[1].values[0], "7");
+    assert_int_equal(p.aff->nspread, 1);
+    assert_false(p.aff->spread[0].hard);
+    assert_true(p.aff->spread[0].ignore_affinity);
+    assert_false(p.aff->spread[0].sel.set); /* no selector: matches no pod */
+    /* copies share the parsed terms */
+    sched_pod q;
+    sched_pod_copy(&q, &p);
+    assert_ptr_equal(q.aff, p.aff);
+    sched_pod_clear(&p);
+    assert_int_equal(q.aff->anti[0].sel.nexprs, 2);
+    sched_pod_clear(&q);
+    /* a pod without any of it has none */
+    pod_with("y", "{}", "\"affinity\":{\"nodeAffinity\":{}}", &p);
+    assert_null(p.aff);
+    sched_pod_clear(&p);
+}
+
+static void test_anti_affinity(void **state)
+{
+    sched_cache *c = three_nodes("z1", "z1", "z2");
+    const char *want[] = {"na", "nb", "nc"};
+    for (int i = 0; i < 3; i++) {
+        char name[24];
+        snprintf(name, sizeof(name), "web-%d", i);
+        expect_at(c, name, "{\"app\":\"web\"}", ANTI_WEB, want[i]);
+    }
+    char *why;
+    char *node = place(c, "web-3", "{\"app\":\"web\"}", ANTI_WEB, &why);
+    assert_string_equal(node, "-");
+    assert_string_equal(why,
+                        "0/3 nodes are available: 3 node(s) didn't match pod anti-affinity "
+                        "rules.");
+    free(node);
+    free(why);
+    /* Another namespace's pods are not selected by default. */
+    sched_pod p;
+    pod_with("other", "{\"app\":\"web\"}", ANTI_WEB, &p);
+    free(p.ns);
+    p.ns = xstrdup("prod");
+    node = schedule(c, &p, NULL);
+    assert_non_null(node);
+    free(node);
+    sched_pod_clear(&p);
+    /* Gone: room again. */
+    assert_true(sched_cache_remove_pod(c, "default/web-1"));
+    expect_at(c, "web-4", "{\"app\":\"web\"}", ANTI_WEB, "nb");
+    sched_cache_free(c);
+}
+
+static void test_existing_anti_affinity(void **state)
+{
+    sched_cache *c = three_nodes("z1", "z1", "z2");
+    /* A loner that wants no "noisy" pod in its zone, on na (zone z1). */
+    char *node = place(c, "loner", "{}",
+                       "\"affinity\":{\"podAntiAffinity\":{\"requiredDuringScheduling"
+                       "IgnoredDuringExecution\":[{\"labelSelector\":{\"matchLabels\":{\"app\":"
+                       "\"noisy\"}},\"topologyKey\":\"zone\"}]}}",
+                       NULL);
+    assert_string_equal(node, "na");
+    free(node);
+    /* Noisy pods, which say nothing themselves, keep out of z1. */
+    for (int i = 0; i < 2; i++) {
+        expect_at(c, i ? "noisy-1" : "noisy-0", "{\"app\":\"noisy\"}", "", "nc");
+    }
+    /* ...but other pods still go round robin: nc, then na. */
+    expect_at(c, "quiet", "{\"app\":\"quiet\"}", "", "na");
+    char *why;
+    sched_pod p;
+    pod_with("noisy-2", "{\"app\":\"noisy\"}", "\"nodeSelector\":{\"zone\":\"z1\"}", &p);
+    assert_null(schedule(c, &p, &why));
+    assert_string_equal(why, "0/3 nodes are available: 1 node(s) didn't match Pod's node "
+                             "selector, 2 node(s) didn't satisfy existing pods anti-affinity "
+                             "rules.");
+    free(why);
+    sched_pod_clear(&p);
+    sched_cache_free(c);
+}
+
+#define WITH_DB(key)                                                                           \
+    "\"affinity\":{\"podAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":[{"     \
+    "\"labelSelector\":{\"matchLabels\":{\"app\":\"db\"}},\"topologyKey\":\"" key "\"}]}}"
+
+static void test_pod_affinity(void **state)
+{
+    sched_cache *c = three_nodes("z1", "z1", "z2");
+    /* No db anywhere, and the pod is no db itself: nowhere. */
+    char *why;
+    char *node =
+        place(c, "web-0", "{\"app\":\"web\"}", WITH_DB("kubernetes.io/hostname"), &why);
+    assert_string_equal(node, "-");
+    assert_string_equal(why,
+                        "0/3 nodes are available: 3 node(s) didn't match pod affinity rules.");
+    free(node);
+    free(why);
+    /* The first db with affinity to dbs goes anywhere (round robin: na)... */
+    expect_at(c, "db-0", "{\"app\":\"db\"}", WITH_DB("zone"), "na");
+    /* ...the next ones join its zone, the web pods its node. */
+    expect_at(c, "db-1", "{\"app\":\"db\"}", WITH_DB("zone"), "nb");
+    for (int i = 1; i < 4; i++) {
+        char name[24];
+        snprintf(name, sizeof(name), "web-%d", i);
+        node = place(c, name, "{\"app\":\"web\"}", WITH_DB("kubernetes.io/hostname"), NULL);
+        assert_true(strcmp(node, "na") == 0 || strcmp(node, "nb") == 0);
+        free(node);
+    }
+    /* A node without the topology key never matches. */
+    add_node(c, "nd", "{}", "4", "16Gi", 110);
+    sched_pod p;
+    pod_with("web-9", "{\"app\":\"web\"}",
+             WITH_DB("kubernetes.io/hostname") ",\"nodeSelector\":{}", &p);
+    for (int i = 0; i < 4; i++) {
+        node = schedule(c, &p, NULL);
+        assert_string_not_equal(node, "nd");
+        assert_string_not_equal(node, "nc");
+        free(node);
+        sched_cache_remove_pod(c, "default/web-9");
+    }
+    sched_pod_clear(&p);
+    sched_cache_free(c);
+}
+
+#define SPREAD(skew, extra)                                                                    \
+    "\"topologySpreadConstraints\":[{\"maxSkew\":" #skew ",\"topologyKey\":\"zone\","          \
+    "\"whenUnsatisfiable\":\"DoNotSchedule\",\"labelSelector\":{\"matchLabels\":"              \
+    "{\"app\":\"web\"}}" extra "}]"
+
+static void test_topology_spread(void **state)
+{
+    sched_cache *c = three_nodes("z1", "z1", "z2");
+    /* Two zones, maxSkew 1: z1, z2, z1, z2, ... whatever the round robin
+     * (which, from nc, goes on at na). */
+    const char *want[] = {"na", "nc", "na", "nc", "na", "nc"};
+    for (int i = 0; i < 6; i++) {
+        char name[24];
+        snprintf(name, sizeof(name), "web-%d", i);
+        expect_at(c, name, "{\"app\":\"web\"}", SPREAD(1, ""), want[i]);
+    }
+    /* Pods the selector does not match are not counted. */
+    expect_at(c, "other", "{\"app\":\"other\"}", SPREAD(1, ""), "na");
+    /* One more web pod in z1 (4 there, 3 in z2). nodeAffinityPolicy Honor:
+     * only the nodes the pod may go to count, here z1 alone, so z1 is
+     * within the skew of itself; with Ignore, z2 counts and z1 is full. */
+    expect_at(c, "web-6", "{\"app\":\"web\"}", "\"nodeSelector\":{\"zone\":\"z1\"}", "nb");
+    add_node(c, "nd", "{}", "4", "16Gi", 110);
+    char *why, *node;
+    sched_pod p;
+    pod_with(
+        "web-x", "{\"app\":\"web\"}",
+        SPREAD(1, "") ",\"affinity\":{\"nodeAffinity\":{\"requiredDuringSchedulingIgnored"
+                      "DuringExecution\":{\"nodeSelectorTerms\":[{\"matchFields\":[{\"key\":"
+                      "\"metadata.name\",\"operator\":\"NotIn\",\"values\":[\"nc\"]}]}]}}}",
+        &p);
+    node = schedule(c, &p, NULL);
+    assert_string_equal(node, "na");
+    free(node);
+    sched_pod_clear(&p);
+    pod_with(
+        "web-y", "{\"app\":\"web\"}",
+        SPREAD(1, ",\"nodeAffinityPolicy\":\"Ignore\"") ",\"nodeSelector\":{\"zone\":\"z1\"}",
+        &p);
+    assert_null(schedule(c, &p, &why));
+    assert_string_equal(why, "0/4 nodes are available: 2 node(s) didn't match Pod's node "
+                             "selector, 2 node(s) didn't match pod topology spread "
+                             "constraints.");
+    free(why);
+    sched_pod_clear(&p);
+    sched_cache_free(c);
+
+    /* minDomains 3 with two zones: the missing domain counts as empty. */
+    c = three_nodes("z1", "z1", "z2");
+    add_node(c, "nd", "{\"zone\":\"z1\"}", "4", "16Gi", 110);
+    for (int i = 0; i < 2; i++) {
+        node = place(c, i ? "m-1" : "m-0", "{\"app\":\"web\"}", SPREAD(1, ",\"minDomains\":3"),
+                     NULL);
+        assert_string_equal(node, i ? "nc" : "na");
+        free(node);
+    }
+    node = place(c, "m-2", "{\"app\":\"web\"}", SPREAD(1, ",\"minDomains\":3"), &why);
+    assert_string_equal(node, "-");
+    assert_string_equal(why, "0/4 nodes are available: 4 node(s) didn't match pod topology "
+                             "spread constraints.");
+    free(node);
+    free(why);
+    add_node(c, "ne", "{}", "4", "16Gi", 110);
+    node = place(c, "m-3", "{\"app\":\"web\"}", SPREAD(1, ",\"minDomains\":3"), &why);
+    assert_string_equal(why, "0/5 nodes are available: 1 node(s) didn't match pod topology "
+                             "spread constraints (missing required label), 4 node(s) didn't "
+                             "match pod topology spread constraints.");
+    free(node);
+    free(why);
+    sched_cache_free(c);
+}
+
+static void test_preferences(void **state)
+{
+    sched_cache *c = three_nodes("z1", "z1", "z2");
+    /* Preferred node affinity: the heavier term wins, until full. */
+    const char *pref =
+        "\"affinity\":{\"nodeAffinity\":{\"preferredDuringSchedulingIgnoredDuringExecution\":["
+        "{\"weight\":10,\"preference\":{\"matchExpressions\":[{\"key\":\"zone\",\"operator\":"
+        "\"In\",\"values\":[\"z1\"]}]}},{\"weight\":50,\"preference\":{\"matchFields\":[{"
+        "\"key\":"
+        "\"metadata.name\",\"operator\":\"In\",\"values\":[\"nb\"]}]}}]}}";
+    for (int i = 0; i < 3; i++) {
+        expect_at(c, i == 0 ? "p0" : i == 1 ? "p1" : "p2", "{}", pref, "nb");
+    }
+    /* Equal scores keep the round robin (after nb: nc, na). */
+    expect_at(c, "plain", "{}", "", "nc");
+    /* Preferred anti-affinity spreads, ScheduleAnyway spread leans away
+     * from the fuller zone. */
+    const char *soft =
+        "\"affinity\":{\"podAntiAffinity\":{"
+        "\"preferredDuringSchedulingIgnoredDuringExecution\":"
+        "[{\"weight\":100,\"podAffinityTerm\":{\"labelSelector\":{\"matchLabels\":{\"app\":"
+        "\"cache\"}},\"topologyKey\":\"kubernetes.io/hostname\"}}]}}";
+    const char *want[] = {"na", "nb", "nc"};
+    for (int i = 0; i < 3; i++) {
+        char name[24];
+        snprintf(name, sizeof(name), "cache-%d", i);
+        expect_at(c, name, "{\"app\":\"cache\"}", soft, want[i]);
+    }
+    const char *lean =
+        "\"topologySpreadConstraints\":[{\"maxSkew\":1,\"topologyKey\":\"zone\","
+        "\"whenUnsatisfiable\":\"ScheduleAnyway\",\"labelSelector\":{\"matchLabels\":"
+        "{\"app\":\"lean\"}}}]";
+    expect_at(c, "lean-0", "{\"app\":\"lean\"}", lean, "na");
+    expect_at(c, "lean-1", "{\"app\":\"lean\"}", lean, "nc");
+    expect_at(c, "lean-2", "{\"app\":\"lean\"}", lean, "na"); /* a tie: round robin */
+    /* A placed pod's preferred affinity draws pods it selects. */
+    expect_at(c, "magnet", "{}",
+              "\"nodeSelector\":{\"zone\":\"z2\"},\"affinity\":{\"podAffinity\":{"
+              "\"preferredDuringSchedulingIgnoredDuringExecution\":[{\"weight\":100,"
+              "\"podAffinityTerm\":{\"labelSelector\":{\"matchLabels\":{\"app\":\"iron\"}},"
+              "\"topologyKey\":\"kubernetes.io/hostname\"}}]}}",
+              "nc");
+    expect_at(c, "iron-0", "{\"app\":\"iron\"}", "", "nc");
+    expect_at(c, "iron-1", "{\"app\":\"iron\"}", "", "nc");
+    sched_cache_free(c);
+}
+
+static void test_scores_total(void **state)
+{
+    sched_raw_score raw[3] = {{.node_affinity = 0, .inter_pod = -5, .spread = 4},
+                              {.node_affinity = 10, .inter_pod = 5, .spread = 2},
+                              {.node_affinity = 5, .inter_pod = 0, .spread_ignored = true}};
+    int64_t total[3];
+    sched_scores_total(raw, 3, total);
+    /* 2 * (affinity 0..100 + inter-pod min..max to 0..100 + spread reversed) */
+    assert_int_equal(total[0], 2 * (0 + 0 + 100 * (4 + 2 - 4) / 4));
+    assert_int_equal(total[1], 2 * (100 + 100 + 100 * (4 + 2 - 2) / 4));
+    assert_int_equal(total[2], 2 * (50 + 50 + 0));
+    /* The inter-pod range includes 0, as kube-scheduler's. */
+    sched_raw_score pos[2] = {{.inter_pod = 5}, {.inter_pod = 10}};
+    sched_scores_total(pos, 2, total);
+    assert_int_equal(total[0], 2 * (50 + 100));
+    assert_int_equal(total[1], 2 * (100 + 100));
+}
+
+static void test_namespace_selector(void **state)
+{
+    sched_cache *c = three_nodes("z1", "z1", "z2");
+    json_object *ns =
+        parse("{\"metadata\":{\"name\":\"prod\",\"labels\":{\"tier\":\"prod\"}}}");
+    sched_cache_set_namespace(c, ns);
+    json_object_put(ns);
+    sched_pod db;
+    pod_with("db", "{\"app\":\"db\"}", "\"nodeSelector\":{\"zone\":\"z2\"}", &db);
+    free(db.ns);
+    db.ns = xstrdup("prod");
+    free(db.key);
+    db.key = xstrdup("prod/db");
+    sched_cache_add_pod(c, &db, "nc");
+    sched_pod_clear(&db);
+    /* Same namespace by default: no db in "default", nowhere. */
+    expect_at(c, "w0", "{}", WITH_DB("zone"), "-");
+    const char *by_label =
+        "\"affinity\":{\"podAffinity\":{\"requiredDuringSchedulingIgnoredDuringExecution\":[{"
+        "\"labelSelector\":{\"matchLabels\":{\"app\":\"db\"}},\"namespaceSelector\":{"
+        "\"matchLabels\":{\"tier\":\"prod\"}},\"topologyKey\":\"zone\"}]}}";
+    const char *all = "\"affinity\":{\"podAffinity\":{\"requiredDuringSchedulingIgnoredDuring"
+                      "Execution\":[{\"labelSelector\":{\"matchLabels\":{\"app\":\"db\"}},"
+                      "\"namespaceSelector\":{},\"topologyKey\":\"zone\"}]}}";
+    const char *listed =
+        "\"affinity\":{\"podAffinity\":{\"requiredDuringSchedulingIgnoredDuring"
+        "Execution\":[{\"labelSelector\":{\"matchLabels\":{\"app\":\"db\"}},"
+        "\"namespaces\":[\"prod\"],\"topologyKey\":\"zone\"}]}}";
+    const char *specs[] = {by_label, all, listed};
+    for (int i = 0; i < 3; i++) {
+        expect_at(c, i == 0 ? "w1" : i == 1 ? "w2" : "w3", "{}", specs[i], "nc");
+    }
+    sched_cache_remove_namespace(c, "prod");
+    expect_at(c, "w4", "{}", by_label, "-");
+    sched_cache_free(c);
 }
 
 static void test_queue(void **state)
@@ -441,6 +828,14 @@ int main(void)
         cmocka_unit_test(test_pods_before_node),
         cmocka_unit_test(test_which_pods),
         cmocka_unit_test(test_queue),
+        cmocka_unit_test(test_affinity_parse),
+        cmocka_unit_test(test_anti_affinity),
+        cmocka_unit_test(test_existing_anti_affinity),
+        cmocka_unit_test(test_pod_affinity),
+        cmocka_unit_test(test_topology_spread),
+        cmocka_unit_test(test_preferences),
+        cmocka_unit_test(test_scores_total),
+        cmocka_unit_test(test_namespace_selector),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
