@@ -1,7 +1,6 @@
 /* cronjob.c - the CronJob controller (see cronjob.h). */
 #include "controllers/cronjob.h"
 
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,37 +95,9 @@ void cronjob_decide(json_object *cj, const cron_schedule *s, const cron_zone *z,
 
 typedef struct cronctl {
     manager *m;
-    workqueue *q;
+    objkey_loop loop;
     mk_informer *cronjobs, *jobs;
-    pthread_t worker;
-    bool started;
 } cronctl;
-
-static void on_cronjob(void *ctx, json_object *cj)
-{
-    cronctl *c = ctx;
-    objkey_enqueue(c->q, cj, mk_json_str(cj, "metadata.name"));
-}
-
-static void on_cronjob_update(void *ctx, json_object *old, json_object *cj)
-{
-    (void)old;
-    on_cronjob(ctx, cj);
-}
-
-static void on_job(void *ctx, json_object *job)
-{
-    cronctl *c = ctx;
-    json_object *ref = objkey_owner(job, "CronJob");
-    if (ref)
-        objkey_enqueue(c->q, job, mk_json_str(ref, "name"));
-}
-
-static void on_job_update(void *ctx, json_object *old, json_object *job)
-{
-    (void)old;
-    on_job(ctx, job);
-}
 
 /* JOB_GOING: being deleted, neither active nor history. */
 enum { JOB_GOING = -1, JOB_RUNNING, JOB_SUCCEEDED, JOB_FAILED };
@@ -481,8 +452,9 @@ static int run_schedule(cronctl *c, json_object *cj, json_object *st, int64_t *r
     return rc;
 }
 
-static int sync_cronjob(cronctl *c, json_object *cj, int64_t *requeue_ms, mk_err *err)
+static int sync_cronjob(void *ctx, json_object *cj, int64_t *requeue_ms, mk_err *err)
 {
+    cronctl *c = ctx;
     if (mk_json_str(cj, "metadata.deletionTimestamp"))
         return 0;
     json_object *old = mk_json_path(cj, "status"), *st = NULL;
@@ -507,29 +479,10 @@ static int sync_cronjob(cronctl *c, json_object *cj, int64_t *requeue_ms, mk_err
     return rc;
 }
 
-static int cronjob_sync(void *ctx, const char *key, int64_t *requeue_ms, mk_err *err)
-{
-    cronctl *c = ctx;
-    json_object *cj = objkey_get(c->cronjobs, key);
-    if (!cj)
-        return 0;
-    int rc = sync_cronjob(c, cj, requeue_ms, err);
-    json_object_put(cj);
-    return rc;
-}
-
-static void *worker(void *arg)
-{
-    cronctl *c = arg;
-    if (manager_wait_synced(c->m))
-        workqueue_process(c->q, "cronjob", CRONJOB_RETRY_MS, cronjob_sync, c);
-    return NULL;
-}
-
 static void cronjob_stop(void *state)
 {
     cronctl *c = state;
-    workqueue_close(c->q, &c->worker, c->started ? 1 : 0);
+    objkey_loop_stop(&c->loop);
     free(c);
 }
 
@@ -537,17 +490,14 @@ static int cronjob_start(manager *m, void **state, mk_err *err)
 {
     cronctl *c = xcalloc(1, sizeof *c);
     c->m = m;
-    c->q = workqueue_new();
-    mk_informer_handlers ch = {.on_add = on_cronjob, .on_update = on_cronjob_update};
-    mk_informer_handlers jh = {
-        .on_add = on_job, .on_update = on_job_update, .on_delete = on_job};
-    c->cronjobs = manager_informer(m, kind_by_kind("CronJob"), &ch, c);
-    c->jobs = manager_informer(m, kind_by_kind("Job"), &jh, c);
-    if (pthread_create(&c->worker, NULL, worker, c) != 0) {
+    objkey_loop_init(&c->loop, m, "CronJob", CRONJOB_RETRY_MS, sync_cronjob, c);
+    c->cronjobs = objkey_loop_watch(&c->loop);
+    c->jobs = objkey_loop_watch_owned(&c->loop, "Job");
+    int rc = objkey_loop_start(&c->loop, err);
+    if (rc < 0) {
         cronjob_stop(c);
-        return mk_error(err, EAGAIN, "cannot start a thread");
+        return rc;
     }
-    c->started = true;
     *state = c;
     return 0;
 }

@@ -9,7 +9,6 @@
  * Pods carry controller-revision-hash (the template's hash); status counts
  * desired, current, ready, up-to-date, available and misscheduled nodes.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,10 +26,8 @@
 
 typedef struct dsctl {
     manager *m;
-    workqueue *q;
+    objkey_loop loop;
     mk_informer *dss, *nodes, *pods;
-    pthread_t worker;
-    bool started;
 } dsctl;
 
 /* A daemon pod, as the sync needs it. */
@@ -273,14 +270,11 @@ static void write_status(dsctl *c, json_object *ds, const ds_counts *n)
     json_object_put(patch);
 }
 
-static int ds_sync(void *ctx, const char *key, int64_t *requeue_ms, mk_err *err)
+static int ds_sync(void *ctx, json_object *ds, int64_t *requeue_ms, mk_err *err)
 {
     (void)requeue_ms;
     (void)err;
     dsctl *c = ctx;
-    json_object *ds = objkey_get(c->dss, key);
-    if (!ds)
-        return 0;
     if (!mk_json_str(ds, "metadata.deletionTimestamp")) {
         char hash[16];
         json_object *tmpl = deployment_template_of(ds);
@@ -295,25 +289,13 @@ static int ds_sync(void *ctx, const char *key, int64_t *requeue_ms, mk_err *err)
         write_status(c, ds, &n);
         scan_free(&s);
     }
-    json_object_put(ds);
     return 0;
-}
-
-static void on_ds(void *ctx, json_object *ds)
-{
-    dsctl *c = ctx;
-    objkey_enqueue(c->q, ds, mk_json_str(ds, "metadata.name"));
-}
-
-static void on_ds_update(void *ctx, json_object *old, json_object *ds)
-{
-    (void)old;
-    on_ds(ctx, ds);
 }
 
 static int enqueue_each(void *ctx, json_object *ds)
 {
-    on_ds(ctx, ds);
+    dsctl *c = ctx;
+    objkey_enqueue(c->loop.q, ds, mk_json_str(ds, "metadata.name"));
     return 0;
 }
 
@@ -332,32 +314,10 @@ static void on_node_update(void *ctx, json_object *old, json_object *node)
         on_node(ctx, node);
 }
 
-static void on_pod(void *ctx, json_object *pod)
-{
-    dsctl *c = ctx;
-    json_object *ref = objkey_owner(pod, "DaemonSet");
-    if (ref)
-        objkey_enqueue(c->q, pod, mk_json_str(ref, "name"));
-}
-
-static void on_pod_update(void *ctx, json_object *old, json_object *pod)
-{
-    (void)old;
-    on_pod(ctx, pod);
-}
-
-static void *worker(void *arg)
-{
-    dsctl *c = arg;
-    if (manager_wait_synced(c->m))
-        workqueue_process(c->q, "daemonset", DS_RETRY_MS, ds_sync, c);
-    return NULL;
-}
-
 static void ds_stop(void *state)
 {
     dsctl *c = state;
-    workqueue_close(c->q, &c->worker, c->started ? 1 : 0);
+    objkey_loop_stop(&c->loop);
     free(c);
 }
 
@@ -365,20 +325,17 @@ static int ds_start(manager *m, void **state, mk_err *err)
 {
     dsctl *c = xcalloc(1, sizeof *c);
     c->m = m;
-    c->q = workqueue_new();
-    mk_informer_handlers dh = {.on_add = on_ds, .on_update = on_ds_update};
+    objkey_loop_init(&c->loop, m, "DaemonSet", DS_RETRY_MS, ds_sync, c);
     mk_informer_handlers nh = {
         .on_add = on_node, .on_update = on_node_update, .on_delete = on_node};
-    mk_informer_handlers ph = {
-        .on_add = on_pod, .on_update = on_pod_update, .on_delete = on_pod};
-    c->dss = manager_informer(m, kind_by_kind("DaemonSet"), &dh, c);
+    c->dss = objkey_loop_watch(&c->loop);
     c->nodes = manager_informer(m, kind_by_kind("Node"), &nh, c);
-    c->pods = manager_informer(m, kind_by_kind("Pod"), &ph, c);
-    if (pthread_create(&c->worker, NULL, worker, c) != 0) {
+    c->pods = objkey_loop_watch_owned(&c->loop, "Pod");
+    int rc = objkey_loop_start(&c->loop, err);
+    if (rc < 0) {
         ds_stop(c);
-        return mk_error(err, EAGAIN, "cannot start a thread");
+        return rc;
     }
-    c->started = true;
     *state = c;
     return 0;
 }

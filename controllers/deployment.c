@@ -1,7 +1,6 @@
 /* deployment.c - the Deployment controller (see deployment.h). */
 #include "controllers/deployment.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,10 +131,8 @@ int deployment_roll(int replicas, int max_surge, int max_unavailable, const depl
 
 typedef struct deployctl {
     manager *m;
-    workqueue *q;
+    objkey_loop loop;
     mk_informer *deploys, *rss;
-    pthread_t worker;
-    bool started;
 } deployctl;
 
 /* The ReplicaSets a Deployment controls, copied out of the cache. */
@@ -610,57 +607,18 @@ static int64_t sync_deployment(deployctl *c, json_object *d)
     return next;
 }
 
-static int deploy_sync(void *ctx, const char *key, int64_t *requeue_ms, mk_err *err)
+static int deploy_sync(void *ctx, json_object *d, int64_t *requeue_ms, mk_err *err)
 {
     (void)err;
-    deployctl *c = ctx;
-    json_object *d = objkey_get(c->deploys, key);
-    if (!d)
-        return 0;
     if (!mk_json_str(d, "metadata.deletionTimestamp"))
-        *requeue_ms = sync_deployment(c, d);
-    json_object_put(d);
+        *requeue_ms = sync_deployment(ctx, d);
     return 0;
-}
-
-static void on_deploy(void *ctx, json_object *d)
-{
-    deployctl *c = ctx;
-    objkey_enqueue(c->q, d, mk_json_str(d, "metadata.name"));
-}
-
-static void on_deploy_update(void *ctx, json_object *old, json_object *d)
-{
-    (void)old;
-    on_deploy(ctx, d);
-}
-
-static void on_rs(void *ctx, json_object *rs)
-{
-    deployctl *c = ctx;
-    json_object *ref = deploy_ref(rs);
-    if (ref)
-        objkey_enqueue(c->q, rs, mk_json_str(ref, "name"));
-}
-
-static void on_rs_update(void *ctx, json_object *old, json_object *rs)
-{
-    (void)old;
-    on_rs(ctx, rs);
-}
-
-static void *worker(void *arg)
-{
-    deployctl *c = arg;
-    if (manager_wait_synced(c->m))
-        workqueue_process(c->q, "deployment", DEPLOY_RETRY_MS, deploy_sync, c);
-    return NULL;
 }
 
 static void deploy_stop(void *state)
 {
     deployctl *c = state;
-    workqueue_close(c->q, &c->worker, c->started ? 1 : 0);
+    objkey_loop_stop(&c->loop);
     free(c);
 }
 
@@ -668,16 +626,14 @@ static int deploy_start(manager *m, void **state, mk_err *err)
 {
     deployctl *c = xcalloc(1, sizeof *c);
     c->m = m;
-    c->q = workqueue_new();
-    mk_informer_handlers dh = {.on_add = on_deploy, .on_update = on_deploy_update};
-    mk_informer_handlers rh = {.on_add = on_rs, .on_update = on_rs_update, .on_delete = on_rs};
-    c->deploys = manager_informer(m, kind_by_kind("Deployment"), &dh, c);
-    c->rss = manager_informer(m, kind_by_kind("ReplicaSet"), &rh, c);
-    if (pthread_create(&c->worker, NULL, worker, c) != 0) {
+    objkey_loop_init(&c->loop, m, "Deployment", DEPLOY_RETRY_MS, deploy_sync, c);
+    c->deploys = objkey_loop_watch(&c->loop);
+    c->rss = objkey_loop_watch_owned(&c->loop, "ReplicaSet");
+    int rc = objkey_loop_start(&c->loop, err);
+    if (rc < 0) {
         deploy_stop(c);
-        return mk_error(err, EAGAIN, "cannot start a thread");
+        return rc;
     }
-    c->started = true;
     *state = c;
     return 0;
 }

@@ -82,10 +82,8 @@ typedef struct expectation {
 
 typedef struct jobctl {
     manager *m;
-    workqueue *q;
+    objkey_loop loop;
     mk_informer *jobs, *pods;
-    pthread_t worker;
-    bool started;
     pthread_mutex_t mu; /* expectations */
     expectation *exp;
 } jobctl;
@@ -137,24 +135,12 @@ static json_object *job_ref(json_object *pod)
     return objkey_owner(pod, "Job");
 }
 
-static void on_job(void *ctx, json_object *job)
-{
-    jobctl *c = ctx;
-    objkey_enqueue(c->q, job, mk_json_str(job, "metadata.name"));
-}
-
-static void on_job_update(void *ctx, json_object *old, json_object *job)
-{
-    (void)old;
-    on_job(ctx, job);
-}
-
 static void on_pod(void *ctx, json_object *pod)
 {
     jobctl *c = ctx;
     json_object *ref = job_ref(pod);
     if (ref)
-        objkey_enqueue(c->q, pod, mk_json_str(ref, "name"));
+        objkey_enqueue(c->loop.q, pod, mk_json_str(ref, "name"));
 }
 
 static void on_pod_add(void *ctx, json_object *pod)
@@ -369,8 +355,9 @@ static void ensure_selector(jobctl *c, json_object *job)
         mk_log("job: %s: set spec.selector: %s", mk_json_str(job, "metadata.name"), err.msg);
 }
 
-static int sync_job(jobctl *c, json_object *job, int64_t *requeue_ms, mk_err *err)
+static int sync_job(void *ctx, json_object *job, int64_t *requeue_ms, mk_err *err)
 {
+    jobctl *c = ctx;
     if (mk_json_str(job, "metadata.deletionTimestamp"))
         return 0;
     if (finished(job))
@@ -414,29 +401,10 @@ static int sync_job(jobctl *c, json_object *job, int64_t *requeue_ms, mk_err *er
     return rc;
 }
 
-static int job_sync(void *ctx, const char *key, int64_t *requeue_ms, mk_err *err)
-{
-    jobctl *c = ctx;
-    json_object *job = objkey_get(c->jobs, key);
-    if (!job)
-        return 0;
-    int rc = sync_job(c, job, requeue_ms, err);
-    json_object_put(job);
-    return rc;
-}
-
-static void *worker(void *arg)
-{
-    jobctl *c = arg;
-    if (manager_wait_synced(c->m))
-        workqueue_process(c->q, "job", JOB_RETRY_MS, job_sync, c);
-    return NULL;
-}
-
 static void job_stop(void *state)
 {
     jobctl *c = state;
-    workqueue_close(c->q, &c->worker, c->started ? 1 : 0);
+    objkey_loop_stop(&c->loop);
     expectation *e, *tmp;
     HASH_ITER(hh, c->exp, e, tmp)
     {
@@ -452,18 +420,17 @@ static int job_start(manager *m, void **state, mk_err *err)
 {
     jobctl *c = xcalloc(1, sizeof *c);
     c->m = m;
-    c->q = workqueue_new();
     pthread_mutex_init(&c->mu, NULL);
-    mk_informer_handlers jh = {.on_add = on_job, .on_update = on_job_update};
+    objkey_loop_init(&c->loop, m, "Job", JOB_RETRY_MS, sync_job, c);
     mk_informer_handlers ph = {
         .on_add = on_pod_add, .on_update = on_pod_update, .on_delete = on_pod};
-    c->jobs = manager_informer(m, kind_by_kind("Job"), &jh, c);
+    c->jobs = objkey_loop_watch(&c->loop);
     c->pods = manager_informer(m, kind_by_kind("Pod"), &ph, c);
-    if (pthread_create(&c->worker, NULL, worker, c) != 0) {
+    int rc = objkey_loop_start(&c->loop, err);
+    if (rc < 0) {
         job_stop(c);
-        return mk_error(err, EAGAIN, "cannot start a thread");
+        return rc;
     }
-    c->started = true;
     *state = c;
     return 0;
 }

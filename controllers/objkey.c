@@ -1,10 +1,13 @@
-/* objkey.c - keys of the keyed controllers (see objkey.h). */
+/* objkey.c - the frame of the keyed controllers (see objkey.h). */
 #include "controllers/objkey.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <string.h>
 
 #include "controllers/replicaset.h"
 #include "store/codec.h"
+#include "store/kinds.h"
 #include "store/util.h"
 
 void objkey_enqueue(workqueue *q, json_object *obj, const char *name)
@@ -29,4 +32,91 @@ json_object *objkey_get(mk_informer *inf, const char *key)
         return NULL;
     *name++ = '\0';
     return informer_get(inf, ns, name);
+}
+
+void objkey_loop_init(objkey_loop *l, manager *m, const char *kind, int64_t retry_ms,
+                      objkey_sync_fn sync, void *ctx)
+{
+    *l = (objkey_loop){.q = workqueue_new(),
+                       .kind = kind,
+                       .m = m,
+                       .retry_ms = retry_ms,
+                       .sync = sync,
+                       .ctx = ctx};
+}
+
+static void on_self(void *ctx, json_object *obj)
+{
+    objkey_loop *l = ctx;
+    objkey_enqueue(l->q, obj, mk_json_str(obj, "metadata.name"));
+}
+
+static void on_self_update(void *ctx, json_object *old, json_object *obj)
+{
+    (void)old;
+    on_self(ctx, obj);
+}
+
+static void on_owned(void *ctx, json_object *obj)
+{
+    objkey_loop *l = ctx;
+    json_object *ref = objkey_owner(obj, l->kind);
+    if (ref)
+        objkey_enqueue(l->q, obj, mk_json_str(ref, "name"));
+}
+
+static void on_owned_update(void *ctx, json_object *old, json_object *obj)
+{
+    (void)old;
+    on_owned(ctx, obj);
+}
+
+mk_informer *objkey_loop_watch(objkey_loop *l)
+{
+    mk_informer_handlers h = {.on_add = on_self, .on_update = on_self_update};
+    l->objs = manager_informer(l->m, kind_by_kind(l->kind), &h, l);
+    return l->objs;
+}
+
+mk_informer *objkey_loop_watch_owned(objkey_loop *l, const char *kind)
+{
+    mk_informer_handlers h = {
+        .on_add = on_owned, .on_update = on_owned_update, .on_delete = on_owned};
+    return manager_informer(l->m, kind_by_kind(kind), &h, l);
+}
+
+static int sync_key(void *ctx, const char *key, int64_t *requeue_ms, mk_err *err)
+{
+    objkey_loop *l = ctx;
+    json_object *obj = objkey_get(l->objs, key);
+    if (!obj)
+        return 0;
+    int rc = l->sync(l->ctx, obj, requeue_ms, err);
+    json_object_put(obj);
+    return rc;
+}
+
+static void *worker(void *arg)
+{
+    objkey_loop *l = arg;
+    _cleanup_free_ char *who = xstrdup(l->kind);
+    for (char *c = who; *c; c++)
+        *c = (char)tolower((unsigned char)*c); /* "cronjob: ns/x: why" in the log */
+    if (manager_wait_synced(l->m))
+        workqueue_process(l->q, who, l->retry_ms, sync_key, l);
+    return NULL;
+}
+
+int objkey_loop_start(objkey_loop *l, mk_err *err)
+{
+    if (pthread_create(&l->worker, NULL, worker, l) != 0)
+        return mk_error(err, EAGAIN, "cannot start a thread");
+    l->started = true;
+    return 0;
+}
+
+void objkey_loop_stop(objkey_loop *l)
+{
+    workqueue_close(l->q, &l->worker, l->started ? 1 : 0);
+    l->q = NULL;
 }
