@@ -13,7 +13,7 @@ static const mk_controller *const builtin[] = {
     &nodeipam_controller,   &nodelifecycle_controller,    &endpoints_controller,
     &replicaset_controller, &garbagecollector_controller, &hpa_controller,
     &ingress_controller,    &function_controller,         &job_controller,
-    &deployment_controller, &daemonset_controller,
+    &deployment_controller, &daemonset_controller,        &statefulset_controller,
 };
 
 typedef struct subscriber {

@@ -18,6 +18,8 @@ const mk_kind mk_kinds[] = {
     {"Deployment", "apps", "v1", "apps/v1", "deployments", "deployment", "deploy", true, true,
      false},
     {"DaemonSet", "apps", "v1", "apps/v1", "daemonsets", "daemonset", "ds", true, true, false},
+    {"StatefulSet", "apps", "v1", "apps/v1", "statefulsets", "statefulset", "sts", true, true,
+     false},
     {"Job", "batch", "v1", "batch/v1", "jobs", "job", "", true, true, false},
     {"HorizontalPodAutoscaler", "autoscaling", "v2", "autoscaling/v2",
      "horizontalpodautoscalers", "horizontalpodautoscaler", "hpa", true, true, false},

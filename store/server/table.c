@@ -49,6 +49,13 @@ static const column rs_tail[] = {
     {"Images", "string", "", "Images of the containers in the template.", 1},
     {"Selector", "string", "", "Label selector of the pods.", 1},
 };
+static const column sts_tail[] = {
+    {"Containers", "string", "", "Names of the containers in the template.", 1},
+    {"Images", "string", "", "Images of the containers in the template.", 1},
+};
+static const column sts_cols[] = {
+    {"Ready", "string", "", "Number of the ready replicas of the desired.", 0},
+};
 static const column svc_cols[] = {
     {"Type", "string", "", "The type of the service.", 0},
     {"Cluster-IP", "string", "", "The cluster IP of the service.", 0},
@@ -131,6 +138,9 @@ json_object *table_columns(const mk_kind *k)
         ntail = ARRAY_SIZE(rs_tail);
     else if (is(k, "DaemonSet"))
         mid = ds_cols, nmid = ARRAY_SIZE(ds_cols);
+    else if (is(k, "StatefulSet"))
+        mid = sts_cols, nmid = ARRAY_SIZE(sts_cols), tail = sts_tail,
+        ntail = ARRAY_SIZE(sts_tail);
     for (size_t i = 0; i < nmid; i++)
         add_col(arr, &mid[i]);
     add_col(arr, &age_col);
@@ -395,10 +405,12 @@ static void tail_cells(const mk_kind *k, json_object *cells, json_object *obj)
         json_object_array_add(cells, internal_ip(obj));
     } else if (is(k, "Service")) {
         json_object_array_add(cells, map_text(mk_json_path(obj, "spec.selector")));
-    } else if (is(k, "ReplicaSet") || is(k, "Deployment")) {
+    } else if (is(k, "ReplicaSet") || is(k, "Deployment") || is(k, "StatefulSet")) {
         json_object_array_add(cells, containers_text(obj, "name"));
         json_object_array_add(cells, containers_text(obj, "image"));
-        json_object_array_add(cells, map_text(mk_json_path(obj, "spec.selector.matchLabels")));
+        if (!is(k, "StatefulSet"))
+            json_object_array_add(cells,
+                                  map_text(mk_json_path(obj, "spec.selector.matchLabels")));
     }
 }
 
@@ -424,6 +436,12 @@ json_object *table_row(const mk_kind *k, json_object *obj, bool full_object)
             "status.numberReady", "status.updatedNumberScheduled", "status.numberAvailable"};
         for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
             json_object_array_add(cells, json_object_new_int64(mk_json_int(obj, fields[i], 0)));
+    } else if (is(k, "StatefulSet")) {
+        char buf[48];
+        snprintf(buf, sizeof buf, "%lld/%lld",
+                 (long long)mk_json_int(obj, "status.readyReplicas", 0),
+                 (long long)mk_json_int(obj, "spec.replicas", 1));
+        json_object_array_add(cells, json_object_new_string(buf));
     } else if (is(k, "Deployment")) {
         char buf[48];
         snprintf(buf, sizeof buf, "%lld/%lld",
