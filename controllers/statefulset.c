@@ -197,9 +197,10 @@ static json_object *set_pod(json_object *set, const char *name, int ordinal,
     json_object_object_add(md, "name", json_object_new_string(name));
     char index[16];
     snprintf(index, sizeof index, "%d", ordinal);
-    mk_json_set_str(pod, "metadata.labels." NAME_LABEL, name);
-    mk_json_set_str(pod, "metadata.labels." INDEX_LABEL, index);
-    mk_json_set_str(pod, "metadata.labels." HASH_LABEL, revision);
+    json_object *labels = mk_json_ensure(md, "labels"); /* keys with dots: not paths */
+    json_object_object_add(labels, NAME_LABEL, json_object_new_string(name));
+    json_object_object_add(labels, INDEX_LABEL, json_object_new_string(index));
+    json_object_object_add(labels, HASH_LABEL, json_object_new_string(revision));
     mk_json_set_str(pod, "spec.hostname", name);
     const char *svc = mk_json_str(set, "spec.serviceName");
     if (svc && *svc)
@@ -207,37 +208,46 @@ static json_object *set_pod(json_object *set, const char *name, int ordinal,
     return pod;
 }
 
-static void create_pod(stsctl *c, sts_scan *s, int ordinal)
+/* < 0 when the pod could not be made: the sync is tried again. */
+static int create_pod(stsctl *c, sts_scan *s, int ordinal)
 {
     char name[320];
     snprintf(name, sizeof name, "%s-%d", s->name, ordinal);
     json_object *pod = set_pod(s->set, name, ordinal, s->revision), *out = NULL;
     mk_obj_ref ref = recorder_ref(s->set);
     mk_err err = {0};
-    if (client_create(manager_client(c->m), kind_by_kind("Pod"), ref.ns, pod, &out, &err) == 0)
+    int rc = client_create(manager_client(c->m), kind_by_kind("Pod"), ref.ns, pod, &out, &err);
+    if (rc == 0)
         recorder_event(manager_recorder(c->m), &ref, "Normal", "SuccessfulCreate",
                        "create Pod %s in StatefulSet %s successful", name, s->name);
-    else if (err.code != EEXIST) /* EEXIST: the cache is behind; it shows up */
+    else if (err.code == EEXIST) /* the cache is behind: the pod shows up */
+        rc = 0;
+    else
         recorder_event(manager_recorder(c->m), &ref, "Warning", "FailedCreate",
                        "create Pod %s in StatefulSet %s failed error: %s", name, s->name,
                        err.msg);
     json_object_put(out);
     json_object_put(pod);
+    return rc;
 }
 
-static void delete_pod(stsctl *c, sts_scan *s, int ordinal)
+static int delete_pod(stsctl *c, sts_scan *s, int ordinal)
 {
     char name[320];
     snprintf(name, sizeof name, "%s-%d", s->name, ordinal);
     mk_obj_ref ref = recorder_ref(s->set);
     mk_err err = {0};
-    if (client_delete(manager_client(c->m), kind_by_kind("Pod"), ref.ns, name, NULL, &err) == 0)
+    int rc = client_delete(manager_client(c->m), kind_by_kind("Pod"), ref.ns, name, NULL, &err);
+    if (rc == 0)
         recorder_event(manager_recorder(c->m), &ref, "Normal", "SuccessfulDelete",
                        "delete Pod %s in StatefulSet %s successful", name, s->name);
-    else if (err.code != ENOENT)
+    else if (err.code == ENOENT)
+        rc = 0;
+    else
         recorder_event(manager_recorder(c->m), &ref, "Warning", "FailedDelete",
                        "delete Pod %s in StatefulSet %s failed error: %s", name, s->name,
                        err.msg);
+    return rc;
 }
 
 static sts_spec spec_of(json_object *set)
@@ -309,7 +319,8 @@ static void write_status(stsctl *c, sts_scan *s, const sts_spec *spec)
     json_object_put(patch);
 }
 
-static void sync_set(stsctl *c, json_object *set, int64_t *requeue_ms)
+/* < 0 when a create or delete failed (err says which). */
+static int sync_set(stsctl *c, json_object *set, int64_t *requeue_ms, mk_err *err)
 {
     sts_scan s = {.set = set,
                   .uid = mk_json_str(set, "metadata.uid") ?: "",
@@ -325,29 +336,33 @@ static void sync_set(stsctl *c, json_object *set, int64_t *requeue_ms)
     sts_spec spec = spec_of(set);
     sts_action acts[STS_MAX_ACTIONS];
     int n = statefulset_plan(&spec, s.pods, s.npods, acts, STS_MAX_ACTIONS);
+    int failed = 0;
     for (int i = 0; i < n; i++) {
-        if (acts[i].verb == STS_CREATE)
-            create_pod(c, &s, acts[i].ordinal);
-        else
-            delete_pod(c, &s, acts[i].ordinal);
+        int rc = acts[i].verb == STS_CREATE ? create_pod(c, &s, acts[i].ordinal)
+                                            : delete_pod(c, &s, acts[i].ordinal);
+        failed += rc < 0;
     }
     write_status(c, &s, &spec);
     if (s.recheck_ms > 0)
         *requeue_ms = s.recheck_ms;
     scan_free(&s);
+    if (failed) /* the workqueue tries again, backing off */
+        return mk_error(err, EAGAIN, "statefulset %s: %d pod operations failed", s.name,
+                        failed);
+    return 0;
 }
 
 static int sts_sync(void *ctx, const char *key, int64_t *requeue_ms, mk_err *err)
 {
-    (void)err;
     stsctl *c = ctx;
     json_object *set = objkey_get(c->sets, key);
     if (!set)
         return 0;
+    int rc = 0;
     if (!mk_json_str(set, "metadata.deletionTimestamp")) /* else the collector's */
-        sync_set(c, set, requeue_ms);
+        rc = sync_set(c, set, requeue_ms, err);
     json_object_put(set);
-    return 0;
+    return rc;
 }
 
 static void on_set(void *ctx, json_object *set)

@@ -150,12 +150,9 @@ static void test_partition_and_on_delete(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ordinal),
-        cmocka_unit_test(test_ordered_create),
-        cmocka_unit_test(test_parallel_create),
-        cmocka_unit_test(test_scale_down),
-        cmocka_unit_test(test_rolling_update),
-        cmocka_unit_test(test_partition_and_on_delete),
+        cmocka_unit_test(test_ordinal),         cmocka_unit_test(test_ordered_create),
+        cmocka_unit_test(test_parallel_create), cmocka_unit_test(test_scale_down),
+        cmocka_unit_test(test_rolling_update),  cmocka_unit_test(test_partition_and_on_delete),
     };
     return cmocka_run_group_tests_name("statefulset", tests, NULL, NULL);
 }
