@@ -14,6 +14,7 @@
 #include "controllers/workqueue.h"
 #include "store/codec.h"
 #include "store/log.h"
+#include "store/selector.h"
 #include "store/util.h"
 
 #define STS_RETRY_MS    2000
@@ -146,13 +147,28 @@ typedef struct sts_scan {
     sts_pod *pods;
     char **hashes; /* pods[i]'s controller-revision-hash */
     size_t npods;
+    const char *ns;
+    mk_selector *sel;
+    json_object *adopt; /* orphans named as ours that the selector picks: [pod] */
 } sts_scan;
+
+/* A pod without a controller, named "<set>-<i>" in the set's namespace and
+ * selected by it, is the set's to adopt (one left by an orphaning delete). */
+static bool adoptable(sts_scan *s, json_object *pod)
+{
+    return !replicaset_controller_ref(pod) && s->sel &&
+           !strcmp(mk_json_str(pod, "metadata.namespace") ?: "", s->ns) &&
+           !mk_json_str(pod, "metadata.deletionTimestamp") &&
+           selector_match_labels(s->sel, mk_json_path(pod, "metadata.labels"));
+}
 
 static int scan_pod(void *ctx, json_object *pod)
 {
     sts_scan *s = ctx;
     const char *uid = mk_json_str(objkey_owner(pod, "StatefulSet"), "uid");
     int o = statefulset_ordinal(s->name, mk_json_str(pod, "metadata.name") ?: "");
+    if (o >= 0 && adoptable(s, pod))
+        json_object_array_add(s->adopt, json_object_get(pod));
     if (!uid || strcmp(uid, s->uid) != 0 || o < 0)
         return 0;
     rs_pod sum;
@@ -182,6 +198,8 @@ static int scan_pod(void *ctx, json_object *pod)
 
 static void scan_free(sts_scan *s)
 {
+    selector_free(s->sel);
+    json_object_put(s->adopt);
     for (size_t i = 0; i < s->npods; i++)
         free(s->hashes[i]);
     free(s->hashes);
@@ -319,6 +337,32 @@ static void write_status(stsctl *c, sts_scan *s, const sts_spec *spec)
     json_object_put(patch);
 }
 
+/* Put the set's controller reference on an orphan (compare-and-swap on its
+ * resourceVersion: a pod changed meanwhile is looked at again). */
+static int adopt_pod(stsctl *c, sts_scan *s, json_object *pod, mk_err *err)
+{
+    json_object *refs = json_object_new_array();
+    json_object *old = mk_json_path(pod, "metadata.ownerReferences");
+    for (size_t i = 0; i < (old ? json_object_array_length(old) : 0); i++)
+        json_object_array_add(refs, json_object_get(json_object_array_get_idx(old, i)));
+    json_object *made = replicaset_pod_from_template(s->set, "apps/v1", "StatefulSet");
+    json_object_array_add(refs, json_object_get(json_object_array_get_idx(
+                                    mk_json_path(made, "metadata.ownerReferences"), 0)));
+    json_object_put(made);
+    json_object *patch = json_object_new_object(), *md = mk_json_ensure(patch, "metadata");
+    json_object_object_add(md, "ownerReferences", refs);
+    json_object_object_add(
+        md, "resourceVersion",
+        json_object_new_string(mk_json_str(pod, "metadata.resourceVersion") ?: ""));
+    const char *name = mk_json_str(pod, "metadata.name") ?: "";
+    int rc = client_patch(manager_client(c->m), kind_by_kind("Pod"), s->ns, name, NULL,
+                          json_object_to_json_string(patch), NULL, err);
+    json_object_put(patch);
+    if (rc == 0)
+        mk_log("statefulset: %s/%s: adopted pod %s", s->ns, s->name, name);
+    return rc;
+}
+
 /* < 0 when a create or delete failed (err says which). */
 static int sync_set(stsctl *c, json_object *set, int64_t *requeue_ms, mk_err *err)
 {
@@ -332,7 +376,20 @@ static int sync_set(stsctl *c, json_object *set, int64_t *requeue_ms, mk_err *er
     deployment_hash(tmpl, hash);
     json_object_put(tmpl);
     snprintf(s.revision, sizeof s.revision, "%.63s-%s", s.name, hash);
+    s.ns = mk_json_str(set, "metadata.namespace") ?: "default";
+    s.adopt = json_object_new_array();
+    mk_err serr = {0};
+    if (selector_from_object(mk_json_path(set, "spec.selector"), &s.sel, &serr) < 0)
+        s.sel = NULL; /* validated on the way in: cannot happen */
     informer_foreach(c->pods, scan_pod, &s);
+    if (json_object_array_length(s.adopt) > 0) { /* count again once they are seen ours */
+        int rc = 0;
+        for (size_t i = 0; i < json_object_array_length(s.adopt); i++)
+            if (adopt_pod(c, &s, json_object_array_get_idx(s.adopt, i), err) < 0)
+                rc = -1;
+        scan_free(&s);
+        return rc;
+    }
     sts_spec spec = spec_of(set);
     sts_action acts[STS_MAX_ACTIONS];
     int n = statefulset_plan(&spec, s.pods, s.npods, acts, STS_MAX_ACTIONS);

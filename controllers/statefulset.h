@@ -25,7 +25,9 @@
  * "<set>-<hash of the template>", in the pod label and in status; a pod
  * below the partition that must be made again is made from the current
  * template (Kubernetes would make it from the older revision it kept).
- * Pods are not adopted: only those whose controller reference is the set.
+ * A pod without a controller, named "<set>-<i>" and selected by the set,
+ * is adopted (its controller reference added), as after a delete with
+ * --cascade=orphan and the set made again.
  */
 #ifndef MK_CONTROLLERS_STATEFULSET_H
 #define MK_CONTROLLERS_STATEFULSET_H

@@ -286,7 +286,8 @@ sts_event_pods() { # REASON MIN_RV
 }
 
 @test "StatefulSets: pods made in order with stable names and hostnames, scaled down from the top, a deleted pod comes back, rolling update and restart, delete" {
-    k apply -f - <<'YAML'
+    local manifest
+    manifest=$(cat <<'YAML'
 apiVersion: apps/v1
 kind: StatefulSet
 metadata: {name: web}
@@ -305,6 +306,8 @@ spec:
         env: [{name: VERSION, value: "1"}]
         readinessProbe: {exec: {command: ["true"]}, periodSeconds: 1}
 YAML
+    )
+    k apply -f - <<<"$manifest"
     k rollout status sts/web --timeout=25s
     run k get sts
     [[ "${lines[0]}" =~ ^NAME\ +READY\ +AGE ]]
@@ -368,6 +371,12 @@ spec:
 YAML
     [ "$status" -ne 0 ]
     [[ "$output" == *"spec.volumeClaimTemplates: Forbidden: minik8s has no PersistentVolumes"* ]]
+    # Orphaned, its pods stay; made again, it adopts them.
+    k delete sts web --cascade=orphan
+    wait_for 20 eval '! k get sts web >/dev/null 2>&1'
+    [ "$(k get pods -l app=sts -o name | wc -l)" = 2 ]
+    k apply -f - <<<"$manifest"
+    wait_for 20 eval '[ "$(k get pod web-1 -o jsonpath={.metadata.ownerReferences[0].uid})" = "$(k get sts web -o jsonpath={.metadata.uid})" ]'
     # Its pods go with it (the garbage collector).
     k delete sts web
     wait_for 30 eval '[ "$(k get pods -l app=sts -o name | wc -l)" = 0 ]'
