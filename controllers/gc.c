@@ -20,8 +20,8 @@
 #define GC_RETRY_MS 1000
 #define GC_WAIT_MS  500 /* a Foreground owner looks at its dependents again */
 
-static const char *const gc_kinds[] = {"Pod",        "ReplicaSet", "Job",
-                                       "Deployment", "DaemonSet",  "StatefulSet"};
+static const char *const gc_kinds[] = {
+    "Pod", "ReplicaSet", "Job", "Deployment", "DaemonSet", "StatefulSet", "ControllerRevision"};
 
 json_object *gc_refs_without(json_object *obj, const char *uid)
 {

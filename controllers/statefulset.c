@@ -11,6 +11,7 @@
 #include "controllers/deployment.h"
 #include "controllers/objkey.h"
 #include "controllers/replicaset.h"
+#include "controllers/stshistory.h"
 #include "controllers/workqueue.h"
 #include "store/codec.h"
 #include "store/log.h"
@@ -133,7 +134,7 @@ int statefulset_plan(const sts_spec *spec, const sts_pod *pods, size_t npods, st
 typedef struct stsctl {
     manager *m;
     workqueue *q;
-    mk_informer *sets, *pods;
+    mk_informer *sets, *pods, *revs;
     pthread_t worker;
     bool started;
 } stsctl;
@@ -150,6 +151,8 @@ typedef struct sts_scan {
     const char *ns;
     mk_selector *sel;
     json_object *adopt; /* orphans named as ours that the selector picks: [pod] */
+    sts_spec spec;
+    sts_history hist; /* the current revision, its template if not the set's */
 } sts_scan;
 
 /* A pod without a controller, named "<set>-<i>" in the set's namespace and
@@ -167,8 +170,11 @@ static int scan_pod(void *ctx, json_object *pod)
     sts_scan *s = ctx;
     const char *uid = mk_json_str(objkey_owner(pod, "StatefulSet"), "uid");
     int o = statefulset_ordinal(s->name, mk_json_str(pod, "metadata.name") ?: "");
-    if (o >= 0 && adoptable(s, pod))
-        json_object_array_add(s->adopt, json_object_get(pod));
+    if (o >= 0 && adoptable(s, pod)) { /* a copy: the cache's objects are only read */
+        json_object *copy = NULL;
+        json_object_deep_copy(pod, &copy, NULL);
+        json_object_array_add(s->adopt, copy);
+    }
     if (!uid || strcmp(uid, s->uid) != 0 || o < 0)
         return 0;
     rs_pod sum;
@@ -200,6 +206,7 @@ static void scan_free(sts_scan *s)
 {
     selector_free(s->sel);
     json_object_put(s->adopt);
+    json_object_put(s->hist.current_tmpl);
     for (size_t i = 0; i < s->npods; i++)
         free(s->hashes[i]);
     free(s->hashes);
@@ -231,7 +238,18 @@ static int create_pod(stsctl *c, sts_scan *s, int ordinal)
 {
     char name[320];
     snprintf(name, sizeof name, "%s-%d", s->name, ordinal);
-    json_object *pod = set_pod(s->set, name, ordinal, s->revision), *out = NULL;
+    json_object *pod = NULL, *out = NULL;
+    if (s->hist.current_tmpl && !s->spec.on_delete && ordinal < s->spec.partition) {
+        /* below the partition: the current revision's template */
+        json_object *old = NULL;
+        json_object_deep_copy(s->set, &old, NULL);
+        json_object_object_add(mk_json_path(old, "spec"), "template",
+                               json_object_get(s->hist.current_tmpl));
+        pod = set_pod(old, name, ordinal, s->hist.current);
+        json_object_put(old);
+    } else {
+        pod = set_pod(s->set, name, ordinal, s->revision);
+    }
     mk_obj_ref ref = recorder_ref(s->set);
     mk_err err = {0};
     int rc = client_create(manager_client(c->m), kind_by_kind("Pod"), ref.ns, pod, &out, &err);
@@ -290,9 +308,7 @@ typedef struct sts_counts {
 
 static void write_status(stsctl *c, sts_scan *s, const sts_spec *spec)
 {
-    const char *current = mk_json_str(s->set, "status.currentRevision");
-    if (!current || !*current)
-        current = s->revision;
+    const char *current = s->hist.current;
     sts_counts n = {0};
     for (size_t i = 0; i < s->npods; i++) {
         const sts_pod *p = &s->pods[i];
@@ -382,21 +398,27 @@ static int sync_set(stsctl *c, json_object *set, int64_t *requeue_ms, mk_err *er
     if (selector_from_object(mk_json_path(set, "spec.selector"), &s.sel, &serr) < 0)
         s.sel = NULL; /* validated on the way in: cannot happen */
     informer_foreach(c->pods, scan_pod, &s);
+    int rc = 0;
     if (json_object_array_length(s.adopt) > 0) { /* count again once they are seen ours */
-        int rc = 0;
         for (size_t i = 0; i < json_object_array_length(s.adopt); i++)
             if (adopt_pod(c, &s, json_object_array_get_idx(s.adopt, i), err) < 0)
                 rc = -1;
         scan_free(&s);
         return rc;
     }
-    sts_spec spec = spec_of(set);
+    if ((rc = stshistory_sync(manager_client(c->m), c->revs, set, s.sel, s.revision, s.hashes,
+                              s.npods, &s.hist, err)) < 0) {
+        scan_free(&s);
+        return rc;
+    }
+    s.spec = spec_of(set);
+    sts_spec spec = s.spec;
     sts_action acts[STS_MAX_ACTIONS];
     int n = statefulset_plan(&spec, s.pods, s.npods, acts, STS_MAX_ACTIONS);
     int failed = 0;
     for (int i = 0; i < n; i++) {
-        int rc = acts[i].verb == STS_CREATE ? create_pod(c, &s, acts[i].ordinal)
-                                            : delete_pod(c, &s, acts[i].ordinal);
+        rc = acts[i].verb == STS_CREATE ? create_pod(c, &s, acts[i].ordinal)
+                                        : delete_pod(c, &s, acts[i].ordinal);
         failed += rc < 0;
     }
     write_status(c, &s, &spec);
@@ -448,6 +470,21 @@ static void on_pod_update(void *ctx, json_object *old, json_object *pod)
     on_pod(ctx, pod);
 }
 
+/* A revision changed or went: its set looks again. */
+static void on_rev(void *ctx, json_object *rev)
+{
+    stsctl *c = ctx;
+    json_object *ref = objkey_owner(rev, "StatefulSet");
+    if (ref)
+        objkey_enqueue(c->q, rev, mk_json_str(ref, "name"));
+}
+
+static void on_rev_update(void *ctx, json_object *old, json_object *rev)
+{
+    (void)old;
+    on_rev(ctx, rev);
+}
+
 static void *worker(void *arg)
 {
     stsctl *c = arg;
@@ -473,6 +510,8 @@ static int sts_start(manager *m, void **state, mk_err *err)
         .on_add = on_pod, .on_update = on_pod_update, .on_delete = on_pod};
     c->sets = manager_informer(m, kind_by_kind("StatefulSet"), &sh, c);
     c->pods = manager_informer(m, kind_by_kind("Pod"), &ph, c);
+    mk_informer_handlers rh = {.on_update = on_rev_update, .on_delete = on_rev};
+    c->revs = manager_informer(m, kind_by_kind("ControllerRevision"), &rh, c);
     if (pthread_create(&c->worker, NULL, worker, c) != 0) {
         sts_stop(c);
         return mk_error(err, EAGAIN, "cannot start a thread");

@@ -21,10 +21,10 @@
  *   updateRevision, observedGeneration, collisionCount;
  * - Events SuccessfulCreate/SuccessfulDelete ("create Pod web-0 in
  *   StatefulSet web successful"), FailedCreate/FailedDelete.
- * Revisions: minik8s keeps no ControllerRevision objects. A revision is
- * "<set>-<hash of the template>", in the pod label and in status; a pod
- * below the partition that must be made again is made from the current
- * template (Kubernetes would make it from the older revision it kept).
+ * Revisions: each template is a ControllerRevision "<set>-<hash>"
+ * (stshistory.h), named in the pods' label and in status; a pod below the
+ * partition that must be made again is made from the current revision's
+ * template. collisionCount stays 0 (a hash names one template here).
  * A pod without a controller, named "<set>-<i>" and selected by the set,
  * is adopted (its controller reference added), as after a delete with
  * --cascade=orphan and the set made again.

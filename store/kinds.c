@@ -20,6 +20,8 @@ const mk_kind mk_kinds[] = {
     {"DaemonSet", "apps", "v1", "apps/v1", "daemonsets", "daemonset", "ds", true, true, false},
     {"StatefulSet", "apps", "v1", "apps/v1", "statefulsets", "statefulset", "sts", true, true,
      false},
+    {"ControllerRevision", "apps", "v1", "apps/v1", "controllerrevisions", "controllerrevision",
+     "", true, false, false},
     {"Job", "batch", "v1", "batch/v1", "jobs", "job", "", true, true, false},
     {"HorizontalPodAutoscaler", "autoscaling", "v2", "autoscaling/v2",
      "horizontalpodautoscalers", "horizontalpodautoscaler", "hpa", true, true, false},

@@ -409,6 +409,12 @@ static const schema_node statefulset_schema = {
         {NULL, NULL, NULL}},
     NULL};
 
+static const schema_node controllerrevision_schema = {
+    SCHEMA_OBJECT,
+    (const schema_field[]){
+        TOP_FIELDS, F("data", ANY), F("revision", INT64), {NULL, NULL, NULL}},
+    NULL};
+
 static const schema_node job_schema = {
     SCHEMA_OBJECT,
     (const schema_field[]){
@@ -586,6 +592,7 @@ static const struct {
     {"Deployment", &deployment_schema},
     {"DaemonSet", &daemonset_schema},
     {"StatefulSet", &statefulset_schema},
+    {"ControllerRevision", &controllerrevision_schema},
     {"HorizontalPodAutoscaler", &hpa_schema},
     {"Ingress", &ingress_schema},
     {"Function", &function_schema},

@@ -1223,6 +1223,17 @@ static int validate_statefulset(json_object *obj, mk_err *err)
     return 0;
 }
 
+/* A ControllerRevision: a snapshot (data) and its number. */
+static int validate_controllerrevision(json_object *obj, mk_err *err)
+{
+    if (!has(obj, "data"))
+        return required(err, "data", "data is mandatory");
+    json_object *rev = get(obj, "revision");
+    if (rev && mk_json_int(rev, "", 0) < 0)
+        return invalid(err, "revision", rev, "must be greater than or equal to 0");
+    return 0;
+}
+
 /* Kubernetes lets a StatefulSet's spec change only in these fields. */
 static int check_statefulset_update(json_object *old, json_object *obj, mk_err *err)
 {
@@ -1885,6 +1896,7 @@ static const struct {
     {"Deployment", validate_deployment},
     {"DaemonSet", validate_daemonset},
     {"StatefulSet", validate_statefulset},
+    {"ControllerRevision", validate_controllerrevision},
     {"HorizontalPodAutoscaler", validate_hpa},
     {"Ingress", validate_ingress},
     {"Function", validate_function},
@@ -2013,6 +2025,9 @@ int validate_update(const mk_kind *k, json_object *old, json_object *obj, mk_war
         return check_immutable_str(old, obj, "spec.clusterIP", err);
     if (!strcmp(k->kind, "StatefulSet"))
         return check_statefulset_update(old, obj, err);
+    if (!strcmp(k->kind, "ControllerRevision") &&
+        !json_object_equal(mk_json_path(old, "data"), mk_json_path(obj, "data")))
+        return invalid(err, "data", mk_json_path(obj, "data"), "field is immutable");
     if (!strcmp(k->kind, "ReplicaSet") &&
         !json_object_equal(mk_json_path(old, "spec.selector"),
                            mk_json_path(obj, "spec.selector")))

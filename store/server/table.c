@@ -56,6 +56,10 @@ static const column sts_tail[] = {
 static const column sts_cols[] = {
     {"Ready", "string", "", "Number of the ready replicas of the desired.", 0},
 };
+static const column cr_cols[] = {
+    {"Controller", "string", "", "The object this revision belongs to.", 0},
+    {"Revision", "integer", "", "The revision's number.", 0},
+};
 static const column svc_cols[] = {
     {"Type", "string", "", "The type of the service.", 0},
     {"Cluster-IP", "string", "", "The cluster IP of the service.", 0},
@@ -138,6 +142,8 @@ json_object *table_columns(const mk_kind *k)
         ntail = ARRAY_SIZE(rs_tail);
     else if (is(k, "DaemonSet"))
         mid = ds_cols, nmid = ARRAY_SIZE(ds_cols);
+    else if (is(k, "ControllerRevision"))
+        mid = cr_cols, nmid = ARRAY_SIZE(cr_cols);
     else if (is(k, "StatefulSet"))
         mid = sts_cols, nmid = ARRAY_SIZE(sts_cols), tail = sts_tail,
         ntail = ARRAY_SIZE(sts_tail);
@@ -414,6 +420,20 @@ static void tail_cells(const mk_kind *k, json_object *cells, json_object *obj)
     }
 }
 
+/* The ownerReference with controller=true (borrowed), or NULL. */
+static json_object *controller_ref(json_object *obj)
+{
+    json_object *refs = mk_json_path(obj, "metadata.ownerReferences");
+    for (size_t i = 0;
+         json_object_is_type(refs, json_type_array) && i < json_object_array_length(refs);
+         i++) {
+        json_object *r = json_object_array_get_idx(refs, i);
+        if (json_object_get_boolean(mk_json_path(r, "controller")))
+            return r;
+    }
+    return NULL;
+}
+
 json_object *table_row(const mk_kind *k, json_object *obj, bool full_object)
 {
     json_object *cells = json_object_new_array();
@@ -436,6 +456,18 @@ json_object *table_row(const mk_kind *k, json_object *obj, bool full_object)
             "status.numberReady", "status.updatedNumberScheduled", "status.numberAvailable"};
         for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
             json_object_array_add(cells, json_object_new_int64(mk_json_int(obj, fields[i], 0)));
+    } else if (is(k, "ControllerRevision")) {
+        json_object *ref = controller_ref(obj);
+        const char *kind = mk_json_str(ref, "kind"), *api = mk_json_str(ref, "apiVersion");
+        char buf[320] = "<none>";
+        if (kind && api) {
+            const mk_kind *ok = kind_by_gvk(api, kind);
+            snprintf(buf, sizeof buf, "%s%s%s/%s", ok ? ok->singular : kind,
+                     ok && ok->group[0] ? "." : "", ok ? ok->group : "",
+                     mk_json_str(ref, "name") ?: "");
+        }
+        json_object_array_add(cells, json_object_new_string(buf));
+        json_object_array_add(cells, json_object_new_int64(mk_json_int(obj, "revision", 0)));
     } else if (is(k, "StatefulSet")) {
         char buf[48];
         snprintf(buf, sizeof buf, "%lld/%lld",

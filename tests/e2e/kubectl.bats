@@ -353,6 +353,18 @@ YAML
     k rollout status sts/web --timeout=25s
     [ -n "$(k get pod web-0 -o jsonpath='{.metadata.annotations.kubectl\.kubernetes\.io/restartedAt}')" ]
     [ "$(k get sts web -o jsonpath='{.status.updateRevision}')" != "$rev" ]
+    # Three templates, three ControllerRevisions; undo goes back to the
+    # second, which becomes revision 4.
+    run k get controllerrevisions
+    [[ "${lines[0]}" =~ ^NAME\ +CONTROLLER\ +REVISION\ +AGE ]]
+    [[ "$output" == *"$rev"*statefulset.apps/web*2* ]]
+    run k rollout history sts/web
+    [[ "$output" == *REVISION*1*2*3* ]]
+    k rollout undo sts/web
+    k rollout status sts/web --timeout=25s
+    [ "$(k get sts web -o jsonpath='{.status.updateRevision}')" = "$rev" ]
+    [ "$(k get controllerrevision "$rev" -o jsonpath='{.revision}')" = 4 ]
+    [ "$(k get pods -l controller-revision-hash="$rev" -o name | wc -l)" = 2 ]
     run k describe sts web
     [[ "$output" == *"create Pod web-0 in StatefulSet web successful"* ]]
     # Volume claims: refused, naming the field.
@@ -377,7 +389,8 @@ YAML
     [ "$(k get pods -l app=sts -o name | wc -l)" = 2 ]
     k apply -f - <<<"$manifest"
     wait_for 20 eval '[ "$(k get pod web-1 -o jsonpath={.metadata.ownerReferences[0].uid})" = "$(k get sts web -o jsonpath={.metadata.uid})" ]'
-    # Its pods go with it (the garbage collector).
+    wait_for 20 eval '[ "$(k get controllerrevision "$rev" -o jsonpath={.metadata.ownerReferences[0].uid})" = "$(k get sts web -o jsonpath={.metadata.uid})" ]'
+    # Its pods and revisions go with it (the garbage collector).
     k delete sts web
-    wait_for 30 eval '[ "$(k get pods -l app=sts -o name | wc -l)" = 0 ]'
+    wait_for 30 eval '[ "$(k get pods,controllerrevisions -l app=sts -o name | wc -l)" = 0 ]'
 }

@@ -583,6 +583,14 @@ static void test_statefulset(void **state)
                       "spec.volumeClaimTemplates: Forbidden: minik8s has no "
                       "PersistentVolumes");
     expect_error_with(sts_base, "  ordinals: {start: 1}\n", "spec.ordinals.start: Forbidden");
+    expect_ok("apiVersion: apps/v1\nkind: ControllerRevision\nmetadata: {name: web-1}\n"
+              "data: {spec: {template: {}}}\nrevision: 3\n");
+    expect_error("apiVersion: apps/v1\nkind: ControllerRevision\nmetadata: {name: web-1}\n"
+                 "revision: 3\n",
+                 "data: Required value: data is mandatory");
+    expect_error("apiVersion: apps/v1\nkind: ControllerRevision\nmetadata: {name: web-1}\n"
+                 "data: {}\nrevision: -1\n",
+                 "revision: Invalid value: -1: must be greater than or equal to 0");
     /* The selector must select the template's pods. */
     expect_error("apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: web}\n"
                  "spec:\n  selector: {matchLabels: {app: db}}\n"
