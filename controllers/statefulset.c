@@ -379,56 +379,65 @@ static int adopt_pod(stsctl *c, sts_scan *s, json_object *pod, mk_err *err)
     return rc;
 }
 
-/* < 0 when a create or delete failed (err says which). */
-static int sync_set(stsctl *c, json_object *set, int64_t *requeue_ms, mk_err *err)
+/* Fill s for set: its update revision "<set>-<hash>", its pods, the
+ * orphans it may adopt. scan_free(s) after. */
+static void scan_set(stsctl *c, json_object *set, sts_scan *s)
 {
-    sts_scan s = {.set = set,
-                  .uid = mk_json_str(set, "metadata.uid") ?: "",
-                  .name = mk_json_str(set, "metadata.name") ?: "",
-                  .min_ready_ms = mk_json_int(set, "spec.minReadySeconds", 0) * 1000,
-                  .now_ms = mk_wall_ms()};
+    *s = (sts_scan){.set = set,
+                    .uid = mk_json_str(set, "metadata.uid") ?: "",
+                    .name = mk_json_str(set, "metadata.name") ?: "",
+                    .ns = mk_json_str(set, "metadata.namespace") ?: "default",
+                    .min_ready_ms = mk_json_int(set, "spec.minReadySeconds", 0) * 1000,
+                    .now_ms = mk_wall_ms(),
+                    .adopt = json_object_new_array(),
+                    .spec = spec_of(set)};
     char hash[16];
     json_object *tmpl = deployment_template_of(set);
     deployment_hash(tmpl, hash);
     json_object_put(tmpl);
-    snprintf(s.revision, sizeof s.revision, "%.63s-%s", s.name, hash);
-    s.ns = mk_json_str(set, "metadata.namespace") ?: "default";
-    s.adopt = json_object_new_array();
+    snprintf(s->revision, sizeof s->revision, "%.63s-%s", s->name, hash);
     mk_err serr = {0};
-    if (selector_from_object(mk_json_path(set, "spec.selector"), &s.sel, &serr) < 0)
-        s.sel = NULL; /* validated on the way in: cannot happen */
-    informer_foreach(c->pods, scan_pod, &s);
+    if (selector_from_object(mk_json_path(set, "spec.selector"), &s->sel, &serr) < 0)
+        s->sel = NULL; /* validated on the way in: cannot happen */
+    informer_foreach(c->pods, scan_pod, s);
+}
+
+/* Create and delete as the plan says; how many failed. */
+static int run_plan(stsctl *c, sts_scan *s)
+{
+    sts_action acts[STS_MAX_ACTIONS];
+    int n = statefulset_plan(&s->spec, s->pods, s->npods, acts, STS_MAX_ACTIONS), failed = 0;
+    for (int i = 0; i < n; i++) {
+        int rc = acts[i].verb == STS_CREATE ? create_pod(c, s, acts[i].ordinal)
+                                            : delete_pod(c, s, acts[i].ordinal);
+        failed += rc < 0;
+    }
+    return failed;
+}
+
+/* < 0 when an adoption, a revision, a create or a delete failed (err says
+ * which): the workqueue tries again, backing off. */
+static int sync_set(stsctl *c, json_object *set, int64_t *requeue_ms, mk_err *err)
+{
+    sts_scan s;
+    scan_set(c, set, &s);
     int rc = 0;
     if (json_object_array_length(s.adopt) > 0) { /* count again once they are seen ours */
         for (size_t i = 0; i < json_object_array_length(s.adopt); i++)
             if (adopt_pod(c, &s, json_object_array_get_idx(s.adopt, i), err) < 0)
                 rc = -1;
-        scan_free(&s);
-        return rc;
+    } else if ((rc = stshistory_sync(manager_client(c->m), c->revs, set, s.sel, s.revision,
+                                     s.hashes, s.npods, &s.hist, err)) == 0) {
+        int failed = run_plan(c, &s);
+        write_status(c, &s, &s.spec);
+        if (s.recheck_ms > 0)
+            *requeue_ms = s.recheck_ms;
+        if (failed)
+            rc = mk_error(err, EAGAIN, "statefulset %s: %d pod operations failed", s.name,
+                          failed);
     }
-    if ((rc = stshistory_sync(manager_client(c->m), c->revs, set, s.sel, s.revision, s.hashes,
-                              s.npods, &s.hist, err)) < 0) {
-        scan_free(&s);
-        return rc;
-    }
-    s.spec = spec_of(set);
-    sts_spec spec = s.spec;
-    sts_action acts[STS_MAX_ACTIONS];
-    int n = statefulset_plan(&spec, s.pods, s.npods, acts, STS_MAX_ACTIONS);
-    int failed = 0;
-    for (int i = 0; i < n; i++) {
-        rc = acts[i].verb == STS_CREATE ? create_pod(c, &s, acts[i].ordinal)
-                                        : delete_pod(c, &s, acts[i].ordinal);
-        failed += rc < 0;
-    }
-    write_status(c, &s, &spec);
-    if (s.recheck_ms > 0)
-        *requeue_ms = s.recheck_ms;
     scan_free(&s);
-    if (failed) /* the workqueue tries again, backing off */
-        return mk_error(err, EAGAIN, "statefulset %s: %d pod operations failed", s.name,
-                        failed);
-    return 0;
+    return rc;
 }
 
 static int sts_sync(void *ctx, const char *key, int64_t *requeue_ms, mk_err *err)

@@ -11,7 +11,7 @@
 #include "store/log.h"
 #include "store/util.h"
 
-#define HISTORY_LIMIT 10 /* revisionHistoryLimit's default */
+#define HISTORY_LIMIT  10 /* revisionHistoryLimit's default */
 #define REV_HASH_LABEL "controller.kubernetes.io/hash"
 
 typedef struct history_scan {
@@ -95,10 +95,9 @@ static int adopt_rev(mk_client *cl, json_object *set, json_object *rev, mk_err *
     json_object_object_add(
         md, "resourceVersion",
         json_object_new_string(mk_json_str(rev, "metadata.resourceVersion") ?: ""));
-    int rc = client_patch(cl, kind_by_kind("ControllerRevision"),
-                          mk_json_str(rev, "metadata.namespace"),
-                          mk_json_str(rev, "metadata.name"), NULL,
-                          json_object_to_json_string(patch), NULL, err);
+    int rc = client_patch(
+        cl, kind_by_kind("ControllerRevision"), mk_json_str(rev, "metadata.namespace"),
+        mk_json_str(rev, "metadata.name"), NULL, json_object_to_json_string(patch), NULL, err);
     json_object_put(patch);
     return rc;
 }
@@ -117,7 +116,8 @@ static json_object *new_rev(json_object *set, const char *name, int64_t number)
         labels = json_object_new_object();
     }
     const char *dash = strrchr(name, '-');
-    json_object_object_add(labels, REV_HASH_LABEL, json_object_new_string(dash ? dash + 1 : ""));
+    json_object_object_add(labels, REV_HASH_LABEL,
+                           json_object_new_string(dash ? dash + 1 : ""));
     json_object_object_add(md, "labels", labels);
     json_object *notes = mk_json_path(set, "metadata.annotations"); /* change-cause... */
     if (json_object_is_type(notes, json_type_object))
@@ -147,8 +147,7 @@ static int ensure_update(mk_client *cl, json_object *set, json_object *revs, con
     if (have && mk_json_int(have, "revision", 0) == top)
         return 0;
     if (have) { /* back to an older template: it becomes the newest again */
-        _cleanup_free_ char *patch =
-            xasprintf("{\"revision\":%lld}", (long long)(top + 1));
+        _cleanup_free_ char *patch = xasprintf("{\"revision\":%lld}", (long long)(top + 1));
         return client_patch(cl, kind_by_kind("ControllerRevision"), ns, update, NULL, patch,
                             NULL, err);
     }
@@ -178,7 +177,8 @@ static void truncate_history(mk_client *cl, json_object *set, json_object *revs,
     size_t n = json_object_array_length(revs), unused = 0;
     for (size_t i = 0; i < n; i++) {
         const char *name = mk_json_str(json_object_array_get_idx(revs, i), "metadata.name");
-        unused += strcmp(name, update) && strcmp(name, h->current) && !in_list(live, nlive, name);
+        unused +=
+            strcmp(name, update) && strcmp(name, h->current) && !in_list(live, nlive, name);
     }
     const char *ns = mk_json_str(set, "metadata.namespace") ?: "default";
     for (size_t i = 0; i < n && (int64_t)unused > limit; i++) {
