@@ -239,9 +239,15 @@ void objects_set_defaults(const mk_kind *k, json_object *obj)
     default_field(obj, "spec.podManagementPolicy", json_object_new_string("OrderedReady"));
     default_field(obj, "spec.revisionHistoryLimit", json_object_new_int(10));
     default_field(obj, "spec.updateStrategy.type", json_object_new_string("RollingUpdate"));
-    if (!strcmp(mk_json_str(obj, "spec.updateStrategy.type") ?: "", "RollingUpdate"))
+    const char *type = mk_json_str(obj, "spec.updateStrategy.type") ?: "";
+    json_object *ru = mk_json_path(obj, "spec.updateStrategy.rollingUpdate");
+    if (!strcmp(type, "RollingUpdate"))
         default_field(obj, "spec.updateStrategy.rollingUpdate.partition",
                       json_object_new_int(0));
+    else if (!strcmp(type, "OnDelete") && json_object_is_type(ru, json_type_object) &&
+             json_object_object_length(ru) == 1 &&
+             mk_json_int(ru, "partition", -1) == 0) /* our own default, left by an apply */
+        json_object_object_del(mk_json_path(obj, "spec.updateStrategy"), "rollingUpdate");
     default_field(obj, "spec.persistentVolumeClaimRetentionPolicy.whenDeleted",
                   json_object_new_string("Retain"));
     default_field(obj, "spec.persistentVolumeClaimRetentionPolicy.whenScaled",
