@@ -26,6 +26,9 @@ extern const mk_controller function_controller;
 extern const mk_controller daemonset_controller;
 /* deployment.c: Deployments roll ReplicaSets (deployment.h). */
 extern const mk_controller deployment_controller;
+/* statefulset.c: pods with stable names, made and rolled in order
+ * (statefulset.h). */
+extern const mk_controller statefulset_controller;
 /* job.c: Jobs run their pods to completion (job.h). */
 extern const mk_controller job_controller;
 /* cronjob.c: CronJobs start Jobs on a schedule (cronjob.h). */

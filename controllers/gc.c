@@ -20,8 +20,9 @@
 #define GC_RETRY_MS 1000
 #define GC_WAIT_MS  500 /* a Foreground owner looks at its dependents again */
 
-static const char *const gc_kinds[] = {"Pod",        "ReplicaSet", "Job",
-                                       "Deployment", "DaemonSet",  "CronJob"};
+static const char *const gc_kinds[] = {"Pod",         "ReplicaSet",        "Job",
+                                       "Deployment",  "DaemonSet",         "CronJob",
+                                       "StatefulSet", "ControllerRevision"};
 
 json_object *gc_refs_without(json_object *obj, const char *uid)
 {

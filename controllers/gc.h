@@ -1,8 +1,8 @@
 /* gc.h - the garbage collector: objects whose owners are gone go too.
  *
  * As Kubernetes' garbage collector, by metadata.ownerReferences, for Pods,
- * ReplicaSets, Deployments, DaemonSets, Jobs and CronJobs (the kinds that
- * own or are owned in minik8s):
+ * ReplicaSets, Deployments, DaemonSets, StatefulSets, ControllerRevisions,
+ * Jobs and CronJobs (the kinds that own or are owned in minik8s):
  *
  * - Background (the default): once an owner is gone (absent, or present
  *   with another uid), a dependent whose every owner is gone is deleted;

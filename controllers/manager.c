@@ -10,10 +10,11 @@
 #include "store/util.h"
 
 static const mk_controller *const builtin[] = {
-    &nodeipam_controller,   &nodelifecycle_controller,    &endpoints_controller,
-    &replicaset_controller, &garbagecollector_controller, &hpa_controller,
-    &ingress_controller,    &function_controller,         &job_controller,
-    &deployment_controller, &daemonset_controller,        &cronjob_controller,
+    &nodeipam_controller,    &nodelifecycle_controller,    &endpoints_controller,
+    &replicaset_controller,  &garbagecollector_controller, &hpa_controller,
+    &ingress_controller,     &function_controller,         &job_controller,
+    &deployment_controller,  &daemonset_controller,        &cronjob_controller,
+    &statefulset_controller,
 };
 
 typedef struct subscriber {

@@ -20,7 +20,8 @@ const char *const *fs_path_object_entries(const mk_kind *k)
         return pod_entries;
     if (strcmp(k->kind, "Node") == 0)
         return node_entries;
-    if (strcmp(k->kind, "ReplicaSet") == 0 || strcmp(k->kind, "Deployment") == 0)
+    if (strcmp(k->kind, "ReplicaSet") == 0 || strcmp(k->kind, "Deployment") == 0 ||
+        strcmp(k->kind, "StatefulSet") == 0)
         return rs_entries;
     if (strcmp(k->kind, "GpuJob") == 0)
         return gpujob_entries;

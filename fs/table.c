@@ -160,6 +160,8 @@ static size_t kind_columns(const char *kind, bool wide, const char **head)
     else if (strcmp(kind, "Deployment") == 0)
         head[n++] = "READY", head[n++] = "UP-TO-DATE", head[n++] = "AVAILABLE",
         head[n++] = "AGE";
+    else if (strcmp(kind, "StatefulSet") == 0)
+        head[n++] = "READY", head[n++] = "AGE";
     else if (strcmp(kind, "DaemonSet") == 0)
         head[n++] = "DESIRED", head[n++] = "CURRENT", head[n++] = "READY",
         head[n++] = "UP-TO-DATE", head[n++] = "AGE";
@@ -215,6 +217,10 @@ static void kind_cells(const char *kind, json_object *o, bool wide, int64_t now,
         c[1] = xasprintf("%lld", (long long)mk_json_int(o, "status.updatedReplicas", 0));
         c[2] = xasprintf("%lld", (long long)mk_json_int(o, "status.availableReplicas", 0));
         c[3] = age_of(o, now);
+    } else if (strcmp(kind, "StatefulSet") == 0) {
+        c[0] = xasprintf("%lld/%lld", (long long)mk_json_int(o, "status.readyReplicas", 0),
+                         (long long)mk_json_int(o, "spec.replicas", 1));
+        c[1] = age_of(o, now);
     } else if (strcmp(kind, "DaemonSet") == 0) {
         static const char *const f[] = {"status.desiredNumberScheduled",
                                         "status.currentNumberScheduled", "status.numberReady",

@@ -404,6 +404,30 @@ static const schema_node job_spec = {SCHEMA_OBJECT,
                                                             F("template", &pod_template),
                                                             {NULL, NULL, NULL}},
                                      NULL};
+static const schema_node statefulset_schema = {
+    SCHEMA_OBJECT,
+    (const schema_field[]){
+        TOP_FIELDS,
+        F("spec",
+          OBJ(F("replicas", INT), F("serviceName", STR), F("podManagementPolicy", STR),
+              F("minReadySeconds", INT), F("revisionHistoryLimit", INT),
+              F("selector", &label_selector), F("template", &pod_template),
+              F("volumeClaimTemplates", ANYLIST),
+              F("persistentVolumeClaimRetentionPolicy",
+                OBJ(F("whenDeleted", STR), F("whenScaled", STR))),
+              F("ordinals", OBJ(F("start", INT))),
+              F("updateStrategy",
+                OBJ(F("type", STR), F("rollingUpdate", OBJ(F("partition", INT),
+                                                           F("maxUnavailable", INTSTR))))))),
+        STATUS,
+        {NULL, NULL, NULL}},
+    NULL};
+
+static const schema_node controllerrevision_schema = {
+    SCHEMA_OBJECT,
+    (const schema_field[]){
+        TOP_FIELDS, F("data", ANY), F("revision", INT64), {NULL, NULL, NULL}},
+    NULL};
 
 static const schema_node job_schema = {
     SCHEMA_OBJECT,
@@ -585,6 +609,8 @@ static const struct {
     {"CronJob", &cronjob_schema},
     {"Deployment", &deployment_schema},
     {"DaemonSet", &daemonset_schema},
+    {"StatefulSet", &statefulset_schema},
+    {"ControllerRevision", &controllerrevision_schema},
     {"HorizontalPodAutoscaler", &hpa_schema},
     {"Ingress", &ingress_schema},
     {"Function", &function_schema},

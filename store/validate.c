@@ -20,6 +20,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Field paths are built in fixed buffers; a longer one is cut, which only
@@ -1228,6 +1229,103 @@ static int validate_daemonset(json_object *obj, mk_err *err)
                       types, false, err);
 }
 
+/* maxUnavailable of a StatefulSet: an int of at least 1 or a percentage. */
+static int check_sts_max_unavailable(json_object *v, mk_err *err)
+{
+    static const char *const path = "spec.updateStrategy.rollingUpdate.maxUnavailable";
+    if (!v)
+        return 0;
+    if (json_object_is_type(v, json_type_int)) {
+        if (json_object_get_int64(v) < 1)
+            return invalid(err, path, v, "must be greater than 0");
+        return 0;
+    }
+    const char *pct = json_object_get_string(v);
+    char *end = NULL;
+    long n = strtol(pct, &end, 10);
+    if (end == pct || strcmp(end, "%") != 0 || n < 0)
+        return invalid(err, path, v,
+                       "a valid percent string must be a numeric string followed "
+                       "by an ending '%%' (e.g. '1%%',  or '93%%')");
+    return 0;
+}
+
+static int check_sts_strategy(json_object *spec, mk_err *err)
+{
+    static const char *const types[] = {"RollingUpdate", "OnDelete", NULL};
+    json_object *us = get(spec, "updateStrategy"), *ru = get(us, "rollingUpdate");
+    int r;
+    if ((r = check_enum(us, "type", "spec.updateStrategy", types, false, err)) < 0)
+        return r;
+    const char *type = get_str(us, "type");
+    if (ru && type && !strcmp(type, "OnDelete"))
+        return invalid(err, "spec.updateStrategy.rollingUpdate", ru,
+                       "only allowed for updateStrategy 'RollingUpdate'");
+    if ((r = check_range(ru, "partition", "spec.updateStrategy.rollingUpdate", 0, INT32_MAX,
+                         err)) < 0)
+        return r;
+    return check_sts_max_unavailable(get(ru, "maxUnavailable"), err);
+}
+
+/* A StatefulSet: a replicated spec, its policies, and no volume claims
+ * (minik8s has no PersistentVolumes to bind them to). */
+static int validate_statefulset(json_object *obj, mk_err *err)
+{
+    static const char *const policies[] = {"OrderedReady", "Parallel", NULL};
+    static const char *const retain[] = {"Retain", "Delete", NULL};
+    int r;
+    if ((r = check_replicated(obj, "StatefulSet", err)) < 0)
+        return r;
+    json_object *spec = get(obj, "spec");
+    json_object *pvc = get(spec, "persistentVolumeClaimRetentionPolicy");
+    const char *svc = get_str(spec, "serviceName");
+    if ((r = check_enum(spec, "podManagementPolicy", "spec", policies, false, err)) < 0 ||
+        (r = check_range(spec, "revisionHistoryLimit", "spec", 0, INT32_MAX, err)) < 0 ||
+        (r = check_enum(pvc, "whenDeleted", "spec.persistentVolumeClaimRetentionPolicy", retain,
+                        false, err)) < 0 ||
+        (r = check_enum(pvc, "whenScaled", "spec.persistentVolumeClaimRetentionPolicy", retain,
+                        false, err)) < 0 ||
+        (!empty_str(svc) && (r = check_dns_label("spec.serviceName", svc, err)) < 0) ||
+        (r = check_sts_strategy(spec, err)) < 0)
+        return r;
+    if (list_len(get(spec, "volumeClaimTemplates")) > 0)
+        return forbidden(err, "spec.volumeClaimTemplates",
+                         "minik8s has no PersistentVolumes, so a StatefulSet cannot claim "
+                         "volumes; use emptyDir or hostPath volumes in spec.template");
+    if (mk_json_int(spec, "ordinals.start", 0) != 0)
+        return forbidden(err, "spec.ordinals.start",
+                         "minik8s numbers a StatefulSet's pods "
+                         "from 0");
+    return 0;
+}
+
+/* A ControllerRevision: a snapshot (data) and its number. */
+static int validate_controllerrevision(json_object *obj, mk_err *err)
+{
+    if (!has(obj, "data"))
+        return required(err, "data", "data is mandatory");
+    json_object *rev = get(obj, "revision");
+    if (rev && mk_json_int(rev, "", 0) < 0)
+        return invalid(err, "revision", rev, "must be greater than or equal to 0");
+    return 0;
+}
+
+/* Kubernetes lets a StatefulSet's spec change only in these fields. */
+static int check_statefulset_update(json_object *old, json_object *obj, mk_err *err)
+{
+    static const char *const fixed[] = {"selector", "serviceName", "podManagementPolicy",
+                                        "volumeClaimTemplates"};
+    json_object *a = get(old, "spec"), *b = get(obj, "spec");
+    for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
+        if (!json_object_equal(get(a, fixed[i]), get(b, fixed[i])))
+            return forbidden(err, "spec",
+                             "updates to statefulset spec for fields other than 'replicas', "
+                             "'ordinals', 'template', 'updateStrategy', "
+                             "'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' "
+                             "and 'minReadySeconds' are forbidden");
+    return 0;
+}
+
 static int validate_deployment(json_object *obj, mk_err *err)
 {
     int r;
@@ -1874,6 +1972,8 @@ static const struct {
     {"CronJob", validate_cronjob},
     {"Deployment", validate_deployment},
     {"DaemonSet", validate_daemonset},
+    {"StatefulSet", validate_statefulset},
+    {"ControllerRevision", validate_controllerrevision},
     {"HorizontalPodAutoscaler", validate_hpa},
     {"Ingress", validate_ingress},
     {"Function", validate_function},
@@ -2002,6 +2102,11 @@ int validate_update(const mk_kind *k, json_object *old, json_object *obj, mk_war
         return check_pod_update(old, obj, err);
     if (!strcmp(k->kind, "Service"))
         return check_immutable_str(old, obj, "spec.clusterIP", err);
+    if (!strcmp(k->kind, "StatefulSet"))
+        return check_statefulset_update(old, obj, err);
+    if (!strcmp(k->kind, "ControllerRevision") &&
+        !json_object_equal(mk_json_path(old, "data"), mk_json_path(obj, "data")))
+        return invalid(err, "data", mk_json_path(obj, "data"), "field is immutable");
     if (!strcmp(k->kind, "ReplicaSet") &&
         !json_object_equal(mk_json_path(old, "spec.selector"),
                            mk_json_path(obj, "spec.selector")))

@@ -56,8 +56,9 @@ static void add_kind(json_object *list, const mk_kind *k)
     const char *cats[] = {"all", NULL};
     if (strcmp(k->kind, "Pod") == 0 || strcmp(k->kind, "Service") == 0 ||
         strcmp(k->kind, "ReplicaSet") == 0 || strcmp(k->kind, "Deployment") == 0 ||
-        strcmp(k->kind, "DaemonSet") == 0 || strcmp(k->kind, "Job") == 0 ||
-        strcmp(k->kind, "CronJob") == 0 || strcmp(k->kind, "HorizontalPodAutoscaler") == 0)
+        strcmp(k->kind, "DaemonSet") == 0 || strcmp(k->kind, "StatefulSet") == 0 ||
+        strcmp(k->kind, "Job") == 0 || strcmp(k->kind, "CronJob") == 0 ||
+        strcmp(k->kind, "HorizontalPodAutoscaler") == 0)
         json_object_object_add(r, "categories", str_array(cats));
     json_object_array_add(list, r);
     char sub[96];

@@ -13,7 +13,8 @@
 
 bool scale_supported(const mk_kind *k)
 {
-    return strcmp(k->kind, "ReplicaSet") == 0 || strcmp(k->kind, "Deployment") == 0;
+    return strcmp(k->kind, "ReplicaSet") == 0 || strcmp(k->kind, "Deployment") == 0 ||
+           strcmp(k->kind, "StatefulSet") == 0;
 }
 
 static void copy_str(json_object *dst, const char *key, json_object *src, const char *path)

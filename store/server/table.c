@@ -50,6 +50,17 @@ static const column rs_tail[] = {
     {"Images", "string", "", "Images of the containers in the template.", 1},
     {"Selector", "string", "", "Label selector of the pods.", 1},
 };
+static const column sts_tail[] = {
+    {"Containers", "string", "", "Names of the containers in the template.", 1},
+    {"Images", "string", "", "Images of the containers in the template.", 1},
+};
+static const column sts_cols[] = {
+    {"Ready", "string", "", "Number of the ready replicas of the desired.", 0},
+};
+static const column cr_cols[] = {
+    {"Controller", "string", "", "The object this revision belongs to.", 0},
+    {"Revision", "integer", "", "The revision's number.", 0},
+};
 static const column svc_cols[] = {
     {"Type", "string", "", "The type of the service.", 0},
     {"Cluster-IP", "string", "", "The cluster IP of the service.", 0},
@@ -147,6 +158,11 @@ json_object *table_columns(const mk_kind *k)
     else if (is(k, "CronJob"))
         mid = cronjob_cols, nmid = ARRAY_SIZE(cronjob_cols), tail = cronjob_tail,
         ntail = ARRAY_SIZE(cronjob_tail);
+    else if (is(k, "ControllerRevision"))
+        mid = cr_cols, nmid = ARRAY_SIZE(cr_cols);
+    else if (is(k, "StatefulSet"))
+        mid = sts_cols, nmid = ARRAY_SIZE(sts_cols), tail = sts_tail,
+        ntail = ARRAY_SIZE(sts_tail);
     for (size_t i = 0; i < nmid; i++)
         add_col(arr, &mid[i]);
     add_col(arr, &age_col);
@@ -368,16 +384,32 @@ static void tail_cells(const mk_kind *k, json_object *cells, json_object *obj)
         json_object_array_add(cells, internal_ip(obj));
     } else if (is(k, "Service")) {
         json_object_array_add(cells, map_text(mk_json_path(obj, "spec.selector")));
-    } else if (is(k, "ReplicaSet") || is(k, "Deployment")) {
+    } else if (is(k, "ReplicaSet") || is(k, "Deployment") || is(k, "StatefulSet")) {
         json_object_array_add(cells, containers_text(obj, "name"));
         json_object_array_add(cells, containers_text(obj, "image"));
-        json_object_array_add(cells, map_text(mk_json_path(obj, "spec.selector.matchLabels")));
+        if (!is(k, "StatefulSet"))
+            json_object_array_add(cells,
+                                  map_text(mk_json_path(obj, "spec.selector.matchLabels")));
     } else if (is(k, "CronJob")) {
         json_object_array_add(cells, containers_text(obj, "name"));
         json_object_array_add(cells, containers_text(obj, "image"));
         json_object_array_add(
             cells, map_text(mk_json_path(obj, "spec.jobTemplate.spec.selector.matchLabels")));
     }
+}
+
+/* The ownerReference with controller=true (borrowed), or NULL. */
+static json_object *controller_ref(json_object *obj)
+{
+    json_object *refs = mk_json_path(obj, "metadata.ownerReferences");
+    for (size_t i = 0;
+         json_object_is_type(refs, json_type_array) && i < json_object_array_length(refs);
+         i++) {
+        json_object *r = json_object_array_get_idx(refs, i);
+        if (json_object_get_boolean(mk_json_path(r, "controller")))
+            return r;
+    }
+    return NULL;
 }
 
 json_object *table_row(const mk_kind *k, json_object *obj, bool full_object)
@@ -404,6 +436,24 @@ json_object *table_row(const mk_kind *k, json_object *obj, bool full_object)
             "status.numberReady", "status.updatedNumberScheduled", "status.numberAvailable"};
         for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
             json_object_array_add(cells, json_object_new_int64(mk_json_int(obj, fields[i], 0)));
+    } else if (is(k, "ControllerRevision")) {
+        json_object *ref = controller_ref(obj);
+        const char *kind = mk_json_str(ref, "kind"), *api = mk_json_str(ref, "apiVersion");
+        char buf[320] = "<none>";
+        if (kind && api) {
+            const mk_kind *ok = kind_by_gvk(api, kind);
+            snprintf(buf, sizeof buf, "%s%s%s/%s", ok ? ok->singular : kind,
+                     ok && ok->group[0] ? "." : "", ok ? ok->group : "",
+                     mk_json_str(ref, "name") ?: "");
+        }
+        json_object_array_add(cells, json_object_new_string(buf));
+        json_object_array_add(cells, json_object_new_int64(mk_json_int(obj, "revision", 0)));
+    } else if (is(k, "StatefulSet")) {
+        char buf[48];
+        snprintf(buf, sizeof buf, "%lld/%lld",
+                 (long long)mk_json_int(obj, "status.readyReplicas", 0),
+                 (long long)mk_json_int(obj, "spec.replicas", 1));
+        json_object_array_add(cells, json_object_new_string(buf));
     } else if (is(k, "Deployment")) {
         char buf[48];
         snprintf(buf, sizeof buf, "%lld/%lld",

@@ -30,7 +30,7 @@ setup_file() {
     daemon apiserver mk-apiserver --listen "127.0.0.1:$PORT" --data-dir "$E2E_DIR/data" \
         --graceful-pod-deletion
     wait_for 10 inside curl -sf "http://127.0.0.1:$PORT/healthz"
-    daemon cm mk-controller-manager --server "http://127.0.0.1:$PORT" --controllers nodeipam,job,cronjob,garbagecollector,replicaset,deployment
+    daemon cm mk-controller-manager --server "http://127.0.0.1:$PORT" --controllers nodeipam,job,cronjob,garbagecollector,replicaset,deployment,statefulset
     daemon scheduler mk-scheduler --server "http://127.0.0.1:$PORT"
     daemon kubelet mk-kubelet --server "http://127.0.0.1:$PORT" --node-name knode \
         --root-dir "$E2E_DIR/node" --image-dir "$E2E_DIR/images" --node-ip "$NODE_IP"
@@ -419,4 +419,123 @@ YAML
     # Deleting the CronJob deletes its Jobs, and their pods.
     k delete cronjob tick dormant
     wait_for 30 eval '[ "$(k get jobs,pods -l app=tick -o name | wc -l)" = 0 ]'
+}
+
+# The names of the pods in the StatefulSet web's Events of this reason whose
+# resourceVersion is above $2 (0: all), oldest first: the order the
+# controller acted in (a repeated Event moves to its latest revision).
+sts_event_pods() { # REASON MIN_RV
+    k get events -o jsonpath='{range .items[*]}{.metadata.resourceVersion} {.reason} {.message}{"\n"}{end}' |
+        awk -v r="$1" -v min="$2" '$2 == r && $NF == "successful" && $(NF-1) == "web" && $1 > min' |
+        sort -n | awk '{print $5}' | tr '\n' ' '
+}
+
+@test "StatefulSets: pods made in order with stable names and hostnames, scaled down from the top, a deleted pod comes back, rolling update and restart, delete" {
+    local manifest
+    manifest=$(cat <<'YAML'
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: web}
+spec:
+  serviceName: web
+  replicas: 3
+  selector: {matchLabels: {app: sts}}
+  template:
+    metadata: {labels: {app: sts}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: c
+        image: busybox
+        command: [sh, -c, 'echo "version=$VERSION"; exec sleep 3600']
+        env: [{name: VERSION, value: "1"}]
+        readinessProbe: {exec: {command: ["true"]}, periodSeconds: 1}
+YAML
+    )
+    k apply -f - <<<"$manifest"
+    k rollout status sts/web --timeout=25s
+    run k get sts
+    [[ "${lines[0]}" =~ ^NAME\ +READY\ +AGE ]]
+    [[ "${lines[1]}" =~ ^web\ +3/3\  ]]
+    # One at a time, in order: each made once the one before was ready.
+    [ "$(sts_event_pods SuccessfulCreate 0)" = "web-0 web-1 web-2 " ]
+    local i ready created
+    for i in 1 2; do
+        ready=$(k get pod "web-$((i - 1))" -o jsonpath='{.status.conditions[?(@.type=="Ready")].lastTransitionTime}')
+        created=$(k get pod "web-$i" -o jsonpath='{.metadata.creationTimestamp}')
+        [ "$(date -d "$created" +%s)" -ge "$(date -d "$ready" +%s)" ]
+    done
+    # Each pod's hostname is its name; the labels Kubernetes gives them.
+    [ "$(k exec web-1 -- hostname)" = web-1 ]
+    [ "$(k get pod web-2 -o jsonpath='{.spec.subdomain}')" = web ]
+    [ "$(k get pod web-2 -o jsonpath='{.metadata.labels.apps\.kubernetes\.io/pod-index}')" = 2 ]
+    [ "$(k get pods -l statefulset.kubernetes.io/pod-name=web-1 -o name)" = pod/web-1 ]
+    # Down to 1: web-2 goes, then web-1.
+    k scale sts web --replicas=1
+    wait_for 30 eval '[ "$(k get pods -l app=sts -o name)" = pod/web-0 ]'
+    [ "$(sts_event_pods SuccessfulDelete 0)" = "web-2 web-1 " ]
+    # A deleted pod comes back under its name.
+    local uid
+    uid=$(k get pod web-0 -o jsonpath='{.metadata.uid}')
+    k delete pod web-0
+    wait_for 30 eval '[ "$(k get pod web-0 -o jsonpath={.metadata.uid} 2>/dev/null)" != "" ] &&
+        [ "$(k get pod web-0 -o jsonpath={.metadata.uid})" != "$uid" ]'
+    # A new template rolls from the highest ordinal down.
+    k scale sts web --replicas=2
+    k rollout status sts/web --timeout=25s
+    local rv
+    rv=$(k get sts web -o jsonpath='{.metadata.resourceVersion}')
+    k set env sts/web VERSION=2
+    k rollout status sts/web --timeout=25s
+    [ "$(sts_event_pods SuccessfulDelete "$rv")" = "web-1 web-0 " ]
+    wait_for 20 eval 'k logs web-0 | grep -q version=2'
+    local rev
+    rev=$(k get sts web -o jsonpath='{.status.updateRevision}')
+    [ "$(k get sts web -o jsonpath='{.status.currentRevision}')" = "$rev" ]
+    [ "$(k get pods -l controller-revision-hash="$rev" -o name | wc -l)" = 2 ]
+    # rollout restart patches the template's annotations: another roll.
+    k rollout restart sts/web
+    k rollout status sts/web --timeout=25s
+    [ -n "$(k get pod web-0 -o jsonpath='{.metadata.annotations.kubectl\.kubernetes\.io/restartedAt}')" ]
+    [ "$(k get sts web -o jsonpath='{.status.updateRevision}')" != "$rev" ]
+    # Three templates, three ControllerRevisions; undo goes back to the
+    # second, which becomes revision 4.
+    run k get controllerrevisions
+    [[ "${lines[0]}" =~ ^NAME\ +CONTROLLER\ +REVISION\ +AGE ]]
+    [[ "$output" == *"$rev"*statefulset.apps/web*2* ]]
+    run k rollout history sts/web
+    [[ "$output" == *REVISION*1*2*3* ]]
+    k rollout undo sts/web
+    k rollout status sts/web --timeout=25s
+    [ "$(k get sts web -o jsonpath='{.status.updateRevision}')" = "$rev" ]
+    [ "$(k get controllerrevision "$rev" -o jsonpath='{.revision}')" = 4 ]
+    [ "$(k get pods -l controller-revision-hash="$rev" -o name | wc -l)" = 2 ]
+    run k describe sts web
+    [[ "$output" == *"create Pod web-0 in StatefulSet web successful"* ]]
+    # Volume claims: refused, naming the field.
+    run k apply -f - <<'YAML'
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: c, image: busybox}]}
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+YAML
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"spec.volumeClaimTemplates: Forbidden: minik8s has no PersistentVolumes"* ]]
+    # Orphaned, its pods stay; made again, it adopts them.
+    k delete sts web --cascade=orphan
+    wait_for 20 eval '! k get sts web >/dev/null 2>&1'
+    [ "$(k get pods -l app=sts -o name | wc -l)" = 2 ]
+    k apply -f - <<<"$manifest"
+    wait_for 20 eval '[ "$(k get pod web-1 -o jsonpath={.metadata.ownerReferences[0].uid})" = "$(k get sts web -o jsonpath={.metadata.uid})" ]'
+    wait_for 20 eval '[ "$(k get controllerrevision "$rev" -o jsonpath={.metadata.ownerReferences[0].uid})" = "$(k get sts web -o jsonpath={.metadata.uid})" ]'
+    # Its pods and revisions go with it (the garbage collector).
+    k delete sts web
+    wait_for 30 eval '[ "$(k get pods,controllerrevisions -l app=sts -o name | wc -l)" = 0 ]'
 }

@@ -73,6 +73,7 @@ static void test_kind_files(void **state)
     assert_int_equal(parse("nodes/n1/labels").file, FS_FILE_LABELS);
     assert_int_equal(parse("pods/web/labels").type, FS_NODE_NONE);
     assert_int_equal(parse("replicasets/r/scale").file, FS_FILE_SCALE);
+    assert_int_equal(parse("statefulsets/web/scale").file, FS_FILE_SCALE);
     assert_int_equal(parse("gpujobs/j/output").file, FS_FILE_OUTPUT);
     assert_int_equal(parse("configmaps/c/status").type, FS_NODE_NONE); /* no status */
     assert_int_equal(parse("configmaps/c/manifest.yaml").type, FS_NODE_FILE);

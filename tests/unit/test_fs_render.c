@@ -208,6 +208,15 @@ static void test_workload_tables(void **state)
         out.data, "NAME   SCHEDULE      TIMEZONE   SUSPEND   ACTIVE   LAST SCHEDULE   AGE\n"));
     assert_non_null(
         strstr(out.data, "tick   */5 * * * *   <none>     False     1        <none>"));
+    json_object_put(items);
+    items = json_object_new_array();
+    json_object_array_add(items, obj("{\"kind\":\"StatefulSet\",\"metadata\":{\"name\":"
+                                     "\"db\"},\"spec\":{\"replicas\":3},\"status\":{"
+                                     "\"readyReplicas\":1}}"));
+    mk_buf_reset(&out);
+    table_render(items, false, false, 0, &out);
+    assert_non_null(strstr(out.data, "NAME   READY   AGE\n"));
+    assert_non_null(strstr(out.data, "db     1/3     "));
     mk_buf_free(&out);
     json_object_put(items);
 }

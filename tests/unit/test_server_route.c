@@ -5,6 +5,8 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include "store/codec.h"
+#include "store/server/apiserver.h"
 #include "store/server/route.h"
 #include "store/server/watch.h"
 #include "store/util.h"
@@ -165,6 +167,31 @@ static void test_hub_views(void **state)
     hub_free(h);
 }
 
+/* A 422 carries its field and reason as a cause: kubectl prints them. */
+static void test_status_causes(void **state)
+{
+    (void)state;
+    const mk_kind *k = kind_by_kind("StatefulSet");
+    json_object *st = status_new(422, "Invalid",
+                                 "StatefulSet \"db\" is invalid: spec.volumeClaimTemplates: "
+                                 "Forbidden: no PersistentVolumes",
+                                 k, "db");
+    json_object *c = json_object_array_get_idx(mk_json_path(st, "details.causes"), 0);
+    assert_string_equal(mk_json_str(c, "field"), "spec.volumeClaimTemplates");
+    assert_string_equal(mk_json_str(c, "reason"), "FieldValueForbidden");
+    assert_string_equal(mk_json_str(c, "message"), "Forbidden: no PersistentVolumes");
+    json_object_put(st);
+    st = status_new(422, "Invalid",
+                    "Pod \"x\" is invalid: spec.containers[0].image: Required value", k, "x");
+    c = json_object_array_get_idx(mk_json_path(st, "details.causes"), 0);
+    assert_string_equal(mk_json_str(c, "field"), "spec.containers[0].image");
+    assert_string_equal(mk_json_str(c, "reason"), "FieldValueRequired");
+    json_object_put(st);
+    st = status_new(422, "Invalid", "something else", k, "x"); /* no cause to tell */
+    assert_null(mk_json_path(st, "details.causes"));
+    json_object_put(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -173,6 +200,7 @@ int main(void)
         cmocka_unit_test(test_hub_order_and_eviction),
         cmocka_unit_test(test_hub_byte_limit),
         cmocka_unit_test(test_hub_views),
+        cmocka_unit_test(test_status_causes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

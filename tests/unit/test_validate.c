@@ -347,8 +347,10 @@ static void test_kind_of(void **state)
 {
     expect_error("apiVersion: v1\nmetadata: {name: x}\n", "kind: Required value");
     expect_error("kind: Pod\nmetadata: {name: x}\n", "apiVersion: Required value");
+    expect_error("apiVersion: v1\nkind: ReplicationController\nmetadata: {name: x}\n",
+                 "kind: Unsupported value: \"ReplicationController\"");
     expect_error("apiVersion: v1\nkind: StatefulSet\nmetadata: {name: x}\n",
-                 "kind: Unsupported value: \"StatefulSet\"");
+                 "apiVersion: Unsupported value: \"v1\": supported values: \"apps/v1\"");
     expect_error("apiVersion: v1\nkind: Deployment\nmetadata: {name: x}\n",
                  "apiVersion: Unsupported value: \"v1\": supported values: \"apps/v1\"");
     expect_error("apiVersion: v1\nkind: ReplicaSet\nmetadata: {name: x}\n",
@@ -527,6 +529,76 @@ static const char rs_base[] = "apiVersion: apps/v1\n"
                               "    metadata: {labels: {app: web, tier: front}}\n"
                               "    spec:\n"
                               "      containers: [{name: web, image: nginx}]\n";
+
+static const char sts_base[] = "apiVersion: apps/v1\n"
+                               "kind: StatefulSet\n"
+                               "metadata: {name: web}\n"
+                               "spec:\n"
+                               "  serviceName: web\n"
+                               "  selector: {matchLabels: {app: web}}\n"
+                               "@@"
+                               "  template:\n"
+                               "    metadata: {labels: {app: web}}\n"
+                               "    spec:\n"
+                               "      containers: [{name: web, image: nginx}]\n";
+
+static void test_statefulset(void **state)
+{
+    (void)state;
+    expect_ok_with(sts_base, "");
+    expect_ok_with(sts_base, "  replicas: 3\n  podManagementPolicy: Parallel\n"
+                             "  minReadySeconds: 5\n  revisionHistoryLimit: 2\n"
+                             "  updateStrategy:\n    type: RollingUpdate\n"
+                             "    rollingUpdate: {partition: 1, maxUnavailable: 50%}\n"
+                             "  persistentVolumeClaimRetentionPolicy:\n"
+                             "    {whenDeleted: Delete, whenScaled: Retain}\n"
+                             "  volumeClaimTemplates: []\n");
+    expect_ok_with(sts_base, "  updateStrategy: {type: OnDelete}\n");
+    expect_error_with(sts_base, "  podManagementPolicy: Random\n",
+                      "spec.podManagementPolicy: Unsupported value: \"Random\": supported "
+                      "values: \"OrderedReady\", \"Parallel\"");
+    expect_error_with(sts_base, "  updateStrategy: {type: Recreate}\n",
+                      "spec.updateStrategy.type: Unsupported value: \"Recreate\"");
+    expect_error_with(sts_base, "  updateStrategy: {type: OnDelete, rollingUpdate: {}}\n",
+                      "spec.updateStrategy.rollingUpdate: Invalid value: {}: only allowed "
+                      "for updateStrategy 'RollingUpdate'");
+    expect_error_with(sts_base, "  updateStrategy: {rollingUpdate: {partition: -1}}\n",
+                      "spec.updateStrategy.rollingUpdate.partition: Invalid value: -1");
+    expect_error_with(sts_base, "  updateStrategy: {rollingUpdate: {maxUnavailable: 0}}\n",
+                      "spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: 0: "
+                      "must be greater than 0");
+    expect_error_with(sts_base, "  persistentVolumeClaimRetentionPolicy: {whenScaled: Keep}\n",
+                      "spec.persistentVolumeClaimRetentionPolicy.whenScaled: Unsupported "
+                      "value: \"Keep\"");
+    expect_error_with(sts_base, "  replicas: -1\n",
+                      "spec.replicas: Invalid value: -1: must be greater than or equal to 0");
+    expect_error("apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: web}\n"
+                 "spec:\n  serviceName: Web\n  selector: {matchLabels: {app: web}}\n"
+                 "  template:\n    metadata: {labels: {app: web}}\n"
+                 "    spec: {containers: [{name: a, image: b}]}\n",
+                 "spec.serviceName: Invalid value: \"Web\"");
+    expect_error_with(sts_base,
+                      "  volumeClaimTemplates:\n  - metadata: {name: data}\n"
+                      "    spec: {accessModes: [ReadWriteOnce]}\n",
+                      "spec.volumeClaimTemplates: Forbidden: minik8s has no "
+                      "PersistentVolumes");
+    expect_error_with(sts_base, "  ordinals: {start: 1}\n", "spec.ordinals.start: Forbidden");
+    expect_ok("apiVersion: apps/v1\nkind: ControllerRevision\nmetadata: {name: web-1}\n"
+              "data: {spec: {template: {}}}\nrevision: 3\n");
+    expect_error("apiVersion: apps/v1\nkind: ControllerRevision\nmetadata: {name: web-1}\n"
+                 "revision: 3\n",
+                 "data: Required value: data is mandatory");
+    expect_error("apiVersion: apps/v1\nkind: ControllerRevision\nmetadata: {name: web-1}\n"
+                 "data: {}\nrevision: -1\n",
+                 "revision: Invalid value: -1: must be greater than or equal to 0");
+    /* The selector must select the template's pods. */
+    expect_error("apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: web}\n"
+                 "spec:\n  selector: {matchLabels: {app: db}}\n"
+                 "  template:\n    metadata: {labels: {app: web}}\n"
+                 "    spec: {containers: [{name: a, image: b}]}\n",
+                 "spec.template.metadata.labels: Invalid value: {\"app\":\"web\"}: "
+                 "`selector` does not match template `labels`");
+}
 
 static void test_replicaset(void **state)
 {
@@ -1397,6 +1469,7 @@ int main(void)
         cmocka_unit_test(test_endpoints),
         cmocka_unit_test(test_configmap_secret),
         cmocka_unit_test(test_replicaset),
+        cmocka_unit_test(test_statefulset),
         cmocka_unit_test(test_hpa),
         cmocka_unit_test(test_ingress),
         cmocka_unit_test(test_function),

@@ -1,0 +1,537 @@
+/* statefulset.c - the StatefulSet controller (see statefulset.h). */
+#include "controllers/statefulset.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "controllers/controllers.h"
+#include "controllers/deployment.h"
+#include "controllers/objkey.h"
+#include "controllers/replicaset.h"
+#include "controllers/stshistory.h"
+#include "controllers/workqueue.h"
+#include "store/codec.h"
+#include "store/log.h"
+#include "store/selector.h"
+#include "store/util.h"
+
+#define STS_RETRY_MS    2000
+#define STS_MAX_ACTIONS 64 /* per sync; the next sync does the rest */
+#define HASH_LABEL      "controller-revision-hash"
+#define NAME_LABEL      "statefulset.kubernetes.io/pod-name"
+#define INDEX_LABEL     "apps.kubernetes.io/pod-index"
+
+/* ---- the pure decisions ---- */
+
+int statefulset_ordinal(const char *set, const char *pod)
+{
+    size_t n = strlen(set);
+    if (strncmp(pod, set, n) != 0 || pod[n] != '-')
+        return -1;
+    const char *d = pod + n + 1;
+    if (!isdigit((unsigned char)d[0]) || (d[0] == '0' && d[1]) || strlen(d) > 9)
+        return -1;
+    for (const char *p = d; *p; p++)
+        if (!isdigit((unsigned char)*p))
+            return -1;
+    return atoi(d);
+}
+
+static const sts_pod *find_pod(const sts_pod *pods, size_t npods, int ordinal)
+{
+    for (size_t i = 0; i < npods; i++)
+        if (pods[i].ordinal == ordinal)
+            return &pods[i];
+    return NULL;
+}
+
+typedef struct plan {
+    sts_action *out;
+    int n, max;
+} plan;
+
+static bool add(plan *p, sts_verb verb, int ordinal)
+{
+    if (p->n >= p->max)
+        return false;
+    p->out[p->n++] = (sts_action){verb, ordinal};
+    return true;
+}
+
+/* Pods 0..replicas-1: make the missing, replace the failed. False when
+ * OrderedReady must wait here. */
+static bool plan_ordinals(const sts_spec *s, const sts_pod *pods, size_t npods, plan *p)
+{
+    for (int o = 0; o < s->replicas; o++) {
+        const sts_pod *pod = find_pod(pods, npods, o);
+        if (!pod) {
+            if (!add(p, STS_CREATE, o) || !s->parallel)
+                return false;
+        } else if (pod->failed && !pod->terminating) {
+            if (!add(p, STS_DELETE, o) || !s->parallel)
+                return false;
+        } else if (!s->parallel && (pod->terminating || !pod->healthy)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Pods at replicas and above go, the highest first. */
+static bool plan_condemned(const sts_spec *s, const sts_pod *pods, size_t npods, plan *p)
+{
+    int top = -1;
+    for (size_t i = 0; i < npods; i++)
+        if (pods[i].ordinal > top)
+            top = pods[i].ordinal;
+    for (int o = top; o >= s->replicas; o--) {
+        const sts_pod *pod = find_pod(pods, npods, o);
+        if (!pod)
+            continue;
+        if (pod->terminating) {
+            if (!s->parallel)
+                return false;
+            continue;
+        }
+        if (!add(p, STS_DELETE, o) || !s->parallel)
+            return false;
+    }
+    return true;
+}
+
+/* RollingUpdate: outdated pods go from the top down to the partition
+ * while no more than max_unavailable are down. */
+static void plan_roll(const sts_spec *s, const sts_pod *pods, size_t npods, plan *p)
+{
+    int budget = s->max_unavailable;
+    for (int o = 0; o < s->replicas; o++) {
+        const sts_pod *pod = find_pod(pods, npods, o);
+        if (!pod || pod->terminating || !pod->available)
+            budget--;
+    }
+    for (int o = s->replicas - 1; o >= s->partition && budget > 0; o--) {
+        const sts_pod *pod = find_pod(pods, npods, o);
+        if (pod && !pod->updated && !pod->terminating && add(p, STS_DELETE, o))
+            budget -= pod->available;
+    }
+}
+
+int statefulset_plan(const sts_spec *spec, const sts_pod *pods, size_t npods, sts_action *out,
+                     int max)
+{
+    plan p = {out, 0, max};
+    if (plan_ordinals(spec, pods, npods, &p) && plan_condemned(spec, pods, npods, &p) &&
+        !spec->on_delete)
+        plan_roll(spec, pods, npods, &p);
+    return p.n;
+}
+
+/* ---- the controller ---- */
+
+typedef struct stsctl {
+    manager *m;
+    workqueue *q;
+    mk_informer *sets, *pods, *revs;
+    pthread_t worker;
+    bool started;
+} stsctl;
+
+/* One sync's view of a set: its revision and its pods. */
+typedef struct sts_scan {
+    json_object *set;
+    const char *uid, *name;
+    char revision[80]; /* "<set>-<hash>", the update revision */
+    int64_t min_ready_ms, now_ms, recheck_ms;
+    sts_pod *pods;
+    char **hashes; /* pods[i]'s controller-revision-hash */
+    size_t npods;
+    const char *ns;
+    mk_selector *sel;
+    json_object *adopt; /* orphans named as ours that the selector picks: [pod] */
+    sts_spec spec;
+    sts_history hist; /* the current revision, its template if not the set's */
+} sts_scan;
+
+/* A pod without a controller, named "<set>-<i>" in the set's namespace and
+ * selected by it, is the set's to adopt (one left by an orphaning delete). */
+static bool adoptable(sts_scan *s, json_object *pod)
+{
+    return !replicaset_controller_ref(pod) && s->sel &&
+           !strcmp(mk_json_str(pod, "metadata.namespace") ?: "", s->ns) &&
+           !mk_json_str(pod, "metadata.deletionTimestamp") &&
+           selector_match_labels(s->sel, mk_json_path(pod, "metadata.labels"));
+}
+
+static int scan_pod(void *ctx, json_object *pod)
+{
+    sts_scan *s = ctx;
+    const char *uid = mk_json_str(objkey_owner(pod, "StatefulSet"), "uid");
+    int o = statefulset_ordinal(s->name, mk_json_str(pod, "metadata.name") ?: "");
+    if (o >= 0 && adoptable(s, pod)) { /* a copy: the cache's objects are only read */
+        json_object *copy = NULL;
+        json_object_deep_copy(pod, &copy, NULL);
+        json_object_array_add(s->adopt, copy);
+    }
+    if (!uid || strcmp(uid, s->uid) != 0 || o < 0)
+        return 0;
+    rs_pod sum;
+    replicaset_pod_summary(pod, &sum);
+    const char *phase = mk_json_str(pod, "status.phase") ?: "";
+    json_object *h = mk_json_path(pod, "metadata.labels." HASH_LABEL);
+    const char *hash =
+        json_object_is_type(h, json_type_string) ? json_object_get_string(h) : "";
+    sts_pod p = {.ordinal = o,
+                 .terminating = mk_json_str(pod, "metadata.deletionTimestamp") != NULL,
+                 .failed = !strcmp(phase, "Failed") || !strcmp(phase, "Succeeded"),
+                 .healthy = !strcmp(phase, "Running") && sum.ready,
+                 .updated = !strcmp(hash, s->revision)};
+    p.available =
+        p.healthy && (s->min_ready_ms == 0 || sum.ready_ms + s->min_ready_ms <= s->now_ms);
+    if (p.healthy && !p.available) { /* look again once it has been ready long enough */
+        int64_t wait = sum.ready_ms + s->min_ready_ms - s->now_ms;
+        if (s->recheck_ms == 0 || wait < s->recheck_ms)
+            s->recheck_ms = wait;
+    }
+    s->pods = xrealloc(s->pods, (s->npods + 1) * sizeof *s->pods);
+    s->hashes = xrealloc(s->hashes, (s->npods + 1) * sizeof *s->hashes);
+    s->pods[s->npods] = p;
+    s->hashes[s->npods++] = xstrdup(hash);
+    return 0;
+}
+
+static void scan_free(sts_scan *s)
+{
+    selector_free(s->sel);
+    json_object_put(s->adopt);
+    json_object_put(s->hist.current_tmpl);
+    for (size_t i = 0; i < s->npods; i++)
+        free(s->hashes[i]);
+    free(s->hashes);
+    free(s->pods);
+}
+
+static json_object *set_pod(json_object *set, const char *name, int ordinal,
+                            const char *revision)
+{
+    json_object *pod = replicaset_pod_from_template(set, "apps/v1", "StatefulSet");
+    json_object *md = mk_json_path(pod, "metadata");
+    json_object_object_del(md, "generateName");
+    json_object_object_add(md, "name", json_object_new_string(name));
+    char index[16];
+    snprintf(index, sizeof index, "%d", ordinal);
+    json_object *labels = mk_json_ensure(md, "labels"); /* keys with dots: not paths */
+    json_object_object_add(labels, NAME_LABEL, json_object_new_string(name));
+    json_object_object_add(labels, INDEX_LABEL, json_object_new_string(index));
+    json_object_object_add(labels, HASH_LABEL, json_object_new_string(revision));
+    mk_json_set_str(pod, "spec.hostname", name);
+    const char *svc = mk_json_str(set, "spec.serviceName");
+    if (svc && *svc)
+        mk_json_set_str(pod, "spec.subdomain", svc);
+    return pod;
+}
+
+/* < 0 when the pod could not be made: the sync is tried again. */
+static int create_pod(stsctl *c, sts_scan *s, int ordinal)
+{
+    char name[320];
+    snprintf(name, sizeof name, "%s-%d", s->name, ordinal);
+    json_object *pod = NULL, *out = NULL;
+    if (s->hist.current_tmpl && !s->spec.on_delete && ordinal < s->spec.partition) {
+        /* below the partition: the current revision's template */
+        json_object *old = NULL;
+        json_object_deep_copy(s->set, &old, NULL);
+        json_object_object_add(mk_json_path(old, "spec"), "template",
+                               json_object_get(s->hist.current_tmpl));
+        pod = set_pod(old, name, ordinal, s->hist.current);
+        json_object_put(old);
+    } else {
+        pod = set_pod(s->set, name, ordinal, s->revision);
+    }
+    mk_obj_ref ref = recorder_ref(s->set);
+    mk_err err = {0};
+    int rc = client_create(manager_client(c->m), kind_by_kind("Pod"), ref.ns, pod, &out, &err);
+    if (rc == 0)
+        recorder_event(manager_recorder(c->m), &ref, "Normal", "SuccessfulCreate",
+                       "create Pod %s in StatefulSet %s successful", name, s->name);
+    else if (err.code == EEXIST) /* the cache is behind: the pod shows up */
+        rc = 0;
+    else
+        recorder_event(manager_recorder(c->m), &ref, "Warning", "FailedCreate",
+                       "create Pod %s in StatefulSet %s failed error: %s", name, s->name,
+                       err.msg);
+    json_object_put(out);
+    json_object_put(pod);
+    return rc;
+}
+
+static int delete_pod(stsctl *c, sts_scan *s, int ordinal)
+{
+    char name[320];
+    snprintf(name, sizeof name, "%s-%d", s->name, ordinal);
+    mk_obj_ref ref = recorder_ref(s->set);
+    mk_err err = {0};
+    int rc = client_delete(manager_client(c->m), kind_by_kind("Pod"), ref.ns, name, NULL, &err);
+    if (rc == 0)
+        recorder_event(manager_recorder(c->m), &ref, "Normal", "SuccessfulDelete",
+                       "delete Pod %s in StatefulSet %s successful", name, s->name);
+    else if (err.code == ENOENT)
+        rc = 0;
+    else
+        recorder_event(manager_recorder(c->m), &ref, "Warning", "FailedDelete",
+                       "delete Pod %s in StatefulSet %s failed error: %s", name, s->name,
+                       err.msg);
+    return rc;
+}
+
+static sts_spec spec_of(json_object *set)
+{
+    int replicas = (int)mk_json_int(set, "spec.replicas", 1);
+    const char *policy = mk_json_str(set, "spec.podManagementPolicy") ?: "";
+    const char *type = mk_json_str(set, "spec.updateStrategy.type") ?: "";
+    json_object *mu = mk_json_path(set, "spec.updateStrategy.rollingUpdate.maxUnavailable");
+    int max_unavailable = mu ? deployment_intstr(mu, replicas, true) : 1;
+    return (sts_spec){
+        .replicas = replicas,
+        .parallel = !strcmp(policy, "Parallel"),
+        .on_delete = !strcmp(type, "OnDelete"),
+        .partition = (int)mk_json_int(set, "spec.updateStrategy.rollingUpdate.partition", 0),
+        .max_unavailable = max_unavailable < 1 ? 1 : max_unavailable,
+    };
+}
+
+typedef struct sts_counts {
+    int replicas, ready, available, current, updated;
+} sts_counts;
+
+static void write_status(stsctl *c, sts_scan *s, const sts_spec *spec)
+{
+    const char *current = s->hist.current;
+    sts_counts n = {0};
+    for (size_t i = 0; i < s->npods; i++) {
+        const sts_pod *p = &s->pods[i];
+        n.replicas++;
+        n.ready += p->healthy;
+        n.available += p->available;
+        n.current += !p->terminating && !strcmp(s->hashes[i], current);
+        n.updated += !p->terminating && p->updated;
+    }
+    /* Every pod at the new revision and ready: it becomes the current one. */
+    if (n.updated == n.replicas && n.ready == n.replicas && n.replicas == spec->replicas) {
+        current = s->revision;
+        n.current = n.updated;
+    }
+    json_object *st = json_object_new_object();
+    json_object_object_add(
+        st, "observedGeneration",
+        json_object_new_int64(mk_json_int(s->set, "metadata.generation", 1)));
+    json_object_object_add(st, "replicas", json_object_new_int(n.replicas));
+    json_object_object_add(st, "readyReplicas", json_object_new_int(n.ready));
+    json_object_object_add(st, "currentReplicas", json_object_new_int(n.current));
+    json_object_object_add(st, "updatedReplicas", json_object_new_int(n.updated));
+    json_object_object_add(st, "availableReplicas", json_object_new_int(n.available));
+    json_object_object_add(st, "currentRevision", json_object_new_string(current));
+    json_object_object_add(st, "updateRevision", json_object_new_string(s->revision));
+    json_object_object_add(
+        st, "collisionCount",
+        json_object_new_int64(mk_json_int(s->set, "status.collisionCount", 0)));
+    json_object *old = mk_json_path(s->set, "status");
+    if (old && json_object_equal(old, st)) {
+        json_object_put(st);
+        return;
+    }
+    json_object *patch = json_object_new_object();
+    json_object_object_add(patch, "status", st);
+    mk_err err = {0};
+    if (client_patch(manager_client(c->m), kind_by_kind("StatefulSet"),
+                     mk_json_str(s->set, "metadata.namespace"), s->name, "status",
+                     json_object_to_json_string(patch), NULL, &err) < 0 &&
+        err.code != ENOENT)
+        mk_log("statefulset: %s: status: %s", s->name, err.msg);
+    json_object_put(patch);
+}
+
+/* Put the set's controller reference on an orphan (compare-and-swap on its
+ * resourceVersion: a pod changed meanwhile is looked at again). */
+static int adopt_pod(stsctl *c, sts_scan *s, json_object *pod, mk_err *err)
+{
+    json_object *refs = json_object_new_array();
+    json_object *old = mk_json_path(pod, "metadata.ownerReferences");
+    for (size_t i = 0; i < (old ? json_object_array_length(old) : 0); i++)
+        json_object_array_add(refs, json_object_get(json_object_array_get_idx(old, i)));
+    json_object *made = replicaset_pod_from_template(s->set, "apps/v1", "StatefulSet");
+    json_object_array_add(refs, json_object_get(json_object_array_get_idx(
+                                    mk_json_path(made, "metadata.ownerReferences"), 0)));
+    json_object_put(made);
+    json_object *patch = json_object_new_object(), *md = mk_json_ensure(patch, "metadata");
+    json_object_object_add(md, "ownerReferences", refs);
+    json_object_object_add(
+        md, "resourceVersion",
+        json_object_new_string(mk_json_str(pod, "metadata.resourceVersion") ?: ""));
+    const char *name = mk_json_str(pod, "metadata.name") ?: "";
+    int rc = client_patch(manager_client(c->m), kind_by_kind("Pod"), s->ns, name, NULL,
+                          json_object_to_json_string(patch), NULL, err);
+    json_object_put(patch);
+    if (rc == 0)
+        mk_log("statefulset: %s/%s: adopted pod %s", s->ns, s->name, name);
+    return rc;
+}
+
+/* Fill s for set: its update revision "<set>-<hash>", its pods, the
+ * orphans it may adopt. scan_free(s) after. */
+static void scan_set(stsctl *c, json_object *set, sts_scan *s)
+{
+    *s = (sts_scan){.set = set,
+                    .uid = mk_json_str(set, "metadata.uid") ?: "",
+                    .name = mk_json_str(set, "metadata.name") ?: "",
+                    .ns = mk_json_str(set, "metadata.namespace") ?: "default",
+                    .min_ready_ms = mk_json_int(set, "spec.minReadySeconds", 0) * 1000,
+                    .now_ms = mk_wall_ms(),
+                    .adopt = json_object_new_array(),
+                    .spec = spec_of(set)};
+    char hash[16];
+    json_object *tmpl = deployment_template_of(set);
+    deployment_hash(tmpl, hash);
+    json_object_put(tmpl);
+    snprintf(s->revision, sizeof s->revision, "%.63s-%s", s->name, hash);
+    mk_err serr = {0};
+    if (selector_from_object(mk_json_path(set, "spec.selector"), &s->sel, &serr) < 0)
+        s->sel = NULL; /* validated on the way in: cannot happen */
+    informer_foreach(c->pods, scan_pod, s);
+}
+
+/* Create and delete as the plan says; how many failed. */
+static int run_plan(stsctl *c, sts_scan *s)
+{
+    sts_action acts[STS_MAX_ACTIONS];
+    int n = statefulset_plan(&s->spec, s->pods, s->npods, acts, STS_MAX_ACTIONS), failed = 0;
+    for (int i = 0; i < n; i++) {
+        int rc = acts[i].verb == STS_CREATE ? create_pod(c, s, acts[i].ordinal)
+                                            : delete_pod(c, s, acts[i].ordinal);
+        failed += rc < 0;
+    }
+    return failed;
+}
+
+/* < 0 when an adoption, a revision, a create or a delete failed (err says
+ * which): the workqueue tries again, backing off. */
+static int sync_set(stsctl *c, json_object *set, int64_t *requeue_ms, mk_err *err)
+{
+    sts_scan s;
+    scan_set(c, set, &s);
+    int rc = 0;
+    if (json_object_array_length(s.adopt) > 0) { /* count again once they are seen ours */
+        for (size_t i = 0; i < json_object_array_length(s.adopt); i++)
+            if (adopt_pod(c, &s, json_object_array_get_idx(s.adopt, i), err) < 0)
+                rc = -1;
+    } else if ((rc = stshistory_sync(manager_client(c->m), c->revs, set, s.sel, s.revision,
+                                     s.hashes, s.npods, &s.hist, err)) == 0) {
+        int failed = run_plan(c, &s);
+        write_status(c, &s, &s.spec);
+        if (s.recheck_ms > 0)
+            *requeue_ms = s.recheck_ms;
+        if (failed)
+            rc = mk_error(err, EAGAIN, "statefulset %s: %d pod operations failed", s.name,
+                          failed);
+    }
+    scan_free(&s);
+    return rc;
+}
+
+static int sts_sync(void *ctx, const char *key, int64_t *requeue_ms, mk_err *err)
+{
+    stsctl *c = ctx;
+    json_object *set = objkey_get(c->sets, key);
+    if (!set)
+        return 0;
+    int rc = 0;
+    if (!mk_json_str(set, "metadata.deletionTimestamp")) /* else the collector's */
+        rc = sync_set(c, set, requeue_ms, err);
+    json_object_put(set);
+    return rc;
+}
+
+static void on_set(void *ctx, json_object *set)
+{
+    stsctl *c = ctx;
+    objkey_enqueue(c->q, set, mk_json_str(set, "metadata.name"));
+}
+
+static void on_set_update(void *ctx, json_object *old, json_object *set)
+{
+    (void)old;
+    on_set(ctx, set);
+}
+
+static void on_pod(void *ctx, json_object *pod)
+{
+    stsctl *c = ctx;
+    json_object *ref = objkey_owner(pod, "StatefulSet");
+    if (ref)
+        objkey_enqueue(c->q, pod, mk_json_str(ref, "name"));
+}
+
+static void on_pod_update(void *ctx, json_object *old, json_object *pod)
+{
+    (void)old;
+    on_pod(ctx, pod);
+}
+
+/* A revision changed or went: its set looks again. */
+static void on_rev(void *ctx, json_object *rev)
+{
+    stsctl *c = ctx;
+    json_object *ref = objkey_owner(rev, "StatefulSet");
+    if (ref)
+        objkey_enqueue(c->q, rev, mk_json_str(ref, "name"));
+}
+
+static void on_rev_update(void *ctx, json_object *old, json_object *rev)
+{
+    (void)old;
+    on_rev(ctx, rev);
+}
+
+static void *worker(void *arg)
+{
+    stsctl *c = arg;
+    if (manager_wait_synced(c->m))
+        workqueue_process(c->q, "statefulset", STS_RETRY_MS, sts_sync, c);
+    return NULL;
+}
+
+static void sts_stop(void *state)
+{
+    stsctl *c = state;
+    workqueue_close(c->q, &c->worker, c->started ? 1 : 0);
+    free(c);
+}
+
+static int sts_start(manager *m, void **state, mk_err *err)
+{
+    stsctl *c = xcalloc(1, sizeof *c);
+    c->m = m;
+    c->q = workqueue_new();
+    mk_informer_handlers sh = {.on_add = on_set, .on_update = on_set_update};
+    mk_informer_handlers ph = {
+        .on_add = on_pod, .on_update = on_pod_update, .on_delete = on_pod};
+    c->sets = manager_informer(m, kind_by_kind("StatefulSet"), &sh, c);
+    c->pods = manager_informer(m, kind_by_kind("Pod"), &ph, c);
+    mk_informer_handlers rh = {.on_update = on_rev_update, .on_delete = on_rev};
+    c->revs = manager_informer(m, kind_by_kind("ControllerRevision"), &rh, c);
+    if (pthread_create(&c->worker, NULL, worker, c) != 0) {
+        sts_stop(c);
+        return mk_error(err, EAGAIN, "cannot start a thread");
+    }
+    c->started = true;
+    *state = c;
+    return 0;
+}
+
+const mk_controller statefulset_controller = {
+    .name = "statefulset",
+    .start = sts_start,
+    .stop = sts_stop,
+};

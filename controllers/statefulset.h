@@ -1,0 +1,74 @@
+/* statefulset.h - the StatefulSet controller: pods with stable names,
+ * made, removed and rolled in order.
+ *
+ * As Kubernetes' StatefulSet controller, without volume claims (minik8s
+ * has no PersistentVolumes; the API refuses spec.volumeClaimTemplates):
+ * - pod i is "<set>-<i>", i in [0, replicas), with the labels
+ *   statefulset.kubernetes.io/pod-name, apps.kubernetes.io/pod-index and
+ *   controller-revision-hash, spec.hostname its name and spec.subdomain
+ *   the set's serviceName; a deleted or failed pod comes back under the
+ *   same name once the old one is gone;
+ * - OrderedReady (the default) creates 0, 1, ... each once the one before
+ *   is Running and Ready, and removes from the highest ordinal down, one at
+ *   a time; Parallel creates and removes all at once;
+ * - RollingUpdate (the default) replaces pods whose revision is not the
+ *   template's from the highest ordinal down to spec.updateStrategy.
+ *   rollingUpdate.partition, each once the ones above are available,
+ *   maxUnavailable (default 1) at a time; OnDelete waits for the pods to be
+ *   deleted;
+ * - status: replicas, readyReplicas, availableReplicas (ready for
+ *   minReadySeconds), currentReplicas, updatedReplicas, currentRevision,
+ *   updateRevision, observedGeneration, collisionCount;
+ * - Events SuccessfulCreate/SuccessfulDelete ("create Pod web-0 in
+ *   StatefulSet web successful"), FailedCreate/FailedDelete.
+ * Revisions: each template is a ControllerRevision "<set>-<hash>"
+ * (stshistory.h), named in the pods' label and in status; a pod below the
+ * partition that must be made again is made from the current revision's
+ * template. collisionCount stays 0 (a hash names one template here).
+ * A pod without a controller, named "<set>-<i>" and selected by the set,
+ * is adopted (its controller reference added), as after a delete with
+ * --cascade=orphan and the set made again.
+ */
+#ifndef MK_CONTROLLERS_STATEFULSET_H
+#define MK_CONTROLLERS_STATEFULSET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The ordinal of the pod named pod in the set named set ("web-2" -> 2), or
+ * -1 when the name is not "<set>-<decimal without leading zeros>". */
+int statefulset_ordinal(const char *set, const char *pod);
+
+/* What a sync knows of one pod of the set. */
+typedef struct sts_pod {
+    int ordinal;
+    bool terminating; /* deletionTimestamp set */
+    bool failed;      /* phase Failed or Succeeded: to be made again */
+    bool healthy;     /* Running and Ready */
+    bool available;   /* healthy for minReadySeconds */
+    bool updated;     /* its revision is the template's */
+} sts_pod;
+
+typedef struct sts_spec {
+    int replicas;
+    bool parallel;       /* podManagementPolicy Parallel */
+    bool on_delete;      /* updateStrategy OnDelete */
+    int partition;       /* pods below it are not rolled */
+    int max_unavailable; /* pods a roll may take down at once, >= 1 */
+} sts_spec;
+
+typedef enum { STS_CREATE, STS_DELETE } sts_verb;
+
+typedef struct sts_action {
+    sts_verb verb;
+    int ordinal;
+} sts_action;
+
+/* The creates and deletes of one sync, in the order to do them, given
+ * the set's pods (any order, ordinals unique); writes at most max actions
+ * and returns their count. With OrderedReady it stops at the first pod
+ * that is missing, terminating or not healthy: nothing past it changes. */
+int statefulset_plan(const sts_spec *spec, const sts_pod *pods, size_t npods, sts_action *out,
+                     int max);
+
+#endif
