@@ -32,9 +32,13 @@ typedef struct hpa_state {
     UT_hash_handle hh;
 } hpa_state;
 
+/* What an HPA may scale. */
+static const char *const target_kinds[] = {"ReplicaSet", "Deployment", "StatefulSet"};
+
 typedef struct hpactl {
     manager *m;
-    mk_informer *hpas, *rss, *deploys, *pods;
+    mk_informer *hpas, *pods;
+    mk_informer *targets[ARRAY_SIZE(target_kinds)];
     workqueue *q;
     pthread_t worker;
     bool started;
@@ -442,14 +446,14 @@ out:
     return best;
 }
 
-/* The target: a ReplicaSet or a Deployment (both have spec.replicas and
- * spec.selector, which is all the autoscaler reads of them). */
+/* The target: a ReplicaSet, Deployment or StatefulSet (they have
+ * spec.replicas and spec.selector, which is all the autoscaler reads of
+ * them). */
 static json_object *target_of(hpactl *c, const char *ns, const char *kind, const char *name)
 {
-    if (strcmp(kind, "ReplicaSet") == 0)
-        return informer_get(c->rss, ns, name);
-    if (strcmp(kind, "Deployment") == 0)
-        return informer_get(c->deploys, ns, name);
+    for (size_t i = 0; i < ARRAY_SIZE(target_kinds); i++)
+        if (strcmp(kind, target_kinds[i]) == 0)
+            return informer_get(c->targets[i], ns, name);
     return NULL;
 }
 
@@ -490,8 +494,9 @@ static int sync_hpa(hpactl *c, const char *key, mk_err *err)
         set_cond(cs, COND_ABLE, "False", "FailedGetScale",
                  "the HPA controller was unable to get the target's current scale: %s %s/%s %s",
                  tkind, ns, tname,
-                 strcmp(tkind, "ReplicaSet") && strcmp(tkind, "Deployment")
-                     ? "is not a ReplicaSet or Deployment"
+                 strcmp(tkind, "ReplicaSet") && strcmp(tkind, "Deployment") &&
+                         strcmp(tkind, "StatefulSet")
+                     ? "is not a ReplicaSet, Deployment or StatefulSet"
                      : "not found");
         current = (int32_t)mk_json_int(hpa, "status.currentReplicas", 0);
         desired = current;
@@ -624,8 +629,8 @@ static int hpa_start(manager *m, void **state, mk_err *err)
     c->period_ms = (period > 0 ? period : 15) * 1000;
     mk_informer_handlers h = {.on_add = on_add, .on_update = on_update};
     c->hpas = manager_informer(m, kind_by_kind("HorizontalPodAutoscaler"), &h, c);
-    c->rss = manager_informer(m, kind_by_kind("ReplicaSet"), NULL, NULL);
-    c->deploys = manager_informer(m, kind_by_kind("Deployment"), NULL, NULL);
+    for (size_t i = 0; i < ARRAY_SIZE(target_kinds); i++)
+        c->targets[i] = manager_informer(m, kind_by_kind(target_kinds[i]), NULL, NULL);
     c->pods = manager_informer(m, kind_by_kind("Pod"), NULL, NULL);
     if (pthread_create(&c->worker, NULL, worker, c) != 0) {
         hpa_stop(c);

@@ -2,7 +2,6 @@
 #include "controllers/statefulset.h"
 
 #include <ctype.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +11,6 @@
 #include "controllers/objkey.h"
 #include "controllers/replicaset.h"
 #include "controllers/stshistory.h"
-#include "controllers/workqueue.h"
 #include "store/codec.h"
 #include "store/log.h"
 #include "store/selector.h"
@@ -133,10 +131,8 @@ int statefulset_plan(const sts_spec *spec, const sts_pod *pods, size_t npods, st
 
 typedef struct stsctl {
     manager *m;
-    workqueue *q;
+    objkey_loop loop;
     mk_informer *sets, *pods, *revs;
-    pthread_t worker;
-    bool started;
 } stsctl;
 
 /* One sync's view of a set: its revision and its pods. */
@@ -440,72 +436,17 @@ static int sync_set(stsctl *c, json_object *set, int64_t *requeue_ms, mk_err *er
     return rc;
 }
 
-static int sts_sync(void *ctx, const char *key, int64_t *requeue_ms, mk_err *err)
+static int sts_sync(void *ctx, json_object *set, int64_t *requeue_ms, mk_err *err)
 {
-    stsctl *c = ctx;
-    json_object *set = objkey_get(c->sets, key);
-    if (!set)
-        return 0;
-    int rc = 0;
-    if (!mk_json_str(set, "metadata.deletionTimestamp")) /* else the collector's */
-        rc = sync_set(c, set, requeue_ms, err);
-    json_object_put(set);
-    return rc;
-}
-
-static void on_set(void *ctx, json_object *set)
-{
-    stsctl *c = ctx;
-    objkey_enqueue(c->q, set, mk_json_str(set, "metadata.name"));
-}
-
-static void on_set_update(void *ctx, json_object *old, json_object *set)
-{
-    (void)old;
-    on_set(ctx, set);
-}
-
-static void on_pod(void *ctx, json_object *pod)
-{
-    stsctl *c = ctx;
-    json_object *ref = objkey_owner(pod, "StatefulSet");
-    if (ref)
-        objkey_enqueue(c->q, pod, mk_json_str(ref, "name"));
-}
-
-static void on_pod_update(void *ctx, json_object *old, json_object *pod)
-{
-    (void)old;
-    on_pod(ctx, pod);
-}
-
-/* A revision changed or went: its set looks again. */
-static void on_rev(void *ctx, json_object *rev)
-{
-    stsctl *c = ctx;
-    json_object *ref = objkey_owner(rev, "StatefulSet");
-    if (ref)
-        objkey_enqueue(c->q, rev, mk_json_str(ref, "name"));
-}
-
-static void on_rev_update(void *ctx, json_object *old, json_object *rev)
-{
-    (void)old;
-    on_rev(ctx, rev);
-}
-
-static void *worker(void *arg)
-{
-    stsctl *c = arg;
-    if (manager_wait_synced(c->m))
-        workqueue_process(c->q, "statefulset", STS_RETRY_MS, sts_sync, c);
-    return NULL;
+    if (mk_json_str(set, "metadata.deletionTimestamp"))
+        return 0; /* the collector's */
+    return sync_set(ctx, set, requeue_ms, err);
 }
 
 static void sts_stop(void *state)
 {
     stsctl *c = state;
-    workqueue_close(c->q, &c->worker, c->started ? 1 : 0);
+    objkey_loop_stop(&c->loop);
     free(c);
 }
 
@@ -513,19 +454,15 @@ static int sts_start(manager *m, void **state, mk_err *err)
 {
     stsctl *c = xcalloc(1, sizeof *c);
     c->m = m;
-    c->q = workqueue_new();
-    mk_informer_handlers sh = {.on_add = on_set, .on_update = on_set_update};
-    mk_informer_handlers ph = {
-        .on_add = on_pod, .on_update = on_pod_update, .on_delete = on_pod};
-    c->sets = manager_informer(m, kind_by_kind("StatefulSet"), &sh, c);
-    c->pods = manager_informer(m, kind_by_kind("Pod"), &ph, c);
-    mk_informer_handlers rh = {.on_update = on_rev_update, .on_delete = on_rev};
-    c->revs = manager_informer(m, kind_by_kind("ControllerRevision"), &rh, c);
-    if (pthread_create(&c->worker, NULL, worker, c) != 0) {
+    objkey_loop_init(&c->loop, m, "StatefulSet", STS_RETRY_MS, sts_sync, c);
+    c->sets = objkey_loop_watch(&c->loop);
+    c->pods = objkey_loop_watch_owned(&c->loop, "Pod");
+    c->revs = objkey_loop_watch_owned(&c->loop, "ControllerRevision");
+    int rc = objkey_loop_start(&c->loop, err);
+    if (rc < 0) {
         sts_stop(c);
-        return mk_error(err, EAGAIN, "cannot start a thread");
+        return rc;
     }
-    c->started = true;
     *state = c;
     return 0;
 }
