@@ -442,3 +442,28 @@ json_object *table_of_one(const mk_kind *k, json_object *obj, bool full_object)
     json_object_object_add(t, "rows", rows);
     return t;
 }
+
+static void row_serve_as(json_object *row, const mk_kind_version *v)
+{
+    json_object *obj;
+    if (!json_object_object_get_ex(row, "object", &obj) ||
+        strcmp(mk_json_str(obj, "kind") ?: "", v->kind) != 0)
+        return;               /* PartialObjectMetadata: the same at every version */
+    json_object *copy = NULL; /* obj is the caller's stored object */
+    json_object_deep_copy(obj, &copy, NULL);
+    v->from_stored(copy);
+    json_object_object_add(row, "object", copy);
+}
+
+void table_serve_as(json_object *table_or_row, const mk_kind_version *v)
+{
+    if (!v)
+        return;
+    json_object *rows;
+    if (!json_object_object_get_ex(table_or_row, "rows", &rows)) {
+        row_serve_as(table_or_row, v);
+        return;
+    }
+    for (size_t i = 0; i < json_object_array_length(rows); i++)
+        row_serve_as(json_object_array_get_idx(rows, i), v);
+}
