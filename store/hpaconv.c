@@ -65,8 +65,8 @@ static json_object *take_annotation(json_object *obj, const char *key, json_type
 static void set_annotation(json_object *obj, const char *key, json_object *v)
 {
     json_object *ann = mk_json_ensure(obj, "metadata.annotations");
-    const char *s =
-        json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    const char *s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
+                                                          JSON_C_TO_STRING_NOSLASHESCAPE);
     json_object_object_add(ann, key, json_object_new_string(s));
 }
 

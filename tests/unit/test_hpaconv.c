@@ -84,15 +84,16 @@ static void test_v2_roundtrip(void **state)
                         "autoscaling/v1");
     json_object *spec = json_object_object_get(o, "spec");
     assert_int_equal(
-        json_object_get_int(json_object_object_get(spec, "targetCPUUtilizationPercentage")), 50);
+        json_object_get_int(json_object_object_get(spec, "targetCPUUtilizationPercentage")),
+        50);
     assert_null(json_object_object_get(spec, "metrics"));
     assert_null(json_object_object_get(spec, "behavior"));
     json_object *status = json_object_object_get(o, "status");
     assert_int_equal(
         json_object_get_int(json_object_object_get(status, "currentCPUUtilizationPercentage")),
         70);
-    json_object *ann = json_object_object_get(json_object_object_get(o, "metadata"),
-                                              "annotations");
+    json_object *ann =
+        json_object_object_get(json_object_object_get(o, "metadata"), "annotations");
     expect_json(json_object_object_get(ann, "autoscaling.alpha.kubernetes.io/metrics"),
                 "\"[{\\\"type\\\":\\\"Resource\\\",\\\"resource\\\":{\\\"name\\\":"
                 "\\\"memory\\\",\\\"targetAverageValue\\\":\\\"100Mi\\\"}}]\"");
