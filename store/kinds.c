@@ -1,4 +1,5 @@
 #include "store/kinds.h"
+#include "store/hpaconv.h"
 #include "store/util.h"
 
 #include <string.h>
@@ -36,6 +37,25 @@ const mk_kind mk_kinds[] = {
      false},
 };
 const size_t mk_nkinds = ARRAY_SIZE(mk_kinds);
+
+const mk_kind_version mk_kind_versions[] = {
+    {"HorizontalPodAutoscaler", "v1", "autoscaling/v1", hpaconv_v2_to_v1, hpaconv_v1_to_v2},
+};
+const size_t mk_nkind_versions = ARRAY_SIZE(mk_kind_versions);
+
+const mk_kind_version *kind_version(const mk_kind *k, const char *version)
+{
+    for (size_t i = 0; k && version && i < mk_nkind_versions; i++)
+        if (strcmp(mk_kind_versions[i].kind, k->kind) == 0 &&
+            strcmp(mk_kind_versions[i].version, version) == 0)
+            return &mk_kind_versions[i];
+    return NULL;
+}
+
+const mk_kind *kind_version_kind(const mk_kind_version *v)
+{
+    return kind_by_kind(v->kind);
+}
 
 const mk_kind *kind_by_kind(const char *kind)
 {

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "store/error.h"
+
 typedef struct mk_kind {
     const char *kind;        /* "Pod" */
     const char *group;       /* "" for the core group, "apps", "minik8s.io" */
@@ -25,6 +27,31 @@ typedef struct mk_kind {
 
 extern const mk_kind mk_kinds[];
 extern const size_t mk_nkinds;
+
+struct json_object;
+
+/* Another version a kind is served at, as Kubernetes serves autoscaling/v1
+ * HorizontalPodAutoscalers: the objects stay stored once, at the kind's own
+ * version, and are converted on the way out (from_stored) and in
+ * (to_stored). Both work in place on a whole object, apiVersion included.
+ * to_stored fails (EINVAL, naming the field) when a field cannot be
+ * converted; from_stored cannot fail. */
+typedef struct mk_kind_version {
+    const char *kind;        /* the stored kind: "HorizontalPodAutoscaler" */
+    const char *version;     /* "v1" */
+    const char *api_version; /* "autoscaling/v1" */
+    void (*from_stored)(struct json_object *obj);
+    int (*to_stored)(struct json_object *obj, mk_err *err);
+} mk_kind_version;
+
+extern const mk_kind_version mk_kind_versions[];
+extern const size_t mk_nkind_versions;
+
+/* The other version `version` of kind k, or NULL when k is not served
+ * there (its own version included: that needs no conversion). */
+const mk_kind_version *kind_version(const mk_kind *k, const char *version);
+/* The stored kind a version entry converts to and from. */
+const mk_kind *kind_version_kind(const mk_kind_version *v);
 
 /* Look up by "Pod" (kind), exact. NULL if unknown. */
 const mk_kind *kind_by_kind(const char *kind);

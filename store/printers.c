@@ -154,3 +154,54 @@ void human_duration(int64_t s, char *buf, size_t n)
     else
         snprintf(buf, n, "%lldy", d / 365);
 }
+
+#define HPA_TARGETS_SHOWN 2
+
+/* One Resource or ContainerResource metric, spec m against status cur. */
+static void hpa_metric_text(json_object *m, json_object *cur, char *buf, size_t n)
+{
+    const char *type = mk_json_str(m, "type");
+    const char *src =
+        type && !strcmp(type, "ContainerResource") ? "containerResource" : "resource";
+    json_object *res = mk_json_path(m, src);
+    json_object *t = mk_json_path(res, "target"),
+                *c = mk_json_path(mk_json_path(cur, src), "current");
+    const char *name = mk_json_str(res, "name") ?: "<unknown>";
+    const char *tv = mk_json_str(t, "averageValue");
+    char now[64] = "<unknown>", want[64] = "<auto>";
+    if (tv) {
+        const char *cv = mk_json_str(c, "averageValue");
+        if (cv)
+            snprintf(now, sizeof now, "%s", cv);
+        snprintf(want, sizeof want, "%s", tv);
+    } else {
+        if (mk_json_path(c, "averageUtilization"))
+            snprintf(now, sizeof now, "%lld%%",
+                     (long long)mk_json_int(c, "averageUtilization", 0));
+        if (mk_json_path(t, "averageUtilization"))
+            snprintf(want, sizeof want, "%lld%%",
+                     (long long)mk_json_int(t, "averageUtilization", 0));
+    }
+    snprintf(buf, n, "%s: %s/%s", name, now, want);
+}
+
+void hpa_targets_text(json_object *hpa, char *buf, size_t n)
+{
+    json_object *specs = mk_json_path(hpa, "spec.metrics");
+    json_object *stats = mk_json_path(hpa, "status.currentMetrics");
+    size_t count =
+        json_object_is_type(specs, json_type_array) ? json_object_array_length(specs) : 0;
+    size_t nstats =
+        json_object_is_type(stats, json_type_array) ? json_object_array_length(stats) : 0;
+    snprintf(buf, n, "<none>");
+    size_t off = 0;
+    for (size_t i = 0; i < count && i < HPA_TARGETS_SHOWN && off < n; i++) {
+        char one[160];
+        hpa_metric_text(json_object_array_get_idx(specs, i),
+                        i < nstats ? json_object_array_get_idx(stats, i) : NULL, one,
+                        sizeof one);
+        off += (size_t)snprintf(buf + off, n - off, "%s%s", i ? ", " : "", one);
+    }
+    if (count > HPA_TARGETS_SHOWN && off < n)
+        snprintf(buf + off, n - off, " + %zu more...", count - HPA_TARGETS_SHOWN);
+}

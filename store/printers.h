@@ -37,5 +37,10 @@ const char *job_status_text(json_object *job);
 /* A Job's COMPLETIONS: "2/3", or without spec.completions "0/1" ("0/1 of 4"
  * when more than one pod runs at once). */
 void job_completions_text(json_object *job, char *buf, size_t n);
+/* An autoscaling/v2 HPA's TARGETS, as kubectl's formatHPAMetrics: one
+ * "<resource>: <current>/<target>" a metric ("cpu: 40%/80%", "memory:
+ * <unknown>/100Mi"), the i-th of status.currentMetrics being the i-th
+ * metric's, two at most and "+ N more..."; "<none>" without metrics. */
+void hpa_targets_text(json_object *hpa, char *buf, size_t n);
 
 #endif

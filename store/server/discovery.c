@@ -96,21 +96,35 @@ static json_object *resource_list(const char *group, const char *version)
     json_object_object_add(o, "groupVersion", json_object_new_string(gv));
     json_object *list = json_object_new_array();
     for (size_t i = 0; i < mk_nkinds; i++)
-        if (strcmp(mk_kinds[i].group, group) == 0 && strcmp(mk_kinds[i].version, version) == 0)
+        if (strcmp(mk_kinds[i].group, group) == 0 &&
+            (strcmp(mk_kinds[i].version, version) == 0 || kind_version(&mk_kinds[i], version)))
             add_kind(list, &mk_kinds[i]);
     json_object_object_add(o, "resources", list);
     return o;
 }
 
+static json_object *group_version(const char *api_version, const char *version)
+{
+    json_object *gv = json_object_new_object();
+    json_object_object_add(gv, "groupVersion", json_object_new_string(api_version));
+    json_object_object_add(gv, "version", json_object_new_string(version));
+    return gv;
+}
+
+/* The group's kinds' own version is preferred; the versions they are also
+ * served at (kinds.h) follow it. */
 static json_object *group_entry(const mk_kind *k)
 {
     json_object *g = json_object_new_object();
     json_object_object_add(g, "name", json_object_new_string(k->group));
-    json_object *gv = json_object_new_object();
-    json_object_object_add(gv, "groupVersion", json_object_new_string(k->api_version));
-    json_object_object_add(gv, "version", json_object_new_string(k->version));
+    json_object *gv = group_version(k->api_version, k->version);
     json_object *versions = json_object_new_array();
     json_object_array_add(versions, json_object_get(gv));
+    for (size_t i = 0; i < mk_nkind_versions; i++) {
+        const mk_kind_version *v = &mk_kind_versions[i];
+        if (strcmp(kind_version_kind(v)->group, k->group) == 0)
+            json_object_array_add(versions, group_version(v->api_version, v->version));
+    }
     json_object_object_add(g, "versions", versions);
     json_object_object_add(g, "preferredVersion", gv);
     return g;
@@ -181,31 +195,37 @@ static json_object *version_info(void)
  * of a kind takes ?fieldValidation; when it does, kubectl leaves unknown
  * fields to the server instead of downloading schemas. These documents
  * carry just that: one PATCH operation per kind with its parameter. */
+static void openapi_root_entry(json_object *paths, const char *group, const char *version)
+{
+    char key[128], url[160];
+    if (group[0])
+        snprintf(key, sizeof key, "apis/%s/%s", group, version);
+    else
+        snprintf(key, sizeof key, "api/%s", version);
+    snprintf(url, sizeof url, "/openapi/v3/%s", key);
+    json_object *entry = json_object_new_object();
+    json_object_object_add(entry, "serverRelativeURL", json_object_new_string(url));
+    json_object_object_add(paths, key, entry);
+}
+
 static json_object *openapi_root(void)
 {
     json_object *paths = json_object_new_object();
-    for (size_t i = 0; i < mk_nkinds; i++) {
-        const mk_kind *k = &mk_kinds[i];
-        char key[128], url[160];
-        if (k->group[0])
-            snprintf(key, sizeof key, "apis/%s/%s", k->group, k->version);
-        else
-            snprintf(key, sizeof key, "api/%s", k->version);
-        snprintf(url, sizeof url, "/openapi/v3/%s", key);
-        json_object *entry = json_object_new_object();
-        json_object_object_add(entry, "serverRelativeURL", json_object_new_string(url));
-        json_object_object_add(paths, key, entry);
-    }
+    for (size_t i = 0; i < mk_nkinds; i++)
+        openapi_root_entry(paths, mk_kinds[i].group, mk_kinds[i].version);
+    for (size_t i = 0; i < mk_nkind_versions; i++)
+        openapi_root_entry(paths, kind_version_kind(&mk_kind_versions[i])->group,
+                           mk_kind_versions[i].version);
     json_object *o = json_object_new_object();
     json_object_object_add(o, "paths", paths);
     return o;
 }
 
-static json_object *openapi_patch_op(const mk_kind *k)
+static json_object *openapi_patch_op(const mk_kind *k, const char *version)
 {
     json_object *gvk = json_object_new_object();
     json_object_object_add(gvk, "group", json_object_new_string(k->group));
-    json_object_object_add(gvk, "version", json_object_new_string(k->version));
+    json_object_object_add(gvk, "version", json_object_new_string(version));
     json_object_object_add(gvk, "kind", json_object_new_string(k->kind));
     json_object *param = json_object_new_object();
     json_object_object_add(param, "name", json_object_new_string("fieldValidation"));
@@ -229,12 +249,13 @@ static json_object *openapi_gv(const char *group, const char *version)
     bool any = false;
     for (size_t i = 0; i < mk_nkinds; i++) {
         const mk_kind *k = &mk_kinds[i];
-        if (strcmp(k->group, group) != 0 || strcmp(k->version, version) != 0)
+        if (strcmp(k->group, group) != 0 ||
+            (strcmp(k->version, version) != 0 && !kind_version(k, version)))
             continue;
-        _cleanup_free_ char *coll =
-            kind_collection_path(k, k->namespaced ? "{namespace}" : NULL);
-        _cleanup_free_ char *path = xasprintf("%s/{name}", coll);
-        json_object_object_add(paths, path, openapi_patch_op(k));
+        _cleanup_free_ char *path =
+            xasprintf("%s%s/%s%s/%s/{name}", group[0] ? "/apis/" : "/api", group, version,
+                      k->namespaced ? "/namespaces/{namespace}" : "", k->resource);
+        json_object_object_add(paths, path, openapi_patch_op(k, version));
         any = true;
     }
     if (!any) {
@@ -325,8 +346,8 @@ bool discovery_serve(api_req *r, enum MHD_Result *ret)
         json_object_object_add(g, "kind", json_object_new_string("APIGroup"));
         json_object_object_add(g, "apiVersion", json_object_new_string("v1"));
         *ret = reply_put(r, g);
-    } else if (strcmp(seg[2], k->version) == 0)
-        *ret = reply_put(r, resource_list(k->group, k->version));
+    } else if (strcmp(seg[2], k->version) == 0 || kind_version(k, seg[2]))
+        *ret = reply_put(r, resource_list(k->group, seg[2]));
     else
         *ret = api_fail(r, ENOENT, "the server could not find the requested resource");
     return true;

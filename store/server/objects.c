@@ -66,15 +66,42 @@ int objects_load(api_server *srv, const mk_kind *k, const char *ns, const char *
     return 0;
 }
 
-enum MHD_Result objects_reply(api_req *r, unsigned status, const mk_kind *k, json_object *obj)
+int objects_convert_in(const api_route *rt, json_object *obj, mk_err *err)
+{
+    const mk_kind_version *v = rt->served;
+    if (!v)
+        return 0;
+    const char *av = mk_json_str(obj, "apiVersion"), *kind = mk_json_str(obj, "kind");
+    if (!av || !kind || strcmp(av, v->api_version) != 0 || strcmp(kind, v->kind) != 0)
+        return mk_error(err, EBADMSG,
+                        "the API version in the data (%s) and kind (%s) do not match the "
+                        "resource %s/%s/%s",
+                        av ? av : "", kind ? kind : "", rt->kind->group, v->version,
+                        rt->kind->resource);
+    if (v->to_stored(obj, err) < 0)
+        return mk_error_wrap(err, "%s \"%s\" is invalid", v->kind,
+                             mk_json_str(obj, "metadata.name") ?: "");
+    return 0;
+}
+
+void objects_convert_out(const api_route *rt, json_object *obj)
+{
+    if (rt->served)
+        rt->served->from_stored(obj);
+}
+
+enum MHD_Result objects_reply(api_req *r, unsigned status, const api_route *rt,
+                              json_object *obj)
 {
     if (api_wants_table(r)) {
         const char *inc = api_query(r, "includeObject");
-        json_object *t = table_of_one(k, obj, inc && strcmp(inc, "Object") == 0);
+        json_object *t = table_of_one(rt->kind, obj, inc && strcmp(inc, "Object") == 0);
+        table_serve_as(t, rt->served);
         enum MHD_Result ret = api_reply_json(r, status, t);
         json_object_put(t);
         return ret;
     }
+    objects_convert_out(rt, obj);
     const char *accept = api_header(r, "Accept");
     if (accept && strncmp(accept, "application/yaml", 16) == 0) {
         _cleanup_free_ char *y = codec_to_yaml(obj);
@@ -83,13 +110,13 @@ enum MHD_Result objects_reply(api_req *r, unsigned status, const mk_kind *k, jso
     return api_reply_json(r, status, obj);
 }
 
-enum MHD_Result objects_reply_stored(api_req *r, unsigned status, const mk_kind *k,
+enum MHD_Result objects_reply_stored(api_req *r, unsigned status, const api_route *rt,
                                      json_object *obj, const char *stored, size_t len)
 {
     const char *accept = api_header(r, "Accept");
-    if (!stored || api_wants_table(r) ||
+    if (!stored || rt->served || api_wants_table(r) ||
         (accept && strncmp(accept, "application/yaml", 16) == 0))
-        return objects_reply(r, status, k, obj);
+        return objects_reply(r, status, rt, obj);
     /* The store's canonical JSON of obj: the same bytes a GET returns. */
     return api_reply_text(r, status, "application/json", stored, len);
 }
@@ -299,7 +326,7 @@ static int create_object(api_req *r, const api_route *rt, json_object *obj, char
 {
     const mk_kind *k = rt->kind;
     char q[96];
-    if (objects_check_kind(rt, obj, err) < 0)
+    if (objects_convert_in(rt, obj, err) < 0 || objects_check_kind(rt, obj, err) < 0)
         return -err->code;
     json_object *md = mk_json_ensure(obj, "metadata");
     if (!json_object_is_type(md, json_type_object))
@@ -353,7 +380,7 @@ enum MHD_Result objects_create(api_req *r, const api_route *rt)
         json_object_put(obj);
         return ret;
     }
-    enum MHD_Result ret = objects_reply_stored(r, 201, rt->kind, obj, stored, stored_len);
+    enum MHD_Result ret = objects_reply_stored(r, 201, rt, obj, stored, stored_len);
     json_object_put(obj);
     return ret;
 }
@@ -362,7 +389,8 @@ enum MHD_Result objects_get(api_req *r, const api_route *rt)
 {
     mk_err err = {0};
     const char *accept = api_header(r, "Accept");
-    bool plain = !api_wants_table(r) && !(accept && !strncmp(accept, "application/yaml", 16));
+    bool plain = !rt->served && !api_wants_table(r) &&
+                 !(accept && !strncmp(accept, "application/yaml", 16));
     if (plain) {
         /* The stored value is already the canonical JSON: send it as is. */
         _cleanup_free_ char *key = kind_key(rt->kind, rt->ns, rt->name);
@@ -382,7 +410,7 @@ enum MHD_Result objects_get(api_req *r, const api_route *rt)
     int64_t rev;
     if (objects_load(r->srv, rt->kind, rt->ns, rt->name, &obj, &rev, &err) < 0)
         return api_reply_err(r, &err, rt->kind, rt->name);
-    enum MHD_Result ret = objects_reply(r, 200, rt->kind, obj);
+    enum MHD_Result ret = objects_reply(r, 200, rt, obj);
     json_object_put(obj);
     return ret;
 }
@@ -668,7 +696,7 @@ enum MHD_Result objects_delete(api_req *r, const api_route *rt)
     if (strcmp(rt->kind->kind, "Service") == 0)
         clusterip_release(r->srv, obj);
     mk_debug("deleted %s %s/%s", rt->kind->kind, rt->ns, rt->name);
-    enum MHD_Result ret = objects_reply(r, 200, rt->kind, obj);
+    enum MHD_Result ret = objects_reply(r, 200, rt, obj);
     json_object_put(obj);
     return ret;
 }

@@ -41,11 +41,20 @@ int objects_check_kind(const api_route *rt, json_object *obj, mk_err *err);
 void objects_set_defaults(const mk_kind *k, json_object *obj);
 /* Now, RFC 3339. */
 void objects_now(char *buf, size_t n);
-/* Reply with an object as it was stored: JSON, or a one-row Table. */
-enum MHD_Result objects_reply(api_req *r, unsigned status, const mk_kind *k, json_object *obj);
+/* The route names another version of its kind (route.h's served): a
+ * body decoded for it is converted to the stored version in place, after
+ * checking it is of that version (EBADMSG) and converts (EINVAL, as a
+ * validation error). A no-op on the kind's own version. */
+int objects_convert_in(const api_route *rt, json_object *obj, mk_err *err);
+/* A stored object as the route's version shows it, in place. */
+void objects_convert_out(const api_route *rt, json_object *obj);
+/* Reply with a stored object, at the route's version: JSON, or a one-row
+ * Table. obj may be converted in place. */
+enum MHD_Result objects_reply(api_req *r, unsigned status, const api_route *rt,
+                              json_object *obj);
 /* The same, sending stored (obj as the backend serialized it, see
- * mk_write.stored) when the client wants plain JSON; NULL: objects_reply. */
-enum MHD_Result objects_reply_stored(api_req *r, unsigned status, const mk_kind *k,
+ * mk_write.stored) when the client wants plain JSON of the stored
+ * version; NULL: objects_reply. */
+enum MHD_Result objects_reply_stored(api_req *r, unsigned status, const api_route *rt,
                                      json_object *obj, const char *stored, size_t len);
-
 #endif

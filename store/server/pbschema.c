@@ -837,6 +837,24 @@ static const pb_msg m_HorizontalPodAutoscaler = {"HorizontalPodAutoscaler",
                                                  f_HorizontalPodAutoscaler,
                                                  ARRAY_SIZE(f_HorizontalPodAutoscaler)};
 
+/* autoscaling/v1: the messages share v2's names, hence the V1 suffix. */
+static const pb_fld f_HorizontalPodAutoscalerSpecV1[] = {
+    {1, "scaleTargetRef", PB_MSG, 0, &m_CrossVersionObjectReference},
+    {2, "minReplicas", PB_INT, PB_KEEP_ZERO, NULL},
+    {3, "maxReplicas", PB_INT, 0, NULL},
+    {4, "targetCPUUtilizationPercentage", PB_INT, PB_KEEP_ZERO, NULL}};
+static const pb_msg m_HorizontalPodAutoscalerSpecV1 = {
+    "HorizontalPodAutoscalerSpec", f_HorizontalPodAutoscalerSpecV1,
+    ARRAY_SIZE(f_HorizontalPodAutoscalerSpecV1)};
+
+static const pb_fld f_HorizontalPodAutoscalerV1[] = {
+    {1, "metadata", PB_MSG, 0, &m_ObjectMeta},
+    {2, "spec", PB_MSG, 0, &m_HorizontalPodAutoscalerSpecV1},
+    {3, "status", PB_DROP, 0, NULL}};
+static const pb_msg m_HorizontalPodAutoscalerV1 = {"HorizontalPodAutoscaler",
+                                                   f_HorizontalPodAutoscalerV1,
+                                                   ARRAY_SIZE(f_HorizontalPodAutoscalerV1)};
+
 static const pb_fld f_Preconditions[] = {{1, "uid", PB_STRING, 0, NULL},
                                          {2, "resourceVersion", PB_STRING, 0, NULL}};
 static const pb_msg m_Preconditions = {"Preconditions", f_Preconditions,
@@ -868,6 +886,7 @@ static const struct {
     {"batch/v1", "CronJob", &m_CronJob},
     {"networking.k8s.io/v1", "Ingress", &m_Ingress},
     {"autoscaling/v2", "HorizontalPodAutoscaler", &m_HorizontalPodAutoscaler},
+    {"autoscaling/v1", "HorizontalPodAutoscaler", &m_HorizontalPodAutoscalerV1},
     {"*", "DeleteOptions", &m_DeleteOptions},
 };
 

@@ -94,9 +94,11 @@ int route_parse(const char *url, api_route *rt, mk_err *err)
                         "the server could not find the requested resource "
                         "(%s%s%s)",
                         group, *group ? "/" : "", resource);
-    const char *want_version = rt->kind->version;
-    if (*group && strcmp(seg[2], want_version) != 0)
-        return mk_error(err, ENOENT, "the server could not find the requested resource");
+    if (*group && strcmp(seg[2], rt->kind->version) != 0) {
+        rt->served = kind_version(rt->kind, seg[2]);
+        if (!rt->served)
+            return mk_error(err, ENOENT, "the server could not find the requested resource");
+    }
     if (rest > 3)
         return mk_error(err, ENOENT, "the server could not find the requested resource");
     if (rest >= 2 && copy_name(rt->name, sizeof rt->name, seg[i + 1], false, err) < 0)

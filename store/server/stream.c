@@ -22,8 +22,9 @@
 
 typedef struct stream_filter {
     const mk_kind *k;
-    char *prefix;    /* kind_prefix: the namespace or all of them */
-    char *exact_key; /* the route named one object */
+    const mk_kind_version *served; /* objects go out at this version; NULL: as stored */
+    char *prefix;                  /* kind_prefix: the namespace or all of them */
+    char *exact_key;               /* the route named one object */
     mk_selector *labels, *fields;
     bool selective; /* a selector that needs the object's fields */
 } stream_filter;
@@ -39,7 +40,7 @@ static void filter_free(stream_filter *f)
 
 static int filter_init(api_req *r, const api_route *rt, stream_filter *f, mk_err *err)
 {
-    *f = (stream_filter){.k = rt->kind};
+    *f = (stream_filter){.k = rt->kind, .served = rt->served};
     if (selector_parse_labels(api_query(r, "labelSelector"), &f->labels, err) < 0 ||
         selector_parse_fields(api_query(r, "fieldSelector"), &f->fields, err) < 0) {
         filter_free(f);
@@ -58,6 +59,43 @@ static bool filter_key(const stream_filter *f, const char *key)
     if (f->exact_key)
         return strcmp(key, f->exact_key) == 0;
     return strncmp(key, f->prefix, strlen(f->prefix)) == 0;
+}
+
+/* The list and kind names an answer carries: the route's version. */
+static const char *filter_api_version(const stream_filter *f)
+{
+    return f->served ? f->served->api_version : f->k->api_version;
+}
+
+static json_object *parse_json(const char *s, size_t len)
+{
+    json_tokener *tok = json_tokener_new();
+    json_object *obj = json_tokener_parse_ex(tok, s, (int)len);
+    json_tokener_free(tok);
+    return obj;
+}
+
+/* A stored object's JSON, at f's version, appended to buf. */
+static void append_served(mk_buf *buf, const stream_filter *f, const char *json, size_t len,
+                          json_object *parsed)
+{
+    if (!f->served) {
+        mk_buf_append(buf, json, len);
+        return;
+    }
+    json_object *obj = NULL;
+    if (parsed)
+        json_object_deep_copy(parsed, &obj, NULL);
+    else
+        obj = parse_json(json, len);
+    if (!obj) { /* the store holds JSON; never a broken event */
+        mk_buf_append(buf, json, len);
+        return;
+    }
+    f->served->from_stored(obj);
+    mk_buf_puts(buf, json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+                                                             JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(obj);
 }
 
 /* obj is an object or a hub view: both carry the paths selectors use. */
@@ -134,9 +172,7 @@ static int producer_item(void *ctx, const mk_kv *kv)
     bool table = p->fmt == FMT_LIST_TABLE || p->fmt == FMT_WATCH_TABLE;
     json_object *obj = NULL;
     if (p->f->selective || table) {
-        json_tokener *tok = json_tokener_new();
-        obj = json_tokener_parse_ex(tok, kv->value, (int)kv->len);
-        json_tokener_free(tok);
+        obj = parse_json(kv->value, kv->len);
         if (!obj || (p->f->selective && !filter_obj(p->f, obj))) {
             json_object_put(obj);
             return 0;
@@ -148,10 +184,11 @@ static int producer_item(void *ctx, const mk_kv *kv)
     if (!list)
         mk_buf_puts(&p->buf, "{\"type\":\"ADDED\",\"object\":");
     if (p->fmt == FMT_LIST_JSON || p->fmt == FMT_WATCH_JSON) {
-        mk_buf_append(&p->buf, kv->value, kv->len);
+        append_served(&p->buf, p->f, kv->value, kv->len, obj);
     } else {
         json_object *t = p->fmt == FMT_LIST_TABLE ? table_row(p->f->k, obj, p->full_object)
                                                   : table_of_one(p->f->k, obj, p->full_object);
+        table_serve_as(t, p->f->served);
         mk_buf_puts(&p->buf, json_object_to_json_string_ext(
                                  t, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(t);
@@ -170,7 +207,7 @@ static void producer_run(producer *p)
     const mk_kind *k = p->f->k;
     if (p->fmt == FMT_LIST_JSON) {
         mk_buf_printf(&p->buf, "{\"kind\":\"%sList\",\"apiVersion\":\"%s\",\"items\":[",
-                      k->kind, k->api_version);
+                      k->kind, filter_api_version(p->f));
     } else if (p->fmt == FMT_LIST_TABLE) {
         json_object *cols = table_columns(k);
         mk_buf_printf(&p->buf,
@@ -317,16 +354,15 @@ static void watch_emit(watch_stream *ws, hub_event *e)
     }
     if (!ws->table) {
         mk_buf_printf(&ws->out, "{\"type\":\"%s\",\"object\":", event_name(type));
-        mk_buf_append(&ws->out, e->json, e->len);
+        append_served(&ws->out, &ws->f, e->json, e->len, NULL);
         mk_buf_puts(&ws->out, "}\n");
         return;
     }
-    json_tokener *tok = json_tokener_new();
-    json_object *obj = json_tokener_parse_ex(tok, e->json, (int)e->len);
-    json_tokener_free(tok);
+    json_object *obj = parse_json(e->json, e->len);
     if (!obj)
         return;
     json_object *t = table_of_one(ws->f.k, obj, ws->full_object);
+    table_serve_as(t, ws->f.served);
     mk_buf_printf(&ws->out, "{\"type\":\"%s\",\"object\":%s}\n", event_name(type),
                   json_object_to_json_string_ext(t, JSON_C_TO_STRING_PLAIN |
                                                         JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -381,7 +417,7 @@ static void watch_idle(watch_stream *ws)
     mk_buf_printf(&ws->out,
                   "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"%s\",\"apiVersion\":\"%s\","
                   "\"metadata\":{\"resourceVersion\":\"%lld\"}}}\n",
-                  k->kind, k->api_version, (long long)ws->cursor);
+                  k->kind, filter_api_version(&ws->f), (long long)ws->cursor);
 }
 
 static void watch_fill(watch_stream *ws)

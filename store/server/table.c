@@ -101,6 +101,13 @@ static const column cronjob_tail[] = {
     {"Images", "string", "", "Images of the containers in the job template.", 1},
     {"Selector", "string", "", "Label selector of the jobs' pods.", 1},
 };
+static const column hpa_cols[] = {
+    {"Reference", "string", "", "The object whose scale is autoscaled.", 0},
+    {"Targets", "string", "", "The current and target value of each metric.", 0},
+    {"MinPods", "string", "", "The lower limit of replicas.", 0},
+    {"MaxPods", "integer", "", "The upper limit of replicas.", 0},
+    {"Replicas", "integer", "", "The current number of replicas.", 0},
+};
 static const column event_cols[] = {
     {"Last Seen", "string", "", "Time of the event's last occurrence.", 0},
     {"Type", "string", "", "Type of this event (Normal, Warning).", 0},
@@ -155,6 +162,8 @@ json_object *table_columns(const mk_kind *k)
         ntail = ARRAY_SIZE(rs_tail);
     else if (is(k, "DaemonSet"))
         mid = ds_cols, nmid = ARRAY_SIZE(ds_cols);
+    else if (is(k, "HorizontalPodAutoscaler"))
+        mid = hpa_cols, nmid = ARRAY_SIZE(hpa_cols);
     else if (is(k, "CronJob"))
         mid = cronjob_cols, nmid = ARRAY_SIZE(cronjob_cols), tail = cronjob_tail,
         ntail = ARRAY_SIZE(cronjob_tail);
@@ -369,6 +378,27 @@ static void cronjob_cells(json_object *cells, json_object *obj)
     json_object_array_add(cells, last ? age_since(last) : json_object_new_string("<none>"));
 }
 
+/* Cells from the stored (autoscaling/v2) object, whatever version the
+ * client asked for. */
+static void hpa_cells(json_object *cells, json_object *obj)
+{
+    char buf[400];
+    snprintf(buf, sizeof buf, "%s/%s", mk_json_str(obj, "spec.scaleTargetRef.kind") ?: "",
+             mk_json_str(obj, "spec.scaleTargetRef.name") ?: "");
+    json_object_array_add(cells, json_object_new_string(buf));
+    hpa_targets_text(obj, buf, sizeof buf);
+    json_object_array_add(cells, json_object_new_string(buf));
+    if (mk_json_path(obj, "spec.minReplicas"))
+        snprintf(buf, sizeof buf, "%lld", (long long)mk_json_int(obj, "spec.minReplicas", 1));
+    else
+        snprintf(buf, sizeof buf, "<unset>");
+    json_object_array_add(cells, json_object_new_string(buf));
+    json_object_array_add(cells,
+                          json_object_new_int64(mk_json_int(obj, "spec.maxReplicas", 0)));
+    json_object_array_add(cells,
+                          json_object_new_int64(mk_json_int(obj, "status.currentReplicas", 0)));
+}
+
 static void tail_cells(const mk_kind *k, json_object *cells, json_object *obj)
 {
     if (is(k, "Event")) {
@@ -454,6 +484,8 @@ json_object *table_row(const mk_kind *k, json_object *obj, bool full_object)
                  (long long)mk_json_int(obj, "status.readyReplicas", 0),
                  (long long)mk_json_int(obj, "spec.replicas", 1));
         json_object_array_add(cells, json_object_new_string(buf));
+    } else if (is(k, "HorizontalPodAutoscaler")) {
+        hpa_cells(cells, obj);
     } else if (is(k, "Deployment")) {
         char buf[48];
         snprintf(buf, sizeof buf, "%lld/%lld",
@@ -491,4 +523,29 @@ json_object *table_of_one(const mk_kind *k, json_object *obj, bool full_object)
     json_object_array_add(rows, table_row(k, obj, full_object));
     json_object_object_add(t, "rows", rows);
     return t;
+}
+
+static void row_serve_as(json_object *row, const mk_kind_version *v)
+{
+    json_object *obj;
+    if (!json_object_object_get_ex(row, "object", &obj) ||
+        strcmp(mk_json_str(obj, "kind") ?: "", v->kind) != 0)
+        return;               /* PartialObjectMetadata: the same at every version */
+    json_object *copy = NULL; /* obj is the caller's stored object */
+    json_object_deep_copy(obj, &copy, NULL);
+    v->from_stored(copy);
+    json_object_object_add(row, "object", copy);
+}
+
+void table_serve_as(json_object *table_or_row, const mk_kind_version *v)
+{
+    if (!v)
+        return;
+    json_object *rows;
+    if (!json_object_object_get_ex(table_or_row, "rows", &rows)) {
+        row_serve_as(table_or_row, v);
+        return;
+    }
+    for (size_t i = 0; i < json_object_array_length(rows); i++)
+        row_serve_as(json_object_array_get_idx(rows, i), v);
 }

@@ -20,4 +20,9 @@ json_object *table_row(const mk_kind *k, json_object *obj, bool full_object);
 /* A Table holding one row, as a watch event carries it. Caller puts. */
 json_object *table_of_one(const mk_kind *k, json_object *obj, bool full_object);
 
+/* The objects a Table (or one row of it) carries whole, with
+ * ?includeObject=Object, shown at version v (kinds.h) rather than as
+ * stored; the cells stay computed from the stored object. NULL v: no-op. */
+void table_serve_as(json_object *table_or_row, const mk_kind_version *v);
+
 #endif

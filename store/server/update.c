@@ -140,12 +140,16 @@ static int update_once(api_req *r, const update_req *u, json_object **out, char 
         return conflict(k, u->rt->name, err);
     }
     neu = copy_of(u->patch ? old : u->body);
+    if (u->patch) /* a patch applies to the object as its version shows it */
+        objects_convert_out(u->rt, neu);
     if (u->json_patch)
         rc = jsonpatch_apply(neu, u->body, err);
     else if (u->strategic)
         rc = smpatch_apply(neu, u->body, err);
     else if (u->patch)
         mk_json_merge_patch(neu, u->body);
+    if (rc == 0 && u->patch)
+        rc = objects_convert_in(u->rt, neu, err);
     r->warn = (mk_warnings){0};
     if (rc == 0)
         rc = settle_update(u, old, &neu, err);
@@ -197,7 +201,7 @@ static enum MHD_Result update_run(api_req *r, update_req *u)
     json_object_put(u->body);
     if (rc < 0)
         return api_reply_err(r, &err, u->rt->kind, u->rt->name);
-    enum MHD_Result ret = objects_reply_stored(r, 200, u->rt->kind, out, stored, stored_len);
+    enum MHD_Result ret = objects_reply_stored(r, 200, u->rt, out, stored, stored_len);
     json_object_put(out);
     return ret;
 }
@@ -214,7 +218,8 @@ enum MHD_Result objects_update(api_req *r, const api_route *rt)
         return api_fail(r, EOPNOTSUPP, "PUT is not allowed here");
     update_req u = {.rt = rt};
     if (objects_decode_body(r, &u.body, &err) < 0 ||
-        client_rev_of(u.body, &u.client_rev, &err) < 0) {
+        client_rev_of(u.body, &u.client_rev, &err) < 0 ||
+        objects_convert_in(rt, u.body, &err) < 0) {
         json_object_put(u.body);
         return api_reply_err(r, &err, rt->kind, rt->name);
     }

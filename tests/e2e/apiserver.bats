@@ -584,7 +584,8 @@ event_json() { # name lastTimestamp
     run jq -r '[.groups[].name] | sort | join(",")' <<<"$BODY"
     [ "$output" = apps,autoscaling,batch,metrics.k8s.io,minik8s.io,networking.k8s.io ]
     local n=0 gv
-    for gv in /api/v1 /apis/apps/v1 /apis/autoscaling/v2 /apis/batch/v1 /apis/networking.k8s.io/v1 /apis/minik8s.io/v1; do
+    # kinds.c's lines: the kinds, and the other versions a kind is served at
+    for gv in /api/v1 /apis/apps/v1 /apis/autoscaling/v2 /apis/autoscaling/v1 /apis/batch/v1 /apis/networking.k8s.io/v1 /apis/minik8s.io/v1; do
         req GET "$gv"
         [ "$CODE" = 200 ]
         n=$((n + $(jq '[.resources[] | select(.name | contains("/") | not)] | length' <<<"$BODY")))
@@ -731,6 +732,73 @@ YAML
     req POST /api/v1/namespaces/kns/configmaps -H 'Content-Type: application/vnd.kubernetes.protobuf' \
         --data-binary 'garbage'
     [ "$CODE" = 400 ]
+}
+
+@test "kubectl autoscale: an autoscaling/v1 HPA, stored once, served at v1 and v2" {
+    local kc; kc=$(kubeconfig_for)
+    local v1=/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers
+    local v2=/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers
+    req GET /apis/autoscaling
+    jq -e '.preferredVersion.version == "v2" and ([.versions[].version] == ["v2", "v1"])' <<<"$BODY"
+    req GET /apis/autoscaling/v1
+    jq -e '.resources[] | select(.name == "horizontalpodautoscalers") | .kind == "HorizontalPodAutoscaler"' <<<"$BODY"
+    req POST /apis/apps/v1/namespaces/default/deployments -d '{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"asweb"},"spec":{"replicas":1,"selector":{"matchLabels":{"app":"asweb"}},"template":{"metadata":{"labels":{"app":"asweb"}},"spec":{"containers":[{"name":"c","image":"busybox"}]}}}}'
+    [ "$CODE" = 201 ]
+    req GET "$v1"
+    local rv; rv=$(rv_of)
+    [ "$(jq -r .apiVersion <<<"$BODY")" = autoscaling/v1 ]
+    curl -sSN "$MK_SERVER$v1?watch=1&resourceVersion=$rv&timeoutSeconds=3" >"$BATS_TEST_TMPDIR/w" &
+    local cpid=$!
+    sleep 0.2
+    # the walkthrough's first command: a protobuf autoscaling/v1 body
+    run kubectl --kubeconfig "$kc" autoscale deployment asweb --min=2 --max=5 --cpu-percent=80
+    [ "$status" = 0 ] && [[ "$output" == *"horizontalpodautoscaler.autoscaling/asweb autoscaled"* ]]
+    run kubectl --kubeconfig "$kc" get hpa
+    [ "$status" = 0 ] && [[ "$output" == *NAME*REFERENCE*TARGETS*MINPODS*MAXPODS*REPLICAS*AGE* ]]
+    [[ "$output" == *"asweb"*"Deployment/asweb"*"cpu: <unknown>/80%"*2*5*0* ]]
+    run kubectl --kubeconfig "$kc" get horizontalpodautoscalers.v1.autoscaling
+    [ "$status" = 0 ] && [[ "$output" == *"asweb"*"Deployment/asweb"*"cpu: <unknown>/80%"* ]]
+    run kubectl --kubeconfig "$kc" get horizontalpodautoscalers.v1.autoscaling asweb -o json
+    [ "$status" = 0 ] && [ "$(jq -r .spec.targetCPUUtilizationPercentage <<<"$output")" = 80 ]
+    # stored once, as autoscaling/v2
+    req GET "$v2/asweb"
+    jq -e '.apiVersion == "autoscaling/v2" and .spec.minReplicas == 2 and .spec.maxReplicas == 5 and
+        .spec.metrics == [{"type":"Resource","resource":{"name":"cpu","target":{"type":"Utilization","averageUtilization":80}}}]' <<<"$BODY"
+    req GET "$v1/asweb"
+    jq -e '.apiVersion == "autoscaling/v1" and .spec.targetCPUUtilizationPercentage == 80 and (.spec.metrics == null)' <<<"$BODY"
+    # what v1 lacks rides in annotations: a v1 patch keeps v2's memory metric
+    req PATCH "$v2/asweb" -H 'Content-Type: application/merge-patch+json' \
+        -d '{"spec":{"metrics":[{"type":"Resource","resource":{"name":"memory","target":{"type":"AverageValue","averageValue":"100Mi"}}},{"type":"Resource","resource":{"name":"cpu","target":{"type":"Utilization","averageUtilization":80}}}]}}'
+    [ "$CODE" = 200 ]
+    req PATCH "$v1/asweb" -H 'Content-Type: application/merge-patch+json' -d '{"spec":{"maxReplicas":6,"targetCPUUtilizationPercentage":70}}'
+    [ "$CODE" = 200 ] && [ "$(jq -r .apiVersion <<<"$BODY")" = autoscaling/v1 ]
+    jq -e '.metadata.annotations["autoscaling.alpha.kubernetes.io/metrics"] | fromjson | .[0].resource.targetAverageValue == "100Mi"' <<<"$BODY"
+    req GET "$v2/asweb"
+    jq -e '.spec.maxReplicas == 6 and ([.spec.metrics[].resource | "\(.name)=\(.target.averageValue // .target.averageUtilization)"] == ["memory=100Mi", "cpu=70"])
+        and (.metadata.annotations == null)' <<<"$BODY"
+    # the status subresource through v1
+    req GET "$v1/asweb"
+    jq '.status.currentReplicas = 2 | .status.currentCPUUtilizationPercentage = 40' <<<"$BODY" >"$BATS_TEST_TMPDIR/st.json"
+    req PUT "$v1/asweb/status" -H 'Content-Type: application/json' --data-binary @"$BATS_TEST_TMPDIR/st.json"
+    [ "$CODE" = 200 ] && [ "$(jq -r .status.currentCPUUtilizationPercentage <<<"$BODY")" = 40 ]
+    req GET "$v2/asweb"
+    jq -e '.status.currentReplicas == 2 and .status.currentMetrics[0].resource.current.averageUtilization == 40' <<<"$BODY"
+    # a v2 body at a v1 path, and a v1 field that does not convert
+    req POST "$v1" -d '{"apiVersion":"autoscaling/v2","kind":"HorizontalPodAutoscaler","metadata":{"name":"x"},"spec":{"scaleTargetRef":{"kind":"Deployment","name":"asweb"},"maxReplicas":2}}'
+    [ "$CODE" = 400 ]
+    req POST "$v1" -d '{"apiVersion":"autoscaling/v1","kind":"HorizontalPodAutoscaler","metadata":{"name":"x"},"spec":{"scaleTargetRef":{"kind":"Deployment","name":"asweb"},"maxReplicas":2,"targetCPUUtilizationPercentage":"high"}}'
+    [ "$CODE" = 422 ] && [[ "$(jq -r .message <<<"$BODY")" == *spec.targetCPUUtilizationPercentage* ]]
+    run kubectl --kubeconfig "$kc" delete hpa asweb
+    [ "$status" = 0 ]
+    req GET "$v2/asweb"
+    [ "$CODE" = 404 ]
+    wait "$cpid"
+    # a watch through v1 delivers v1 objects, bookmarks included
+    run jq -r 'select(.type != "BOOKMARK") | "\(.type) \(.object.apiVersion) \(.object.spec.targetCPUUtilizationPercentage)"' "$BATS_TEST_TMPDIR/w"
+    [ "${lines[0]}" = "ADDED autoscaling/v1 80" ] && [ "${lines[-1]}" = "DELETED autoscaling/v1 70" ]
+    run jq -r 'select(.type == "BOOKMARK") | .object.apiVersion' "$BATS_TEST_TMPDIR/w"
+    [ "${lines[0]}" = autoscaling/v1 ]
+    req DELETE /apis/apps/v1/namespaces/default/deployments/asweb
 }
 
 @test "refuses to start: non-loopback without tokens, port taken, unusable data dir" {

@@ -140,10 +140,39 @@ static void test_node_and_job(void **state)
     json_object_put(o);
 }
 
+/* kubectl get hpa's TARGETS (formatHPAMetrics). */
+static void test_hpa_targets(void **state)
+{
+    (void)state;
+    char b[256];
+    json_object *o = yaml("spec: {maxReplicas: 3}\n");
+    hpa_targets_text(o, b, sizeof b);
+    assert_string_equal(b, "<none>");
+    json_object_put(o);
+    o = yaml("spec: {metrics: [{type: Resource, resource: {name: cpu, target: {type: "
+             "Utilization, averageUtilization: 80}}}]}\n");
+    hpa_targets_text(o, b, sizeof b);
+    assert_string_equal(b, "cpu: <unknown>/80%");
+    json_object_put(o);
+    o = yaml("spec: {metrics: [\n"
+             " {type: Resource, resource: {name: cpu, target: {type: Utilization, "
+             "averageUtilization: 50}}},\n"
+             " {type: Resource, resource: {name: memory, target: {type: AverageValue, "
+             "averageValue: 100Mi}}},\n"
+             " {type: Resource, resource: {name: memory, target: {type: AverageValue, "
+             "averageValue: 1Gi}}}]}\n"
+             "status: {currentMetrics: [{type: Resource, resource: {name: cpu, current: "
+             "{averageUtilization: 7}}}, {type: Resource, resource: {name: memory, current: "
+             "{averageValue: 20Mi}}}]}\n");
+    hpa_targets_text(o, b, sizeof b);
+    assert_string_equal(b, "cpu: 7%/50%, memory: 20Mi/100Mi + 1 more...");
+    json_object_put(o);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_columns),
-                                       cmocka_unit_test(test_human_duration),
-                                       cmocka_unit_test(test_node_and_job)};
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_columns), cmocka_unit_test(test_human_duration),
+        cmocka_unit_test(test_node_and_job), cmocka_unit_test(test_hpa_targets)};
     return cmocka_run_group_tests_name("printers", tests, NULL, NULL);
 }
