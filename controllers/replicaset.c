@@ -408,13 +408,6 @@ static bool labels_cover(json_object *want, json_object *have)
     return true;
 }
 
-static json_object *copy_of(json_object *o)
-{
-    json_object *c = NULL;
-    json_object_deep_copy(o, &c, NULL);
-    return c;
-}
-
 static int view_pod(void *ctx, json_object *pod)
 {
     rs_view *v = ctx;
@@ -426,14 +419,14 @@ static int view_pod(void *ctx, json_object *pod)
     bool terminating = mk_json_path(pod, "metadata.deletionTimestamp") != NULL;
     if (!ref) {
         if (matches && !terminating)
-            json_object_array_add(v->adopt, copy_of(pod));
+            json_object_array_add(v->adopt, mk_json_copy(pod));
         return 0;
     }
     if (strcmp(mk_json_str(ref, "uid") ?: "", v->uid) != 0)
         return 0;
     if (!matches) {
         if (!terminating)
-            json_object_array_add(v->release, copy_of(pod));
+            json_object_array_add(v->release, mk_json_copy(pod));
         return 0;
     }
     const char *phase = mk_json_str(pod, "status.phase") ?: "";

@@ -59,13 +59,6 @@ static json_object *find_rev(json_object *revs, const char *name)
     return NULL;
 }
 
-static json_object *copy_of(json_object *o)
-{
-    json_object *c = NULL;
-    json_object_deep_copy(o, &c, NULL);
-    return c;
-}
-
 static json_object *owner_ref(json_object *set)
 {
     json_object *ref = json_object_new_object();
@@ -84,7 +77,7 @@ static json_object *owner_ref(json_object *set)
  * as after a delete with --cascade=orphan and the set made again. */
 static int adopt_rev(mk_client *cl, json_object *set, json_object *rev, mk_err *err)
 {
-    json_object *refs = copy_of(mk_json_path(rev, "metadata.ownerReferences"));
+    json_object *refs = mk_json_copy(mk_json_path(rev, "metadata.ownerReferences"));
     if (!json_object_is_type(refs, json_type_array)) {
         json_object_put(refs);
         refs = json_object_new_array();
@@ -110,7 +103,7 @@ static json_object *new_rev(json_object *set, const char *name, int64_t number)
     json_object_object_add(rev, "kind", json_object_new_string("ControllerRevision"));
     json_object *md = mk_json_ensure(rev, "metadata");
     json_object_object_add(md, "name", json_object_new_string(name));
-    json_object *labels = copy_of(mk_json_path(set, "spec.template.metadata.labels"));
+    json_object *labels = mk_json_copy(mk_json_path(set, "spec.template.metadata.labels"));
     if (!json_object_is_type(labels, json_type_object)) {
         json_object_put(labels);
         labels = json_object_new_object();
@@ -121,11 +114,11 @@ static json_object *new_rev(json_object *set, const char *name, int64_t number)
     json_object_object_add(md, "labels", labels);
     json_object *notes = mk_json_path(set, "metadata.annotations"); /* change-cause... */
     if (json_object_is_type(notes, json_type_object))
-        json_object_object_add(md, "annotations", copy_of(notes));
+        json_object_object_add(md, "annotations", mk_json_copy(notes));
     json_object *refs = json_object_new_array();
     json_object_array_add(refs, owner_ref(set));
     json_object_object_add(md, "ownerReferences", refs);
-    json_object *tmpl = copy_of(mk_json_path(set, "spec.template"));
+    json_object *tmpl = mk_json_copy(mk_json_path(set, "spec.template"));
     json_object_object_add(tmpl, "$patch", json_object_new_string("replace"));
     json_object *spec = json_object_new_object();
     json_object_object_add(spec, "template", tmpl);
@@ -223,7 +216,7 @@ int stshistory_sync(mk_client *cl, mk_informer *revs, json_object *set, const mk
     json_object *cur = current && *current ? find_rev(h.revs, current) : NULL;
     snprintf(out->current, sizeof out->current, "%s", cur ? current : update);
     if (cur && strcmp(current, update) != 0) {
-        out->current_tmpl = copy_of(mk_json_path(cur, "data.spec.template"));
+        out->current_tmpl = mk_json_copy(mk_json_path(cur, "data.spec.template"));
         json_object_object_del(out->current_tmpl, "$patch");
     }
     if (rc == 0)

@@ -129,14 +129,6 @@ bool workflow_rule_matches(json_object *rule, json_object *input)
     return false;
 }
 
-static json_object *copy(json_object *o)
-{
-    json_object *c = NULL;
-    if (o)
-        json_object_deep_copy(o, &c, NULL);
-    return c;
-}
-
 static void finish(json_object *rec, const char *status, json_object *output, const char *error,
                    const char *cause)
 {
@@ -159,10 +151,10 @@ json_object *workflow_run(json_object *wf, json_object *input, int default_max_s
     json_object *rec = json_object_new_object();
     json_object_object_add(rec, "workflow",
                            json_object_new_string(mk_json_str(wf, "metadata.name") ?: ""));
-    json_object_object_add(rec, "input", copy(input));
+    json_object_object_add(rec, "input", mk_json_copy(input));
     json_object *steps = json_object_new_array();
     json_object_object_add(rec, "steps", steps);
-    json_object *cur = copy(input); /* owned */
+    json_object *cur = mk_json_copy(input); /* owned */
     const char *name = field_str(spec, "startAt");
     for (int64_t n = 0;; n++) {
         json_object *st = name ? field(states, name) : NULL;
@@ -182,7 +174,7 @@ json_object *workflow_run(json_object *wf, json_object *input, int default_max_s
         json_object *step = json_object_new_object();
         json_object_object_add(step, "state", json_object_new_string(name));
         json_object_object_add(step, "type", json_object_new_string(type));
-        json_object_object_add(step, "input", copy(cur));
+        json_object_object_add(step, "input", mk_json_copy(cur));
         json_object_array_add(steps, step);
         json_object *out = NULL;
         const char *next = NULL;
@@ -199,7 +191,7 @@ json_object *workflow_run(json_object *wf, json_object *input, int default_max_s
             next = field_str(st, "next");
         } else if (!strcmp(type, "Pass")) {
             json_object *r = field(st, "result");
-            out = r ? copy(r) : copy(cur);
+            out = r ? mk_json_copy(r) : mk_json_copy(cur);
             next = field_str(st, "next");
         } else if (!strcmp(type, "Choice")) {
             json_object *rules = field(st, "choices");
@@ -210,7 +202,7 @@ json_object *workflow_run(json_object *wf, json_object *input, int default_max_s
             }
             if (!next)
                 next = field_str(st, "default");
-            out = copy(cur);
+            out = mk_json_copy(cur);
             if (!next) {
                 json_object_object_add(step, "output", out);
                 finish(rec, "FAILED", NULL, "States.NoChoiceMatched",
@@ -219,7 +211,7 @@ json_object *workflow_run(json_object *wf, json_object *input, int default_max_s
             }
             json_object_object_add(step, "next", json_object_new_string(next));
         } else if (!strcmp(type, "Succeed")) {
-            json_object_object_add(step, "output", copy(cur));
+            json_object_object_add(step, "output", mk_json_copy(cur));
             finish(rec, "SUCCEEDED", steal_pointer(&cur), NULL, NULL);
             break;
         } else if (!strcmp(type, "Fail")) {
@@ -230,7 +222,7 @@ json_object *workflow_run(json_object *wf, json_object *input, int default_max_s
             finish(rec, "FAILED", NULL, "States.Runtime", "unknown state type");
             break;
         }
-        json_object_object_add(step, "output", copy(out));
+        json_object_object_add(step, "output", mk_json_copy(out));
         json_object_put(cur);
         cur = out;
         json_object *end = field(st, "end");

@@ -839,6 +839,14 @@ const char *mk_json_str(json_object *obj, const char *path)
     return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 }
 
+json_object *mk_json_copy(json_object *obj)
+{
+    json_object *c = NULL;
+    if (obj && json_object_deep_copy(obj, &c, NULL) != 0)
+        return NULL;
+    return c;
+}
+
 json_object *mk_condition(json_object *obj, const char *type)
 {
     json_object *conds = mk_json_path(obj, "status.conditions");

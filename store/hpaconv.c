@@ -26,13 +26,6 @@ static json_object *take(json_object *o, const char *key)
     return v;
 }
 
-static json_object *copy_of(json_object *o)
-{
-    json_object *c = NULL;
-    json_object_deep_copy(o, &c, NULL);
-    return c;
-}
-
 static size_t len_of(json_object *arr)
 {
     return json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
@@ -84,7 +77,7 @@ static json_object *source_to_v1(json_object *src, const char *what)
         if (!strcmp(key, what))
             t = val;
         else
-            json_object_object_add(out, key, copy_of(val));
+            json_object_object_add(out, key, mk_json_copy(val));
     }
     static const char *const fields[][2] = {{"averageUtilization", "AverageUtilization"},
                                             {"averageValue", "AverageValue"}};
@@ -93,7 +86,7 @@ static json_object *source_to_v1(json_object *src, const char *what)
         if (!v)
             continue;
         _cleanup_free_ char *name = xasprintf("%s%s", what, fields[i][1]);
-        json_object_object_add(out, name, copy_of(v));
+        json_object_object_add(out, name, mk_json_copy(v));
     }
     return out;
 }
@@ -103,7 +96,7 @@ static json_object *metric_to_v1(json_object *m, const char *what)
     json_object *out = json_object_new_object();
     json_object *type = mk_json_path(m, "type");
     if (type)
-        json_object_object_add(out, "type", copy_of(type));
+        json_object_object_add(out, "type", mk_json_copy(type));
     for (size_t i = 0; i < ARRAY_SIZE(sources); i++) {
         json_object *src = mk_json_path(m, sources[i]);
         if (json_object_is_type(src, json_type_object))
@@ -122,7 +115,7 @@ static void spec_to_v1(json_object *obj, json_object *spec)
         json_object *u = mk_json_path(m, "resource.target.averageUtilization");
         if (is_cpu(m) && u) {
             if (!have_cpu)
-                json_object_object_add(spec, "targetCPUUtilizationPercentage", copy_of(u));
+                json_object_object_add(spec, "targetCPUUtilizationPercentage", mk_json_copy(u));
             have_cpu = true;
             continue;
         }
@@ -147,7 +140,8 @@ static void status_to_v1(json_object *obj, json_object *status)
             json_object *m = json_object_array_get_idx(current, i);
             json_object *u = mk_json_path(m, "resource.current.averageUtilization");
             if (is_cpu(m) && u)
-                json_object_object_add(status, "currentCPUUtilizationPercentage", copy_of(u));
+                json_object_object_add(status, "currentCPUUtilizationPercentage",
+                                       mk_json_copy(u));
             json_object_array_add(conv, metric_to_v1(m, "current"));
         }
         set_annotation(obj, ANN_CURRENT, conv);
@@ -200,15 +194,15 @@ static json_object *source_to_v2(json_object *src, const char *what)
         else if (!strcmp(key, avname))
             av = val;
         else
-            json_object_object_add(out, key, copy_of(val));
+            json_object_object_add(out, key, mk_json_copy(val));
     }
     if (!strcmp(what, "target")) /* Kubernetes: Utilization when one is given */
         json_object_object_add(t, "type",
                                json_object_new_string(u ? "Utilization" : "AverageValue"));
     if (u)
-        json_object_object_add(t, "averageUtilization", copy_of(u));
+        json_object_object_add(t, "averageUtilization", mk_json_copy(u));
     if (av)
-        json_object_object_add(t, "averageValue", copy_of(av));
+        json_object_object_add(t, "averageValue", mk_json_copy(av));
     json_object_object_add(out, what, t);
     return out;
 }
@@ -221,7 +215,7 @@ static json_object *metrics_to_v2(json_object *v1, const char *what)
         json_object *conv = json_object_new_object();
         json_object *type = mk_json_path(m, "type");
         if (type)
-            json_object_object_add(conv, "type", copy_of(type));
+            json_object_object_add(conv, "type", mk_json_copy(type));
         for (size_t j = 0; j < ARRAY_SIZE(sources); j++) {
             json_object *src = mk_json_path(m, sources[j]);
             if (json_object_is_type(src, json_type_object))
@@ -239,7 +233,7 @@ static json_object *cpu_metric(const char *what, json_object *pct)
     json_object *t = json_object_new_object();
     if (!strcmp(what, "target"))
         json_object_object_add(t, "type", json_object_new_string("Utilization"));
-    json_object_object_add(t, "averageUtilization", copy_of(pct));
+    json_object_object_add(t, "averageUtilization", mk_json_copy(pct));
     json_object *res = json_object_new_object();
     json_object_object_add(res, "name", json_object_new_string("cpu"));
     json_object_object_add(res, what, t);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/codec.h"
 #include "store/util.h"
 
 /* One pointer resolved to its parent container and last token. */
@@ -150,14 +151,6 @@ static int remove_at(json_object *doc, const char *ptr, json_object **out, mk_er
     return rc;
 }
 
-static json_object *deep_copy(json_object *v)
-{
-    json_object *c = NULL;
-    if (json_object_deep_copy(v, &c, NULL) != 0)
-        return NULL;
-    return c;
-}
-
 static int apply_one(json_object *doc, json_object *op, mk_err *err)
 {
     json_object *o, *p, *f, *value = NULL;
@@ -182,7 +175,7 @@ static int apply_one(json_object *doc, json_object *op, mk_err *err)
                                                             "differs",
                                                             path);
         }
-        return put_at(doc, path, deep_copy(value), !strcmp(name, "replace"), err);
+        return put_at(doc, path, mk_json_copy(value), !strcmp(name, "replace"), err);
     }
     if (!strcmp(name, "remove"))
         return remove_at(doc, path, NULL, err);
@@ -200,7 +193,7 @@ static int apply_one(json_object *doc, json_object *op, mk_err *err)
             json_object *src = get_at(doc, from, err);
             if (!src)
                 return -err->code;
-            v = deep_copy(src);
+            v = mk_json_copy(src);
         }
         return put_at(doc, path, v, false, err);
     }

@@ -46,19 +46,11 @@ static int client_rev_of(json_object *obj, int64_t *rev, mk_err *err)
     return 0;
 }
 
-static json_object *copy_of(json_object *o)
-{
-    json_object *c = NULL;
-    if (o)
-        json_object_deep_copy(o, &c, NULL);
-    return c;
-}
-
 static void copy_field(json_object *dst, json_object *src, const char *field)
 {
     json_object *v;
     if (json_object_object_get_ex(src, field, &v))
-        json_object_object_add(dst, field, copy_of(v));
+        json_object_object_add(dst, field, mk_json_copy(v));
     else
         json_object_object_del(dst, field);
 }
@@ -90,7 +82,7 @@ static int settle_update(const update_req *u, json_object *old, json_object **pn
         json_object_object_add(md, "namespace", json_object_new_string(rt->ns));
     if (!strcmp(rt->sub, "status")) {
         /* Only status changes through /status. */
-        json_object *result = copy_of(old);
+        json_object *result = mk_json_copy(old);
         copy_field(result, neu, "status");
         json_object_put(neu);
         *pneu = neu = result;
@@ -139,7 +131,7 @@ static int update_once(api_req *r, const update_req *u, json_object **out, char 
         json_object_put(old);
         return conflict(k, u->rt->name, err);
     }
-    neu = copy_of(u->patch ? old : u->body);
+    neu = mk_json_copy(u->patch ? old : u->body);
     if (u->patch) /* a patch applies to the object as its version shows it */
         objects_convert_out(u->rt, neu);
     if (u->json_patch)
