@@ -164,7 +164,9 @@ int auth_allow(api_role role, const char *user, const char *verb, const mk_kind 
     }
     if (ok)
         return 0;
-    return mk_error(err, EACCES, "%s \"%s\" cannot %s resource \"%s%s%s\"%s%s",
+    /* Kubernetes' words: ... in API group "apps" */
+    return mk_error(err, EACCES, "%s \"%s\" cannot %s resource \"%s%s%s\"%s%s%s",
                     role == ROLE_NODE ? "node" : "user", user, verb, k->resource,
-                    *sub ? "/" : "", sub, k->group[0] ? " in API group " : "", k->group);
+                    *sub ? "/" : "", sub, k->group[0] ? " in API group \"" : "", k->group,
+                    k->group[0] ? "\"" : "");
 }

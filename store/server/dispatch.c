@@ -10,6 +10,7 @@
 #include "store/server/metrics_api.h"
 #include "store/server/objects.h"
 #include "store/server/protobuf.h"
+#include "store/server/review.h"
 #include "store/server/proxy.h"
 #include "store/server/route.h"
 #include "store/server/scale.h"
@@ -135,6 +136,8 @@ enum MHD_Result dispatch(api_req *r)
     if (metrics_api_serve(r, &ret))
         return ret;
     if (discovery_serve(r, &ret))
+        return ret;
+    if (review_serve(r, &ret))
         return ret;
     api_route rt;
     if (route_parse(r->url, &rt, &err) < 0)

@@ -870,6 +870,54 @@ static const pb_fld f_DeleteOptions[] = {
 static const pb_msg m_DeleteOptions = {"DeleteOptions", f_DeleteOptions,
                                        ARRAY_SIZE(f_DeleteOptions)};
 
+/* authorization.k8s.io/v1 and authentication.k8s.io/v1: what `kubectl auth
+ * can-i` and `kubectl auth whoami` ask (store/server/review.c). */
+static const pb_fld f_SelectorRequirement[] = {{1, "key", PB_STRING, 0, NULL},
+                                               {2, "operator", PB_STRING, 0, NULL},
+                                               {3, "values", PB_STRING, PB_REPEATED, NULL}};
+static const pb_msg m_SelectorRequirement = {"SelectorRequirement", f_SelectorRequirement,
+                                             ARRAY_SIZE(f_SelectorRequirement)};
+
+static const pb_fld f_SelectorAttributes[] = {
+    {1, "rawSelector", PB_STRING, 0, NULL},
+    {2, "requirements", PB_MSG, PB_REPEATED, &m_SelectorRequirement}};
+static const pb_msg m_SelectorAttributes = {"SelectorAttributes", f_SelectorAttributes,
+                                            ARRAY_SIZE(f_SelectorAttributes)};
+
+static const pb_fld f_ResourceAttributes[] = {
+    {1, "namespace", PB_STRING, 0, NULL},     {2, "verb", PB_STRING, 0, NULL},
+    {3, "group", PB_STRING, 0, NULL},         {4, "version", PB_STRING, 0, NULL},
+    {5, "resource", PB_STRING, 0, NULL},      {6, "subresource", PB_STRING, 0, NULL},
+    {7, "name", PB_STRING, 0, NULL},          {8, "fieldSelector", PB_MSG, 0, &m_SelectorAttributes},
+    {9, "labelSelector", PB_MSG, 0, &m_SelectorAttributes}};
+static const pb_msg m_ResourceAttributes = {"ResourceAttributes", f_ResourceAttributes,
+                                            ARRAY_SIZE(f_ResourceAttributes)};
+
+static const pb_fld f_NonResourceAttributes[] = {{1, "path", PB_STRING, 0, NULL},
+                                                 {2, "verb", PB_STRING, 0, NULL}};
+static const pb_msg m_NonResourceAttributes = {"NonResourceAttributes", f_NonResourceAttributes,
+                                               ARRAY_SIZE(f_NonResourceAttributes)};
+
+static const pb_fld f_SelfSubjectAccessReviewSpec[] = {
+    {1, "resourceAttributes", PB_MSG, 0, &m_ResourceAttributes},
+    {2, "nonResourceAttributes", PB_MSG, 0, &m_NonResourceAttributes}};
+static const pb_msg m_SelfSubjectAccessReviewSpec = {"SelfSubjectAccessReviewSpec",
+                                                     f_SelfSubjectAccessReviewSpec,
+                                                     ARRAY_SIZE(f_SelfSubjectAccessReviewSpec)};
+
+static const pb_fld f_SelfSubjectAccessReview[] = {
+    {1, "metadata", PB_MSG, 0, &m_ObjectMeta},
+    {2, "spec", PB_MSG, 0, &m_SelfSubjectAccessReviewSpec},
+    {3, "status", PB_DROP, 0, NULL}};
+static const pb_msg m_SelfSubjectAccessReview = {"SelfSubjectAccessReview",
+                                                 f_SelfSubjectAccessReview,
+                                                 ARRAY_SIZE(f_SelfSubjectAccessReview)};
+
+static const pb_fld f_SelfSubjectReview[] = {{1, "metadata", PB_MSG, 0, &m_ObjectMeta},
+                                             {2, "status", PB_DROP, 0, NULL}};
+static const pb_msg m_SelfSubjectReview = {"SelfSubjectReview", f_SelfSubjectReview,
+                                           ARRAY_SIZE(f_SelfSubjectReview)};
+
 static const struct {
     const char *api_version, *kind;
     const pb_msg *msg;
@@ -888,6 +936,8 @@ static const struct {
     {"autoscaling/v2", "HorizontalPodAutoscaler", &m_HorizontalPodAutoscaler},
     {"autoscaling/v1", "HorizontalPodAutoscaler", &m_HorizontalPodAutoscalerV1},
     {"*", "DeleteOptions", &m_DeleteOptions},
+    {"authorization.k8s.io/v1", "SelfSubjectAccessReview", &m_SelfSubjectAccessReview},
+    {"authentication.k8s.io/v1", "SelfSubjectReview", &m_SelfSubjectReview},
 };
 
 const pb_msg *pbschema_kind(const char *api_version, const char *kind)

@@ -100,3 +100,23 @@ k() { timeout 30 kubectl --kubeconfig "$E2E_DIR/kubeconfig" "$@"; }
     [ "$status" -eq 6 ]
     [[ "$output" == *from-kubectl* ]]
 }
+
+@test "tls: kubectl auth can-i and whoami answer by the token's role" {
+    run k auth whoami
+    [ "$status" -eq 0 ] && [[ "$output" == *admin*"system:masters"* ]]
+    run k auth can-i delete namespaces --all-namespaces
+    [ "$status" -eq 0 ] && [ "$output" = yes ]
+    # The node role: reads everything, writes what a kubelet reports.
+    local as_node=(--token "$NODE_TOKEN")
+    run k "${as_node[@]}" auth whoami
+    [[ "$output" == *kubelet*"system:nodes"* ]]
+    run k "${as_node[@]}" auth can-i get pods
+    [ "$status" -eq 0 ] && [ "$output" = yes ]
+    run k "${as_node[@]}" auth can-i patch pods --subresource=status
+    [ "$status" -eq 0 ] && [ "$output" = yes ]
+    run k "${as_node[@]}" auth can-i create deployments
+    [ "$status" -eq 1 ]
+    [ "$output" = 'no - node "kubelet" cannot create resource "deployments" in API group "apps"' ]
+    run k "${as_node[@]}" auth can-i get /metrics
+    [ "$status" -eq 1 ] && [ "$output" = no ]
+}
