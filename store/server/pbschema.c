@@ -885,10 +885,14 @@ static const pb_msg m_SelectorAttributes = {"SelectorAttributes", f_SelectorAttr
                                             ARRAY_SIZE(f_SelectorAttributes)};
 
 static const pb_fld f_ResourceAttributes[] = {
-    {1, "namespace", PB_STRING, 0, NULL},     {2, "verb", PB_STRING, 0, NULL},
-    {3, "group", PB_STRING, 0, NULL},         {4, "version", PB_STRING, 0, NULL},
-    {5, "resource", PB_STRING, 0, NULL},      {6, "subresource", PB_STRING, 0, NULL},
-    {7, "name", PB_STRING, 0, NULL},          {8, "fieldSelector", PB_MSG, 0, &m_SelectorAttributes},
+    {1, "namespace", PB_STRING, 0, NULL},
+    {2, "verb", PB_STRING, 0, NULL},
+    {3, "group", PB_STRING, 0, NULL},
+    {4, "version", PB_STRING, 0, NULL},
+    {5, "resource", PB_STRING, 0, NULL},
+    {6, "subresource", PB_STRING, 0, NULL},
+    {7, "name", PB_STRING, 0, NULL},
+    {8, "fieldSelector", PB_MSG, 0, &m_SelectorAttributes},
     {9, "labelSelector", PB_MSG, 0, &m_SelectorAttributes}};
 static const pb_msg m_ResourceAttributes = {"ResourceAttributes", f_ResourceAttributes,
                                             ARRAY_SIZE(f_ResourceAttributes)};

@@ -25,7 +25,7 @@ static int body_of(api_req *r, json_object **out, mk_err *err)
 /* May the caller do verb to the resource? "*" asks for every verb. */
 static bool resource_allowed(api_req *r, json_object *attrs, char *why, size_t n)
 {
-    static const char *const all[] = {"get",   "list",  "watch",  "create",
+    static const char *const all[] = {"get",    "list",  "watch",  "create",
                                       "update", "patch", "delete", "deletecollection"};
     const char *verb = mk_json_str(attrs, "verb") ?: "";
     const char *group = mk_json_str(attrs, "group") ?: "";
@@ -48,7 +48,7 @@ static bool resource_allowed(api_req *r, json_object *attrs, char *why, size_t n
 static bool path_allowed(api_req *r, json_object *attrs)
 {
     static const char *const open[] = {"/healthz", "/livez", "/readyz", "/version",
-                                       "/api",     "/apis", "/openapi"};
+                                       "/api",     "/apis",  "/openapi"};
     const char *path = mk_json_str(attrs, "path") ?: "";
     const char *verb = mk_json_str(attrs, "verb") ?: "";
     if (r->role == ROLE_ADMIN)
