@@ -1154,20 +1154,6 @@ static int validate_cronjob(json_object *obj, mk_err *err)
 }
 
 /* Kubernetes' defaults for a CronJob's own fields. */
-static void default_cronjob(json_object *obj)
-{
-    json_object *spec = get(obj, "spec");
-    if (!json_object_is_type(spec, json_type_object))
-        return;
-    if (!has(spec, "concurrencyPolicy"))
-        json_object_object_add(spec, "concurrencyPolicy", json_object_new_string("Allow"));
-    if (!has(spec, "suspend"))
-        json_object_object_add(spec, "suspend", json_object_new_boolean(false));
-    if (!has(spec, "successfulJobsHistoryLimit"))
-        json_object_object_add(spec, "successfulJobsHistoryLimit", json_object_new_int(3));
-    if (!has(spec, "failedJobsHistoryLimit"))
-        json_object_object_add(spec, "failedJobsHistoryLimit", json_object_new_int(1));
-}
 
 /* ---- ReplicaSet ---- */
 
@@ -2039,8 +2025,6 @@ int validate_object(const mk_kind *k, json_object *obj, mk_warnings *warn, mk_er
 void validate_normalize(const mk_kind *k, json_object *obj)
 {
     schema_normalize(schema_for_kind(k->kind), obj);
-    if (strcmp(k->kind, "CronJob") == 0)
-        default_cronjob(obj);
 }
 
 /* ---- updates ---- */

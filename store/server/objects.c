@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "store/codec.h"
+#include "store/defaults.h"
 #include "store/log.h"
 #include "store/server/clusterip.h"
 #include "store/server/namespaces.h"
@@ -231,56 +232,6 @@ static int settle_namespace(const api_route *rt, json_object *md, mk_err *err)
     return 0;
 }
 
-/* Set path to v (taken) where it is absent; a parent of another type is
- * left for validation to name. */
-static void default_field(json_object *obj, const char *path, json_object *v)
-{
-    const char *dot = strrchr(path, '.');
-    _cleanup_free_ char *head = xstrndup(path, (size_t)(dot - path));
-    json_object *parent = obj;
-    for (const char *p = head; *p;) {
-        size_t n = strcspn(p, ".");
-        _cleanup_free_ char *key = xstrndup(p, n);
-        json_object *child = NULL;
-        if (!json_object_object_get_ex(parent, key, &child)) {
-            child = json_object_new_object();
-            json_object_object_add(parent, key, child);
-        }
-        parent = child;
-        p += n + (p[n] == '.');
-    }
-    if (json_object_is_type(parent, json_type_object) &&
-        !json_object_object_get_ex(parent, dot + 1, NULL))
-        json_object_object_add(parent, dot + 1, v);
-    else
-        json_object_put(v);
-}
-
-void objects_set_defaults(const mk_kind *k, json_object *obj)
-{
-    if (strcmp(k->kind, "StatefulSet") != 0)
-        return;
-    /* kubectl reads these: `rollout status` refuses a StatefulSet whose
-     * updateStrategy.type is not RollingUpdate, absent included. */
-    default_field(obj, "spec.replicas", json_object_new_int(1));
-    default_field(obj, "spec.podManagementPolicy", json_object_new_string("OrderedReady"));
-    default_field(obj, "spec.revisionHistoryLimit", json_object_new_int(10));
-    default_field(obj, "spec.updateStrategy.type", json_object_new_string("RollingUpdate"));
-    const char *type = mk_json_str(obj, "spec.updateStrategy.type") ?: "";
-    json_object *ru = mk_json_path(obj, "spec.updateStrategy.rollingUpdate");
-    if (!strcmp(type, "RollingUpdate"))
-        default_field(obj, "spec.updateStrategy.rollingUpdate.partition",
-                      json_object_new_int(0));
-    else if (!strcmp(type, "OnDelete") && json_object_is_type(ru, json_type_object) &&
-             json_object_object_length(ru) == 1 &&
-             mk_json_int(ru, "partition", -1) == 0) /* our own default, left by an apply */
-        json_object_object_del(mk_json_path(obj, "spec.updateStrategy"), "rollingUpdate");
-    default_field(obj, "spec.persistentVolumeClaimRetentionPolicy.whenDeleted",
-                  json_object_new_string("Retain"));
-    default_field(obj, "spec.persistentVolumeClaimRetentionPolicy.whenScaled",
-                  json_object_new_string("Retain"));
-}
-
 /* What the server sets on create, whatever the client sent. */
 static void set_create_fields(const mk_kind *k, json_object *obj, json_object *md)
 {
@@ -297,7 +248,7 @@ static void set_create_fields(const mk_kind *k, json_object *obj, json_object *m
         mk_json_set_str(obj, "status.phase", "Pending");
     if (strcmp(k->kind, "Namespace") == 0 && !mk_json_str(obj, "status.phase"))
         mk_json_set_str(obj, "status.phase", "Active");
-    objects_set_defaults(k, obj);
+    defaults_apply(k, obj);
     const char *type = mk_json_str(obj, "type");
     if (strcmp(k->kind, "Secret") == 0 && (!type || !*type)) /* Kubernetes' default */
         json_object_object_add(obj, "type", json_object_new_string("Opaque"));

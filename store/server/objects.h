@@ -35,10 +35,6 @@ int objects_load(api_server *srv, const mk_kind *k, const char *ns, const char *
 int objects_check_fields(api_req *r, mk_err *err);
 /* The decoded manifest is of the route's kind (EBADMSG otherwise). */
 int objects_check_kind(const api_route *rt, json_object *obj, mk_err *err);
-/* Kubernetes' defaults for the fields clients read back (a StatefulSet's
- * updateStrategy, podManagementPolicy...): set where absent, on create and
- * update alike, so an update that omits them changes nothing. */
-void objects_set_defaults(const mk_kind *k, json_object *obj);
 /* Now, RFC 3339. */
 void objects_now(char *buf, size_t n);
 /* The route names another version of its kind (route.h's served): a

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "store/codec.h"
+#include "store/defaults.h"
 #include "store/server/clusterip.h"
 #include "store/server/jsonpatch.h"
 #include "store/server/objects.h"
@@ -95,7 +96,7 @@ static int settle_update(const update_req *u, json_object *old, json_object **pn
     copy_field(md, old_md, "deletionTimestamp");
     if (!strcmp(k->kind, "Service"))
         clusterip_keep(old, neu);
-    objects_set_defaults(k, neu);
+    defaults_apply(k, neu);
     json_object *old_spec = mk_json_path(old, "spec"), *new_spec = mk_json_path(neu, "spec");
     int64_t gen = mk_json_int(old, "metadata.generation", 1);
     if (!json_object_equal(old_spec, new_spec))

@@ -11,6 +11,7 @@
 
 #include "store/codec.h"
 #include "store/util.h"
+#include "store/defaults.h"
 #include "store/validate.h"
 
 static json_object *decode(const char *text)
@@ -1011,7 +1012,7 @@ static void test_cronjob(void **state)
     /* Kubernetes' defaults are filled. */
     _cleanup_free_ char *text = with(cronjob, "  successfulJobsHistoryLimit: 7\n");
     json_object *o = decode(text);
-    validate_normalize(kind_by_kind("CronJob"), o);
+    defaults_apply(kind_by_kind("CronJob"), o);
     assert_string_equal(mk_json_str(o, "spec.concurrencyPolicy"), "Allow");
     assert_int_equal(mk_json_int(o, "spec.successfulJobsHistoryLimit", 0), 7);
     assert_int_equal(mk_json_int(o, "spec.failedJobsHistoryLimit", 0), 1);
