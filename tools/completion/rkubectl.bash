@@ -6,9 +6,9 @@
 # Plain paths need nothing: `cd /cluster/po<TAB>` and `cat /cluster/pods/w<TAB>`
 # complete because the cluster's objects are directory entries.
 
-_rkubectl_kinds="pods po nodes no services svc replicasets rs horizontalpodautoscalers hpa
-ingresses ing namespaces ns configmaps cm secrets endpoints ep functions fn
-workflows wf gpujobs gj"
+_rkubectl_kinds="pods po nodes no services svc replicasets rs deployments deploy daemonsets ds
+statefulsets sts jobs cronjobs cj horizontalpodautoscalers hpa ingresses ing namespaces ns
+configmaps cm secrets endpoints ep events ev functions fn workflows wf gpujobs gj"
 
 # The folder name for a kind alias (a small table: completion must be fast).
 _rkubectl_resource() {
@@ -17,6 +17,12 @@ _rkubectl_resource() {
     no | node | nodes) echo nodes ;;
     svc | service | services) echo services ;;
     rs | replicaset | replicasets) echo replicasets ;;
+    deploy | deployment | deployments) echo deployments ;;
+    ds | daemonset | daemonsets) echo daemonsets ;;
+    sts | statefulset | statefulsets) echo statefulsets ;;
+    job | jobs) echo jobs ;;
+    cj | cronjob | cronjobs) echo cronjobs ;;
+    ev | event | events) echo events ;;
     hpa | horizontalpodautoscaler | horizontalpodautoscalers) echo horizontalpodautoscalers ;;
     ing | ingress | ingresses) echo ingresses ;;
     ns | namespace | namespaces) echo namespaces ;;
