@@ -62,10 +62,76 @@ static void default_cronjob(json_object *obj)
     default_field(obj, "spec.failedJobsHistoryLimit", json_object_new_int(1));
 }
 
+/* Each entry of the array at `field` of obj gets `key` set to a string
+ * where it has none. */
+static void default_each(json_object *obj, const char *field, const char *key,
+                         const char *value)
+{
+    json_object *arr = mk_json_path(obj, field);
+    if (!json_object_is_type(arr, json_type_array))
+        return;
+    for (size_t i = 0; i < json_object_array_length(arr); i++) {
+        json_object *e = json_object_array_get_idx(arr, i);
+        if (json_object_is_type(e, json_type_object) &&
+            !json_object_object_get_ex(e, key, NULL))
+            json_object_object_add(e, key, json_object_new_string(value));
+    }
+}
+
+/* A pod spec's container ports speak TCP unless they say otherwise. */
+static void default_pod_spec(json_object *spec)
+{
+    static const char *const lists[] = {"containers", "initContainers"};
+    for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
+        json_object *ctrs = mk_json_path(spec, lists[i]);
+        for (size_t j = 0;
+             json_object_is_type(ctrs, json_type_array) && j < json_object_array_length(ctrs);
+             j++)
+            default_each(json_object_array_get_idx(ctrs, j), "ports", "protocol", "TCP");
+    }
+}
+
+/* A Service port is TCP, and forwards to the same port number. */
+static void default_service(json_object *obj)
+{
+    default_each(mk_json_path(obj, "spec"), "ports", "protocol", "TCP");
+    json_object *ports = mk_json_path(obj, "spec.ports");
+    for (size_t i = 0;
+         json_object_is_type(ports, json_type_array) && i < json_object_array_length(ports);
+         i++) {
+        json_object *p = json_object_array_get_idx(ports, i), *port = NULL;
+        if (json_object_is_type(p, json_type_object) &&
+            !json_object_object_get_ex(p, "targetPort", NULL) &&
+            json_object_object_get_ex(p, "port", &port) &&
+            json_object_is_type(port, json_type_int))
+            json_object_object_add(p, "targetPort", json_object_get(port));
+    }
+}
+
+/* Where each kind keeps the pod spec its pods are made from. */
+static json_object *pod_spec_of(const mk_kind *k, json_object *obj)
+{
+    if (strcmp(k->kind, "Pod") == 0)
+        return mk_json_path(obj, "spec");
+    if (strcmp(k->kind, "CronJob") == 0)
+        return mk_json_path(obj, "spec.jobTemplate.spec.template.spec");
+    static const char *const templated[] = {"ReplicaSet", "Deployment", "DaemonSet",
+                                            "StatefulSet", "Job"};
+    for (size_t i = 0; i < ARRAY_SIZE(templated); i++)
+        if (strcmp(k->kind, templated[i]) == 0)
+            return mk_json_path(obj, "spec.template.spec");
+    return NULL;
+}
+
 void defaults_apply(const mk_kind *k, json_object *obj)
 {
+    json_object *pod = pod_spec_of(k, obj);
+    if (json_object_is_type(pod, json_type_object))
+        default_pod_spec(pod);
     if (strcmp(k->kind, "StatefulSet") == 0)
         default_statefulset(obj);
     else if (strcmp(k->kind, "CronJob") == 0)
         default_cronjob(obj);
+    else if (strcmp(k->kind, "Service") == 0)
+        default_service(obj);
 }

@@ -1,6 +1,8 @@
 /* defaults.h - Kubernetes' defaults for the fields clients read back: a
  * CronJob's concurrencyPolicy and history limits, a StatefulSet's
- * updateStrategy and podManagementPolicy... Set where absent, on create and
+ * updateStrategy and podManagementPolicy, a container port's or Service
+ * port's protocol (TCP), a Service port's targetPort (its port)... Set
+ * where absent, on create and
  * update alike (an update that omits them changes nothing), before
  * validation, as the API server's defaulting runs before its validation.
  * One place for every kind's, so the API server and tests agree.

@@ -1457,6 +1457,32 @@ static void test_upstream_manifests(void **state)
     json_object_put(docs);
 }
 
+/* Kubernetes' defaults (store/defaults.h): ports are TCP, a Service port
+ * forwards to its own number, templates get them as pods do. */
+static void test_defaults(void **state)
+{
+    (void)state;
+    json_object *o =
+        decode("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n"
+               "  ports: [{port: 80}, {port: 53, protocol: UDP, targetPort: dns}]\n");
+    defaults_apply(kind_by_kind("Service"), o);
+    json_object *ports = mk_json_path(o, "spec.ports");
+    json_object *p0 = json_object_array_get_idx(ports, 0),
+                *p1 = json_object_array_get_idx(ports, 1);
+    assert_string_equal(mk_json_str(p0, "protocol"), "TCP");
+    assert_int_equal(mk_json_int(p0, "targetPort", 0), 80);
+    assert_string_equal(mk_json_str(p1, "protocol"), "UDP");
+    assert_string_equal(mk_json_str(p1, "targetPort"), "dns");
+    json_object_put(o);
+    o = decode("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n"
+               "  template:\n    spec:\n      containers: [{name: c, image: i, ports: "
+               "[{containerPort: 8080}]}]\n");
+    defaults_apply(kind_by_kind("Deployment"), o);
+    assert_string_equal(
+        mk_json_str(o, "spec.template.spec.containers.0.ports.0.protocol") ?: "", "TCP");
+    json_object_put(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1476,6 +1502,7 @@ int main(void)
         cmocka_unit_test(test_function),
         cmocka_unit_test(test_workflow),
         cmocka_unit_test(test_cronjob),
+        cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_gpujob),
         cmocka_unit_test(test_update),
         cmocka_unit_test(test_normalize),
