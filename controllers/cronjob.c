@@ -282,14 +282,7 @@ static json_object *new_job(json_object *cj, int64_t t, const cron_zone *z)
     zoned_rfc3339(ts, sizeof ts, t, z);
     json_object_object_add(mk_json_ensure(md, "annotations"), SCHEDULED_ANNOTATION,
                            json_object_new_string(ts));
-    json_object *ref = json_object_new_object();
-    json_object_object_add(ref, "apiVersion", json_object_new_string("batch/v1"));
-    json_object_object_add(ref, "kind", json_object_new_string("CronJob"));
-    json_object_object_add(ref, "name", json_object_new_string(name));
-    json_object_object_add(ref, "uid",
-                           json_object_new_string(mk_json_str(cj, "metadata.uid") ?: ""));
-    json_object_object_add(ref, "controller", json_object_new_boolean(true));
-    json_object_object_add(ref, "blockOwnerDeletion", json_object_new_boolean(true));
+    json_object *ref = objkey_controller_ref(cj, "batch/v1", "CronJob");
     json_object *refs = json_object_new_array();
     json_object_array_add(refs, ref);
     json_object_object_add(md, "ownerReferences", refs);

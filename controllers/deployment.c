@@ -208,14 +208,7 @@ static json_object *new_rs(json_object *d, const char *hash, int revision)
     char rev[16];
     snprintf(rev, sizeof rev, "%d", revision);
     add_label(rs, "metadata.annotations", REVISION, rev);
-    json_object *ref = json_object_new_object();
-    json_object_object_add(ref, "apiVersion", json_object_new_string("apps/v1"));
-    json_object_object_add(ref, "kind", json_object_new_string("Deployment"));
-    json_object_object_add(ref, "name", json_object_new_string(name));
-    json_object_object_add(ref, "uid",
-                           json_object_new_string(mk_json_str(d, "metadata.uid") ?: ""));
-    json_object_object_add(ref, "controller", json_object_new_boolean(true));
-    json_object_object_add(ref, "blockOwnerDeletion", json_object_new_boolean(true));
+    json_object *ref = objkey_controller_ref(d, "apps/v1", "Deployment");
     json_object *refs = json_object_new_array();
     json_object_array_add(refs, ref);
     json_object_object_add(mk_json_path(rs, "metadata"), "ownerReferences", refs);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "controllers/controllers.h"
+#include "controllers/objkey.h"
 #include "controllers/replicaset.h"
 #include "controllers/workqueue.h"
 #include "store/codec.h"
@@ -82,16 +83,8 @@ const char *function_code_key(json_object *fn)
 
 static json_object *owner_ref(json_object *fn)
 {
-    json_object *r = json_object_new_object();
-    json_object_object_add(r, "apiVersion", json_object_new_string("minik8s.io/v1"));
-    json_object_object_add(r, "kind", json_object_new_string("Function"));
-    json_object_object_add(r, "name", json_object_new_string(mk_json_str(fn, "metadata.name")));
-    json_object_object_add(r, "uid",
-                           json_object_new_string(mk_json_str(fn, "metadata.uid") ?: ""));
-    json_object_object_add(r, "controller", json_object_new_boolean(true));
-    json_object_object_add(r, "blockOwnerDeletion", json_object_new_boolean(true));
     json_object *a = json_object_new_array();
-    json_object_array_add(a, r);
+    json_object_array_add(a, objkey_controller_ref(fn, "minik8s.io/v1", "Function"));
     return a;
 }
 

@@ -21,6 +21,11 @@
 void objkey_enqueue(workqueue *q, json_object *obj, const char *name);
 /* The controller reference of obj when its kind is `kind` (borrowed), or NULL. */
 json_object *objkey_owner(json_object *obj, const char *kind);
+/* A new controller reference (caller puts) to owner, an object of that
+ * apiVersion and kind: name, uid, controller and blockOwnerDeletion true,
+ * as Kubernetes' controllers set them on what they make. */
+json_object *objkey_controller_ref(json_object *owner, const char *api_version,
+                                   const char *kind);
 /* The cached object named by key "ns/name" (caller puts), or NULL. */
 json_object *objkey_get(mk_informer *inf, const char *key);
 

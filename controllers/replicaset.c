@@ -9,6 +9,7 @@
 #include <uthash.h>
 
 #include "controllers/controllers.h"
+#include "controllers/objkey.h"
 #include "controllers/workqueue.h"
 #include "store/codec.h"
 #include "store/log.h"
@@ -116,16 +117,8 @@ json_object *replicaset_pod_from_template(json_object *rs, const char *api_versi
     const char *name = mk_json_str(rs, "metadata.name") ?: "rs";
     _cleanup_free_ char *gen = xasprintf("%s-", name);
     json_object_object_add(md, "generateName", json_object_new_string(gen));
-    json_object *ref = json_object_new_object();
-    json_object_object_add(ref, "apiVersion", json_object_new_string(api_version));
-    json_object_object_add(ref, "kind", json_object_new_string(kind));
-    json_object_object_add(ref, "name", json_object_new_string(name));
-    json_object_object_add(ref, "uid",
-                           json_object_new_string(mk_json_str(rs, "metadata.uid") ?: ""));
-    json_object_object_add(ref, "controller", json_object_new_boolean(true));
-    json_object_object_add(ref, "blockOwnerDeletion", json_object_new_boolean(true));
     json_object *refs = json_object_new_array();
-    json_object_array_add(refs, ref);
+    json_object_array_add(refs, objkey_controller_ref(rs, api_version, kind));
     json_object_object_add(md, "ownerReferences", refs);
     json_object_object_add(pod, "metadata", md);
     json_object *spec = NULL;

@@ -59,20 +59,6 @@ static json_object *find_rev(json_object *revs, const char *name)
     return NULL;
 }
 
-static json_object *owner_ref(json_object *set)
-{
-    json_object *ref = json_object_new_object();
-    json_object_object_add(ref, "apiVersion", json_object_new_string("apps/v1"));
-    json_object_object_add(ref, "kind", json_object_new_string("StatefulSet"));
-    json_object_object_add(ref, "name",
-                           json_object_new_string(mk_json_str(set, "metadata.name") ?: ""));
-    json_object_object_add(ref, "uid",
-                           json_object_new_string(mk_json_str(set, "metadata.uid") ?: ""));
-    json_object_object_add(ref, "controller", json_object_new_boolean(true));
-    json_object_object_add(ref, "blockOwnerDeletion", json_object_new_boolean(true));
-    return ref;
-}
-
 /* An orphan becomes the set's (compare-and-swap on its resourceVersion),
  * as after a delete with --cascade=orphan and the set made again. */
 static int adopt_rev(mk_client *cl, json_object *set, json_object *rev, mk_err *err)
@@ -82,7 +68,7 @@ static int adopt_rev(mk_client *cl, json_object *set, json_object *rev, mk_err *
         json_object_put(refs);
         refs = json_object_new_array();
     }
-    json_object_array_add(refs, owner_ref(set));
+    json_object_array_add(refs, objkey_controller_ref(set, "apps/v1", "StatefulSet"));
     json_object *patch = json_object_new_object(), *md = mk_json_ensure(patch, "metadata");
     json_object_object_add(md, "ownerReferences", refs);
     json_object_object_add(
@@ -116,7 +102,7 @@ static json_object *new_rev(json_object *set, const char *name, int64_t number)
     if (json_object_is_type(notes, json_type_object))
         json_object_object_add(md, "annotations", mk_json_copy(notes));
     json_object *refs = json_object_new_array();
-    json_object_array_add(refs, owner_ref(set));
+    json_object_array_add(refs, objkey_controller_ref(set, "apps/v1", "StatefulSet"));
     json_object_object_add(md, "ownerReferences", refs);
     json_object *tmpl = mk_json_copy(mk_json_path(set, "spec.template"));
     json_object_object_add(tmpl, "$patch", json_object_new_string("replace"));
