@@ -147,6 +147,53 @@ static const mk_kind *kind_in_group(const char *group)
     return NULL;
 }
 
+/* Groups with no stored kind: the create-only reviews of review.c, listed
+ * so `kubectl api-resources` shows them as Kubernetes does. */
+typedef struct review_group {
+    const char *group, *api_version, *resource, *singular, *kind;
+} review_group;
+
+static const review_group review_groups[] = {
+    {"authentication.k8s.io", "authentication.k8s.io/v1", "selfsubjectreviews",
+     "selfsubjectreview", "SelfSubjectReview"},
+    {"authorization.k8s.io", "authorization.k8s.io/v1", "selfsubjectaccessreviews",
+     "selfsubjectaccessreview", "SelfSubjectAccessReview"},
+};
+
+static const review_group *review_group_named(const char *group)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(review_groups); i++)
+        if (strcmp(review_groups[i].group, group) == 0)
+            return &review_groups[i];
+    return NULL;
+}
+
+static json_object *review_group_entry(const review_group *rg)
+{
+    json_object *g = json_object_new_object();
+    json_object_object_add(g, "name", json_object_new_string(rg->group));
+    json_object *gv = group_version(rg->api_version, "v1");
+    json_object *versions = json_object_new_array();
+    json_object_array_add(versions, json_object_get(gv));
+    json_object_object_add(g, "versions", versions);
+    json_object_object_add(g, "preferredVersion", gv);
+    return g;
+}
+
+static json_object *review_resource_list(const review_group *rg)
+{
+    static const char *const create[] = {"create", NULL};
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "kind", json_object_new_string("APIResourceList"));
+    json_object_object_add(o, "apiVersion", json_object_new_string("v1"));
+    json_object_object_add(o, "groupVersion", json_object_new_string(rg->api_version));
+    json_object *list = json_object_new_array();
+    json_object_array_add(
+        list, resource_entry(rg->resource, rg->singular, false, NULL, NULL, rg->kind, create));
+    json_object_object_add(o, "resources", list);
+    return o;
+}
+
 static json_object *api_versions(api_server *srv)
 {
     json_object *o = json_object_new_object();
@@ -171,6 +218,8 @@ static json_object *group_list(void)
     for (size_t i = 0; i < mk_nkinds; i++)
         if (mk_kinds[i].group[0] && first_of_group(i))
             json_object_array_add(groups, group_entry(&mk_kinds[i]));
+    for (size_t i = 0; i < ARRAY_SIZE(review_groups); i++)
+        json_object_array_add(groups, review_group_entry(&review_groups[i]));
     json_object_array_add(groups, metrics_api_group());
     json_object_object_add(o, "groups", groups);
     return o;
@@ -336,6 +385,16 @@ bool discovery_serve(api_req *r, enum MHD_Result *ret)
     int n = route_split(buf, seg, 4);
     if (n < 2 || n > 3)
         return false;
+    const review_group *rg = review_group_named(seg[1]);
+    if (rg && (n == 2 || strcmp(seg[2], "v1") == 0)) {
+        json_object *o = n == 2 ? review_group_entry(rg) : review_resource_list(rg);
+        if (n == 2) {
+            json_object_object_add(o, "kind", json_object_new_string("APIGroup"));
+            json_object_object_add(o, "apiVersion", json_object_new_string("v1"));
+        }
+        *ret = reply_put(r, o);
+        return true;
+    }
     const mk_kind *k = kind_in_group(seg[1]);
     if (!k) {
         *ret = api_fail(r, ENOENT, "the server could not find the requested resource");
