@@ -5,11 +5,13 @@
 #include <string.h>
 #include <uthash.h>
 
+#include "store/codec.h"
 #include "store/kinds.h"
 #include "store/util.h"
 
 typedef struct ns_entry {
     UT_hash_handle hh;
+    bool terminating; /* deletionTimestamp set: content is being removed */
     char name[];
 } ns_entry;
 
@@ -54,7 +56,7 @@ static const char *name_of(nsset *s, const char *key)
     return *name && !strchr(name, '/') ? name : NULL;
 }
 
-static void nsset_set(nsset *s, const char *name, bool present)
+static void nsset_set(nsset *s, const char *name, bool present, bool terminating)
 {
     size_t len = strlen(name);
     pthread_rwlock_wrlock(&s->lock);
@@ -67,15 +69,33 @@ static void nsset_set(nsset *s, const char *name, bool present)
     } else if (!present && e) {
         HASH_DEL(s->byname, e);
         free(e);
+        e = NULL;
     }
+    if (e)
+        e->terminating = terminating;
     pthread_rwlock_unlock(&s->lock);
+}
+
+/* Namespace objects are small and change seldom: parsing one is cheap. */
+static bool is_terminating(json_object *obj, const char *value, size_t len)
+{
+    if (obj)
+        return mk_json_str(obj, "metadata.deletionTimestamp") != NULL;
+    json_object *parsed = NULL;
+    mk_err err = {0};
+    if (!value || codec_decode(value, len, &parsed, &err) < 0)
+        return false;
+    bool t = mk_json_str(parsed, "metadata.deletionTimestamp") != NULL;
+    json_object_put(parsed);
+    return t;
 }
 
 void nsset_apply(nsset *s, const mk_event *ev)
 {
     const char *name = name_of(s, ev->key);
     if (name)
-        nsset_set(s, name, ev->type != MK_EV_DELETED);
+        nsset_set(s, name, ev->type != MK_EV_DELETED,
+                  ev->type != MK_EV_DELETED && is_terminating(ev->obj, ev->value, ev->len));
 }
 
 static int load_one(void *ctx, const mk_kv *kv)
@@ -83,7 +103,7 @@ static int load_one(void *ctx, const mk_kv *kv)
     nsset *s = ctx;
     const char *name = name_of(s, kv->key);
     if (name)
-        nsset_set(s, name, true);
+        nsset_set(s, name, true, is_terminating(NULL, kv->value, kv->len));
     return 0;
 }
 
@@ -93,11 +113,22 @@ int nsset_load(nsset *s, mk_backend *be, mk_err *err)
     return backend_list(be, s->prefix, load_one, s, &rev, err);
 }
 
-bool nsset_has(nsset *s, const char *name)
+static bool lookup(nsset *s, const char *name, bool terminating)
 {
     ns_entry *e;
     pthread_rwlock_rdlock(&s->lock);
     HASH_FIND(hh, s->byname, name, strlen(name), e);
+    bool found = e && (!terminating || e->terminating);
     pthread_rwlock_unlock(&s->lock);
-    return e != NULL;
+    return found;
+}
+
+bool nsset_has(nsset *s, const char *name)
+{
+    return lookup(s, name, false);
+}
+
+bool nsset_terminating(nsset *s, const char *name)
+{
+    return lookup(s, name, true);
 }

@@ -26,5 +26,8 @@ void nsset_apply(nsset *s, const mk_event *ev);
  * nsset_apply, so that no change falls between the two. */
 int nsset_load(nsset *s, mk_backend *be, mk_err *err);
 bool nsset_has(nsset *s, const char *name);
+/* The namespace exists and is being deleted (deletionTimestamp): it takes
+ * no new content, and goes once what it holds has gone (nslife.h). */
+bool nsset_terminating(nsset *s, const char *name);
 
 #endif

@@ -10,7 +10,9 @@
 #include "store/defaults.h"
 #include "store/log.h"
 #include "store/server/clusterip.h"
+#include "store/server/finalizers.h"
 #include "store/server/namespaces.h"
+#include "store/server/nslife.h"
 #include "store/server/table.h"
 
 #define GENERATE_NAME_SUFFIX 5
@@ -297,6 +299,11 @@ static int create_object(api_req *r, const api_route *rt, json_object *obj, char
     const char *name = mk_json_str(obj, "metadata.name");
     if (k->namespaced && namespace_exists(r->srv, rt->ns, err) < 0)
         return -err->code;
+    if (k->namespaced && r->srv->namespaces && nsset_terminating(r->srv->namespaces, rt->ns))
+        return mk_error(err, EACCES,
+                        "%s \"%s\" is forbidden: unable to create new content in namespace %s "
+                        "because it is being terminated",
+                        objects_qualified(k, q, sizeof q), name, rt->ns);
     bool svc = strcmp(k->kind, "Service") == 0;
     if (svc && clusterip_allocate(r->srv, obj, err) < 0)
         return mk_error_wrap(err, "Service \"%s\" is invalid", name);
@@ -373,6 +380,7 @@ typedef struct delete_opts {
     char precondition_uid[64];
     char propagation[16]; /* "", Orphan, Background, Foreground */
     int64_t grace;        /* gracePeriodSeconds; -1: not given */
+    bool terminate;       /* a namespace that still holds objects: only mark it */
 } delete_opts;
 
 static int grace_of(const char *s, int64_t *grace, mk_err *err)
@@ -426,9 +434,10 @@ static int delete_opts_of(api_req *r, delete_opts *o, mk_err *err)
 
 /* Record the deletion on the object's last state, as the DELETED event and
  * the reply carry it. The propagation policy is recorded as Kubernetes
- * records it, in finalizers: the garbage collector (a later part) acts on
- * it. A pod already marked for graceful deletion keeps its timestamp. */
-static void mark_deleted(json_object *obj, const delete_opts *o, int64_t grace)
+ * records it, in finalizers, when the garbage collector holds the object
+ * (held): it acts on them. A pod already marked for graceful deletion keeps
+ * its timestamp. Finalizers the object carries are kept. */
+static void mark_deleted(json_object *obj, const delete_opts *o, int64_t grace, bool held)
 {
     json_object *md = mk_json_ensure(obj, "metadata");
     if (!mk_json_str(obj, "metadata.deletionTimestamp")) {
@@ -442,11 +451,8 @@ static void mark_deleted(json_object *obj, const delete_opts *o, int64_t grace)
     const char *fin = strcmp(o->propagation, "Orphan") == 0       ? "orphan"
                       : strcmp(o->propagation, "Foreground") == 0 ? "foregroundDeletion"
                                                                   : NULL;
-    if (fin) {
-        json_object *arr = json_object_new_array();
-        json_object_array_add(arr, json_object_new_string(fin));
-        json_object_object_add(md, "finalizers", arr);
-    }
+    if (fin && held)
+        finalizers_add(obj, fin);
 }
 
 /* Orphan and Foreground deletions wait for the garbage collector, as in
@@ -494,6 +500,18 @@ static bool pod_graceful(const api_server *srv, const mk_kind *k, json_object *p
     return true;
 }
 
+/* A second DELETE of an object already marked: the collector's closing
+ * one (Background) takes its finalizers off, and a pod's grace period ends
+ * (the kubelet has stopped it). */
+static void end_grace(json_object *last, bool held)
+{
+    if (!held)
+        finalizers_drop_gc(last);
+    json_object *md = mk_json_path(last, "metadata");
+    if (json_object_object_get_ex(md, "deletionGracePeriodSeconds", NULL))
+        json_object_object_add(md, "deletionGracePeriodSeconds", json_object_new_int64(0));
+}
+
 static int delete_conflict(const mk_kind *k, const char *name, int rc, mk_err *err)
 {
     char q[96];
@@ -530,15 +548,27 @@ static int delete_once(api_req *r, const api_route *rt, const delete_opts *o, js
     int64_t grace;
     bool graceful = pod_graceful(r->srv, k, prev, o, &grace);
     bool held = !graceful && gc_holds(k, o);
-    if ((graceful || held) && mk_json_str(prev, "metadata.deletionTimestamp")) {
+    bool going = mk_json_str(prev, "metadata.deletionTimestamp") != NULL;
+    if ((graceful || held) && going) {
         *out = prev; /* already going: nothing to write */
         return 0;
     }
-    json_object *last = NULL;
-    json_object_deep_copy(prev, &last, NULL);
-    mark_deleted(last, o, grace);
+    json_object *last = mk_json_copy(prev);
+    mark_deleted(last, o, grace, held);
+    if (going)
+        end_grace(last, held);
+    /* Finalizers of others hold the object, marked, until they are taken
+     * off; a namespace is held by what it holds (nslife.h). */
+    bool finalized = !graceful && !held && (finalizers_count(last) > 0 || o->terminate);
+    if (o->terminate)
+        mk_json_set_str(last, "status.phase", "Terminating");
+    if (finalized && json_object_equal(last, prev)) {
+        json_object_put(last);
+        *out = prev;
+        return 0;
+    }
     _cleanup_free_ char *key = kind_key(k, rt->ns, rt->name);
-    mk_write w = {.op = graceful || held ? MK_WRITE_UPDATE : MK_WRITE_DELETE,
+    mk_write w = {.op = graceful || held || finalized ? MK_WRITE_UPDATE : MK_WRITE_DELETE,
                   .key = key,
                   .obj = last,
                   .prev = prev,
@@ -630,9 +660,11 @@ static int delete_object(api_req *r, const api_route *rt, json_object **out, mk_
                         "namespaces \"%s\" is forbidden: this namespace may not "
                         "be deleted",
                         rt->name);
-    if (ns && namespace_exists(r->srv, rt->name, err) == 0 &&
-        delete_namespace_content(r, rt->name, err) < 0)
-        return -err->code;
+    if (ns && namespace_exists(r->srv, rt->name, err) == 0) {
+        if (delete_namespace_content(r, rt->name, err) < 0)
+            return -err->code;
+        o.terminate = nslife_holds(r->srv, rt->name);
+    }
     return delete_with_retries(r, rt, &o, out, err);
 }
 
@@ -647,6 +679,7 @@ enum MHD_Result objects_delete(api_req *r, const api_route *rt)
     if (strcmp(rt->kind->kind, "Service") == 0)
         clusterip_release(r->srv, obj);
     mk_debug("deleted %s %s/%s", rt->kind->kind, rt->ns, rt->name);
+    nslife_reap(r->srv, rt->ns);
     enum MHD_Result ret = objects_reply(r, 200, rt, obj);
     json_object_put(obj);
     return ret;

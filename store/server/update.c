@@ -14,7 +14,9 @@
 #include "store/codec.h"
 #include "store/defaults.h"
 #include "store/server/clusterip.h"
+#include "store/server/finalizers.h"
 #include "store/server/jsonpatch.h"
+#include "store/server/nslife.h"
 #include "store/server/objects.h"
 #include "store/server/smpatch.h"
 
@@ -94,6 +96,9 @@ static int settle_update(const update_req *u, json_object *old, json_object **pn
         copy_field(md, old_md, "uid");
     copy_field(md, old_md, "creationTimestamp");
     copy_field(md, old_md, "deletionTimestamp");
+    copy_field(md, old_md, "deletionGracePeriodSeconds");
+    if (finalizers_check_update(old, neu, err) < 0)
+        return mk_error_wrap(err, "%s \"%s\" is invalid", k->kind, name);
     if (!strcmp(k->kind, "Service"))
         clusterip_keep(old, neu);
     defaults_apply(k, neu);
@@ -156,7 +161,9 @@ static int update_once(api_req *r, const update_req *u, json_object **out, char 
         rc = objects_check_fields(r, err);
     if (rc == 0) {
         _cleanup_free_ char *key = kind_key(k, u->rt->ns, u->rt->name);
-        mk_write w = {.op = MK_WRITE_UPDATE,
+        /* The last finalizer taken off an object being deleted removes it. */
+        bool ends = finalizers_count(old) > 0 && finalizers_done(neu);
+        mk_write w = {.op = ends ? MK_WRITE_DELETE : MK_WRITE_UPDATE,
                       .key = key,
                       .obj = neu,
                       .prev = old,
@@ -194,6 +201,8 @@ static enum MHD_Result update_run(api_req *r, update_req *u)
     json_object_put(u->body);
     if (rc < 0)
         return api_reply_err(r, &err, u->rt->kind, u->rt->name);
+    if (mk_json_str(out, "metadata.deletionTimestamp"))
+        nslife_reap(r->srv, u->rt->ns); /* it may have been the namespace's last */
     enum MHD_Result ret = objects_reply_stored(r, 200, u->rt, out, stored, stored_len);
     json_object_put(out);
     return ret;

@@ -117,6 +117,53 @@ YAML
     [ "$cpu" = '"1"' ] || [ "$cpu" = '"2"' ] # pod specs may refuse the change; never a number
 }
 
+@test "finalizers hold a deleted object until taken off; a namespace holding one stays Terminating" {
+    local cms=/api/v1/namespaces/default/configmaps
+    req POST $cms -d '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"held","finalizers":["example.com/hold"]}}'
+    [ "$CODE" = 201 ]
+    req DELETE $cms/held
+    [ "$CODE" = 200 ]
+    req GET $cms/held
+    [ "$CODE" = 200 ]
+    jq -e '.metadata.deletionTimestamp and .metadata.finalizers == ["example.com/hold"]' <<<"$BODY"
+    # no new finalizer while deleting: 422 naming the field
+    req PATCH $cms/held -H 'Content-Type: application/merge-patch+json' \
+        -d '{"metadata":{"finalizers":["example.com/hold","example.com/more"]}}'
+    [ "$CODE" = 422 ]
+    [[ "$(jq -r .message <<<"$BODY")" == *'metadata.finalizers: Forbidden: no new finalizers can be added'*'example.com/more'* ]]
+    # taking the last one off removes it: watchers see DELETED
+    local rv
+    req GET $cms/held
+    rv=$(jq -r .metadata.resourceVersion <<<"$BODY")
+    curl -sN --max-time 3 "$MK_SERVER$cms?watch=true&resourceVersion=$rv" >"$BATS_TEST_TMPDIR/w" &
+    local w=$!
+    req PATCH $cms/held -H 'Content-Type: application/merge-patch+json' -d '{"metadata":{"finalizers":null}}'
+    [ "$CODE" = 200 ]
+    req GET $cms/held
+    [ "$CODE" = 404 ]
+    wait "$w" || true
+    grep -q '"type":"DELETED".*"name":"held"' "$BATS_TEST_TMPDIR/w"
+
+    # a namespace: what goes at once goes; a held object keeps it Terminating
+    req POST /api/v1/namespaces -d '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"ending"}}'
+    req POST /api/v1/namespaces/ending/configmaps -d '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"plain"}}'
+    req POST /api/v1/namespaces/ending/configmaps -d '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"kept","finalizers":["example.com/hold"]}}'
+    req DELETE /api/v1/namespaces/ending
+    [ "$CODE" = 200 ]
+    req GET /api/v1/namespaces/ending
+    [ "$(jq -r .status.phase <<<"$BODY")" = Terminating ]
+    req GET /api/v1/namespaces/ending/configmaps/plain
+    [ "$CODE" = 404 ]
+    req POST /api/v1/namespaces/ending/configmaps -d '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"late"}}'
+    [ "$CODE" = 403 ]
+    [[ "$(jq -r .message <<<"$BODY")" == *'unable to create new content in namespace ending because it is being terminated'* ]]
+    req PATCH /api/v1/namespaces/ending/configmaps/kept -H 'Content-Type: application/merge-patch+json' \
+        -d '{"metadata":{"finalizers":[]}}'
+    [ "$CODE" = 200 ]
+    req GET /api/v1/namespaces/ending
+    [ "$CODE" = 404 ]
+}
+
 @test "a namespace's creation and deletion take effect for creates at once" {
     req POST /api/v1/namespaces -d '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"short-lived"}}'
     [ "$CODE" = 201 ]
