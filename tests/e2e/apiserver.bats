@@ -603,6 +603,20 @@ event_json() { # name lastTimestamp
     [ "$CODE" = 404 ]
     MK_TOKEN=admintok req GET /metrics
     [ "$CODE" = 200 ]
+    # volumes: a node reads them and deletes PersistentVolumes (local-path's node half)
+    local pv='{"apiVersion":"v1","kind":"PersistentVolume","metadata":{"name":"authpv"},"spec":{"capacity":{"storage":"1Gi"},"accessModes":["ReadWriteOnce"],"hostPath":{"path":"/tmp/authpv"}}}'
+    MK_TOKEN=nodetok req POST /api/v1/persistentvolumes -d "$pv"
+    [ "$CODE" = 403 ]
+    MK_TOKEN=ctrltok req POST /api/v1/persistentvolumes -d "$pv"
+    [ "$CODE" = 201 ]
+    MK_TOKEN=nodetok req GET /apis/storage.k8s.io/v1/storageclasses
+    [ "$CODE" = 200 ]
+    MK_TOKEN=nodetok req GET /api/v1/persistentvolumeclaims
+    [ "$CODE" = 200 ]
+    MK_TOKEN=nodetok req PATCH /api/v1/persistentvolumes/authpv/status -H 'Content-Type: application/merge-patch+json' -d '{"status":{"phase":"Available"}}'
+    [ "$CODE" = 403 ]
+    MK_TOKEN=nodetok req DELETE /api/v1/persistentvolumes/authpv
+    [ "$CODE" = 200 ]
 }
 
 @test "TLS with a self-signed certificate" {
@@ -629,7 +643,7 @@ event_json() { # name lastTimestamp
     jq -e '.resources[] | select(.name == "nodes") | .namespaced == false' <<<"$BODY"
     req GET /apis
     run jq -r '[.groups[].name] | sort | join(",")' <<<"$BODY"
-    [ "$output" = apps,authentication.k8s.io,authorization.k8s.io,autoscaling,batch,metrics.k8s.io,minik8s.io,networking.k8s.io ]
+    [ "$output" = apps,authentication.k8s.io,authorization.k8s.io,autoscaling,batch,metrics.k8s.io,minik8s.io,networking.k8s.io,storage.k8s.io ]
     # the reviews kubectl auth can-i/whoami create: listed, not stored
     req GET /apis/authorization.k8s.io/v1
     jq -e '.resources[0] | .name == "selfsubjectaccessreviews" and .verbs == ["create"]' <<<"$BODY"
@@ -637,7 +651,7 @@ event_json() { # name lastTimestamp
     jq -e '.preferredVersion.groupVersion == "authentication.k8s.io/v1"' <<<"$BODY"
     local n=0 gv
     # kinds.c's lines: the kinds, and the other versions a kind is served at
-    for gv in /api/v1 /apis/apps/v1 /apis/autoscaling/v2 /apis/autoscaling/v1 /apis/batch/v1 /apis/networking.k8s.io/v1 /apis/minik8s.io/v1; do
+    for gv in /api/v1 /apis/apps/v1 /apis/autoscaling/v2 /apis/autoscaling/v1 /apis/batch/v1 /apis/networking.k8s.io/v1 /apis/storage.k8s.io/v1 /apis/minik8s.io/v1; do
         req GET "$gv"
         [ "$CODE" = 200 ]
         n=$((n + $(jq '[.resources[] | select(.name | contains("/") | not)] | length' <<<"$BODY")))
@@ -874,4 +888,78 @@ YAML
     [ "$MK_APISERVER_STATUS" = 0 ]
     wait "$cpid" || true
     grep -q "stopped" "$MK_APISERVER_LOG"
+}
+
+@test "kubectl: PersistentVolume, PersistentVolumeClaim and StorageClass (create -f, get pv,pvc,sc, 422)" {
+    local kc; kc=$(kubeconfig_for)
+    cat >"$BATS_TEST_TMPDIR/vol.yaml" <<'YAML'
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: e2e-fast
+  annotations: {storageclass.kubernetes.io/is-default-class: "true"}
+provisioner: minik8s.io/local-path
+volumeBindingMode: WaitForFirstConsumer
+parameters: {path: /tmp/e2e-volumes}
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: e2e-pv}
+spec:
+  capacity: {storage: 2Gi}
+  accessModes: [ReadWriteOnce, ReadOnlyMany]
+  storageClassName: manual
+  hostPath: {path: /tmp/e2e-pv}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: e2e-claim}
+spec:
+  accessModes: [ReadWriteOnce]
+  storageClassName: manual
+  resources: {requests: {storage: 1Gi}}
+YAML
+    run kubectl --kubeconfig "$kc" create -f "$BATS_TEST_TMPDIR/vol.yaml"
+    [ "$status" = 0 ] && [[ "$output" == *"storageclass.storage.k8s.io/e2e-fast created"* ]]
+    [[ "$output" == *"persistentvolume/e2e-pv created"* ]] && [[ "$output" == *"persistentvolumeclaim/e2e-claim created"* ]]
+    run kubectl --kubeconfig "$kc" get pv
+    [ "$status" = 0 ]
+    [[ "${lines[0]}" == "NAME"*"CAPACITY"*"ACCESS MODES"*"RECLAIM POLICY"*"STATUS"*"CLAIM"*"STORAGECLASS"*"VOLUMEATTRIBUTESCLASS"*"REASON"*"AGE" ]]
+    [[ "$output" == *"e2e-pv"*"2Gi"*"RWO,ROX"*"Retain"*"Pending"*"manual"*"<unset>"* ]]
+    run kubectl --kubeconfig "$kc" get pvc
+    [ "$status" = 0 ]
+    [[ "${lines[0]}" == "NAME"*"STATUS"*"VOLUME"*"CAPACITY"*"ACCESS MODES"*"STORAGECLASS"*"VOLUMEATTRIBUTESCLASS"*"AGE" ]]
+    [[ "$output" == *"e2e-claim"*"Pending"*"manual"*"<unset>"* ]]
+    run kubectl --kubeconfig "$kc" get sc
+    [ "$status" = 0 ]
+    [[ "${lines[0]}" == "NAME"*"PROVISIONER"*"RECLAIMPOLICY"*"VOLUMEBINDINGMODE"*"ALLOWVOLUMEEXPANSION"*"AGE" ]]
+    [[ "$output" == *"e2e-fast (default)"*"minik8s.io/local-path"*"Delete"*"WaitForFirstConsumer"*"false"* ]]
+    run kubectl --kubeconfig "$kc" get pv,pvc,sc
+    [ "$status" = 0 ] && [[ "$output" == *"persistentvolume/e2e-pv"* ]] &&
+        [[ "$output" == *"persistentvolumeclaim/e2e-claim"* ]] && [[ "$output" == *"storageclass.storage.k8s.io/e2e-fast (default)"* ]]
+    run kubectl --kubeconfig "$kc" get pv -o wide
+    [ "$status" = 0 ] && [[ "${lines[0]}" == *VOLUMEMODE ]] && [[ "$output" == *Filesystem* ]]
+    # a bad claim is refused naming the field; growing a claim is refused
+    cat >"$BATS_TEST_TMPDIR/bad.yaml" <<'YAML'
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: e2e-bad}
+spec:
+  accessModes: [ReadWriteSometimes]
+  resources: {requests: {storage: 1Gi}}
+YAML
+    run kubectl --kubeconfig "$kc" create -f "$BATS_TEST_TMPDIR/bad.yaml"
+    [ "$status" != 0 ] && [[ "$output" == *"spec.accessModes[0]: Unsupported value: \"ReadWriteSometimes\""* ]]
+    req POST /api/v1/namespaces/default/persistentvolumeclaims -d '{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"e2e-bad"},"spec":{"accessModes":["ReadWriteOnce"],"volumeMode":"Block","resources":{"requests":{"storage":"1Gi"}}}}'
+    [ "$CODE" = 422 ] && [[ "$(jq -r .message <<<"$BODY")" == *"spec.volumeMode: Forbidden"* ]]
+    req PATCH /api/v1/namespaces/default/persistentvolumeclaims/e2e-claim -H 'Content-Type: application/merge-patch+json' \
+        -d '{"spec":{"resources":{"requests":{"storage":"5Gi"}}}}'
+    [ "$CODE" = 422 ] && [[ "$(jq -r .message <<<"$BODY")" == *"spec.resources.requests.storage: Forbidden: volume expansion is not supported"* ]]
+    # discovery: storage.k8s.io/v1 and the short names
+    req GET /apis/storage.k8s.io/v1
+    jq -e '.resources[] | select(.name == "storageclasses") | .namespaced == false and .shortNames == ["sc"]' <<<"$BODY"
+    req GET /api/v1
+    jq -e '.resources[] | select(.name == "persistentvolumeclaims") | .namespaced and .shortNames == ["pvc"]' <<<"$BODY"
+    run kubectl --kubeconfig "$kc" delete -f "$BATS_TEST_TMPDIR/vol.yaml"
+    [ "$status" = 0 ]
 }
