@@ -36,5 +36,8 @@ extern const mk_controller cronjob_controller;
 /* volume.c: claims bound to PersistentVolumes, local-path provisioning,
  * released volumes (volume.h). */
 extern const mk_controller volume_controller;
+/* volprotect.c: claims in use and bound volumes are not removed until
+ * they are free (the pvc-protection and pv-protection finalizers). */
+extern const mk_controller volumeprotection_controller;
 
 #endif

@@ -252,6 +252,12 @@ static void set_create_fields(const mk_kind *k, json_object *obj, json_object *m
          strcmp(k->kind, "PersistentVolumeClaim") == 0) &&
         !mk_json_str(obj, "status.phase")) /* the volume controller moves them on */
         mk_json_set_str(obj, "status.phase", "Pending");
+    /* Storage in use is protected from deletion (controllers/volprotect.c),
+     * as Kubernetes' admission puts these on. */
+    if (strcmp(k->kind, "PersistentVolumeClaim") == 0)
+        finalizers_add(obj, "kubernetes.io/pvc-protection");
+    else if (strcmp(k->kind, "PersistentVolume") == 0)
+        finalizers_add(obj, "kubernetes.io/pv-protection");
     if (strcmp(k->kind, "Namespace") == 0 && !mk_json_str(obj, "status.phase"))
         mk_json_set_str(obj, "status.phase", "Active");
     defaults_apply(k, obj);

@@ -960,6 +960,20 @@ YAML
     jq -e '.resources[] | select(.name == "storageclasses") | .namespaced == false and .shortNames == ["sc"]' <<<"$BODY"
     req GET /api/v1
     jq -e '.resources[] | select(.name == "persistentvolumeclaims") | .namespaced and .shortNames == ["pvc"]' <<<"$BODY"
-    run kubectl --kubeconfig "$kc" delete -f "$BATS_TEST_TMPDIR/vol.yaml"
+    # claims and volumes carry the protection finalizers from creation: with
+    # no controller here to take them off, deletion leaves them Terminating
+    req GET /api/v1/namespaces/default/persistentvolumeclaims/e2e-claim
+    jq -e '.metadata.finalizers == ["kubernetes.io/pvc-protection"]' <<<"$BODY"
+    req GET /api/v1/persistentvolumes/e2e-pv
+    jq -e '.metadata.finalizers == ["kubernetes.io/pv-protection"]' <<<"$BODY"
+    run kubectl --kubeconfig "$kc" delete -f "$BATS_TEST_TMPDIR/vol.yaml" --wait=false
     [ "$status" = 0 ]
+    run kubectl --kubeconfig "$kc" get pvc e2e-claim
+    [[ "$output" == *"e2e-claim"*"Terminating"* ]]
+    req PATCH /api/v1/namespaces/default/persistentvolumeclaims/e2e-claim -H 'Content-Type: application/merge-patch+json' -d '{"metadata":{"finalizers":null}}'
+    req PATCH /api/v1/persistentvolumes/e2e-pv -H 'Content-Type: application/merge-patch+json' -d '{"metadata":{"finalizers":null}}'
+    req GET /api/v1/namespaces/default/persistentvolumeclaims/e2e-claim
+    [ "$CODE" = 404 ]
+    req GET /api/v1/persistentvolumes/e2e-pv
+    [ "$CODE" = 404 ]
 }
