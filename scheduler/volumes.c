@@ -152,7 +152,8 @@ char *sched_volumes_selected_node_patch(const char *node)
     json_object_object_add(ann, SCHED_SELECTED_NODE, json_object_new_string(node));
     json_object_object_add(meta, "annotations", ann);
     json_object_object_add(patch, "metadata", meta);
-    char *s = xstrdup(json_object_to_json_string_ext(patch, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    char *s = xstrdup(json_object_to_json_string_ext(
+        patch, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(patch);
     return s;
 }

@@ -25,7 +25,7 @@
 #include "scheduler/podinfo.h"
 
 #define SCHED_SELECTED_NODE "volume.kubernetes.io/selected-node"
-#define SCHED_LOCAL_PATH "minik8s.io/local-path"
+#define SCHED_LOCAL_PATH    "minik8s.io/local-path"
 
 /* An object by kind ("PersistentVolumeClaim", "PersistentVolume",
  * "StorageClass"), namespace (claims only) and name: a reference the

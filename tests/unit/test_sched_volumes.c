@@ -104,8 +104,9 @@ static void pod_with(const char *c1, const char *c2, sched_pod *p)
     const char *claims[] = {c1, c2};
     for (int i = 0; i < 2; i++)
         if (claims[i])
-            mk_buf_printf(&b, ",{\"name\":\"v%d\",\"persistentVolumeClaim\":"
-                              "{\"claimName\":\"%s\"}}",
+            mk_buf_printf(&b,
+                          ",{\"name\":\"v%d\",\"persistentVolumeClaim\":"
+                          "{\"claimName\":\"%s\"}}",
                           i, claims[i]);
     mk_buf_puts(&b, "]}}");
     json_object *o = parse(b.data);
@@ -220,7 +221,8 @@ static void test_delayed_binding(void **state)
 
     char *patch = sched_volumes_selected_node_patch("n1");
     assert_string_equal(
-        patch, "{\"metadata\":{\"annotations\":{\"volume.kubernetes.io/selected-node\":\"n1\"}}}");
+        patch,
+        "{\"metadata\":{\"annotations\":{\"volume.kubernetes.io/selected-node\":\"n1\"}}}");
     free(patch);
 }
 
@@ -297,7 +299,8 @@ static void test_message_counts(void **state)
     sched_pod_clear(&p);
     pod_with("nope", NULL, &p);
     node = decide(c, &p, &why);
-    assert_string_equal(why, "0/2 nodes are available: persistentvolumeclaim \"nope\" not found.");
+    assert_string_equal(why,
+                        "0/2 nodes are available: persistentvolumeclaim \"nope\" not found.");
     free(why);
     sched_pod_clear(&p);
     sched_cache_free(c);
@@ -335,12 +338,9 @@ static void test_queue_moves_claim_pods(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_claims_parsed),
-        cmocka_unit_test(test_unschedulable_claims),
-        cmocka_unit_test(test_delayed_binding),
-        cmocka_unit_test(test_bound_affinity),
-        cmocka_unit_test(test_message_counts),
-        cmocka_unit_test(test_queue_moves_claim_pods),
+        cmocka_unit_test(test_claims_parsed),   cmocka_unit_test(test_unschedulable_claims),
+        cmocka_unit_test(test_delayed_binding), cmocka_unit_test(test_bound_affinity),
+        cmocka_unit_test(test_message_counts),  cmocka_unit_test(test_queue_moves_claim_pods),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
