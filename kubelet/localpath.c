@@ -34,7 +34,8 @@ static bool affinity_names(json_object *pv, const char *node)
 {
     json_object *terms = mk_json_path(pv, "spec.nodeAffinity.required.nodeSelectorTerms");
     for (size_t i = 0; terms && i < json_object_array_length(terms); i++) {
-        json_object *exprs = mk_json_path(json_object_array_get_idx(terms, i), "matchExpressions");
+        json_object *exprs =
+            mk_json_path(json_object_array_get_idx(terms, i), "matchExpressions");
         for (size_t j = 0; exprs && j < json_object_array_length(exprs); j++) {
             json_object *e = json_object_array_get_idx(exprs, j);
             if (!str_is(mk_json_str(e, "key"), "kubernetes.io/hostname") ||
@@ -105,7 +106,8 @@ static void pass(localpath *lp)
     for (size_t i = 0; i < t.n; i++) {
         mk_err err = {0};
         if (!t.dirs[i])
-            mk_log("persistentvolume %s: not a provisioned directory: left on disk", t.names[i]);
+            mk_log("persistentvolume %s: not a provisioned directory: left on disk",
+                   t.names[i]);
         if (t.dirs[i] && fsu_rm_rf(t.dirs[i], &err) < 0) {
             mk_log("persistentvolume %s: %s (will retry)", t.names[i], err.msg);
         } else if (client_delete(lp->client, kind_by_kind("PersistentVolume"), NULL, t.names[i],
