@@ -137,6 +137,7 @@ typedef struct sched_pod {
     size_t nvol_affinity;
     char **vol_select;
     size_t nvol_select;
+    bool vol_conflict; /* a ReadWriteOncePod claim another pod uses: no node */
 } sched_pod;
 
 /* A node as the filters see it; `req_*` and `npods` are the cache's

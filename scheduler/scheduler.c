@@ -154,6 +154,49 @@ static json_object *vol_lookup(void *ctx, const char *kind, const char *ns, cons
     return inf ? informer_get(inf, ns, name) : NULL;
 }
 
+typedef struct claim_user {
+    sched *s;
+    const sched_pod *p;
+    const char *claim;
+    bool found;
+} claim_user;
+
+/* A pod of the same namespace, placed or assumed, not finished, with a
+ * volume of the claim. */
+static int find_user(void *ctx, json_object *pod)
+{
+    claim_user *u = ctx;
+    const char *ns = mk_json_str(pod, "metadata.namespace");
+    const char *name = mk_json_str(pod, "metadata.name");
+    if (!ns || !name || strcmp(ns, u->p->ns) != 0 || strcmp(name, u->p->name) == 0)
+        return 0;
+    json_object *vols = mk_json_path(pod, "spec.volumes");
+    bool uses = false;
+    for (size_t i = 0; vols && i < json_object_array_length(vols) && !uses; i++) {
+        const char *c =
+            mk_json_str(json_object_array_get_idx(vols, i), "persistentVolumeClaim.claimName");
+        uses = c && strcmp(c, u->claim) == 0;
+    }
+    if (!uses || !sched_pod_is_active(pod))
+        return 0;
+    const char *node = mk_json_str(pod, "spec.nodeName");
+    if (node && *node) {
+        u->found = true;
+    } else {
+        _cleanup_free_ char *key = xasprintf("%s/%s", ns, name);
+        u->found = sched_cache_has_pod(u->s->cache, key);
+    }
+    return u->found;
+}
+
+/* Only for claims with ReadWriteOncePod: a walk over every pod. */
+static bool claim_in_use(void *ctx, const sched_pod *p, const char *claim)
+{
+    claim_user u = {ctx, p, claim, false};
+    informer_foreach(((sched *)ctx)->pods, find_user, &u);
+    return u.found;
+}
+
 /* The volume step, for pods with claims only: 0 with p's node rules set,
  * or -1 and *why (kube-scheduler's PreFilter failure). */
 static int volume_step(sched *s, sched_pod *p, char **why)
@@ -164,7 +207,7 @@ static int volume_step(sched *s, sched_pod *p, char **why)
             if (*s->stop)
                 break;
     sched_vol_plan plan;
-    sched_volumes_plan(p, vol_lookup, s, &plan);
+    sched_volumes_plan(p, vol_lookup, claim_in_use, s, &plan);
     int rc = 0;
     if (plan.why) {
         *why = xasprintf("0/%zu nodes are available: %s.", sched_cache_node_count(s->cache),

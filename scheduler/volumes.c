@@ -69,14 +69,27 @@ static const char *annotation(json_object *obj, const char *key)
     return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 }
 
+static bool has_mode(json_object *pvc, const char *mode)
+{
+    json_object *modes = mk_json_path(pvc, "spec.accessModes");
+    for (size_t i = 0; modes && i < json_object_array_length(modes); i++) {
+        const char *m = json_object_get_string(json_object_array_get_idx(modes, i));
+        if (m && strcmp(m, mode) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* One claim: NULL when it allows some node (rules added to plan), else
  * why not (caller frees). */
-static char *one_claim(const sched_pod *p, const char *name, sched_vol_lookup get, void *ctx,
-                       sched_vol_plan *plan)
+static char *one_claim(const sched_pod *p, const char *name, sched_vol_lookup get,
+                       sched_vol_in_use in_use, void *ctx, sched_vol_plan *plan)
 {
     json_object *pvc = get(ctx, "PersistentVolumeClaim", p->ns, name);
     if (!pvc)
         return xasprintf("persistentvolumeclaim \"%s\" not found", name);
+    if (in_use && has_mode(pvc, "ReadWriteOncePod") && in_use(ctx, p, name))
+        plan->conflict = true;
     char *why = NULL;
     const char *vn = mk_json_str(pvc, "spec.volumeName");
     if (mk_json_path(pvc, "metadata.deletionTimestamp")) {
@@ -105,12 +118,12 @@ static char *one_claim(const sched_pod *p, const char *name, sched_vol_lookup ge
     return why;
 }
 
-void sched_volumes_plan(const sched_pod *p, sched_vol_lookup get, void *ctx,
-                        sched_vol_plan *out)
+void sched_volumes_plan(const sched_pod *p, sched_vol_lookup get, sched_vol_in_use in_use,
+                        void *ctx, sched_vol_plan *out)
 {
     memset(out, 0, sizeof(*out));
     for (size_t i = 0; i < p->nclaims && !out->why; i++)
-        out->why = one_claim(p, p->claims[i], get, ctx, out);
+        out->why = one_claim(p, p->claims[i], get, in_use, ctx, out);
 }
 
 void sched_vol_plan_clear(sched_vol_plan *plan)
@@ -129,6 +142,7 @@ void sched_vol_plan_apply(sched_vol_plan *plan, sched_pod *p)
     p->nvol_affinity = plan->naffinity;
     p->vol_select = steal_pointer(&plan->select);
     p->nvol_select = plan->nselect;
+    p->vol_conflict = plan->conflict;
     plan->naffinity = plan->nselect = 0;
 }
 

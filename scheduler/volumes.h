@@ -11,7 +11,9 @@
  * before the binding; an unbound claim of any other class (or of none)
  * waits for the volume controller: "pod has unbound immediate
  * PersistentVolumeClaims". A pending claim that already names a selected
- * node (a provisioning under way) keeps the pod to that node.
+ * node (a provisioning under way) keeps the pod to that node. A claim with
+ * access mode ReadWriteOncePod that another placed pod uses makes every
+ * node fail, as kube-scheduler's VolumeRestrictions plugin does.
  *
  * Pure: the objects come from a lookup function, so that tests feed JSON.
  * Pods without claims never come here.
@@ -33,6 +35,10 @@
 typedef json_object *(*sched_vol_lookup)(void *ctx, const char *kind, const char *ns,
                                          const char *name);
 
+/* Does a pod other than p, placed on a node (or assumed there) and not
+ * finished, use claim (in p's namespace)? */
+typedef bool (*sched_vol_in_use)(void *ctx, const sched_pod *p, const char *claim);
+
 /* What the volume step decided for one attempt. */
 typedef struct sched_vol_plan {
     char *why; /* the pod fits no node, in kube-scheduler's words; NULL: it may */
@@ -40,15 +46,22 @@ typedef struct sched_vol_plan {
     size_t naffinity;
     char **select; /* claims to annotate with the chosen node */
     size_t nselect;
+    bool conflict; /* a ReadWriteOncePod claim is in use elsewhere */
 } sched_vol_plan;
 
-/* Decide for p's claims (p->nclaims > 0). Always fills *out; clear it. */
-void sched_volumes_plan(const sched_pod *p, sched_vol_lookup get, void *ctx,
-                        sched_vol_plan *out);
+/* Decide for p's claims (p->nclaims > 0). in_use may be NULL (no
+ * ReadWriteOncePod check). Always fills *out; clear it. */
+void sched_volumes_plan(const sched_pod *p, sched_vol_lookup get, sched_vol_in_use in_use,
+                        void *ctx, sched_vol_plan *out);
 void sched_vol_plan_clear(sched_vol_plan *plan);
 /* Move the plan's node rules and claims to annotate into p (replacing
  * any earlier ones); the plan keeps only why. */
 void sched_vol_plan_apply(sched_vol_plan *plan, sched_pod *p);
+
+/* VolumeRestrictions' words for a ReadWriteOncePod claim in use. */
+#define SCHED_RWOP_CONFLICT                                                                    \
+    "node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access " \
+    "mode"
 
 /* Does node n satisfy every PV node affinity the volume step set on p? */
 bool sched_volumes_fit(const sched_node_info *n, const sched_pod *p);

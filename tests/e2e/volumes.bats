@@ -7,7 +7,8 @@
 #
 # Two nodes (lib/cluster.bash) so that "the same node" means something:
 # net 172.31.242.0/24, netns mkv$TAG-n1..2, pods from 10.242.0.0/16, https
-# (kubectl sends its token over https only). The test's StorageClass
+# (kubectl sends its token over https only); a lock file keeps two runs of
+# this file (from two worktrees) from sharing those addresses. The test's StorageClass
 # e2e-local provisions under $VOLS, inside the test's temp dir.
 #
 # Layout: setup_file/teardown_file, helpers, then the tests in groups:
@@ -23,6 +24,11 @@ load lib/cluster
 bats_require_minimum_version 1.5.0
 
 setup_file() {
+    # One run of this file at a time on the machine: copies of it in other
+    # worktrees use the same addresses. The lock lives as long as this
+    # process (setup_file and teardown_file run in it).
+    exec {VOLUMES_LOCK}>"${TMPDIR:-/tmp}/minik8s-e2e-volumes.lock"
+    flock -w 1200 "$VOLUMES_LOCK"
     export CLUSTER_NET=172.31.242 CLUSTER_NS=mkv CLUSTER_NODES=2 CLUSTER_TLS=1 CLUSTER_FS=0 \
         CLUSTER_CM_FLAGS="--controllers nodeipam,volume,statefulset,garbagecollector --cluster-cidr 10.242.0.0/16 --node-cidr-mask-size 24"
     cluster_up
@@ -69,14 +75,15 @@ pvc_phase_is() { [ "$(pvc_jq "$1" .status.phase)" = "$2" ]; }
 pv_gone() { [ "$(api GET "/api/v1/persistentvolumes/$1" | jq -r .code)" = 404 ]; }
 pod_gone() { [ "$(pod_jq "$1" .code)" = 404 ]; }
 
-# claim NAME SIZE [CLASS]: a ReadWriteOnce claim (CLASS "" for none).
+# claim NAME SIZE [CLASS [MODE]]: a claim of class e2e-local (CLASS "" for
+# none), access mode ReadWriteOnce unless MODE.
 claim() {
     k apply -f - <<EOF
 apiVersion: v1
 kind: PersistentVolumeClaim
 metadata: {name: $1}
 spec:
-  accessModes: [ReadWriteOnce]
+  accessModes: [${4:-ReadWriteOnce}]
   resources: {requests: {storage: $2}}
   storageClassName: "${3-e2e-local}"
 EOF
@@ -242,6 +249,20 @@ EOF
     wait_for 10 pvc_phase_is later Bound
     delete_pod early
     k delete pvc later --wait=false
+}
+
+@test "volumes: a ReadWriteOncePod claim serves one pod at a time" {
+    claim solo 10Mi e2e-local ReadWriteOncePod
+    pod_with_claim first solo 'exec sleep 3600'
+    wait_for 60 phase_is first Running
+    pod_with_claim second solo 'exec sleep 3600'
+    wait_for 20 eval '[ "$(pod_jq second ".status.conditions[]? | select(.type==\"PodScheduled\") | .message")" = "0/2 nodes are available: 2 node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode." ]'
+    # The first one goes: the second takes the claim, on the volume's node.
+    delete_pod first
+    wait_for 60 phase_is second Running
+    [ "$(pod_jq second .spec.nodeName)" = "$(pvc_jq solo '.metadata.annotations["volume.kubernetes.io/selected-node"]')" ]
+    delete_pod second
+    k delete pvc solo --wait=false
 }
 
 @test "volumes: an unbound claim of an Immediate class without provisioner keeps its pod pending" {

@@ -40,6 +40,16 @@ static json_object *lookup(void *ctx, const char *kind, const char *ns, const ch
     return NULL;
 }
 
+/* Which claim another placed pod uses (NULL: none). */
+static const char *used_elsewhere;
+
+static bool in_use(void *ctx, const sched_pod *p, const char *claim)
+{
+    (void)ctx;
+    (void)p;
+    return used_elsewhere && strcmp(claim, used_elsewhere) == 0;
+}
+
 static const char *objects =
     "["
     "{\"kind\":\"StorageClass\",\"metadata\":{\"name\":\"local-path\"},"
@@ -74,6 +84,9 @@ static const char *objects =
     " \"spec\":{\"storageClassName\":\"local-path\"}},"
     "{\"kind\":\"PersistentVolumeClaim\",\"metadata\":{\"name\":\"lp\","
     " \"namespace\":\"other\"},\"spec\":{\"storageClassName\":\"now\"}},"
+    "{\"kind\":\"PersistentVolumeClaim\",\"metadata\":{\"name\":\"solo\","
+    " \"namespace\":\"default\"},\"spec\":{\"volumeName\":\"pv2\","
+    " \"accessModes\":[\"ReadWriteOncePod\"]}},"
     "{\"kind\":\"PersistentVolume\",\"metadata\":{\"name\":\"pv1\"},\"spec\":{"
     " \"nodeAffinity\":{\"required\":{\"nodeSelectorTerms\":[{\"matchExpressions\":"
     " [{\"key\":\"kubernetes.io/hostname\",\"operator\":\"In\",\"values\":[\"n1\"]}]}]}}}},"
@@ -132,7 +145,7 @@ static void add_node(sched_cache *c, const char *name)
 static char *decide(sched_cache *c, sched_pod *p, char **why)
 {
     sched_vol_plan plan;
-    sched_volumes_plan(p, lookup, NULL, &plan);
+    sched_volumes_plan(p, lookup, in_use, NULL, &plan);
     char *node = NULL;
     if (plan.why) {
         *why = xasprintf("0/%zu nodes are available: %s.", sched_cache_node_count(c), plan.why);
@@ -171,7 +184,7 @@ static void expect_why(const char *claim, const char *want)
     sched_pod p;
     pod_with(claim, NULL, &p);
     sched_vol_plan plan;
-    sched_volumes_plan(&p, lookup, NULL, &plan);
+    sched_volumes_plan(&p, lookup, in_use, NULL, &plan);
     assert_non_null(plan.why);
     assert_string_equal(plan.why, want);
     sched_vol_plan_clear(&plan);
@@ -191,7 +204,7 @@ static void test_unschedulable_claims(void **state)
     sched_pod p;
     pod_with("bound", "nope", &p);
     sched_vol_plan plan;
-    sched_volumes_plan(&p, lookup, NULL, &plan);
+    sched_volumes_plan(&p, lookup, in_use, NULL, &plan);
     assert_string_equal(plan.why, "persistentvolumeclaim \"nope\" not found");
     sched_vol_plan_clear(&plan);
     sched_pod_clear(&p);
@@ -204,7 +217,7 @@ static void test_delayed_binding(void **state)
     /* local-path needs a node even in an Immediate class; WFFC waits */
     pod_with("lp", "wffc", &p);
     sched_vol_plan plan;
-    sched_volumes_plan(&p, lookup, NULL, &plan);
+    sched_volumes_plan(&p, lookup, in_use, NULL, &plan);
     assert_null(plan.why);
     assert_int_equal(plan.nselect, 2);
     assert_string_equal(plan.select[0], "lp");
@@ -335,12 +348,50 @@ static void test_queue_moves_claim_pods(void **state)
     sched_queue_free(q);
 }
 
+/* VolumeRestrictions: a ReadWriteOncePod claim another pod uses fits no
+ * node; a ReadWriteOnce one is not checked at all. */
+static void test_read_write_once_pod(void **state)
+{
+    (void)state;
+    sched_cache *c = sched_cache_new();
+    add_node(c, "n0");
+    add_node(c, "n1");
+    sched_pod p;
+    char *why = NULL, *node;
+    pod_with("solo", NULL, &p);
+    node = decide(c, &p, &why);
+    assert_non_null(node);
+    free(node);
+    sched_pod_clear(&p);
+    used_elsewhere = "solo";
+    pod_with("solo", NULL, &p);
+    node = decide(c, &p, &why);
+    assert_null(node);
+    assert_string_equal(why,
+                        "0/2 nodes are available: 2 node has pod using PersistentVolumeClaim "
+                        "with the same name and ReadWriteOncePod access mode.");
+    free(why);
+    sched_pod_clear(&p);
+    used_elsewhere = "bound";
+    pod_with("bound", NULL, &p);
+    node = decide(c, &p, &why);
+    assert_string_equal(node, "n1");
+    free(node);
+    sched_pod_clear(&p);
+    used_elsewhere = NULL;
+    sched_cache_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_claims_parsed),   cmocka_unit_test(test_unschedulable_claims),
-        cmocka_unit_test(test_delayed_binding), cmocka_unit_test(test_bound_affinity),
-        cmocka_unit_test(test_message_counts),  cmocka_unit_test(test_queue_moves_claim_pods),
+        cmocka_unit_test(test_claims_parsed),
+        cmocka_unit_test(test_unschedulable_claims),
+        cmocka_unit_test(test_delayed_binding),
+        cmocka_unit_test(test_bound_affinity),
+        cmocka_unit_test(test_message_counts),
+        cmocka_unit_test(test_queue_moves_claim_pods),
+        cmocka_unit_test(test_read_write_once_pod),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
