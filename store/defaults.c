@@ -10,8 +10,8 @@
  * left for validation to name. */
 static void default_field(json_object *obj, const char *path, json_object *v)
 {
-    const char *dot = strrchr(path, '.');
-    _cleanup_free_ char *head = xstrndup(path, (size_t)(dot - path));
+    const char *dot = strrchr(path, '.'), *leaf = dot ? dot + 1 : path;
+    _cleanup_free_ char *head = xstrndup(path, dot ? (size_t)(dot - path) : 0);
     json_object *parent = obj;
     for (const char *p = head; *p;) {
         size_t n = strcspn(p, ".");
@@ -25,8 +25,8 @@ static void default_field(json_object *obj, const char *path, json_object *v)
         p += n + (p[n] == '.');
     }
     if (json_object_is_type(parent, json_type_object) &&
-        !json_object_object_get_ex(parent, dot + 1, NULL))
-        json_object_object_add(parent, dot + 1, v);
+        !json_object_object_get_ex(parent, leaf, NULL))
+        json_object_object_add(parent, leaf, v);
     else
         json_object_put(v);
 }
@@ -108,6 +108,23 @@ static void default_service(json_object *obj)
     }
 }
 
+/* Volumes: a PV is kept (Retain) unless it says otherwise, a class
+ * deletes what it provisions and binds at once; every volume is a
+ * Filesystem one. */
+static void default_volume_kinds(const mk_kind *k, json_object *obj)
+{
+    if (strcmp(k->kind, "PersistentVolume") == 0) {
+        default_field(obj, "spec.persistentVolumeReclaimPolicy",
+                      json_object_new_string("Retain"));
+        default_field(obj, "spec.volumeMode", json_object_new_string("Filesystem"));
+    } else if (strcmp(k->kind, "PersistentVolumeClaim") == 0) {
+        default_field(obj, "spec.volumeMode", json_object_new_string("Filesystem"));
+    } else if (strcmp(k->kind, "StorageClass") == 0) {
+        default_field(obj, "reclaimPolicy", json_object_new_string("Delete"));
+        default_field(obj, "volumeBindingMode", json_object_new_string("Immediate"));
+    }
+}
+
 /* Where each kind keeps the pod spec its pods are made from. */
 static json_object *pod_spec_of(const mk_kind *k, json_object *obj)
 {
@@ -134,4 +151,6 @@ void defaults_apply(const mk_kind *k, json_object *obj)
         default_cronjob(obj);
     else if (strcmp(k->kind, "Service") == 0)
         default_service(obj);
+    else
+        default_volume_kinds(k, obj);
 }

@@ -1,7 +1,10 @@
 /* defaults.h - Kubernetes' defaults for the fields clients read back: a
  * CronJob's concurrencyPolicy and history limits, a StatefulSet's
  * updateStrategy and podManagementPolicy, a container port's or Service
- * port's protocol (TCP), a Service port's targetPort (its port)... Set
+ * port's protocol (TCP), a Service port's targetPort (its port), a
+ * PersistentVolume's reclaim policy (Retain) and volumeMode (Filesystem, a
+ * claim's too), a StorageClass's reclaimPolicy (Delete) and
+ * volumeBindingMode (Immediate)... Set
  * where absent, on create and
  * update alike (an update that omits them changes nothing), before
  * validation, as the API server's defaulting runs before its validation.

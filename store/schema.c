@@ -178,6 +178,10 @@ static const schema_node key_to_path = {
     (const schema_field[]){F("key", STR), F("path", STR), F("mode", INT), {NULL, NULL, NULL}},
     NULL};
 
+static const schema_node pvc_volume_source = {
+    SCHEMA_OBJECT,
+    (const schema_field[]){F("claimName", STR), F("readOnly", BOOL), {NULL, NULL, NULL}}, NULL};
+
 static const schema_node volume = {
     SCHEMA_OBJECT,
     (const schema_field[]){F("name", STR),
@@ -190,9 +194,9 @@ static const schema_node volume = {
                            /* Checked by validate.c (check_projected, check_downward_items). */
                            F("projected", ANYOBJ),
                            F("downwardAPI", ANYOBJ),
+                           F("persistentVolumeClaim", &pvc_volume_source),
                            /* Kinds of volume minik8s does not provide: known, so no warning,
                             * and refused by validate.c with a clear message. */
-                           F("persistentVolumeClaim", ANYOBJ),
                            F("nfs", ANYOBJ),
                            F("csi", ANYOBJ),
                            F("ephemeral", ANYOBJ),
@@ -248,6 +252,74 @@ static const schema_node pod_spec = {
 static const schema_node pod_template = {
     SCHEMA_OBJECT,
     (const schema_field[]){F("metadata", &metadata), F("spec", &pod_spec), {NULL, NULL, NULL}},
+    NULL};
+
+/* ---- volumes: PersistentVolume, PersistentVolumeClaim, StorageClass ---- */
+
+static const schema_node node_selector_term = {
+    SCHEMA_OBJECT,
+    (const schema_field[]){
+        F("matchExpressions",
+          LIST(OBJ(F("key", STR), F("operator", STR), F("values", LIST(STR))))),
+        F("matchFields", LIST(OBJ(F("key", STR), F("operator", STR), F("values", LIST(STR))))),
+        {NULL, NULL, NULL}},
+    NULL};
+
+/* A claim's spec; also a StatefulSet's volumeClaimTemplates[].spec. */
+static const schema_node pvc_spec = {SCHEMA_OBJECT,
+                                     (const schema_field[]){F("accessModes", LIST(STR)),
+                                                            F("resources", &resources),
+                                                            F("storageClassName", STR),
+                                                            F("volumeName", STR),
+                                                            F("selector", &label_selector),
+                                                            F("volumeMode", STR),
+                                                            F("volumeAttributesClassName", STR),
+                                                            /* known, refused by validate.c */
+                                                            F("dataSource", ANYOBJ),
+                                                            F("dataSourceRef", ANYOBJ),
+                                                            {NULL, NULL, NULL}},
+                                     NULL};
+
+static const schema_node pv_spec = {
+    SCHEMA_OBJECT,
+    (const schema_field[]){
+        F("capacity", MAP(QTY)),
+        F("accessModes", LIST(STR)),
+        F("persistentVolumeReclaimPolicy", STR),
+        F("storageClassName", STR),
+        F("volumeMode", STR),
+        F("mountOptions", LIST(STR)),
+        F("volumeAttributesClassName", STR),
+        F("hostPath", OBJ(F("path", STR), F("type", STR))),
+        F("local", OBJ(F("path", STR), F("fsType", STR))),
+        F("nodeAffinity",
+          OBJ(F("required", OBJ(F("nodeSelectorTerms", LIST(&node_selector_term)))))),
+        F("claimRef",
+          OBJ(F("kind", STR), F("namespace", STR), F("name", STR), F("uid", STR),
+              F("apiVersion", STR), F("resourceVersion", STR), F("fieldPath", STR))),
+        /* Volume plugins minik8s does not provide: known, refused by
+         * validate.c naming the field. */
+        F("nfs", ANYOBJ),
+        F("csi", ANYOBJ),
+        F("iscsi", ANYOBJ),
+        F("fc", ANYOBJ),
+        F("rbd", ANYOBJ),
+        F("cephfs", ANYOBJ),
+        F("cinder", ANYOBJ),
+        F("glusterfs", ANYOBJ),
+        F("flexVolume", ANYOBJ),
+        F("awsElasticBlockStore", ANYOBJ),
+        F("gcePersistentDisk", ANYOBJ),
+        F("azureDisk", ANYOBJ),
+        F("azureFile", ANYOBJ),
+        F("vsphereVolume", ANYOBJ),
+        F("portworxVolume", ANYOBJ),
+        F("scaleIO", ANYOBJ),
+        F("storageos", ANYOBJ),
+        F("quobyte", ANYOBJ),
+        F("flocker", ANYOBJ),
+        F("photonPersistentDisk", ANYOBJ),
+        {NULL, NULL, NULL}},
     NULL};
 
 /* ---- the kinds ---- */
@@ -445,6 +517,27 @@ static const schema_node cronjob_schema = {
         {NULL, NULL, NULL}},
     NULL};
 
+static const schema_node pv_schema = {
+    SCHEMA_OBJECT,
+    (const schema_field[]){TOP_FIELDS, F("spec", &pv_spec), STATUS, {NULL, NULL, NULL}}, NULL};
+
+static const schema_node pvc_schema = {
+    SCHEMA_OBJECT,
+    (const schema_field[]){TOP_FIELDS, F("spec", &pvc_spec), STATUS, {NULL, NULL, NULL}}, NULL};
+
+static const schema_node storageclass_schema = {
+    SCHEMA_OBJECT,
+    (const schema_field[]){TOP_FIELDS,
+                           F("provisioner", STR),
+                           F("parameters", MAP(STR)),
+                           F("reclaimPolicy", STR),
+                           F("volumeBindingMode", STR),
+                           F("allowVolumeExpansion", BOOL),
+                           F("mountOptions", LIST(STR)),
+                           F("allowedTopologies", ANYLIST),
+                           {NULL, NULL, NULL}},
+    NULL};
+
 static const schema_node replicaset_schema = {
     SCHEMA_OBJECT,
     (const schema_field[]){
@@ -604,6 +697,9 @@ static const struct {
     {"ConfigMap", &configmap_schema},
     {"Secret", &secret_schema},
     {"Event", &event_schema},
+    {"PersistentVolume", &pv_schema},
+    {"PersistentVolumeClaim", &pvc_schema},
+    {"StorageClass", &storageclass_schema},
     {"ReplicaSet", &replicaset_schema},
     {"Job", &job_schema},
     {"CronJob", &cronjob_schema},

@@ -246,6 +246,10 @@ static void set_create_fields(const mk_kind *k, json_object *obj, json_object *m
     json_object_object_del(md, "deletionGracePeriodSeconds");
     if (strcmp(k->kind, "Pod") == 0 && !mk_json_str(obj, "status.phase"))
         mk_json_set_str(obj, "status.phase", "Pending");
+    if ((strcmp(k->kind, "PersistentVolume") == 0 ||
+         strcmp(k->kind, "PersistentVolumeClaim") == 0) &&
+        !mk_json_str(obj, "status.phase")) /* the volume controller moves them on */
+        mk_json_set_str(obj, "status.phase", "Pending");
     if (strcmp(k->kind, "Namespace") == 0 && !mk_json_str(obj, "status.phase"))
         mk_json_set_str(obj, "status.phase", "Active");
     defaults_apply(k, obj);

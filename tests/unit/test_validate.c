@@ -278,8 +278,12 @@ static void test_pod_bad(void **state)
                  "spec.volumes[0].hostPath.path: Invalid value: \"relative\"");
     expect_error("apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n"
                  "  containers: [{name: a, image: b}]\n"
-                 "  volumes: [{name: v, persistentVolumeClaim: {claimName: c}}]\n",
-                 "spec.volumes[0].persistentVolumeClaim: Forbidden");
+                 "  volumes: [{name: v, nfs: {server: s, path: /x}}]\n",
+                 "spec.volumes[0].nfs: Forbidden");
+    expect_error("apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n"
+                 "  containers: [{name: a, image: b}]\n"
+                 "  volumes: [{name: v, persistentVolumeClaim: {readOnly: true}}]\n",
+                 "spec.volumes[0].persistentVolumeClaim.claimName: Required value");
     expect_error("apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n"
                  "  containers: [{name: a, image: b}]\n"
                  "  volumes: [{name: v, projected: {sources: [{configMap: {name: c}},"
@@ -1553,6 +1557,207 @@ static void test_defaults(void **state)
     json_object_put(o);
 }
 
+/* ---- PersistentVolume, PersistentVolumeClaim, StorageClass ---- */
+
+static const char pvc_base[] = "apiVersion: v1\nkind: PersistentVolumeClaim\n"
+                               "metadata: {name: data, namespace: default}\nspec:\n@@";
+static const char pv_base[] = "apiVersion: v1\nkind: PersistentVolume\n"
+                              "metadata: {name: pv1}\nspec:\n@@";
+static const char sc_base[] = "apiVersion: storage.k8s.io/v1\nkind: StorageClass\n"
+                              "metadata: {name: fast}\n@@";
+
+static void test_pvc(void **state)
+{
+    (void)state;
+    expect_ok_with(pvc_base, "  accessModes: [ReadWriteOnce]\n"
+                             "  resources: {requests: {storage: 1Gi}}\n");
+    expect_ok_with(pvc_base, "  accessModes: [ReadWriteOnce, ReadOnlyMany]\n"
+                             "  resources: {requests: {storage: 100Mi}}\n"
+                             "  storageClassName: ''\n  volumeName: pv1\n"
+                             "  volumeMode: Filesystem\n"
+                             "  selector: {matchLabels: {tier: db}}\n");
+    static const struct {
+        const char *snippet, *msg;
+    } cases[] = {
+        {"  resources: {requests: {storage: 1Gi}}\n", "spec.accessModes: Required value"},
+        {"  accessModes: []\n  resources: {requests: {storage: 1Gi}}\n",
+         "spec.accessModes: Required value"},
+        {"  accessModes: [ReadWriteSometimes]\n  resources: {requests: {storage: 1Gi}}\n",
+         "spec.accessModes[0]: Unsupported value: \"ReadWriteSometimes\""},
+        {"  accessModes: [ReadWriteOncePod, ReadOnlyMany]\n"
+         "  resources: {requests: {storage: 1Gi}}\n",
+         "spec.accessModes: Forbidden: may not use ReadWriteOncePod with other access modes"},
+        {"  accessModes: [ReadWriteOnce]\n", "spec.resources.requests.storage: Required value"},
+        {"  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 0}}\n",
+         "spec.resources.requests.storage: Invalid value: 0: must be greater than zero"},
+        {"  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: lots}}\n",
+         "spec.resources.requests.storage"},
+        {"  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n"
+         "  volumeMode: Block\n",
+         "spec.volumeMode: Forbidden: minik8s provides Filesystem volumes only"},
+        {"  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n"
+         "  volumeMode: Raw\n",
+         "spec.volumeMode: Unsupported value: \"Raw\""},
+        {"  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n"
+         "  storageClassName: Fast_Disk\n",
+         "spec.storageClassName: Invalid value: \"Fast_Disk\""},
+        {"  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n"
+         "  dataSource: {kind: VolumeSnapshot, name: s}\n",
+         "spec.dataSource: Forbidden"},
+        {"  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n"
+         "  selector: {matchExpressions: [{key: a, operator: Maybe}]}\n",
+         "spec.selector.matchExpressions"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+        expect_error_with(pvc_base, cases[i].snippet, cases[i].msg);
+    expect_error("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: d}\n",
+                 "spec: Required value");
+}
+
+static void test_pv(void **state)
+{
+    (void)state;
+    expect_ok_with(pv_base, "  capacity: {storage: 5Gi}\n  accessModes: [ReadWriteOnce]\n"
+                            "  hostPath: {path: /srv/pv1, type: DirectoryOrCreate}\n");
+    expect_ok_with(pv_base,
+                   "  capacity: {storage: 5Gi}\n  accessModes: [ReadWriteOnce]\n"
+                   "  persistentVolumeReclaimPolicy: Delete\n  storageClassName: fast\n"
+                   "  local: {path: /mnt/disk1}\n"
+                   "  claimRef: {kind: PersistentVolumeClaim, namespace: default, name: data}\n"
+                   "  nodeAffinity:\n    required:\n      nodeSelectorTerms:\n"
+                   "      - matchExpressions:\n"
+                   "        - {key: kubernetes.io/hostname, operator: In, values: [n1]}\n");
+    static const struct {
+        const char *snippet, *msg;
+    } cases[] = {
+        {"  accessModes: [ReadWriteOnce]\n  hostPath: {path: /x}\n",
+         "spec.capacity.storage: Required value"},
+        {"  capacity: {storage: 1Gi, iops: 5}\n  accessModes: [ReadWriteOnce]\n"
+         "  hostPath: {path: /x}\n",
+         "spec.capacity: Unsupported value: \"iops\""},
+        {"  capacity: {storage: 1Gi}\n  hostPath: {path: /x}\n",
+         "spec.accessModes: Required value"},
+        {"  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOnce]\n",
+         "spec: Required value: must specify a volume type"},
+        {"  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOnce]\n"
+         "  hostPath: {path: /x}\n  local: {path: /y}\n",
+         "spec: Forbidden: may not specify more than 1 volume type"},
+        {"  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOnce]\n"
+         "  nfs: {server: s, path: /x}\n",
+         "spec.nfs: Forbidden: minik8s supports hostPath and local persistent volumes"},
+        {"  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOnce]\n"
+         "  hostPath: {path: rel}\n",
+         "spec.hostPath.path: Invalid value: \"rel\": must be an absolute path"},
+        {"  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOnce]\n"
+         "  hostPath: {path: /x, type: Folder}\n",
+         "spec.hostPath.type: Unsupported value: \"Folder\""},
+        {"  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOnce]\n"
+         "  local: {path: /x}\n",
+         "spec.nodeAffinity: Required value: Local volume requires node affinity"},
+        {"  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOnce]\n"
+         "  hostPath: {path: /x}\n  persistentVolumeReclaimPolicy: Recycle\n",
+         "spec.persistentVolumeReclaimPolicy: Forbidden: minik8s does not recycle volumes"},
+        {"  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOnce]\n"
+         "  hostPath: {path: /x}\n  persistentVolumeReclaimPolicy: Keep\n",
+         "spec.persistentVolumeReclaimPolicy: Unsupported value: \"Keep\""},
+        {"  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOnce]\n"
+         "  hostPath: {path: /x}\n  volumeMode: Block\n",
+         "spec.volumeMode: Forbidden"},
+        {"  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOnce]\n"
+         "  hostPath: {path: /x}\n  nodeAffinity: {required: {nodeSelectorTerms: "
+         "[{matchExpressions: [{key: k, operator: Near}]}]}}\n",
+         "spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].operator: "
+         "Unsupported value: \"Near\""},
+        {"  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOnce]\n"
+         "  hostPath: {path: /x}\n  claimRef: {namespace: default}\n",
+         "spec.claimRef.name: Required value"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+        expect_error_with(pv_base, cases[i].snippet, cases[i].msg);
+}
+
+static void test_storageclass(void **state)
+{
+    (void)state;
+    expect_ok_with(sc_base, "provisioner: minik8s.io/local-path\n");
+    expect_ok_with(sc_base, "provisioner: minik8s.io/local-path\n"
+                            "parameters: {path: /tmp/v}\n"
+                            "reclaimPolicy: Retain\n"
+                            "volumeBindingMode: WaitForFirstConsumer\n"
+                            "allowVolumeExpansion: false\n");
+    expect_error_with(sc_base, "parameters: {a: b}\n", "provisioner: Required value");
+    expect_error_with(sc_base, "provisioner: x\nreclaimPolicy: Recycle\n",
+                      "reclaimPolicy: Unsupported value: \"Recycle\"");
+    expect_error_with(sc_base, "provisioner: x\nvolumeBindingMode: Later\n",
+                      "volumeBindingMode: Unsupported value: \"Later\"");
+    expect_error_with(sc_base, "provisioner: x\nparameters: {a: 1}\n", "parameters.a");
+    expect_error_with(sc_base, "provisioner: 'not a provisioner!'\n",
+                      "provisioner: Invalid value");
+}
+
+static void test_volume_updates(void **state)
+{
+    (void)state;
+#define PVC(spec)                                                                              \
+    "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: d, namespace: default}\n"   \
+    "spec: {accessModes: [ReadWriteOnce], " spec "}\n"
+    const char *old = PVC("resources: {requests: {storage: 1Gi}}");
+    expect_update(old, PVC("resources: {requests: {storage: 1Gi}}, volumeName: pv1"), NULL);
+    expect_update(old, PVC("resources: {requests: {storage: 1Gi}}, storageClassName: fast"),
+                  NULL);
+    expect_update(old, PVC("resources: {requests: {storage: 1024Mi}}"), NULL);
+    expect_update(old, PVC("resources: {requests: {storage: 2Gi}}"),
+                  "spec.resources.requests.storage: Forbidden: volume expansion is not "
+                  "supported");
+    expect_update(old, PVC("resources: {requests: {storage: 1Mi}}"),
+                  "spec.resources.requests.storage: Invalid value");
+    const char *classed = PVC("resources: {requests: {storage: 1Gi}}, storageClassName: ''");
+    expect_update(classed, PVC("resources: {requests: {storage: 1Gi}}, storageClassName: a"),
+                  "spec: Forbidden: spec is immutable after creation");
+    const char *bound = PVC("resources: {requests: {storage: 1Gi}}, volumeName: pv1");
+    expect_update(bound, PVC("resources: {requests: {storage: 1Gi}}, volumeName: pv2"),
+                  "spec: Forbidden");
+#undef PVC
+#define PV(spec)                                                                               \
+    "apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: pv1}\n"                          \
+    "spec: {capacity: {storage: 1Gi}, accessModes: [ReadWriteOnce], " spec "}\n"
+    old = PV("hostPath: {path: /a}");
+    expect_update(old, PV("hostPath: {path: /a}, claimRef: {namespace: n, name: c}"), NULL);
+    expect_update(old, PV("hostPath: {path: /b}"), "spec.persistentvolumesource: Forbidden");
+#undef PV
+#define SC(rest)                                                                               \
+    "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: s}\n"                 \
+    "provisioner: p\n" rest
+    expect_update(SC("parameters: {a: b}\n"), SC("parameters: {a: b}\n"), NULL);
+    expect_update(SC("parameters: {a: b}\n"), SC("parameters: {a: c}\n"),
+                  "parameters: Forbidden: updates to parameters are forbidden");
+    expect_update(SC("reclaimPolicy: Delete\n"), SC("reclaimPolicy: Retain\n"),
+                  "reclaimPolicy: Forbidden");
+    expect_update(SC(""), SC("allowVolumeExpansion: true\n"), NULL);
+#undef SC
+}
+
+static void test_volume_defaults(void **state)
+{
+    (void)state;
+    json_object *o = decode("apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: p}\n"
+                            "spec: {capacity: {storage: 1Gi}}\n");
+    defaults_apply(kind_by_kind("PersistentVolume"), o);
+    assert_string_equal(mk_json_str(o, "spec.persistentVolumeReclaimPolicy") ?: "", "Retain");
+    assert_string_equal(mk_json_str(o, "spec.volumeMode") ?: "", "Filesystem");
+    json_object_put(o);
+    o = decode("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: p}\nspec: {}\n");
+    defaults_apply(kind_by_kind("PersistentVolumeClaim"), o);
+    assert_string_equal(mk_json_str(o, "spec.volumeMode") ?: "", "Filesystem");
+    json_object_put(o);
+    o = decode("apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: s}\n"
+               "provisioner: p\nvolumeBindingMode: WaitForFirstConsumer\n");
+    defaults_apply(kind_by_kind("StorageClass"), o);
+    assert_string_equal(mk_json_str(o, "reclaimPolicy") ?: "", "Delete");
+    assert_string_equal(mk_json_str(o, "volumeBindingMode") ?: "", "WaitForFirstConsumer");
+    json_object_put(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1578,6 +1783,11 @@ int main(void)
         cmocka_unit_test(test_update),
         cmocka_unit_test(test_normalize),
         cmocka_unit_test(test_upstream_manifests),
+        cmocka_unit_test(test_pvc),
+        cmocka_unit_test(test_pv),
+        cmocka_unit_test(test_storageclass),
+        cmocka_unit_test(test_volume_updates),
+        cmocka_unit_test(test_volume_defaults),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
