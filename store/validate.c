@@ -1539,19 +1539,6 @@ static int check_sts_strategy(json_object *spec, mk_err *err)
     return check_sts_max_unavailable(get(ru, "maxUnavailable"), err);
 }
 
-/* The spec of a volumeClaimTemplate, as a PersistentVolumeClaim's. */
-static int check_claim_template_spec(json_object *spec, const char *base, mk_err *err)
-{
-    vpath p;
-    SUBPATH(p, "%s.accessModes", base);
-    if (list_len(get(spec, "accessModes")) == 0)
-        return required(err, p, "at least 1 access mode is required");
-    SUBPATH(p, "%s.resources.requests[storage]", base);
-    if (!get(get(get(spec, "resources"), "requests"), "storage"))
-        return required(err, p, NULL);
-    return 0;
-}
-
 /* spec.volumeClaimTemplates: each a claim with a name that is a volume
  * name of the pods (unique, none of spec.template.spec.volumes). */
 static int check_claim_templates(json_object *spec, mk_err *err)
@@ -1580,7 +1567,7 @@ static int check_claim_templates(json_object *spec, mk_err *err)
         if ((r = check_labels(get(get(t, "metadata"), "labels"), p, err)) < 0)
             return r;
         SUBPATH(p, "spec.volumeClaimTemplates[%zu].spec", i);
-        if ((r = check_claim_template_spec(get(t, "spec"), p, err)) < 0)
+        if ((r = check_pvc_spec(get(t, "spec"), p, err)) < 0)
             return r;
     }
     return 0;

@@ -602,8 +602,12 @@ static void test_statefulset_claims(void **state)
         "spec.volumeClaimTemplates[0].spec.accessModes: Required value");
     expect_error_with(
         sts_claims, "  volumeClaimTemplates:\n" CLAIM("www", "{accessModes: [ReadWriteOnce]}"),
-        "spec.volumeClaimTemplates[0].spec.resources.requests[storage]: Required "
-        "value");
+        "spec.volumeClaimTemplates[0].spec.resources.requests.storage: Required value");
+    expect_error_with(sts_claims,
+                      "  volumeClaimTemplates:\n" CLAIM("www", "{accessModes: [ReadWriteOnce], "
+                                                               "volumeMode: Block, resources: "
+                                                               "{requests: {storage: 1Gi}}}"),
+                      "spec.volumeClaimTemplates[0].spec.volumeMode");
     expect_ok_with(sts_claims,
                    "  volumeClaimTemplates:\n" CLAIM(
                        "www", RWO_1GI) "  persistentVolumeClaimRetentionPolicy:\n"
@@ -618,6 +622,17 @@ static void test_statefulset_claims(void **state)
     _cleanup_free_ char *scaled =
         with(sts_claims, "  replicas: 5\n  volumeClaimTemplates:\n" CLAIM("www", RWO_1GI));
     expect_update(one, scaled, NULL);
+    /* Each template is stored as Kubernetes stores it, a defaulted claim, and
+     * the set's claims are kept (Retain) unless it says otherwise. */
+    json_object *o = decode(one);
+    defaults_apply(kind_by_kind("StatefulSet"), o);
+    json_object *t = json_object_array_get_idx(mk_json_path(o, "spec.volumeClaimTemplates"), 0);
+    assert_string_equal(mk_json_str(t, "kind") ?: "", "PersistentVolumeClaim");
+    assert_string_equal(mk_json_str(t, "apiVersion") ?: "", "v1");
+    assert_string_equal(mk_json_str(t, "spec.volumeMode") ?: "", "Filesystem");
+    assert_string_equal(
+        mk_json_str(o, "spec.persistentVolumeClaimRetentionPolicy.whenScaled") ?: "", "Retain");
+    json_object_put(o);
     expect_update(one, two,
                   "spec: Forbidden: updates to statefulset spec for fields other than");
 }
