@@ -292,6 +292,7 @@ typedef struct sts_scan {
     sts_pod *pods;
     char **hashes; /* pods[i]'s controller-revision-hash */
     char **uids;   /* pods[i]'s uid */
+    bool *pending; /* pods[i] is Pending: its missing claims are made again */
     size_t npods;
     const char *ns;
     mk_selector *sel;
@@ -343,6 +344,8 @@ static int scan_pod(void *ctx, json_object *pod)
     s->pods = xrealloc(s->pods, (s->npods + 1) * sizeof *s->pods);
     s->hashes = xrealloc(s->hashes, (s->npods + 1) * sizeof *s->hashes);
     s->uids = xrealloc(s->uids, (s->npods + 1) * sizeof *s->uids);
+    s->pending = xrealloc(s->pending, (s->npods + 1) * sizeof *s->pending);
+    s->pending[s->npods] = !strcmp(phase, "Pending") && !p.terminating;
     s->pods[s->npods] = p;
     s->uids[s->npods] = xstrdup(mk_json_str(pod, "metadata.uid") ?: "");
     s->hashes[s->npods++] = xstrdup(hash);
@@ -360,6 +363,7 @@ static void scan_free(sts_scan *s)
     }
     free(s->hashes);
     free(s->uids);
+    free(s->pending);
     free(s->pods);
 }
 
@@ -647,10 +651,11 @@ static int patch_claim_refs(stsctl *c, sts_scan *s, json_object *claim, json_obj
     return rc;
 }
 
-/* Give the claims of the set's pods the owner references the retention
- * policy asks for, before any pod is deleted (a pod scaled away owns its
- * claims first); how many patches failed. */
-static int claim_retention(stsctl *c, sts_scan *s)
+/* Make the missing claims of Pending pods again (a claim deleted under
+ * them), as Kubernetes does, and give the claims of the set's pods the
+ * owner references the retention policy asks for, before any pod is
+ * deleted (a pod scaled away owns its claims first); how many failed. */
+static int sync_claims(stsctl *c, sts_scan *s)
 {
     size_t n;
     json_object *tmpls = claim_templates(s->set, &n);
@@ -659,6 +664,10 @@ static int claim_retention(stsctl *c, sts_scan *s)
         char pod[320];
         snprintf(pod, sizeof pod, "%s-%d", s->name, s->pods[i].ordinal);
         sts_owner owner = {"v1", "Pod", pod, s->uids[i]};
+        bool wait = false; /* a stale claim: the pod waits for it anyway */
+        if (s->pending[i] && s->pods[i].ordinal < s->spec.replicas &&
+            make_claims(c, s, s->pods[i].ordinal, pod, &wait) < 0)
+            failed++;
         for (size_t j = 0; j < n; j++) {
             char name[640];
             json_object *claim = cached_claim(c, s, json_object_array_get_idx(tmpls, j),
@@ -703,7 +712,7 @@ static int sync_set(stsctl *c, json_object *set, int64_t *requeue_ms, mk_err *er
                 rc = -1;
     } else if ((rc = stshistory_sync(manager_client(c->m), c->revs, set, s.sel, s.revision,
                                      s.hashes, s.npods, &s.hist, err)) == 0) {
-        int failed = claim_retention(c, &s);
+        int failed = sync_claims(c, &s);
         if (failed == 0) /* else no pod goes before its claims are right */
             failed = run_plan(c, &s);
         write_status(c, &s, &s.spec);

@@ -16,8 +16,9 @@
  *   maxUnavailable (default 1) at a time; OnDelete waits for the pods to be
  *   deleted;
  * - each spec.volumeClaimTemplates entry T gives pod i the claim
- *   "<T>-<set>-<i>", made before the pod when missing (the template's
- *   labels and the selector's matchLabels) and never changed or deleted
+ *   "<T>-<set>-<i>", made before the pod when missing (and again while
+ *   the pod is Pending; the template's labels and the selector's
+ *   matchLabels) and never changed or deleted
  *   by the set but for its owner references, and the pod the volume
  *   {name: T, persistentVolumeClaim: {claimName}} (the pod's, not the
  *   template's: the revision hash does not see it);
