@@ -33,5 +33,8 @@ extern const mk_controller statefulset_controller;
 extern const mk_controller job_controller;
 /* cronjob.c: CronJobs start Jobs on a schedule (cronjob.h). */
 extern const mk_controller cronjob_controller;
+/* volume.c: claims bound to PersistentVolumes, local-path provisioning,
+ * released volumes (volume.h). */
+extern const mk_controller volume_controller;
 
 #endif

@@ -14,7 +14,7 @@ static const mk_controller *const builtin[] = {
     &replicaset_controller,  &garbagecollector_controller, &hpa_controller,
     &ingress_controller,     &function_controller,         &job_controller,
     &deployment_controller,  &daemonset_controller,        &cronjob_controller,
-    &statefulset_controller,
+    &statefulset_controller, &volume_controller,
 };
 
 typedef struct subscriber {

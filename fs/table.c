@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define TABLE_MAX_COLS 10
+#define TABLE_MAX_COLS 12
 
 typedef struct table {
     size_t ncols;
@@ -170,9 +170,64 @@ static size_t kind_columns(const char *kind, bool wide, const char **head)
     else if (strcmp(kind, "CronJob") == 0)
         head[n++] = "SCHEDULE", head[n++] = "TIMEZONE", head[n++] = "SUSPEND",
         head[n++] = "ACTIVE", head[n++] = "LAST SCHEDULE", head[n++] = "AGE";
+    else if (strcmp(kind, "PersistentVolume") == 0)
+        head[n++] = "CAPACITY", head[n++] = "ACCESS MODES", head[n++] = "RECLAIM POLICY",
+        head[n++] = "STATUS", head[n++] = "CLAIM", head[n++] = "STORAGECLASS",
+        head[n++] = "VOLUMEATTRIBUTESCLASS", head[n++] = "REASON", head[n++] = "AGE";
+    else if (strcmp(kind, "PersistentVolumeClaim") == 0)
+        head[n++] = "STATUS", head[n++] = "VOLUME", head[n++] = "CAPACITY",
+        head[n++] = "ACCESS MODES", head[n++] = "STORAGECLASS",
+        head[n++] = "VOLUMEATTRIBUTESCLASS", head[n++] = "AGE";
+    else if (strcmp(kind, "StorageClass") == 0)
+        head[n++] = "PROVISIONER", head[n++] = "RECLAIMPOLICY", head[n++] = "VOLUMEBINDINGMODE",
+        head[n++] = "ALLOWVOLUMEEXPANSION", head[n++] = "AGE";
     else
         head[n++] = "AGE";
     return n;
+}
+
+/* kubectl's printPersistentVolume */
+static void pv_cells(json_object *o, int64_t now, char **c)
+{
+    char buf[320];
+    c[0] = str_or(o, "spec.capacity.storage", "");
+    access_modes_text(mk_json_path(o, "spec.accessModes"), buf, sizeof buf);
+    c[1] = xstrdup(buf);
+    c[2] = str_or(o, "spec.persistentVolumeReclaimPolicy", "");
+    c[3] = xstrdup(volume_phase_text(o));
+    pv_claim_text(o, buf, sizeof buf);
+    c[4] = xstrdup(buf);
+    c[5] = str_or(o, "spec.storageClassName", "");
+    c[6] = str_or(o, "spec.volumeAttributesClassName", "<unset>");
+    c[7] = str_or(o, "status.reason", "");
+    c[8] = age_of(o, now);
+}
+
+/* kubectl's printPersistentVolumeClaim: capacity and modes once bound */
+static void pvc_cells(json_object *o, int64_t now, char **c)
+{
+    char buf[64] = "";
+    const char *volume = mk_json_str(o, "spec.volumeName");
+    bool bound = volume && *volume;
+    c[0] = xstrdup(volume_phase_text(o));
+    c[1] = str_or(o, "spec.volumeName", "");
+    c[2] = bound ? str_or(o, "status.capacity.storage", "") : xstrdup("");
+    if (bound)
+        access_modes_text(mk_json_path(o, "status.accessModes"), buf, sizeof buf);
+    c[3] = xstrdup(buf);
+    c[4] = str_or(o, "spec.storageClassName", "");
+    c[5] = str_or(o, "spec.volumeAttributesClassName", "<unset>");
+    c[6] = age_of(o, now);
+}
+
+static void sc_cells(json_object *o, int64_t now, char **c)
+{
+    c[0] = str_or(o, "provisioner", "");
+    c[1] = str_or(o, "reclaimPolicy", "Delete");
+    c[2] = str_or(o, "volumeBindingMode", "Immediate");
+    c[3] = xstrdup(json_object_get_boolean(mk_json_path(o, "allowVolumeExpansion")) ? "true"
+                                                                                    : "false");
+    c[4] = age_of(o, now);
 }
 
 static void kind_cells(const char *kind, json_object *o, bool wide, int64_t now, char **c)
@@ -253,6 +308,12 @@ static void kind_cells(const char *kind, json_object *o, bool wide, int64_t now,
             *p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
         c[3] = obj;
         c[4] = str_or(o, "message", "");
+    } else if (strcmp(kind, "PersistentVolume") == 0) {
+        pv_cells(o, now, c);
+    } else if (strcmp(kind, "PersistentVolumeClaim") == 0) {
+        pvc_cells(o, now, c);
+    } else if (strcmp(kind, "StorageClass") == 0) {
+        sc_cells(o, now, c);
     } else {
         c[0] = age_of(o, now);
     }
@@ -276,6 +337,12 @@ void table_render(json_object *objs, bool with_ns, bool wide, int64_t now, mk_bu
         if (with_ns)
             cells[0] = str_or(o, "metadata.namespace", "<none>");
         cells[first - 1] = str_or(o, "metadata.name", "?");
+        if (strcmp(kind ? kind : "", "StorageClass") == 0) {
+            char name[300];
+            storageclass_name_text(o, name, sizeof name);
+            free(cells[first - 1]);
+            cells[first - 1] = xstrdup(name);
+        }
         kind_cells(kind ? kind : "", o, wide, now, cells + first);
         for (size_t c = 0; c < t.ncols; c++)
             if (!cells[c])

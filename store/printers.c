@@ -205,3 +205,60 @@ void hpa_targets_text(json_object *hpa, char *buf, size_t n)
     if (count > HPA_TARGETS_SHOWN && off < n)
         snprintf(buf + off, n - off, " + %zu more...", count - HPA_TARGETS_SHOWN);
 }
+
+void access_modes_text(json_object *modes, char *buf, size_t n)
+{
+    static const char *const modes_long[] = {"ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany",
+                                             "ReadWriteOncePod"};
+    static const char *const modes_short[] = {"RWO", "ROX", "RWX", "RWOP"};
+    size_t len = 0;
+    if (n)
+        buf[0] = '\0';
+    for (size_t m = 0; m < 4; m++) {
+        bool has = false;
+        for (size_t i = 0; i < len_of(modes); i++) {
+            const char *s = json_object_get_string(json_object_array_get_idx(modes, i));
+            has = has || (s && !strcmp(s, modes_long[m]));
+        }
+        if (has && len < n)
+            len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? "," : "", modes_short[m]);
+    }
+}
+
+const char *volume_phase_text(json_object *obj)
+{
+    if (mk_json_str(obj, "metadata.deletionTimestamp"))
+        return "Terminating";
+    return mk_json_str(obj, "status.phase") ?: "";
+}
+
+void pv_claim_text(json_object *pv, char *buf, size_t n)
+{
+    json_object *ref = mk_json_path(pv, "spec.claimRef");
+    if (ref)
+        snprintf(buf, n, "%s/%s", mk_json_str(ref, "namespace") ?: "",
+                 mk_json_str(ref, "name") ?: "");
+    else if (n)
+        buf[0] = '\0';
+}
+
+bool storageclass_is_default(json_object *sc)
+{
+    json_object *ann = mk_json_path(sc, "metadata.annotations");
+    static const char *const keys[] = {"storageclass.kubernetes.io/is-default-class",
+                                       "storageclass.beta.kubernetes.io/is-default-class"};
+    for (size_t i = 0; i < 2; i++) {
+        json_object *v = NULL;
+        if (json_object_is_type(ann, json_type_object) &&
+            json_object_object_get_ex(ann, keys[i], &v) &&
+            !strcmp(json_object_get_string(v) ?: "", "true"))
+            return true;
+    }
+    return false;
+}
+
+void storageclass_name_text(json_object *sc, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s%s", mk_json_str(sc, "metadata.name") ?: "",
+             storageclass_is_default(sc) ? " (default)" : "");
+}

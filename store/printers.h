@@ -11,6 +11,7 @@
 #define MK_PRINTERS_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,5 +43,19 @@ void job_completions_text(json_object *job, char *buf, size_t n);
  * <unknown>/100Mi"), the i-th of status.currentMetrics being the i-th
  * metric's, two at most and "+ N more..."; "<none>" without metrics. */
 void hpa_targets_text(json_object *hpa, char *buf, size_t n);
+
+/* Volumes' ACCESS MODES as kubectl abbreviates them, in its order:
+ * "RWO,ROX,RWX,RWOP" (those present); "" for none. */
+void access_modes_text(json_object *modes, char *buf, size_t n);
+/* A PersistentVolume's or claim's STATUS: "Terminating" once deleted,
+ * else status.phase ("" without one). */
+const char *volume_phase_text(json_object *obj);
+/* A PV's CLAIM: "<namespace>/<name>" of spec.claimRef, "" without one. */
+void pv_claim_text(json_object *pv, char *buf, size_t n);
+/* Does a StorageClass carry storageclass.kubernetes.io/is-default-class
+ * "true" (or the beta annotation)? */
+bool storageclass_is_default(json_object *sc);
+/* A StorageClass's NAME: "local-path (default)" for the default one. */
+void storageclass_name_text(json_object *sc, char *buf, size_t n);
 
 #endif

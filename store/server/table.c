@@ -108,6 +108,33 @@ static const column hpa_cols[] = {
     {"MaxPods", "integer", "", "The upper limit of replicas.", 0},
     {"Replicas", "integer", "", "The current number of replicas.", 0},
 };
+static const column pv_cols[] = {
+    {"Capacity", "string", "", "The capacity of the volume.", 0},
+    {"Access Modes", "string", "", "The ways the volume can be mounted.", 0},
+    {"Reclaim Policy", "string", "", "What happens to the volume when its claim goes.", 0},
+    {"Status", "string", "", "The phase of the volume.", 0},
+    {"Claim", "string", "", "The claim bound to the volume.", 0},
+    {"StorageClass", "string", "", "The class of the volume.", 0},
+    {"VolumeAttributesClass", "string", "", "The attributes class of the volume.", 0},
+    {"Reason", "string", "", "Why the volume is in its phase.", 0},
+};
+static const column pvc_cols[] = {
+    {"Status", "string", "", "The phase of the claim.", 0},
+    {"Volume", "string", "", "The volume bound to the claim.", 0},
+    {"Capacity", "string", "", "The capacity of the bound volume.", 0},
+    {"Access Modes", "string", "", "The access modes of the bound volume.", 0},
+    {"StorageClass", "string", "", "The class the claim asks for.", 0},
+    {"VolumeAttributesClass", "string", "", "The attributes class of the claim.", 0},
+};
+static const column volume_tail[] = {
+    {"VolumeMode", "string", "", "Filesystem or Block.", 1},
+};
+static const column sc_cols[] = {
+    {"Provisioner", "string", "", "What provisions the class's volumes.", 0},
+    {"ReclaimPolicy", "string", "", "The reclaim policy of its volumes.", 0},
+    {"VolumeBindingMode", "string", "", "When claims are bound and provisioned.", 0},
+    {"AllowVolumeExpansion", "string", "", "Whether claims may grow.", 0},
+};
 static const column event_cols[] = {
     {"Last Seen", "string", "", "Time of the event's last occurrence.", 0},
     {"Type", "string", "", "Type of this event (Normal, Warning).", 0},
@@ -172,6 +199,14 @@ json_object *table_columns(const mk_kind *k)
     else if (is(k, "StatefulSet"))
         mid = sts_cols, nmid = ARRAY_SIZE(sts_cols), tail = sts_tail,
         ntail = ARRAY_SIZE(sts_tail);
+    else if (is(k, "PersistentVolume"))
+        mid = pv_cols, nmid = ARRAY_SIZE(pv_cols), tail = volume_tail,
+        ntail = ARRAY_SIZE(volume_tail);
+    else if (is(k, "PersistentVolumeClaim"))
+        mid = pvc_cols, nmid = ARRAY_SIZE(pvc_cols), tail = volume_tail,
+        ntail = ARRAY_SIZE(volume_tail);
+    else if (is(k, "StorageClass"))
+        mid = sc_cols, nmid = ARRAY_SIZE(sc_cols);
     for (size_t i = 0; i < nmid; i++)
         add_col(arr, &mid[i]);
     add_col(arr, &age_col);
@@ -399,8 +434,54 @@ static void hpa_cells(json_object *cells, json_object *obj)
                           json_object_new_int64(mk_json_int(obj, "status.currentReplicas", 0)));
 }
 
+/* kubectl's printPersistentVolume */
+static void pv_cells(json_object *cells, json_object *obj)
+{
+    char buf[320];
+    json_object_array_add(cells, str_or(obj, "spec.capacity.storage", ""));
+    access_modes_text(mk_json_path(obj, "spec.accessModes"), buf, sizeof buf);
+    json_object_array_add(cells, json_object_new_string(buf));
+    json_object_array_add(cells, str_or(obj, "spec.persistentVolumeReclaimPolicy", ""));
+    json_object_array_add(cells, json_object_new_string(volume_phase_text(obj)));
+    pv_claim_text(obj, buf, sizeof buf);
+    json_object_array_add(cells, json_object_new_string(buf));
+    json_object_array_add(cells, str_or(obj, "spec.storageClassName", ""));
+    json_object_array_add(cells, str_or(obj, "spec.volumeAttributesClassName", "<unset>"));
+    json_object_array_add(cells, str_or(obj, "status.reason", ""));
+}
+
+/* kubectl's printPersistentVolumeClaim: capacity and modes once bound */
+static void pvc_cells(json_object *cells, json_object *obj)
+{
+    char buf[64] = "";
+    const char *volume = mk_json_str(obj, "spec.volumeName");
+    bool bound = volume && *volume;
+    json_object_array_add(cells, json_object_new_string(volume_phase_text(obj)));
+    json_object_array_add(cells, str_or(obj, "spec.volumeName", ""));
+    json_object_array_add(cells, bound ? str_or(obj, "status.capacity.storage", "")
+                                       : json_object_new_string(""));
+    if (bound)
+        access_modes_text(mk_json_path(obj, "status.accessModes"), buf, sizeof buf);
+    json_object_array_add(cells, json_object_new_string(buf));
+    json_object_array_add(cells, str_or(obj, "spec.storageClassName", ""));
+    json_object_array_add(cells, str_or(obj, "spec.volumeAttributesClassName", "<unset>"));
+}
+
+static void sc_cells(json_object *cells, json_object *obj)
+{
+    json_object_array_add(cells, str_or(obj, "provisioner", ""));
+    json_object_array_add(cells, str_or(obj, "reclaimPolicy", "Delete"));
+    json_object_array_add(cells, str_or(obj, "volumeBindingMode", "Immediate"));
+    json_object_array_add(cells, json_object_new_boolean(json_object_get_boolean(
+                                     mk_json_path(obj, "allowVolumeExpansion"))));
+}
+
 static void tail_cells(const mk_kind *k, json_object *cells, json_object *obj)
 {
+    if (is(k, "PersistentVolume") || is(k, "PersistentVolumeClaim")) {
+        json_object_array_add(cells, str_or(obj, "spec.volumeMode", "<unset>"));
+        return;
+    }
     if (is(k, "Event")) {
         json_object_array_add(cells, str_or(obj, "message", ""));
         json_object_array_add(cells, json_object_new_int((int)mk_json_int(obj, "count", 1)));
@@ -445,7 +526,12 @@ static json_object *controller_ref(json_object *obj)
 json_object *table_row(const mk_kind *k, json_object *obj, bool full_object)
 {
     json_object *cells = json_object_new_array();
-    json_object_array_add(cells, str_or(obj, "metadata.name", ""));
+    char name[300];
+    if (is(k, "StorageClass")) {
+        storageclass_name_text(obj, name, sizeof name);
+        json_object_array_add(cells, json_object_new_string(name));
+    } else
+        json_object_array_add(cells, str_or(obj, "metadata.name", ""));
     if (is(k, "Pod"))
         pod_cells(cells, obj);
     else if (is(k, "Node"))
@@ -460,6 +546,12 @@ json_object *table_row(const mk_kind *k, json_object *obj, bool full_object)
         job_cells(cells, obj);
     else if (is(k, "CronJob"))
         cronjob_cells(cells, obj);
+    else if (is(k, "PersistentVolume"))
+        pv_cells(cells, obj);
+    else if (is(k, "PersistentVolumeClaim"))
+        pvc_cells(cells, obj);
+    else if (is(k, "StorageClass"))
+        sc_cells(cells, obj);
     else if (is(k, "DaemonSet")) {
         static const char *const fields[] = {
             "status.desiredNumberScheduled", "status.currentNumberScheduled",

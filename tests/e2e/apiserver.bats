@@ -582,10 +582,10 @@ event_json() { # name lastTimestamp
     jq -e '.resources[] | select(.name == "nodes") | .namespaced == false' <<<"$BODY"
     req GET /apis
     run jq -r '[.groups[].name] | sort | join(",")' <<<"$BODY"
-    [ "$output" = apps,autoscaling,batch,metrics.k8s.io,minik8s.io,networking.k8s.io ]
+    [ "$output" = apps,autoscaling,batch,metrics.k8s.io,minik8s.io,networking.k8s.io,storage.k8s.io ]
     local n=0 gv
     # kinds.c's lines: the kinds, and the other versions a kind is served at
-    for gv in /api/v1 /apis/apps/v1 /apis/autoscaling/v2 /apis/autoscaling/v1 /apis/batch/v1 /apis/networking.k8s.io/v1 /apis/minik8s.io/v1; do
+    for gv in /api/v1 /apis/apps/v1 /apis/autoscaling/v2 /apis/autoscaling/v1 /apis/batch/v1 /apis/networking.k8s.io/v1 /apis/storage.k8s.io/v1 /apis/minik8s.io/v1; do
         req GET "$gv"
         [ "$CODE" = 200 ]
         n=$((n + $(jq '[.resources[] | select(.name | contains("/") | not)] | length' <<<"$BODY")))
@@ -822,4 +822,78 @@ YAML
     [ "$MK_APISERVER_STATUS" = 0 ]
     wait "$cpid" || true
     grep -q "stopped" "$MK_APISERVER_LOG"
+}
+
+@test "kubectl: PersistentVolume, PersistentVolumeClaim and StorageClass (create -f, get pv,pvc,sc, 422)" {
+    local kc; kc=$(kubeconfig_for)
+    cat >"$BATS_TEST_TMPDIR/vol.yaml" <<'YAML'
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: e2e-fast
+  annotations: {storageclass.kubernetes.io/is-default-class: "true"}
+provisioner: minik8s.io/local-path
+volumeBindingMode: WaitForFirstConsumer
+parameters: {path: /tmp/e2e-volumes}
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: e2e-pv}
+spec:
+  capacity: {storage: 2Gi}
+  accessModes: [ReadWriteOnce, ReadOnlyMany]
+  storageClassName: manual
+  hostPath: {path: /tmp/e2e-pv}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: e2e-claim}
+spec:
+  accessModes: [ReadWriteOnce]
+  storageClassName: manual
+  resources: {requests: {storage: 1Gi}}
+YAML
+    run kubectl --kubeconfig "$kc" create -f "$BATS_TEST_TMPDIR/vol.yaml"
+    [ "$status" = 0 ] && [[ "$output" == *"storageclass.storage.k8s.io/e2e-fast created"* ]]
+    [[ "$output" == *"persistentvolume/e2e-pv created"* ]] && [[ "$output" == *"persistentvolumeclaim/e2e-claim created"* ]]
+    run kubectl --kubeconfig "$kc" get pv
+    [ "$status" = 0 ]
+    [[ "${lines[0]}" == "NAME"*"CAPACITY"*"ACCESS MODES"*"RECLAIM POLICY"*"STATUS"*"CLAIM"*"STORAGECLASS"*"VOLUMEATTRIBUTESCLASS"*"REASON"*"AGE" ]]
+    [[ "$output" == *"e2e-pv"*"2Gi"*"RWO,ROX"*"Retain"*"Pending"*"manual"*"<unset>"* ]]
+    run kubectl --kubeconfig "$kc" get pvc
+    [ "$status" = 0 ]
+    [[ "${lines[0]}" == "NAME"*"STATUS"*"VOLUME"*"CAPACITY"*"ACCESS MODES"*"STORAGECLASS"*"VOLUMEATTRIBUTESCLASS"*"AGE" ]]
+    [[ "$output" == *"e2e-claim"*"Pending"*"manual"*"<unset>"* ]]
+    run kubectl --kubeconfig "$kc" get sc
+    [ "$status" = 0 ]
+    [[ "${lines[0]}" == "NAME"*"PROVISIONER"*"RECLAIMPOLICY"*"VOLUMEBINDINGMODE"*"ALLOWVOLUMEEXPANSION"*"AGE" ]]
+    [[ "$output" == *"e2e-fast (default)"*"minik8s.io/local-path"*"Delete"*"WaitForFirstConsumer"*"false"* ]]
+    run kubectl --kubeconfig "$kc" get pv,pvc,sc
+    [ "$status" = 0 ] && [[ "$output" == *"persistentvolume/e2e-pv"* ]] &&
+        [[ "$output" == *"persistentvolumeclaim/e2e-claim"* ]] && [[ "$output" == *"storageclass.storage.k8s.io/e2e-fast (default)"* ]]
+    run kubectl --kubeconfig "$kc" get pv -o wide
+    [ "$status" = 0 ] && [[ "${lines[0]}" == *VOLUMEMODE ]] && [[ "$output" == *Filesystem* ]]
+    # a bad claim is refused naming the field; growing a claim is refused
+    cat >"$BATS_TEST_TMPDIR/bad.yaml" <<'YAML'
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: e2e-bad}
+spec:
+  accessModes: [ReadWriteSometimes]
+  resources: {requests: {storage: 1Gi}}
+YAML
+    run kubectl --kubeconfig "$kc" create -f "$BATS_TEST_TMPDIR/bad.yaml"
+    [ "$status" != 0 ] && [[ "$output" == *"spec.accessModes[0]: Unsupported value: \"ReadWriteSometimes\""* ]]
+    req POST /api/v1/namespaces/default/persistentvolumeclaims -d '{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"e2e-bad"},"spec":{"accessModes":["ReadWriteOnce"],"volumeMode":"Block","resources":{"requests":{"storage":"1Gi"}}}}'
+    [ "$CODE" = 422 ] && [[ "$(jq -r .message <<<"$BODY")" == *"spec.volumeMode: Forbidden"* ]]
+    req PATCH /api/v1/namespaces/default/persistentvolumeclaims/e2e-claim -H 'Content-Type: application/merge-patch+json' \
+        -d '{"spec":{"resources":{"requests":{"storage":"5Gi"}}}}'
+    [ "$CODE" = 422 ] && [[ "$(jq -r .message <<<"$BODY")" == *"spec.resources.requests.storage: Forbidden: volume expansion is not supported"* ]]
+    # discovery: storage.k8s.io/v1 and the short names
+    req GET /apis/storage.k8s.io/v1
+    jq -e '.resources[] | select(.name == "storageclasses") | .namespaced == false and .shortNames == ["sc"]' <<<"$BODY"
+    req GET /api/v1
+    jq -e '.resources[] | select(.name == "persistentvolumeclaims") | .namespaced and .shortNames == ["pvc"]' <<<"$BODY"
+    run kubectl --kubeconfig "$kc" delete -f "$BATS_TEST_TMPDIR/vol.yaml"
+    [ "$status" = 0 ]
 }

@@ -245,6 +245,56 @@ static void test_other_tables(void **state)
     json_object_put(items);
 }
 
+static void test_volume_tables(void **state)
+{
+    json_object *items = json_object_new_array();
+    json_object_array_add(
+        items, obj("{\"kind\":\"PersistentVolume\",\"metadata\":{\"name\":\"pv1\"},"
+                   "\"spec\":{\"capacity\":{\"storage\":\"1Gi\"},\"accessModes\":"
+                   "[\"ReadOnlyMany\",\"ReadWriteOnce\"],\"persistentVolumeReclaimPolicy\":"
+                   "\"Retain\",\"storageClassName\":\"manual\",\"claimRef\":{\"namespace\":"
+                   "\"default\",\"name\":\"data\"}},\"status\":{\"phase\":\"Bound\"}}"));
+    mk_buf out = {0};
+    table_render(items, false, false, 0, &out);
+    assert_non_null(strstr(out.data,
+                           "NAME   CAPACITY   ACCESS MODES   RECLAIM POLICY   STATUS   "
+                           "CLAIM          STORAGECLASS   VOLUMEATTRIBUTESCLASS   "
+                           "REASON   AGE\n"));
+    assert_non_null(strstr(out.data,
+                           "pv1    1Gi        RWO,ROX        Retain           Bound    "
+                           "default/data   manual         <unset>"));
+    json_object_put(items);
+    items = json_object_new_array();
+    json_object_array_add(
+        items, obj("{\"kind\":\"PersistentVolumeClaim\",\"metadata\":{\"name\":\"data\","
+                   "\"namespace\":\"default\"},\"spec\":{\"volumeName\":\"pv1\","
+                   "\"storageClassName\":\"manual\"},\"status\":{\"phase\":\"Bound\","
+                   "\"capacity\":{\"storage\":\"1Gi\"},\"accessModes\":[\"ReadWriteOnce\"]}}"));
+    mk_buf_reset(&out);
+    table_render(items, false, false, 0, &out);
+    assert_non_null(strstr(out.data, "NAME   STATUS   VOLUME   CAPACITY   ACCESS MODES   "
+                                     "STORAGECLASS   VOLUMEATTRIBUTESCLASS   AGE\n"));
+    assert_non_null(strstr(out.data, "data   Bound    pv1      1Gi        RWO            "
+                                     "manual         <unset>"));
+    json_object_put(items);
+    items = json_object_new_array();
+    json_object_array_add(
+        items, obj("{\"kind\":\"StorageClass\",\"metadata\":{\"name\":\"local-path\","
+                   "\"annotations\":{\"storageclass.kubernetes.io/is-default-class\":"
+                   "\"true\"}},\"provisioner\":\"minik8s.io/local-path\",\"volumeBindingMode\":"
+                   "\"WaitForFirstConsumer\"}"));
+    mk_buf_reset(&out);
+    table_render(items, false, false, 0, &out);
+    assert_non_null(strstr(out.data,
+                           "NAME                   PROVISIONER             RECLAIMPOLICY"
+                           "   VOLUMEBINDINGMODE      ALLOWVOLUMEEXPANSION   AGE\n"));
+    assert_non_null(strstr(out.data,
+                           "local-path (default)   minik8s.io/local-path   Delete     "
+                           "     WaitForFirstConsumer   false"));
+    mk_buf_free(&out);
+    json_object_put(items);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -258,6 +308,7 @@ int main(void)
         cmocka_unit_test(test_event_table),
         cmocka_unit_test(test_workload_tables),
         cmocka_unit_test(test_other_tables),
+        cmocka_unit_test(test_volume_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,7 +8,8 @@
 
 _rkubectl_kinds="pods po nodes no services svc replicasets rs deployments deploy daemonsets ds
 statefulsets sts jobs cronjobs cj horizontalpodautoscalers hpa ingresses ing namespaces ns
-configmaps cm secrets endpoints ep events ev functions fn workflows wf gpujobs gj"
+configmaps cm secrets endpoints ep events ev persistentvolumes pv persistentvolumeclaims pvc
+storageclasses sc functions fn workflows wf gpujobs gj"
 
 # The folder name for a kind alias (a small table: completion must be fast).
 _rkubectl_resource() {
@@ -23,6 +24,9 @@ _rkubectl_resource() {
     job | jobs) echo jobs ;;
     cj | cronjob | cronjobs) echo cronjobs ;;
     ev | event | events) echo events ;;
+    pv | persistentvolume | persistentvolumes) echo persistentvolumes ;;
+    pvc | persistentvolumeclaim | persistentvolumeclaims) echo persistentvolumeclaims ;;
+    sc | storageclass | storageclasses) echo storageclasses ;;
     hpa | horizontalpodautoscaler | horizontalpodautoscalers) echo horizontalpodautoscalers ;;
     ing | ingress | ingresses) echo ingresses ;;
     ns | namespace | namespaces) echo namespaces ;;
