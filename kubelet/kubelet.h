@@ -18,6 +18,7 @@
 #include "store/informer.h"
 
 typedef struct pod_worker pod_worker;
+struct localpath;
 
 typedef struct kubelet_config {
     const char *server;
@@ -47,6 +48,7 @@ typedef struct kubelet {
     mk_client *client;
     mk_recorder *rec; /* Events about pods: Started, Killing, BackOff, Unhealthy... */
     mk_informer *pods;
+    struct localpath *localpath; /* provisioned volumes' cleanup (localpath.h) */
     runtime *rt;
     podnet *pn;
     pods_env env;

@@ -4,6 +4,7 @@
 #include "kubelet/fsutil.h"
 #include "kubelet/image.h"
 #include "kubelet/kubelet.h"
+#include "kubelet/localpath.h"
 #include "store/codec.h"
 #include "store/log.h"
 #include "store/util.h"
@@ -336,6 +337,8 @@ static int kubelet_start(kubelet *kl, kubelet_server **srv, mk_err *err)
     kl->pods = informer_new(kl->client, kind_by_kind("Pod"), NULL, NULL, sel, &h, kl);
     if (informer_start(kl->pods, err) < 0)
         return -err->code;
+    if (localpath_start(kl->client, cfg->node_name, &kl->localpath, err) < 0)
+        return -err->code;
     return node_start_heartbeat(kl, err);
 }
 
@@ -401,6 +404,7 @@ int main(int argc, char **argv)
     mk_log("stopping (containers keep running; a restarted kubelet adopts them)");
     kl->stop = true;
     informer_free(kl->pods);
+    localpath_stop(kl->localpath);
     sync_stop_all(kl);
     server_stop(srv);
     pthread_join(kl->heartbeat_thread, NULL);

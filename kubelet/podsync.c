@@ -4,6 +4,7 @@
  * way a pod is stopped and removed. */
 #include "kubelet/podsync.h"
 #include "kubelet/cgroup.h"
+#include "kubelet/volumes.h"
 #include "store/codec.h"
 #include "store/log.h"
 
@@ -515,6 +516,38 @@ bool podsync_terminal(pod_worker *w)
     return w->nctrs && (strcmp(p, "Succeeded") == 0 || strcmp(p, "Failed") == 0);
 }
 
+/* The volume manager's FailedMount: once a claim has kept the pod
+ * waiting a while, then now and then while it still does (the recorder
+ * counts the repeats into one Event). */
+#define MOUNT_EVENT_AFTER_MS 10000
+#define MOUNT_EVENT_EVERY_MS 60000
+
+static void mount_waiting(pod_worker *w, json_object *pod, const mk_err *err)
+{
+    if (err->code != PODS_EMOUNT) {
+        w->mount_wait_ms = 0;
+        return;
+    }
+    int64_t now = now_ms();
+    if (!w->mount_wait_ms)
+        w->mount_wait_ms = now;
+    if (now - w->mount_wait_ms < MOUNT_EVENT_AFTER_MS ||
+        (w->mount_event_ms && now - w->mount_event_ms < MOUNT_EVENT_EVERY_MS))
+        return;
+    w->mount_event_ms = now;
+    mk_buf names = {0};
+    json_object *vols = mk_json_path(pod, "spec.volumes");
+    for (size_t i = 0; vols && i < json_object_array_length(vols); i++) {
+        json_object *v = json_object_array_get_idx(vols, i);
+        if (mk_json_path(v, "persistentVolumeClaim"))
+            mk_buf_printf(&names, "%s%s", names.len ? " " : "", mk_json_str(v, "name"));
+    }
+    pod_event(w, "Warning", "FailedMount",
+              "Unable to attach or mount volumes: unmounted volumes=[%s]: %s",
+              names.data ? names.data : "", err->msg);
+    free(names.data);
+}
+
 int64_t podsync_pass(pod_worker *w, json_object *pod)
 {
     if (!w->discovered) {
@@ -532,6 +565,7 @@ int64_t podsync_pass(pod_worker *w, json_object *pod)
         int64_t t0 = now_ms();
         if (pods_sandbox_up(&w->kl->env, pod, w->ip, &err) < 0) {
             mk_log("pod %s/%s: sandbox: %s", w->ns, w->name, err.msg);
+            mount_waiting(w, pod, &err);
             for (size_t i = 0; i < w->nctrs; i++)
                 if (!w->ctrs[i].started)
                     ctrstate_waiting(&w->ctrs[i], "ContainerCreating", err.msg);
@@ -539,6 +573,7 @@ int64_t podsync_pass(pod_worker *w, json_object *pod)
             return now_ms() + 1000;
         }
         w->sandbox_ready = true;
+        w->mount_wait_ms = 0;
         mk_debug("pod %s/%s: sandbox up in %lld ms", w->ns, w->name,
                  (long long)(now_ms() - t0));
     }

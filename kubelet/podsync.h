@@ -33,7 +33,9 @@ struct pod_worker {
     bool released; /* finished: IP and namespaces given back */
     char ip[64];
     int64_t start_ms;
-    json_object *conds; /* condition type -> {status, lastTransitionTime} */
+    int64_t mount_wait_ms;  /* since when a volume (a claim) keeps it waiting; 0: none */
+    int64_t mount_event_ms; /* the last FailedMount event */
+    json_object *conds;     /* condition type -> {status, lastTransitionTime} */
     char *last_posted;
     UT_hash_handle hh;
 };

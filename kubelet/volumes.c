@@ -5,6 +5,9 @@
 #include "store/util.h"
 
 #include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -48,6 +51,49 @@ int volumes_base64_decode(const char *in, unsigned char **out, size_t *len, mk_e
     o[k] = '\0';
     *out = o;
     *len = k;
+    return 0;
+}
+
+int volumes_link_pv(json_object *pvc, json_object *pv, const char *link, mk_err *err)
+{
+    const char *name = mk_json_str(pv, "metadata.name");
+    const char *ref = mk_json_str(pv, "spec.claimRef.uid"),
+               *uid = mk_json_str(pvc, "metadata.uid");
+    if (ref && uid && strcmp(ref, uid) != 0)
+        return mk_error(err, PODS_EMOUNT, "persistentvolume %s is bound to another claim",
+                        name ? name : "");
+    const char *path = mk_json_str(pv, "spec.hostPath.path");
+    const char *type = mk_json_str(pv, "spec.hostPath.type");
+    if (!path)
+        path = mk_json_str(pv, "spec.local.path");
+    if (!path || path[0] != '/')
+        return mk_error(err, EINVAL, "persistentvolume %s: no absolute hostPath or local path",
+                        name ? name : "");
+    const char *by = json_object_get_string(json_object_object_get(
+        mk_json_path(pv, "metadata.annotations"), "pv.kubernetes.io/provisioned-by"));
+    bool provisioned = by && strcmp(by, VOLUMES_LOCAL_PATH) == 0;
+    if (provisioned || (type && strcmp(type, "DirectoryOrCreate") == 0)) {
+        /* 0777 as local-path makes them: containers need not run as root. */
+        if (access(path, F_OK) < 0 && fsu_mkdir_p(path, 0777, err) < 0)
+            return -err->code;
+        if (provisioned)
+            chmod(path, 0777);
+    } else if (access(path, F_OK) < 0) {
+        return mk_error(err, ENOENT, "persistentvolume %s: path %s does not exist",
+                        name ? name : "", path);
+    }
+    char old[PATH_MAX];
+    ssize_t n = readlink(link, old, sizeof(old) - 1);
+    if (n >= 0 && (size_t)n == strlen(path) && memcmp(old, path, (size_t)n) == 0)
+        return 0;
+    _cleanup_free_ char *parent = xstrdup(link);
+    *strrchr(parent, '/') = '\0';
+    _cleanup_free_ char *tmp = xasprintf("%s.tmp", link);
+    unlink(tmp);
+    if (fsu_mkdir_p(parent, 0755, err) < 0)
+        return -err->code;
+    if (symlink(path, tmp) < 0 || rename(tmp, link) < 0)
+        return mk_error(err, errno, "%s: %s", link, strerror(errno));
     return 0;
 }
 
@@ -258,6 +304,45 @@ static int setup_projected(const pods_env *e, json_object *pod, json_object *vol
     return 0;
 }
 
+/* A claim's volume: the claim must be Bound (else PODS_EMOUNT, and the
+ * pod waits in ContainerCreating); its PV's hostPath or local path is
+ * linked from dir, which volumes_mounts resolves. */
+static int setup_claim(const pods_env *e, json_object *pod, const char *vname, json_object *src,
+                       const char *dir, mk_err *err)
+{
+    const char *claim = mk_json_str(src, "claimName");
+    const char *ns = mk_json_str(pod, "metadata.namespace");
+    ns = ns ? ns : "default";
+    if (!claim)
+        return mk_error(err, EINVAL, "volume %s: persistentVolumeClaim names no claim", vname);
+    if (!e->fetch)
+        return mk_error(err, ENOTSUP, "no API to fetch persistentvolumeclaim %s", claim);
+    mk_err ferr = {0};
+    json_object *pvc = e->fetch(e->fetch_ctx, "PersistentVolumeClaim", ns, claim, &ferr);
+    if (!pvc)
+        return mk_error(err, PODS_EMOUNT,
+                        "error processing PVC %s/%s: failed to fetch PVC from API server: %s",
+                        ns, claim, ferr.msg);
+    const char *phase = mk_json_str(pvc, "status.phase");
+    const char *pvname = mk_json_str(pvc, "spec.volumeName");
+    json_object *pv = NULL;
+    int rc = 0;
+    if (!phase || strcmp(phase, "Bound") != 0 || !pvname || !*pvname)
+        rc = mk_error(err, PODS_EMOUNT, "error processing PVC %s/%s: PVC is not bound", ns,
+                      claim);
+    else if (!(pv = e->fetch(e->fetch_ctx, "PersistentVolume", NULL, pvname, &ferr)))
+        rc = mk_error(err, PODS_EMOUNT,
+                      "error processing PVC %s/%s: failed to fetch PV %s from API server: %s",
+                      ns, claim, pvname, ferr.msg);
+    else
+        rc = volumes_link_pv(pvc, pv, dir, err);
+    if (rc < 0 && err->code != PODS_EMOUNT)
+        mk_error_wrap(err, "volume %s", vname);
+    json_object_put(pv);
+    json_object_put(pvc);
+    return rc;
+}
+
 static int setup_one(const pods_env *e, json_object *pod, json_object *vol, const char *pod_dir,
                      mk_err *err)
 {
@@ -293,15 +378,10 @@ static int setup_one(const pods_env *e, json_object *pod, json_object *vol, cons
                                                : write_downward(e, pod, src, dir, err);
     if ((src = mk_json_path(vol, "projected")))
         return setup_projected(e, pod, src, dir, err);
-    static const char *const unsupported[] = {"persistentVolumeClaim",
-                                              "nfs",
-                                              "csi",
-                                              "ephemeral",
-                                              "iscsi",
-                                              "cephfs",
-                                              "rbd",
-                                              "glusterfs",
-                                              "image"};
+    if ((src = mk_json_path(vol, "persistentVolumeClaim")))
+        return setup_claim(e, pod, name, src, dir, err);
+    static const char *const unsupported[] = {"nfs",    "csi", "ephemeral", "iscsi",
+                                              "cephfs", "rbd", "glusterfs", "image"};
     for (size_t i = 0; i < ARRAY_SIZE(unsupported); i++)
         if (mk_json_path(vol, unsupported[i]))
             return mk_error(err, ENOTSUP, "volume %s: %s volumes are not supported by minik8s",
@@ -363,6 +443,16 @@ int volumes_mounts(json_object *pod, json_object *ctr, const char *pod_dir, oci_
         }
         const char *host = mk_json_str(vol, "hostPath.path");
         char *src = host ? xstrdup(host) : vol_dir(pod_dir, name);
+        json_object *claim = mk_json_path(vol, "persistentVolumeClaim");
+        if (claim) { /* the link volumes_setup made to the PV's path */
+            char *real = realpath(src, NULL);
+            free(src);
+            if (!real) {
+                volumes_mounts_free(m, (int)i);
+                return mk_error(err, PODS_EMOUNT, "volume %s: claim not set up", name);
+            }
+            src = real;
+        }
         if (sub) {
             char *full = xasprintf("%s/%s", src, sub);
             free(src);
@@ -372,7 +462,9 @@ int volumes_mounts(json_object *pod, json_object *ctr, const char *pod_dir, oci_
                 fsu_mkdir_p(src, 0777, &ignored);
         }
         json_object *ro = mk_json_path(vm, "readOnly");
-        bool readonly = (ro && json_object_get_boolean(ro)) || mk_json_path(vol, "secret") ||
+        json_object *cro = mk_json_path(claim, "readOnly");
+        bool readonly = (ro && json_object_get_boolean(ro)) ||
+                        (cro && json_object_get_boolean(cro)) || mk_json_path(vol, "secret") ||
                         mk_json_path(vol, "configMap") || mk_json_path(vol, "downwardAPI") ||
                         mk_json_path(vol, "projected");
         m[i] = (oci_mount){.source = src, .destination = xstrdup(dest), .readonly = readonly};
@@ -402,6 +494,10 @@ void volumes_teardown(const char *pod_dir)
         if (de->d_name[0] == '.')
             continue;
         _cleanup_free_ char *p = xasprintf("%s/%s", dir, de->d_name);
+        struct stat st;
+        /* a claim's link: never unmount what it points at */
+        if (lstat(p, &st) == 0 && S_ISLNK(st.st_mode))
+            continue;
         fsu_umount(p);
     }
     closedir(d);

@@ -5,6 +5,12 @@
  *   hostPath   the host path itself (type DirectoryOrCreate/FileOrCreate create it)
  *   configMap  POD_DIR/volumes/<name>/<key> from .data (and .items), 0644
  *   secret     the same from base64 .data / .stringData, 0400, root-owned
+ *   persistentVolumeClaim
+ *              POD_DIR/volumes/<name> a symbolic link to the bound PV's
+ *              hostPath.path or local.path (GETs of the claim and the PV
+ *              at setup: no watch on every claim of the cluster); bind
+ *              mounted from its target. The claim not Bound yet:
+ *              PODS_EMOUNT, the pod waits in ContainerCreating.
  */
 #ifndef MK_KUBELET_VOLUMES_H
 #define MK_KUBELET_VOLUMES_H
@@ -14,6 +20,18 @@
 #include "kubelet/oci.h"
 #include "kubelet/pods.h"
 #include "store/error.h"
+
+/* A volume that cannot be set up yet (a claim not bound): retried, and
+ * reported as FailedMount after a while, as the kubelet's volume manager. */
+#define PODS_EMOUNT ENOMEDIUM
+
+#define VOLUMES_LOCAL_PATH "minik8s.io/local-path"
+
+/* Point link at the path of pv, bound to claim pvc: create the directory
+ * if the PV was made by the local-path provisioner (mode 0777, so that
+ * containers need not run as root) or says DirectoryOrCreate, else it
+ * must exist. PODS_EMOUNT if the PV is bound to another claim. */
+int volumes_link_pv(json_object *pvc, json_object *pv, const char *link, mk_err *err);
 
 /* Create every volume of pod under pod_dir (idempotent; configMap and
  * secret files are rewritten from the current objects). */

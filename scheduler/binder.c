@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "scheduler/volumes.h"
 #include "store/codec.h"
 #include "store/log.h"
 #include "store/util.h"
@@ -62,9 +63,28 @@ static mk_obj_ref pod_ref(const sched_pod *p)
     return (mk_obj_ref){"Pod", "v1", p->ns, p->name, p->uid};
 }
 
+/* The claims that wait for a node learn it first (the volume controller
+ * provisions there), as kube-scheduler's VolumeBinding PreBind does. */
+static int select_node(sched_binder *b, job *j, mk_err *err)
+{
+    const mk_kind *k = kind_by_kind("PersistentVolumeClaim");
+    _cleanup_free_ char *patch = sched_volumes_selected_node_patch(j->node);
+    for (size_t i = 0; i < j->pod.nvol_select; i++)
+        if (client_patch(b->client, k, j->pod.ns, j->pod.vol_select[i], NULL, patch, NULL,
+                         err) < 0)
+            return mk_error_wrap(err, "persistentvolumeclaim %s", j->pod.vol_select[i]);
+    return 0;
+}
+
 static void do_bind(sched_binder *b, job *j)
 {
     mk_err err = {0};
+    if (j->pod.nvol_select && select_node(b, j, &err) < 0) {
+        /* Not dropped: the next attempt says what became of the claim. */
+        mk_log("pod %s: %s (will retry)", j->pod.key, err.msg);
+        b->cb.failed(b->cb.ctx, &j->pod);
+        return;
+    }
     if (client_bind(b->client, j->pod.ns, j->pod.name, j->node, &err) == 0) {
         mk_log("pod %s bound to %s", j->pod.key, j->node);
         mk_obj_ref ref = pod_ref(&j->pod);

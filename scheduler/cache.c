@@ -5,6 +5,7 @@
 #include <uthash.h>
 
 #include "scheduler/topology.h"
+#include "scheduler/volumes.h"
 #include "store/codec.h"
 #include "store/util.h"
 
@@ -314,6 +315,9 @@ unsigned sched_filter(const sched_node_info *n, int64_t used_milli_cpu, int64_t 
         why |= SCHED_FIT_CPU;
     if (p->mem > 0 && used_mem + p->mem > n->alloc_mem)
         why |= SCHED_FIT_MEMORY;
+    /* VolumeBinding's Filter comes after NodeResourcesFit. */
+    if (!why && p->nvol_affinity && !sched_volumes_fit(n, p))
+        why = SCHED_FIT_VOLUME_AFFINITY;
     return why;
 }
 
@@ -368,6 +372,7 @@ static const struct {
     {SCHED_FIT_POD_ANTI_AFFINITY, "node(s) didn't match pod anti-affinity rules"},
     {SCHED_FIT_EXISTING_ANTI_AFFINITY,
      "node(s) didn't satisfy existing pods anti-affinity rules"},
+    {SCHED_FIT_VOLUME_AFFINITY, "node(s) had volume node affinity conflict"},
 };
 
 /* "0/3 nodes are available: 1 node(s) didn't match Pod's node selector,

@@ -60,6 +60,7 @@ enum {
     SCHED_FIT_POD_AFFINITY = 1u << 10,
     SCHED_FIT_POD_ANTI_AFFINITY = 1u << 11,
     SCHED_FIT_EXISTING_ANTI_AFFINITY = 1u << 12, /* a placed pod's anti-affinity */
+    SCHED_FIT_VOLUME_AFFINITY = 1u << 13,        /* a bound PV's nodeAffinity (volumes.h) */
 };
 
 /* The filter: 0 when pod fits on node given the resources already in use

@@ -109,7 +109,7 @@ static void tolerations_parse(json_object *arr, sched_pod *p)
     }
 }
 
-static char **strv_dup(char *const *v, size_t n)
+char **sched_strv_dup(char *const *v, size_t n)
 {
     char **d = xcalloc(n + 1, sizeof *d);
     for (size_t i = 0; i < n; i++)
@@ -149,7 +149,7 @@ static size_t arr_len(json_object *a)
 }
 
 /* A nodeSelectorTerm: matchExpressions on labels, matchFields. */
-static void node_term_parse(json_object *t, sched_term *d)
+void sched_term_parse(json_object *t, sched_term *d)
 {
     json_object *lists[] = {mk_json_path(t, "matchExpressions"),
                             mk_json_path(t, "matchFields")};
@@ -166,7 +166,7 @@ static void affinity_parse(json_object *terms, sched_pod *p)
         return;
     p->affinity = xcalloc(n, sizeof *p->affinity);
     for (size_t i = 0; i < n; i++)
-        node_term_parse(json_object_array_get_idx(terms, i), &p->affinity[p->naffinity++]);
+        sched_term_parse(json_object_array_get_idx(terms, i), &p->affinity[p->naffinity++]);
 }
 
 /* A LabelSelector; each of keys (matchLabelKeys, or with op NotIn
@@ -286,7 +286,7 @@ static sched_pod_affinity *pod_affinity_parse(json_object *spec, const sched_pod
         json_object *t = json_object_array_get_idx(pref, i);
         sched_weighted_term *d = &a->preferred[a->npreferred++];
         d->weight = (int32_t)mk_json_int(t, "weight", 0);
-        node_term_parse(mk_json_path(t, "preference"), &d->term);
+        sched_term_parse(mk_json_path(t, "preference"), &d->term);
     }
     pod_terms_parse(pa, p, &a->affinity, &a->naffinity, &a->pref_affinity, &a->npref_affinity);
     pod_terms_parse(anti, p, &a->anti, &a->nanti, &a->pref_anti, &a->npref_anti);
@@ -308,7 +308,7 @@ static void expr_free(sched_expr *e)
     free(e->values);
 }
 
-static void term_free(sched_term *t)
+void sched_term_clear(sched_term *t)
 {
     for (size_t j = 0; j < t->nexprs; j++)
         expr_free(&t->exprs[j]);
@@ -347,7 +347,7 @@ void sched_pod_affinity_unref(sched_pod_affinity *a)
     if (!a || __atomic_sub_fetch(&a->refs, 1, __ATOMIC_ACQ_REL) > 0)
         return;
     for (size_t i = 0; i < a->npreferred; i++)
-        term_free(&a->preferred[i].term);
+        sched_term_clear(&a->preferred[i].term);
     free(a->preferred);
     pod_terms_free(a->affinity, a->naffinity);
     pod_terms_free(a->anti, a->nanti);
@@ -411,6 +411,19 @@ bool sched_selector_matches(const sched_selector *s, const sched_kv *labels, siz
     return true;
 }
 
+/* The claims the pod's volumes name, in volume order. */
+static void claims_parse(json_object *vols, sched_pod *p)
+{
+    for (size_t i = 0; i < arr_len(vols); i++) {
+        const char *c =
+            mk_json_str(json_object_array_get_idx(vols, i), "persistentVolumeClaim.claimName");
+        if (!c)
+            continue;
+        p->claims = xrealloc(p->claims, (p->nclaims + 1) * sizeof(*p->claims));
+        p->claims[p->nclaims++] = xstrdup(c);
+    }
+}
+
 char *sched_pod_key(json_object *pod)
 {
     const char *ns = mk_json_str(pod, "metadata.namespace");
@@ -435,6 +448,7 @@ void sched_pod_parse(json_object *pod, sched_pod *p)
                    p);
     sched_kv_parse(mk_json_path(pod, "metadata.labels"), &p->labels, &p->nlabels);
     p->aff = pod_affinity_parse(spec, p);
+    claims_parse(mk_json_path(spec, "volumes"), p);
 }
 
 void sched_pod_clear(sched_pod *p)
@@ -452,10 +466,13 @@ void sched_pod_clear(sched_pod *p)
     }
     free(p->tolerations);
     for (size_t i = 0; i < p->naffinity; i++)
-        term_free(&p->affinity[i]);
+        sched_term_clear(&p->affinity[i]);
     sched_kv_free(p->labels, p->nlabels);
     sched_pod_affinity_unref(p->aff);
     free(p->affinity);
+    sched_strv_free(p->claims, p->nclaims);
+    sched_node_sels_free(p->vol_affinity, p->nvol_affinity);
+    sched_strv_free(p->vol_select, p->nvol_select);
     memset(p, 0, sizeof(*p));
 }
 
@@ -477,17 +494,53 @@ void sched_pod_copy(sched_pod *dst, const sched_pod *src)
                                                  xstrdup(t->value), xstrdup(t->effect)};
     }
     dst->affinity = src->naffinity ? xcalloc(src->naffinity, sizeof(sched_term)) : NULL;
-    for (size_t i = 0; i < src->naffinity; i++) {
-        const sched_term *t = &src->affinity[i];
-        dst->affinity[i].exprs = xcalloc(t->nexprs + 1, sizeof(sched_expr));
-        dst->affinity[i].nexprs = t->nexprs;
-        for (size_t j = 0; j < t->nexprs; j++) {
-            const sched_expr *e = &t->exprs[j];
-            dst->affinity[i].exprs[j] =
-                (sched_expr){xstrdup(e->key), xstrdup(e->op), strv_dup(e->values, e->nvalues),
-                             e->nvalues,      e->field,       e->code};
-        }
+    for (size_t i = 0; i < src->naffinity; i++)
+        sched_term_copy(&dst->affinity[i], &src->affinity[i]);
+    dst->claims = src->nclaims ? sched_strv_dup(src->claims, src->nclaims) : NULL;
+    dst->vol_affinity = sched_node_sels_dup(src->vol_affinity, src->nvol_affinity);
+    dst->vol_select =
+        src->nvol_select ? sched_strv_dup(src->vol_select, src->nvol_select) : NULL;
+}
+
+void sched_term_copy(sched_term *dst, const sched_term *src)
+{
+    dst->exprs = xcalloc(src->nexprs + 1, sizeof(sched_expr));
+    dst->nexprs = src->nexprs;
+    for (size_t j = 0; j < src->nexprs; j++) {
+        const sched_expr *e = &src->exprs[j];
+        dst->exprs[j] =
+            (sched_expr){xstrdup(e->key), xstrdup(e->op), sched_strv_dup(e->values, e->nvalues),
+                         e->nvalues,      e->field,       e->code};
     }
+}
+
+void sched_node_sels_free(sched_node_sel *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < s[i].nterms; j++)
+            sched_term_clear(&s[i].terms[j]);
+        free(s[i].terms);
+    }
+    free(s);
+}
+
+sched_node_sel *sched_node_sels_dup(const sched_node_sel *s, size_t n)
+{
+    sched_node_sel *d = n ? xcalloc(n, sizeof(*d)) : NULL;
+    for (size_t i = 0; i < n; i++) {
+        d[i].terms = xcalloc(s[i].nterms + 1, sizeof(sched_term));
+        d[i].nterms = s[i].nterms;
+        for (size_t j = 0; j < s[i].nterms; j++)
+            sched_term_copy(&d[i].terms[j], &s[i].terms[j]);
+    }
+    return d;
+}
+
+void sched_strv_free(char **v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        free(v[i]);
+    free(v);
 }
 
 /* status.allocatable.<res>, else status.capacity.<res>, else 0. A JSON

@@ -49,6 +49,12 @@ typedef struct sched_term {
     size_t nexprs;
 } sched_term;
 
+/* A node selector: a node matches when any of its terms holds. */
+typedef struct sched_node_sel {
+    sched_term *terms;
+    size_t nterms;
+} sched_node_sel;
+
 /* A label selector (matchLabels become In expressions, matchLabelKeys
  * are merged in at parse). `set` false: no selector at all, which matches
  * nothing (an empty one, set with no expressions, matches everything). */
@@ -120,6 +126,17 @@ typedef struct sched_pod {
     size_t nlabels;
     sched_pod_affinity *aff; /* NULL: the pod asks for none of it */
     int attempts;            /* failed decisions so far (set by the queue) */
+    /* spec.volumes[].persistentVolumeClaim.claimName: the volume step
+     * (volumes.h) runs only for pods with some. */
+    char **claims;
+    size_t nclaims;
+    /* Set by the volume step for one attempt: a node must match each of
+     * vol_affinity (the bound PVs' node affinity); the binder writes the
+     * chosen node into the claims vol_select names before binding. */
+    sched_node_sel *vol_affinity;
+    size_t nvol_affinity;
+    char **vol_select;
+    size_t nvol_select;
 } sched_pod;
 
 /* A node as the filters see it; `req_*` and `npods` are the cache's
@@ -173,6 +190,18 @@ bool sched_node_term_matches(const sched_node_info *n, const sched_term *t);
 /* Does it match one of the terms of the pod's required node affinity
  * (true when the pod has none)? */
 bool sched_node_affinity_matches(const sched_node_info *n, const sched_pod *p);
+
+/* Parse a nodeSelectorTerm ({matchExpressions, matchFields}); clear one;
+ * copy. */
+void sched_term_parse(json_object *t, sched_term *d);
+void sched_term_clear(sched_term *t);
+void sched_term_copy(sched_term *dst, const sched_term *src);
+/* Free a node selector's terms (the array too); copy n of them. */
+void sched_node_sels_free(sched_node_sel *s, size_t n);
+sched_node_sel *sched_node_sels_dup(const sched_node_sel *s, size_t n);
+/* Copy and free a string vector of n entries. */
+char **sched_strv_dup(char *const *v, size_t n);
+void sched_strv_free(char **v, size_t n);
 
 /* Fill *n from a Node object. */
 void sched_node_parse(json_object *node, sched_node_info *n);

@@ -28,6 +28,7 @@ struct sched_queue {
     entry *active, *parked;
     size_t nactive, nparked;
     size_t nparked_aff; /* parked pods with pod terms or spread constraints */
+    size_t nparked_vol; /* parked pods with persistentVolumeClaim volumes */
     int64_t backoff_initial_ms, backoff_max_ms, flush_ms;
     bool stopping;
 };
@@ -80,6 +81,7 @@ static void unlink_entry(sched_queue *q, entry *e)
         DL_DELETE(q->parked, e);
         q->nparked--;
         q->nparked_aff -= e->pod.aff != NULL;
+        q->nparked_vol -= e->pod.nclaims != 0;
     }
 }
 
@@ -110,8 +112,10 @@ void sched_queue_add(sched_queue *q, const sched_pod *p)
         sched_pod_copy(&fresh, p);
         char *key = e->pod.key;
         e->pod.key = NULL;
-        if (e->state == PARKED) /* the count follows the pod it was made of */
+        if (e->state == PARKED) { /* the counts follow the pod they were made of */
             q->nparked_aff += (fresh.aff != NULL) - (e->pod.aff != NULL);
+            q->nparked_vol += (fresh.nclaims != 0) - (e->pod.nclaims != 0);
+        }
         sched_pod_clear(&e->pod);
         free(fresh.key);
         fresh.key = key;
@@ -139,6 +143,7 @@ static void park(sched_queue *q, entry *e)
     DL_APPEND(q->parked, e);
     q->nparked++;
     q->nparked_aff += e->pod.aff != NULL;
+    q->nparked_vol += e->pod.nclaims != 0;
 }
 
 void sched_queue_add_backoff(sched_queue *q, const sched_pod *p)
@@ -250,6 +255,18 @@ void sched_queue_move_affinity(sched_queue *q)
         entry *e;
         DL_FOREACH(q->parked, e)
         e->moved |= e->pod.aff != NULL;
+        pthread_cond_signal(&q->cond);
+    }
+    pthread_mutex_unlock(&q->mu);
+}
+
+void sched_queue_move_volumes(sched_queue *q)
+{
+    pthread_mutex_lock(&q->mu);
+    if (q->nparked_vol) {
+        entry *e;
+        DL_FOREACH(q->parked, e)
+        e->moved |= e->pod.nclaims != 0;
         pthread_cond_signal(&q->cond);
     }
     pthread_mutex_unlock(&q->mu);

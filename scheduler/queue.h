@@ -46,6 +46,9 @@ void sched_queue_move_all(sched_queue *q);
 /* A pod was placed: only parked pods with pod affinity or spread
  * constraints may fit now. O(1) while none is parked. */
 void sched_queue_move_affinity(sched_queue *q);
+/* A claim, volume or storage class changed: only parked pods with
+ * persistentVolumeClaim volumes may fit now. O(1) while none is parked. */
+void sched_queue_move_volumes(sched_queue *q);
 void sched_queue_stop(sched_queue *q);
 
 /* Counts, for logs and tests. */

@@ -8,6 +8,7 @@
 #include "scheduler/cache.h"
 #include "scheduler/podinfo.h"
 #include "scheduler/queue.h"
+#include "scheduler/volumes.h"
 #include "store/codec.h"
 #include "store/informer.h"
 #include "store/log.h"
@@ -19,6 +20,7 @@ typedef struct sched {
     sched_queue *queue;
     sched_binder *binder;
     mk_informer *pods, *nodes, *namespaces;
+    mk_informer *claims, *volumes, *classes; /* read only for pods with claims */
     volatile bool *stop;
 } sched;
 
@@ -123,10 +125,56 @@ static void on_ns_delete(void *ctx, json_object *ns)
         sched_cache_remove_namespace(s->cache, name);
 }
 
+/* Any claim, PV or class event may let a pod waiting on one fit. */
+static void on_vol_add(void *ctx, json_object *obj)
+{
+    sched *s = ctx;
+    (void)obj;
+    sched_queue_move_volumes(s->queue);
+}
+
+static void on_vol_update(void *ctx, json_object *old, json_object *obj)
+{
+    (void)old;
+    on_vol_add(ctx, obj);
+}
+
 static void on_connection(void *ctx, bool connected, const char *why)
 {
     if (!connected)
         mk_log("watch lost: %s (retrying)", why ? why : "?");
+}
+
+static json_object *vol_lookup(void *ctx, const char *kind, const char *ns, const char *name)
+{
+    sched *s = ctx;
+    mk_informer *inf = strcmp(kind, "PersistentVolumeClaim") == 0 ? s->claims
+                       : strcmp(kind, "PersistentVolume") == 0    ? s->volumes
+                                                                  : s->classes;
+    return inf ? informer_get(inf, ns, name) : NULL;
+}
+
+/* The volume step, for pods with claims only: 0 with p's node rules set,
+ * or -1 and *why (kube-scheduler's PreFilter failure). */
+static int volume_step(sched *s, sched_pod *p, char **why)
+{
+    mk_informer *infs[] = {s->claims, s->volumes, s->classes};
+    for (size_t i = 0; i < ARRAY_SIZE(infs); i++)
+        while (infs[i] && !informer_wait_synced(infs[i], 200))
+            if (*s->stop)
+                break;
+    sched_vol_plan plan;
+    sched_volumes_plan(p, vol_lookup, s, &plan);
+    int rc = 0;
+    if (plan.why) {
+        *why = xasprintf("0/%zu nodes are available: %s.", sched_cache_node_count(s->cache),
+                         plan.why);
+        rc = -1;
+    } else {
+        sched_vol_plan_apply(&plan, p);
+    }
+    sched_vol_plan_clear(&plan);
+    return rc;
 }
 
 /* The decision loop: one pod at a time, no network. */
@@ -144,6 +192,9 @@ static void *decide_loop(void *arg)
         _cleanup_free_ char *node = NULL, *why = NULL;
         if (sched_cache_has_pod(s->cache, p.key)) {
             sched_queue_done(s->queue, p.key);
+        } else if (p.nclaims && volume_step(s, &p, &why) < 0) {
+            sched_queue_unschedulable(s->queue, p.key);
+            binder_unschedulable(s->binder, &p, why);
         } else if (sched_cache_schedule(s->cache, &p, &node, &why) == 0) {
             sched_queue_done(s->queue, p.key);
             binder_bind(s->binder, &p, node);
@@ -170,6 +221,23 @@ static void bind_dropped(void *ctx, const sched_pod *p)
 {
     sched *s = ctx;
     sched_cache_forget(s->cache, p->key);
+}
+
+/* Claims, PVs and classes: watched from the start so that a pod with
+ * claims finds them cached, but consulted only for such pods. */
+static void start_volume_informers(sched *s)
+{
+    static const mk_informer_handlers h = {.on_add = on_vol_add,
+                                           .on_update = on_vol_update,
+                                           .on_delete = on_vol_add,
+                                           .on_connection = on_connection};
+    const mk_kind *k;
+    if ((k = kind_by_kind("PersistentVolumeClaim")))
+        s->claims = informer_new(s->client, k, NULL, NULL, NULL, &h, s);
+    if ((k = kind_by_kind("PersistentVolume")))
+        s->volumes = informer_new(s->client, k, NULL, NULL, NULL, &h, s);
+    if ((k = kind_by_kind("StorageClass")))
+        s->classes = informer_new(s->client, k, NULL, NULL, NULL, &h, s);
 }
 
 int scheduler_run(mk_client *c, const scheduler_opts *o, volatile bool *stop, mk_err *err)
@@ -200,11 +268,16 @@ int scheduler_run(mk_client *c, const scheduler_opts *o, volatile bool *stop, mk
     s.pods = informer_new(c, kind_by_kind("Pod"), NULL, NULL, NULL, &ph, &s);
     s.namespaces = informer_new(c, kind_by_kind("Namespace"), NULL, NULL, NULL, &sh, &s);
     binder_set_pods(s.binder, s.pods);
+    start_volume_informers(&s);
     int rc = informer_start(s.nodes, err);
     if (rc == 0)
         rc = informer_start(s.pods, err);
     if (rc == 0)
         rc = informer_start(s.namespaces, err);
+    mk_informer *vinfs[] = {s.claims, s.volumes, s.classes};
+    for (size_t i = 0; i < ARRAY_SIZE(vinfs) && rc == 0; i++)
+        if (vinfs[i])
+            rc = informer_start(vinfs[i], err);
     pthread_t decider;
     bool deciding = false;
     if (rc == 0) {
@@ -226,6 +299,9 @@ int scheduler_run(mk_client *c, const scheduler_opts *o, volatile bool *stop, mk
     informer_free(s.pods);
     informer_free(s.nodes);
     informer_free(s.namespaces);
+    informer_free(s.claims);
+    informer_free(s.volumes);
+    informer_free(s.classes);
     sched_queue_free(s.queue);
     sched_cache_free(s.cache);
     return rc;

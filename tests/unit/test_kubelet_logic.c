@@ -386,11 +386,10 @@ static void test_volume_sources(void **state)
     expect_file(all, "ns", "team");
     json_object_put(pod);
     text = "metadata: {name: p, namespace: team}\n"
-           "spec: {volumes: [{name: data, persistentVolumeClaim: {claimName: db}}]}\n";
+           "spec: {volumes: [{name: data, nfs: {server: nfs.example, path: /x}}]}\n";
     assert_int_equal(codec_decode(text, strlen(text), &pod, &err), 0);
     assert_int_equal(volumes_setup(&e, pod, dir, &err), -ENOTSUP);
-    assert_string_equal(
-        err.msg, "volume data: persistentVolumeClaim volumes are not supported by minik8s");
+    assert_string_equal(err.msg, "volume data: nfs volumes are not supported by minik8s");
     json_object_put(pod);
     fsu_rm_rf(dir, &err);
 }
