@@ -86,7 +86,8 @@ static bool qty_at(json_object *obj, const char *path, mk_quantity *q)
 
 static bool has_mode(json_object *modes, const char *mode)
 {
-    size_t n = json_object_is_type(modes, json_type_array) ? json_object_array_length(modes) : 0;
+    size_t n =
+        json_object_is_type(modes, json_type_array) ? json_object_array_length(modes) : 0;
     for (size_t i = 0; i < n; i++)
         if (!strcmp(json_object_get_string(json_object_array_get_idx(modes, i)) ?: "", mode))
             return true;
@@ -158,8 +159,8 @@ static bool smaller(json_object *a, json_object *b)
         if (c)
             return c < 0;
     }
-    return strcmp(mk_json_str(a, "metadata.name") ?: "", mk_json_str(b, "metadata.name") ?: "") <
-           0;
+    return strcmp(mk_json_str(a, "metadata.name") ?: "",
+                  mk_json_str(b, "metadata.name") ?: "") < 0;
 }
 
 json_object *volume_pick(json_object *claim, json_object *const *pvs, size_t n)
@@ -243,14 +244,14 @@ json_object *volume_provisioned_pv(json_object *claim, json_object *sc, const ch
     json_object_object_add(spec, "capacity", cap);
     json_object_object_add(spec, "accessModes",
                            mk_json_copy(mk_json_path(claim, "spec.accessModes")));
-    add_str(spec, "persistentVolumeReclaimPolicy", mk_json_str(sc, "reclaimPolicy") ?: "Delete");
+    add_str(spec, "persistentVolumeReclaimPolicy",
+            mk_json_str(sc, "reclaimPolicy") ?: "Delete");
     add_str(spec, "storageClassName", mk_json_str(sc, "metadata.name"));
     add_str(spec, "volumeMode", "Filesystem");
     json_object *hp = json_object_new_object();
-    _cleanup_free_ char *path =
-        xasprintf("%.*s/pvc-%s_%s_%s", (int)dl, dir, uid,
-                  mk_json_str(claim, "metadata.namespace") ?: "default",
-                  mk_json_str(claim, "metadata.name") ?: "");
+    _cleanup_free_ char *path = xasprintf("%.*s/pvc-%s_%s_%s", (int)dl, dir, uid,
+                                          mk_json_str(claim, "metadata.namespace") ?: "default",
+                                          mk_json_str(claim, "metadata.name") ?: "");
     add_str(hp, "path", path);
     add_str(hp, "type", "DirectoryOrCreate");
     json_object_object_add(spec, "hostPath", hp);
@@ -414,11 +415,11 @@ static const mk_kind *pvc_kind(void)
 static int patch(volctl *c, json_object *obj, bool status, json_object *body, mk_err *err)
 {
     bool claim = mk_json_str(obj, "metadata.namespace") != NULL; /* PVs have none */
-    int rc = client_patch(manager_client(c->m), claim ? pvc_kind() : pv_kind(),
-                          mk_json_str(obj, "metadata.namespace"),
-                          mk_json_str(obj, "metadata.name"), status ? "status" : NULL,
-                          json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN), NULL,
-                          err);
+    int rc =
+        client_patch(manager_client(c->m), claim ? pvc_kind() : pv_kind(),
+                     mk_json_str(obj, "metadata.namespace"), mk_json_str(obj, "metadata.name"),
+                     status ? "status" : NULL,
+                     json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN), NULL, err);
     json_object_put(body);
     return rc;
 }
@@ -499,12 +500,13 @@ static int bind_claim(volctl *c, json_object *claim, json_object *pv, mk_err *er
     add_str(st, "phase", "Bound");
     add_str(cap, "storage", mk_json_str(pv, "spec.capacity.storage"));
     json_object_object_add(st, "capacity", cap);
-    json_object_object_add(st, "accessModes", mk_json_copy(mk_json_path(pv, "spec.accessModes")));
+    json_object_object_add(st, "accessModes",
+                           mk_json_copy(mk_json_path(pv, "spec.accessModes")));
     json_object *old = mk_json_path(claim, "status");
-    bool same = old && json_object_equal(mk_json_path(old, "phase"), mk_json_path(st, "phase")) &&
-                json_object_equal(mk_json_path(old, "capacity"), cap) &&
-                json_object_equal(mk_json_path(old, "accessModes"),
-                                  mk_json_path(st, "accessModes"));
+    bool same =
+        old && json_object_equal(mk_json_path(old, "phase"), mk_json_path(st, "phase")) &&
+        json_object_equal(mk_json_path(old, "capacity"), cap) &&
+        json_object_equal(mk_json_path(old, "accessModes"), mk_json_path(st, "accessModes"));
     if (same) {
         json_object_put(st);
         return 0;
@@ -519,7 +521,7 @@ static int bind(volctl *c, json_object *pv, json_object *claim, mk_err *err)
     int rc = bind_volume(c, pv, claim, err);
     if (rc == 0)
         rc = bind_claim(c, claim, pv, err);
-    if (rc == 0)
+    if (rc == 0 && mk_json_str(claim, "spec.volumeName") == NULL) /* the first time */
         mk_log("volume: bound %s/%s to %s", mk_json_str(claim, "metadata.namespace"),
                mk_json_str(claim, "metadata.name"), mk_json_str(pv, "metadata.name"));
     return rc;
@@ -665,13 +667,14 @@ static int provision(volctl *c, json_object *claim, json_object *sc, const char 
 {
     char msg[600];
     snprintf(msg, sizeof msg, "External provisioner is provisioning volume for claim \"%s/%s\"",
-             mk_json_str(claim, "metadata.namespace") ?: "", mk_json_str(claim, "metadata.name"));
+             mk_json_str(claim, "metadata.namespace") ?: "",
+             mk_json_str(claim, "metadata.name"));
     event(c, claim, "Normal", "Provisioning", msg);
     json_object *pv = volume_provisioned_pv(claim, sc, node), *made = NULL;
     int rc = client_create(manager_client(c->m), pv_kind(), NULL, pv, &made, err);
     if (rc == -EEXIST) /* an earlier sync made it: bind to it */
-        rc = client_get(manager_client(c->m), pv_kind(), NULL,
-                        mk_json_str(pv, "metadata.name"), &made, err);
+        rc = client_get(manager_client(c->m), pv_kind(), NULL, mk_json_str(pv, "metadata.name"),
+                        &made, err);
     else if (rc == 0) {
         snprintf(msg, sizeof msg, "Successfully provisioned volume %s",
                  mk_json_str(pv, "metadata.name"));
@@ -744,7 +747,7 @@ static int sync_claim(volctl *c, json_object *claim, mk_err *err)
 /* ---- the loop ---- */
 
 /* The default class, when the cluster has none (volume.h). */
-static void ensure_default_class(volctl *c)
+static int ensure_default_class(volctl *c, mk_err *err)
 {
     collect col = {0};
     informer_foreach(c->classes, collect_one, &col);
@@ -754,16 +757,14 @@ static void ensure_default_class(volctl *c)
                                VOLUME_LOCAL_PATH_CLASS);
     collect_free(&col);
     if (have)
-        return;
+        return 0;
     json_object *sc = volume_local_path_class();
-    mk_err err = {0};
-    int rc = client_create(manager_client(c->m), kind_by_kind("StorageClass"), NULL, sc, NULL,
-                           &err);
+    int rc =
+        client_create(manager_client(c->m), kind_by_kind("StorageClass"), NULL, sc, NULL, err);
+    json_object_put(sc);
     if (rc == 0)
         mk_log("volume: made the default StorageClass " VOLUME_LOCAL_PATH_CLASS);
-    else if (rc != -EEXIST)
-        mk_log("volume: cannot make StorageClass " VOLUME_LOCAL_PATH_CLASS ": %s", err.msg);
-    json_object_put(sc);
+    return rc == -EEXIST ? 0 : rc;
 }
 
 static int sync_key(void *ctx, const char *key, int64_t *requeue_ms, mk_err *err)
@@ -771,6 +772,8 @@ static int sync_key(void *ctx, const char *key, int64_t *requeue_ms, mk_err *err
     volctl *c = ctx;
     (void)requeue_ms;
     int rc = 0;
+    if (!strcmp(key, "default-class"))
+        return ensure_default_class(c, err);
     if (!strncmp(key, "v/", 2)) {
         json_object *pv = informer_get(c->pvs, NULL, key + 2);
         rc = pv ? sync_volume(c, pv, err) : 0;
@@ -793,7 +796,7 @@ static void *worker(void *arg)
     volctl *c = arg;
     if (!manager_wait_synced(c->m))
         return NULL;
-    ensure_default_class(c);
+    workqueue_add(c->q, "default-class"); /* once at start; again only on failure */
     workqueue_process(c->q, "volume", VOLUME_RETRY_MS, sync_key, c);
     return NULL;
 }

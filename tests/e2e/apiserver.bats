@@ -556,6 +556,20 @@ event_json() { # name lastTimestamp
     [ "$CODE" = 404 ]
     MK_TOKEN=admintok req GET /metrics
     [ "$CODE" = 200 ]
+    # volumes: a node reads them and deletes PersistentVolumes (local-path's node half)
+    local pv='{"apiVersion":"v1","kind":"PersistentVolume","metadata":{"name":"authpv"},"spec":{"capacity":{"storage":"1Gi"},"accessModes":["ReadWriteOnce"],"hostPath":{"path":"/tmp/authpv"}}}'
+    MK_TOKEN=nodetok req POST /api/v1/persistentvolumes -d "$pv"
+    [ "$CODE" = 403 ]
+    MK_TOKEN=ctrltok req POST /api/v1/persistentvolumes -d "$pv"
+    [ "$CODE" = 201 ]
+    MK_TOKEN=nodetok req GET /apis/storage.k8s.io/v1/storageclasses
+    [ "$CODE" = 200 ]
+    MK_TOKEN=nodetok req GET /api/v1/persistentvolumeclaims
+    [ "$CODE" = 200 ]
+    MK_TOKEN=nodetok req PATCH /api/v1/persistentvolumes/authpv/status -H 'Content-Type: application/merge-patch+json' -d '{"status":{"phase":"Available"}}'
+    [ "$CODE" = 403 ]
+    MK_TOKEN=nodetok req DELETE /api/v1/persistentvolumes/authpv
+    [ "$CODE" = 200 ]
 }
 
 @test "TLS with a self-signed certificate" {

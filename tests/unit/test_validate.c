@@ -1627,6 +1627,10 @@ static void test_pvc(void **state)
         expect_error_with(pvc_base, cases[i].snippet, cases[i].msg);
     expect_error("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: d}\n",
                  "spec: Required value");
+    expect_ok(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n"
+        "  containers: [{name: a, image: b, volumeMounts: [{name: v, mountPath: /d}]}]\n"
+        "  volumes: [{name: v, persistentVolumeClaim: {claimName: data, readOnly: true}}]\n");
 }
 
 static void test_pv(void **state)

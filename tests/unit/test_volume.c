@@ -184,7 +184,7 @@ static void test_phases(void **state)
     json_object *c = claim("1Gi", "manual", "");
     char msg[256];
 #define PV(policy, ann, ref, phase)                                                            \
-    "{metadata: {name: pv1" ann "}, spec: {persistentVolumeReclaimPolicy: " policy ref        \
+    "{metadata: {name: pv1" ann "}, spec: {persistentVolumeReclaimPolicy: " policy ref         \
     "}, status: {phase: " phase "}}"
 #define REF       ", claimRef: {namespace: default, name: data, uid: u1}"
 #define LOCALPATH ", annotations: {pv.kubernetes.io/provisioned-by: minik8s.io/local-path}"
@@ -202,7 +202,8 @@ static void test_phases(void **state)
     assert_string_equal(msg, "error getting deleter volume plugin for volume \"pv1\": no "
                              "deletable volume plugin matched");
     json_object *other = claim("1Gi", "manual", "");
-    json_object_object_add(mk_json_path(other, "metadata"), "uid", json_object_new_string("u2"));
+    json_object_object_add(mk_json_path(other, "metadata"), "uid",
+                           json_object_new_string("u2"));
     assert_string_equal(phase_of(PV("Retain", "", REF, "Bound"), other, msg), "Released");
     json_object_put(other);
     json_object_put(c);
