@@ -361,9 +361,20 @@ logs_are() { [ "$(k logs "$1" 2>/dev/null)" = "$2" ]; }
     wait_for 30 pvc_gone www-web-1
     wait_for 30 pv_gone "$pv1"
     pvc_phase_is www-web-0 Bound
+    # Scaled up again, web-1 starts afresh on a new claim.
+    k scale sts web --replicas=2
+    wait_for 60 phase_is web-1 Running
+    wait_for 10 logs_are web-1 "new web-1"
+    wait_for 10 pvc_phase_is www-web-1 Bound
+    # Down and at once up again: whether web-1's claim went with the old pod
+    # or was kept for the new one, web-1 runs on a bound claim.
+    k scale sts web --replicas=1
+    k scale sts web --replicas=2
+    wait_for 60 eval 'phase_is web-1 Running && pvc_phase_is www-web-1 Bound'
     # whenDeleted: the rest go with the set.
     k delete sts web
     wait_for 30 pod_gone web-0
     wait_for 30 pvc_gone www-web-0
     wait_for 30 pv_gone "$pv0"
+    wait_for 30 pvc_gone www-web-1
 }
