@@ -33,7 +33,8 @@
  *   minReadySeconds), currentReplicas, updatedReplicas, currentRevision,
  *   updateRevision, observedGeneration, collisionCount;
  * - Events SuccessfulCreate/SuccessfulDelete ("create Pod web-0 in
- *   StatefulSet web successful"), FailedCreate/FailedDelete.
+ *   StatefulSet web successful", "create Claim www-web-0 Pod web-0 in
+ *   StatefulSet web success"), FailedCreate/FailedDelete.
  * Revisions: each template is a ControllerRevision "<set>-<hash>"
  * (stshistory.h), named in the pods' label and in status; a pod below the
  * partition that must be made again is made from the current revision's
