@@ -107,7 +107,7 @@ delete_pod() {
     wait_for 30 pod_gone "$1"
 }
 
-# ---- dynamic provisioning (local-path); these four follow on ----
+# ---- dynamic provisioning (local-path); the first four follow on ----
 
 @test "volumes: a WaitForFirstConsumer claim is provisioned on its first pod's node" {
     claim data 10Mi
@@ -169,6 +169,25 @@ delete_pod() {
     k delete pvc data --wait=false
     # Released, then the kubelet of the PV's node removes the directory and
     # the PV.
+    wait_for 30 pv_gone "$pv"
+    [ ! -e "$dir" ]
+}
+
+@test "volumes: a kubelet that was down removes a released volume when it comes back" {
+    claim later-gone 10Mi
+    pod_with_claim keeper later-gone 'echo kept >/data/f && exec sleep 3600'
+    wait_for 60 phase_is keeper Running
+    wait_for 10 pvc_phase_is later-gone Bound
+    local node pv dir
+    node=$(pod_jq keeper .spec.nodeName)
+    pv=$(pvc_jq later-gone .spec.volumeName)
+    dir=$(pv_jq "$pv" .spec.hostPath.path)
+    delete_pod keeper
+    stop_kubelet "${node#node}"
+    k delete pvc later-gone --wait=false
+    wait_for 20 eval '[ "$(pv_jq "$pv" .status.phase)" = Released ]'
+    [ -f "$dir/f" ] # nobody else touches the node's directory
+    start_kubelet "${node#node}"
     wait_for 30 pv_gone "$pv"
     [ ! -e "$dir" ]
 }
