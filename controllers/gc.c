@@ -20,9 +20,10 @@
 #define GC_RETRY_MS 1000
 #define GC_WAIT_MS  500 /* a Foreground owner looks at its dependents again */
 
-static const char *const gc_kinds[] = {"Pod",         "ReplicaSet",        "Job",
-                                       "Deployment",  "DaemonSet",         "CronJob",
-                                       "StatefulSet", "ControllerRevision"};
+static const char *const gc_kinds[] = {
+    "Pod",         "ReplicaSet",         "Job",
+    "Deployment",  "DaemonSet",          "CronJob",
+    "StatefulSet", "ControllerRevision", "PersistentVolumeClaim"};
 
 json_object *gc_refs_without(json_object *obj, const char *uid)
 {

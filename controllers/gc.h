@@ -2,7 +2,8 @@
  *
  * As Kubernetes' garbage collector, by metadata.ownerReferences, for Pods,
  * ReplicaSets, Deployments, DaemonSets, StatefulSets, ControllerRevisions,
- * Jobs and CronJobs (the kinds that own or are owned in minik8s):
+ * Jobs, CronJobs and PersistentVolumeClaims (a StatefulSet's, under its
+ * retention policy Delete): the kinds that own or are owned in minik8s.
  *
  * - Background (the default): once an owner is gone (absent, or present
  *   with another uid), a dependent whose every owner is gone is deleted;

@@ -127,12 +127,160 @@ int statefulset_plan(const sts_spec *spec, const sts_pod *pods, size_t npods, st
     return p.n;
 }
 
+/* ---- volume claims ---- */
+
+json_object *statefulset_claim(json_object *set, json_object *tmpl, int ordinal)
+{
+    json_object *claim = json_object_new_object();
+    json_object_object_add(claim, "apiVersion", json_object_new_string("v1"));
+    json_object_object_add(claim, "kind", json_object_new_string("PersistentVolumeClaim"));
+    json_object *md = mk_json_copy(mk_json_path(tmpl, "metadata"));
+    if (!json_object_is_type(md, json_type_object)) {
+        json_object_put(md);
+        md = json_object_new_object();
+    }
+    static const char *const drop[] = {
+        "uid",          "resourceVersion", "creationTimestamp", "ownerReferences",
+        "generateName", "namespace"};
+    for (size_t i = 0; i < ARRAY_SIZE(drop); i++)
+        json_object_object_del(md, drop[i]);
+    _cleanup_free_ char *name = xasprintf("%s-%s-%d", mk_json_str(md, "name") ?: "",
+                                          mk_json_str(set, "metadata.name") ?: "", ordinal);
+    json_object_object_add(md, "name", json_object_new_string(name));
+    json_object_object_add(
+        md, "namespace",
+        json_object_new_string(mk_json_str(set, "metadata.namespace") ?: "default"));
+    json_object *labels = mk_json_ensure(md, "labels"); /* keys with dots: not paths */
+    json_object *match = mk_json_path(set, "spec.selector.matchLabels");
+    if (json_object_is_type(match, json_type_object)) {
+        json_object_object_foreach(match, k, v)
+        {
+            json_object_object_add(labels, k, mk_json_copy(v)); /* v is the cache's */
+        }
+    }
+    json_object_object_add(claim, "metadata", md);
+    json_object *spec = mk_json_copy(mk_json_path(tmpl, "spec"));
+    json_object_object_add(claim, "spec", spec ? spec : json_object_new_object());
+    return claim;
+}
+
+void statefulset_claim_volumes(json_object *set, json_object *pod, int ordinal)
+{
+    json_object *tmpls = mk_json_path(set, "spec.volumeClaimTemplates");
+    size_t n =
+        json_object_is_type(tmpls, json_type_array) ? json_object_array_length(tmpls) : 0;
+    if (n == 0)
+        return;
+    json_object *vols = json_object_new_array();
+    const char *set_name = mk_json_str(set, "metadata.name") ?: "";
+    for (size_t i = 0; i < n; i++) {
+        const char *t = mk_json_str(json_object_array_get_idx(tmpls, i), "metadata.name") ?: "";
+        _cleanup_free_ char *claim = xasprintf("%s-%s-%d", t, set_name, ordinal);
+        json_object *v = json_object_new_object(), *src = json_object_new_object();
+        json_object_object_add(src, "claimName", json_object_new_string(claim));
+        json_object_object_add(v, "name", json_object_new_string(t));
+        json_object_object_add(v, "persistentVolumeClaim", src);
+        json_object_array_add(vols, v);
+    }
+    json_object *old = mk_json_path(pod, "spec.volumes");
+    for (size_t i = 0;
+         json_object_is_type(old, json_type_array) && i < json_object_array_length(old); i++) {
+        json_object *v = json_object_array_get_idx(old, i);
+        const char *name = mk_json_str(v, "name") ?: "";
+        bool shadowed = false;
+        for (size_t j = 0; j < n && !shadowed; j++)
+            shadowed = !strcmp(name, mk_json_str(json_object_array_get_idx(vols, j), "name"));
+        if (!shadowed)
+            json_object_array_add(vols, json_object_get(v));
+    }
+    json_object_object_add(mk_json_ensure(pod, "spec"), "volumes", vols);
+}
+
+/* A reference as Kubernetes' StatefulSetAutoDeletePVC writes it: not the
+ * claim's controller, but its deletion waits for the claim's in Foreground. */
+static json_object *claim_ref(const sts_owner *o)
+{
+    json_object *ref = json_object_new_object();
+    json_object_object_add(ref, "apiVersion", json_object_new_string(o->api_version));
+    json_object_object_add(ref, "kind", json_object_new_string(o->kind));
+    json_object_object_add(ref, "name", json_object_new_string(o->name));
+    json_object_object_add(ref, "uid", json_object_new_string(o->uid));
+    json_object_object_add(ref, "controller", json_object_new_boolean(false));
+    json_object_object_add(ref, "blockOwnerDeletion", json_object_new_boolean(true));
+    return ref;
+}
+
+/* refs (a new array) with the reference to o present or absent as want
+ * says; *changed set when that changed anything. */
+static void want_ref(json_object *refs, const sts_owner *o, bool want, bool *changed)
+{
+    bool found = false;
+    for (size_t i = json_object_array_length(refs); i-- > 0;) {
+        const char *uid = mk_json_str(json_object_array_get_idx(refs, i), "uid") ?: "";
+        if (strcmp(uid, o->uid) != 0)
+            continue;
+        found = true;
+        if (!want) {
+            json_object_array_del_idx(refs, i, 1);
+            *changed = true;
+        }
+    }
+    if (want && !found) {
+        json_object_array_add(refs, claim_ref(o));
+        *changed = true;
+    }
+}
+
+json_object *statefulset_claim_refs(json_object *claim, json_object *set, const sts_owner *pod,
+                                    bool scaled_down)
+{
+    const char *deleted =
+        mk_json_str(set, "spec.persistentVolumeClaimRetentionPolicy.whenDeleted") ?: "";
+    const char *scaled =
+        mk_json_str(set, "spec.persistentVolumeClaimRetentionPolicy.whenScaled") ?: "";
+    bool scale_delete = !strcmp(scaled, "Delete");
+    sts_owner owner = {"apps/v1", "StatefulSet", mk_json_str(set, "metadata.name") ?: "",
+                       mk_json_str(set, "metadata.uid") ?: ""};
+    json_object *refs = mk_json_copy(mk_json_path(claim, "metadata.ownerReferences"));
+    if (!json_object_is_type(refs, json_type_array)) {
+        json_object_put(refs);
+        refs = json_object_new_array();
+    }
+    bool changed = false;
+    want_ref(refs, &owner, !strcmp(deleted, "Delete") && !(scale_delete && scaled_down),
+             &changed);
+    if (pod && pod->uid && *pod->uid)
+        want_ref(refs, pod, scale_delete && scaled_down, &changed);
+    if (!changed) {
+        json_object_put(refs);
+        return NULL;
+    }
+    return refs;
+}
+
+bool statefulset_claim_stale(json_object *claim, const char *pod_name, const char *pod_uid)
+{
+    if (mk_json_str(claim, "metadata.deletionTimestamp"))
+        return true;
+    json_object *refs = mk_json_path(claim, "metadata.ownerReferences");
+    for (size_t i = 0;
+         json_object_is_type(refs, json_type_array) && i < json_object_array_length(refs);
+         i++) {
+        json_object *r = json_object_array_get_idx(refs, i);
+        if (!strcmp(mk_json_str(r, "kind") ?: "", "Pod") &&
+            !strcmp(mk_json_str(r, "name") ?: "", pod_name) &&
+            (!pod_uid || strcmp(mk_json_str(r, "uid") ?: "", pod_uid) != 0))
+            return true;
+    }
+    return false;
+}
+
 /* ---- the controller ---- */
 
 typedef struct stsctl {
     manager *m;
     objkey_loop loop;
-    mk_informer *sets, *pods, *revs;
+    mk_informer *sets, *pods, *revs, *claims;
 } stsctl;
 
 /* One sync's view of a set: its revision and its pods. */
@@ -143,6 +291,8 @@ typedef struct sts_scan {
     int64_t min_ready_ms, now_ms, recheck_ms;
     sts_pod *pods;
     char **hashes; /* pods[i]'s controller-revision-hash */
+    char **uids;   /* pods[i]'s uid */
+    bool *pending; /* pods[i] is Pending: its missing claims are made again */
     size_t npods;
     const char *ns;
     mk_selector *sel;
@@ -193,7 +343,11 @@ static int scan_pod(void *ctx, json_object *pod)
     }
     s->pods = xrealloc(s->pods, (s->npods + 1) * sizeof *s->pods);
     s->hashes = xrealloc(s->hashes, (s->npods + 1) * sizeof *s->hashes);
+    s->uids = xrealloc(s->uids, (s->npods + 1) * sizeof *s->uids);
+    s->pending = xrealloc(s->pending, (s->npods + 1) * sizeof *s->pending);
+    s->pending[s->npods] = !strcmp(phase, "Pending") && !p.terminating;
     s->pods[s->npods] = p;
+    s->uids[s->npods] = xstrdup(mk_json_str(pod, "metadata.uid") ?: "");
     s->hashes[s->npods++] = xstrdup(hash);
     return 0;
 }
@@ -203,9 +357,13 @@ static void scan_free(sts_scan *s)
     selector_free(s->sel);
     json_object_put(s->adopt);
     json_object_put(s->hist.current_tmpl);
-    for (size_t i = 0; i < s->npods; i++)
+    for (size_t i = 0; i < s->npods; i++) {
         free(s->hashes[i]);
+        free(s->uids[i]);
+    }
     free(s->hashes);
+    free(s->uids);
+    free(s->pending);
     free(s->pods);
 }
 
@@ -229,12 +387,82 @@ static json_object *set_pod(json_object *set, const char *name, int ordinal,
     return pod;
 }
 
+static json_object *claim_templates(json_object *set, size_t *n)
+{
+    json_object *t = mk_json_path(set, "spec.volumeClaimTemplates");
+    *n = json_object_is_type(t, json_type_array) ? json_object_array_length(t) : 0;
+    return t;
+}
+
+/* The cached claim of template t for ordinal (caller puts), or NULL; its
+ * name in name. */
+static json_object *cached_claim(stsctl *c, sts_scan *s, json_object *t, int ordinal,
+                                 char *name, size_t size)
+{
+    snprintf(name, size, "%s-%s-%d", mk_json_str(t, "metadata.name") ?: "", s->name, ordinal);
+    _cleanup_free_ char *key = xasprintf("%s/%s", s->ns, name);
+    return objkey_get(c->claims, key);
+}
+
+static int create_claim(stsctl *c, sts_scan *s, json_object *t, int ordinal, const char *pod)
+{
+    json_object *claim = statefulset_claim(s->set, t, ordinal), *out = NULL;
+    json_object *refs = statefulset_claim_refs(claim, s->set, NULL, false);
+    if (refs)
+        json_object_object_add(mk_json_path(claim, "metadata"), "ownerReferences", refs);
+    const char *name = mk_json_str(claim, "metadata.name");
+    mk_obj_ref ref = recorder_ref(s->set);
+    mk_err err = {0};
+    int rc = client_create(manager_client(c->m), kind_by_kind("PersistentVolumeClaim"), s->ns,
+                           claim, &out, &err);
+    if (rc == 0)
+        recorder_event(manager_recorder(c->m), &ref, "Normal", "SuccessfulCreate",
+                       "create Claim %s Pod %s in StatefulSet %s success", name, pod, s->name);
+    else if (err.code == EEXIST) /* the cache is behind */
+        rc = 0;
+    else
+        recorder_event(manager_recorder(c->m), &ref, "Warning", "FailedCreate",
+                       "create Claim %s for Pod %s in StatefulSet %s failed error: %s", name,
+                       pod, s->name, err.msg);
+    json_object_put(out);
+    json_object_put(claim);
+    return rc;
+}
+
+/* Make the missing claims of pod ordinal; *wait when one is still to go
+ * (statefulset_claim_stale): the pod is not made before it is made again. */
+static int make_claims(stsctl *c, sts_scan *s, int ordinal, const char *pod, bool *wait)
+{
+    size_t n;
+    json_object *tmpls = claim_templates(s->set, &n);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        json_object *t = json_object_array_get_idx(tmpls, i);
+        char name[640];
+        json_object *claim = cached_claim(c, s, t, ordinal, name, sizeof name);
+        if (!claim)
+            rc = create_claim(c, s, t, ordinal, pod);
+        else if (statefulset_claim_stale(claim, pod, NULL))
+            *wait = true;
+        json_object_put(claim);
+    }
+    return rc;
+}
+
 /* < 0 when the pod could not be made: the sync is tried again. */
 static int create_pod(stsctl *c, sts_scan *s, int ordinal)
 {
     char name[320];
     snprintf(name, sizeof name, "%s-%d", s->name, ordinal);
     json_object *pod = NULL, *out = NULL;
+    bool wait = false;
+    if (make_claims(c, s, ordinal, name, &wait) < 0)
+        return -1;
+    if (wait) { /* its claim goes first: look again */
+        if (s->recheck_ms == 0 || s->recheck_ms > STS_RETRY_MS)
+            s->recheck_ms = STS_RETRY_MS;
+        return 0;
+    }
     if (s->hist.current_tmpl && !s->spec.on_delete && ordinal < s->spec.partition) {
         /* below the partition: the current revision's template */
         json_object *old = NULL;
@@ -246,6 +474,7 @@ static int create_pod(stsctl *c, sts_scan *s, int ordinal)
     } else {
         pod = set_pod(s->set, name, ordinal, s->revision);
     }
+    statefulset_claim_volumes(s->set, pod, ordinal);
     mk_obj_ref ref = recorder_ref(s->set);
     mk_err err = {0};
     int rc = client_create(manager_client(c->m), kind_by_kind("Pod"), ref.ns, pod, &out, &err);
@@ -398,6 +627,65 @@ static void scan_set(stsctl *c, json_object *set, sts_scan *s)
     informer_foreach(c->pods, scan_pod, s);
 }
 
+/* Write refs as claim's owner references (compare-and-swap on its
+ * resourceVersion: a claim changed meanwhile is looked at again). */
+static int patch_claim_refs(stsctl *c, sts_scan *s, json_object *claim, json_object *refs)
+{
+    json_object *patch = json_object_new_object(), *md = mk_json_ensure(patch, "metadata");
+    json_object_object_add(md, "ownerReferences", json_object_get(refs));
+    json_object_object_add(
+        md, "resourceVersion",
+        json_object_new_string(mk_json_str(claim, "metadata.resourceVersion") ?: ""));
+    const char *name = mk_json_str(claim, "metadata.name") ?: "";
+    mk_err err = {0};
+    int rc = client_patch(manager_client(c->m), kind_by_kind("PersistentVolumeClaim"), s->ns,
+                          name, NULL, json_object_to_json_string(patch), NULL, &err);
+    json_object_put(patch);
+    if (rc == 0)
+        mk_log("statefulset: %s/%s: claim %s: owner references for the retention policy", s->ns,
+               s->name, name);
+    else if (err.code == ENOENT)
+        rc = 0;
+    else
+        mk_log("statefulset: %s/%s: claim %s: %s", s->ns, s->name, name, err.msg);
+    return rc;
+}
+
+/* Make the missing claims of Pending pods again (a claim deleted under
+ * them), as Kubernetes does, and give the claims of the set's pods the
+ * owner references the retention policy asks for, before any pod is
+ * deleted (a pod scaled away owns its claims first); how many failed. */
+static int sync_claims(stsctl *c, sts_scan *s)
+{
+    size_t n;
+    json_object *tmpls = claim_templates(s->set, &n);
+    int failed = 0;
+    for (size_t i = 0; i < s->npods && n; i++) {
+        char pod[320];
+        snprintf(pod, sizeof pod, "%s-%d", s->name, s->pods[i].ordinal);
+        sts_owner owner = {"v1", "Pod", pod, s->uids[i]};
+        bool wait = false; /* a stale claim: the pod waits for it anyway */
+        if (s->pending[i] && s->pods[i].ordinal < s->spec.replicas &&
+            make_claims(c, s, s->pods[i].ordinal, pod, &wait) < 0)
+            failed++;
+        for (size_t j = 0; j < n; j++) {
+            char name[640];
+            json_object *claim = cached_claim(c, s, json_object_array_get_idx(tmpls, j),
+                                              s->pods[i].ordinal, name, sizeof name);
+            json_object *refs =
+                claim && !statefulset_claim_stale(claim, pod, s->uids[i])
+                    ? statefulset_claim_refs(claim, s->set, &owner,
+                                             s->pods[i].ordinal >= s->spec.replicas)
+                    : NULL;
+            if (refs && patch_claim_refs(c, s, claim, refs) < 0)
+                failed++;
+            json_object_put(refs);
+            json_object_put(claim);
+        }
+    }
+    return failed;
+}
+
 /* Create and delete as the plan says; how many failed. */
 static int run_plan(stsctl *c, sts_scan *s)
 {
@@ -424,13 +712,15 @@ static int sync_set(stsctl *c, json_object *set, int64_t *requeue_ms, mk_err *er
                 rc = -1;
     } else if ((rc = stshistory_sync(manager_client(c->m), c->revs, set, s.sel, s.revision,
                                      s.hashes, s.npods, &s.hist, err)) == 0) {
-        int failed = run_plan(c, &s);
+        int failed = sync_claims(c, &s);
+        if (failed == 0) /* else no pod goes before its claims are right */
+            failed = run_plan(c, &s);
         write_status(c, &s, &s.spec);
         if (s.recheck_ms > 0)
             *requeue_ms = s.recheck_ms;
         if (failed)
-            rc = mk_error(err, EAGAIN, "statefulset %s: %d pod operations failed", s.name,
-                          failed);
+            rc = mk_error(err, EAGAIN, "statefulset %s: %d pod or claim operations failed",
+                          s.name, failed);
     }
     scan_free(&s);
     return rc;
@@ -458,6 +748,7 @@ static int sts_start(manager *m, void **state, mk_err *err)
     c->sets = objkey_loop_watch(&c->loop);
     c->pods = objkey_loop_watch_owned(&c->loop, "Pod");
     c->revs = objkey_loop_watch_owned(&c->loop, "ControllerRevision");
+    c->claims = objkey_loop_watch_owned(&c->loop, "PersistentVolumeClaim"); /* read only */
     int rc = objkey_loop_start(&c->loop, err);
     if (rc < 0) {
         sts_stop(c);

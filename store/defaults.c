@@ -52,6 +52,19 @@ static void default_statefulset(json_object *obj)
                   json_object_new_string("Retain"));
     default_field(obj, "spec.persistentVolumeClaimRetentionPolicy.whenScaled",
                   json_object_new_string("Retain"));
+    /* Each claim template as Kubernetes stores it: a PersistentVolumeClaim,
+     * defaulted as one. */
+    json_object *tmpls = mk_json_path(obj, "spec.volumeClaimTemplates");
+    for (size_t i = 0;
+         json_object_is_type(tmpls, json_type_array) && i < json_object_array_length(tmpls);
+         i++) {
+        json_object *t = json_object_array_get_idx(tmpls, i);
+        if (!json_object_is_type(t, json_type_object))
+            continue;
+        default_field(t, "apiVersion", json_object_new_string("v1"));
+        default_field(t, "kind", json_object_new_string("PersistentVolumeClaim"));
+        default_field(t, "spec.volumeMode", json_object_new_string("Filesystem"));
+    }
 }
 
 static void default_cronjob(json_object *obj)

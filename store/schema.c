@@ -476,6 +476,10 @@ static const schema_node job_spec = {SCHEMA_OBJECT,
                                                             F("template", &pod_template),
                                                             {NULL, NULL, NULL}},
                                      NULL};
+/* A StatefulSet's volumeClaimTemplates[]: a PersistentVolumeClaim. */
+static const schema_node claim_template = {
+    SCHEMA_OBJECT,
+    (const schema_field[]){TOP_FIELDS, F("spec", &pvc_spec), STATUS, {NULL, NULL, NULL}}, NULL};
 static const schema_node statefulset_schema = {
     SCHEMA_OBJECT,
     (const schema_field[]){
@@ -484,7 +488,7 @@ static const schema_node statefulset_schema = {
           OBJ(F("replicas", INT), F("serviceName", STR), F("podManagementPolicy", STR),
               F("minReadySeconds", INT), F("revisionHistoryLimit", INT),
               F("selector", &label_selector), F("template", &pod_template),
-              F("volumeClaimTemplates", ANYLIST),
+              F("volumeClaimTemplates", LIST(&claim_template)),
               F("persistentVolumeClaimRetentionPolicy",
                 OBJ(F("whenDeleted", STR), F("whenScaled", STR))),
               F("ordinals", OBJ(F("start", INT))),

@@ -1539,16 +1539,78 @@ static int check_sts_strategy(json_object *spec, mk_err *err)
     return check_sts_max_unavailable(get(ru, "maxUnavailable"), err);
 }
 
-/* A StatefulSet: a replicated spec, its policies, and no volume claims
- * (minik8s has no PersistentVolumes to bind them to). */
+/* spec.volumeClaimTemplates: each a claim with a name that is a volume
+ * name of the pods (unique, none of spec.template.spec.volumes). */
+static int check_claim_templates(json_object *spec, mk_err *err)
+{
+    json_object *tmpls = get(spec, "volumeClaimTemplates");
+    json_object *volumes = get(get(get(spec, "template"), "spec"), "volumes");
+    vpath p;
+    int r;
+    for (size_t i = 0; i < list_len(tmpls); i++) {
+        json_object *t = list_at(tmpls, i);
+        const char *name = get_str(get(t, "metadata"), "name");
+        SUBPATH(p, "spec.volumeClaimTemplates[%zu].metadata.name", i);
+        if (empty_str(name))
+            return required(err, p, NULL);
+        if ((r = check_dns_label(p, name, err)) < 0)
+            return r;
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(name, get_str(get(list_at(tmpls, j), "metadata"), "name") ?: ""))
+                return duplicate(err, p, name);
+        for (size_t j = 0; j < list_len(volumes); j++)
+            if (!strcmp(name, get_str(list_at(volumes, j), "name") ?: ""))
+                return invalid_str(err, p, name,
+                                   "must not be the name of a volume in "
+                                   "spec.template.spec.volumes");
+        SUBPATH(p, "spec.volumeClaimTemplates[%zu].metadata.labels", i);
+        if ((r = check_labels(get(get(t, "metadata"), "labels"), p, err)) < 0)
+            return r;
+        SUBPATH(p, "spec.volumeClaimTemplates[%zu].spec", i);
+        if ((r = check_pvc_spec(get(t, "spec"), p, err)) < 0)
+            return r;
+    }
+    return 0;
+}
+
+/* The set's replicated spec, checked as if its pod template had a volume
+ * for each claim template, since the pods do: containers mount them. */
+static int check_sts_replicated(json_object *obj, mk_err *err)
+{
+    json_object *tmpls = get(get(obj, "spec"), "volumeClaimTemplates");
+    if (list_len(tmpls) == 0)
+        return check_replicated(obj, "StatefulSet", err);
+    json_object *copy = NULL;
+    json_object_deep_copy(obj, &copy, NULL);
+    json_object *tspec = mk_json_path(copy, "spec.template.spec");
+    if (json_object_is_type(tspec, json_type_object)) {
+        json_object *vols = get(tspec, "volumes");
+        if (!json_object_is_type(vols, json_type_array)) {
+            vols = json_object_new_array();
+            json_object_object_add(tspec, "volumes", vols);
+        }
+        for (size_t i = 0; i < list_len(tmpls); i++) {
+            json_object *v = json_object_new_object();
+            const char *name = get_str(get(list_at(tmpls, i), "metadata"), "name");
+            json_object_object_add(v, "name", json_object_new_string(name));
+            json_object_object_add(v, "emptyDir", json_object_new_object());
+            json_object_array_add(vols, v);
+        }
+    }
+    int r = check_replicated(copy, "StatefulSet", err);
+    json_object_put(copy);
+    return r;
+}
+
+/* A StatefulSet: a replicated spec, its volume claims, its policies. */
 static int validate_statefulset(json_object *obj, mk_err *err)
 {
     static const char *const policies[] = {"OrderedReady", "Parallel", NULL};
     static const char *const retain[] = {"Retain", "Delete", NULL};
     int r;
-    if ((r = check_replicated(obj, "StatefulSet", err)) < 0)
-        return r;
     json_object *spec = get(obj, "spec");
+    if ((r = check_claim_templates(spec, err)) < 0 || (r = check_sts_replicated(obj, err)) < 0)
+        return r;
     json_object *pvc = get(spec, "persistentVolumeClaimRetentionPolicy");
     const char *svc = get_str(spec, "serviceName");
     if ((r = check_enum(spec, "podManagementPolicy", "spec", policies, false, err)) < 0 ||
@@ -1560,10 +1622,6 @@ static int validate_statefulset(json_object *obj, mk_err *err)
         (!empty_str(svc) && (r = check_dns_label("spec.serviceName", svc, err)) < 0) ||
         (r = check_sts_strategy(spec, err)) < 0)
         return r;
-    if (list_len(get(spec, "volumeClaimTemplates")) > 0)
-        return forbidden(err, "spec.volumeClaimTemplates",
-                         "minik8s has no PersistentVolumes, so a StatefulSet cannot claim "
-                         "volumes; use emptyDir or hostPath volumes in spec.template");
     if (mk_json_int(spec, "ordinals.start", 0) != 0)
         return forbidden(err, "spec.ordinals.start",
                          "minik8s numbers a StatefulSet's pods "

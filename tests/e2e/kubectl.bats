@@ -512,7 +512,7 @@ YAML
     [ "$(k get pods -l controller-revision-hash="$rev" -o name | wc -l)" = 2 ]
     run k describe sts web
     [[ "$output" == *"create Pod web-0 in StatefulSet web successful"* ]]
-    # Volume claims: refused, naming the field.
+    # A volume claim template without a name: refused, naming the field.
     run k apply -f - <<'YAML'
 apiVersion: apps/v1
 kind: StatefulSet
@@ -523,11 +523,10 @@ spec:
     metadata: {labels: {app: db}}
     spec: {containers: [{name: c, image: busybox}]}
   volumeClaimTemplates:
-  - metadata: {name: data}
-    spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+  - spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
 YAML
     [ "$status" -ne 0 ]
-    [[ "$output" == *"spec.volumeClaimTemplates: Forbidden: minik8s has no PersistentVolumes"* ]]
+    [[ "$output" == *"spec.volumeClaimTemplates[0].metadata.name: Required value"* ]]
     # Orphaned, its pods stay; made again, it adopts them.
     k delete sts web --cascade=orphan
     wait_for 20 eval '! k get sts web >/dev/null 2>&1'

@@ -299,3 +299,122 @@ EOF
 }
 
 # ---- StatefulSets with volumeClaimTemplates ----
+# (helper C, branch pv-sts.) These four follow on: one set "web" of two
+# pods, each writing its hostname into its claim's volume the first time and
+# saying "new <name>" or, finding it there, "found <name>".
+
+# sts_web REPLICAS WHEN_SCALED WHEN_DELETED: apply the set.
+sts_web() {
+    k apply -f - <<EOF
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: web}
+spec:
+  replicas: $1
+  serviceName: web
+  selector: {matchLabels: {app: sts-web}}
+  persistentVolumeClaimRetentionPolicy: {whenScaled: $2, whenDeleted: $3}
+  template:
+    metadata: {labels: {app: sts-web}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: c
+        image: busybox
+        command: [sh, -c, 'if [ -f /data/name ]; then echo found \$(cat /data/name); else hostname >/data/name; echo new \$(cat /data/name); fi; exec sleep 3600']
+        volumeMounts: [{name: www, mountPath: /data}]
+  volumeClaimTemplates:
+  - metadata: {name: www, labels: {tier: data}}
+    spec:
+      accessModes: [ReadWriteOnce]
+      storageClassName: e2e-local
+      resources: {requests: {storage: 10Mi}}
+EOF
+}
+
+pvc_gone() { [ "$(pvc_jq "$1" .code)" = 404 ]; }
+logs_are() { [ "$(k logs "$1" 2>/dev/null)" = "$2" ]; }
+
+@test "volumes: a StatefulSet's pods each get a claim www-web-<i> from its volumeClaimTemplate" {
+    sts_web 2 Retain Retain
+    wait_for 90 phase_is web-1 Running
+    wait_for 10 logs_are web-0 "new web-0"
+    wait_for 10 logs_are web-1 "new web-1"
+    local i uid
+    for i in 0 1; do
+        wait_for 10 pvc_phase_is "www-web-$i" Bound
+        [ "$(pvc_jq "www-web-$i" .metadata.labels.app)" = sts-web ]
+        [ "$(pvc_jq "www-web-$i" .metadata.labels.tier)" = data ]
+        [ "$(pvc_jq "www-web-$i" '.metadata.ownerReferences // [] | length')" = 0 ]
+        [ "$(pod_jq "web-$i" '.spec.volumes[] | select(.name=="www") | .persistentVolumeClaim.claimName')" = "www-web-$i" ]
+        uid=$(pvc_jq "www-web-$i" .metadata.uid)
+        [ "$(cat "$VOLS/pvc-${uid}_default_www-web-$i/name")" = "web-$i" ]
+    done
+    # The claim volume is the pod's, not the template's: one revision.
+    [ "$(k get controllerrevisions -l app=sts-web -o name | wc -l)" = 1 ]
+    run k describe sts web
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"Volume Claims:"*"Name:"*"www"*"StorageClass:"*"e2e-local"* ]]
+    [[ "$output" == *"create Claim www-web-0 Pod web-0 in StatefulSet web success"* ]]
+    # volumeClaimTemplates cannot change.
+    run k patch sts web --type=json -p '[{"op": "replace", "path": "/spec/volumeClaimTemplates/0/spec/resources/requests/storage", "value": "20Mi"}]'
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"spec: Forbidden: updates to statefulset spec for fields other than"* ]]
+}
+
+@test "volumes: a StatefulSet's pod deleted comes back on its volume's node and finds its data" {
+    local node uid
+    node=$(pod_jq web-0 .spec.nodeName)
+    uid=$(pod_jq web-0 .metadata.uid)
+    k delete pod web-0 --wait=false
+    wait_for 60 eval '[ "$(pod_jq web-0 .metadata.uid)" != "$uid" ] && phase_is web-0 Running'
+    [ "$(pod_jq web-0 .spec.nodeName)" = "$node" ]
+    wait_for 10 logs_are web-0 "found web-0"
+}
+
+@test "volumes: a StatefulSet scaled down keeps the claim under whenScaled Retain" {
+    local pv
+    pv=$(pvc_jq www-web-1 .spec.volumeName)
+    k scale sts web --replicas=1
+    wait_for 30 pod_gone web-1
+    pvc_phase_is www-web-1 Bound
+    [ "$(pv_jq "$pv" .status.phase)" = Bound ]
+    # Scaled up again, web-1 finds what it wrote.
+    k scale sts web --replicas=2
+    wait_for 60 phase_is web-1 Running
+    wait_for 10 logs_are web-1 "found web-1"
+}
+
+@test "volumes: whenScaled and whenDeleted Delete: the claims go with the pod scaled away and with the set" {
+    local pv1 pv0
+    pv1=$(pvc_jq www-web-1 .spec.volumeName)
+    pv0=$(pvc_jq www-web-0 .spec.volumeName)
+    sts_web 2 Delete Delete
+    # whenDeleted: the set owns the claims (not as their controller).
+    wait_for 10 eval '[ "$(pvc_jq www-web-0 ".metadata.ownerReferences[0].kind")" = StatefulSet ]'
+    [ "$(pvc_jq www-web-0 .metadata.ownerReferences[0].uid)" = "$(k get sts web -o jsonpath='{.metadata.uid}')" ]
+    [ "$(pvc_jq www-web-0 .metadata.ownerReferences[0].controller)" = false ]
+    [ "$(pvc_jq www-web-0 .metadata.ownerReferences[0].blockOwnerDeletion)" = true ]
+    # whenScaled: web-1's claim goes with web-1, and its volume with it.
+    k scale sts web --replicas=1
+    wait_for 30 pod_gone web-1
+    wait_for 30 pvc_gone www-web-1
+    wait_for 30 pv_gone "$pv1"
+    pvc_phase_is www-web-0 Bound
+    # Scaled up again, web-1 starts afresh on a new claim.
+    k scale sts web --replicas=2
+    wait_for 60 phase_is web-1 Running
+    wait_for 10 logs_are web-1 "new web-1"
+    wait_for 10 pvc_phase_is www-web-1 Bound
+    # Down and at once up again: whether web-1's claim went with the old pod
+    # or was kept for the new one, web-1 runs on a bound claim.
+    k scale sts web --replicas=1
+    k scale sts web --replicas=2
+    wait_for 60 eval 'phase_is web-1 Running && pvc_phase_is www-web-1 Bound'
+    # whenDeleted: the rest go with the set.
+    k delete sts web
+    wait_for 30 pod_gone web-0
+    wait_for 30 pvc_gone www-web-0
+    wait_for 30 pv_gone "$pv0"
+    wait_for 30 pvc_gone www-web-1
+}

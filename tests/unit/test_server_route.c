@@ -173,13 +173,13 @@ static void test_status_causes(void **state)
     (void)state;
     const mk_kind *k = kind_by_kind("StatefulSet");
     json_object *st = status_new(422, "Invalid",
-                                 "StatefulSet \"db\" is invalid: spec.volumeClaimTemplates: "
-                                 "Forbidden: no PersistentVolumes",
+                                 "StatefulSet \"db\" is invalid: spec.ordinals.start: "
+                                 "Forbidden: numbered from 0",
                                  k, "db");
     json_object *c = json_object_array_get_idx(mk_json_path(st, "details.causes"), 0);
-    assert_string_equal(mk_json_str(c, "field"), "spec.volumeClaimTemplates");
+    assert_string_equal(mk_json_str(c, "field"), "spec.ordinals.start");
     assert_string_equal(mk_json_str(c, "reason"), "FieldValueForbidden");
-    assert_string_equal(mk_json_str(c, "message"), "Forbidden: no PersistentVolumes");
+    assert_string_equal(mk_json_str(c, "message"), "Forbidden: numbered from 0");
     json_object_put(st);
     st = status_new(422, "Invalid",
                     "Pod \"x\" is invalid: spec.containers[0].image: Required value", k, "x");

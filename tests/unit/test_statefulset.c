@@ -1,11 +1,15 @@
 /* The StatefulSet controller's decisions (controllers/statefulset.h):
- * ordinals from names, which pod is made or removed next, the roll's order. */
+ * ordinals from names, which pod is made or removed next, the roll's order,
+ * the volume claims of a pod and their owners under the retention policy. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "controllers/statefulset.h"
+#include "store/codec.h"
+#include "store/util.h"
 
 #define UP(o)      ((sts_pod){.ordinal = (o), .healthy = true, .available = true, .updated = true})
 #define OLD(o)     ((sts_pod){.ordinal = (o), .healthy = true, .available = true})
@@ -147,12 +151,158 @@ static void test_partition_and_on_delete(void **state)
     assert_int_equal(a[1].ordinal, 1);
 }
 
+static json_object *parse(const char *text)
+{
+    json_object *o = json_tokener_parse(text);
+    assert_non_null(o);
+    return o;
+}
+
+#define SET(policy)                                                                            \
+    "{\"metadata\": {\"name\": \"web\", \"namespace\": \"ns1\", \"uid\": \"set-uid\"},"        \
+    " \"spec\": {\"selector\": {\"matchLabels\": {\"app\": \"web\", \"x.io/tier\": \"db\"}},"  \
+    "  \"persistentVolumeClaimRetentionPolicy\": " policy ","                                  \
+    "  \"volumeClaimTemplates\": ["                                                            \
+    "   {\"metadata\": {\"name\": \"www\", \"labels\": {\"keep\": \"yes\"},"                   \
+    "     \"annotations\": {\"a\": \"b\"}},"                                                   \
+    "    \"spec\": {\"accessModes\": [\"ReadWriteOnce\"],"                                     \
+    "     \"resources\": {\"requests\": {\"storage\": \"1Gi\"}}},"                             \
+    "    \"status\": {\"phase\": \"Pending\"}},"                                               \
+    "   {\"metadata\": {\"name\": \"logs\"}, \"spec\": {}}],"                                  \
+    "  \"template\": {\"spec\": {\"volumes\": [{\"name\": \"tmp\", \"emptyDir\": {}}]}}}}"
+#define RETAIN "{\"whenDeleted\": \"Retain\", \"whenScaled\": \"Retain\"}"
+
+static void test_claim(void **state)
+{
+    (void)state;
+    json_object *set = parse(SET(RETAIN));
+    json_object *tmpl =
+        json_object_array_get_idx(mk_json_path(set, "spec.volumeClaimTemplates"), 0);
+    json_object *claim = statefulset_claim(set, tmpl, 3);
+    assert_string_equal(mk_json_str(claim, "kind"), "PersistentVolumeClaim");
+    assert_string_equal(mk_json_str(claim, "apiVersion"), "v1");
+    assert_string_equal(mk_json_str(claim, "metadata.name"), "www-web-3");
+    assert_string_equal(mk_json_str(claim, "metadata.namespace"), "ns1");
+    json_object *labels = mk_json_path(claim, "metadata.labels"), *v;
+    assert_int_equal(json_object_object_length(labels), 3); /* the template's and selector's */
+    assert_true(json_object_object_get_ex(labels, "x.io/tier", &v));
+    assert_string_equal(json_object_get_string(v), "db");
+    assert_string_equal(mk_json_str(claim, "metadata.labels.keep"), "yes");
+    assert_string_equal(mk_json_str(claim, "metadata.annotations.a"), "b");
+    assert_string_equal(mk_json_str(claim, "spec.resources.requests.storage"), "1Gi");
+    assert_null(mk_json_path(claim, "status"));
+    assert_null(mk_json_path(claim, "metadata.ownerReferences"));
+    json_object_put(claim);
+    /* The pod: a claim volume per template, first; the template's own stay. */
+    json_object *pod = parse("{\"spec\": {\"volumes\": [{\"name\": \"tmp\", \"emptyDir\": {}},"
+                             " {\"name\": \"logs\", \"emptyDir\": {}}]}}");
+    statefulset_claim_volumes(set, pod, 1);
+    json_object *vols = mk_json_path(pod, "spec.volumes");
+    assert_int_equal(json_object_array_length(vols), 3);
+    json_object *v0 = json_object_array_get_idx(vols, 0),
+                *v1 = json_object_array_get_idx(vols, 1);
+    assert_string_equal(mk_json_str(v0, "name"), "www");
+    assert_string_equal(mk_json_str(v0, "persistentVolumeClaim.claimName"), "www-web-1");
+    assert_string_equal(mk_json_str(v1, "name"), "logs");
+    assert_string_equal(mk_json_str(v1, "persistentVolumeClaim.claimName"), "logs-web-1");
+    assert_string_equal(mk_json_str(json_object_array_get_idx(vols, 2), "name"), "tmp");
+    json_object_put(pod);
+    json_object_put(set);
+}
+
+/* The owner references the retention policy asks of claim for pod. */
+static json_object *refs(const char *policy, const char *claim_refs, bool scaled_down)
+{
+    _cleanup_free_ char *set_text = xasprintf(SET("%s"), policy);
+    _cleanup_free_ char *claim_text = xasprintf(
+        "{\"metadata\": {\"name\": \"www-web-1\", \"ownerReferences\": %s}}", claim_refs);
+    json_object *set = parse(set_text), *claim = parse(claim_text);
+    sts_owner pod = {"v1", "Pod", "web-1", "pod-uid"};
+    json_object *out = statefulset_claim_refs(claim, set, &pod, scaled_down);
+    json_object_put(set);
+    json_object_put(claim);
+    return out;
+}
+
+static void expect_refs(json_object *r, const char *uid0, const char *uid1)
+{
+    assert_non_null(r);
+    size_t n = json_object_array_length(r);
+    assert_int_equal(n, uid1 ? 2 : uid0 ? 1 : 0);
+    if (uid0)
+        assert_string_equal(mk_json_str(json_object_array_get_idx(r, 0), "uid"), uid0);
+    if (uid1)
+        assert_string_equal(mk_json_str(json_object_array_get_idx(r, 1), "uid"), uid1);
+    if (n) { /* the one added last: not the claim's controller, blocking */
+        json_object *ref = json_object_array_get_idx(r, n - 1);
+        if (strcmp(mk_json_str(ref, "uid"), "x") != 0) {
+            assert_non_null(mk_json_path(ref, "controller"));
+            assert_false(json_object_get_boolean(mk_json_path(ref, "controller")));
+            assert_true(json_object_get_boolean(mk_json_path(ref, "blockOwnerDeletion")));
+        }
+    }
+    json_object_put(r);
+}
+
+#define POLICY(d, s) "{\"whenDeleted\": \"" d "\", \"whenScaled\": \"" s "\"}"
+#define SET_REF      "[{\"kind\": \"StatefulSet\", \"name\": \"web\", \"uid\": \"set-uid\"}]"
+#define POD_REF      "[{\"kind\": \"Pod\", \"name\": \"web-1\", \"uid\": \"pod-uid\"}]"
+
+static void test_claim_retention(void **state)
+{
+    (void)state;
+    /* Retain, Retain: no owners; those a Delete left go. */
+    assert_null(refs(POLICY("Retain", "Retain"), "[]", false));
+    assert_null(refs(POLICY("Retain", "Retain"), "[]", true));
+    expect_refs(refs(POLICY("Retain", "Retain"), SET_REF, false), NULL, NULL);
+    expect_refs(refs(POLICY("Retain", "Retain"), POD_REF, true), NULL, NULL);
+    /* whenDeleted Delete: the set owns it. */
+    expect_refs(refs(POLICY("Delete", "Retain"), "[]", false), "set-uid", NULL);
+    expect_refs(refs(POLICY("Delete", "Retain"), "[]", true), "set-uid", NULL);
+    assert_null(refs(POLICY("Delete", "Retain"), SET_REF, false));
+    /* whenScaled Delete: the pod owns it once scaled away, not before. */
+    assert_null(refs(POLICY("Retain", "Delete"), "[]", false));
+    expect_refs(refs(POLICY("Retain", "Delete"), "[]", true), "pod-uid", NULL);
+    expect_refs(refs(POLICY("Retain", "Delete"), POD_REF, false), NULL, NULL);
+    /* Both: the set while in range, the pod alone once scaled away. */
+    expect_refs(refs(POLICY("Delete", "Delete"), "[]", false), "set-uid", NULL);
+    expect_refs(refs(POLICY("Delete", "Delete"), SET_REF, true), "pod-uid", NULL);
+    /* Other owners are kept. */
+    expect_refs(refs(POLICY("Delete", "Retain"), "[{\"kind\": \"X\", \"uid\": \"x\"}]", false),
+                "x", "set-uid");
+    /* A claim to be made: no pod yet. */
+    json_object *set = parse(SET(POLICY("Delete", "Delete")));
+    json_object *claim = parse("{\"metadata\": {\"name\": \"www-web-0\"}}");
+    expect_refs(statefulset_claim_refs(claim, set, NULL, false), "set-uid", NULL);
+    json_object_put(claim);
+    json_object_put(set);
+}
+
+static void test_claim_stale(void **state)
+{
+    (void)state;
+    json_object *c = parse("{\"metadata\": {\"ownerReferences\": " POD_REF "}}");
+    assert_true(statefulset_claim_stale(c, "web-1", NULL));       /* its old pod's */
+    assert_true(statefulset_claim_stale(c, "web-1", "new-uid"));  /* another web-1's */
+    assert_false(statefulset_claim_stale(c, "web-1", "pod-uid")); /* this pod's */
+    assert_false(statefulset_claim_stale(c, "web-2", NULL));
+    json_object_put(c);
+    c = parse("{\"metadata\": {\"deletionTimestamp\": \"2026-01-01T00:00:00Z\"}}");
+    assert_true(statefulset_claim_stale(c, "web-1", NULL));
+    json_object_put(c);
+    c = parse("{\"metadata\": {\"ownerReferences\": " SET_REF "}}");
+    assert_false(statefulset_claim_stale(c, "web-1", NULL));
+    json_object_put(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ordinal),         cmocka_unit_test(test_ordered_create),
         cmocka_unit_test(test_parallel_create), cmocka_unit_test(test_scale_down),
         cmocka_unit_test(test_rolling_update),  cmocka_unit_test(test_partition_and_on_delete),
+        cmocka_unit_test(test_claim),           cmocka_unit_test(test_claim_retention),
+        cmocka_unit_test(test_claim_stale),
     };
     return cmocka_run_group_tests_name("statefulset", tests, NULL, NULL);
 }

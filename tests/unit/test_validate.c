@@ -547,6 +547,96 @@ static const char sts_base[] = "apiVersion: apps/v1\n"
                                "    spec:\n"
                                "      containers: [{name: web, image: nginx}]\n";
 
+/* A set whose containers mount "www"; @@ is the set's own spec fields. */
+static const char sts_claims[] =
+    "apiVersion: apps/v1\n"
+    "kind: StatefulSet\n"
+    "metadata: {name: web}\n"
+    "spec:\n"
+    "  selector: {matchLabels: {app: web}}\n"
+    "  template:\n"
+    "    metadata: {labels: {app: web}}\n"
+    "    spec:\n"
+    "      volumes: [{name: tmp, emptyDir: {}}]\n"
+    "      containers:\n"
+    "      - name: web\n"
+    "        image: nginx\n"
+    "        volumeMounts: [{name: www, mountPath: /data}, {name: tmp, mountPath: /tmp}]\n"
+    "@@";
+
+static void expect_update(const char *old_text, const char *new_text, const char *msg);
+
+#define CLAIM(name, spec) "  - metadata: {name: " name "}\n    spec: " spec "\n"
+#define RWO_1GI           "{accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}"
+
+static void test_statefulset_claims(void **state)
+{
+    (void)state;
+    expect_ok_with(sts_claims, "  volumeClaimTemplates:\n" CLAIM("www", RWO_1GI));
+    expect_ok_with(sts_claims,
+                   "  volumeClaimTemplates:\n" CLAIM("www", RWO_1GI) CLAIM("logs", RWO_1GI));
+    /* A mount must name a pod volume or a claim template. */
+    expect_error_with(sts_claims, "",
+                      "spec.template.spec.containers[0].volumeMounts[0].name: Not found: "
+                      "\"www\"");
+    expect_error_with(sts_claims, "  volumeClaimTemplates:\n" CLAIM("data", RWO_1GI),
+                      "volumeMounts[0].name: Not found: \"www\"");
+    expect_error_with(sts_claims, "  volumeClaimTemplates:\n  - spec: " RWO_1GI "\n",
+                      "spec.volumeClaimTemplates[0].metadata.name: Required value");
+    expect_error_with(sts_claims, "  volumeClaimTemplates:\n" CLAIM("WWW", RWO_1GI),
+                      "spec.volumeClaimTemplates[0].metadata.name: Invalid value: \"WWW\"");
+    expect_error_with(sts_claims,
+                      "  volumeClaimTemplates:\n" CLAIM("www", RWO_1GI) CLAIM("www", RWO_1GI),
+                      "spec.volumeClaimTemplates[1].metadata.name: Duplicate value: \"www\"");
+    expect_error_with(sts_claims,
+                      "  volumeClaimTemplates:\n" CLAIM("www", RWO_1GI) CLAIM("tmp", RWO_1GI),
+                      "spec.volumeClaimTemplates[1].metadata.name: Invalid value: \"tmp\": "
+                      "must not be the name of a volume in spec.template.spec.volumes");
+    expect_error_with(sts_claims,
+                      "  volumeClaimTemplates:\n"
+                      "  - metadata: {name: www, labels: {'-bad': x}}\n    spec: " RWO_1GI "\n",
+                      "spec.volumeClaimTemplates[0].metadata.labels: Invalid value: \"-bad\"");
+    expect_error_with(
+        sts_claims,
+        "  volumeClaimTemplates:\n" CLAIM("www", "{resources: {requests: {storage: 1Gi}}}"),
+        "spec.volumeClaimTemplates[0].spec.accessModes: Required value");
+    expect_error_with(
+        sts_claims, "  volumeClaimTemplates:\n" CLAIM("www", "{accessModes: [ReadWriteOnce]}"),
+        "spec.volumeClaimTemplates[0].spec.resources.requests.storage: Required value");
+    expect_error_with(sts_claims,
+                      "  volumeClaimTemplates:\n" CLAIM("www", "{accessModes: [ReadWriteOnce], "
+                                                               "volumeMode: Block, resources: "
+                                                               "{requests: {storage: 1Gi}}}"),
+                      "spec.volumeClaimTemplates[0].spec.volumeMode");
+    expect_ok_with(sts_claims,
+                   "  volumeClaimTemplates:\n" CLAIM(
+                       "www", RWO_1GI) "  persistentVolumeClaimRetentionPolicy:\n"
+                                       "    {whenDeleted: Delete, whenScaled: Delete}\n");
+    /* The templates are fixed once the set is made; the replicas are not. */
+    _cleanup_free_ char *one =
+        with(sts_claims, "  volumeClaimTemplates:\n" CLAIM("www", RWO_1GI));
+    _cleanup_free_ char *two = with(
+        sts_claims,
+        "  volumeClaimTemplates:\n" CLAIM("www", "{accessModes: [ReadWriteOnce], "
+                                                 "resources: {requests: {storage: 2Gi}}}"));
+    _cleanup_free_ char *scaled =
+        with(sts_claims, "  replicas: 5\n  volumeClaimTemplates:\n" CLAIM("www", RWO_1GI));
+    expect_update(one, scaled, NULL);
+    /* Each template is stored as Kubernetes stores it, a defaulted claim, and
+     * the set's claims are kept (Retain) unless it says otherwise. */
+    json_object *o = decode(one);
+    defaults_apply(kind_by_kind("StatefulSet"), o);
+    json_object *t = json_object_array_get_idx(mk_json_path(o, "spec.volumeClaimTemplates"), 0);
+    assert_string_equal(mk_json_str(t, "kind") ?: "", "PersistentVolumeClaim");
+    assert_string_equal(mk_json_str(t, "apiVersion") ?: "", "v1");
+    assert_string_equal(mk_json_str(t, "spec.volumeMode") ?: "", "Filesystem");
+    assert_string_equal(
+        mk_json_str(o, "spec.persistentVolumeClaimRetentionPolicy.whenScaled") ?: "", "Retain");
+    json_object_put(o);
+    expect_update(one, two,
+                  "spec: Forbidden: updates to statefulset spec for fields other than");
+}
+
 static void test_statefulset(void **state)
 {
     (void)state;
@@ -582,11 +672,6 @@ static void test_statefulset(void **state)
                  "  template:\n    metadata: {labels: {app: web}}\n"
                  "    spec: {containers: [{name: a, image: b}]}\n",
                  "spec.serviceName: Invalid value: \"Web\"");
-    expect_error_with(sts_base,
-                      "  volumeClaimTemplates:\n  - metadata: {name: data}\n"
-                      "    spec: {accessModes: [ReadWriteOnce]}\n",
-                      "spec.volumeClaimTemplates: Forbidden: minik8s has no "
-                      "PersistentVolumes");
     expect_error_with(sts_base, "  ordinals: {start: 1}\n", "spec.ordinals.start: Forbidden");
     expect_ok("apiVersion: apps/v1\nkind: ControllerRevision\nmetadata: {name: web-1}\n"
               "data: {spec: {template: {}}}\nrevision: 3\n");
@@ -1706,6 +1791,7 @@ int main(void)
         cmocka_unit_test(test_configmap_secret),
         cmocka_unit_test(test_replicaset),
         cmocka_unit_test(test_statefulset),
+        cmocka_unit_test(test_statefulset_claims),
         cmocka_unit_test(test_hpa),
         cmocka_unit_test(test_ingress),
         cmocka_unit_test(test_function),
