@@ -7,8 +7,7 @@
 #
 # Two nodes (lib/cluster.bash) so that "the same node" means something:
 # net 172.31.242.0/24, netns mkv$TAG-n1..2, pods from 10.242.0.0/16, https
-# (kubectl sends its token over https only); a lock file keeps two runs of
-# this file (from two worktrees) from sharing those addresses. The test's StorageClass
+# (kubectl sends its token over https only). The test's StorageClass
 # e2e-local provisions under $VOLS, inside the test's temp dir.
 #
 # Layout: setup_file/teardown_file, helpers, then the tests in groups:
@@ -24,13 +23,8 @@ load lib/cluster
 bats_require_minimum_version 1.5.0
 
 setup_file() {
-    # One run of this file at a time on the machine: copies of it in other
-    # worktrees use the same addresses. The lock lives as long as this
-    # process (setup_file and teardown_file run in it).
-    exec {VOLUMES_LOCK}>"${TMPDIR:-/tmp}/minik8s-e2e-volumes.lock"
-    flock -w 1200 "$VOLUMES_LOCK"
     export CLUSTER_NET=172.31.242 CLUSTER_NS=mkv CLUSTER_NODES=2 CLUSTER_TLS=1 CLUSTER_FS=0 \
-        CLUSTER_CM_FLAGS="--controllers nodeipam,volume,statefulset,garbagecollector --cluster-cidr 10.242.0.0/16 --node-cidr-mask-size 24"
+        CLUSTER_CM_FLAGS="--controllers nodeipam,volume,volume-protection,statefulset,garbagecollector --cluster-cidr 10.242.0.0/16 --node-cidr-mask-size 24"
     cluster_up
     export VOLS=$E2E_DIR/volumes KC=$E2E_DIR/kubeconfig
     mkdir -p "$VOLS"
@@ -167,13 +161,24 @@ delete_pod() {
     [[ "$output" == *"Status:"*"Bound"* ]]
 }
 
-@test "volumes: deleting the claim deletes its PV and the directory" {
+@test "volumes: a claim in use stays Terminating; once its pod goes, the claim, its PV and the directory go" {
     local pv dir
     pv=$(pvc_jq data .spec.volumeName)
     dir=$(pv_jq "$pv" .spec.hostPath.path)
     [ -d "$dir" ]
-    delete_pod reader
+    [ "$(pvc_jq data '.metadata.finalizers | index("kubernetes.io/pvc-protection") != null')" = true ]
+    [ "$(pv_jq "$pv" '.metadata.finalizers | index("kubernetes.io/pv-protection") != null')" = true ]
+    # deleted while reader still runs on it: the storage stays
     k delete pvc data --wait=false
+    sleep 2
+    [ "$(pvc_jq data .metadata.deletionTimestamp)" != null ]
+    run k get pvc data
+    [[ "$output" == *"data"*"Terminating"* ]]
+    [ "$(pv_jq "$pv" .status.phase)" = Bound ]
+    [ -d "$dir" ]
+    [ "$(k exec reader -- cat /data/msg)" = from-writer ]
+    delete_pod reader
+    wait_for 30 eval '[ "$(pvc_jq data .code)" = 404 ]'
     # Released, then the kubelet of the PV's node removes the directory and
     # the PV.
     wait_for 30 pv_gone "$pv"
