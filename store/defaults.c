@@ -153,6 +153,13 @@ static json_object *pod_spec_of(const mk_kind *k, json_object *obj)
     return NULL;
 }
 
+static void default_secret(json_object *obj)
+{
+    const char *type = mk_json_str(obj, "type");
+    if (!type || !*type)
+        json_object_object_add(obj, "type", json_object_new_string("Opaque"));
+}
+
 void defaults_apply(const mk_kind *k, json_object *obj)
 {
     json_object *pod = pod_spec_of(k, obj);
@@ -164,6 +171,8 @@ void defaults_apply(const mk_kind *k, json_object *obj)
         default_cronjob(obj);
     else if (strcmp(k->kind, "Service") == 0)
         default_service(obj);
+    else if (strcmp(k->kind, "Secret") == 0)
+        default_secret(obj);
     else
         default_volume_kinds(k, obj);
 }

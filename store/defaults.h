@@ -2,11 +2,10 @@
  * CronJob's concurrencyPolicy and history limits, a StatefulSet's
  * updateStrategy and podManagementPolicy, a container port's or Service
  * port's protocol (TCP), a Service port's targetPort (its port), a
- * PersistentVolume's reclaim policy (Retain) and volumeMode (Filesystem, a
- * claim's too), a StorageClass's reclaimPolicy (Delete) and
- * volumeBindingMode (Immediate)... Set
- * where absent, on create and
- * update alike (an update that omits them changes nothing), before
+ * Secret's type (Opaque), a PersistentVolume's reclaim policy (Retain) and
+ * volumeMode (Filesystem, a claim's too), a StorageClass's reclaimPolicy
+ * (Delete) and volumeBindingMode (Immediate)... Set where absent, on create
+ * and update alike (an update that omits them changes nothing), before
  * validation, as the API server's defaulting runs before its validation.
  * One place for every kind's, so the API server and tests agree.
  */

@@ -261,9 +261,6 @@ static void set_create_fields(const mk_kind *k, json_object *obj, json_object *m
     if (strcmp(k->kind, "Namespace") == 0 && !mk_json_str(obj, "status.phase"))
         mk_json_set_str(obj, "status.phase", "Active");
     defaults_apply(k, obj);
-    const char *type = mk_json_str(obj, "type");
-    if (strcmp(k->kind, "Secret") == 0 && (!type || !*type)) /* Kubernetes' default */
-        json_object_object_add(obj, "type", json_object_new_string("Opaque"));
 }
 
 /* Check a decoded manifest is of the route's kind. */

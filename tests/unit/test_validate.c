@@ -1547,7 +1547,8 @@ static void test_upstream_manifests(void **state)
 }
 
 /* Kubernetes' defaults (store/defaults.h): ports are TCP, a Service port
- * forwards to its own number, templates get them as pods do. */
+ * forwards to its own number, templates get them as pods do; a Secret is
+ * Opaque unless it says otherwise. */
 static void test_defaults(void **state)
 {
     (void)state;
@@ -1569,6 +1570,14 @@ static void test_defaults(void **state)
     defaults_apply(kind_by_kind("Deployment"), o);
     assert_string_equal(
         mk_json_str(o, "spec.template.spec.containers.0.ports.0.protocol") ?: "", "TCP");
+    json_object_put(o);
+    o = decode("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n");
+    defaults_apply(kind_by_kind("Secret"), o);
+    assert_string_equal(mk_json_str(o, "type") ?: "", "Opaque");
+    json_object_put(o);
+    o = decode("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ntype: kubernetes.io/tls\n");
+    defaults_apply(kind_by_kind("Secret"), o);
+    assert_string_equal(mk_json_str(o, "type") ?: "", "kubernetes.io/tls");
     json_object_put(o);
 }
 
