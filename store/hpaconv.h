@@ -13,7 +13,7 @@
  *   autoscaling.alpha.kubernetes.io/behavior         spec.behavior
  *
  * Only Resource and ContainerResource metrics are converted field by
- * field, the sources this cluster stores (validate.c refuses the others).
+ * field, the sources this cluster stores (validate_workloads.c refuses the others).
  */
 #ifndef MK_HPACONV_H
 #define MK_HPACONV_H

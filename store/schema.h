@@ -1,10 +1,10 @@
 /* schema.h - the known fields of every kind and their types (private to
- * validate.c).
+ * validate*.c).
  *
  * A schema is a tree of nodes: an object lists its fields, a list or map
  * names its element. Walking an object against it checks the type of every
  * known field and reports every unknown one as a warning; what a field's
- * value must mean (ranges, enums, references) is validate.c's business.
+ * value must mean (ranges, enums, references) is the business of validate*.c.
  */
 #ifndef MK_SCHEMA_H
 #define MK_SCHEMA_H
