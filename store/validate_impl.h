@@ -92,9 +92,15 @@ __attribute__((format(printf, 3, 4))) int field_forbidden(mk_err *err, const cha
                                                           const char *fmt, ...);
 int field_duplicate(mk_err *err, const char *path, const char *v);
 int field_not_found(mk_err *err, const char *path, const char *v);
+/* allowed ends with NULL */
 int field_unsupported(mk_err *err, const char *path, const char *v, const char *const *allowed);
+
+/* ---- enums, ranges, names, labels, metadata (validate_common.c) ---- */
+
+/* A string field o.field (at base) that must be one of allowed. */
 int check_enum(json_object *o, const char *field, const char *base, const char *const *allowed,
                bool must, mk_err *err);
+/* An integer field o.field within [lo, hi], when present. */
 int check_range(json_object *o, const char *field, const char *base, int64_t lo, int64_t hi,
                 mk_err *err);
 int check_dns_label(const char *path, const char *v, mk_err *err);
@@ -108,7 +114,8 @@ int check_metadata(const mk_kind *k, json_object *meta, mk_err *err);
 
 /* ---- the areas ---- */
 
-/* validate_pod.c */
+/* validate_pod.c; check_pod_spec checks a pod spec at base ("spec", or
+ * a template's "spec.template.spec") */
 extern const char *const port_protocols[]; /* TCP, UDP, SCTP; NULL-terminated */
 int check_resources(json_object *res, const char *base, mk_err *err);
 int check_env(json_object *env, const char *base, mk_err *err);
@@ -133,7 +140,8 @@ int validate_controllerrevision(json_object *obj, mk_err *err);
 int check_statefulset_update(json_object *old, json_object *obj, mk_err *err);
 int validate_deployment(json_object *obj, mk_err *err);
 int validate_hpa(json_object *obj, mk_err *err);
-/* validate_storage.c */
+/* validate_storage.c; check_pvc_spec checks a claim's spec at base (a
+ * claim's "spec", a volumeClaimTemplate's) */
 int check_pvc_spec(json_object *spec, const char *base, mk_err *err);
 int validate_pvc(json_object *obj, mk_err *err);
 int validate_pv(json_object *obj, mk_err *err);
