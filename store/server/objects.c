@@ -656,6 +656,30 @@ static int delete_namespace_content(api_req *r, const char *ns, mk_err *err)
     return 0;
 }
 
+/* As Kubernetes: the namespace is marked Terminating first, so that no
+ * new object lands in it while its content goes; then the content; then
+ * the namespace itself, unless something stays (nslife.h). */
+static int delete_namespace(api_req *r, const api_route *rt, delete_opts *o, json_object **out,
+                            mk_err *err)
+{
+    json_object *marked = NULL;
+    o->terminate = true;
+    o->propagation[0] = '\0'; /* all of it goes, whatever the policy */
+    if (delete_with_retries(r, rt, o, &marked, err) < 0)
+        return -err->code;
+    if (delete_namespace_content(r, rt->name, err) < 0) {
+        json_object_put(marked);
+        return -err->code;
+    }
+    if (nslife_holds(r->srv, rt->name)) {
+        *out = marked;
+        return 0;
+    }
+    json_object_put(marked);
+    o->terminate = false;
+    return delete_with_retries(r, rt, o, out, err);
+}
+
 static int delete_object(api_req *r, const api_route *rt, json_object **out, mk_err *err)
 {
     delete_opts o;
@@ -667,11 +691,8 @@ static int delete_object(api_req *r, const api_route *rt, json_object **out, mk_
                         "namespaces \"%s\" is forbidden: this namespace may not "
                         "be deleted",
                         rt->name);
-    if (ns && namespace_exists(r->srv, rt->name, err) == 0) {
-        if (delete_namespace_content(r, rt->name, err) < 0)
-            return -err->code;
-        o.terminate = nslife_holds(r->srv, rt->name);
-    }
+    if (ns && namespace_exists(r->srv, rt->name, err) == 0)
+        return delete_namespace(r, rt, &o, out, err);
     return delete_with_retries(r, rt, &o, out, err);
 }
 
