@@ -27,7 +27,7 @@
 
 typedef struct pf_stream {
     uint32_t id;
-    bool data;     /* else the error stream */
+    bool data; /* else the error stream */
     char reqid[32];
     int port;
     int kfd;       /* a data stream's kubelet connection, or -1 */
@@ -115,7 +115,8 @@ static void dial_pod(pf_session *s, pf_stream *t)
     mk_err err = {0};
     mk_buf early = {0};
     _cleanup_free_ char *path = xasprintf("/portForward/%s/%s?port=%d", s->ns, s->pod, t->port);
-    t->kfd = proxy_kubelet_upgrade(s->srv, s->host, s->kport, path, PORTFWD_UPGRADE, &early, &err);
+    t->kfd =
+        proxy_kubelet_upgrade(s->srv, s->host, s->kport, path, PORTFWD_UPGRADE, &early, &err);
     if (t->kfd < 0) {
         mk_log("port-forward %s/%s port %d: %s", s->ns, s->pod, t->port, err.msg);
         end_pair(s, t, err.msg);
@@ -130,7 +131,8 @@ static void syn_stream(pf_session *s, const spdy_frame *f)
     ssize_t at = spdy_header_block(f);
     spdy_headers h = {0};
     mk_err err = {0};
-    if (at < 0 || spdy_headers_decode(&s->codec, f->data + at, f->len - (size_t)at, &h, &err) < 0) {
+    if (at < 0 ||
+        spdy_headers_decode(&s->codec, f->data + at, f->len - (size_t)at, &h, &err) < 0) {
         mk_log("port-forward %s/%s: %s", s->ns, s->pod, at < 0 ? "short SYN_STREAM" : err.msg);
         s->done = true; /* the header contexts are out of step: nothing more can be read */
         return;
@@ -430,8 +432,10 @@ static int locate_pod(api_req *r, const api_route *rt, pf_session *s, mk_err *er
     if (!node || !*node)
         rc = mk_error(err, ECONNREFUSED, "pod %s is not scheduled to a node yet", rt->name);
     else if (phase && strcmp(phase, "Running") != 0)
-        rc = mk_error(err, EBADMSG, "unable to forward port because pod is not running. "
-                                    "Current status=%s", phase);
+        rc = mk_error(err, EBADMSG,
+                      "unable to forward port because pod is not running. "
+                      "Current status=%s",
+                      phase);
     else
         rc = proxy_kubelet_address(r->srv, node, s->host, sizeof s->host, &s->kport, err);
     json_object_put(pod);
@@ -452,13 +456,14 @@ enum MHD_Result proxy_portforward(api_req *r, const api_route *rt)
         return api_fail(r, EBADMSG,
                         "port-forward over WebSocket needs a Sec-WebSocket-Key and the "
                         "subprotocol " PORTFORWARD_WS_PREFIX PORTFORWARD_PROTOCOL);
-    if (!ws && (!up || strcasecmp(up, "SPDY/3.1") != 0 ||
-                !portforward_offers(api_header(r, "X-Stream-Protocol-Version"),
-                                    PORTFORWARD_PROTOCOL)))
-        return api_fail(r, EBADMSG,
-                        "port-forward is served over WebSocket (subprotocol " PORTFORWARD_WS_PREFIX
-                        PORTFORWARD_PROTOCOL ") or \"Upgrade: SPDY/3.1\" with "
-                        "X-Stream-Protocol-Version: " PORTFORWARD_PROTOCOL);
+    if (!ws &&
+        (!up || strcasecmp(up, "SPDY/3.1") != 0 ||
+         !portforward_offers(api_header(r, "X-Stream-Protocol-Version"), PORTFORWARD_PROTOCOL)))
+        return api_fail(
+            r, EBADMSG,
+            "port-forward is served over WebSocket (subprotocol " PORTFORWARD_WS_PREFIX
+                PORTFORWARD_PROTOCOL ") or \"Upgrade: SPDY/3.1\" with "
+            "X-Stream-Protocol-Version: " PORTFORWARD_PROTOCOL);
     pf_session *s = xcalloc(1, sizeof *s);
     s->srv = r->srv;
     s->ws = ws;

@@ -24,10 +24,10 @@
 #include "store/error.h"
 #include "store/util.h"
 
-#define SPDY_VERSION   3
-#define SPDY_HEAD      8
-#define SPDY_MAX_LEN   0xffffffu /* 24 bits */
-#define SPDY_FLAG_FIN  0x01
+#define SPDY_VERSION  3
+#define SPDY_HEAD     8
+#define SPDY_MAX_LEN  0xffffffu /* 24 bits */
+#define SPDY_FLAG_FIN 0x01
 
 enum {
     SPDY_SYN_STREAM = 1,
