@@ -18,7 +18,7 @@ CC      ?= gcc
 PREFIX  ?= /usr/local
 SAN     ?=
 BUILD   := build$(if $(SAN),/asan,/release)
-PKGS    := json-c yaml-0.1 sqlite3 libcurl libmicrohttpd fuse3 libssh libssl libcrypto libnl-route-3.0 libnftables
+PKGS    := json-c yaml-0.1 sqlite3 libcurl libmicrohttpd fuse3 libssh libssl libcrypto libnl-route-3.0 libnftables zlib
 CFLAGS_BASE := -std=c17 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Wall -Wextra -Werror \
 	-Wno-unused-parameter -g -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 ifeq ($(SAN),1)

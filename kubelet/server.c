@@ -3,6 +3,7 @@
  *   GET  /healthz
  *   GET  /containerLogs/{ns}/{pod}/{container}?tailLines=N&follow=true&previous=true
  *   POST /exec/{ns}/{pod}/{container}?command=..&stdin=true   (Upgrade: minik8s-exec.v1)
+ *   POST /portForward/{ns}/{pod}?port=N   (Upgrade: minik8s-portforward.v1)
  *   GET  /metrics         Prometheus text
  *   GET  /stats/summary   JSON
  *   GET  /pods            the pods this node runs
@@ -11,6 +12,8 @@
 #include "kubelet/execrelay.h"
 #include "kubelet/kubelet.h"
 #include "kubelet/logfile.h"
+#include "kubelet/portfwd.h"
+#include "kubelet/sandbox.h"
 #include "kubelet/stats.h"
 #include "store/execproto.h"
 #include "store/log.h"
@@ -350,6 +353,87 @@ static enum MHD_Result serve_exec(kubelet_server *s, struct MHD_Connection *c, c
     return ret;
 }
 
+/* ---- port-forward ---- */
+
+typedef struct pf_session {
+    int pod;
+    struct MHD_UpgradeResponseHandle *urh;
+    int sock;
+    char *extra;
+    size_t extra_len;
+} pf_session;
+
+static void *pf_main(void *arg)
+{
+    pf_session *f = arg;
+    portfwd_relay(f->sock, f->extra, f->extra_len, f->pod);
+    MHD_upgrade_action(f->urh, MHD_UPGRADE_ACTION_CLOSE);
+    free(f->extra);
+    free(f);
+    return NULL;
+}
+
+static void pf_upgraded(void *cls, struct MHD_Connection *c, void *con_cls, const char *extra,
+                        size_t extra_len, MHD_socket sock,
+                        struct MHD_UpgradeResponseHandle *urh)
+{
+    pf_session *f = cls;
+    f->sock = sock;
+    f->urh = urh;
+    if (extra_len) {
+        f->extra = xmalloc(extra_len);
+        memcpy(f->extra, extra, extra_len);
+        f->extra_len = extra_len;
+    }
+    pthread_t t;
+    if (pthread_create(&t, NULL, pf_main, f) != 0) {
+        MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
+        close(f->pod);
+        free(f->extra);
+        free(f);
+        return;
+    }
+    pthread_detach(t);
+}
+
+/* The pod's port is dialled before the 101, so a refusal comes back as an
+ * answer the API server can put on kubectl's error stream. */
+static enum MHD_Result serve_portforward(kubelet_server *s, struct MHD_Connection *c,
+                                         const char *url)
+{
+    char ns[64], pod[64], ctr[64];
+    if (!parse_target(c, url, "/portForward/", ns, pod, ctr) || ctr[0])
+        return reply_text(c, 400, "want /portForward/{namespace}/{pod}?port=N");
+    const char *up = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Upgrade");
+    if (!up || strcasecmp(up, PORTFWD_UPGRADE) != 0)
+        return reply_text(c, 400, "port-forward needs Upgrade: %s", PORTFWD_UPGRADE);
+    const char *ps = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "port");
+    char *end = NULL;
+    long port = ps ? strtol(ps, &end, 10) : 0;
+    if (!ps || *end || port < 1 || port > 65535)
+        return reply_text(c, 400, "port-forward needs port= between 1 and 65535");
+    char first[64] = "";
+    _cleanup_free_ char *uid = resolve_target(s, ns, pod, first);
+    if (!uid)
+        return reply_text(c, 404, "pod %s/%s is not on this node", ns, pod);
+    _cleanup_free_ char *dir = pods_dir(&s->kl->env, uid);
+    sandbox_paths sp;
+    sandbox_paths_for(dir, uid, &sp);
+    mk_err err = {0};
+    int fd = portfwd_dial(sp.netns, (int)port, &err);
+    sandbox_paths_free(&sp);
+    if (fd < 0)
+        return reply_text(c, 502, "error forwarding port %ld to pod %s, uid %s: %s", port, pod,
+                          uid, err.msg);
+    pf_session *f = xcalloc(1, sizeof *f);
+    f->pod = fd;
+    struct MHD_Response *r = MHD_create_response_for_upgrade(pf_upgraded, f);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_UPGRADE, PORTFWD_UPGRADE);
+    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_SWITCHING_PROTOCOLS, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
 /* ---- routing ---- */
 
 static enum MHD_Result serve_pods(kubelet_server *s, struct MHD_Connection *c)
@@ -396,6 +480,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         return serve_logs(s, c, url);
     if ((strcmp(method, "POST") == 0 || get) && strncmp(url, "/exec/", 6) == 0)
         return serve_exec(s, c, url);
+    if ((strcmp(method, "POST") == 0 || get) && strncmp(url, "/portForward/", 13) == 0)
+        return serve_portforward(s, c, url);
     if (get && strcmp(url, "/metrics") == 0) {
         mk_buf b = {0};
         stats_metrics(s->kl, s->stats, &b);

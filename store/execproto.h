@@ -29,6 +29,10 @@
 #define EXECPROTO_HEADER      5
 #define EXECPROTO_MAX_PAYLOAD (1u << 20)
 
+/* The kubelet's port-forward upgrade (kubelet/portfwd.h): no frames, the
+ * raw bytes of the pod's port both ways. */
+#define PORTFWD_UPGRADE "minik8s-portforward.v1"
+
 enum {
     EXECPROTO_STDIN = 0,
     EXECPROTO_STDOUT = 1,

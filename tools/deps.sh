@@ -3,7 +3,7 @@
 # quiet when nothing is missing. Run as root (make deps).
 set -eu
 PKGS="build-essential pkg-config clang libclang-rt-14-dev clang-format
-libjson-c-dev libyaml-dev libsqlite3-dev libcurl4-openssl-dev libmicrohttpd-dev libwslay-dev
+libjson-c-dev libyaml-dev libsqlite3-dev libcurl4-openssl-dev libmicrohttpd-dev libwslay-dev zlib1g-dev
 libfuse3-dev fuse3 libssh-dev libssl-dev libcmocka-dev uthash-dev bats curl
 etcd-server etcd-client wrk jq openssl python3
 runc crun conmon nftables busybox-static libnftables-dev libmnl-dev libnl-3-dev

@@ -157,7 +157,9 @@ int auth_allow(api_role role, const char *user, const char *verb, const mk_kind 
     case ROLE_NODE:
         /* A node deletes the PersistentVolumes it provisioned once it has
          * removed their directory (the local-path provisioner's node half). */
-        ok = is_read(verb) || strcmp(k->kind, "Node") == 0 || strcmp(k->kind, "Event") == 0 ||
+        /* Reads, but not a way into pods: exec and port-forward upgrade GETs. */
+        ok = (is_read(verb) && strcmp(sub, "exec") != 0 && strcmp(sub, "portforward") != 0) ||
+             strcmp(k->kind, "Node") == 0 || strcmp(k->kind, "Event") == 0 ||
              (strcmp(k->kind, "Pod") == 0 &&
               (strcmp(sub, "status") == 0 || strcmp(verb, "delete") == 0)) ||
              (strcmp(k->kind, "PersistentVolume") == 0 && strcmp(verb, "delete") == 0 && !*sub);

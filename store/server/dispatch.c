@@ -11,6 +11,7 @@
 #include "store/server/objects.h"
 #include "store/server/protobuf.h"
 #include "store/server/review.h"
+#include "store/server/portforward.h"
 #include "store/server/proxy.h"
 #include "store/server/route.h"
 #include "store/server/scale.h"
@@ -91,6 +92,8 @@ static enum MHD_Result dispatch_resource(api_req *r, const api_route *rt)
         return proxy_log(r, rt);
     if (!strcmp(sub, "exec"))
         return proxy_exec(r, rt);
+    if (!strcmp(sub, "portforward"))
+        return proxy_portforward(r, rt);
     if (!strcmp(m, "GET") || !strcmp(m, "HEAD")) {
         if (!strcmp(r->verb, "watch"))
             return stream_watch(r, rt);

@@ -170,16 +170,20 @@ static char *kubelet_url_path(api_req *r, const char *what, const api_route *rt,
     return path;
 }
 
+static int status_errno(long status)
+{
+    return status == 404                    ? ENOENT
+           : status == 400                  ? EBADMSG
+           : status == 409                  ? ESTALE
+           : status == 401 || status == 403 ? EACCES
+                                            : ECONNREFUSED;
+}
+
 /* The kubelet's non-2xx answer as a Status: its text is the message. */
 static enum MHD_Result relay_refusal(api_req *r, const api_route *rt, long status,
                                      const char *body, size_t len)
 {
-    int code = status == 404                    ? ENOENT
-               : status == 400                  ? EBADMSG
-               : status == 409                  ? ESTALE
-               : status == 401 || status == 403 ? EACCES
-                                                : ECONNREFUSED;
-    mk_err err = {.code = code};
+    mk_err err = {.code = status_errno(status)};
     snprintf(err.msg, sizeof err.msg, "kubelet: %.*s", (int)strcspn(body ? body : "", "\r\n"),
              body ? body : "");
     (void)len;
@@ -481,52 +485,65 @@ static void exec_upgraded(void *cls, struct MHD_Connection *conn, void *con_cls,
     pthread_detach(t);
 }
 
-/* Connect to the kubelet and ask it to upgrade: the socket, upgraded, with
- * any frames that came along; or the kubelet's refusal as an error reply. */
-static enum MHD_Result exec_dial(api_req *r, const api_route *rt, const kubelet_target *t,
-                                 exec_relay **out)
+int proxy_kubelet_upgrade(api_server *srv, const char *host, int port, const char *path,
+                          const char *upgrade, mk_buf *early, mk_err *err)
 {
-    mk_err err = {0};
-    int fd = connect_timeout(t->host, t->port, PROXY_CONNECT_MS, &err);
+    int fd = connect_timeout(host, port, PROXY_CONNECT_MS, err);
     if (fd < 0)
-        return api_reply_err(r, &err, rt->kind, rt->name);
-    _cleanup_free_ char *path = kubelet_url_path(r, "exec", rt, t);
-    const char *token = r->srv->auth ? auth_proxy_token(r->srv->auth) : NULL;
+        return fd;
+    const char *token = srv->auth ? auth_proxy_token(srv->auth) : NULL;
     mk_buf b = {0};
     mk_buf_printf(&b,
                   "POST %s HTTP/1.1\r\nHost: %s:%d\r\nConnection: Upgrade\r\nUpgrade: %s\r\n"
                   "Content-Length: 0\r\n",
-                  path, t->host, t->port, EXECPROTO_UPGRADE);
+                  path, host, port, upgrade);
     if (token)
         mk_buf_printf(&b, "Authorization: Bearer %s\r\n", token);
     mk_buf_puts(&b, "\r\n");
     size_t head = 0;
     int status = 0;
     int rc = write_all(fd, b.data, b.len) < 0
-                 ? mk_error(&err, ECONNREFUSED, "kubelet: send: %s", strerror(errno))
+                 ? mk_error(err, ECONNREFUSED, "kubelet: send: %s", strerror(errno))
                  : 0;
     mk_buf_reset(&b);
     if (rc == 0)
-        rc = read_head(fd, &b, &head, &err);
+        rc = read_head(fd, &b, &head, err);
     if (rc == 0 && sscanf(b.data, "HTTP/1.%*d %d", &status) != 1)
-        rc = mk_error(&err, ECONNREFUSED, "kubelet: not an HTTP answer");
+        rc = mk_error(err, ECONNREFUSED, "kubelet: not an HTTP answer");
     if (rc == 0 && status != 101) {
         /* The refusal's body is short text; what came with the head will do. */
-        enum MHD_Result ret = relay_refusal(r, rt, status, b.data + head, b.len - head);
-        close(fd);
-        mk_buf_free(&b);
-        return ret;
+        const char *body = b.data + head;
+        rc = mk_error(err, status_errno(status), "kubelet: %.*s", (int)strcspn(body, "\r\n"),
+                      body);
     }
     if (rc < 0) {
         close(fd);
         mk_buf_free(&b);
+        return rc;
+    }
+    mk_buf_append(early, b.data + head, b.len - head);
+    mk_buf_free(&b);
+    return fd;
+}
+
+/* Connect to the kubelet and ask it to upgrade: the socket, upgraded, with
+ * any frames that came along; or the kubelet's refusal as an error reply. */
+static enum MHD_Result exec_dial(api_req *r, const api_route *rt, const kubelet_target *t,
+                                 exec_relay **out)
+{
+    mk_err err = {0};
+    _cleanup_free_ char *path = kubelet_url_path(r, "exec", rt, t);
+    mk_buf early = {0};
+    int fd =
+        proxy_kubelet_upgrade(r->srv, t->host, t->port, path, EXECPROTO_UPGRADE, &early, &err);
+    if (fd < 0) {
+        mk_buf_free(&early);
         return api_reply_err(r, &err, rt->kind, rt->name);
     }
     exec_relay *x = xcalloc(1, sizeof *x);
     x->srv = r->srv;
     x->kfd = fd;
-    mk_buf_append(&x->early, b.data + head, b.len - head);
-    mk_buf_free(&b);
+    x->early = early;
     *out = x;
     return MHD_YES;
 }

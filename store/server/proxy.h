@@ -1,4 +1,5 @@
-/* proxy.h - pods/{name}/log and pods/{name}/exec, relayed to the kubelet
+/* proxy.h - pods/{name}/log and pods/{name}/exec (and the kubelet dial of
+ * pods/{name}/portforward, portforward.h), relayed to the kubelet
  * of the pod's node (kubelet/server.c: /containerLogs and /exec).
  *
  * The kubelet is found from the Node object: status.addresses (InternalIP)
@@ -28,5 +29,13 @@ enum MHD_Result proxy_exec(api_req *r, const api_route *rt);
  * *port. ECONNREFUSED when the node is unknown or gives no address. */
 int proxy_kubelet_address(api_server *srv, const char *node, char *host, size_t n, int *port,
                           mk_err *err);
+
+/* Connect to a kubelet at host:port and POST path with "Upgrade: upgrade"
+ * (and the API server's token). Returns the socket once the kubelet
+ * answered 101, bytes that came past the answer appended to early; < 0
+ * with err holding the kubelet's refusal ("kubelet: TEXT"; 404 ENOENT, 400
+ * EBADMSG, others ECONNREFUSED) or why it could not be reached. */
+int proxy_kubelet_upgrade(api_server *srv, const char *host, int port, const char *path,
+                          const char *upgrade, mk_buf *early, mk_err *err);
 
 #endif

@@ -54,8 +54,9 @@ EOF
 
 teardown_file() {
     [ -n "${E2E_DIR:-}" ] || return 0
-    k delete pod talk --wait=false >/dev/null 2>&1 || true
-    wait_for 20 eval '! k get pod talk >/dev/null 2>&1' || true
+    [ -f "$E2E_DIR/pf.pid" ] && stop_pid "$(cat "$E2E_DIR/pf.pid")"
+    k delete pod talk web --wait=false >/dev/null 2>&1 || true
+    wait_for 20 eval '! k get pod talk >/dev/null 2>&1 && ! k get pod web >/dev/null 2>&1' || true
     local d
     for d in kubelet scheduler cm apiserver; do
         [ -f "$E2E_DIR/$d.pid" ] && stop_pid "$(cat "$E2E_DIR/$d.pid")"
@@ -144,6 +145,80 @@ k() { inside timeout 30 kubectl --kubeconfig "$KC" "$@"; }
         -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' -H 'Sec-WebSocket-Protocol: channel.k8s.io' \
         "http://127.0.0.1:$PORT/api/v1/namespaces/default/pods/talk/exec?container=c&command=true"
     [[ "$output" == *'"code":400'* && "$output" == *v5.channel.k8s.io* ]]
+}
+
+# kubectl port-forward TARGET PORTS in the background, inside the test's
+# netns; its pid goes to $E2E_DIR/pf.pid (for stop_pid), its output to pf.log.
+port_forward() {
+    nsenter --net="/var/run/netns/$NETNS" kubectl --kubeconfig "$KC" port-forward "$1" "$2" \
+        >"$E2E_DIR/pf.log" 2>&1 &
+    echo $! >"$E2E_DIR/pf.pid"
+}
+
+stop_port_forward() {
+    [ -f "$E2E_DIR/pf.pid" ] && stop_pid "$(cat "$E2E_DIR/pf.pid")"
+    rm -f "$E2E_DIR/pf.pid"
+}
+
+inside_free_port() { inside bash -c "$(declare -f free_port); free_port"; }
+
+@test "kubectl port-forward: a pod's port on localhost" {
+    k apply -f - <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: web, labels: {app: pfweb}}
+spec:
+  containers:
+  - name: c
+    image: busybox
+    command: [sh, -c, 'mkdir -p /www && echo hello-from-web >/www/index.html && exec httpd -f -p 80 -h /www']
+---
+apiVersion: v1
+kind: Service
+metadata: {name: pfweb}
+spec:
+  selector: {app: pfweb}
+  ports: [{port: 8080, targetPort: 80}]
+EOF
+    wait_for 60 eval '[ "$(k get pod web -o jsonpath={.status.phase})" = Running ]'
+    head -c 200000 /dev/urandom >"$E2E_DIR/web.bin"
+    k cp "$E2E_DIR/web.bin" web:/www/web.bin
+
+    # pod/NAME, SPDY inside WebSocket: several connections, a body larger
+    # than one frame
+    local lport
+    lport=$(inside_free_port)
+    port_forward pod/web "$lport:80"
+    wait_for 20 inside curl -sf -o /dev/null "http://127.0.0.1:$lport/"
+    run inside curl -sS "http://127.0.0.1:$lport/"
+    [ "$output" = hello-from-web ]
+    run inside curl -sS "http://127.0.0.1:$lport/"
+    [ "$output" = hello-from-web ]
+    inside curl -sS -o "$E2E_DIR/web.back" "http://127.0.0.1:$lport/web.bin"
+    cmp "$E2E_DIR/web.bin" "$E2E_DIR/web.back"
+    stop_port_forward
+
+    # svc/NAME (kubectl picks a pod, 8080 becomes its targetPort 80) over
+    # bare SPDY, kubectl's fallback
+    lport=$(inside_free_port)
+    KUBECTL_PORT_FORWARD_WEBSOCKETS=false port_forward svc/pfweb "$lport:8080"
+    wait_for 20 inside curl -sf -o /dev/null "http://127.0.0.1:$lport/"
+    run inside curl -sS "http://127.0.0.1:$lport/"
+    [ "$output" = hello-from-web ]
+    stop_port_forward
+
+    # nothing listens on 81: the kubelet's reason comes on the error stream
+    lport=$(inside_free_port)
+    port_forward pod/web "$lport:81"
+    wait_for 20 grep -q 'Forwarding from' "$E2E_DIR/pf.log"
+    run inside curl -sS "http://127.0.0.1:$lport/"
+    [ "$status" -ne 0 ]
+    wait_for 20 grep -q 'error forwarding port 81' "$E2E_DIR/pf.log"
+    grep -q 'connect: Connection refused' "$E2E_DIR/pf.log"
+    stop_port_forward
+
+    k delete pod web --wait=false
+    k delete service pfweb
 }
 
 @test "kubectl get events and describe: who did what to a pod; repeats count up in one Event" {
