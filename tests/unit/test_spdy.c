@@ -148,7 +148,8 @@ static void test_garbage_block(void **state)
 
 static void test_offers(void **state)
 {
-    assert_true(portforward_offers("SPDY/3.1+portforward.k8s.io", "SPDY/3.1+portforward.k8s.io"));
+    assert_true(
+        portforward_offers("SPDY/3.1+portforward.k8s.io", "SPDY/3.1+portforward.k8s.io"));
     assert_true(portforward_offers("a, portforward.k8s.io", "portforward.k8s.io"));
     assert_false(portforward_offers("v4.channel.k8s.io", "portforward.k8s.io"));
     assert_false(portforward_offers(NULL, "portforward.k8s.io"));
