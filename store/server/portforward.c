@@ -244,37 +244,14 @@ static ssize_t ws_recv(wslay_event_context_ptr ws, uint8_t *buf, size_t len, int
                        void *user)
 {
     pf_session *s = user;
-    if (s->extra_len) {
-        size_t n = len < s->extra_len ? len : s->extra_len;
-        memcpy(buf, s->extra, n);
-        s->extra += n;
-        s->extra_len -= n;
-        return (ssize_t)n;
-    }
-    ssize_t n;
-    do
-        n = recv(s->client, buf, len, MSG_DONTWAIT);
-    while (n < 0 && errno == EINTR);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        wslay_event_set_error(ws, WSLAY_ERR_WOULDBLOCK);
-        return -1;
-    }
-    if (n <= 0) {
-        wslay_event_set_error(ws, WSLAY_ERR_CALLBACK_FAILURE);
-        return -1;
-    }
-    return n;
+    return wsexec_sock_recv(ws, s->client, &s->extra, &s->extra_len, buf, len);
 }
 
 static ssize_t ws_send(wslay_event_context_ptr ws, const uint8_t *data, size_t len, int flags,
                        void *user)
 {
     pf_session *s = user;
-    if (mk_write_all(s->client, data, len) < 0) {
-        wslay_event_set_error(ws, WSLAY_ERR_CALLBACK_FAILURE);
-        return -1;
-    }
-    return (ssize_t)len;
+    return wsexec_sock_send(ws, s->client, data, len);
 }
 
 static void ws_message(wslay_event_context_ptr ws, const struct wslay_event_on_msg_recv_arg *m,

@@ -97,21 +97,19 @@ typedef struct ws_relay {
     bool failed;
 } ws_relay;
 
-static ssize_t ws_recv(wslay_event_context_ptr ws, uint8_t *buf, size_t len, int flags,
-                       void *user)
+ssize_t wsexec_sock_recv(wslay_event_context_ptr ws, int fd, const char **extra,
+                         size_t *extra_len, uint8_t *buf, size_t len)
 {
-    ws_relay *x = user;
-    (void)flags;
-    if (x->extra_len) {
-        size_t n = len < x->extra_len ? len : x->extra_len;
-        memcpy(buf, x->extra, n);
-        x->extra += n;
-        x->extra_len -= n;
+    if (*extra_len) {
+        size_t n = len < *extra_len ? len : *extra_len;
+        memcpy(buf, *extra, n);
+        *extra += n;
+        *extra_len -= n;
         return (ssize_t)n;
     }
     ssize_t n;
     do
-        n = recv(x->client, buf, len, MSG_DONTWAIT);
+        n = recv(fd, buf, len, MSG_DONTWAIT);
     while (n < 0 && errno == EINTR);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
         wslay_event_set_error(ws, WSLAY_ERR_WOULDBLOCK);
@@ -124,16 +122,27 @@ static ssize_t ws_recv(wslay_event_context_ptr ws, uint8_t *buf, size_t len, int
     return n;
 }
 
-static ssize_t ws_send(wslay_event_context_ptr ws, const uint8_t *data, size_t len, int flags,
-                       void *user)
+ssize_t wsexec_sock_send(wslay_event_context_ptr ws, int fd, const uint8_t *data, size_t len)
 {
-    ws_relay *x = user;
-    (void)flags;
-    if (mk_write_all(x->client, data, len) < 0) {
+    if (mk_write_all(fd, data, len) < 0) {
         wslay_event_set_error(ws, WSLAY_ERR_CALLBACK_FAILURE);
         return -1;
     }
     return (ssize_t)len;
+}
+
+static ssize_t ws_recv(wslay_event_context_ptr ws, uint8_t *buf, size_t len, int flags,
+                       void *user)
+{
+    ws_relay *x = user;
+    return wsexec_sock_recv(ws, x->client, &x->extra, &x->extra_len, buf, len);
+}
+
+static ssize_t ws_send(wslay_event_context_ptr ws, const uint8_t *data, size_t len, int flags,
+                       void *user)
+{
+    ws_relay *x = user;
+    return wsexec_sock_send(ws, x->client, data, len);
 }
 
 static void to_kubelet(ws_relay *x, int channel, const void *data, size_t len)

@@ -22,11 +22,21 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <wslay/wslay.h>
 
 #include "store/util.h"
 
 #define WSEXEC_V5 "v5.channel.k8s.io"
 #define WSEXEC_V4 "v4.channel.k8s.io"
+
+/* wslay's recv and send callbacks over a client socket fd (the
+ * kubectl-facing WebSocket of exec and port-forward): *extra (*extra_len
+ * bytes), what MHD read past the request, comes first. */
+ssize_t wsexec_sock_recv(wslay_event_context_ptr ws, int fd, const char **extra,
+                         size_t *extra_len, uint8_t *buf, size_t len);
+ssize_t wsexec_sock_send(wslay_event_context_ptr ws, int fd, const uint8_t *data, size_t len);
 
 /* The protocol version to speak, 5 or 4, from a Sec-WebSocket-Protocol
  * offer ("a, b, c"); 0 when it offers neither. */
