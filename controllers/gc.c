@@ -53,17 +53,6 @@ bool gc_refers_to(json_object *obj, const char *uid)
     return false;
 }
 
-bool gc_has_finalizer(json_object *obj, const char *finalizer)
-{
-    json_object *f = mk_json_path(obj, "metadata.finalizers");
-    for (size_t i = 0;
-         f && json_object_is_type(f, json_type_array) && i < json_object_array_length(f); i++)
-        if (strcmp(json_object_get_string(json_object_array_get_idx(f, i)) ?: "", finalizer) ==
-            0)
-            return true;
-    return false;
-}
-
 typedef struct gcctl {
     manager *m;
     mk_informer *inf[ARRAY_SIZE(gc_kinds)];
@@ -96,7 +85,7 @@ static bool has_refs(json_object *obj)
 static bool held(json_object *obj)
 {
     return mk_json_path(obj, "metadata.deletionTimestamp") &&
-           (gc_has_finalizer(obj, "orphan") || gc_has_finalizer(obj, "foregroundDeletion"));
+           (mk_has_finalizer(obj, "orphan") || mk_has_finalizer(obj, "foregroundDeletion"));
 }
 
 static void on_add(void *ctx, json_object *obj)
@@ -214,7 +203,7 @@ static int owner_of(gcctl *c, const char *ns, json_object *ref, owner_state *st,
     if (strcmp(mk_json_str(owner, "metadata.uid") ?: "", uid) != 0)
         *st = OWNER_GONE;
     else if (mk_json_path(owner, "metadata.deletionTimestamp") &&
-             gc_has_finalizer(owner, "foregroundDeletion"))
+             mk_has_finalizer(owner, "foregroundDeletion"))
         *st = OWNER_FOREGROUND;
     else
         *st = OWNER_LIVE;
@@ -324,8 +313,8 @@ static int sync_owner(gcctl *c, const mk_kind *k, const char *ns, const char *na
         return 0;
     if (rc < 0)
         return rc;
-    bool orphan = gc_has_finalizer(owner, "orphan");
-    bool foreground = gc_has_finalizer(owner, "foregroundDeletion");
+    bool orphan = mk_has_finalizer(owner, "orphan");
+    bool foreground = mk_has_finalizer(owner, "foregroundDeletion");
     if (!mk_json_path(owner, "metadata.deletionTimestamp") || (!orphan && !foreground)) {
         json_object_put(owner);
         return 0;

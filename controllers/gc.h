@@ -30,7 +30,5 @@
 json_object *gc_refs_without(json_object *obj, const char *uid);
 /* Does obj name uid among its ownerReferences? */
 bool gc_refers_to(json_object *obj, const char *uid);
-/* Does obj carry this finalizer? */
-bool gc_has_finalizer(json_object *obj, const char *finalizer);
 
 #endif

@@ -32,16 +32,6 @@ typedef struct protect {
     bool started;
 } protect;
 
-static bool has_finalizer(json_object *obj, const char *f)
-{
-    json_object *list = mk_json_path(obj, "metadata.finalizers");
-    for (size_t i = 0;
-         json_object_is_type(list, json_type_array) && i < json_object_array_length(list); i++)
-        if (!strcmp(json_object_get_string(json_object_array_get_idx(list, i)) ?: "", f))
-            return true;
-    return false;
-}
-
 /* Add finalizer f to obj, or take it off (add false), by a merge patch
  * that carries the resourceVersion read: a concurrent change of the list
  * fails it (409) and the queue retries from the cache. */
@@ -128,7 +118,7 @@ static int sync_claim(protect *p, json_object *claim, mk_err *err)
 {
     const mk_kind *k = kind_by_kind("PersistentVolumeClaim");
     bool going = mk_json_str(claim, "metadata.deletionTimestamp") != NULL;
-    bool has = has_finalizer(claim, PVC_PROTECTION);
+    bool has = mk_has_finalizer(claim, PVC_PROTECTION);
     if (!going && !has)
         return set_finalizer(p, k, claim, PVC_PROTECTION, true, err);
     const char *ns = mk_json_str(claim, "metadata.namespace") ?: "default";
@@ -144,7 +134,7 @@ static int sync_volume(protect *p, json_object *pv, mk_err *err)
 {
     const mk_kind *k = kind_by_kind("PersistentVolume");
     bool going = mk_json_str(pv, "metadata.deletionTimestamp") != NULL;
-    bool has = has_finalizer(pv, PV_PROTECTION);
+    bool has = mk_has_finalizer(pv, PV_PROTECTION);
     if (!going && !has)
         return set_finalizer(p, k, pv, PV_PROTECTION, true, err);
     if (going && has && strcmp(mk_json_str(pv, "status.phase") ?: "", "Bound") != 0)

@@ -867,6 +867,16 @@ bool mk_condition_true(json_object *obj, const char *type)
     return st && strcmp(st, "True") == 0;
 }
 
+bool mk_has_finalizer(json_object *obj, const char *f)
+{
+    json_object *list = mk_json_path(obj, "metadata.finalizers");
+    for (size_t i = 0;
+         json_object_is_type(list, json_type_array) && i < json_object_array_length(list); i++)
+        if (strcmp(json_object_get_string(json_object_array_get_idx(list, i)) ?: "", f) == 0)
+            return true;
+    return false;
+}
+
 int64_t mk_json_int(json_object *obj, const char *path, int64_t dflt)
 {
     json_object *v = mk_json_path(obj, path);

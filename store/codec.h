@@ -60,6 +60,9 @@ void mk_json_set_str(json_object *obj, const char *path, const char *value);
 json_object *mk_condition(json_object *obj, const char *type);
 bool mk_condition_true(json_object *obj, const char *type);
 
+/* Does obj's metadata.finalizers hold f? */
+bool mk_has_finalizer(json_object *obj, const char *f);
+
 /* RFC 7386 JSON merge patch: apply patch to target in place (target must be
  * an object). */
 void mk_json_merge_patch(json_object *target, json_object *patch);

@@ -12,14 +12,6 @@ static json_object *list_of(json_object *obj)
     return json_object_is_type(f, json_type_array) ? f : NULL;
 }
 
-static bool list_has(json_object *list, const char *f)
-{
-    for (size_t i = 0; list && i < json_object_array_length(list); i++)
-        if (strcmp(json_object_get_string(json_object_array_get_idx(list, i)) ?: "", f) == 0)
-            return true;
-    return false;
-}
-
 size_t finalizers_count(json_object *obj)
 {
     json_object *f = list_of(obj);
@@ -33,7 +25,7 @@ void finalizers_add(json_object *obj, const char *f)
         list = json_object_new_array();
         json_object_object_add(mk_json_ensure(obj, "metadata"), "finalizers", list);
     }
-    if (!list_has(list, f))
+    if (!mk_has_finalizer(obj, f))
         json_object_array_add(list, json_object_new_string(f));
 }
 
@@ -66,12 +58,12 @@ int finalizers_check_update(json_object *old, json_object *neu, mk_err *err)
 {
     if (!mk_json_str(old, "metadata.deletionTimestamp"))
         return 0;
-    json_object *before = list_of(old), *after = list_of(neu);
+    json_object *after = list_of(neu);
     char found[256] = "";
     size_t used = 0;
     for (size_t i = 0; after && i < json_object_array_length(after); i++) {
         const char *f = json_object_get_string(json_object_array_get_idx(after, i)) ?: "";
-        if (list_has(before, f) || used >= sizeof found)
+        if (mk_has_finalizer(old, f) || used >= sizeof found)
             continue;
         int n = snprintf(found + used, sizeof found - used, "%s\"%s\"", used ? ", " : "", f);
         used += n > 0 ? (size_t)n : 0;

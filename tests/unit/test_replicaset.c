@@ -130,8 +130,8 @@ static void test_summary_and_refs(void **state)
     assert_int_equal(json_object_array_length(rest), 1);
     assert_string_equal(mk_json_str(json_object_array_get_idx(rest, 0), "uid"), "x");
     json_object_put(rest);
-    assert_true(gc_has_finalizer(p, "orphan"));
-    assert_false(gc_has_finalizer(p, "foregroundDeletion"));
+    assert_true(mk_has_finalizer(p, "orphan"));
+    assert_false(mk_has_finalizer(p, "foregroundDeletion"));
     json_object_put(p);
 }
 
