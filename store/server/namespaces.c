@@ -113,22 +113,12 @@ int nsset_load(nsset *s, mk_backend *be, mk_err *err)
     return backend_list(be, s->prefix, load_one, s, &rev, err);
 }
 
-static bool lookup(nsset *s, const char *name, bool terminating)
+ns_state nsset_state(nsset *s, const char *name)
 {
     ns_entry *e;
     pthread_rwlock_rdlock(&s->lock);
     HASH_FIND(hh, s->byname, name, strlen(name), e);
-    bool found = e && (!terminating || e->terminating);
+    ns_state st = !e ? NS_ABSENT : e->terminating ? NS_TERMINATING : NS_ACTIVE;
     pthread_rwlock_unlock(&s->lock);
-    return found;
-}
-
-bool nsset_has(nsset *s, const char *name)
-{
-    return lookup(s, name, false);
-}
-
-bool nsset_terminating(nsset *s, const char *name)
-{
-    return lookup(s, name, true);
+    return st;
 }

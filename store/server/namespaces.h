@@ -25,9 +25,9 @@ void nsset_apply(nsset *s, const mk_event *ev);
 /* Add every namespace the store holds now. Call once the sink feeds
  * nsset_apply, so that no change falls between the two. */
 int nsset_load(nsset *s, mk_backend *be, mk_err *err);
-bool nsset_has(nsset *s, const char *name);
-/* The namespace exists and is being deleted (deletionTimestamp): it takes
- * no new content, and goes once what it holds has gone (nslife.h). */
-bool nsset_terminating(nsset *s, const char *name);
+/* NS_TERMINATING: the namespace is being deleted (deletionTimestamp): it
+ * takes no new content, and goes once what it holds has gone (nslife.h). */
+typedef enum { NS_ABSENT, NS_ACTIVE, NS_TERMINATING } ns_state;
+ns_state nsset_state(nsset *s, const char *name);
 
 #endif

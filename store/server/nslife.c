@@ -32,7 +32,7 @@ bool nslife_holds(api_server *srv, const char *ns)
 
 void nslife_reap(api_server *srv, const char *ns)
 {
-    if (!ns || !*ns || !srv->namespaces || !nsset_terminating(srv->namespaces, ns) ||
+    if (!ns || !*ns || !srv->namespaces || nsset_state(srv->namespaces, ns) != NS_TERMINATING ||
         nslife_holds(srv, ns))
         return;
     const mk_kind *nsk = kind_by_kind("Namespace");
