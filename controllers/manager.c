@@ -43,6 +43,10 @@ struct manager {
      * once it has it no handler runs again and controllers can go. */
     pthread_rwlock_t handlers_lock;
     bool muted;
+    /* Set once every controller has registered its informers and they run:
+     * until then m->informers may still be reallocated by manager_informer,
+     * so workers must not walk it. */
+    atomic_bool running;
     atomic_bool stopping;
 };
 
@@ -198,6 +202,11 @@ mk_informer *manager_informer(manager *m, const mk_kind *k, const mk_informer_ha
 
 bool manager_wait_synced(manager *m)
 {
+    while (!atomic_load(&m->running))
+        if (atomic_load(&m->stopping))
+            return false;
+        else
+            usleep(10 * 1000);
     for (size_t i = 0; i < m->ninformers; i++)
         while (!informer_wait_synced(m->informers[i]->inf, 200))
             if (atomic_load(&m->stopping))
@@ -235,6 +244,8 @@ int manager_run(manager *m, volatile bool *stop, mk_err *err)
     }
     for (size_t i = 0; i < m->ninformers && rc == 0; i++)
         rc = informer_start(m->informers[i]->inf, err);
+    if (rc == 0)
+        atomic_store(&m->running, true);
     while (rc == 0 && !*stop)
         usleep(100 * 1000);
     stop_all(m);

@@ -68,7 +68,8 @@ bool manager_is_stopping(manager *m);
  * Only from start(). The informer belongs to the manager. */
 mk_informer *manager_informer(manager *m, const mk_kind *k, const mk_informer_handlers *h,
                               void *ctx);
-/* Wait until every shared informer has synced; false if stopping. */
+/* Wait until every controller has started and every shared informer has
+ * synced; false if stopping. Workers call it before touching a cache. */
 bool manager_wait_synced(manager *m);
 
 #endif

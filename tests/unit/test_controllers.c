@@ -1,5 +1,6 @@
 /* test_controllers.c - the controllers' pure parts: the node CIDR set
- * (nodeipam) and the keyed work queue every controller uses. */
+ * (nodeipam), the keyed work queue every controller uses, and the
+ * manager's start-up order. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,9 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <unistd.h>
 
 #include "controllers/cidrset.h"
+#include "controllers/manager.h"
+#include "store/client.h"
 #include "controllers/workqueue.h"
 #include "store/util.h"
 
@@ -138,6 +143,64 @@ static void test_workqueue_delay(void **state)
     workqueue_free(q);
 }
 
+typedef struct waiter {
+    manager *m;
+    atomic_bool done, synced;
+} waiter;
+
+static void *wait_synced(void *arg)
+{
+    waiter *w = arg;
+    atomic_store(&w->synced, manager_wait_synced(w->m));
+    atomic_store(&w->done, true);
+    return NULL;
+}
+
+typedef struct runner {
+    manager *m;
+    volatile bool stop;
+    int rc;
+} runner;
+
+static void *run(void *arg)
+{
+    runner *r = arg;
+    mk_err err = {0};
+    r->rc = manager_run(r->m, &r->stop, &err);
+    return NULL;
+}
+
+/* Workers wait in manager_wait_synced from their controller's start, while
+ * later controllers still register informers: it must not answer before
+ * manager_run has every informer registered and started. */
+static void test_manager_wait_synced_waits_for_run(void **state)
+{
+    mk_client *c = NULL;
+    mk_client_opts co = {.server = "http://127.0.0.1:1"};
+    mk_err err = {0};
+    assert_int_equal(client_new(&co, &c, &err), 0);
+    manager_config cfg = {0};
+    manager *m = manager_new(c, &cfg);
+    assert_int_equal(manager_enable(m, "", &err), 0); /* no controller */
+    waiter w = {.m = m};
+    pthread_t wt, rt;
+    assert_int_equal(pthread_create(&wt, NULL, wait_synced, &w), 0);
+    usleep(200 * 1000);
+    assert_false(atomic_load(&w.done));
+    runner r = {.m = m};
+    assert_int_equal(pthread_create(&rt, NULL, run, &r), 0);
+    for (int i = 0; i < 200 && !atomic_load(&w.done); i++)
+        usleep(10 * 1000);
+    assert_true(atomic_load(&w.done));
+    assert_true(atomic_load(&w.synced));
+    r.stop = true;
+    pthread_join(rt, NULL);
+    pthread_join(wt, NULL);
+    assert_int_equal(r.rc, 0);
+    manager_free(m);
+    client_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -145,6 +208,7 @@ int main(void)
         cmocka_unit_test(test_cidrset_full_and_bad),
         cmocka_unit_test(test_workqueue_dedup),
         cmocka_unit_test(test_workqueue_delay),
+        cmocka_unit_test(test_manager_wait_synced_waits_for_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -148,6 +148,11 @@ cluster_down() {
     ip link del "$BR" 2>/dev/null || true
     rmdir /sys/fs/cgroup/*/minik8s /sys/fs/cgroup/minik8s 2>/dev/null || true
     stop_apiserver
+    # MK_E2E_KEEP_LOGS=DIR keeps the daemons' logs for a look after the run.
+    if [ -n "${MK_E2E_KEEP_LOGS:-}" ]; then
+        mkdir -p "$MK_E2E_KEEP_LOGS/$CLUSTER_NS$E2E_TAG"
+        cp "$E2E_DIR"/*.log "$MK_APISERVER_LOG" "$MK_E2E_KEEP_LOGS/$CLUSTER_NS$E2E_TAG/" 2>/dev/null || true
+    fi
     rm -rf "$E2E_DIR" "$MK_APISERVER_DATA" "$MK_APISERVER_LOG"
 }
 
