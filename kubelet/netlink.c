@@ -111,6 +111,24 @@ int netlink_hairpin(nl_sock_t *sk, const char *name, mk_err *err)
     return rc < 0 ? nl_fail(err, rc, "hairpin", name) : 0;
 }
 
+/* A bridge whose address was never set takes the lowest of its ports'
+ * addresses, so it changes as pods come and go; pods keep the old one in
+ * their neighbour table for the gateway for up to a minute, and their
+ * replies go nowhere meanwhile. Setting the address (to what it is) pins it,
+ * as Docker does for docker0. */
+static int pin_address(nl_sock_t *sk, const char *name, mk_err *err)
+{
+    struct rtnl_link *l = NULL;
+    if (link_get(sk, name, &l, err) < 0)
+        return -err->code;
+    struct rtnl_link *change = rtnl_link_alloc();
+    rtnl_link_set_addr(change, rtnl_link_get_addr(l));
+    int rc = rtnl_link_change(sk, l, change, 0);
+    rtnl_link_put(change);
+    rtnl_link_put(l);
+    return rc < 0 ? nl_fail(err, rc, "bridge address", name) : 0;
+}
+
 int netlink_bridge(nl_sock_t *sk, const char *name, mk_err *err)
 {
     if (!netlink_exists(sk, name)) {
@@ -121,6 +139,8 @@ int netlink_bridge(nl_sock_t *sk, const char *name, mk_err *err)
         if (rc < 0 && rc != -NLE_EXIST)
             return nl_fail(err, rc, "bridge", name);
     }
+    if (pin_address(sk, name, err) < 0)
+        return -err->code;
     return netlink_up(sk, name, NULL, err);
 }
 

@@ -15,7 +15,8 @@ typedef struct nl_sock nl_sock_t;
 int netlink_open(nl_sock_t **sk, mk_err *err);
 void netlink_close(nl_sock_t *sk);
 
-/* Create bridge name unless it exists; bring it up. */
+/* Create bridge name unless it exists, pin its MAC address (it would follow
+ * its ports' otherwise); bring it up. */
 int netlink_bridge(nl_sock_t *sk, const char *name, mk_err *err);
 /* Put cidr ("10.244.3.1/24") on link, replacing the same address. */
 int netlink_addr(nl_sock_t *sk, const char *link, const char *cidr, mk_err *err);

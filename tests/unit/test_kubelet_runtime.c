@@ -19,6 +19,7 @@
 #include "kubelet/probe.h"
 #include "kubelet/image.h"
 #include "kubelet/logfile.h"
+#include "kubelet/netlink.h"
 #include "kubelet/oci.h"
 #include "kubelet/pods.h"
 #include "kubelet/sandbox.h"
@@ -488,12 +489,52 @@ static void test_probes(void **state)
     json_object_put(pod);
 }
 
+static char *link_mac(const char *name)
+{
+    _cleanup_free_ char *cmd = xasprintf("ip -br link show %s", name);
+    FILE *f = popen(cmd, "r");
+    char line[256] = "", ifname[64], state[64], mac[64] = "";
+    assert_non_null(f);
+    assert_non_null(fgets(line, sizeof line, f));
+    pclose(f);
+    assert_int_equal(sscanf(line, "%63s %63s %63s", ifname, state, mac), 3);
+    return xstrdup(mac);
+}
+
+/* A port with a lower MAC than the bridge's must not change the bridge's:
+ * pods would keep sending to the old one (netlink.c, pin_address). */
+static void test_bridge_address_pinned(void **state)
+{
+    if (unavailable)
+        skip();
+    nl_sock_t *sk = NULL;
+    mk_err err = {0};
+    assert_int_equal(netlink_open(&sk, &err), 0);
+    assert_int_equal(netlink_bridge(sk, "mkt9", &err), 0);
+    _cleanup_free_ char *before = link_mac("mkt9");
+    assert_int_equal(system("ip link add mkt9a type veth peer name mkt9b && "
+                            "ip link set mkt9a address 00:00:00:00:00:01 && "
+                            "ip link set mkt9a master mkt9 up"),
+                     0);
+    _cleanup_free_ char *after = link_mac("mkt9");
+    assert_int_equal(netlink_bridge(sk, "mkt9", &err), 0); /* again: unchanged */
+    _cleanup_free_ char *again = link_mac("mkt9");
+    assert_int_equal(system("ip link del mkt9a && ip link del mkt9"), 0);
+    netlink_close(sk);
+    assert_string_equal(after, before);
+    assert_string_equal(again, before);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_run_log_kill),  cmocka_unit_test(test_exec_tty),
-        cmocka_unit_test(test_missing_image), cmocka_unit_test(test_oom),
-        cmocka_unit_test(test_cpu_quota),     cmocka_unit_test(test_shared_emptydir),
+        cmocka_unit_test(test_bridge_address_pinned),
+        cmocka_unit_test(test_run_log_kill),
+        cmocka_unit_test(test_exec_tty),
+        cmocka_unit_test(test_missing_image),
+        cmocka_unit_test(test_oom),
+        cmocka_unit_test(test_cpu_quota),
+        cmocka_unit_test(test_shared_emptydir),
         cmocka_unit_test(test_probes),
     };
     int failed = cmocka_run_group_tests_name("runc", tests, setup, teardown);

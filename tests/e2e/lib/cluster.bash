@@ -62,6 +62,8 @@ cluster_up() {
     "$MK_BIN/mk-image" --root "$IMAGES" build-busybox
 
     ip link add "$BR" type bridge
+    # Pinned: a bridge takes its lowest port's MAC otherwise (kubelet/netlink.c).
+    ip link set "$BR" address "$(cat "/sys/class/net/$BR/address")"
     ip addr add "$CLUSTER_NET.1/24" dev "$BR"
     ip link set "$BR" up
     for i in $(nodes); do
