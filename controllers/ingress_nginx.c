@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store/daemon.h"
 #include "store/log.h"
 #include "store/util.h"
 
@@ -42,12 +43,7 @@ static pid_t spawn(char *const argv[], int out_fd)
     if (pid != 0)
         return pid;
     prctl(PR_SET_PDEATHSIG, SIGTERM);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    struct sigaction dfl = {.sa_handler = SIG_DFL};
-    for (int s = 1; s < NSIG; s++)
-        sigaction(s, &dfl, NULL);
+    daemon_reset_signals();
     int null = open("/dev/null", O_RDWR);
     dup2(null, 0);
     dup2(out_fd >= 0 ? out_fd : null, 1);

@@ -13,14 +13,22 @@ extern char **environ;
 
 #define PROC_OUT_MAX (64 * 1024)
 
-void proc_reset_signals(void)
+void proc_spawnattr_init(posix_spawnattr_t *attr, short flags)
 {
-    sigset_t none;
+    sigset_t none, all;
     sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    for (int s = 1; s < NSIG; s++)
-        if (s != SIGKILL && s != SIGSTOP)
-            signal(s, SIG_DFL);
+    sigfillset(&all);
+    sigdelset(&all, SIGKILL);
+    sigdelset(&all, SIGSTOP);
+    posix_spawnattr_init(attr);
+    posix_spawnattr_setsigmask(attr, &none);
+    posix_spawnattr_setsigdefault(attr, &all);
+    posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | flags);
+}
+
+void proc_close_from(posix_spawn_file_actions_t *fa, int fd)
+{
+    posix_spawn_file_actions_addclosefrom_np(fa, fd);
 }
 
 int proc_run(char *const argv[], char **out, mk_err *err)
@@ -32,19 +40,11 @@ int proc_run(char *const argv[], char **out, mk_err *err)
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
     posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&attr);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
     posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
-    /* Daemons block or ignore signals; the tools we run must not inherit that. */
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    sigdelset(&all, SIGKILL);
-    sigdelset(&all, SIGSTOP);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    proc_close_from(&fa, 3);
+    proc_spawnattr_init(&attr, 0);
 
     pid_t pid;
     int rc = posix_spawnp(&pid, argv[0], &fa, &attr, argv, environ);

@@ -6,6 +6,7 @@
 #ifndef MK_KUBELET_PROC_H
 #define MK_KUBELET_PROC_H
 
+#include <spawn.h>
 #include <sys/types.h>
 
 #include "store/error.h"
@@ -20,8 +21,14 @@ int proc_run(char *const argv[], char **out, mk_err *err);
  * output ("runc delete x: exit 1: container not found"). */
 int proc_check(char *const argv[], mk_err *err);
 
-/* Put the calling (forked) child's signal state back to defaults: SIGCHLD
- * SIG_DFL (conmon breaks on an inherited SIG_IGN), empty mask. */
-void proc_reset_signals(void);
+/* posix_spawn attributes for every child: an empty signal mask and default
+ * dispositions (daemons block or ignore signals; conmon breaks on an
+ * inherited SIG_IGN for SIGCHLD), plus flags (POSIX_SPAWN_SETSID or 0). */
+void proc_spawnattr_init(posix_spawnattr_t *attr, short flags);
+
+/* Close every descriptor from fd up in the child: libcurl's sockets are not
+ * close-on-exec, and a child that kept the kubelet's API connections would
+ * hold its watches open on the API server for as long as it lives. */
+void proc_close_from(posix_spawn_file_actions_t *fa, int fd);
 
 #endif

@@ -192,24 +192,15 @@ static int conmon_spawn(runtime *rt, const char *id, const char *bundle, const c
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
     posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&attr);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 1, conmon_log, O_WRONLY | O_CREAT | O_APPEND, 0600);
     posix_spawn_file_actions_adddup2(&fa, 1, 2);
     posix_spawn_file_actions_adddup2(&fa, p[1], 3);
+    proc_close_from(&fa, 4);
     /* conmon writes its "oom" marker relative to its working directory. */
     posix_spawn_file_actions_addchdir_np(&fa, bundle);
-    /* conmon breaks on an inherited SIG_IGN for SIGCHLD (NOTES.md). */
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    sigdelset(&all, SIGKILL);
-    sigdelset(&all, SIGSTOP);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &all);
     /* Its own session: a kubelet killed by ^C must not take conmon along. */
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-                                        POSIX_SPAWN_SETSID);
+    proc_spawnattr_init(&attr, POSIX_SPAWN_SETSID);
     pid_t pid;
     int rc = posix_spawnp(&pid, "conmon", &fa, &attr, argv, envp);
     posix_spawn_file_actions_destroy(&fa);
@@ -419,8 +410,7 @@ static int exec_spawn(runtime *rt, const char *id, const char *const flags[],
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
     posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&attr);
-    short spawn_flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+    short spawn_flags = 0;
     if (tty) {
         /* After setsid, the first terminal opened becomes the controlling
          * one: runc then gets SIGWINCH when the size changes. */
@@ -436,14 +426,8 @@ static int exec_spawn(runtime *rt, const char *id, const char *const flags[],
         posix_spawn_file_actions_adddup2(&fa, fd1, 1);
         posix_spawn_file_actions_adddup2(&fa, fd2, 2);
     }
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    sigdelset(&all, SIGKILL);
-    sigdelset(&all, SIGSTOP);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr, spawn_flags);
+    proc_close_from(&fa, 3);
+    proc_spawnattr_init(&attr, spawn_flags);
     int rc = posix_spawnp(pid, args[0], &fa, &attr, args, environ);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);

@@ -42,6 +42,16 @@ int daemon_wait_stop(const sigset_t *set)
     return sig;
 }
 
+void daemon_reset_signals(void)
+{
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (int s = 1; s < NSIG; s++)
+        if (s != SIGKILL && s != SIGSTOP)
+            signal(s, SIG_DFL);
+}
+
 int daemon_client_new(const char *prog, const mk_client_opts *o, mk_client **out)
 {
     mk_err err = {0};

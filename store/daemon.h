@@ -27,6 +27,10 @@ void daemon_stop_on_signals(volatile bool *stop);
 void daemon_block_signals(sigset_t *set);
 /* Wait for a signal of set, log "stopping (SIGTERM|SIGINT)", return it. */
 int daemon_wait_stop(const sigset_t *set);
+/* In a forked child before exec: an empty signal mask and every signal's
+ * default disposition, so the program run does not inherit the daemon's
+ * blocked SIGTERM or ignored SIGPIPE/SIGCHLD. */
+void daemon_reset_signals(void);
 
 /* client_new with user agent prog (unless o names one). On failure prints
  * "PROG: why" and returns -1 (*out NULL). */
