@@ -28,11 +28,6 @@ struct workqueue {
     bool shutdown;
 };
 
-static int64_t now_ms(void)
-{
-    return mk_now_ns() / 1000000;
-}
-
 workqueue *workqueue_new(void)
 {
     workqueue *q = xcalloc(1, sizeof(*q));
@@ -121,7 +116,7 @@ void workqueue_add_after(workqueue *q, const char *key, int64_t delay_ms)
     if (!q->shutdown) {
         item *i = find_or_new(q, key);
         /* From the next whole millisecond, so "after N ms" is never early
-         * by the fraction now_ms() drops. */
+         * by the fraction mk_now_ms() drops. */
         int64_t due = (mk_now_ns() + 999999) / 1000000 + delay_ms;
         if (!i->queued && i->due_ms == 0)
             q->ndelayed++;
@@ -161,7 +156,7 @@ bool workqueue_get(workqueue *q, char **key)
             pthread_mutex_unlock(&q->mu);
             return false;
         }
-        int64_t now = now_ms();
+        int64_t now = mk_now_ms();
         int64_t next = promote_due(q, now);
         if (q->head) {
             item *i = q->head;

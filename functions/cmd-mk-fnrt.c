@@ -4,21 +4,34 @@
  * :8080 with libmicrohttpd, one thread per connection, over one warm
  * interpreter (functions/fnrt.h). The port opens only once the interpreter
  * has imported the handler, so a pod that accepts a connection is warm.
+ *
+ * SIGTERM drains, as Knative's queue-proxy does: the calls in flight finish
+ * and calls that still arrive (sent before the router saw the pod go) are
+ * served, with "Connection: close" so kept-alive connections end; once no
+ * call has come or gone for DRAIN_QUIET_MS, or the function's timeout has
+ * passed, it exits.
  */
 #include <getopt.h>
 #include <json-c/json.h>
 #include <microhttpd.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "functions/fnrt.h"
+#include "store/daemon.h"
 #include "store/log.h"
 #include "store/util.h"
 
-#define MAX_BODY (16u << 20)
+#define MAX_BODY       (16u << 20)
+#define DRAIN_QUIET_MS 1000
+
+static atomic_int inflight;           /* POSTs between their first byte and completion */
+static atomic_llong last_activity_ms; /* a POST came or went */
+static atomic_bool draining;
 
 typedef struct conn {
     mk_buf body;
@@ -30,6 +43,8 @@ static int reply(struct MHD_Connection *c, unsigned status, const char *body)
     struct MHD_Response *r =
         MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
     MHD_add_response_header(r, "Content-Type", "application/json");
+    if (atomic_load(&draining))
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     int rc = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     return rc;
@@ -55,6 +70,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     conn *st = *ptr;
     if (!st) {
         *ptr = xcalloc(1, sizeof(conn));
+        atomic_fetch_add(&inflight, 1);
+        atomic_store(&last_activity_ms, mk_now_ms());
         return MHD_YES;
     }
     if (*size) {
@@ -83,7 +100,29 @@ static void completed(void *cls, struct MHD_Connection *c, void **ptr,
         mk_buf_free(&st->body);
         free(st);
         *ptr = NULL;
+        atomic_store(&last_activity_ms, mk_now_ms());
+        atomic_fetch_sub(&inflight, 1);
     }
+}
+
+/* Serve on until nothing is in flight and nothing came for DRAIN_QUIET_MS,
+ * within limit_ms. */
+static void drain(int64_t limit_ms)
+{
+    int64_t t0 = mk_now_ms(), deadline = t0 + limit_ms;
+    atomic_store(&draining, true);
+    atomic_store(&last_activity_ms,
+                 t0 > atomic_load(&last_activity_ms) ? t0 : last_activity_ms);
+    while (mk_now_ms() < deadline &&
+           (atomic_load(&inflight) > 0 ||
+            mk_now_ms() - atomic_load(&last_activity_ms) < DRAIN_QUIET_MS))
+        usleep(20 * 1000);
+    int left = atomic_load(&inflight);
+    if (left)
+        mk_log("drain: %d call(s) still running after %lld ms; stopping anyway", left,
+               (long long)limit_ms);
+    else
+        mk_log("drained in %lld ms", (long long)(mk_now_ms() - t0));
 }
 
 static void usage(FILE *f)
@@ -92,12 +131,6 @@ static void usage(FILE *f)
             "usage: mk-fnrt [--port N] [--runtime python3|sh] [--code FILE]\n"
             "               [--handler module.function] [--timeout SECONDS] [--python PATH]\n"
             "Defaults come from FN_RUNTIME, FN_CODE, FN_HANDLER, FN_TIMEOUT; port 8080.\n");
-}
-
-static volatile sig_atomic_t stopping;
-static void on_term(int sig)
-{
-    stopping = 1;
 }
 
 int main(int argc, char **argv)
@@ -145,10 +178,9 @@ int main(int argc, char **argv)
     }
     if (o.timeout_ms <= 0)
         o.timeout_ms = 30000;
-    signal(SIGPIPE, SIG_IGN);
-    struct sigaction sa = {.sa_handler = on_term};
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
+    /* Before any thread: only main's sigwait may take SIGTERM. */
+    sigset_t sigs;
+    daemon_block_signals(&sigs);
     mk_err err = {0};
     fnrt *rt = NULL;
     if (fnrt_new(&o, &rt, &err) < 0) {
@@ -165,8 +197,8 @@ int main(int argc, char **argv)
         return 1;
     }
     mk_log("serving %s handler %s on :%d", o.runtime, o.handler, port);
-    while (!stopping)
-        pause();
+    daemon_wait_stop(&sigs);
+    drain(o.timeout_ms + DRAIN_QUIET_MS);
     MHD_stop_daemon(d);
     fnrt_free(rt);
     mk_log("stopped");

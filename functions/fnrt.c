@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "store/codec.h"
+#include "store/daemon.h"
 #include "store/log.h"
 #include "store/util.h"
 
@@ -72,17 +73,12 @@ static bool ok_field(json_object *o)
     return o && json_object_object_get_ex(o, "ok", &v) && json_object_get_boolean(v);
 }
 
-static int64_t now_ms(void)
-{
-    return mk_now_ns() / 1000000;
-}
-
 /* Read exactly n bytes before deadline: 0, -ETIMEDOUT, or -EPIPE at EOF. */
 static int read_full(int fd, void *buf, size_t n, int64_t deadline)
 {
     size_t got = 0;
     while (got < n) {
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - mk_now_ms();
         if (left <= 0)
             return -ETIMEDOUT;
         struct pollfd p = {.fd = fd, .events = POLLIN};
@@ -153,6 +149,7 @@ static void start_interpreter(fnrt *rt)
     }
     pid_t pid = fork();
     if (pid == 0) {
+        daemon_reset_signals();
         /* Lift both ends above 4 first: a pipe may already sit on fd 3 or
          * 4, where dup2 would be a no-op that keeps FD_CLOEXEC. */
         int in = fcntl(req[0], F_DUPFD_CLOEXEC, 10), out = fcntl(resp[1], F_DUPFD_CLOEXEC, 10);
@@ -173,7 +170,7 @@ static void start_interpreter(fnrt *rt)
     }
     rt->pid = pid;
     json_object *hello = NULL;
-    int64_t t0 = now_ms();
+    int64_t t0 = mk_now_ms();
     int r = read_msg(rt->resp_fd, t0 + IMPORT_TIMEOUT_MS, &hello);
     if (r < 0) {
         set_not_ready(rt, r == -ETIMEDOUT
@@ -186,7 +183,7 @@ static void start_interpreter(fnrt *rt)
     } else {
         set_not_ready(rt, NULL);
         mk_log("python3 interpreter %d ready (%s from %s) in %lld ms", (int)pid, rt->o.handler,
-               rt->o.code_file, (long long)(now_ms() - t0));
+               rt->o.code_file, (long long)(mk_now_ms() - t0));
     }
     json_object_put(hello);
 }
@@ -254,7 +251,7 @@ static void call_python(fnrt *rt, const char *event, size_t len, fnrt_result *re
     if (r == 0)
         r = write_full(rt->req_fd, event, len);
     if (r == 0)
-        r = read_msg(rt->resp_fd, now_ms() + rt->o.timeout_ms, &reply);
+        r = read_msg(rt->resp_fd, mk_now_ms() + rt->o.timeout_ms, &reply);
     if (r == -ETIMEDOUT) {
         _cleanup_free_ char *m = xasprintf("the handler ran longer than the %d ms timeout; "
                                            "the interpreter was restarted",
@@ -288,7 +285,7 @@ static int collect(int out_fd, int err_fd, mk_buf *out, mk_buf *errs, int64_t de
     mk_buf *dst[2] = {out, errs};
     int open = 2;
     while (open) {
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - mk_now_ms();
         if (left <= 0)
             return -ETIMEDOUT;
         int r = poll(p, 2, (int)left);
@@ -323,6 +320,7 @@ static void call_sh(fnrt *rt, const char *event, size_t len, fnrt_result *res)
     }
     pid_t pid = fork();
     if (pid == 0) {
+        daemon_reset_signals();
         setpgid(0, 0);
         if (dup2(in, 0) < 0 || dup2(o[1], 1) < 0 || dup2(e[1], 2) < 0)
             _exit(127);
@@ -332,7 +330,7 @@ static void call_sh(fnrt *rt, const char *event, size_t len, fnrt_result *res)
     close(o[1]);
     close(e[1]);
     mk_buf out = {0}, errs = {0};
-    int r = pid < 0 ? -errno : collect(o[0], e[0], &out, &errs, now_ms() + rt->o.timeout_ms);
+    int r = pid < 0 ? -errno : collect(o[0], e[0], &out, &errs, mk_now_ms() + rt->o.timeout_ms);
     close(o[0]);
     close(e[0]);
     int st = 0;

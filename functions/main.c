@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "functions/router.h"
+#include "store/daemon.h"
 
 #define MAX_BODY (16u << 20)
 
@@ -163,12 +164,6 @@ static void usage(FILE *f)
         "and scales functions by concurrency (stable 60 s, panic 6 s windows).\n");
 }
 
-static volatile sig_atomic_t stopping;
-static void on_term(int sig)
-{
-    stopping = 1;
-}
-
 int main(int argc, char **argv)
 {
     mk_log_init("mk-router");
@@ -250,6 +245,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "mk-router: %s\n", err.msg);
         return 1;
     }
+    /* Before any thread (the informers'): only main's sigwait takes SIGTERM;
+     * a handler that ran in another thread would leave main in pause(). */
+    sigset_t sigs;
+    daemon_block_signals(&sigs);
     mk_client *c = NULL;
     mk_client_opts co = {.server = server,
                          .token_file = token_file,
@@ -266,10 +265,6 @@ int main(int argc, char **argv)
         client_free(c);
         return 1;
     }
-    signal(SIGPIPE, SIG_IGN);
-    struct sigaction sa = {.sa_handler = on_term};
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
     struct MHD_Daemon *d = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL |
             MHD_USE_ERROR_LOG,
@@ -282,8 +277,7 @@ int main(int argc, char **argv)
     }
     mk_log("listening on %s (stable %lld ms, panic %lld ms)", listen_at,
            (long long)cfg.stable_window_ms, (long long)cfg.panic_window_ms);
-    while (!stopping)
-        pause();
+    daemon_wait_stop(&sigs);
     MHD_stop_daemon(d);
     router_free(r);
     client_free(c);

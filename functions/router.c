@@ -57,11 +57,6 @@ struct router {
     int npool;
 };
 
-static int64_t now_ms(void)
-{
-    return mk_now_ns() / 1000000;
-}
-
 /* ---- the table (under r->lock) ---- */
 
 static fnstate *state_get(router *r, const char *ns, const char *name, bool create)
@@ -73,7 +68,7 @@ static fnstate *state_get(router *r, const char *ns, const char *name, bool crea
         s = xcalloc(1, sizeof(*s));
         s->key = steal_pointer(&key);
         s->written = -1;
-        s->last_change_ms = now_ms();
+        s->last_change_ms = mk_now_ms();
         kpa_init(&s->kpa, 0);
         HASH_ADD_KEYPTR(hh, r->table, s->key, strlen(s->key), s);
     }
@@ -202,7 +197,7 @@ static void write_decision(router *r, const char *key, const kpa_decision *d, in
     char decided[40], last[40] = "";
     mk_rfc3339(decided, sizeof(decided), mk_wall_ms() / 1000);
     if (last_call_ms > 0)
-        mk_rfc3339(last, sizeof(last), (mk_wall_ms() - (now_ms() - last_call_ms)) / 1000);
+        mk_rfc3339(last, sizeof(last), (mk_wall_ms() - (mk_now_ms() - last_call_ms)) / 1000);
     _cleanup_free_ char *patch = xasprintf(
         "{\"status\":{\"autoscaler\":{\"desiredReplicas\":%lld,\"stableConcurrency\":%.3f,"
         "\"panicConcurrency\":%.3f,\"mode\":\"%s\",\"readyPods\":%lld,\"reason\":\"%s\","
@@ -228,12 +223,12 @@ typedef struct pending {
 static void *ticker(void *arg)
 {
     router *r = arg;
-    int64_t prev = now_ms();
+    int64_t prev = mk_now_ms();
     while (!r->stop) {
         struct timespec ts = {.tv_sec = r->cfg.tick_ms / 1000,
                               .tv_nsec = (r->cfg.tick_ms % 1000) * 1000000};
         nanosleep(&ts, NULL);
-        int64_t now = now_ms(), dt = now - prev > 0 ? now - prev : 1;
+        int64_t now = mk_now_ms(), dt = now - prev > 0 ? now - prev : 1;
         prev = now;
         pending *todo = NULL;
         pthread_mutex_lock(&r->lock);
@@ -297,9 +292,16 @@ static size_t on_body(char *data, size_t size, size_t n, void *ctx)
     return size * n;
 }
 
+/* How a POST that failed went, for the retry decision and the log. */
+typedef struct post_info {
+    bool sent;      /* the request left: the handler may have run */
+    bool reused;    /* over a kept-alive connection */
+    double total_s; /* until the failure */
+} post_info;
+
 /* One POST to a pod: 0 with status and body, or a curl error code. */
 static CURLcode post(router *r, const char *url, const char *body, size_t len,
-                     int64_t timeout_ms, router_reply *out)
+                     int64_t timeout_ms, router_reply *out, post_info *info)
 {
     CURL *h = curl_take(r);
     mk_buf resp = {0};
@@ -323,6 +325,13 @@ static CURLcode post(router *r, const char *url, const char *body, size_t len,
         mk_buf_puts(&resp, "");
         out->status = (int)code;
         out->body = mk_buf_steal(&resp);
+    } else {
+        long req = 0, connects = 0;
+        curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &req);
+        curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects);
+        curl_easy_getinfo(h, CURLINFO_TOTAL_TIME, &info->total_s);
+        info->sent = req > 0;
+        info->reused = connects == 0;
     }
     mk_buf_free(&resp);
     curl_slist_free_all(hdr);
@@ -372,7 +381,7 @@ static void release_pod(router *r, fnstate *s, const char *url)
 void router_call(router *r, const char *ns, const char *name, const char *body, size_t len,
                  router_reply *out)
 {
-    int64_t t0 = now_ms(), deadline = t0 + r->cfg.queue_timeout_ms;
+    int64_t t0 = mk_now_ms(), deadline = t0 + r->cfg.queue_timeout_ms;
     out->body = NULL;
     pthread_mutex_lock(&r->lock);
     fnstate *s = state_get(r, ns, name, false);
@@ -409,7 +418,7 @@ void router_call(router *r, const char *ns, const char *name, const char *body, 
             }
             struct timespec ts;
             clock_gettime(CLOCK_MONOTONIC, &ts);
-            int64_t left = deadline - now_ms();
+            int64_t left = deadline - mk_now_ms();
             if (left <= 0) {
                 reply_error(out, 503, "NoReadyPod",
                             "no pod of %s/%s became ready or free within %lld ms", ns, name,
@@ -429,14 +438,17 @@ void router_call(router *r, const char *ns, const char *name, const char *body, 
         memcpy(url, p->url, sizeof(url));
         int64_t timeout = s->timeout_ms + CALL_SLACK_MS;
         pthread_mutex_unlock(&r->lock);
-        CURLcode rc = post(r, url, body, len, timeout, out);
+        post_info info = {0};
+        CURLcode rc = post(r, url, body, len, timeout, out, &info);
         pthread_mutex_lock(&r->lock);
         release_pod(r, s, url);
         if (rc == CURLE_OK)
             break;
-        /* Refused: a pod listed ready before its runtime opened the port,
-         * or one going away. Nothing reached the handler: try again. */
-        if (rc == CURLE_COULDNT_CONNECT && now_ms() < deadline) {
+        /* Refused or not answering a connect: a pod listed ready before its
+         * runtime opened the port, or one going away. Nothing reached the
+         * handler: try again, maybe on another pod. */
+        if (!info.sent && mk_now_ms() < deadline) {
+            mk_debug("%s/%s: %s: %s; trying again", ns, name, url, curl_easy_strerror(rc));
             pthread_mutex_unlock(&r->lock);
             struct timespec ts = {0, CONNECT_RETRY_MS * 1000000L};
             nanosleep(&ts, NULL);
@@ -445,10 +457,12 @@ void router_call(router *r, const char *ns, const char *name, const char *body, 
         }
         reply_error(out, 502, "PodUnreachable", "%s (%s/%s): %s", url, ns, name,
                     curl_easy_strerror(rc));
-        mk_log("%s/%s: %s: %s", ns, name, url, curl_easy_strerror(rc));
+        mk_log("%s/%s: %s: %s after %.3f s (request %s, %s connection)", ns, name, url,
+               curl_easy_strerror(rc), info.total_s, info.sent ? "sent" : "not sent",
+               info.reused ? "kept-alive" : "new");
         break;
     }
-    integrate(s, now_ms());
+    integrate(s, mk_now_ms());
     s->inflight--;
     pthread_mutex_unlock(&r->lock);
 }

@@ -33,11 +33,6 @@ struct sched_queue {
     bool stopping;
 };
 
-static int64_t now_ms(void)
-{
-    return mk_now_ns() / 1000000;
-}
-
 sched_queue *sched_queue_new(int64_t backoff_initial_ms, int64_t backoff_max_ms,
                              int64_t flush_ms)
 {
@@ -200,7 +195,7 @@ bool sched_queue_pop(sched_queue *q, sched_pod *out)
             pthread_mutex_unlock(&q->mu);
             return false;
         }
-        int64_t now = now_ms();
+        int64_t now = mk_now_ms();
         int64_t next = q->nparked ? flush_parked(q, now) : INT64_MAX;
         if (q->active) {
             entry *e = q->active;

@@ -146,6 +146,11 @@ int64_t mk_now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+int64_t mk_now_ms(void)
+{
+    return mk_now_ns() / 1000000;
+}
+
 int64_t mk_wall_ms(void)
 {
     struct timespec ts;

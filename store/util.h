@@ -67,6 +67,7 @@ int mk_write_all(int fd, const void *data, size_t len);
 
 /* Monotonic and wall clocks. */
 int64_t mk_now_ns(void);  /* CLOCK_MONOTONIC, nanoseconds */
+int64_t mk_now_ms(void);  /* CLOCK_MONOTONIC, milliseconds */
 int64_t mk_wall_ms(void); /* CLOCK_REALTIME, milliseconds */
 /* RFC 3339 UTC timestamp, "2026-11-27T01:15:10Z", into buf (>= 21 bytes). */
 void mk_rfc3339(char *buf, size_t n, int64_t unix_seconds);

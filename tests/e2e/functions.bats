@@ -140,3 +140,24 @@ teardown_file() {
     [ "$(wc -l <"$E2E_DIR/roll.out")" -gt 0 ]
     ! grep -v ' 200$' "$E2E_DIR/roll.out"
 }
+
+@test "mk-fnrt drains on SIGTERM: the call in flight and a late one are answered, then it exits" {
+    local dir=$BATS_TEST_TMPDIR port pid
+    printf 'import time\ndef handle(event):\n    time.sleep(event["s"])\n    return {"slept": event["s"]}\n' >"$dir/main.py"
+    port=$(free_port)
+    "$MK_BIN/mk-fnrt" --port "$port" --code "$dir/main.py" 2>"$dir/fnrt.log" &
+    pid=$!
+    wait_for 10 curl -sf "http://127.0.0.1:$port/healthz"
+    curl -s -m 20 -w ' %{http_code}\n' -d '{"s": 1.5}' "http://127.0.0.1:$port/" >"$dir/first" &
+    sleep 0.5
+    kill -TERM "$pid"
+    sleep 0.3
+    curl -s -m 20 -w ' %{http_code}\n' -d '{"s": 0}' "http://127.0.0.1:$port/" >"$dir/late"
+    wait_for 10 eval '! kill -0 '"$pid"' 2>/dev/null'
+    wait
+    cat "$dir/first" "$dir/late" "$dir/fnrt.log"
+    [ "$(cat "$dir/first")" = '{"slept":1.5} 200' ]
+    [ "$(cat "$dir/late")" = '{"slept":0} 200' ]
+    grep -q 'drained in' "$dir/fnrt.log"
+    ! curl -s -m 2 "http://127.0.0.1:$port/healthz"
+}
