@@ -248,6 +248,80 @@ static enum MHD_Result serve_logs(kubelet_server *s, struct MHD_Connection *c, c
     return ret;
 }
 
+/* ---- upgraded connections ----
+ *
+ * exec and port-forward answer 101 and then own the socket: a detached
+ * thread runs the session and closes the upgrade when it ends. */
+
+typedef void session_run(void *ctx, int sock, const char *extra, size_t extra_len);
+
+typedef struct upgraded {
+    session_run *run;
+    void (*drop)(void *ctx); /* frees ctx, run or not */
+    void *ctx;
+    struct MHD_UpgradeResponseHandle *urh;
+    int sock;
+    char *extra; /* bytes the client sent past its request */
+    size_t extra_len;
+} upgraded;
+
+static void upgraded_free(upgraded *u)
+{
+    u->drop(u->ctx);
+    free(u->extra);
+    free(u);
+}
+
+static void *session_main(void *arg)
+{
+    upgraded *u = arg;
+    u->run(u->ctx, u->sock, u->extra, u->extra_len);
+    MHD_upgrade_action(u->urh, MHD_UPGRADE_ACTION_CLOSE);
+    upgraded_free(u);
+    return NULL;
+}
+
+static void on_upgraded(void *cls, struct MHD_Connection *c, void *con_cls, const char *extra,
+                        size_t extra_len, MHD_socket sock,
+                        struct MHD_UpgradeResponseHandle *urh)
+{
+    upgraded *u = cls;
+    u->sock = sock;
+    u->urh = urh;
+    if (extra_len) {
+        u->extra = xmalloc(extra_len);
+        memcpy(u->extra, extra, extra_len);
+        u->extra_len = extra_len;
+    }
+    pthread_t t;
+    if (pthread_create(&t, NULL, session_main, u) != 0) {
+        MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
+        upgraded_free(u);
+        return;
+    }
+    pthread_detach(t);
+}
+
+/* Answer 101 Switching Protocols to proto; run(ctx) then serves the socket.
+ * ctx is dropped here if the answer cannot be queued. */
+static enum MHD_Result switch_protocols(struct MHD_Connection *c, const char *proto,
+                                        session_run *run, void (*drop)(void *), void *ctx)
+{
+    upgraded *u = xcalloc(1, sizeof *u);
+    *u = (upgraded){.run = run, .drop = drop, .ctx = ctx, .sock = -1};
+    struct MHD_Response *r = MHD_create_response_for_upgrade(on_upgraded, u);
+    if (!r) {
+        upgraded_free(u);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_UPGRADE, proto);
+    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_SWITCHING_PROTOCOLS, r);
+    MHD_destroy_response(r);
+    if (ret != MHD_YES)
+        upgraded_free(u);
+    return ret;
+}
+
 /* ---- exec ---- */
 
 typedef struct exec_session {
@@ -256,52 +330,23 @@ typedef struct exec_session {
     char **argv;
     size_t argc;
     execrelay_opts opts;
-    struct MHD_UpgradeResponseHandle *urh;
-    int sock;
-    char *extra;
-    size_t extra_len;
 } exec_session;
 
-static void exec_free(exec_session *e)
+static void exec_free(void *ctx)
 {
+    exec_session *e = ctx;
     for (size_t i = 0; i < e->argc; i++)
         free(e->argv[i]);
     free(e->argv);
     free(e->id);
-    free(e->extra);
     free(e);
 }
 
-static void *exec_main(void *arg)
+static void exec_run(void *ctx, int sock, const char *extra, size_t extra_len)
 {
-    exec_session *e = arg;
-    int code =
-        execrelay_run(e->kl->rt, e->id, e->argv, &e->opts, e->sock, e->extra, e->extra_len);
+    exec_session *e = ctx;
+    int code = execrelay_run(e->kl->rt, e->id, e->argv, &e->opts, sock, extra, extra_len);
     mk_debug("exec in %s exited %d", e->id, code);
-    MHD_upgrade_action(e->urh, MHD_UPGRADE_ACTION_CLOSE);
-    exec_free(e);
-    return NULL;
-}
-
-static void exec_upgraded(void *cls, struct MHD_Connection *c, void *con_cls, const char *extra,
-                          size_t extra_len, MHD_socket sock,
-                          struct MHD_UpgradeResponseHandle *urh)
-{
-    exec_session *e = cls;
-    e->sock = sock;
-    e->urh = urh;
-    if (extra_len) {
-        e->extra = xmalloc(extra_len);
-        memcpy(e->extra, extra, extra_len);
-        e->extra_len = extra_len;
-    }
-    pthread_t t;
-    if (pthread_create(&t, NULL, exec_main, e) != 0) {
-        MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
-        exec_free(e);
-        return;
-    }
-    pthread_detach(t);
 }
 
 static enum MHD_Result collect_command(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -322,13 +367,18 @@ static bool query_true(struct MHD_Connection *c, const char *name)
     return v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
 }
 
+static bool wants_upgrade(struct MHD_Connection *c, const char *proto)
+{
+    const char *up = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Upgrade");
+    return up && strcasecmp(up, proto) == 0;
+}
+
 static enum MHD_Result serve_exec(kubelet_server *s, struct MHD_Connection *c, const char *url)
 {
     char ns[64], pod[64], ctr[64];
     if (!parse_target(c, url, "/exec/", ns, pod, ctr))
         return reply_text(c, 400, "want /exec/{namespace}/{pod}/{container}");
-    const char *up = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Upgrade");
-    if (!up || strcasecmp(up, EXECPROTO_UPGRADE) != 0)
+    if (!wants_upgrade(c, EXECPROTO_UPGRADE))
         return reply_text(c, 400, "exec needs Upgrade: %s", EXECPROTO_UPGRADE);
     _cleanup_free_ char *uid = resolve_target(s, ns, pod, ctr);
     if (!uid)
@@ -346,54 +396,25 @@ static enum MHD_Result serve_exec(kubelet_server *s, struct MHD_Connection *c, c
     }
     e->opts.with_stdin = query_true(c, "stdin");
     e->opts.tty = query_true(c, "tty");
-    struct MHD_Response *r = MHD_create_response_for_upgrade(exec_upgraded, e);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_UPGRADE, EXECPROTO_UPGRADE);
-    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_SWITCHING_PROTOCOLS, r);
-    MHD_destroy_response(r);
-    return ret;
+    return switch_protocols(c, EXECPROTO_UPGRADE, exec_run, exec_free, e);
 }
 
 /* ---- port-forward ---- */
 
-typedef struct pf_session {
-    int pod;
-    struct MHD_UpgradeResponseHandle *urh;
-    int sock;
-    char *extra;
-    size_t extra_len;
-} pf_session;
-
-static void *pf_main(void *arg)
+/* ctx: the dialled pod socket; portfwd_relay closes it. */
+static void pf_run(void *ctx, int sock, const char *extra, size_t extra_len)
 {
-    pf_session *f = arg;
-    portfwd_relay(f->sock, f->extra, f->extra_len, f->pod);
-    MHD_upgrade_action(f->urh, MHD_UPGRADE_ACTION_CLOSE);
-    free(f->extra);
-    free(f);
-    return NULL;
+    int *pod = ctx;
+    portfwd_relay(sock, extra, extra_len, *pod);
+    *pod = -1;
 }
 
-static void pf_upgraded(void *cls, struct MHD_Connection *c, void *con_cls, const char *extra,
-                        size_t extra_len, MHD_socket sock,
-                        struct MHD_UpgradeResponseHandle *urh)
+static void pf_free(void *ctx)
 {
-    pf_session *f = cls;
-    f->sock = sock;
-    f->urh = urh;
-    if (extra_len) {
-        f->extra = xmalloc(extra_len);
-        memcpy(f->extra, extra, extra_len);
-        f->extra_len = extra_len;
-    }
-    pthread_t t;
-    if (pthread_create(&t, NULL, pf_main, f) != 0) {
-        MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
-        close(f->pod);
-        free(f->extra);
-        free(f);
-        return;
-    }
-    pthread_detach(t);
+    int *pod = ctx;
+    if (*pod >= 0)
+        close(*pod);
+    free(pod);
 }
 
 /* The pod's port is dialled before the 101, so a refusal comes back as an
@@ -404,8 +425,7 @@ static enum MHD_Result serve_portforward(kubelet_server *s, struct MHD_Connectio
     char ns[64], pod[64], ctr[64];
     if (!parse_target(c, url, "/portForward/", ns, pod, ctr) || ctr[0])
         return reply_text(c, 400, "want /portForward/{namespace}/{pod}?port=N");
-    const char *up = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Upgrade");
-    if (!up || strcasecmp(up, PORTFWD_UPGRADE) != 0)
+    if (!wants_upgrade(c, PORTFWD_UPGRADE))
         return reply_text(c, 400, "port-forward needs Upgrade: %s", PORTFWD_UPGRADE);
     const char *ps = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "port");
     char *end = NULL;
@@ -425,13 +445,9 @@ static enum MHD_Result serve_portforward(kubelet_server *s, struct MHD_Connectio
     if (fd < 0)
         return reply_text(c, 502, "error forwarding port %ld to pod %s, uid %s: %s", port, pod,
                           uid, err.msg);
-    pf_session *f = xcalloc(1, sizeof *f);
-    f->pod = fd;
-    struct MHD_Response *r = MHD_create_response_for_upgrade(pf_upgraded, f);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_UPGRADE, PORTFWD_UPGRADE);
-    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_SWITCHING_PROTOCOLS, r);
-    MHD_destroy_response(r);
-    return ret;
+    int *ctx = xmalloc(sizeof *ctx);
+    *ctx = fd;
+    return switch_protocols(c, PORTFWD_UPGRADE, pf_run, pf_free, ctx);
 }
 
 /* ---- routing ---- */
