@@ -27,6 +27,7 @@
 #include "store/util.h"
 
 static char root[32];
+static bool root_made; /* by setup's mkdtemp: teardown removes it */
 static char *image_dir;
 static runtime *rt;
 static podnet *pn;
@@ -47,6 +48,7 @@ static int setup_runtime(const char *kind, const char *binary)
         return -1;
     if (!mkdtemp(root))
         return -1;
+    root_made = true;
     image_dir = xasprintf("%s/images", root);
     mk_err err;
     if (image_build_busybox(image_dir, NULL, &err) < 0) {
@@ -100,8 +102,10 @@ static int teardown(void **state)
     podnet_free(pn);
     rt = NULL;
     pn = NULL;
-    if (strchr(root, 'X') == NULL) /* made by setup */
+    /* Not "no X left in the name": mkdtemp's letters may be an X. */
+    if (root_made)
         fsu_rm_rf(root, &err);
+    root_made = false;
     /* The shared parent cgroup goes too, unless another kubelet uses it. */
     cgroup_remove_empty("/minik8s");
     free(image_dir);
