@@ -1,4 +1,5 @@
 #include "kubelet/console.h"
+#include "store/execproto.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -36,14 +37,9 @@ int console_open(int *master, char *slave, size_t slave_size, mk_err *err)
 
 int console_resize(int master, const char *text, size_t len, mk_err *err)
 {
-    char buf[32];
     unsigned cols, rows;
-    if (len >= sizeof buf)
-        return mk_error(err, EINVAL, "resize: \"COLS ROWS\" expected");
-    memcpy(buf, text, len);
-    buf[len] = '\0';
-    if (sscanf(buf, "%u %u", &cols, &rows) != 2 || !cols || !rows || cols > 65535 ||
-        rows > 65535)
-        return mk_error(err, EINVAL, "resize: \"COLS ROWS\" expected, got \"%s\"", buf);
+    if (execproto_size(text, len, &cols, &rows) < 0)
+        return mk_error(err, EINVAL, "resize: \"COLS ROWS\" expected, got \"%.*s\"",
+                        (int)(len < 32 ? len : 32), text);
     return set_size(master, cols, rows, err);
 }

@@ -76,7 +76,7 @@ static json_object *caps_array(const oci_params *p)
 static json_object *oci_process(const oci_params *p)
 {
     json_object *proc = json_object_new_object();
-    json_object_object_add(proc, "terminal", json_object_new_boolean(0));
+    json_object_object_add(proc, "terminal", json_object_new_boolean(p->terminal));
     json_object *user = json_object_new_object();
     json_object_object_add(user, "uid", json_object_new_int64(p->uid));
     json_object_object_add(user, "gid", json_object_new_int64(p->gid));

@@ -25,6 +25,7 @@ typedef struct oci_params {
     char *const *args;    /* NULL-terminated; required */
     char *const *env;     /* NULL-terminated "K=V"; may be NULL */
     const char *cwd;      /* NULL: "/" */
+    bool terminal;        /* a pty (conmon holds the master): the pod's tty */
     /* Namespaces to join (paths of ns files); NULL: a new one. */
     const char *netns_path, *ipc_path, *uts_path;
     const char *cgroups_path;  /* absolute, "/minik8s/<pod-uid>/<ctr>" */

@@ -308,6 +308,7 @@ static int build_bundle(const pods_env *e, json_object *pod, json_object *ctr, c
         .args = argv,
         .env = env,
         .cwd = wd ? wd : mk_json_str(imgcfg, "cwd"),
+        .terminal = mk_json_bool(ctr, "tty", false),
         .netns_path = sp.netns,
         .ipc_path = sp.ipc,
         .uts_path = sp.uts,
@@ -369,7 +370,10 @@ int pods_start_container(const pods_env *e, json_object *pod, json_object *ctr, 
         rc = build_bundle(e, pod, ctr, cdir, pod_ip, err);
     if (rc == 0) {
         unlink(logp);
-        rc = runtime_run(e->rt, id, cdir, logp, NULL, err);
+        runtime_stdio io = {.stdin_open = mk_json_bool(ctr, "stdin", false),
+                            .stdin_once = mk_json_bool(ctr, "stdinOnce", false),
+                            .tty = mk_json_bool(ctr, "tty", false)};
+        rc = runtime_run(e->rt, id, cdir, logp, &io, NULL, err);
     }
     if (rc < 0) {
         mk_err ignored;

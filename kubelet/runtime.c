@@ -13,7 +13,9 @@
 #include <spawn.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -137,7 +139,7 @@ static char *runtime_path(runtime *rt)
 /* Spawn conmon; it forks a monitor and its first process exits at once.
  * *sync_fd is the read end of the sync pipe conmon reports the pid on. */
 static int conmon_spawn(runtime *rt, const char *id, const char *bundle, const char *log_path,
-                        int *sync_fd, mk_err *err)
+                        const runtime_stdio *io, int *sync_fd, mk_err *err)
 {
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0)
@@ -177,7 +179,18 @@ static int conmon_spawn(runtime *rt, const char *id, const char *bundle, const c
                     rootarg,
                     "--socket-dir-path",
                     rt->sock_dir,
+                    NULL, /* -t */
+                    NULL, /* -i */
+                    NULL, /* --leave-stdin-open */
                     NULL};
+    size_t opt = ARRAY_SIZE(argv) - 4;
+    if (io && io->tty)
+        argv[opt++] = "-t";
+    if (io && io->stdin_open) {
+        argv[opt++] = "-i";
+        if (!io->stdin_once)
+            argv[opt] = "--leave-stdin-open";
+    }
     /* The environment plus the sync pipe, which lands on fd 3. */
     size_t n = 0;
     while (environ[n])
@@ -265,12 +278,12 @@ static int conmon_wait_created(int fd, const char *id, pid_t *pid, mk_err *err)
 }
 
 int runtime_run(runtime *rt, const char *id, const char *bundle, const char *log_path,
-                pid_t *pid, mk_err *err)
+                const runtime_stdio *io, pid_t *pid, mk_err *err)
 {
     _cleanup_free_ char *exitf = xasprintf("%s/%s", rt->exit_dir, id);
     unlink(exitf);
     int fd = -1;
-    if (conmon_spawn(rt, id, bundle, log_path, &fd, err) < 0)
+    if (conmon_spawn(rt, id, bundle, log_path, io, &fd, err) < 0)
         return -err->code;
     pid_t p = 0;
     int rc = conmon_wait_created(fd, id, &p, err);
@@ -286,6 +299,42 @@ int runtime_run(runtime *rt, const char *id, const char *bundle, const char *log
     if (pid)
         *pid = p;
     return 0;
+}
+
+int runtime_attach(runtime *rt, const char *id, mk_err *err)
+{
+    /* conmon binds it in the bundle, which --socket-dir-path/<id> links to.
+     * That path outgrows sun_path (108 bytes) under a deep root: reach it,
+     * as conmon binds it, through the directory's descriptor. */
+    _cleanup_free_ char *dir = xasprintf("%s/%s", rt->sock_dir, id);
+    _cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return mk_error(err, errno, "attach to %s: %s", id, strerror(errno));
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    snprintf(a.sun_path, sizeof a.sun_path, "/proc/self/fd/%d/attach", dfd);
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return mk_error(err, errno, "socket: %s", strerror(errno));
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+        int e = errno;
+        close(fd);
+        return mk_error(err, e, "attach to %s: %s", id, strerror(e));
+    }
+    return fd;
+}
+
+int runtime_resize(runtime *rt, const char *id, int cols, int rows, mk_err *err)
+{
+    _cleanup_free_ char *path = xasprintf("%s/%s/ctl", rt->sock_dir, id);
+    int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return mk_error(err, errno, "%s: %s", path, strerror(errno));
+    /* conmon's control line: "1 HEIGHT WIDTH" resizes its pty. */
+    char line[48];
+    int len = snprintf(line, sizeof line, "1 %d %d\n", rows, cols);
+    int rc = mk_write_all(fd, line, (size_t)len);
+    close(fd);
+    return rc < 0 ? mk_error(err, -rc, "%s: %s", path, strerror(-rc)) : 0;
 }
 
 int runtime_state(runtime *rt, const char *id, runtime_status *st, pid_t *pid, mk_err *err)

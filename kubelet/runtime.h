@@ -29,12 +29,31 @@ int runtime_new(const char *kind, const char *state_dir, runtime **out, mk_err *
 void runtime_free(runtime *rt);
 const char *runtime_exit_dir(const runtime *rt);
 
+/* The container's standard streams, as a pod's stdin, stdinOnce and tty
+ * ask: stdin open (conmon -i) for `kubectl attach -i`, closed for good after
+ * the first client detaches when once; a terminal (conmon -t, which holds
+ * the pty; the bundle's process.terminal must say so too). NULL: none. */
+typedef struct runtime_stdio {
+    bool stdin_open;
+    bool stdin_once;
+    bool tty;
+} runtime_stdio;
+
 /* Create and start container id from bundle (BUNDLE/config.json must exist),
  * its output appended to log_path in the k8s-file format. On success it
  * runs and *pid (may be NULL) is its init process. On failure nothing is
  * left behind: the half-created container is deleted. */
 int runtime_run(runtime *rt, const char *id, const char *bundle, const char *log_path,
-                pid_t *pid, mk_err *err);
+                const runtime_stdio *io, pid_t *pid, mk_err *err);
+
+/* Connect to the attach socket conmon keeps for container id: a
+ * SOCK_SEQPACKET socket whose packets carry one byte, 2 (stdout) or 3
+ * (stderr), before the output; what is written to it goes to the
+ * container's stdin when it was started with stdin open. -errno on failure. */
+int runtime_attach(runtime *rt, const char *id, mk_err *err);
+
+/* Set the terminal size of a tty container (conmon's control fifo). */
+int runtime_resize(runtime *rt, const char *id, int cols, int rows, mk_err *err);
 
 typedef enum runtime_status {
     RUNTIME_ABSENT = 0, /* the runtime does not know the id */

@@ -3,12 +3,15 @@
  *   GET  /healthz
  *   GET  /containerLogs/{ns}/{pod}/{container}?tailLines=N&follow=true&previous=true
  *   POST /exec/{ns}/{pod}/{container}?command=..&stdin=true   (Upgrade: minik8s-exec.v1)
+ *   POST /attach/{ns}/{pod}/{container}?stdin=true&stdout=true&stderr=true
+ *                                                       (Upgrade: minik8s-exec.v1)
  *   POST /portForward/{ns}/{pod}?port=N   (Upgrade: minik8s-portforward.v1)
  *   GET  /metrics         Prometheus text
  *   GET  /stats/summary   JSON
  *   GET  /pods            the pods this node runs
  * Bearer tokens from --auth-token-file (the API server's CSV); without one,
  * only loopback is served. */
+#include "kubelet/attach.h"
 #include "kubelet/execrelay.h"
 #include "kubelet/kubelet.h"
 #include "kubelet/logfile.h"
@@ -399,6 +402,62 @@ static enum MHD_Result serve_exec(kubelet_server *s, struct MHD_Connection *c, c
     return switch_protocols(c, EXECPROTO_UPGRADE, exec_run, exec_free, e);
 }
 
+/* ---- attach ---- */
+
+typedef struct attach_session {
+    runtime *rt;
+    char *id;
+    int conn; /* conmon's attach socket; attach_relay closes it */
+    attach_opts opts;
+} attach_session;
+
+static void attach_run(void *ctx, int sock, const char *extra, size_t extra_len)
+{
+    attach_session *a = ctx;
+    attach_relay(a->rt, a->id, a->conn, &a->opts, sock, extra, extra_len);
+    a->conn = -1;
+}
+
+static void attach_free(void *ctx)
+{
+    attach_session *a = ctx;
+    if (a->conn >= 0)
+        close(a->conn);
+    free(a->id);
+    free(a);
+}
+
+/* Joined before the 101, so a container that is not running (or a pod
+ * without stdin asked for it) is an answer, not a dead session. */
+static enum MHD_Result serve_attach(kubelet_server *s, struct MHD_Connection *c,
+                                    const char *url)
+{
+    char ns[64], pod[64], ctr[64];
+    if (!parse_target(c, url, "/attach/", ns, pod, ctr))
+        return reply_text(c, 400, "want /attach/{namespace}/{pod}/{container}");
+    if (!wants_upgrade(c, EXECPROTO_UPGRADE))
+        return reply_text(c, 400, "attach needs Upgrade: %s", EXECPROTO_UPGRADE);
+    _cleanup_free_ char *uid = resolve_target(s, ns, pod, ctr);
+    if (!uid)
+        return reply_text(c, 404, "pod %s/%s is not on this node", ns, pod);
+    _cleanup_free_ char *id = pods_container_id(uid, ctr);
+    if (runtime_exit_code(s->kl->rt, id, NULL) >= 0)
+        return reply_text(c, 409, "container %s is not running", ctr);
+    mk_err err = {0};
+    int conn = runtime_attach(s->kl->rt, id, &err);
+    if (conn < 0)
+        return reply_text(c, 409, "container %s: %s", ctr, err.msg);
+    attach_session *a = xcalloc(1, sizeof *a);
+    *a = (attach_session){.rt = s->kl->rt,
+                          .id = steal_pointer(&id),
+                          .conn = conn,
+                          .opts = {.in = query_true(c, "stdin"),
+                                   .out = query_true(c, "stdout"),
+                                   .err = query_true(c, "stderr"),
+                                   .tty = query_true(c, "tty")}};
+    return switch_protocols(c, EXECPROTO_UPGRADE, attach_run, attach_free, a);
+}
+
 /* ---- port-forward ---- */
 
 /* ctx: the dialled pod socket; portfwd_relay closes it. */
@@ -496,6 +555,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         return serve_logs(s, c, url);
     if ((strcmp(method, "POST") == 0 || get) && strncmp(url, "/exec/", 6) == 0)
         return serve_exec(s, c, url);
+    if ((strcmp(method, "POST") == 0 || get) && strncmp(url, "/attach/", 8) == 0)
+        return serve_attach(s, c, url);
     if ((strcmp(method, "POST") == 0 || get) && strncmp(url, "/portForward/", 13) == 0)
         return serve_portforward(s, c, url);
     if (get && strcmp(url, "/metrics") == 0) {

@@ -890,6 +890,12 @@ int64_t mk_json_int(json_object *obj, const char *path, int64_t dflt)
     return dflt;
 }
 
+bool mk_json_bool(json_object *obj, const char *path, bool dflt)
+{
+    json_object *v = mk_json_path(obj, path);
+    return json_object_is_type(v, json_type_boolean) ? json_object_get_boolean(v) : dflt;
+}
+
 json_object *mk_json_ensure(json_object *obj, const char *path)
 {
     const char *p = path;

@@ -46,6 +46,7 @@ bool codec_utf8_tree(json_object *obj);
 json_object *mk_json_path(json_object *obj, const char *path);
 const char *mk_json_str(json_object *obj, const char *path);
 int64_t mk_json_int(json_object *obj, const char *path, int64_t dflt);
+bool mk_json_bool(json_object *obj, const char *path, bool dflt);
 /* A deep copy of obj (caller puts); NULL for NULL, or when json-c fails. */
 json_object *mk_json_copy(json_object *obj);
 /* Get or create the object at a dotted path (creating empty objects on the

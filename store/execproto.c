@@ -1,6 +1,7 @@
 #include "store/execproto.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -88,5 +89,18 @@ int execproto_write(int fd, int channel, const void *data, size_t len, mk_err *e
         off += (size_t)w;
     }
     mk_buf_free(&b);
+    return 0;
+}
+
+int execproto_size(const char *payload, size_t len, unsigned *cols, unsigned *rows)
+{
+    char buf[32];
+    if (len >= sizeof buf)
+        return -EINVAL;
+    memcpy(buf, payload, len);
+    buf[len] = '\0';
+    if (sscanf(buf, "%u %u", cols, rows) != 2 || !*cols || !*rows || *cols > 65535 ||
+        *rows > 65535)
+        return -EINVAL;
     return 0;
 }

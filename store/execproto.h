@@ -51,6 +51,10 @@ void execproto_encode(mk_buf *b, int channel, const void *data, size_t len);
 ssize_t execproto_decode(const void *data, size_t len, int *channel, const char **payload,
                          size_t *plen);
 
+/* The size a resize frame's payload carries ("COLS ROWS", each 1..65535):
+ * 0, or -EINVAL. */
+int execproto_size(const char *payload, size_t len, unsigned *cols, unsigned *rows);
+
 /* The exit code an exit frame's payload carries (decimal text); -1 when it
  * is not a number. */
 int execproto_exit_code(const char *payload, size_t len);

@@ -155,11 +155,12 @@ int auth_allow(api_role role, const char *user, const char *verb, const mk_kind 
                (strcmp(verb, "delete") == 0 || strcmp(verb, "deletecollection") == 0));
         break;
     case ROLE_NODE:
-        /* Reads, but not a way into pods (exec and port-forward are
-         * upgraded GETs); a node deletes the PersistentVolumes it provisioned
+        /* Reads, but not a way into pods (exec, attach and port-forward
+         * are upgraded GETs); a node deletes the PersistentVolumes it provisioned
          * once it has removed their directory (the local-path provisioner's
          * node half). */
-        ok = (is_read(verb) && strcmp(sub, "exec") != 0 && strcmp(sub, "portforward") != 0) ||
+        ok = (is_read(verb) && strcmp(sub, "exec") != 0 && strcmp(sub, "attach") != 0 &&
+              strcmp(sub, "portforward") != 0) ||
              strcmp(k->kind, "Node") == 0 || strcmp(k->kind, "Event") == 0 ||
              (strcmp(k->kind, "Pod") == 0 &&
               (strcmp(sub, "status") == 0 || strcmp(verb, "delete") == 0)) ||

@@ -83,6 +83,8 @@ static void add_kind(json_object *list, const mk_kind *k)
                               resource_entry("pods/log", "", true, NULL, NULL, "Pod", get));
         json_object_array_add(
             list, resource_entry("pods/exec", "", true, NULL, NULL, "PodExecOptions", exec));
+        json_object_array_add(list, resource_entry("pods/attach", "", true, NULL, NULL,
+                                                   "PodAttachOptions", exec));
         json_object_array_add(list, resource_entry("pods/portforward", "", true, NULL, NULL,
                                                    "PodPortForwardOptions", exec));
     }

@@ -92,6 +92,8 @@ static enum MHD_Result dispatch_resource(api_req *r, const api_route *rt)
         return proxy_log(r, rt);
     if (!strcmp(sub, "exec"))
         return proxy_exec(r, rt);
+    if (!strcmp(sub, "attach"))
+        return proxy_attach(r, rt);
     if (!strcmp(sub, "portforward"))
         return proxy_portforward(r, rt);
     if (!strcmp(m, "GET") || !strcmp(m, "HEAD")) {

@@ -529,10 +529,10 @@ int proxy_kubelet_upgrade(api_server *srv, const char *host, int port, const cha
 /* Connect to the kubelet and ask it to upgrade: the socket, upgraded, with
  * any frames that came along; or the kubelet's refusal as an error reply. */
 static enum MHD_Result exec_dial(api_req *r, const api_route *rt, const kubelet_target *t,
-                                 exec_relay **out)
+                                 const char *what, exec_relay **out)
 {
     mk_err err = {0};
-    _cleanup_free_ char *path = kubelet_url_path(r, "exec", rt, t);
+    _cleanup_free_ char *path = kubelet_url_path(r, what, rt, t);
     mk_buf early = {0};
     int fd =
         proxy_kubelet_upgrade(r->srv, t->host, t->port, path, EXECPROTO_UPGRADE, &early, &err);
@@ -557,7 +557,9 @@ static int websocket_version(api_req *r)
                                     : 0;
 }
 
-enum MHD_Result proxy_exec(api_req *r, const api_route *rt)
+/* exec and attach: the same streams, protocols and relay; only the
+ * kubelet's path differs. */
+static enum MHD_Result proxy_streams(api_req *r, const api_route *rt, const char *what)
 {
     mk_err err = {0};
     kubelet_target t;
@@ -571,16 +573,17 @@ enum MHD_Result proxy_exec(api_req *r, const api_route *rt)
     if (websocket && !ws)
         return api_fail(
             r, EBADMSG,
-            "exec over WebSocket needs a Sec-WebSocket-Key and the subprotocol " WSEXEC_V5
-            " or " WSEXEC_V4);
+            "%s over WebSocket needs a Sec-WebSocket-Key and the subprotocol " WSEXEC_V5
+            " or " WSEXEC_V4,
+            what);
     if (!websocket && (!up || strcasecmp(up, EXECPROTO_UPGRADE) != 0))
         return api_fail(r, EBADMSG,
-                        "exec is served over WebSocket (" WSEXEC_V5
+                        "%s is served over WebSocket (" WSEXEC_V5
                         ", as kubectl 1.30 and later asks) or \"Upgrade: %s\", not "
                         "\"Upgrade: %s\"",
-                        EXECPROTO_UPGRADE, up ? up : "(none)");
+                        what, EXECPROTO_UPGRADE, up ? up : "(none)");
     exec_relay *x = NULL;
-    enum MHD_Result ret = exec_dial(r, rt, &t, &x);
+    enum MHD_Result ret = exec_dial(r, rt, &t, what, &x);
     if (!x)
         return ret; /* refused: already answered */
     x->ws = ws;
@@ -601,7 +604,17 @@ enum MHD_Result proxy_exec(api_req *r, const api_route *rt)
     } else {
         MHD_add_response_header(resp, MHD_HTTP_HEADER_UPGRADE, EXECPROTO_UPGRADE);
     }
-    mk_log("exec %s/%s container %s on node %s%s", rt->ns, rt->name, t.container, t.node,
+    mk_log("%s %s/%s container %s on node %s%s", what, rt->ns, rt->name, t.container, t.node,
            ws ? " (WebSocket)" : "");
     return api_reply_resp(r, MHD_HTTP_SWITCHING_PROTOCOLS, resp, NULL);
+}
+
+enum MHD_Result proxy_exec(api_req *r, const api_route *rt)
+{
+    return proxy_streams(r, rt, "exec");
+}
+
+enum MHD_Result proxy_attach(api_req *r, const api_route *rt)
+{
+    return proxy_streams(r, rt, "attach");
 }

@@ -23,6 +23,9 @@ enum MHD_Result proxy_log(api_req *r, const api_route *rt);
 /* POST (or GET) pods/{name}/exec?container=&command=...&stdin= with
  * "Upgrade: minik8s-exec.v1" (store/execproto.h): 101, then frames both ways. */
 enum MHD_Result proxy_exec(api_req *r, const api_route *rt);
+/* pods/{name}/attach?container=&stdin=&stdout=&stderr=: the same protocols
+ * as exec, joined to the container's own streams (kubelet/attach.h). */
+enum MHD_Result proxy_attach(api_req *r, const api_route *rt);
 
 /* Where node's kubelet listens (as above: InternalIP, or loopback for an
  * address of this machine, and the daemonEndpoints port) into host and

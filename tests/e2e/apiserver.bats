@@ -589,6 +589,12 @@ event_json() { # name lastTimestamp
     [ "$CODE" = 200 ]
     MK_TOKEN=nodetok req DELETE /api/v1/namespaces/default/configmaps/anything
     [ "$CODE" = 403 ]
+    # no way into a pod, not even with a GET
+    local sub
+    for sub in exec attach portforward; do
+        MK_TOKEN=nodetok req GET "/api/v1/namespaces/default/pods/authpod/$sub?container=c"
+        [ "$CODE" = 403 ]
+    done
     MK_TOKEN=nodetok req DELETE /api/v1/namespaces/default/pods/authpod
     [ "$CODE" = 200 ]
     MK_TOKEN=ctrltok req POST /api/v1/namespaces -d '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"ctl"}}'

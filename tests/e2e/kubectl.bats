@@ -55,8 +55,9 @@ EOF
 teardown_file() {
     [ -n "${E2E_DIR:-}" ] || return 0
     [ -f "$E2E_DIR/pf.pid" ] && stop_pid "$(cat "$E2E_DIR/pf.pid")"
-    k delete pod talk web --wait=false >/dev/null 2>&1 || true
-    wait_for 20 eval '! k get pod talk >/dev/null 2>&1 && ! k get pod web >/dev/null 2>&1' || true
+    k delete pod talk web chat term --wait=false >/dev/null 2>&1 || true
+    wait_for 20 eval '! k get pod talk >/dev/null 2>&1 && ! k get pod web >/dev/null 2>&1 &&
+        ! k get pod chat >/dev/null 2>&1' || true
     local d
     for d in kubelet scheduler cm apiserver; do
         [ -f "$E2E_DIR/$d.pid" ] && stop_pid "$(cat "$E2E_DIR/$d.pid")"
@@ -108,6 +109,49 @@ k() { inside timeout 30 kubectl --kubeconfig "$KC" "$@"; }
         'stty cols 91 rows 27; kubectl --kubeconfig $KC exec -it talk -- sh' /dev/null"
     [ "$status" -eq 5 ]
     [[ "$output" == *"/dev/pts/"* && "$output" == *"27 91"* ]]
+}
+
+@test "kubectl attach: a running container's output; -i feeds the stdin it kept open" {
+    k apply -f - <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: chat}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: c
+    image: busybox
+    stdin: true
+    stdinOnce: true
+    command: [sh, -c, 'while read l; do echo "got:$l"; done; echo stdin-closed; sleep 3600']
+  - name: tick
+    image: busybox
+    command: [sh, -c, 'while true; do echo tick; sleep 0.2; done']
+EOF
+    wait_for 60 eval '[ "$(k get pod chat -o jsonpath={.status.phase})" = Running ]'
+    # Output only: what the container prints from now on.
+    run inside timeout 3 kubectl --kubeconfig "$KC" attach chat -c tick
+    [[ "$output" == *tick* ]]
+    grep -q "attach default/chat container tick on node knode (WebSocket)" "$E2E_DIR/apiserver.log"
+    # stdin: lines in, answers out; the end of kubectl's stdin closes the
+    # container's (stdinOnce).
+    run bash -c "printf 'one\ntwo\n' | nsenter --net=/var/run/netns/$NETNS \
+        timeout 30 kubectl --kubeconfig '$KC' attach -i chat -c c"
+    [[ "$output" == *got:one*got:two* ]]
+    wait_for 10 eval 'k logs chat -c c | grep -q stdin-closed'
+    # A pod that is not there.
+    run k attach nosuch
+    [ "$status" -ne 0 ]
+    [[ "$output" == *nosuch* ]]
+}
+
+@test "kubectl run -it: a terminal of the caller's size on a new pod, attached; --rm deletes it" {
+    command -v script >/dev/null || skip "needs script(1)"
+    run timeout 90 bash -c "(sleep 8; printf 'tty; stty size; exit 5\r'; sleep 30) |
+        nsenter --net=/var/run/netns/$NETNS script -qec \
+        'stty cols 91 rows 27; kubectl --kubeconfig $KC run term -it --rm --restart=Never --image=busybox -- sh' /dev/null"
+    [[ "$output" == *"/dev/pts/"* && "$output" == *"27 91"* ]]
+    wait_for 30 eval '! k get pod term >/dev/null 2>&1'
 }
 
 @test "kubectl cp: a file into the pod and back (tar through exec)" {

@@ -134,12 +134,30 @@ static void test_exit_code(void **state)
     assert_int_equal(execproto_exit_code("99999999999999999", 17), -1);
 }
 
+static void test_size(void **state)
+{
+    (void)state;
+    unsigned cols = 0, rows = 0;
+    assert_int_equal(execproto_size("91 27", 5, &cols, &rows), 0);
+    assert_int_equal(cols, 91);
+    assert_int_equal(rows, 27);
+    assert_int_equal(execproto_size("91", 2, &cols, &rows), -EINVAL);
+    assert_int_equal(execproto_size("0 27", 4, &cols, &rows), -EINVAL);
+    assert_int_equal(execproto_size("70000 27", 8, &cols, &rows), -EINVAL);
+    assert_int_equal(execproto_size("1 1111111111111111111111111111111111", 36, &cols, &rows),
+                     -EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_encode_layout),     cmocka_unit_test(test_decode_stream),
-        cmocka_unit_test(test_decode_rejects),    cmocka_unit_test(test_drain),
-        cmocka_unit_test(test_write_over_socket), cmocka_unit_test(test_exit_code),
+        cmocka_unit_test(test_encode_layout),
+        cmocka_unit_test(test_decode_stream),
+        cmocka_unit_test(test_decode_rejects),
+        cmocka_unit_test(test_drain),
+        cmocka_unit_test(test_write_over_socket),
+        cmocka_unit_test(test_exit_code),
+        cmocka_unit_test(test_size),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
