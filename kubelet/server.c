@@ -376,19 +376,43 @@ static bool wants_upgrade(struct MHD_Connection *c, const char *proto)
     return up && strcasecmp(up, proto) == 0;
 }
 
+/* The running container /exec/... or /attach/... names (what: "exec" or
+ * "attach"), as its runtime id; NULL when a refusal has been queued, which
+ * *ret then is. ctr receives the container's name. */
+static char *session_target(kubelet_server *s, struct MHD_Connection *c, const char *url,
+                            const char *what, char ctr[64], enum MHD_Result *ret)
+{
+    char ns[64], pod[64], prefix[16];
+    snprintf(prefix, sizeof prefix, "/%s/", what);
+    if (!parse_target(c, url, prefix, ns, pod, ctr)) {
+        *ret = reply_text(c, 400, "want /%s/{namespace}/{pod}/{container}", what);
+        return NULL;
+    }
+    if (!wants_upgrade(c, EXECPROTO_UPGRADE)) {
+        *ret = reply_text(c, 400, "%s needs Upgrade: %s", what, EXECPROTO_UPGRADE);
+        return NULL;
+    }
+    _cleanup_free_ char *uid = resolve_target(s, ns, pod, ctr);
+    if (!uid) {
+        *ret = reply_text(c, 404, "pod %s/%s is not on this node", ns, pod);
+        return NULL;
+    }
+    char *id = pods_container_id(uid, ctr);
+    if (runtime_exit_code(s->kl->rt, id, NULL) >= 0) {
+        *ret = reply_text(c, 409, "container %s is not running", ctr);
+        free(id);
+        return NULL;
+    }
+    return id;
+}
+
 static enum MHD_Result serve_exec(kubelet_server *s, struct MHD_Connection *c, const char *url)
 {
-    char ns[64], pod[64], ctr[64];
-    if (!parse_target(c, url, "/exec/", ns, pod, ctr))
-        return reply_text(c, 400, "want /exec/{namespace}/{pod}/{container}");
-    if (!wants_upgrade(c, EXECPROTO_UPGRADE))
-        return reply_text(c, 400, "exec needs Upgrade: %s", EXECPROTO_UPGRADE);
-    _cleanup_free_ char *uid = resolve_target(s, ns, pod, ctr);
-    if (!uid)
-        return reply_text(c, 404, "pod %s/%s is not on this node", ns, pod);
-    _cleanup_free_ char *id = pods_container_id(uid, ctr);
-    if (runtime_exit_code(s->kl->rt, id, NULL) >= 0)
-        return reply_text(c, 409, "container %s is not running", ctr);
+    char ctr[64];
+    enum MHD_Result ret = MHD_NO;
+    _cleanup_free_ char *id = session_target(s, c, url, "exec", ctr, &ret);
+    if (!id)
+        return ret;
     exec_session *e = xcalloc(1, sizeof *e);
     e->kl = s->kl;
     e->id = steal_pointer(&id);
@@ -427,22 +451,16 @@ static void attach_free(void *ctx)
     free(a);
 }
 
-/* Joined before the 101, so a container that is not running (or a pod
- * without stdin asked for it) is an answer, not a dead session. */
+/* Joined before the 101, so a container conmon does not serve is an
+ * answer, not a dead session. */
 static enum MHD_Result serve_attach(kubelet_server *s, struct MHD_Connection *c,
                                     const char *url)
 {
-    char ns[64], pod[64], ctr[64];
-    if (!parse_target(c, url, "/attach/", ns, pod, ctr))
-        return reply_text(c, 400, "want /attach/{namespace}/{pod}/{container}");
-    if (!wants_upgrade(c, EXECPROTO_UPGRADE))
-        return reply_text(c, 400, "attach needs Upgrade: %s", EXECPROTO_UPGRADE);
-    _cleanup_free_ char *uid = resolve_target(s, ns, pod, ctr);
-    if (!uid)
-        return reply_text(c, 404, "pod %s/%s is not on this node", ns, pod);
-    _cleanup_free_ char *id = pods_container_id(uid, ctr);
-    if (runtime_exit_code(s->kl->rt, id, NULL) >= 0)
-        return reply_text(c, 409, "container %s is not running", ctr);
+    char ctr[64];
+    enum MHD_Result ret = MHD_NO;
+    _cleanup_free_ char *id = session_target(s, c, url, "attach", ctr, &ret);
+    if (!id)
+        return ret;
     mk_err err = {0};
     int conn = runtime_attach(s->kl->rt, id, &err);
     if (conn < 0)
