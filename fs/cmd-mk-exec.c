@@ -1,8 +1,11 @@
 /* mk-exec - a command in a pod's container, attached to this terminal.
  *
  *   mk-exec --server URL [--token-file F] [-n NS] [-c CONTAINER] [-i] [-t] POD -- CMD...
+ *   mk-exec --attach ... POD
  *
- * The session is pods/{pod}/exec on the API server (store/execproto.h).
+ * The session is pods/{pod}/exec on the API server (store/execproto.h), or
+ * with --attach pods/{pod}/attach: the container's own streams (its stdin
+ * when the pod says stdin: true, its terminal when tty: true).
  * With -t the process gets a pty in the container: this terminal goes raw
  * for the session (the remote pty does the line editing) and its size
  * follows SIGWINCH. rkubectl's `exec -it` runs this when stdin is a
@@ -41,6 +44,8 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: mk-exec --server URL [--token-file FILE] [-n NAMESPACE] [-c CONTAINER]\n"
                "               [--certificate-authority F] [-i] [-t] POD -- COMMAND [ARG...]\n"
+               "       mk-exec --attach [the same options] POD\n"
+               "  --attach      join the container's own process instead of running one\n"
                "  -i, --stdin   pass this terminal's input to the command\n"
                "  -t, --tty     give the command a terminal (raw mode here, size follows)\n"
                "  -c            the container (default: the pod's first)\n");
@@ -127,9 +132,9 @@ static void relay(session *s, int sigfd)
 
 typedef struct args {
     const char *server, *token_file, *ca_file, *ns, *container;
-    bool with_stdin, tty;
+    bool with_stdin, tty, attach;
     char *pod;
-    char **argv;
+    char **argv; /* NULL with --attach */
 } args;
 
 static int parse_args(int argc, char **argv, args *a)
@@ -142,6 +147,7 @@ static int parse_args(int argc, char **argv, args *a)
         {"container", required_argument, NULL, 'c'},
         {"stdin", no_argument, NULL, 'i'},
         {"tty", no_argument, NULL, 't'},
+        {"attach", no_argument, NULL, 'a'},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -170,6 +176,9 @@ static int parse_args(int argc, char **argv, args *a)
         case 't':
             a->tty = true;
             break;
+        case 'a':
+            a->attach = true;
+            break;
         case 'h':
             usage(stdout);
             exit(0);
@@ -185,6 +194,13 @@ static int parse_args(int argc, char **argv, args *a)
         return -1;
     }
     a->pod = argv[optind++];
+    if (a->attach) {
+        if (optind < argc) {
+            fprintf(stderr, "mk-exec: --attach takes no COMMAND\n");
+            return -1;
+        }
+        return 0;
+    }
     if (optind < argc && strcmp(argv[optind - 1], "--") != 0 && strcmp(argv[optind], "--") == 0)
         optind++;
     if (optind >= argc) {

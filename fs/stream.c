@@ -156,8 +156,11 @@ char *fs_exec_path(const char *ns, const char *pod, const char *container, char 
                    bool with_stdin, bool tty)
 {
     mk_buf b = {0};
-    mk_buf_printf(&b, "/api/v1/namespaces/%s/pods/%s/exec?container=%s", ns, pod, container);
-    for (size_t i = 0; argv[i]; i++) {
+    mk_buf_printf(&b, "/api/v1/namespaces/%s/pods/%s/%s?container=%s", ns, pod,
+                  argv ? "exec" : "attach", container);
+    if (!argv)
+        mk_buf_puts(&b, "&stdout=true&stderr=true");
+    for (size_t i = 0; argv && argv[i]; i++) {
         char *e = curl_easy_escape(NULL, argv[i], 0);
         if (!e) {
             fprintf(stderr, "out of memory: curl_easy_escape\n");

@@ -31,7 +31,8 @@ typedef struct fs_exec_target {
 } fs_exec_target;
 
 /* The path and query of an exec request: argv (URL-escaped here) in
- * ns/pod/container, with or without stdin and a terminal. Caller frees. */
+ * ns/pod/container, with or without stdin and a terminal; argv NULL: an
+ * attach to the container's own streams. Caller frees. */
 char *fs_exec_path(const char *ns, const char *pod, const char *container, char *const argv[],
                    bool with_stdin, bool tty);
 

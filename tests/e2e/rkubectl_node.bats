@@ -50,3 +50,29 @@ EOF
     [ "$status" -eq 0 ]
     [ "$output" = via-file ]
 }
+
+@test "rkubectl attach: output, and with -i the stdin the pod kept open" {
+    cat >"$E2E_DIR/chat.yaml" <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: chat}
+spec:
+  containers:
+  - name: c
+    image: busybox
+    stdin: true
+    command: ["sh", "-c", "while read l; do echo \"got:$l\"; done"]
+EOF
+    rk create -f "$E2E_DIR/chat.yaml"
+    wait_for 30 running chat
+    # Lines in, answers out; the pod keeps its stdin (no stdinOnce), so the
+    # session ends when this side is done: timeout ends it.
+    # (mk-exec underneath talks to the API server itself: it needs the token)
+    run timeout 5 bash -c "(printf 'one\ntwo\n'; sleep 3) |
+        MINIK8S_TOKEN_FILE='$E2E_DIR/admin.token' '$MK_ROOT/tools/rkubectl' attach -i chat"
+    [[ $output == *got:one*got:two* ]]
+    run rk attach chat -- true
+    [ "$status" -ne 0 ]
+    [[ $output == *usage* ]]
+    rk delete pod chat
+}

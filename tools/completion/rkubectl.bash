@@ -56,7 +56,7 @@ _rkubectl_names() { # RESOURCE NAMESPACE
 _rkubectl() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
     local mnt=${MINIK8S_MOUNT:-/cluster}
-    local commands="create apply get describe delete patch label scale logs exec help"
+    local commands="create apply get describe delete patch label scale logs exec attach help"
     COMPREPLY=()
     if [ "$COMP_CWORD" -eq 1 ]; then
         mapfile -t COMPREPLY < <(compgen -W "$commands" -- "$cur")
@@ -91,7 +91,7 @@ _rkubectl() {
     if [ "$prev" = -c ] || [ "$prev" = --container ]; then
         pod=${positional[0]:-}
         local sub=logs
-        [ "$cmd" = exec ] && sub="exec"
+        [ "$cmd" = exec ] || [ "$cmd" = attach ] && sub="exec"
         local dir=$mnt/pods/$pod/$sub
         [ -n "$ns" ] && [ "$ns" != default ] && dir=$mnt/namespaces/$ns/pods/$pod/$sub
         [ -d "$dir" ] && mapfile -t COMPREPLY < <(compgen -W "$(ls "$dir")" -- "$cur")
@@ -106,7 +106,7 @@ _rkubectl() {
         patch) flags+=" -p --patch" ;;
         scale) flags+=" --replicas=" ;;
         logs) flags+=" -f -c --container" ;;
-        exec) flags+=" -i -t -it -c --container" ;;
+        exec | attach) flags+=" -i -t -it -c --container" ;;
         esac
         mapfile -t COMPREPLY < <(compgen -W "$flags" -- "$cur")
         return 0
@@ -121,7 +121,7 @@ _rkubectl() {
                 mapfile -t COMPREPLY < <(compgen -W "$(_rkubectl_names "$kind" "$ns")" -- "$cur")
         fi
         ;;
-    logs | exec)
+    logs | exec | attach)
         [ ${#positional[@]} -eq 0 ] &&
             mapfile -t COMPREPLY < <(compgen -W "$(_rkubectl_names pods "$ns")" -- "$cur")
         ;;
