@@ -215,6 +215,21 @@ static int check_volume_mounts(json_object *mounts, json_object *volumes, const 
 
 /* One container of spec.containers or spec.initContainers. names holds
  * the names seen so far across both lists, for the duplicate check. */
+/* A container's or volume's name at p: a DNS-1123 label not yet in names
+ * (a set of the names before it), which it then joins. */
+static int check_unique_label(const char *name, const char *p, json_object *names, mk_err *err)
+{
+    int r;
+    if (empty_str(name))
+        return field_required(err, p, NULL);
+    if ((r = check_dns_label(p, name, err)) < 0)
+        return r;
+    if (json_object_object_get_ex(names, name, NULL))
+        return field_duplicate(err, p, name);
+    json_object_object_add(names, name, NULL);
+    return 0;
+}
+
 static int check_container(json_object *c, const char *base, json_object *volumes,
                            json_object *names, mk_err *err)
 {
@@ -225,13 +240,8 @@ static int check_container(json_object *c, const char *base, json_object *volume
     int r;
     const char *name = get_str(c, "name");
     SUBPATH(p, "%s.name", base);
-    if (empty_str(name))
-        return field_required(err, p, NULL);
-    if ((r = check_dns_label(p, name, err)) < 0)
+    if ((r = check_unique_label(name, p, names, err)) < 0)
         return r;
-    if (json_object_object_get_ex(names, name, NULL))
-        return field_duplicate(err, p, name);
-    json_object_object_add(names, name, NULL);
     SUBPATH(p, "%s.image", base);
     const char *image = get_str(c, "image");
     if (empty_str(image))
@@ -325,13 +335,8 @@ static int check_volume(json_object *v, const char *base, json_object *names, mk
     int r;
     SUBPATH(p, "%s.name", base);
     const char *name = get_str(v, "name");
-    if (empty_str(name))
-        return field_required(err, p, NULL);
-    if ((r = check_dns_label(p, name, err)) < 0)
+    if ((r = check_unique_label(name, p, names, err)) < 0)
         return r;
-    if (json_object_object_get_ex(names, name, NULL))
-        return field_duplicate(err, p, name);
-    json_object_object_add(names, name, NULL);
     size_t n = 0, which = 0;
     for (size_t i = 0; i < ARRAY_SIZE(volume_sources); i++)
         if (has(v, volume_sources[i]))
