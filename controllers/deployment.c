@@ -380,7 +380,6 @@ static int64_t progressing(json_object *d, json_object *st, const char *rs, bool
     json_object *old = mk_condition(d, "Progressing");
     int64_t now_s = mk_parse_rfc3339(now);
     const char *last = mk_json_str(old, "lastUpdateTime");
-    json_object *paused = mk_json_path(d, "spec.paused");
     deploy_progress_in in = {
         .reason = mk_json_str(old, "reason"),
         .last_update_s = last ? mk_parse_rfc3339(last) : -1,
@@ -388,8 +387,7 @@ static int64_t progressing(json_object *d, json_object *st, const char *rs, bool
         .want = (int)mk_json_int(d, "spec.replicas", 1),
         .old = counts_of(mk_json_path(d, "status")),
         .cur = counts_of(st),
-        .paused =
-            json_object_is_type(paused, json_type_boolean) && json_object_get_boolean(paused),
+        .paused = mk_json_bool(d, "spec.paused", false),
         .created = created,
     };
     const char *reason = deployment_progress(&in, now_s);

@@ -28,8 +28,7 @@ static int64_t spec_int(json_object *job, const char *field, int64_t dflt)
 
 static bool spec_suspended(json_object *job)
 {
-    json_object *suspend = mk_json_path(job, "spec.suspend");
-    return json_object_is_type(suspend, json_type_boolean) && json_object_get_boolean(suspend);
+    return mk_json_bool(job, "spec.suspend", false);
 }
 
 void job_decide(json_object *job, const job_counts *n, int64_t now_s, job_plan *out)

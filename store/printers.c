@@ -94,9 +94,7 @@ void node_status_text(json_object *node, char *buf, size_t n)
 {
     const char *st = mk_json_str(mk_condition(node, "Ready"), "status");
     const char *ready = !st ? "Unknown" : strcmp(st, "True") == 0 ? "Ready" : "NotReady";
-    json_object *cordoned = mk_json_path(node, "spec.unschedulable");
-    bool off =
-        json_object_is_type(cordoned, json_type_boolean) && json_object_get_boolean(cordoned);
+    bool off = mk_json_bool(node, "spec.unschedulable", false);
     snprintf(buf, n, "%s%s", ready, off ? ",SchedulingDisabled" : "");
 }
 
