@@ -111,8 +111,7 @@ static void drain(int64_t limit_ms)
 {
     int64_t t0 = mk_now_ms(), deadline = t0 + limit_ms;
     atomic_store(&draining, true);
-    atomic_store(&last_activity_ms,
-                 t0 > atomic_load(&last_activity_ms) ? t0 : last_activity_ms);
+    atomic_store(&last_activity_ms, t0); /* the quiet second counts from now */
     while (mk_now_ms() < deadline &&
            (atomic_load(&inflight) > 0 ||
             mk_now_ms() - atomic_load(&last_activity_ms) < DRAIN_QUIET_MS))
