@@ -3,7 +3,6 @@
 #include "store/util.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -82,9 +81,6 @@ static void send_exit(runtime *rt, const char *id, int sock)
 void attach_relay(runtime *rt, const char *id, int conn, const attach_opts *o, int sock,
                   const char *extra, size_t extra_len)
 {
-    int fl = fcntl(sock, F_GETFL);
-    if (fl >= 0)
-        fcntl(sock, F_SETFL, fl & ~O_NONBLOCK);
     session s = {.rt = rt, .id = id, .conn = conn, .o = o};
     mk_buf pending = {0};
     if (extra_len) {

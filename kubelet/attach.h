@@ -22,9 +22,9 @@ typedef struct attach_opts {
     bool tty;          /* resize frames set the container's terminal size */
 } attach_opts;
 
-/* Relay between sock (the upgraded client connection; extra/extra_len came
- * past its request) and conn, the attach socket (runtime_attach), until
- * either side ends. Closes conn, not sock. */
+/* Relay between sock (the upgraded client connection, in blocking mode;
+ * extra/extra_len came past its request) and conn, the attach socket
+ * (runtime_attach), until either side ends. Closes conn, not sock. */
 void attach_relay(runtime *rt, const char *id, int conn, const attach_opts *o, int sock,
                   const char *extra, size_t extra_len);
 

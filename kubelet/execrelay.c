@@ -81,9 +81,6 @@ static int relay_start(relay *r, runtime *rt, const char *id, char *const argv[]
 int execrelay_run(runtime *rt, const char *id, char *const argv[], const execrelay_opts *o,
                   int sock, const char *extra, size_t extra_len)
 {
-    int fl = fcntl(sock, F_GETFL);
-    if (fl >= 0)
-        fcntl(sock, F_SETFL, fl & ~O_NONBLOCK);
     relay r = {.sock = sock, .in = -1, .out = -1, .err = -1, .tty = -1};
     pid_t pid;
     mk_err err = {0};

@@ -13,7 +13,7 @@ typedef struct execrelay_opts {
 } execrelay_opts;
 
 /* Run argv in container id and relay until it exits, then send the exit
- * frame. sock is the client's connection (blocking mode is set here);
+ * frame. sock is the client's connection, in blocking mode;
  * extra/extra_len are bytes the client already sent past the HTTP request.
  * Returns the exit code, or -1 when the process could not start (an error
  * text then went to the client on stderr, and exit code 126). */

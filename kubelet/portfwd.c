@@ -95,7 +95,6 @@ static bool pump(int from, int to)
 
 void portfwd_relay(int sock, const char *extra, size_t extra_len, int pod)
 {
-    fcntl(sock, F_SETFL, fcntl(sock, F_GETFL) & ~O_NONBLOCK);
     bool up = true, down = true; /* sock -> pod, pod -> sock */
     if (extra_len && mk_write_all(pod, extra, extra_len) < 0)
         up = down = false;

@@ -17,9 +17,10 @@
  * err saying why (ECONNREFUSED when nothing listens there). */
 int portfwd_dial(const char *netns_path, int port, mk_err *err);
 
-/* Copy bytes between sock (the upgraded connection; extra/extra_len came
- * past its request) and pod until both directions have ended: an EOF on
- * one side shuts down writing on the other. Closes pod, not sock. */
+/* Copy bytes between sock (the upgraded connection, in blocking mode;
+ * extra/extra_len came past its request) and pod until both directions
+ * have ended: an EOF on one side shuts down writing on the other. Closes
+ * pod, not sock. */
 void portfwd_relay(int sock, const char *extra, size_t extra_len, int pod);
 
 #endif

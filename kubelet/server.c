@@ -253,8 +253,9 @@ static enum MHD_Result serve_logs(kubelet_server *s, struct MHD_Connection *c, c
 
 /* ---- upgraded connections ----
  *
- * exec and port-forward answer 101 and then own the socket: a detached
- * thread runs the session and closes the upgrade when it ends. */
+ * exec, attach and port-forward answer 101 and then own the socket, in
+ * blocking mode: a detached thread runs the session and closes the upgrade
+ * when it ends. */
 
 typedef void session_run(void *ctx, int sock, const char *extra, size_t extra_len);
 
@@ -289,6 +290,9 @@ static void on_upgraded(void *cls, struct MHD_Connection *c, void *con_cls, cons
                         struct MHD_UpgradeResponseHandle *urh)
 {
     upgraded *u = cls;
+    /* MHD hands the socket over non-blocking; every session relays with
+     * blocking reads and writes. */
+    fcntl(sock, F_SETFL, fcntl(sock, F_GETFL) & ~O_NONBLOCK);
     u->sock = sock;
     u->urh = urh;
     if (extra_len) {
