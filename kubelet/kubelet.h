@@ -85,6 +85,8 @@ char *sync_find_uid(kubelet *kl, const char *ns, const char *name, char **first_
 /* node.c: register the Node and keep it fresh. */
 int node_register(kubelet *kl, mk_err *err);
 int node_start_heartbeat(kubelet *kl, mk_err *err);
+/* The host's memory (MemTotal), the node's memory capacity; 0 if unknown. */
+int64_t node_memory_kib(void);
 
 /* server.c: logs, exec, metrics and stats on cfg.port. */
 typedef struct kubelet_server kubelet_server;

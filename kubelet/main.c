@@ -320,6 +320,7 @@ static int kubelet_start(kubelet *kl, kubelet_server **srv, mk_err *err)
         .pn = kl->pn,
         .cluster_dns = cfg->cluster_dns,
         .cluster_domain = cfg->cluster_domain,
+        .mem_capacity = node_memory_kib() * 1024,
         .fetch = fetch_object,
         .fetch_ctx = kl,
     };

@@ -41,7 +41,7 @@ static void node_default_ip(char *buf, size_t n)
     freeifaddrs(ifa);
 }
 
-static int64_t mem_total_kib(void)
+int64_t node_memory_kib(void)
 {
     FILE *f = fopen("/proc/meminfo", "re");
     long long kib = 0;
@@ -61,7 +61,7 @@ static json_object *resources(void)
     char buf[64];
     snprintf(buf, sizeof buf, "%ld", sysconf(_SC_NPROCESSORS_ONLN));
     json_object_object_add(r, "cpu", json_object_new_string(buf));
-    snprintf(buf, sizeof buf, "%lldKi", (long long)mem_total_kib());
+    snprintf(buf, sizeof buf, "%lldKi", (long long)node_memory_kib());
     json_object_object_add(r, "memory", json_object_new_string(buf));
     json_object_object_add(r, "pods", json_object_new_string(NODE_MAX_PODS));
     return r;

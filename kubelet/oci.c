@@ -106,6 +106,8 @@ static json_object *oci_process(const oci_params *p)
     json_object_object_add(proc, "capabilities", caps);
     json_object_object_add(proc, "noNewPrivileges",
                            json_object_new_boolean(p->no_new_privileges));
+    if (p->oom_score_adj)
+        json_object_object_add(proc, "oomScoreAdj", json_object_new_int(p->oom_score_adj));
     return proc;
 }
 

@@ -32,6 +32,7 @@ typedef struct oci_params {
     int64_t memory_limit;      /* bytes; <= 0: none */
     int64_t cpu_limit_milli;   /* CFS quota from limits.cpu; <= 0: none */
     int64_t cpu_request_milli; /* cpu shares from requests.cpu; <= 0: default */
+    int oom_score_adj;         /* process.oomScoreAdj; 0: the runtime's own */
     const oci_mount *mounts;   /* volumes, bound in this order */
     int nmounts;
     /* securityContext (kubelet/security.h); all zero: root, the default

@@ -10,6 +10,7 @@
 #include "kubelet/volumes.h"
 #include "store/codec.h"
 #include "store/log.h"
+#include "store/qos.h"
 #include "store/quantity.h"
 #include "store/util.h"
 
@@ -264,11 +265,16 @@ static int mount_overlay(const char *lower, const char *cdir, mk_err *err)
     return 0;
 }
 
-static int container_limits(json_object *ctr, oci_params *p, mk_err *err)
+/* The cgroup limits and shares of the container's resources, and its rank
+ * for the kernel's OOM killer by its pod's QoS class (store/qos.h). */
+static int container_limits(const pods_env *e, json_object *pod, json_object *ctr,
+                            oci_params *p, mk_err *err)
 {
+    mk_qos qos = qos_of_spec(mk_json_path(pod, "spec"));
+    int64_t mem_request = qos_request_milli(ctr, "memory") / 1000;
+    p->oom_score_adj = qos_oom_score_adj(qos, mem_request, e->mem_capacity);
     const char *mem = mk_json_str(ctr, "resources.limits.memory");
     const char *cpu = mk_json_str(ctr, "resources.limits.cpu");
-    const char *req = mk_json_str(ctr, "resources.requests.cpu");
     mk_quantity q;
     if (mem) {
         if (quantity_parse(mem, &q, err) < 0)
@@ -280,8 +286,7 @@ static int container_limits(json_object *ctr, oci_params *p, mk_err *err)
             return mk_error_wrap(err, "resources.limits.cpu");
         p->cpu_limit_milli = quantity_milli(&q);
     }
-    if (req && quantity_parse(req, &q, err) == 0)
-        p->cpu_request_milli = quantity_milli(&q);
+    p->cpu_request_milli = qos_request_milli(ctr, "cpu");
     return 0;
 }
 
@@ -321,7 +326,7 @@ static int build_bundle(const pods_env *e, json_object *pod, json_object *ctr, c
     int rc = security_of(pod, ctr, imgcfg, &sec, err);
     if (rc == 0) {
         security_apply(&sec, &p);
-        rc = container_limits(ctr, &p, err);
+        rc = container_limits(e, pod, ctr, &p, err);
     }
     if (rc == 0)
         rc = volumes_mounts(pod, ctr, pdir, &mounts, &nm, err);

@@ -44,7 +44,8 @@ typedef struct pods_env {
     podnet *pn;
     const char *cluster_dns;    /* nameserver in pods' resolv.conf; NULL: 10.96.0.10 */
     const char *cluster_domain; /* NULL: "cluster.local" */
-    pods_fetch_fn fetch;        /* may be NULL: configMap/secret volumes then fail */
+    int64_t mem_capacity; /* the node's memory, bytes: ranks containers for the OOM killer */
+    pods_fetch_fn fetch;  /* may be NULL: configMap/secret volumes then fail */
     void *fetch_ctx;
 } pods_env;
 

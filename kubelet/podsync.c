@@ -479,7 +479,7 @@ static json_object *build_status(pod_worker *w)
         }
         json_object_object_add(s, "initContainerStatuses", is);
     }
-    json_object_object_add(s, "qosClass", json_object_new_string("BestEffort"));
+    json_object_object_add(s, "qosClass", json_object_new_string(qos_name(w->qos)));
     return s;
 }
 
@@ -552,6 +552,7 @@ int64_t podsync_pass(pod_worker *w, json_object *pod)
 {
     if (!w->discovered) {
         worker_discover(w, pod);
+        w->qos = qos_of_spec(mk_json_path(pod, "spec"));
         w->discovered = true;
     }
     int64_t next = 0;
@@ -634,6 +635,7 @@ void podsync_terminate(pod_worker *w, json_object *pod)
     int64_t grace = mk_json_int(pod, "spec.terminationGracePeriodSeconds", 30);
     if (!w->discovered) {
         worker_discover(w, pod);
+        w->qos = qos_of_spec(mk_json_path(pod, "spec"));
         w->discovered = true;
     }
     int64_t deadline = mk_now_ns() + grace * 1000000000;

@@ -10,6 +10,7 @@
 #include "kubelet/ctrstate.h"
 #include "kubelet/probe.h"
 #include "kubelet/kubelet.h"
+#include "store/qos.h"
 #include "store/util.h"
 
 struct pod_worker {
@@ -28,6 +29,7 @@ struct pod_worker {
     ctr_state *inits; /* spec.initContainers: run in order, each to success */
     size_t ninits;
     bool initialized; /* every init container succeeded (or there is none) */
+    mk_qos qos;       /* from the spec, whose resources do not change */
     bool discovered;
     bool sandbox_ready;
     bool released; /* finished: IP and namespaces given back */

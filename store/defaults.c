@@ -6,8 +6,8 @@
 #include "store/codec.h"
 #include "store/util.h"
 
-/* Set path to v (taken) where it is absent; a parent of another type is
- * left for validation to name. */
+/* Set path to v (taken) where it is absent, making the objects above it;
+ * a parent of another type is left for validation to name. */
 static void default_field(json_object *obj, const char *path, json_object *v)
 {
     const char *dot = strrchr(path, '.'), *leaf = dot ? dot + 1 : path;
@@ -17,6 +17,8 @@ static void default_field(json_object *obj, const char *path, json_object *v)
         size_t n = strcspn(p, ".");
         _cleanup_free_ char *key = xstrndup(p, n);
         json_object *child = NULL;
+        if (!json_object_is_type(parent, json_type_object))
+            break; /* a parent of another type: validation names it */
         if (!json_object_object_get_ex(parent, key, &child)) {
             child = json_object_new_object();
             json_object_object_add(parent, key, child);
@@ -91,22 +93,79 @@ static void default_each(json_object *obj, const char *field, const char *key,
     }
 }
 
-/* A pod spec's container ports speak TCP unless they say otherwise. */
-static void default_pod_spec(json_object *spec)
+/* A probe's timing, as the kubelet reads it when absent (kubelet/probe.c). */
+static void default_probe(json_object *ctr, const char *name)
 {
+    json_object *probe = mk_json_path(ctr, name);
+    if (!json_object_is_type(probe, json_type_object))
+        return;
+    default_field(probe, "timeoutSeconds", json_object_new_int(1));
+    default_field(probe, "periodSeconds", json_object_new_int(10));
+    default_field(probe, "successThreshold", json_object_new_int(1));
+    default_field(probe, "failureThreshold", json_object_new_int(3));
+}
+
+/* A Pod's requests default to its limits, resource by resource (Kubernetes'
+ * SetDefaults_Pod; templates keep what they say). */
+static void default_requests(json_object *ctr)
+{
+    json_object *limits = mk_json_path(ctr, "resources.limits");
+    if (!json_object_is_type(limits, json_type_object))
+        return;
+    json_object_object_foreach(limits, res, v)
+    {
+        _cleanup_free_ char *path = xasprintf("resources.requests.%s", res);
+        default_field(ctr, path, json_object_get(v));
+    }
+}
+
+/* What Kubernetes' SetDefaults_PodSpec puts on every pod spec, templates
+ * included. A Job's pods must say how they end, so restartPolicy is left
+ * for validation to ask for there (restart false). */
+static void default_pod_spec(json_object *spec, bool pod, bool restart)
+{
+    if (restart)
+        default_field(spec, "restartPolicy", json_object_new_string("Always"));
+    default_field(spec, "dnsPolicy", json_object_new_string("ClusterFirst"));
+    default_field(spec, "terminationGracePeriodSeconds", json_object_new_int(30));
+    default_field(spec, "schedulerName", json_object_new_string("default-scheduler"));
+    default_field(spec, "securityContext", json_object_new_object());
     static const char *const lists[] = {"containers", "initContainers"};
+    static const char *const probes[] = {"livenessProbe", "readinessProbe", "startupProbe"};
     for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
         json_object *ctrs = mk_json_path(spec, lists[i]);
         for (size_t j = 0;
              json_object_is_type(ctrs, json_type_array) && j < json_object_array_length(ctrs);
-             j++)
-            default_each(json_object_array_get_idx(ctrs, j), "ports", "protocol", "TCP");
+             j++) {
+            json_object *c = json_object_array_get_idx(ctrs, j);
+            if (!json_object_is_type(c, json_type_object))
+                continue;
+            default_each(c, "ports", "protocol", "TCP");
+            for (size_t k = 0; k < ARRAY_SIZE(probes); k++)
+                default_probe(c, probes[k]);
+            if (pod)
+                default_requests(c);
+        }
     }
 }
 
-/* A Service port is TCP, and forwards to the same port number. */
+/* A Service is a ClusterIP one of one IPv4 address, without affinity and
+ * with traffic spread over the cluster; a port is TCP, and forwards to the
+ * same port number. */
 static void default_service(json_object *obj)
 {
+    default_field(obj, "spec.type", json_object_new_string("ClusterIP"));
+    default_field(obj, "spec.sessionAffinity", json_object_new_string("None"));
+    const char *type = mk_json_str(obj, "spec.type") ?: "";
+    if (strcmp(type, "ExternalName") != 0) {
+        json_object *families = json_object_new_array();
+        json_object_array_add(families, json_object_new_string("IPv4"));
+        default_field(obj, "spec.ipFamilies", families);
+        default_field(obj, "spec.ipFamilyPolicy", json_object_new_string("SingleStack"));
+        default_field(obj, "spec.internalTrafficPolicy", json_object_new_string("Cluster"));
+    }
+    if (!strcmp(type, "NodePort") || !strcmp(type, "LoadBalancer"))
+        default_field(obj, "spec.externalTrafficPolicy", json_object_new_string("Cluster"));
     default_each(mk_json_path(obj, "spec"), "ports", "protocol", "TCP");
     json_object *ports = mk_json_path(obj, "spec.ports");
     for (size_t i = 0;
@@ -160,15 +219,76 @@ static void default_secret(json_object *obj)
         json_object_object_add(obj, "type", json_object_new_string("Opaque"));
 }
 
+/* Deployment, ReplicaSet and DaemonSet as Kubernetes' apps/v1 defaults
+ * them. */
+static void default_deployment(json_object *obj)
+{
+    default_field(obj, "spec.replicas", json_object_new_int(1));
+    default_field(obj, "spec.strategy.type", json_object_new_string("RollingUpdate"));
+    const char *type = mk_json_str(obj, "spec.strategy.type") ?: "";
+    json_object *ru = mk_json_path(obj, "spec.strategy.rollingUpdate");
+    if (!strcmp(type, "RollingUpdate")) {
+        default_field(obj, "spec.strategy.rollingUpdate.maxUnavailable",
+                      json_object_new_string("25%"));
+        default_field(obj, "spec.strategy.rollingUpdate.maxSurge",
+                      json_object_new_string("25%"));
+    } else if (!strcmp(type, "Recreate") && json_object_is_type(ru, json_type_object) &&
+               json_object_object_length(ru) == 2 &&
+               !strcmp(mk_json_str(ru, "maxUnavailable") ?: "", "25%") &&
+               !strcmp(mk_json_str(ru, "maxSurge") ?: "", "25%")) {
+        /* Our own defaults, kept by an apply that switched to Recreate. */
+        json_object_object_del(mk_json_path(obj, "spec.strategy"), "rollingUpdate");
+    }
+    default_field(obj, "spec.revisionHistoryLimit", json_object_new_int(10));
+    default_field(obj, "spec.progressDeadlineSeconds", json_object_new_int(600));
+}
+
+static void default_daemonset(json_object *obj)
+{
+    default_field(obj, "spec.updateStrategy.type", json_object_new_string("RollingUpdate"));
+    if (!strcmp(mk_json_str(obj, "spec.updateStrategy.type") ?: "", "RollingUpdate")) {
+        default_field(obj, "spec.updateStrategy.rollingUpdate.maxUnavailable",
+                      json_object_new_int(1));
+        default_field(obj, "spec.updateStrategy.rollingUpdate.maxSurge",
+                      json_object_new_int(0));
+    }
+    default_field(obj, "spec.revisionHistoryLimit", json_object_new_int(10));
+}
+
+/* A Job with neither completions nor parallelism runs one pod to one
+ * success; parallelism alone leaves completions unset (a work queue). */
+static void default_job(json_object *spec)
+{
+    if (!json_object_is_type(spec, json_type_object))
+        return;
+    if (!json_object_object_get_ex(spec, "completions", NULL) &&
+        !json_object_object_get_ex(spec, "parallelism", NULL))
+        json_object_object_add(spec, "completions", json_object_new_int(1));
+    default_field(spec, "parallelism", json_object_new_int(1));
+    default_field(spec, "backoffLimit", json_object_new_int(6));
+    default_field(spec, "completionMode", json_object_new_string("NonIndexed"));
+    default_field(spec, "suspend", json_object_new_boolean(false));
+}
+
 void defaults_apply(const mk_kind *k, json_object *obj)
 {
     json_object *pod = pod_spec_of(k, obj);
+    bool is_pod = strcmp(k->kind, "Pod") == 0;
+    bool jobs = strcmp(k->kind, "Job") == 0 || strcmp(k->kind, "CronJob") == 0;
     if (json_object_is_type(pod, json_type_object))
-        default_pod_spec(pod);
+        default_pod_spec(pod, is_pod, !jobs);
     if (strcmp(k->kind, "StatefulSet") == 0)
         default_statefulset(obj);
+    else if (strcmp(k->kind, "Deployment") == 0)
+        default_deployment(obj);
+    else if (strcmp(k->kind, "ReplicaSet") == 0)
+        default_field(obj, "spec.replicas", json_object_new_int(1));
+    else if (strcmp(k->kind, "DaemonSet") == 0)
+        default_daemonset(obj);
+    else if (strcmp(k->kind, "Job") == 0)
+        default_job(mk_json_path(obj, "spec"));
     else if (strcmp(k->kind, "CronJob") == 0)
-        default_cronjob(obj);
+        default_cronjob(obj); /* its Jobs get theirs when made */
     else if (strcmp(k->kind, "Service") == 0)
         default_service(obj);
     else if (strcmp(k->kind, "Secret") == 0)

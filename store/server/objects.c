@@ -9,6 +9,7 @@
 #include "store/codec.h"
 #include "store/defaults.h"
 #include "store/log.h"
+#include "store/qos.h"
 #include "store/server/clusterip.h"
 #include "store/server/finalizers.h"
 #include "store/server/namespaces.h"
@@ -252,8 +253,12 @@ static void set_create_fields(const mk_kind *k, json_object *obj, json_object *m
     json_object_object_del(md, "resourceVersion");
     json_object_object_del(md, "deletionTimestamp");
     json_object_object_del(md, "deletionGracePeriodSeconds");
-    if (strcmp(k->kind, "Pod") == 0 && !mk_json_str(obj, "status.phase"))
-        mk_json_set_str(obj, "status.phase", "Pending");
+    if (strcmp(k->kind, "Pod") == 0) {
+        if (!mk_json_str(obj, "status.phase"))
+            mk_json_set_str(obj, "status.phase", "Pending");
+        mk_json_set_str(obj, "status.qosClass",
+                        qos_name(qos_of_spec(mk_json_path(obj, "spec"))));
+    }
     if ((strcmp(k->kind, "PersistentVolume") == 0 ||
          strcmp(k->kind, "PersistentVolumeClaim") == 0) &&
         !mk_json_str(obj, "status.phase")) /* the volume controller moves them on */

@@ -274,6 +274,7 @@ EOF
     [ "$status" -eq 0 ]
     [[ "$output" == *"Events:"* && "$output" == *default-scheduler*"Successfully assigned default/talk to knode"* ]]
     [[ "$output" == *kubelet*"Started container other"* ]]
+    [[ "$output" == *"QoS Class:"*BestEffort* ]]
     # A pod that fits nowhere: every failed try is one more on the same Event.
     k apply -f - <<'YAML'
 apiVersion: v1
@@ -350,6 +351,11 @@ YAML
     k rollout status deployment/hi --timeout=60s
     [ "$(k get deployment hi -o jsonpath='{.status.readyReplicas}')" = 2 ]
     [ "$(k get service hi -o jsonpath='{.spec.ports[0].targetPort}')" = 8080 ]
+    # What the API server's defaulting stored, as Kubernetes' would.
+    run k get deployment hi -o jsonpath='{.spec.strategy.type} {.spec.strategy.rollingUpdate.maxSurge} {.spec.revisionHistoryLimit} {.spec.progressDeadlineSeconds} {.spec.template.spec.restartPolicy} {.spec.template.spec.terminationGracePeriodSeconds}'
+    [ "$output" = "RollingUpdate 25% 10 600 Always 30" ]
+    [ "$(k get service hi -o jsonpath='{.spec.type} {.spec.sessionAffinity} {.spec.ipFamilies[0]}')" = "ClusterIP None IPv4" ]
+    [ "$(k get job once -o jsonpath='{.spec.completions} {.spec.parallelism} {.spec.backoffLimit}')" = "1 1 6" ]
     k wait --for=condition=complete job/once --timeout=60s
     [ "$(k logs job/once)" = "from a created job" ]
     k delete deployment hi

@@ -201,7 +201,7 @@ EOF
     [ "$(pod_jq oom '.status.containerStatuses[0].state.terminated.exitCode')" = 137 ]
 }
 
-@test "cpu limit: CFS quota holds a busy loop; metrics and stats report it" {
+@test "cpu limit: CFS quota holds a busy loop; metrics and stats report it; QoS Guaranteed" {
     create spin <<'EOF'
 apiVersion: v1
 kind: Pod
@@ -215,8 +215,14 @@ spec:
     resources: {limits: {cpu: 200m, memory: 64Mi}}
 EOF
     wait_for 20 phase_is spin Running
-    local uid cg
+    local uid cg pid
     uid=$(pod_jq spin .metadata.uid)
+    # Limits alone: the requests are the limits, so the pod is Guaranteed
+    # and the kernel's OOM killer spares it (Kubernetes' -997).
+    [ "$(pod_jq spin '.spec.containers[0].resources.requests.cpu')" = 200m ]
+    [ "$(pod_jq spin .status.qosClass)" = Guaranteed ]
+    pid=$(runc --root "$E2E_DIR/node3/runtime/runc" state "$uid.loop" | jq .pid)
+    [ "$(cat "/proc/$pid/oom_score_adj")" = -997 ]
     if [ -d /sys/fs/cgroup/cpu/minik8s ]; then
         cg=/sys/fs/cgroup/cpu/minik8s/$uid/loop
         [ "$(cat "$cg/cpu.cfs_quota_us")" = 20000 ]
@@ -246,6 +252,9 @@ EOF
     local uid pid t0 t1
     uid=$(pod_jq crashy .metadata.uid)
     pid=$(runc --root "$E2E_DIR/node2/runtime/runc" state "$uid.c" | jq .pid)
+    # No requests, no limits: BestEffort, the OOM killer's first choice.
+    [ "$(pod_jq crashy .status.qosClass)" = BestEffort ]
+    [ "$(cat "/proc/$pid/oom_score_adj")" = 1000 ]
     t0=$(date +%s%N)
     kill -9 "$pid"
     wait_for 10 eval '[ "$(pod_jq crashy .status.containerStatuses[0].restartCount)" = 1 ]'

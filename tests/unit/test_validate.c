@@ -1581,6 +1581,74 @@ static void test_defaults(void **state)
     json_object_put(o);
 }
 
+/* A Pod, a Deployment and a Job get what Kubernetes' defaulting gives
+ * them, and a Job's template still has to say how its pods end. */
+static void test_defaults_workloads(void **state)
+{
+    (void)state;
+    json_object *o = decode(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+        "  - {name: c, image: i, resources: {limits: {cpu: 500m, memory: 64Mi}, requests: "
+        "{cpu: 100m}},\n     readinessProbe: {tcpSocket: {port: 80}, periodSeconds: 2}}\n");
+    defaults_apply(kind_by_kind("Pod"), o);
+    assert_string_equal(mk_json_str(o, "spec.restartPolicy") ?: "", "Always");
+    assert_string_equal(mk_json_str(o, "spec.dnsPolicy") ?: "", "ClusterFirst");
+    assert_string_equal(mk_json_str(o, "spec.schedulerName") ?: "", "default-scheduler");
+    assert_int_equal(mk_json_int(o, "spec.terminationGracePeriodSeconds", 0), 30);
+    assert_true(json_object_is_type(mk_json_path(o, "spec.securityContext"), json_type_object));
+    json_object *c = mk_json_path(o, "spec.containers.0");
+    assert_string_equal(mk_json_str(c, "resources.requests.cpu") ?: "", "100m");
+    assert_string_equal(mk_json_str(c, "resources.requests.memory") ?: "", "64Mi");
+    assert_int_equal(mk_json_int(c, "readinessProbe.periodSeconds", 0), 2);
+    assert_int_equal(mk_json_int(c, "readinessProbe.timeoutSeconds", 0), 1);
+    assert_int_equal(mk_json_int(c, "readinessProbe.failureThreshold", 0), 3);
+    assert_null(mk_json_path(c, "livenessProbe"));
+    json_object_put(o);
+
+    o = decode("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n"
+               "  template:\n    spec:\n      containers: [{name: c, image: i, resources: "
+               "{limits: {cpu: '1'}}}]\n");
+    defaults_apply(kind_by_kind("Deployment"), o);
+    assert_int_equal(mk_json_int(o, "spec.replicas", 0), 1);
+    assert_string_equal(mk_json_str(o, "spec.strategy.type") ?: "", "RollingUpdate");
+    assert_string_equal(mk_json_str(o, "spec.strategy.rollingUpdate.maxSurge") ?: "", "25%");
+    assert_int_equal(mk_json_int(o, "spec.revisionHistoryLimit", 0), 10);
+    assert_int_equal(mk_json_int(o, "spec.progressDeadlineSeconds", 0), 600);
+    assert_string_equal(mk_json_str(o, "spec.template.spec.restartPolicy") ?: "", "Always");
+    /* Templates keep their resources as written: only Pods get requests. */
+    assert_null(mk_json_path(o, "spec.template.spec.containers.0.resources.requests"));
+    /* An apply that switches to Recreate leaves our rollingUpdate behind. */
+    mk_json_set_str(o, "spec.strategy.type", "Recreate");
+    defaults_apply(kind_by_kind("Deployment"), o);
+    assert_null(mk_json_path(o, "spec.strategy.rollingUpdate"));
+    json_object_put(o);
+
+    o = decode("apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n"
+               "  template:\n    spec:\n      containers: [{name: c, image: i}]\n");
+    defaults_apply(kind_by_kind("Job"), o);
+    assert_int_equal(mk_json_int(o, "spec.completions", 0), 1);
+    assert_int_equal(mk_json_int(o, "spec.parallelism", 0), 1);
+    assert_int_equal(mk_json_int(o, "spec.backoffLimit", 0), 6);
+    assert_null(mk_json_path(o, "spec.template.spec.restartPolicy"));
+    mk_err err = {0};
+    mk_warnings warn = {0};
+    assert_int_equal(validate_object(kind_by_kind("Job"), o, &warn, &err), -EINVAL);
+    assert_non_null(strstr(err.msg, "spec.template.spec.restartPolicy"));
+    json_object_put(o);
+    o = decode("apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n"
+               "  parallelism: 3\n  template: {spec: {containers: [{name: c, image: i}]}}\n");
+    defaults_apply(kind_by_kind("Job"), o);
+    assert_null(mk_json_path(o, "spec.completions")); /* a work queue */
+    json_object_put(o);
+
+    /* A parent of the wrong type is left for validation, not crashed on. */
+    o = decode("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+               "  - {name: c, image: i, resources: {limits: {cpu: '1'}, requests: 5}}\n");
+    defaults_apply(kind_by_kind("Pod"), o);
+    assert_int_equal(mk_json_int(o, "spec.containers.0.resources.requests", 0), 5);
+    json_object_put(o);
+}
+
 /* ---- PersistentVolume, PersistentVolumeClaim, StorageClass ---- */
 
 static const char pvc_base[] = "apiVersion: v1\nkind: PersistentVolumeClaim\n"
@@ -1807,6 +1875,7 @@ int main(void)
         cmocka_unit_test(test_workflow),
         cmocka_unit_test(test_cronjob),
         cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_defaults_workloads),
         cmocka_unit_test(test_gpujob),
         cmocka_unit_test(test_update),
         cmocka_unit_test(test_normalize),
