@@ -41,13 +41,15 @@ void ctrstate_running(ctr_state *c, int64_t started_ms)
     c->state = s;
 }
 
-json_object *ctrstate_terminated(const char *id, int exit_code, bool oom, int64_t started_ms,
-                                 int64_t finished_ms)
+json_object *ctrstate_terminated(const char *id, int exit_code, bool oom, const char *message,
+                                 int64_t started_ms, int64_t finished_ms)
 {
     json_object *t = json_object_new_object();
     json_object_object_add(t, "exitCode", json_object_new_int(exit_code));
     const char *reason = oom ? "OOMKilled" : exit_code == 0 ? "Completed" : "Error";
     json_object_object_add(t, "reason", json_object_new_string(reason));
+    if (message)
+        json_object_object_add(t, "message", json_object_new_string(message));
     if (started_ms > 0)
         json_object_object_add(t, "startedAt", time_str(started_ms));
     json_object_object_add(t, "finishedAt", time_str(finished_ms));

@@ -34,9 +34,10 @@ void ctrstate_free(ctr_state *c);
 /* Set c->state to a waiting state. */
 void ctrstate_waiting(ctr_state *c, const char *reason, const char *message);
 void ctrstate_running(ctr_state *c, int64_t started_ms);
-/* Record an exit: fills a terminated object (caller decides about restart). */
-json_object *ctrstate_terminated(const char *id, int exit_code, bool oom, int64_t started_ms,
-                                 int64_t finished_ms);
+/* Record an exit: fills a terminated object (caller decides about restart).
+ * message: the container's termination message, or NULL. */
+json_object *ctrstate_terminated(const char *id, int exit_code, bool oom, const char *message,
+                                 int64_t started_ms, int64_t finished_ms);
 
 /* Does restartPolicy (Always, OnFailure, Never; NULL = Always) restart a
  * container that exited with code? */

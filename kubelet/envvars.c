@@ -1,6 +1,8 @@
 /* envvars.c - a container's environment (see envvars.h). */
 #include "kubelet/envvars.h"
 
+#include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -262,6 +264,89 @@ static int env_entry(const pods_env *e, json_object *pod, json_object *ctr, json
     return 0;
 }
 
+/* A service's or port's name as a variable's: "db-main" -> "DB_MAIN". */
+static char *link_name(const char *s)
+{
+    char *n = xstrdup(s);
+    for (char *p = n; *p; p++)
+        *p = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
+    return n;
+}
+
+static void env_setf(envlist *l, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void env_setf(envlist *l, const char *name, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *v = NULL;
+    if (vasprintf(&v, fmt, ap) < 0)
+        abort();
+    va_end(ap);
+    env_set(l, name, v, strlen(v));
+    free(v);
+}
+
+/* One Service's links, as Kubernetes' kubelet and Docker's links make them:
+ * NAME_SERVICE_HOST, NAME_SERVICE_PORT (the first port) and
+ * NAME_SERVICE_PORT_<PORTNAME>, NAME_PORT (the first as a URL), and per
+ * port NAME_PORT_<n>_<PROTO> with _PROTO, _PORT and _ADDR. A service
+ * without a cluster IP (headless, ExternalName) has none. */
+static void service_link(json_object *svc, envlist *l)
+{
+    const char *ip = mk_json_str(svc, "spec.clusterIP");
+    json_object *ports = mk_json_path(svc, "spec.ports");
+    size_t n =
+        json_object_is_type(ports, json_type_array) ? json_object_array_length(ports) : 0;
+    if (!ip || !*ip || !strcmp(ip, "None") || !n)
+        return;
+    _cleanup_free_ char *pre = link_name(mk_json_str(svc, "metadata.name") ?: "");
+    _cleanup_free_ char *host = xasprintf("%s_SERVICE_HOST", pre);
+    _cleanup_free_ char *sport = xasprintf("%s_SERVICE_PORT", pre);
+    env_set(l, host, ip, strlen(ip));
+    env_setf(l, sport, "%lld", (long long)mk_json_int(ports, "0.port", 0));
+    for (size_t i = 0; i < n; i++) {
+        json_object *p = json_object_array_get_idx(ports, i);
+        long long port = (long long)mk_json_int(p, "port", 0);
+        const char *pname = mk_json_str(p, "name");
+        if (pname && *pname) {
+            _cleanup_free_ char *up = link_name(pname);
+            _cleanup_free_ char *var = xasprintf("%s_%s", sport, up);
+            env_setf(l, var, "%lld", port);
+        }
+        _cleanup_free_ char *proto = link_name(mk_json_str(p, "protocol") ?: "TCP");
+        _cleanup_free_ char *lower = xstrdup(proto);
+        for (char *c = lower; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
+        _cleanup_free_ char *url = xasprintf("%s://%s:%lld", lower, ip, port);
+        if (i == 0) {
+            _cleanup_free_ char *first = xasprintf("%s_PORT", pre);
+            env_set(l, first, url, strlen(url));
+        }
+        _cleanup_free_ char *pp = xasprintf("%s_PORT_%lld_%s", pre, port, proto);
+        _cleanup_free_ char *pp_proto = xasprintf("%s_PROTO", pp);
+        _cleanup_free_ char *pp_port = xasprintf("%s_PORT", pp);
+        _cleanup_free_ char *pp_addr = xasprintf("%s_ADDR", pp);
+        env_set(l, pp, url, strlen(url));
+        env_set(l, pp_proto, lower, strlen(lower));
+        env_setf(l, pp_port, "%lld", port);
+        env_set(l, pp_addr, ip, strlen(ip));
+    }
+}
+
+/* The links of the Services in the pod's namespace, unless the pod turned
+ * them off (enableServiceLinks: false). They come before envFrom and env,
+ * which may override them. */
+static void service_links(const pods_env *e, json_object *pod, envlist *l)
+{
+    if (!e->services || !mk_json_bool(pod, "spec.enableServiceLinks", true))
+        return;
+    json_object *svcs = e->services(e->fetch_ctx, mk_json_str(pod, "metadata.namespace") ?: "");
+    for (size_t i = 0; svcs && i < json_object_array_length(svcs); i++)
+        service_link(json_object_array_get_idx(svcs, i), l);
+    json_object_put(svcs);
+}
+
 int envvars_build(const pods_env *e, json_object *pod, json_object *ctr, json_object *imgcfg,
                   const char *pod_ip, char ***out, mk_err *err)
 {
@@ -277,6 +362,7 @@ int envvars_build(const pods_env *e, json_object *pod, json_object *ctr, json_ob
     }
     const char *pname = pods_hostname(pod);
     env_set(&l, "HOSTNAME", pname ? pname : "", pname ? strlen(pname) : 0);
+    service_links(e, pod, &l);
     int rc = 0;
     json_object *from = mk_json_path(ctr, "envFrom");
     for (size_t i = 0; rc == 0 && from && i < json_object_array_length(from); i++)

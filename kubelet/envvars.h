@@ -8,6 +8,12 @@
  * node gives them; resourceFieldRef limits/requests.cpu/memory, rounded up
  * to the divisor (1 core, 1 byte), a missing limit read as the node's.
  *
+ * Before envFrom and env (which may override them) come the service links,
+ * unless the pod says enableServiceLinks: false: for each Service of the
+ * pod's namespace with a cluster IP, NAME_SERVICE_HOST, NAME_SERVICE_PORT
+ * and Docker's NAME_PORT_<n>_<PROTO>... as Kubernetes sets them (from
+ * pods_env's services, the kubelet's Service informer).
+ *
  * ConfigMaps and Secrets come through pods_env's fetch (the kubelet reads
  * them from the API server when the container starts, as Kubernetes does:
  * a later change reaches the next start). A missing object or key that is

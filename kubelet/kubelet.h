@@ -48,6 +48,7 @@ typedef struct kubelet {
     mk_client *client;
     mk_recorder *rec; /* Events about pods: Started, Killing, BackOff, Unhealthy... */
     mk_informer *pods;
+    mk_informer *services;       /* every namespace's: containers' service links */
     struct localpath *localpath; /* provisioned volumes' cleanup (localpath.h) */
     runtime *rt;
     podnet *pn;
@@ -87,6 +88,9 @@ int node_register(kubelet *kl, mk_err *err);
 int node_start_heartbeat(kubelet *kl, mk_err *err);
 /* The host's memory (MemTotal), the node's memory capacity; 0 if unknown. */
 int64_t node_memory_kib(void);
+/* The lowest oom_score_adj the kubelet may give its containers: -1000 with
+ * CAP_SYS_RESOURCE, else its own. */
+int node_oom_floor(void);
 
 /* server.c: logs, exec, metrics and stats on cfg.port. */
 typedef struct kubelet_server kubelet_server;

@@ -206,6 +206,29 @@ static json_object *fetch_object(void *ctx, const char *kind, const char *ns, co
     return obj;
 }
 
+typedef struct ns_services {
+    const char *ns;
+    json_object *out;
+} ns_services;
+
+static int collect_service(void *ctx, json_object *svc)
+{
+    ns_services *c = ctx;
+    if (strcmp(mk_json_str(svc, "metadata.namespace") ?: "", c->ns) == 0)
+        json_object_array_add(c->out, mk_json_copy(svc));
+    return 0;
+}
+
+/* pods_env's services: copies from the informer's cache, which outlives
+ * an API server's absence as Kubernetes' Service lister does. */
+static json_object *namespace_services(void *ctx, const char *ns)
+{
+    kubelet *kl = ctx;
+    ns_services c = {ns, json_object_new_array()};
+    informer_foreach(kl->services, collect_service, &c);
+    return c.out;
+}
+
 /* --cleanup: what a node leaves behind when it is taken out for good. */
 static int run_cleanup(const kubelet_config *cfg)
 {
@@ -321,13 +344,26 @@ static int kubelet_start(kubelet *kl, kubelet_server **srv, mk_err *err)
         .cluster_dns = cfg->cluster_dns,
         .cluster_domain = cfg->cluster_domain,
         .mem_capacity = node_memory_kib() * 1024,
+        .oom_floor = node_oom_floor(),
         .fetch = fetch_object,
+        .services = namespace_services,
         .fetch_ctx = kl,
     };
+    if (kl->env.oom_floor > -997)
+        mk_log("no CAP_SYS_RESOURCE: Guaranteed pods get oom_score_adj %d, not -997",
+               kl->env.oom_floor);
     if (node_register(kl, err) < 0)
         return -err->code;
     if (sync_start_exit_watcher(kl, err) < 0 || server_start(kl, srv, err) < 0)
         return -err->code;
+    /* Service links are made from the Services there are when a container
+     * starts: know them before the first pod. */
+    kl->services =
+        informer_new(kl->client, kind_by_kind("Service"), NULL, NULL, NULL, NULL, kl);
+    if (informer_start(kl->services, err) < 0)
+        return -err->code;
+    if (!informer_wait_synced(kl->services, 10000))
+        mk_log("services not listed yet: containers started before they are miss their links");
     _cleanup_free_ char *sel = xasprintf("spec.nodeName=%s", cfg->node_name);
     static const mk_informer_handlers h = {
         .on_add = sync_on_add,
@@ -407,6 +443,7 @@ int main(int argc, char **argv)
     informer_free(kl->pods);
     localpath_stop(kl->localpath);
     sync_stop_all(kl);
+    informer_free(kl->services); /* after the workers, which read it */
     server_stop(srv);
     pthread_join(kl->heartbeat_thread, NULL);
     if (kl->inotify_fd >= 0)

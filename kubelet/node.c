@@ -55,6 +55,35 @@ int64_t node_memory_kib(void)
     return kib;
 }
 
+/* The first number of the line of /proc/self/FILE that starts with key
+ * (base as strtoll's); dflt when there is none. */
+static long long proc_self_value(const char *file, const char *key, int base, long long dflt)
+{
+    _cleanup_free_ char *path = xasprintf("/proc/self/%s", file);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return dflt;
+    char line[256];
+    long long v = dflt;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, key, strlen(key)) == 0) {
+            v = strtoll(line + strlen(key), NULL, base);
+            break;
+        }
+    fclose(f);
+    return v;
+}
+
+int node_oom_floor(void)
+{
+    /* Lowering an oom_score_adj below what this process was given takes
+     * CAP_SYS_RESOURCE (24), which a kubelet in a container may lack. */
+    unsigned long long eff = (unsigned long long)proc_self_value("status", "CapEff:", 16, 0);
+    if (eff & (1ULL << 24))
+        return -1000;
+    return (int)proc_self_value("oom_score_adj", "", 10, 0);
+}
+
 static json_object *resources(void)
 {
     json_object *r = json_object_new_object();

@@ -7,6 +7,7 @@
 #include "kubelet/resolvconf.h"
 #include "kubelet/sandbox.h"
 #include "kubelet/security.h"
+#include "kubelet/termmsg.h"
 #include "kubelet/volumes.h"
 #include "store/codec.h"
 #include "store/log.h"
@@ -272,7 +273,8 @@ static int container_limits(const pods_env *e, json_object *pod, json_object *ct
 {
     mk_qos qos = qos_of_spec(mk_json_path(pod, "spec"));
     int64_t mem_request = qos_request_milli(ctr, "memory") / 1000;
-    p->oom_score_adj = qos_oom_score_adj(qos, mem_request, e->mem_capacity);
+    int adj = qos_oom_score_adj(qos, mem_request, e->mem_capacity);
+    p->oom_score_adj = adj < e->oom_floor ? e->oom_floor : adj;
     const char *mem = mk_json_str(ctr, "resources.limits.memory");
     const char *cpu = mk_json_str(ctr, "resources.limits.cpu");
     mk_quantity q;
@@ -332,6 +334,8 @@ static int build_bundle(const pods_env *e, json_object *pod, json_object *ctr, c
         rc = volumes_mounts(pod, ctr, pdir, &mounts, &nm, err);
     if (rc == 0)
         add_etc_mounts(pdir, &mounts, &nm);
+    if (rc == 0)
+        rc = termmsg_prepare(e, uid, ctr, &mounts, &nm, err);
     if (rc == 0) {
         p.mounts = mounts;
         p.nmounts = nm;

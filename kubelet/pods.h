@@ -35,6 +35,10 @@
 typedef json_object *(*pods_fetch_fn)(void *ctx, const char *kind, const char *ns,
                                       const char *name, mk_err *err);
 
+/* The Services of namespace ns (a new array of objects, the caller's), for
+ * the service links in containers' environments. */
+typedef json_object *(*pods_services_fn)(void *ctx, const char *ns);
+
 typedef struct pods_env {
     const char *root_dir;
     const char *image_dir;
@@ -45,8 +49,10 @@ typedef struct pods_env {
     const char *cluster_dns;    /* nameserver in pods' resolv.conf; NULL: 10.96.0.10 */
     const char *cluster_domain; /* NULL: "cluster.local" */
     int64_t mem_capacity; /* the node's memory, bytes: ranks containers for the OOM killer */
+    int oom_floor;        /* the lowest oom_score_adj we may set (node_oom_floor) */
     pods_fetch_fn fetch;  /* may be NULL: configMap/secret volumes then fail */
-    void *fetch_ctx;
+    pods_services_fn services; /* may be NULL: no service links */
+    void *fetch_ctx;           /* fetch's and services' */
 } pods_env;
 
 /* The pod's host name: spec.hostname, else its name (borrowed). */

@@ -4,6 +4,7 @@
  * way a pod is stopped and removed. */
 #include "kubelet/podsync.h"
 #include "kubelet/cgroup.h"
+#include "kubelet/termmsg.h"
 #include "kubelet/volumes.h"
 #include "store/codec.h"
 #include "store/log.h"
@@ -170,8 +171,10 @@ static bool all_images_present(pod_worker *w, json_object *pod)
     return images_present(w, w->ctrs, w->nctrs, mk_json_path(pod, "spec.containers")) && inits;
 }
 
-static void handle_exit(pod_worker *w, ctr_state *c, const char *policy, int code,
-                        int64_t finished_ms)
+/* c (whose spec is spec) exited with code: record how, with its
+ * termination message, and restart it or let it rest. */
+static void handle_exit(pod_worker *w, ctr_state *c, json_object *spec, const char *policy,
+                        int code, int64_t finished_ms)
 {
     kubelet *kl = w->kl;
     _cleanup_free_ char *id = pods_container_id(w->uid, c->name);
@@ -179,7 +182,8 @@ static void handle_exit(pod_worker *w, ctr_state *c, const char *policy, int cod
     _cleanup_free_ char *cg = pods_cgroup_path(w->uid, c->name);
     cgroup_stats cs;
     bool oom = cgroup_read(cg, &cs) && cs.oom_kills > 0 && code != 0;
-    json_object *term = ctrstate_terminated(id, code, oom, c->started_ms, finished_ms);
+    _cleanup_free_ char *msg = termmsg_read(&kl->env, w->uid, spec, c->restart_count, code);
+    json_object *term = ctrstate_terminated(id, code, oom, msg, c->started_ms, finished_ms);
     mk_err err;
     if (pods_remove_container(&kl->env, w->uid, c->name, &err) < 0)
         mk_log("pod %s/%s: %s", w->ns, w->name, err.msg);
@@ -347,7 +351,7 @@ static int64_t sync_containers(pod_worker *w, json_object *pod)
             }
             if (code < 0)
                 code = 137; /* stopped without an exit file: killed with conmon */
-            handle_exit(w, c, policy, code, fin);
+            handle_exit(w, c, json_object_array_get_idx(specs, i), policy, code, fin);
             if (c->done)
                 continue;
         }
@@ -387,7 +391,8 @@ static int64_t sync_inits(pod_worker *w, json_object *pod)
             int code = runtime_exit_code(w->kl->rt, id, &fin);
             if (code < 0 && c->running)
                 return 0; /* its exit wakes the worker */
-            handle_exit(w, c, policy, code < 0 ? 137 : code, fin);
+            handle_exit(w, c, json_object_array_get_idx(specs, i), policy,
+                        code < 0 ? 137 : code, fin);
             if (c->done && !ctrstate_failed(c))
                 continue;
             if (c->done)

@@ -130,6 +130,8 @@ static void default_pod_spec(json_object *spec, bool pod, bool restart)
     default_field(spec, "terminationGracePeriodSeconds", json_object_new_int(30));
     default_field(spec, "schedulerName", json_object_new_string("default-scheduler"));
     default_field(spec, "securityContext", json_object_new_object());
+    if (pod) /* as SetDefaults_Pod: templates keep what they say */
+        default_field(spec, "enableServiceLinks", json_object_new_boolean(true));
     static const char *const lists[] = {"containers", "initContainers"};
     static const char *const probes[] = {"livenessProbe", "readinessProbe", "startupProbe"};
     for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
@@ -141,6 +143,9 @@ static void default_pod_spec(json_object *spec, bool pod, bool restart)
             if (!json_object_is_type(c, json_type_object))
                 continue;
             default_each(c, "ports", "protocol", "TCP");
+            default_field(c, "terminationMessagePath",
+                          json_object_new_string("/dev/termination-log"));
+            default_field(c, "terminationMessagePolicy", json_object_new_string("File"));
             for (size_t k = 0; k < ARRAY_SIZE(probes); k++)
                 default_probe(c, probes[k]);
             if (pod)

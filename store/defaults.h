@@ -1,7 +1,8 @@
 /* defaults.h - Kubernetes' defaults for the fields clients read back, so
  * `kubectl get -o yaml` shows what Kubernetes would: a pod spec's
  * restartPolicy (not a Job's: it must say), dnsPolicy, grace period,
- * schedulerName and probe timings, a Pod's requests from its limits; a
+ * schedulerName, probe timings and termination message path and policy, a
+ * Pod's requests from its limits and its enableServiceLinks (true); a
  * Deployment's replicas, strategy (25%/25%) and history; a ReplicaSet's
  * replicas; a DaemonSet's and StatefulSet's updateStrategy; a Job's
  * completions, parallelism and backoffLimit; a CronJob's concurrencyPolicy
@@ -10,12 +11,13 @@
  * type (Opaque); a PersistentVolume's reclaim policy (Retain) and
  * volumeMode (Filesystem, a claim's too), a StorageClass's reclaimPolicy
  * (Delete) and volumeBindingMode (Immediate). Fields of features minik8s
- * does not have (imagePullPolicy, terminationMessagePath,
- * enableServiceLinks) are left out rather than promised. Set where
- * absent, on create and update alike (an update that omits them changes
- * nothing), before validation, as the API server's defaulting runs before
- * its validation.
- * One place for every kind's, so the API server and tests agree.
+ * does not have (imagePullPolicy: images are node-local) are left out
+ * rather than promised.
+ *
+ * Set where absent, on create and update alike (an update that omits them
+ * changes nothing), before validation, as the API server's defaulting runs
+ * before its validation. One place for every kind's, so the API server and
+ * tests agree.
  */
 #ifndef MK_DEFAULTS_H
 #define MK_DEFAULTS_H

@@ -248,6 +248,11 @@ static int check_container(json_object *c, const char *base, json_object *volume
         return field_required(err, p, NULL);
     if (strspn(image, " \t\r\n") || image[strcspn(image, " \t\r\n")])
         return field_invalid_str(err, p, image, "must not have leading or trailing whitespace");
+    /* Bound into the container as a file: a path in it, from its root. */
+    const char *tmp = get_str(c, "terminationMessagePath");
+    SUBPATH(p, "%s.terminationMessagePath", base);
+    if (tmp && tmp[0] != '/')
+        return field_invalid_str(err, p, tmp, "must be an absolute path");
     if ((r = check_enum(c, "imagePullPolicy", base, pull, false, err)) < 0 ||
         (r = check_enum(c, "terminationMessagePolicy", base, term, false, err)) < 0 ||
         (r = check_container_ports(get(c, "ports"), base, err)) < 0 ||

@@ -284,6 +284,37 @@ EOF
     [[ "$output" == web-? ]]
 }
 
+@test "service links: a pod started after a Service has its variables and reaches it by them; enableServiceLinks: false has none" {
+    local cip
+    cip=$(cluster_ip web)
+    create_pod linked 2 'exec sleep 3600'
+    post_yaml /api/v1/namespaces/default/pods >/dev/null <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: unlinked}
+spec:
+  enableServiceLinks: false
+  nodeSelector: {kubernetes.io/hostname: node3}
+  containers: [{name: c, image: busybox, command: [sleep, '3600']}]
+EOF
+    wait_for 30 phase_is linked Running
+    wait_for 30 phase_is unlinked Running
+    [ "$(pod_jq linked .spec.enableServiceLinks)" = true ]
+    run in_ctr linked sh -c 'echo $WEB_SERVICE_HOST $WEB_SERVICE_PORT $WEB_SERVICE_PORT_HTTP $WEB_PORT $WEB_PORT_80_TCP_ADDR'
+    [ "$output" = "$cip 80 80 tcp://$cip:80 $cip" ]
+    run in_ctr linked sh -c 'timeout 10 wget -q -O - "http://$WEB_SERVICE_HOST:$WEB_SERVICE_PORT/"'
+    echo "$output"
+    [[ "$output" == web-? ]]
+    # Links are made when a container starts: the client came before the
+    # Service; and a pod may do without them.
+    run in_ctr client sh -c 'echo "[$WEB_SERVICE_HOST]"'
+    [ "$output" = "[]" ]
+    run in_ctr unlinked sh -c 'env | grep -c _SERVICE_HOST'
+    [ "$output" = 0 ]
+    api DELETE /api/v1/namespaces/default/pods/linked >/dev/null
+    api DELETE /api/v1/namespaces/default/pods/unlinked >/dev/null
+}
+
 @test "dns: a pod named under a headless Service (hostname, subdomain) resolves by that name" {
     post_yaml /api/v1/namespaces/default/services >/dev/null <<'EOF'
 apiVersion: v1

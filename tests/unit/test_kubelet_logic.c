@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kubelet/ctrstate.h"
@@ -17,6 +18,7 @@
 #include "kubelet/oci.h"
 #include "kubelet/resolvconf.h"
 #include "kubelet/security.h"
+#include "kubelet/termmsg.h"
 #include "kubelet/volumes.h"
 #include "store/codec.h"
 #include "store/util.h"
@@ -54,11 +56,11 @@ static void test_phase(void **state)
     c[0].running = true;
     assert_string_equal(ctrstate_phase(c, 2), "Running");
     c[0].done = c[1].done = true;
-    c[0].state = ctrstate_terminated("x.a", 0, false, 1000, 2000);
-    c[1].state = ctrstate_terminated("x.b", 0, false, 1000, 2000);
+    c[0].state = ctrstate_terminated("x.a", 0, false, NULL, 1000, 2000);
+    c[1].state = ctrstate_terminated("x.b", 0, false, NULL, 1000, 2000);
     assert_string_equal(ctrstate_phase(c, 2), "Succeeded");
     json_object_put(c[1].state);
-    c[1].state = ctrstate_terminated("x.b", 137, true, 1000, 2000);
+    c[1].state = ctrstate_terminated("x.b", 137, true, NULL, 1000, 2000);
     assert_string_equal(ctrstate_phase(c, 2), "Failed");
     assert_string_equal(mk_json_str(c[1].state, "terminated.reason"), "OOMKilled");
     json_object *st = ctrstate_status(&c[1], "x.b");
@@ -270,12 +272,34 @@ static json_object *fetch_fixed(void *ctx, const char *kind, const char *ns, con
     return NULL;
 }
 
-static char *env_text(const char *ctr_yaml, mk_err *err)
+/* The namespace's Services: one with two ports, a headless one. */
+static json_object *services_fixed(void *ctx, const char *ns)
+{
+    (void)ctx;
+    assert_string_equal(ns, "team");
+    return json_tokener_parse(
+        "[{\"metadata\":{\"name\":\"db-main\"},\"spec\":{\"clusterIP\":\"10.96.0.20\","
+        "\"ports\":[{\"name\":\"sql\",\"port\":5432,\"protocol\":\"TCP\"},"
+        "{\"name\":\"dns-udp\",\"port\":53,\"protocol\":\"UDP\"}]}},"
+        "{\"metadata\":{\"name\":\"peers\"},\"spec\":{\"clusterIP\":\"None\","
+        "\"ports\":[{\"port\":80}]}}]");
+}
+
+/* The environment of a container of ctr_yaml in pod p of namespace team,
+ * as one line; pod_spec: the pod's spec (YAML flow), or NULL. */
+static char *env_text_in(const char *ctr_yaml, const char *pod_spec, mk_err *err)
 {
     pods_env e = {.fetch = fetch_fixed, .node_ip = "172.31.1.7"};
+    if (pod_spec)
+        e.services = services_fixed;
     json_object *pod =
         json_tokener_parse("{\"metadata\":{\"name\":\"p\",\"namespace\":\"team\","
                            "\"labels\":{\"app.kubernetes.io/name\":\"web\"}}}");
+    if (pod_spec) {
+        json_object *spec = NULL;
+        assert_int_equal(codec_decode(pod_spec, strlen(pod_spec), &spec, err), 0);
+        json_object_object_add(pod, "spec", spec);
+    }
     json_object *ctr = NULL;
     assert_int_equal(codec_decode(ctr_yaml, strlen(ctr_yaml), &ctr, err), 0);
     json_object *img = json_tokener_parse("{\"env\":[\"PATH=/bin\",\"a=img\"]}");
@@ -293,6 +317,33 @@ static char *env_text(const char *ctr_yaml, mk_err *err)
     }
     free(env);
     return b.data;
+}
+
+static char *env_text(const char *ctr_yaml, mk_err *err)
+{
+    return env_text_in(ctr_yaml, NULL, err);
+}
+
+/* Service links as Kubernetes' kubelet writes them; env overrides one;
+ * enableServiceLinks: false has none. */
+static void test_service_links(void **state)
+{
+    (void)state;
+    mk_err err = {0};
+    _cleanup_free_ char *t =
+        env_text_in("env: [{name: DB_MAIN_SERVICE_PORT, value: mine}]\n", "{}", &err);
+    assert_string_equal(t, "PATH=/bin a=img HOSTNAME=p DB_MAIN_SERVICE_HOST=10.96.0.20 "
+                           "DB_MAIN_SERVICE_PORT=mine DB_MAIN_SERVICE_PORT_SQL=5432 "
+                           "DB_MAIN_PORT=tcp://10.96.0.20:5432 "
+                           "DB_MAIN_PORT_5432_TCP=tcp://10.96.0.20:5432 "
+                           "DB_MAIN_PORT_5432_TCP_PROTO=tcp DB_MAIN_PORT_5432_TCP_PORT=5432 "
+                           "DB_MAIN_PORT_5432_TCP_ADDR=10.96.0.20 "
+                           "DB_MAIN_SERVICE_PORT_DNS_UDP=53 "
+                           "DB_MAIN_PORT_53_UDP=udp://10.96.0.20:53 "
+                           "DB_MAIN_PORT_53_UDP_PROTO=udp DB_MAIN_PORT_53_UDP_PORT=53 "
+                           "DB_MAIN_PORT_53_UDP_ADDR=10.96.0.20");
+    _cleanup_free_ char *off = env_text_in("{}", "{enableServiceLinks: false}", &err);
+    assert_string_equal(off, "PATH=/bin a=img HOSTNAME=p");
 }
 
 static void test_envvars(void **state)
@@ -447,15 +498,73 @@ static void test_security(void **state)
     json_object_put(pod);
 }
 
+/* Termination messages: a fresh world-writable file per attempt, bound at
+ * the container's path; what it holds, else (FallbackToLogsOnError, a
+ * failed exit) the end of the log, 80 lines and 2 KiB at most. */
+static void test_termination_message(void **state)
+{
+    (void)state;
+    char root[] = "/tmp/mk-termmsg-XXXXXX";
+    assert_non_null(mkdtemp(root));
+    pods_env e = {.root_dir = root};
+    json_object *ctr = yaml("name: c\nterminationMessagePath: /var/why\n");
+    oci_mount *mounts = NULL;
+    int n = 0;
+    mk_err err = {0};
+    assert_int_equal(termmsg_prepare(&e, "u1", ctr, &mounts, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(mounts[0].destination, "/var/why");
+    struct stat st;
+    assert_int_equal(stat(mounts[0].source, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0666);
+    assert_int_equal(fsu_write_file(mounts[0].source, "bye", 3, 0666, &err), 0);
+    char *msg = termmsg_read(&e, "u1", ctr, 0, 0);
+    assert_string_equal(msg ?: "(none)", "bye");
+    free(msg);
+    /* The next attempt starts from nothing; a mount already at the path (a
+     * volume's) is left as it is. */
+    assert_int_equal(termmsg_prepare(&e, "u1", ctr, &mounts, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_null(termmsg_read(&e, "u1", ctr, 1, 1));
+    volumes_mounts_free(mounts, n);
+    json_object_put(ctr);
+
+    ctr = yaml("name: c\nterminationMessagePolicy: FallbackToLogsOnError\n");
+    _cleanup_free_ char *logdir = xasprintf("%s/pods/u1/logs/c", root);
+    assert_int_equal(fsu_mkdir_p(logdir, 0755, &err), 0);
+    _cleanup_free_ char *logp = xasprintf("%s/0.log", logdir);
+    mk_buf log = {0};
+    for (int i = 0; i < 100; i++)
+        mk_buf_printf(&log, "2026-11-27T10:00:00.000000000Z stdout F line %d\n", i);
+    assert_int_equal(fsu_write_file(logp, log.data, log.len, 0644, &err), 0);
+    mk_buf_free(&log);
+    assert_null(termmsg_read(&e, "u1", ctr, 0, 0)); /* a success says nothing */
+    msg = termmsg_read(&e, "u1", ctr, 0, 3);
+    assert_non_null(msg);
+    assert_true(strncmp(msg, "line 20\n", 8) == 0); /* the last 80 lines */
+    assert_non_null(strstr(msg, "line 99\n"));
+    free(msg);
+    for (int i = 0; i < 100; i++) /* long lines: the last 2 KiB of them */
+        mk_buf_printf(&log, "2026-11-27T10:00:00.000000000Z stderr F %0100d\n", i);
+    assert_int_equal(fsu_write_file(logp, log.data, log.len, 0644, &err), 0);
+    mk_buf_free(&log);
+    msg = termmsg_read(&e, "u1", ctr, 0, 3);
+    assert_int_equal(strlen(msg), 2048);
+    free(msg);
+    json_object_put(ctr);
+    assert_int_equal(fsu_rm_rf(root, &err), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_envvars),        cmocka_unit_test(test_security),
-        cmocka_unit_test(test_volume_sources), cmocka_unit_test(test_dns_policy),
-        cmocka_unit_test(test_backoff),        cmocka_unit_test(test_restart_policy),
-        cmocka_unit_test(test_phase),          cmocka_unit_test(test_logfile),
-        cmocka_unit_test(test_oci_config),     cmocka_unit_test(test_image_names),
-        cmocka_unit_test(test_base64),         cmocka_unit_test(test_resolvconf),
+        cmocka_unit_test(test_envvars),        cmocka_unit_test(test_service_links),
+        cmocka_unit_test(test_security),       cmocka_unit_test(test_volume_sources),
+        cmocka_unit_test(test_dns_policy),     cmocka_unit_test(test_backoff),
+        cmocka_unit_test(test_restart_policy), cmocka_unit_test(test_phase),
+        cmocka_unit_test(test_logfile),        cmocka_unit_test(test_oci_config),
+        cmocka_unit_test(test_image_names),    cmocka_unit_test(test_base64),
+        cmocka_unit_test(test_resolvconf),     cmocka_unit_test(test_termination_message),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,7 +29,8 @@ static void test_classes(void **state)
     assert_string_equal(qos_of("{containers: [{name: a}, {name: b}]}"), "BestEffort");
     /* Zero asks for nothing; other resources do not count. */
     assert_string_equal(
-        qos_of("{containers: [{name: a, resources: {requests: {cpu: '0', nvidia.com/gpu: 1}}}]}"),
+        qos_of(
+            "{containers: [{name: a, resources: {requests: {cpu: '0', nvidia.com/gpu: 1}}}]}"),
         "BestEffort");
     /* Limits alone: requests are the limits. */
     assert_string_equal(
@@ -42,8 +43,8 @@ static void test_classes(void **state)
     assert_string_equal(qos_of("{containers: [{name: a, resources: {limits: {cpu: 200m, "
                                "memory: 1Gi}, requests: {cpu: 100m}}}]}"),
                         "Burstable");
-    assert_string_equal(
-        qos_of("{containers: [{name: a, resources: {limits: {memory: 1Gi}}}]}"), "Burstable");
+    assert_string_equal(qos_of("{containers: [{name: a, resources: {limits: {memory: 1Gi}}}]}"),
+                        "Burstable");
     assert_string_equal(
         qos_of("{containers: [{name: a, resources: {limits: {cpu: '1', memory: 1Gi}}}, "
                "{name: b}]}"),
