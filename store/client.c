@@ -21,8 +21,11 @@
 #include "store/watchstream.h"
 
 #define CLIENT_DEFAULT_TIMEOUT_MS 10000
-/* Handles kept for reuse; more may exist while many threads are busy. */
-#define CLIENT_POOL_MAX 16
+/* Handles kept for reuse; more may exist while many threads are busy. At
+ * least as many as a daemon's busiest pool of threads (the scheduler's 32
+ * binders): a handle dropped is a connection closed, and the next request
+ * makes a new one (a new thread in the API server). */
+#define CLIENT_POOL_MAX 64
 /* The server sends a BOOKMARK every second on an idle watch, so a watch
  * that has been silent this long talks to a dead server (or through a dead
  * path that TCP has not noticed yet). */
