@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "store/codec.h"
+#include "store/defaults.h"
+#include "store/qos.h"
 #include "store/quantity.h"
 #include "store/selector.h"
 #include "store/server/protobuf.h"
@@ -54,9 +56,16 @@ static void validate(json_object *obj)
             json_object_put(copy);
         }
     }
-    /* Every kind sees every object: the checks must survive any shape. */
-    for (size_t i = 0; i < mk_nkinds; i++)
+    /* Every kind sees every object: the checks must survive any shape,
+     * and so must the defaults the API server applies before them. */
+    for (size_t i = 0; i < mk_nkinds; i++) {
         validate_object(&mk_kinds[i], obj, &warn, &err);
+        json_object *copy = mk_json_copy(obj);
+        defaults_apply(&mk_kinds[i], copy);
+        validate_object(&mk_kinds[i], copy, &warn, &err);
+        json_object_put(copy);
+    }
+    qos_of_spec(mk_json_path(obj, "spec"));
 }
 
 static void selectors(const char *text)

@@ -24,6 +24,7 @@ if ! clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=unde
     -o "$bin" tests/fuzz/fuzz_decode.c \
     store/error.c store/util.c store/kinds.c store/codec.c store/quantity.c \
     store/validate*.c store/schema.c store/selector.c store/log.c store/cron.c store/hpaconv.c \
+    store/defaults.c store/qos.c \
     store/server/protobuf.c store/server/pbschema.c \
     -ljson-c -lyaml -lm >"$out/build.log" 2>&1; then
     cat "$out/build.log"

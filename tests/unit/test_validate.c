@@ -1641,7 +1641,17 @@ static void test_defaults_workloads(void **state)
     assert_null(mk_json_path(o, "spec.completions")); /* a work queue */
     json_object_put(o);
 
-    /* A parent of the wrong type is left for validation, not crashed on. */
+    /* A parent of the wrong type is left for validation, not crashed on
+     * (json-c asserts on adding to a non-object). */
+    static const char *const kinds[] = {"StatefulSet", "Deployment", "DaemonSet", "Service"};
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+        _cleanup_free_ char *text =
+            xasprintf("{\"apiVersion\":\"v1\",\"kind\":\"%s\",\"spec\":\"x\"}", kinds[i]);
+        o = decode(text);
+        defaults_apply(kind_by_kind(kinds[i]), o);
+        assert_string_equal(mk_json_str(o, "spec"), "x");
+        json_object_put(o);
+    }
     o = decode("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
                "  - {name: c, image: i, resources: {limits: {cpu: '1'}, requests: 5}}\n");
     defaults_apply(kind_by_kind("Pod"), o);
