@@ -10,6 +10,7 @@
 #include "controllers/replicaset.h"
 #include "controllers/workqueue.h"
 #include "store/codec.h"
+#include "store/defaults.h"
 #include "store/log.h"
 #include "store/util.h"
 
@@ -527,6 +528,7 @@ json_object *deployment_template_of(json_object *obj)
     json_object *labels = mk_json_path(t, "metadata.labels");
     if (labels)
         json_object_object_del(labels, HASH_LABEL);
+    defaults_strip_template(mk_json_path(t, "spec"));
     prune_empty(t);
     return t;
 }

@@ -41,8 +41,10 @@ int deployment_intstr(json_object *v, int replicas, bool round_up);
 void deployment_hash(json_object *tmpl, char *out);
 
 /* obj's spec.template as templates are compared and hashed: a copy (caller
- * puts) without the pod-template-hash label and without null, {} or []
- * values (what Go clients write for zero values means nothing). */
+ * puts) without the pod-template-hash label, without the fields equal to
+ * the defaults templates gained later (defaults_strip_template) and
+ * without null, {} or [] values (what Go clients write for zero values
+ * means nothing). */
 json_object *deployment_template_of(json_object *obj);
 
 /* One ReplicaSet's counts for a rolling step. */

@@ -93,16 +93,77 @@ static void default_each(json_object *obj, const char *field, const char *key,
     }
 }
 
+/* A default: a field and its value as JSON text. */
+typedef struct field_default {
+    const char *field, *json;
+} field_default;
+
+/* Kubernetes' SetDefaults_PodSpec: every pod spec, templates included. */
+static const field_default spec_defaults[] = {
+    {"restartPolicy", "\"Always\""},
+    {"dnsPolicy", "\"ClusterFirst\""},
+    {"terminationGracePeriodSeconds", "30"},
+    {"schedulerName", "\"default-scheduler\""},
+    {"securityContext", "{}"},
+};
+static const field_default container_defaults[] = {
+    {"terminationMessagePath", "\"/dev/termination-log\""},
+    {"terminationMessagePolicy", "\"File\""},
+};
 /* A probe's timing, as the kubelet reads it when absent (kubelet/probe.c). */
-static void default_probe(json_object *ctr, const char *name)
+static const field_default probe_defaults[] = {
+    {"timeoutSeconds", "1"},
+    {"periodSeconds", "10"},
+    {"successThreshold", "1"},
+    {"failureThreshold", "3"},
+};
+
+/* Put the defaults d in o, or (strip) take out the fields that equal them.
+ * A Job's pods must say how they end, so restartPolicy is left for
+ * validation to ask for there (restart false). */
+static void set_fields(json_object *o, const field_default *d, size_t n, bool restart,
+                       bool strip)
 {
-    json_object *probe = mk_json_path(ctr, name);
-    if (!json_object_is_type(probe, json_type_object))
+    if (!json_object_is_type(o, json_type_object))
         return;
-    default_field(probe, "timeoutSeconds", json_object_new_int(1));
-    default_field(probe, "periodSeconds", json_object_new_int(10));
-    default_field(probe, "successThreshold", json_object_new_int(1));
-    default_field(probe, "failureThreshold", json_object_new_int(3));
+    for (size_t i = 0; i < n; i++) {
+        if (!restart && strcmp(d[i].field, "restartPolicy") == 0)
+            continue;
+        json_object *v = json_tokener_parse(d[i].json), *have = NULL;
+        if (!strip) {
+            default_field(o, d[i].field, v);
+            continue;
+        }
+        if (json_object_object_get_ex(o, d[i].field, &have) && json_object_equal(have, v))
+            json_object_object_del(o, d[i].field);
+        json_object_put(v);
+    }
+}
+
+/* The defaults of spec's own fields, its containers' and their probes'. */
+static void pod_spec_fields(json_object *spec, bool restart, bool strip)
+{
+    set_fields(spec, spec_defaults, ARRAY_SIZE(spec_defaults), restart, strip);
+    static const char *const lists[] = {"containers", "initContainers"};
+    static const char *const probes[] = {"livenessProbe", "readinessProbe", "startupProbe"};
+    for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
+        json_object *ctrs = mk_json_path(spec, lists[i]);
+        size_t n =
+            json_object_is_type(ctrs, json_type_array) ? json_object_array_length(ctrs) : 0;
+        for (size_t j = 0; j < n; j++) {
+            json_object *c = json_object_array_get_idx(ctrs, j);
+            set_fields(c, container_defaults, ARRAY_SIZE(container_defaults), true, strip);
+            for (size_t k = 0;
+                 json_object_is_type(c, json_type_object) && k < ARRAY_SIZE(probes); k++)
+                set_fields(mk_json_path(c, probes[k]), probe_defaults,
+                           ARRAY_SIZE(probe_defaults), true, strip);
+        }
+    }
+}
+
+void defaults_strip_template(json_object *spec)
+{
+    pod_spec_fields(spec, true, true);
 }
 
 /* A Pod's requests default to its limits, resource by resource (Kubernetes'
@@ -119,35 +180,23 @@ static void default_requests(json_object *ctr)
     }
 }
 
-/* What Kubernetes' SetDefaults_PodSpec puts on every pod spec, templates
- * included. A Job's pods must say how they end, so restartPolicy is left
- * for validation to ask for there (restart false). */
+/* Every pod spec's defaults; a Pod's own besides: its requests and its
+ * service links (templates keep what they say, as in SetDefaults_Pod). */
 static void default_pod_spec(json_object *spec, bool pod, bool restart)
 {
-    if (restart)
-        default_field(spec, "restartPolicy", json_object_new_string("Always"));
-    default_field(spec, "dnsPolicy", json_object_new_string("ClusterFirst"));
-    default_field(spec, "terminationGracePeriodSeconds", json_object_new_int(30));
-    default_field(spec, "schedulerName", json_object_new_string("default-scheduler"));
-    default_field(spec, "securityContext", json_object_new_object());
-    if (pod) /* as SetDefaults_Pod: templates keep what they say */
+    pod_spec_fields(spec, restart, false);
+    if (pod)
         default_field(spec, "enableServiceLinks", json_object_new_boolean(true));
     static const char *const lists[] = {"containers", "initContainers"};
-    static const char *const probes[] = {"livenessProbe", "readinessProbe", "startupProbe"};
     for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
         json_object *ctrs = mk_json_path(spec, lists[i]);
-        for (size_t j = 0;
-             json_object_is_type(ctrs, json_type_array) && j < json_object_array_length(ctrs);
-             j++) {
+        size_t n =
+            json_object_is_type(ctrs, json_type_array) ? json_object_array_length(ctrs) : 0;
+        for (size_t j = 0; j < n; j++) {
             json_object *c = json_object_array_get_idx(ctrs, j);
             if (!json_object_is_type(c, json_type_object))
                 continue;
             default_each(c, "ports", "protocol", "TCP");
-            default_field(c, "terminationMessagePath",
-                          json_object_new_string("/dev/termination-log"));
-            default_field(c, "terminationMessagePolicy", json_object_new_string("File"));
-            for (size_t k = 0; k < ARRAY_SIZE(probes); k++)
-                default_probe(c, probes[k]);
             if (pod)
                 default_requests(c);
         }

@@ -28,4 +28,12 @@
 
 void defaults_apply(const mk_kind *k, json_object *obj);
 
+/* Take out of a pod template's spec the fields that equal the pod spec
+ * defaults templates were stored without before minik8s applied them
+ * (restartPolicy, dnsPolicy, grace period, schedulerName, securityContext,
+ * termination message, probe timings). Controllers compare and hash
+ * templates so, and a template stored before and updated after compares
+ * equal: an upgrade does not roll anything out. */
+void defaults_strip_template(json_object *spec);
+
 #endif

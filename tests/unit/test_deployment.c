@@ -8,6 +8,9 @@
 #include <string.h>
 
 #include "controllers/deployment.h"
+#include "store/codec.h"
+#include "store/defaults.h"
+#include "store/kinds.h"
 
 static void test_intstr(void **state)
 {
@@ -47,6 +50,34 @@ static void test_hash(void **state)
     json_object_put(a);
     json_object_put(b);
     json_object_put(c);
+}
+
+/* A template stored before the API server defaulted pod specs, and the
+ * same one after an update defaulted it, are one template: no rollout. */
+static void test_template_defaults(void **state)
+{
+    (void)state;
+    const char *text = "{\"kind\":\"Deployment\",\"spec\":{\"template\":{\"spec\":"
+                       "{\"containers\":[{\"name\":\"c\",\"image\":\"b\",\"readinessProbe\":"
+                       "{\"tcpSocket\":{\"port\":80}}}]}}}}";
+    json_object *before = json_tokener_parse(text), *after = json_tokener_parse(text);
+    defaults_apply(kind_by_kind("Deployment"), after);
+    assert_non_null(mk_json_path(after, "spec.template.spec.restartPolicy"));
+    json_object *a = deployment_template_of(before), *b = deployment_template_of(after);
+    assert_true(json_object_equal(a, b));
+    char ha[16], hb[16];
+    deployment_hash(a, ha);
+    deployment_hash(b, hb);
+    assert_string_equal(ha, hb);
+    json_object_put(a);
+    json_object_put(b);
+    /* A value other than the default is the template's own. */
+    mk_json_set_str(after, "spec.template.spec.dnsPolicy", "Default");
+    b = deployment_template_of(after);
+    assert_string_equal(mk_json_str(b, "spec.dnsPolicy") ?: "", "Default");
+    json_object_put(b);
+    json_object_put(before);
+    json_object_put(after);
 }
 
 /* Roll 4 replicas with surge 1, unavailable 1, pods becoming available at
@@ -120,6 +151,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_intstr),
         cmocka_unit_test(test_hash),
+        cmocka_unit_test(test_template_defaults),
         cmocka_unit_test(test_roll),
         cmocka_unit_test(test_progress),
     };
