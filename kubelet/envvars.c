@@ -273,18 +273,19 @@ static char *link_name(const char *s)
     return n;
 }
 
-static void env_setf(envlist *l, const char *name, const char *fmt, ...)
+/* Set the variable whose name fmt makes to value. */
+static void env_named(envlist *l, const char *value, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static void env_setf(envlist *l, const char *name, const char *fmt, ...)
+static void env_named(envlist *l, const char *value, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *v = NULL;
-    if (vasprintf(&v, fmt, ap) < 0)
+    char *name = NULL;
+    if (vasprintf(&name, fmt, ap) < 0)
         abort();
     va_end(ap);
-    env_set(l, name, v, strlen(v));
-    free(v);
+    env_set(l, name, value, strlen(value));
+    free(name);
 }
 
 /* One Service's links, as Kubernetes' kubelet and Docker's links make them:
@@ -301,36 +302,29 @@ static void service_link(json_object *svc, envlist *l)
     if (!ip || !*ip || !strcmp(ip, "None") || !n)
         return;
     _cleanup_free_ char *pre = link_name(mk_json_str(svc, "metadata.name") ?: "");
-    _cleanup_free_ char *host = xasprintf("%s_SERVICE_HOST", pre);
-    _cleanup_free_ char *sport = xasprintf("%s_SERVICE_PORT", pre);
-    env_set(l, host, ip, strlen(ip));
-    env_setf(l, sport, "%lld", (long long)mk_json_int(ports, "0.port", 0));
+    env_named(l, ip, "%s_SERVICE_HOST", pre);
     for (size_t i = 0; i < n; i++) {
         json_object *p = json_object_array_get_idx(ports, i);
-        long long port = (long long)mk_json_int(p, "port", 0);
+        char num[24];
+        snprintf(num, sizeof num, "%lld", (long long)mk_json_int(p, "port", 0));
+        if (i == 0)
+            env_named(l, num, "%s_SERVICE_PORT", pre);
         const char *pname = mk_json_str(p, "name");
         if (pname && *pname) {
             _cleanup_free_ char *up = link_name(pname);
-            _cleanup_free_ char *var = xasprintf("%s_%s", sport, up);
-            env_setf(l, var, "%lld", port);
+            env_named(l, num, "%s_SERVICE_PORT_%s", pre, up);
         }
         _cleanup_free_ char *proto = link_name(mk_json_str(p, "protocol") ?: "TCP");
         _cleanup_free_ char *lower = xstrdup(proto);
         for (char *c = lower; *c; c++)
             *c = (char)tolower((unsigned char)*c);
-        _cleanup_free_ char *url = xasprintf("%s://%s:%lld", lower, ip, port);
-        if (i == 0) {
-            _cleanup_free_ char *first = xasprintf("%s_PORT", pre);
-            env_set(l, first, url, strlen(url));
-        }
-        _cleanup_free_ char *pp = xasprintf("%s_PORT_%lld_%s", pre, port, proto);
-        _cleanup_free_ char *pp_proto = xasprintf("%s_PROTO", pp);
-        _cleanup_free_ char *pp_port = xasprintf("%s_PORT", pp);
-        _cleanup_free_ char *pp_addr = xasprintf("%s_ADDR", pp);
-        env_set(l, pp, url, strlen(url));
-        env_set(l, pp_proto, lower, strlen(lower));
-        env_setf(l, pp_port, "%lld", port);
-        env_set(l, pp_addr, ip, strlen(ip));
+        _cleanup_free_ char *url = xasprintf("%s://%s:%s", lower, ip, num);
+        if (i == 0)
+            env_named(l, url, "%s_PORT", pre);
+        env_named(l, url, "%s_PORT_%s_%s", pre, num, proto);
+        env_named(l, lower, "%s_PORT_%s_%s_PROTO", pre, num, proto);
+        env_named(l, num, "%s_PORT_%s_%s_PORT", pre, num, proto);
+        env_named(l, ip, "%s_PORT_%s_%s_ADDR", pre, num, proto);
     }
 }
 

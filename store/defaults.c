@@ -140,32 +140,6 @@ static void set_fields(json_object *o, const field_default *d, size_t n, bool re
     }
 }
 
-/* The defaults of spec's own fields, its containers' and their probes'. */
-static void pod_spec_fields(json_object *spec, bool restart, bool strip)
-{
-    set_fields(spec, spec_defaults, ARRAY_SIZE(spec_defaults), restart, strip);
-    static const char *const lists[] = {"containers", "initContainers"};
-    static const char *const probes[] = {"livenessProbe", "readinessProbe", "startupProbe"};
-    for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
-        json_object *ctrs = mk_json_path(spec, lists[i]);
-        size_t n =
-            json_object_is_type(ctrs, json_type_array) ? json_object_array_length(ctrs) : 0;
-        for (size_t j = 0; j < n; j++) {
-            json_object *c = json_object_array_get_idx(ctrs, j);
-            set_fields(c, container_defaults, ARRAY_SIZE(container_defaults), true, strip);
-            for (size_t k = 0;
-                 json_object_is_type(c, json_type_object) && k < ARRAY_SIZE(probes); k++)
-                set_fields(mk_json_path(c, probes[k]), probe_defaults,
-                           ARRAY_SIZE(probe_defaults), true, strip);
-        }
-    }
-}
-
-void defaults_strip_template(json_object *spec)
-{
-    pod_spec_fields(spec, true, true);
-}
-
 /* A Pod's requests default to its limits, resource by resource (Kubernetes'
  * SetDefaults_Pod; templates keep what they say). */
 static void default_requests(json_object *ctr)
@@ -180,14 +154,17 @@ static void default_requests(json_object *ctr)
     }
 }
 
-/* Every pod spec's defaults; a Pod's own besides: its requests and its
- * service links (templates keep what they say, as in SetDefaults_Pod). */
-static void default_pod_spec(json_object *spec, bool pod, bool restart)
+/* The defaults of spec's own fields, its containers' and their probes', or
+ * (strip) the taking out of those that equal them. A Pod (pod) gets its
+ * own besides, as SetDefaults_Pod gives them: requests from limits and
+ * service links. Ports speak TCP (never stripped: stored so always). */
+static void pod_spec_fields(json_object *spec, bool pod, bool restart, bool strip)
 {
-    pod_spec_fields(spec, restart, false);
-    if (pod)
+    set_fields(spec, spec_defaults, ARRAY_SIZE(spec_defaults), restart, strip);
+    if (pod && !strip)
         default_field(spec, "enableServiceLinks", json_object_new_boolean(true));
     static const char *const lists[] = {"containers", "initContainers"};
+    static const char *const probes[] = {"livenessProbe", "readinessProbe", "startupProbe"};
     for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
         json_object *ctrs = mk_json_path(spec, lists[i]);
         size_t n =
@@ -196,11 +173,22 @@ static void default_pod_spec(json_object *spec, bool pod, bool restart)
             json_object *c = json_object_array_get_idx(ctrs, j);
             if (!json_object_is_type(c, json_type_object))
                 continue;
+            set_fields(c, container_defaults, ARRAY_SIZE(container_defaults), true, strip);
+            for (size_t k = 0; k < ARRAY_SIZE(probes); k++)
+                set_fields(mk_json_path(c, probes[k]), probe_defaults,
+                           ARRAY_SIZE(probe_defaults), true, strip);
+            if (strip)
+                continue;
             default_each(c, "ports", "protocol", "TCP");
             if (pod)
                 default_requests(c);
         }
     }
+}
+
+void defaults_strip_template(json_object *spec)
+{
+    pod_spec_fields(spec, false, true, true);
 }
 
 /* A Service is a ClusterIP one of one IPv4 address, without affinity and
@@ -330,7 +318,7 @@ void defaults_apply(const mk_kind *k, json_object *obj)
     bool is_pod = strcmp(k->kind, "Pod") == 0;
     bool jobs = strcmp(k->kind, "Job") == 0 || strcmp(k->kind, "CronJob") == 0;
     if (json_object_is_type(pod, json_type_object))
-        default_pod_spec(pod, is_pod, !jobs);
+        pod_spec_fields(pod, is_pod, !jobs, false);
     if (strcmp(k->kind, "StatefulSet") == 0)
         default_statefulset(obj);
     else if (strcmp(k->kind, "Deployment") == 0)
