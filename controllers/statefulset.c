@@ -59,6 +59,9 @@ static bool add(plan *p, sts_verb verb, int ordinal)
     return true;
 }
 
+/* The planner works on indexes, ordinal - start: pods 0..replicas-1 are
+ * the set's, the rest (above, or below at negative indexes) go. */
+
 /* Pods 0..replicas-1: make the missing, replace the failed. False when
  * OrderedReady must wait here. */
 static bool plan_ordinals(const sts_spec *s, const sts_pod *pods, size_t npods, plan *p)
@@ -78,26 +81,32 @@ static bool plan_ordinals(const sts_spec *s, const sts_pod *pods, size_t npods, 
     return true;
 }
 
-/* Pods at replicas and above go, the highest first. */
+static int by_ordinal_desc(const void *a, const void *b)
+{
+    const sts_pod *x = *(const sts_pod *const *)a, *y = *(const sts_pod *const *)b;
+    return (y->ordinal > x->ordinal) - (y->ordinal < x->ordinal);
+}
+
+/* Pods outside 0..replicas-1 go, the highest first (those below 0 last).
+ * Sorted rather than counted down: a stray name may carry any ordinal. */
 static bool plan_condemned(const sts_spec *s, const sts_pod *pods, size_t npods, plan *p)
 {
-    int top = -1;
+    const sts_pod **gone = npods ? xcalloc(npods, sizeof *gone) : NULL;
+    size_t n = 0;
     for (size_t i = 0; i < npods; i++)
-        if (pods[i].ordinal > top)
-            top = pods[i].ordinal;
-    for (int o = top; o >= s->replicas; o--) {
-        const sts_pod *pod = find_pod(pods, npods, o);
-        if (!pod)
-            continue;
-        if (pod->terminating) {
-            if (!s->parallel)
-                return false;
-            continue;
-        }
-        if (!add(p, STS_DELETE, o) || !s->parallel)
-            return false;
+        if (pods[i].ordinal < 0 || pods[i].ordinal >= s->replicas)
+            gone[n++] = &pods[i];
+    if (n)
+        qsort(gone, n, sizeof *gone, by_ordinal_desc);
+    bool go_on = true;
+    for (size_t i = 0; i < n && go_on; i++) {
+        if (gone[i]->terminating)
+            go_on = s->parallel;
+        else if (!add(p, STS_DELETE, gone[i]->ordinal) || !s->parallel)
+            go_on = false;
     }
-    return true;
+    free(gone);
+    return go_on;
 }
 
 /* RollingUpdate: outdated pods go from the top down to the partition
@@ -120,11 +129,24 @@ static void plan_roll(const sts_spec *s, const sts_pod *pods, size_t npods, plan
 int statefulset_plan(const sts_spec *spec, const sts_pod *pods, size_t npods, sts_action *out,
                      int max)
 {
+    sts_pod *at = npods ? xcalloc(npods, sizeof *at) : NULL;
+    for (size_t i = 0; i < npods; i++) {
+        at[i] = pods[i];
+        at[i].ordinal -= spec->start;
+    }
     plan p = {out, 0, max};
-    if (plan_ordinals(spec, pods, npods, &p) && plan_condemned(spec, pods, npods, &p) &&
+    if (plan_ordinals(spec, at, npods, &p) && plan_condemned(spec, at, npods, &p) &&
         !spec->on_delete)
-        plan_roll(spec, pods, npods, &p);
+        plan_roll(spec, at, npods, &p);
+    free(at);
+    for (int i = 0; i < p.n; i++)
+        out[i].ordinal += spec->start;
     return p.n;
+}
+
+bool statefulset_in_range(const sts_spec *spec, int ordinal)
+{
+    return ordinal >= spec->start && ordinal - spec->start < spec->replicas;
 }
 
 /* ---- volume claims ---- */
@@ -463,7 +485,8 @@ static int create_pod(stsctl *c, sts_scan *s, int ordinal)
             s->recheck_ms = STS_RETRY_MS;
         return 0;
     }
-    if (s->hist.current_tmpl && !s->spec.on_delete && ordinal < s->spec.partition) {
+    if (s->hist.current_tmpl && !s->spec.on_delete &&
+        ordinal < s->spec.start + s->spec.partition) {
         /* below the partition: the current revision's template */
         json_object *old = NULL;
         json_object_deep_copy(s->set, &old, NULL);
@@ -519,6 +542,7 @@ static sts_spec spec_of(json_object *set)
     json_object *mu = mk_json_path(set, "spec.updateStrategy.rollingUpdate.maxUnavailable");
     int max_unavailable = mu ? deployment_intstr(mu, replicas, true) : 1;
     return (sts_spec){
+        .start = (int)mk_json_int(set, "spec.ordinals.start", 0),
         .replicas = replicas,
         .parallel = !strcmp(policy, "Parallel"),
         .on_delete = !strcmp(type, "OnDelete"),
@@ -665,18 +689,18 @@ static int sync_claims(stsctl *c, sts_scan *s)
         snprintf(pod, sizeof pod, "%s-%d", s->name, s->pods[i].ordinal);
         sts_owner owner = {"v1", "Pod", pod, s->uids[i]};
         bool wait = false; /* a stale claim: the pod waits for it anyway */
-        if (s->pending[i] && s->pods[i].ordinal < s->spec.replicas &&
+        if (s->pending[i] && statefulset_in_range(&s->spec, s->pods[i].ordinal) &&
             make_claims(c, s, s->pods[i].ordinal, pod, &wait) < 0)
             failed++;
         for (size_t j = 0; j < n; j++) {
             char name[640];
             json_object *claim = cached_claim(c, s, json_object_array_get_idx(tmpls, j),
                                               s->pods[i].ordinal, name, sizeof name);
-            json_object *refs =
-                claim && !statefulset_claim_stale(claim, pod, s->uids[i])
-                    ? statefulset_claim_refs(claim, s->set, &owner,
-                                             s->pods[i].ordinal >= s->spec.replicas)
-                    : NULL;
+            json_object *refs = claim && !statefulset_claim_stale(claim, pod, s->uids[i])
+                                    ? statefulset_claim_refs(
+                                          claim, s->set, &owner,
+                                          !statefulset_in_range(&s->spec, s->pods[i].ordinal))
+                                    : NULL;
             if (refs && patch_claim_refs(c, s, claim, refs) < 0)
                 failed++;
             json_object_put(refs);

@@ -66,10 +66,11 @@ typedef struct sts_pod {
 } sts_pod;
 
 typedef struct sts_spec {
+    int start; /* spec.ordinals.start: the set's pods are start..start+replicas-1 */
     int replicas;
     bool parallel;       /* podManagementPolicy Parallel */
     bool on_delete;      /* updateStrategy OnDelete */
-    int partition;       /* pods below it are not rolled */
+    int partition;       /* pods below start+partition are not rolled */
     int max_unavailable; /* pods a roll may take down at once, >= 1 */
 } sts_spec;
 
@@ -83,9 +84,13 @@ typedef struct sts_action {
 /* The creates and deletes of one sync, in the order to do them, given
  * the set's pods (any order, ordinals unique); writes at most max actions
  * and returns their count. With OrderedReady it stops at the first pod
- * that is missing, terminating or not healthy: nothing past it changes. */
+ * that is missing, terminating or not healthy: nothing past it changes.
+ * Pods outside start..start+replicas-1 go, the highest ordinal first. */
 int statefulset_plan(const sts_spec *spec, const sts_pod *pods, size_t npods, sts_action *out,
                      int max);
+
+/* Is ordinal one of the set's pods (start..start+replicas-1)? */
+bool statefulset_in_range(const sts_spec *spec, int ordinal);
 
 /* ---- volume claims ---- */
 

@@ -282,12 +282,10 @@ int validate_statefulset(json_object *obj, mk_err *err)
         (r = check_enum(pvc, "whenScaled", "spec.persistentVolumeClaimRetentionPolicy", retain,
                         false, err)) < 0 ||
         (!empty_str(svc) && (r = check_dns_label("spec.serviceName", svc, err)) < 0) ||
-        (r = check_sts_strategy(spec, err)) < 0)
+        (r = check_sts_strategy(spec, err)) < 0 ||
+        (r = check_range(get(spec, "ordinals"), "start", "spec.ordinals", 0, INT32_MAX, err)) <
+            0)
         return r;
-    if (mk_json_int(spec, "ordinals.start", 0) != 0)
-        return field_forbidden(err, "spec.ordinals.start",
-                               "minik8s numbers a StatefulSet's pods "
-                               "from 0");
     return 0;
 }
 

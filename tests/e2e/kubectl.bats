@@ -549,9 +549,9 @@ YAML
 # The names of the pods in the StatefulSet web's Events of this reason whose
 # resourceVersion is above $2 (0: all), oldest first: the order the
 # controller acted in (a repeated Event moves to its latest revision).
-sts_event_pods() { # REASON MIN_RV
+sts_event_pods() { # REASON MIN_RV [SET, web]
     k get events -o jsonpath='{range .items[*]}{.metadata.resourceVersion} {.reason} {.message}{"\n"}{end}' |
-        awk -v r="$1" -v min="$2" '$2 == r && $NF == "successful" && $(NF-1) == "web" && $1 > min' |
+        awk -v r="$1" -v min="$2" -v set="${3:-web}" '$2 == r && $NF == "successful" && $(NF-1) == set && $1 > min' |
         sort -n | awk '{print $5}' | tr '\n' ' '
 }
 
@@ -662,4 +662,32 @@ YAML
     # Its pods and revisions go with it (the garbage collector).
     k delete sts web
     wait_for 30 eval '[ "$(k get pods,controllerrevisions -l app=sts -o name | wc -l)" = 0 ]'
+}
+
+@test "StatefulSets: ordinals.start numbers the pods from it; moving it makes the new and removes the old, the highest first" {
+    k apply -f - <<'YAML'
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: num}
+spec:
+  replicas: 2
+  ordinals: {start: 3}
+  podManagementPolicy: Parallel
+  selector: {matchLabels: {app: num}}
+  template:
+    metadata: {labels: {app: num}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers: [{name: c, image: busybox, command: [sleep, '3600']}]
+YAML
+    k rollout status sts/num --timeout=30s
+    [ "$(k get pods -l app=num -o jsonpath='{.items[*].metadata.name}')" = "num-3 num-4" ]
+    [ "$(k get pod num-4 -o jsonpath='{.metadata.labels.apps\.kubernetes\.io/pod-index}')" = 4 ]
+    k patch sts num --type=merge -p '{"spec":{"ordinals":{"start":4}}}'
+    wait_for 30 eval '[ "$(k get pods -l app=num -o jsonpath="{.items[*].metadata.name}")" = "num-4 num-5" ]'
+    [ "$(sts_event_pods SuccessfulDelete 0 num)" = "num-3 " ]
+    run k patch sts num --type=merge -p '{"spec":{"ordinals":{"start":-1}}}'
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"spec.ordinals.start: Invalid value: -1"* ]]
+    k delete sts num
 }

@@ -172,6 +172,48 @@ static json_object *parse(const char *text)
     "  \"template\": {\"spec\": {\"volumes\": [{\"name\": \"tmp\", \"emptyDir\": {}}]}}}}"
 #define RETAIN "{\"whenDeleted\": \"Retain\", \"whenScaled\": \"Retain\"}"
 
+/* ordinals.start: the set's pods are start..start+replicas-1; moving the
+ * start makes the missing and removes those left outside, the highest
+ * first; the partition counts from the start. */
+static void test_start_ordinal(void **state)
+{
+    (void)state;
+    sts_spec s = {.start = 5, .replicas = 2, .max_unavailable = 1};
+    sts_action a[16];
+    assert_int_equal(plan(&s, NULL, 0, a), 1);
+    assert_int_equal(a[0].verb, STS_CREATE);
+    assert_int_equal(a[0].ordinal, 5);
+    sts_pod p[4] = {UP(5)};
+    assert_int_equal(plan(&s, p, 1, a), 1);
+    assert_int_equal(a[0].ordinal, 6);
+    /* Start moved from 5 to 7 (Parallel): 7 and 8 made, 6 then 5 go. */
+    s = (sts_spec){.start = 7, .replicas = 2, .parallel = true, .max_unavailable = 1};
+    p[1] = UP(6);
+    assert_int_equal(plan(&s, p, 2, a), 4);
+    assert_int_equal(a[0].verb, STS_CREATE);
+    assert_int_equal(a[0].ordinal, 7);
+    assert_int_equal(a[1].ordinal, 8);
+    assert_int_equal(a[2].verb, STS_DELETE);
+    assert_int_equal(a[2].ordinal, 6);
+    assert_int_equal(a[3].ordinal, 5);
+    assert_true(statefulset_in_range(&s, 8));
+    assert_false(statefulset_in_range(&s, 6));
+    assert_false(statefulset_in_range(&s, 9));
+    /* Partition 1 from start 7: only 8 is rolled. */
+    s = (sts_spec){.start = 7, .replicas = 2, .partition = 1, .max_unavailable = 2};
+    p[0] = OLD(7);
+    p[1] = OLD(8);
+    assert_int_equal(plan(&s, p, 2, a), 1);
+    assert_int_equal(a[0].verb, STS_DELETE);
+    assert_int_equal(a[0].ordinal, 8);
+    /* A stray name with a huge ordinal goes at once, without a long count. */
+    s = (sts_spec){.replicas = 1, .max_unavailable = 1};
+    p[0] = UP(0);
+    p[1] = UP(999999999);
+    assert_int_equal(plan(&s, p, 2, a), 1);
+    assert_int_equal(a[0].ordinal, 999999999);
+}
+
 static void test_claim(void **state)
 {
     (void)state;
@@ -302,7 +344,7 @@ int main(void)
         cmocka_unit_test(test_parallel_create), cmocka_unit_test(test_scale_down),
         cmocka_unit_test(test_rolling_update),  cmocka_unit_test(test_partition_and_on_delete),
         cmocka_unit_test(test_claim),           cmocka_unit_test(test_claim_retention),
-        cmocka_unit_test(test_claim_stale),
+        cmocka_unit_test(test_claim_stale),     cmocka_unit_test(test_start_ordinal),
     };
     return cmocka_run_group_tests_name("statefulset", tests, NULL, NULL);
 }

@@ -672,7 +672,10 @@ static void test_statefulset(void **state)
                  "  template:\n    metadata: {labels: {app: web}}\n"
                  "    spec: {containers: [{name: a, image: b}]}\n",
                  "spec.serviceName: Invalid value: \"Web\"");
-    expect_error_with(sts_base, "  ordinals: {start: 1}\n", "spec.ordinals.start: Forbidden");
+    expect_ok_with(sts_base, "  ordinals: {start: 5}\n");
+    expect_error_with(
+        sts_base, "  ordinals: {start: -1}\n",
+        "spec.ordinals.start: Invalid value: -1: must be greater than or equal to 0");
     expect_ok("apiVersion: apps/v1\nkind: ControllerRevision\nmetadata: {name: web-1}\n"
               "data: {spec: {template: {}}}\nrevision: 3\n");
     expect_error("apiVersion: apps/v1\nkind: ControllerRevision\nmetadata: {name: web-1}\n"
