@@ -421,7 +421,15 @@ static const char *pod_phase(pod_worker *w)
     return w->initialized ? ctrstate_phase(w->ctrs, w->nctrs) : "Pending";
 }
 
-static void set_condition(pod_worker *w, json_object *arr, const char *type, bool ok)
+/* Why a condition is False: its reason and message (NULL: none given). */
+typedef struct condition_why {
+    const char *reason, *message;
+} condition_why;
+
+/* Add condition type to arr, its transition time kept while its status
+ * stays; why (may be NULL) its reason and message when it is False. */
+static void set_condition(pod_worker *w, json_object *arr, const char *type, bool ok,
+                          const condition_why *why)
 {
     if (!w->conds)
         w->conds = json_object_new_object();
@@ -443,7 +451,35 @@ static void set_condition(pod_worker *w, json_object *arr, const char *type, boo
     json_object_object_add(o, "lastProbeTime", NULL);
     json_object_object_add(o, "lastTransitionTime",
                            json_object_get(json_object_object_get(prev, "lastTransitionTime")));
+    if (!ok && why && why->message) {
+        json_object_object_add(o, "reason", json_object_new_string(why->reason));
+        json_object_object_add(o, "message", json_object_new_string(why->message));
+    }
     json_object_array_add(arr, o);
+}
+
+/* Readiness gates: each names a condition others set on the pod, and the
+ * pod is Ready only when every one is True. Kubernetes' words for the
+ * first that is not (caller frees), or NULL. */
+static char *gates_blocking(json_object *pod)
+{
+    json_object *gates = mk_json_path(pod, "spec.readinessGates");
+    size_t n =
+        json_object_is_type(gates, json_type_array) ? json_object_array_length(gates) : 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *type = mk_json_str(json_object_array_get_idx(gates, i), "conditionType");
+        if (!type)
+            continue;
+        const char *st = mk_json_str(mk_condition(pod, type), "status");
+        if (!st)
+            return xasprintf("corresponding condition of pod readiness gate \"%s\" does not "
+                             "exist.",
+                             type);
+        if (strcmp(st, "True") != 0)
+            return xasprintf("the status of pod readiness gate \"%s\" is not \"True\", but %s",
+                             type, st);
+    }
+    return NULL;
 }
 
 static json_object *build_status(pod_worker *w)
@@ -454,10 +490,11 @@ static json_object *build_status(pod_worker *w)
     for (size_t i = 0; i < w->nctrs; i++)
         ready &= w->ctrs[i].running && w->ctrs[i].ready;
     json_object *conds = json_object_new_array();
-    set_condition(w, conds, "Initialized", w->initialized);
-    set_condition(w, conds, "Ready", ready);
-    set_condition(w, conds, "ContainersReady", ready);
-    set_condition(w, conds, "PodScheduled", true);
+    condition_why gates = {"ReadinessGatesNotReady", ready ? w->gates_why : NULL};
+    set_condition(w, conds, "Initialized", w->initialized, NULL);
+    set_condition(w, conds, "Ready", ready && !w->gates_why, &gates);
+    set_condition(w, conds, "ContainersReady", ready, NULL);
+    set_condition(w, conds, "PodScheduled", true, NULL);
     json_object_object_add(s, "conditions", conds);
     json_object_object_add(s, "hostIP", json_object_new_string(w->kl->node_ip));
     if (w->ip[0]) {
@@ -501,8 +538,10 @@ static void post_status(pod_worker *w)
     mk_err err = {0};
     json_object *out = NULL;
     int64_t t0 = mk_now_ns();
-    int rc = client_patch(w->kl->client, kind_by_kind("Pod"), w->ns, w->name, "status", body,
-                          &out, &err);
+    /* Strategic: conditions merge by type, so those others set (readiness
+     * gates', the eviction's) stay. */
+    int rc = client_patch_strategic(w->kl->client, kind_by_kind("Pod"), w->ns, w->name,
+                                    "status", body, &out, &err);
     json_object_put(out);
     mk_debug("pod %s/%s: status posted in %lld us", w->ns, w->name,
              (long long)((mk_now_ns() - t0) / 1000));
@@ -555,6 +594,8 @@ static void mount_waiting(pod_worker *w, json_object *pod, const mk_err *err)
 
 int64_t podsync_pass(pod_worker *w, json_object *pod)
 {
+    free(w->gates_why);
+    w->gates_why = gates_blocking(pod);
     if (!w->discovered) {
         worker_discover(w, pod);
         w->qos = qos_of_spec(mk_json_path(pod, "spec"));

@@ -38,6 +38,7 @@ struct pod_worker {
     int64_t mount_wait_ms;  /* since when a volume (a claim) keeps it waiting; 0: none */
     int64_t mount_event_ms; /* the last FailedMount event */
     json_object *conds;     /* condition type -> {status, lastTransitionTime} */
+    char *gates_why;        /* the readiness gate that holds Ready back, or NULL */
     char *last_posted;
     UT_hash_handle hh;
 };

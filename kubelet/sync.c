@@ -48,6 +48,7 @@ static void worker_free(pod_worker *w)
     json_object_put(w->conds);
     pthread_cond_destroy(&w->cond);
     free(w->last_posted);
+    free(w->gates_why);
     free(w->uid);
     free(w->ns);
     free(w->name);

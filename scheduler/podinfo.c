@@ -640,6 +640,9 @@ bool sched_pod_wants_scheduling(json_object *pod)
         return false;
     if (mk_json_path(pod, "metadata.deletionTimestamp"))
         return false;
+    json_object *gates = mk_json_path(pod, "spec.schedulingGates");
+    if (json_object_is_type(gates, json_type_array) && json_object_array_length(gates))
+        return false; /* held back until someone takes the last gate off */
     const char *sched = mk_json_str(pod, "spec.schedulerName");
     if (sched && *sched && strcmp(sched, "default-scheduler") != 0)
         return false;

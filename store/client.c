@@ -480,14 +480,30 @@ int client_update_status(mk_client *c, const mk_kind *k, const char *ns, json_ob
     return write_object(c, "PUT", k, ns, obj, "status", out, err);
 }
 
-int client_patch(mk_client *c, const mk_kind *k, const char *ns, const char *name,
-                 const char *subresource, const char *patch, json_object **out, mk_err *err)
+static int patch_as(mk_client *c, const mk_kind *k, const char *ns, const char *name,
+                    const char *subresource, const char *type, const char *patch,
+                    json_object **out, mk_err *err)
 {
     _cleanup_free_ char *path = NULL;
     int r = object_path(k, call_ns(k, ns, NULL), name, subresource, &path, err);
     if (r < 0)
         return r;
-    return request_json(c, "PATCH", path, "application/merge-patch+json", patch, out, err);
+    return request_json(c, "PATCH", path, type, patch, out, err);
+}
+
+int client_patch(mk_client *c, const mk_kind *k, const char *ns, const char *name,
+                 const char *subresource, const char *patch, json_object **out, mk_err *err)
+{
+    return patch_as(c, k, ns, name, subresource, "application/merge-patch+json", patch, out,
+                    err);
+}
+
+int client_patch_strategic(mk_client *c, const mk_kind *k, const char *ns, const char *name,
+                           const char *subresource, const char *patch, json_object **out,
+                           mk_err *err)
+{
+    return patch_as(c, k, ns, name, subresource, "application/strategic-merge-patch+json",
+                    patch, out, err);
 }
 
 int client_delete(mk_client *c, const mk_kind *k, const char *ns, const char *name,

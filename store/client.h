@@ -68,6 +68,12 @@ int client_update_status(mk_client *c, const mk_kind *k, const char *ns, json_ob
 /* JSON merge patch (RFC 7386); subresource NULL or "status". */
 int client_patch(mk_client *c, const mk_kind *k, const char *ns, const char *name,
                  const char *subresource, const char *patch, json_object **out, mk_err *err);
+/* Strategic merge patch: lists with a merge key (conditions by type,
+ * containers by name...) are merged element by element, as Kubernetes'
+ * kubelet patches a pod's status without taking others' conditions off. */
+int client_patch_strategic(mk_client *c, const mk_kind *k, const char *ns, const char *name,
+                           const char *subresource, const char *patch, json_object **out,
+                           mk_err *err);
 /* propagation: NULL (server default: Background), "Orphan", "Foreground". */
 int client_delete(mk_client *c, const mk_kind *k, const char *ns, const char *name,
                   const char *propagation, mk_err *err);

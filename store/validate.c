@@ -127,9 +127,31 @@ int check_immutable_str(json_object *old, json_object *obj, const char *path, mk
  * spec.nodeName may go from empty to set (binding); the number and names
  * of containers and init containers may not change, nor a set nodeName.
  * Everything else in the spec is accepted; the kubelet acts on images. */
+/* Scheduling gates may only be taken off, as in Kubernetes. */
+static int check_gates_update(json_object *old, json_object *obj, mk_err *err)
+{
+    json_object *a = mk_json_path(old, "spec.schedulingGates"),
+                *b = mk_json_path(obj, "spec.schedulingGates");
+    for (size_t i = 0; i < list_len(b); i++) {
+        const char *name = get_str(list_at(b, i), "name") ?: "";
+        bool had = false;
+        for (size_t j = 0; j < list_len(a) && !had; j++)
+            had = !strcmp(name, get_str(list_at(a, j), "name") ?: "");
+        if (!had)
+            return mk_error(err, EINVAL,
+                            "spec.schedulingGates: Forbidden: only deletion is allowed, but "
+                            "found new scheduling gate '%.80s'",
+                            name);
+    }
+    return 0;
+}
+
 static int check_pod_update(json_object *old, json_object *obj, mk_err *err)
 {
-    int r = check_immutable_str(old, obj, "spec.nodeName", err);
+    int r = check_gates_update(old, obj, err);
+    if (r < 0)
+        return r;
+    r = check_immutable_str(old, obj, "spec.nodeName", err);
     if (r < 0)
         return mk_error(err, EINVAL,
                         "spec.nodeName: Invalid value: \"%.80s\": field is "

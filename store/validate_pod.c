@@ -483,7 +483,35 @@ out:
     return r;
 }
 
+/* Each entry of list (at base) names itself in field: required, and once
+ * only when unique. */
+static int check_named_list(json_object *list, const char *base, const char *field, bool unique,
+                            mk_err *err)
+{
+    for (size_t i = 0; i < list_len(list); i++) {
+        vpath p;
+        SUBPATH(p, "%s[%zu].%s", base, i, field);
+        const char *name = get_str(list_at(list, i), field);
+        if (empty_str(name))
+            return field_required(err, p, NULL);
+        for (size_t j = 0; unique && j < i; j++)
+            if (!strcmp(name, get_str(list_at(list, j), field) ?: ""))
+                return field_duplicate(err, p, name);
+    }
+    return 0;
+}
+
 int validate_pod(json_object *obj, mk_err *err)
 {
-    return check_pod_spec(get(obj, "spec"), "spec", err);
+    json_object *spec = get(obj, "spec");
+    int r = check_pod_spec(spec, "spec", err);
+    json_object *gates = get(spec, "schedulingGates");
+    if (r < 0 || (r = check_named_list(gates, "spec.schedulingGates", "name", true, err)) < 0 ||
+        (r = check_named_list(get(spec, "readinessGates"), "spec.readinessGates",
+                              "conditionType", false, err)) < 0)
+        return r;
+    if (list_len(gates) && !empty_str(get_str(spec, "nodeName")))
+        return field_forbidden(err, "spec.nodeName",
+                               "cannot be set until all schedulingGates have been cleared");
+    return 0;
 }

@@ -8,6 +8,31 @@
 
 #define BIND_RETRIES 16
 
+/* PodScheduled True in place of what the condition said (Unschedulable,
+ * SchedulingGated), as Kubernetes' binding writes it. */
+static void set_scheduled(json_object *pod)
+{
+    json_object *st = mk_json_ensure(pod, "status");
+    if (!json_object_is_type(st, json_type_object))
+        return;
+    json_object *old = mk_json_path(st, "conditions"), *conds = json_object_new_array();
+    size_t n = json_object_is_type(old, json_type_array) ? json_object_array_length(old) : 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *c = json_object_array_get_idx(old, i);
+        if (strcmp(mk_json_str(c, "type") ?: "", "PodScheduled") != 0)
+            json_object_array_add(conds, json_object_get(c));
+    }
+    char ts[32];
+    objects_now(ts, sizeof ts);
+    json_object *c = json_object_new_object();
+    json_object_object_add(c, "type", json_object_new_string("PodScheduled"));
+    json_object_object_add(c, "status", json_object_new_string("True"));
+    json_object_object_add(c, "lastProbeTime", NULL);
+    json_object_object_add(c, "lastTransitionTime", json_object_new_string(ts));
+    json_object_array_add(conds, c);
+    json_object_object_add(st, "conditions", conds);
+}
+
 /* Set spec.nodeName once; 409 when the pod is already bound. */
 static int bind_once(api_req *r, const api_route *rt, const char *node, bool *retry,
                      mk_err *err)
@@ -24,10 +49,16 @@ static int bind_once(api_req *r, const api_route *rt, const char *node, bool *re
         json_object_put(pod);
         return rc;
     }
+    json_object *gates = mk_json_path(pod, "spec.schedulingGates");
+    if (json_object_is_type(gates, json_type_array) && json_object_array_length(gates)) {
+        json_object_put(pod);
+        return mk_error(err, EINVAL, "pod %s has non-empty .spec.schedulingGates", rt->name);
+    }
     /* The sink only looks at prev for selector transitions: its view (name,
      * labels, nodeName, phase) serves as well as a deep copy of the pod. */
     json_object *prev = hub_view_of(pod);
     mk_json_set_str(pod, "spec.nodeName", node);
+    set_scheduled(pod);
     _cleanup_free_ char *key = kind_key(rt->kind, rt->ns, rt->name);
     mk_write w = {
         .op = MK_WRITE_UPDATE, .key = key, .obj = pod, .prev = prev, .expect_rev = rev};

@@ -241,6 +241,32 @@ static int settle_namespace(const api_route *rt, json_object *md, mk_err *err)
     return 0;
 }
 
+/* A Pod's status as Kubernetes' pod strategy begins it: Pending, its QoS
+ * class, and PodScheduled False while scheduling gates hold it back. */
+static void pod_create_status(json_object *pod, const char *ts)
+{
+    if (!mk_json_str(pod, "status.phase"))
+        mk_json_set_str(pod, "status.phase", "Pending");
+    mk_json_set_str(pod, "status.qosClass", qos_name(qos_of_spec(mk_json_path(pod, "spec"))));
+    json_object *gates = mk_json_path(pod, "spec.schedulingGates");
+    json_object *st = mk_json_path(pod, "status");
+    if (!json_object_is_type(gates, json_type_array) || !json_object_array_length(gates) ||
+        !json_object_is_type(st, json_type_object))
+        return;
+    json_object *c = json_object_new_object();
+    json_object_object_add(c, "type", json_object_new_string("PodScheduled"));
+    json_object_object_add(c, "status", json_object_new_string("False"));
+    json_object_object_add(c, "lastProbeTime", NULL);
+    json_object_object_add(c, "lastTransitionTime", json_object_new_string(ts));
+    json_object_object_add(c, "reason", json_object_new_string("SchedulingGated"));
+    json_object_object_add(
+        c, "message",
+        json_object_new_string("Scheduling is blocked due to non-empty scheduling gates"));
+    json_object *conds = json_object_new_array();
+    json_object_array_add(conds, c);
+    json_object_object_add(st, "conditions", conds);
+}
+
 /* What the server sets on create, whatever the client sent. */
 static void set_create_fields(const mk_kind *k, json_object *obj, json_object *md)
 {
@@ -253,12 +279,8 @@ static void set_create_fields(const mk_kind *k, json_object *obj, json_object *m
     json_object_object_del(md, "resourceVersion");
     json_object_object_del(md, "deletionTimestamp");
     json_object_object_del(md, "deletionGracePeriodSeconds");
-    if (strcmp(k->kind, "Pod") == 0) {
-        if (!mk_json_str(obj, "status.phase"))
-            mk_json_set_str(obj, "status.phase", "Pending");
-        mk_json_set_str(obj, "status.qosClass",
-                        qos_name(qos_of_spec(mk_json_path(obj, "spec"))));
-    }
+    if (strcmp(k->kind, "Pod") == 0)
+        pod_create_status(obj, ts);
     if ((strcmp(k->kind, "PersistentVolume") == 0 ||
          strcmp(k->kind, "PersistentVolumeClaim") == 0) &&
         !mk_json_str(obj, "status.phase")) /* the volume controller moves them on */

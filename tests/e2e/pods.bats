@@ -371,6 +371,37 @@ EOF
         .message == "Container web failed liveness probe, will be restarted")' <<<"$ev"
 }
 
+@test "readiness gates: Ready waits for the pod's own conditions, which the kubelet's status keeps" {
+    create gated <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: gated}
+spec:
+  nodeSelector: {kubernetes.io/hostname: node2}
+  readinessGates: [{conditionType: example.com/lb-ready}]
+  containers: [{name: c, image: busybox, command: [sleep, '3600']}]
+EOF
+    wait_for 20 phase_is gated Running
+    cond() { pod_jq gated ".status.conditions[] | select(.type == \"$1\") | .$2"; }
+    wait_for 10 eval '[ "$(cond ContainersReady status)" = True ]'
+    [ "$(cond Ready status)" = False ]
+    [ "$(cond Ready reason)" = ReadinessGatesNotReady ]
+    [ "$(cond Ready message)" = 'corresponding condition of pod readiness gate "example.com/lb-ready" does not exist.' ]
+    # A load balancer's controller says yes, beside the kubelet's conditions.
+    api PATCH /api/v1/namespaces/default/pods/gated/status \
+        -H 'Content-Type: application/strategic-merge-patch+json' \
+        -d '{"status":{"conditions":[{"type":"example.com/lb-ready","status":"True"}]}}' >/dev/null
+    wait_for 10 eval '[ "$(cond Ready status)" = True ]'
+    [ "$(cond example.com/lb-ready status)" = True ]
+    # ...and says no again.
+    api PATCH /api/v1/namespaces/default/pods/gated/status \
+        -H 'Content-Type: application/strategic-merge-patch+json' \
+        -d '{"status":{"conditions":[{"type":"example.com/lb-ready","status":"False"}]}}' >/dev/null
+    wait_for 10 eval '[ "$(cond Ready status)" = False ]'
+    [ "$(cond Ready message)" = 'the status of pod readiness gate "example.com/lb-ready" is not "True", but False' ]
+    api DELETE /api/v1/namespaces/default/pods/gated >/dev/null
+}
+
 @test "unknown image: ErrImageNeverPull, nothing half-started" {
     create noimage <<'EOF'
 apiVersion: v1

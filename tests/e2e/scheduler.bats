@@ -281,3 +281,37 @@ host_nodes() { # node-a node-b node-c, labelled as kubelets label them, and with
     done | sort | tr '\n' ' ')
     [ "$got" = "node-a node-b node-c " ]
 }
+
+@test "scheduler: a pod with scheduling gates waits (SchedulingGated) until the last is taken off; gates never come back" {
+    make_node node-a
+    start_scheduler
+    req POST /api/v1/namespaces/default/pods -H 'Content-Type: application/json' -d '{
+      "apiVersion":"v1","kind":"Pod","metadata":{"name":"held"},
+      "spec":{"schedulingGates":[{"name":"example.com/quota"},{"name":"example.com/review"}],
+        "containers":[{"name":"c","image":"busybox"}]}}'
+    [ "$CODE" = 201 ]
+    cond='.status.conditions[]? | select(.type=="PodScheduled")'
+    [ "$(pod_field held "$cond | .reason")" = SchedulingGated ]
+    [ "$(pod_field held "$cond | .message")" = "Scheduling is blocked due to non-empty scheduling gates" ]
+    make_pod free
+    wait_for 10 pod_bound free # the scheduler is at work...
+    ! pod_bound held           # ...and leaves the gated one alone
+    # A binding by hand is refused too.
+    req POST /api/v1/namespaces/default/pods/held/binding -H 'Content-Type: application/json' \
+        -d '{"apiVersion":"v1","kind":"Binding","metadata":{"name":"held"},"target":{"kind":"Node","name":"node-a"}}'
+    [ "$CODE" = 422 ]
+    [[ "$BODY" == *"non-empty .spec.schedulingGates"* ]]
+    patch() { req PATCH /api/v1/namespaces/default/pods/held -H 'Content-Type: application/merge-patch+json' -d "$1"; }
+    patch '{"spec":{"schedulingGates":[{"name":"example.com/review"},{"name":"example.com/more"}]}}'
+    [ "$CODE" = 422 ]
+    [[ "$BODY" == *"only deletion is allowed, but found new scheduling gate 'example.com/more'"* ]]
+    patch '{"spec":{"schedulingGates":[{"name":"example.com/review"}]}}'
+    [ "$CODE" = 200 ]
+    sleep 1
+    ! pod_bound held
+    patch '{"spec":{"schedulingGates":[]}}'
+    [ "$CODE" = 200 ]
+    wait_for 10 pod_bound held
+    [ "$(pod_field held "$cond | .status")" = True ]
+    [ "$(pod_field held "[.status.conditions[] | select(.type==\"PodScheduled\")] | length")" = 1 ]
+}

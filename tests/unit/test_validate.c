@@ -257,6 +257,10 @@ static void test_pod_bad(void **state)
         {"  terminationGracePeriodSeconds: -1\n",
          "spec.terminationGracePeriodSeconds: Invalid value: -1"},
         {"  dnsPolicy: Google\n", "spec.dnsPolicy: Unsupported value"},
+        {"  schedulingGates: [{name: a}, {name: a}]\n",
+         "spec.schedulingGates[1].name: Duplicate value: \"a\""},
+        {"  schedulingGates: [{}]\n", "spec.schedulingGates[0].name: Required value"},
+        {"  readinessGates: [{}]\n", "spec.readinessGates[0].conditionType: Required value"},
     };
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
         expect_error_with(pod_base, cases[i].snippet, cases[i].msg);
@@ -1218,6 +1222,23 @@ static void test_update(void **state)
                   "spec.containers: Forbidden: pod updates may not add or remove containers");
     expect_update(old, POD("", "containers: [{name: z, image: b}]"),
                   "spec.containers[0].name: Forbidden");
+    /* Scheduling gates come off, never on; a gated pod is not bound. */
+    const char *gated = POD("", "containers: [{name: a, image: b}], schedulingGates: "
+                                "[{name: x.io/quota}, {name: later}]");
+    expect_update(gated,
+                  POD("", "containers: [{name: a, image: b}], schedulingGates: "
+                          "[{name: later}]"),
+                  NULL);
+    expect_update(gated,
+                  POD("", "containers: [{name: a, image: b}], schedulingGates: "
+                          "[{name: later}, {name: more}]"),
+                  "spec.schedulingGates: Forbidden: only deletion is allowed, but found new "
+                  "scheduling gate 'more'");
+    expect_update(gated,
+                  POD("", "containers: [{name: a, image: b}], nodeName: n1, "
+                          "schedulingGates: [{name: later}]"),
+                  "spec.nodeName: Forbidden: cannot be set until all schedulingGates have been "
+                  "cleared");
     const char *bound = POD("", "containers: [{name: a, image: b}], nodeName: n1");
     expect_update(bound, POD("", "containers: [{name: a, image: b}], nodeName: n1"), NULL);
     expect_update(bound, POD("", "containers: [{name: a, image: b}], nodeName: n2"),
