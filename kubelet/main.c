@@ -349,11 +349,11 @@ static int kubelet_start(kubelet *kl, kubelet_server **srv, mk_err *err)
         .services = namespace_services,
         .fetch_ctx = kl,
     };
+    if (node_register(kl, err) < 0)
+        return -err->code;
     if (kl->env.oom_floor > -997)
         mk_log("no CAP_SYS_RESOURCE: Guaranteed pods get oom_score_adj %d, not -997",
                kl->env.oom_floor);
-    if (node_register(kl, err) < 0)
-        return -err->code;
     if (sync_start_exit_watcher(kl, err) < 0 || server_start(kl, srv, err) < 0)
         return -err->code;
     /* Service links are made from the Services there are when a container

@@ -415,11 +415,15 @@ static int64_t sync_inits(pod_worker *w, json_object *pod)
  * are through, it is Pending. */
 static const char *pod_phase(pod_worker *w)
 {
+    if (w->deadline_passed)
+        return "Failed";
     for (size_t i = 0; i < w->ninits; i++)
         if (ctrstate_failed(&w->inits[i]))
             return "Failed";
     return w->initialized ? ctrstate_phase(w->ctrs, w->nctrs) : "Pending";
 }
+
+#define DEADLINE_MESSAGE "Pod was active on the node longer than the specified deadline"
 
 /* Why a condition is False: its reason and message (NULL: none given). */
 typedef struct condition_why {
@@ -522,6 +526,10 @@ static json_object *build_status(pod_worker *w)
         json_object_object_add(s, "initContainerStatuses", is);
     }
     json_object_object_add(s, "qosClass", json_object_new_string(qos_name(w->qos)));
+    if (w->deadline_passed) {
+        json_object_object_add(s, "reason", json_object_new_string("DeadlineExceeded"));
+        json_object_object_add(s, "message", json_object_new_string(DEADLINE_MESSAGE));
+    }
     return s;
 }
 
@@ -592,6 +600,43 @@ static void mount_waiting(pod_worker *w, json_object *pod, const mk_err *err)
     free(names.data);
 }
 
+static void stop_all(pod_worker *w, json_object *pod);
+
+/* Record how each started container of cs ended, restarting none. */
+static void reap(pod_worker *w, ctr_state *cs, size_t n, json_object *specs)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!cs[i].started)
+            continue;
+        _cleanup_free_ char *id = pods_container_id(w->uid, cs[i].name);
+        int64_t fin = now_ms();
+        int code = runtime_exit_code(w->kl->rt, id, &fin);
+        handle_exit(w, &cs[i], json_object_array_get_idx(specs, i), "Never",
+                    code < 0 ? 137 : code, fin);
+    }
+}
+
+/* spec.activeDeadlineSeconds: a pod active on the node longer than that
+ * is stopped as a deleted one is (preStop, SIGTERM, the grace period,
+ * SIGKILL) and Failed with reason DeadlineExceeded. Returns when the
+ * deadline falls due (0: none, or passed). */
+static int64_t active_deadline(pod_worker *w, json_object *pod)
+{
+    int64_t secs = mk_json_int(pod, "spec.activeDeadlineSeconds", 0);
+    if (secs <= 0 || w->deadline_passed || podsync_terminal(w))
+        return 0;
+    int64_t due = w->start_ms + secs * 1000;
+    if (now_ms() < due)
+        return due;
+    mk_log("pod %s/%s: active longer than %llds: stopping it", w->ns, w->name, (long long)secs);
+    pod_event(w, "Normal", "DeadlineExceeded", DEADLINE_MESSAGE);
+    stop_all(w, pod);
+    reap(w, w->inits, w->ninits, mk_json_path(pod, "spec.initContainers"));
+    reap(w, w->ctrs, w->nctrs, mk_json_path(pod, "spec.containers"));
+    w->deadline_passed = true;
+    return 0;
+}
+
 int64_t podsync_pass(pod_worker *w, json_object *pod)
 {
     free(w->gates_why);
@@ -600,6 +645,11 @@ int64_t podsync_pass(pod_worker *w, json_object *pod)
         worker_discover(w, pod);
         w->qos = qos_of_spec(mk_json_path(pod, "spec"));
         w->discovered = true;
+    }
+    int64_t due = active_deadline(w, pod);
+    if (w->deadline_passed) {
+        post_status(w);
+        return 0;
     }
     int64_t next = 0;
     if (!w->sandbox_ready && !podsync_terminal(w)) {
@@ -628,11 +678,13 @@ int64_t podsync_pass(pod_worker *w, json_object *pod)
         next = sync_inits(w, pod);
         if (!w->initialized) {
             post_status(w);
+            earliest(&next, due);
             return next;
         }
     }
     next = sync_containers(w, pod);
     post_status(w);
+    earliest(&next, due);
     return next;
 }
 
@@ -675,15 +727,12 @@ static void signal_all(pod_worker *w, int sig)
     signal_each(w, w->ctrs, w->nctrs, sig);
 }
 
-void podsync_terminate(pod_worker *w, json_object *pod)
+/* preStop hooks first, within the grace period, then SIGTERM; SIGKILL for
+ * what is left when the grace period is over. */
+static void stop_all(pod_worker *w, json_object *pod)
 {
     kubelet *kl = w->kl;
     int64_t grace = mk_json_int(pod, "spec.terminationGracePeriodSeconds", 30);
-    if (!w->discovered) {
-        worker_discover(w, pod);
-        w->qos = qos_of_spec(mk_json_path(pod, "spec"));
-        w->discovered = true;
-    }
     int64_t deadline = mk_now_ns() + grace * 1000000000;
     /* preStop hooks first, within the grace period, then SIGTERM. */
     json_object *specs = mk_json_path(pod, "spec.containers");
@@ -706,6 +755,17 @@ void podsync_terminate(pod_worker *w, json_object *pod)
     pthread_mutex_unlock(&kl->lock);
     if (!all_exited(w))
         signal_all(w, SIGKILL);
+}
+
+void podsync_terminate(pod_worker *w, json_object *pod)
+{
+    kubelet *kl = w->kl;
+    if (!w->discovered) {
+        worker_discover(w, pod);
+        w->qos = qos_of_spec(mk_json_path(pod, "spec"));
+        w->discovered = true;
+    }
+    stop_all(w, pod);
     mk_err err = {0};
     if (pods_teardown(&kl->env, w->uid, &err) < 0)
         mk_log("pod %s/%s: teardown: %s", w->ns, w->name, err.msg);

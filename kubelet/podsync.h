@@ -28,8 +28,9 @@ struct pod_worker {
     size_t nctrs;
     ctr_state *inits; /* spec.initContainers: run in order, each to success */
     size_t ninits;
-    bool initialized; /* every init container succeeded (or there is none) */
-    mk_qos qos;       /* from the spec, whose resources do not change */
+    bool initialized;     /* every init container succeeded (or there is none) */
+    bool deadline_passed; /* activeDeadlineSeconds: stopped, Failed */
+    mk_qos qos;           /* from the spec, whose resources do not change */
     bool discovered;
     bool sandbox_ready;
     bool released; /* finished: IP and namespaces given back */

@@ -742,9 +742,11 @@ YAML
     kubectl --kubeconfig "$kc" set image rs/smp c=busybox:2
     kubectl --kubeconfig "$kc" patch rs smp -p '{"spec":{"template":{"spec":{"containers":[{"name":"side","image":"busybox"}]}}}}'
     req GET /apis/apps/v1/namespaces/default/replicasets/smp
-    jq -e '.spec.template.spec.containers == [
+    # (the termination message fields are the API server's defaults)
+    jq -e '[.spec.template.spec.containers[] | del(.terminationMessagePath, .terminationMessagePolicy)] == [
         {"name":"c","image":"busybox:2","command":["sleep","3600"],"env":[{"name":"A","value":"1"},{"name":"B","value":"3"}]},
         {"name":"side","image":"busybox"}]' <<<"$BODY"
+    jq -e '[.spec.template.spec.containers[].terminationMessagePolicy] == ["File", "File"]' <<<"$BODY"
     kubectl --kubeconfig "$kc" delete rs smp
 }
 

@@ -402,6 +402,28 @@ EOF
     api DELETE /api/v1/namespaces/default/pods/gated >/dev/null
 }
 
+@test "activeDeadlineSeconds: a pod active longer is stopped and Failed with DeadlineExceeded, not restarted" {
+    create brief <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: brief}
+spec:
+  activeDeadlineSeconds: 3
+  terminationGracePeriodSeconds: 1
+  nodeSelector: {kubernetes.io/hostname: node1}
+  containers: [{name: c, image: busybox, command: [sleep, '3600']}]
+EOF
+    wait_for 20 phase_is brief Running
+    wait_for 20 phase_is brief Failed
+    [ "$(pod_jq brief .status.reason)" = DeadlineExceeded ]
+    [ "$(pod_jq brief .status.message)" = "Pod was active on the node longer than the specified deadline" ]
+    [ "$(pod_jq brief '.status.containerStatuses[0].state.terminated.exitCode')" = 137 ]
+    sleep 2
+    [ "$(pod_jq brief '.status.containerStatuses[0].restartCount')" = 0 ]
+    [ "$(pod_jq brief .status.phase)" = Failed ]
+    api DELETE /api/v1/namespaces/default/pods/brief >/dev/null
+}
+
 @test "unknown image: ErrImageNeverPull, nothing half-started" {
     create noimage <<'EOF'
 apiVersion: v1
