@@ -95,32 +95,52 @@ static void default_each(json_object *obj, const char *field, const char *key,
 
 /* A default: a field and its value as JSON text. */
 typedef struct field_default {
-    const char *field, *json;
+    const char *field;
+    const char *str; /* a string value, or NULL: */
+    int num;         /* an integer one, or -1: an empty object */
 } field_default;
 
 /* Kubernetes' SetDefaults_PodSpec: every pod spec, templates included. */
 static const field_default spec_defaults[] = {
-    {"restartPolicy", "\"Always\""},
-    {"dnsPolicy", "\"ClusterFirst\""},
-    {"terminationGracePeriodSeconds", "30"},
-    {"schedulerName", "\"default-scheduler\""},
-    {"securityContext", "{}"},
+    {"restartPolicy", "Always", 0},
+    {"dnsPolicy", "ClusterFirst", 0},
+    {"terminationGracePeriodSeconds", NULL, 30},
+    {"schedulerName", "default-scheduler", 0},
+    {"securityContext", NULL, -1},
 };
 static const field_default container_defaults[] = {
-    {"terminationMessagePath", "\"/dev/termination-log\""},
-    {"terminationMessagePolicy", "\"File\""},
+    {"terminationMessagePath", "/dev/termination-log", 0},
+    {"terminationMessagePolicy", "File", 0},
 };
 /* A probe's timing, as the kubelet reads it when absent (kubelet/probe.c). */
 static const field_default probe_defaults[] = {
-    {"timeoutSeconds", "1"},
-    {"periodSeconds", "10"},
-    {"successThreshold", "1"},
-    {"failureThreshold", "3"},
+    {"timeoutSeconds", NULL, 1},
+    {"periodSeconds", NULL, 10},
+    {"successThreshold", NULL, 1},
+    {"failureThreshold", NULL, 3},
 };
+
+static json_object *default_value(const field_default *d)
+{
+    if (d->str)
+        return json_object_new_string(d->str);
+    return d->num < 0 ? json_object_new_object() : json_object_new_int(d->num);
+}
+
+static bool is_default(json_object *v, const field_default *d)
+{
+    if (d->str)
+        return json_object_is_type(v, json_type_string) &&
+               strcmp(json_object_get_string(v), d->str) == 0;
+    if (d->num < 0)
+        return json_object_is_type(v, json_type_object) && json_object_object_length(v) == 0;
+    return json_object_is_type(v, json_type_int) && json_object_get_int64(v) == d->num;
+}
 
 /* Put the defaults d in o, or (strip) take out the fields that equal them.
  * A Job's pods must say how they end, so restartPolicy is left for
- * validation to ask for there (restart false). */
+ * validation to ask for there (restart false). Every create runs this:
+ * values are made, not parsed. */
 static void set_fields(json_object *o, const field_default *d, size_t n, bool restart,
                        bool strip)
 {
@@ -129,14 +149,12 @@ static void set_fields(json_object *o, const field_default *d, size_t n, bool re
     for (size_t i = 0; i < n; i++) {
         if (!restart && strcmp(d[i].field, "restartPolicy") == 0)
             continue;
-        json_object *v = json_tokener_parse(d[i].json), *have = NULL;
-        if (!strip) {
-            default_field(o, d[i].field, v);
-            continue;
-        }
-        if (json_object_object_get_ex(o, d[i].field, &have) && json_object_equal(have, v))
+        json_object *have = NULL;
+        bool present = json_object_object_get_ex(o, d[i].field, &have);
+        if (!strip && !present)
+            json_object_object_add(o, d[i].field, default_value(&d[i]));
+        else if (strip && present && is_default(have, &d[i]))
             json_object_object_del(o, d[i].field);
-        json_object_put(v);
     }
 }
 
