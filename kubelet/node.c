@@ -41,26 +41,11 @@ static void node_default_ip(char *buf, size_t n)
     freeifaddrs(ifa);
 }
 
-int64_t node_memory_kib(void)
+/* The first number of the line of FILE that starts with key (base as
+ * strtoll's); dflt when there is none. */
+static long long proc_value(const char *file, const char *key, int base, long long dflt)
 {
-    FILE *f = fopen("/proc/meminfo", "re");
-    long long kib = 0;
-    if (!f)
-        return 0;
-    char line[256];
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "MemTotal: %lld kB", &kib) == 1)
-            break;
-    fclose(f);
-    return kib;
-}
-
-/* The first number of the line of /proc/self/FILE that starts with key
- * (base as strtoll's); dflt when there is none. */
-static long long proc_self_value(const char *file, const char *key, int base, long long dflt)
-{
-    _cleanup_free_ char *path = xasprintf("/proc/self/%s", file);
-    FILE *f = fopen(path, "re");
+    FILE *f = fopen(file, "re");
     if (!f)
         return dflt;
     char line[256];
@@ -74,14 +59,20 @@ static long long proc_self_value(const char *file, const char *key, int base, lo
     return v;
 }
 
+int64_t node_memory_kib(void)
+{
+    return proc_value("/proc/meminfo", "MemTotal:", 10, 0);
+}
+
 int node_oom_floor(void)
 {
     /* Lowering an oom_score_adj below what this process was given takes
      * CAP_SYS_RESOURCE (24), which a kubelet in a container may lack. */
-    unsigned long long eff = (unsigned long long)proc_self_value("status", "CapEff:", 16, 0);
+    unsigned long long eff =
+        (unsigned long long)proc_value("/proc/self/status", "CapEff:", 16, 0);
     if (eff & (1ULL << 24))
         return -1000;
-    return (int)proc_self_value("oom_score_adj", "", 10, 0);
+    return (int)proc_value("/proc/self/oom_score_adj", "", 10, 0);
 }
 
 static json_object *resources(void)

@@ -107,6 +107,7 @@ static void worker_discover(pod_worker *w, json_object *pod)
     w->ctrs = xcalloc(w->nctrs + 1, sizeof *w->ctrs);
     w->probes = xcalloc(w->nctrs + 1, sizeof *w->probes);
     w->inits = xcalloc(w->ninits + 1, sizeof *w->inits);
+    w->qos = qos_of_spec(mk_json_path(pod, "spec"));
     const char *st = mk_json_str(pod, "status.startTime");
     w->start_ms = st ? mk_parse_rfc3339(st) * 1000 : now_ms();
     /* Conditions keep their transition times across a kubelet restart. */
@@ -643,7 +644,6 @@ int64_t podsync_pass(pod_worker *w, json_object *pod)
     w->gates_why = gates_blocking(pod);
     if (!w->discovered) {
         worker_discover(w, pod);
-        w->qos = qos_of_spec(mk_json_path(pod, "spec"));
         w->discovered = true;
     }
     int64_t due = active_deadline(w, pod);
@@ -762,7 +762,6 @@ void podsync_terminate(pod_worker *w, json_object *pod)
     kubelet *kl = w->kl;
     if (!w->discovered) {
         worker_discover(w, pod);
-        w->qos = qos_of_spec(mk_json_path(pod, "spec"));
         w->discovered = true;
     }
     stop_all(w, pod);

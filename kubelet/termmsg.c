@@ -1,10 +1,8 @@
 /* termmsg.c - termination messages (see termmsg.h). */
 #include "kubelet/termmsg.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kubelet/fsutil.h"
@@ -33,16 +31,10 @@ int termmsg_prepare(const pods_env *e, const char *uid, json_object *ctr, oci_mo
     *strrchr(dir, '/') = '\0';
     if (fsu_mkdir_p(dir, 0755, err) < 0)
         return -err->code;
-    /* Truncated: each attempt has its own last words. World-writable, as
-     * the container may run as any user (fchmod: the umask would narrow it). */
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0 || fchmod(fd, 0666) < 0) {
-        int saved = errno;
-        if (fd >= 0)
-            close(fd);
-        return mk_error(err, saved, "%s: %s", path, strerror(saved));
-    }
-    close(fd);
+    /* Empty: each attempt has its own last words. World-writable, as the
+     * container may run as any user. */
+    if (fsu_write_file(path, "", 0, 0666, err) < 0)
+        return -err->code;
     for (int i = 0; i < *n; i++)
         if (strcmp((*mounts)[i].destination, dest) == 0)
             return 0; /* a volume's file wins, as in Kubernetes */

@@ -119,31 +119,10 @@ static bool already_marked(json_object *pod, const char *why)
 static char *scheduled_patch(json_object *conds, const char *status, const char *reason,
                              const char *why)
 {
-    json_object *arr = json_object_new_array();
-    size_t n = conds && json_object_is_type(conds, json_type_array)
-                   ? json_object_array_length(conds)
-                   : 0;
-    for (size_t i = 0; i < n; i++) {
-        json_object *c = json_object_array_get_idx(conds, i);
-        const char *type = mk_json_str(c, "type");
-        if (type && strcmp(type, "PodScheduled") == 0)
-            continue;
-        json_object *copy = NULL;
-        json_object_deep_copy(c, &copy, NULL);
-        json_object_array_add(arr, copy);
-    }
     char now[32];
     mk_rfc3339(now, sizeof(now), mk_wall_ms() / 1000);
-    json_object *c = json_object_new_object();
-    json_object_object_add(c, "type", json_object_new_string("PodScheduled"));
-    json_object_object_add(c, "status", json_object_new_string(status));
-    json_object_object_add(c, "lastProbeTime", NULL);
-    json_object_object_add(c, "lastTransitionTime", json_object_new_string(now));
-    if (reason)
-        json_object_object_add(c, "reason", json_object_new_string(reason));
-    if (why)
-        json_object_object_add(c, "message", json_object_new_string(why));
-    json_object_array_add(arr, c);
+    json_object *arr =
+        mk_conditions_with(conds, mk_condition_new("PodScheduled", status, now, reason, why));
     json_object *patch = json_object_new_object();
     json_object *st = json_object_new_object();
     json_object_object_add(st, "conditions", arr);

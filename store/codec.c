@@ -867,6 +867,36 @@ bool mk_condition_true(json_object *obj, const char *type)
     return st && strcmp(st, "True") == 0;
 }
 
+json_object *mk_condition_new(const char *type, const char *status, const char *ts,
+                              const char *reason, const char *message)
+{
+    json_object *c = json_object_new_object();
+    json_object_object_add(c, "type", json_object_new_string(type));
+    json_object_object_add(c, "status", json_object_new_string(status));
+    json_object_object_add(c, "lastProbeTime", NULL);
+    json_object_object_add(c, "lastTransitionTime", json_object_new_string(ts));
+    if (reason)
+        json_object_object_add(c, "reason", json_object_new_string(reason));
+    if (message)
+        json_object_object_add(c, "message", json_object_new_string(message));
+    return c;
+}
+
+json_object *mk_conditions_with(json_object *conds, json_object *c)
+{
+    const char *type = mk_json_str(c, "type") ?: "";
+    json_object *arr = json_object_new_array();
+    size_t n =
+        json_object_is_type(conds, json_type_array) ? json_object_array_length(conds) : 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *old = json_object_array_get_idx(conds, i);
+        if (strcmp(mk_json_str(old, "type") ?: "", type) != 0)
+            json_object_array_add(arr, mk_json_copy(old));
+    }
+    json_object_array_add(arr, c);
+    return arr;
+}
+
 bool mk_has_finalizer(json_object *obj, const char *f)
 {
     json_object *list = mk_json_path(obj, "metadata.finalizers");

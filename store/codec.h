@@ -60,6 +60,13 @@ void mk_json_set_str(json_object *obj, const char *path, const char *value);
  * Complete...). mk_condition_true: that entry exists with status "True". */
 json_object *mk_condition(json_object *obj, const char *type);
 bool mk_condition_true(json_object *obj, const char *type);
+/* A new condition {type, status, lastProbeTime: null, lastTransitionTime:
+ * ts}, with reason and message when not NULL. */
+json_object *mk_condition_new(const char *type, const char *status, const char *ts,
+                              const char *reason, const char *message);
+/* A new conditions array: copies of those of conds (an array, or NULL)
+ * but the one of c's type, then c (taken). */
+json_object *mk_conditions_with(json_object *conds, json_object *c);
 
 /* Does obj's metadata.finalizers hold f? */
 bool mk_has_finalizer(json_object *obj, const char *f);

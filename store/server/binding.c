@@ -15,22 +15,11 @@ static void set_scheduled(json_object *pod)
     json_object *st = mk_json_ensure(pod, "status");
     if (!json_object_is_type(st, json_type_object))
         return;
-    json_object *old = mk_json_path(st, "conditions"), *conds = json_object_new_array();
-    size_t n = json_object_is_type(old, json_type_array) ? json_object_array_length(old) : 0;
-    for (size_t i = 0; i < n; i++) {
-        json_object *c = json_object_array_get_idx(old, i);
-        if (strcmp(mk_json_str(c, "type") ?: "", "PodScheduled") != 0)
-            json_object_array_add(conds, json_object_get(c));
-    }
     char ts[32];
     objects_now(ts, sizeof ts);
-    json_object *c = json_object_new_object();
-    json_object_object_add(c, "type", json_object_new_string("PodScheduled"));
-    json_object_object_add(c, "status", json_object_new_string("True"));
-    json_object_object_add(c, "lastProbeTime", NULL);
-    json_object_object_add(c, "lastTransitionTime", json_object_new_string(ts));
-    json_object_array_add(conds, c);
-    json_object_object_add(st, "conditions", conds);
+    json_object *c = mk_condition_new("PodScheduled", "True", ts, NULL, NULL);
+    json_object_object_add(st, "conditions",
+                           mk_conditions_with(mk_json_path(st, "conditions"), c));
 }
 
 /* Set spec.nodeName once; 409 when the pod is already bound. */

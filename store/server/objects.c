@@ -253,18 +253,10 @@ static void pod_create_status(json_object *pod, const char *ts)
     if (!json_object_is_type(gates, json_type_array) || !json_object_array_length(gates) ||
         !json_object_is_type(st, json_type_object))
         return;
-    json_object *c = json_object_new_object();
-    json_object_object_add(c, "type", json_object_new_string("PodScheduled"));
-    json_object_object_add(c, "status", json_object_new_string("False"));
-    json_object_object_add(c, "lastProbeTime", NULL);
-    json_object_object_add(c, "lastTransitionTime", json_object_new_string(ts));
-    json_object_object_add(c, "reason", json_object_new_string("SchedulingGated"));
-    json_object_object_add(
-        c, "message",
-        json_object_new_string("Scheduling is blocked due to non-empty scheduling gates"));
-    json_object *conds = json_object_new_array();
-    json_object_array_add(conds, c);
-    json_object_object_add(st, "conditions", conds);
+    json_object *c =
+        mk_condition_new("PodScheduled", "False", ts, "SchedulingGated",
+                         "Scheduling is blocked due to non-empty scheduling gates");
+    json_object_object_add(st, "conditions", mk_conditions_with(NULL, c));
 }
 
 /* What the server sets on create, whatever the client sent. */
