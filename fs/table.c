@@ -147,6 +147,8 @@ static size_t kind_columns(const char *kind, bool wide, const char **head)
         head[n++] = "STATUS", head[n++] = "ROLES", head[n++] = "AGE", head[n++] = "VERSION";
     else if (strcmp(kind, "Service") == 0)
         head[n++] = "TYPE", head[n++] = "CLUSTER-IP", head[n++] = "PORT(S)", head[n++] = "AGE";
+    else if (strcmp(kind, "Endpoints") == 0)
+        head[n++] = "ENDPOINTS", head[n++] = "AGE";
     else if (strcmp(kind, "ReplicaSet") == 0)
         head[n++] = "DESIRED", head[n++] = "CURRENT", head[n++] = "READY", head[n++] = "AGE";
     else if (strcmp(kind, "Secret") == 0)
@@ -251,6 +253,9 @@ static void kind_cells(const char *kind, json_object *o, bool wide, int64_t now,
         c[1] = str_or(o, "spec.clusterIP", "<none>");
         c[2] = service_ports(o);
         c[3] = age_of(o, now);
+    } else if (strcmp(kind, "Endpoints") == 0) {
+        c[0] = endpoints_text(o);
+        c[1] = age_of(o, now);
     } else if (strcmp(kind, "ReplicaSet") == 0) {
         c[0] = xasprintf("%lld", (long long)mk_json_int(o, "spec.replicas", 1));
         c[1] = xasprintf("%lld", (long long)mk_json_int(o, "status.replicas", 0));

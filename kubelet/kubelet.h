@@ -91,6 +91,10 @@ int64_t node_memory_kib(void);
 /* The lowest oom_score_adj the kubelet may give its containers: -1000 with
  * CAP_SYS_RESOURCE, else its own. */
 int node_oom_floor(void);
+/* The whole machine's use, as cAdvisor gives it for the root cgroup: CPU
+ * time busy (/proc/stat), memory in use and its working set (in use minus
+ * inactive file cache, /proc/meminfo). False if /proc cannot be read. */
+bool node_usage(int64_t *cpu_ns, int64_t *mem_usage, int64_t *mem_working_set);
 
 /* server.c: logs, exec, metrics and stats on cfg.port. */
 typedef struct kubelet_server kubelet_server;

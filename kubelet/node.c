@@ -5,6 +5,7 @@
  * Labels are set once, when the kubelet creates the Node: later changes
  * made through the API are never overwritten. */
 #include "kubelet/kubelet.h"
+#include "kubelet/proc.h"
 #include "store/codec.h"
 #include "store/log.h"
 #include "store/util.h"
@@ -64,6 +65,34 @@ int64_t node_memory_kib(void)
     return proc_value("/proc/meminfo", "MemTotal:", 10, 0);
 }
 
+bool node_usage(int64_t *cpu_ns, int64_t *mem_usage, int64_t *mem_working_set)
+{
+    /* cpu  user nice system idle iowait irq softirq steal ...: busy is
+     * all but idle and iowait, in clock ticks. */
+    FILE *f = fopen("/proc/stat", "re");
+    if (!f)
+        return false;
+    unsigned long long t[8] = {0};
+    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &t[0], &t[1], &t[2], &t[3],
+                   &t[4], &t[5], &t[6], &t[7]);
+    fclose(f);
+    long hz = sysconf(_SC_CLK_TCK);
+    if (n < 7 || hz <= 0)
+        return false;
+    unsigned long long busy = t[0] + t[1] + t[2] + t[5] + t[6] + t[7];
+    *cpu_ns = (int64_t)(busy * (1000000000ULL / (unsigned long long)hz));
+    long long total = proc_value("/proc/meminfo", "MemTotal:", 10, -1);
+    long long free_kib = proc_value("/proc/meminfo", "MemFree:", 10, -1);
+    long long inactive = proc_value("/proc/meminfo", "Inactive(file):", 10, 0);
+    if (total < 0 || free_kib < 0)
+        return false;
+    *mem_usage = (total - free_kib) * 1024;
+    *mem_working_set = *mem_usage - inactive * 1024;
+    if (*mem_working_set < 0)
+        *mem_working_set = 0;
+    return true;
+}
+
 int node_oom_floor(void)
 {
     /* Lowering an oom_score_adj below what this process was given takes
@@ -118,6 +147,101 @@ static json_object *node_conditions(void)
     return a;
 }
 
+/* The first line of path, trimmed, into buf ("" when unreadable). */
+static const char *first_line(const char *path, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    FILE *f = fopen(path, "re");
+    if (f) {
+        if (!fgets(buf, (int)n, f))
+            buf[0] = '\0';
+        fclose(f);
+    }
+    buf[strcspn(buf, "\n")] = '\0';
+    return buf;
+}
+
+/* PRETTY_NAME of /etc/os-release ("Debian GNU/Linux 12 (bookworm)"). */
+static const char *os_image(char *buf, size_t n)
+{
+    buf[0] = '\0';
+    FILE *f = fopen("/etc/os-release", "re");
+    if (!f)
+        return buf;
+    char line[256];
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "PRETTY_NAME=", 12) == 0) {
+            char *v = line + 12;
+            v[strcspn(v, "\n")] = '\0';
+            size_t len = strlen(v);
+            if (len >= 2 && v[0] == '"' && v[len - 1] == '"') {
+                v[len - 1] = '\0';
+                v++;
+            }
+            snprintf(buf, n, "%s", v);
+            break;
+        }
+    fclose(f);
+    return buf;
+}
+
+/* "runc://1.1.5+ds1", from the runtime's own `--version`. */
+static char *runtime_version(const char *runtime)
+{
+    char *argv[] = {(char *)runtime, "--version", NULL};
+    _cleanup_free_ char *out = NULL;
+    mk_err err = {0};
+    char version[64] = "";
+    if (proc_run(argv, &out, &err) == 0 && out) {
+        /* "runc version 1.1.5+ds1" / "crun version 1.8.1" */
+        const char *v = strstr(out, "version ");
+        if (v)
+            snprintf(version, sizeof version, "%.*s", (int)strcspn(v + 8, " \n"), v + 8);
+    }
+    return xasprintf("%s://%s", runtime, version);
+}
+
+/* GOARCH of this machine, as Kubernetes names it. */
+static const char *node_arch(const struct utsname *u)
+{
+    static const struct {
+        const char *machine, *goarch;
+    } map[] = {{"x86_64", "amd64"},   {"aarch64", "arm64"},   {"armv7l", "arm"},
+               {"i686", "386"},       {"ppc64le", "ppc64le"}, {"s390x", "s390x"},
+               {"riscv64", "riscv64"}};
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(u->machine, map[i].machine) == 0)
+            return map[i].goarch;
+    return u->machine;
+}
+
+static json_object *node_info(kubelet *kl)
+{
+    struct utsname u;
+    uname(&u);
+    char buf[256];
+    json_object *info = json_object_new_object();
+    json_object_object_add(
+        info, "machineID",
+        json_object_new_string(first_line("/etc/machine-id", buf, sizeof buf)));
+    /* product_uuid is root-only and absent in some VMs: the machine id then. */
+    if (!first_line("/sys/class/dmi/id/product_uuid", buf, sizeof buf)[0])
+        first_line("/etc/machine-id", buf, sizeof buf);
+    json_object_object_add(info, "systemUUID", json_object_new_string(buf));
+    json_object_object_add(
+        info, "bootID",
+        json_object_new_string(first_line("/proc/sys/kernel/random/boot_id", buf, sizeof buf)));
+    json_object_object_add(info, "kernelVersion", json_object_new_string(u.release));
+    json_object_object_add(info, "osImage", json_object_new_string(os_image(buf, sizeof buf)));
+    _cleanup_free_ char *rt = runtime_version(kl->cfg.runtime ?: "runc");
+    json_object_object_add(info, "containerRuntimeVersion", json_object_new_string(rt));
+    json_object_object_add(info, "kubeletVersion", json_object_new_string("minik8s"));
+    json_object_object_add(info, "kubeProxyVersion", json_object_new_string(""));
+    json_object_object_add(info, "operatingSystem", json_object_new_string("linux"));
+    json_object_object_add(info, "architecture", json_object_new_string(node_arch(&u)));
+    return info;
+}
+
 static json_object *node_status(kubelet *kl)
 {
     json_object *s = json_object_new_object();
@@ -138,16 +262,7 @@ static json_object *node_status(kubelet *kl)
     json_object *ep = json_object_new_object();
     json_object_object_add(ep, "kubeletEndpoint", port);
     json_object_object_add(s, "daemonEndpoints", ep);
-    struct utsname u;
-    uname(&u);
-    json_object *info = json_object_new_object();
-    json_object_object_add(info, "kubeletVersion", json_object_new_string("minik8s"));
-    json_object_object_add(info, "kernelVersion", json_object_new_string(u.release));
-    json_object_object_add(info, "operatingSystem", json_object_new_string("linux"));
-    json_object_object_add(info, "architecture", json_object_new_string("amd64"));
-    _cleanup_free_ char *rt = xasprintf("%s://", kl->cfg.runtime ? kl->cfg.runtime : "runc");
-    json_object_object_add(info, "containerRuntimeVersion", json_object_new_string(rt));
-    json_object_object_add(s, "nodeInfo", info);
+    json_object_object_add(s, "nodeInfo", node_info(kl));
     json_object_object_add(s, "conditions", node_conditions());
     return s;
 }
@@ -158,7 +273,9 @@ static json_object *node_labels(kubelet *kl)
     json_object_object_add(l, "kubernetes.io/hostname",
                            json_object_new_string(kl->cfg.node_name));
     json_object_object_add(l, "kubernetes.io/os", json_object_new_string("linux"));
-    json_object_object_add(l, "kubernetes.io/arch", json_object_new_string("amd64"));
+    struct utsname u;
+    uname(&u);
+    json_object_object_add(l, "kubernetes.io/arch", json_object_new_string(node_arch(&u)));
     if (kl->cfg.labels && *kl->cfg.labels) {
         _cleanup_free_ char *copy = xstrdup(kl->cfg.labels);
         char *save = NULL;

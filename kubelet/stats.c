@@ -80,6 +80,19 @@ static bool stats_rate(stats_cache *sc, ctr_stat *c, int64_t now)
     return ok;
 }
 
+/* The node's own entry has no pod; its "cgroup" names it in the cache. */
+#define STATS_NODE_KEY "(node)"
+
+static bool read_stat(ctr_stat *c)
+{
+    if (c->pod)
+        return cgroup_read(c->cgroup, &c->cs);
+    c->cs = (cgroup_stats){.memory_limit = -1};
+    return node_usage(&c->cs.cpu_usage_ns, &c->cs.memory_usage, &c->cs.memory_working_set);
+}
+
+/* The containers of pods, each read from its cgroup; with rates, their CPU
+ * rates, and one more entry last, with no pod: the whole node. */
 static ctr_stat *collect(kubelet *kl, stats_cache *sc, sync_pod_ref *pods, size_t np, size_t *n,
                          bool rates)
 {
@@ -94,20 +107,25 @@ static ctr_stat *collect(kubelet *kl, stats_cache *sc, sync_pod_ref *pods, size_
             c->pod = &pods[i];
             c->name = pods[i].containers[j];
             c->cgroup = pods_cgroup_path(pods[i].uid, c->name);
-            if (!cgroup_read(c->cgroup, &c->cs)) {
+            if (!read_stat(c)) {
                 free(c->cgroup);
                 continue;
             }
             k++;
         }
     if (rates) {
+        v[k].cgroup = xstrdup(STATS_NODE_KEY);
+        if (read_stat(&v[k]))
+            k++;
+        else
+            free(v[k].cgroup);
         bool missing = false;
         for (size_t i = 0; i < k; i++)
             missing |= !stats_rate(sc, &v[i], mk_now_ns());
         if (missing) {
             usleep(STATS_MIN_WINDOW_NS / 1000);
             for (size_t i = 0; i < k; i++) {
-                cgroup_read(v[i].cgroup, &v[i].cs);
+                read_stat(&v[i]);
                 stats_rate(sc, &v[i], mk_now_ns());
             }
         }
@@ -195,7 +213,14 @@ void stats_summary(kubelet *kl, stats_cache *sc, mk_buf *out)
     sync_snapshot(kl, &pods, &np);
     ctr_stat *v = collect(kl, sc, pods, np, &n, true);
     json_object *root = json_object_new_object();
-    json_object *node = json_object_new_object();
+    json_object *node = NULL;
+    if (n > 0 && !v[n - 1].pod) {
+        const ctr_stat *c = &v[n - 1];
+        node = cpu_mem(c->nano_cores, c->cs.cpu_usage_ns, c->cs.memory_working_set,
+                       c->cs.memory_usage);
+    } else {
+        node = json_object_new_object();
+    }
     json_object_object_add(node, "nodeName", json_object_new_string(kl->cfg.node_name));
     json_object_object_add(root, "node", node);
     json_object *arr = json_object_new_array();

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "store/codec.h"
+#include "store/util.h"
 
 static size_t len_of(json_object *a)
 {
@@ -259,4 +260,40 @@ void storageclass_name_text(json_object *sc, char *buf, size_t n)
 {
     snprintf(buf, n, "%s%s", mk_json_str(sc, "metadata.name") ?: "",
              storageclass_is_default(sc) ? " (default)" : "");
+}
+
+static size_t array_len(json_object *a)
+{
+    return json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+}
+
+char *endpoints_text(json_object *ep)
+{
+    json_object *subsets = mk_json_path(ep, "subsets");
+    if (array_len(subsets) == 0)
+        return xstrdup("<none>");
+    mk_buf b = {0};
+    size_t shown = 0, count = 0;
+    for (size_t i = 0; i < array_len(subsets); i++) {
+        json_object *ss = json_object_array_get_idx(subsets, i);
+        json_object *addrs = mk_json_path(ss, "addresses"), *ports = mk_json_path(ss, "ports");
+        size_t np = array_len(ports), na = array_len(addrs);
+        count += na * (np ? np : 1);
+        for (size_t p = 0; p < (np ? np : 1); p++)
+            for (size_t a = 0; a < na && shown < 3; a++, shown++) {
+                mk_buf_printf(&b, "%s%s", shown ? "," : "",
+                              mk_json_str(json_object_array_get_idx(addrs, a), "ip") ?: "");
+                if (np)
+                    mk_buf_printf(
+                        &b, ":%lld",
+                        (long long)mk_json_int(json_object_array_get_idx(ports, p), "port", 0));
+            }
+    }
+    if (count > shown)
+        mk_buf_printf(&b, " + %zu more...", count - shown);
+    if (b.len == 0) {
+        mk_buf_free(&b);
+        return xstrdup("");
+    }
+    return mk_buf_steal(&b);
 }

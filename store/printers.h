@@ -44,6 +44,12 @@ void job_completions_text(json_object *job, char *buf, size_t n);
  * metric's, two at most and "+ N more..."; "<none>" without metrics. */
 void hpa_targets_text(json_object *hpa, char *buf, size_t n);
 
+/* Endpoints' ENDPOINTS, as kubectl's formatEndpoints: "ip:port" for each
+ * port of each subset and each ready address (bare "ip" in a subset
+ * without ports), three shown then " + N more..."; "<none>" without
+ * subsets. Caller frees. */
+char *endpoints_text(json_object *ep);
+
 /* Volumes' ACCESS MODES as kubectl abbreviates them, in its order:
  * "RWO,ROX,RWX,RWOP" (those present); "" for none. */
 void access_modes_text(json_object *modes, char *buf, size_t n);

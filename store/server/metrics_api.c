@@ -268,8 +268,13 @@ static void node_items(want *w, json_object *summaries, json_object *items, cons
 {
     json_object_object_foreach(summaries, node, summary)
     {
-        json_object *pods = mk_json_path(summary, "pods");
-        int64_t cpu = 0, mem = 0;
+        /* The node's own use (the whole machine, as metrics-server reports
+         * it); the sum of its pods' from a kubelet that gives none. */
+        int64_t cpu = mk_json_int(summary, "node.cpu.usageNanoCores", -1);
+        int64_t mem = mk_json_int(summary, "node.memory.workingSetBytes", -1);
+        json_object *pods = cpu < 0 || mem < 0 ? mk_json_path(summary, "pods") : NULL;
+        if (pods)
+            cpu = mem = 0;
         for (size_t i = 0; pods && i < json_object_array_length(pods); i++) {
             json_object *p = json_object_array_get_idx(pods, i);
             int64_t c = mk_json_int(p, "cpu.usageNanoCores", 0);

@@ -66,6 +66,9 @@ static const column svc_cols[] = {
     {"Cluster-IP", "string", "", "The cluster IP of the service.", 0},
     {"Port(s)", "string", "", "The ports of the service.", 0},
 };
+static const column ep_cols[] = {
+    {"Endpoints", "string", "", "The addresses and ports the endpoints serve.", 0},
+};
 static const column rs_cols[] = {
     {"Desired", "integer", "", "Number of desired pods.", 0},
     {"Current", "integer", "", "Number of actual replicas.", 0},
@@ -177,6 +180,8 @@ json_object *table_columns(const mk_kind *k)
     else if (is(k, "Service"))
         mid = svc_cols, nmid = ARRAY_SIZE(svc_cols), tail = svc_tail,
         ntail = ARRAY_SIZE(svc_tail);
+    else if (is(k, "Endpoints"))
+        mid = ep_cols, nmid = ARRAY_SIZE(ep_cols);
     else if (is(k, "ReplicaSet"))
         mid = rs_cols, nmid = ARRAY_SIZE(rs_cols), tail = rs_tail, ntail = ARRAY_SIZE(rs_tail);
     else if (is(k, "Event"))
@@ -289,6 +294,12 @@ static void svc_cells(json_object *cells, json_object *obj)
     }
     json_object_array_add(cells, json_object_new_string(ports.len ? ports.data : "<none>"));
     mk_buf_free(&ports);
+}
+
+static void ep_cells(json_object *cells, json_object *obj)
+{
+    _cleanup_free_ char *text = endpoints_text(obj);
+    json_object_array_add(cells, json_object_new_string(text));
 }
 
 static void rs_cells(json_object *cells, json_object *obj)
@@ -538,6 +549,8 @@ json_object *table_row(const mk_kind *k, json_object *obj, bool full_object)
         node_cells(cells, obj);
     else if (is(k, "Service"))
         svc_cells(cells, obj);
+    else if (is(k, "Endpoints"))
+        ep_cells(cells, obj);
     else if (is(k, "ReplicaSet"))
         rs_cells(cells, obj);
     else if (is(k, "Event"))

@@ -2,7 +2,8 @@
  *
  * Columns per kind follow kubectl: pods NAME READY STATUS RESTARTS AGE,
  * nodes NAME STATUS ROLES AGE VERSION, services NAME TYPE CLUSTER-IP PORT(S)
- * AGE, replicasets NAME DESIRED CURRENT READY AGE, everything else NAME AGE.
+ * AGE, endpoints NAME ENDPOINTS AGE, replicasets NAME DESIRED CURRENT READY AGE,
+ * and the like for the kinds below; everything else NAME AGE.
  */
 #ifndef MK_SERVER_TABLE_H
 #define MK_SERVER_TABLE_H

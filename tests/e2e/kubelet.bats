@@ -57,6 +57,17 @@ teardown() {
     # The busybox image is always there: built on first start.
     [ -x "$T/images/busybox/rootfs/bin/busybox" ]
     [ "$(curl -sf "http://127.0.0.1:$port/stats/summary" | jq -r .node.nodeName)" = solo ]
+    # nodeInfo names this machine and its runtime.
+    jq -e --arg boot "$(cat /proc/sys/kernel/random/boot_id)" '.status.nodeInfo |
+        .bootID == $boot and (.osImage | length > 0) and (.machineID | length > 0) and
+        (.containerRuntimeVersion | test("^runc://[0-9]")) and .architecture != ""' <<<"$BODY"
+    # The node's use is the whole machine's (no pods run here: a sum of its
+    # pods' would be 0), in the summary and in the metrics API.
+    curl -sf "http://127.0.0.1:$port/stats/summary" |
+        jq -e '.node.memory.workingSetBytes > 64*1024*1024 and .node.cpu.usageCoreNanoSeconds > 0'
+    req GET /apis/metrics.k8s.io/v1beta1/nodes/solo
+    [ "$CODE" = 200 ]
+    jq -e '.usage.memory | rtrimstr("Ki") | tonumber > 65536' <<<"$BODY"
     # The port is taken: a second kubelet says so and exits.
     run "$MK_BIN/mk-kubelet" --server "$MK_SERVER" --node-name solo2 --root-dir "$T/root2" \
         --port "$port"
