@@ -39,5 +39,8 @@ extern const mk_controller volume_controller;
 /* volprotect.c: claims in use and bound volumes are not removed until
  * they are free (the pvc-protection and pv-protection finalizers). */
 extern const mk_controller volumeprotection_controller;
+/* disruption.c: PodDisruptionBudgets' status, which evictions spend
+ * (pdbstatus.h). */
+extern const mk_controller disruption_controller;
 
 #endif

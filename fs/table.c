@@ -149,6 +149,9 @@ static size_t kind_columns(const char *kind, bool wide, const char **head)
         head[n++] = "TYPE", head[n++] = "CLUSTER-IP", head[n++] = "PORT(S)", head[n++] = "AGE";
     else if (strcmp(kind, "Endpoints") == 0)
         head[n++] = "ENDPOINTS", head[n++] = "AGE";
+    else if (strcmp(kind, "PodDisruptionBudget") == 0)
+        head[n++] = "MIN AVAILABLE", head[n++] = "MAX UNAVAILABLE",
+        head[n++] = "ALLOWED DISRUPTIONS", head[n++] = "AGE";
     else if (strcmp(kind, "ReplicaSet") == 0)
         head[n++] = "DESIRED", head[n++] = "CURRENT", head[n++] = "READY", head[n++] = "AGE";
     else if (strcmp(kind, "Secret") == 0)
@@ -256,6 +259,14 @@ static void kind_cells(const char *kind, json_object *o, bool wide, int64_t now,
     } else if (strcmp(kind, "Endpoints") == 0) {
         c[0] = endpoints_text(o);
         c[1] = age_of(o, now);
+    } else if (strcmp(kind, "PodDisruptionBudget") == 0) {
+        char buf[32];
+        intstr_text(mk_json_path(o, "spec.minAvailable"), buf, sizeof buf);
+        c[0] = xstrdup(buf);
+        intstr_text(mk_json_path(o, "spec.maxUnavailable"), buf, sizeof buf);
+        c[1] = xstrdup(buf);
+        c[2] = xasprintf("%lld", (long long)mk_json_int(o, "status.disruptionsAllowed", 0));
+        c[3] = age_of(o, now);
     } else if (strcmp(kind, "ReplicaSet") == 0) {
         c[0] = xasprintf("%lld", (long long)mk_json_int(o, "spec.replicas", 1));
         c[1] = xasprintf("%lld", (long long)mk_json_int(o, "status.replicas", 0));

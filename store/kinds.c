@@ -31,6 +31,8 @@ const mk_kind mk_kinds[] = {
     {"CronJob", "batch", "v1", "batch/v1", "cronjobs", "cronjob", "cj", true, true, false},
     {"HorizontalPodAutoscaler", "autoscaling", "v2", "autoscaling/v2",
      "horizontalpodautoscalers", "horizontalpodautoscaler", "hpa", true, true, false},
+    {"PodDisruptionBudget", "policy", "v1", "policy/v1", "poddisruptionbudgets",
+     "poddisruptionbudget", "pdb", true, true, false},
     {"StorageClass", "storage.k8s.io", "v1", "storage.k8s.io/v1", "storageclasses",
      "storageclass", "sc", false, false, false},
     {"Ingress", "networking.k8s.io", "v1", "networking.k8s.io/v1", "ingresses", "ingress",

@@ -297,3 +297,8 @@ char *endpoints_text(json_object *ep)
     }
     return mk_buf_steal(&b);
 }
+
+void intstr_text(json_object *v, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s", v ? json_object_get_string(v) : "N/A");
+}

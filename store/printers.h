@@ -50,6 +50,10 @@ void hpa_targets_text(json_object *hpa, char *buf, size_t n);
  * subsets. Caller frees. */
 char *endpoints_text(json_object *ep);
 
+/* An IntOrString field of a PodDisruptionBudget as kubectl prints it:
+ * "2", "50%", "N/A" when absent. */
+void intstr_text(json_object *v, char *buf, size_t n);
+
 /* Volumes' ACCESS MODES as kubectl abbreviates them, in its order:
  * "RWO,ROX,RWX,RWOP" (those present); "" for none. */
 void access_modes_text(json_object *modes, char *buf, size_t n);

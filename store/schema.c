@@ -588,6 +588,16 @@ static const schema_node hpa_schema = {
         {NULL, NULL, NULL}},
     NULL};
 
+static const schema_node pdb_schema = {
+    SCHEMA_OBJECT,
+    (const schema_field[]){
+        TOP_FIELDS,
+        F("spec", OBJ(F("minAvailable", INTSTR), F("maxUnavailable", INTSTR),
+                      F("selector", &label_selector), F("unhealthyPodEvictionPolicy", STR))),
+        STATUS,
+        {NULL, NULL, NULL}},
+    NULL};
+
 static const schema_node ingress_backend = {
     SCHEMA_OBJECT,
     (const schema_field[]){
@@ -712,6 +722,7 @@ static const struct {
     {"StatefulSet", &statefulset_schema},
     {"ControllerRevision", &controllerrevision_schema},
     {"HorizontalPodAutoscaler", &hpa_schema},
+    {"PodDisruptionBudget", &pdb_schema},
     {"Ingress", &ingress_schema},
     {"Function", &function_schema},
     {"Workflow", &workflow_schema},

@@ -44,6 +44,7 @@ static const struct {
     {"StatefulSet", validate_statefulset},
     {"ControllerRevision", validate_controllerrevision},
     {"HorizontalPodAutoscaler", validate_hpa},
+    {"PodDisruptionBudget", validate_pdb},
     {"Ingress", validate_ingress},
     {"Function", validate_function},
     {"Workflow", validate_workflow},

@@ -132,6 +132,33 @@ int check_range(json_object *o, const char *field, const char *base, int64_t lo,
                          lo, hi);
 }
 
+int check_int_or_percent(json_object *o, const char *field, const char *base, int64_t min,
+                         bool at_most_100, mk_err *err)
+{
+    json_object *v = get(o, field);
+    if (!v)
+        return 0;
+    vpath p;
+    SUBPATH(p, "%s.%s", base, field);
+    if (json_object_is_type(v, json_type_int)) {
+        if (json_object_get_int64(v) >= min)
+            return 0;
+        if (min == 1)
+            return field_invalid(err, p, v, "must be greater than 0");
+        return field_invalid(err, p, v, "must be greater than or equal to %" PRId64, min);
+    }
+    const char *pct = json_object_get_string(v);
+    char *end = NULL;
+    long n = strtol(pct, &end, 10);
+    if (end == pct || strcmp(end, "%") != 0 || n < 0 || !isdigit((unsigned char)pct[0]))
+        return field_invalid(err, p, v,
+                             "a valid percent string must be a numeric string followed "
+                             "by an ending '%%' (e.g. '1%%',  or '93%%')");
+    if (at_most_100 && n > 100)
+        return field_invalid(err, p, v, "must not be greater than 100%%");
+    return 0;
+}
+
 /* ---- syntax of names ---- */
 
 int check_dns_label(const char *path, const char *v, mk_err *err)

@@ -103,6 +103,10 @@ int check_enum(json_object *o, const char *field, const char *base, const char *
 /* An integer field o.field within [lo, hi], when present. */
 int check_range(json_object *o, const char *field, const char *base, int64_t lo, int64_t hi,
                 mk_err *err);
+/* An IntOrString count at base.field (absent: fine): an int of at least
+ * min, or a percentage "N%" (at most 100% when at_most_100). */
+int check_int_or_percent(json_object *o, const char *field, const char *base, int64_t min,
+                         bool at_most_100, mk_err *err);
 int check_dns_label(const char *path, const char *v, mk_err *err);
 int check_dns_subdomain(const char *path, const char *v, mk_err *err);
 int check_port_name(const char *path, const char *v, mk_err *err);
@@ -138,6 +142,7 @@ int validate_daemonset(json_object *obj, mk_err *err);
 int validate_statefulset(json_object *obj, mk_err *err);
 int validate_controllerrevision(json_object *obj, mk_err *err);
 int check_statefulset_update(json_object *old, json_object *obj, mk_err *err);
+int validate_pdb(json_object *obj, mk_err *err);
 int validate_deployment(json_object *obj, mk_err *err);
 int validate_hpa(json_object *obj, mk_err *err);
 /* validate_storage.c; check_pvc_spec checks a claim's spec at base (a

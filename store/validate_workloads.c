@@ -163,27 +163,6 @@ int validate_daemonset(json_object *obj, mk_err *err)
                       types, false, err);
 }
 
-/* maxUnavailable of a StatefulSet: an int of at least 1 or a percentage. */
-static int check_sts_max_unavailable(json_object *v, mk_err *err)
-{
-    static const char *const path = "spec.updateStrategy.rollingUpdate.maxUnavailable";
-    if (!v)
-        return 0;
-    if (json_object_is_type(v, json_type_int)) {
-        if (json_object_get_int64(v) < 1)
-            return field_invalid(err, path, v, "must be greater than 0");
-        return 0;
-    }
-    const char *pct = json_object_get_string(v);
-    char *end = NULL;
-    long n = strtol(pct, &end, 10);
-    if (end == pct || strcmp(end, "%") != 0 || n < 0)
-        return field_invalid(err, path, v,
-                             "a valid percent string must be a numeric string followed "
-                             "by an ending '%%' (e.g. '1%%',  or '93%%')");
-    return 0;
-}
-
 static int check_sts_strategy(json_object *spec, mk_err *err)
 {
     static const char *const types[] = {"RollingUpdate", "OnDelete", NULL};
@@ -198,7 +177,8 @@ static int check_sts_strategy(json_object *spec, mk_err *err)
     if ((r = check_range(ru, "partition", "spec.updateStrategy.rollingUpdate", 0, INT32_MAX,
                          err)) < 0)
         return r;
-    return check_sts_max_unavailable(get(ru, "maxUnavailable"), err);
+    return check_int_or_percent(ru, "maxUnavailable", "spec.updateStrategy.rollingUpdate", 1,
+                                false, err);
 }
 
 /* spec.volumeClaimTemplates: each a claim with a name that is a volume

@@ -79,6 +79,8 @@ static void add_kind(json_object *list, const mk_kind *k)
         static const char *const exec[] = {"create", "get", NULL};
         json_object_array_add(
             list, resource_entry("pods/binding", "", true, NULL, NULL, "Binding", create));
+        json_object_array_add(list, resource_entry("pods/eviction", "", true, "policy", "v1",
+                                                   "Eviction", create));
         json_object_array_add(list,
                               resource_entry("pods/log", "", true, NULL, NULL, "Pod", get));
         json_object_array_add(

@@ -70,15 +70,17 @@ static enum MHD_Result dispatch_resource(api_req *r, const api_route *rt)
         json_object *obj = NULL;
         bool create = !strcmp(m, "POST") && !rt->name[0] && !sub[0];
         bool delete = !strcmp(m, "DELETE") && rt->name[0] && !sub[0];
-        if (!create && !delete)
+        bool evict = !strcmp(m, "POST") && rt->name[0] && !strcmp(sub, "eviction");
+        if (!create && !delete &&!evict)
             return unsupported_media(r, rt,
-                                     "protobuf bodies are taken only to create objects and "
-                                     "with deletes: send JSON");
+                                     "protobuf bodies are taken only to create objects, "
+                                     "evict pods and with deletes: send JSON");
         if (protobuf_to_json(r->body.data, r->body.len, &obj, &err) < 0)
             return err.code == EOPNOTSUPP ? unsupported_media(r, rt, err.msg)
                                           : api_reply_err(r, &err, rt->kind, NULL);
         const char *kind = mk_json_str(obj, "kind");
-        if (delete != (kind && !strcmp(kind, "DeleteOptions"))) {
+        if (delete != (kind && !strcmp(kind, "DeleteOptions")) ||
+            evict != (kind && !strcmp(kind, "Eviction"))) {
             json_object_put(obj);
             return unsupported_media(r, rt, "this protobuf body does not fit the request");
         }
@@ -106,6 +108,8 @@ static enum MHD_Result dispatch_resource(api_req *r, const api_route *rt)
     } else if (!strcmp(m, "POST")) {
         if (!strcmp(sub, "binding"))
             return objects_bind(r, rt);
+        if (!strcmp(sub, "eviction"))
+            return objects_evict(r, rt);
         if (!sub[0])
             return objects_create(r, rt);
     } else if (!strcmp(m, "PUT")) {

@@ -426,11 +426,9 @@ static int grace_of(const char *s, int64_t *grace, mk_err *err)
     return 0;
 }
 
-static int delete_body(api_req *r, delete_opts *o, mk_err *err)
+/* A DeleteOptions object's settings into o. */
+static void delete_opts_from(json_object *body, delete_opts *o)
 {
-    json_object *body;
-    if (objects_decode_body(r, &body, err) < 0)
-        return -err->code;
     const char *p = mk_json_str(body, "propagationPolicy");
     if (p)
         snprintf(o->propagation, sizeof o->propagation, "%s", p);
@@ -443,7 +441,24 @@ static int delete_body(api_req *r, delete_opts *o, mk_err *err)
     json_object *g = mk_json_path(body, "gracePeriodSeconds");
     if (g && json_object_is_type(g, json_type_int))
         o->grace = json_object_get_int64(g) < 0 ? 0 : json_object_get_int64(g);
+}
+
+static int delete_body(api_req *r, delete_opts *o, mk_err *err)
+{
+    json_object *body;
+    if (objects_decode_body(r, &body, err) < 0)
+        return -err->code;
+    delete_opts_from(body, o);
     json_object_put(body);
+    return 0;
+}
+
+static int check_propagation(const delete_opts *o, mk_err *err)
+{
+    if (o->propagation[0] && strcmp(o->propagation, "Orphan") != 0 &&
+        strcmp(o->propagation, "Background") != 0 && strcmp(o->propagation, "Foreground") != 0)
+        return mk_error(err, EBADMSG, "propagationPolicy: Unsupported value: \"%s\"",
+                        o->propagation);
     return 0;
 }
 
@@ -458,11 +473,7 @@ static int delete_opts_of(api_req *r, delete_opts *o, mk_err *err)
         return -err->code;
     if (r->body.len && delete_body(r, o, err) < 0)
         return -err->code;
-    if (o->propagation[0] && strcmp(o->propagation, "Orphan") != 0 &&
-        strcmp(o->propagation, "Background") != 0 && strcmp(o->propagation, "Foreground") != 0)
-        return mk_error(err, EBADMSG, "propagationPolicy: Unsupported value: \"%s\"",
-                        o->propagation);
-    return 0;
+    return check_propagation(o, err);
 }
 
 /* Record the deletion on the object's last state, as the DELETED event and
@@ -720,6 +731,23 @@ static int delete_object(api_req *r, const api_route *rt, json_object **out, mk_
     if (ns && namespace_exists(r->srv, rt->name, NULL, err) == 0)
         return delete_namespace(r, rt, &o, out, err);
     return delete_with_retries(r, rt, &o, out, err);
+}
+
+int objects_delete_with(api_req *r, const api_route *rt, json_object *options,
+                        json_object **out, mk_err *err)
+{
+    delete_opts o = {.grace = -1};
+    if (options)
+        delete_opts_from(options, &o);
+    if (check_propagation(&o, err) < 0)
+        return -err->code;
+    json_object *last = NULL;
+    int rc = delete_with_retries(r, rt, &o, &last, err);
+    if (out)
+        *out = last;
+    else
+        json_object_put(last);
+    return rc;
 }
 
 enum MHD_Result objects_delete(api_req *r, const api_route *rt)

@@ -17,6 +17,9 @@ enum MHD_Result objects_update(api_req *r, const api_route *rt);
 enum MHD_Result objects_patch(api_req *r, const api_route *rt);
 enum MHD_Result objects_delete(api_req *r, const api_route *rt);
 enum MHD_Result objects_bind(api_req *r, const api_route *rt);
+/* pods/{name}/eviction (eviction.c): a delete that honours the
+ * PodDisruptionBudget covering the pod (429 while it allows none). */
+enum MHD_Result objects_evict(api_req *r, const api_route *rt);
 
 /* Create the namespaces every cluster has (default, kube-system,
  * kube-public) when they are missing. */
@@ -27,6 +30,11 @@ int objects_bootstrap(api_server *srv, mk_err *err);
 const char *objects_qualified(const mk_kind *k, char *buf, size_t n);
 /* Decode r's body (YAML or JSON, a mapping). */
 int objects_decode_body(api_req *r, json_object **out, mk_err *err);
+/* Delete the object of rt as a DELETE with options (a DeleteOptions
+ * object: gracePeriodSeconds, preconditions, propagationPolicy; NULL: none)
+ * would; *out (may be NULL) receives its last state. */
+int objects_delete_with(api_req *r, const api_route *rt, json_object *options,
+                        json_object **out, mk_err *err);
 /* Read the current object: parsed value and its revision. ENOENT names it. */
 int objects_load(api_server *srv, const mk_kind *k, const char *ns, const char *name,
                  json_object **obj, int64_t *rev, mk_err *err);

@@ -870,6 +870,28 @@ static const pb_fld f_DeleteOptions[] = {
 static const pb_msg m_DeleteOptions = {"DeleteOptions", f_DeleteOptions,
                                        ARRAY_SIZE(f_DeleteOptions)};
 
+/* policy/v1: what `kubectl create poddisruptionbudget` and `kubectl drain`
+ * send. */
+static const pb_fld f_PodDisruptionBudgetSpec[] = {
+    {1, "minAvailable", PB_INTSTR, 0, NULL},
+    {2, "selector", PB_MSG, 0, &m_LabelSelector},
+    {3, "maxUnavailable", PB_INTSTR, 0, NULL},
+    {4, "unhealthyPodEvictionPolicy", PB_STRING, 0, NULL}};
+static const pb_msg m_PodDisruptionBudgetSpec = {"PodDisruptionBudgetSpec",
+                                                 f_PodDisruptionBudgetSpec,
+                                                 ARRAY_SIZE(f_PodDisruptionBudgetSpec)};
+
+static const pb_fld f_PodDisruptionBudget[] = {
+    {1, "metadata", PB_MSG, 0, &m_ObjectMeta},
+    {2, "spec", PB_MSG, 0, &m_PodDisruptionBudgetSpec},
+    {3, "status", PB_DROP, 0, NULL}};
+static const pb_msg m_PodDisruptionBudget = {"PodDisruptionBudget", f_PodDisruptionBudget,
+                                             ARRAY_SIZE(f_PodDisruptionBudget)};
+
+static const pb_fld f_Eviction[] = {{1, "metadata", PB_MSG, 0, &m_ObjectMeta},
+                                    {2, "deleteOptions", PB_MSG, 0, &m_DeleteOptions}};
+static const pb_msg m_Eviction = {"Eviction", f_Eviction, ARRAY_SIZE(f_Eviction)};
+
 /* authorization.k8s.io/v1 and authentication.k8s.io/v1: what `kubectl auth
  * can-i` and `kubectl auth whoami` ask (store/server/review.c). */
 static const pb_fld f_SelectorRequirement[] = {{1, "key", PB_STRING, 0, NULL},
@@ -939,6 +961,8 @@ static const struct {
     {"networking.k8s.io/v1", "Ingress", &m_Ingress},
     {"autoscaling/v2", "HorizontalPodAutoscaler", &m_HorizontalPodAutoscaler},
     {"autoscaling/v1", "HorizontalPodAutoscaler", &m_HorizontalPodAutoscalerV1},
+    {"policy/v1", "PodDisruptionBudget", &m_PodDisruptionBudget},
+    {"policy/v1", "Eviction", &m_Eviction},
     {"*", "DeleteOptions", &m_DeleteOptions},
     {"authorization.k8s.io/v1", "SelfSubjectAccessReview", &m_SelfSubjectAccessReview},
     {"authentication.k8s.io/v1", "SelfSubjectReview", &m_SelfSubjectReview},

@@ -44,8 +44,8 @@ static int copy_name(char *dst, size_t n, const char *src, bool ns, mk_err *err)
 
 static bool sub_known(const char *s)
 {
-    static const char *const subs[] = {"status", "binding",     "log",      "exec",
-                                       "attach", "portforward", "finalize", "scale"};
+    static const char *const subs[] = {"status",      "binding",  "log",   "exec",    "attach",
+                                       "portforward", "finalize", "scale", "eviction"};
     for (size_t i = 0; i < ARRAY_SIZE(subs); i++)
         if (strcmp(s, subs[i]) == 0)
             return true;

@@ -111,6 +111,11 @@ static const column hpa_cols[] = {
     {"MaxPods", "integer", "", "The upper limit of replicas.", 0},
     {"Replicas", "integer", "", "The current number of replicas.", 0},
 };
+static const column pdb_cols[] = {
+    {"Min Available", "string", "", "The minimum number of pods that must be available.", 0},
+    {"Max Unavailable", "string", "", "The maximum number of pods that may be unavailable.", 0},
+    {"Allowed Disruptions", "integer", "", "The number of pods that may be evicted now.", 0},
+};
 static const column pv_cols[] = {
     {"Capacity", "string", "", "The capacity of the volume.", 0},
     {"Access Modes", "string", "", "The ways the volume can be mounted.", 0},
@@ -194,6 +199,8 @@ json_object *table_columns(const mk_kind *k)
         ntail = ARRAY_SIZE(rs_tail);
     else if (is(k, "DaemonSet"))
         mid = ds_cols, nmid = ARRAY_SIZE(ds_cols);
+    else if (is(k, "PodDisruptionBudget"))
+        mid = pdb_cols, nmid = ARRAY_SIZE(pdb_cols);
     else if (is(k, "HorizontalPodAutoscaler"))
         mid = hpa_cols, nmid = ARRAY_SIZE(hpa_cols);
     else if (is(k, "CronJob"))
@@ -591,6 +598,14 @@ json_object *table_row(const mk_kind *k, json_object *obj, bool full_object)
         json_object_array_add(cells, json_object_new_string(buf));
     } else if (is(k, "HorizontalPodAutoscaler")) {
         hpa_cells(cells, obj);
+    } else if (is(k, "PodDisruptionBudget")) {
+        char buf[32];
+        intstr_text(mk_json_path(obj, "spec.minAvailable"), buf, sizeof buf);
+        json_object_array_add(cells, json_object_new_string(buf));
+        intstr_text(mk_json_path(obj, "spec.maxUnavailable"), buf, sizeof buf);
+        json_object_array_add(cells, json_object_new_string(buf));
+        json_object_array_add(
+            cells, json_object_new_int64(mk_json_int(obj, "status.disruptionsAllowed", 0)));
     } else if (is(k, "Deployment")) {
         char buf[48];
         snprintf(buf, sizeof buf, "%lld/%lld",

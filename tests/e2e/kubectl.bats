@@ -30,7 +30,7 @@ setup_file() {
     daemon apiserver mk-apiserver --listen "127.0.0.1:$PORT" --data-dir "$E2E_DIR/data" \
         --graceful-pod-deletion
     wait_for 10 inside curl -sf "http://127.0.0.1:$PORT/healthz"
-    daemon cm mk-controller-manager --server "http://127.0.0.1:$PORT" --controllers nodeipam,job,cronjob,garbagecollector,replicaset,deployment,statefulset
+    daemon cm mk-controller-manager --server "http://127.0.0.1:$PORT" --controllers nodeipam,job,cronjob,garbagecollector,replicaset,deployment,statefulset,disruption
     daemon scheduler mk-scheduler --server "http://127.0.0.1:$PORT"
     daemon kubelet mk-kubelet --server "http://127.0.0.1:$PORT" --node-name knode \
         --root-dir "$E2E_DIR/node" --image-dir "$E2E_DIR/images" --node-ip "$NODE_IP"
@@ -690,4 +690,56 @@ YAML
     [ "$status" -ne 0 ]
     [[ "$output" == *"spec.ordinals.start: Invalid value: -1"* ]]
     k delete sts num
+}
+
+evict() { # POD: the eviction subresource, as kubectl drain calls it; prints the Status
+    inside curl -s -X POST -H 'Content-Type: application/json' \
+        -d "{\"apiVersion\":\"policy/v1\",\"kind\":\"Eviction\",\"metadata\":{\"name\":\"$1\"}}" \
+        "http://127.0.0.1:$PORT/api/v1/namespaces/default/pods/$1/eviction"
+}
+
+pdb_status() { k get pdb pdbweb -o jsonpath='{.status.disruptionsAllowed} {.status.currentHealthy} {.status.desiredHealthy} {.status.expectedPods}'; }
+
+@test "PodDisruptionBudgets: status from the pods; evictions spend it, 429 when none is left; kubectl drain waits for it" {
+    k create deployment pdbweb --image=busybox --replicas=3 -- sleep 3600
+    wait_for 60 eval '[ "$(k get deployment pdbweb -o jsonpath={.status.readyReplicas})" = 3 ]'
+    k create poddisruptionbudget pdbweb --selector=app=pdbweb --min-available=2
+    wait_for 20 eval '[ "$(pdb_status)" = "1 3 2 3" ]'
+    run k get pdb pdbweb
+    [[ "${lines[0]}" =~ ^NAME\ +MIN\ AVAILABLE\ +MAX\ UNAVAILABLE\ +ALLOWED\ DISRUPTIONS\ +AGE ]]
+    [[ "${lines[1]}" =~ ^pdbweb\ +2\ +N/A\ +1\ + ]]
+    [ "$(k get pdb pdbweb -o jsonpath='{.status.conditions[0].reason}')" = SufficientPods ]
+    # Discovery lists pods/eviction, so kubectl drain evicts instead of deleting.
+    k get --raw /api/v1 | jq -e '.resources[] | select(.name == "pods/eviction" and .group == "policy")'
+
+    # The node cordoned, evicted pods' replacements stay Pending: the budget
+    # lets one go, then the drain waits (and here gives up).
+    k cordon knode
+    run k drain knode --pod-selector=app=pdbweb --timeout=10s
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"Cannot evict pod as it would violate the pod's disruption budget."* ]]
+    [ "$(k get pods -l app=pdbweb -o json | jq '[.items[] | select(.metadata.deletionTimestamp)] | length')" = 1 ]
+    wait_for 20 eval '[ "$(pdb_status)" = "0 2 2 4" ]'
+    # The refusal names the budget's numbers, as Kubernetes' does.
+    local pod st
+    pod=$(k get pods -l app=pdbweb -o json | jq -r '[.items[] | select(.metadata.deletionTimestamp == null and .status.phase == "Running")][0].metadata.name')
+    st=$(evict "$pod")
+    jq -e '.code == 429 and .reason == "TooManyRequests" and .details.causes[0].reason == "DisruptionBudget"' <<<"$st"
+    jq -e '.details.causes[0].message == "The disruption budget pdbweb needs 2 healthy pods and has 2 currently"' <<<"$st"
+    [ "$(k get pod "$pod" -o jsonpath='{.metadata.deletionTimestamp}')" = "" ]
+
+    # Back in service: the replacement runs and the budget has one to give again.
+    k uncordon knode
+    wait_for 60 eval '[ "$(pdb_status | cut -d" " -f1-3)" = "1 3 2" ]'
+    # maxUnavailable as a percentage of the Deployment's scale: 34% of 3
+    # rounds up to 2 that may be missing.
+    k patch pdb pdbweb --type=merge -p '{"spec":{"minAvailable":null,"maxUnavailable":"34%"}}'
+    wait_for 20 eval '[ "$(pdb_status | cut -d" " -f1-3)" = "2 3 1" ]'
+    st=$(evict "$pod")
+    jq -e '.status == "Success"' <<<"$st"
+    [ -n "$(k get pod "$pod" -o jsonpath='{.metadata.deletionTimestamp}')" ]
+
+    k delete poddisruptionbudget pdbweb
+    k delete deployment pdbweb
+    wait_for 60 eval '[ "$(k get pods -l app=pdbweb -o name | wc -l)" = 0 ]'
 }

@@ -22,8 +22,8 @@ static void expect_cell(const char *kind, const char *yaml, const char *title, c
     json_object *cells = json_object_object_get(row, "cells");
     size_t i = 0;
     while (i < json_object_array_length(cols) &&
-           strcmp(json_object_get_string(json_object_object_get(
-                      json_object_array_get_idx(cols, i), "name")),
+           strcmp(json_object_get_string(
+                      json_object_object_get(json_object_array_get_idx(cols, i), "name")),
                   title) != 0)
         i++;
     assert_true(i < json_object_array_length(cols));

@@ -76,6 +76,43 @@ static void expect_ok_with(const char *base, const char *snippet)
     expect_ok(text);
 }
 
+/* ---- PodDisruptionBudget ---- */
+
+static const char pdb_base[] = "apiVersion: policy/v1\n"
+                               "kind: PodDisruptionBudget\n"
+                               "metadata: {name: web}\n"
+                               "spec:\n"
+                               "  selector: {matchLabels: {app: web}}\n"
+                               "@@";
+
+static void test_pdb(void **state)
+{
+    (void)state;
+    expect_ok_with(pdb_base, "  minAvailable: 2\n");
+    expect_ok_with(pdb_base,
+                   "  maxUnavailable: 25%\n  unhealthyPodEvictionPolicy: AlwaysAllow\n");
+    expect_ok_with(pdb_base, "  minAvailable: 0\n");
+    expect_ok("apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: all}\n"
+              "spec: {selector: {}}\n");
+    expect_error_with(pdb_base, "  minAvailable: 1\n  maxUnavailable: 1\n",
+                      "spec: Invalid value: ");
+    expect_error_with(pdb_base, "  minAvailable: 1\n  maxUnavailable: 1\n",
+                      "minAvailable and maxUnavailable cannot be both set");
+    expect_error_with(
+        pdb_base, "  minAvailable: -1\n",
+        "spec.minAvailable: Invalid value: -1: must be greater than or equal to 0");
+    expect_error_with(
+        pdb_base, "  maxUnavailable: 150%\n",
+        "spec.maxUnavailable: Invalid value: \"150%\": must not be greater than 100%");
+    expect_error_with(pdb_base, "  minAvailable: half\n",
+                      "spec.minAvailable: Invalid value: \"half\": a valid percent string");
+    expect_error_with(pdb_base, "  unhealthyPodEvictionPolicy: Never\n",
+                      "spec.unhealthyPodEvictionPolicy: Unsupported value: \"Never\"");
+    expect_error("apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web}\n"
+                 "spec: {selector: {matchExpressions: [{key: app, operator: Maybe}]}}\n",
+                 "spec.selector.matchExpressions[0].operator");
+}
+
 /* ---- Pod ---- */
 
 static const char full_pod[] =
@@ -1904,6 +1941,7 @@ int main(void)
         cmocka_unit_test(test_statefulset),
         cmocka_unit_test(test_statefulset_claims),
         cmocka_unit_test(test_hpa),
+        cmocka_unit_test(test_pdb),
         cmocka_unit_test(test_ingress),
         cmocka_unit_test(test_function),
         cmocka_unit_test(test_workflow),

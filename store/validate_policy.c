@@ -1,0 +1,32 @@
+/* validate_policy.c - PodDisruptionBudgets (policy/v1), as Kubernetes'
+ * ValidatePodDisruptionBudgetSpec checks them. */
+#include <string.h>
+
+#include "store/codec.h"
+#include "store/selector.h"
+#include "store/validate_impl.h"
+
+int validate_pdb(json_object *obj, mk_err *err)
+{
+    json_object *spec = get(obj, "spec");
+    int r;
+    if (has(spec, "minAvailable") && has(spec, "maxUnavailable"))
+        return field_invalid(err, "spec", spec,
+                             "minAvailable and maxUnavailable cannot be both set");
+    if ((r = check_int_or_percent(spec, "minAvailable", "spec", 0, true, err)) < 0 ||
+        (r = check_int_or_percent(spec, "maxUnavailable", "spec", 0, true, err)) < 0)
+        return r;
+    static const char *const policies[] = {"IfHealthyBudget", "AlwaysAllow", NULL};
+    if ((r = check_enum(spec, "unhealthyPodEvictionPolicy", "spec", policies, false, err)) < 0)
+        return r;
+    json_object *sel = get(spec, "selector");
+    if (!sel)
+        return 0;
+    mk_selector *s = NULL;
+    mk_err serr = {0};
+    if (selector_from_object(sel, &s, &serr) < 0) /* "matchLabels...": a path below ours */
+        return mk_error(err, serr.code, "spec.selector%s%s",
+                        strncmp(serr.msg, "match", 5) ? ": " : ".", serr.msg);
+    selector_free(s);
+    return 0;
+}
