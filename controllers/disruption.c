@@ -53,8 +53,8 @@ static int select_pod(void *ctx, json_object *pod)
 
 /* The replicas pod's controller wants, counted once per controller (by
  * uid in seen): a ReplicaSet's, or its Deployment's; a StatefulSet's. */
-static int scale_of(disruption *d, json_object *pod, json_object *seen, int64_t *sum,
-                    char *why, size_t n)
+static int scale_of(disruption *d, json_object *pod, json_object *seen, int64_t *sum, char *why,
+                    size_t n)
 {
     const char *ns = mk_json_str(pod, "metadata.namespace");
     json_object *ref = replicaset_controller_ref(pod), *owner = NULL;
@@ -244,7 +244,8 @@ static int disruption_start(manager *m, void **state, mk_err *err)
     d->m = m;
     d->q = workqueue_new();
     mk_informer_handlers bh = {.on_add = on_pdb, .on_update = on_pdb_update};
-    mk_informer_handlers ph = {.on_add = on_pod, .on_update = on_pod_update, .on_delete = on_pod};
+    mk_informer_handlers ph = {
+        .on_add = on_pod, .on_update = on_pod_update, .on_delete = on_pod};
     mk_informer_handlers oh = {
         .on_add = on_owner, .on_update = on_owner_update, .on_delete = on_owner};
     d->pdbs = manager_informer(m, kind_by_kind("PodDisruptionBudget"), &bh, d);

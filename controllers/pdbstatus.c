@@ -78,9 +78,8 @@ static void set_condition(json_object *st, bool allowed, const char *reason, con
     json_object *c = json_object_new_object();
     json_object_object_add(c, "type", json_object_new_string("DisruptionAllowed"));
     json_object_object_add(c, "status", json_object_new_string(status));
-    json_object_object_add(
-        c, "observedGeneration",
-        json_object_new_int64(mk_json_int(pdb, "metadata.generation", 1)));
+    json_object_object_add(c, "observedGeneration",
+                           json_object_new_int64(mk_json_int(pdb, "metadata.generation", 1)));
     json_object_object_add(c, "lastTransitionTime", json_object_new_string(since ?: ts));
     json_object_object_add(c, "reason", json_object_new_string(reason));
     json_object_object_add(c, "message", json_object_new_string(msg ?: ""));
@@ -114,9 +113,11 @@ json_object *pdb_status(json_object *pdb, json_object *pods, int64_t scale, cons
     json_object_object_add(st, "disruptionsAllowed", json_object_new_int64(allowed));
     json_object_object_add(st, "currentHealthy", json_object_new_int64(healthy));
     json_object_object_add(st, "desiredHealthy", json_object_new_int64(desired));
-    json_object_object_add(st, "expectedPods", json_object_new_int64(expected < 0 ? 0 : expected));
+    json_object_object_add(st, "expectedPods",
+                           json_object_new_int64(expected < 0 ? 0 : expected));
     if (expected < 0)
-        set_condition(st, false, "SyncFailed", why ?: "cannot tell the expected pods", pdb, now);
+        set_condition(st, false, "SyncFailed", why ?: "cannot tell the expected pods", pdb,
+                      now);
     else if (allowed > 0)
         set_condition(st, true, "SufficientPods", NULL, pdb, now);
     else

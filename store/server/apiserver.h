@@ -59,6 +59,7 @@ typedef struct api_req {
     mk_buf body;
     bool body_too_big;
     bool replied;
+    bool dry_run;     /* ?dryRun=All: everything but the store's write */
     const char *user; /* from the token; "admin" without auth */
     api_role role;
     int64_t start_ns;

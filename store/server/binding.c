@@ -52,7 +52,7 @@ static int bind_once(api_req *r, const api_route *rt, const char *node, bool *re
     mk_write w = {
         .op = MK_WRITE_UPDATE, .key = key, .obj = pod, .prev = prev, .expect_rev = rev};
     int64_t new_rev;
-    int rc = backend_write(r->srv->be, &w, &new_rev, err);
+    int rc = objects_write(r, &w, &new_rev, err);
     json_object_put(pod);
     json_object_put(prev);
     if (rc == -ESTALE || rc == -ENOENT)

@@ -35,7 +35,8 @@ static int match_pdb(void *ctx, const mk_kv *kv)
     mk_selector *s = NULL;
     mk_err err = {0};
     /* A budget without a selector selects nothing; {} selects everything. */
-    if (sel && selector_from_object(sel, &s, &err) == 0 && selector_match_labels(s, m->labels)) {
+    if (sel && selector_from_object(sel, &s, &err) == 0 &&
+        selector_match_labels(s, m->labels)) {
         json_object *e = json_object_new_object();
         json_object_object_add(e, "pdb", json_object_get(pdb));
         json_object_object_add(e, "rev", json_object_new_int64(kv->rev));
@@ -72,13 +73,14 @@ static int take_disruption(api_req *r, json_object *pdb, int64_t rev, const char
     char why[256];
     if (mk_json_int(pdb, "status.observedGeneration", 0) <
         mk_json_int(pdb, "metadata.generation", 1)) {
-        snprintf(why, sizeof why, "The disruption budget %s is still being processed by the server.",
-                 name);
+        snprintf(why, sizeof why,
+                 "The disruption budget %s is still being processed by the server.", name);
         return refuse(err, cause, why);
     }
     int64_t allowed = mk_json_int(pdb, "status.disruptionsAllowed", 0);
     if (allowed <= 0) {
-        snprintf(why, sizeof why, "The disruption budget %s needs %lld healthy pods and has %lld currently",
+        snprintf(why, sizeof why,
+                 "The disruption budget %s needs %lld healthy pods and has %lld currently",
                  name, (long long)mk_json_int(pdb, "status.desiredHealthy", 0),
                  (long long)mk_json_int(pdb, "status.currentHealthy", 0));
         return refuse(err, cause, why);
@@ -92,9 +94,10 @@ static int take_disruption(api_req *r, json_object *pdb, int64_t rev, const char
     json_object_object_add(disrupted, pod, json_object_new_string(ts));
     const mk_kind *k = kind_by_kind("PodDisruptionBudget");
     _cleanup_free_ char *key = kind_key(k, mk_json_str(pdb, "metadata.namespace"), name);
-    mk_write w = {.op = MK_WRITE_UPDATE, .key = key, .obj = pdb, .prev = prev, .expect_rev = rev};
+    mk_write w = {
+        .op = MK_WRITE_UPDATE, .key = key, .obj = pdb, .prev = prev, .expect_rev = rev};
     int64_t new_rev;
-    int rc = backend_write(r->srv->be, &w, &new_rev, err);
+    int rc = objects_write(r, &w, &new_rev, err);
     json_object_put(prev);
     return rc;
 }
@@ -149,8 +152,10 @@ static int check_body(api_req *r, const api_route *rt, json_object **options, mk
         rc = mk_error(err, EBADMSG, "kind: expected Eviction, got %s", kind);
     else if (name && strcmp(name, rt->name) != 0)
         rc = mk_error(err, EBADMSG, "name in URL does not match name in Eviction object");
-    else if ((*options = mk_json_path(b, "deleteOptions")))
+    else if ((*options = mk_json_path(b, "deleteOptions"))) {
         json_object_get(*options);
+        rc = objects_dry_run_of(r, *options, err); /* before the budget is spent */
+    }
     json_object_put(b);
     return rc;
 }

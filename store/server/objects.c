@@ -347,8 +347,8 @@ static int create_object(api_req *r, const api_route *rt, json_object *obj, char
                   .stored = stored,
                   .stored_len = stored_len};
     int64_t rev;
-    int rc = backend_write(r->srv->be, &w, &rev, err);
-    if (rc < 0 && svc)
+    int rc = objects_write(r, &w, &rev, err);
+    if ((rc < 0 || r->dry_run) && svc)
         clusterip_release(r->srv, obj);
     if (rc == -EEXIST)
         return mk_error(err, EEXIST, "%s \"%s\" already exists",
@@ -443,14 +443,30 @@ static void delete_opts_from(json_object *body, delete_opts *o)
         o->grace = json_object_get_int64(g) < 0 ? 0 : json_object_get_int64(g);
 }
 
+int objects_dry_run_of(api_req *r, json_object *options, mk_err *err)
+{
+    json_object *dry = mk_json_path(options, "dryRun");
+    size_t n = json_object_is_type(dry, json_type_array) ? json_object_array_length(dry) : 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *v = json_object_get_string(json_object_array_get_idx(dry, i));
+        if (strcmp(v ?: "", "All") != 0)
+            return mk_error(err, EBADMSG,
+                            "dryRun: Unsupported value: \"%s\": supported values: \"All\"",
+                            v ?: "");
+        r->dry_run = true;
+    }
+    return 0;
+}
+
 static int delete_body(api_req *r, delete_opts *o, mk_err *err)
 {
     json_object *body;
     if (objects_decode_body(r, &body, err) < 0)
         return -err->code;
     delete_opts_from(body, o);
+    int rc = objects_dry_run_of(r, body, err);
     json_object_put(body);
-    return 0;
+    return rc;
 }
 
 static int check_propagation(const delete_opts *o, mk_err *err)
@@ -618,7 +634,7 @@ static int delete_once(api_req *r, const api_route *rt, const delete_opts *o, js
                   .prev = prev,
                   .expect_rev = o->precondition_rev ? o->precondition_rev : rev};
     int64_t new_rev;
-    int rc = backend_write(r->srv->be, &w, &new_rev, err);
+    int rc = objects_write(r, &w, &new_rev, err);
     json_object_put(prev);
     if (rc == 0) {
         *out = last;
@@ -739,7 +755,7 @@ int objects_delete_with(api_req *r, const api_route *rt, json_object *options,
     delete_opts o = {.grace = -1};
     if (options)
         delete_opts_from(options, &o);
-    if (check_propagation(&o, err) < 0)
+    if (objects_dry_run_of(r, options, err) < 0 || check_propagation(&o, err) < 0)
         return -err->code;
     json_object *last = NULL;
     int rc = delete_with_retries(r, rt, &o, &last, err);
@@ -758,13 +774,43 @@ enum MHD_Result objects_delete(api_req *r, const api_route *rt)
         return api_fail(r, EOPNOTSUPP, "deleting a collection is not supported");
     if (delete_object(r, rt, &obj, &err) < 0)
         return api_reply_err(r, &err, rt->kind, rt->name);
-    if (strcmp(rt->kind->kind, "Service") == 0)
+    if (strcmp(rt->kind->kind, "Service") == 0 && !r->dry_run)
         clusterip_release(r->srv, obj);
     mk_debug("deleted %s %s/%s", rt->kind->kind, rt->ns, rt->name);
     nslife_reap(r->srv, rt->ns);
     enum MHD_Result ret = objects_reply(r, 200, rt, obj);
     json_object_put(obj);
     return ret;
+}
+
+/* ---- the write ---- */
+
+int objects_write(api_req *r, const mk_write *w, int64_t *rev, mk_err *err)
+{
+    if (!r->dry_run)
+        return backend_write(r->srv->be, w, rev, err);
+    /* The checks the backend makes inside its transaction, made on what is
+     * there now: a dry run answers as the write would have. */
+    _cleanup_free_ char *value = NULL;
+    size_t len;
+    int64_t cur = 0;
+    mk_err gerr = {0};
+    int rc = backend_get(r->srv->be, w->key, &value, &len, &cur, &gerr);
+    if (rc < 0 && rc != -ENOENT) {
+        *err = gerr;
+        return rc;
+    }
+    bool exists = rc == 0;
+    if (w->op == MK_WRITE_CREATE && exists)
+        return mk_error(err, EEXIST, "%s: already exists", w->key);
+    if (w->op != MK_WRITE_CREATE && !exists)
+        return mk_error(err, ENOENT, "%s: not found", w->key);
+    if (w->op != MK_WRITE_CREATE && w->expect_rev && w->expect_rev != cur)
+        return mk_error(err, ESTALE,
+                        "%s: resourceVersion %lld is stale (the object is at %lld)", w->key,
+                        (long long)w->expect_rev, (long long)cur);
+    *rev = exists ? cur : r->srv->be->ops->current_rev(r->srv->be);
+    return 0;
 }
 
 /* ---- startup ---- */

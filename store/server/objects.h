@@ -35,6 +35,13 @@ int objects_decode_body(api_req *r, json_object **out, mk_err *err);
  * would; *out (may be NULL) receives its last state. */
 int objects_delete_with(api_req *r, const api_route *rt, json_object *options,
                         json_object **out, mk_err *err);
+/* A request's write to the store: backend_write, but with ?dryRun=All
+ * only its preconditions are checked (exists, absent, revision) and
+ * nothing is stored (*rev is the current revision; w->stored stays NULL). */
+int objects_write(api_req *r, const mk_write *w, int64_t *rev, mk_err *err);
+/* A DeleteOptions' dryRun (["All"]) sets r->dry_run, as ?dryRun=All does;
+ * any other value is refused (EBADMSG). options may be NULL. */
+int objects_dry_run_of(api_req *r, json_object *options, mk_err *err);
 /* Read the current object: parsed value and its revision. ENOENT names it. */
 int objects_load(api_server *srv, const mk_kind *k, const char *ns, const char *name,
                  json_object **obj, int64_t *rev, mk_err *err);

@@ -139,7 +139,7 @@ static int scale_once(api_req *r, const api_route *rt, json_object **reply, bool
                       .prev = obj,
                       .expect_rev = client_rev ? client_rev : rev};
         int64_t new_rev;
-        rc = backend_write(r->srv->be, &w, &new_rev, err);
+        rc = objects_write(r, &w, &new_rev, err);
         *retry = (rc == -ESTALE && !client_rev) || rc == -ENOENT;
     }
     if (rc == 0)

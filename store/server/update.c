@@ -171,7 +171,7 @@ static int update_once(api_req *r, const update_req *u, json_object **out, char 
                       .stored = stored,
                       .stored_len = stored_len};
         int64_t rev;
-        rc = backend_write(r->srv->be, &w, &rev, err);
+        rc = objects_write(r, &w, &rev, err);
         if (rc == -ESTALE) {
             *retry = !u->client_rev;
             rc = conflict(k, u->rt->name, err);

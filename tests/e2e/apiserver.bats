@@ -274,6 +274,47 @@ YAML
     [ "$(jq -r .status.phase <<<"$BODY")" = Succeeded ]
 }
 
+@test "dryRun=All: creates, updates, patches, deletes, bindings and evictions answer as they would and store nothing" {
+    local rev0
+    create_pod dry '{}'
+    [ "$CODE" = 201 ]
+    rev0=$(rv_of)
+    # A create: 201 with the object as it would be stored; nothing is.
+    req POST '/api/v1/namespaces/default/pods?dryRun=All' -d '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"dry2"},"spec":{"containers":[{"name":"c","image":"busybox"}]}}'
+    [ "$CODE" = 201 ]
+    jq -e '.metadata.name == "dry2" and .spec.restartPolicy == "Always"' <<<"$BODY"
+    req GET /api/v1/namespaces/default/pods/dry2
+    [ "$CODE" = 404 ]
+    # ...but what the write would meet still counts: it exists, it is invalid.
+    req POST '/api/v1/namespaces/default/pods?dryRun=All' -d '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"dry"},"spec":{"containers":[{"name":"c","image":"busybox"}]}}'
+    [ "$CODE" = 409 ]
+    req POST '/api/v1/namespaces/default/pods?dryRun=All' -d '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"dry3"},"spec":{}}'
+    [ "$CODE" = 422 ]
+    req PATCH '/api/v1/namespaces/default/pods/dry?dryRun=All' -H 'Content-Type: application/merge-patch+json' -d '{"metadata":{"labels":{"x":"y"}}}'
+    [ "$CODE" = 200 ]
+    [ "$(jq -r .metadata.labels.x <<<"$BODY")" = y ]
+    req POST '/api/v1/namespaces/default/pods/dry/binding?dryRun=All' -d '{"target":{"kind":"Node","name":"n1"}}'
+    [ "$CODE" = 201 ]
+    # A delete, by the query or by DeleteOptions (as kubectl sends it); an eviction.
+    req DELETE '/api/v1/namespaces/default/pods/dry?dryRun=All'
+    [ "$CODE" = 200 ]
+    req DELETE /api/v1/namespaces/default/pods/dry -d '{"kind":"DeleteOptions","apiVersion":"v1","dryRun":["All"]}'
+    [ "$CODE" = 200 ]
+    req POST /api/v1/namespaces/default/pods/dry/eviction -d '{"apiVersion":"policy/v1","kind":"Eviction","metadata":{"name":"dry"},"deleteOptions":{"dryRun":["All"]}}'
+    [ "$CODE" = 201 ]
+    req GET /api/v1/namespaces/default/pods/dry
+    [ "$CODE" = 200 ]
+    [ "$(jq -r '.metadata.labels.x // "none"' <<<"$BODY")" = none ]
+    [ "$(jq -r '.spec.nodeName // "none"' <<<"$BODY")" = none ]
+    [ "$(jq -r '.metadata.deletionTimestamp // "none"' <<<"$BODY")" = none ]
+    [ "$(rv_of)" = "$rev0" ]
+    req POST '/api/v1/namespaces/default/configmaps?dryRun=Some' -d '{}'
+    [ "$CODE" = 400 ]
+    [[ "$(jq -r .message <<<"$BODY")" == *'dryRun: Unsupported value: "Some"'* ]]
+    req DELETE /api/v1/namespaces/default/pods/dry
+    [ "$CODE" = 200 ]
+}
+
 @test "binding sets spec.nodeName once" {
     create_pod bindme
     local b='{"apiVersion":"v1","kind":"Binding","metadata":{"name":"bindme"},"target":{"kind":"Node","name":"n1"}}'

@@ -712,6 +712,14 @@ pdb_status() { k get pdb pdbweb -o jsonpath='{.status.disruptionsAllowed} {.stat
     # Discovery lists pods/eviction, so kubectl drain evicts instead of deleting.
     k get --raw /api/v1 | jq -e '.resources[] | select(.name == "pods/eviction" and .group == "policy")'
 
+    # A server-side dry run evicts nothing and spends nothing.
+    run k drain knode --pod-selector=app=pdbweb --dry-run=server
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"(server dry run)"* ]]
+    [ "$(k get pods -l app=pdbweb -o json | jq '[.items[] | select(.metadata.deletionTimestamp)] | length')" = 0 ]
+    [ "$(pdb_status)" = "1 3 2 3" ]
+    [ "$(k get node knode -o jsonpath='{.spec.unschedulable}')" = "" ]
+
     # The node cordoned, evicted pods' replacements stay Pending: the budget
     # lets one go, then the drain waits (and here gives up).
     k cordon knode

@@ -135,8 +135,9 @@ static void test_transition_time(void **state)
 {
     (void)state;
     /* The same status keeps its time; a new one takes now. */
-    const char *was = "spec: {minAvailable: 1}\nstatus: {conditions: [{type: DisruptionAllowed, "
-                      "status: \"True\", lastTransitionTime: \"2026-01-01T00:00:00Z\"}]}\n";
+    const char *was =
+        "spec: {minAvailable: 1}\nstatus: {conditions: [{type: DisruptionAllowed, "
+        "status: \"True\", lastTransitionTime: \"2026-01-01T00:00:00Z\"}]}\n";
     json_object *st = status_of(was, pods(2, 2), -1, NULL);
     json_object *c = json_object_array_get_idx(mk_json_path(st, "conditions"), 0);
     assert_string_equal(mk_json_str(c, "lastTransitionTime"), "2026-01-01T00:00:00Z");
