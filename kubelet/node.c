@@ -19,7 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define NODE_MAX_PODS "110"
+#define NODE_MAX_PODS      "110"
+#define NODE_LEASE_NS      "kube-node-lease"
+#define NODE_LEASE_SECONDS 40 /* Kubernetes' nodeLeaseDurationSeconds */
 
 static const mk_kind *node_kind(void)
 {
@@ -318,6 +320,53 @@ static void node_pick_cidr(kubelet *kl, json_object *node)
         mk_log("pod network: podCIDR %s on bridge, gateway %s", cidr, podnet_gateway(kl->pn));
 }
 
+/* The node's Lease in kube-node-lease, renewed at every heartbeat as
+ * Kubernetes' kubelets renew theirs (kubectl describe node shows it; any
+ * client may watch leases instead of Nodes). Made when missing, owned by
+ * the Node so that it goes with it. */
+static int renew_lease(kubelet *kl, mk_err *err)
+{
+    const mk_kind *k = kind_by_kind("Lease");
+    const char *name = kl->cfg.node_name;
+    char now[40];
+    mk_micro_time_now(now, sizeof now);
+    json_object *spec = json_object_new_object();
+    json_object_object_add(spec, "holderIdentity", json_object_new_string(name));
+    json_object_object_add(spec, "leaseDurationSeconds",
+                           json_object_new_int(NODE_LEASE_SECONDS));
+    json_object_object_add(spec, "renewTime", json_object_new_string(now));
+    json_object *obj = json_object_new_object();
+    json_object_object_add(obj, "spec", spec);
+    int rc =
+        client_patch(kl->client, k, NODE_LEASE_NS, name, NULL,
+                     json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN), NULL, err);
+    json_object *node = NULL;
+    if (rc == -ENOENT && client_get(kl->client, node_kind(), NULL, name, &node, err) == 0) {
+        *err = (mk_err){0};
+        json_object_object_add(spec, "acquireTime", json_object_new_string(now));
+        json_object_object_add(obj, "apiVersion",
+                               json_object_new_string("coordination.k8s.io/v1"));
+        json_object_object_add(obj, "kind", json_object_new_string("Lease"));
+        json_object *md = mk_json_ensure(obj, "metadata");
+        json_object_object_add(md, "name", json_object_new_string(name));
+        json_object *ref = json_object_new_object();
+        json_object_object_add(ref, "apiVersion", json_object_new_string("v1"));
+        json_object_object_add(ref, "kind", json_object_new_string("Node"));
+        json_object_object_add(ref, "name", json_object_new_string(name));
+        json_object_object_add(ref, "uid",
+                               json_object_new_string(mk_json_str(node, "metadata.uid") ?: ""));
+        json_object *refs = json_object_new_array();
+        json_object_array_add(refs, ref);
+        json_object_object_add(md, "ownerReferences", refs);
+        rc = client_create(kl->client, k, NODE_LEASE_NS, obj, NULL, err);
+        if (rc == -EEXIST) /* made in between: ours next time */
+            rc = 0;
+    }
+    json_object_put(node);
+    json_object_put(obj);
+    return rc;
+}
+
 int node_register(kubelet *kl, mk_err *err)
 {
     if (kl->cfg.node_ip)
@@ -349,7 +398,12 @@ int node_register(kubelet *kl, mk_err *err)
     }
     node_pick_cidr(kl, node);
     json_object_put(node);
-    return patch_status(kl, node_status(kl), err);
+    if (patch_status(kl, node_status(kl), err) < 0)
+        return -err->code;
+    mk_err lerr = {0};
+    if (renew_lease(kl, &lerr) < 0) /* the heartbeat tries again */
+        mk_log("node lease: %s", lerr.msg);
+    return 0;
 }
 
 static void *heartbeat_main(void *arg)
@@ -368,6 +422,8 @@ static void *heartbeat_main(void *arg)
             mk_log("node %s vanished from the API: registering again", kl->cfg.node_name);
             rc = node_register(kl, &err);
         }
+        if (rc == 0)
+            rc = renew_lease(kl, &err);
         if (rc < 0)
             mk_log("heartbeat: %s", err.msg);
         if (!podnet_ready(kl->pn)) {

@@ -33,6 +33,8 @@ const mk_kind mk_kinds[] = {
      "horizontalpodautoscalers", "horizontalpodautoscaler", "hpa", true, true, false},
     {"PodDisruptionBudget", "policy", "v1", "policy/v1", "poddisruptionbudgets",
      "poddisruptionbudget", "pdb", true, true, false},
+    {"Lease", "coordination.k8s.io", "v1", "coordination.k8s.io/v1", "leases", "lease", "",
+     true, false, false},
     {"StorageClass", "storage.k8s.io", "v1", "storage.k8s.io/v1", "storageclasses",
      "storageclass", "sc", false, false, false},
     {"Ingress", "networking.k8s.io", "v1", "networking.k8s.io/v1", "ingresses", "ingress",

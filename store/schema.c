@@ -598,6 +598,16 @@ static const schema_node pdb_schema = {
         {NULL, NULL, NULL}},
     NULL};
 
+static const schema_node lease_schema = {
+    SCHEMA_OBJECT,
+    (const schema_field[]){
+        TOP_FIELDS,
+        F("spec", OBJ(F("holderIdentity", STR), F("leaseDurationSeconds", INT),
+                      F("acquireTime", STR), F("renewTime", STR), F("leaseTransitions", INT),
+                      F("strategy", STR), F("preferredHolder", STR))),
+        {NULL, NULL, NULL}},
+    NULL};
+
 static const schema_node ingress_backend = {
     SCHEMA_OBJECT,
     (const schema_field[]){
@@ -723,6 +733,7 @@ static const struct {
     {"ControllerRevision", &controllerrevision_schema},
     {"HorizontalPodAutoscaler", &hpa_schema},
     {"PodDisruptionBudget", &pdb_schema},
+    {"Lease", &lease_schema},
     {"Ingress", &ingress_schema},
     {"Function", &function_schema},
     {"Workflow", &workflow_schema},

@@ -166,6 +166,17 @@ void mk_rfc3339(char *buf, size_t n, int64_t unix_seconds)
     strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+void mk_micro_time_now(char *buf, size_t n)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    char sec[24];
+    strftime(sec, sizeof sec, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf, n, "%s.%06ldZ", sec, ts.tv_nsec / 1000);
+}
+
 int64_t mk_parse_rfc3339(const char *s)
 {
     struct tm tm = {0};

@@ -71,6 +71,8 @@ int64_t mk_now_ms(void);  /* CLOCK_MONOTONIC, milliseconds */
 int64_t mk_wall_ms(void); /* CLOCK_REALTIME, milliseconds */
 /* RFC 3339 UTC timestamp, "2026-11-27T01:15:10Z", into buf (>= 21 bytes). */
 void mk_rfc3339(char *buf, size_t n, int64_t unix_seconds);
+/* A metav1.MicroTime of now, "2026-11-27T01:15:10.123456Z" (>= 28 bytes). */
+void mk_micro_time_now(char *buf, size_t n);
 /* Parse an RFC 3339 UTC timestamp; -1 on error. */
 int64_t mk_parse_rfc3339(const char *s);
 

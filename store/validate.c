@@ -45,6 +45,7 @@ static const struct {
     {"ControllerRevision", validate_controllerrevision},
     {"HorizontalPodAutoscaler", validate_hpa},
     {"PodDisruptionBudget", validate_pdb},
+    {"Lease", validate_lease},
     {"Ingress", validate_ingress},
     {"Function", validate_function},
     {"Workflow", validate_workflow},

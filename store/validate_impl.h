@@ -143,6 +143,7 @@ int validate_statefulset(json_object *obj, mk_err *err);
 int validate_controllerrevision(json_object *obj, mk_err *err);
 int check_statefulset_update(json_object *old, json_object *obj, mk_err *err);
 int validate_pdb(json_object *obj, mk_err *err);
+int validate_lease(json_object *obj, mk_err *err);
 int validate_deployment(json_object *obj, mk_err *err);
 int validate_hpa(json_object *obj, mk_err *err);
 /* validate_storage.c; check_pvc_spec checks a claim's spec at base (a

@@ -1,9 +1,11 @@
 /* validate_policy.c - PodDisruptionBudgets (policy/v1), as Kubernetes'
- * ValidatePodDisruptionBudgetSpec checks them. */
+ * ValidatePodDisruptionBudgetSpec checks them, and coordination.k8s.io/v1
+ * Leases (node heartbeats, leader election). */
 #include <string.h>
 
 #include "store/codec.h"
 #include "store/selector.h"
+#include "store/util.h"
 #include "store/validate_impl.h"
 
 int validate_pdb(json_object *obj, mk_err *err)
@@ -28,5 +30,28 @@ int validate_pdb(json_object *obj, mk_err *err)
         return mk_error(err, serr.code, "spec.selector%s%s",
                         strncmp(serr.msg, "match", 5) ? ": " : ".", serr.msg);
     selector_free(s);
+    return 0;
+}
+
+/* A MicroTime: RFC 3339 with a fraction ("2026-11-28T00:52:09.123456Z"). */
+static int check_micro_time(json_object *spec, const char *field, mk_err *err)
+{
+    const char *v = get_str(spec, field);
+    if (!v || mk_parse_rfc3339(v) >= 0)
+        return 0;
+    vpath p;
+    SUBPATH(p, "spec.%s", field);
+    return field_invalid(err, p, get(spec, field), "must be an RFC 3339 time");
+}
+
+int validate_lease(json_object *obj, mk_err *err)
+{
+    json_object *spec = get(obj, "spec");
+    int r;
+    if ((r = check_range(spec, "leaseDurationSeconds", "spec", 1, INT32_MAX, err)) < 0 ||
+        (r = check_range(spec, "leaseTransitions", "spec", 0, INT32_MAX, err)) < 0 ||
+        (r = check_micro_time(spec, "acquireTime", err)) < 0 ||
+        (r = check_micro_time(spec, "renewTime", err)) < 0)
+        return r;
     return 0;
 }

@@ -156,12 +156,13 @@ int auth_allow(api_role role, const char *user, const char *verb, const mk_kind 
         break;
     case ROLE_NODE:
         /* Reads, but not a way into pods (exec, attach and port-forward
-         * are upgraded GETs); a node deletes the PersistentVolumes it provisioned
-         * once it has removed their directory (the local-path provisioner's
-         * node half). */
+         * are upgraded GETs); its Node, Events and Lease; a node deletes the PersistentVolumes
+         * it provisioned once it has removed their directory (the local-path provisioner's node
+         * half). */
         ok = (is_read(verb) && strcmp(sub, "exec") != 0 && strcmp(sub, "attach") != 0 &&
               strcmp(sub, "portforward") != 0) ||
              strcmp(k->kind, "Node") == 0 || strcmp(k->kind, "Event") == 0 ||
+             strcmp(k->kind, "Lease") == 0 ||
              (strcmp(k->kind, "Pod") == 0 &&
               (strcmp(sub, "status") == 0 || strcmp(verb, "delete") == 0)) ||
              (strcmp(k->kind, "PersistentVolume") == 0 && strcmp(verb, "delete") == 0 && !*sub);

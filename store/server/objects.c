@@ -19,7 +19,8 @@
 #define GENERATE_NAME_SUFFIX 5
 #define DELETE_RETRIES       16
 
-static const char *const bootstrap_namespaces[] = {"default", "kube-system", "kube-public"};
+static const char *const bootstrap_namespaces[] = {"default", "kube-system", "kube-public",
+                                                   "kube-node-lease"};
 
 const char *objects_qualified(const mk_kind *k, char *buf, size_t n)
 {

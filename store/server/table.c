@@ -116,6 +116,9 @@ static const column pdb_cols[] = {
     {"Max Unavailable", "string", "", "The maximum number of pods that may be unavailable.", 0},
     {"Allowed Disruptions", "integer", "", "The number of pods that may be evicted now.", 0},
 };
+static const column lease_cols[] = {
+    {"Holder", "string", "", "The holder of the lease.", 0},
+};
 static const column pv_cols[] = {
     {"Capacity", "string", "", "The capacity of the volume.", 0},
     {"Access Modes", "string", "", "The ways the volume can be mounted.", 0},
@@ -201,6 +204,8 @@ json_object *table_columns(const mk_kind *k)
         mid = ds_cols, nmid = ARRAY_SIZE(ds_cols);
     else if (is(k, "PodDisruptionBudget"))
         mid = pdb_cols, nmid = ARRAY_SIZE(pdb_cols);
+    else if (is(k, "Lease"))
+        mid = lease_cols, nmid = ARRAY_SIZE(lease_cols);
     else if (is(k, "HorizontalPodAutoscaler"))
         mid = hpa_cols, nmid = ARRAY_SIZE(hpa_cols);
     else if (is(k, "CronJob"))
@@ -598,6 +603,8 @@ json_object *table_row(const mk_kind *k, json_object *obj, bool full_object)
         json_object_array_add(cells, json_object_new_string(buf));
     } else if (is(k, "HorizontalPodAutoscaler")) {
         hpa_cells(cells, obj);
+    } else if (is(k, "Lease")) {
+        json_object_array_add(cells, str_or(obj, "spec.holderIdentity", ""));
     } else if (is(k, "PodDisruptionBudget")) {
         char buf[32];
         intstr_text(mk_json_path(obj, "spec.minAvailable"), buf, sizeof buf);

@@ -68,6 +68,15 @@ teardown() {
     req GET /apis/metrics.k8s.io/v1beta1/nodes/solo
     [ "$CODE" = 200 ]
     jq -e '.usage.memory | rtrimstr("Ki") | tonumber > 65536' <<<"$BODY"
+    # Its Lease in kube-node-lease, owned by the Node, renewed at each heartbeat.
+    local uid renewed
+    uid=$(curl -sf "$MK_SERVER/api/v1/nodes/solo" | jq -r .metadata.uid)
+    req GET /apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/solo
+    [ "$CODE" = 200 ]
+    jq -e --arg uid "$uid" '.spec.holderIdentity == "solo" and .spec.leaseDurationSeconds == 40 and
+        .metadata.ownerReferences[0].uid == $uid' <<<"$BODY"
+    renewed=$(jq -r .spec.renewTime <<<"$BODY")
+    wait_for 10 eval '[ "$(curl -sf "$MK_SERVER/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/solo" | jq -r .spec.renewTime)" != "$renewed" ]'
     # The port is taken: a second kubelet says so and exits.
     run "$MK_BIN/mk-kubelet" --server "$MK_SERVER" --node-name solo2 --root-dir "$T/root2" \
         --port "$port"

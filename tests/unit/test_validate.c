@@ -113,6 +113,21 @@ static void test_pdb(void **state)
                  "spec.selector.matchExpressions[0].operator");
 }
 
+static void test_lease(void **state)
+{
+    (void)state;
+    static const char base[] = "apiVersion: coordination.k8s.io/v1\nkind: Lease\n"
+                               "metadata: {name: n1, namespace: kube-node-lease}\nspec:\n@@";
+    expect_ok_with(base, "  holderIdentity: n1\n  leaseDurationSeconds: 40\n"
+                         "  renewTime: \"2026-11-28T00:54:21.197311Z\"\n");
+    expect_error_with(base, "  leaseDurationSeconds: 0\n",
+                      "spec.leaseDurationSeconds: Invalid value: 0: must be greater than or "
+                      "equal to 1");
+    expect_error_with(base, "  renewTime: yesterday\n",
+                      "spec.renewTime: Invalid value: \"yesterday\": must be an RFC 3339 time");
+    expect_error_with(base, "  leaseTransitions: -1\n", "spec.leaseTransitions: Invalid value");
+}
+
 /* ---- Pod ---- */
 
 static const char full_pod[] =
@@ -1942,6 +1957,7 @@ int main(void)
         cmocka_unit_test(test_statefulset_claims),
         cmocka_unit_test(test_hpa),
         cmocka_unit_test(test_pdb),
+        cmocka_unit_test(test_lease),
         cmocka_unit_test(test_ingress),
         cmocka_unit_test(test_function),
         cmocka_unit_test(test_workflow),
