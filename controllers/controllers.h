@@ -42,5 +42,7 @@ extern const mk_controller volumeprotection_controller;
 /* disruption.c: PodDisruptionBudgets' status, which evictions spend
  * (pdbstatus.h). */
 extern const mk_controller disruption_controller;
+/* serviceaccount.c: a "default" ServiceAccount in every namespace. */
+extern const mk_controller serviceaccount_controller;
 
 #endif

@@ -151,6 +151,8 @@ static size_t kind_columns(const char *kind, bool wide, const char **head)
         head[n++] = "ENDPOINTS", head[n++] = "AGE";
     else if (strcmp(kind, "Lease") == 0)
         head[n++] = "HOLDER", head[n++] = "AGE";
+    else if (strcmp(kind, "ServiceAccount") == 0)
+        head[n++] = "SECRETS", head[n++] = "AGE";
     else if (strcmp(kind, "PodDisruptionBudget") == 0)
         head[n++] = "MIN AVAILABLE", head[n++] = "MAX UNAVAILABLE",
         head[n++] = "ALLOWED DISRUPTIONS", head[n++] = "AGE";
@@ -260,6 +262,9 @@ static void kind_cells(const char *kind, json_object *o, bool wide, int64_t now,
         c[3] = age_of(o, now);
     } else if (strcmp(kind, "Endpoints") == 0) {
         c[0] = endpoints_text(o);
+        c[1] = age_of(o, now);
+    } else if (strcmp(kind, "ServiceAccount") == 0) {
+        c[0] = xasprintf("%zu", array_len(mk_json_path(o, "secrets")));
         c[1] = age_of(o, now);
     } else if (strcmp(kind, "Lease") == 0) {
         c[0] = str_or(o, "spec.holderIdentity", "");

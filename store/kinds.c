@@ -14,6 +14,8 @@ const mk_kind mk_kinds[] = {
     {"ConfigMap", "", "v1", "v1", "configmaps", "configmap", "cm", true, false, false},
     {"Secret", "", "v1", "v1", "secrets", "secret", "", true, false, true},
     {"Event", "", "v1", "v1", "events", "event", "ev", true, false, false},
+    {"ServiceAccount", "", "v1", "v1", "serviceaccounts", "serviceaccount", "sa", true, false,
+     false},
     {"PersistentVolume", "", "v1", "v1", "persistentvolumes", "persistentvolume", "pv", false,
      true, false},
     {"PersistentVolumeClaim", "", "v1", "v1", "persistentvolumeclaims", "persistentvolumeclaim",

@@ -598,6 +598,18 @@ static const schema_node pdb_schema = {
         {NULL, NULL, NULL}},
     NULL};
 
+static const schema_node serviceaccount_schema = {
+    SCHEMA_OBJECT,
+    (const schema_field[]){
+        TOP_FIELDS,
+        F("secrets",
+          LIST(OBJ(F("kind", STR), F("namespace", STR), F("name", STR), F("uid", STR),
+                   F("apiVersion", STR), F("resourceVersion", STR), F("fieldPath", STR)))),
+        F("imagePullSecrets", LIST(OBJ(F("name", STR)))),
+        F("automountServiceAccountToken", BOOL),
+        {NULL, NULL, NULL}},
+    NULL};
+
 static const schema_node lease_schema = {
     SCHEMA_OBJECT,
     (const schema_field[]){
@@ -734,6 +746,7 @@ static const struct {
     {"HorizontalPodAutoscaler", &hpa_schema},
     {"PodDisruptionBudget", &pdb_schema},
     {"Lease", &lease_schema},
+    {"ServiceAccount", &serviceaccount_schema},
     {"Ingress", &ingress_schema},
     {"Function", &function_schema},
     {"Workflow", &workflow_schema},

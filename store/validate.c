@@ -33,6 +33,7 @@ static const struct {
     {"ConfigMap", validate_configmap},
     {"Secret", validate_secret},
     {"Event", validate_event},
+    {"ServiceAccount", validate_serviceaccount},
     {"PersistentVolume", validate_pv},
     {"PersistentVolumeClaim", validate_pvc},
     {"StorageClass", validate_storageclass},

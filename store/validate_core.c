@@ -222,6 +222,26 @@ static int check_data_keys(json_object *obj, const char *const *fields, size_t n
     return 0;
 }
 
+/* A ServiceAccount: the secrets it names are names. */
+int validate_serviceaccount(json_object *obj, mk_err *err)
+{
+    static const char *const lists[] = {"secrets", "imagePullSecrets"};
+    int r;
+    for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
+        json_object *a = get(obj, lists[l]);
+        for (size_t i = 0; i < list_len(a); i++) {
+            vpath p;
+            SUBPATH(p, "%s[%zu].name", lists[l], i);
+            const char *name = get_str(list_at(a, i), "name");
+            if (empty_str(name))
+                return field_required(err, p, NULL);
+            if ((r = check_dns_subdomain(p, name, err)) < 0)
+                return r;
+        }
+    }
+    return 0;
+}
+
 int validate_configmap(json_object *obj, mk_err *err)
 {
     static const char *const fields[] = {"data"};

@@ -131,6 +131,7 @@ int validate_node(json_object *obj, mk_err *err);
 int validate_service(json_object *obj, mk_err *err);
 int validate_endpoints(json_object *obj, mk_err *err);
 int validate_configmap(json_object *obj, mk_err *err);
+int validate_serviceaccount(json_object *obj, mk_err *err);
 int validate_secret(json_object *obj, mk_err *err);
 int validate_ingress(json_object *obj, mk_err *err);
 int validate_event(json_object *obj, mk_err *err);

@@ -870,6 +870,23 @@ static const pb_fld f_DeleteOptions[] = {
 static const pb_msg m_DeleteOptions = {"DeleteOptions", f_DeleteOptions,
                                        ARRAY_SIZE(f_DeleteOptions)};
 
+static const pb_fld f_ObjectReference[] = {
+    {1, "kind", PB_STRING, 0, NULL},       {2, "namespace", PB_STRING, 0, NULL},
+    {3, "name", PB_STRING, 0, NULL},       {4, "uid", PB_STRING, 0, NULL},
+    {5, "apiVersion", PB_STRING, 0, NULL}, {6, "resourceVersion", PB_STRING, 0, NULL},
+    {7, "fieldPath", PB_STRING, 0, NULL}};
+static const pb_msg m_ObjectReference = {"ObjectReference", f_ObjectReference,
+                                         ARRAY_SIZE(f_ObjectReference)};
+
+/* What `kubectl create serviceaccount` sends. */
+static const pb_fld f_ServiceAccount[] = {
+    {1, "metadata", PB_MSG, 0, &m_ObjectMeta},
+    {2, "secrets", PB_MSG, PB_REPEATED, &m_ObjectReference},
+    {3, "imagePullSecrets", PB_MSG, PB_REPEATED, &m_LocalObjectReference},
+    {4, "automountServiceAccountToken", PB_BOOL, PB_KEEP_ZERO, NULL}};
+static const pb_msg m_ServiceAccount = {"ServiceAccount", f_ServiceAccount,
+                                        ARRAY_SIZE(f_ServiceAccount)};
+
 /* policy/v1: what `kubectl create poddisruptionbudget` and `kubectl drain`
  * send. */
 static const pb_fld f_PodDisruptionBudgetSpec[] = {
@@ -953,6 +970,7 @@ static const struct {
     {"v1", "Secret", &m_Secret},
     {"v1", "Service", &m_Service},
     {"v1", "Pod", &m_Pod},
+    {"v1", "ServiceAccount", &m_ServiceAccount},
     {"apps/v1", "Deployment", &m_Deployment},
     {"apps/v1", "StatefulSet", &m_StatefulSet},
     {"apps/v1", "DaemonSet", &m_DaemonSet},

@@ -116,6 +116,9 @@ static const column pdb_cols[] = {
     {"Max Unavailable", "string", "", "The maximum number of pods that may be unavailable.", 0},
     {"Allowed Disruptions", "integer", "", "The number of pods that may be evicted now.", 0},
 };
+static const column sa_cols[] = {
+    {"Secrets", "string", "", "The number of secrets the account names.", 0},
+};
 static const column lease_cols[] = {
     {"Holder", "string", "", "The holder of the lease.", 0},
 };
@@ -206,6 +209,8 @@ json_object *table_columns(const mk_kind *k)
         mid = pdb_cols, nmid = ARRAY_SIZE(pdb_cols);
     else if (is(k, "Lease"))
         mid = lease_cols, nmid = ARRAY_SIZE(lease_cols);
+    else if (is(k, "ServiceAccount"))
+        mid = sa_cols, nmid = ARRAY_SIZE(sa_cols);
     else if (is(k, "HorizontalPodAutoscaler"))
         mid = hpa_cols, nmid = ARRAY_SIZE(hpa_cols);
     else if (is(k, "CronJob"))
@@ -603,6 +608,12 @@ json_object *table_row(const mk_kind *k, json_object *obj, bool full_object)
         json_object_array_add(cells, json_object_new_string(buf));
     } else if (is(k, "HorizontalPodAutoscaler")) {
         hpa_cells(cells, obj);
+    } else if (is(k, "ServiceAccount")) {
+        json_object *secrets = mk_json_path(obj, "secrets");
+        json_object_array_add(
+            cells, json_object_new_int64(json_object_is_type(secrets, json_type_array)
+                                             ? (int64_t)json_object_array_length(secrets)
+                                             : 0));
     } else if (is(k, "Lease")) {
         json_object_array_add(cells, str_or(obj, "spec.holderIdentity", ""));
     } else if (is(k, "PodDisruptionBudget")) {

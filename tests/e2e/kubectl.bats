@@ -30,7 +30,7 @@ setup_file() {
     daemon apiserver mk-apiserver --listen "127.0.0.1:$PORT" --data-dir "$E2E_DIR/data" \
         --graceful-pod-deletion
     wait_for 10 inside curl -sf "http://127.0.0.1:$PORT/healthz"
-    daemon cm mk-controller-manager --server "http://127.0.0.1:$PORT" --controllers nodeipam,job,cronjob,garbagecollector,replicaset,deployment,statefulset,disruption
+    daemon cm mk-controller-manager --server "http://127.0.0.1:$PORT" --controllers nodeipam,job,cronjob,garbagecollector,replicaset,deployment,statefulset,disruption,serviceaccount
     daemon scheduler mk-scheduler --server "http://127.0.0.1:$PORT"
     daemon kubelet mk-kubelet --server "http://127.0.0.1:$PORT" --node-name knode \
         --root-dir "$E2E_DIR/node" --image-dir "$E2E_DIR/images" --node-ip "$NODE_IP"
@@ -750,4 +750,18 @@ pdb_status() { k get pdb pdbweb -o jsonpath='{.status.disruptionsAllowed} {.stat
     k delete poddisruptionbudget pdbweb
     k delete deployment pdbweb
     wait_for 60 eval '[ "$(k get pods -l app=pdbweb -o name | wc -l)" = 0 ]'
+}
+
+@test "ServiceAccounts: every namespace has a default one (made again when deleted); kubectl create serviceaccount (protobuf)" {
+    wait_for 20 k get serviceaccount default
+    k create serviceaccount robot
+    run k get sa
+    [[ "${lines[0]}" =~ ^NAME\ +SECRETS\ +AGE ]]
+    [[ "$output" == *default*robot* ]]
+    k create namespace sans
+    wait_for 20 k get serviceaccount default -n sans
+    k delete serviceaccount default -n sans
+    wait_for 20 k get serviceaccount default -n sans
+    k delete namespace sans
+    k delete serviceaccount robot
 }

@@ -128,6 +128,18 @@ static void test_lease(void **state)
     expect_error_with(base, "  leaseTransitions: -1\n", "spec.leaseTransitions: Invalid value");
 }
 
+static void test_serviceaccount(void **state)
+{
+    (void)state;
+    static const char base[] =
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: robot}\n@@";
+    expect_ok_with(base, "imagePullSecrets: [{name: regcred}]\nsecrets: [{name: robot-token}]\n"
+                         "automountServiceAccountToken: false\n");
+    expect_error_with(base, "imagePullSecrets: [{}]\n",
+                      "imagePullSecrets[0].name: Required value");
+    expect_error_with(base, "secrets: [{name: Bad_Name}]\n", "secrets[0].name: Invalid value");
+}
+
 /* ---- Pod ---- */
 
 static const char full_pod[] =
@@ -1958,6 +1970,7 @@ int main(void)
         cmocka_unit_test(test_hpa),
         cmocka_unit_test(test_pdb),
         cmocka_unit_test(test_lease),
+        cmocka_unit_test(test_serviceaccount),
         cmocka_unit_test(test_ingress),
         cmocka_unit_test(test_function),
         cmocka_unit_test(test_workflow),
