@@ -282,9 +282,8 @@ static json_object *new_job(json_object *cj, int64_t t, const cron_zone *z)
     zoned_rfc3339(ts, sizeof ts, t, z);
     json_object_object_add(mk_json_ensure(md, "annotations"), SCHEDULED_ANNOTATION,
                            json_object_new_string(ts));
-    json_object *ref = objkey_controller_ref(cj, "batch/v1", "CronJob");
     json_object *refs = json_object_new_array();
-    json_object_array_add(refs, ref);
+    json_object_array_add(refs, objkey_controller_ref(cj, "batch/v1", "CronJob"));
     json_object_object_add(md, "ownerReferences", refs);
     json_object *spec = mk_json_path(cj, "spec.jobTemplate.spec");
     if (spec && json_object_deep_copy(spec, &v, NULL) == 0)

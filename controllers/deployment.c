@@ -209,10 +209,7 @@ static json_object *new_rs(json_object *d, const char *hash, int revision)
     char rev[16];
     snprintf(rev, sizeof rev, "%d", revision);
     add_label(rs, "metadata.annotations", REVISION, rev);
-    json_object *ref = objkey_controller_ref(d, "apps/v1", "Deployment");
-    json_object *refs = json_object_new_array();
-    json_object_array_add(refs, ref);
-    json_object_object_add(mk_json_path(rs, "metadata"), "ownerReferences", refs);
+    mk_set_owner(rs, objkey_controller_ref(d, "apps/v1", "Deployment"));
     return rs;
 }
 

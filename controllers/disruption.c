@@ -10,15 +10,14 @@
  * that came in between (the 409 brings the key back).
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "controllers/controllers.h"
+#include "controllers/objkey.h"
 #include "controllers/pdbstatus.h"
 #include "controllers/replicaset.h"
-#include "controllers/workqueue.h"
 #include "store/codec.h"
 #include "store/log.h"
 #include "store/selector.h"
@@ -28,10 +27,8 @@
 
 typedef struct disruption {
     manager *m;
-    workqueue *q;
+    objkey_loop loop; /* keys: budgets */
     mk_informer *pdbs, *pods, *rss, *deploys, *stss;
-    pthread_t worker;
-    bool started;
 } disruption;
 
 /* ---- the pods a budget selects, and what their controllers want ---- */
@@ -114,8 +111,9 @@ static int write_status(disruption *d, json_object *pdb, json_object *st, mk_err
     return rc == -ENOENT ? 0 : rc;
 }
 
-static int sync_pdb(disruption *d, json_object *pdb, int64_t *requeue_ms, mk_err *err)
+static int sync_pdb(void *ctx, json_object *pdb, int64_t *requeue_ms, mk_err *err)
 {
+    disruption *d = ctx;
     selected s = {mk_json_str(pdb, "metadata.namespace") ?: "default", NULL,
                   json_object_new_array()};
     json_object *sel = mk_json_path(pdb, "spec.selector");
@@ -133,39 +131,7 @@ static int sync_pdb(disruption *d, json_object *pdb, int64_t *requeue_ms, mk_err
     return write_status(d, pdb, st, err);
 }
 
-static int sync_key(void *ctx, const char *key, int64_t *requeue_ms, mk_err *err)
-{
-    disruption *d = ctx;
-    _cleanup_free_ char *ns = xstrdup(key);
-    char *name = strchr(ns, '/');
-    if (!name)
-        return 0;
-    *name++ = '\0';
-    json_object *pdb = informer_get(d->pdbs, ns, name);
-    int rc = pdb ? sync_pdb(d, pdb, requeue_ms, err) : 0;
-    json_object_put(pdb);
-    return rc;
-}
-
 /* ---- handlers ---- */
-
-static void enqueue(disruption *d, json_object *pdb)
-{
-    _cleanup_free_ char *key = xasprintf("%s/%s", mk_json_str(pdb, "metadata.namespace") ?: "",
-                                         mk_json_str(pdb, "metadata.name") ?: "");
-    workqueue_add(d->q, key);
-}
-
-static void on_pdb(void *ctx, json_object *pdb)
-{
-    enqueue(ctx, pdb);
-}
-
-static void on_pdb_update(void *ctx, json_object *old, json_object *pdb)
-{
-    (void)old;
-    enqueue(ctx, pdb);
-}
 
 /* The budgets of a namespace that select labels (NULL: every budget of
  * the namespace). */
@@ -181,13 +147,8 @@ static int touch_pdb(void *ctx, json_object *pdb)
     touch *t = ctx;
     if (strcmp(mk_json_str(pdb, "metadata.namespace") ?: "", t->ns) != 0)
         return 0;
-    mk_selector *s = NULL;
-    mk_err err = {0};
-    json_object *sel = mk_json_path(pdb, "spec.selector");
-    if (t->any || (sel && selector_from_object(sel, &s, &err) == 0 &&
-                   selector_match_labels(s, t->labels)))
-        enqueue(t->d, pdb);
-    selector_free(s);
+    if (t->any || selector_object_selects(mk_json_path(pdb, "spec.selector"), t->labels))
+        objkey_enqueue(t->d->loop.q, pdb, mk_json_str(pdb, "metadata.name"));
     return 0;
 }
 
@@ -223,18 +184,10 @@ static void on_owner_update(void *ctx, json_object *old, json_object *obj)
         touch_for(ctx, obj, true);
 }
 
-static void *worker(void *arg)
-{
-    disruption *d = arg;
-    if (manager_wait_synced(d->m))
-        workqueue_process(d->q, "disruption", RETRY_MS, sync_key, d);
-    return NULL;
-}
-
 static void disruption_stop(void *state)
 {
     disruption *d = state;
-    workqueue_close(d->q, &d->worker, d->started ? 1 : 0);
+    objkey_loop_stop(&d->loop);
     free(d);
 }
 
@@ -242,22 +195,20 @@ static int disruption_start(manager *m, void **state, mk_err *err)
 {
     disruption *d = xcalloc(1, sizeof *d);
     d->m = m;
-    d->q = workqueue_new();
-    mk_informer_handlers bh = {.on_add = on_pdb, .on_update = on_pdb_update};
+    objkey_loop_init(&d->loop, m, "PodDisruptionBudget", RETRY_MS, sync_pdb, d);
     mk_informer_handlers ph = {
         .on_add = on_pod, .on_update = on_pod_update, .on_delete = on_pod};
     mk_informer_handlers oh = {
         .on_add = on_owner, .on_update = on_owner_update, .on_delete = on_owner};
-    d->pdbs = manager_informer(m, kind_by_kind("PodDisruptionBudget"), &bh, d);
+    d->pdbs = objkey_loop_watch(&d->loop);
     d->pods = manager_informer(m, kind_by_kind("Pod"), &ph, d);
     d->rss = manager_informer(m, kind_by_kind("ReplicaSet"), &oh, d);
     d->deploys = manager_informer(m, kind_by_kind("Deployment"), &oh, d);
     d->stss = manager_informer(m, kind_by_kind("StatefulSet"), &oh, d);
-    if (pthread_create(&d->worker, NULL, worker, d) != 0) {
+    if (objkey_loop_start(&d->loop, err) < 0) {
         disruption_stop(d);
-        return mk_error(err, EAGAIN, "cannot start a thread");
+        return -err->code;
     }
-    d->started = true;
     *state = d;
     return 0;
 }

@@ -27,13 +27,7 @@ json_object *objkey_owner(json_object *obj, const char *kind)
 json_object *objkey_controller_ref(json_object *owner, const char *api_version,
                                    const char *kind)
 {
-    json_object *ref = json_object_new_object();
-    json_object_object_add(ref, "apiVersion", json_object_new_string(api_version));
-    json_object_object_add(ref, "kind", json_object_new_string(kind));
-    json_object_object_add(ref, "name",
-                           json_object_new_string(mk_json_str(owner, "metadata.name") ?: ""));
-    json_object_object_add(ref, "uid",
-                           json_object_new_string(mk_json_str(owner, "metadata.uid") ?: ""));
+    json_object *ref = mk_owner_ref(owner, api_version, kind);
     json_object_object_add(ref, "controller", json_object_new_boolean(true));
     json_object_object_add(ref, "blockOwnerDeletion", json_object_new_boolean(true));
     return ref;

@@ -117,10 +117,8 @@ json_object *replicaset_pod_from_template(json_object *rs, const char *api_versi
     const char *name = mk_json_str(rs, "metadata.name") ?: "rs";
     _cleanup_free_ char *gen = xasprintf("%s-", name);
     json_object_object_add(md, "generateName", json_object_new_string(gen));
-    json_object *refs = json_object_new_array();
-    json_object_array_add(refs, objkey_controller_ref(rs, api_version, kind));
-    json_object_object_add(md, "ownerReferences", refs);
     json_object_object_add(pod, "metadata", md);
+    mk_set_owner(pod, objkey_controller_ref(rs, api_version, kind));
     json_object *spec = NULL;
     json_object *tspec = mk_json_path(rs, "spec.template.spec");
     if (tspec)

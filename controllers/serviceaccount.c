@@ -6,34 +6,29 @@
  * apply as they do elsewhere.)
  */
 #include <errno.h>
-#include <pthread.h>
 #include <string.h>
 
 #include "controllers/controllers.h"
-#include "controllers/workqueue.h"
+#include "controllers/objkey.h"
 #include "store/codec.h"
 #include "store/log.h"
 #include "store/util.h"
 
-#define RETRY_MS 1000
+#define RETRY_MS   1000
 #define DEFAULT_SA "default"
 
 typedef struct sactl {
-    manager *m;
-    workqueue *q;
-    mk_informer *namespaces, *accounts;
-    pthread_t worker;
-    bool started;
+    objkey_loop loop; /* keys: namespaces */
+    mk_informer *accounts;
 } sactl;
 
-static int sync_ns(void *ctx, const char *ns, int64_t *requeue_ms, mk_err *err)
+static int sync_ns(void *ctx, json_object *nso, int64_t *requeue_ms, mk_err *err)
 {
     sactl *c = ctx;
     (void)requeue_ms;
-    json_object *nso = informer_get(c->namespaces, NULL, ns);
-    bool active = nso && !mk_json_str(nso, "metadata.deletionTimestamp") &&
+    const char *ns = mk_json_str(nso, "metadata.name") ?: "";
+    bool active = !mk_json_str(nso, "metadata.deletionTimestamp") &&
                   strcmp(mk_json_str(nso, "status.phase") ?: "", "Terminating") != 0;
-    json_object_put(nso);
     json_object *have = active ? informer_get(c->accounts, ns, DEFAULT_SA) : NULL;
     if (!active || have) {
         json_object_put(have);
@@ -44,8 +39,8 @@ static int sync_ns(void *ctx, const char *ns, int64_t *requeue_ms, mk_err *err)
     json_object_object_add(sa, "kind", json_object_new_string("ServiceAccount"));
     json_object *md = mk_json_ensure(sa, "metadata");
     json_object_object_add(md, "name", json_object_new_string(DEFAULT_SA));
-    int rc = client_create(manager_client(c->m), kind_by_kind("ServiceAccount"), ns, sa, NULL,
-                           err);
+    int rc = client_create(manager_client(c->loop.m), kind_by_kind("ServiceAccount"), ns, sa,
+                           NULL, err);
     json_object_put(sa);
     if (rc == 0)
         mk_log("serviceaccount: made %s/%s", ns, DEFAULT_SA);
@@ -53,54 +48,33 @@ static int sync_ns(void *ctx, const char *ns, int64_t *requeue_ms, mk_err *err)
     return rc == -EEXIST || rc == -EACCES || rc == -ENOENT ? 0 : rc;
 }
 
-static void on_namespace(void *ctx, json_object *ns)
-{
-    sactl *c = ctx;
-    workqueue_add(c->q, mk_json_str(ns, "metadata.name") ?: "");
-}
-
-static void on_namespace_update(void *ctx, json_object *old, json_object *ns)
-{
-    (void)old;
-    on_namespace(ctx, ns);
-}
-
+/* The default account went: its namespace's key (a Namespace is found by
+ * name alone, whatever the key's namespace part says). */
 static void on_account_delete(void *ctx, json_object *sa)
 {
     sactl *c = ctx;
     if (!strcmp(mk_json_str(sa, "metadata.name") ?: "", DEFAULT_SA))
-        workqueue_add(c->q, mk_json_str(sa, "metadata.namespace") ?: "");
-}
-
-static void *worker(void *arg)
-{
-    sactl *c = arg;
-    if (manager_wait_synced(c->m))
-        workqueue_process(c->q, "serviceaccount", RETRY_MS, sync_ns, c);
-    return NULL;
+        objkey_enqueue(c->loop.q, sa, mk_json_str(sa, "metadata.namespace"));
 }
 
 static void sactl_stop(void *state)
 {
     sactl *c = state;
-    workqueue_close(c->q, &c->worker, c->started ? 1 : 0);
+    objkey_loop_stop(&c->loop);
     free(c);
 }
 
 static int sactl_start(manager *m, void **state, mk_err *err)
 {
     sactl *c = xcalloc(1, sizeof *c);
-    c->m = m;
-    c->q = workqueue_new();
-    mk_informer_handlers nh = {.on_add = on_namespace, .on_update = on_namespace_update};
+    objkey_loop_init(&c->loop, m, "Namespace", RETRY_MS, sync_ns, c);
+    objkey_loop_watch(&c->loop);
     mk_informer_handlers ah = {.on_delete = on_account_delete};
-    c->namespaces = manager_informer(m, kind_by_kind("Namespace"), &nh, c);
     c->accounts = manager_informer(m, kind_by_kind("ServiceAccount"), &ah, c);
-    if (pthread_create(&c->worker, NULL, worker, c) != 0) {
+    if (objkey_loop_start(&c->loop, err) < 0) {
         sactl_stop(c);
-        return mk_error(err, EAGAIN, "cannot start a thread");
+        return -err->code;
     }
-    c->started = true;
     *state = c;
     return 0;
 }

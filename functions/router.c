@@ -514,16 +514,8 @@ static char *store_run(router *r, json_object *wf, const char *ns, json_object *
     json_object_object_add(labels, "minik8s.io/run-status",
                            json_object_new_string(mk_json_str(rec, "status")));
     json_object_object_add(md, "labels", labels);
-    json_object *ref = json_object_new_object();
-    json_object_object_add(ref, "apiVersion", json_object_new_string("minik8s.io/v1"));
-    json_object_object_add(ref, "kind", json_object_new_string("Workflow"));
-    json_object_object_add(ref, "name", json_object_new_string(name));
-    json_object_object_add(ref, "uid",
-                           json_object_new_string(mk_json_str(wf, "metadata.uid") ?: ""));
-    json_object *refs = json_object_new_array();
-    json_object_array_add(refs, ref);
-    json_object_object_add(md, "ownerReferences", refs);
     json_object_object_add(cm, "metadata", md);
+    mk_set_owner(cm, mk_owner_ref(wf, "minik8s.io/v1", "Workflow"));
     json_object *data = json_object_new_object();
     json_object_object_add(data, "run.json",
                            json_object_new_string(json_object_to_json_string_ext(

@@ -347,17 +347,8 @@ static int renew_lease(kubelet *kl, mk_err *err)
         json_object_object_add(obj, "apiVersion",
                                json_object_new_string("coordination.k8s.io/v1"));
         json_object_object_add(obj, "kind", json_object_new_string("Lease"));
-        json_object *md = mk_json_ensure(obj, "metadata");
-        json_object_object_add(md, "name", json_object_new_string(name));
-        json_object *ref = json_object_new_object();
-        json_object_object_add(ref, "apiVersion", json_object_new_string("v1"));
-        json_object_object_add(ref, "kind", json_object_new_string("Node"));
-        json_object_object_add(ref, "name", json_object_new_string(name));
-        json_object_object_add(ref, "uid",
-                               json_object_new_string(mk_json_str(node, "metadata.uid") ?: ""));
-        json_object *refs = json_object_new_array();
-        json_object_array_add(refs, ref);
-        json_object_object_add(md, "ownerReferences", refs);
+        mk_json_set_str(obj, "metadata.name", name);
+        mk_set_owner(obj, mk_owner_ref(node, "v1", "Node"));
         rc = client_create(kl->client, k, NODE_LEASE_NS, obj, NULL, err);
         if (rc == -EEXIST) /* made in between: ours next time */
             rc = 0;

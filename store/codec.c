@@ -867,6 +867,25 @@ bool mk_condition_true(json_object *obj, const char *type)
     return st && strcmp(st, "True") == 0;
 }
 
+json_object *mk_owner_ref(json_object *owner, const char *api_version, const char *kind)
+{
+    json_object *ref = json_object_new_object();
+    json_object_object_add(ref, "apiVersion", json_object_new_string(api_version));
+    json_object_object_add(ref, "kind", json_object_new_string(kind));
+    json_object_object_add(ref, "name",
+                           json_object_new_string(mk_json_str(owner, "metadata.name") ?: ""));
+    json_object_object_add(ref, "uid",
+                           json_object_new_string(mk_json_str(owner, "metadata.uid") ?: ""));
+    return ref;
+}
+
+void mk_set_owner(json_object *obj, json_object *ref)
+{
+    json_object *refs = json_object_new_array();
+    json_object_array_add(refs, ref);
+    json_object_object_add(mk_json_ensure(obj, "metadata"), "ownerReferences", refs);
+}
+
 json_object *mk_condition_new(const char *type, const char *status, const char *ts,
                               const char *reason, const char *message)
 {

@@ -60,6 +60,11 @@ void mk_json_set_str(json_object *obj, const char *path, const char *value);
  * Complete...). mk_condition_true: that entry exists with status "True". */
 json_object *mk_condition(json_object *obj, const char *type);
 bool mk_condition_true(json_object *obj, const char *type);
+/* A new ownerReference (caller puts) to owner, an object of that
+ * apiVersion and kind: its name and uid. */
+json_object *mk_owner_ref(json_object *owner, const char *api_version, const char *kind);
+/* Set obj's metadata.ownerReferences to [ref] (ref taken). */
+void mk_set_owner(json_object *obj, json_object *ref);
 /* A new condition {type, status, lastProbeTime: null, lastTransitionTime:
  * ts}, with reason and message when not NULL. */
 json_object *mk_condition_new(const char *type, const char *status, const char *ts,

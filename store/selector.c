@@ -640,3 +640,13 @@ const char *selector_field_equals(const mk_selector *s, const char *field)
             return s->reqs[i].values[0];
     return NULL;
 }
+
+bool selector_object_selects(json_object *sel, json_object *labels)
+{
+    mk_selector *s = NULL;
+    mk_err err = {0};
+    bool match =
+        sel && selector_from_object(sel, &s, &err) == 0 && selector_match_labels(s, labels);
+    selector_free(s);
+    return match;
+}

@@ -26,6 +26,11 @@ int selector_parse_fields(const char *text, mk_selector **out, mk_err *err);
  * An empty/NULL selector matches everything. EINVAL naming the field. */
 int selector_from_object(json_object *sel, mk_selector **out, mk_err *err);
 
+/* Does the selector object sel select labels? NULL (a PodDisruptionBudget
+ * without one) and a selector that does not parse select nothing; {}
+ * selects everything. For one match; parse once to match many. */
+bool selector_object_selects(json_object *sel, json_object *labels);
+
 /* Does a labels map (metadata.labels, may be NULL) satisfy the selector? */
 bool selector_match_labels(const mk_selector *s, json_object *labels);
 /* Does an object satisfy a field selector? */

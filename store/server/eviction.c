@@ -31,18 +31,12 @@ static int match_pdb(void *ctx, const mk_kv *kv)
 {
     pdb_match *m = ctx;
     json_object *pdb = json_tokener_parse(kv->value);
-    json_object *sel = mk_json_path(pdb, "spec.selector");
-    mk_selector *s = NULL;
-    mk_err err = {0};
-    /* A budget without a selector selects nothing; {} selects everything. */
-    if (sel && selector_from_object(sel, &s, &err) == 0 &&
-        selector_match_labels(s, m->labels)) {
+    if (selector_object_selects(mk_json_path(pdb, "spec.selector"), m->labels)) {
         json_object *e = json_object_new_object();
         json_object_object_add(e, "pdb", json_object_get(pdb));
         json_object_object_add(e, "rev", json_object_new_int64(kv->rev));
         json_object_array_add(m->found, e);
     }
-    selector_free(s);
     json_object_put(pdb);
     return 0;
 }
