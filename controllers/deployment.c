@@ -564,10 +564,13 @@ static int64_t sync_deployment(deployctl *c, json_object *d)
         max_rev = r > max_rev ? r : max_rev;
     }
     int replicas = (int)mk_json_int(d, "spec.replicas", 1);
-    json_object *paused = mk_json_path(d, "spec.paused");
+    bool paused = mk_json_bool(d, "spec.paused", false);
     int64_t next = 0;
     _cleanup_free_ char *created = NULL;
-    if (!nrs) {
+    if (!nrs && paused) {
+        /* A paused Deployment rolls nothing out: its new template waits
+         * for the resume, without a ReplicaSet (as Kubernetes'). */
+    } else if (!nrs) {
         json_object *rs = new_rs(d, hash, max_rev + 1);
         mk_err err = {0};
         if (client_create(manager_client(c->m), kind_by_kind("ReplicaSet"),
@@ -578,7 +581,7 @@ static int64_t sync_deployment(deployctl *c, json_object *d)
                    err.msg);
         json_object_put(rs);
         next = DEPLOY_WAIT_MS; /* its own event brings it back too */
-    } else if (!paused || !json_object_get_boolean(paused)) {
+    } else if (!paused) {
         bump_revision(c, nrs, max_rev);
         const char *type = mk_json_str(d, "spec.strategy.type");
         if (type && strcmp(type, "Recreate") == 0)

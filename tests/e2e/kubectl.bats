@@ -427,6 +427,15 @@ YAML
     k rollout status deployment/web --timeout=120s
     [ "$(k get rs "$rs1" -o jsonpath='{.spec.replicas}')" = 3 ]
     [ "$(k get rs "$rs1" -o jsonpath='{.metadata.annotations.deployment\.kubernetes\.io/revision}')" = 3 ]
+    # Paused, a new template makes no ReplicaSet; resumed, it rolls out.
+    k rollout pause deployment/web
+    k set env deployment/web VERSION=4
+    sleep 2
+    [ "$(k get rs -l app=web -o name | wc -l)" = 2 ]
+    [ "$(k get deployment web -o jsonpath='{.status.conditions[?(@.type=="Progressing")].reason}')" = DeploymentPaused ]
+    k rollout resume deployment/web
+    k rollout status deployment/web --timeout=120s
+    [ "$(k get rs -l app=web -o name | wc -l)" = 3 ]
     k scale deployment web --replicas=1
     wait_for 30 eval '[ "$(k get pods -l app=web -o name | wc -l)" = 1 ]'
     run k describe deployment web
