@@ -152,6 +152,11 @@ EOF
         'stty cols 91 rows 27; kubectl --kubeconfig $KC run term -it --rm --restart=Never --image=busybox -- sh' /dev/null"
     [[ "$output" == *"/dev/pts/"* && "$output" == *"27 91"* ]]
     wait_for 30 eval '! k get pod term >/dev/null 2>&1'
+    # A command that fails: its output through the attach, its exit code
+    # kubectl's.
+    run k run failfast --image=busybox --restart=Never --rm -i -- sh -c 'sleep 3; echo out-of-run; exit 3'
+    [ "$status" -eq 3 ]
+    [[ "$output" == *out-of-run* ]]
 }
 
 @test "kubectl cp: a file into the pod and back (tar through exec)" {
