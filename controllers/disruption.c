@@ -44,7 +44,7 @@ static int select_pod(void *ctx, json_object *pod)
     selected *s = ctx;
     if (!strcmp(mk_json_str(pod, "metadata.namespace") ?: "", s->ns) &&
         selector_match_labels(s->sel, mk_json_path(pod, "metadata.labels")))
-        json_object_array_add(s->pods, json_object_get(pod));
+        json_object_array_add(s->pods, mk_json_copy(pod)); /* the cache's is only lent */
     return 0;
 }
 
