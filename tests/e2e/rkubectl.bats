@@ -247,6 +247,8 @@ EOF
     [ "${COMPREPLY[*]}" = "replicasets rs" ]
     COMP_WORDS=(rkubectl get st); COMP_CWORD=2; _rkubectl
     [ "${COMPREPLY[*]}" = "statefulsets sts storageclasses" ]
+    COMP_WORDS=(rkubectl get pd); COMP_CWORD=2; _rkubectl
+    [ "${COMPREPLY[*]}" = "pdb" ]
     COMP_WORDS=(rkubectl describe po w); COMP_CWORD=3; _rkubectl
     [[ " ${COMPREPLY[*]} " == *" web "* && " ${COMPREPLY[*]} " == *" watched "* ]]
     COMP_WORDS=(rkubectl get pods -n t); COMP_CWORD=4; _rkubectl

@@ -9,7 +9,8 @@
 _rkubectl_kinds="pods po nodes no services svc replicasets rs deployments deploy daemonsets ds
 statefulsets sts jobs cronjobs cj horizontalpodautoscalers hpa ingresses ing namespaces ns
 configmaps cm secrets endpoints ep events ev persistentvolumes pv persistentvolumeclaims pvc
-storageclasses sc functions fn workflows wf gpujobs gj"
+storageclasses sc poddisruptionbudgets pdb serviceaccounts sa leases functions fn workflows wf
+gpujobs gj"
 
 # The folder name for a kind alias (a small table: completion must be fast).
 _rkubectl_resource() {
@@ -27,6 +28,9 @@ _rkubectl_resource() {
     pv | persistentvolume | persistentvolumes) echo persistentvolumes ;;
     pvc | persistentvolumeclaim | persistentvolumeclaims) echo persistentvolumeclaims ;;
     sc | storageclass | storageclasses) echo storageclasses ;;
+    pdb | poddisruptionbudget | poddisruptionbudgets) echo poddisruptionbudgets ;;
+    sa | serviceaccount | serviceaccounts) echo serviceaccounts ;;
+    lease | leases) echo leases ;;
     hpa | horizontalpodautoscaler | horizontalpodautoscalers) echo horizontalpodautoscalers ;;
     ing | ingress | ingresses) echo ingresses ;;
     ns | namespace | namespaces) echo namespaces ;;
