@@ -133,8 +133,8 @@ static int sync_pdb(void *ctx, json_object *pdb, int64_t *requeue_ms, mk_err *er
 
 /* ---- handlers ---- */
 
-/* The budgets of a namespace that select labels (NULL: every budget of
- * the namespace). */
+/* The budgets of a namespace that select labels (any: every budget of the
+ * namespace). */
 typedef struct touch {
     disruption *d;
     const char *ns;

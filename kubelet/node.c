@@ -44,22 +44,31 @@ static void node_default_ip(char *buf, size_t n)
     freeifaddrs(ifa);
 }
 
-/* The first number of the line of FILE that starts with key (base as
- * strtoll's); dflt when there is none. */
-static long long proc_value(const char *file, const char *key, int base, long long dflt)
+/* For each of the n keys, the first number of the first line of FILE that
+ * starts with it (base as strtoll's), in one read of the file; vals keep
+ * what the caller put there (the defaults) for keys with no line. */
+static void proc_values(const char *file, const char *const *keys, long long *vals, size_t n,
+                        int base)
 {
     FILE *f = fopen(file, "re");
     if (!f)
-        return dflt;
+        return;
     char line[256];
-    long long v = dflt;
+    bool *seen = xcalloc(n, sizeof *seen);
     while (fgets(line, sizeof line, f))
-        if (strncmp(line, key, strlen(key)) == 0) {
-            v = strtoll(line + strlen(key), NULL, base);
-            break;
-        }
+        for (size_t i = 0; i < n; i++)
+            if (!seen[i] && strncmp(line, keys[i], strlen(keys[i])) == 0) {
+                vals[i] = strtoll(line + strlen(keys[i]), NULL, base);
+                seen[i] = true;
+            }
+    free(seen);
     fclose(f);
-    return v;
+}
+
+static long long proc_value(const char *file, const char *key, int base, long long dflt)
+{
+    proc_values(file, &key, &dflt, 1, base);
+    return dflt;
 }
 
 int64_t node_memory_kib(void)
@@ -83,13 +92,13 @@ bool node_usage(int64_t *cpu_ns, int64_t *mem_usage, int64_t *mem_working_set)
         return false;
     unsigned long long busy = t[0] + t[1] + t[2] + t[5] + t[6] + t[7];
     *cpu_ns = (int64_t)(busy * (1000000000ULL / (unsigned long long)hz));
-    long long total = proc_value("/proc/meminfo", "MemTotal:", 10, -1);
-    long long free_kib = proc_value("/proc/meminfo", "MemFree:", 10, -1);
-    long long inactive = proc_value("/proc/meminfo", "Inactive(file):", 10, 0);
-    if (total < 0 || free_kib < 0)
+    static const char *const keys[] = {"MemTotal:", "MemFree:", "Inactive(file):"};
+    long long kib[] = {-1, -1, 0};
+    proc_values("/proc/meminfo", keys, kib, 3, 10);
+    if (kib[0] < 0 || kib[1] < 0)
         return false;
-    *mem_usage = (total - free_kib) * 1024;
-    *mem_working_set = *mem_usage - inactive * 1024;
+    *mem_usage = (kib[0] - kib[1]) * 1024;
+    *mem_working_set = *mem_usage - kib[2] * 1024;
     if (*mem_working_set < 0)
         *mem_working_set = 0;
     return true;
@@ -221,15 +230,14 @@ static json_object *node_info(kubelet *kl)
 {
     struct utsname u;
     uname(&u);
-    char buf[256];
+    char buf[256], machine_id[64];
     json_object *info = json_object_new_object();
-    json_object_object_add(
-        info, "machineID",
-        json_object_new_string(first_line("/etc/machine-id", buf, sizeof buf)));
+    first_line("/etc/machine-id", machine_id, sizeof machine_id);
+    json_object_object_add(info, "machineID", json_object_new_string(machine_id));
     /* product_uuid is root-only and absent in some VMs: the machine id then. */
-    if (!first_line("/sys/class/dmi/id/product_uuid", buf, sizeof buf)[0])
-        first_line("/etc/machine-id", buf, sizeof buf);
-    json_object_object_add(info, "systemUUID", json_object_new_string(buf));
+    first_line("/sys/class/dmi/id/product_uuid", buf, sizeof buf);
+    json_object_object_add(info, "systemUUID",
+                           json_object_new_string(buf[0] ? buf : machine_id));
     json_object_object_add(
         info, "bootID",
         json_object_new_string(first_line("/proc/sys/kernel/random/boot_id", buf, sizeof buf)));

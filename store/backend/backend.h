@@ -140,6 +140,12 @@ static inline void backend_set_sink(mk_backend *be, mk_event_fn fn, void *ctx)
     be->sink = fn;
     be->sink_ctx = ctx;
 }
+/* The preconditions of w against the key's revision now (cur; 0: absent):
+ * EEXIST for a create of a key that is there, ENOENT for an update or
+ * delete of one that is not, ESTALE when expect_rev is not cur. Backends
+ * check them inside their transaction; a dry run checks them outside. */
+int backend_check_write(const mk_write *w, int64_t cur, mk_err *err);
+
 static inline int backend_write(mk_backend *be, const mk_write *w, int64_t *rev, mk_err *err)
 {
     return be->ops->write(be, w, rev, err);

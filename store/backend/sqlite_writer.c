@@ -109,20 +109,8 @@ static int apply_one(sqlite_backend *sb, sqlite_req *req, int64_t rev, int64_t n
     int64_t cur = current_rev_of(sb, w->key, &rc);
     if (rc != SQLITE_OK)
         return -rc;
-    if (w->op == MK_WRITE_CREATE && cur) {
-        req->rc = mk_error(&req->err, EEXIST, "%s: already exists", w->key);
+    if ((req->rc = backend_check_write(w, cur, &req->err)) < 0)
         return REJECTED;
-    }
-    if (w->op != MK_WRITE_CREATE && !cur) {
-        req->rc = mk_error(&req->err, ENOENT, "%s: not found", w->key);
-        return REJECTED;
-    }
-    if (w->op != MK_WRITE_CREATE && w->expect_rev && w->expect_rev != cur) {
-        req->rc = mk_error(&req->err, ESTALE,
-                           "%s: resourceVersion %lld is stale (the object is at %lld)", w->key,
-                           (long long)w->expect_rev, (long long)cur);
-        return REJECTED;
-    }
 
     json_object *obj = w->obj;
     if (!obj) {

@@ -152,10 +152,8 @@ enum MHD_Result dispatch(api_req *r)
     if (route_parse(r->url, &rt, &err) < 0)
         return api_reply_err(r, &err, NULL, NULL);
     const char *dry = api_query(r, "dryRun");
-    if (dry && strcmp(dry, "All") != 0)
-        return api_fail(r, EBADMSG,
-                        "dryRun: Unsupported value: \"%s\": supported values: \"All\"", dry);
-    r->dry_run = dry != NULL;
+    if (dry && objects_set_dry_run(r, dry, &err) < 0)
+        return api_reply_err(r, &err, NULL, NULL);
     r->verb = verb_of(r, &rt);
     if (auth_allow(r->role, r->user, r->verb, rt.kind, rt.sub, &err) < 0)
         return api_reply_err(r, &err, rt.kind, rt.name);

@@ -21,21 +21,22 @@
 #define EVICT_RETRIES 8
 #define EVICT_REFUSED "Cannot evict pod as it would violate the pod's disruption budget."
 
-/* The budgets of the pod's namespace that select it. */
+/* The budgets of the pod's namespace that select it: how many, and the
+ * first with its revision (one is all an eviction works with). */
 typedef struct pdb_match {
     json_object *labels;
-    json_object *found; /* array of {pdb, rev} */
+    size_t n;
+    json_object *pdb;
+    int64_t rev;
 } pdb_match;
 
 static int match_pdb(void *ctx, const mk_kv *kv)
 {
     pdb_match *m = ctx;
     json_object *pdb = json_tokener_parse(kv->value);
-    if (selector_object_selects(mk_json_path(pdb, "spec.selector"), m->labels)) {
-        json_object *e = json_object_new_object();
-        json_object_object_add(e, "pdb", json_object_get(pdb));
-        json_object_object_add(e, "rev", json_object_new_int64(kv->rev));
-        json_object_array_add(m->found, e);
+    if (selector_object_selects(mk_json_path(pdb, "spec.selector"), m->labels) && m->n++ == 0) {
+        m->pdb = steal_pointer(&pdb);
+        m->rev = kv->rev;
     }
     json_object_put(pdb);
     return 0;
@@ -102,19 +103,17 @@ static int evict_check(api_req *r, const api_route *rt, json_object *pod, json_o
 {
     if (ignores_budgets(pod))
         return 0;
-    pdb_match m = {mk_json_path(pod, "metadata.labels"), json_object_new_array()};
+    pdb_match m = {.labels = mk_json_path(pod, "metadata.labels")};
     const mk_kind *k = kind_by_kind("PodDisruptionBudget");
     _cleanup_free_ char *prefix = kind_prefix(k, rt->ns);
     int64_t list_rev;
     int rc = backend_list(r->srv->be, prefix, match_pdb, &m, &list_rev, err);
-    size_t n = json_object_array_length(m.found);
-    if (rc == 0 && n > 1)
+    if (rc == 0 && m.n > 1)
         rc = mk_error(err, EIO,
                       "This pod has more than one PodDisruptionBudget, which the eviction "
                       "subresource does not support.");
-    if (rc == 0 && n == 1) {
-        json_object *e = json_object_array_get_idx(m.found, 0);
-        json_object *pdb = mk_json_path(e, "pdb");
+    if (rc == 0 && m.n == 1) {
+        json_object *pdb = m.pdb;
         /* An unready pod counts for nothing: it may go while the budget
          * has the healthy pods it wants (or its policy lets it go always). */
         bool unready = !mk_condition_true(pod, "Ready");
@@ -125,9 +124,9 @@ static int evict_check(api_req *r, const api_route *rt, json_object *pod, json_o
              (desired > 0 && mk_json_int(pdb, "status.currentHealthy", 0) >= desired)))
             rc = 0;
         else
-            rc = take_disruption(r, pdb, mk_json_int(e, "rev", 0), rt->name, cause, err);
+            rc = take_disruption(r, pdb, m.rev, rt->name, cause, err);
     }
-    json_object_put(m.found);
+    json_object_put(m.pdb);
     return rc;
 }
 

@@ -444,18 +444,24 @@ static void delete_opts_from(json_object *body, delete_opts *o)
         o->grace = json_object_get_int64(g) < 0 ? 0 : json_object_get_int64(g);
 }
 
+int objects_set_dry_run(api_req *r, const char *v, mk_err *err)
+{
+    if (strcmp(v ?: "", "All") != 0)
+        return mk_error(err, EBADMSG,
+                        "dryRun: Unsupported value: \"%s\": supported values: \"All\"",
+                        v ?: "");
+    r->dry_run = true;
+    return 0;
+}
+
 int objects_dry_run_of(api_req *r, json_object *options, mk_err *err)
 {
     json_object *dry = mk_json_path(options, "dryRun");
     size_t n = json_object_is_type(dry, json_type_array) ? json_object_array_length(dry) : 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *v = json_object_get_string(json_object_array_get_idx(dry, i));
-        if (strcmp(v ?: "", "All") != 0)
-            return mk_error(err, EBADMSG,
-                            "dryRun: Unsupported value: \"%s\": supported values: \"All\"",
-                            v ?: "");
-        r->dry_run = true;
-    }
+    for (size_t i = 0; i < n; i++)
+        if (objects_set_dry_run(r, json_object_get_string(json_object_array_get_idx(dry, i)),
+                                err) < 0)
+            return -err->code;
     return 0;
 }
 
@@ -802,14 +808,8 @@ int objects_write(api_req *r, const mk_write *w, int64_t *rev, mk_err *err)
         return rc;
     }
     bool exists = rc == 0;
-    if (w->op == MK_WRITE_CREATE && exists)
-        return mk_error(err, EEXIST, "%s: already exists", w->key);
-    if (w->op != MK_WRITE_CREATE && !exists)
-        return mk_error(err, ENOENT, "%s: not found", w->key);
-    if (w->op != MK_WRITE_CREATE && w->expect_rev && w->expect_rev != cur)
-        return mk_error(err, ESTALE,
-                        "%s: resourceVersion %lld is stale (the object is at %lld)", w->key,
-                        (long long)w->expect_rev, (long long)cur);
+    if ((rc = backend_check_write(w, exists ? cur : 0, err)) < 0)
+        return rc;
     *rev = exists ? cur : r->srv->be->ops->current_rev(r->srv->be);
     return 0;
 }

@@ -39,8 +39,11 @@ int objects_delete_with(api_req *r, const api_route *rt, json_object *options,
  * only its preconditions are checked (exists, absent, revision) and
  * nothing is stored (*rev is the current revision; w->stored stays NULL). */
 int objects_write(api_req *r, const mk_write *w, int64_t *rev, mk_err *err);
-/* A DeleteOptions' dryRun (["All"]) sets r->dry_run, as ?dryRun=All does;
- * any other value is refused (EBADMSG). options may be NULL. */
+/* A dryRun value ("All", the only one) sets r->dry_run; any other is
+ * refused (EBADMSG naming it). */
+int objects_set_dry_run(api_req *r, const char *v, mk_err *err);
+/* A DeleteOptions' dryRun (["All"]) sets r->dry_run, as ?dryRun=All does.
+ * options may be NULL. */
 int objects_dry_run_of(api_req *r, json_object *options, mk_err *err);
 /* Read the current object: parsed value and its revision. ENOENT names it. */
 int objects_load(api_server *srv, const mk_kind *k, const char *ns, const char *name,
