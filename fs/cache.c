@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#define CACHE_MAX_KINDS 32
+#define CACHE_MAX_KINDS 64
 
 /* One change for the notifier thread: invalidate what the kernel may have
  * cached of the object and feed the .watch subscribers. */

@@ -132,10 +132,26 @@ static size_t object_len(json_object *o)
                                                          : 0;
 }
 
+static bool is_role(const char *kind)
+{
+    return strcmp(kind, "Role") == 0 || strcmp(kind, "ClusterRole") == 0;
+}
+
+static bool is_binding(const char *kind)
+{
+    return strcmp(kind, "RoleBinding") == 0 || strcmp(kind, "ClusterRoleBinding") == 0;
+}
+
 /* Fill the kind-specific columns (between NAME and AGE, then wide ones). */
 static size_t kind_columns(const char *kind, bool wide, const char **head)
 {
     size_t n = 0;
+    if (is_binding(kind)) {
+        head[n++] = "ROLE", head[n++] = "AGE";
+        if (wide)
+            head[n++] = "USERS", head[n++] = "GROUPS", head[n++] = "SERVICEACCOUNTS";
+        return n;
+    }
     if (strcmp(kind, "Pod") == 0) {
         head[n++] = "READY", head[n++] = "STATUS", head[n++] = "RESTARTS";
         head[n++] = "AGE";
@@ -153,6 +169,8 @@ static size_t kind_columns(const char *kind, bool wide, const char **head)
         head[n++] = "HOLDER", head[n++] = "AGE";
     else if (strcmp(kind, "ServiceAccount") == 0)
         head[n++] = "SECRETS", head[n++] = "AGE";
+    else if (is_role(kind))
+        head[n++] = "CREATED AT"; /* kubectl's, instead of an AGE */
     else if (strcmp(kind, "PodDisruptionBudget") == 0)
         head[n++] = "MIN AVAILABLE", head[n++] = "MAX UNAVAILABLE",
         head[n++] = "ALLOWED DISRUPTIONS", head[n++] = "AGE";
@@ -237,6 +255,26 @@ static void sc_cells(json_object *o, int64_t now, char **c)
     c[3] = xstrdup(json_object_get_boolean(mk_json_path(o, "allowVolumeExpansion")) ? "true"
                                                                                     : "false");
     c[4] = age_of(o, now);
+}
+
+/* A role's CREATED AT; a binding's ROLE, AGE and with -o wide whom it
+ * binds. */
+static void rbac_cells(const char *kind, json_object *o, bool wide, int64_t now, char **c)
+{
+    char buf[600];
+    if (is_role(kind)) {
+        created_at_text(o, buf, sizeof buf);
+        c[0] = xstrdup(buf);
+        return;
+    }
+    role_ref_text(o, buf, sizeof buf);
+    c[0] = xstrdup(buf);
+    c[1] = age_of(o, now);
+    if (wide) {
+        c[2] = subjects_text(o, "User");
+        c[3] = subjects_text(o, "Group");
+        c[4] = subjects_text(o, "ServiceAccount");
+    }
 }
 
 static void kind_cells(const char *kind, json_object *o, bool wide, int64_t now, char **c)
@@ -340,6 +378,8 @@ static void kind_cells(const char *kind, json_object *o, bool wide, int64_t now,
         pvc_cells(o, now, c);
     } else if (strcmp(kind, "StorageClass") == 0) {
         sc_cells(o, now, c);
+    } else if (is_role(kind) || is_binding(kind)) {
+        rbac_cells(kind, o, wide, now, c);
     } else {
         c[0] = age_of(o, now);
     }

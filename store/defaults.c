@@ -330,6 +330,37 @@ static void default_job(json_object *spec)
     default_field(spec, "suspend", json_object_new_boolean(false));
 }
 
+/* Set o's string field to value where it is absent or "", as Go's
+ * defaulting of a string field (len == 0) does. */
+static void default_empty_str(json_object *o, const char *field, const char *value)
+{
+    json_object *v = NULL;
+    if (!json_object_is_type(o, json_type_object))
+        return;
+    if (!json_object_object_get_ex(o, field, &v) ||
+        (json_object_is_type(v, json_type_string) && json_object_get_string_len(v) == 0))
+        json_object_object_add(o, field, json_object_new_string(value));
+}
+
+/* rbac/v1's SetDefaults_RoleBinding and _Subject: a roleRef, a User and a
+ * Group are of the RBAC group unless they say (kubectl sends them without
+ * it); a ServiceAccount is of the core group, "". */
+static void default_binding(json_object *obj)
+{
+    static const char rbac[] = "rbac.authorization.k8s.io";
+    default_field(obj, "roleRef", json_object_new_object());
+    default_empty_str(mk_json_path(obj, "roleRef"), "apiGroup", rbac);
+    json_object *subjects = mk_json_path(obj, "subjects");
+    for (size_t i = 0; json_object_is_type(subjects, json_type_array) &&
+                       i < json_object_array_length(subjects);
+         i++) {
+        json_object *s = json_object_array_get_idx(subjects, i);
+        const char *kind = mk_json_str(s, "kind") ?: "";
+        if (!strcmp(kind, "User") || !strcmp(kind, "Group"))
+            default_empty_str(s, "apiGroup", rbac);
+    }
+}
+
 void defaults_apply(const mk_kind *k, json_object *obj)
 {
     json_object *pod = pod_spec_of(k, obj);
@@ -353,6 +384,8 @@ void defaults_apply(const mk_kind *k, json_object *obj)
         default_service(obj);
     else if (strcmp(k->kind, "Secret") == 0)
         default_secret(obj);
+    else if (strcmp(k->kind, "RoleBinding") == 0 || strcmp(k->kind, "ClusterRoleBinding") == 0)
+        default_binding(obj);
     else
         default_volume_kinds(k, obj);
 }

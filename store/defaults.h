@@ -10,9 +10,10 @@
  * policies, a port's protocol (TCP) and targetPort (its port); a Secret's
  * type (Opaque); a PersistentVolume's reclaim policy (Retain) and
  * volumeMode (Filesystem, a claim's too), a StorageClass's reclaimPolicy
- * (Delete) and volumeBindingMode (Immediate). Fields of features minik8s
- * does not have (imagePullPolicy: images are node-local) are left out
- * rather than promised.
+ * (Delete) and volumeBindingMode (Immediate); a role binding's roleRef
+ * and User and Group subjects their apiGroup (rbac.authorization.k8s.io).
+ * Fields of features minik8s does not have (imagePullPolicy: images are
+ * node-local) are left out rather than promised.
  *
  * Set where absent, on create and update alike (an update that omits them
  * changes nothing), before validation, as the API server's defaulting runs

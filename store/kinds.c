@@ -37,6 +37,14 @@ const mk_kind mk_kinds[] = {
      "poddisruptionbudget", "pdb", true, true, false},
     {"Lease", "coordination.k8s.io", "v1", "coordination.k8s.io/v1", "leases", "lease", "",
      true, false, false},
+    {"Role", "rbac.authorization.k8s.io", "v1", "rbac.authorization.k8s.io/v1", "roles", "role",
+     "", true, false, false},
+    {"ClusterRole", "rbac.authorization.k8s.io", "v1", "rbac.authorization.k8s.io/v1",
+     "clusterroles", "clusterrole", "", false, false, false},
+    {"RoleBinding", "rbac.authorization.k8s.io", "v1", "rbac.authorization.k8s.io/v1",
+     "rolebindings", "rolebinding", "", true, false, false},
+    {"ClusterRoleBinding", "rbac.authorization.k8s.io", "v1", "rbac.authorization.k8s.io/v1",
+     "clusterrolebindings", "clusterrolebinding", "", false, false, false},
     {"StorageClass", "storage.k8s.io", "v1", "storage.k8s.io/v1", "storageclasses",
      "storageclass", "sc", false, false, false},
     {"Ingress", "networking.k8s.io", "v1", "networking.k8s.io/v1", "ingresses", "ingress",
@@ -90,6 +98,11 @@ const mk_kind *kind_by_resource(const char *group, const char *resource)
             strcmp(mk_kinds[i].resource, resource) == 0)
             return &mk_kinds[i];
     return NULL;
+}
+
+bool kind_has_path_names(const mk_kind *k)
+{
+    return k && strcmp(k->group, "rbac.authorization.k8s.io") == 0;
 }
 
 static bool word_in(const char *words, const char *w)

@@ -59,6 +59,9 @@ const mk_kind *kind_by_kind(const char *kind);
 const mk_kind *kind_by_gvk(const char *api_version, const char *kind);
 /* Look up by URL group ("" for core) and plural resource. NULL if unknown. */
 const mk_kind *kind_by_resource(const char *group, const char *resource);
+/* True for kinds whose names may be any path segment (mk_is_path_segment_name)
+ * rather than a DNS-1123 name: the RBAC kinds, as in Kubernetes. */
+bool kind_has_path_names(const mk_kind *k);
 /* Look up by any name a user types: plural, singular, short name or kind,
  * case-insensitive ("po", "pods", "Pod", "hpa"). NULL if unknown. */
 const mk_kind *kind_by_alias(const char *name);

@@ -302,3 +302,37 @@ void intstr_text(json_object *v, char *buf, size_t n)
 {
     snprintf(buf, n, "%s", v ? json_object_get_string(v) : "N/A");
 }
+
+void created_at_text(json_object *obj, char *buf, size_t n)
+{
+    const char *ts = mk_json_str(obj, "metadata.creationTimestamp");
+    int64_t t = ts ? mk_parse_rfc3339(ts) : -1;
+    if (t < 0)
+        snprintf(buf, n, "<unknown>");
+    else
+        mk_rfc3339(buf, n, t);
+}
+
+void role_ref_text(json_object *binding, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s/%s", mk_json_str(binding, "roleRef.kind") ?: "",
+             mk_json_str(binding, "roleRef.name") ?: "");
+}
+
+char *subjects_text(json_object *binding, const char *kind)
+{
+    json_object *subjects = mk_json_path(binding, "subjects");
+    bool sa = strcmp(kind, "ServiceAccount") == 0;
+    mk_buf b = {0};
+    for (size_t i = 0; i < len_of(subjects); i++) {
+        json_object *s = json_object_array_get_idx(subjects, i);
+        if (strcmp(mk_json_str(s, "kind") ?: "", kind))
+            continue;
+        if (b.len)
+            mk_buf_puts(&b, ", ");
+        if (sa)
+            mk_buf_printf(&b, "%s/", mk_json_str(s, "namespace") ?: "");
+        mk_buf_puts(&b, mk_json_str(s, "name") ?: "");
+    }
+    return mk_buf_steal(&b);
+}

@@ -50,6 +50,18 @@ void hpa_targets_text(json_object *hpa, char *buf, size_t n);
  * subsets. Caller frees. */
 char *endpoints_text(json_object *ep);
 
+/* A Role's or ClusterRole's CREATED AT (kubectl shows it instead of an
+ * AGE): the creation timestamp as RFC 3339 UTC, "<unknown>" without one. */
+void created_at_text(json_object *obj, char *buf, size_t n);
+/* A RoleBinding's or ClusterRoleBinding's ROLE: "<kind>/<name>" of its
+ * roleRef ("ClusterRole/view"). */
+void role_ref_text(json_object *binding, char *buf, size_t n);
+/* Its USERS, GROUPS or SERVICEACCOUNTS (-o wide), as kubectl's
+ * SubjectsStrings: the names of the subjects of that kind ("User",
+ * "Group", "ServiceAccount"; a ServiceAccount as "<namespace>/<name>"),
+ * joined by ", "; "" for none. Caller frees. */
+char *subjects_text(json_object *binding, const char *kind);
+
 /* An IntOrString field of a PodDisruptionBudget as kubectl prints it:
  * "2", "50%", "N/A" when absent. */
 void intstr_text(json_object *v, char *buf, size_t n);

@@ -620,6 +620,41 @@ static const schema_node lease_schema = {
         {NULL, NULL, NULL}},
     NULL};
 
+/* rbac.authorization.k8s.io/v1 */
+static const schema_node policy_rule = {SCHEMA_OBJECT,
+                                        (const schema_field[]){F("verbs", LIST(STR)),
+                                                               F("apiGroups", LIST(STR)),
+                                                               F("resources", LIST(STR)),
+                                                               F("resourceNames", LIST(STR)),
+                                                               F("nonResourceURLs", LIST(STR)),
+                                                               {NULL, NULL, NULL}},
+                                        NULL};
+
+static const schema_node role_schema = {
+    SCHEMA_OBJECT,
+    (const schema_field[]){TOP_FIELDS, F("rules", LIST(&policy_rule)), {NULL, NULL, NULL}},
+    NULL};
+
+static const schema_node clusterrole_schema = {
+    SCHEMA_OBJECT,
+    (const schema_field[]){
+        TOP_FIELDS,
+        F("rules", LIST(&policy_rule)),
+        F("aggregationRule", OBJ(F("clusterRoleSelectors", LIST(&label_selector)))),
+        {NULL, NULL, NULL}},
+    NULL};
+
+/* RoleBindings and ClusterRoleBindings alike */
+static const schema_node binding_schema = {
+    SCHEMA_OBJECT,
+    (const schema_field[]){
+        TOP_FIELDS,
+        F("subjects",
+          LIST(OBJ(F("kind", STR), F("apiGroup", STR), F("name", STR), F("namespace", STR)))),
+        F("roleRef", OBJ(F("apiGroup", STR), F("kind", STR), F("name", STR))),
+        {NULL, NULL, NULL}},
+    NULL};
+
 static const schema_node ingress_backend = {
     SCHEMA_OBJECT,
     (const schema_field[]){
@@ -747,6 +782,10 @@ static const struct {
     {"PodDisruptionBudget", &pdb_schema},
     {"Lease", &lease_schema},
     {"ServiceAccount", &serviceaccount_schema},
+    {"Role", &role_schema},
+    {"ClusterRole", &clusterrole_schema},
+    {"RoleBinding", &binding_schema},
+    {"ClusterRoleBinding", &binding_schema},
     {"Ingress", &ingress_schema},
     {"Function", &function_schema},
     {"Workflow", &workflow_schema},

@@ -2,6 +2,8 @@
 #include "store/error.h"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -201,10 +203,42 @@ void mk_random_bytes(void *buf, size_t n)
     }
 }
 
+/* Bumped in a forked child, whose pools must not repeat the parent's. */
+static atomic_uint uuid_generation;
+
+static void uuid_after_fork(void)
+{
+    atomic_fetch_add(&uuid_generation, 1);
+}
+
+static void uuid_register(void)
+{
+    pthread_atfork(NULL, NULL, uuid_after_fork);
+}
+
+/* 16 random bytes from a per-thread pool: one getrandom() per 32 uids
+ * instead of one per create. */
+static void uuid_bytes(unsigned char b[16])
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    static _Thread_local unsigned char pool[512];
+    static _Thread_local size_t left;
+    static _Thread_local unsigned gen;
+    pthread_once(&once, uuid_register);
+    unsigned now = atomic_load(&uuid_generation);
+    if (left < 16 || gen != now) {
+        mk_random_bytes(pool, sizeof pool);
+        left = sizeof pool;
+        gen = now;
+    }
+    left -= 16;
+    memcpy(b, pool + left, 16);
+}
+
 void mk_uuid(char out[37])
 {
     unsigned char b[16];
-    mk_random_bytes(b, sizeof b);
+    uuid_bytes(b);
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     /* Every create makes one: by hand, not through a 16-field printf. */
@@ -255,6 +289,17 @@ bool mk_is_dns1123_subdomain(const char *s)
             return true;
         p = dot + 1;
     }
+}
+
+bool mk_is_path_segment_name(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > 253 || !strcmp(s, ".") || !strcmp(s, ".."))
+        return false;
+    for (; *s; s++)
+        if (*s <= ' ' || *s > '~' || *s == '/' || *s == '%')
+            return false;
+    return true;
 }
 
 int mk_read_file(const char *path, size_t max, char **out, size_t *len, mk_err *err)

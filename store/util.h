@@ -85,6 +85,10 @@ void mk_uuid(char out[37]);
 bool mk_is_dns1123_label(const char *s);
 /* True if s is a DNS-1123 subdomain: labels joined by '.', at most 253. */
 bool mk_is_dns1123_subdomain(const char *s);
+/* True if s is a path segment name, as Kubernetes names RBAC objects
+ * ("system:controller:x"): 1 to 253 printable ASCII characters without
+ * space, '/' or '%', and not "." or "..". */
+bool mk_is_path_segment_name(const char *s);
 
 /* Read a whole file (at most max bytes) into a NUL-terminated buffer. */
 int mk_read_file(const char *path, size_t max, char **out, size_t *len, struct mk_err *err);

@@ -47,6 +47,10 @@ static const struct {
     {"HorizontalPodAutoscaler", validate_hpa},
     {"PodDisruptionBudget", validate_pdb},
     {"Lease", validate_lease},
+    {"Role", validate_role},
+    {"ClusterRole", validate_clusterrole},
+    {"RoleBinding", validate_rolebinding},
+    {"ClusterRoleBinding", validate_clusterrolebinding},
     {"Ingress", validate_ingress},
     {"Function", validate_function},
     {"Workflow", validate_workflow},
@@ -69,11 +73,9 @@ int validate_kind_of(json_object *obj, const mk_kind **kind, mk_err *err)
     const char *k = json_object_get_string(kv), *a = json_object_get_string(av);
     const mk_kind *found = kind_by_kind(k);
     if (!found) {
-        const char *all[32];
-        size_t n = 0;
-        for (; n < mk_nkinds && n < ARRAY_SIZE(all) - 1; n++)
+        _cleanup_free_ const char **all = xcalloc(mk_nkinds + 1, sizeof *all);
+        for (size_t n = 0; n < mk_nkinds; n++)
             all[n] = mk_kinds[n].kind;
-        all[n] = NULL;
         return field_unsupported(err, "kind", k, all);
     }
     if (strcmp(found->api_version, a)) {
@@ -202,6 +204,8 @@ int validate_update(const mk_kind *k, json_object *old, json_object *obj, mk_war
         return check_pv_update(old, obj, err);
     if (!strcmp(k->kind, "StorageClass"))
         return check_storageclass_update(old, obj, err);
+    if (!strcmp(k->kind, "RoleBinding") || !strcmp(k->kind, "ClusterRoleBinding"))
+        return check_binding_update(old, obj, err);
     if (!strcmp(k->kind, "ControllerRevision") &&
         !json_object_equal(mk_json_path(old, "data"), mk_json_path(obj, "data")))
         return field_invalid(err, "data", mk_json_path(obj, "data"), "field is immutable");

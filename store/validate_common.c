@@ -29,7 +29,9 @@ static void show(json_object *v, char *buf, size_t n)
     if (json_object_is_type(v, json_type_string))
         snprintf(buf, n, "\"%.80s\"", json_object_get_string(v));
     else
-        snprintf(buf, n, "%.80s", json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+        snprintf(buf, n, "%.80s",
+                 json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
+                                                       JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
 int field_required(mk_err *err, const char *path, const char *detail)
@@ -183,6 +185,26 @@ int check_dns_subdomain(const char *path, const char *v, mk_err *err)
         "character (e.g. 'example.com')");
 }
 
+/* A name of the RBAC kinds (kinds.h: kind_has_path_names): any URL path
+ * segment, as Kubernetes' path.IsValidPathSegmentName allows
+ * ("system:controller:x"), in its words for '/', '%', "." and "..". */
+int check_path_segment_name(const char *path, const char *v, mk_err *err)
+{
+    if (mk_is_path_segment_name(v))
+        return 0;
+    if (!strcmp(v, ".") || !strcmp(v, ".."))
+        return field_invalid_str(err, path, v, "may not be '%s'", v);
+    if (strchr(v, '/'))
+        return field_invalid_str(err, path, v, "may not contain '/'");
+    if (strchr(v, '%'))
+        return field_invalid_str(err, path, v, "may not contain '%%'");
+    if (strlen(v) > 253)
+        return field_invalid_str(err, path, v, "must be no more than 253 bytes");
+    /* minik8s's own limit: the name is a store key and a file name */
+    return field_invalid_str(err, path, v,
+                             "must consist of printable ASCII characters other than space");
+}
+
 /* IANA_SVC_NAME: at most 15 of [a-z0-9-], a letter somewhere, no "--",
  * no '-' at either end. Port names use it. */
 static bool is_iana_svc_name(const char *s)
@@ -242,6 +264,19 @@ int check_config_key(const char *path, const char *k, mk_err *err)
 
 /* ---- labels and metadata ---- */
 
+int check_label_selector(json_object *sel, const char *path, mk_err *err)
+{
+    if (!sel)
+        return 0;
+    mk_selector *s = NULL;
+    mk_err serr = {0};
+    if (selector_from_object(sel, &s, &serr) < 0) /* "matchLabels...": a path below ours */
+        return mk_error(err, serr.code, "%s%s%s", path,
+                        strncmp(serr.msg, "match", 5) ? ": " : ".", serr.msg);
+    selector_free(s);
+    return 0;
+}
+
 int check_labels(json_object *labels, const char *path, mk_err *err)
 {
     foreach_field(labels, k, v)
@@ -273,27 +308,44 @@ static int check_annotations(json_object *ann, const char *path, mk_err *err)
     return 0;
 }
 
+/* metadata.generateName, when there is no name: the server appends 5
+ * characters to the prefix, and the result must be a name of the kind. */
+static int check_generate_name(const mk_kind *k, const char *gen, mk_err *err)
+{
+    _cleanup_free_ char *sample = xasprintf("%sabcde", gen);
+    if (kind_has_path_names(k) && mk_is_path_segment_name(sample))
+        return 0;
+    if (kind_has_path_names(k)) /* the prefix's fault: name it, not the sample */
+        return check_path_segment_name("metadata.generateName", gen, err) < 0
+                   ? -err->code
+                   : field_invalid_str(err, "metadata.generateName", gen,
+                                       "must be no more than 248 bytes");
+    if (check_dns_label("metadata.generateName", sample, err) < 0)
+        return field_invalid_str(err, "metadata.generateName", gen,
+                                 "a prefix for a lowercase RFC 1123 label (at most 58 "
+                                 "characters, e.g. 'web-')");
+    return 0;
+}
+
+static int check_name(const mk_kind *k, const char *name, mk_err *err)
+{
+    if (kind_has_path_names(k))
+        return check_path_segment_name("metadata.name", name, err);
+    /* Events are named <object>.<hex>, as Kubernetes' recorders name them. */
+    if (!strcmp(k->kind, "Event"))
+        return check_dns_subdomain("metadata.name", name, err);
+    return check_dns_label("metadata.name", name, err);
+}
+
 int check_metadata(const mk_kind *k, json_object *meta, mk_err *err)
 {
     const char *name = get_str(meta, "name");
     const char *gen = get_str(meta, "generateName");
     int r;
-    if (empty_str(name)) {
-        if (empty_str(gen))
-            return field_required(err, "metadata.name", "name or generateName is required");
-        /* The server appends 5 characters to the prefix. */
-        _cleanup_free_ char *sample = xasprintf("%sabcde", gen);
-        if ((r = check_dns_label("metadata.generateName", sample, err)) < 0)
-            return field_invalid_str(err, "metadata.generateName", gen,
-                                     "a prefix for a lowercase RFC 1123 label (at most 58 "
-                                     "characters, e.g. 'web-')");
-    } else if (!strcmp(k->kind, "Event")) {
-        /* Events are named <object>.<hex>, as Kubernetes' recorders name them. */
-        if ((r = check_dns_subdomain("metadata.name", name, err)) < 0)
-            return r;
-    } else if ((r = check_dns_label("metadata.name", name, err)) < 0) {
+    if (empty_str(name) && empty_str(gen))
+        return field_required(err, "metadata.name", "name or generateName is required");
+    if ((r = empty_str(name) ? check_generate_name(k, gen, err) : check_name(k, name, err)) < 0)
         return r;
-    }
     const char *ns = get_str(meta, "namespace");
     if (!empty_str(ns) && (r = check_dns_label("metadata.namespace", ns, err)) < 0)
         return r;

@@ -8,7 +8,8 @@
  * ConfigMaps, Secrets, Ingresses, Events), validate_workloads.c (Jobs,
  * CronJobs, ReplicaSets, DaemonSets, StatefulSets, ControllerRevisions,
  * Deployments, HPAs), validate_storage.c (PersistentVolumes, claims,
- * StorageClasses) and validate_minik8s.c (Functions, Workflows, GpuJobs).
+ * StorageClasses), validate_rbac.c (Roles, ClusterRoles and their
+ * bindings) and validate_minik8s.c (Functions, Workflows, GpuJobs).
  *
  * A check reads fields knowing schema.c checked their types where present,
  * fails on the first error with the field's path in Kubernetes' wording
@@ -109,11 +110,15 @@ int check_int_or_percent(json_object *o, const char *field, const char *base, in
                          bool at_most_100, mk_err *err);
 int check_dns_label(const char *path, const char *v, mk_err *err);
 int check_dns_subdomain(const char *path, const char *v, mk_err *err);
+/* A name of the kinds named by path segments (kinds.h: kind_has_path_names). */
+int check_path_segment_name(const char *path, const char *v, mk_err *err);
 int check_port_name(const char *path, const char *v, mk_err *err);
 int check_int_or_name_port(json_object *o, const char *field, const char *base, bool must,
                            mk_err *err);
 int check_config_key(const char *path, const char *k, mk_err *err);
 int check_labels(json_object *labels, const char *path, mk_err *err);
+/* A LabelSelector object at path; absent (NULL) is fine. */
+int check_label_selector(json_object *sel, const char *path, mk_err *err);
 int check_metadata(const mk_kind *k, json_object *meta, mk_err *err);
 
 /* ---- the areas ---- */
@@ -160,6 +165,12 @@ int check_storageclass_update(json_object *old, json_object *obj, mk_err *err);
 int validate_function(json_object *obj, mk_err *err);
 int validate_workflow(json_object *obj, mk_err *err);
 int validate_gpujob(json_object *obj, mk_err *err);
+/* validate_rbac.c; check_binding_update: a binding's roleRef never changes */
+int validate_role(json_object *obj, mk_err *err);
+int validate_clusterrole(json_object *obj, mk_err *err);
+int validate_rolebinding(json_object *obj, mk_err *err);
+int validate_clusterrolebinding(json_object *obj, mk_err *err);
+int check_binding_update(json_object *old, json_object *obj, mk_err *err);
 /* validate.c: a field that keeps its value once set */
 int check_immutable_str(json_object *old, json_object *obj, const char *path, mk_err *err);
 

@@ -47,6 +47,7 @@ typedef enum api_role {
     ROLE_ADMIN = 0,
     ROLE_CONTROLLER,
     ROLE_NODE,
+    ROLE_RBAC, /* authorized by RBAC bindings (rbac.h) */
 } api_role;
 
 /* One request, from its first byte to its reply. */

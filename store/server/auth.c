@@ -1,6 +1,8 @@
 /* auth.c - the token table (uthash) and the role rules of auth.h. */
 #include "store/server/auth.h"
 
+#include "store/server/rbac.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -35,6 +37,8 @@ static int role_parse(const char *s, api_role *role)
         *role = ROLE_CONTROLLER;
     else if (strcmp(s, "node") == 0)
         *role = ROLE_NODE;
+    else if (strcmp(s, "rbac") == 0)
+        *role = ROLE_RBAC;
     else
         return -1;
     return 0;
@@ -53,8 +57,9 @@ static int auth_add_line(auth *a, char *line, const char *path, int lineno, mk_e
     role_s = trim(role_s);
     api_role role;
     if (role_parse(role_s, &role) < 0)
-        return mk_error(err, EINVAL, "%s:%d: unknown role \"%s\" (admin, controller or node)",
-                        path, lineno, role_s);
+        return mk_error(err, EINVAL,
+                        "%s:%d: unknown role \"%s\" (admin, controller, node or rbac)", path,
+                        lineno, role_s);
     if (!*tok || !*user)
         return mk_error(err, EINVAL, "%s:%d: empty token or user", path, lineno);
     token_entry *e;
@@ -142,39 +147,92 @@ static bool is_read(const char *verb)
     return strcmp(verb, "get") == 0 || strcmp(verb, "list") == 0 || strcmp(verb, "watch") == 0;
 }
 
-int auth_allow(api_role role, const char *user, const char *verb, const mk_kind *k,
-               const char *sub, mk_err *err)
+static bool is(const char *a, const char *b)
 {
-    bool ok;
-    switch (role) {
-    case ROLE_ADMIN:
-        ok = true;
-        break;
-    case ROLE_CONTROLLER:
-        ok = !(strcmp(k->kind, "Namespace") == 0 &&
-               (strcmp(verb, "delete") == 0 || strcmp(verb, "deletecollection") == 0));
-        break;
-    case ROLE_NODE:
-        /* Reads, but not a way into pods (exec, attach and port-forward
-         * are upgraded GETs); its Node, Events and Lease; a node deletes the PersistentVolumes
-         * it provisioned once it has removed their directory (the local-path provisioner's node
-         * half). */
-        ok = (is_read(verb) && strcmp(sub, "exec") != 0 && strcmp(sub, "attach") != 0 &&
-              strcmp(sub, "portforward") != 0) ||
-             strcmp(k->kind, "Node") == 0 || strcmp(k->kind, "Event") == 0 ||
-             strcmp(k->kind, "Lease") == 0 ||
-             (strcmp(k->kind, "Pod") == 0 &&
-              (strcmp(sub, "status") == 0 || strcmp(verb, "delete") == 0)) ||
-             (strcmp(k->kind, "PersistentVolume") == 0 && strcmp(verb, "delete") == 0 && !*sub);
-        break;
-    default:
-        ok = false;
-    }
-    if (ok)
+    return a && strcmp(a, b) == 0;
+}
+
+/* The built-in roles' rules (auth.h). Their daemons may read any path
+ * (/metrics). */
+static bool role_allows(api_role role, const auth_attrs *a)
+{
+    const mk_kind *k = a->kind;
+    if (role == ROLE_ADMIN || !k)
+        return true;
+    if (role == ROLE_CONTROLLER)
+        return !(is(k->kind, "Namespace") &&
+                 (is(a->verb, "delete") || is(a->verb, "deletecollection")));
+    if (role != ROLE_NODE)
+        return false;
+    /* Reads, but not a way into pods (exec, attach and port-forward are
+     * upgraded GETs); its Node, Events and Lease; a node deletes the
+     * PersistentVolumes it provisioned once it has removed their directory
+     * (the local-path provisioner's node half). */
+    const char *sub = a->sub;
+    return (is_read(a->verb) && !is(sub, "exec") && !is(sub, "attach") &&
+            !is(sub, "portforward")) ||
+           is(k->kind, "Node") || is(k->kind, "Event") || is(k->kind, "Lease") ||
+           (is(k->kind, "Pod") && (is(sub, "status") || is(a->verb, "delete"))) ||
+           (is(k->kind, "PersistentVolume") && is(a->verb, "delete") && !*sub);
+}
+
+auth_attrs auth_attrs_of(const char *verb, const api_route *rt)
+{
+    auth_attrs a = {
+        .verb = verb, .kind = rt->kind, .sub = rt->sub, .ns = rt->ns, .name = rt->name};
+    /* A Namespace is inside itself: a RoleBinding there may grant it. */
+    if (!*a.ns && strcmp(rt->kind->kind, "Namespace") == 0)
+        a.ns = rt->name;
+    return a;
+}
+
+int auth_forbidden(const char *user, const auth_attrs *a, mk_err *err)
+{
+    if (!a->kind)
+        return mk_error(err, EACCES, "forbidden: User \"%s\" cannot %s path \"%s\"", user,
+                        a->verb, a->path ? a->path : "");
+    const mk_kind *k = a->kind;
+    char what[300], scope[100];
+    if (*a->name)
+        snprintf(what, sizeof what, "%s%s%s \"%s\"", k->resource, *k->group ? "." : "",
+                 k->group, a->name);
+    else
+        snprintf(what, sizeof what, "%s%s%s", k->resource, *k->group ? "." : "", k->group);
+    if (*a->ns)
+        snprintf(scope, sizeof scope, "in the namespace \"%s\"", a->ns);
+    else
+        snprintf(scope, sizeof scope, "at the cluster scope");
+    return mk_error(err, EACCES,
+                    "%s is forbidden: User \"%s\" cannot %s resource \"%s%s%s\" in API group "
+                    "\"%s\" %s",
+                    what, user, a->verb, k->resource, *a->sub ? "/" : "", a->sub, k->group,
+                    scope);
+}
+
+int auth_authorize(mk_backend *be, api_role role, const char *user, const auth_attrs *a,
+                   mk_err *err)
+{
+    if (role == ROLE_RBAC)
+        return rbac_authorize(be, user, a, err);
+    if (role_allows(role, a))
         return 0;
-    /* Kubernetes' words: ... in API group "apps" */
-    return mk_error(err, EACCES, "%s \"%s\" cannot %s resource \"%s%s%s\"%s%s%s",
-                    role == ROLE_NODE ? "node" : "user", user, verb, k->resource,
-                    *sub ? "/" : "", sub, k->group[0] ? " in API group \"" : "", k->group,
-                    k->group[0] ? "\"" : "");
+    return auth_forbidden(user, a, err);
+}
+
+size_t auth_groups(api_role role, const char *user, const char **out, char *buf, size_t n)
+{
+    static const char sa[] = "system:serviceaccount:";
+    size_t k = 0;
+    if (role == ROLE_ADMIN)
+        out[k++] = "system:masters";
+    else if (role == ROLE_NODE)
+        out[k++] = "system:nodes";
+    if (strncmp(user, sa, strlen(sa)) == 0 && strchr(user + strlen(sa), ':')) {
+        const char *ns = user + strlen(sa);
+        snprintf(buf, n, "system:serviceaccounts:%.*s", (int)(strchr(ns, ':') - ns), ns);
+        out[k++] = "system:serviceaccounts";
+        out[k++] = buf;
+    }
+    out[k++] = "system:authenticated";
+    return k;
 }

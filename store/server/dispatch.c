@@ -140,8 +140,12 @@ enum MHD_Result dispatch(api_req *r)
     if (srv->auth &&
         auth_identify(srv->auth, api_header(r, "Authorization"), &r->user, &r->role, &err) < 0)
         return api_reply_err(r, &err, NULL, NULL);
-    if (!strcmp(r->url, "/metrics"))
+    if (!strcmp(r->url, "/metrics")) {
+        auth_attrs a = {.verb = "get", .path = r->url};
+        if (auth_authorize(srv->be, r->role, r->user, &a, &err) < 0)
+            return api_reply_err(r, &err, NULL, NULL);
         return metrics_serve(r);
+    }
     if (metrics_api_serve(r, &ret))
         return ret;
     if (discovery_serve(r, &ret))
@@ -155,7 +159,8 @@ enum MHD_Result dispatch(api_req *r)
     if (dry && objects_set_dry_run(r, dry, &err) < 0)
         return api_reply_err(r, &err, NULL, NULL);
     r->verb = verb_of(r, &rt);
-    if (auth_allow(r->role, r->user, r->verb, rt.kind, rt.sub, &err) < 0)
+    auth_attrs a = auth_attrs_of(r->verb, &rt);
+    if (auth_authorize(srv->be, r->role, r->user, &a, &err) < 0)
         return api_reply_err(r, &err, rt.kind, rt.name);
     return dispatch_resource(r, &rt);
 }

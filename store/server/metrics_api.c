@@ -397,6 +397,20 @@ bool metrics_api_serve(api_req *r, enum MHD_Result *ret)
         *ret = api_fail(r, EBADMSG, "invalid name");
         return true;
     }
+    /* Authorized as Kubernetes' aggregated metrics API is: its own group. */
+    mk_kind res = {.kind = nodes ? "NodeMetrics" : "PodMetrics",
+                   .group = METRICS_GROUP,
+                   .resource = nodes ? "nodes" : "pods"};
+    auth_attrs a = {.verb = name ? "get" : "list",
+                    .kind = &res,
+                    .sub = "",
+                    .ns = ns ? ns : "",
+                    .name = name ? name : ""};
+    mk_err err = {0};
+    if (auth_authorize(r->srv->be, r->role, r->user, &a, &err) < 0) {
+        *ret = api_reply_err(r, &err, NULL, NULL);
+        return true;
+    }
     *ret = serve_metrics(r, nodes, ns, name);
     return true;
 }

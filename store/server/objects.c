@@ -14,6 +14,7 @@
 #include "store/server/finalizers.h"
 #include "store/server/namespaces.h"
 #include "store/server/nslife.h"
+#include "store/server/rbac.h"
 #include "store/server/table.h"
 
 #define GENERATE_NAME_SUFFIX 5
@@ -794,6 +795,13 @@ enum MHD_Result objects_delete(api_req *r, const api_route *rt)
 
 int objects_write(api_req *r, const mk_write *w, int64_t *rev, mk_err *err)
 {
+    /* An rbac user may grant only what it holds (rbac.h). */
+    const mk_kind *k = r->role == ROLE_RBAC && w->op != MK_WRITE_DELETE
+                           ? kind_by_kind(mk_json_str(w->obj, "kind"))
+                           : NULL;
+    if (kind_has_path_names(k) &&
+        rbac_check_escalation(r->srv->be, r->user, k, w->obj, err) < 0)
+        return -err->code;
     if (!r->dry_run)
         return backend_write(r->srv->be, w, rev, err);
     /* The checks the backend makes inside its transaction, made on what is
@@ -816,26 +824,37 @@ int objects_write(api_req *r, const mk_write *w, int64_t *rev, mk_err *err)
 
 /* ---- startup ---- */
 
+/* Create obj unless there is one already. */
+static int bootstrap_one(api_server *srv, json_object *obj, mk_err *err)
+{
+    const mk_kind *k = kind_by_kind(mk_json_str(obj, "kind"));
+    const char *name = mk_json_str(obj, "metadata.name");
+    set_create_fields(k, obj, mk_json_path(obj, "metadata"));
+    _cleanup_free_ char *key = kind_key(k, NULL, name);
+    mk_write w = {.op = MK_WRITE_CREATE, .key = key, .obj = obj};
+    int64_t rev;
+    int rc = backend_write(srv->be, &w, &rev, err);
+    if (rc == 0)
+        mk_log("created %s %s", k->singular, name);
+    else if (rc != -EEXIST)
+        return mk_error_wrap(err, "create %s %s", k->singular, name);
+    return 0;
+}
+
 int objects_bootstrap(api_server *srv, mk_err *err)
 {
-    const mk_kind *nsk = kind_by_kind("Namespace");
+    json_object *all = rbac_default_roles();
     for (size_t i = 0; i < ARRAY_SIZE(bootstrap_namespaces); i++) {
-        const char *name = bootstrap_namespaces[i];
-        json_object *obj = json_object_new_object();
-        json_object_object_add(obj, "apiVersion", json_object_new_string("v1"));
-        json_object_object_add(obj, "kind", json_object_new_string("Namespace"));
-        json_object *md = mk_json_ensure(obj, "metadata");
-        json_object_object_add(md, "name", json_object_new_string(name));
-        set_create_fields(nsk, obj, md);
-        _cleanup_free_ char *key = kind_key(nsk, NULL, name);
-        mk_write w = {.op = MK_WRITE_CREATE, .key = key, .obj = obj};
-        int64_t rev;
-        int rc = backend_write(srv->be, &w, &rev, err);
-        json_object_put(obj);
-        if (rc == 0)
-            mk_log("created namespace %s", name);
-        else if (rc != -EEXIST)
-            return mk_error_wrap(err, "create namespace %s", name);
+        json_object *ns = json_object_new_object();
+        json_object_object_add(ns, "apiVersion", json_object_new_string("v1"));
+        json_object_object_add(ns, "kind", json_object_new_string("Namespace"));
+        json_object *md = mk_json_ensure(ns, "metadata");
+        json_object_object_add(md, "name", json_object_new_string(bootstrap_namespaces[i]));
+        json_object_array_add(all, ns);
     }
-    return 0;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < json_object_array_length(all); i++)
+        rc = bootstrap_one(srv, json_object_array_get_idx(all, i), err);
+    json_object_put(all);
+    return rc;
 }

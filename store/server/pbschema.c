@@ -1,10 +1,11 @@
 /* pbschema.c - the messages kubectl sends, field by field (see pbschema.h).
  *
  * Transcribed from Kubernetes' generated.proto files (k8s.io/api core/v1,
- * apps/v1, batch/v1, networking/v1, autoscaling/v1 and v2; apimachinery
- * meta/v1), numbers as there; JSON names as the Go types' json tags. Fields
- * of volume plugins this cluster cannot mount (gcePersistentDisk, nfs, csi...)
- * are left out on purpose: a manifest naming one is refused by number. */
+ * apps/v1, batch/v1, networking/v1, autoscaling/v1 and v2, policy/v1,
+ * rbac/v1; apimachinery meta/v1), numbers as there; JSON names as the Go
+ * types' json tags. Fields of volume plugins this cluster cannot mount
+ * (gcePersistentDisk, nfs, csi...) are left out on purpose: a manifest
+ * naming one is refused by number. */
 #include "store/server/pbschema.h"
 
 #include <string.h>
@@ -887,6 +888,48 @@ static const pb_fld f_ServiceAccount[] = {
 static const pb_msg m_ServiceAccount = {"ServiceAccount", f_ServiceAccount,
                                         ARRAY_SIZE(f_ServiceAccount)};
 
+/* rbac.authorization.k8s.io/v1: what `kubectl create role`, `clusterrole`,
+ * `rolebinding` and `clusterrolebinding` send. */
+static const pb_fld f_PolicyRule[] = {{1, "verbs", PB_STRING, PB_REPEATED, NULL},
+                                      {2, "apiGroups", PB_STRING, PB_REPEATED, NULL},
+                                      {3, "resources", PB_STRING, PB_REPEATED, NULL},
+                                      {4, "resourceNames", PB_STRING, PB_REPEATED, NULL},
+                                      {5, "nonResourceURLs", PB_STRING, PB_REPEATED, NULL}};
+static const pb_msg m_PolicyRule = {"PolicyRule", f_PolicyRule, ARRAY_SIZE(f_PolicyRule)};
+
+static const pb_fld f_Role[] = {{1, "metadata", PB_MSG, 0, &m_ObjectMeta},
+                                {2, "rules", PB_MSG, PB_REPEATED, &m_PolicyRule}};
+static const pb_msg m_Role = {"Role", f_Role, ARRAY_SIZE(f_Role)};
+
+static const pb_fld f_AggregationRule[] = {
+    {1, "clusterRoleSelectors", PB_MSG, PB_REPEATED, &m_LabelSelector}};
+static const pb_msg m_AggregationRule = {"AggregationRule", f_AggregationRule,
+                                         ARRAY_SIZE(f_AggregationRule)};
+
+static const pb_fld f_ClusterRole[] = {{1, "metadata", PB_MSG, 0, &m_ObjectMeta},
+                                       {2, "rules", PB_MSG, PB_REPEATED, &m_PolicyRule},
+                                       {3, "aggregationRule", PB_MSG, 0, &m_AggregationRule}};
+static const pb_msg m_ClusterRole = {"ClusterRole", f_ClusterRole, ARRAY_SIZE(f_ClusterRole)};
+
+static const pb_fld f_Subject[] = {{1, "kind", PB_STRING, 0, NULL},
+                                   {2, "apiGroup", PB_STRING, 0, NULL},
+                                   {3, "name", PB_STRING, 0, NULL},
+                                   {4, "namespace", PB_STRING, 0, NULL}};
+static const pb_msg m_Subject = {"Subject", f_Subject, ARRAY_SIZE(f_Subject)};
+
+static const pb_fld f_RoleRef[] = {{1, "apiGroup", PB_STRING, 0, NULL},
+                                   {2, "kind", PB_STRING, 0, NULL},
+                                   {3, "name", PB_STRING, 0, NULL}};
+static const pb_msg m_RoleRef = {"RoleRef", f_RoleRef, ARRAY_SIZE(f_RoleRef)};
+
+/* RoleBinding and ClusterRoleBinding alike */
+static const pb_fld f_RoleBinding[] = {{1, "metadata", PB_MSG, 0, &m_ObjectMeta},
+                                       {2, "subjects", PB_MSG, PB_REPEATED, &m_Subject},
+                                       {3, "roleRef", PB_MSG, 0, &m_RoleRef}};
+static const pb_msg m_RoleBinding = {"RoleBinding", f_RoleBinding, ARRAY_SIZE(f_RoleBinding)};
+static const pb_msg m_ClusterRoleBinding = {"ClusterRoleBinding", f_RoleBinding,
+                                            ARRAY_SIZE(f_RoleBinding)};
+
 /* policy/v1: what `kubectl create poddisruptionbudget` and `kubectl drain`
  * send. */
 static const pb_fld f_PodDisruptionBudgetSpec[] = {
@@ -981,6 +1024,10 @@ static const struct {
     {"autoscaling/v1", "HorizontalPodAutoscaler", &m_HorizontalPodAutoscalerV1},
     {"policy/v1", "PodDisruptionBudget", &m_PodDisruptionBudget},
     {"policy/v1", "Eviction", &m_Eviction},
+    {"rbac.authorization.k8s.io/v1", "Role", &m_Role},
+    {"rbac.authorization.k8s.io/v1", "ClusterRole", &m_ClusterRole},
+    {"rbac.authorization.k8s.io/v1", "RoleBinding", &m_RoleBinding},
+    {"rbac.authorization.k8s.io/v1", "ClusterRoleBinding", &m_ClusterRoleBinding},
     {"*", "DeleteOptions", &m_DeleteOptions},
     {"authorization.k8s.io/v1", "SelfSubjectAccessReview", &m_SelfSubjectAccessReview},
     {"authentication.k8s.io/v1", "SelfSubjectReview", &m_SelfSubjectReview},

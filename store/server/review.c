@@ -34,10 +34,14 @@ static bool resource_allowed(api_req *r, json_object *attrs, char *why, size_t n
     /* A resource this server lacks is judged by its name alone. */
     mk_kind other = {.kind = "", .group = group, .resource = resource};
     bool every = strcmp(verb, "*") == 0;
+    auth_attrs a = {.kind = k ? k : &other,
+                    .sub = mk_json_str(attrs, "subresource") ?: "",
+                    .ns = mk_json_str(attrs, "namespace") ?: "",
+                    .name = mk_json_str(attrs, "name") ?: ""};
     for (size_t i = 0; i < (every ? ARRAY_SIZE(all) : 1); i++) {
         mk_err err = {0};
-        if (auth_allow(r->role, r->user, every ? all[i] : verb, k ? k : &other,
-                       mk_json_str(attrs, "subresource") ?: "", &err) < 0) {
+        a.verb = every ? all[i] : verb;
+        if (auth_authorize(r->srv->be, r->role, r->user, &a, &err) < 0) {
             snprintf(why, n, "%s", err.msg);
             return false;
         }
@@ -45,19 +49,22 @@ static bool resource_allowed(api_req *r, json_object *attrs, char *why, size_t n
     return true;
 }
 
-static bool path_allowed(api_req *r, json_object *attrs)
+static bool path_allowed(api_req *r, json_object *attrs, char *why, size_t n)
 {
     static const char *const open[] = {"/healthz", "/livez", "/readyz", "/version",
                                        "/api",     "/apis",  "/openapi"};
-    const char *path = mk_json_str(attrs, "path") ?: "";
-    const char *verb = mk_json_str(attrs, "verb") ?: "";
-    if (r->role == ROLE_ADMIN)
-        return true;
+    auth_attrs a = {.verb = mk_json_str(attrs, "verb") ?: "",
+                    .path = mk_json_str(attrs, "path") ?: ""};
     for (size_t i = 0; i < ARRAY_SIZE(open); i++) {
         size_t len = strlen(open[i]);
-        if (strncmp(path, open[i], len) == 0 && (!path[len] || path[len] == '/'))
-            return strcmp(verb, "get") == 0;
+        if (strncmp(a.path, open[i], len) == 0 && (!a.path[len] || a.path[len] == '/') &&
+            strcmp(a.verb, "get") == 0)
+            return true;
     }
+    mk_err err = {0};
+    if (auth_authorize(r->srv->be, r->role, r->user, &a, &err) == 0)
+        return true;
+    snprintf(why, n, "%s", err.msg);
     return false;
 }
 
@@ -72,7 +79,8 @@ static enum MHD_Result access_review(api_req *r, json_object *obj)
                         "must be set");
     }
     char why[512] = "";
-    bool ok = res ? resource_allowed(r, res, why, sizeof why) : path_allowed(r, nonres);
+    bool ok = res ? resource_allowed(r, res, why, sizeof why)
+                  : path_allowed(r, nonres, why, sizeof why);
     json_object *st = json_object_new_object();
     json_object_object_add(st, "allowed", json_object_new_boolean(ok));
     if (*why)
@@ -83,23 +91,22 @@ static enum MHD_Result access_review(api_req *r, json_object *obj)
     return ret;
 }
 
-/* The groups Kubernetes would put a user of this role in. */
-static json_object *groups_of(api_role role)
+static json_object *groups_of(api_role role, const char *user)
 {
-    json_object *g = json_object_new_array();
-    if (role == ROLE_ADMIN)
-        json_object_array_add(g, json_object_new_string("system:masters"));
-    else if (role == ROLE_NODE)
-        json_object_array_add(g, json_object_new_string("system:nodes"));
-    json_object_array_add(g, json_object_new_string("system:authenticated"));
-    return g;
+    const char *g[4];
+    char buf[300];
+    size_t n = auth_groups(role, user, g, buf, sizeof buf);
+    json_object *a = json_object_new_array();
+    for (size_t i = 0; i < n; i++)
+        json_object_array_add(a, json_object_new_string(g[i]));
+    return a;
 }
 
 static enum MHD_Result whoami(api_req *r, json_object *obj)
 {
     json_object *info = json_object_new_object();
     json_object_object_add(info, "username", json_object_new_string(r->user));
-    json_object_object_add(info, "groups", groups_of(r->role));
+    json_object_object_add(info, "groups", groups_of(r->role, r->user));
     json_object *st = json_object_new_object();
     json_object_object_add(st, "userInfo", info);
     json_object_object_add(obj, "status", st);

@@ -42,6 +42,18 @@ static int copy_name(char *dst, size_t n, const char *src, bool ns, mk_err *err)
     return 0;
 }
 
+/* An object's name: what its kind allows (kinds.h). */
+static int copy_object_name(char *dst, size_t n, const char *src, const mk_kind *k, mk_err *err)
+{
+    if (!kind_has_path_names(k))
+        return copy_name(dst, n, src, false, err);
+    if (!mk_is_path_segment_name(src) || strlen(src) >= n)
+        return mk_error(err, EBADMSG, "invalid name \"%.64s\": may not contain '/' or '%%'",
+                        src);
+    strcpy(dst, src);
+    return 0;
+}
+
 static bool sub_known(const char *s)
 {
     static const char *const subs[] = {"status",      "binding",  "log",   "exec",    "attach",
@@ -102,7 +114,7 @@ int route_parse(const char *url, api_route *rt, mk_err *err)
     }
     if (rest > 3)
         return mk_error(err, ENOENT, "the server could not find the requested resource");
-    if (rest >= 2 && copy_name(rt->name, sizeof rt->name, seg[i + 1], false, err) < 0)
+    if (rest >= 2 && copy_object_name(rt->name, sizeof rt->name, seg[i + 1], rt->kind, err) < 0)
         return -err->code;
     if (rest == 3) {
         if (!sub_known(seg[i + 2]))

@@ -119,6 +119,21 @@ static const column pdb_cols[] = {
 static const column sa_cols[] = {
     {"Secrets", "string", "", "The number of secrets the account names.", 0},
 };
+/* kubectl shows a role's creation time, not its age */
+static const column role_cols[] = {
+    {"Created At", "date", "",
+     "CreationTimestamp is a timestamp representing the server time when this object was "
+     "created.",
+     0},
+};
+static const column binding_cols[] = {
+    {"Role", "string", "", "RoleRef can reference a Role or a ClusterRole.", 0},
+};
+static const column binding_tail[] = {
+    {"Users", "string", "", "Users in the roleBinding", 1},
+    {"Groups", "string", "", "Groups in the roleBinding", 1},
+    {"ServiceAccounts", "string", "", "ServiceAccounts in the roleBinding", 1},
+};
 static const column lease_cols[] = {
     {"Holder", "string", "", "The holder of the lease.", 0},
 };
@@ -176,6 +191,16 @@ static bool is(const mk_kind *k, const char *kind)
     return strcmp(k->kind, kind) == 0;
 }
 
+static bool is_role(const mk_kind *k)
+{
+    return is(k, "Role") || is(k, "ClusterRole");
+}
+
+static bool is_binding(const mk_kind *k)
+{
+    return is(k, "RoleBinding") || is(k, "ClusterRoleBinding");
+}
+
 json_object *table_columns(const mk_kind *k)
 {
     json_object *arr = json_object_new_array();
@@ -211,6 +236,11 @@ json_object *table_columns(const mk_kind *k)
         mid = lease_cols, nmid = ARRAY_SIZE(lease_cols);
     else if (is(k, "ServiceAccount"))
         mid = sa_cols, nmid = ARRAY_SIZE(sa_cols);
+    else if (is_role(k))
+        mid = role_cols, nmid = ARRAY_SIZE(role_cols);
+    else if (is_binding(k))
+        mid = binding_cols, nmid = ARRAY_SIZE(binding_cols), tail = binding_tail,
+        ntail = ARRAY_SIZE(binding_tail);
     else if (is(k, "HorizontalPodAutoscaler"))
         mid = hpa_cols, nmid = ARRAY_SIZE(hpa_cols);
     else if (is(k, "CronJob"))
@@ -231,7 +261,8 @@ json_object *table_columns(const mk_kind *k)
         mid = sc_cols, nmid = ARRAY_SIZE(sc_cols);
     for (size_t i = 0; i < nmid; i++)
         add_col(arr, &mid[i]);
-    add_col(arr, &age_col);
+    if (!is_role(k))
+        add_col(arr, &age_col);
     for (size_t i = 0; i < ntail; i++)
         add_col(arr, &tail[i]);
     return arr;
@@ -504,8 +535,22 @@ static void sc_cells(json_object *cells, json_object *obj)
                                      mk_json_path(obj, "allowVolumeExpansion"))));
 }
 
+/* A binding's -o wide cells: whom it binds, by kind. */
+static void subjects_cells(json_object *cells, json_object *obj)
+{
+    static const char *const kinds[] = {"User", "Group", "ServiceAccount"};
+    for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+        _cleanup_free_ char *text = subjects_text(obj, kinds[i]);
+        json_object_array_add(cells, json_object_new_string(text));
+    }
+}
+
 static void tail_cells(const mk_kind *k, json_object *cells, json_object *obj)
 {
+    if (is_binding(k)) {
+        subjects_cells(cells, obj);
+        return;
+    }
     if (is(k, "PersistentVolume") || is(k, "PersistentVolumeClaim")) {
         json_object_array_add(cells, str_or(obj, "spec.volumeMode", "<unset>"));
         return;
@@ -616,6 +661,14 @@ json_object *table_row(const mk_kind *k, json_object *obj, bool full_object)
                                              : 0));
     } else if (is(k, "Lease")) {
         json_object_array_add(cells, str_or(obj, "spec.holderIdentity", ""));
+    } else if (is_role(k)) {
+        char buf[32];
+        created_at_text(obj, buf, sizeof buf);
+        json_object_array_add(cells, json_object_new_string(buf));
+    } else if (is_binding(k)) {
+        char buf[600];
+        role_ref_text(obj, buf, sizeof buf);
+        json_object_array_add(cells, json_object_new_string(buf));
     } else if (is(k, "PodDisruptionBudget")) {
         char buf[32];
         intstr_text(mk_json_path(obj, "spec.minAvailable"), buf, sizeof buf);
@@ -635,7 +688,8 @@ json_object *table_row(const mk_kind *k, json_object *obj, bool full_object)
         json_object_array_add(
             cells, json_object_new_int64(mk_json_int(obj, "status.availableReplicas", 0)));
     }
-    json_object_array_add(cells, age_of(obj));
+    if (!is_role(k))
+        json_object_array_add(cells, age_of(obj));
     tail_cells(k, cells, obj);
     json_object *row = json_object_new_object();
     json_object_object_add(row, "cells", cells);

@@ -666,6 +666,61 @@ event_json() { # name lastTimestamp
     [ "$CODE" = 200 ]
 }
 
+@test "rbac: a service account's bindings, resourceNames, escalation, the default roles" {
+    printf 'admintok,root,admin\nsatok,system:serviceaccount:apps:ci,rbac\n' >"$BATS_TEST_TMPDIR/tokens"
+    start_extra --token-file "$BATS_TEST_TMPDIR/tokens"
+    local rbac=/apis/rbac.authorization.k8s.io/v1 j='-H Content-Type:application/json'
+    MK_TOKEN=admintok req GET $rbac/clusterroles
+    run jq -r '[.items[].metadata.name] | sort | join(",")' <<<"$BODY"
+    [ "$output" = admin,cluster-admin,edit,view ]
+    MK_TOKEN=admintok req POST /api/v1/namespaces $j -d '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"apps"}}'
+    for cm in one two; do
+        MK_TOKEN=admintok req POST /api/v1/namespaces/apps/configmaps $j -d "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"$cm\"}}"
+        [ "$CODE" = 201 ]
+    done
+    MK_TOKEN=satok req GET /api/v1/namespaces/apps/configmaps/one
+    [ "$CODE" = 403 ]
+    [ "$(jq -r .message <<<"$BODY")" = 'configmaps "one" is forbidden: User "system:serviceaccount:apps:ci" cannot get resource "configmaps" in API group "" in the namespace "apps"' ]
+    # a Role whose name Kubernetes allows (a colon), one object by name, bound to the account
+    MK_TOKEN=admintok req POST $rbac/namespaces/apps/roles $j -d '{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role","metadata":{"name":"ci:read-one"},"rules":[{"apiGroups":[""],"resources":["configmaps"],"resourceNames":["one"],"verbs":["get","update"]}]}'
+    [ "$CODE" = 201 ]
+    MK_TOKEN=admintok req POST $rbac/namespaces/apps/rolebindings $j -d '{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{"name":"ci"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"ci:read-one"},"subjects":[{"kind":"ServiceAccount","name":"ci"}]}'
+    [ "$CODE" = 201 ]
+    MK_TOKEN=satok req GET /api/v1/namespaces/apps/configmaps/one
+    [ "$CODE" = 200 ]
+    MK_TOKEN=satok req GET /api/v1/namespaces/apps/configmaps/two
+    [ "$CODE" = 403 ]
+    MK_TOKEN=satok req GET /api/v1/namespaces/apps/configmaps
+    [ "$CODE" = 403 ]
+    MK_TOKEN=admintok req GET "$rbac/namespaces/apps/roles/ci:read-one"
+    [ "$CODE" = 200 ]
+    # it may not grant itself more, not even in a dry run; what it holds it may grant
+    MK_TOKEN=admintok req POST $rbac/namespaces/apps/rolebindings $j -d '{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{"name":"ci-rbac"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"admin"},"subjects":[{"kind":"Group","name":"system:serviceaccounts:apps"}]}'
+    [ "$CODE" = 201 ]
+    MK_TOKEN=satok req GET /api/v1/namespaces/apps/configmaps
+    [ "$CODE" = 200 ]
+    MK_TOKEN=satok req POST "$rbac/namespaces/apps/rolebindings?dryRun=All" $j -d '{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{"name":"up"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"cluster-admin"},"subjects":[{"kind":"ServiceAccount","name":"ci"}]}'
+    [ "$CODE" = 403 ] && [[ "$(jq -r .message <<<"$BODY")" == *'attempting to grant RBAC permissions not currently held: {APIGroups:["*"], Resources:["*"], Verbs:["*"]}' ]]
+    MK_TOKEN=satok req POST $rbac/namespaces/apps/roles $j -d '{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role","metadata":{"name":"more"},"rules":[{"apiGroups":["apps"],"resources":["deployments"],"verbs":["get","escalate"]}]}'
+    [ "$CODE" = 403 ]
+    MK_TOKEN=satok req POST $rbac/namespaces/apps/roles $j -d '{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role","metadata":{"name":"less"},"rules":[{"apiGroups":["apps"],"resources":["deployments"],"verbs":["get"]}]}'
+    [ "$CODE" = 201 ]
+    # nothing at the cluster scope, and no /metrics
+    MK_TOKEN=satok req GET /api/v1/nodes
+    [ "$CODE" = 403 ] && [[ "$(jq -r .message <<<"$BODY")" == *'at the cluster scope' ]]
+    MK_TOKEN=satok req GET /metrics
+    [ "$CODE" = 403 ]
+    MK_TOKEN=satok req GET /apis
+    [ "$CODE" = 200 ]
+    # a deleted binding grants nothing at the next request
+    MK_TOKEN=admintok req DELETE $rbac/namespaces/apps/rolebindings/ci-rbac
+    MK_TOKEN=satok req GET /api/v1/namespaces/apps/configmaps
+    [ "$CODE" = 403 ]
+    # roleRef may not change
+    MK_TOKEN=admintok req PATCH $rbac/namespaces/apps/rolebindings/ci -H 'Content-Type: application/merge-patch+json' -d '{"roleRef":{"name":"less"}}'
+    [ "$CODE" = 422 ]
+}
+
 @test "TLS with a self-signed certificate" {
     openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
         -keyout "$BATS_TEST_TMPDIR/key.pem" -out "$BATS_TEST_TMPDIR/cert.pem" 2>/dev/null
@@ -690,7 +745,7 @@ event_json() { # name lastTimestamp
     jq -e '.resources[] | select(.name == "nodes") | .namespaced == false' <<<"$BODY"
     req GET /apis
     run jq -r '[.groups[].name] | sort | join(",")' <<<"$BODY"
-    [ "$output" = apps,authentication.k8s.io,authorization.k8s.io,autoscaling,batch,coordination.k8s.io,metrics.k8s.io,minik8s.io,networking.k8s.io,policy,storage.k8s.io ]
+    [ "$output" = apps,authentication.k8s.io,authorization.k8s.io,autoscaling,batch,coordination.k8s.io,metrics.k8s.io,minik8s.io,networking.k8s.io,policy,rbac.authorization.k8s.io,storage.k8s.io ]
     # the reviews kubectl auth can-i/whoami create: listed, not stored
     req GET /apis/authorization.k8s.io/v1
     jq -e '.resources[0] | .name == "selfsubjectaccessreviews" and .verbs == ["create"]' <<<"$BODY"
@@ -698,7 +753,7 @@ event_json() { # name lastTimestamp
     jq -e '.preferredVersion.groupVersion == "authentication.k8s.io/v1"' <<<"$BODY"
     local n=0 gv
     # kinds.c's lines: the kinds, and the other versions a kind is served at
-    for gv in /api/v1 /apis/apps/v1 /apis/autoscaling/v2 /apis/autoscaling/v1 /apis/batch/v1 /apis/networking.k8s.io/v1 /apis/policy/v1 /apis/coordination.k8s.io/v1 /apis/storage.k8s.io/v1 /apis/minik8s.io/v1; do
+    for gv in /api/v1 /apis/apps/v1 /apis/autoscaling/v2 /apis/autoscaling/v1 /apis/batch/v1 /apis/networking.k8s.io/v1 /apis/policy/v1 /apis/coordination.k8s.io/v1 /apis/rbac.authorization.k8s.io/v1 /apis/storage.k8s.io/v1 /apis/minik8s.io/v1; do
         req GET "$gv"
         [ "$CODE" = 200 ]
         n=$((n + $(jq '[.resources[] | select(.name | contains("/") | not)] | length' <<<"$BODY")))

@@ -116,7 +116,60 @@ k() { timeout 30 kubectl --kubeconfig "$E2E_DIR/kubeconfig" "$@"; }
     [ "$status" -eq 0 ] && [ "$output" = yes ]
     run k "${as_node[@]}" auth can-i create deployments
     [ "$status" -eq 1 ]
-    [ "$output" = 'no - node "kubelet" cannot create resource "deployments" in API group "apps"' ]
+    [ "$output" = 'no - deployments.apps is forbidden: User "kubelet" cannot create resource "deployments" in API group "apps" in the namespace "default"' ]
     run k "${as_node[@]}" auth can-i get /metrics
-    [ "$status" -eq 1 ] && [ "$output" = no ]
+    [ "$status" -eq 0 ] && [ "$output" = yes ]
+    run k "${as_node[@]}" auth can-i get /debug
+    [ "$status" -eq 0 ] && [ "$output" = yes ]
+}
+
+@test "tls: RBAC: Roles and bindings made with kubectl decide what an rbac user may do" {
+    local dev=(--token "$DEV_TOKEN")
+    run k "${dev[@]}" get pods
+    [ "$status" -eq 1 ]
+    [[ "$output" == *'pods is forbidden: User "dev" cannot list resource "pods" in API group "" in the namespace "default"'* ]]
+    run k "${dev[@]}" auth whoami
+    [[ "$output" == *dev*"system:authenticated"* ]]
+    run k get clusterroles
+    [[ "$output" == *cluster-admin* && "$output" == *edit* && "$output" == *view* ]]
+    k create namespace team
+    k create role pod-reader -n team --verb=get,list,watch --resource=pods,pods/log
+    k create rolebinding dev-read -n team --role=pod-reader --user=dev
+    run k get rolebinding dev-read -n team
+    [[ "$output" == *dev-read*Role/pod-reader* ]]
+    run k "${dev[@]}" -n team get pods
+    [ "$status" -eq 0 ]
+    run k "${dev[@]}" -n team auth can-i list pods
+    [ "$output" = yes ]
+    run k "${dev[@]}" -n team auth can-i delete pods
+    [ "$status" -eq 1 ]
+    run k "${dev[@]}" -n default auth can-i list pods
+    [ "$status" -eq 1 ]
+    # admin in the namespace: it writes there, and may grant only what it holds
+    k create rolebinding dev-admin -n team --clusterrole=admin --user=dev
+    k "${dev[@]}" -n team create configmap settings --from-literal=a=b
+    k "${dev[@]}" -n team create rolebinding friend --clusterrole=view --user=friend
+    run k "${dev[@]}" -n team create rolebinding esc --clusterrole=cluster-admin --user=dev
+    [ "$status" -eq 1 ]
+    [[ "$output" == *'is attempting to grant RBAC permissions not currently held'* ]]
+    run k "${dev[@]}" -n team create role nodes --verb=get --resource=nodes
+    [ "$status" -eq 1 ] && [[ "$output" == *'Resources:["nodes"]'* ]]
+    run k "${dev[@]}" -n team get rolebinding esc
+    [ "$status" -eq 1 ] && [[ "$output" == *NotFound* ]]
+    run k "${dev[@]}" get nodes
+    [ "$status" -eq 1 ]
+    # an aggregated ClusterRole holds what its selector selects
+    k create clusterrole team-agg --aggregation-rule=team=yes
+    k create clusterrole node-reader --verb=get,list --resource=nodes
+    k create clusterrolebinding dev-agg --clusterrole=team-agg --user=dev
+    run k "${dev[@]}" get nodes
+    [ "$status" -eq 1 ]
+    k label clusterrole node-reader team=yes
+    run k "${dev[@]}" get nodes
+    [ "$status" -eq 0 ] && [[ "$output" == *node1* ]]
+    # the kubelets take no rbac user's token
+    run curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $DEV_TOKEN" \
+        "http://$CLUSTER_NET.11:10250/pods"
+    [ "$output" = 401 ]
+    k delete namespace team
 }

@@ -1,6 +1,6 @@
 /* The protobuf decoder (store/server/protobuf.h) on bodies the real kubectl
  * 1.32 sent (the .pb files of tests/unit/protobuf, captured from `kubectl create
- * deployment`, `create job`, `create service`...): each must decode to the
+ * deployment`, `create job`, `create service`, `create role`...): each must decode to the
  * JSON kubectl would have sent as JSON, zero values left out as Go's
  * omitempty leaves them. */
 #include <setjmp.h>
@@ -127,6 +127,45 @@ static void test_autoscale(void **state)
            "\"maxReplicas\":5,\"targetCPUUtilizationPercentage\":80}}");
 }
 
+static void test_rbac(void **state)
+{
+    (void)state;
+    /* kubectl create role r --verb=get,list --resource=pods */
+    expect("role.pb", "{\"apiVersion\":\"rbac.authorization.k8s.io/v1\",\"kind\":\"Role\","
+                      "\"metadata\":{\"name\":\"r\"},\"rules\":[{\"verbs\":[\"get\",\"list\"],"
+                      "\"apiGroups\":[\"\"],\"resources\":[\"pods\"]}]}");
+    /* kubectl create clusterrole c2 --verb=get --resource=nodes
+     * --non-resource-url=/metrics: two rules */
+    expect("clusterrole.pb",
+           "{\"apiVersion\":\"rbac.authorization.k8s.io/v1\",\"kind\":\"ClusterRole\","
+           "\"metadata\":{\"name\":\"c2\"},\"rules\":[{\"verbs\":[\"get\"],\"apiGroups\":"
+           "[\"\"],\"resources\":[\"nodes\"]},{\"verbs\":[\"get\"],\"nonResourceURLs\":"
+           "[\"/metrics\"]}]}");
+    /* kubectl create clusterrole agg
+     * --aggregation-rule=rbac.example.com/aggregate-to-view=true */
+    expect("clusterrole-aggregate.pb",
+           "{\"apiVersion\":\"rbac.authorization.k8s.io/v1\",\"kind\":\"ClusterRole\","
+           "\"metadata\":{\"name\":\"agg\"},\"aggregationRule\":{\"clusterRoleSelectors\":"
+           "[{\"matchLabels\":{\"rbac.example.com/aggregate-to-view\":\"true\"}}]}}");
+    /* kubectl create rolebinding rb --role=r --user=alice
+     * --serviceaccount=default:app */
+    expect("rolebinding.pb",
+           "{\"apiVersion\":\"rbac.authorization.k8s.io/v1\",\"kind\":\"RoleBinding\","
+           "\"metadata\":{\"name\":\"rb\"},\"subjects\":[{\"kind\":\"User\",\"apiGroup\":"
+           "\"rbac.authorization.k8s.io\",\"name\":\"alice\"},{\"kind\":\"ServiceAccount\","
+           "\"name\":\"app\",\"namespace\":\"default\"}],\"roleRef\":{\"apiGroup\":"
+           "\"rbac.authorization.k8s.io\",\"kind\":\"Role\",\"name\":\"r\"}}");
+    /* kubectl create clusterrolebinding system:crb
+     * --clusterrole=system:controller:foo --serviceaccount=kube-system:ctl --user=bob */
+    expect("clusterrolebinding.pb",
+           "{\"apiVersion\":\"rbac.authorization.k8s.io/v1\",\"kind\":\"ClusterRoleBinding\","
+           "\"metadata\":{\"name\":\"system:crb\"},\"subjects\":[{\"kind\":\"User\","
+           "\"apiGroup\":\"rbac.authorization.k8s.io\",\"name\":\"bob\"},{\"kind\":"
+           "\"ServiceAccount\",\"name\":\"ctl\",\"namespace\":\"kube-system\"}],"
+           "\"roleRef\":{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"ClusterRole\","
+           "\"name\":\"system:controller:foo\"}}");
+}
+
 static void test_refused(void **state)
 {
     (void)state;
@@ -161,7 +200,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_workloads), cmocka_unit_test(test_network),
         cmocka_unit_test(test_config),    cmocka_unit_test(test_autoscale),
-        cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_rbac),      cmocka_unit_test(test_refused),
     };
     return cmocka_run_group_tests_name("protobuf", tests, NULL, NULL);
 }

@@ -53,6 +53,9 @@ static void test_route_paths(void **state)
     parse_ok("/apis/minik8s.io/v1/gpujobs", "GpuJob", "", "", "", false);
     parse_ok("/api/v1/watch/namespaces/d/pods", "Pod", "d", "", "", true);
     parse_ok("/api/v1/pods/", "Pod", "", "", "", false);
+    /* RBAC objects may have any path segment name, as in Kubernetes */
+    parse_ok("/apis/rbac.authorization.k8s.io/v1/clusterroles/system:controller:x",
+             "ClusterRole", "", "system:controller:x", "", false);
 }
 
 static void test_route_refuses(void **state)
@@ -63,6 +66,8 @@ static void test_route_refuses(void **state)
     parse_fails("/api/v1/namespaces/Default/pods", EBADMSG);
     parse_fails("/api/v1/namespaces/default/pods/Web", EBADMSG);
     parse_fails("/api/v1/namespaces/default/pods/a_b", EBADMSG);
+    parse_fails("/api/v1/namespaces/default/pods/a:b", EBADMSG);
+    parse_fails("/apis/rbac.authorization.k8s.io/v1/clusterroles/a%b", EBADMSG);
     parse_fails("/api/v1/namespaces/default/widgets", ENOENT);
     parse_fails("/api/v1/namespaces/default/nodes", ENOENT);
     parse_fails("/api/v1/namespaces/default/pods/a/bogus", ENOENT);

@@ -56,8 +56,56 @@ static void test_endpoints(void **state)
                 "Endpoints", "");
 }
 
+static bool has_column(const char *kind, const char *title)
+{
+    json_object *cols = table_columns(kind_by_kind(kind));
+    bool found = false;
+    for (size_t i = 0; i < json_object_array_length(cols); i++)
+        found |= strcmp(json_object_get_string(
+                            json_object_object_get(json_object_array_get_idx(cols, i), "name")),
+                        title) == 0;
+    json_object_put(cols);
+    return found;
+}
+
+/* Roles show when they were made (kubectl's CREATED AT), not an age. */
+static void test_roles(void **state)
+{
+    (void)state;
+    static const char role[] =
+        "metadata: {name: r, creationTimestamp: '2026-11-28T01:01:15Z'}\n";
+    expect_cell("Role", role, "Created At", "2026-11-28T01:01:15Z");
+    expect_cell("ClusterRole", role, "Created At", "2026-11-28T01:01:15Z");
+    expect_cell("ClusterRole", "metadata: {name: c}\n", "Created At", "<unknown>");
+    assert_false(has_column("Role", "Age"));
+    assert_false(has_column("ClusterRole", "Age"));
+}
+
+/* Bindings: the role as kind/name; with -o wide whom they bind, a
+ * ServiceAccount as namespace/name, as kubectl's SubjectsStrings. */
+static void test_bindings(void **state)
+{
+    (void)state;
+    static const char rb[] =
+        "metadata: {name: rb}\nroleRef: {kind: ClusterRole, name: view}\nsubjects:\n"
+        "- {kind: User, name: alice}\n- {kind: Group, name: devs}\n"
+        "- {kind: ServiceAccount, name: app, namespace: default}\n- {kind: User, name: bob}\n"
+        "- {kind: ServiceAccount, name: ci, namespace: build}\n";
+    expect_cell("RoleBinding", rb, "Role", "ClusterRole/view");
+    expect_cell("RoleBinding", rb, "Users", "alice, bob");
+    expect_cell("RoleBinding", rb, "Groups", "devs");
+    expect_cell("ClusterRoleBinding", rb, "ServiceAccounts", "default/app, build/ci");
+    expect_cell("ClusterRoleBinding",
+                "metadata: {name: crb}\nroleRef: {kind: ClusterRole, "
+                "name: admin}\n",
+                "Groups", "");
+    assert_true(has_column("RoleBinding", "Age"));
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_endpoints)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_endpoints),
+                                       cmocka_unit_test(test_roles),
+                                       cmocka_unit_test(test_bindings)};
     return cmocka_run_group_tests_name("table", tests, NULL, NULL);
 }

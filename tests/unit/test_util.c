@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "store/util.h"
@@ -27,6 +28,35 @@ static void test_uuid_shape(void **state)
     }
     assert_int_equal(a[14], '4');           /* version 4 */
     assert_non_null(strchr("89ab", a[19])); /* RFC 4122 variant */
+}
+
+/* uids come from a per-thread pool: none repeats across refills, and a
+ * forked child does not repeat its parent's next ones. */
+static void test_uuid_pool(void **state)
+{
+    (void)state;
+    enum { N = 200 };
+    static char seen[N][37];
+    for (int i = 0; i < N; i++) {
+        mk_uuid(seen[i]);
+        for (int j = 0; j < i; j++)
+            assert_string_not_equal(seen[i], seen[j]);
+    }
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char c[37];
+        mk_uuid(c);
+        _exit(write(fds[1], c, 37) == 37 ? 0 : 1);
+    }
+    char child[37], parent[37];
+    mk_uuid(parent);
+    assert_int_equal(read(fds[0], child, 37), 37);
+    waitpid(pid, NULL, 0);
+    close(fds[0]);
+    close(fds[1]);
+    assert_string_not_equal(child, parent);
 }
 
 static void test_write_all(void **state)
@@ -57,6 +87,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_uuid_shape),
+        cmocka_unit_test(test_uuid_pool),
         cmocka_unit_test(test_write_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -76,6 +76,9 @@ static void expect_ok_with(const char *base, const char *snippet)
     expect_ok(text);
 }
 
+/* Update old_text to new_text: accepted (msg NULL) or refused with msg. */
+static void expect_update(const char *old_text, const char *new_text, const char *msg);
+
 /* ---- PodDisruptionBudget ---- */
 
 static const char pdb_base[] = "apiVersion: policy/v1\n"
@@ -138,6 +141,217 @@ static void test_serviceaccount(void **state)
     expect_error_with(base, "imagePullSecrets: [{}]\n",
                       "imagePullSecrets[0].name: Required value");
     expect_error_with(base, "secrets: [{name: Bad_Name}]\n", "secrets[0].name: Invalid value");
+}
+
+/* ---- rbac.authorization.k8s.io/v1 ---- */
+
+#define RBAC "apiVersion: rbac.authorization.k8s.io/v1\n"
+
+static void test_role(void **state)
+{
+    (void)state;
+    static const char base[] = RBAC "kind: Role\nmetadata: {name: r, namespace: default}\n"
+                                    "rules:\n@@";
+    expect_ok_with(base, "- {verbs: [get, list], apiGroups: [''], resources: [pods]}\n"
+                         "- {verbs: ['*'], apiGroups: [apps], resources: [deployments],"
+                         " resourceNames: [web]}\n");
+    expect_ok(RBAC "kind: Role\nmetadata: {name: empty}\n");
+    expect_error_with(base, "- {apiGroups: [''], resources: [pods]}\n",
+                      "rules[0].verbs: Required value: verbs must contain at least one value");
+    expect_error_with(base, "- {verbs: [get], nonResourceURLs: [/metrics]}\n",
+                      "rules[0].nonResourceURLs: Invalid value: [\"/metrics\"]: namespaced "
+                      "rules cannot apply to non-resource URLs");
+    expect_error_with(base, "- {verbs: [get], resources: [pods]}\n",
+                      "rules[0].apiGroups: Required value: resource rules must supply at least "
+                      "one api group");
+    expect_error_with(base, "- {verbs: [get], apiGroups: ['']}\n",
+                      "rules[0].resources: Required value: resource rules must supply at least "
+                      "one resource");
+    expect_error_with(
+        base, "- {verbs: [get], apiGroups: [''], resources: [pods]}\n- {verbs: [get]}\n",
+        "rules[1].resources: Required value: resource rules must supply at least "
+        "one resource");
+    expect_error_with(base, "- {verbs: get, apiGroups: [''], resources: [pods]}\n",
+                      "rules[0].verbs: Invalid value");
+}
+
+static void test_clusterrole(void **state)
+{
+    (void)state;
+    static const char base[] = RBAC "kind: ClusterRole\nmetadata: {name: c}\n@@";
+    expect_ok_with(base, "rules:\n- {verbs: [get], apiGroups: [''], resources: [nodes]}\n"
+                         "- {verbs: [get], nonResourceURLs: [/metrics, /healthz/*]}\n");
+    /* aggregated: the controller fills the rules */
+    expect_ok_with(base, "aggregationRule:\n  clusterRoleSelectors:\n"
+                         "  - matchLabels: {rbac.example.com/aggregate-to-view: 'true'}\n"
+                         "rules: []\n");
+    expect_error_with(base, "rules: [{verbs: [get]}]\n",
+                      "rules[0]: Required value: rules must supply either resources or "
+                      "nonResourceURLs");
+    expect_error_with(
+        base, "rules: [{verbs: [get], resources: [pods], nonResourceURLs: [/x]}]\n",
+        "rules[0].nonResourceURLs: Invalid value: [\"/x\"]: rules cannot apply to "
+        "both regular resources and non-resource URLs");
+    expect_error_with(base, "rules: [{verbs: [get], apiGroups: [''], nonResourceURLs: [/x]}]\n",
+                      "rules cannot apply to both regular resources and non-resource URLs");
+    expect_error_with(base, "rules: [{nonResourceURLs: [/x]}]\n",
+                      "rules[0].verbs: Required value");
+    expect_error_with(base, "aggregationRule: {}\n",
+                      "aggregationRule.clusterRoleSelectors: Required value");
+    expect_error_with(base,
+                      "aggregationRule:\n  clusterRoleSelectors:\n"
+                      "  - matchExpressions: [{key: a, operator: Maybe}]\n",
+                      "aggregationRule.clusterRoleSelectors[0].matchExpressions[0].operator");
+}
+
+/* Names of the RBAC kinds are path segments, as Kubernetes names its own
+ * roles; every other kind keeps its DNS rule. */
+static void test_rbac_names(void **state)
+{
+    (void)state;
+    static const char base[] = RBAC "kind: ClusterRole\nmetadata: {@@}\n";
+    expect_ok_with(base, "name: 'system:controller:foo'");
+    expect_ok_with(base, "name: 'cert-manager-controller-approve:cert-manager-io'");
+    expect_ok_with(base, "name: Admin_Role.v2");
+    expect_ok_with(base, "generateName: 'system:'");
+    expect_error_with(base, "name: a/b",
+                      "metadata.name: Invalid value: \"a/b\": may not contain '/'");
+    expect_error_with(base, "name: 100%",
+                      "metadata.name: Invalid value: \"100%\": may not contain '%'");
+    expect_error_with(base, "name: '.'", "metadata.name: Invalid value: \".\": may not be '.'");
+    expect_error_with(base, "name: '..'",
+                      "metadata.name: Invalid value: \"..\": may not be '..'");
+    expect_error_with(base, "name: 'a b'",
+                      "metadata.name: Invalid value: \"a b\": must consist of "
+                      "printable ASCII characters other than space");
+    expect_error_with(base, "name: \"a\\tb\"", "must consist of printable ASCII");
+    expect_error_with(base, "name: \"caf\\u00e9\"", "must consist of printable ASCII");
+    expect_error_with(base, "generateName: 'a/'",
+                      "metadata.generateName: Invalid value: \"a/\": may not contain '/'");
+    _cleanup_free_ char *long_name = xasprintf("name: '%0254d'", 0);
+    expect_error_with(base, long_name, "must be no more than 253 bytes");
+    expect_ok(RBAC
+              "kind: RoleBinding\nmetadata: {name: 'system:rb'}\n"
+              "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: 'system:r'}\n");
+    expect_error("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: 'system:cm'}\n",
+                 "metadata.name: Invalid value: \"system:cm\": a lowercase RFC 1123 label");
+}
+
+static const char rb_base[] =
+    RBAC "kind: RoleBinding\nmetadata: {name: rb, namespace: default}\n"
+         "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: r}\n@@";
+static const char crb_base[] =
+    RBAC "kind: ClusterRoleBinding\nmetadata: {name: crb}\n"
+         "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: c}\n@@";
+
+static void test_rolebinding(void **state)
+{
+    (void)state;
+    expect_ok_with(rb_base, "subjects:\n"
+                            "- {kind: User, apiGroup: rbac.authorization.k8s.io, name: alice}\n"
+                            "- {kind: Group, apiGroup: rbac.authorization.k8s.io, name: devs}\n"
+                            "- {kind: ServiceAccount, name: app, namespace: default}\n"
+                            "- {kind: ServiceAccount, name: app}\n");
+    expect_ok_with(rb_base, "");
+    expect_ok(RBAC "kind: RoleBinding\nmetadata: {name: rb}\n"
+                   "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "
+                   "view}\n");
+    static const struct {
+        const char *snippet, *msg;
+    } cases[] = {
+        {"subjects: [{kind: Robot, name: r2}]",
+         "subjects[0].kind: Unsupported value: \"Robot\": supported values: "
+         "\"ServiceAccount\", "
+         "\"User\", \"Group\""},
+        {"subjects: [{kind: User}]", "subjects[0].name: Required value"},
+        {"subjects: [{kind: User, name: bob, apiGroup: example.com}]",
+         "subjects[0].apiGroup: Unsupported value: \"example.com\": supported values: "
+         "\"rbac.authorization.k8s.io\""},
+        {"subjects: [{kind: ServiceAccount, name: app, apiGroup: rbac.authorization.k8s.io}]",
+         "subjects[0].apiGroup: Unsupported value: \"rbac.authorization.k8s.io\": supported "
+         "values: \"\""},
+        {"subjects: [{kind: ServiceAccount, name: App_1}]",
+         "subjects[0].name: Invalid value: \"App_1\""},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+        expect_error_with(rb_base, cases[i].snippet, cases[i].msg);
+    static const char ref[] = RBAC "kind: RoleBinding\nmetadata: {name: rb}\nroleRef: {@@}\n";
+    expect_error_with(ref, "apiGroup: example.com, kind: Role, name: r",
+                      "roleRef.apiGroup: Unsupported value: \"example.com\": supported values: "
+                      "\"rbac.authorization.k8s.io\"");
+    expect_error_with(ref, "apiGroup: rbac.authorization.k8s.io, kind: Pod, name: r",
+                      "roleRef.kind: Unsupported value: \"Pod\": supported values: \"Role\", "
+                      "\"ClusterRole\"");
+    expect_error_with(ref, "apiGroup: rbac.authorization.k8s.io, kind: Role",
+                      "roleRef.name: Required value");
+    expect_error_with(ref, "apiGroup: rbac.authorization.k8s.io, kind: Role, name: a/b",
+                      "roleRef.name: Invalid value: \"a/b\": may not contain '/'");
+}
+
+static void test_clusterrolebinding(void **state)
+{
+    (void)state;
+    expect_ok_with(crb_base,
+                   "subjects:\n"
+                   "- {kind: Group, apiGroup: rbac.authorization.k8s.io, name: devs}\n"
+                   "- {kind: ServiceAccount, name: app, namespace: kube-system}\n");
+    expect_error_with(crb_base, "subjects: [{kind: ServiceAccount, name: app}]",
+                      "subjects[0].namespace: Required value");
+    expect_error(
+        RBAC "kind: ClusterRoleBinding\nmetadata: {name: crb}\n"
+             "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: r}\n",
+        "roleRef.kind: Unsupported value: \"Role\": supported values: \"ClusterRole\"");
+}
+
+/* A binding's roleRef never changes; its subjects may. */
+static void test_rolebinding_update(void **state)
+{
+    (void)state;
+    _cleanup_free_ char *old = with(rb_base, "subjects: [{kind: ServiceAccount, name: a}]\n");
+    _cleanup_free_ char *more = with(rb_base, "subjects: [{kind: ServiceAccount, name: b}]\n");
+    expect_update(old, more, NULL);
+    static const char ref[] =
+        RBAC "kind: RoleBinding\nmetadata: {name: rb, namespace: "
+             "default}\nroleRef: {apiGroup: rbac.authorization.k8s.io, @@}\n";
+    _cleanup_free_ char *role = with(ref, "kind: ClusterRole, name: r");
+    expect_update(old, role,
+                  "roleRef: Invalid value: {\"apiGroup\":\"rbac.authorization.k8s.io\","
+                  "\"kind\":\"ClusterRole\",\"name\":\"r\"}: cannot change roleRef");
+    _cleanup_free_ char *name = with(ref, "kind: Role, name: r2");
+    expect_update(old, name, "roleRef: Invalid value: ");
+    expect_update(old, name, "cannot change roleRef");
+    _cleanup_free_ char *crb_old = with(crb_base, "");
+    expect_update(crb_old,
+                  RBAC "kind: ClusterRoleBinding\nmetadata: {name: crb}\nroleRef: {apiGroup: "
+                       "rbac.authorization.k8s.io, kind: ClusterRole, name: admin}\n",
+                  "cannot change roleRef");
+}
+
+/* kubectl create rolebinding --user sends subjects and a roleRef without
+ * an apiGroup: the defaults give them the RBAC group, not a refusal. */
+static void test_rbac_defaults(void **state)
+{
+    (void)state;
+    json_object *o = decode(RBAC "kind: RoleBinding\nmetadata: {name: rb}\n"
+                                 "roleRef: {kind: Role, name: r}\nsubjects:\n"
+                                 "- {kind: User, name: alice}\n- {kind: Group, name: devs, "
+                                 "apiGroup: ''}\n- {kind: ServiceAccount, name: app}\n");
+    const mk_kind *k = kind_by_kind("RoleBinding");
+    defaults_apply(k, o);
+    assert_string_equal(mk_json_str(o, "roleRef.apiGroup") ?: "", "rbac.authorization.k8s.io");
+    assert_string_equal(mk_json_str(o, "subjects.0.apiGroup") ?: "",
+                        "rbac.authorization.k8s.io");
+    assert_string_equal(mk_json_str(o, "subjects.1.apiGroup") ?: "",
+                        "rbac.authorization.k8s.io");
+    assert_null(mk_json_path(o, "subjects.2.apiGroup"));
+    mk_err err = {0};
+    mk_warnings warn = {0};
+    if (validate_object(k, o, &warn, &err) < 0)
+        fail_msg("defaulted binding refused: %s", err.msg);
+    json_object_put(o);
+    /* without the defaults, a User of no group is refused */
+    expect_error_with(rb_base, "subjects: [{kind: User, name: alice}]",
+                      "subjects[0].apiGroup: Required value");
 }
 
 /* ---- Pod ---- */
@@ -631,8 +845,6 @@ static const char sts_claims[] =
     "        image: nginx\n"
     "        volumeMounts: [{name: www, mountPath: /data}, {name: tmp, mountPath: /tmp}]\n"
     "@@";
-
-static void expect_update(const char *old_text, const char *new_text, const char *msg);
 
 #define CLAIM(name, spec) "  - metadata: {name: " name "}\n    spec: " spec "\n"
 #define RWO_1GI           "{accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}"
@@ -1971,6 +2183,13 @@ int main(void)
         cmocka_unit_test(test_pdb),
         cmocka_unit_test(test_lease),
         cmocka_unit_test(test_serviceaccount),
+        cmocka_unit_test(test_role),
+        cmocka_unit_test(test_clusterrole),
+        cmocka_unit_test(test_rbac_names),
+        cmocka_unit_test(test_rolebinding),
+        cmocka_unit_test(test_clusterrolebinding),
+        cmocka_unit_test(test_rbac_defaults),
+        cmocka_unit_test(test_rolebinding_update),
         cmocka_unit_test(test_ingress),
         cmocka_unit_test(test_function),
         cmocka_unit_test(test_workflow),

@@ -9,8 +9,8 @@
 _rkubectl_kinds="pods po nodes no services svc replicasets rs deployments deploy daemonsets ds
 statefulsets sts jobs cronjobs cj horizontalpodautoscalers hpa ingresses ing namespaces ns
 configmaps cm secrets endpoints ep events ev persistentvolumes pv persistentvolumeclaims pvc
-storageclasses sc poddisruptionbudgets pdb serviceaccounts sa leases functions fn workflows wf
-gpujobs gj"
+storageclasses sc poddisruptionbudgets pdb serviceaccounts sa leases roles rolebindings
+clusterroles clusterrolebindings functions fn workflows wf gpujobs gj"
 
 # The folder name for a kind alias (a small table: completion must be fast).
 _rkubectl_resource() {
@@ -31,6 +31,10 @@ _rkubectl_resource() {
     pdb | poddisruptionbudget | poddisruptionbudgets) echo poddisruptionbudgets ;;
     sa | serviceaccount | serviceaccounts) echo serviceaccounts ;;
     lease | leases) echo leases ;;
+    role | roles) echo roles ;;
+    rolebinding | rolebindings) echo rolebindings ;;
+    clusterrole | clusterroles) echo clusterroles ;;
+    clusterrolebinding | clusterrolebindings) echo clusterrolebindings ;;
     hpa | horizontalpodautoscaler | horizontalpodautoscalers) echo horizontalpodautoscalers ;;
     ing | ingress | ingresses) echo ingresses ;;
     ns | namespace | namespaces) echo namespaces ;;

@@ -41,6 +41,7 @@
 
 TOKEN=e2e-admin-token
 NODE_TOKEN=e2e-node-token
+DEV_TOKEN=e2e-dev-token # an rbac user: what its bindings grant
 
 cluster_up() {
     [ "$(id -u)" = 0 ] || skip "needs root"
@@ -56,7 +57,8 @@ cluster_up() {
     export E2E_TAG=$tag BR=$CLUSTER_NS$tag
     E2E_DIR=$(mktemp -d "${BATS_FILE_TMPDIR:-/tmp}/$CLUSTER_NS.XXXXXX")
     export E2E_DIR IMAGES=$E2E_DIR/images MNT=$E2E_DIR/cluster TOKEN
-    printf '%s,admin,admin\n%s,kubelet,node\n' "$TOKEN" "$NODE_TOKEN" >"$E2E_DIR/tokens"
+    printf '%s,admin,admin\n%s,kubelet,node\n%s,dev,rbac\n' "$TOKEN" "$NODE_TOKEN" "$DEV_TOKEN" \
+        >"$E2E_DIR/tokens"
     echo "$TOKEN" >"$E2E_DIR/admin.token"
     echo "$NODE_TOKEN" >"$E2E_DIR/node.token"
     "$MK_BIN/mk-image" --root "$IMAGES" build-busybox
