@@ -1,9 +1,8 @@
 /* serviceaccount.c - every namespace has a ServiceAccount named "default",
  * as Kubernetes' serviceaccounts-controller makes it: made when the
  * namespace appears, made again when it is deleted. (minik8s mounts no
- * service account tokens: requests are authorized by their token's role,
- * docs/apiserver.md; the accounts are there so that manifests naming them
- * apply as they do elsewhere.)
+ * service account tokens into pods; an account's token comes from a token
+ * Secret, store/server/satoken.h, and RBAC judges it.)
  */
 #include <errno.h>
 #include <string.h>

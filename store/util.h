@@ -78,6 +78,9 @@ int64_t mk_parse_rfc3339(const char *s);
 
 /* Fill buf with n bytes from the kernel's random source. */
 void mk_random_bytes(void *buf, size_t n);
+/* Standard base64 (with padding) of n bytes; caller frees. */
+char *mk_base64_encode(const void *data, size_t n);
+
 /* A random RFC 4122 version 4 UUID, 36 characters plus NUL. */
 void mk_uuid(char out[37]);
 

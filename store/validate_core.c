@@ -281,6 +281,12 @@ int validate_secret(json_object *obj, mk_err *err)
     const char *type = get_str(obj, "type");
     if (type && !*type)
         return field_invalid_str(err, "type", type, "must not be empty");
+    /* A service account's token names its account (store/server/satoken.h). */
+    const char *account = "kubernetes.io/service-account.name";
+    if (type && !strcmp(type, "kubernetes.io/service-account-token") &&
+        empty_str(get_str(mk_json_path(obj, "metadata.annotations"), account)))
+        return field_required(err, "metadata.annotations[kubernetes.io/service-account.name]",
+                              NULL);
     return 0;
 }
 

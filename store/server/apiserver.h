@@ -60,8 +60,9 @@ typedef struct api_req {
     mk_buf body;
     bool body_too_big;
     bool replied;
-    bool dry_run;     /* ?dryRun=All: everything but the store's write */
-    const char *user; /* from the token; "admin" without auth */
+    bool dry_run;      /* ?dryRun=All: everything but the store's write */
+    const char *user;  /* from the token; "admin" without auth */
+    char account[320]; /* user, for a service account's token (satoken.h) */
     api_role role;
     int64_t start_ns;
     mk_warnings warn; /* sent as Warning: 299 headers */

@@ -115,17 +115,24 @@ void auth_free(auth *a)
     free(a);
 }
 
-int auth_identify(auth *a, const char *authorization, const char **user, api_role *role,
-                  mk_err *err)
+const char *auth_bearer(const char *authorization)
 {
     const char *prefix = "Bearer ";
     if (!authorization || strncasecmp(authorization, prefix, strlen(prefix)) != 0)
-        return mk_error(err, EPERM, "Unauthorized");
+        return NULL;
     const char *tok = authorization + strlen(prefix);
     while (*tok == ' ')
         tok++;
-    token_entry *e;
-    HASH_FIND_STR(a->tokens, tok, e);
+    return tok;
+}
+
+int auth_identify(auth *a, const char *authorization, const char **user, api_role *role,
+                  mk_err *err)
+{
+    const char *tok = auth_bearer(authorization);
+    token_entry *e = NULL;
+    if (tok)
+        HASH_FIND_STR(a->tokens, tok, e);
     if (!e)
         return mk_error(err, EPERM, "Unauthorized");
     *user = e->user;

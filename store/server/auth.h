@@ -25,6 +25,9 @@ typedef struct auth auth;
 int auth_load(const char *path, auth **out, mk_err *err);
 void auth_free(auth *a);
 
+/* The token of an Authorization header value ("Bearer T"), or NULL. */
+const char *auth_bearer(const char *authorization);
+
 /* Who presents this Authorization header value. EPERM when missing or
  * unknown. *user is borrowed from a. */
 int auth_identify(auth *a, const char *authorization, const char **user, api_role *role,

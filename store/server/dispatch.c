@@ -14,6 +14,7 @@
 #include "store/server/portforward.h"
 #include "store/server/proxy.h"
 #include "store/server/route.h"
+#include "store/server/satoken.h"
 #include "store/server/scale.h"
 #include "store/server/stream.h"
 
@@ -125,6 +126,20 @@ static enum MHD_Result dispatch_resource(api_req *r, const api_route *rt)
                     "resource");
 }
 
+/* A token of the token file, or a service account's (satoken.h). */
+static int identify(api_req *r, mk_err *err)
+{
+    const char *h = api_header(r, "Authorization");
+    if (auth_identify(r->srv->auth, h, &r->user, &r->role, err) == 0)
+        return 0;
+    const char *tok = auth_bearer(h);
+    if (!tok || satoken_identify(r->srv->be, tok, r->account, sizeof r->account, err) < 0)
+        return -EPERM;
+    r->user = r->account;
+    r->role = ROLE_RBAC;
+    return 0;
+}
+
 enum MHD_Result dispatch(api_req *r)
 {
     api_server *srv = r->srv;
@@ -137,8 +152,7 @@ enum MHD_Result dispatch(api_req *r)
         return ret;
     r->user = "admin";
     r->role = ROLE_ADMIN;
-    if (srv->auth &&
-        auth_identify(srv->auth, api_header(r, "Authorization"), &r->user, &r->role, &err) < 0)
+    if (srv->auth && identify(r, &err) < 0)
         return api_reply_err(r, &err, NULL, NULL);
     if (!strcmp(r->url, "/metrics")) {
         auth_attrs a = {.verb = "get", .path = r->url};

@@ -15,6 +15,7 @@
 #include "store/server/namespaces.h"
 #include "store/server/nslife.h"
 #include "store/server/rbac.h"
+#include "store/server/satoken.h"
 #include "store/server/table.h"
 
 #define GENERATE_NAME_SUFFIX 5
@@ -287,6 +288,7 @@ static void set_create_fields(const mk_kind *k, json_object *obj, json_object *m
         finalizers_add(obj, "kubernetes.io/pv-protection");
     if (strcmp(k->kind, "Namespace") == 0 && !mk_json_str(obj, "status.phase"))
         mk_json_set_str(obj, "status.phase", "Active");
+    satoken_fill(obj);
     defaults_apply(k, obj);
 }
 

@@ -72,22 +72,8 @@ static json_object *pb_string(const pb *b)
 
 static json_object *pb_base64(const pb *b)
 {
-    static const char tab[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t n = (size_t)(b->end - b->p);
-    char *out = xmalloc(4 * ((n + 2) / 3) + 1), *o = out;
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)b->p[i] << 16 | (i + 1 < n ? (uint32_t)b->p[i + 1] << 8 : 0) |
-                     (i + 2 < n ? b->p[i + 2] : 0);
-        *o++ = tab[v >> 18 & 63];
-        *o++ = tab[v >> 12 & 63];
-        *o++ = i + 1 < n ? tab[v >> 6 & 63] : '=';
-        *o++ = i + 2 < n ? tab[v & 63] : '=';
-    }
-    *o = '\0';
-    json_object *s = json_object_new_string(out);
-    free(out);
-    return s;
+    _cleanup_free_ char *out = mk_base64_encode(b->p, (size_t)(b->end - b->p));
+    return json_object_new_string(out);
 }
 
 static json_object *ensure(json_object *parent, const char *key, json_type type)

@@ -721,6 +721,35 @@ event_json() { # name lastTimestamp
     [ "$CODE" = 422 ]
 }
 
+@test "rbac: a service account token Secret gets a token that is the account's" {
+    printf 'admintok,root,admin\n' >"$BATS_TEST_TMPDIR/tokens"
+    start_extra --token-file "$BATS_TEST_TMPDIR/tokens"
+    local j='-H Content-Type:application/json'
+    local secret='{"apiVersion":"v1","kind":"Secret","type":"kubernetes.io/service-account-token","metadata":{"name":"ci-token"%s}}'
+    MK_TOKEN=admintok req POST /api/v1/namespaces/default/secrets $j -d "$(printf "$secret" '')"
+    [ "$CODE" = 422 ] && [[ "$(jq -r .message <<<"$BODY")" == *'metadata.annotations[kubernetes.io/service-account.name]: Required value'* ]]
+    MK_TOKEN=admintok req POST /api/v1/namespaces/default/secrets $j -d "$(printf "$secret" ',"annotations":{"kubernetes.io/service-account.name":"ci"}')"
+    [ "$CODE" = 201 ]
+    [ "$(jq -r .data.namespace <<<"$BODY" | base64 -d)" = default ]
+    local tok
+    tok=$(jq -r .data.token <<<"$BODY" | base64 -d)
+    [[ "$tok" == mk-sa.* ]] && [ ${#tok} -gt 60 ]
+    # no account of that name yet: not a user
+    MK_TOKEN=$tok req GET /api/v1/namespaces/default/pods
+    [ "$CODE" = 401 ]
+    MK_TOKEN=admintok req POST /api/v1/namespaces/default/serviceaccounts $j -d '{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"ci"}}'
+    MK_TOKEN=$tok req GET /api/v1/namespaces/default/pods
+    [ "$CODE" = 403 ] && [[ "$(jq -r .message <<<"$BODY")" == *'User "system:serviceaccount:default:ci"'* ]]
+    MK_TOKEN=admintok req POST /apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings $j -d '{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{"name":"ci"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"view"},"subjects":[{"kind":"ServiceAccount","name":"ci","namespace":"default"}]}'
+    MK_TOKEN=$tok req GET /api/v1/namespaces/default/pods
+    [ "$CODE" = 200 ]
+    MK_TOKEN="${tok}0" req GET /api/v1/namespaces/default/pods
+    [ "$CODE" = 401 ]
+    MK_TOKEN=admintok req DELETE /api/v1/namespaces/default/serviceaccounts/ci
+    MK_TOKEN=$tok req GET /api/v1/namespaces/default/pods
+    [ "$CODE" = 401 ]
+}
+
 @test "TLS with a self-signed certificate" {
     openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
         -keyout "$BATS_TEST_TMPDIR/key.pem" -out "$BATS_TEST_TMPDIR/cert.pem" 2>/dev/null

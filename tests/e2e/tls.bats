@@ -173,3 +173,33 @@ k() { timeout 30 kubectl --kubeconfig "$E2E_DIR/kubeconfig" "$@"; }
     [ "$output" = 401 ]
     k delete namespace team
 }
+
+@test "tls: a service account's token Secret is a kubeconfig's token, judged by RBAC" {
+    k create serviceaccount ci
+    k apply -f - <<'YAML'
+apiVersion: v1
+kind: Secret
+metadata:
+  name: ci-token
+  annotations: {kubernetes.io/service-account.name: ci}
+type: kubernetes.io/service-account-token
+YAML
+    local tok
+    tok=$(k get secret ci-token -o jsonpath='{.data.token}' | base64 -d)
+    [[ "$tok" == mk-sa.* ]]
+    run k --token "$tok" auth whoami
+    [[ "$output" == *system:serviceaccount:default:ci*system:serviceaccounts:default* ]]
+    run k --token "$tok" get pods
+    [ "$status" -eq 1 ] && [[ "$output" == *'User "system:serviceaccount:default:ci" cannot list'* ]]
+    k create rolebinding ci-view --clusterrole=view --serviceaccount=default:ci
+    run k --token "$tok" get pods
+    [ "$status" -eq 0 ] && [[ "$output" == *talk* ]]
+    run k --token "$tok" delete pod talk --dry-run=server
+    [ "$status" -eq 1 ]
+    # no Secret, no token
+    k delete secret ci-token
+    run k --token "$tok" get pods
+    [ "$status" -eq 1 ] && [[ "$output" == *Unauthorized* ]]
+    k delete rolebinding ci-view
+    k delete serviceaccount ci
+}

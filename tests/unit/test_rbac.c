@@ -1,13 +1,17 @@
-/* test_rbac.c - RBAC's rule matching and escalation cover (rbac.h). */
+/* test_rbac.c - RBAC's rule matching and escalation cover (rbac.h), and
+ * the tokens of service account token Secrets (satoken.h). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
 #include <json-c/json.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "store/kinds.h"
+#include "store/codec.h"
 #include "store/server/rbac.h"
+#include "store/server/satoken.h"
 
 static bool allows(const char *rule_json, const char *verb, const char *kind, const char *sub,
                    const char *name)
@@ -158,12 +162,43 @@ static void test_default_roles(void **state)
     json_object_put(roles);
 }
 
+static void test_satoken_fill(void **state)
+{
+    (void)state;
+    const char *fmt = "{\"kind\":\"Secret\",\"type\":\"%s\",\"metadata\":{\"name\":\"t\","
+                      "\"namespace\":\"ci\"}%s}";
+    char text[300];
+    snprintf(text, sizeof text, fmt, SATOKEN_TYPE, "");
+    json_object *a = json_tokener_parse(text), *b = json_tokener_parse(text);
+    satoken_fill(a);
+    satoken_fill(b);
+    const char *ta = mk_json_str(a, "data.token"), *tb = mk_json_str(b, "data.token");
+    assert_non_null(ta);
+    assert_non_null(tb);
+    assert_string_not_equal(ta, tb);
+    assert_string_equal(mk_json_str(a, "data.namespace"), "Y2k="); /* "ci" */
+    json_object_put(a);
+    json_object_put(b);
+    /* a token given is kept; other Secrets get none */
+    snprintf(text, sizeof text, fmt, SATOKEN_TYPE, ",\"data\":{\"token\":\"eA==\"}");
+    a = json_tokener_parse(text);
+    satoken_fill(a);
+    assert_string_equal(mk_json_str(a, "data.token"), "eA==");
+    json_object_put(a);
+    snprintf(text, sizeof text, fmt, "Opaque", "");
+    a = json_tokener_parse(text);
+    satoken_fill(a);
+    assert_null(mk_json_path(a, "data"));
+    json_object_put(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rule_allows),
         cmocka_unit_test(test_rules_cover),
         cmocka_unit_test(test_default_roles),
+        cmocka_unit_test(test_satoken_fill),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,36 @@
+/* satoken.h - service account tokens, as Kubernetes' token Secrets.
+ *
+ * A Secret of type kubernetes.io/service-account-token that names an
+ * account (annotation kubernetes.io/service-account.name) gets a random
+ * token when it is created (data.token, and data.namespace): made by the
+ * API server rather than by a controller, so the create's reply has it. A
+ * request bearing the token is the user system:serviceaccount:NS:NAME
+ * with the rbac role (rbac.h), for as long as the Secret and an account of
+ * that name exist. This is how a program outside the cluster (a CI job)
+ * gets a kubeconfig of its own:
+ *
+ *     kubectl create serviceaccount ci
+ *     kubectl apply -f secret-ci-token.yaml   # the type and annotation
+ *     kubectl get secret ci-token -o jsonpath='{.data.token}' | base64 -d
+ */
+#ifndef MK_SERVER_SATOKEN_H
+#define MK_SERVER_SATOKEN_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+
+#include "store/backend/backend.h"
+
+#define SATOKEN_TYPE       "kubernetes.io/service-account-token"
+#define SATOKEN_ANNOTATION "kubernetes.io/service-account.name"
+
+/* Give a token Secret being created its token, unless it brings one.
+ * Other objects are left alone. */
+void satoken_fill(json_object *secret);
+
+/* The user that presents token: 0 with "system:serviceaccount:NS:NAME" in
+ * user (n bytes); EPERM when no token Secret of an existing account holds
+ * it. */
+int satoken_identify(mk_backend *be, const char *token, char *user, size_t n, mk_err *err);
+
+#endif
