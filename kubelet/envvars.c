@@ -328,14 +328,28 @@ static void service_link(json_object *svc, envlist *l)
     }
 }
 
-/* The links of the Services in the pod's namespace, unless the pod turned
- * them off (enableServiceLinks: false). They come before envFrom and env,
- * which may override them. */
+/* The links of the Services in the pod's namespace, and of the API
+ * server's (default/kubernetes) wherever the pod is, as Kubernetes gives
+ * them, unless the pod turned them off (enableServiceLinks: false; the
+ * API server's it gets always). They come before envFrom and env, which
+ * may override them. */
 static void service_links(const pods_env *e, json_object *pod, envlist *l)
 {
-    if (!e->services || !mk_json_bool(pod, "spec.enableServiceLinks", true))
+    if (!e->services)
         return;
-    json_object *svcs = e->services(e->fetch_ctx, mk_json_str(pod, "metadata.namespace") ?: "");
+    const char *ns = mk_json_str(pod, "metadata.namespace") ?: "";
+    bool links = mk_json_bool(pod, "spec.enableServiceLinks", true);
+    json_object *svcs = e->services(e->fetch_ctx, "default");
+    for (size_t i = 0; svcs && i < json_object_array_length(svcs); i++) {
+        json_object *svc = json_object_array_get_idx(svcs, i);
+        if ((links && !strcmp(ns, "default")) ||
+            !strcmp(mk_json_str(svc, "metadata.name") ?: "", "kubernetes"))
+            service_link(svc, l);
+    }
+    json_object_put(svcs);
+    if (!links || !strcmp(ns, "default"))
+        return;
+    svcs = e->services(e->fetch_ctx, ns);
     for (size_t i = 0; svcs && i < json_object_array_length(svcs); i++)
         service_link(json_object_array_get_idx(svcs, i), l);
     json_object_put(svcs);

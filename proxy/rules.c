@@ -80,7 +80,12 @@ typedef struct render {
     rules_stats st;
 } render;
 
-/* A pod that reaches itself through a ClusterIP comes back from the
+/* nat-postrouting also masquerades a pod's connection to an endpoint
+ * outside the pod network (the kubernetes Service's API server): that host
+ * may have no route back to pods, and its reply must not take its default
+ * route.
+ *
+ * A pod that reaches itself through a ClusterIP comes back from the
  * node with its own address as source: masquerade such connections
  * (saddr . daddr both the endpoint) so the reply returns through the node. */
 static void hairpin_add(render *r, const char *ip)
@@ -201,6 +206,7 @@ char *rules_finish(rules_builder *b, rules_stats *stats)
                   "\tchain nat-postrouting {\n"
                   "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
                   "\t\tip saddr . ip daddr @hairpin masquerade\n"
+                  "\t\tip saddr %s ip daddr != %s ct status dnat masquerade\n"
                   "\t\tmeta mark & %s == %s meta mark set meta mark ^ %s masquerade\n\t}\n"
                   "\tchain filter-forward {\n"
                   "\t\ttype filter hook forward priority filter; policy accept;\n"
@@ -209,8 +215,8 @@ char *rules_finish(rules_builder *b, rules_stats *stats)
                   "\t\ttype filter hook output priority filter; policy accept;\n"
                   "\t\tip daddr . meta l4proto . th dport vmap @no-endpoints\n\t}\n"
                   "}\n",
-                  RULES_MASQ_MARK, r.chains.data, RULES_MASQ_MARK, RULES_MASQ_MARK,
-                  RULES_MASQ_MARK);
+                  RULES_MASQ_MARK, r.chains.data, r.cfg->cluster_cidr, r.cfg->cluster_cidr,
+                  RULES_MASQ_MARK, RULES_MASQ_MARK, RULES_MASQ_MARK);
     mk_buf_free(&r.chains);
     mk_buf_free(&r.hairpin);
     ip_seen *e, *tmp;

@@ -1,10 +1,8 @@
 /* validate_policy.c - PodDisruptionBudgets (policy/v1), as Kubernetes'
  * ValidatePodDisruptionBudgetSpec checks them, and coordination.k8s.io/v1
  * Leases (node heartbeats, leader election). */
-#include <string.h>
 
 #include "store/codec.h"
-#include "store/selector.h"
 #include "store/util.h"
 #include "store/validate_impl.h"
 
@@ -21,16 +19,7 @@ int validate_pdb(json_object *obj, mk_err *err)
     static const char *const policies[] = {"IfHealthyBudget", "AlwaysAllow", NULL};
     if ((r = check_enum(spec, "unhealthyPodEvictionPolicy", "spec", policies, false, err)) < 0)
         return r;
-    json_object *sel = get(spec, "selector");
-    if (!sel)
-        return 0;
-    mk_selector *s = NULL;
-    mk_err serr = {0};
-    if (selector_from_object(sel, &s, &serr) < 0) /* "matchLabels...": a path below ours */
-        return mk_error(err, serr.code, "spec.selector%s%s",
-                        strncmp(serr.msg, "match", 5) ? ": " : ".", serr.msg);
-    selector_free(s);
-    return 0;
+    return check_label_selector(get(spec, "selector"), "spec.selector", err);
 }
 
 /* A MicroTime: RFC 3339 with a fraction ("2026-11-28T00:52:09.123456Z"). */

@@ -99,13 +99,9 @@ int check_pvc_spec(json_object *spec, const char *base, mk_err *err)
         (r = check_optional_name(spec, "storageClassName", base, err)) < 0 ||
         (r = check_optional_name(spec, "volumeName", base, err)) < 0)
         return r;
-    json_object *sel = get(spec, "selector");
-    mk_selector *s = NULL;
-    mk_err serr = {0};
-    if (sel && selector_from_object(sel, &s, &serr) < 0)
-        return mk_error(err, serr.code, "%s.selector%s%s", base,
-                        strncmp(serr.msg, "match", 5) ? ": " : ".", serr.msg);
-    selector_free(s);
+    SUBPATH(p, "%s.selector", base);
+    if ((r = check_label_selector(get(spec, "selector"), p, err)) < 0)
+        return r;
     static const char *const refused[] = {"dataSource", "dataSourceRef",
                                           "volumeAttributesClassName"};
     for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {

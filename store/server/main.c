@@ -15,6 +15,7 @@
 #include "store/daemon.h"
 #include "store/log.h"
 #include "store/server/apiserver.h"
+#include "store/server/apiservice.h"
 #include "store/server/auth.h"
 #include "store/server/eventttl.h"
 #include "store/server/http.h"
@@ -35,6 +36,7 @@ typedef struct apiserver_opts {
     const char *data_dir;
     const char *token_file;
     const char *tls_cert, *tls_key;
+    const char *advertise; /* --advertise-address, or NULL */
     const char *store;
     double bookmark_s;
     int64_t compact_keep;
@@ -46,25 +48,30 @@ typedef struct apiserver_opts {
 static void usage(FILE *f)
 {
     fprintf(
-        f, "usage: mk-apiserver --listen ADDR:PORT --data-dir DIR [options]\n"
-           "\n"
-           "Serve the Kubernetes API over a revisioned store.\n"
-           "\n"
-           "  --listen ADDR:PORT        where to listen (default 127.0.0.1:6443; port 0: any)\n"
-           "  --data-dir DIR            the store's directory (created if missing)\n"
-           "  --token-file F            bearer tokens, 'token,user,role' lines (roles: admin,\n"
-           "                            controller, node); without it only loopback is served\n"
-           "  --tls-cert F --tls-key F  serve HTTPS with this PEM certificate and key\n"
-           "  --store sqlite            the backend (sqlite; etcd comes later)\n"
-           "  --bookmark-interval SEC   BOOKMARK events on idle watches (default 1)\n"
-           "  --compact-keep N          history keeps at least N revisions (default 100000)\n"
-           "  --compact-age SEC         ... and everything younger than SEC (default 300;\n"
-           "                            0: revisions only)\n"
-           "  --event-ttl SEC           Events last seen longer ago are deleted (default\n"
-           "                            3600; 0: never)\n"
-           "  --graceful-pod-deletion   DELETE only marks pods bound to a node\n"
-           "                            (deletionTimestamp); the kubelet removes them\n"
-           "  --help                    this text\n");
+        f,
+        "usage: mk-apiserver --listen ADDR:PORT --data-dir DIR [options]\n"
+        "\n"
+        "Serve the Kubernetes API over a revisioned store.\n"
+        "\n"
+        "  --listen ADDR:PORT        where to listen (default 127.0.0.1:6443; port 0: any)\n"
+        "  --data-dir DIR            the store's directory (created if missing)\n"
+        "  --token-file F            bearer tokens, 'token,user,role' lines (roles: admin,\n"
+        "                            controller, node, rbac); without it only loopback is\n"
+        "                            served\n"
+        "  --advertise-address IP    where pods reach this server: the kubernetes Service's\n"
+        "                            endpoint (default: the --listen address unless it is\n"
+        "                            loopback or 0.0.0.0)\n"
+        "  --tls-cert F --tls-key F  serve HTTPS with this PEM certificate and key\n"
+        "  --store sqlite            the backend (sqlite; etcd comes later)\n"
+        "  --bookmark-interval SEC   BOOKMARK events on idle watches (default 1)\n"
+        "  --compact-keep N          history keeps at least N revisions (default 100000)\n"
+        "  --compact-age SEC         ... and everything younger than SEC (default 300;\n"
+        "                            0: revisions only)\n"
+        "  --event-ttl SEC           Events last seen longer ago are deleted (default\n"
+        "                            3600; 0: never)\n"
+        "  --graceful-pod-deletion   DELETE only marks pods bound to a node\n"
+        "                            (deletionTimestamp); the kubelet removes them\n"
+        "  --help                    this text\n");
 }
 
 static int parse_args(int argc, char **argv, apiserver_opts *o)
@@ -78,7 +85,8 @@ static int parse_args(int argc, char **argv, apiserver_opts *o)
         OPT_KEEP,
         OPT_AGE,
         OPT_EVENT_TTL,
-        OPT_GRACEFUL
+        OPT_GRACEFUL,
+        OPT_ADVERTISE
     };
     static const struct option longopts[] = {
         {"listen", required_argument, NULL, 'l'},
@@ -92,6 +100,7 @@ static int parse_args(int argc, char **argv, apiserver_opts *o)
         {"compact-age", required_argument, NULL, OPT_AGE},
         {"event-ttl", required_argument, NULL, OPT_EVENT_TTL},
         {"graceful-pod-deletion", no_argument, NULL, OPT_GRACEFUL},
+        {"advertise-address", required_argument, NULL, OPT_ADVERTISE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -152,6 +161,9 @@ static int parse_args(int argc, char **argv, apiserver_opts *o)
                 fprintf(stderr, "mk-apiserver: --event-ttl %s: want seconds >= 0\n", optarg);
                 return -1;
             }
+            break;
+        case OPT_ADVERTISE:
+            o->advertise = optarg;
             break;
         case OPT_GRACEFUL:
             o->graceful_pods = true;
@@ -236,7 +248,9 @@ static int apiserver_open(apiserver *a, const apiserver_opts *o, mk_err *err)
                     .loopback_only = !o->token_file,
                     .tls_cert = o->tls_cert,
                     .tls_key = o->tls_key};
-    return http_start(srv, &ho, &a->http, err);
+    if (http_start(srv, &ho, &a->http, err) < 0)
+        return -err->code;
+    return apiservice_publish(srv, o->advertise, o->tls_cert != NULL, err);
 }
 
 int main(int argc, char **argv)

@@ -341,6 +341,8 @@ static int create_object(api_req *r, const api_route *rt, json_object *obj, char
                         "%s \"%s\" is forbidden: unable to create new content in namespace %s "
                         "because it is being terminated",
                         objects_qualified(k, q, sizeof q), name, rt->ns);
+    if (strcmp(k->kind, "Pod") == 0 && satoken_admit_pod(r, obj, err) < 0)
+        return -err->code;
     bool svc = strcmp(k->kind, "Service") == 0;
     if (svc && clusterip_allocate(r->srv, obj, err) < 0)
         return mk_error_wrap(err, "Service \"%s\" is invalid", name);
@@ -826,13 +828,12 @@ int objects_write(api_req *r, const mk_write *w, int64_t *rev, mk_err *err)
 
 /* ---- startup ---- */
 
-/* Create obj unless there is one already. */
-static int bootstrap_one(api_server *srv, json_object *obj, mk_err *err)
+int objects_put_new(api_server *srv, json_object *obj, mk_err *err)
 {
     const mk_kind *k = kind_by_kind(mk_json_str(obj, "kind"));
     const char *name = mk_json_str(obj, "metadata.name");
     set_create_fields(k, obj, mk_json_path(obj, "metadata"));
-    _cleanup_free_ char *key = kind_key(k, NULL, name);
+    _cleanup_free_ char *key = kind_key(k, mk_json_str(obj, "metadata.namespace"), name);
     mk_write w = {.op = MK_WRITE_CREATE, .key = key, .obj = obj};
     int64_t rev;
     int rc = backend_write(srv->be, &w, &rev, err);
@@ -856,7 +857,7 @@ int objects_bootstrap(api_server *srv, mk_err *err)
     }
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < json_object_array_length(all); i++)
-        rc = bootstrap_one(srv, json_object_array_get_idx(all, i), err);
+        rc = objects_put_new(srv, json_object_array_get_idx(all, i), err);
     json_object_put(all);
     return rc;
 }

@@ -53,6 +53,10 @@ int objects_load(api_server *srv, const mk_kind *k, const char *ns, const char *
 int objects_check_fields(api_req *r, mk_err *err);
 /* The decoded manifest is of the route's kind (EBADMSG otherwise). */
 int objects_check_kind(const api_route *rt, json_object *obj, mk_err *err);
+/* Create an object the server makes itself (bootstrap, a service
+ * account's token Secret), with the fields a create sets, unless one of
+ * its name is there already (then 0 too). */
+int objects_put_new(api_server *srv, json_object *obj, mk_err *err);
 /* Now, RFC 3339. */
 void objects_now(char *buf, size_t n);
 /* The route names another version of its kind (route.h's served): a

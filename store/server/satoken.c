@@ -6,6 +6,7 @@
 
 #include "store/codec.h"
 #include "store/kinds.h"
+#include "store/server/objects.h"
 #include "store/util.h"
 
 static bool is_token_secret(json_object *obj)
@@ -75,4 +76,123 @@ int satoken_identify(mk_backend *be, const char *token, char *user, size_t n, mk
         return mk_error(err, EPERM, "Unauthorized");
     snprintf(user, n, "system:serviceaccount:%s:%s", f.ns, f.account);
     return 0;
+}
+
+/* ---- pods ---- */
+
+#define VOLUME "kube-api-access"
+
+static json_object *get_account(mk_backend *be, const char *ns, const char *name)
+{
+    _cleanup_free_ char *key = kind_key(kind_by_kind("ServiceAccount"), ns, name);
+    _cleanup_free_ char *text = NULL;
+    size_t len;
+    int64_t rev;
+    mk_err err = {0};
+    return backend_get(be, key, &text, &len, &rev, &err) == 0 ? json_tokener_parse(text) : NULL;
+}
+
+/* The account's token Secret, made unless there is one. */
+static int ensure_secret(api_server *srv, json_object *sa, const char *secret, mk_err *err)
+{
+    json_object *s = json_object_new_object();
+    json_object_object_add(s, "apiVersion", json_object_new_string("v1"));
+    json_object_object_add(s, "kind", json_object_new_string("Secret"));
+    json_object_object_add(s, "type", json_object_new_string(SATOKEN_TYPE));
+    json_object *md = mk_json_ensure(s, "metadata");
+    json_object_object_add(md, "name", json_object_new_string(secret));
+    json_object_object_add(md, "namespace",
+                           json_object_new_string(mk_json_str(sa, "metadata.namespace") ?: ""));
+    json_object *ann = mk_json_ensure(md, "annotations");
+    json_object_object_add(ann, SATOKEN_ANNOTATION,
+                           json_object_new_string(mk_json_str(sa, "metadata.name") ?: ""));
+    /* Goes with its account (the garbage collector). */
+    mk_set_owner(s, mk_owner_ref(sa, "v1", "ServiceAccount"));
+    int rc = objects_put_new(srv, s, err);
+    json_object_put(s);
+    return rc;
+}
+
+static bool mounts_token(json_object *ctr)
+{
+    json_object *mounts = mk_json_path(ctr, "volumeMounts");
+    for (size_t i = 0;
+         json_object_is_type(mounts, json_type_array) && i < json_object_array_length(mounts);
+         i++) {
+        json_object *m = json_object_array_get_idx(mounts, i);
+        if (!strcmp(mk_json_str(m, "name") ?: "", VOLUME) ||
+            !strcmp(mk_json_str(m, "mountPath") ?: "", SATOKEN_MOUNT))
+            return true;
+    }
+    return false;
+}
+
+static void add_mounts(json_object *pod, const char *list)
+{
+    json_object *ctrs = mk_json_path(pod, list);
+    for (size_t i = 0;
+         json_object_is_type(ctrs, json_type_array) && i < json_object_array_length(ctrs);
+         i++) {
+        json_object *c = json_object_array_get_idx(ctrs, i);
+        if (mounts_token(c))
+            continue;
+        json_object *m = json_object_new_object();
+        json_object_object_add(m, "name", json_object_new_string(VOLUME));
+        json_object_object_add(m, "mountPath", json_object_new_string(SATOKEN_MOUNT));
+        json_object_object_add(m, "readOnly", json_object_new_boolean(1));
+        json_object *mounts = mk_json_path(c, "volumeMounts");
+        if (!json_object_is_type(mounts, json_type_array)) {
+            mounts = json_object_new_array();
+            json_object_object_add(c, "volumeMounts", mounts);
+        }
+        json_object_array_add(mounts, m);
+    }
+}
+
+static void add_volume(json_object *pod, const char *secret)
+{
+    json_object *spec = mk_json_ensure(pod, "spec");
+    json_object *vols = mk_json_path(spec, "volumes");
+    if (!json_object_is_type(vols, json_type_array)) {
+        vols = json_object_new_array();
+        json_object_object_add(spec, "volumes", vols);
+    }
+    for (size_t i = 0; i < json_object_array_length(vols); i++)
+        if (!strcmp(mk_json_str(json_object_array_get_idx(vols, i), "name") ?: "", VOLUME))
+            return; /* the pod brings its own */
+    json_object *v = json_object_new_object(), *src = json_object_new_object();
+    json_object_object_add(v, "name", json_object_new_string(VOLUME));
+    json_object_object_add(src, "secretName", json_object_new_string(secret));
+    json_object_object_add(src, "defaultMode", json_object_new_int(0644));
+    json_object_object_add(v, "secret", src);
+    json_object_array_add(vols, v);
+    add_mounts(pod, "spec.containers");
+    add_mounts(pod, "spec.initContainers");
+}
+
+int satoken_admit_pod(api_req *r, json_object *pod, mk_err *err)
+{
+    if (!r->srv->auth || !mk_json_bool(pod, "spec.automountServiceAccountToken", true))
+        return 0;
+    const char *ns = mk_json_str(pod, "metadata.namespace") ?: "default";
+    const char *name = mk_json_str(pod, "spec.serviceAccountName");
+    if (!name || !*name)
+        name = mk_json_str(pod, "spec.serviceAccount");
+    if (!name || !*name)
+        name = "default";
+    json_object *sa = get_account(r->srv->be, ns, name);
+    bool pod_says = mk_json_path(pod, "spec.automountServiceAccountToken") != NULL;
+    if (!sa || (!pod_says && !mk_json_bool(sa, "automountServiceAccountToken", true))) {
+        json_object_put(sa);
+        return 0;
+    }
+    _cleanup_free_ char *secret = xasprintf("%s-token", name);
+    int rc = r->dry_run ? 0 : ensure_secret(r->srv, sa, secret, err);
+    if (rc == 0) {
+        mk_json_set_str(pod, "spec.serviceAccountName", name);
+        mk_json_set_str(pod, "spec.serviceAccount", name);
+        add_volume(pod, secret);
+    }
+    json_object_put(sa);
+    return rc;
 }

@@ -6,7 +6,8 @@
  * API server rather than by a controller, so the create's reply has it. A
  * request bearing the token is the user system:serviceaccount:NS:NAME
  * with the rbac role (rbac.h), for as long as the Secret and an account of
- * that name exist. This is how a program outside the cluster (a CI job)
+ * that name exist. Pods get their account's token mounted
+ * (satoken_admit_pod). This is how a program outside the cluster (a CI job)
  * gets a kubeconfig of its own:
  *
  *     kubectl create serviceaccount ci
@@ -20,6 +21,9 @@
 #include <stddef.h>
 
 #include "store/backend/backend.h"
+#include "store/server/apiserver.h"
+
+#define SATOKEN_MOUNT "/var/run/secrets/kubernetes.io/serviceaccount"
 
 #define SATOKEN_TYPE       "kubernetes.io/service-account-token"
 #define SATOKEN_ANNOTATION "kubernetes.io/service-account.name"
@@ -27,6 +31,15 @@
 /* Give a token Secret being created its token, unless it brings one.
  * Other objects are left alone. */
 void satoken_fill(json_object *secret);
+
+/* A pod being created on a server with tokens gets its service account's
+ * token, as Kubernetes' ServiceAccount admission gives it: unless the pod
+ * or the account turns automountServiceAccountToken off, or the account
+ * (spec.serviceAccountName, "default") does not exist, the account's
+ * Secret <account>-token is made when missing (not on a dry run) and the
+ * pod gets the volume kube-api-access, mounted read-only at SATOKEN_MOUNT
+ * in each container (files token and namespace). */
+int satoken_admit_pod(api_req *r, json_object *pod, mk_err *err);
 
 /* The user that presents token: 0 with "system:serviceaccount:NS:NAME" in
  * user (n bytes); EPERM when no token Secret of an existing account holds

@@ -5,14 +5,15 @@
 # namespace) and mk-fs given that CA with --certificate-authority
 # (lib/cluster.bash, CLUSTER_TLS=1); kubectl with a token, which it sends
 # over https only. Exec goes over TLS from mk-fs and mk-exec
-# (fs/tlspipe.c) and from kubectl (WebSocket).
+# (fs/tlspipe.c) and from kubectl (WebSocket). mk-proxy runs too: a pod
+# reaches the API server through the kubernetes Service.
 
 load helpers
 load lib/cluster
 bats_require_minimum_version 1.5.0
 
 setup_file() {
-    export CLUSTER_NET=172.31.243 CLUSTER_NS=mkt CLUSTER_NODES=1 CLUSTER_TLS=1 \
+    export CLUSTER_NET=172.31.243 CLUSTER_NS=mkt CLUSTER_NODES=1 CLUSTER_TLS=1 CLUSTER_PROXY=1 \
         CLUSTER_CM_FLAGS="--controllers nodeipam"
     cluster_up
     [[ "$MK_SERVER" == https://* ]]
@@ -202,4 +203,57 @@ YAML
     [ "$status" -eq 1 ] && [[ "$output" == *Unauthorized* ]]
     k delete rolebinding ci-view
     k delete serviceaccount ci
+}
+
+@test "tls: a pod reaches the API through the kubernetes Service with its account's token" {
+    run k get service kubernetes -o jsonpath='{.spec.clusterIP} {.spec.ports[0].name} {.spec.ports[0].port}'
+    [ "$output" = "10.96.0.1 https 443" ]
+    run k get endpoints kubernetes -o jsonpath='{.subsets[0].addresses[0].ip}'
+    [ "$output" = "$CLUSTER_NET.1" ]
+    k create serviceaccount reader
+    k apply -f - <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: apicall}
+spec:
+  serviceAccountName: reader
+  containers:
+  - name: c
+    image: busybox
+    command:
+    - sh
+    - -c
+    - |
+      d=/var/run/secrets/kubernetes.io/serviceaccount
+      echo "ns=$(cat $d/namespace) api=$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT"
+      while true; do
+        wget -q -O - --no-check-certificate --header "Authorization: Bearer $(cat $d/token)" \
+          "https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT/api/v1/namespaces/default/pods" 2>&1 | head -c 200
+        echo
+        sleep 1
+      done
+YAML
+    run k get pod apicall -o jsonpath='{.spec.volumes[0].secret.secretName} {.spec.containers[0].volumeMounts[0].mountPath}'
+    [ "$output" = "reader-token /var/run/secrets/kubernetes.io/serviceaccount" ]
+    wait_for 60 phase_is apicall Running
+    logs_say() { k logs apicall | grep -q "$1"; }
+    wait_for 20 logs_say 'ns=default api=10.96.0.1:443'
+    wait_for 20 logs_say '403 Forbidden'
+    k create rolebinding reader --clusterrole=view --serviceaccount=default:reader
+    wait_for 20 logs_say '"kind":"PodList"'
+    # a pod that opts out gets nothing
+    k apply -f - <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: notoken}
+spec:
+  serviceAccountName: reader
+  automountServiceAccountToken: false
+  containers: [{name: c, image: busybox, command: [sleep, "3600"]}]
+YAML
+    run k get pod notoken -o jsonpath='{.spec.volumes}'
+    [ -z "$output" ]
+    k delete pod apicall notoken --wait=false
+    k delete rolebinding reader
+    k delete serviceaccount reader
 }

@@ -272,10 +272,17 @@ static json_object *fetch_fixed(void *ctx, const char *kind, const char *ns, con
     return NULL;
 }
 
-/* The namespace's Services: one with two ports, a headless one. */
+/* The namespace's Services: one with two ports, a headless one; default
+ * has the API server's and one a pod in team does not see. */
 static json_object *services_fixed(void *ctx, const char *ns)
 {
     (void)ctx;
+    if (!strcmp(ns, "default"))
+        return json_tokener_parse(
+            "[{\"metadata\":{\"name\":\"kubernetes\"},\"spec\":{\"clusterIP\":\"10.96.0.1\","
+            "\"ports\":[{\"name\":\"https\",\"port\":443,\"protocol\":\"TCP\"}]}},"
+            "{\"metadata\":{\"name\":\"other\"},\"spec\":{\"clusterIP\":\"10.96.0.30\","
+            "\"ports\":[{\"port\":80}]}}]");
     assert_string_equal(ns, "team");
     return json_tokener_parse(
         "[{\"metadata\":{\"name\":\"db-main\"},\"spec\":{\"clusterIP\":\"10.96.0.20\","
@@ -325,14 +332,20 @@ static char *env_text(const char *ctr_yaml, mk_err *err)
 }
 
 /* Service links as Kubernetes' kubelet writes them; env overrides one;
- * enableServiceLinks: false has none. */
+ * enableServiceLinks: false has only the API server's. */
 static void test_service_links(void **state)
 {
     (void)state;
     mk_err err = {0};
     _cleanup_free_ char *t =
         env_text_in("env: [{name: DB_MAIN_SERVICE_PORT, value: mine}]\n", "{}", &err);
-    assert_string_equal(t, "PATH=/bin a=img HOSTNAME=p DB_MAIN_SERVICE_HOST=10.96.0.20 "
+#define API_LINKS                                                                              \
+    "KUBERNETES_SERVICE_HOST=10.96.0.1 KUBERNETES_SERVICE_PORT=443 "                           \
+    "KUBERNETES_SERVICE_PORT_HTTPS=443 KUBERNETES_PORT=tcp://10.96.0.1:443 "                   \
+    "KUBERNETES_PORT_443_TCP=tcp://10.96.0.1:443 KUBERNETES_PORT_443_TCP_PROTO=tcp "           \
+    "KUBERNETES_PORT_443_TCP_PORT=443 KUBERNETES_PORT_443_TCP_ADDR=10.96.0.1"
+    assert_string_equal(t, "PATH=/bin a=img HOSTNAME=p " API_LINKS
+                           " DB_MAIN_SERVICE_HOST=10.96.0.20 "
                            "DB_MAIN_SERVICE_PORT=mine DB_MAIN_SERVICE_PORT_SQL=5432 "
                            "DB_MAIN_PORT=tcp://10.96.0.20:5432 "
                            "DB_MAIN_PORT_5432_TCP=tcp://10.96.0.20:5432 "
@@ -343,7 +356,7 @@ static void test_service_links(void **state)
                            "DB_MAIN_PORT_53_UDP_PROTO=udp DB_MAIN_PORT_53_UDP_PORT=53 "
                            "DB_MAIN_PORT_53_UDP_ADDR=10.96.0.20");
     _cleanup_free_ char *off = env_text_in("{}", "{enableServiceLinks: false}", &err);
-    assert_string_equal(off, "PATH=/bin a=img HOSTNAME=p");
+    assert_string_equal(off, "PATH=/bin a=img HOSTNAME=p " API_LINKS);
 }
 
 static void test_envvars(void **state)
