@@ -750,6 +750,62 @@ event_json() { # name lastTimestamp
     [ "$CODE" = 401 ]
 }
 
+@test "rbac: a pod gets its service account's token mounted, unless it or its account opts out" {
+    printf 'admintok,root,admin\n' >"$BATS_TEST_TMPDIR/tokens"
+    start_extra --token-file "$BATS_TEST_TMPDIR/tokens"
+    local j='-H Content-Type:application/json' tok='/var/run/secrets/kubernetes.io/serviceaccount'
+    pod() { # NAME SPEC-FIELDS [QUERY]
+        MK_TOKEN=admintok req POST "/api/v1/namespaces/default/pods${3:-}" $j -d "$(pod_json "$1" '{}' "$2")"
+    }
+    # no such account: nothing to mount, and the pod is made
+    pod nosa ',"serviceAccountName":"builder"'
+    [ "$CODE" = 201 ] && [ "$(jq -c .spec.volumes <<<"$BODY")" = null ]
+    MK_TOKEN=admintok req POST /api/v1/namespaces/default/serviceaccounts $j -d '{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"builder"}}'
+    local uid; uid=$(jq -r .metadata.uid <<<"$BODY")
+    pod dry ',"serviceAccountName":"builder"' '?dryRun=All'
+    [ "$CODE" = 201 ] && [ "$(jq -r '.spec.volumes[0].secret.secretName' <<<"$BODY")" = builder-token ]
+    MK_TOKEN=admintok req GET /api/v1/namespaces/default/secrets/builder-token
+    [ "$CODE" = 404 ]
+    pod withsa ',"serviceAccountName":"builder"'
+    [ "$CODE" = 201 ]
+    [ "$(jq -r '.spec.volumes[0] | "\(.name) \(.secret.secretName)"' <<<"$BODY")" = "kube-api-access builder-token" ]
+    [ "$(jq -r '.spec.containers[0].volumeMounts[0] | "\(.mountPath) \(.readOnly)"' <<<"$BODY")" = "$tok true" ]
+    [ "$(jq -r .spec.serviceAccount <<<"$BODY")" = builder ]
+    MK_TOKEN=admintok req GET /api/v1/namespaces/default/secrets/builder-token
+    [ "$CODE" = 200 ] && [ "$(jq -r .type <<<"$BODY")" = kubernetes.io/service-account-token ]
+    [ "$(jq -r '.metadata.ownerReferences[0].uid' <<<"$BODY")" = "$uid" ]
+    local t; t=$(jq -r .data.token <<<"$BODY")
+    # a second pod shares the Secret
+    pod again ',"serviceAccountName":"builder"'
+    MK_TOKEN=admintok req GET /api/v1/namespaces/default/secrets/builder-token
+    [ "$(jq -r .data.token <<<"$BODY")" = "$t" ]
+    pod optout ',"serviceAccountName":"builder","automountServiceAccountToken":false'
+    [ "$CODE" = 201 ] && [ "$(jq -c .spec.volumes <<<"$BODY")" = null ]
+    MK_TOKEN=admintok req PATCH /api/v1/namespaces/default/serviceaccounts/builder -H 'Content-Type: application/merge-patch+json' -d '{"automountServiceAccountToken":false}'
+    pod saoptout ',"serviceAccountName":"builder"'
+    [ "$CODE" = 201 ] && [ "$(jq -c .spec.volumes <<<"$BODY")" = null ]
+    pod podoptin ',"serviceAccountName":"builder","automountServiceAccountToken":true'
+    [ "$(jq -r '.spec.volumes[0].name' <<<"$BODY")" = kube-api-access ]
+}
+
+@test "the kubernetes Service leads to the advertised address, and follows the port" {
+    req GET /api/v1/namespaces/default/services/kubernetes
+    [ "$CODE" = 404 ] # a loopback server: pods could not reach it
+    start_extra --advertise-address 10.20.30.40
+    req GET /api/v1/namespaces/default/services/kubernetes
+    [ "$CODE" = 200 ]
+    [ "$(jq -r '"\(.spec.clusterIP) \(.spec.ports[0].name) \(.spec.ports[0].port)"' <<<"$BODY")" = "10.96.0.1 http 80" ]
+    local port=${MK_SERVER##*:}
+    req GET /api/v1/namespaces/default/endpoints/kubernetes
+    [ "$(jq -r '.subsets[0] | "\(.addresses[0].ip):\(.ports[0].port)"' <<<"$BODY")" = "10.20.30.40:$port" ]
+    # restarted on another port: the Endpoints follow
+    stop_apiserver
+    start_apiserver --advertise-address 10.20.30.40
+    echo "$MK_APISERVER_PID" >>"$BATS_FILE_TMPDIR/extra.pids"
+    req GET /api/v1/namespaces/default/endpoints/kubernetes
+    [ "$(jq -r '.subsets[0].ports[0].port' <<<"$BODY")" = "${MK_SERVER##*:}" ]
+}
+
 @test "TLS with a self-signed certificate" {
     openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
         -keyout "$BATS_TEST_TMPDIR/key.pem" -out "$BATS_TEST_TMPDIR/cert.pem" 2>/dev/null
