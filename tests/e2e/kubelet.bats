@@ -34,9 +34,11 @@ teardown() {
 }
 
 @test "mk-kubelet without an API server: one clear line, non-zero exit" {
-    run "$MK_BIN/mk-kubelet" --server "http://127.0.0.1:$(free_port)" --node-name n1 \
+    # Port 1: nothing listens there, where a free port may be taken by then.
+    run "$MK_BIN/mk-kubelet" --server http://127.0.0.1:1 --node-name n1 \
         --root-dir "$T/root" --port "$(free_port)"
     [ "$status" -eq 1 ]
+    echo "$output"
     [ "${#lines[@]}" -eq 1 ]
     [[ "$output" == *"node n1"* ]]
 }
