@@ -183,6 +183,27 @@ static bool role_allows(api_role role, const auth_attrs *a)
            (is(k->kind, "PersistentVolume") && is(a->verb, "delete") && !*sub);
 }
 
+json_object *auth_role_rules(api_role role, const char **note)
+{
+    static const char all[] =
+        "[{\"verbs\":[\"*\"],\"apiGroups\":[\"*\"],\"resources\":[\"*\"]},"
+        "{\"verbs\":[\"*\"],\"nonResourceURLs\":[\"*\"]}]";
+    /* role_allows' node rules, as rules */
+    static const char node[] =
+        "[{\"verbs\":[\"get\",\"list\",\"watch\"],\"apiGroups\":[\"*\"],\"resources\":[\"*\"]},"
+        "{\"verbs\":[\"*\"],\"apiGroups\":[\"\"],\"resources\":[\"nodes\",\"nodes/status\","
+        "\"events\",\"pods/status\"]},"
+        "{\"verbs\":[\"*\"],\"apiGroups\":[\"coordination.k8s.io\"],\"resources\":[\"leases\"]}"
+        ","
+        "{\"verbs\":[\"delete\"],\"apiGroups\":[\"\"],\"resources\":[\"pods\","
+        "\"persistentvolumes\"]},"
+        "{\"verbs\":[\"get\"],\"nonResourceURLs\":[\"*\"]}]";
+    *note = role == ROLE_CONTROLLER ? "the controller role may not delete namespaces"
+            : role == ROLE_NODE     ? "the node role may not exec, attach or port-forward"
+                                    : "";
+    return json_tokener_parse(role == ROLE_NODE ? node : all);
+}
+
 auth_attrs auth_attrs_of(const char *verb, const api_route *rt)
 {
     auth_attrs a = {

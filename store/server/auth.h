@@ -62,6 +62,11 @@ int auth_authorize(mk_backend *be, api_role role, const char *user, const auth_a
  * Borrowed from user or static. Returns how many. */
 size_t auth_groups(api_role role, const char *user, const char **out, char *buf, size_t n);
 
+/* The built-in role's powers as PolicyRules (a JSON array, caller puts),
+ * for kubectl auth can-i --list; *note says what the rules cannot ("" if
+ * nothing). Not for the rbac role (rbac_rules_of). */
+json_object *auth_role_rules(api_role role, const char **note);
+
 /* The EACCES message Kubernetes gives for a denied request. */
 int auth_forbidden(const char *user, const auth_attrs *a, mk_err *err);
 

@@ -155,15 +155,23 @@ static const mk_kind *kind_in_group(const char *group)
 
 /* Groups with no stored kind: the create-only reviews of review.c, listed
  * so `kubectl api-resources` shows them as Kubernetes does. */
+typedef struct review_resource {
+    const char *resource, *singular, *kind;
+} review_resource;
+
 typedef struct review_group {
-    const char *group, *api_version, *resource, *singular, *kind;
+    const char *group, *api_version;
+    review_resource res[3]; /* ends with an empty one */
 } review_group;
 
 static const review_group review_groups[] = {
-    {"authentication.k8s.io", "authentication.k8s.io/v1", "selfsubjectreviews",
-     "selfsubjectreview", "SelfSubjectReview"},
-    {"authorization.k8s.io", "authorization.k8s.io/v1", "selfsubjectaccessreviews",
-     "selfsubjectaccessreview", "SelfSubjectAccessReview"},
+    {"authentication.k8s.io",
+     "authentication.k8s.io/v1",
+     {{"selfsubjectreviews", "selfsubjectreview", "SelfSubjectReview"}}},
+    {"authorization.k8s.io",
+     "authorization.k8s.io/v1",
+     {{"selfsubjectaccessreviews", "selfsubjectaccessreview", "SelfSubjectAccessReview"},
+      {"selfsubjectrulesreviews", "selfsubjectrulesreview", "SelfSubjectRulesReview"}}},
 };
 
 static const review_group *review_group_named(const char *group)
@@ -194,8 +202,9 @@ static json_object *review_resource_list(const review_group *rg)
     json_object_object_add(o, "apiVersion", json_object_new_string("v1"));
     json_object_object_add(o, "groupVersion", json_object_new_string(rg->api_version));
     json_object *list = json_object_new_array();
-    json_object_array_add(
-        list, resource_entry(rg->resource, rg->singular, false, NULL, NULL, rg->kind, create));
+    for (const review_resource *r = rg->res; r->resource; r++)
+        json_object_array_add(
+            list, resource_entry(r->resource, r->singular, false, NULL, NULL, r->kind, create));
     json_object_object_add(o, "resources", list);
     return o;
 }

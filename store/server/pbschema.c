@@ -999,6 +999,18 @@ static const pb_msg m_SelfSubjectAccessReview = {"SelfSubjectAccessReview",
                                                  f_SelfSubjectAccessReview,
                                                  ARRAY_SIZE(f_SelfSubjectAccessReview)};
 
+/* kubectl auth can-i --list */
+static const pb_fld f_SelfSubjectRulesReviewSpec[] = {{1, "namespace", PB_STRING, 0, NULL}};
+static const pb_msg m_SelfSubjectRulesReviewSpec = {"SelfSubjectRulesReviewSpec",
+                                                    f_SelfSubjectRulesReviewSpec,
+                                                    ARRAY_SIZE(f_SelfSubjectRulesReviewSpec)};
+static const pb_fld f_SelfSubjectRulesReview[] = {
+    {1, "metadata", PB_MSG, 0, &m_ObjectMeta},
+    {2, "spec", PB_MSG, 0, &m_SelfSubjectRulesReviewSpec},
+    {3, "status", PB_DROP, 0, NULL}};
+static const pb_msg m_SelfSubjectRulesReview = {
+    "SelfSubjectRulesReview", f_SelfSubjectRulesReview, ARRAY_SIZE(f_SelfSubjectRulesReview)};
+
 static const pb_fld f_SelfSubjectReview[] = {{1, "metadata", PB_MSG, 0, &m_ObjectMeta},
                                              {2, "status", PB_DROP, 0, NULL}};
 static const pb_msg m_SelfSubjectReview = {"SelfSubjectReview", f_SelfSubjectReview,
@@ -1030,6 +1042,7 @@ static const struct {
     {"rbac.authorization.k8s.io/v1", "ClusterRoleBinding", &m_ClusterRoleBinding},
     {"*", "DeleteOptions", &m_DeleteOptions},
     {"authorization.k8s.io/v1", "SelfSubjectAccessReview", &m_SelfSubjectAccessReview},
+    {"authorization.k8s.io/v1", "SelfSubjectRulesReview", &m_SelfSubjectRulesReview},
     {"authentication.k8s.io/v1", "SelfSubjectReview", &m_SelfSubjectReview},
 };
 

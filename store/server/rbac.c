@@ -319,6 +319,14 @@ static int bound_rules(mk_backend *be, const who *w, const char *ns, json_object
     return 0;
 }
 
+int rbac_rules_of(mk_backend *be, const char *user, const char *ns, json_object **rules,
+                  mk_err *err)
+{
+    who w;
+    who_init(&w, user);
+    return bound_rules(be, &w, ns, rules, err);
+}
+
 int rbac_authorize(mk_backend *be, const char *user, const auth_attrs *a, mk_err *err)
 {
     who w;

@@ -21,6 +21,11 @@
 /* 0, or EACCES in Kubernetes' words. */
 int rbac_authorize(mk_backend *be, const char *user, const auth_attrs *a, mk_err *err);
 
+/* Every rule bound to user at the cluster scope, and in namespace ns
+ * when not "": an array of PolicyRules, caller puts. */
+int rbac_rules_of(mk_backend *be, const char *user, const char *ns, json_object **rules,
+                  mk_err *err);
+
 /* May user write obj, a Role, ClusterRole, RoleBinding or
  * ClusterRoleBinding? Kubernetes' escalation check: a role may grant only
  * what the user holds where the role applies (or the user may "escalate"

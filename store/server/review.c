@@ -8,10 +8,12 @@
 #include "store/kinds.h"
 #include "store/server/auth.h"
 #include "store/server/protobuf.h"
+#include "store/server/rbac.h"
 #include "store/util.h"
 
 #define ACCESS_PATH "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
 #define WHOAMI_PATH "/apis/authentication.k8s.io/v1/selfsubjectreviews"
+#define RULES_PATH  "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews"
 
 /* The body, as JSON, YAML or kubectl's protobuf. */
 static int body_of(api_req *r, json_object **out, mk_err *err)
@@ -91,6 +93,39 @@ static enum MHD_Result access_review(api_req *r, json_object *obj)
     return ret;
 }
 
+/* kubectl auth can-i --list: the caller's rules in spec.namespace, split
+ * as Kubernetes' SubjectRulesReviewStatus has them. */
+static enum MHD_Result rules_review(api_req *r, json_object *obj)
+{
+    const char *ns = mk_json_str(obj, "spec.namespace") ?: "";
+    const char *note = "";
+    json_object *rules = NULL;
+    mk_err err = {0};
+    if (r->role != ROLE_RBAC)
+        rules = auth_role_rules(r->role, &note);
+    else if (rbac_rules_of(r->srv->be, r->user, ns, &rules, &err) < 0) {
+        json_object_put(obj);
+        return api_reply_err(r, &err, NULL, NULL);
+    }
+    json_object *res = json_object_new_array(), *nonres = json_object_new_array();
+    for (size_t i = 0; i < json_object_array_length(rules); i++) {
+        json_object *rule = json_object_array_get_idx(rules, i);
+        json_object_array_add(mk_json_path(rule, "nonResourceURLs") ? nonres : res,
+                              json_object_get(rule));
+    }
+    json_object_put(rules);
+    json_object *st = json_object_new_object();
+    json_object_object_add(st, "resourceRules", res);
+    json_object_object_add(st, "nonResourceRules", nonres);
+    json_object_object_add(st, "incomplete", json_object_new_boolean(*note != '\0'));
+    if (*note)
+        json_object_object_add(st, "evaluationError", json_object_new_string(note));
+    json_object_object_add(obj, "status", st);
+    enum MHD_Result ret = api_reply_json(r, 201, obj);
+    json_object_put(obj);
+    return ret;
+}
+
 static json_object *groups_of(api_role role, const char *user)
 {
     const char *g[4];
@@ -115,10 +150,22 @@ static enum MHD_Result whoami(api_req *r, json_object *obj)
     return ret;
 }
 
+/* The reviews, by path: the kind each takes and what answers it. */
+static const struct {
+    const char *path, *kind;
+    enum MHD_Result (*answer)(api_req *r, json_object *obj);
+} reviews[] = {
+    {ACCESS_PATH, "SelfSubjectAccessReview", access_review},
+    {RULES_PATH, "SelfSubjectRulesReview", rules_review},
+    {WHOAMI_PATH, "SelfSubjectReview", whoami},
+};
+
 bool review_serve(api_req *r, enum MHD_Result *ret)
 {
-    bool access = strcmp(r->url, ACCESS_PATH) == 0, who = strcmp(r->url, WHOAMI_PATH) == 0;
-    if (!access && !who)
+    size_t i = 0;
+    while (i < ARRAY_SIZE(reviews) && strcmp(r->url, reviews[i].path) != 0)
+        i++;
+    if (i == ARRAY_SIZE(reviews))
         return false;
     r->verb = "create";
     if (strcmp(r->method, "POST") != 0) {
@@ -132,13 +179,11 @@ bool review_serve(api_req *r, enum MHD_Result *ret)
         *ret = api_reply_err(r, &err, NULL, NULL);
         return true;
     }
-    const char *kind = mk_json_str(obj, "kind") ?: "";
-    if (strcmp(kind, access ? "SelfSubjectAccessReview" : "SelfSubjectReview") != 0) {
+    if (strcmp(mk_json_str(obj, "kind") ?: "", reviews[i].kind) != 0) {
         json_object_put(obj);
-        *ret = api_fail(r, EINVAL, "kind: expected %s",
-                        access ? "SelfSubjectAccessReview" : "SelfSubjectReview");
+        *ret = api_fail(r, EINVAL, "kind: expected %s", reviews[i].kind);
         return true;
     }
-    *ret = access ? access_review(r, obj) : whoami(r, obj);
+    *ret = reviews[i].answer(r, obj);
     return true;
 }

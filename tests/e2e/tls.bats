@@ -107,6 +107,8 @@ k() { timeout 30 kubectl --kubeconfig "$E2E_DIR/kubeconfig" "$@"; }
     [ "$status" -eq 0 ] && [[ "$output" == *admin*"system:masters"* ]]
     run k auth can-i delete namespaces --all-namespaces
     [ "$status" -eq 0 ] && [ "$output" = yes ]
+    run k auth can-i --list
+    [ "$status" -eq 0 ] && [[ "$output" == *'*.*'*'[*]'* ]]
     # The node role: reads everything, writes what a kubelet reports.
     local as_node=(--token "$NODE_TOKEN")
     run k "${as_node[@]}" auth whoami
@@ -142,6 +144,8 @@ k() { timeout 30 kubectl --kubeconfig "$E2E_DIR/kubeconfig" "$@"; }
     [ "$status" -eq 0 ]
     run k "${dev[@]}" -n team auth can-i list pods
     [ "$output" = yes ]
+    run k "${dev[@]}" -n team auth can-i --list
+    [ "$status" -eq 0 ] && [[ "$output" == *pods/log*'[get list watch]'* ]]
     run k "${dev[@]}" -n team auth can-i delete pods
     [ "$status" -eq 1 ]
     run k "${dev[@]}" -n default auth can-i list pods
