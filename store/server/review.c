@@ -70,6 +70,15 @@ static bool path_allowed(api_req *r, json_object *attrs, char *why, size_t n)
     return false;
 }
 
+/* The review, its status filled (st taken), as the 201 Kubernetes gives. */
+static enum MHD_Result reply_status(api_req *r, json_object *obj, json_object *st)
+{
+    json_object_object_add(obj, "status", st);
+    enum MHD_Result ret = api_reply_json(r, 201, obj);
+    json_object_put(obj);
+    return ret;
+}
+
 static enum MHD_Result access_review(api_req *r, json_object *obj)
 {
     json_object *res = mk_json_path(obj, "spec.resourceAttributes");
@@ -87,10 +96,7 @@ static enum MHD_Result access_review(api_req *r, json_object *obj)
     json_object_object_add(st, "allowed", json_object_new_boolean(ok));
     if (*why)
         json_object_object_add(st, "reason", json_object_new_string(why));
-    json_object_object_add(obj, "status", st);
-    enum MHD_Result ret = api_reply_json(r, 201, obj);
-    json_object_put(obj);
-    return ret;
+    return reply_status(r, obj, st);
 }
 
 /* kubectl auth can-i --list: the caller's rules in spec.namespace, split
@@ -120,10 +126,7 @@ static enum MHD_Result rules_review(api_req *r, json_object *obj)
     json_object_object_add(st, "incomplete", json_object_new_boolean(*note != '\0'));
     if (*note)
         json_object_object_add(st, "evaluationError", json_object_new_string(note));
-    json_object_object_add(obj, "status", st);
-    enum MHD_Result ret = api_reply_json(r, 201, obj);
-    json_object_put(obj);
-    return ret;
+    return reply_status(r, obj, st);
 }
 
 static json_object *groups_of(api_role role, const char *user)
@@ -144,10 +147,7 @@ static enum MHD_Result whoami(api_req *r, json_object *obj)
     json_object_object_add(info, "groups", groups_of(r->role, r->user));
     json_object *st = json_object_new_object();
     json_object_object_add(st, "userInfo", info);
-    json_object_object_add(obj, "status", st);
-    enum MHD_Result ret = api_reply_json(r, 201, obj);
-    json_object_put(obj);
-    return ret;
+    return reply_status(r, obj, st);
 }
 
 /* The reviews, by path: the kind each takes and what answers it. */
