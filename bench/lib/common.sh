@@ -9,14 +9,16 @@ bench_init() {
     trap bench_cleanup EXIT INT TERM
 }
 
+# The scripts run with set -e: a kill of a daemon that already exited must
+# not end this before the rm (it left a store of 100,000 pods in /tmp).
 bench_cleanup() {
     local pid
     for pid in "${BENCH_PIDS[@]}"; do
-        kill -TERM "$pid" 2>/dev/null
+        kill -TERM "$pid" 2>/dev/null || true
     done
     for pid in "${BENCH_PIDS[@]}"; do
         for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null
+        kill -KILL "$pid" 2>/dev/null || true
     done
     rm -rf "$BENCH_TMP"
 }
