@@ -4,6 +4,7 @@
  * main only parses flags and wires the modules: backend -> hub (watch.c)
  * as its event sink -> HTTP (http.c) -> dispatch.c -> handlers.
  */
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -162,9 +163,16 @@ static int parse_args(int argc, char **argv, apiserver_opts *o)
                 return -1;
             }
             break;
-        case OPT_ADVERTISE:
+        case OPT_ADVERTISE: {
+            struct in_addr a;
+            if (inet_pton(AF_INET, optarg, &a) != 1) {
+                fprintf(stderr, "mk-apiserver: --advertise-address %s: want an IPv4 address\n",
+                        optarg);
+                return -1;
+            }
             o->advertise = optarg;
             break;
+        }
         case OPT_GRACEFUL:
             o->graceful_pods = true;
             break;

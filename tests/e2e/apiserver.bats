@@ -1064,6 +1064,9 @@ YAML
     run "$MK_BIN/mk-apiserver" --listen 127.0.0.1:0 --data-dir /dev/null/db
     [ "$status" = 1 ]
     [ "${#lines[@]}" = 1 ]
+    run "$MK_BIN/mk-apiserver" --listen 127.0.0.1:0 --data-dir "$BATS_TEST_TMPDIR/d3" --advertise-address node1
+    [ "$status" = 2 ] && [ "$output" = "mk-apiserver: --advertise-address node1: want an IPv4 address" ]
+    [ ! -e "$BATS_TEST_TMPDIR/d3" ]
     run "$MK_BIN/mk-apiserver" --help
     [ "$status" = 0 ] && [[ "$output" == *--data-dir* ]]
 }
