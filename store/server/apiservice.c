@@ -77,13 +77,11 @@ static int put_endpoints(api_server *srv, json_object *ep, mk_err *err)
 {
     const mk_kind *k = kind_by_kind("Endpoints");
     _cleanup_free_ char *key = kind_key(k, "default", API_SERVICE);
-    _cleanup_free_ char *text = NULL;
-    size_t len;
+    json_object *old = NULL;
     int64_t rev;
     mk_err gerr = {0};
-    if (backend_get(srv->be, key, &text, &len, &rev, &gerr) < 0)
+    if (objects_load(srv, k, "default", API_SERVICE, &old, &rev, &gerr) < 0)
         return objects_put_new(srv, ep, err);
-    json_object *old = json_tokener_parse(text);
     bool same = json_object_equal(mk_json_path(old, "subsets"), mk_json_path(ep, "subsets"));
     int rc = 0;
     if (!same) {

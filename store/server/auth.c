@@ -237,11 +237,11 @@ int auth_forbidden(const char *user, const auth_attrs *a, mk_err *err)
                     scope);
 }
 
-int auth_authorize(mk_backend *be, api_role role, const char *user, const auth_attrs *a,
+int auth_authorize(api_server *srv, api_role role, const char *user, const auth_attrs *a,
                    mk_err *err)
 {
     if (role == ROLE_RBAC)
-        return rbac_authorize(be, user, a, err);
+        return rbac_authorize(srv, user, a, err);
     if (role_allows(role, a))
         return 0;
     return auth_forbidden(user, a, err);

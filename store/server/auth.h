@@ -15,7 +15,6 @@
 #ifndef MK_SERVER_AUTH_H
 #define MK_SERVER_AUTH_H
 
-#include "store/backend/backend.h"
 #include "store/server/apiserver.h"
 #include "store/server/route.h"
 
@@ -52,8 +51,8 @@ typedef struct auth_attrs {
 auth_attrs auth_attrs_of(const char *verb, const api_route *rt);
 
 /* May the user of role do it? EACCES, in Kubernetes' words, when not. The
- * rbac role reads the store (be). */
-int auth_authorize(mk_backend *be, api_role role, const char *user, const auth_attrs *a,
+ * rbac role reads the store. */
+int auth_authorize(api_server *srv, api_role role, const char *user, const auth_attrs *a,
                    mk_err *err);
 
 /* The groups Kubernetes would put the user in (system:authenticated,

@@ -133,7 +133,7 @@ static int identify(api_req *r, mk_err *err)
     if (auth_identify(r->srv->auth, h, &r->user, &r->role, err) == 0)
         return 0;
     const char *tok = auth_bearer(h);
-    if (!tok || satoken_identify(r->srv->be, tok, r->account, sizeof r->account, err) < 0)
+    if (!tok || satoken_identify(r->srv, tok, r->account, sizeof r->account, err) < 0)
         return -EPERM;
     r->user = r->account;
     r->role = ROLE_RBAC;
@@ -156,7 +156,7 @@ enum MHD_Result dispatch(api_req *r)
         return api_reply_err(r, &err, NULL, NULL);
     if (!strcmp(r->url, "/metrics")) {
         auth_attrs a = {.verb = "get", .path = r->url};
-        if (auth_authorize(srv->be, r->role, r->user, &a, &err) < 0)
+        if (auth_authorize(srv, r->role, r->user, &a, &err) < 0)
             return api_reply_err(r, &err, NULL, NULL);
         return metrics_serve(r);
     }
@@ -174,7 +174,7 @@ enum MHD_Result dispatch(api_req *r)
         return api_reply_err(r, &err, NULL, NULL);
     r->verb = verb_of(r, &rt);
     auth_attrs a = auth_attrs_of(r->verb, &rt);
-    if (auth_authorize(srv->be, r->role, r->user, &a, &err) < 0)
+    if (auth_authorize(srv, r->role, r->user, &a, &err) < 0)
         return api_reply_err(r, &err, rt.kind, rt.name);
     return dispatch_resource(r, &rt);
 }

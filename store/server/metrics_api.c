@@ -407,7 +407,7 @@ bool metrics_api_serve(api_req *r, enum MHD_Result *ret)
                     .ns = ns ? ns : "",
                     .name = name ? name : ""};
     mk_err err = {0};
-    if (auth_authorize(r->srv->be, r->role, r->user, &a, &err) < 0) {
+    if (auth_authorize(r->srv, r->role, r->user, &a, &err) < 0) {
         *ret = api_reply_err(r, &err, NULL, NULL);
         return true;
     }

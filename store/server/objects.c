@@ -803,8 +803,7 @@ int objects_write(api_req *r, const mk_write *w, int64_t *rev, mk_err *err)
     const mk_kind *k = r->role == ROLE_RBAC && w->op != MK_WRITE_DELETE
                            ? kind_by_kind(mk_json_str(w->obj, "kind"))
                            : NULL;
-    if (kind_has_path_names(k) &&
-        rbac_check_escalation(r->srv->be, r->user, k, w->obj, err) < 0)
+    if (kind_has_path_names(k) && rbac_check_escalation(r->srv, r->user, k, w->obj, err) < 0)
         return -err->code;
     if (!r->dry_run)
         return backend_write(r->srv->be, w, rev, err);

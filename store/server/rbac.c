@@ -8,6 +8,7 @@
 #include "store/codec.h"
 #include "store/kinds.h"
 #include "store/selector.h"
+#include "store/server/objects.h"
 #include "store/util.h"
 
 #define RBAC_GROUP "rbac.authorization.k8s.io"
@@ -227,17 +228,14 @@ static int on_binding(void *ctx, const mk_kv *kv)
     return 0;
 }
 
-static json_object *get_object(mk_backend *be, const mk_kind *k, const char *ns,
+/* A stored object, or NULL (gone: it grants nothing). */
+static json_object *get_object(api_server *srv, const mk_kind *k, const char *ns,
                                const char *name)
 {
-    _cleanup_free_ char *key = kind_key(k, ns, name);
-    _cleanup_free_ char *text = NULL;
-    size_t len;
+    json_object *obj = NULL;
     int64_t rev;
     mk_err err = {0};
-    if (backend_get(be, key, &text, &len, &rev, &err) < 0)
-        return NULL;
-    return json_tokener_parse(text);
+    return objects_load(srv, k, ns, name, &obj, &rev, &err) == 0 ? obj : NULL;
 }
 
 typedef struct aggregate {
@@ -267,7 +265,7 @@ static int on_aggregated(void *ctx, const mk_kv *kv)
 }
 
 /* The rules of a role object into rules: its own, or those it aggregates. */
-static int role_rules(mk_backend *be, json_object *role, json_object *rules, mk_err *err)
+static int role_rules(api_server *srv, json_object *role, json_object *rules, mk_err *err)
 {
     json_object *sel = mk_json_path(role, "aggregationRule.clusterRoleSelectors");
     if (!sel) {
@@ -277,37 +275,38 @@ static int role_rules(mk_backend *be, json_object *role, json_object *rules, mk_
     aggregate ag = {sel, rules};
     _cleanup_free_ char *prefix = kind_prefix(kind_by_kind("ClusterRole"), NULL);
     int64_t rev;
-    return backend_list(be, prefix, on_aggregated, &ag, &rev, err) < 0 ? -err->code : 0;
+    return backend_list(srv->be, prefix, on_aggregated, &ag, &rev, err) < 0 ? -err->code : 0;
 }
 
 /* The role a roleRef names (a Role in the binding's namespace ns). */
-static json_object *ref_role(mk_backend *be, const char *kind, const char *name, const char *ns)
+static json_object *ref_role(api_server *srv, const char *kind, const char *name,
+                             const char *ns)
 {
     bool cluster = strcmp(kind, "ClusterRole") == 0;
     if (!cluster && strcmp(kind, "Role") != 0)
         return NULL;
-    return get_object(be, kind_by_kind(kind), cluster ? NULL : ns, name);
+    return get_object(srv, kind_by_kind(kind), cluster ? NULL : ns, name);
 }
 
 /* Every rule bound to w at the cluster scope, and in ns when not "". */
-static int bound_rules(mk_backend *be, const who *w, const char *ns, json_object **out,
+static int bound_rules(api_server *srv, const who *w, const char *ns, json_object **out,
                        mk_err *err)
 {
     refs rf = {w, json_object_new_array()};
     int64_t rev;
     _cleanup_free_ char *cluster = kind_prefix(kind_by_kind("ClusterRoleBinding"), NULL);
-    int rc = backend_list(be, cluster, on_binding, &rf, &rev, err);
+    int rc = backend_list(srv->be, cluster, on_binding, &rf, &rev, err);
     if (rc == 0 && *ns) {
         _cleanup_free_ char *local = kind_prefix(kind_by_kind("RoleBinding"), ns);
-        rc = backend_list(be, local, on_binding, &rf, &rev, err);
+        rc = backend_list(srv->be, local, on_binding, &rf, &rev, err);
     }
     json_object *rules = json_object_new_array();
     for (size_t i = 0; rc == 0 && i < len_of(rf.found); i++) {
         json_object *ref = json_object_array_get_idx(rf.found, i);
-        json_object *role = ref_role(be, mk_json_str(ref, "kind"), mk_json_str(ref, "name"),
+        json_object *role = ref_role(srv, mk_json_str(ref, "kind"), mk_json_str(ref, "name"),
                                      mk_json_str(ref, "namespace"));
         if (role) /* a binding to a role that is not there grants nothing */
-            rc = role_rules(be, role, rules, err);
+            rc = role_rules(srv, role, rules, err);
         json_object_put(role);
     }
     json_object_put(rf.found);
@@ -319,20 +318,20 @@ static int bound_rules(mk_backend *be, const who *w, const char *ns, json_object
     return 0;
 }
 
-int rbac_rules_of(mk_backend *be, const char *user, const char *ns, json_object **rules,
+int rbac_rules_of(api_server *srv, const char *user, const char *ns, json_object **rules,
                   mk_err *err)
 {
     who w;
     who_init(&w, user);
-    return bound_rules(be, &w, ns, rules, err);
+    return bound_rules(srv, &w, ns, rules, err);
 }
 
-int rbac_authorize(mk_backend *be, const char *user, const auth_attrs *a, mk_err *err)
+int rbac_authorize(api_server *srv, const char *user, const auth_attrs *a, mk_err *err)
 {
     who w;
     who_init(&w, user);
     json_object *rules;
-    if (bound_rules(be, &w, a->kind ? a->ns : "", &rules, err) < 0)
+    if (bound_rules(srv, &w, a->kind ? a->ns : "", &rules, err) < 0)
         return -err->code;
     bool ok = rules_allow(rules, a);
     json_object_put(rules);
@@ -350,7 +349,7 @@ static int not_held(const char *user, const mk_kind *k, json_object *obj, const 
                     k->resource, mk_json_str(obj, "metadata.name") ?: "", user, missing);
 }
 
-int rbac_check_escalation(mk_backend *be, const char *user, const mk_kind *k, json_object *obj,
+int rbac_check_escalation(api_server *srv, const char *user, const mk_kind *k, json_object *obj,
                           mk_err *err)
 {
     bool binding =
@@ -361,7 +360,7 @@ int rbac_check_escalation(mk_backend *be, const char *user, const mk_kind *k, js
     who w;
     who_init(&w, user);
     json_object *held, *granted = json_object_new_array();
-    if (bound_rules(be, &w, ns, &held, err) < 0) {
+    if (bound_rules(srv, &w, ns, &held, err) < 0) {
         json_object_put(granted);
         return -err->code;
     }
@@ -375,9 +374,9 @@ int rbac_check_escalation(mk_backend *be, const char *user, const mk_kind *k, js
     int rc = 0;
     if (skip.kind && rules_allow(held, &skip))
         goto out;
-    json_object *role = binding ? ref_role(be, ref_kind, ref_name, ns) : obj;
+    json_object *role = binding ? ref_role(srv, ref_kind, ref_name, ns) : obj;
     if (role)
-        rc = role_rules(be, role, granted, err);
+        rc = role_rules(srv, role, granted, err);
     if (binding)
         json_object_put(role);
     char missing[300];

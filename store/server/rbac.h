@@ -19,11 +19,11 @@
 #include "store/server/auth.h"
 
 /* 0, or EACCES in Kubernetes' words. */
-int rbac_authorize(mk_backend *be, const char *user, const auth_attrs *a, mk_err *err);
+int rbac_authorize(api_server *srv, const char *user, const auth_attrs *a, mk_err *err);
 
 /* Every rule bound to user at the cluster scope, and in namespace ns
  * when not "": an array of PolicyRules, caller puts. */
-int rbac_rules_of(mk_backend *be, const char *user, const char *ns, json_object **rules,
+int rbac_rules_of(api_server *srv, const char *user, const char *ns, json_object **rules,
                   mk_err *err);
 
 /* May user write obj, a Role, ClusterRole, RoleBinding or
@@ -31,7 +31,7 @@ int rbac_rules_of(mk_backend *be, const char *user, const char *ns, json_object 
  * what the user holds where the role applies (or the user may "escalate"
  * roles); a binding may name only a role whose rules the user holds (or the
  * user may "bind" it). EACCES naming a missing permission. */
-int rbac_check_escalation(mk_backend *be, const char *user, const mk_kind *k, json_object *obj,
+int rbac_check_escalation(api_server *srv, const char *user, const mk_kind *k, json_object *obj,
                           mk_err *err);
 
 /* The ClusterRoles a cluster starts with (rbac_roles.c): cluster-admin,

@@ -43,7 +43,7 @@ static bool resource_allowed(api_req *r, json_object *attrs, char *why, size_t n
     for (size_t i = 0; i < (every ? ARRAY_SIZE(all) : 1); i++) {
         mk_err err = {0};
         a.verb = every ? all[i] : verb;
-        if (auth_authorize(r->srv->be, r->role, r->user, &a, &err) < 0) {
+        if (auth_authorize(r->srv, r->role, r->user, &a, &err) < 0) {
             snprintf(why, n, "%s", err.msg);
             return false;
         }
@@ -64,7 +64,7 @@ static bool path_allowed(api_req *r, json_object *attrs, char *why, size_t n)
             return true;
     }
     mk_err err = {0};
-    if (auth_authorize(r->srv->be, r->role, r->user, &a, &err) == 0)
+    if (auth_authorize(r->srv, r->role, r->user, &a, &err) == 0)
         return true;
     snprintf(why, n, "%s", err.msg);
     return false;
@@ -109,7 +109,7 @@ static enum MHD_Result rules_review(api_req *r, json_object *obj)
     mk_err err = {0};
     if (r->role != ROLE_RBAC)
         rules = auth_role_rules(r->role, &note);
-    else if (rbac_rules_of(r->srv->be, r->user, ns, &rules, &err) < 0) {
+    else if (rbac_rules_of(r->srv, r->user, ns, &rules, &err) < 0) {
         json_object_put(obj);
         return api_reply_err(r, &err, NULL, NULL);
     }

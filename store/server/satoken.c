@@ -34,6 +34,16 @@ void satoken_fill(json_object *secret)
     set_data(secret, "namespace", mk_json_str(secret, "metadata.namespace") ?: "default");
 }
 
+static json_object *get_account(api_server *srv, const char *ns, const char *name)
+{
+    json_object *sa = NULL;
+    int64_t rev;
+    mk_err err = {0};
+    return objects_load(srv, kind_by_kind("ServiceAccount"), ns, name, &sa, &rev, &err) == 0
+               ? sa
+               : NULL;
+}
+
 typedef struct find {
     const char *b64; /* the token as data.token holds it */
     char ns[64], account[254];
@@ -58,7 +68,7 @@ static int on_secret(void *ctx, const mk_kv *kv)
     return found; /* non-zero ends the list */
 }
 
-int satoken_identify(mk_backend *be, const char *token, char *user, size_t n, mk_err *err)
+int satoken_identify(api_server *srv, const char *token, char *user, size_t n, mk_err *err)
 {
     if (!*token)
         return mk_error(err, EPERM, "Unauthorized");
@@ -67,13 +77,12 @@ int satoken_identify(mk_backend *be, const char *token, char *user, size_t n, mk
     _cleanup_free_ char *secrets = kind_prefix(kind_by_kind("Secret"), NULL);
     int64_t rev;
     mk_err lerr = {0};
-    if (backend_list(be, secrets, on_secret, &f, &rev, &lerr) <= 0)
+    if (backend_list(srv->be, secrets, on_secret, &f, &rev, &lerr) <= 0)
         return mk_error(err, EPERM, "Unauthorized");
-    _cleanup_free_ char *key = kind_key(kind_by_kind("ServiceAccount"), f.ns, f.account);
-    _cleanup_free_ char *sa = NULL;
-    size_t len;
-    if (backend_get(be, key, &sa, &len, &rev, &lerr) < 0) /* the account went */
+    json_object *sa = get_account(srv, f.ns, f.account);
+    if (!sa) /* the account went */
         return mk_error(err, EPERM, "Unauthorized");
+    json_object_put(sa);
     snprintf(user, n, "system:serviceaccount:%s:%s", f.ns, f.account);
     return 0;
 }
@@ -81,16 +90,6 @@ int satoken_identify(mk_backend *be, const char *token, char *user, size_t n, mk
 /* ---- pods ---- */
 
 #define VOLUME "kube-api-access"
-
-static json_object *get_account(mk_backend *be, const char *ns, const char *name)
-{
-    _cleanup_free_ char *key = kind_key(kind_by_kind("ServiceAccount"), ns, name);
-    _cleanup_free_ char *text = NULL;
-    size_t len;
-    int64_t rev;
-    mk_err err = {0};
-    return backend_get(be, key, &text, &len, &rev, &err) == 0 ? json_tokener_parse(text) : NULL;
-}
 
 /* The account's token Secret, made unless there is one. */
 static int ensure_secret(api_server *srv, json_object *sa, const char *secret, mk_err *err)
@@ -180,7 +179,7 @@ int satoken_admit_pod(api_req *r, json_object *pod, mk_err *err)
         name = mk_json_str(pod, "spec.serviceAccount");
     if (!name || !*name)
         name = "default";
-    json_object *sa = get_account(r->srv->be, ns, name);
+    json_object *sa = get_account(r->srv, ns, name);
     bool pod_says = mk_json_path(pod, "spec.automountServiceAccountToken") != NULL;
     if (!sa || (!pod_says && !mk_json_bool(sa, "automountServiceAccountToken", true))) {
         json_object_put(sa);

@@ -20,7 +20,6 @@
 #include <json-c/json.h>
 #include <stddef.h>
 
-#include "store/backend/backend.h"
 #include "store/server/apiserver.h"
 
 #define SATOKEN_MOUNT "/var/run/secrets/kubernetes.io/serviceaccount"
@@ -44,6 +43,6 @@ int satoken_admit_pod(api_req *r, json_object *pod, mk_err *err);
 /* The user that presents token: 0 with "system:serviceaccount:NS:NAME" in
  * user (n bytes); EPERM when no token Secret of an existing account holds
  * it. */
-int satoken_identify(mk_backend *be, const char *token, char *user, size_t n, mk_err *err);
+int satoken_identify(api_server *srv, const char *token, char *user, size_t n, mk_err *err);
 
 #endif

@@ -13,25 +13,27 @@
 #include "store/server/rbac.h"
 #include "store/server/satoken.h"
 
-static bool allows(const char *rule_json, const char *verb, const char *kind, const char *sub,
-                   const char *name)
+static bool rule_allows(const char *rule_json, const auth_attrs *a)
 {
     json_object *rule = json_tokener_parse(rule_json);
     assert_non_null(rule);
-    auth_attrs a = {
-        .verb = verb, .kind = kind_by_kind(kind), .sub = sub, .ns = "default", .name = name};
-    bool ok = rbac_rule_allows(rule, &a);
+    bool ok = rbac_rule_allows(rule, a);
     json_object_put(rule);
     return ok;
 }
 
+static bool allows(const char *rule_json, const char *verb, const char *kind, const char *sub,
+                   const char *name)
+{
+    auth_attrs a = {
+        .verb = verb, .kind = kind_by_kind(kind), .sub = sub, .ns = "default", .name = name};
+    return rule_allows(rule_json, &a);
+}
+
 static bool allows_path(const char *rule_json, const char *verb, const char *path)
 {
-    json_object *rule = json_tokener_parse(rule_json);
     auth_attrs a = {.verb = verb, .path = path};
-    bool ok = rbac_rule_allows(rule, &a);
-    json_object_put(rule);
-    return ok;
+    return rule_allows(rule_json, &a);
 }
 
 static void test_rule_allows(void **state)
