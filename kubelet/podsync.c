@@ -727,12 +727,22 @@ static void signal_all(pod_worker *w, int sig)
     signal_each(w, w->ctrs, w->nctrs, sig);
 }
 
+/* A deletion's grace period is the one its DELETE asked for (`kubectl
+ * delete --grace-period=1`), which the API server wrote into the pod;
+ * else the pod's own. */
+static int64_t stop_grace(json_object *pod)
+{
+    json_object *asked = mk_json_path(pod, "metadata.deletionGracePeriodSeconds");
+    return asked ? json_object_get_int64(asked)
+                 : mk_json_int(pod, "spec.terminationGracePeriodSeconds", 30);
+}
+
 /* preStop hooks first, within the grace period, then SIGTERM; SIGKILL for
  * what is left when the grace period is over. */
 static void stop_all(pod_worker *w, json_object *pod)
 {
     kubelet *kl = w->kl;
-    int64_t grace = mk_json_int(pod, "spec.terminationGracePeriodSeconds", 30);
+    int64_t grace = stop_grace(pod);
     int64_t deadline = mk_now_ns() + grace * 1000000000;
     /* preStop hooks first, within the grace period, then SIGTERM. */
     json_object *specs = mk_json_path(pod, "spec.containers");
