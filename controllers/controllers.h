@@ -44,5 +44,8 @@ extern const mk_controller volumeprotection_controller;
 extern const mk_controller disruption_controller;
 /* serviceaccount.c: a "default" ServiceAccount in every namespace. */
 extern const mk_controller serviceaccount_controller;
+/* resourcequota.c: ResourceQuotas' status, hard and used, for people to
+ * read (admission enforces them: store/server/quotacheck.h). */
+extern const mk_controller resourcequota_controller;
 
 #endif

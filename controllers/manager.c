@@ -15,7 +15,7 @@ static const mk_controller *const builtin[] = {
     &ingress_controller,     &function_controller,         &job_controller,
     &deployment_controller,  &daemonset_controller,        &cronjob_controller,
     &statefulset_controller, &volume_controller,           &volumeprotection_controller,
-    &disruption_controller,  &serviceaccount_controller,
+    &disruption_controller,  &serviceaccount_controller,   &resourcequota_controller,
 };
 
 typedef struct subscriber {

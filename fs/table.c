@@ -132,9 +132,11 @@ static size_t object_len(json_object *o)
                                                          : 0;
 }
 
-static bool is_role(const char *kind)
+/* Kinds kubectl shows a CREATED AT for, instead of an AGE. */
+static bool shows_created_at(const char *kind)
 {
-    return strcmp(kind, "Role") == 0 || strcmp(kind, "ClusterRole") == 0;
+    return strcmp(kind, "Role") == 0 || strcmp(kind, "ClusterRole") == 0 ||
+           strcmp(kind, "LimitRange") == 0;
 }
 
 static bool is_binding(const char *kind)
@@ -169,8 +171,10 @@ static size_t kind_columns(const char *kind, bool wide, const char **head)
         head[n++] = "HOLDER", head[n++] = "AGE";
     else if (strcmp(kind, "ServiceAccount") == 0)
         head[n++] = "SECRETS", head[n++] = "AGE";
-    else if (is_role(kind))
-        head[n++] = "CREATED AT"; /* kubectl's, instead of an AGE */
+    else if (shows_created_at(kind))
+        head[n++] = "CREATED AT";
+    else if (strcmp(kind, "ResourceQuota") == 0)
+        head[n++] = "AGE", head[n++] = "REQUEST", head[n++] = "LIMIT";
     else if (strcmp(kind, "PodDisruptionBudget") == 0)
         head[n++] = "MIN AVAILABLE", head[n++] = "MAX UNAVAILABLE",
         head[n++] = "ALLOWED DISRUPTIONS", head[n++] = "AGE";
@@ -257,16 +261,10 @@ static void sc_cells(json_object *o, int64_t now, char **c)
     c[4] = age_of(o, now);
 }
 
-/* A role's CREATED AT; a binding's ROLE, AGE and with -o wide whom it
- * binds. */
-static void rbac_cells(const char *kind, json_object *o, bool wide, int64_t now, char **c)
+/* A binding's ROLE, AGE and with -o wide whom it binds. */
+static void binding_cells(json_object *o, bool wide, int64_t now, char **c)
 {
     char buf[600];
-    if (is_role(kind)) {
-        created_at_text(o, buf, sizeof buf);
-        c[0] = xstrdup(buf);
-        return;
-    }
     role_ref_text(o, buf, sizeof buf);
     c[0] = xstrdup(buf);
     c[1] = age_of(o, now);
@@ -378,8 +376,16 @@ static void kind_cells(const char *kind, json_object *o, bool wide, int64_t now,
         pvc_cells(o, now, c);
     } else if (strcmp(kind, "StorageClass") == 0) {
         sc_cells(o, now, c);
-    } else if (is_role(kind) || is_binding(kind)) {
-        rbac_cells(kind, o, wide, now, c);
+    } else if (is_binding(kind)) {
+        binding_cells(o, wide, now, c);
+    } else if (shows_created_at(kind)) {
+        char buf[32];
+        created_at_text(o, buf, sizeof buf);
+        c[0] = xstrdup(buf);
+    } else if (strcmp(kind, "ResourceQuota") == 0) {
+        c[0] = age_of(o, now);
+        c[1] = quota_usage_text(o, false);
+        c[2] = quota_usage_text(o, true);
     } else {
         c[0] = age_of(o, now);
     }

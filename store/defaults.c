@@ -361,6 +361,39 @@ static void default_binding(json_object *obj)
     }
 }
 
+/* Copy into map `to` of the item every resource of map `from` it lacks. */
+static void default_from(json_object *item, const char *to, const char *from)
+{
+    json_object *src = mk_json_path(item, from);
+    if (!json_object_is_type(src, json_type_object))
+        return;
+    json_object *dst = mk_json_ensure(item, to);
+    if (!json_object_is_type(dst, json_type_object))
+        return;
+    json_object_object_foreach(src, res, v)
+    {
+        if (!json_object_object_get_ex(dst, res, NULL))
+            json_object_object_add(dst, res, json_object_get(v));
+    }
+}
+
+/* SetDefaults_LimitRangeItem: a Container item's default limit is its max,
+ * its default request its default limit, else its min. */
+static void default_limitrange(json_object *obj)
+{
+    json_object *limits = mk_json_path(obj, "spec.limits");
+    size_t n =
+        json_object_is_type(limits, json_type_array) ? json_object_array_length(limits) : 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *item = json_object_array_get_idx(limits, i);
+        if (strcmp(mk_json_str(item, "type") ?: "", "Container") != 0)
+            continue;
+        default_from(item, "default", "max");
+        default_from(item, "defaultRequest", "default");
+        default_from(item, "defaultRequest", "min");
+    }
+}
+
 void defaults_apply(const mk_kind *k, json_object *obj)
 {
     json_object *pod = pod_spec_of(k, obj);
@@ -386,6 +419,8 @@ void defaults_apply(const mk_kind *k, json_object *obj)
         default_secret(obj);
     else if (strcmp(k->kind, "RoleBinding") == 0 || strcmp(k->kind, "ClusterRoleBinding") == 0)
         default_binding(obj);
+    else if (strcmp(k->kind, "LimitRange") == 0)
+        default_limitrange(obj);
     else
         default_volume_kinds(k, obj);
 }

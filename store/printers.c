@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/codec.h"
@@ -333,6 +334,45 @@ char *subjects_text(json_object *binding, const char *kind)
         if (sa)
             mk_buf_printf(&b, "%s/", mk_json_str(s, "namespace") ?: "");
         mk_buf_puts(&b, mk_json_str(s, "name") ?: "");
+    }
+    return mk_buf_steal(&b);
+}
+
+/* An amount of a quota's resource map. Not mk_json_str: resource names
+ * hold dots ("requests.cpu"), which it would take for a path. */
+static const char *amount_of(json_object *map, const char *name)
+{
+    json_object *v = NULL;
+    json_object_object_get_ex(map, name, &v);
+    return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+char *quota_usage_text(json_object *quota, bool limits)
+{
+    json_object *hard = mk_json_path(quota, "status.hard");
+    json_object *used = mk_json_path(quota, "status.used");
+    if (!json_object_is_type(hard, json_type_object))
+        return xstrdup("");
+    size_t n = 0;
+    _cleanup_free_ const char **names =
+        xcalloc((size_t)json_object_object_length(hard) + 1, sizeof *names);
+    json_object_object_foreach(hard, name, v)
+    {
+        (void)v;
+        names[n++] = name;
+    }
+    qsort(names, n, sizeof *names, name_cmp);
+    mk_buf b = {0};
+    for (size_t i = 0; i < n; i++) {
+        if ((strncmp(names[i], "limits.", strlen("limits.")) == 0) != limits)
+            continue;
+        mk_buf_printf(&b, "%s%s: %s/%s", b.len ? ", " : "", names[i],
+                      amount_of(used, names[i]) ?: "0", amount_of(hard, names[i]) ?: "");
     }
     return mk_buf_steal(&b);
 }

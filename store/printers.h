@@ -50,8 +50,8 @@ void hpa_targets_text(json_object *hpa, char *buf, size_t n);
  * subsets. Caller frees. */
 char *endpoints_text(json_object *ep);
 
-/* A Role's or ClusterRole's CREATED AT (kubectl shows it instead of an
- * AGE): the creation timestamp as RFC 3339 UTC, "<unknown>" without one. */
+/* A Role's, ClusterRole's or LimitRange's CREATED AT (kubectl shows it
+ * instead of an AGE): the creation timestamp as RFC 3339 UTC, "<unknown>" without one. */
 void created_at_text(json_object *obj, char *buf, size_t n);
 /* A RoleBinding's or ClusterRoleBinding's ROLE: "<kind>/<name>" of its
  * roleRef ("ClusterRole/view"). */
@@ -65,6 +65,13 @@ char *subjects_text(json_object *binding, const char *kind);
 /* An IntOrString field of a PodDisruptionBudget as kubectl prints it:
  * "2", "50%", "N/A" when absent. */
 void intstr_text(json_object *v, char *buf, size_t n);
+
+/* A ResourceQuota's REQUEST (limits false) or LIMIT, as kubectl's
+ * printResourceQuota: "<resource>: <used>/<hard>" for each resource of
+ * status.hard in name order, used "0" where status.used lacks it; those
+ * named "limits.<resource>" make LIMIT, the others REQUEST; joined by
+ * ", ", "" for none. Caller frees. */
+char *quota_usage_text(json_object *quota, bool limits);
 
 /* Volumes' ACCESS MODES as kubectl abbreviates them, in its order:
  * "RWO,ROX,RWX,RWOP" (those present); "" for none. */

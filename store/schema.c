@@ -598,6 +598,39 @@ static const schema_node pdb_schema = {
         {NULL, NULL, NULL}},
     NULL};
 
+/* v1 LimitRange and ResourceQuota: amounts keyed by resource name, typed
+ * as a container's resources are, so they are checked and stored alike. */
+static const schema_node limitrange_item = {
+    SCHEMA_OBJECT,
+    (const schema_field[]){F("type", STR),
+                           F("max", MAP(QTY)),
+                           F("min", MAP(QTY)),
+                           F("default", MAP(QTY)),
+                           F("defaultRequest", MAP(QTY)),
+                           F("maxLimitRequestRatio", MAP(QTY)),
+                           {NULL, NULL, NULL}},
+    NULL};
+
+static const schema_node limitrange_schema = {
+    SCHEMA_OBJECT,
+    (const schema_field[]){
+        TOP_FIELDS, F("spec", OBJ(F("limits", LIST(&limitrange_item)))), {NULL, NULL, NULL}},
+    NULL};
+
+/* The status is typed, unlike other kinds': its amounts are quantities
+ * that kubectl prints (REQUEST, LIMIT), normalised as the spec's are. */
+static const schema_node resourcequota_schema = {
+    SCHEMA_OBJECT,
+    (const schema_field[]){
+        TOP_FIELDS,
+        F("spec", OBJ(F("hard", MAP(QTY)), F("scopes", LIST(STR)),
+                      F("scopeSelector", OBJ(F("matchExpressions",
+                                               LIST(OBJ(F("scopeName", STR), F("operator", STR),
+                                                        F("values", LIST(STR))))))))),
+        F("status", OBJ(F("hard", MAP(QTY)), F("used", MAP(QTY)))),
+        {NULL, NULL, NULL}},
+    NULL};
+
 static const schema_node serviceaccount_schema = {
     SCHEMA_OBJECT,
     (const schema_field[]){
@@ -770,6 +803,8 @@ static const struct {
     {"Event", &event_schema},
     {"PersistentVolume", &pv_schema},
     {"PersistentVolumeClaim", &pvc_schema},
+    {"LimitRange", &limitrange_schema},
+    {"ResourceQuota", &resourcequota_schema},
     {"StorageClass", &storageclass_schema},
     {"ReplicaSet", &replicaset_schema},
     {"Job", &job_schema},

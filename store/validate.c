@@ -36,6 +36,8 @@ static const struct {
     {"ServiceAccount", validate_serviceaccount},
     {"PersistentVolume", validate_pv},
     {"PersistentVolumeClaim", validate_pvc},
+    {"LimitRange", validate_limitrange},
+    {"ResourceQuota", validate_resourcequota},
     {"StorageClass", validate_storageclass},
     {"ReplicaSet", validate_replicaset},
     {"Job", validate_job},

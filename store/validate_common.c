@@ -22,6 +22,13 @@ void vpath_printf(char *buf, const char *fmt, ...)
     va_end(ap);
 }
 
+const char *qty_text(json_object *v)
+{
+    return json_object_is_type(v, json_type_string)
+               ? json_object_get_string(v)
+               : json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+}
+
 /* ---- messages ---- */
 
 static void show(json_object *v, char *buf, size_t n)

@@ -9,7 +9,9 @@
  * CronJobs, ReplicaSets, DaemonSets, StatefulSets, ControllerRevisions,
  * Deployments, HPAs), validate_storage.c (PersistentVolumes, claims,
  * StorageClasses), validate_rbac.c (Roles, ClusterRoles and their
- * bindings) and validate_minik8s.c (Functions, Workflows, GpuJobs).
+ * bindings), validate_policy.c (PodDisruptionBudgets, Leases),
+ * validate_quota.c (LimitRanges, ResourceQuotas) and validate_minik8s.c
+ * (Functions, Workflows, GpuJobs).
  *
  * A check reads fields knowing schema.c checked their types where present,
  * fails on the first error with the field's path in Kubernetes' wording
@@ -81,6 +83,10 @@ static inline json_object *list_at(json_object *v, size_t i)
 {
     return json_object_array_get_idx(v, i);
 }
+
+/* The text of a quantity the schema accepted: a string, or a number, which
+ * keeps the text it was written with ("1e3"); validate_common.c. */
+const char *qty_text(json_object *v);
 
 /* ---- messages, as Kubernetes' field errors (validate_common.c) ---- */
 
@@ -161,6 +167,9 @@ int validate_storageclass(json_object *obj, mk_err *err);
 int check_pvc_update(json_object *old, json_object *obj, mk_err *err);
 int check_pv_update(json_object *old, json_object *obj, mk_err *err);
 int check_storageclass_update(json_object *old, json_object *obj, mk_err *err);
+/* validate_quota.c */
+int validate_limitrange(json_object *obj, mk_err *err);
+int validate_resourcequota(json_object *obj, mk_err *err);
 /* validate_minik8s.c */
 int validate_function(json_object *obj, mk_err *err);
 int validate_workflow(json_object *obj, mk_err *err);

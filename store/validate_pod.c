@@ -41,10 +41,7 @@ int check_resources(json_object *res, const char *base, mk_err *err)
             if (why)
                 return field_invalid_str(err, p, name, "resource name: %s", why);
             mk_quantity q;
-            const char *text = json_object_is_type(v, json_type_string)
-                                   ? json_object_get_string(v)
-                                   : json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
-            if (quantity_parse(text, &q, NULL) == 0 && q.mant < 0)
+            if (quantity_parse(qty_text(v), &q, NULL) == 0 && q.mant < 0)
                 return field_invalid(err, p, v, "must be greater than or equal to 0");
         }
     }
@@ -54,12 +51,7 @@ int check_resources(json_object *res, const char *base, mk_err *err)
         if (!lim)
             continue;
         mk_quantity a, b;
-        const char *ta = json_object_is_type(req, json_type_string)
-                             ? json_object_get_string(req)
-                             : json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
-        const char *tb = json_object_is_type(lim, json_type_string)
-                             ? json_object_get_string(lim)
-                             : json_object_to_json_string_ext(lim, JSON_C_TO_STRING_PLAIN);
+        const char *ta = qty_text(req), *tb = qty_text(lim);
         if (quantity_parse(ta, &a, NULL) == 0 && quantity_parse(tb, &b, NULL) == 0 &&
             quantity_cmp(&a, &b) > 0) {
             vpath p;

@@ -14,14 +14,6 @@
 static const char *const access_modes[] = {"ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany",
                                            "ReadWriteOncePod", NULL};
 
-/* The text of a quantity the schema accepted (a string or a number). */
-static const char *qty_text(json_object *v)
-{
-    return json_object_is_type(v, json_type_string)
-               ? json_object_get_string(v)
-               : json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
-}
-
 /* base.accessModes: required, known modes; ReadWriteOncePod stands alone
  * (Kubernetes' rule). */
 static int check_access_modes(json_object *spec, const char *base, mk_err *err)

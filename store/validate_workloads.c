@@ -383,10 +383,7 @@ static int check_hpa_metric(json_object *m, const char *base, mk_err *err)
                               "must populate the averageValue field when the target type is "
                               "AverageValue");
     mk_quantity q;
-    const char *text = json_object_is_type(av, json_type_string)
-                           ? json_object_get_string(av)
-                           : json_object_to_json_string_ext(av, JSON_C_TO_STRING_PLAIN);
-    if (quantity_parse(text, &q, NULL) == 0 && q.mant <= 0)
+    if (quantity_parse(qty_text(av), &q, NULL) == 0 && q.mant <= 0)
         return field_invalid(err, f, av, "must be positive");
     return 0;
 }

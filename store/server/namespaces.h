@@ -6,6 +6,7 @@
  * It follows the backend's event sink, which sees every committed change
  * before the writer is acknowledged, so a namespace is here as soon as its
  * creation has been acknowledged, and gone as soon as its deletion has.
+ * It counts each namespace's ResourceQuotas and LimitRanges the same way.
  */
 #ifndef MK_SERVER_NAMESPACES_H
 #define MK_SERVER_NAMESPACES_H
@@ -29,5 +30,9 @@ int nsset_load(nsset *s, mk_backend *be, mk_err *err);
  * takes no new content, and goes once what it holds has gone (nslife.h). */
 typedef enum { NS_ABSENT, NS_ACTIVE, NS_TERMINATING } ns_state;
 ns_state nsset_state(nsset *s, const char *name);
+/* Whether the namespace holds a ResourceQuota or a LimitRange: creates in
+ * the others skip admission's reads of them (store/server/limitrange.h,
+ * quotacheck.h). */
+bool nsset_has_policies(nsset *s, const char *name);
 
 #endif

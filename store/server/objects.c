@@ -12,8 +12,10 @@
 #include "store/qos.h"
 #include "store/server/clusterip.h"
 #include "store/server/finalizers.h"
+#include "store/server/limitrange.h"
 #include "store/server/namespaces.h"
 #include "store/server/nslife.h"
+#include "store/server/quotacheck.h"
 #include "store/server/rbac.h"
 #include "store/server/satoken.h"
 #include "store/server/table.h"
@@ -71,6 +73,29 @@ int objects_load(api_server *srv, const mk_kind *k, const char *ns, const char *
     if (!*obj)
         return mk_error(err, EIO, "%s: stored value is not JSON", key);
     return 0;
+}
+
+typedef struct each_ctx {
+    objects_fn fn;
+    void *ctx;
+} each_ctx;
+
+static int each_one(void *ctx, const mk_kv *kv)
+{
+    each_ctx *e = ctx;
+    json_object *obj = parse_value(kv->value, kv->len);
+    int rc = obj ? e->fn(e->ctx, obj) : 0;
+    json_object_put(obj);
+    return rc;
+}
+
+int objects_each(api_server *srv, const mk_kind *k, const char *ns, objects_fn fn, void *ctx,
+                 mk_err *err)
+{
+    _cleanup_free_ char *prefix = kind_prefix(k, ns);
+    each_ctx e = {fn, ctx};
+    int64_t rev;
+    return backend_list(srv->be, prefix, each_one, &e, &rev, err);
 }
 
 int objects_convert_in(const api_route *rt, json_object *obj, mk_err *err)
@@ -324,6 +349,8 @@ static int create_object(api_req *r, const api_route *rt, json_object *obj, char
         return -err->code;
     generate_name(md);
     set_create_fields(k, obj, md);
+    if (k->namespaced && limitrange_default(r, k, rt->ns, obj, err) < 0)
+        return -err->code;
     if (validate_object(k, obj, &r->warn, err) < 0) {
         r->warn = (mk_warnings){0};
         return mk_error_wrap(err, "%s \"%s\" is invalid", k->kind,
@@ -343,9 +370,15 @@ static int create_object(api_req *r, const api_route *rt, json_object *obj, char
                         objects_qualified(k, q, sizeof q), name, rt->ns);
     if (strcmp(k->kind, "Pod") == 0 && satoken_admit_pod(r, obj, err) < 0)
         return -err->code;
+    quota_hold hold;
+    if ((k->namespaced && limitrange_check(r, k, rt->ns, obj, err) < 0) ||
+        quota_admit(r, k, rt->ns, obj, &hold, err) < 0)
+        return -err->code;
     bool svc = strcmp(k->kind, "Service") == 0;
-    if (svc && clusterip_allocate(r->srv, obj, err) < 0)
+    if (svc && clusterip_allocate(r->srv, obj, err) < 0) {
+        quota_admit_done(&hold);
         return mk_error_wrap(err, "Service \"%s\" is invalid", name);
+    }
     _cleanup_free_ char *key = kind_key(k, rt->ns, name);
     mk_write w = {.op = MK_WRITE_CREATE,
                   .key = key,
@@ -354,6 +387,7 @@ static int create_object(api_req *r, const api_route *rt, json_object *obj, char
                   .stored_len = stored_len};
     int64_t rev;
     int rc = objects_write(r, &w, &rev, err);
+    quota_admit_done(&hold);
     if ((rc < 0 || r->dry_run) && svc)
         clusterip_release(r->srv, obj);
     if (rc == -EEXIST)

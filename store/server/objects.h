@@ -48,6 +48,12 @@ int objects_dry_run_of(api_req *r, json_object *options, mk_err *err);
 /* Read the current object: parsed value and its revision. ENOENT names it. */
 int objects_load(api_server *srv, const mk_kind *k, const char *ns, const char *name,
                  json_object **obj, int64_t *rev, mk_err *err);
+/* Call fn with every stored object of kind k in namespace ns, parsed (fn
+ * borrows it); values that are not JSON are skipped. fn returns non-zero
+ * to stop, and objects_each returns that; <0 with err on a store error. */
+typedef int (*objects_fn)(void *ctx, json_object *obj);
+int objects_each(api_server *srv, const mk_kind *k, const char *ns, objects_fn fn, void *ctx,
+                 mk_err *err);
 /* After validation filled r->warn: ?fieldValidation=Strict turns unknown
  * fields into EBADMSG, Ignore drops them, Warn (default) keeps them. */
 int objects_check_fields(api_req *r, mk_err *err);

@@ -930,6 +930,32 @@ static const pb_msg m_RoleBinding = {"RoleBinding", f_RoleBinding, ARRAY_SIZE(f_
 static const pb_msg m_ClusterRoleBinding = {"ClusterRoleBinding", f_RoleBinding,
                                             ARRAY_SIZE(f_RoleBinding)};
 
+/* v1 ResourceQuota: what `kubectl create quota` sends. */
+static const pb_fld f_ScopedResourceSelectorRequirement[] = {
+    {1, "scopeName", PB_STRING, 0, NULL},
+    {2, "operator", PB_STRING, 0, NULL},
+    {3, "values", PB_STRING, PB_REPEATED, NULL}};
+static const pb_msg m_ScopedResourceSelectorRequirement = {
+    "ScopedResourceSelectorRequirement", f_ScopedResourceSelectorRequirement,
+    ARRAY_SIZE(f_ScopedResourceSelectorRequirement)};
+
+static const pb_fld f_ScopeSelector[] = {
+    {1, "matchExpressions", PB_MSG, PB_REPEATED, &m_ScopedResourceSelectorRequirement}};
+static const pb_msg m_ScopeSelector = {"ScopeSelector", f_ScopeSelector,
+                                       ARRAY_SIZE(f_ScopeSelector)};
+
+static const pb_fld f_ResourceQuotaSpec[] = {{1, "hard", PB_MAP_QTY, 0, NULL},
+                                             {2, "scopes", PB_STRING, PB_REPEATED, NULL},
+                                             {3, "scopeSelector", PB_MSG, 0, &m_ScopeSelector}};
+static const pb_msg m_ResourceQuotaSpec = {"ResourceQuotaSpec", f_ResourceQuotaSpec,
+                                           ARRAY_SIZE(f_ResourceQuotaSpec)};
+
+static const pb_fld f_ResourceQuota[] = {{1, "metadata", PB_MSG, 0, &m_ObjectMeta},
+                                         {2, "spec", PB_MSG, 0, &m_ResourceQuotaSpec},
+                                         {3, "status", PB_DROP, 0, NULL}};
+static const pb_msg m_ResourceQuota = {"ResourceQuota", f_ResourceQuota,
+                                       ARRAY_SIZE(f_ResourceQuota)};
+
 /* policy/v1: what `kubectl create poddisruptionbudget` and `kubectl drain`
  * send. */
 static const pb_fld f_PodDisruptionBudgetSpec[] = {
@@ -1026,6 +1052,7 @@ static const struct {
     {"v1", "Service", &m_Service},
     {"v1", "Pod", &m_Pod},
     {"v1", "ServiceAccount", &m_ServiceAccount},
+    {"v1", "ResourceQuota", &m_ResourceQuota},
     {"apps/v1", "Deployment", &m_Deployment},
     {"apps/v1", "StatefulSet", &m_StatefulSet},
     {"apps/v1", "DaemonSet", &m_DaemonSet},

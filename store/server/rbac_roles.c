@@ -42,11 +42,12 @@
     "{\"apiGroups\":[\"minik8s.io\"],\"resources\":[\"functions\",\"workflows\","              \
     "\"gpujobs\",\"functions/status\",\"workflows/status\",\"gpujobs/status\"],%s}"
 
-/* Reads every role has: events, namespaces, metrics. */
+/* Reads every role has: events, namespaces, metrics; the namespace's
+ * quotas and limits, which as in Kubernetes only a cluster admin sets. */
 #define VIEW_EXTRA                                                                             \
     "{\"apiGroups\":[\"\"],\"resources\":[\"events\",\"namespaces\",\"namespaces/"             \
-    "status\"]," READ "},{\"apiGroups\":[\"metrics.k8s.io\"],\"resources\":[\"pods\"]," READ   \
-    "}"
+    "status\",\"limitranges\",\"resourcequotas\",\"resourcequotas/status\"]," READ             \
+    "},{\"apiGroups\":[\"metrics.k8s.io\"],\"resources\":[\"pods\"]," READ "}"
 /* What edit adds: secrets, a way into pods, evictions. */
 #define EDIT_EXTRA                                                                             \
     "{\"apiGroups\":[\"\"],\"resources\":[\"secrets\"]," ALL "},"                              \

@@ -119,8 +119,8 @@ static const column pdb_cols[] = {
 static const column sa_cols[] = {
     {"Secrets", "string", "", "The number of secrets the account names.", 0},
 };
-/* kubectl shows a role's creation time, not its age */
-static const column role_cols[] = {
+/* kubectl shows a role's or a LimitRange's creation time, not its age */
+static const column created_at_cols[] = {
     {"Created At", "date", "",
      "CreationTimestamp is a timestamp representing the server time when this object was "
      "created.",
@@ -133,6 +133,14 @@ static const column binding_tail[] = {
     {"Users", "string", "", "Users in the roleBinding", 1},
     {"Groups", "string", "", "Groups in the roleBinding", 1},
     {"ServiceAccounts", "string", "", "ServiceAccounts in the roleBinding", 1},
+};
+static const column quota_tail[] = {
+    {"Request", "string", "",
+     "Request represents a minimum amount of cpu/memory that a container may consume.", 0},
+    {"Limit", "string", "",
+     "Limits control the maximum amount of cpu/memory that a container may use independent "
+     "of contention on the node.",
+     0},
 };
 static const column lease_cols[] = {
     {"Holder", "string", "", "The holder of the lease.", 0},
@@ -191,9 +199,10 @@ static bool is(const mk_kind *k, const char *kind)
     return strcmp(k->kind, kind) == 0;
 }
 
-static bool is_role(const mk_kind *k)
+/* Kinds kubectl shows a CREATED AT for, instead of an AGE. */
+static bool shows_created_at(const mk_kind *k)
 {
-    return is(k, "Role") || is(k, "ClusterRole");
+    return is(k, "Role") || is(k, "ClusterRole") || is(k, "LimitRange");
 }
 
 static bool is_binding(const mk_kind *k)
@@ -236,8 +245,8 @@ json_object *table_columns(const mk_kind *k)
         mid = lease_cols, nmid = ARRAY_SIZE(lease_cols);
     else if (is(k, "ServiceAccount"))
         mid = sa_cols, nmid = ARRAY_SIZE(sa_cols);
-    else if (is_role(k))
-        mid = role_cols, nmid = ARRAY_SIZE(role_cols);
+    else if (shows_created_at(k))
+        mid = created_at_cols, nmid = ARRAY_SIZE(created_at_cols);
     else if (is_binding(k))
         mid = binding_cols, nmid = ARRAY_SIZE(binding_cols), tail = binding_tail,
         ntail = ARRAY_SIZE(binding_tail);
@@ -259,9 +268,11 @@ json_object *table_columns(const mk_kind *k)
         ntail = ARRAY_SIZE(volume_tail);
     else if (is(k, "StorageClass"))
         mid = sc_cols, nmid = ARRAY_SIZE(sc_cols);
+    else if (is(k, "ResourceQuota"))
+        tail = quota_tail, ntail = ARRAY_SIZE(quota_tail);
     for (size_t i = 0; i < nmid; i++)
         add_col(arr, &mid[i]);
-    if (!is_role(k))
+    if (!shows_created_at(k))
         add_col(arr, &age_col);
     for (size_t i = 0; i < ntail; i++)
         add_col(arr, &tail[i]);
@@ -555,6 +566,13 @@ static void tail_cells(const mk_kind *k, json_object *cells, json_object *obj)
         json_object_array_add(cells, str_or(obj, "spec.volumeMode", "<unset>"));
         return;
     }
+    if (is(k, "ResourceQuota")) {
+        _cleanup_free_ char *request = quota_usage_text(obj, false);
+        _cleanup_free_ char *limit = quota_usage_text(obj, true);
+        json_object_array_add(cells, json_object_new_string(request));
+        json_object_array_add(cells, json_object_new_string(limit));
+        return;
+    }
     if (is(k, "Event")) {
         json_object_array_add(cells, str_or(obj, "message", ""));
         json_object_array_add(cells, json_object_new_int((int)mk_json_int(obj, "count", 1)));
@@ -661,7 +679,7 @@ json_object *table_row(const mk_kind *k, json_object *obj, bool full_object)
                                              : 0));
     } else if (is(k, "Lease")) {
         json_object_array_add(cells, str_or(obj, "spec.holderIdentity", ""));
-    } else if (is_role(k)) {
+    } else if (shows_created_at(k)) {
         char buf[32];
         created_at_text(obj, buf, sizeof buf);
         json_object_array_add(cells, json_object_new_string(buf));
@@ -688,7 +706,7 @@ json_object *table_row(const mk_kind *k, json_object *obj, bool full_object)
         json_object_array_add(
             cells, json_object_new_int64(mk_json_int(obj, "status.availableReplicas", 0)));
     }
-    if (!is_role(k))
+    if (!shows_created_at(k))
         json_object_array_add(cells, age_of(obj));
     tail_cells(k, cells, obj);
     json_object *row = json_object_new_object();

@@ -1169,3 +1169,122 @@ YAML
     req GET /api/v1/persistentvolumes/e2e-pv
     [ "$CODE" = 404 ]
 }
+
+@test "LimitRange: container defaults with the limit-ranger annotation, min/max/ratio and claim bounds refused with 403" {
+    local kc; kc=$(kubeconfig_for)
+    run kubectl --kubeconfig "$kc" create namespace lrns
+    [ "$status" = 0 ]
+    run kubectl --kubeconfig "$kc" -n lrns apply -f - <<'YAML'
+apiVersion: v1
+kind: LimitRange
+metadata: {name: bounds}
+spec:
+  limits:
+  - type: Container
+    max: {cpu: "1", memory: 256Mi}
+    min: {cpu: 50m}
+    default: {cpu: 200m}
+    maxLimitRequestRatio: {cpu: "4"}
+  - type: Pod
+    max: {memory: 300Mi}
+  - type: PersistentVolumeClaim
+    min: {storage: 1Gi}
+    max: {storage: 5Gi}
+YAML
+    [ "$status" = 0 ]
+    # stored with Kubernetes' item defaults: default from max, defaultRequest from default
+    req GET /api/v1/namespaces/lrns/limitranges/bounds
+    [ "$(jq -c '.spec.limits[0].default' <<<"$BODY")" = '{"cpu":"200m","memory":"256Mi"}' ]
+    [ "$(jq -c '.spec.limits[0].defaultRequest' <<<"$BODY")" = '{"cpu":"200m","memory":"256Mi"}' ]
+    req POST /api/v1/namespaces/lrns/pods -d "$(pod_json plain)"
+    [ "$CODE" = 201 ]
+    [ "$(jq -c '.spec.containers[0].resources' <<<"$BODY")" = '{"limits":{"cpu":"200m","memory":"256Mi"},"requests":{"cpu":"200m","memory":"256Mi"}}' ]
+    [ "$(jq -r '.metadata.annotations["kubernetes.io/limit-ranger"]' <<<"$BODY")" = "LimitRanger plugin set: cpu, memory request for container c; cpu, memory limit for container c" ]
+    # a container past max, and a limit 10x its request
+    req POST /api/v1/namespaces/lrns/pods -d '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"big"},"spec":{"containers":[{"name":"c","image":"busybox","resources":{"limits":{"cpu":"2"}}}]}}'
+    [ "$CODE" = 403 ] && [ "$(jq -r .reason <<<"$BODY")" = Forbidden ]
+    [ "$(jq -r .message <<<"$BODY")" = 'pods "big" is forbidden: maximum cpu usage per Container is 1, but limit is 2' ]
+    req POST /api/v1/namespaces/lrns/pods -d '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"ratio"},"spec":{"containers":[{"name":"c","image":"busybox","resources":{"requests":{"cpu":"50m"},"limits":{"cpu":"500m"}}}]}}'
+    [ "$CODE" = 403 ]
+    [ "$(jq -r .message <<<"$BODY")" = 'pods "ratio" is forbidden: cpu max limit to request ratio per Container is 4, but provided ratio is 10.000000' ]
+    # two containers within their own max, over the pod's: the pod sum is named
+    req POST /api/v1/namespaces/lrns/pods -d '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"two"},"spec":{"containers":[{"name":"a","image":"busybox"},{"name":"b","image":"busybox"}]}}'
+    [ "$CODE" = 403 ]
+    [ "$(jq -r .message <<<"$BODY")" = 'pods "two" is forbidden: maximum memory usage per Pod is 300Mi, but limit is 512Mi' ]
+    req GET /api/v1/namespaces/lrns/pods/two
+    [ "$CODE" = 404 ]
+    # claims: below min and above max; one within is made
+    req POST /api/v1/namespaces/lrns/persistentvolumeclaims -d '{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"small"},"spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"500Mi"}}}}'
+    [ "$CODE" = 403 ]
+    [ "$(jq -r .message <<<"$BODY")" = 'persistentvolumeclaims "small" is forbidden: minimum storage usage per PersistentVolumeClaim is 1Gi, but request is 500Mi' ]
+    req POST /api/v1/namespaces/lrns/persistentvolumeclaims -d '{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"huge"},"spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"10Gi"}}}}'
+    [ "$CODE" = 403 ] && [[ "$(jq -r .message <<<"$BODY")" == *"maximum storage usage per PersistentVolumeClaim is 5Gi, but request is 10Gi" ]]
+    req POST /api/v1/namespaces/lrns/persistentvolumeclaims -d '{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"fine"},"spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"2Gi"}}}}'
+    [ "$CODE" = 201 ]
+    # a bad LimitRange is refused naming the field
+    req POST /api/v1/namespaces/lrns/limitranges -d '{"apiVersion":"v1","kind":"LimitRange","metadata":{"name":"bad"},"spec":{"limits":[{"type":"Container","min":{"cpu":"2"},"max":{"cpu":"1"}}]}}'
+    [ "$CODE" = 422 ] && [[ "$(jq -r .message <<<"$BODY")" == *"spec.limits[0].min[cpu]"* ]]
+    # gone with its LimitRange: the same pod is made
+    req DELETE /api/v1/namespaces/lrns/limitranges/bounds
+    [ "$CODE" = 200 ]
+    req POST /api/v1/namespaces/lrns/pods -d '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"big"},"spec":{"containers":[{"name":"c","image":"busybox","resources":{"limits":{"cpu":"2"}}}]}}'
+    [ "$CODE" = 201 ]
+    [ "$(jq -r '.metadata.annotations["kubernetes.io/limit-ranger"]' <<<"$BODY")" = null ]
+}
+
+@test "ResourceQuota: creates past spec.hard refused with 403 (counts, cpu, scopes, count/), freed by deletes; kubectl create quota" {
+    local kc; kc=$(kubeconfig_for)
+    run kubectl --kubeconfig "$kc" create namespace rqns
+    [ "$status" = 0 ]
+    run kubectl --kubeconfig "$kc" -n rqns create quota caps --hard=pods=2,requests.cpu=1,count/configmaps=1
+    [ "$status" = 0 ]
+    run kubectl --kubeconfig "$kc" -n rqns create quota besteffort --hard=pods=1 --scopes=BestEffort
+    [ "$status" = 0 ]
+    req GET /api/v1/namespaces/rqns/resourcequotas/besteffort
+    [ "$(jq -c .spec <<<"$BODY")" = '{"hard":{"pods":"1"},"scopes":["BestEffort"]}' ]
+    cpu_pod() { printf '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"%s"},"spec":{"containers":[{"name":"c","image":"busybox","resources":{"requests":{"cpu":"%s"}}}]}}' "$1" "$2"; }
+    # under a cpu quota every container must say its cpu
+    req POST /api/v1/namespaces/rqns/pods -d "$(pod_json nocpu)"
+    [ "$CODE" = 403 ]
+    [ "$(jq -r .message <<<"$BODY")" = 'pods "nocpu" is forbidden: failed quota: caps: must specify requests.cpu for: c' ]
+    req POST /api/v1/namespaces/rqns/pods -d "$(cpu_pod p1 600m)"
+    [ "$CODE" = 201 ]
+    req POST /api/v1/namespaces/rqns/pods -d "$(cpu_pod p2 600m)"
+    [ "$CODE" = 403 ]
+    [ "$(jq -r .message <<<"$BODY")" = 'pods "p2" is forbidden: exceeded quota: caps, requested: requests.cpu=600m, used: requests.cpu=600m, limited: requests.cpu=1' ]
+    # a dry run is judged as the create would be, and takes nothing
+    req POST '/api/v1/namespaces/rqns/pods?dryRun=All' -d "$(cpu_pod p2 400m)"
+    [ "$CODE" = 201 ]
+    req POST /api/v1/namespaces/rqns/pods -d "$(cpu_pod p2 400m)"
+    [ "$CODE" = 201 ]
+    req POST /api/v1/namespaces/rqns/pods -d "$(cpu_pod p3 0)"
+    [ "$CODE" = 403 ]
+    [ "$(jq -r .message <<<"$BODY")" = 'pods "p3" is forbidden: exceeded quota: caps, requested: pods=1, used: pods=2, limited: pods=2' ]
+    # count/configmaps
+    req POST /api/v1/namespaces/rqns/configmaps -d '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"one"}}'
+    [ "$CODE" = 201 ]
+    req POST /api/v1/namespaces/rqns/configmaps -d '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"two"}}'
+    [ "$CODE" = 403 ] && [[ "$(jq -r .message <<<"$BODY")" == *"exceeded quota: caps, requested: count/configmaps=1, used: count/configmaps=1, limited: count/configmaps=1" ]]
+    # a deleted pod frees its share at once
+    req DELETE /api/v1/namespaces/rqns/pods/p1
+    [ "$CODE" = 200 ]
+    req POST /api/v1/namespaces/rqns/pods -d "$(cpu_pod p3 500m)"
+    [ "$CODE" = 201 ]
+    # the scoped quota counts only BestEffort pods: in another namespace without caps
+    run kubectl --kubeconfig "$kc" create namespace rqbe
+    run kubectl --kubeconfig "$kc" -n rqbe create quota besteffort --hard=pods=1 --scopes=BestEffort
+    [ "$status" = 0 ]
+    req POST /api/v1/namespaces/rqbe/pods -d "$(pod_json be1)"
+    [ "$CODE" = 201 ]
+    req POST /api/v1/namespaces/rqbe/pods -d "$(cpu_pod burst 100m)"
+    [ "$CODE" = 201 ]
+    req POST /api/v1/namespaces/rqbe/pods -d "$(pod_json be2)"
+    [ "$CODE" = 403 ] && [[ "$(jq -r .message <<<"$BODY")" == *"exceeded quota: besteffort, requested: pods=1, used: pods=1, limited: pods=1" ]]
+    # bad quotas: named fields, 422
+    run kubectl --kubeconfig "$kc" -n rqns create quota bad --hard=foo=1
+    [ "$status" = 1 ] && [[ "$output" == *'spec.hard[foo]: Invalid value: "foo": must be a standard resource for quota'* ]]
+    run kubectl --kubeconfig "$kc" -n rqns create quota bad --hard=services=1 --scopes=BestEffort
+    [ "$status" = 1 ] && [[ "$output" == *'spec.hard[services]'*'unsupported scope applied to resource'* ]]
+    run kubectl --kubeconfig "$kc" -n rqns get quota
+    [ "$status" = 0 ] && [[ "${lines[0]}" == "NAME"*"AGE"*"REQUEST"*"LIMIT" ]]
+}

@@ -30,7 +30,7 @@ setup_file() {
     daemon apiserver mk-apiserver --listen "127.0.0.1:$PORT" --data-dir "$E2E_DIR/data" \
         --graceful-pod-deletion
     wait_for 10 inside curl -sf "http://127.0.0.1:$PORT/healthz"
-    daemon cm mk-controller-manager --server "http://127.0.0.1:$PORT" --controllers nodeipam,job,cronjob,garbagecollector,replicaset,deployment,statefulset,disruption,serviceaccount
+    daemon cm mk-controller-manager --server "http://127.0.0.1:$PORT" --controllers nodeipam,job,cronjob,garbagecollector,replicaset,deployment,statefulset,disruption,serviceaccount,resourcequota
     daemon scheduler mk-scheduler --server "http://127.0.0.1:$PORT"
     daemon kubelet mk-kubelet --server "http://127.0.0.1:$PORT" --node-name knode \
         --root-dir "$E2E_DIR/node" --image-dir "$E2E_DIR/images" --node-ip "$NODE_IP"
@@ -778,4 +778,59 @@ pdb_status() { k get pdb pdbweb -o jsonpath='{.status.disruptionsAllowed} {.stat
     wait_for 20 k get serviceaccount default -n sans
     k delete namespace sans
     k delete serviceaccount robot
+}
+
+@test "LimitRange and ResourceQuota: a default limit the runtime enforces (OOMKilled); creates past the quota refused; get and describe quota show the use" {
+    k create namespace team
+    k -n team apply -f - <<'EOF2'
+apiVersion: v1
+kind: LimitRange
+metadata: {name: mem}
+spec:
+  limits:
+  - type: Container
+    default: {memory: 24Mi}
+    defaultRequest: {memory: 16Mi}
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: caps}
+spec:
+  hard: {pods: "2", limits.memory: 64Mi}
+EOF2
+    # no limit of its own: the LimitRange's 24Mi holds it
+    k -n team apply -f - <<'EOF2'
+apiVersion: v1
+kind: Pod
+metadata: {name: hog}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: hog
+    image: busybox
+    command: [sh, -c, 'head -c 300000000 /dev/zero | tail']
+EOF2
+    [ "$(k -n team get pod hog -o jsonpath='{.spec.containers[0].resources.limits.memory}')" = 24Mi ]
+    wait_for 60 eval '[ "$(k -n team get pod hog -o jsonpath={.status.phase})" = Failed ]'
+    [ "$(k -n team get pod hog -o jsonpath='{.status.containerStatuses[0].state.terminated.reason}')" = OOMKilled ]
+    # a pod that ended counts no more
+    k -n team run a --image=busybox --restart=Never --command -- sleep 3600
+    k -n team run b --image=busybox --restart=Never --command -- sleep 3600
+    run k -n team run c --image=busybox --restart=Never --command -- sleep 3600
+    [ "$status" = 1 ]
+    [[ "$output" == *'pods "c" is forbidden: exceeded quota: caps, requested: limits.memory=24Mi,pods=1, used: limits.memory=48Mi,pods=2, limited: limits.memory=64Mi,pods=2'* ]]
+    wait_for 20 eval '[ "$(k -n team get quota caps -o jsonpath={.status.used.pods})" = 2 ]'
+    run k -n team get quota
+    [ "$status" = 0 ] && [[ "$output" == *"caps"*"pods: 2/2"*"limits.memory: 48Mi/64Mi"* ]]
+    run k -n team describe quota caps
+    [ "$status" = 0 ] && [[ "$output" == *"limits.memory  48Mi  64Mi"* ]] && [[ "$output" == *"pods           2     2"* ]]
+    wait_for 60 eval '[ "$(k -n team get pod a -o jsonpath={.status.phase})" = Running ]'
+    # deleted: its share is free again, and the status says so
+    # --grace-period=1, not the pod's 30 s: gone well before those
+    k -n team delete pod a --grace-period=1 --wait=false
+    wait_for 20 eval '! k -n team get pod a >/dev/null 2>&1'
+    wait_for 20 eval '[ "$(k -n team get quota caps -o jsonpath={.status.used.pods})" = 1 ]'
+    k -n team run c --image=busybox --restart=Never --command -- sleep 3600
+    k delete namespace team --wait=false
+    wait_for 60 eval '! k get namespace team >/dev/null 2>&1'
 }

@@ -24,7 +24,7 @@ if ! clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=unde
     -o "$bin" tests/fuzz/fuzz_decode.c \
     store/error.c store/util.c store/kinds.c store/codec.c store/quantity.c \
     store/validate*.c store/schema.c store/selector.c store/log.c store/cron.c store/hpaconv.c \
-    store/defaults.c store/qos.c \
+    store/defaults.c store/qos.c store/quota.c \
     store/server/protobuf.c store/server/pbschema.c \
     -ljson-c -lyaml -lm >"$out/build.log" 2>&1; then
     cat "$out/build.log"
@@ -82,6 +82,26 @@ apiVersion: v1
 kind: Service
 metadata: {name: s}
 spec: {ports: [{port: 80, targetPort: http}], selector: {app: web}}
+YAML
+cat >"$seeds/quota.yaml" <<'YAML'
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: q}
+spec:
+  hard: {pods: 4, requests.cpu: '2', limits.memory: 4Gi}
+  scopeSelector:
+    matchExpressions: [{scopeName: PriorityClass, operator: In, values: [high]}]
+status: {hard: {pods: '4'}, used: {pods: '1'}}
+YAML
+cat >"$seeds/limitrange.yaml" <<'YAML'
+apiVersion: v1
+kind: LimitRange
+metadata: {name: limits}
+spec:
+  limits:
+  - {type: Container, min: {cpu: 100m}, max: {cpu: '2'}, maxLimitRequestRatio: {cpu: 4},
+     default: {cpu: 500m}, defaultRequest: {cpu: 200m}}
+  - {type: PersistentVolumeClaim, max: {storage: 10Gi}}
 YAML
 printf 'app=web,tier in (a, b),!gpu' >"$seeds/selector"
 printf '1.5Gi' >"$seeds/quantity"

@@ -245,6 +245,30 @@ static void test_other_tables(void **state)
     json_object_put(items);
 }
 
+static void test_quota_tables(void **state)
+{
+    json_object *items = json_object_new_array();
+    json_object_array_add(items,
+                          obj("{\"kind\":\"ResourceQuota\",\"metadata\":{\"name\":\"q\"},"
+                              "\"status\":{\"hard\":{\"pods\":\"2\",\"requests.cpu\":\"1\","
+                              "\"limits.cpu\":\"2\"},\"used\":{\"pods\":\"1\"}}}"));
+    mk_buf out = {0};
+    table_render(items, false, false, 0, &out);
+    assert_string_equal(out.data,
+                        "NAME   AGE         REQUEST                        LIMIT\n"
+                        "q      <unknown>   pods: 1/2, requests.cpu: 0/1   limits.cpu: 0/2\n");
+    json_object_put(items);
+    items = json_object_new_array();
+    json_object_array_add(items,
+                          obj("{\"kind\":\"LimitRange\",\"metadata\":{\"name\":\"limits\","
+                              "\"creationTimestamp\":\"2026-11-28T01:01:15Z\"}}"));
+    mk_buf_reset(&out);
+    table_render(items, false, false, 0, &out);
+    assert_string_equal(out.data, "NAME     CREATED AT\nlimits   2026-11-28T01:01:15Z\n");
+    mk_buf_free(&out);
+    json_object_put(items);
+}
+
 static void test_volume_tables(void **state)
 {
     json_object *items = json_object_new_array();
@@ -309,6 +333,7 @@ int main(void)
         cmocka_unit_test(test_workload_tables),
         cmocka_unit_test(test_other_tables),
         cmocka_unit_test(test_volume_tables),
+        cmocka_unit_test(test_quota_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,8 +1,8 @@
 /* The protobuf decoder (store/server/protobuf.h) on bodies the real kubectl
  * 1.32 sent (the .pb files of tests/unit/protobuf, captured from `kubectl create
- * deployment`, `create job`, `create service`, `create role`...): each must decode to the
- * JSON kubectl would have sent as JSON, zero values left out as Go's
- * omitempty leaves them. */
+ * deployment`, `create job`, `create service`, `create role`, `create quota`...): each must
+ * decode to the JSON kubectl would have sent as JSON, zero values left out as Go's omitempty
+ * leaves them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -115,6 +115,17 @@ static void test_config(void **state)
            "\"\\u0000\\u0001bin\"}}");
 }
 
+static void test_quota(void **state)
+{
+    (void)state;
+    /* kubectl create quota q --hard=pods=2,requests.cpu=1 --scopes=BestEffort;
+     * the empty status it sends is dropped */
+    expect("resourcequota.pb",
+           "{\"apiVersion\":\"v1\",\"kind\":\"ResourceQuota\",\"metadata\":{\"name\":\"q\"},"
+           "\"spec\":{\"hard\":{\"pods\":\"2\",\"requests.cpu\":\"1\"},\"scopes\":"
+           "[\"BestEffort\"]}}");
+}
+
 static void test_autoscale(void **state)
 {
     (void)state;
@@ -200,7 +211,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_workloads), cmocka_unit_test(test_network),
         cmocka_unit_test(test_config),    cmocka_unit_test(test_autoscale),
-        cmocka_unit_test(test_rbac),      cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_rbac),      cmocka_unit_test(test_quota),
+        cmocka_unit_test(test_refused),
     };
     return cmocka_run_group_tests_name("protobuf", tests, NULL, NULL);
 }

@@ -79,6 +79,27 @@ static void test_roles(void **state)
     expect_cell("ClusterRole", "metadata: {name: c}\n", "Created At", "<unknown>");
     assert_false(has_column("Role", "Age"));
     assert_false(has_column("ClusterRole", "Age"));
+    /* A LimitRange too. */
+    expect_cell("LimitRange", role, "Created At", "2026-11-28T01:01:15Z");
+    assert_false(has_column("LimitRange", "Age"));
+}
+
+/* A quota's use of each resource it limits, as kubectl's
+ * printResourceQuota: by name, "limits.*" apart, "0" where none is used. */
+static void test_resourcequota(void **state)
+{
+    (void)state;
+    static const char quota[] =
+        "metadata: {name: q}\nstatus:\n"
+        "  hard: {requests.memory: 1Gi, pods: '10', limits.cpu: '2', requests.cpu: '1',"
+        " limits.memory: 2Gi, limitsfoo: '1'}\n"
+        "  used: {pods: '3', requests.cpu: 500m, limits.cpu: '1'}\n";
+    expect_cell("ResourceQuota", quota, "Request",
+                "limitsfoo: 0/1, pods: 3/10, requests.cpu: 500m/1, requests.memory: 0/1Gi");
+    expect_cell("ResourceQuota", quota, "Limit", "limits.cpu: 1/2, limits.memory: 0/2Gi");
+    expect_cell("ResourceQuota", "metadata: {name: q}\nspec: {hard: {pods: '1'}}\n", "Request",
+                "");
+    assert_true(has_column("ResourceQuota", "Age"));
 }
 
 /* Bindings: the role as kind/name; with -o wide whom they bind, a
@@ -104,8 +125,8 @@ static void test_bindings(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_endpoints),
-                                       cmocka_unit_test(test_roles),
-                                       cmocka_unit_test(test_bindings)};
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_endpoints), cmocka_unit_test(test_roles),
+        cmocka_unit_test(test_bindings), cmocka_unit_test(test_resourcequota)};
     return cmocka_run_group_tests_name("table", tests, NULL, NULL);
 }

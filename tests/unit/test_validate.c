@@ -131,6 +131,213 @@ static void test_lease(void **state)
     expect_error_with(base, "  leaseTransitions: -1\n", "spec.leaseTransitions: Invalid value");
 }
 
+/* ---- LimitRange ---- */
+
+static const char limitrange_base[] = "apiVersion: v1\nkind: LimitRange\n"
+                                      "metadata: {name: limits}\nspec:\n  limits:\n@@";
+
+static void test_limitrange(void **state)
+{
+    (void)state;
+    expect_ok_with(limitrange_base,
+                   "  - type: Container\n    max: {cpu: '2', memory: 1Gi}\n"
+                   "    min: {cpu: 100m, memory: 64Mi}\n"
+                   "    default: {cpu: 500m, memory: 256Mi, nvidia.com/gpu: 1}\n"
+                   "    defaultRequest: {cpu: 200m, memory: 128Mi, nvidia.com/gpu: 1}\n"
+                   "    maxLimitRequestRatio: {cpu: 10}\n"
+                   "  - type: Pod\n    max: {cpu: '4'}\n"
+                   "  - type: PersistentVolumeClaim\n    min: {storage: 1Gi}\n"
+                   "    max: {storage: 10Gi}\n");
+    expect_ok("apiVersion: v1\nkind: LimitRange\nmetadata: {name: none}\nspec: {limits: []}\n");
+    /* The type: required, known, once. */
+    expect_error_with(limitrange_base, "  - max: {cpu: '1'}\n",
+                      "spec.limits[0].type: Required value");
+    expect_error_with(limitrange_base, "  - type: Node\n",
+                      "spec.limits[0].type: Unsupported value: \"Node\"");
+    expect_error_with(limitrange_base, "  - type: Pod\n  - type: Pod\n",
+                      "spec.limits[1].type: Duplicate value: \"Pod\"");
+    /* What a type may carry. */
+    expect_error_with(limitrange_base, "  - type: Pod\n    default: {cpu: '1'}\n",
+                      "spec.limits[0].default: Forbidden: may not be specified when `type` "
+                      "is 'Pod'");
+    expect_error_with(limitrange_base, "  - type: Pod\n    defaultRequest: {cpu: '1'}\n",
+                      "spec.limits[0].defaultRequest: Forbidden");
+    expect_error_with(limitrange_base,
+                      "  - type: PersistentVolumeClaim\n    max: {storage: 1Gi}\n"
+                      "    default: {storage: 1Gi}\n",
+                      "spec.limits[0].default: Forbidden: may not be specified when `type` "
+                      "is 'PersistentVolumeClaim'");
+    expect_error_with(limitrange_base, "  - type: PersistentVolumeClaim\n    max: {cpu: '1'}\n",
+                      "spec.limits[0].max[cpu]: Unsupported value: \"cpu\"");
+    expect_error_with(limitrange_base, "  - type: PersistentVolumeClaim\n",
+                      "spec.limits[0].limits: Required value: either minimum or maximum "
+                      "storage value is required");
+    /* Resource names. */
+    expect_error_with(limitrange_base, "  - type: Container\n    max: {storage: 1Gi}\n",
+                      "spec.limits[0].max[storage]: Invalid value: \"storage\": must be a "
+                      "standard resource for containers");
+    expect_error_with(limitrange_base, "  - type: Container\n    min: {gpu: 1}\n",
+                      "spec.limits[0].min[gpu]: Invalid value: \"gpu\"");
+    expect_error_with(limitrange_base, "  - type: Container\n    min: {-bad/gpu: 1}\n",
+                      "spec.limits[0].min[-bad/gpu]: Invalid value: \"-bad/gpu\"");
+    expect_error_with(limitrange_base, "  - type: Container\n    max: {cpu: lots}\n",
+                      "spec.limits[0].max.cpu: Invalid value: \"lots\"");
+    /* The order of the amounts, compared exactly. */
+    expect_error_with(limitrange_base,
+                      "  - type: Container\n    min: {cpu: '2'}\n"
+                      "    max: {cpu: '1'}\n",
+                      "spec.limits[0].min[cpu]: Invalid value: \"2\": min value 2 is greater "
+                      "than max value 1");
+    expect_ok_with(limitrange_base, "  - type: Container\n    min: {cpu: 1000m}\n"
+                                    "    max: {cpu: '1'}\n");
+    expect_error_with(limitrange_base,
+                      "  - type: Container\n    min: {memory: 1025Mi}\n"
+                      "    max: {memory: 1Gi}\n",
+                      "spec.limits[0].min[memory]: Invalid value: \"1025Mi\"");
+    expect_error_with(limitrange_base,
+                      "  - type: Container\n    min: {cpu: 300m}\n"
+                      "    defaultRequest: {cpu: 200m}\n",
+                      "spec.limits[0].defaultRequest[cpu]: Invalid value: \"200m\": min value "
+                      "300m is greater than default request value 200m");
+    expect_error_with(limitrange_base,
+                      "  - type: Container\n    max: {cpu: '1'}\n"
+                      "    defaultRequest: {cpu: '2'}\n",
+                      "spec.limits[0].defaultRequest[cpu]: Invalid value: \"2\": default "
+                      "request value 2 is greater than max value 1");
+    expect_error_with(limitrange_base,
+                      "  - type: Container\n    default: {cpu: 100m}\n"
+                      "    defaultRequest: {cpu: 200m}\n",
+                      "spec.limits[0].defaultRequest[cpu]: Invalid value: \"200m\": default "
+                      "request value 200m is greater than default limit value 100m");
+    expect_error_with(limitrange_base,
+                      "  - type: Container\n    min: {cpu: '1'}\n"
+                      "    default: {cpu: 500m}\n",
+                      "spec.limits[0].default[cpu]: Invalid value: \"1\": min value 1 is "
+                      "greater than default value 500m");
+    expect_error_with(limitrange_base,
+                      "  - type: Container\n    max: {cpu: '1'}\n"
+                      "    default: {cpu: '2'}\n",
+                      "spec.limits[0].default[cpu]: Invalid value: \"1\": default value 2 is "
+                      "greater than max value 1");
+    /* The ratio of limit to request. */
+    expect_error_with(limitrange_base,
+                      "  - type: Container\n    maxLimitRequestRatio: "
+                      "{cpu: 500m}\n",
+                      "spec.limits[0].maxLimitRequestRatio[cpu]: Invalid value: \"500m\": "
+                      "ratio 500m is less than 1");
+    expect_error_with(limitrange_base,
+                      "  - type: Container\n    min: {cpu: 100m}\n"
+                      "    max: {cpu: 200m}\n    maxLimitRequestRatio: "
+                      "{cpu: 3}\n",
+                      "spec.limits[0].maxLimitRequestRatio[cpu]: Invalid value: \"3\": ratio "
+                      "3 is greater than max/min = 2.000000");
+    expect_ok_with(limitrange_base,
+                   "  - type: Container\n    min: {cpu: '0'}\n"
+                   "    max: {cpu: '1'}\n    maxLimitRequestRatio: {cpu: 3}\n");
+    /* Whole devices: no overcommitting an extended resource. */
+    expect_error_with(limitrange_base,
+                      "  - type: Container\n    default: {nvidia.com/gpu: 2}\n"
+                      "    defaultRequest: {nvidia.com/gpu: 1}\n",
+                      "spec.limits[0].defaultRequest[nvidia.com/gpu]: Invalid value: \"1\": "
+                      "default value 2 must equal to defaultRequest value 1");
+}
+
+/* ---- ResourceQuota ---- */
+
+static const char quota_base[] = "apiVersion: v1\nkind: ResourceQuota\n"
+                                 "metadata: {name: q}\n@@";
+
+static void test_resourcequota(void **state)
+{
+    (void)state;
+    expect_ok_with(quota_base, "spec:\n  hard: {pods: 10, services: '5', requests.cpu: '4', "
+                               "limits.memory: 8Gi, count/deployments.apps: 3,\n"
+                               "    requests.storage: 100Gi, requests.nvidia.com/gpu: 2}\n"
+                               "status:\n  hard: {pods: '10'}\n  used: {pods: '3'}\n");
+    expect_ok_with(quota_base, "spec:\n  hard: {pods: 4, requests.cpu: '1'}\n"
+                               "  scopes: [NotBestEffort, Terminating]\n");
+    expect_ok_with(quota_base,
+                   "spec:\n  hard: {pods: 4, count/pods: 4}\n  scopes: [BestEffort]\n");
+    expect_ok_with(quota_base,
+                   "spec:\n  hard: {pods: 4}\n  scopeSelector:\n    matchExpressions:\n"
+                   "    - {scopeName: PriorityClass, operator: In, values: [high]}\n"
+                   "    - {scopeName: NotTerminating, operator: Exists}\n");
+    /* Names and amounts. */
+    expect_error_with(quota_base, "spec:\n  hard: {foo: 1}\n",
+                      "spec.hard[foo]: Invalid value: \"foo\": must be a standard resource for "
+                      "quota");
+    expect_error_with(
+        quota_base, "spec:\n  hard: {pods: -1}\n",
+        "spec.hard[pods]: Invalid value: \"-1\": must be greater than or equal to "
+        "0");
+    expect_error_with(quota_base, "spec:\n  hard: {pods: 1500m}\n",
+                      "spec.hard[pods]: Invalid value: \"1500m\": must be an integer");
+    expect_ok_with(quota_base, "spec:\n  hard: {requests.cpu: 1500m}\n");
+    expect_error_with(quota_base, "spec:\n  hard: {pods: many}\n",
+                      "spec.hard.pods: Invalid value: \"many\"");
+    expect_error_with(quota_base, "status:\n  used: {bogus: '1'}\n",
+                      "status.used[bogus]: Invalid value: \"bogus\"");
+    expect_error_with(quota_base, "status:\n  hard: {services: 0.5}\n",
+                      "status.hard[services]: Invalid value: \"0.5\": must be an integer");
+    /* spec.scopes */
+    expect_error_with(quota_base, "spec:\n  scopes: [Sometimes]\n",
+                      "spec.scopes[0]: Unsupported value: \"Sometimes\"");
+    expect_ok_with(quota_base, "spec:\n  scopes: [PriorityClass]\n");
+    expect_error_with(quota_base, "spec:\n  scopes: [BestEffort, BestEffort]\n",
+                      "spec.scopes[1]: Duplicate value: \"BestEffort\"");
+    expect_error_with(quota_base, "spec:\n  scopes: [Terminating, NotTerminating]\n",
+                      "spec.scopes: Invalid value: [\"Terminating\",\"NotTerminating\"]: "
+                      "conflicting scopes");
+    expect_error_with(quota_base, "spec:\n  scopes: [BestEffort, NotBestEffort]\n",
+                      "conflicting scopes");
+    /* What scopes apply to. */
+    expect_error_with(quota_base,
+                      "spec:\n  hard: {pods: 1, services: 1}\n  scopes: [Terminating]\n",
+                      "spec.hard[services]: Invalid value: \"services\": unsupported scope "
+                      "applied to resource");
+    expect_error_with(quota_base, "spec:\n  hard: {requests.cpu: 1}\n  scopes: [BestEffort]\n",
+                      "spec.hard[requests.cpu]: Invalid value: \"requests.cpu\": unsupported "
+                      "scope applied to resource");
+    expect_error_with(quota_base,
+                      "spec:\n  hard: {requests.memory: 1Gi}\n  scopeSelector:\n"
+                      "    matchExpressions: [{scopeName: BestEffort, operator: Exists}]\n",
+                      "spec.hard[requests.memory]: Invalid value: \"requests.memory\": "
+                      "unsupported scope applied to resource");
+    expect_error_with(
+        quota_base,
+        "spec:\n  hard: {configmaps: 1}\n  scopeSelector:\n    matchExpressions:"
+        " [{scopeName: PriorityClass, operator: In, values: [low]}]\n",
+        "spec.hard[configmaps]: Invalid value: \"configmaps\": unsupported scope");
+    /* spec.scopeSelector */
+#define EXPR(e) "spec:\n  scopeSelector:\n    matchExpressions: [" e "]\n"
+    expect_error_with(quota_base, EXPR("{operator: Exists}"),
+                      "spec.scopeSelector.matchExpressions[0].scopeName: Required value");
+    expect_error_with(quota_base, EXPR("{scopeName: Always, operator: Exists}"),
+                      "spec.scopeSelector.matchExpressions[0].scopeName: Unsupported value: "
+                      "\"Always\"");
+    expect_error_with(quota_base, EXPR("{scopeName: PriorityClass, operator: Like}"),
+                      "spec.scopeSelector.matchExpressions[0].operator: Unsupported value: "
+                      "\"Like\"");
+    expect_error_with(quota_base, EXPR("{scopeName: PriorityClass}"),
+                      "spec.scopeSelector.matchExpressions[0].operator: Required value");
+    expect_error_with(quota_base, EXPR("{scopeName: PriorityClass, operator: NotIn}"),
+                      "spec.scopeSelector.matchExpressions[0].values: Required value: must be "
+                      "at least one value");
+    expect_error_with(quota_base,
+                      EXPR("{scopeName: PriorityClass, operator: Exists, values: [a]}"),
+                      "spec.scopeSelector.matchExpressions[0].values: Invalid value: [\"a\"]: "
+                      "must be no value");
+    expect_ok_with(quota_base, EXPR("{scopeName: PriorityClass, operator: DoesNotExist}"));
+    expect_error_with(quota_base, EXPR("{scopeName: BestEffort, operator: In, values: [x]}"),
+                      "spec.scopeSelector.matchExpressions[0].operator: Invalid value: \"In\": "
+                      "must be 'Exists'");
+    expect_error_with(quota_base,
+                      EXPR("{scopeName: Terminating, operator: Exists}, "
+                           "{scopeName: NotTerminating, operator: Exists}"),
+                      "spec.scopeSelector.matchExpressions: Invalid value: ");
+#undef EXPR
+}
+
 static void test_serviceaccount(void **state)
 {
     (void)state;
@@ -2182,6 +2389,8 @@ int main(void)
         cmocka_unit_test(test_hpa),
         cmocka_unit_test(test_pdb),
         cmocka_unit_test(test_lease),
+        cmocka_unit_test(test_limitrange),
+        cmocka_unit_test(test_resourcequota),
         cmocka_unit_test(test_serviceaccount),
         cmocka_unit_test(test_role),
         cmocka_unit_test(test_clusterrole),

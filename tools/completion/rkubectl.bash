@@ -10,7 +10,8 @@ _rkubectl_kinds="pods po nodes no services svc replicasets rs deployments deploy
 statefulsets sts jobs cronjobs cj horizontalpodautoscalers hpa ingresses ing namespaces ns
 configmaps cm secrets endpoints ep events ev persistentvolumes pv persistentvolumeclaims pvc
 storageclasses sc poddisruptionbudgets pdb serviceaccounts sa leases roles rolebindings
-clusterroles clusterrolebindings functions fn workflows wf gpujobs gj"
+clusterroles clusterrolebindings limitranges limits resourcequotas quota functions fn workflows
+wf gpujobs gj"
 
 # The folder name for a kind alias (a small table: completion must be fast).
 _rkubectl_resource() {
@@ -35,6 +36,8 @@ _rkubectl_resource() {
     rolebinding | rolebindings) echo rolebindings ;;
     clusterrole | clusterroles) echo clusterroles ;;
     clusterrolebinding | clusterrolebindings) echo clusterrolebindings ;;
+    limits | limitrange | limitranges) echo limitranges ;;
+    quota | resourcequota | resourcequotas) echo resourcequotas ;;
     hpa | horizontalpodautoscaler | horizontalpodautoscalers) echo horizontalpodautoscalers ;;
     ing | ingress | ingresses) echo ingresses ;;
     ns | namespace | namespaces) echo namespaces ;;
