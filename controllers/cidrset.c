@@ -1,6 +1,5 @@
 #include "controllers/cidrset.h"
 
-#include <arpa/inet.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,35 +17,11 @@ struct cidrset {
     unsigned char *taken;
 };
 
-/* "10.244.0.0/16" -> address (host order) and prefix length. */
-static int parse_cidr(const char *text, uint32_t *addr, int *bits)
-{
-    char a[INET_ADDRSTRLEN];
-    const char *slash = text ? strchr(text, '/') : NULL;
-    if (!slash || (size_t)(slash - text) >= sizeof(a) || !slash[1])
-        return -1;
-    memcpy(a, text, (size_t)(slash - text));
-    a[slash - text] = '\0';
-    char *end;
-    long b = strtol(slash + 1, &end, 10);
-    struct in_addr in;
-    if (*end || b < 0 || b > 32 || inet_pton(AF_INET, a, &in) != 1)
-        return -1;
-    *addr = ntohl(in.s_addr);
-    *bits = (int)b;
-    return 0;
-}
-
-static uint32_t mask_of(int bits)
-{
-    return bits == 0 ? 0 : 0xffffffffu << (32 - bits);
-}
-
 int cidrset_new(const char *cluster_cidr, int node_mask, cidrset **out, mk_err *err)
 {
     uint32_t addr;
     int bits;
-    if (parse_cidr(cluster_cidr, &addr, &bits) < 0)
+    if (mk_parse_ipv4_cidr(cluster_cidr, &addr, &bits) < 0)
         return mk_error(err, EINVAL, "cluster CIDR \"%s\": not an IPv4 CIDR",
                         cluster_cidr ? cluster_cidr : "");
     if (node_mask < bits || node_mask > 30 || node_mask - bits > 16 /* 65,536 subnets */)
@@ -55,7 +30,7 @@ int cidrset_new(const char *cluster_cidr, int node_mask, cidrset **out, mk_err *
                         "%d subnets of %s",
                         node_mask, bits, CIDRSET_MAX_SUBNETS, cluster_cidr);
     cidrset *s = xcalloc(1, sizeof(*s));
-    s->base = addr & mask_of(bits);
+    s->base = addr & mk_ipv4_mask(bits);
     s->cluster_bits = bits;
     s->node_bits = node_mask;
     s->size = (size_t)1 << (node_mask - bits);
@@ -84,8 +59,8 @@ static long subnet_index(const cidrset *s, const char *cidr)
 {
     uint32_t net;
     int bits;
-    if (parse_cidr(cidr, &net, &bits) < 0 || bits != s->node_bits ||
-        (net & mask_of(s->cluster_bits)) != s->base || (net & ~mask_of(bits)) != 0)
+    if (mk_parse_ipv4_cidr(cidr, &net, &bits) < 0 || bits != s->node_bits ||
+        (net & mk_ipv4_mask(s->cluster_bits)) != s->base || (net & ~mk_ipv4_mask(bits)) != 0)
         return -1;
     return (long)((net - s->base) >> (32 - s->node_bits));
 }

@@ -169,6 +169,8 @@ static size_t kind_columns(const char *kind, bool wide, const char **head)
         head[n++] = "ENDPOINTS", head[n++] = "AGE";
     else if (strcmp(kind, "Lease") == 0)
         head[n++] = "HOLDER", head[n++] = "AGE";
+    else if (strcmp(kind, "NetworkPolicy") == 0)
+        head[n++] = "POD-SELECTOR", head[n++] = "AGE";
     else if (strcmp(kind, "ServiceAccount") == 0)
         head[n++] = "SECRETS", head[n++] = "AGE";
     else if (shows_created_at(kind))
@@ -304,6 +306,9 @@ static void kind_cells(const char *kind, json_object *o, bool wide, int64_t now,
         c[1] = age_of(o, now);
     } else if (strcmp(kind, "Lease") == 0) {
         c[0] = str_or(o, "spec.holderIdentity", "");
+        c[1] = age_of(o, now);
+    } else if (strcmp(kind, "NetworkPolicy") == 0) {
+        c[0] = label_selector_text(mk_json_path(o, "spec.podSelector"));
         c[1] = age_of(o, now);
     } else if (strcmp(kind, "PodDisruptionBudget") == 0) {
         char buf[32];

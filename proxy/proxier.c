@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "proxy/dns.h"
+#include "proxy/netpol.h"
 #include "proxy/nft.h"
 #include "proxy/overlay.h"
 #include "proxy/rules.h"
@@ -21,9 +22,12 @@
 struct proxier {
     mk_client *client;
     proxier_config cfg;
-    mk_informer *services, *endpoints, *nodes, *pods;
+    mk_informer *services, *endpoints, *nodes;
+    /* Every pod, namespace and NetworkPolicy: the policy table's peers. */
+    mk_informer *pods, *namespaces, *policies;
     nft *nft;
-    char *applied; /* the table text in the kernel */
+    char *applied;        /* the table text in the kernel */
+    char *policy_applied; /* the policy table's text; NULL: no table */
     overlay *ov;
     char vtep_mac[18];
     char *local_cidr;   /* the podCIDR set on the VTEP */
@@ -54,6 +58,18 @@ static void on_synced(void *ctx)
 {
     touch(ctx);
 }
+/* Pods change all the time; they matter only while a policy exists. */
+static void on_pod(void *ctx, json_object *o)
+{
+    (void)o;
+    if (informer_count(((proxier *)ctx)->policies))
+        touch(ctx);
+}
+static void on_pod_update(void *ctx, json_object *a, json_object *b)
+{
+    (void)a;
+    on_pod(ctx, b);
+}
 
 proxier *proxier_new(mk_client *c, const proxier_config *cfg)
 {
@@ -68,8 +84,11 @@ proxier *proxier_new(mk_client *c, const proxier_config *cfg)
     p->services = informer_new(c, kind_by_kind("Service"), NULL, NULL, NULL, &h, p);
     p->endpoints = informer_new(c, kind_by_kind("Endpoints"), NULL, NULL, NULL, &h, p);
     p->nodes = informer_new(c, kind_by_kind("Node"), NULL, NULL, NULL, &h, p);
-    _cleanup_free_ char *field = xasprintf("spec.nodeName=%s", cfg->node_name);
-    p->pods = informer_new(c, kind_by_kind("Pod"), NULL, NULL, field, NULL, NULL);
+    p->namespaces = informer_new(c, kind_by_kind("Namespace"), NULL, NULL, NULL, &h, p);
+    p->policies = informer_new(c, kind_by_kind("NetworkPolicy"), NULL, NULL, NULL, &h, p);
+    mk_informer_handlers ph = {
+        .on_add = on_pod, .on_update = on_pod_update, .on_delete = on_pod};
+    p->pods = informer_new(c, kind_by_kind("Pod"), NULL, NULL, NULL, &ph, p);
     return p;
 }
 
@@ -112,6 +131,55 @@ static void sync_rules(proxier *p)
     p->applied = text;
     mk_log("rules: %zu service ports, %zu endpoints applied in %.1f ms", st.services,
            st.endpoints, (double)(mk_now_ns() - t0) / 1e6);
+}
+
+/* ---- the policy table ---- */
+
+static int add_pod(void *ctx, json_object *o)
+{
+    netpol_add_pod(ctx, o);
+    return 0;
+}
+static int add_namespace(void *ctx, json_object *o)
+{
+    netpol_add_namespace(ctx, o);
+    return 0;
+}
+static int add_policy(void *ctx, json_object *o)
+{
+    netpol_add_policy(ctx, o);
+    return 0;
+}
+
+/* Applied only when its text changed, as the services table is; gone
+ * while no NetworkPolicy exists, so policy-free clusters filter nothing. */
+static void sync_policies(proxier *p)
+{
+    int64_t t0 = mk_now_ns();
+    netpol_builder *b = netpol_begin(p->cfg.node_name);
+    if (informer_count(p->policies)) {
+        informer_foreach(p->pods, add_pod, b);
+        informer_foreach(p->namespaces, add_namespace, b);
+        informer_foreach(p->policies, add_policy, b);
+    }
+    netpol_stats st;
+    char *text = netpol_finish(b, &st);
+    if (!text && !p->policy_applied)
+        return;
+    if (text && p->policy_applied && !strcmp(text, p->policy_applied)) {
+        free(text);
+        return;
+    }
+    mk_err err = {0};
+    if (nft_apply(p->nft, text ? text : netpol_delete_script(), &err) < 0) {
+        mk_log("policies: %s (will retry)", err.msg);
+        free(text);
+        return;
+    }
+    free(p->policy_applied);
+    p->policy_applied = text;
+    mk_log("policies: %zu NetworkPolicies, %zu pod chains on this node, applied in %.1f ms",
+           st.policies, st.isolated, (double)(mk_now_ns() - t0) / 1e6);
 }
 
 /* ---- the overlay ---- */
@@ -339,14 +407,16 @@ int proxier_run(proxier *p, volatile bool *stop, mk_err *err)
 {
     enable_forwarding();
     start_services_side(p);
-    mk_informer *all[] = {p->services, p->endpoints, p->nodes, p->pods};
+    mk_informer *all[] = {p->services, p->endpoints,  p->nodes,
+                          p->pods,     p->namespaces, p->policies};
     for (size_t i = 0; i < ARRAY_SIZE(all); i++)
         if (informer_start(all[i], err) < 0)
             return -err->code;
-    /* Never apply a table from a half-filled cache: it would drop rules. */
-    while (!*stop && !(informer_synced(p->services) && informer_synced(p->endpoints) &&
-                       informer_synced(p->nodes)))
-        sleep_ms(20);
+    /* Never apply a table from a half-filled cache: it would drop rules
+     * (or, for policies, peers). */
+    for (size_t i = 0; i < ARRAY_SIZE(all) && !*stop; i++)
+        while (!*stop && !informer_synced(all[i]))
+            sleep_ms(20);
     int64_t last_sync = 0, last_full = 0;
     while (!*stop) {
         wait_dirty(p, 1000);
@@ -369,14 +439,35 @@ int proxier_run(proxier *p, volatile bool *stop, mk_err *err)
                 free(p->applied);
                 p->applied = NULL;
             }
+            if (p->policy_applied && !nft_has_chain(p->nft, "ip", NETPOL_TABLE, "forward")) {
+                mk_log("policies: table ip %s is gone: applying it again", NETPOL_TABLE);
+                free(p->policy_applied);
+                p->policy_applied = NULL;
+                touch(p);
+            }
             last_full = mk_now_ns();
         }
         sync_rules(p);
+        sync_policies(p);
         if (!p->cfg.no_overlay)
             sync_overlay(p, full);
         last_sync = mk_now_ns();
     }
     return 0;
+}
+
+/* Ours, and only ours. */
+static void remove_tables(nft *n)
+{
+    const char *scripts[] = {rules_delete_script(), netpol_delete_script()};
+    const char *names[] = {RULES_TABLE, NETPOL_TABLE};
+    for (size_t i = 0; i < ARRAY_SIZE(scripts); i++) {
+        mk_err err = {0};
+        if (nft_apply(n, scripts[i], &err) < 0)
+            mk_log("removing table %s: %s", names[i], err.msg);
+        else
+            mk_log("table %s %s removed", RULES_FAMILY, names[i]);
+    }
 }
 
 static void *free_informer(void *inf)
@@ -390,13 +481,10 @@ void proxier_free(proxier *p)
     if (!p)
         return;
     /* The rules go first: stopping the informers takes a moment. */
-    mk_err err = {0};
-    if (nft_apply(p->nft, rules_delete_script(), &err) < 0)
-        mk_log("removing table %s: %s", RULES_TABLE, err.msg);
-    else
-        mk_log("table %s %s removed", RULES_FAMILY, RULES_TABLE);
+    remove_tables(p->nft);
     nft_free(p->nft);
-    mk_informer *all[] = {p->services, p->endpoints, p->nodes, p->pods};
+    mk_informer *all[] = {p->services, p->endpoints,  p->nodes,
+                          p->pods,     p->namespaces, p->policies};
     dns_stop(p->dns); /* before the informers it reads */
     /* Each informer takes up to a second to stop: stop them side by side. */
     pthread_t th[ARRAY_SIZE(all)];
@@ -411,6 +499,7 @@ void proxier_free(proxier *p)
     }
     overlay_close(p->ov, false);
     free(p->applied);
+    free(p->policy_applied);
     free(p->local_cidr);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cond);
@@ -420,9 +509,7 @@ void proxier_free(proxier *p)
 void proxier_cleanup(void)
 {
     nft *n = nft_new();
-    mk_err err = {0};
-    if (nft_apply(n, rules_delete_script(), &err) == 0)
-        mk_log("table %s %s removed", RULES_FAMILY, RULES_TABLE);
+    remove_tables(n);
     nft_free(n);
     overlay_remove_all();
 }

@@ -394,6 +394,44 @@ static void default_limitrange(json_object *obj)
     }
 }
 
+/* Kubernetes labels every namespace with its own name, so that a
+ * namespaceSelector can pick one by name. */
+static void default_namespace(json_object *obj)
+{
+    const char *name = mk_json_str(obj, "metadata.name");
+    json_object *labels = mk_json_ensure(obj, "metadata.labels");
+    if (name && json_object_is_type(labels, json_type_object))
+        json_object_object_add(labels, "kubernetes.io/metadata.name",
+                               json_object_new_string(name));
+}
+
+/* SetDefaults_NetworkPolicy: policyTypes Ingress, and Egress when there
+ * are egress rules; every port's protocol TCP. */
+static void default_networkpolicy(json_object *obj)
+{
+    json_object *spec = mk_json_path(obj, "spec");
+    if (!json_object_is_type(spec, json_type_object))
+        return;
+    json_object *types = mk_json_path(spec, "policyTypes");
+    json_object *egress = mk_json_path(spec, "egress");
+    if (!types ||
+        (json_object_is_type(types, json_type_array) && json_object_array_length(types) == 0)) {
+        types = json_object_new_array();
+        json_object_array_add(types, json_object_new_string("Ingress"));
+        if (json_object_is_type(egress, json_type_array) && json_object_array_length(egress))
+            json_object_array_add(types, json_object_new_string("Egress"));
+        json_object_object_add(spec, "policyTypes", types);
+    }
+    static const char *const dirs[] = {"ingress", "egress"};
+    for (size_t d = 0; d < 2; d++) {
+        json_object *rules = mk_json_path(spec, dirs[d]);
+        size_t n =
+            json_object_is_type(rules, json_type_array) ? json_object_array_length(rules) : 0;
+        for (size_t i = 0; i < n; i++)
+            default_each(json_object_array_get_idx(rules, i), "ports", "protocol", "TCP");
+    }
+}
+
 void defaults_apply(const mk_kind *k, json_object *obj)
 {
     json_object *pod = pod_spec_of(k, obj);
@@ -421,6 +459,10 @@ void defaults_apply(const mk_kind *k, json_object *obj)
         default_binding(obj);
     else if (strcmp(k->kind, "LimitRange") == 0)
         default_limitrange(obj);
+    else if (strcmp(k->kind, "Namespace") == 0)
+        default_namespace(obj);
+    else if (strcmp(k->kind, "NetworkPolicy") == 0)
+        default_networkpolicy(obj);
     else
         default_volume_kinds(k, obj);
 }

@@ -52,6 +52,8 @@ const mk_kind mk_kinds[] = {
      "storageclass", "sc", false, false, false},
     {"Ingress", "networking.k8s.io", "v1", "networking.k8s.io/v1", "ingresses", "ingress",
      "ing", true, true, false},
+    {"NetworkPolicy", "networking.k8s.io", "v1", "networking.k8s.io/v1", "networkpolicies",
+     "networkpolicy", "netpol", true, false, false},
     {"Function", "minik8s.io", "v1", "minik8s.io/v1", "functions", "function", "fn func", true,
      true, false},
     {"Workflow", "minik8s.io", "v1", "minik8s.io/v1", "workflows", "workflow", "wf", true, true,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "store/codec.h"
+#include "store/selector.h"
 #include "store/util.h"
 
 static size_t len_of(json_object *a)
@@ -375,4 +376,15 @@ char *quota_usage_text(json_object *quota, bool limits)
                       amount_of(used, names[i]) ?: "0", amount_of(hard, names[i]) ?: "");
     }
     return mk_buf_steal(&b);
+}
+
+char *label_selector_text(json_object *sel)
+{
+    mk_selector *s = NULL;
+    mk_err err = {0};
+    if (selector_from_object(sel, &s, &err) < 0)
+        return xstrdup("<error>");
+    char *text = selector_is_empty(s) ? xstrdup("<none>") : selector_text(s);
+    selector_free(s);
+    return text;
 }

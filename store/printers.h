@@ -73,6 +73,12 @@ void intstr_text(json_object *v, char *buf, size_t n);
  * ", ", "" for none. Caller frees. */
 char *quota_usage_text(json_object *quota, bool limits);
 
+/* A LabelSelector object (a NetworkPolicy's POD-SELECTOR) as kubectl's
+ * FormatLabelSelector prints it: selector_text's "a=b,k in (v1,v2),!k";
+ * "<none>" for an empty or absent one, "<error>" for one that does not
+ * parse. Caller frees. */
+char *label_selector_text(json_object *sel);
+
 /* Volumes' ACCESS MODES as kubectl abbreviates them, in its order:
  * "RWO,ROX,RWX,RWOP" (those present); "" for none. */
 void access_modes_text(json_object *modes, char *buf, size_t n);

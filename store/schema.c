@@ -714,6 +714,35 @@ static const schema_node ingress_schema = {
         {NULL, NULL, NULL}},
     NULL};
 
+/* networking.k8s.io/v1 NetworkPolicy: pods selected by spec.podSelector
+ * take traffic from (ingress) and send it to (egress) the peers and ports
+ * of their rules only. */
+static const schema_node netpol_peer = {
+    SCHEMA_OBJECT,
+    (const schema_field[]){F("podSelector", &label_selector),
+                           F("namespaceSelector", &label_selector),
+                           F("ipBlock", OBJ(F("cidr", STR), F("except", LIST(STR)))),
+                           {NULL, NULL, NULL}},
+    NULL};
+
+static const schema_node netpol_port = {
+    SCHEMA_OBJECT,
+    (const schema_field[]){
+        F("protocol", STR), F("port", INTSTR), F("endPort", INT), {NULL, NULL, NULL}},
+    NULL};
+
+static const schema_node netpol_schema = {
+    SCHEMA_OBJECT,
+    (const schema_field[]){
+        TOP_FIELDS,
+        F("spec", OBJ(F("podSelector", &label_selector), F("policyTypes", LIST(STR)),
+                      F("ingress", LIST(OBJ(F("from", LIST(&netpol_peer)),
+                                            F("ports", LIST(&netpol_port))))),
+                      F("egress", LIST(OBJ(F("to", LIST(&netpol_peer)),
+                                           F("ports", LIST(&netpol_port))))))),
+        {NULL, NULL, NULL}},
+    NULL};
+
 static const schema_node function_schema = {
     SCHEMA_OBJECT,
     (const schema_field[]){
@@ -822,6 +851,7 @@ static const struct {
     {"RoleBinding", &binding_schema},
     {"ClusterRoleBinding", &binding_schema},
     {"Ingress", &ingress_schema},
+    {"NetworkPolicy", &netpol_schema},
     {"Function", &function_schema},
     {"Workflow", &workflow_schema},
     {"GpuJob", &gpujob_schema},

@@ -74,6 +74,60 @@ bool selector_is_empty(const mk_selector *s)
     return !s || s->n == 0;
 }
 
+/* ---- text ---- */
+
+/* By key; where keys tie, in the order written (qsort is not stable, but
+ * the requirements are one array, so their addresses keep that order). */
+static int req_cmp(const void *a, const void *b)
+{
+    const sel_req *x = *(const sel_req *const *)a, *y = *(const sel_req *const *)b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x > y) - (x < y);
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* "(a,b)": a set's values, sorted; the selector itself stays as written. */
+static void put_value_set(mk_buf *b, const sel_req *r)
+{
+    _cleanup_free_ const char **v = xcalloc(r->nvalues, sizeof *v);
+    memcpy(v, r->values, r->nvalues * sizeof *v);
+    qsort(v, r->nvalues, sizeof *v, str_cmp);
+    mk_buf_puts(b, "(");
+    for (size_t i = 0; i < r->nvalues; i++)
+        mk_buf_printf(b, "%s%s", i ? "," : "", v[i]);
+    mk_buf_puts(b, ")");
+}
+
+char *selector_text(const mk_selector *s)
+{
+    static const char *const op_text[] = {
+        [SEL_EQ] = "=",          [SEL_NEQ] = "!=", [SEL_IN] = " in ",
+        [SEL_NOTIN] = " notin ", [SEL_GT] = ">",   [SEL_LT] = "<",
+    };
+    size_t n = s ? s->n : 0;
+    _cleanup_free_ const sel_req **reqs = xcalloc(n, sizeof *reqs);
+    for (size_t i = 0; i < n; i++)
+        reqs[i] = &s->reqs[i];
+    qsort(reqs, n, sizeof *reqs, req_cmp);
+    mk_buf b = {0};
+    for (size_t i = 0; i < n; i++) {
+        const sel_req *r = reqs[i];
+        mk_buf_printf(&b, "%s%s%s", i ? "," : "", r->op == SEL_NOT_EXISTS ? "!" : "", r->key);
+        if (r->op == SEL_EXISTS || r->op == SEL_NOT_EXISTS)
+            continue;
+        mk_buf_puts(&b, op_text[r->op]);
+        if (r->op == SEL_IN || r->op == SEL_NOTIN)
+            put_value_set(&b, r);
+        else
+            mk_buf_puts(&b, r->values[0]);
+    }
+    return mk_buf_steal(&b);
+}
+
 /* ---- label syntax ---- */
 
 #define LABEL_NAME_MAX 63

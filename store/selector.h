@@ -39,6 +39,11 @@ bool selector_match_fields(const mk_selector *s, json_object *obj);
  * requires of one field ("spec.nodeName"), or NULL if it does not pin it. */
 const char *selector_field_equals(const mk_selector *s, const char *field);
 bool selector_is_empty(const mk_selector *s);
+/* The selector as Kubernetes' Selector.String() writes it: requirements
+ * sorted by key, joined by ','; "k=v", "k!=v", "k in (a,b)", "k notin
+ * (a,b)" (values sorted), "k", "!k", "k>1", "k<1". "" for an empty one.
+ * Caller frees. */
+char *selector_text(const mk_selector *s);
 
 void selector_free(mk_selector *s);
 

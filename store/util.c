@@ -1,6 +1,7 @@
 #include "store/util.h"
 #include "store/error.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -318,6 +319,27 @@ bool mk_is_path_segment_name(const char *s)
         if (*s <= ' ' || *s > '~' || *s == '/' || *s == '%')
             return false;
     return true;
+}
+
+int mk_parse_ipv4_cidr(const char *text, uint32_t *addr, int *bits)
+{
+    char a[INET_ADDRSTRLEN];
+    const char *slash = text ? strchr(text, '/') : NULL;
+    if (!slash || (size_t)(slash - text) >= sizeof a)
+        return -1;
+    memcpy(a, text, (size_t)(slash - text));
+    a[slash - text] = '\0';
+    /* digits only: strtol would take " 8" and "+8" too */
+    size_t ndigits = strspn(slash + 1, "0123456789");
+    if (ndigits == 0 || ndigits > 2 || slash[1 + ndigits])
+        return -1;
+    int b = atoi(slash + 1);
+    struct in_addr in;
+    if (b > 32 || inet_pton(AF_INET, a, &in) != 1)
+        return -1;
+    *addr = ntohl(in.s_addr);
+    *bits = b;
+    return 0;
 }
 
 int mk_read_file(const char *path, size_t max, char **out, size_t *len, mk_err *err)

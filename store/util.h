@@ -92,6 +92,16 @@ bool mk_is_dns1123_subdomain(const char *s);
  * ("system:controller:x"): 1 to 253 printable ASCII characters without
  * space, '/' or '%', and not "." or "..". */
 bool mk_is_path_segment_name(const char *s);
+/* Parse an IPv4 CIDR, "10.244.0.0/16": a dotted quad (inet_pton's, so no
+ * leading zeros) and a prefix length of one or two digits, at most 32;
+ * host bits may be set. The address in host order. -1 when text is not
+ * one (NULL included); strict, so what passes is safe in a script. */
+int mk_parse_ipv4_cidr(const char *text, uint32_t *addr, int *bits);
+/* The netmask of a prefix length 0..32, host order. */
+static inline uint32_t mk_ipv4_mask(int bits)
+{
+    return bits == 0 ? 0 : 0xffffffffu << (32 - bits); /* a shift by 32 is undefined */
+}
 
 /* Read a whole file (at most max bytes) into a NUL-terminated buffer. */
 int mk_read_file(const char *path, size_t max, char **out, size_t *len, struct mk_err *err);

@@ -54,6 +54,7 @@ static const struct {
     {"RoleBinding", validate_rolebinding},
     {"ClusterRoleBinding", validate_clusterrolebinding},
     {"Ingress", validate_ingress},
+    {"NetworkPolicy", validate_networkpolicy},
     {"Function", validate_function},
     {"Workflow", validate_workflow},
     {"GpuJob", validate_gpujob},

@@ -10,8 +10,8 @@
  * Deployments, HPAs), validate_storage.c (PersistentVolumes, claims,
  * StorageClasses), validate_rbac.c (Roles, ClusterRoles and their
  * bindings), validate_policy.c (PodDisruptionBudgets, Leases),
- * validate_quota.c (LimitRanges, ResourceQuotas) and validate_minik8s.c
- * (Functions, Workflows, GpuJobs).
+ * validate_quota.c (LimitRanges, ResourceQuotas), validate_netpol.c
+ * (NetworkPolicies) and validate_minik8s.c (Functions, Workflows, GpuJobs).
  *
  * A check reads fields knowing schema.c checked their types where present,
  * fails on the first error with the field's path in Kubernetes' wording
@@ -170,6 +170,8 @@ int check_storageclass_update(json_object *old, json_object *obj, mk_err *err);
 /* validate_quota.c */
 int validate_limitrange(json_object *obj, mk_err *err);
 int validate_resourcequota(json_object *obj, mk_err *err);
+/* validate_netpol.c */
+int validate_networkpolicy(json_object *obj, mk_err *err);
 /* validate_minik8s.c */
 int validate_function(json_object *obj, mk_err *err);
 int validate_workflow(json_object *obj, mk_err *err);

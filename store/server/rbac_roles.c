@@ -36,7 +36,7 @@
     "{\"apiGroups\":[\"autoscaling\"],\"resources\":[\"horizontalpodautoscalers\","            \
     "\"horizontalpodautoscalers/status\"],%s},"                                                \
     "{\"apiGroups\":[\"networking.k8s.io\"],\"resources\":[\"ingresses\","                     \
-    "\"ingresses/status\"],%s},"                                                               \
+    "\"ingresses/status\",\"networkpolicies\"],%s},"                                           \
     "{\"apiGroups\":[\"policy\"],\"resources\":[\"poddisruptionbudgets\","                     \
     "\"poddisruptionbudgets/status\"],%s},"                                                    \
     "{\"apiGroups\":[\"minik8s.io\"],\"resources\":[\"functions\",\"workflows\","              \

@@ -142,6 +142,12 @@ static const column quota_tail[] = {
      "of contention on the node.",
      0},
 };
+static const column netpol_cols[] = {
+    {"Pod-Selector", "string", "",
+     "podSelector selects the pods to which this NetworkPolicy object applies. An empty "
+     "podSelector matches all pods in this namespace.",
+     0},
+};
 static const column lease_cols[] = {
     {"Holder", "string", "", "The holder of the lease.", 0},
 };
@@ -243,6 +249,8 @@ json_object *table_columns(const mk_kind *k)
         mid = pdb_cols, nmid = ARRAY_SIZE(pdb_cols);
     else if (is(k, "Lease"))
         mid = lease_cols, nmid = ARRAY_SIZE(lease_cols);
+    else if (is(k, "NetworkPolicy"))
+        mid = netpol_cols, nmid = ARRAY_SIZE(netpol_cols);
     else if (is(k, "ServiceAccount"))
         mid = sa_cols, nmid = ARRAY_SIZE(sa_cols);
     else if (shows_created_at(k))
@@ -679,6 +687,9 @@ json_object *table_row(const mk_kind *k, json_object *obj, bool full_object)
                                              : 0));
     } else if (is(k, "Lease")) {
         json_object_array_add(cells, str_or(obj, "spec.holderIdentity", ""));
+    } else if (is(k, "NetworkPolicy")) {
+        _cleanup_free_ char *sel = label_selector_text(mk_json_path(obj, "spec.podSelector"));
+        json_object_array_add(cells, json_object_new_string(sel));
     } else if (shows_created_at(k)) {
         char buf[32];
         created_at_text(obj, buf, sizeof buf);

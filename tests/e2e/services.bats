@@ -373,3 +373,66 @@ EOF
     start_proxy 3
     wait_for 5 eval 'in_node 3 nft list table ip minik8s >/dev/null 2>&1'
 }
+
+# ---- NetworkPolicy ----
+
+NP=/apis/networking.k8s.io/v1/namespaces/default/networkpolicies
+policy_has() { # NODE_INDEX TEXT: the node's policy table holds TEXT
+    in_node "$1" nft list table ip minik8s-policy 2>/dev/null | grep -qF "$2"
+}
+no_policy_table() { ! in_node "$1" nft list table ip minik8s-policy >/dev/null 2>&1; }
+# A connection refused at once (the policy's reset), not a timeout.
+refused() { # POD URL
+    run in_pod "$1" timeout 5 busybox wget -q -O - "$2"
+    [ "$status" -ne 0 ] && [[ "$output" == *"refused"* ]]
+}
+
+@test "networkpolicy: ingress only from the selected pods on the named port, on one node and across the overlay; egress to an ipBlock; deleted, all open again" {
+    local ip1 ip2 ip3
+    ip1=$(pod_ip web-1) ip2=$(pod_ip web-2) ip3=$(pod_ip web-3)
+    create_pod friend 3 'exec sleep 3600' friend
+    wait_for 30 phase_is friend Running
+    [ "$(fetch client "http://$ip2:8080/")" = web-2 ]
+    post_yaml $NP >/dev/null <<'EOF2'
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web-from-friend}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: friend}}}]
+    ports: [{port: http}]
+EOF2
+    local i
+    for i in 1 2 3; do wait_for 10 policy_has "$i" "meta l4proto tcp th dport { 8080 } return"; done
+    # the friend on node3 reaches web-2 (node2) and web-3 (its own node)
+    [ "$(fetch friend "http://$ip2:8080/")" = web-2 ]
+    [ "$(fetch friend "http://$ip3:8080/")" = web-3 ]
+    # the client is refused on its own node's bridge and across the overlay
+    refused client "http://$ip1:8080/"
+    refused client "http://$ip2:8080/"
+    # a pod that no policy selects takes anything: the client itself
+    in_pod friend busybox ping -c 1 -W 2 "$(pod_ip client)"
+    api DELETE $NP/web-from-friend >/dev/null
+    wait_for 10 no_policy_table 1
+    [ "$(fetch client "http://$ip1:8080/")" = web-1 ]
+    # egress: the client (app=none) may reach web-3's address only
+    post_yaml $NP >/dev/null <<EOF2
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: client-out}
+spec:
+  podSelector: {matchLabels: {app: none}}
+  policyTypes: [Egress]
+  egress:
+  - to: [{ipBlock: {cidr: $ip3/32}}]
+    ports: [{protocol: TCP, port: 8080}]
+EOF2
+    wait_for 10 policy_has 1 "ip daddr $ip3/32"
+    [ "$(fetch client "http://$ip3:8080/")" = web-3 ]
+    refused client "http://$ip2:8080/"
+    api DELETE $NP/client-out >/dev/null
+    api DELETE /api/v1/namespaces/default/pods/friend >/dev/null
+    for i in 1 2 3; do wait_for 10 no_policy_table "$i"; done
+    [ "$(fetch client "http://$ip2:8080/")" = web-2 ]
+}

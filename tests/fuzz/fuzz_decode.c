@@ -3,9 +3,10 @@
  * Any input is decoded; what decodes is validated against its kind (when
  * it names one), printed as YAML and decoded again, and the second decode
  * must give the same tree: the YAML printer must quote whatever the parser
- * would read back as another type. Selectors parse the same bytes too, and
- * so does the protobuf decoder kubectl's bodies meet (what it makes is
- * validated as a decoded manifest is).
+ * would read back as another type. Selectors parse the same bytes too (a
+ * label selector's text must parse back to itself), and so does the
+ * protobuf decoder kubectl's bodies meet (what it makes is validated as a
+ * decoded manifest is).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -68,11 +69,33 @@ static void validate(json_object *obj)
     qos_of_spec(mk_json_path(obj, "spec"));
 }
 
+/* A label selector's text (kubectl's SELECTOR columns) parses back to
+ * the same text. */
+static void selector_text_roundtrip(const mk_selector *s)
+{
+    char *text = selector_text(s);
+    mk_selector *back = NULL;
+    mk_err err = {0};
+    if (selector_parse_labels(text, &back, &err) < 0) {
+        fprintf(stderr, "selector text \"%s\" does not parse: %s\n", text, err.msg);
+        abort();
+    }
+    char *again = selector_text(back);
+    if (strcmp(text, again) != 0) {
+        fprintf(stderr, "selector text changed: \"%s\" -> \"%s\"\n", text, again);
+        abort();
+    }
+    free(again);
+    selector_free(back);
+    free(text);
+}
+
 static void selectors(const char *text)
 {
     mk_selector *s = NULL;
     if (selector_parse_labels(text, &s, NULL) == 0) {
         selector_match_labels(s, NULL);
+        selector_text_roundtrip(s);
         selector_free(s);
     }
     if (selector_parse_fields(text, &s, NULL) == 0)

@@ -103,6 +103,22 @@ spec:
      default: {cpu: 500m}, defaultRequest: {cpu: 200m}}
   - {type: PersistentVolumeClaim, max: {storage: 10Gi}}
 YAML
+cat >"$seeds/netpol.yaml" <<'YAML'
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db}
+spec:
+  podSelector: {matchLabels: {app: db}, matchExpressions: [{key: tier, operator: Exists}]}
+  policyTypes: [Ingress, Egress]
+  ingress:
+  - from:
+    - {podSelector: {matchLabels: {app: web}}, namespaceSelector: {matchLabels: {env: prod}}}
+    - ipBlock: {cidr: 10.0.0.0/8, except: [10.1.0.0/16]}
+    ports: [{protocol: TCP, port: 5432}, {port: 8000, endPort: 8080}, {protocol: UDP, port: dns}]
+  egress:
+  - to: [{namespaceSelector: {}}]
+    ports: [{protocol: SCTP, port: 53}]
+YAML
 printf 'app=web,tier in (a, b),!gpu' >"$seeds/selector"
 printf '1.5Gi' >"$seeds/quantity"
 cp tests/unit/protobuf/*.pb "$seeds/" # kubectl's own protobuf bodies

@@ -269,6 +269,24 @@ static void test_quota_tables(void **state)
     json_object_put(items);
 }
 
+/* kubectl's POD-SELECTOR: the selector's text, "<none>" when it is {}. */
+static void test_networkpolicy_table(void **state)
+{
+    json_object *items = json_object_new_array();
+    json_object_array_add(items, obj("{\"kind\":\"NetworkPolicy\",\"metadata\":{\"name\":"
+                                     "\"db\"},\"spec\":{\"podSelector\":{\"matchLabels\":{"
+                                     "\"tier\":\"db\",\"app\":\"pg\"}}}}"));
+    json_object_array_add(items, obj("{\"kind\":\"NetworkPolicy\",\"metadata\":{\"name\":"
+                                     "\"deny-all\"},\"spec\":{\"podSelector\":{}}}"));
+    mk_buf out = {0};
+    table_render(items, false, false, 0, &out);
+    assert_string_equal(out.data, "NAME       POD-SELECTOR     AGE\n"
+                                  "db         app=pg,tier=db   <unknown>\n"
+                                  "deny-all   <none>           <unknown>\n");
+    mk_buf_free(&out);
+    json_object_put(items);
+}
+
 static void test_volume_tables(void **state)
 {
     json_object *items = json_object_new_array();
@@ -334,6 +352,7 @@ int main(void)
         cmocka_unit_test(test_other_tables),
         cmocka_unit_test(test_volume_tables),
         cmocka_unit_test(test_quota_tables),
+        cmocka_unit_test(test_networkpolicy_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

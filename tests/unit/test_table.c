@@ -123,10 +123,35 @@ static void test_bindings(void **state)
     assert_true(has_column("RoleBinding", "Age"));
 }
 
+/* A NetworkPolicy's POD-SELECTOR, as kubectl's FormatLabelSelector:
+ * requirements by key, set values sorted, "<none>" for {} (every pod). */
+static void test_networkpolicy(void **state)
+{
+    (void)state;
+    expect_cell("NetworkPolicy", "metadata: {name: all}\nspec: {podSelector: {}}\n",
+                "Pod-Selector", "<none>");
+    expect_cell("NetworkPolicy",
+                "metadata: {name: db}\nspec:\n  podSelector:\n"
+                "    matchLabels: {tier: db, app: pg}\n"
+                "    matchExpressions:\n"
+                "    - {key: env, operator: In, values: [prod, dev]}\n"
+                "    - {key: zone, operator: NotIn, values: [b, a]}\n"
+                "    - {key: gpu, operator: Exists}\n"
+                "    - {key: canary, operator: DoesNotExist}\n",
+                "Pod-Selector",
+                "app=pg,!canary,env in (dev,prod),gpu,tier=db,zone notin (a,b)");
+    expect_cell("NetworkPolicy",
+                "metadata: {name: bad}\nspec: {podSelector: {matchExpressions: "
+                "[{key: a, operator: Maybe}]}}\n",
+                "Pod-Selector", "<error>");
+    assert_true(has_column("NetworkPolicy", "Age"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_endpoints), cmocka_unit_test(test_roles),
-        cmocka_unit_test(test_bindings), cmocka_unit_test(test_resourcequota)};
+        cmocka_unit_test(test_bindings), cmocka_unit_test(test_resourcequota),
+        cmocka_unit_test(test_networkpolicy)};
     return cmocka_run_group_tests_name("table", tests, NULL, NULL);
 }

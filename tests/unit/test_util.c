@@ -1,4 +1,4 @@
-/* Unit tests for store/util.c: uuids and mk_write_all. */
+/* Unit tests for store/util.c: uuids, mk_write_all and IPv4 CIDRs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -83,12 +83,39 @@ static void test_write_all(void **state)
     close(p[1]);
 }
 
+/* Strict dotted quads and prefix lengths: what passes is written into
+ * nftables scripts (NetworkPolicy ipBlocks). */
+static void test_ipv4_cidr(void **state)
+{
+    (void)state;
+    uint32_t addr;
+    int bits;
+    assert_int_equal(mk_parse_ipv4_cidr("10.244.1.7/24", &addr, &bits), 0);
+    assert_int_equal(addr, 0x0af40107u); /* host order, host bits kept */
+    assert_int_equal(bits, 24);
+    assert_int_equal(mk_parse_ipv4_cidr("0.0.0.0/0", &addr, &bits), 0);
+    assert_int_equal(bits, 0);
+    static const char *const bad[] = {NULL,          "",
+                                      "10.0.0.0",    "10.0.0.0/",
+                                      "10.0.0.0/33", "10.0.0.0/+8",
+                                      "10.0.0.0/ 8", "10.0.0.0/008",
+                                      "10.0.0/8",    "010.0.0.0/8",
+                                      "10.0.0.0/8 ", "::1/128",
+                                      "10.0.0.0/8;x"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        assert_int_equal(mk_parse_ipv4_cidr(bad[i], &addr, &bits), -1);
+    assert_int_equal(mk_ipv4_mask(0), 0);
+    assert_int_equal(mk_ipv4_mask(8), 0xff000000u);
+    assert_int_equal(mk_ipv4_mask(32), 0xffffffffu);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_uuid_shape),
         cmocka_unit_test(test_uuid_pool),
         cmocka_unit_test(test_write_all),
+        cmocka_unit_test(test_ipv4_cidr),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

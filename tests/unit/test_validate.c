@@ -534,6 +534,38 @@ static void test_rolebinding_update(void **state)
                   "cannot change roleRef");
 }
 
+/* Kubernetes' defaults of the policy kinds: a LimitRange item's default
+ * limit and request, a NetworkPolicy's policyTypes and port protocol, a
+ * Namespace's name label. */
+static void test_policy_defaults(void **state)
+{
+    (void)state;
+    json_object *o = decode("apiVersion: v1\nkind: LimitRange\nmetadata: {name: l}\nspec:\n"
+                            "  limits:\n  - {type: Container, max: {cpu: '2'}, min: {memory: "
+                            "1Mi}}\n  - {type: Pod, max: {cpu: '4'}}\n");
+    defaults_apply(kind_by_kind("LimitRange"), o);
+    assert_string_equal(mk_json_str(o, "spec.limits.0.default.cpu") ?: "", "2");
+    assert_string_equal(mk_json_str(o, "spec.limits.0.defaultRequest.cpu") ?: "", "2");
+    assert_string_equal(mk_json_str(o, "spec.limits.0.defaultRequest.memory") ?: "", "1Mi");
+    assert_null(mk_json_path(o, "spec.limits.1.default"));
+    json_object_put(o);
+    o = decode("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: n}\n"
+               "spec:\n  podSelector: {}\n  egress: [{ports: [{port: 53}]}]\n");
+    defaults_apply(kind_by_kind("NetworkPolicy"), o);
+    assert_string_equal(json_object_to_json_string(mk_json_path(o, "spec.policyTypes")),
+                        "[ \"Ingress\", \"Egress\" ]");
+    assert_string_equal(mk_json_str(o, "spec.egress.0.ports.0.protocol") ?: "", "TCP");
+    json_object_put(o);
+    o = decode("apiVersion: v1\nkind: Namespace\nmetadata: {name: team, labels: "
+               "{kubernetes.io/metadata.name: other}}\n");
+    defaults_apply(kind_by_kind("Namespace"), o);
+    json_object *label = NULL;
+    assert_true(json_object_object_get_ex(mk_json_path(o, "metadata.labels"),
+                                          "kubernetes.io/metadata.name", &label));
+    assert_string_equal(json_object_get_string(label), "team");
+    json_object_put(o);
+}
+
 /* kubectl create rolebinding --user sends subjects and a roleRef without
  * an apiGroup: the defaults give them the RBAC group, not a refusal. */
 static void test_rbac_defaults(void **state)
@@ -1367,6 +1399,137 @@ static void test_ingress(void **state)
     };
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
         expect_error_with(ing_base, cases[i].snippet, cases[i].msg);
+}
+
+/* ---- NetworkPolicy ---- */
+
+static const char netpol_base[] = "apiVersion: networking.k8s.io/v1\n"
+                                  "kind: NetworkPolicy\n"
+                                  "metadata: {name: db}\n"
+                                  "spec:\n"
+                                  "  podSelector: {matchLabels: {app: db}}\n"
+                                  "@@";
+
+/* A peer of the first ingress rule, and a port of it. */
+#define NP_FROM(peer)  "  ingress: [{from: [" peer "]}]\n"
+#define NP_PORT(port)  "  ingress: [{ports: [" port "]}]\n"
+#define NP_BLOCK(text) NP_FROM("{ipBlock: " text "}")
+
+static void test_networkpolicy(void **state)
+{
+    (void)state;
+    expect_ok_with(netpol_base,
+                   "  policyTypes: [Ingress, Egress]\n"
+                   "  ingress:\n"
+                   "  - from:\n"
+                   "    - {podSelector: {matchLabels: {app: web}},\n"
+                   "       namespaceSelector: {matchLabels: {env: prod}}}\n"
+                   "    - ipBlock: {cidr: 10.0.0.0/8, except: [10.1.0.0/16, 10.2.3.4/32]}\n"
+                   "    ports: [{protocol: TCP, port: 5432}, {port: 8000, endPort: 8080},\n"
+                   "            {protocol: UDP, port: dns}, {protocol: SCTP}]\n"
+                   "  egress:\n"
+                   "  - to: [{namespaceSelector: {}}]\n"
+                   "  - {}\n");
+    /* {} selects every pod; rules and types may be left out. */
+    expect_ok("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny}\n"
+              "spec: {podSelector: {}}\n");
+    expect_ok_with(netpol_base, NP_BLOCK("{cidr: 192.168.1.1/24}")); /* host bits, as K8s */
+    expect_ok_with(netpol_base, NP_BLOCK("{cidr: 0.0.0.0/0, except: [10.0.0.0/8]}"));
+    expect_ok_with(netpol_base, NP_PORT("{port: 80, endPort: 80}"));
+    static const struct {
+        const char *snippet, *msg;
+    } cases[] = {
+        /* spec.policyTypes */
+        {"  policyTypes: [Ingress, Both]\n",
+         "spec.policyTypes[1]: Unsupported value: \"Both\": supported values: \"Ingress\", "
+         "\"Egress\""},
+        {"  policyTypes: [Egress, Egress]\n",
+         "spec.policyTypes[1]: Duplicate value: \"Egress\""},
+        {"  policyTypes: [Ingress, Egress, Ingress]\n",
+         "spec.policyTypes: Invalid value: [\"Ingress\",\"Egress\",\"Ingress\"]: may not "
+         "specify more than two policyTypes"},
+        /* peers */
+        {NP_FROM("{}"), "spec.ingress[0].from[0]: Required value: must specify a peer"},
+        {"  egress: [{to: [{podSelector: {}}, {}]}]\n",
+         "spec.egress[0].to[1]: Required value: must specify a peer"},
+        {NP_FROM("{podSelector: {}, ipBlock: {cidr: 10.0.0.0/8}}"),
+         "spec.ingress[0].from[0]: Forbidden: may not specify both ipBlock and another peer"},
+        {"  egress: [{to: [{namespaceSelector: {}, ipBlock: {cidr: 10.0.0.0/8}}]}]\n",
+         "spec.egress[0].to[0]: Forbidden: may not specify both ipBlock and another peer"},
+        {NP_FROM("{namespaceSelector: {matchExpressions: [{key: env, operator: In}]}}"),
+         "spec.ingress[0].from[0].namespaceSelector.matchExpressions[0].values: Required "
+         "value"},
+        {NP_FROM("{podSelector: {matchLabels: {'a b': c}}}"),
+         "spec.ingress[0].from[0].podSelector.matchLabels: Invalid value: \"a b\""},
+        /* ipBlock */
+        {NP_BLOCK("{except: [10.0.0.0/8]}"),
+         "spec.ingress[0].from[0].ipBlock.cidr: Required value"},
+        {NP_BLOCK("{cidr: 10.0.0.0}"),
+         "spec.ingress[0].from[0].ipBlock.cidr: Invalid value: \"10.0.0.0\": must be a valid "
+         "CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)"},
+        {NP_BLOCK("{cidr: 10.0.0.0/33}"),
+         "spec.ingress[0].from[0].ipBlock.cidr: Invalid value: \"10.0.0.0/33\": must be a "
+         "valid CIDR value"},
+        {NP_BLOCK("{cidr: '10.0.0.0/+8'}"), "ipBlock.cidr: Invalid value: \"10.0.0.0/+8\""},
+        {NP_BLOCK("{cidr: '10.0.0.0/8; flush ruleset'}"),
+         "ipBlock.cidr: Invalid value: \"10.0.0.0/8; flush ruleset\""},
+        {NP_BLOCK("{cidr: '2001:db8::/64'}"),
+         "spec.ingress[0].from[0].ipBlock.cidr: Invalid value: \"2001:db8::/64\": must be an "
+         "IPv4 CIDR value: minik8s pods have IPv4 addresses only"},
+        {NP_BLOCK("{cidr: 10.0.0.0/8, except: [10.1.0.0/16, 10.1.0.0]}"),
+         "spec.ingress[0].from[0].ipBlock.except[1]: Invalid value: \"10.1.0.0\": must be a "
+         "valid CIDR value"},
+        {NP_BLOCK("{cidr: 10.0.0.0/8, except: [11.0.0.0/16]}"),
+         "spec.ingress[0].from[0].ipBlock.except[0]: Invalid value: \"11.0.0.0/16\": must be a "
+         "strict subset of `cidr`"},
+        {NP_BLOCK("{cidr: 10.0.0.0/8, except: [10.0.0.0/8]}"),
+         "spec.ingress[0].from[0].ipBlock.except[0]: Invalid value: \"10.0.0.0/8\": must be a "
+         "strict subset of `cidr`"},
+        {NP_BLOCK("{cidr: 10.0.0.0/16, except: [10.0.0.0/8]}"),
+         "ipBlock.except[0]: Invalid value: \"10.0.0.0/8\": must be a strict subset"},
+        /* ports */
+        {NP_PORT("{protocol: ICMP}"),
+         "spec.ingress[0].ports[0].protocol: Unsupported value: \"ICMP\": supported values: "
+         "\"TCP\", \"UDP\", \"SCTP\""},
+        {NP_PORT("{port: 0}"),
+         "spec.ingress[0].ports[0].port: Invalid value: 0: must be between 1 and 65535, "
+         "inclusive"},
+        {NP_PORT("{port: 65536}"), "spec.ingress[0].ports[0].port: Invalid value: 65536"},
+        {NP_PORT("{port: Web_Port}"),
+         "spec.ingress[0].ports[0].port: Invalid value: \"Web_Port\": must be no more than 15 "
+         "characters"},
+        {NP_PORT("{port: '8080'}"), "spec.ingress[0].ports[0].port: Invalid value: \"8080\""},
+        {NP_PORT("{port: a--b}"), "spec.ingress[0].ports[0].port: Invalid value: \"a--b\""},
+        {NP_PORT("{port: http, endPort: 90}"),
+         "spec.ingress[0].ports[0].endPort: Invalid value: 90: may not be specified when "
+         "`port` is non-numeric"},
+        {NP_PORT("{endPort: 90}"),
+         "spec.ingress[0].ports[0].endPort: Invalid value: 90: may not be specified when "
+         "`port` is not specified"},
+        {NP_PORT("{port: 90, endPort: 80}"),
+         "spec.ingress[0].ports[0].endPort: Invalid value: 90: must be greater than or equal "
+         "to `port`"},
+        {NP_PORT("{port: 90, endPort: 70000}"),
+         "spec.ingress[0].ports[0].endPort: Invalid value: 70000: must be between 1 and 65535, "
+         "inclusive"},
+        {"  egress: [{ports: [{port: 53}, {port: 53, protocol: tcp}]}]\n",
+         "spec.egress[0].ports[1].protocol: Unsupported value: \"tcp\""},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+        expect_error_with(netpol_base, cases[i].snippet, cases[i].msg);
+    /* spec.podSelector: a valid selector, asked for even without rules. */
+    static const char spec_base[] = "apiVersion: networking.k8s.io/v1\n"
+                                    "kind: NetworkPolicy\n"
+                                    "metadata: {name: x}\n"
+                                    "@@";
+    expect_error_with(
+        spec_base, "spec: {podSelector: {matchExpressions: [{key: app, operator: Maybe}]}}\n",
+        "spec.podSelector.matchExpressions[0].operator: Unsupported value: \"Maybe\"");
+    expect_error_with(spec_base, "spec: {podSelector: {matchLabels: {app: -x}}}\n",
+                      "spec.podSelector.matchLabels.app: Invalid value: \"-x\"");
+    expect_error_with(spec_base, "spec: {policyTypes: [Ingress]}\n",
+                      "spec.podSelector: Required value");
+    expect_error_with(spec_base, "", "spec.podSelector: Required value");
 }
 
 /* ---- minik8s.io kinds ---- */
@@ -2398,8 +2561,10 @@ int main(void)
         cmocka_unit_test(test_rolebinding),
         cmocka_unit_test(test_clusterrolebinding),
         cmocka_unit_test(test_rbac_defaults),
+        cmocka_unit_test(test_policy_defaults),
         cmocka_unit_test(test_rolebinding_update),
         cmocka_unit_test(test_ingress),
+        cmocka_unit_test(test_networkpolicy),
         cmocka_unit_test(test_function),
         cmocka_unit_test(test_workflow),
         cmocka_unit_test(test_cronjob),

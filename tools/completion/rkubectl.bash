@@ -10,8 +10,8 @@ _rkubectl_kinds="pods po nodes no services svc replicasets rs deployments deploy
 statefulsets sts jobs cronjobs cj horizontalpodautoscalers hpa ingresses ing namespaces ns
 configmaps cm secrets endpoints ep events ev persistentvolumes pv persistentvolumeclaims pvc
 storageclasses sc poddisruptionbudgets pdb serviceaccounts sa leases roles rolebindings
-clusterroles clusterrolebindings limitranges limits resourcequotas quota functions fn workflows
-wf gpujobs gj"
+clusterroles clusterrolebindings limitranges limits resourcequotas quota networkpolicies netpol
+functions fn workflows wf gpujobs gj"
 
 # The folder name for a kind alias (a small table: completion must be fast).
 _rkubectl_resource() {
@@ -40,6 +40,7 @@ _rkubectl_resource() {
     quota | resourcequota | resourcequotas) echo resourcequotas ;;
     hpa | horizontalpodautoscaler | horizontalpodautoscalers) echo horizontalpodautoscalers ;;
     ing | ingress | ingresses) echo ingresses ;;
+    netpol | networkpolicy | networkpolicies) echo networkpolicies ;;
     ns | namespace | namespaces) echo namespaces ;;
     cm | configmap | configmaps) echo configmaps ;;
     secret | secrets) echo secrets ;;
