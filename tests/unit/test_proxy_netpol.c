@@ -7,17 +7,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "proxy/netpol.h"
-#include "proxy/nft.h"
 #include "store/codec.h"
 #include "store/util.h"
+#include "tests/unit/nft_netns.h"
 
 static void add(netpol_builder *b, void (*fn)(netpol_builder *, json_object *),
                 const char *yaml)
@@ -134,36 +131,16 @@ static void test_deny_all_and_allow_all(void **state)
     assert_non_null(strstr(t, "\t\t# default/client\n\t\tmeta l4proto tcp reject"));
 }
 
+static char *render_all(void)
+{
+    return render("n1", 3, NULL);
+}
+
 /* The script is valid nftables: apply it in a private network namespace. */
 static void test_apply(void **state)
 {
     (void)state;
-    if (geteuid() != 0)
-        skip();
-    pid_t pid = fork();
-    if (pid == 0) {
-        if (unshare(CLONE_NEWNET) < 0)
-            _exit(77);
-        _cleanup_free_ char *text = render("n1", 3, NULL);
-        nft *n = nft_new();
-        mk_err err = {0};
-        int rc = nft_apply(n, text, &err);
-        if (rc == 0)
-            rc = nft_apply(n, text, &err); /* replacing works too */
-        if (rc == 0)
-            rc = nft_apply(n, netpol_delete_script(), &err);
-        if (rc == 0)
-            rc = nft_apply(n, netpol_delete_script(), &err); /* and when gone */
-        if (rc < 0)
-            fprintf(stderr, "%s\n", err.msg);
-        nft_free(n);
-        _exit(rc < 0 ? 1 : 0);
-    }
-    int status;
-    waitpid(pid, &status, 0);
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
-        skip();
-    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    apply_in_netns(render_all, netpol_delete_script());
 }
 
 int main(void)

@@ -18,6 +18,7 @@
 #include "proxy/rules.h"
 #include "store/codec.h"
 #include "store/util.h"
+#include "tests/unit/nft_netns.h"
 
 static json_object *parse(const char *text)
 {
@@ -87,33 +88,16 @@ static void test_render_deterministic(void **state)
     assert_string_equal(a, b);
 }
 
+static char *render_default(void)
+{
+    return render_sample(NULL);
+}
+
 /* The script is valid nftables: apply it in a private network namespace. */
 static void test_apply(void **state)
 {
-    if (geteuid() != 0)
-        skip();
-    pid_t pid = fork();
-    if (pid == 0) {
-        if (unshare(CLONE_NEWNET) < 0)
-            _exit(77);
-        _cleanup_free_ char *text = render_sample(NULL);
-        nft *n = nft_new();
-        mk_err err = {0};
-        int rc = nft_apply(n, text, &err);
-        if (rc == 0)
-            rc = nft_apply(n, text, &err); /* replacing works too */
-        if (rc == 0)
-            rc = nft_apply(n, rules_delete_script(), &err);
-        if (rc < 0)
-            fprintf(stderr, "%s\n", err.msg);
-        nft_free(n);
-        _exit(rc < 0 ? 1 : 0);
-    }
-    int status;
-    waitpid(pid, &status, 0);
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
-        skip();
-    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    (void)state;
+    apply_in_netns(render_default, rules_delete_script());
 }
 
 static void test_endpoints_subsets(void **state)
