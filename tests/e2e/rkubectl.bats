@@ -244,7 +244,7 @@ EOF
     COMP_WORDS=(rkubectl ge); COMP_CWORD=1; _rkubectl
     [ "${COMPREPLY[*]}" = get ]
     COMP_WORDS=(rkubectl get r); COMP_CWORD=2; _rkubectl
-    [ "${COMPREPLY[*]}" = "replicasets rs roles rolebindings" ]
+    [ "${COMPREPLY[*]}" = "replicasets rs roles rolebindings resourcequotas" ]
     COMP_WORDS=(rkubectl get st); COMP_CWORD=2; _rkubectl
     [ "${COMPREPLY[*]}" = "statefulsets sts storageclasses" ]
     COMP_WORDS=(rkubectl get pd); COMP_CWORD=2; _rkubectl
