@@ -404,7 +404,8 @@ spec:
     ports: [{port: http}]
 EOF2
     local i
-    for i in 1 2 3; do wait_for 10 policy_has "$i" "meta l4proto tcp th dport { 8080 } return"; done
+    # (nft lists the rule its own way: "tcp dport 8080")
+    for i in 1 2 3; do wait_for 10 policy_has "$i" "tcp dport 8080 return"; done
     # the friend on node3 reaches web-2 (node2) and web-3 (its own node)
     [ "$(fetch friend "http://$ip2:8080/")" = web-2 ]
     [ "$(fetch friend "http://$ip3:8080/")" = web-3 ]
@@ -428,7 +429,7 @@ spec:
   - to: [{ipBlock: {cidr: $ip3/32}}]
     ports: [{protocol: TCP, port: 8080}]
 EOF2
-    wait_for 10 policy_has 1 "ip daddr $ip3/32"
+    wait_for 10 policy_has 1 "ip daddr $ip3 tcp dport 8080 return"
     [ "$(fetch client "http://$ip3:8080/")" = web-3 ]
     refused client "http://$ip2:8080/"
     api DELETE $NP/client-out >/dev/null
