@@ -29,6 +29,10 @@ typedef struct api_server {
     /* The live namespaces (namespaces.h); NULL: ask the store. */
     struct nsset *namespaces;
     struct auth *auth; /* NULL: no token file, everyone is admin */
+    /* What TokenRequest tokens are signed with (tokenreq.h): the stored
+     * key's base64 text. */
+    char token_key[64];
+    size_t token_key_len;
     struct metrics *metrics;
     int bookmark_ms; /* idle time between BOOKMARK events */
     /* Pods bound to a node are only marked by DELETE and go when the

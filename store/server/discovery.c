@@ -73,8 +73,12 @@ static void add_kind(json_object *list, const mk_kind *k)
         json_object_array_add(list, resource_entry(sub, "", k->namespaced, "autoscaling", "v1",
                                                    "Scale", scale_verbs));
     }
+    static const char *const create[] = {"create", NULL};
+    if (strcmp(k->kind, "ServiceAccount") == 0)
+        json_object_array_add(list, resource_entry("serviceaccounts/token", "", true,
+                                                   "authentication.k8s.io", "v1",
+                                                   "TokenRequest", create));
     if (strcmp(k->kind, "Pod") == 0) {
-        static const char *const create[] = {"create", NULL};
         static const char *const get[] = {"get", NULL};
         static const char *const exec[] = {"create", "get", NULL};
         json_object_array_add(

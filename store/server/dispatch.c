@@ -11,6 +11,7 @@
 #include "store/server/objects.h"
 #include "store/server/protobuf.h"
 #include "store/server/review.h"
+#include "store/server/tokenreq.h"
 #include "store/server/portforward.h"
 #include "store/server/proxy.h"
 #include "store/server/route.h"
@@ -72,7 +73,8 @@ static enum MHD_Result dispatch_resource(api_req *r, const api_route *rt)
         bool create = !strcmp(m, "POST") && !rt->name[0] && !sub[0];
         bool delete = !strcmp(m, "DELETE") && rt->name[0] && !sub[0];
         bool evict = !strcmp(m, "POST") && rt->name[0] && !strcmp(sub, "eviction");
-        if (!create && !delete &&!evict)
+        bool token = !strcmp(m, "POST") && rt->name[0] && !strcmp(sub, "token");
+        if (!create && !delete &&!evict && !token)
             return unsupported_media(r, rt,
                                      "protobuf bodies are taken only to create objects, "
                                      "evict pods and with deletes: send JSON");
@@ -81,7 +83,8 @@ static enum MHD_Result dispatch_resource(api_req *r, const api_route *rt)
                                           : api_reply_err(r, &err, rt->kind, NULL);
         const char *kind = mk_json_str(obj, "kind");
         if (delete != (kind && !strcmp(kind, "DeleteOptions")) ||
-            evict != (kind && !strcmp(kind, "Eviction"))) {
+            evict != (kind && !strcmp(kind, "Eviction")) ||
+            token != (kind && !strcmp(kind, "TokenRequest"))) {
             json_object_put(obj);
             return unsupported_media(r, rt, "this protobuf body does not fit the request");
         }
@@ -91,6 +94,8 @@ static enum MHD_Result dispatch_resource(api_req *r, const api_route *rt)
     }
     if (!strcmp(sub, "scale"))
         return scale_serve(r, rt);
+    if (!strcmp(sub, "token"))
+        return tokenreq_serve(r, rt);
     if (!strcmp(sub, "log"))
         return proxy_log(r, rt);
     if (!strcmp(sub, "exec"))

@@ -22,6 +22,7 @@
 #include "store/server/http.h"
 #include "store/server/metrics.h"
 #include "store/server/namespaces.h"
+#include "store/server/tokenreq.h"
 #include "store/server/objects.h"
 #include "store/server/stream.h"
 #include "store/server/watch.h"
@@ -249,7 +250,7 @@ static int apiserver_open(apiserver *a, const apiserver_opts *o, mk_err *err)
     backend_set_sink(srv->be, apiserver_sink, srv);
     if (nsset_load(srv->namespaces, srv->be, err) < 0)
         return -err->code;
-    if (objects_bootstrap(srv, err) < 0)
+    if (objects_bootstrap(srv, err) < 0 || tokenreq_init(srv, err) < 0)
         return -err->code;
     a->event_ttl = eventttl_start(srv->be, o->event_ttl);
     http_opts ho = {.listen = o->listen,

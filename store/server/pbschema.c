@@ -2,10 +2,10 @@
  *
  * Transcribed from Kubernetes' generated.proto files (k8s.io/api core/v1,
  * apps/v1, batch/v1, networking/v1, autoscaling/v1 and v2, policy/v1,
- * rbac/v1; apimachinery meta/v1), numbers as there; JSON names as the Go
- * types' json tags. Fields of volume plugins this cluster cannot mount
- * (gcePersistentDisk, nfs, csi...) are left out on purpose: a manifest
- * naming one is refused by number. */
+ * rbac/v1, authorization/v1, authentication/v1; apimachinery meta/v1),
+ * numbers as there; JSON names as the Go types' json tags. Fields of volume
+ * plugins this cluster cannot mount (gcePersistentDisk, nfs, csi...) are left
+ * out on purpose: a manifest naming one is refused by number. */
 #include "store/server/pbschema.h"
 
 #include <string.h>
@@ -1042,6 +1042,33 @@ static const pb_fld f_SelfSubjectReview[] = {{1, "metadata", PB_MSG, 0, &m_Objec
 static const pb_msg m_SelfSubjectReview = {"SelfSubjectReview", f_SelfSubjectReview,
                                            ARRAY_SIZE(f_SelfSubjectReview)};
 
+/* authentication.k8s.io/v1 TokenRequest: what `kubectl create token` posts to
+ * a ServiceAccount's token subresource. */
+static const pb_fld f_BoundObjectReference[] = {{1, "kind", PB_STRING, 0, NULL},
+                                                {2, "apiVersion", PB_STRING, 0, NULL},
+                                                {3, "name", PB_STRING, 0, NULL},
+                                                {4, "uid", PB_STRING, 0, NULL}};
+static const pb_msg m_BoundObjectReference = {"BoundObjectReference", f_BoundObjectReference,
+                                              ARRAY_SIZE(f_BoundObjectReference)};
+
+static const pb_fld f_TokenRequestSpec[] = {
+    {1, "audiences", PB_STRING, PB_REPEATED, NULL},
+    {3, "boundObjectRef", PB_MSG, 0, &m_BoundObjectReference},
+    {4, "expirationSeconds", PB_INT, 0, NULL}};
+static const pb_msg m_TokenRequestSpec = {"TokenRequestSpec", f_TokenRequestSpec,
+                                          ARRAY_SIZE(f_TokenRequestSpec)};
+
+static const pb_fld f_TokenRequestStatus[] = {{1, "token", PB_STRING, 0, NULL},
+                                              {2, "expirationTimestamp", PB_TIME, 0, NULL}};
+static const pb_msg m_TokenRequestStatus = {"TokenRequestStatus", f_TokenRequestStatus,
+                                            ARRAY_SIZE(f_TokenRequestStatus)};
+
+static const pb_fld f_TokenRequest[] = {{1, "metadata", PB_MSG, 0, &m_ObjectMeta},
+                                        {2, "spec", PB_MSG, 0, &m_TokenRequestSpec},
+                                        {3, "status", PB_MSG, 0, &m_TokenRequestStatus}};
+static const pb_msg m_TokenRequest = {"TokenRequest", f_TokenRequest,
+                                      ARRAY_SIZE(f_TokenRequest)};
+
 static const struct {
     const char *api_version, *kind;
     const pb_msg *msg;
@@ -1071,6 +1098,7 @@ static const struct {
     {"authorization.k8s.io/v1", "SelfSubjectAccessReview", &m_SelfSubjectAccessReview},
     {"authorization.k8s.io/v1", "SelfSubjectRulesReview", &m_SelfSubjectRulesReview},
     {"authentication.k8s.io/v1", "SelfSubjectReview", &m_SelfSubjectReview},
+    {"authentication.k8s.io/v1", "TokenRequest", &m_TokenRequest},
 };
 
 const pb_msg *pbschema_kind(const char *api_version, const char *kind)

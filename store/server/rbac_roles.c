@@ -48,11 +48,12 @@
     "{\"apiGroups\":[\"\"],\"resources\":[\"events\",\"namespaces\",\"namespaces/"             \
     "status\",\"limitranges\",\"resourcequotas\",\"resourcequotas/status\"]," READ             \
     "},{\"apiGroups\":[\"metrics.k8s.io\"],\"resources\":[\"pods\"]," READ "}"
-/* What edit adds: secrets, a way into pods, evictions. */
+/* What edit adds: secrets, a way into pods, evictions, accounts' tokens. */
 #define EDIT_EXTRA                                                                             \
     "{\"apiGroups\":[\"\"],\"resources\":[\"secrets\"]," ALL "},"                              \
     "{\"apiGroups\":[\"\"],\"resources\":[\"pods/exec\",\"pods/attach\","                      \
-    "\"pods/portforward\",\"pods/eviction\"],\"verbs\":[\"get\",\"create\"]}"
+    "\"pods/portforward\",\"pods/eviction\"],\"verbs\":[\"get\",\"create\"]},"                 \
+    "{\"apiGroups\":[\"\"],\"resources\":[\"serviceaccounts/token\"],\"verbs\":[\"create\"]}"
 #define ADMIN_EXTRA                                                                            \
     "{\"apiGroups\":[\"rbac.authorization.k8s.io\"],\"resources\":[\"roles\","                 \
     "\"rolebindings\"]," ALL "}"

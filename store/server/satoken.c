@@ -6,7 +6,9 @@
 
 #include "store/codec.h"
 #include "store/kinds.h"
+#include "store/jwt.h"
 #include "store/server/objects.h"
+#include "store/server/tokenreq.h"
 #include "store/util.h"
 
 static bool is_token_secret(json_object *obj)
@@ -72,6 +74,8 @@ int satoken_identify(api_server *srv, const char *token, char *user, size_t n, m
 {
     if (!*token)
         return mk_error(err, EPERM, "Unauthorized");
+    if (jwt_looks_like(token))
+        return tokenreq_identify(srv, token, user, n, err);
     _cleanup_free_ char *b64 = mk_base64_encode(token, strlen(token));
     find f = {.b64 = b64};
     _cleanup_free_ char *secrets = kind_prefix(kind_by_kind("Secret"), NULL);

@@ -13,6 +13,8 @@
  *     kubectl create serviceaccount ci
  *     kubectl apply -f secret-ci-token.yaml   # the type and annotation
  *     kubectl get secret ci-token -o jsonpath='{.data.token}' | base64 -d
+ *
+ * (`kubectl create token ci` gives an expiring one: tokenreq.h.)
  */
 #ifndef MK_SERVER_SATOKEN_H
 #define MK_SERVER_SATOKEN_H
@@ -42,7 +44,7 @@ int satoken_admit_pod(api_req *r, json_object *pod, mk_err *err);
 
 /* The user that presents token: 0 with "system:serviceaccount:NS:NAME" in
  * user (n bytes); EPERM when no token Secret of an existing account holds
- * it. */
+ * it, or, for a JWT, when tokenreq_identify does not take it. */
 int satoken_identify(api_server *srv, const char *token, char *user, size_t n, mk_err *err);
 
 #endif

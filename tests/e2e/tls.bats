@@ -209,6 +209,44 @@ YAML
     k delete serviceaccount ci
 }
 
+@test "tls: kubectl create token: a signed, expiring token judged by RBAC, good while its account and bound pod are" {
+    k create serviceaccount bot
+    run k create token bot --duration=5m
+    [ "$status" -eq 1 ] && [[ "$output" == *"spec.expirationSeconds: Invalid value: 300: may not specify a duration less than 10 minutes"* ]]
+    local tok
+    tok=$(k create token bot --duration=20m)
+    [[ "$tok" == eyJ*.*.* ]]
+    # the claims say who and until when, as Kubernetes' do
+    [ "$(python3 -c 'import sys, base64, json
+p = sys.argv[1].split(".")[1]
+c = json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))
+print(c["sub"], c["exp"] - c["iat"])' "$tok")" = "system:serviceaccount:default:bot 1200" ]
+    run k --token "$tok" auth whoami
+    [[ "$output" == *system:serviceaccount:default:bot* ]]
+    run k --token "$tok" get pods
+    [ "$status" -eq 1 ] && [[ "$output" == *'User "system:serviceaccount:default:bot" cannot list'* ]]
+    k create rolebinding bot-view --clusterrole=view --serviceaccount=default:bot
+    run k --token "$tok" get pods
+    [ "$status" -eq 0 ] && [[ "$output" == *talk* ]]
+    # bound to a pod: good while that pod is
+    k run boundto --image=busybox --restart=Never --command -- sleep 3600
+    local uid bound
+    uid=$(k get pod boundto -o jsonpath='{.metadata.uid}')
+    bound=$(k create token bot --bound-object-kind=Pod --bound-object-name=boundto --bound-object-uid="$uid")
+    run k --token "$bound" get pods
+    [ "$status" -eq 0 ]
+    k delete pod boundto --grace-period=1
+    run k --token "$bound" get pods
+    [ "$status" -eq 1 ] && [[ "$output" == *Unauthorized* ]]
+    # the account deleted (and made again: another uid): its tokens are not good
+    k delete serviceaccount bot
+    k create serviceaccount bot
+    run k --token "$tok" get pods
+    [ "$status" -eq 1 ] && [[ "$output" == *Unauthorized* ]]
+    k delete rolebinding bot-view
+    k delete serviceaccount bot
+}
+
 @test "tls: a pod reaches the API through the kubernetes Service with its account's token" {
     run k get service kubernetes -o jsonpath='{.spec.clusterIP} {.spec.ports[0].name} {.spec.ports[0].port}'
     [ "$output" = "10.96.0.1 https 443" ]

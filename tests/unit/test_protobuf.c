@@ -1,8 +1,8 @@
 /* The protobuf decoder (store/server/protobuf.h) on bodies the real kubectl
  * 1.32 sent (the .pb files of tests/unit/protobuf, captured from `kubectl create
- * deployment`, `create job`, `create service`, `create role`, `create quota`...): each must
- * decode to the JSON kubectl would have sent as JSON, zero values left out as Go's omitempty
- * leaves them. */
+ * deployment`, `create job`, `create service`, `create role`, `create quota`,
+ * `create token`...): each must decode to the JSON kubectl would have sent as JSON,
+ * zero values left out as Go's omitempty leaves them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -177,6 +177,24 @@ static void test_rbac(void **state)
            "\"name\":\"system:controller:foo\"}}");
 }
 
+static void test_token(void **state)
+{
+    (void)state;
+    /* kubectl create token ci --duration=15m: the metadata and the status
+     * it sends are empty, so they are left out */
+    expect("tokenrequest.pb",
+           "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"TokenRequest\","
+           "\"spec\":{\"expirationSeconds\":900}}");
+    /* kubectl create token ci --audience=a1 --audience=a2 --bound-object-kind=Pod
+     * --bound-object-name=p1 --bound-object-uid=0d5c8a36-...: kubectl fills in the
+     * Pod's apiVersion itself */
+    expect("tokenrequest-bound.pb",
+           "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"TokenRequest\","
+           "\"spec\":{\"audiences\":[\"a1\",\"a2\"],\"boundObjectRef\":{\"kind\":"
+           "\"Pod\",\"apiVersion\":\"v1\",\"name\":\"p1\",\"uid\":"
+           "\"0d5c8a36-7c7e-4f29-9c93-6a2bd0d6c6a4\"}}}");
+}
+
 static void test_refused(void **state)
 {
     (void)state;
@@ -212,7 +230,7 @@ int main(void)
         cmocka_unit_test(test_workloads), cmocka_unit_test(test_network),
         cmocka_unit_test(test_config),    cmocka_unit_test(test_autoscale),
         cmocka_unit_test(test_rbac),      cmocka_unit_test(test_quota),
-        cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_token),     cmocka_unit_test(test_refused),
     };
     return cmocka_run_group_tests_name("protobuf", tests, NULL, NULL);
 }
