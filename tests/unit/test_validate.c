@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <dirent.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -532,6 +533,46 @@ static void test_rolebinding_update(void **state)
                   RBAC "kind: ClusterRoleBinding\nmetadata: {name: crb}\nroleRef: {apiGroup: "
                        "rbac.authorization.k8s.io, kind: ClusterRole, name: admin}\n",
                   "cannot change roleRef");
+}
+
+/* Every manifest of examples/ (the README's and the docs') is valid as
+ * the API server takes it, defaults first, with no unknown field. Run from
+ * the repository's root, as tests/run.sh runs the unit tests. */
+static void test_examples(void **state)
+{
+    (void)state;
+    DIR *d = opendir("examples");
+    if (!d)
+        skip();
+    struct dirent *e;
+    int seen = 0;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len < 6 || strcmp(e->d_name + len - 5, ".yaml"))
+            continue;
+        _cleanup_free_ char *path = xasprintf("examples/%s", e->d_name), *text = NULL;
+        size_t n;
+        mk_err err = {0};
+        json_object *docs = NULL;
+        if (mk_read_file(path, 1 << 20, &text, &n, &err) < 0 ||
+            codec_decode_all(text, n, &docs, &err) < 0)
+            fail_msg("%s: %s", path, err.msg);
+        for (size_t i = 0; i < json_object_array_length(docs); i++) {
+            json_object *o = json_object_array_get_idx(docs, i);
+            const mk_kind *k = NULL;
+            mk_warnings warn = {0};
+            if (validate_kind_of(o, &k, &err) < 0)
+                fail_msg("%s: %s", path, err.msg);
+            defaults_apply(k, o);
+            if (validate_object(k, o, &warn, &err) < 0 || warn.n)
+                fail_msg("%s, document %zu: %s%s", path, i + 1, err.msg,
+                         warn.n ? warn.path[0] : "");
+            seen++;
+        }
+        json_object_put(docs);
+    }
+    closedir(d);
+    assert_true(seen > 20);
 }
 
 /* Kubernetes' defaults of the policy kinds: a LimitRange item's default
@@ -2562,6 +2603,7 @@ int main(void)
         cmocka_unit_test(test_clusterrolebinding),
         cmocka_unit_test(test_rbac_defaults),
         cmocka_unit_test(test_policy_defaults),
+        cmocka_unit_test(test_examples),
         cmocka_unit_test(test_rolebinding_update),
         cmocka_unit_test(test_ingress),
         cmocka_unit_test(test_networkpolicy),
