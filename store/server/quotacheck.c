@@ -37,8 +37,9 @@ typedef struct judged {
 typedef struct judging {
     judged *j;
     size_t n, cap;
-    const mk_kind *k; /* the kind created */
-    json_object *obj; /* the object created */
+    const mk_kind *k; /* the kind created or updated */
+    json_object *obj; /* the object created, or the update's new object */
+    json_object *old; /* the object before the update; NULL for a create */
 } judging;
 
 static int cmp_tracked(const void *a, const void *b)
@@ -47,8 +48,9 @@ static int cmp_tracked(const void *a, const void *b)
 }
 
 /* The quota's entries obj counts toward, sorted by name as Kubernetes
- * prints them. */
-static void track(judged *j, const mk_kind *k, json_object *obj)
+ * prints them; for an update, those it takes more of than old did (what
+ * old used, the store's count has already). */
+static void track(judged *j, const mk_kind *k, json_object *obj, json_object *old)
 {
     json_object *hard = mk_json_path(j->quota, "spec.hard");
     if (!json_object_is_type(hard, json_type_object))
@@ -56,7 +58,12 @@ static void track(judged *j, const mk_kind *k, json_object *obj)
     json_object_object_foreach(hard, name, v)
     {
         tracked t = {.name = name, .r = quota_resource_of(name)};
-        if (j->n < TRACKED_MAX && quota_counts(j->quota, &t.r, k, obj, &t.requested)) {
+        int64_t before = 0;
+        if (!quota_counts(j->quota, &t.r, k, obj, &t.requested))
+            continue;
+        if (old && quota_counts(j->quota, &t.r, k, old, &before))
+            t.requested -= before;
+        if (j->n < TRACKED_MAX && (!old || t.requested > 0)) {
             t.hard = quantity_parse_milli(json_object_get_string(v));
             j->t[j->n++] = t;
         }
@@ -74,7 +81,7 @@ static int collect(void *ctx, json_object *quota)
     judged *j = &g->j[g->n];
     j->quota = quota;
     j->n = 0;
-    track(j, g->k, g->obj);
+    track(j, g->k, g->obj, g->old);
     if (j->n) /* keep only the quotas the create touches */
         json_object_get(g->j[g->n++].quota);
     return 0;
@@ -159,7 +166,8 @@ static int check_room(const judged *j, const mk_kind *k, json_object *obj, mk_er
 static int judge(api_req *r, judging *g, const char *ns, json_object *obj, mk_err *err)
 {
     for (size_t i = 0; i < g->n; i++)
-        if (!strcmp(g->k->kind, "Pod") && check_specified(&g->j[i], g->k, obj, err) < 0)
+        if (!g->old && !strcmp(g->k->kind, "Pod") &&
+            check_specified(&g->j[i], g->k, obj, err) < 0)
             return -err->code;
     if (objects_each(r->srv, g->k, ns, add_used, g, err) < 0)
         return -err->code;
@@ -172,10 +180,16 @@ static int judge(api_req *r, judging *g, const char *ns, json_object *obj, mk_er
 int quota_admit(api_req *r, const mk_kind *k, const char *ns, json_object *obj, quota_hold *h,
                 mk_err *err)
 {
+    return quota_admit_update(r, k, ns, NULL, obj, h, err);
+}
+
+int quota_admit_update(api_req *r, const mk_kind *k, const char *ns, json_object *old,
+                       json_object *obj, quota_hold *h, mk_err *err)
+{
     *h = (quota_hold){0};
     if (!k->namespaced || (r->srv->namespaces && !nsset_has_policies(r->srv->namespaces, ns)))
         return 0;
-    judging g = {.k = k, .obj = obj};
+    judging g = {.k = k, .obj = obj, .old = old};
     int rc = 0;
     if (objects_each(r->srv, kind_by_kind("ResourceQuota"), ns, collect, &g, err) < 0)
         rc = -err->code;

@@ -11,6 +11,8 @@
  * a lock until quota_admit_done, so two creates cannot both take the last
  * pod of a quota. (On one API server: servers sharing an etcd may each
  * admit one.) Namespaces without a quota (nsset_has_policies) cost nothing.
+ * Status updates are not judged: what they change (a pod's phase) only
+ * frees use.
  */
 #ifndef MK_SERVER_QUOTACHECK_H
 #define MK_SERVER_QUOTACHECK_H
@@ -30,6 +32,11 @@ typedef struct quota_hold {
  * the quota. On 0, call quota_admit_done once the write is over. */
 int quota_admit(api_req *r, const mk_kind *k, const char *ns, json_object *obj, quota_hold *h,
                 mk_err *err);
+/* The same for an update from old to obj: judged only where obj takes
+ * more than old did (a Service made NodePort, a claim grown, a pod moved
+ * into a quota's scope), as Kubernetes judges updates. */
+int quota_admit_update(api_req *r, const mk_kind *k, const char *ns, json_object *old,
+                       json_object *obj, quota_hold *h, mk_err *err);
 void quota_admit_done(quota_hold *h);
 
 #endif

@@ -18,6 +18,7 @@
 #include "store/server/jsonpatch.h"
 #include "store/server/nslife.h"
 #include "store/server/objects.h"
+#include "store/server/quotacheck.h"
 #include "store/server/smpatch.h"
 
 #define UPDATE_RETRIES 16
@@ -163,6 +164,13 @@ static int update_once(api_req *r, const update_req *u, json_object **out, char 
         _cleanup_free_ char *key = kind_key(k, u->rt->ns, u->rt->name);
         /* The last finalizer taken off an object being deleted removes it. */
         bool ends = finalizers_count(old) > 0 && finalizers_done(neu);
+        quota_hold hold = {0};
+        if (!ends && !u->rt->sub[0] &&
+            quota_admit_update(r, k, u->rt->ns, old, neu, &hold, err) < 0) {
+            json_object_put(old);
+            json_object_put(neu);
+            return -err->code;
+        }
         mk_write w = {.op = ends ? MK_WRITE_DELETE : MK_WRITE_UPDATE,
                       .key = key,
                       .obj = neu,
@@ -172,6 +180,7 @@ static int update_once(api_req *r, const update_req *u, json_object **out, char 
                       .stored_len = stored_len};
         int64_t rev;
         rc = objects_write(r, &w, &rev, err);
+        quota_admit_done(&hold);
         if (rc == -ESTALE) {
             *retry = !u->client_rev;
             rc = conflict(k, u->rt->name, err);

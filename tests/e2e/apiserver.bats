@@ -1288,3 +1288,26 @@ YAML
     run kubectl --kubeconfig "$kc" -n rqns get quota
     [ "$status" = 0 ] && [[ "${lines[0]}" == "NAME"*"AGE"*"REQUEST"*"LIMIT" ]]
 }
+
+@test "ResourceQuota: an update is judged where it takes more (a Service made NodePort), not where it takes none" {
+    req POST /api/v1/namespaces -d '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"rqup"}}'
+    [ "$CODE" = 201 ]
+    req POST /api/v1/namespaces/rqup/resourcequotas -d '{"apiVersion":"v1","kind":"ResourceQuota","metadata":{"name":"ports"},"spec":{"hard":{"services.nodeports":"1"}}}'
+    [ "$CODE" = 201 ]
+    svc() { printf '{"apiVersion":"v1","kind":"Service","metadata":{"name":"%s"},"spec":{"type":"%s","selector":{"app":"x"},"ports":[{"port":80}]}}' "$1" "$2"; }
+    req POST /api/v1/namespaces/rqup/services -d "$(svc one NodePort)"
+    [ "$CODE" = 201 ]
+    req POST /api/v1/namespaces/rqup/services -d "$(svc two ClusterIP)"
+    [ "$CODE" = 201 ]
+    req PATCH /api/v1/namespaces/rqup/services/two -H 'Content-Type: application/merge-patch+json' -d '{"spec":{"type":"NodePort"}}'
+    [ "$CODE" = 403 ]
+    [ "$(jq -r .message <<<"$BODY")" = 'services "two" is forbidden: exceeded quota: ports, requested: services.nodeports=1, used: services.nodeports=1, limited: services.nodeports=1' ]
+    req GET /api/v1/namespaces/rqup/services/two
+    [ "$(jq -r .spec.type <<<"$BODY")" = ClusterIP ]
+    # an update that takes no more passes, though the namespace is at its limit
+    req PATCH /api/v1/namespaces/rqup/services/one -H 'Content-Type: application/merge-patch+json' -d '{"metadata":{"labels":{"a":"b"}}}'
+    [ "$CODE" = 200 ]
+    req DELETE /api/v1/namespaces/rqup/services/one
+    req PATCH /api/v1/namespaces/rqup/services/two -H 'Content-Type: application/merge-patch+json' -d '{"spec":{"type":"NodePort"}}'
+    [ "$CODE" = 200 ]
+}
