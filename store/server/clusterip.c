@@ -8,6 +8,7 @@
 
 #include "store/codec.h"
 #include "store/log.h"
+#include "store/server/objects.h"
 
 #define CIP_BASE         0x0a600000u /* 10.96.0.0 */
 #define CIP_SIZE         65536u
@@ -46,15 +47,13 @@ static int64_t offset_of(const char *ip)
     return off;
 }
 
-static int load_one(void *ctx, const mk_kv *kv)
+static int load_one(void *ctx, json_object *svc)
 {
-    json_object *svc = json_tokener_parse(kv->value);
     int64_t off = offset_of(mk_json_str(svc, "spec.clusterIP"));
     if (off > 0) {
         set_used((uint32_t)off, true);
         (*(size_t *)ctx)++;
     }
-    json_object_put(svc);
     return 0;
 }
 
@@ -63,10 +62,8 @@ static int load(api_server *srv, mk_err *err)
 {
     if (cip_loaded)
         return 0;
-    _cleanup_free_ char *prefix = kind_prefix(kind_by_kind("Service"), NULL);
     size_t n = 0;
-    int64_t rev;
-    if (backend_list(srv->be, prefix, load_one, &n, &rev, err) < 0)
+    if (objects_each(srv, kind_by_kind("Service"), NULL, load_one, &n, err) < 0)
         return mk_error_wrap(err, "cluster IPs: reading the stored Services");
     cip_loaded = true;
     mk_log("cluster IPs: %zu in use in %s", n, CLUSTERIP_CIDR);

@@ -75,6 +75,14 @@ int objects_load(api_server *srv, const mk_kind *k, const char *ns, const char *
     return 0;
 }
 
+json_object *objects_find(api_server *srv, const mk_kind *k, const char *ns, const char *name)
+{
+    json_object *obj = NULL;
+    int64_t rev;
+    mk_err err = {0};
+    return objects_load(srv, k, ns, name, &obj, &rev, &err) == 0 ? obj : NULL;
+}
+
 typedef struct each_ctx {
     objects_fn fn;
     void *ctx;

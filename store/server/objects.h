@@ -48,6 +48,9 @@ int objects_dry_run_of(api_req *r, json_object *options, mk_err *err);
 /* Read the current object: parsed value and its revision. ENOENT names it. */
 int objects_load(api_server *srv, const mk_kind *k, const char *ns, const char *name,
                  json_object **obj, int64_t *rev, mk_err *err);
+/* The current object (caller puts), or NULL when it is not there or cannot
+ * be read: for callers to whom a missing object just means "no". */
+json_object *objects_find(api_server *srv, const mk_kind *k, const char *ns, const char *name);
 /* Call fn with every stored object of kind k in namespace ns, parsed (fn
  * borrows it); values that are not JSON are skipped. fn returns non-zero
  * to stop, and objects_each returns that; <0 with err on a store error. */

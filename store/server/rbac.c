@@ -206,10 +206,9 @@ typedef struct refs {
     json_object *found; /* [{kind, name, namespace}] */
 } refs;
 
-static int on_binding(void *ctx, const mk_kv *kv)
+static int on_binding(void *ctx, json_object *b)
 {
     refs *rf = ctx;
-    json_object *b = json_tokener_parse(kv->value);
     const char *ns = mk_json_str(b, "metadata.namespace") ?: "";
     json_object *subjects = mk_json_path(b, "subjects");
     for (size_t i = 0; i < len_of(subjects); i++) {
@@ -224,18 +223,7 @@ static int on_binding(void *ctx, const mk_kv *kv)
         json_object_array_add(rf->found, ref);
         break;
     }
-    json_object_put(b);
     return 0;
-}
-
-/* A stored object, or NULL (gone: it grants nothing). */
-static json_object *get_object(api_server *srv, const mk_kind *k, const char *ns,
-                               const char *name)
-{
-    json_object *obj = NULL;
-    int64_t rev;
-    mk_err err = {0};
-    return objects_load(srv, k, ns, name, &obj, &rev, &err) == 0 ? obj : NULL;
 }
 
 typedef struct aggregate {
@@ -249,10 +237,9 @@ static void add_rules(json_object *rules, json_object *role)
         json_object_array_add(rules, json_object_get(json_object_array_get_idx(r, i)));
 }
 
-static int on_aggregated(void *ctx, const mk_kv *kv)
+static int on_aggregated(void *ctx, json_object *role)
 {
     aggregate *ag = ctx;
-    json_object *role = json_tokener_parse(kv->value);
     json_object *labels = mk_json_path(role, "metadata.labels");
     for (size_t i = 0; i < len_of(ag->selectors); i++)
         if (labels &&
@@ -260,7 +247,6 @@ static int on_aggregated(void *ctx, const mk_kv *kv)
             add_rules(ag->rules, role);
             break;
         }
-    json_object_put(role);
     return 0;
 }
 
@@ -273,9 +259,9 @@ static int role_rules(api_server *srv, json_object *role, json_object *rules, mk
         return 0;
     }
     aggregate ag = {sel, rules};
-    _cleanup_free_ char *prefix = kind_prefix(kind_by_kind("ClusterRole"), NULL);
-    int64_t rev;
-    return backend_list(srv->be, prefix, on_aggregated, &ag, &rev, err) < 0 ? -err->code : 0;
+    return objects_each(srv, kind_by_kind("ClusterRole"), NULL, on_aggregated, &ag, err) < 0
+               ? -err->code
+               : 0;
 }
 
 /* The role a roleRef names (a Role in the binding's namespace ns). */
@@ -285,7 +271,8 @@ static json_object *ref_role(api_server *srv, const char *kind, const char *name
     bool cluster = strcmp(kind, "ClusterRole") == 0;
     if (!cluster && strcmp(kind, "Role") != 0)
         return NULL;
-    return get_object(srv, kind_by_kind(kind), cluster ? NULL : ns, name);
+    /* gone: it grants nothing */
+    return objects_find(srv, kind_by_kind(kind), cluster ? NULL : ns, name);
 }
 
 /* Every rule bound to w at the cluster scope, and in ns when not "". */
@@ -293,13 +280,9 @@ static int bound_rules(api_server *srv, const who *w, const char *ns, json_objec
                        mk_err *err)
 {
     refs rf = {w, json_object_new_array()};
-    int64_t rev;
-    _cleanup_free_ char *cluster = kind_prefix(kind_by_kind("ClusterRoleBinding"), NULL);
-    int rc = backend_list(srv->be, cluster, on_binding, &rf, &rev, err);
-    if (rc == 0 && *ns) {
-        _cleanup_free_ char *local = kind_prefix(kind_by_kind("RoleBinding"), ns);
-        rc = backend_list(srv->be, local, on_binding, &rf, &rev, err);
-    }
+    int rc = objects_each(srv, kind_by_kind("ClusterRoleBinding"), NULL, on_binding, &rf, err);
+    if (rc == 0 && *ns)
+        rc = objects_each(srv, kind_by_kind("RoleBinding"), ns, on_binding, &rf, err);
     json_object *rules = json_object_new_array();
     for (size_t i = 0; rc == 0 && i < len_of(rf.found); i++) {
         json_object *ref = json_object_array_get_idx(rf.found, i);

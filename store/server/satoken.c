@@ -38,12 +38,7 @@ void satoken_fill(json_object *secret)
 
 static json_object *get_account(api_server *srv, const char *ns, const char *name)
 {
-    json_object *sa = NULL;
-    int64_t rev;
-    mk_err err = {0};
-    return objects_load(srv, kind_by_kind("ServiceAccount"), ns, name, &sa, &rev, &err) == 0
-               ? sa
-               : NULL;
+    return objects_find(srv, kind_by_kind("ServiceAccount"), ns, name);
 }
 
 typedef struct find {

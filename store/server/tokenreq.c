@@ -195,13 +195,14 @@ enum MHD_Result tokenreq_serve(api_req *r, const api_route *rt)
  * .serviceaccount) is there with the uid the token was made for. */
 static bool still_there(api_server *srv, json_object *k8s, const char *field, const char *kind)
 {
-    json_object *ref = mk_json_path(k8s, field), *obj = NULL;
+    json_object *ref = mk_json_path(k8s, field);
     if (!ref)
         return strcmp(kind, "ServiceAccount") != 0; /* only the account must be named */
-    mk_err err = {0};
-    bool same = load(srv, kind, mk_json_str(k8s, "namespace") ?: "",
-                     mk_json_str(ref, "name") ?: "", &obj, &err) == 0 &&
-                !strcmp(mk_json_str(obj, "metadata.uid") ?: "", mk_json_str(ref, "uid") ?: "-");
+    json_object *obj =
+        objects_find(srv, kind_by_kind(kind), mk_json_str(k8s, "namespace") ?: "",
+                     mk_json_str(ref, "name") ?: "");
+    bool same =
+        obj && !strcmp(mk_json_str(obj, "metadata.uid") ?: "", mk_json_str(ref, "uid") ?: "-");
     json_object_put(obj);
     return same;
 }
