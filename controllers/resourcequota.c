@@ -77,8 +77,10 @@ static int walk(quotactl *q, counting *c, const mk_kind *k, mk_err *err)
 {
     c->k = k;
     mk_informer *inf = informer_of(q, k);
-    if (inf)
-        return informer_foreach(inf, count_obj, c), 0;
+    if (inf) {
+        informer_foreach(inf, count_obj, c);
+        return 0;
+    }
     json_object *items = NULL;
     int64_t rev;
     if (client_list(manager_client(q->m), k, c->ns, NULL, NULL, &items, &rev, err) < 0)

@@ -47,7 +47,7 @@ static void items_free(items *it)
 
 static int load_items(api_req *r, const char *ns, items *it, mk_err *err)
 {
-    if (r->srv->namespaces && !nsset_has_policies(r->srv->namespaces, ns))
+    if (!nsset_has_policies(r->srv->namespaces, ns))
         return 0;
     return objects_each(r->srv, kind_by_kind("LimitRange"), ns, collect, it, err) < 0
                ? -err->code

@@ -166,6 +166,8 @@ ns_state nsset_state(nsset *s, const char *name)
 
 bool nsset_has_policies(nsset *s, const char *name)
 {
+    if (!s)
+        return true; /* no set: the store must be asked */
     ns_entry *e;
     pthread_rwlock_rdlock(&s->lock);
     HASH_FIND(hh, s->byname, name, strlen(name), e);

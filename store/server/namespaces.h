@@ -32,7 +32,7 @@ typedef enum { NS_ABSENT, NS_ACTIVE, NS_TERMINATING } ns_state;
 ns_state nsset_state(nsset *s, const char *name);
 /* Whether the namespace holds a ResourceQuota or a LimitRange: creates in
  * the others skip admission's reads of them (store/server/limitrange.h,
- * quotacheck.h). */
+ * quotacheck.h). True without a set (s NULL): then the store says. */
 bool nsset_has_policies(nsset *s, const char *name);
 
 #endif
