@@ -116,18 +116,40 @@ static json_object *ns_labels(netpol_builder *b, const char *name)
     return NULL;
 }
 
+/* A peer's selectors, parsed once for a walk over every pod (NULL: that
+ * selector is absent; both absent: an ipBlock). */
+typedef struct peer {
+    mk_selector *pods, *nss;
+    bool broken; /* a selector that does not parse selects nothing */
+} peer;
+
+static peer peer_of(json_object *p)
+{
+    peer pe = {0};
+    json_object *podsel = mk_json_path(p, "podSelector");
+    json_object *nssel = mk_json_path(p, "namespaceSelector");
+    mk_err err = {0};
+    pe.broken = (podsel && selector_from_object(podsel, &pe.pods, &err) < 0) ||
+                (nssel && selector_from_object(nssel, &pe.nss, &err) < 0);
+    return pe;
+}
+
+static void peer_free(peer *pe)
+{
+    selector_free(pe->pods);
+    selector_free(pe->nss);
+}
+
 /* The pods a peer names: podSelector in the policy's namespace, or in the
  * namespaces namespaceSelector picks. */
-static bool peer_has(netpol_builder *b, json_object *peer, const char *pol_ns, json_object *pod)
+static bool peer_has(netpol_builder *b, const peer *pe, const char *pol_ns, json_object *pod)
 {
-    json_object *podsel = mk_json_path(peer, "podSelector");
-    json_object *nssel = mk_json_path(peer, "namespaceSelector");
-    if (!podsel && !nssel)
-        return false; /* an ipBlock */
-    bool ns_ok = nssel ? selector_object_selects(nssel, ns_labels(b, ns_of(pod)))
-                       : !strcmp(ns_of(pod), pol_ns);
+    if (pe->broken || (!pe->pods && !pe->nss))
+        return false;
+    bool ns_ok = pe->nss ? selector_match_labels(pe->nss, ns_labels(b, ns_of(pod)))
+                         : !strcmp(ns_of(pod), pol_ns);
     return ns_ok &&
-           (!podsel || selector_object_selects(podsel, mk_json_path(pod, "metadata.labels")));
+           (!pe->pods || selector_match_labels(pe->pods, mk_json_path(pod, "metadata.labels")));
 }
 
 /* ---- ports ---- */
@@ -245,12 +267,16 @@ static void emit_rule(netpol_builder *b, mk_buf *chain, json_object *pol, json_o
         allow(chain, "", &pm);
         return;
     }
+    size_t npeers = len_of(peers);
+    peer *pe = xcalloc(npeers, sizeof *pe);
+    for (size_t j = 0; j < npeers; j++)
+        pe[j] = peer_of(json_object_array_get_idx(peers, j));
     mk_buf ips = {0};
     for (size_t i = 0; i < b->pods.n; i++) {
         json_object *pod = b->pods.v[i];
         bool named = false;
-        for (size_t j = 0; j < len_of(peers) && !named; j++)
-            named = peer_has(b, json_object_array_get_idx(peers, j), ns_of(pol), pod);
+        for (size_t j = 0; j < npeers && !named; j++)
+            named = peer_has(b, &pe[j], ns_of(pol), pod);
         if (!named)
             continue;
         const char *ip = mk_json_str(pod, "status.podIP");
@@ -263,6 +289,9 @@ static void emit_rule(netpol_builder *b, mk_buf *chain, json_object *pol, json_o
             mk_buf_printf(&ips, "%s%s", ips.len ? ", " : "", ip);
         }
     }
+    for (size_t j = 0; j < npeers; j++)
+        peer_free(&pe[j]);
+    free(pe);
     if (ips.len) {
         _cleanup_free_ char *addr = xasprintf("ip %s { %s }", dir, ips.data);
         allow(chain, addr, &pm);
