@@ -44,6 +44,9 @@ extern const mk_controller volumeprotection_controller;
 extern const mk_controller disruption_controller;
 /* serviceaccount.c: a "default" ServiceAccount in every namespace. */
 extern const mk_controller serviceaccount_controller;
+/* rootca.c: the ConfigMap kube-root-ca.crt, the API server's CA, in
+ * every namespace (for pods' kube-api-access volumes). */
+extern const mk_controller rootca_controller;
 /* resourcequota.c: ResourceQuotas' status, hard and used, for people to
  * read (admission enforces them: store/server/quotacheck.h). */
 extern const mk_controller resourcequota_controller;

@@ -1,5 +1,6 @@
 /* mk-controller-manager - the cluster's controllers in one process. See
  * controllers/manager.h for the frame and controllers.h for the list. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@ static void usage(FILE *f)
             "                             [--hpa-sync-period SEC]\n"
             "                             [--ingress-listen ADDR:PORT] [--ingress-address IP]\n"
             "                             [--ingress-dir DIR] [--ingress-hosts-file FILE]\n"
+            "                             [--root-ca-file F]\n"
             "\n"
             "  --server URL                     the API server (http://127.0.0.1:6443)\n"
             "  --token-file F                   bearer token (first field of the first line)\n"
@@ -45,6 +47,8 @@ static void usage(FILE *f)
         "  --ingress-address IP             the address Ingresses report (ADDR of the listen)\n"
         "  --ingress-dir DIR                nginx's own files (/var/lib/minik8s/ingress)\n"
         "  --ingress-hosts-file FILE        write Ingress hosts into FILE (none)\n"
+        "  --root-ca-file F                 the CA pods get as kube-root-ca.crt (default:\n"
+        "                                   --certificate-authority's; none on http)\n"
         "  --help                           this text\n");
 }
 
@@ -60,9 +64,35 @@ static int seconds(const char *flag, const char *arg, int *out)
     return 0;
 }
 
+/* The PEM text of path (NULL: none, ""). */
+static int read_root_ca(const char *path, char **out, mk_err *err)
+{
+    size_t len;
+    if (!path) {
+        *out = xstrdup("");
+        return 0;
+    }
+    if (mk_read_file(path, 1 << 20, out, &len, err) < 0)
+        return -err->code;
+    if (!strstr(*out, "-----BEGIN CERTIFICATE-----"))
+        return mk_error(err, EINVAL, "%s: no PEM certificate in it", path);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    enum { GRACE = 256, EVICT, CIDR, MASK, HPA_SYNC, ING_LISTEN, ING_ADDR, ING_DIR, ING_HOSTS };
+    enum {
+        GRACE = 256,
+        EVICT,
+        CIDR,
+        MASK,
+        HPA_SYNC,
+        ING_LISTEN,
+        ING_ADDR,
+        ING_DIR,
+        ING_HOSTS,
+        ROOT_CA
+    };
     static const struct option opts[] = {
         {"server", required_argument, NULL, 's'},
         {"token-file", required_argument, NULL, 't'},
@@ -77,10 +107,12 @@ int main(int argc, char **argv)
         {"ingress-address", required_argument, NULL, ING_ADDR},
         {"ingress-dir", required_argument, NULL, ING_DIR},
         {"ingress-hosts-file", required_argument, NULL, ING_HOSTS},
+        {"root-ca-file", required_argument, NULL, ROOT_CA},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
     const char *server = NULL, *token_file = NULL, *ca_file = NULL, *list = "all";
+    const char *root_ca_file = NULL;
     manager_config cfg = {.node_monitor_grace_s = 40,
                           .pod_eviction_timeout_s = 300,
                           .cluster_cidr = "10.244.0.0/16",
@@ -135,6 +167,9 @@ int main(int argc, char **argv)
         case ING_HOSTS:
             cfg.ingress_hosts_file = optarg;
             break;
+        case ROOT_CA:
+            root_ca_file = optarg;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -148,6 +183,13 @@ int main(int argc, char **argv)
         return 2;
     }
     mk_err err = {0};
+    _cleanup_free_ char *root_ca = NULL;
+    if (read_root_ca(root_ca_file ?: ca_file, &root_ca, &err) < 0) {
+        fprintf(stderr, "mk-controller-manager: %s: %s\n",
+                root_ca_file ? "--root-ca-file" : "--" MK_CA_FLAG, err.msg);
+        return 2;
+    }
+    cfg.root_ca = root_ca;
     mk_client *c = NULL;
     mk_client_opts co = {.server = server, .token_file = token_file, .ca_file = ca_file};
     if (daemon_client_new("mk-controller-manager", &co, &c) < 0)

@@ -16,6 +16,7 @@ static const mk_controller *const builtin[] = {
     &deployment_controller,  &daemonset_controller,        &cronjob_controller,
     &statefulset_controller, &volume_controller,           &volumeprotection_controller,
     &disruption_controller,  &serviceaccount_controller,   &resourcequota_controller,
+    &rootca_controller,
 };
 
 typedef struct subscriber {

@@ -34,6 +34,7 @@ typedef struct manager_config {
     const char *ingress_address;    /* in Ingress status and hosts; NULL: listen's */
     const char *ingress_dir;        /* the ingress nginx's own prefix directory */
     const char *ingress_hosts_file; /* keep ingress hosts in it; NULL: none */
+    const char *root_ca;            /* PEM text published as kube-root-ca.crt; NULL: "" */
 } manager_config;
 
 typedef struct manager manager;

@@ -129,3 +129,9 @@ void objkey_loop_stop(objkey_loop *l)
     workqueue_close(l->q, &l->worker, l->started ? 1 : 0);
     l->q = NULL;
 }
+
+bool objkey_ns_active(json_object *ns)
+{
+    return !mk_json_str(ns, "metadata.deletionTimestamp") &&
+           strcmp(mk_json_str(ns, "status.phase") ?: "", "Terminating") != 0;
+}

@@ -26,6 +26,8 @@ json_object *objkey_owner(json_object *obj, const char *kind);
  * as Kubernetes' controllers set them on what they make. */
 json_object *objkey_controller_ref(json_object *owner, const char *api_version,
                                    const char *kind);
+/* A Namespace neither being deleted nor Terminating: one to fill. */
+bool objkey_ns_active(json_object *ns);
 /* The cached object named by key "ns/name" (caller puts), or NULL. */
 json_object *objkey_get(mk_informer *inf, const char *key);
 

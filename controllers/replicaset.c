@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdatomic.h>
 #include <string.h>
-#include <sys/random.h>
 #include <uthash.h>
 
 #include "controllers/controllers.h"
@@ -22,7 +21,6 @@
 #define RS_PARALLEL       64  /* requests in flight for one batch */
 #define RS_EXPECT_TIMEOUT 300 /* seconds: expectations lapse, as Kubernetes' */
 #define RS_MAX_BATCHES    16
-#define RS_NAME_SUFFIX    5
 
 /* ---- the pure part ---- */
 
@@ -504,17 +502,10 @@ typedef struct create_ctx {
  * (27^5 names: a clash is rare, and retried). */
 void replicaset_pod_name(const char *rs, char *out, size_t n)
 {
-    static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
-    unsigned char r[RS_NAME_SUFFIX];
-    if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
-        for (size_t i = 0; i < sizeof r; i++)
-            r[i] = (unsigned char)random();
-    char suffix[RS_NAME_SUFFIX + 1];
-    for (size_t i = 0; i < RS_NAME_SUFFIX; i++)
-        suffix[i] = alphabet[r[i] % (sizeof alphabet - 1)];
-    suffix[RS_NAME_SUFFIX] = '\0';
+    char suffix[MK_NAME_SUFFIX + 1];
+    mk_name_suffix(suffix);
     /* As Kubernetes, the base is cut so the name stays a 63-character label. */
-    snprintf(out, n, "%.*s-%s", 63 - RS_NAME_SUFFIX - 1, rs, suffix);
+    snprintf(out, n, "%.*s-%s", 63 - MK_NAME_SUFFIX - 1, rs, suffix);
 }
 
 static int create_one(void *ctx, size_t i)

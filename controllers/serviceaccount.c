@@ -1,8 +1,7 @@
 /* serviceaccount.c - every namespace has a ServiceAccount named "default",
  * as Kubernetes' serviceaccounts-controller makes it: made when the
- * namespace appears, made again when it is deleted. (minik8s mounts no
- * service account tokens into pods; an account's token comes from a token
- * Secret, store/server/satoken.h, and RBAC judges it.)
+ * namespace appears, made again when it is deleted. Pods run as it unless
+ * they name another; their token volume is store/server/satoken.h's.
  */
 #include <errno.h>
 #include <string.h>
@@ -26,8 +25,7 @@ static int sync_ns(void *ctx, json_object *nso, int64_t *requeue_ms, mk_err *err
     sactl *c = ctx;
     (void)requeue_ms;
     const char *ns = mk_json_str(nso, "metadata.name") ?: "";
-    bool active = !mk_json_str(nso, "metadata.deletionTimestamp") &&
-                  strcmp(mk_json_str(nso, "status.phase") ?: "", "Terminating") != 0;
+    bool active = objkey_ns_active(nso);
     json_object *have = active ? informer_get(c->accounts, ns, DEFAULT_SA) : NULL;
     if (!active || have) {
         json_object_put(have);

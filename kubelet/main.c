@@ -206,6 +206,52 @@ static json_object *fetch_object(void *ctx, const char *kind, const char *ns, co
     return obj;
 }
 
+/* pods_env's token: a TokenRequest for the pod's account, bound to the
+ * pod (the only kind of token the node role may ask for). */
+static char *request_token(void *ctx, json_object *pod, const char *audience, int64_t seconds,
+                           mk_err *err)
+{
+    kubelet *kl = ctx;
+    const char *ns = mk_json_str(pod, "metadata.namespace") ?: "default";
+    const char *sa = mk_json_str(pod, "spec.serviceAccountName") ?: "default";
+    json_object *req = json_object_new_object();
+    json_object_object_add(req, "apiVersion",
+                           json_object_new_string("authentication.k8s.io/v1"));
+    json_object_object_add(req, "kind", json_object_new_string("TokenRequest"));
+    json_object *spec = mk_json_ensure(req, "spec");
+    if (audience) {
+        json_object *aud = json_object_new_array();
+        json_object_array_add(aud, json_object_new_string(audience));
+        json_object_object_add(spec, "audiences", aud);
+    }
+    json_object_object_add(spec, "expirationSeconds", json_object_new_int64(seconds));
+    json_object *ref = mk_json_ensure(spec, "boundObjectRef");
+    json_object_object_add(ref, "apiVersion", json_object_new_string("v1"));
+    json_object_object_add(ref, "kind", json_object_new_string("Pod"));
+    json_object_object_add(ref, "name",
+                           json_object_new_string(mk_json_str(pod, "metadata.name") ?: ""));
+    json_object_object_add(ref, "uid",
+                           json_object_new_string(mk_json_str(pod, "metadata.uid") ?: ""));
+    _cleanup_free_ char *path =
+        xasprintf("/api/v1/namespaces/%s/serviceaccounts/%s/token", ns, sa);
+    const char *body = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+    _cleanup_free_ char *resp = NULL;
+    size_t len;
+    int status;
+    int rc = client_request(kl->client, "POST", path, "application/json", body, strlen(body),
+                            &status, &resp, &len, NULL, err);
+    json_object_put(req);
+    if (rc < 0)
+        return NULL;
+    json_object *out = json_tokener_parse(resp);
+    const char *token = mk_json_str(out, "status.token");
+    char *copy = token ? xstrdup(token) : NULL;
+    json_object_put(out);
+    if (!copy)
+        mk_error(err, EIO, "%s: the answer holds no status.token", path);
+    return copy;
+}
+
 typedef struct ns_services {
     const char *ns;
     json_object *out;
@@ -347,6 +393,7 @@ static int kubelet_start(kubelet *kl, kubelet_server **srv, mk_err *err)
         .oom_floor = node_oom_floor(),
         .fetch = fetch_object,
         .services = namespace_services,
+        .token = request_token,
         .fetch_ctx = kl,
     };
     if (node_register(kl, err) < 0)

@@ -39,6 +39,12 @@ typedef json_object *(*pods_fetch_fn)(void *ctx, const char *kind, const char *n
  * the service links in containers' environments. */
 typedef json_object *(*pods_services_fn)(void *ctx, const char *ns);
 
+/* A token of the pod's service account for a projected serviceAccountToken
+ * source (TokenRequest, bound to the pod): the token (caller frees), or
+ * NULL with err filled. audience may be NULL (the server's own). */
+typedef char *(*pods_token_fn)(void *ctx, json_object *pod, const char *audience,
+                               int64_t seconds, mk_err *err);
+
 typedef struct pods_env {
     const char *root_dir;
     const char *image_dir;
@@ -52,7 +58,8 @@ typedef struct pods_env {
     int oom_floor;        /* the lowest oom_score_adj we may set (node_oom_floor) */
     pods_fetch_fn fetch;  /* may be NULL: configMap/secret volumes then fail */
     pods_services_fn services; /* may be NULL: no service links */
-    void *fetch_ctx;           /* fetch's and services' */
+    pods_token_fn token;       /* may be NULL: serviceAccountToken sources fail */
+    void *fetch_ctx;           /* fetch's, services' and token's */
 } pods_env;
 
 /* The pod's host name: spec.hostname, else its name (borrowed). */

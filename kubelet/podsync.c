@@ -638,6 +638,22 @@ static int64_t active_deadline(pod_worker *w, json_object *pod)
     return 0;
 }
 
+/* The pod's projected account tokens, renewed as they age: when the next
+ * one falls due (0: none). */
+static int64_t renew_tokens(pod_worker *w, json_object *pod)
+{
+    if (podsync_terminal(w))
+        return 0;
+    _cleanup_free_ char *dir = pods_dir(&w->kl->env, w->uid);
+    mk_err err = {0};
+    int64_t in = volumes_renew_tokens(&w->kl->env, pod, dir, &err);
+    if (in < 0) {
+        mk_log("pod %s/%s: renewing its token: %s", w->ns, w->name, err.msg);
+        in = 10000;
+    }
+    return in == INT64_MAX ? 0 : now_ms() + in;
+}
+
 int64_t podsync_pass(pod_worker *w, json_object *pod)
 {
     free(w->gates_why);
@@ -685,6 +701,7 @@ int64_t podsync_pass(pod_worker *w, json_object *pod)
     next = sync_containers(w, pod);
     post_status(w);
     earliest(&next, due);
+    earliest(&next, renew_tokens(w, pod));
     return next;
 }
 

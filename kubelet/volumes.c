@@ -275,11 +275,39 @@ static int write_downward(const pods_env *e, json_object *pod, json_object *src,
     return 0;
 }
 
+/* A serviceAccountToken source's lifetime (Kubernetes' default: 1 h), and
+ * how old its file may grow before it is renewed: 80% of that, at most a
+ * day, as Kubernetes' token manager. */
+static int64_t token_ttl(json_object *src)
+{
+    return mk_json_int(src, "expirationSeconds", 3600);
+}
+
+static int64_t token_renew_after_ms(json_object *src)
+{
+    int64_t ms = token_ttl(src) * 800;
+    return ms < 86400000 ? ms : 86400000;
+}
+
+static int write_token(const pods_env *e, json_object *pod, json_object *src, mode_t mode,
+                       const char *dir, mk_err *err)
+{
+    const char *path = mk_json_str(src, "path");
+    if (!e->token)
+        return mk_error(err, ENOTSUP, "no API to request service account tokens");
+    _cleanup_free_ char *token =
+        e->token(e->fetch_ctx, pod, mk_json_str(src, "audience"), token_ttl(src), err);
+    if (!token)
+        return mk_error_wrap(err, "projected serviceAccountToken %s", path ?: "");
+    return write_key(dir, path ?: "", token, strlen(token), mode, err);
+}
+
 /* A projected volume: its sources' files side by side in one folder. */
 static int setup_projected(const pods_env *e, json_object *pod, json_object *vol,
                            const char *dir, mk_err *err)
 {
     json_object *sources = mk_json_path(vol, "sources");
+    mode_t mode = (mode_t)(mk_json_int(vol, "defaultMode", 0644) & 0777);
     if (fsu_mkdir_p(dir, 0755, err) < 0)
         return -err->code;
     for (size_t i = 0; sources && i < json_object_array_length(sources); i++) {
@@ -291,17 +319,53 @@ static int setup_projected(const pods_env *e, json_object *pod, json_object *vol
             rc = setup_object_volume(e, pod, src, dir, true, "name", err);
         else if ((src = mk_json_path(s, "downwardAPI")))
             rc = write_downward(e, pod, src, dir, err);
-        else if (mk_json_path(s, "serviceAccountToken") ||
-                 mk_json_path(s, "clusterTrustBundle"))
+        else if ((src = mk_json_path(s, "serviceAccountToken")))
+            rc = write_token(e, pod, src, mode, dir, err);
+        else if (mk_json_path(s, "clusterTrustBundle"))
             rc = mk_error(err, ENOTSUP,
-                          "projected %s: service account tokens and trust bundles are not "
-                          "supported by minik8s",
-                          mk_json_path(s, "serviceAccountToken") ? "serviceAccountToken"
-                                                                 : "clusterTrustBundle");
+                          "projected clusterTrustBundle: trust bundles are not supported by "
+                          "minik8s");
         if (rc < 0)
             return rc;
     }
     return 0;
+}
+
+int64_t volumes_renew_tokens(const pods_env *e, json_object *pod, const char *pod_dir,
+                             mk_err *err)
+{
+    json_object *vols = mk_json_path(pod, "spec.volumes");
+    int64_t next = INT64_MAX, now = mk_wall_ms();
+    int rc = 0;
+    for (size_t i = 0; vols && i < json_object_array_length(vols); i++) {
+        json_object *vol = json_object_array_get_idx(vols, i);
+        json_object *proj = mk_json_path(vol, "projected");
+        json_object *sources = mk_json_path(proj, "sources");
+        _cleanup_free_ char *dir = vol_dir(pod_dir, mk_json_str(vol, "name") ?: "");
+        for (size_t j = 0; sources && j < json_object_array_length(sources); j++) {
+            json_object *src =
+                mk_json_path(json_object_array_get_idx(sources, j), "serviceAccountToken");
+            const char *path = mk_json_str(src, "path");
+            if (!src || !safe_rel_path(path))
+                continue;
+            _cleanup_free_ char *file = xasprintf("%s/%s", dir, path);
+            struct stat st;
+            int64_t written = stat(file, &st) == 0 ? (int64_t)st.st_mtime * 1000 : 0;
+            int64_t due = written + token_renew_after_ms(src);
+            mode_t mode = (mode_t)(mk_json_int(proj, "defaultMode", 0644) & 0777);
+            if (due <= now) {
+                mk_err one = {0};
+                if (write_token(e, pod, src, mode, dir, &one) < 0) {
+                    rc = mk_error(err, one.code, "%s", one.msg);
+                    due = now + 10000; /* try again soon */
+                } else {
+                    due = now + token_renew_after_ms(src);
+                }
+            }
+            next = due - now < next ? due - now : next;
+        }
+    }
+    return rc < 0 ? rc : next;
 }
 
 /* A claim's volume: the claim must be Bound (else PODS_EMOUNT, and the

@@ -5,6 +5,10 @@
  *   hostPath   the host path itself (type DirectoryOrCreate/FileOrCreate create it)
  *   configMap  POD_DIR/volumes/<name>/<key> from .data (and .items), 0644
  *   secret     the same from base64 .data / .stringData, 0400, root-owned
+ *   projected  its sources' files side by side in POD_DIR/volumes/<name>;
+ *              a serviceAccountToken source's file is a TokenRequest
+ *              token bound to the pod, renewed (volumes_renew_tokens)
+ *              once 80% of its lifetime has passed, as Kubernetes does
  *   persistentVolumeClaim
  *              POD_DIR/volumes/<name> a symbolic link to the bound PV's
  *              hostPath.path or local.path (GETs of the claim and the PV
@@ -36,6 +40,13 @@ int volumes_link_pv(json_object *pvc, json_object *pv, const char *link, mk_err 
 /* Create every volume of pod under pod_dir (idempotent; configMap and
  * secret files are rewritten from the current objects). */
 int volumes_setup(const pods_env *e, json_object *pod, const char *pod_dir, mk_err *err);
+
+/* Renew the serviceAccountToken files of pod's projected volumes that are
+ * due (older than 80% of their lifetime, or than a day). Returns the
+ * milliseconds until the next one falls due (INT64_MAX: none); <0 with
+ * err when a renewal failed (the others are still tried). */
+int64_t volumes_renew_tokens(const pods_env *e, json_object *pod, const char *pod_dir,
+                             mk_err *err);
 
 /* The bind mounts for container ctr's volumeMounts. *out (and each source)
  * is freed with volumes_mounts_free. EINVAL when a mount names no volume. */

@@ -110,6 +110,15 @@ bool kind_has_path_names(const mk_kind *k)
     return k && strcmp(k->group, "rbac.authorization.k8s.io") == 0;
 }
 
+bool kind_has_subdomain_names(const mk_kind *k)
+{
+    static const char *const kinds[] = {"ConfigMap", "Secret", "ServiceAccount", "Event"};
+    for (size_t i = 0; k && i < ARRAY_SIZE(kinds); i++)
+        if (!strcmp(k->kind, kinds[i]) && !*k->group)
+            return true;
+    return false;
+}
+
 static bool word_in(const char *words, const char *w)
 {
     size_t n = strlen(w);

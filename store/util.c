@@ -204,6 +204,18 @@ void mk_random_bytes(void *buf, size_t n)
     }
 }
 
+void mk_name_suffix(char out[MK_NAME_SUFFIX + 1])
+{
+    static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
+    /* Random bytes, not UUID text: hex digits would reach only 16 of the
+     * 27 letters and clash within a thousand names. */
+    unsigned char rnd[MK_NAME_SUFFIX];
+    mk_random_bytes(rnd, sizeof rnd);
+    for (int i = 0; i < MK_NAME_SUFFIX; i++)
+        out[i] = alphabet[rnd[i] % (sizeof alphabet - 1)];
+    out[MK_NAME_SUFFIX] = '\0';
+}
+
 char *mk_base64_encode(const void *data, size_t n)
 {
     static const char tab[] =

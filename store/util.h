@@ -78,6 +78,11 @@ int64_t mk_parse_rfc3339(const char *s);
 
 /* Fill buf with n bytes from the kernel's random source. */
 void mk_random_bytes(void *buf, size_t n);
+/* The 5 random letters Kubernetes appends to a generated name (from its
+ * alphabet without vowels, so no words form): MK_NAME_SUFFIX characters
+ * plus NUL into out. 27^5 names: a clash is rare, and callers retry. */
+#define MK_NAME_SUFFIX 5
+void mk_name_suffix(char out[MK_NAME_SUFFIX + 1]);
 /* Standard base64 (with padding) of n bytes; caller frees. */
 char *mk_base64_encode(const void *data, size_t n);
 

@@ -338,8 +338,7 @@ static int check_name(const mk_kind *k, const char *name, mk_err *err)
 {
     if (kind_has_path_names(k))
         return check_path_segment_name("metadata.name", name, err);
-    /* Events are named <object>.<hex>, as Kubernetes' recorders name them. */
-    if (!strcmp(k->kind, "Event"))
+    if (kind_has_subdomain_names(k))
         return check_dns_subdomain("metadata.name", name, err);
     return check_dns_label("metadata.name", name, err);
 }

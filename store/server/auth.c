@@ -174,13 +174,15 @@ static bool role_allows(api_role role, const auth_attrs *a)
     /* Reads, but not a way into pods (exec, attach and port-forward are
      * upgraded GETs); its Node, Events and Lease; a node deletes the
      * PersistentVolumes it provisioned once it has removed their directory
-     * (the local-path provisioner's node half). */
+     * (the local-path provisioner's node half); it asks for its pods'
+     * account tokens (tokenreq.c holds it to pods). */
     const char *sub = a->sub;
     return (is_read(a->verb) && !is(sub, "exec") && !is(sub, "attach") &&
             !is(sub, "portforward")) ||
            is(k->kind, "Node") || is(k->kind, "Event") || is(k->kind, "Lease") ||
            (is(k->kind, "Pod") && (is(sub, "status") || is(a->verb, "delete"))) ||
-           (is(k->kind, "PersistentVolume") && is(a->verb, "delete") && !*sub);
+           (is(k->kind, "PersistentVolume") && is(a->verb, "delete") && !*sub) ||
+           (is(k->kind, "ServiceAccount") && is(a->verb, "create") && is(sub, "token"));
 }
 
 json_object *auth_role_rules(api_role role, const char **note)
@@ -197,6 +199,8 @@ json_object *auth_role_rules(api_role role, const char **note)
         ","
         "{\"verbs\":[\"delete\"],\"apiGroups\":[\"\"],\"resources\":[\"pods\","
         "\"persistentvolumes\"]},"
+        "{\"verbs\":[\"create\"],\"apiGroups\":[\"\"],\"resources\":[\"serviceaccounts/"
+        "token\"]},"
         "{\"verbs\":[\"get\"],\"nonResourceURLs\":[\"*\"]}]";
     *note = role == ROLE_CONTROLLER ? "the controller role may not delete namespaces"
             : role == ROLE_NODE     ? "the node role may not exec, attach or port-forward"

@@ -20,8 +20,7 @@
 #include "store/server/satoken.h"
 #include "store/server/table.h"
 
-#define GENERATE_NAME_SUFFIX 5
-#define DELETE_RETRIES       16
+#define DELETE_RETRIES 16
 
 static const char *const bootstrap_namespaces[] = {"default", "kube-system", "kube-public",
                                                    "kube-node-lease"};
@@ -214,19 +213,12 @@ static void generate_name(json_object *md)
     const char *base = mk_json_str(md, "generateName");
     if (!base || mk_json_str(md, "name"))
         return;
-    static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
-    /* Random bytes, not UUID text: hex digits would reach only 16 of the
-     * 27 letters and clash within a thousand names. */
-    unsigned char rnd[GENERATE_NAME_SUFFIX];
-    mk_random_bytes(rnd, sizeof rnd);
-    char suffix[GENERATE_NAME_SUFFIX + 1];
-    for (int i = 0; i < GENERATE_NAME_SUFFIX; i++)
-        suffix[i] = alphabet[rnd[i] % (sizeof alphabet - 1)];
-    suffix[GENERATE_NAME_SUFFIX] = '\0';
+    char suffix[MK_NAME_SUFFIX + 1];
+    mk_name_suffix(suffix);
     /* Kubernetes trims the base so the result stays within 63 characters. */
     size_t blen = strlen(base);
-    if (blen > 63 - GENERATE_NAME_SUFFIX)
-        blen = 63 - GENERATE_NAME_SUFFIX;
+    if (blen > 63 - MK_NAME_SUFFIX)
+        blen = 63 - MK_NAME_SUFFIX;
     _cleanup_free_ char *name = xasprintf("%.*s%s", (int)blen, base, suffix);
     json_object_object_add(md, "name", json_object_new_string(name));
 }
@@ -376,8 +368,8 @@ static int create_object(api_req *r, const api_route *rt, json_object *obj, char
                         "%s \"%s\" is forbidden: unable to create new content in namespace %s "
                         "because it is being terminated",
                         objects_qualified(k, q, sizeof q), name, rt->ns);
-    if (strcmp(k->kind, "Pod") == 0 && satoken_admit_pod(r, obj, err) < 0)
-        return -err->code;
+    if (strcmp(k->kind, "Pod") == 0)
+        satoken_admit_pod(r, obj);
     quota_hold hold;
     if ((k->namespaced && limitrange_check(r, k, rt->ns, obj, err) < 0) ||
         quota_admit(r, k, rt->ns, obj, &hold, err) < 0)

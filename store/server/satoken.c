@@ -88,28 +88,7 @@ int satoken_identify(api_server *srv, const char *token, char *user, size_t n, m
 
 /* ---- pods ---- */
 
-#define VOLUME "kube-api-access"
-
-/* The account's token Secret, made unless there is one. */
-static int ensure_secret(api_server *srv, json_object *sa, const char *secret, mk_err *err)
-{
-    json_object *s = json_object_new_object();
-    json_object_object_add(s, "apiVersion", json_object_new_string("v1"));
-    json_object_object_add(s, "kind", json_object_new_string("Secret"));
-    json_object_object_add(s, "type", json_object_new_string(SATOKEN_TYPE));
-    json_object *md = mk_json_ensure(s, "metadata");
-    json_object_object_add(md, "name", json_object_new_string(secret));
-    json_object_object_add(md, "namespace",
-                           json_object_new_string(mk_json_str(sa, "metadata.namespace") ?: ""));
-    json_object *ann = mk_json_ensure(md, "annotations");
-    json_object_object_add(ann, SATOKEN_ANNOTATION,
-                           json_object_new_string(mk_json_str(sa, "metadata.name") ?: ""));
-    /* Goes with its account (the garbage collector). */
-    mk_set_owner(s, mk_owner_ref(sa, "v1", "ServiceAccount"));
-    int rc = objects_put_new(srv, s, err);
-    json_object_put(s);
-    return rc;
-}
+#define VOLUME_PREFIX "kube-api-access-"
 
 static bool mounts_token(json_object *ctr)
 {
@@ -118,14 +97,13 @@ static bool mounts_token(json_object *ctr)
          json_object_is_type(mounts, json_type_array) && i < json_object_array_length(mounts);
          i++) {
         json_object *m = json_object_array_get_idx(mounts, i);
-        if (!strcmp(mk_json_str(m, "name") ?: "", VOLUME) ||
-            !strcmp(mk_json_str(m, "mountPath") ?: "", SATOKEN_MOUNT))
+        if (!strcmp(mk_json_str(m, "mountPath") ?: "", SATOKEN_MOUNT))
             return true;
     }
     return false;
 }
 
-static void add_mounts(json_object *pod, const char *list)
+static void add_mounts(json_object *pod, const char *list, const char *volume)
 {
     json_object *ctrs = mk_json_path(pod, list);
     for (size_t i = 0;
@@ -135,7 +113,7 @@ static void add_mounts(json_object *pod, const char *list)
         if (mounts_token(c))
             continue;
         json_object *m = json_object_new_object();
-        json_object_object_add(m, "name", json_object_new_string(VOLUME));
+        json_object_object_add(m, "name", json_object_new_string(volume));
         json_object_object_add(m, "mountPath", json_object_new_string(SATOKEN_MOUNT));
         json_object_object_add(m, "readOnly", json_object_new_boolean(1));
         json_object *mounts = mk_json_path(c, "volumeMounts");
@@ -147,7 +125,28 @@ static void add_mounts(json_object *pod, const char *list)
     }
 }
 
-static void add_volume(json_object *pod, const char *secret)
+static bool has_volume(json_object *vols, const char *name)
+{
+    for (size_t i = 0; i < json_object_array_length(vols); i++)
+        if (!strcmp(mk_json_str(json_object_array_get_idx(vols, i), "name") ?: "", name))
+            return true;
+    return false;
+}
+
+/* Kubernetes' kube-api-access volume, source by source. */
+static json_object *api_access_sources(void)
+{
+    _cleanup_free_ char *text =
+        xasprintf("[{\"serviceAccountToken\":{\"expirationSeconds\":%d,\"path\":\"token\"}},"
+                  "{\"configMap\":{\"name\":\"%s\",\"items\":[{\"key\":\"ca.crt\",\"path\":"
+                  "\"ca.crt\"}]}},"
+                  "{\"downwardAPI\":{\"items\":[{\"path\":\"namespace\",\"fieldRef\":{"
+                  "\"apiVersion\":\"v1\",\"fieldPath\":\"metadata.namespace\"}}]}}]",
+                  SATOKEN_TTL, SATOKEN_ROOT_CA);
+    return json_tokener_parse(text);
+}
+
+static void add_volume(json_object *pod)
 {
     json_object *spec = mk_json_ensure(pod, "spec");
     json_object *vols = mk_json_path(spec, "volumes");
@@ -155,23 +154,26 @@ static void add_volume(json_object *pod, const char *secret)
         vols = json_object_new_array();
         json_object_object_add(spec, "volumes", vols);
     }
-    for (size_t i = 0; i < json_object_array_length(vols); i++)
-        if (!strcmp(mk_json_str(json_object_array_get_idx(vols, i), "name") ?: "", VOLUME))
-            return; /* the pod brings its own */
+    char name[sizeof VOLUME_PREFIX + MK_NAME_SUFFIX];
+    do {
+        char suffix[MK_NAME_SUFFIX + 1];
+        mk_name_suffix(suffix);
+        snprintf(name, sizeof name, VOLUME_PREFIX "%s", suffix);
+    } while (has_volume(vols, name));
     json_object *v = json_object_new_object(), *src = json_object_new_object();
-    json_object_object_add(v, "name", json_object_new_string(VOLUME));
-    json_object_object_add(src, "secretName", json_object_new_string(secret));
+    json_object_object_add(v, "name", json_object_new_string(name));
+    json_object_object_add(src, "sources", api_access_sources());
     json_object_object_add(src, "defaultMode", json_object_new_int(0644));
-    json_object_object_add(v, "secret", src);
+    json_object_object_add(v, "projected", src);
     json_object_array_add(vols, v);
-    add_mounts(pod, "spec.containers");
-    add_mounts(pod, "spec.initContainers");
+    add_mounts(pod, "spec.containers", name);
+    add_mounts(pod, "spec.initContainers", name);
 }
 
-int satoken_admit_pod(api_req *r, json_object *pod, mk_err *err)
+void satoken_admit_pod(api_req *r, json_object *pod)
 {
     if (!r->srv->auth || !mk_json_bool(pod, "spec.automountServiceAccountToken", true))
-        return 0;
+        return;
     const char *ns = mk_json_str(pod, "metadata.namespace") ?: "default";
     const char *name = mk_json_str(pod, "spec.serviceAccountName");
     if (!name || !*name)
@@ -180,17 +182,10 @@ int satoken_admit_pod(api_req *r, json_object *pod, mk_err *err)
         name = "default";
     json_object *sa = get_account(r->srv, ns, name);
     bool pod_says = mk_json_path(pod, "spec.automountServiceAccountToken") != NULL;
-    if (!sa || (!pod_says && !mk_json_bool(sa, "automountServiceAccountToken", true))) {
-        json_object_put(sa);
-        return 0;
-    }
-    _cleanup_free_ char *secret = xasprintf("%s-token", name);
-    int rc = r->dry_run ? 0 : ensure_secret(r->srv, sa, secret, err);
-    if (rc == 0) {
+    if (sa && (pod_says || mk_json_bool(sa, "automountServiceAccountToken", true))) {
         mk_json_set_str(pod, "spec.serviceAccountName", name);
         mk_json_set_str(pod, "spec.serviceAccount", name);
-        add_volume(pod, secret);
+        add_volume(pod);
     }
     json_object_put(sa);
-    return rc;
 }

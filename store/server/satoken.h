@@ -6,8 +6,7 @@
  * API server rather than by a controller, so the create's reply has it. A
  * request bearing the token is the user system:serviceaccount:NS:NAME
  * with the rbac role (rbac.h), for as long as the Secret and an account of
- * that name exist. Pods get their account's token mounted
- * (satoken_admit_pod). This is how a program outside the cluster (a CI job)
+ * that name exist. This is how a program outside the cluster (a CI job)
  * gets a kubeconfig of its own:
  *
  *     kubectl create serviceaccount ci
@@ -33,14 +32,21 @@
  * Other objects are left alone. */
 void satoken_fill(json_object *secret);
 
+/* What a pod's account token volume holds: a TokenRequest token of this
+ * lifetime (Kubernetes' 3607 s; tokenreq.h extends a pod-bound one), the
+ * cluster's CA from this ConfigMap (every namespace has it: mk-controller-
+ * manager's root-ca-cert-publisher) and the namespace. */
+#define SATOKEN_TTL     3607
+#define SATOKEN_ROOT_CA "kube-root-ca.crt"
+
 /* A pod being created on a server with tokens gets its service account's
  * token, as Kubernetes' ServiceAccount admission gives it: unless the pod
  * or the account turns automountServiceAccountToken off, or the account
- * (spec.serviceAccountName, "default") does not exist, the account's
- * Secret <account>-token is made when missing (not on a dry run) and the
- * pod gets the volume kube-api-access, mounted read-only at SATOKEN_MOUNT
- * in each container (files token and namespace). */
-int satoken_admit_pod(api_req *r, json_object *pod, mk_err *err);
+ * (spec.serviceAccountName, "default") does not exist, the pod gets the
+ * projected volume kube-api-access-<5 letters> (files token, ca.crt and
+ * namespace; the kubelet asks for the token, bound to the pod), mounted
+ * read-only at SATOKEN_MOUNT in each container that mounts nothing there. */
+void satoken_admit_pod(api_req *r, json_object *pod);
 
 /* The user that presents token: 0 with "system:serviceaccount:NS:NAME" in
  * user (n bytes); EPERM when no token Secret of an existing account holds

@@ -11,14 +11,16 @@
 #include "store/codec.h"
 #include "store/jwt.h"
 #include "store/server/objects.h"
+#include "store/server/satoken.h"
 #include "store/util.h"
 
-#define KEY_NS      "kube-system"
-#define KEY_SECRET  "minik8s-token-signing-key"
-#define ISSUER      "https://kubernetes.default.svc.cluster.local"
-#define DEFAULT_TTL 3600
-#define MIN_TTL     600
-#define MAX_TTL     4294967296LL /* 2^32 s, as Kubernetes */
+#define KEY_NS       "kube-system"
+#define KEY_SECRET   "minik8s-token-signing-key"
+#define ISSUER       "https://kubernetes.default.svc.cluster.local"
+#define DEFAULT_TTL  3600
+#define MIN_TTL      600
+#define MAX_TTL      4294967296LL /* 2^32 s, as Kubernetes */
+#define EXTENDED_TTL (365 * 24 * 3600)
 
 int tokenreq_init(api_server *srv, mk_err *err)
 {
@@ -75,33 +77,57 @@ static int ttl_of(json_object *spec, int64_t *ttl, mk_err *err)
     return 0;
 }
 
+/* The binding checks of a pod: as Kubernetes' TokenRequest storage, the
+ * pod runs as the account; as its NodeRestriction admission, a node's
+ * token is bound to a pod by uid, and that pod is on a node. (Node tokens
+ * are shared by every kubelet here: which node is not known.) */
+static int check_pod(api_role role, const char *account, json_object *ref, json_object *pod,
+                     mk_err *err)
+{
+    if (strcmp(mk_json_str(pod, "spec.serviceAccountName") ?: "default", account))
+        return mk_error(err, EINVAL,
+                        "cannot bind token for serviceaccount \"%s\" to pod running with "
+                        "different serviceaccount name.",
+                        account);
+    if (role == ROLE_NODE && !mk_json_str(ref, "uid"))
+        return mk_error(err, EACCES, "node requested token with a pod binding without a uid");
+    if (role == ROLE_NODE && !*(mk_json_str(pod, "spec.nodeName") ?: ""))
+        return mk_error(err, EACCES, "node requested token bound to a pod not scheduled");
+    return 0;
+}
+
 /* spec.boundObjectRef: a Pod or Secret of the namespace, there now, of
  * the uid given; its name and uid go into the claims. */
-static int bind_to(api_server *srv, const char *ns, json_object *ref, json_object *k8s,
+static int bind_to(api_req *r, const api_route *rt, json_object *ref, json_object *k8s,
                    mk_err *err)
 {
     const char *kind = mk_json_str(ref, "kind") ?: "";
+    if (r->role == ROLE_NODE && strcmp(kind, "Pod"))
+        return mk_error(err, EACCES, "node requested token not bound to a pod");
     if (strcmp(kind, "Pod") && strcmp(kind, "Secret"))
         return mk_error(err, EINVAL,
                         "spec.boundObjectRef.kind: Unsupported value: \"%s\": supported "
                         "values: \"Pod\", \"Secret\"",
                         kind);
     json_object *obj = NULL;
-    if (load(srv, kind, ns, mk_json_str(ref, "name") ?: "", &obj, err) < 0)
+    if (load(r->srv, kind, rt->ns, mk_json_str(ref, "name") ?: "", &obj, err) < 0)
         return -err->code;
     const char *uid = mk_json_str(obj, "metadata.uid") ?: "";
     const char *want = mk_json_str(ref, "uid");
+    bool pod = !strcmp(kind, "Pod");
     int rc = 0;
     if (want && strcmp(want, uid))
         rc = mk_error(err, EEXIST,
                       "the UID in the bound object reference (%s) does not match the UID in "
                       "record. The object might have been deleted and then recreated",
                       want);
-    else {
+    else if (pod)
+        rc = check_pod(r->role, rt->name, ref, obj, err);
+    if (rc == 0) {
         json_object *b = json_object_new_object();
         json_object_object_add(b, "name", json_object_new_string(mk_json_str(ref, "name")));
         json_object_object_add(b, "uid", json_object_new_string(uid));
-        json_object_object_add(k8s, !strcmp(kind, "Pod") ? "pod" : "secret", b);
+        json_object_object_add(k8s, pod ? "pod" : "secret", b);
     }
     json_object_put(obj);
     return rc;
@@ -147,10 +173,22 @@ static int issue(api_req *r, const api_route *rt, json_object *req, mk_err *err)
     }
     int64_t now = mk_wall_ms() / 1000;
     json_object *claims = claims_of(sa, aud, now, now + ttl);
+    json_object *k8s = mk_json_path(claims, "kubernetes.io");
     json_object *ref = mk_json_path(spec, "boundObjectRef");
-    int rc = ref ? bind_to(r->srv, rt->ns, ref, mk_json_path(claims, "kubernetes.io"), err) : 0;
+    int rc = ref ? bind_to(r, rt, ref, k8s, err)
+             : r->role == ROLE_NODE
+                 ? mk_error(err, EACCES, "node requested token not bound to a pod")
+                 : 0;
     if (rc == 0) {
         json_object_object_add(spec, "expirationSeconds", json_object_new_int64(ttl));
+        /* As Kubernetes: a pod's kube-api-access token (SATOKEN_TTL) is good
+         * for a year, so that clients that never reread it keep working;
+         * it still ends with the pod. The reply says the short lifetime,
+         * and the kubelet renews at that pace. */
+        if (ttl == SATOKEN_TTL && mk_json_path(k8s, "pod")) {
+            json_object_object_add(claims, "exp", json_object_new_int64(now + EXTENDED_TTL));
+            json_object_object_add(k8s, "warnafter", json_object_new_int64(now + ttl));
+        }
         _cleanup_free_ char *token =
             jwt_sign((const unsigned char *)r->srv->token_key, r->srv->token_key_len, claims);
         char at[32];

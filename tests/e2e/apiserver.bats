@@ -750,8 +750,8 @@ event_json() { # name lastTimestamp
     [ "$CODE" = 401 ]
 }
 
-@test "rbac: a pod gets its service account's token mounted, unless it or its account opts out" {
-    printf 'admintok,root,admin\n' >"$BATS_TEST_TMPDIR/tokens"
+@test "rbac: a pod gets its service account's token volume, unless it or its account opts out" {
+    printf 'admintok,root,admin\nnodetok,kubelet,node\n' >"$BATS_TEST_TMPDIR/tokens"
     start_extra --token-file "$BATS_TEST_TMPDIR/tokens"
     local j='-H Content-Type:application/json' tok='/var/run/secrets/kubernetes.io/serviceaccount'
     pod() { # NAME SPEC-FIELDS [QUERY]
@@ -761,31 +761,53 @@ event_json() { # name lastTimestamp
     pod nosa ',"serviceAccountName":"builder"'
     [ "$CODE" = 201 ] && [ "$(jq -c .spec.volumes <<<"$BODY")" = null ]
     MK_TOKEN=admintok req POST /api/v1/namespaces/default/serviceaccounts $j -d '{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"builder"}}'
-    local uid; uid=$(jq -r .metadata.uid <<<"$BODY")
     pod dry ',"serviceAccountName":"builder"' '?dryRun=All'
-    [ "$CODE" = 201 ] && [ "$(jq -r '.spec.volumes[0].secret.secretName' <<<"$BODY")" = builder-token ]
-    MK_TOKEN=admintok req GET /api/v1/namespaces/default/secrets/builder-token
-    [ "$CODE" = 404 ]
+    [ "$CODE" = 201 ] && [[ "$(jq -r '.spec.volumes[0].name' <<<"$BODY")" == kube-api-access-????? ]]
+    # Kubernetes' projected volume: a pod-bound token, the CA, the namespace
     pod withsa ',"serviceAccountName":"builder"'
     [ "$CODE" = 201 ]
-    [ "$(jq -r '.spec.volumes[0] | "\(.name) \(.secret.secretName)"' <<<"$BODY")" = "kube-api-access builder-token" ]
-    [ "$(jq -r '.spec.containers[0].volumeMounts[0] | "\(.mountPath) \(.readOnly)"' <<<"$BODY")" = "$tok true" ]
+    local vol; vol=$(jq -r '.spec.volumes[0].name' <<<"$BODY")
+    [ "$(jq -cS '.spec.volumes[0].projected' <<<"$BODY")" = '{"defaultMode":420,"sources":[{"serviceAccountToken":{"expirationSeconds":3607,"path":"token"}},{"configMap":{"items":[{"key":"ca.crt","path":"ca.crt"}],"name":"kube-root-ca.crt"}},{"downwardAPI":{"items":[{"fieldRef":{"apiVersion":"v1","fieldPath":"metadata.namespace"},"path":"namespace"}]}}]}' ]
+    [ "$(jq -r '.spec.containers[0].volumeMounts[0] | "\(.name) \(.mountPath) \(.readOnly)"' <<<"$BODY")" = "$vol $tok true" ]
     [ "$(jq -r .spec.serviceAccount <<<"$BODY")" = builder ]
-    MK_TOKEN=admintok req GET /api/v1/namespaces/default/secrets/builder-token
-    [ "$CODE" = 200 ] && [ "$(jq -r .type <<<"$BODY")" = kubernetes.io/service-account-token ]
-    [ "$(jq -r '.metadata.ownerReferences[0].uid' <<<"$BODY")" = "$uid" ]
-    local t; t=$(jq -r .data.token <<<"$BODY")
-    # a second pod shares the Secret
-    pod again ',"serviceAccountName":"builder"'
-    MK_TOKEN=admintok req GET /api/v1/namespaces/default/secrets/builder-token
-    [ "$(jq -r .data.token <<<"$BODY")" = "$t" ]
+    local uid; uid=$(jq -r .metadata.uid <<<"$BODY")
+    # nothing is stored per pod: no token Secret
+    MK_TOKEN=admintok req GET /api/v1/namespaces/default/secrets
+    [ "$(jq '.items | length' <<<"$BODY")" = 0 ]
     pod optout ',"serviceAccountName":"builder","automountServiceAccountToken":false'
     [ "$CODE" = 201 ] && [ "$(jq -c .spec.volumes <<<"$BODY")" = null ]
     MK_TOKEN=admintok req PATCH /api/v1/namespaces/default/serviceaccounts/builder -H 'Content-Type: application/merge-patch+json' -d '{"automountServiceAccountToken":false}'
     pod saoptout ',"serviceAccountName":"builder"'
     [ "$CODE" = 201 ] && [ "$(jq -c .spec.volumes <<<"$BODY")" = null ]
     pod podoptin ',"serviceAccountName":"builder","automountServiceAccountToken":true'
-    [ "$(jq -r '.spec.volumes[0].name' <<<"$BODY")" = kube-api-access ]
+    [[ "$(jq -r '.spec.volumes[0].name' <<<"$BODY")" == kube-api-access-* ]]
+
+    # A node asks for the token of a pod on a node, bound to it by uid.
+    token() { MK_TOKEN=nodetok req POST /api/v1/namespaces/default/serviceaccounts/builder/token $j -d "{\"spec\":{\"expirationSeconds\":3607$1}}"; }
+    token ''
+    [ "$CODE" = 403 ] && [[ "$(jq -r .message <<<"$BODY")" == *"node requested token not bound to a pod"* ]]
+    token ',"boundObjectRef":{"kind":"Pod","apiVersion":"v1","name":"withsa"}'
+    [ "$CODE" = 403 ] && [[ "$(jq -r .message <<<"$BODY")" == *"without a uid"* ]]
+    local ref=",\"boundObjectRef\":{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"name\":\"withsa\",\"uid\":\"$uid\"}"
+    token "$ref"
+    [ "$CODE" = 403 ] && [[ "$(jq -r .message <<<"$BODY")" == *"not scheduled"* ]]
+    MK_TOKEN=admintok req POST /api/v1/namespaces/default/pods/withsa/binding $j -d '{"target":{"kind":"Node","name":"n1"}}'
+    token "$ref"
+    [ "$CODE" = 201 ]
+    # good for a year while the pod lives; the reply says the hour
+    local exp; exp=$(jq -r .status.expirationTimestamp <<<"$BODY")
+    (($(date -d "$exp" +%s) - $(date +%s) < 3700))
+    local t; t=$(jq -r .status.token <<<"$BODY")
+    MK_TOKEN=$t req GET /api/v1/namespaces/default/pods
+    [ "$CODE" = 403 ] # known (RBAC decides), not 401
+    # a pod of another account (here "default", unset) is not this one's
+    pod plain ''
+    token ",\"boundObjectRef\":{\"kind\":\"Pod\",\"name\":\"plain\",\"uid\":\"$(jq -r .metadata.uid <<<"$BODY")\"}"
+    [ "$CODE" = 422 ]
+    [[ "$(jq -r .message <<<"$BODY")" == *"different serviceaccount name"* ]]
+    MK_TOKEN=admintok req DELETE /api/v1/namespaces/default/pods/withsa
+    MK_TOKEN=$t req GET /api/v1/namespaces/default/pods
+    [ "$CODE" = 401 ]
 }
 
 @test "the kubernetes Service leads to the advertised address, and follows the port" {

@@ -14,7 +14,7 @@ bats_require_minimum_version 1.5.0
 
 setup_file() {
     export CLUSTER_NET=172.31.243 CLUSTER_NS=mkt CLUSTER_NODES=1 CLUSTER_TLS=1 CLUSTER_PROXY=1 \
-        CLUSTER_CM_FLAGS="--controllers nodeipam"
+        CLUSTER_CM_FLAGS="--controllers nodeipam,root-ca-cert-publisher"
     cluster_up
     [[ "$MK_SERVER" == https://* ]]
     export MINIK8S_MOUNT=$MNT
@@ -50,6 +50,13 @@ teardown_file() {
 }
 
 k() { timeout 30 kubectl --kubeconfig "$E2E_DIR/kubeconfig" "$@"; }
+
+# A JWT's claims, as JSON.
+jwt_claims() {
+    python3 -c 'import sys, base64
+p = sys.argv[1].split(".")[1]
+sys.stdout.write(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)).decode())' "$1"
+}
 
 @test "tls: the daemons reach the server through its CA; a pod is scheduled and runs" {
     node_ready node1
@@ -217,10 +224,7 @@ YAML
     tok=$(k create token bot --duration=20m)
     [[ "$tok" == eyJ*.*.* ]]
     # the claims say who and until when, as Kubernetes' do
-    [ "$(python3 -c 'import sys, base64, json
-p = sys.argv[1].split(".")[1]
-c = json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))
-print(c["sub"], c["exp"] - c["iat"])' "$tok")" = "system:serviceaccount:default:bot 1200" ]
+    [ "$(jwt_claims "$tok" | jq -r '"\(.sub) \(.exp - .iat)"')" = "system:serviceaccount:default:bot 1200" ]
     run k --token "$tok" auth whoami
     [[ "$output" == *system:serviceaccount:default:bot* ]]
     run k --token "$tok" get pods
@@ -229,7 +233,9 @@ print(c["sub"], c["exp"] - c["iat"])' "$tok")" = "system:serviceaccount:default:
     run k --token "$tok" get pods
     [ "$status" -eq 0 ] && [[ "$output" == *talk* ]]
     # bound to a pod: good while that pod is
-    k run boundto --image=busybox --restart=Never --command -- sleep 3600
+    run k create token bot --bound-object-kind=Pod --bound-object-name=talk
+    [ "$status" -eq 1 ] && [[ "$output" == *'cannot bind token for serviceaccount "bot" to pod running with different serviceaccount name'* ]]
+    k run boundto --image=busybox --restart=Never --overrides='{"apiVersion":"v1","spec":{"serviceAccountName":"bot"}}' --command -- sleep 3600
     local uid bound
     uid=$(k get pod boundto -o jsonpath='{.metadata.uid}')
     bound=$(k create token bot --bound-object-kind=Pod --bound-object-name=boundto --bound-object-uid="$uid")
@@ -275,12 +281,24 @@ spec:
         sleep 1
       done
 YAML
-    run k get pod apicall -o jsonpath='{.spec.volumes[0].secret.secretName} {.spec.containers[0].volumeMounts[0].mountPath}'
-    [ "$output" = "reader-token /var/run/secrets/kubernetes.io/serviceaccount" ]
+    local vol
+    vol=$(k get pod apicall -o jsonpath='{.spec.volumes[0].name}')
+    [[ "$vol" == kube-api-access-????? ]]
+    run k get pod apicall -o jsonpath='{.spec.containers[0].volumeMounts[0].name} {.spec.containers[0].volumeMounts[0].mountPath}'
+    [ "$output" = "$vol /var/run/secrets/kubernetes.io/serviceaccount" ]
     wait_for 60 phase_is apicall Running
     logs_say() { k logs apicall | grep -q "$1"; }
     wait_for 20 logs_say 'ns=default api=10.96.0.1:443'
     wait_for 20 logs_say '403 Forbidden'
+    # the folder: a token bound to the pod, the cluster's CA, the namespace
+    local d=/var/run/secrets/kubernetes.io/serviceaccount
+    run k exec apicall -- cat $d/ca.crt
+    [ "$output" = "$(cat "$CLUSTER_CA")" ]
+    run k exec apicall -- cat $d/namespace
+    [ "$output" = default ]
+    # good for a year while the pod lives, renewed after the hour it says
+    run jwt_claims "$(k exec apicall -- cat $d/token)"
+    [ "$(jq -r '"\(.["kubernetes.io"].pod.name) \(.exp - .iat) \(.["kubernetes.io"].warnafter - .iat)"' <<<"$output")" = "apicall 31536000 3607" ]
     k create rolebinding reader --clusterrole=view --serviceaccount=default:reader
     wait_for 20 logs_say '"kind":"PodList"'
     # a pod that opts out gets nothing
@@ -298,4 +316,52 @@ YAML
     k delete pod apicall notoken --wait=false
     k delete rolebinding reader
     k delete serviceaccount reader
+}
+
+@test "tls: every namespace has kube-root-ca.crt, the cluster's CA, put back when changed or deleted" {
+    ca_in() { [ "$(k get configmap kube-root-ca.crt -n "$1" -o jsonpath='{.data.ca\.crt}')" = "$(cat "$CLUSTER_CA")" ]; }
+    wait_for 20 ca_in default
+    k create namespace rootca-new
+    wait_for 20 ca_in rootca-new
+    k patch configmap kube-root-ca.crt -n rootca-new --type merge -p '{"data":{"ca.crt":"forged","extra":"x"}}'
+    wait_for 20 ca_in rootca-new
+    run k get configmap kube-root-ca.crt -n rootca-new -o jsonpath='{.data.extra}'
+    [ -z "$output" ]
+    k delete configmap kube-root-ca.crt -n rootca-new
+    wait_for 20 ca_in rootca-new
+    k delete namespace rootca-new --wait=false
+}
+
+@test "tls: kubectl in a pod finds the API itself (in-cluster config) and verifies it with the mounted ca.crt" {
+    local bin
+    bin=$(dirname "$(readlink -f "$(command -v kubectl)")")
+    k create serviceaccount lister
+    k create rolebinding lister --clusterrole=view --serviceaccount=default:lister
+    k apply -f - <<YAML
+apiVersion: v1
+kind: Pod
+metadata: {name: incluster}
+spec:
+  serviceAccountName: lister
+  volumes:
+  - {name: kbin, hostPath: {path: $bin}}
+  - {name: home, emptyDir: {}}
+  containers:
+  - name: c
+    image: busybox
+    env: [{name: HOME, value: /home}]
+    volumeMounts: [{name: kbin, mountPath: /kbin, readOnly: true}, {name: home, mountPath: /home}]
+    command: [sh, -c, 'until /kbin/kubectl get pod incluster -o name; do sleep 1; done; exec sleep 3600']
+YAML
+    wait_for 60 phase_is incluster Running
+    listed() { k logs incluster | grep -qx pod/incluster; }
+    wait_for 30 listed
+    run k exec incluster -- /kbin/kubectl auth whoami -o jsonpath='{.status.userInfo.username}'
+    [ "$output" = system:serviceaccount:default:lister ]
+    # what the role does not grant is refused: RBAC judges the pod's token
+    run k exec incluster -- /kbin/kubectl delete pod incluster --dry-run=server
+    [ "$status" -ne 0 ] && [[ "$output" == *forbidden* ]]
+    k delete pod incluster --wait=false
+    k delete rolebinding lister
+    k delete serviceaccount lister
 }

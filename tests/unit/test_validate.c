@@ -442,7 +442,10 @@ static void test_rbac_names(void **state)
               "kind: RoleBinding\nmetadata: {name: 'system:rb'}\n"
               "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: 'system:r'}\n");
     expect_error("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: 'system:cm'}\n",
-                 "metadata.name: Invalid value: \"system:cm\": a lowercase RFC 1123 label");
+                 "metadata.name: Invalid value: \"system:cm\": a lowercase RFC 1123 subdomain");
+    expect_error(
+        "apiVersion: v1\nkind: Service\nmetadata: {name: 'a.b'}\nspec: {ports: [{port: 80}]}\n",
+        "metadata.name: Invalid value: \"a.b\": a lowercase RFC 1123 label");
 }
 
 static const char rb_base[] =
@@ -886,7 +889,10 @@ static void test_metadata(void **state)
     expect_error_with(base, "metadata: {labels: {a: b}}\n", "metadata.name: Required value");
     expect_error_with(
         base, "metadata: {name: My.Config}\n",
-        "metadata.name: Invalid value: \"My.Config\": a lowercase RFC 1123 label");
+        "metadata.name: Invalid value: \"My.Config\": a lowercase RFC 1123 subdomain");
+    /* Kubernetes' own names of data objects have dots. */
+    expect_ok_with(base, "metadata: {name: kube-root-ca.crt}\n");
+    expect_ok("apiVersion: v1\nkind: Secret\nmetadata: {name: sh.helm.release.v1.web.v1}\n");
     expect_error_with(base, "metadata: {name: cfg, namespace: Default}\n",
                       "metadata.namespace: Invalid value: \"Default\"");
     expect_error_with(base, "metadata: {name: cfg, labels: {'-bad': x}}\n",

@@ -111,14 +111,15 @@ nodes() { seq 1 "$CLUSTER_NODES"; }
 # they are under mktemp's directory).
 server_flags() { echo "--server $MK_SERVER${CLUSTER_CA:+ --certificate-authority $CLUSTER_CA}"; }
 
-# A CA, and the API server's certificate it signs for $CLUSTER_NET.1.
+# A CA, and the API server's certificate it signs for $CLUSTER_NET.1
 make_certs() {
     export CLUSTER_CA=$E2E_DIR/ca.pem
     openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=minik8s-test-ca \
         -keyout "$E2E_DIR/ca.key" -out "$CLUSTER_CA" 2>/dev/null
     openssl req -newkey rsa:2048 -nodes -subj /CN=mk-apiserver \
         -keyout "$E2E_DIR/server.key" -out "$E2E_DIR/server.csr" 2>/dev/null
-    printf 'subjectAltName=IP:%s.1\n' "$CLUSTER_NET" >"$E2E_DIR/san.ext"
+    # and for the kubernetes Service's address, which clients in pods dial
+    printf 'subjectAltName=IP:%s.1,IP:10.96.0.1\n' "$CLUSTER_NET" >"$E2E_DIR/san.ext"
     openssl x509 -req -in "$E2E_DIR/server.csr" -CA "$CLUSTER_CA" -CAkey "$E2E_DIR/ca.key" \
         -CAcreateserial -days 1 -extfile "$E2E_DIR/san.ext" -out "$E2E_DIR/server.pem" 2>/dev/null
 }
