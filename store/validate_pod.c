@@ -290,7 +290,30 @@ static int check_downward_items(json_object *src, const char *base, mk_err *err)
     return 0;
 }
 
-/* A projected volume: configMap, secret and downwardAPI sources. */
+/* A serviceAccountToken source: a safe path, a lifetime TokenRequest
+ * grants (tokenreq.c). */
+static int check_token_projection(json_object *src, const char *base, mk_err *err)
+{
+    vpath f;
+    SUBPATH(f, "%s.path", base);
+    const char *path = get_str(src, "path");
+    if (empty_str(path))
+        return field_required(err, f, NULL);
+    if (!is_safe_relative_path(path))
+        return field_invalid_str(err, f, path, "must be a relative path without '..'");
+    json_object *ttl = get(src, "expirationSeconds");
+    int64_t secs = ttl ? json_object_get_int64(ttl) : 3600;
+    SUBPATH(f, "%s.expirationSeconds", base);
+    if (ttl && secs < 600)
+        return field_invalid(err, f, ttl, "may not specify a duration less than 10 minutes");
+    if (ttl && secs > 4294967296LL)
+        return field_invalid(err, f, ttl,
+                             "may not specify a duration larger than 2^32 seconds");
+    return 0;
+}
+
+/* A projected volume: configMap, secret, downwardAPI and serviceAccountToken
+ * sources. */
 static int check_projected(json_object *src, const char *base, mk_err *err)
 {
     json_object *sources = get(src, "sources");
@@ -299,8 +322,7 @@ static int check_projected(json_object *src, const char *base, mk_err *err)
     for (size_t i = 0; i < list_len(sources); i++) {
         json_object *s = list_at(sources, i);
         SUBPATH(f, "%s.sources[%zu]", base, i);
-        static const char *const refused[] = {"serviceAccountToken", "clusterTrustBundle",
-                                              "podCertificate"};
+        static const char *const refused[] = {"clusterTrustBundle", "podCertificate"};
         for (size_t k = 0; k < ARRAY_SIZE(refused); k++) {
             if (has(s, refused[k])) {
                 SUBPATH(f, "%s.sources[%zu].%s", base, i, refused[k]);
@@ -314,6 +336,10 @@ static int check_projected(json_object *src, const char *base, mk_err *err)
                 return field_required(err, f, NULL);
             }
         }
+        SUBPATH(f, "%s.sources[%zu].serviceAccountToken", base, i);
+        if (has(s, "serviceAccountToken") &&
+            (r = check_token_projection(get(s, "serviceAccountToken"), f, err)) < 0)
+            return r;
         SUBPATH(f, "%s.sources[%zu].downwardAPI", base, i);
         if (has(s, "downwardAPI") &&
             (r = check_downward_items(get(s, "downwardAPI"), f, err)) < 0)

@@ -7,6 +7,8 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/time.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -414,6 +416,16 @@ static void expect_file(const char *dir, const char *rel, const char *want)
     assert_string_equal(got, want);
 }
 
+/* pods_env's token: "token-N-<audience>-<seconds>" for the Nth request. */
+static int tokens_issued;
+
+static char *token_counted(void *ctx, json_object *pod, const char *audience, int64_t seconds,
+                           mk_err *err)
+{
+    (void)ctx, (void)pod, (void)err;
+    return xasprintf("token-%d-%s-%lld", ++tokens_issued, audience ?: "", (long long)seconds);
+}
+
 /* downwardAPI and projected volumes written into a temp pod dir; other
  * sources refused by name. */
 static void test_volume_sources(void **state)
@@ -421,7 +433,7 @@ static void test_volume_sources(void **state)
     (void)state;
     char dir[] = "/tmp/mk-test-vols-XXXXXX";
     assert_non_null(mkdtemp(dir));
-    pods_env e = {.fetch = fetch_fixed};
+    pods_env e = {.fetch = fetch_fixed, .token = token_counted};
     const char *text =
         "metadata: {name: p, namespace: team, labels: {app: web, tier: \"a\\\"b\"}}\n"
         "spec:\n  containers: [{name: c, resources: {limits: {memory: 32Mi}}}]\n"
@@ -434,7 +446,8 @@ static void test_volume_sources(void **state)
         "  - name: all\n    projected: {sources: [{configMap: {name: cm, items: [{key: a, "
         "path: a.txt}]}},"
         " {secret: {name: sec}}, {downwardAPI: {items: [{path: ns, fieldRef: {fieldPath: "
-        "metadata.namespace}}]}}]}\n";
+        "metadata.namespace}}]}},"
+        " {serviceAccountToken: {path: token, audience: vault, expirationSeconds: 1000}}]}\n";
     json_object *pod = NULL;
     mk_err err = {0};
     assert_int_equal(codec_decode(text, strlen(text), &pod, &err), 0);
@@ -448,6 +461,16 @@ static void test_volume_sources(void **state)
     expect_file(all, "a.txt", "1");
     expect_file(all, "pw", "s3cr3t");
     expect_file(all, "ns", "team");
+    expect_file(all, "token", "token-1-vault-1000");
+    /* Renewed once 80% of its lifetime has passed, not before. */
+    int64_t in = volumes_renew_tokens(&e, pod, dir, &err);
+    assert_true(in > 798000 && in <= 800000);
+    _cleanup_free_ char *token = xasprintf("%s/token", all);
+    struct timeval old[2] = {{.tv_sec = time(NULL) - 801}, {.tv_sec = time(NULL) - 801}};
+    assert_int_equal(utimes(token, old), 0);
+    in = volumes_renew_tokens(&e, pod, dir, &err);
+    assert_true(in > 799000 && in <= 800000);
+    expect_file(all, "token", "token-2-vault-1000");
     json_object_put(pod);
     text = "metadata: {name: p, namespace: team}\n"
            "spec: {volumes: [{name: data, nfs: {server: nfs.example, path: /x}}]}\n";

@@ -852,9 +852,20 @@ static void test_pod_bad(void **state)
     expect_error("apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n"
                  "  containers: [{name: a, image: b}]\n"
                  "  volumes: [{name: v, projected: {sources: [{configMap: {name: c}},"
-                 " {serviceAccountToken: {path: token}}]}}]\n",
-                 "spec.volumes[0].projected.sources[1].serviceAccountToken: Forbidden: not "
-                 "supported by minik8s");
+                 " {serviceAccountToken: {path: token, expirationSeconds: 60}}]}}]\n",
+                 "spec.volumes[0].projected.sources[1].serviceAccountToken.expirationSeconds: "
+                 "Invalid value: 60: may not specify a duration less than 10 minutes");
+    expect_error(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n"
+        "  containers: [{name: a, image: b}]\n"
+        "  volumes: [{name: v, projected: {sources: [{serviceAccountToken: {}}]}}]\n",
+        "spec.volumes[0].projected.sources[0].serviceAccountToken.path: Required value");
+    expect_error(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n"
+        "  containers: [{name: a, image: b}]\n"
+        "  volumes: [{name: v, projected: {sources: [{clusterTrustBundle: {path: b}}]}}]\n",
+        "spec.volumes[0].projected.sources[0].clusterTrustBundle: Forbidden: not "
+        "supported by minik8s");
     expect_error("apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n"
                  "  containers: [{name: a, image: b}]\n"
                  "  volumes: [{name: v, downwardAPI: {items: [{path: ../x, fieldRef: "
@@ -863,6 +874,14 @@ static void test_pod_bad(void **state)
     expect_error("apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n"
                  "  hostNetwork: true\n  containers: [{name: a, image: b}]\n",
                  "spec.hostNetwork: Forbidden: not supported by minik8s");
+    expect_ok(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n"
+        "  containers: [{name: a, image: b}]\n"
+        "  volumes: [{name: kube-api-access-x2b4c, projected: {defaultMode: 420, sources: ["
+        "{serviceAccountToken: {expirationSeconds: 3607, path: token}}, {configMap: {name: "
+        "kube-root-ca.crt, items: [{key: ca.crt, path: ca.crt}]}}, {downwardAPI: {items: "
+        "[{path: namespace, fieldRef: {apiVersion: v1, fieldPath: "
+        "metadata.namespace}}]}}]}}]\n");
     expect_ok(
         "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n"
         "  containers: [{name: a, image: b}]\n  volumes:\n"
