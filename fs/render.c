@@ -41,11 +41,25 @@ static char *render_output(json_object *cm, size_t *len)
     return mk_buf_steal(&b);
 }
 
+/* As kubectl shows it: without managedFields, which an edit written back
+ * keeps anyway (a PUT without them does). */
+static char *render_manifest(json_object *obj, size_t *len)
+{
+    json_object *md = mk_json_path(obj, "metadata");
+    if (!md || !json_object_object_get_ex(md, "managedFields", NULL))
+        return render_yaml_or_empty(obj, len);
+    json_object *copy = mk_json_copy(obj);
+    json_object_object_del(mk_json_path(copy, "metadata"), "managedFields");
+    char *text = render_yaml_or_empty(copy, len);
+    json_object_put(copy);
+    return text;
+}
+
 char *fs_render_file(fs_file f, json_object *obj, json_object *output_cm, size_t *len)
 {
     switch (f) {
     case FS_FILE_MANIFEST:
-        return render_yaml_or_empty(obj, len);
+        return render_manifest(obj, len);
     case FS_FILE_STATUS:
         return render_yaml_or_empty(mk_json_path(obj, "status"), len);
     case FS_FILE_LABELS:

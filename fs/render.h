@@ -13,7 +13,7 @@
 #include "store/kinds.h"
 
 /* The content of file f of obj: manifest.yaml is the whole object as YAML
- * (as kubectl get -o yaml), status its .status as YAML (empty when none),
+ * (as kubectl get -o yaml: no managedFields), status its .status as YAML (empty when none),
  * labels "key=value" lines, scale spec.replicas and a newline, output the
  * GpuJob's output ConfigMap (output_cm, may be NULL) stdout then stderr,
  * a recorded run (runs/<id>) its ConfigMap's (output_cm) data["run.json"].

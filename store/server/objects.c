@@ -400,12 +400,19 @@ enum MHD_Result objects_create(api_req *r, const api_route *rt)
 {
     mk_err err = {0};
     json_object *obj = NULL;
-    _cleanup_free_ char *stored = NULL;
-    size_t stored_len = 0;
     if (rt->name[0])
         return api_fail(r, EOPNOTSUPP, "POST is not allowed on a named %s", rt->kind->singular);
-    if (objects_decode_body(r, &obj, &err) < 0 ||
-        create_object(r, rt, obj, &stored, &stored_len, &err) < 0) {
+    if (objects_decode_body(r, &obj, &err) < 0)
+        return api_reply_err(r, &err, rt->kind, NULL);
+    return objects_create_with(r, rt, obj);
+}
+
+enum MHD_Result objects_create_with(api_req *r, const api_route *rt, json_object *obj)
+{
+    mk_err err = {0};
+    _cleanup_free_ char *stored = NULL;
+    size_t stored_len = 0;
+    if (create_object(r, rt, obj, &stored, &stored_len, &err) < 0) {
         const char *name = obj ? mk_json_str(obj, "metadata.name") : NULL;
         enum MHD_Result ret = api_reply_err(r, &err, rt->kind, name);
         json_object_put(obj);

@@ -12,6 +12,9 @@
 #include "store/server/route.h"
 
 enum MHD_Result objects_create(api_req *r, const api_route *rt);
+/* Create obj (taken), as a POST of it to rt's collection would; rt may name
+ * the object (an apply that makes it). */
+enum MHD_Result objects_create_with(api_req *r, const api_route *rt, json_object *obj);
 enum MHD_Result objects_get(api_req *r, const api_route *rt);
 enum MHD_Result objects_update(api_req *r, const api_route *rt);
 enum MHD_Result objects_patch(api_req *r, const api_route *rt);

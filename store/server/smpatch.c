@@ -77,7 +77,7 @@ static json_object *clean_copy(json_object *v)
     return json_object_get(v);
 }
 
-static const char *key_of(const char *field, json_object *patch, json_object *cur)
+const char *smpatch_merge_key(const char *field, json_object *patch, json_object *cur)
 {
     if (strcmp(field, "ports") == 0) {
         json_object *lists[] = {patch, cur};
@@ -92,6 +92,14 @@ static const char *key_of(const char *field, json_object *patch, json_object *cu
         if (strcmp(merge_keys[i].field, field) == 0)
             return merge_keys[i].key;
     return NULL;
+}
+
+bool smpatch_is_set(const char *field)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(set_lists); i++)
+        if (strcmp(set_lists[i], field) == 0)
+            return true;
+    return false;
 }
 
 /* The index of the element of list whose key equals e's, or -1. */
@@ -132,10 +140,8 @@ static int merge_list(json_object *t, const char *field, json_object *cur, json_
             return 0;
         }
     }
-    bool set = false;
-    for (size_t i = 0; i < ARRAY_SIZE(set_lists); i++)
-        set |= strcmp(set_lists[i], field) == 0;
-    const char *key = key_of(field, v, cur);
+    bool set = smpatch_is_set(field);
+    const char *key = smpatch_merge_key(field, v, cur);
     if (!json_object_is_type(cur, json_type_array) || (!key && !set)) {
         json_object_object_add(t, field, clean_copy(v));
         return 0;
@@ -180,7 +186,7 @@ static void set_order(json_object *t, const char *field, json_object *order)
     if (!json_object_object_get_ex(t, field, &list) ||
         !json_object_is_type(list, json_type_array))
         return;
-    const char *key = key_of(field, order, list);
+    const char *key = smpatch_merge_key(field, order, list);
     size_t n = json_object_array_length(list);
     bool *used = xcalloc(n + 1, sizeof *used);
     json_object *out = json_object_new_array();

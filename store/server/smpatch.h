@@ -18,11 +18,19 @@
 #define MK_SERVER_SMPATCH_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 
 #include "store/error.h"
 
 /* Apply patch to target (an object) in place. EINVAL on a malformed
  * directive. */
 int smpatch_apply(json_object *target, json_object *patch, mk_err *err);
+
+/* The merge key of the list under field (a name, not a path), or NULL
+ * when such a list is not merged by key. "ports" is decided by the
+ * elements of the two lists (either may be NULL). */
+const char *smpatch_merge_key(const char *field, json_object *patch, json_object *cur);
+/* Whether the list of strings under field merges as a set (finalizers). */
+bool smpatch_is_set(const char *field);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "store/codec.h"
 #include "store/defaults.h"
+#include "store/server/apply.h"
 #include "store/server/clusterip.h"
 #include "store/server/finalizers.h"
 #include "store/server/jsonpatch.h"
@@ -29,8 +30,17 @@ typedef struct update_req {
     bool patch;
     bool json_patch;    /* RFC 6902 rather than a merge patch */
     bool strategic;     /* a strategic merge patch (smpatch.h) */
+    bool apply;         /* a server-side apply (apply.h) */
+    bool force;         /* an apply's ?force=true */
     int64_t client_rev; /* metadata.resourceVersion the client sent; 0: none */
+    char manager[160];  /* who writes (apply_manager) */
 } update_req;
+
+/* The apiVersion the request speaks: its path's. */
+static const char *version_of(const api_route *rt)
+{
+    return rt->served ? rt->served->api_version : rt->kind->api_version;
+}
 
 static int client_rev_of(json_object *obj, int64_t *rev, mk_err *err)
 {
@@ -145,6 +155,8 @@ static int update_once(api_req *r, const update_req *u, json_object **out, char 
         rc = jsonpatch_apply(neu, u->body, err);
     else if (u->strategic)
         rc = smpatch_apply(neu, u->body, err);
+    else if (u->apply)
+        rc = apply_merge(neu, u->body, u->manager, version_of(u->rt), u->force, err);
     else if (u->patch)
         mk_json_merge_patch(neu, u->body);
     if (rc == 0 && u->patch)
@@ -152,6 +164,8 @@ static int update_once(api_req *r, const update_req *u, json_object **out, char 
     r->warn = (mk_warnings){0};
     if (rc == 0)
         rc = settle_update(u, old, &neu, err);
+    if (rc == 0 && !u->apply && !u->rt->sub[0])
+        apply_track_update(old, neu, u->manager, version_of(u->rt));
     if (rc == 0 && validate_update(k, old, neu, &r->warn, err) < 0) {
         r->warn = (mk_warnings){0};
         rc = mk_error_wrap(err, "%s \"%s\" is invalid", k->kind, u->rt->name);
@@ -228,6 +242,7 @@ enum MHD_Result objects_update(api_req *r, const api_route *rt)
     if (!rt->name[0] || !sub_updatable(rt))
         return api_fail(r, EOPNOTSUPP, "PUT is not allowed here");
     update_req u = {.rt = rt};
+    apply_manager(r, u.manager, sizeof u.manager);
     if (objects_decode_body(r, &u.body, &err) < 0 ||
         client_rev_of(u.body, &u.client_rev, &err) < 0 ||
         objects_convert_in(rt, u.body, &err) < 0) {
@@ -264,6 +279,48 @@ static bool media_is(const char *ct, const char *type)
            (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
+/* The body of an apply: a whole object of the path's kind and name, which
+ * is made when there is none. */
+static enum MHD_Result apply_patch(api_req *r, update_req *u)
+{
+    mk_err err = {0};
+    const api_route *rt = u->rt;
+    const char *force = api_query(r, "force");
+    u->apply = true;
+    u->force = force && !strcmp(force, "true");
+    if (!api_query(r, "fieldManager"))
+        mk_error(&err, EBADMSG,
+                 "PATCH, application/apply-patch+yaml: fieldManager is required");
+    else if (strcmp(rt->sub, ""))
+        mk_error(&err, EOPNOTSUPP, "apply is not supported on the %s subresource", rt->sub);
+    else if (objects_decode_body(r, &u->body, &err) == 0 &&
+             client_rev_of(u->body, &u->client_rev, &err) == 0 &&
+             objects_check_kind(rt, u->body, &err) == 0) {
+        const char *name = mk_json_str(u->body, "metadata.name");
+        if (!name || strcmp(name, rt->name))
+            mk_error(&err, EBADMSG,
+                     "the name of the object (%s) does not match the name on the URL (%s)",
+                     name ?: "", rt->name);
+    }
+    if (err.code) {
+        json_object_put(u->body);
+        return api_reply_err(r, &err, rt->kind, rt->name);
+    }
+    json_object *have = objects_find(r->srv, rt->kind, rt->ns, rt->name);
+    if (have) {
+        json_object_put(have);
+        return update_run(r, u);
+    }
+    /* None yet: the apply makes it, owning all of it. */
+    json_object *obj = mk_json_copy(u->body);
+    json_object_put(u->body);
+    json_object *md = mk_json_path(obj, "metadata");
+    json_object_object_del(md, "managedFields");
+    json_object_object_del(md, "resourceVersion");
+    apply_new(obj, u->manager, version_of(rt));
+    return objects_create_with(r, rt, obj);
+}
+
 enum MHD_Result objects_patch(api_req *r, const api_route *rt)
 {
     mk_err err = {0};
@@ -271,6 +328,9 @@ enum MHD_Result objects_patch(api_req *r, const api_route *rt)
         return api_fail(r, EOPNOTSUPP, "PATCH is not allowed here");
     const char *ct = api_header(r, "Content-Type");
     update_req u = {.rt = rt, .patch = true};
+    apply_manager(r, u.manager, sizeof u.manager);
+    if (media_is(ct, APPLY_MEDIA))
+        return apply_patch(r, &u);
     if (media_is(ct, "application/json-patch+json")) {
         u.json_patch = true;
         if (decode_json_patch(r, &u.body, &err) < 0)
@@ -279,11 +339,10 @@ enum MHD_Result objects_patch(api_req *r, const api_route *rt)
     }
     if (!media_is(ct, "application/merge-patch+json") &&
         !media_is(ct, "application/strategic-merge-patch+json")) {
-        char msg[200];
-        snprintf(msg, sizeof msg,
-                 "the body of the request was in an unknown format - "
-                 "accepted media types include: application/json-patch+json, "
-                 "application/merge-patch+json, application/strategic-merge-patch+json");
+        static const char msg[] =
+            "the body of the request was in an unknown format - accepted media types "
+            "include: application/json-patch+json, application/merge-patch+json, "
+            "application/strategic-merge-patch+json, application/apply-patch+yaml";
         _cleanup_free_ char *st =
             status_json(415, "UnsupportedMediaType", msg, rt->kind, rt->name);
         return api_reply_text(r, 415, "application/json", st, strlen(st));
