@@ -7,6 +7,7 @@
 
 #include "store/codec.h"
 #include "store/server/jsonpatch.h"
+#include "store/server/apply.h"
 #include "store/server/objects.h"
 
 #define SCALE_RETRIES 16
@@ -126,6 +127,9 @@ static int scale_once(api_req *r, const api_route *rt, json_object **reply, bool
                 mk_json_ensure(neu, "metadata"), "generation",
                 json_object_new_int64(mk_json_int(obj, "metadata.generation", 1) + 1));
         }
+        char manager[160];
+        apply_track_update(obj, neu, apply_manager(r, manager, sizeof manager),
+                           rt->kind->api_version);
         if (validate_update(rt->kind, obj, neu, NULL, err) < 0)
             rc = mk_error_wrap(err, "%s \"%s\" is invalid", rt->kind->kind, rt->name);
         else

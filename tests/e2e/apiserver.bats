@@ -953,6 +953,71 @@ YAML
     kubectl --kubeconfig "$kc" delete rs smp
 }
 
+@test "kubectl apply --server-side: field managers, conflicts named, --force-conflicts, what a manager leaves out removed" {
+    local kc; kc=$(kubeconfig_for)
+    local f=$BATS_TEST_TMPDIR/ssa.yaml
+    k() { kubectl --kubeconfig "$kc" "$@"; }
+    managers() { k get "$1" -o jsonpath='{range .metadata.managedFields[*]}{.manager}/{.operation} {end}'; }
+    cat >"$f" <<'YAML'
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata: {name: ssa, labels: {team: a}}
+spec:
+  replicas: 0
+  selector: {matchLabels: {app: ssa}}
+  template:
+    metadata: {labels: {app: ssa}}
+    spec:
+      containers:
+      - name: c
+        image: busybox
+        env: [{name: A, value: "1"}, {name: B, value: "2"}]
+YAML
+    run k apply --server-side -f "$f"
+    [ "$status" -eq 0 ] && [ "$output" = "replicaset.apps/ssa serverside-applied" ]
+    [ "$(managers rs/ssa)" = "kubectl/Apply " ]
+    run k apply --server-side -f "$f" # again: nothing changes hands
+    [ "$status" -eq 0 ]
+    # someone else changes a field kubectl applied: it is theirs now
+    k patch rs ssa --type merge -p '{"spec":{"replicas":1}}'
+    [ "$(managers rs/ssa)" = "kubectl/Apply kubectl-patch/Update " ]
+    run k apply --server-side -f "$f"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *'Apply failed with 1 conflict: conflict with "kubectl-patch" using apps/v1: .spec.replicas'* ]]
+    [ "$(k get rs ssa -o jsonpath='{.spec.replicas}')" = 1 ]
+    run k apply --server-side --force-conflicts -f "$f"
+    [ "$status" -eq 0 ]
+    [ "$(k get rs ssa -o jsonpath='{.spec.replicas}')" = 0 ]
+    [ "$(managers rs/ssa)" = "kubectl/Apply " ]
+    # what kubectl applied before and leaves out now goes (B, the label)...
+    sed -i 's/, {name: B, value: "2"}//; s/, labels: {team: a}//' "$f"
+    # ...unless another manager applied it too: the label stays theirs
+    k apply --server-side --field-manager=ci -f - <<'YAML'
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata: {name: ssa, labels: {team: a}}
+YAML
+    k apply --server-side -f "$f" --dry-run=server >/dev/null
+    [ "$(k get rs ssa -o jsonpath='{.spec.template.spec.containers[0].env[*].name}')" = "A B" ]
+    k apply --server-side -f "$f"
+    [ "$(k get rs ssa -o jsonpath='{.spec.template.spec.containers[0].env[*].name}')" = A ]
+    [ "$(k get rs ssa -o jsonpath='{.metadata.labels.team}')" = a ]
+    # the apply's object must be the path's
+    run k apply --server-side -f - <<'YAML'
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: "Bad"}
+YAML
+    [ "$status" -ne 0 ]
+    req PATCH '/apis/apps/v1/namespaces/default/replicasets/ssa?fieldManager=x' -H 'Content-Type: application/apply-patch+yaml' \
+        -d '{"apiVersion":"apps/v1","kind":"ReplicaSet","metadata":{"name":"other"}}'
+    [ "$CODE" = 400 ] && [[ "$(jq -r .message <<<"$BODY")" == *"does not match the name on the URL"* ]]
+    req PATCH /apis/apps/v1/namespaces/default/replicasets/ssa -H 'Content-Type: application/apply-patch+yaml' \
+        -d '{"apiVersion":"apps/v1","kind":"ReplicaSet","metadata":{"name":"ssa"}}'
+    [ "$CODE" = 400 ] && [[ "$(jq -r .message <<<"$BODY")" == *"fieldManager is required"* ]]
+    k delete rs ssa
+}
+
 @test "the scale subresource: kubectl scale, GET/PATCH .../scale" {
     local kc; kc=$(kubeconfig_for)
     req POST /apis/apps/v1/namespaces/default/replicasets -d '{"apiVersion":"apps/v1","kind":"ReplicaSet","metadata":{"name":"sc"},"spec":{"replicas":2,"selector":{"matchLabels":{"app":"sc"}},"template":{"metadata":{"labels":{"app":"sc"}},"spec":{"containers":[{"name":"c","image":"busybox"}]}}}}'

@@ -43,6 +43,15 @@ static void test_manifest_and_status(void **state)
     assert_null(strstr(s, "kind:"));
     free(s);
     json_object_put(o);
+    /* As kubectl shows it: managedFields left out (a PUT without them keeps them). */
+    json_object *applied = obj("{\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\","
+                               "\"managedFields\":[{\"manager\":\"kubectl\"}]}}");
+    m = fs_render_file(FS_FILE_MANIFEST, applied, NULL, &len);
+    assert_null(strstr(m, "managedFields"));
+    assert_non_null(strstr(m, "name: c"));
+    assert_non_null(mk_json_path(applied, "metadata.managedFields"));
+    free(m);
+    json_object_put(applied);
     json_object *bare = obj("{\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\"}}");
     s = fs_render_file(FS_FILE_STATUS, bare, NULL, &len);
     assert_int_equal(len, 0);
