@@ -6,6 +6,7 @@
 #include "store/codec.h"
 #include "store/server/auth.h"
 #include "store/server/discovery.h"
+#include "store/server/impersonate.h"
 #include "store/server/metrics.h"
 #include "store/server/metrics_api.h"
 #include "store/server/objects.h"
@@ -157,7 +158,7 @@ enum MHD_Result dispatch(api_req *r)
         return ret;
     r->user = "admin";
     r->role = ROLE_ADMIN;
-    if (srv->auth && identify(r, &err) < 0)
+    if ((srv->auth && identify(r, &err) < 0) || impersonate(r, &err) < 0)
         return api_reply_err(r, &err, NULL, NULL);
     if (!strcmp(r->url, "/metrics")) {
         auth_attrs a = {.verb = "get", .path = r->url};

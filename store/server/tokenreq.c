@@ -245,13 +245,27 @@ static bool still_there(api_server *srv, json_object *k8s, const char *field, co
     return same;
 }
 
+/* A token is for this server when its audiences name it (the issuer, as
+ * Kubernetes' default --api-audiences): one made for another audience
+ * (`kubectl create token --audience vault`) is that service's to take. */
+static bool for_us(json_object *claims)
+{
+    json_object *aud = mk_json_path(claims, "aud");
+    if (json_object_is_type(aud, json_type_string))
+        return !strcmp(json_object_get_string(aud), ISSUER);
+    for (size_t i = 0; json_object_is_type(aud, json_type_array) && i < json_object_array_length(aud); i++)
+        if (!strcmp(json_object_get_string(json_object_array_get_idx(aud, i)) ?: "", ISSUER))
+            return true;
+    return false;
+}
+
 int tokenreq_identify(api_server *srv, const char *token, char *user, size_t n, mk_err *err)
 {
     json_object *c = srv->token_key_len ? jwt_verify((const unsigned char *)srv->token_key,
                                                      srv->token_key_len, token)
                                         : NULL;
     json_object *k8s = mk_json_path(c, "kubernetes.io");
-    bool good = c && mk_json_int(c, "exp", 0) > mk_wall_ms() / 1000 &&
+    bool good = c && mk_json_int(c, "exp", 0) > mk_wall_ms() / 1000 && for_us(c) &&
                 still_there(srv, k8s, "serviceaccount", "ServiceAccount") &&
                 still_there(srv, k8s, "pod", "Pod") &&
                 still_there(srv, k8s, "secret", "Secret");

@@ -186,6 +186,40 @@ sys.stdout.write(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)).decode())' "$
     k delete namespace team
 }
 
+@test "tls: kubectl --as: a request runs as the user it names, if the caller may impersonate that user" {
+    local dev=(--token "$DEV_TOKEN")
+    run k auth whoami --as=auditor -o jsonpath='{.status.userInfo.username}'
+    [ "$output" = auditor ]
+    run k get pods --as=auditor
+    [ "$status" -eq 1 ] && [[ "$output" == *'User "auditor" cannot list resource "pods"'* ]]
+    k create rolebinding auditor-view --clusterrole=view --user=auditor
+    run k get pods --as=auditor
+    [ "$status" -eq 0 ] && [[ "$output" == *talk* ]]
+    run k delete pod talk --as=auditor --dry-run=server
+    [ "$status" -eq 1 ] && [[ "$output" == *'cannot delete resource "pods"'* ]]
+    run k get pods --as=system:serviceaccount:default:nobody
+    [ "$status" -eq 1 ] && [[ "$output" == *'User "system:serviceaccount:default:nobody" cannot list'* ]]
+    # an rbac user impersonates only whom its roles name
+    run k "${dev[@]}" get pods --as=auditor
+    [ "$status" -eq 1 ] && [[ "$output" == *'users "auditor" is forbidden: User "dev" cannot impersonate resource "users"'* ]]
+    k create clusterrole impersonate-auditor --verb=impersonate --resource=users --resource-name=auditor
+    k create clusterrolebinding dev-impersonates --clusterrole=impersonate-auditor --user=dev
+    run k "${dev[@]}" get pods --as=auditor
+    [ "$status" -eq 0 ] && [[ "$output" == *talk* ]]
+    run k "${dev[@]}" get pods --as=someone-else
+    [ "$status" -eq 1 ] && [[ "$output" == *'cannot impersonate'* ]]
+    # system:masters has every power: only who may impersonate the group gets it
+    run k get pods --as=anyone --as-group=system:masters
+    [ "$status" -eq 0 ] && [[ "$output" == *talk* ]]
+    run k "${dev[@]}" get pods --as=auditor --as-group=system:masters
+    [ "$status" -eq 1 ] && [[ "$output" == *'cannot impersonate resource "groups"'* ]]
+    run k get pods --as=anyone --as-group=developers
+    [ "$status" -eq 1 ] && [[ "$output" == *"impersonates no group but system:masters"* ]]
+    k delete clusterrolebinding dev-impersonates
+    k delete clusterrole impersonate-auditor
+    k delete rolebinding auditor-view
+}
+
 @test "tls: a service account's token Secret is a kubeconfig's token, judged by RBAC" {
     k create serviceaccount ci
     k apply -f - <<'YAML'
@@ -226,6 +260,11 @@ YAML
     # the claims say who and until when, as Kubernetes' do
     [ "$(jwt_claims "$tok" | jq -r '"\(.sub) \(.exp - .iat)"')" = "system:serviceaccount:default:bot 1200" ]
     run k --token "$tok" auth whoami
+    [[ "$output" == *system:serviceaccount:default:bot* ]]
+    # a token for another audience is that service's, not the API server's
+    run k --token "$(k create token bot --audience vault)" auth whoami
+    [ "$status" -ne 0 ] && [[ "$output" == *Unauthorized* ]]
+    run k --token "$(k create token bot --audience vault --audience https://kubernetes.default.svc.cluster.local)" auth whoami
     [[ "$output" == *system:serviceaccount:default:bot* ]]
     run k --token "$tok" get pods
     [ "$status" -eq 1 ] && [[ "$output" == *'User "system:serviceaccount:default:bot" cannot list'* ]]
