@@ -2,6 +2,8 @@
 #include "controllers/job.h"
 
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <uthash.h>
@@ -68,6 +70,66 @@ void job_decide(json_object *job, const job_counts *n, int64_t now_s, job_plan *
         out->create = (int)(want - n->active);
     else
         out->remove = (int)(n->active - want);
+}
+
+/* ---- Indexed Jobs ---- */
+
+int job_pod_index(json_object *pod)
+{
+    json_object *ann = mk_json_path(pod, "metadata.annotations"), *v = NULL;
+    if (!json_object_object_get_ex(ann, JOB_INDEX_KEY, &v) ||
+        !json_object_is_type(v, json_type_string))
+        return -1;
+    const char *s = json_object_get_string(v);
+    char *end;
+    long i = strtol(s, &end, 10);
+    return *s && !*end && i >= 0 && i < INT32_MAX ? (int)i : -1;
+}
+
+void job_format_indexes(const bool *done, int n, mk_buf *out)
+{
+    mk_buf_puts(out, "");
+    for (int i = 0; i < n; i++) {
+        if (!done[i])
+            continue;
+        int j = i;
+        while (j + 1 < n && done[j + 1])
+            j++;
+        mk_buf_printf(out, "%s%d", out->len ? "," : "", i);
+        if (j > i)
+            mk_buf_printf(out, "-%d", j);
+        i = j;
+    }
+}
+
+void job_parse_indexes(const char *text, bool *done, int n)
+{
+    for (const char *p = text ?: ""; *p;) {
+        char *end;
+        long a = strtol(p, &end, 10), b = a;
+        if (end == p)
+            return;
+        if (*end == '-') {
+            p = end + 1;
+            b = strtol(p, &end, 10);
+            if (end == p)
+                return;
+        }
+        for (long i = a < 0 ? 0 : a; i <= b && i < n; i++)
+            done[i] = true;
+        p = *end == ',' ? end + 1 : end;
+        if (*end && *end != ',')
+            return;
+    }
+}
+
+int job_pick_indexes(const bool *done, const bool *active, int n, int want, int *out)
+{
+    int k = 0;
+    for (int i = 0; i < n && k < want; i++)
+        if (!done[i] && !active[i])
+            out[k++] = i;
+    return k;
 }
 
 /* ---- the controller ---- */
@@ -163,7 +225,16 @@ typedef struct pod_scan {
     job_counts n;
     char **running;
     size_t nrunning;
+    int indexes;         /* an Indexed Job's completions; 0 for NonIndexed */
+    bool *done, *active; /* per index */
 } pod_scan;
+
+/* A pod's index, when it is one of an Indexed Job's (-1 otherwise). */
+static int index_in(const pod_scan *s, json_object *pod)
+{
+    int i = s->indexes ? job_pod_index(pod) : -1;
+    return i < s->indexes ? i : -1;
+}
 
 static int scan_pod(void *ctx, json_object *pod)
 {
@@ -173,12 +244,17 @@ static int scan_pod(void *ctx, json_object *pod)
     if (!uid || strcmp(uid, s->uid) != 0 || mk_json_str(pod, "metadata.deletionTimestamp"))
         return 0;
     const char *phase = mk_json_str(pod, "status.phase") ?: "Pending";
+    int idx = index_in(s, pod);
     if (strcmp(phase, "Succeeded") == 0) {
         s->n.succeeded++;
+        if (idx >= 0)
+            s->done[idx] = true;
     } else if (strcmp(phase, "Failed") == 0) {
         s->n.failed++;
     } else {
         s->n.active++;
+        if (idx >= 0)
+            s->active[idx] = true;
         s->running = xrealloc(s->running, (s->nrunning + 1) * sizeof *s->running);
         s->running[s->nrunning++] = xstrdup(mk_json_str(pod, "metadata.name") ?: "");
         json_object *sts = mk_json_path(pod, "status.containerStatuses");
@@ -220,8 +296,47 @@ static int expire(jobctl *c, json_object *job, int64_t *requeue_ms, mk_err *err)
     return rc == -ENOENT ? 0 : rc;
 }
 
-/* A new pod of the Job, with the labels Kubernetes gives them. */
-static json_object *new_pod(json_object *job)
+/* An Indexed Job's pod runs index i: Kubernetes' annotation and label, its
+ * name, host name and environment say so. */
+static void set_index(json_object *pod, const char *job, int i)
+{
+    char text[16];
+    snprintf(text, sizeof text, "%d", i);
+    json_object *md = mk_json_path(pod, "metadata");
+    json_object_object_add(mk_json_ensure(md, "annotations"), JOB_INDEX_KEY,
+                           json_object_new_string(text));
+    json_object_object_add(mk_json_ensure(md, "labels"), JOB_INDEX_KEY,
+                           json_object_new_string(text));
+    _cleanup_free_ char *gen = xasprintf("%.*s-%d-", 40, job, i);
+    json_object_object_add(md, "generateName", json_object_new_string(gen));
+    json_object *spec = mk_json_ensure(pod, "spec");
+    if (!mk_json_str(spec, "hostname")) {
+        _cleanup_free_ char *host = xasprintf("%.*s-%d", 50, job, i);
+        json_object_object_add(spec, "hostname", json_object_new_string(host));
+    }
+    static const char *const lists[] = {"containers", "initContainers"};
+    for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
+        json_object *ctrs = mk_json_path(spec, lists[l]);
+        for (size_t c = 0;
+             json_object_is_type(ctrs, json_type_array) && c < json_object_array_length(ctrs);
+             c++) {
+            json_object *ctr = json_object_array_get_idx(ctrs, c);
+            json_object *env = mk_json_path(ctr, "env");
+            if (!json_object_is_type(env, json_type_array)) {
+                env = json_object_new_array();
+                json_object_object_add(ctr, "env", env);
+            }
+            json_object *e = json_tokener_parse(
+                "{\"name\":\"JOB_COMPLETION_INDEX\",\"valueFrom\":{\"fieldRef\":{"
+                "\"fieldPath\":\"metadata.annotations['" JOB_INDEX_KEY "']\"}}}");
+            json_object_array_add(env, e);
+        }
+    }
+}
+
+/* A new pod of the Job, with the labels Kubernetes gives them; index is
+ * the one it runs in an Indexed Job, else -1. */
+static json_object *new_pod(json_object *job, int index)
 {
     json_object *pod = replicaset_pod_from_template(job, "batch/v1", "Job");
     const char *uid = mk_json_str(job, "metadata.uid") ?: "";
@@ -234,17 +349,22 @@ static json_object *new_pod(json_object *job)
         json_object_object_add(labels, uid_keys[i], json_object_new_string(uid));
         json_object_object_add(labels, name_keys[i], json_object_new_string(name));
     }
+    if (index >= 0)
+        set_index(pod, name, index);
     return pod;
 }
 
-static void create_pods(jobctl *c, json_object *job, int n)
+static void create_pods(jobctl *c, json_object *job, const pod_scan *s, int n)
 {
     const char *ns = mk_json_str(job, "metadata.namespace") ?: "default";
     mk_obj_ref ref = recorder_ref(job);
+    int index[JOB_CREATE_BURST];
     n = n > JOB_CREATE_BURST ? JOB_CREATE_BURST : n;
+    if (s->indexes)
+        n = job_pick_indexes(s->done, s->active, s->indexes, n, index);
     expect_creates(c, mk_json_str(job, "metadata.uid") ?: "", n);
     for (int i = 0; i < n; i++) {
-        json_object *pod = new_pod(job), *out = NULL;
+        json_object *pod = new_pod(job, s->indexes ? index[i] : -1), *out = NULL;
         mk_err err = {0};
         if (client_create(manager_client(c->m), kind_by_kind("Pod"), ns, pod, &out, &err) ==
             0) {
@@ -297,9 +417,10 @@ static void put_condition(json_object *st, const char *type, const char *status,
     json_object_array_add(conds, c);
 }
 
-static json_object *next_status(json_object *job, const job_counts *n, const job_plan *p,
+static json_object *next_status(json_object *job, const pod_scan *s, const job_plan *p,
                                 const char *now)
 {
+    const job_counts *n = &s->n;
     json_object *old = mk_json_path(job, "status");
     json_object *st = NULL;
     if (!old || json_object_deep_copy(old, &st, NULL) < 0)
@@ -313,6 +434,13 @@ static json_object *next_status(json_object *job, const job_counts *n, const job
     json_object_object_add(st, "active", json_object_new_int(n->active - p->remove));
     json_object_object_add(st, "succeeded", json_object_new_int(n->succeeded));
     json_object_object_add(st, "failed", json_object_new_int(n->failed));
+    if (s->indexes) {
+        mk_buf done = {0};
+        job_format_indexes(s->done, s->indexes, &done);
+        if (done.len)
+            json_object_object_add(st, "completedIndexes", json_object_new_string(done.data));
+        free(done.data);
+    }
     if (p->finish) {
         put_condition(st, p->finish, "True", p->reason, p->message, now);
         if (strcmp(p->finish, "Complete") == 0)
@@ -354,6 +482,23 @@ static void ensure_selector(jobctl *c, json_object *job)
         mk_log("job: %s: set spec.selector: %s", mk_json_str(job, "metadata.name"), err.msg);
 }
 
+static void scan_indexed(pod_scan *s, json_object *job)
+{
+    s->indexes = (int)spec_int(job, "completions", 1);
+    s->done = xcalloc((size_t)s->indexes + 1, sizeof *s->done);
+    s->active = xcalloc((size_t)s->indexes + 1, sizeof *s->active);
+}
+
+/* An Indexed Job has succeeded as many times as it has indexes done, by
+ * its pods or by its status (a pod deleted since is still done). */
+static void count_done(pod_scan *s, json_object *job)
+{
+    job_parse_indexes(mk_json_str(job, "status.completedIndexes"), s->done, s->indexes);
+    s->n.succeeded = 0;
+    for (int i = 0; i < s->indexes; i++)
+        s->n.succeeded += s->done[i];
+}
+
 static int sync_job(void *ctx, json_object *job, int64_t *requeue_ms, mk_err *err)
 {
     jobctl *c = ctx;
@@ -365,7 +510,11 @@ static int sync_job(void *ctx, json_object *job, int64_t *requeue_ms, mk_err *er
     const char *policy = mk_json_str(job, "spec.template.spec.restartPolicy");
     pod_scan s = {.uid = mk_json_str(job, "metadata.uid") ?: "",
                   .on_failure = policy && strcmp(policy, "OnFailure") == 0};
+    if (!strcmp(mk_json_str(job, "spec.completionMode") ?: "", "Indexed"))
+        scan_indexed(&s, job);
     informer_foreach(c->pods, scan_pod, &s);
+    if (s.indexes)
+        count_done(&s, job);
     int64_t now = (int64_t)time(NULL);
     char ts[32];
     mk_rfc3339(ts, sizeof ts, now);
@@ -374,9 +523,9 @@ static int sync_job(void *ctx, json_object *job, int64_t *requeue_ms, mk_err *er
     if (p.create && expecting(c, s.uid))
         p.create = 0; /* the pods of the last creates are not in the cache yet */
     if (p.create)
-        create_pods(c, job, p.create);
+        create_pods(c, job, &s, p.create);
     delete_pods(c, job, s.running, p.remove < (int)s.nrunning ? p.remove : (int)s.nrunning);
-    json_object *st = next_status(job, &s.n, &p, ts);
+    json_object *st = next_status(job, &s, &p, ts);
     int rc = st ? write_status(c, job, st, err) : 0;
     mk_obj_ref ref = recorder_ref(job);
     if (rc == 0 && p.suspended) {
@@ -397,6 +546,8 @@ static int sync_job(void *ctx, json_object *job, int64_t *requeue_ms, mk_err *er
     for (size_t i = 0; i < s.nrunning; i++)
         free(s.running[i]);
     free(s.running);
+    free(s.done);
+    free(s.active);
     return rc;
 }
 

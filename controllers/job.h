@@ -1,6 +1,6 @@
 /* job.h - the Job controller: run a pod template to completion.
  *
- * As Kubernetes' Job controller, for NonIndexed Jobs:
+ * As Kubernetes' Job controller:
  * - up to spec.parallelism pods at once (1), until spec.completions (1)
  *   have succeeded; without completions and with parallelism > 1, the
  *   first success ends the Job once no pod is left running (work queue);
@@ -18,6 +18,12 @@
  *   SuccessfulDelete, Completed, BackoffLimitExceeded, DeadlineExceeded;
  * - spec.ttlSecondsAfterFinished deletes the finished Job (its pods go with
  *   it, by the garbage collector).
+ * - spec.completionMode Indexed: each index 0..completions-1 must succeed
+ *   once. A pod runs one index, lowest missing first: it has the index in
+ *   the annotation and label batch.kubernetes.io/job-completion-index, the
+ *   env JOB_COMPLETION_INDEX (from the annotation), the host name
+ *   "<job>-<index>" and a name "<job>-<index>-<5 random>"; status says
+ *   completedIndexes ("0-2,4"), and succeeded counts the indexes done.
  * Creates are remembered until their pods show in the cache (expectations),
  * so a slow watch never makes it create twice.
  */
@@ -25,7 +31,10 @@
 #define MK_CONTROLLERS_JOB_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stdint.h>
+
+#include "store/util.h"
 
 typedef struct job_counts {
     int active, succeeded, failed;
@@ -39,7 +48,21 @@ typedef struct job_plan {
     const char *suspended; /* the Suspended condition to set: "True", "False", or NULL */
 } job_plan;
 
-/* What a Job needs next, given its pods and the time (seconds). */
+/* What a Job needs next, given its pods and the time (seconds). For an
+ * Indexed Job, n->succeeded counts the indexes done. */
 void job_decide(json_object *job, const job_counts *n, int64_t now_s, job_plan *out);
+
+#define JOB_INDEX_KEY "batch.kubernetes.io/job-completion-index"
+
+/* The index the pod of an Indexed Job runs (its annotation), or -1. */
+int job_pod_index(json_object *pod);
+/* done[0..n) as Kubernetes writes completedIndexes: "0-2,4" ("" if none). */
+void job_format_indexes(const bool *done, int n, mk_buf *out);
+/* Mark in done[0..n) the indexes text names; what it cannot read, or what
+ * is beyond n, is skipped. */
+void job_parse_indexes(const char *text, bool *done, int n);
+/* Up to want indexes, lowest first, neither done nor active, into out;
+ * returns how many. */
+int job_pick_indexes(const bool *done, const bool *active, int n, int want, int *out);
 
 #endif

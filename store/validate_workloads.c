@@ -10,6 +10,9 @@
 #include "store/util.h"
 #include "store/validate_impl.h"
 
+/* Kubernetes' bound on an Indexed Job's completions. */
+#define JOB_MAX_INDEXES 100000
+
 /* ---- Job ---- */
 
 /* A Job's spec, at base ("spec", or "spec.jobTemplate.spec" in a
@@ -26,10 +29,16 @@ static int check_job_spec(json_object *spec, const char *base, mk_err *err)
             return r;
     if ((r = check_range(spec, "activeDeadlineSeconds", base, 1, INT64_MAX, err)) < 0)
         return r;
+    static const char *const modes[] = {"NonIndexed", "Indexed", NULL};
+    if ((r = check_enum(spec, "completionMode", base, modes, false, err)) < 0)
+        return r;
     const char *mode = get_str(spec, "completionMode");
-    SUBPATH(p, "%s.completionMode", base);
-    if (mode && strcmp(mode, "NonIndexed") != 0)
-        return field_forbidden(err, p, "minik8s runs NonIndexed Jobs only");
+    SUBPATH(p, "%s.completions", base);
+    if (mode && !strcmp(mode, "Indexed") && !has(spec, "completions"))
+        return field_required(err, p, "when completion mode is Indexed");
+    if (mode && !strcmp(mode, "Indexed") &&
+        (r = check_range(spec, "completions", base, 0, JOB_MAX_INDEXES, err)) < 0)
+        return r;
     json_object *tmpl = get(spec, "template");
     SUBPATH(p, "%s.template", base);
     if (!tmpl)

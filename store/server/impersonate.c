@@ -10,15 +10,23 @@
 #include "store/util.h"
 
 /* Resources that are no kind: what impersonation is authorized on. */
-static const mk_kind users = {.kind = "User", .group = "", .version = "v1",
-                              .api_version = "v1", .resource = "users", .singular = "user"};
-static const mk_kind groups = {.kind = "Group", .group = "", .version = "v1",
-                               .api_version = "v1", .resource = "groups", .singular = "group"};
+static const mk_kind users = {.kind = "User",
+                              .group = "",
+                              .version = "v1",
+                              .api_version = "v1",
+                              .resource = "users",
+                              .singular = "user"};
+static const mk_kind groups = {.kind = "Group",
+                               .group = "",
+                               .version = "v1",
+                               .api_version = "v1",
+                               .resource = "groups",
+                               .singular = "group"};
 
 typedef struct asked {
     api_req *r;
-    bool masters;  /* system:masters among the groups */
-    int rc;        /* the first refusal */
+    bool masters; /* system:masters among the groups */
+    int rc;       /* the first refusal */
     mk_err *err;
 } asked;
 

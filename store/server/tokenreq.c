@@ -253,7 +253,8 @@ static bool for_us(json_object *claims)
     json_object *aud = mk_json_path(claims, "aud");
     if (json_object_is_type(aud, json_type_string))
         return !strcmp(json_object_get_string(aud), ISSUER);
-    for (size_t i = 0; json_object_is_type(aud, json_type_array) && i < json_object_array_length(aud); i++)
+    for (size_t i = 0;
+         json_object_is_type(aud, json_type_array) && i < json_object_array_length(aud); i++)
         if (!strcmp(json_object_get_string(json_object_array_get_idx(aud, i)) ?: "", ISSUER))
             return true;
     return false;

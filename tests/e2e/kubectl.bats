@@ -349,6 +349,33 @@ YAML
     k delete job hello doomed --wait=false
 }
 
+@test "Jobs: an Indexed Job runs each index once, its pods told their index and named by it" {
+    k apply -f - <<'YAML'
+apiVersion: batch/v1
+kind: Job
+metadata: {name: idx}
+spec:
+  completionMode: Indexed
+  completions: 3
+  parallelism: 2
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: c, image: busybox, command: [sh, -c, 'echo "index=$JOB_COMPLETION_INDEX host=$(hostname)"']}]
+YAML
+    k wait --for=condition=complete job/idx --timeout=90s
+    [ "$(k get job idx -o jsonpath='{.status.completedIndexes} {.status.succeeded}')" = "0-2 3" ]
+    local i pod
+    for i in 0 1 2; do
+        pod=$(k get pods -l "batch.kubernetes.io/job-completion-index=$i,job-name=idx" -o name)
+        [[ "$pod" == pod/idx-$i-????? ]]
+        [ "$(k logs "$pod")" = "index=$i host=idx-$i" ]
+    done
+    run k describe job idx
+    [[ "$output" == *"Completion Mode:"*Indexed* ]]
+    k delete job idx --wait=false
+}
+
 @test "kubectl create deployment, service, job (protobuf bodies): they run as their manifests would" {
     k create deployment hi --image=busybox --replicas=2 -- sh -c 'echo up; exec sleep 3600'
     k create service clusterip hi --tcp=80:8080

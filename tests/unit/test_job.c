@@ -110,13 +110,47 @@ static void test_suspend(void **state)
     assert_null(p.finish);
 }
 
+/* Indexed Jobs: completedIndexes as Kubernetes writes it, read back, and
+ * the lowest missing indexes picked for new pods. */
+static void test_indexes(void **state)
+{
+    (void)state;
+    bool done[8] = {true, true, true, false, true, false, true, true};
+    mk_buf b = {0};
+    job_format_indexes(done, 8, &b);
+    assert_string_equal(b.data, "0-2,4,6-7");
+    bool back[8] = {0};
+    job_parse_indexes(b.data, back, 8);
+    assert_memory_equal(back, done, sizeof done);
+    free(b.data);
+    b = (mk_buf){0};
+    bool none[3] = {0};
+    job_format_indexes(none, 3, &b);
+    assert_string_equal(b.data, "");
+    free(b.data);
+    bool small[3] = {0};
+    job_parse_indexes("1,2-9,x", small, 3); /* beyond n and unreadable: skipped */
+    assert_false(small[0]);
+    assert_true(small[1] && small[2]);
+    bool active[8] = {false, false, false, true};
+    int out[4];
+    assert_int_equal(job_pick_indexes(done, active, 8, 4, out), 1);
+    assert_int_equal(out[0], 5);
+    json_object *pod =
+        json_tokener_parse("{\"metadata\":{\"annotations\":{\"" JOB_INDEX_KEY "\":\"3\"}}}");
+    assert_int_equal(job_pod_index(pod), 3);
+    json_object_put(pod);
+    pod = json_tokener_parse("{\"metadata\":{\"annotations\":{\"" JOB_INDEX_KEY "\":\"-1\"}}}");
+    assert_int_equal(job_pod_index(pod), -1);
+    json_object_put(pod);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_counts),
-        cmocka_unit_test(test_work_queue),
-        cmocka_unit_test(test_failures),
-        cmocka_unit_test(test_suspend),
+        cmocka_unit_test(test_counts),   cmocka_unit_test(test_work_queue),
+        cmocka_unit_test(test_failures), cmocka_unit_test(test_suspend),
+        cmocka_unit_test(test_indexes),
     };
     return cmocka_run_group_tests_name("job", tests, NULL, NULL);
 }

@@ -1790,6 +1790,26 @@ static void test_cronjob(void **state)
                  "  jobTemplate: {spec: {template: {spec: {restartPolicy: Never,"
                  " containers: [{name: c, image: busybox}]}}}}\n",
                  "spec.schedule: Required value");
+    /* Indexed Jobs need their completions, at most 100000. */
+    expect_ok(
+        "apiVersion: batch/v1\nkind: Job\nmetadata: {name: x}\nspec:\n"
+        "  completionMode: Indexed\n  completions: 3\n  parallelism: 2\n"
+        "  template: {spec: {restartPolicy: Never, containers: [{name: c, image: b}]}}\n");
+    expect_error(
+        "apiVersion: batch/v1\nkind: Job\nmetadata: {name: x}\nspec:\n"
+        "  completionMode: Indexed\n  parallelism: 2\n"
+        "  template: {spec: {restartPolicy: Never, containers: [{name: c, image: b}]}}\n",
+        "spec.completions: Required value: when completion mode is Indexed");
+    expect_error(
+        "apiVersion: batch/v1\nkind: Job\nmetadata: {name: x}\nspec:\n"
+        "  completionMode: Indexed\n  completions: 100001\n"
+        "  template: {spec: {restartPolicy: Never, containers: [{name: c, image: b}]}}\n",
+        "spec.completions: Invalid value: 100001: must be between 0 and 100000");
+    expect_error(
+        "apiVersion: batch/v1\nkind: Job\nmetadata: {name: x}\nspec:\n"
+        "  completionMode: Sparse\n"
+        "  template: {spec: {restartPolicy: Never, containers: [{name: c, image: b}]}}\n",
+        "spec.completionMode: Unsupported value: \"Sparse\"");
     expect_error("apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: x}\nspec:\n"
                  "  schedule: \"61 * * * *\"\n"
                  "  jobTemplate: {spec: {template: {spec: {restartPolicy: Never,"
