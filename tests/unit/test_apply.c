@@ -5,21 +5,14 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "yaml_fixture.h"
+
 #include <string.h>
 
 #include "store/codec.h"
 #include "store/server/apply.h"
 #include "store/server/fieldset.h"
 #include "store/util.h"
-
-static json_object *yaml(const char *text)
-{
-    json_object *o = NULL;
-    mk_err err = {0};
-    if (codec_decode(text, strlen(text), &o, &err) < 0)
-        fail_msg("%s", err.msg);
-    return o;
-}
 
 static void expect_json(json_object *o, const char *want)
 {

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "yaml_fixture.h"
+
 #include <string.h>
 
 #include "controllers/pdbstatus.h"
@@ -12,15 +14,6 @@
 #include "store/util.h"
 
 #define NOW 1800000000 /* 2027-01-15T08:00:00Z */
-
-static json_object *yaml(const char *text)
-{
-    json_object *o = NULL;
-    mk_err err = {0};
-    if (codec_decode(text, strlen(text), &o, &err) < 0)
-        fail_msg("%s\n%s", err.msg, text);
-    return o;
-}
 
 /* n pods: the first `ready` Ready, the rest not; pod-<i>. */
 static json_object *pods(int n, int ready)

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "yaml_fixture.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
@@ -479,14 +481,6 @@ static void test_volume_sources(void **state)
     assert_string_equal(err.msg, "volume data: nfs volumes are not supported by minik8s");
     json_object_put(pod);
     fsu_rm_rf(dir, &err);
-}
-
-static json_object *yaml(const char *text)
-{
-    json_object *o = NULL;
-    mk_err err = {0};
-    assert_int_equal(codec_decode(text, strlen(text), &o, &err), 0);
-    return o;
 }
 
 static void test_security(void **state)

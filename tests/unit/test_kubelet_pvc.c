@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "yaml_fixture.h"
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,15 +19,6 @@
 #include "kubelet/volumes.h"
 #include "store/codec.h"
 #include "store/util.h"
-
-static json_object *yaml(const char *text)
-{
-    json_object *o = NULL;
-    mk_err err = {0};
-    if (codec_decode(text, strlen(text), &o, &err) < 0)
-        fail_msg("%s", err.msg);
-    return o;
-}
 
 static char tmp[64]; /* the test's directory: PV paths and the pod dir under it */
 

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "yaml_fixture.h"
+
 #include <string.h>
 
 #include "store/codec.h"
@@ -96,14 +98,6 @@ static void test_human_duration(void **state)
     age_is(30 * 86400, "30d");
     age_is(800 * 86400, "2y70d");
     age_is(9 * 365 * 86400, "9y");
-}
-
-static json_object *yaml(const char *text)
-{
-    json_object *o = NULL;
-    mk_err err = {0};
-    assert_int_equal(codec_decode(text, strlen(text), &o, &err), 0);
-    return o;
 }
 
 static void test_node_and_job(void **state)
