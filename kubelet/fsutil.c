@@ -57,6 +57,19 @@ int fsu_rm_rf(const char *path, mk_err *err)
     return 0;
 }
 
+bool fsu_same_content(const char *a, const char *b)
+{
+    char *x = NULL, *y = NULL;
+    size_t nx = 0, ny = 0;
+    mk_err ignored;
+    bool same = mk_read_file(a, 1 << 24, &x, &nx, &ignored) == 0 &&
+                mk_read_file(b, 1 << 24, &y, &ny, &ignored) == 0 && nx == ny &&
+                !memcmp(x, y, nx);
+    free(x);
+    free(y);
+    return same;
+}
+
 int fsu_write_file(const char *path, const void *data, size_t len, mode_t mode, mk_err *err)
 {
     _cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());

@@ -15,6 +15,8 @@ int fsu_mkdir_p(const char *path, mode_t mode, mk_err *err);
  * is success. */
 int fsu_rm_rf(const char *path, mk_err *err);
 /* Write a file atomically (temp file + rename) with the given mode. */
+/* Whether files a and b both exist with the same bytes. */
+bool fsu_same_content(const char *a, const char *b);
 int fsu_write_file(const char *path, const void *data, size_t len, mode_t mode, mk_err *err);
 /* Unmount path (lazily if busy) when it is a mount point; absent is fine. */
 void fsu_umount(const char *path);

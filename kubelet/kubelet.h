@@ -40,6 +40,7 @@ typedef struct kubelet_config {
     int64_t backoff_max_ms;      /* 300 s */
     int heartbeat_s;             /* 5 */
     int resync_s;                /* 10: each worker re-checks its pod this often */
+    int volume_refresh_s;        /* 60: configMap, secret... volumes rewritten this often */
 } kubelet_config;
 
 typedef struct kubelet {

@@ -34,6 +34,8 @@ static void usage(FILE *f)
         "  --backoff-base-ms MS    wait before the 2nd restart, doubling (default 10000)\n"
         "  --backoff-max-ms MS     restart backoff cap (default 300000)\n"
         "  --heartbeat-seconds S   node heartbeat interval (default 5)\n"
+        "  --volume-refresh-seconds S  rewrite configMap, secret, downwardAPI and projected\n"
+        "                          volumes from their objects this often (default 60)\n"
         "  --hollow [--hollow-nodes N]  register N hollow nodes, run nothing (scale tests)\n"
         "  --token-file F          bearer token to reach the API server\n"
         "  --certificate-authority F  https: the API server's CA (default: the system's)\n"
@@ -62,6 +64,7 @@ enum {
     OPT_BACKOFF,
     OPT_BACKOFF_MAX,
     OPT_HEARTBEAT,
+    OPT_VOLUME_REFRESH,
     OPT_CLEANUP,
     OPT_DNS,
     OPT_DOMAIN,
@@ -96,6 +99,7 @@ static int parse_flags(int argc, char **argv, kubelet_config *cfg, bool *hollow,
         {"backoff-base-ms", required_argument, NULL, OPT_BACKOFF},
         {"backoff-max-ms", required_argument, NULL, OPT_BACKOFF_MAX},
         {"heartbeat-seconds", required_argument, NULL, OPT_HEARTBEAT},
+        {"volume-refresh-seconds", required_argument, NULL, OPT_VOLUME_REFRESH},
         {"cleanup", no_argument, NULL, OPT_CLEANUP},
         {"cluster-dns", required_argument, NULL, OPT_DNS},
         {"cluster-domain", required_argument, NULL, OPT_DOMAIN},
@@ -161,6 +165,9 @@ static int parse_flags(int argc, char **argv, kubelet_config *cfg, bool *hollow,
         case OPT_HEARTBEAT:
             cfg->heartbeat_s = atoi(optarg);
             break;
+        case OPT_VOLUME_REFRESH:
+            cfg->volume_refresh_s = atoi(optarg);
+            break;
         case OPT_DNS:
             cfg->cluster_dns = optarg;
             break;
@@ -189,8 +196,10 @@ static int parse_flags(int argc, char **argv, kubelet_config *cfg, bool *hollow,
         return -1;
     }
     if (cfg->port <= 0 || cfg->port > 65535 || cfg->backoff_base_ms <= 0 ||
-        cfg->backoff_max_ms < cfg->backoff_base_ms || cfg->heartbeat_s <= 0) {
-        fprintf(stderr, "mk-kubelet: bad --port, --backoff-* or --heartbeat-seconds\n");
+        cfg->backoff_max_ms < cfg->backoff_base_ms || cfg->heartbeat_s <= 0 ||
+        cfg->volume_refresh_s <= 0) {
+        fprintf(stderr, "mk-kubelet: bad --port, --backoff-*, --heartbeat-seconds or "
+                        "--volume-refresh-seconds\n");
         return -1;
     }
     return 0;
@@ -439,6 +448,7 @@ int main(int argc, char **argv)
         .backoff_max_ms = 300000,
         .heartbeat_s = 5,
         .resync_s = 10,
+        .volume_refresh_s = 60,
     };
     bool hollow = false;
     int hollow_n = 1;

@@ -638,20 +638,44 @@ static int64_t active_deadline(pod_worker *w, json_object *pod)
     return 0;
 }
 
-/* The pod's projected account tokens, renewed as they age: when the next
- * one falls due (0: none). */
-static int64_t renew_tokens(pod_worker *w, json_object *pod)
+/* Whether the pod has volumes a refresh rewrites. */
+static bool has_live_volumes(json_object *pod)
+{
+    static const char *const kinds[] = {"configMap", "secret", "downwardAPI", "projected"};
+    json_object *vols = mk_json_path(pod, "spec.volumes");
+    for (size_t i = 0; vols && i < json_object_array_length(vols); i++)
+        for (size_t k = 0; k < ARRAY_SIZE(kinds); k++)
+            if (mk_json_path(json_object_array_get_idx(vols, i), kinds[k]))
+                return true;
+    return false;
+}
+
+/* The pod's volumes kept current: account tokens renewed as they age,
+ * configMap, secret, downwardAPI and projected files rewritten from their
+ * objects every --volume-refresh-seconds. When to look next (0: never). */
+static int64_t keep_volumes(pod_worker *w, json_object *pod)
 {
     if (podsync_terminal(w))
         return 0;
     _cleanup_free_ char *dir = pods_dir(&w->kl->env, w->uid);
     mk_err err = {0};
+    int64_t now = now_ms(), every = (int64_t)w->kl->cfg.volume_refresh_s * 1000;
+    if (!w->volumes_ms) {
+        w->volumes_ms = now; /* the sandbox has just written them */
+    } else if (now - w->volumes_ms >= every) {
+        w->volumes_ms = now;
+        if (volumes_refresh(&w->kl->env, pod, dir, &err) < 0)
+            mk_debug("pod %s/%s: refreshing volumes: %s", w->ns, w->name, err.msg);
+    }
     int64_t in = volumes_renew_tokens(&w->kl->env, pod, dir, &err);
     if (in < 0) {
         mk_log("pod %s/%s: renewing its token: %s", w->ns, w->name, err.msg);
         in = 10000;
     }
-    return in == INT64_MAX ? 0 : now_ms() + in;
+    int64_t next = in == INT64_MAX ? 0 : now + in;
+    if (has_live_volumes(pod))
+        earliest(&next, w->volumes_ms + every);
+    return next;
 }
 
 int64_t podsync_pass(pod_worker *w, json_object *pod)
@@ -701,7 +725,7 @@ int64_t podsync_pass(pod_worker *w, json_object *pod)
     next = sync_containers(w, pod);
     post_status(w);
     earliest(&next, due);
-    earliest(&next, renew_tokens(w, pod));
+    earliest(&next, keep_volumes(w, pod));
     return next;
 }
 

@@ -38,6 +38,7 @@ struct pod_worker {
     int64_t start_ms;
     int64_t mount_wait_ms;  /* since when a volume (a claim) keeps it waiting; 0: none */
     int64_t mount_event_ms; /* the last FailedMount event */
+    int64_t volumes_ms;     /* when its volumes were last written (keep_volumes) */
     json_object *conds;     /* condition type -> {status, lastTransitionTime} */
     char *gates_why;        /* the readiness gate that holds Ready back, or NULL */
     char *last_posted;

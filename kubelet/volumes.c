@@ -302,9 +302,11 @@ static int write_token(const pods_env *e, json_object *pod, json_object *src, mo
     return write_key(dir, path ?: "", token, strlen(token), mode, err);
 }
 
-/* A projected volume: its sources' files side by side in one folder. */
+/* A projected volume: its sources' files side by side in one folder;
+ * serviceAccountToken sources only with tokens (a refresh leaves them to
+ * volumes_renew_tokens). */
 static int setup_projected(const pods_env *e, json_object *pod, json_object *vol,
-                           const char *dir, mk_err *err)
+                           const char *dir, bool tokens, mk_err *err)
 {
     json_object *sources = mk_json_path(vol, "sources");
     mode_t mode = (mode_t)(mk_json_int(vol, "defaultMode", 0644) & 0777);
@@ -320,7 +322,7 @@ static int setup_projected(const pods_env *e, json_object *pod, json_object *vol
         else if ((src = mk_json_path(s, "downwardAPI")))
             rc = write_downward(e, pod, src, dir, err);
         else if ((src = mk_json_path(s, "serviceAccountToken")))
-            rc = write_token(e, pod, src, mode, dir, err);
+            rc = tokens ? write_token(e, pod, src, mode, dir, err) : 0;
         else if (mk_json_path(s, "clusterTrustBundle"))
             rc = mk_error(err, ENOTSUP,
                           "projected clusterTrustBundle: trust bundles are not supported by "
@@ -441,7 +443,7 @@ static int setup_one(const pods_env *e, json_object *pod, json_object *vol, cons
         return fsu_mkdir_p(dir, 0755, err) < 0 ? -err->code
                                                : write_downward(e, pod, src, dir, err);
     if ((src = mk_json_path(vol, "projected")))
-        return setup_projected(e, pod, src, dir, err);
+        return setup_projected(e, pod, src, dir, true, err);
     if ((src = mk_json_path(vol, "persistentVolumeClaim")))
         return setup_claim(e, pod, name, src, dir, err);
     static const char *const unsupported[] = {"nfs",    "csi", "ephemeral", "iscsi",
@@ -473,6 +475,108 @@ int volumes_setup(const pods_env *e, json_object *pod, const char *pod_dir, mk_e
         if (setup_one(e, pod, json_object_array_get_idx(vols, i), pod_dir, err) < 0)
             return -err->code;
     return 0;
+}
+
+/* ---- refresh ---- */
+
+/* Make dst hold what src holds, file by file: a file whose content
+ * changed is renamed over (readers see the old or the new one, never
+ * half), one src lacks is removed unless keep (a set of paths relative to
+ * the volume) names it. rel is dst's path within the volume. */
+static void sync_tree(const char *src, const char *dst, const char *rel, json_object *keep)
+{
+    /* First what went (before the renames below empty src). */
+    DIR *d = opendir(dst);
+    for (struct dirent *de; d && (de = readdir(d));) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        _cleanup_free_ char *from = xasprintf("%s/%s", src, de->d_name);
+        _cleanup_free_ char *to = xasprintf("%s/%s", dst, de->d_name);
+        _cleanup_free_ char *r = xasprintf("%s%s%s", rel, *rel ? "/" : "", de->d_name);
+        mk_err ignored;
+        if (access(from, F_OK) < 0 && !json_object_object_get_ex(keep, r, NULL))
+            fsu_rm_rf(to, &ignored);
+    }
+    if (d)
+        closedir(d);
+    d = opendir(src);
+    for (struct dirent *de; d && (de = readdir(d));) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        _cleanup_free_ char *from = xasprintf("%s/%s", src, de->d_name);
+        _cleanup_free_ char *to = xasprintf("%s/%s", dst, de->d_name);
+        _cleanup_free_ char *r = xasprintf("%s%s%s", rel, *rel ? "/" : "", de->d_name);
+        struct stat st;
+        if (lstat(from, &st) < 0)
+            continue;
+        mk_err ignored;
+        if (S_ISDIR(st.st_mode)) {
+            fsu_mkdir_p(to, st.st_mode & 0777, &ignored);
+            sync_tree(from, to, r, keep);
+        } else if (!fsu_same_content(from, to)) {
+            rename(from, to);
+        }
+    }
+    if (d)
+        closedir(d);
+}
+
+/* The paths of a projected volume's token files: a refresh keeps them. */
+static json_object *token_paths(json_object *vol)
+{
+    json_object *keep = json_object_new_object();
+    json_object *sources = mk_json_path(vol, "projected.sources");
+    for (size_t i = 0; sources && i < json_object_array_length(sources); i++) {
+        const char *p =
+            mk_json_str(json_object_array_get_idx(sources, i), "serviceAccountToken.path");
+        if (p)
+            json_object_object_add(keep, p, NULL);
+    }
+    return keep;
+}
+
+/* Write the volume anew beside it, then bring it up to date from there. */
+static int refresh_one(const pods_env *e, json_object *pod, json_object *vol,
+                       const char *pod_dir, mk_err *err)
+{
+    const char *name = mk_json_str(vol, "name") ?: "";
+    json_object *src;
+    _cleanup_free_ char *dir = vol_dir(pod_dir, name);
+    _cleanup_free_ char *fresh = xasprintf("%s/volumes/..%s.new", pod_dir, name);
+    fsu_rm_rf(fresh, err);
+    int rc = 0;
+    if ((src = mk_json_path(vol, "configMap")))
+        rc = setup_object_volume(e, pod, src, fresh, false, "name", err);
+    else if ((src = mk_json_path(vol, "secret")))
+        rc = setup_object_volume(e, pod, src, fresh, true, "secretName", err);
+    else if ((src = mk_json_path(vol, "downwardAPI")))
+        rc = fsu_mkdir_p(fresh, 0755, err) < 0 ? -err->code
+                                               : write_downward(e, pod, src, fresh, err);
+    else if ((src = mk_json_path(vol, "projected")))
+        rc = setup_projected(e, pod, src, fresh, false, err);
+    else
+        return 0;
+    if (rc == 0 && access(dir, F_OK) == 0) {
+        json_object *keep = token_paths(vol);
+        sync_tree(fresh, dir, "", keep);
+        json_object_put(keep);
+    }
+    mk_err ignored;
+    fsu_rm_rf(fresh, &ignored);
+    return rc < 0 ? mk_error_wrap(err, "volume %s", name) : 0;
+}
+
+int volumes_refresh(const pods_env *e, json_object *pod, const char *pod_dir, mk_err *err)
+{
+    json_object *vols = mk_json_path(pod, "spec.volumes");
+    int rc = 0;
+    for (size_t i = 0; vols && i < json_object_array_length(vols); i++) {
+        mk_err one = {0};
+        if (refresh_one(e, pod, json_object_array_get_idx(vols, i), pod_dir, &one) < 0 &&
+            rc == 0)
+            rc = mk_error(err, one.code, "%s", one.msg);
+    }
+    return rc;
 }
 
 static json_object *find_volume(json_object *pod, const char *name)

@@ -41,6 +41,13 @@ int volumes_link_pv(json_object *pvc, json_object *pv, const char *link, mk_err 
  * secret files are rewritten from the current objects). */
 int volumes_setup(const pods_env *e, json_object *pod, const char *pod_dir, mk_err *err);
 
+/* Bring the pod's configMap, secret, downwardAPI and projected volumes up
+ * to date with their objects and the pod, as Kubernetes' kubelet does
+ * now and then: changed files are replaced whole, files of keys gone are
+ * removed; token files are left to volumes_renew_tokens. An object that
+ * cannot be read leaves its volume as it was (err says why). */
+int volumes_refresh(const pods_env *e, json_object *pod, const char *pod_dir, mk_err *err);
+
 /* Renew the serviceAccountToken files of pod's projected volumes that are
  * due (older than 80% of their lifetime, or than a day). Returns the
  * milliseconds until the next one falls due (INT64_MAX: none); <0 with

@@ -443,7 +443,7 @@ EOF
     [ ! -e "/var/run/netns/mk-$uid" ]
 }
 
-@test "configMap and secret volumes; env from fieldRef" {
+@test "configMap and secret volumes, kept up to date; env from fieldRef" {
     api POST /api/v1/namespaces/default/configmaps -H 'Content-Type: application/json' \
         -d '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cfg"},"data":{"greeting":"hi there"}}' >/dev/null
     api POST /api/v1/namespaces/default/secrets -H 'Content-Type: application/json' \
@@ -495,6 +495,31 @@ EOF
     wait_for 20 phase_is proj Running
     wait_for 10 eval 'kubelet_get 1 /containerLogs/default/proj/c | grep -q app='
     [ "$(kubelet_get 1 /containerLogs/default/proj/c)" = "$(printf 'hi there\ns3cr3t\napp="proj"')" ]
+    # A changed ConfigMap and changed labels reach a running pod's files
+    # (the kubelets here rewrite them every 5 s: --volume-refresh-seconds).
+    create live <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: live, labels: {v: one}}
+spec:
+  nodeSelector: {kubernetes.io/hostname: node1}
+  volumes:
+  - {name: c, configMap: {name: cfg}}
+  - {name: l, downwardAPI: {items: [{path: labels, fieldRef: {fieldPath: metadata.labels}}]}}
+  containers:
+  - name: c
+    image: busybox
+    command: [sh, -c, 'while true; do echo "$(cat /c/greeting) $(cat /l/labels)"; sleep 1; done']
+    volumeMounts: [{name: c, mountPath: /c}, {name: l, mountPath: /l}]
+EOF
+    wait_for 20 phase_is live Running
+    wait_for 10 eval 'kubelet_get 1 /containerLogs/default/live/c | grep -q "hi there v=\"one\""'
+    api PATCH /api/v1/namespaces/default/configmaps/cfg -H 'Content-Type: application/merge-patch+json' \
+        -d '{"data":{"greeting":"hello again"}}' >/dev/null
+    api PATCH /api/v1/namespaces/default/pods/live -H 'Content-Type: application/merge-patch+json' \
+        -d '{"metadata":{"labels":{"v":"two"}}}' >/dev/null
+    wait_for 30 eval 'kubelet_get 1 /containerLogs/default/live/c | grep -q "hello again v=\"two\""'
+    api DELETE /api/v1/namespaces/default/pods/live >/dev/null
 }
 
 @test "env from ConfigMaps and Secrets: envFrom with a prefix, key refs, optional; a missing one waits" {

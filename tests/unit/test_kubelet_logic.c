@@ -483,6 +483,67 @@ static void test_volume_sources(void **state)
     fsu_rm_rf(dir, &err);
 }
 
+/* ConfigMaps from ctx, a JSON object by name that the test changes. */
+static json_object *fetch_changing(void *ctx, const char *kind, const char *ns,
+                                   const char *name, mk_err *err)
+{
+    json_object *o = NULL;
+    (void)ns;
+    if (!strcmp(kind, "ConfigMap") && json_object_object_get_ex(ctx, name, &o))
+        return json_object_get(o);
+    mk_error(err, ENOENT, "%s %s not found", kind, name);
+    return NULL;
+}
+
+static bool exists_in(const char *dir, const char *rel)
+{
+    _cleanup_free_ char *p = xasprintf("%s/%s", dir, rel);
+    return access(p, F_OK) == 0;
+}
+
+/* A refresh brings the files up to date with the objects and the pod:
+ * changed keys rewritten, gone ones removed, the token left alone; an
+ * object that went leaves its files as they were. */
+static void test_volume_refresh(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mk-test-refresh-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    json_object *maps = json_tokener_parse("{\"cm\":{\"data\":{\"a\":\"1\",\"b\":\"2\"}}}");
+    pods_env e = {.fetch = fetch_changing, .token = token_counted, .fetch_ctx = maps};
+    json_object *pod = yaml("metadata: {name: p, namespace: team, labels: {v: one}}\n"
+                            "spec:\n  volumes:\n  - {name: cfg, configMap: {name: cm}}\n"
+                            "  - name: all\n    projected: {sources: [{configMap: {name: cm}},"
+                            " {serviceAccountToken: {path: token}},"
+                            " {downwardAPI: {items: [{path: labels, fieldRef: {fieldPath: "
+                            "metadata.labels}}]}}]}\n");
+    mk_err err = {0};
+    if (volumes_setup(&e, pod, dir, &err) < 0)
+        fail_msg("%s", err.msg);
+    _cleanup_free_ char *cfg = xasprintf("%s/volumes/cfg", dir);
+    _cleanup_free_ char *all = xasprintf("%s/volumes/all", dir);
+    _cleanup_free_ char *token = slurp_file(all, "token");
+    json_object_object_add(maps, "cm", json_tokener_parse("{\"data\":{\"a\":\"3\"}}"));
+    json_object_object_add(mk_json_path(pod, "metadata.labels"), "v",
+                           json_object_new_string("two"));
+    assert_int_equal(volumes_refresh(&e, pod, dir, &err), 0);
+    expect_file(cfg, "a", "3");
+    assert_false(exists_in(cfg, "b"));
+    expect_file(all, "a", "3");
+    assert_false(exists_in(all, "b"));
+    expect_file(all, "labels", "v=\"two\"");
+    expect_file(all, "token", token);
+    /* The ConfigMap deleted: what the pod has stays. */
+    json_object_object_del(maps, "cm");
+    assert_true(volumes_refresh(&e, pod, dir, &err) < 0);
+    expect_file(cfg, "a", "3");
+    _cleanup_free_ char *vols = xasprintf("%s/volumes", dir);
+    assert_false(exists_in(vols, "..cfg.new"));
+    json_object_put(pod);
+    json_object_put(maps);
+    fsu_rm_rf(dir, &err);
+}
+
 static void test_security(void **state)
 {
     (void)state;
@@ -595,6 +656,7 @@ int main(void)
         cmocka_unit_test(test_logfile),        cmocka_unit_test(test_oci_config),
         cmocka_unit_test(test_image_names),    cmocka_unit_test(test_base64),
         cmocka_unit_test(test_resolvconf),     cmocka_unit_test(test_termination_message),
+        cmocka_unit_test(test_volume_refresh),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -177,7 +177,8 @@ start_kubelet() {
         $(server_flags) --node-name "node$i" --root-dir "$E2E_DIR/node$i" \
         --image-dir "$IMAGES" --node-ip "$CLUSTER_NET.1$i" --labels "${CLUSTER_LABELS//\{i\}/$i}" \
         --token-file "$E2E_DIR/node.token" --auth-token-file "$E2E_DIR/tokens" \
-        --backoff-base-ms 1000 --heartbeat-seconds "$CLUSTER_HEARTBEAT" 2>>"$E2E_DIR/kubelet$i.log" &
+        --backoff-base-ms 1000 --heartbeat-seconds "$CLUSTER_HEARTBEAT" --volume-refresh-seconds 5 \
+        2>>"$E2E_DIR/kubelet$i.log" &
     echo $! >"$E2E_DIR/kubelet$i.pid"
 }
 
