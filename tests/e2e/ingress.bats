@@ -325,12 +325,19 @@ EOF
 }
 
 @test "mk-controller-manager: a taken ingress port fails the start in one line" {
+    # The last test's nginx workers may hold the port a moment after their
+    # master went: the holder waits for it, then says so.
     nsenter --net="/var/run/netns/mkr$E2E_TAG-n1" python3 -c '
 import socket, sys, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(); time.sleep(15)' "$ING_IP" "$ING_PORT" &
+for _ in range(100):
+    try:
+        s.bind((sys.argv[1], int(sys.argv[2]))); break
+    except OSError:
+        time.sleep(0.1)
+s.listen(); open(sys.argv[3], "w").close(); time.sleep(15)' "$ING_IP" "$ING_PORT" "$BATS_TEST_TMPDIR/held" &
     local holder=$!
-    sleep 0.5
+    wait_for 12 test -e "$BATS_TEST_TMPDIR/held"
     run nsenter --net="/var/run/netns/mkr$E2E_TAG-n1" timeout 20 "$MK_BIN/mk-controller-manager" \
         --server "$MK_SERVER" --token-file "$E2E_DIR/admin.token" --controllers ingress \
         --ingress-listen "$ING_IP:$ING_PORT" --ingress-dir "$E2E_DIR/ingress-taken"
