@@ -175,10 +175,11 @@ static int issue(api_req *r, const api_route *rt, json_object *req, mk_err *err)
     json_object *claims = claims_of(sa, aud, now, now + ttl);
     json_object *k8s = mk_json_path(claims, "kubernetes.io");
     json_object *ref = mk_json_path(spec, "boundObjectRef");
-    int rc = ref ? bind_to(r, rt, ref, k8s, err)
-             : r->role == ROLE_NODE
-                 ? mk_error(err, EACCES, "node requested token not bound to a pod")
-                 : 0;
+    int rc = 0;
+    if (ref)
+        rc = bind_to(r, rt, ref, k8s, err);
+    else if (r->role == ROLE_NODE)
+        rc = mk_error(err, EACCES, "node requested token not bound to a pod");
     if (rc == 0) {
         json_object_object_add(spec, "expirationSeconds", json_object_new_int64(ttl));
         /* As Kubernetes: a pod's kube-api-access token (SATOKEN_TTL) is good
