@@ -25,7 +25,21 @@ const char *apply_manager(api_req *r, char *buf, size_t n)
     return buf;
 }
 
-/* metadata.managedFields (borrowed), made when missing. */
+/* Entries that are no objects go, and sets of the wrong shape own
+ * nothing: managedFields are the client's to send (a PUT), and are read as
+ * such. */
+static void sanitize(json_object *mf)
+{
+    for (size_t i = json_object_array_length(mf); i-- > 0;) {
+        json_object *e = json_object_array_get_idx(mf, i), *set = NULL;
+        if (!json_object_is_type(e, json_type_object))
+            json_object_array_del_idx(mf, i, 1);
+        else if (json_object_object_get_ex(e, "fieldsV1", &set) && !fieldset_valid(set))
+            json_object_object_add(e, "fieldsV1", json_object_new_object());
+    }
+}
+
+/* metadata.managedFields (borrowed, sanitized), made when missing. */
 static json_object *entries_of(json_object *obj)
 {
     json_object *md = mk_json_ensure(obj, "metadata"), *mf = NULL;
@@ -34,6 +48,7 @@ static json_object *entries_of(json_object *obj)
         mf = json_object_new_array();
         json_object_object_add(md, "managedFields", mf);
     }
+    sanitize(mf);
     return mf;
 }
 
@@ -217,7 +232,10 @@ void apply_track_update(json_object *old, json_object *neu, const char *manager,
         mf = mk_json_copy(had);
         json_object_object_add(md, "managedFields", mf);
     }
-    if (!json_object_is_type(mf, json_type_array) || !json_object_array_length(mf))
+    if (!json_object_is_type(mf, json_type_array))
+        return;
+    sanitize(mf);
+    if (!json_object_array_length(mf))
         return;
     json_object *now = fieldset_of(neu);
     json_object *ch = fieldset_changed(now, old, neu);

@@ -29,6 +29,19 @@ bool fieldset_empty(json_object *set)
     return !set || json_object_object_length(set) == 0;
 }
 
+bool fieldset_valid(json_object *set)
+{
+    if (!json_object_is_type(set, json_type_object))
+        return false;
+    json_object_object_foreach(set, k, sub)
+    {
+        (void)k;
+        if (!fieldset_valid(sub))
+            return false;
+    }
+    return true;
+}
+
 static void add_field(json_object *node, const char *name, json_object *sub)
 {
     _cleanup_free_ char *key = xasprintf("f:%s", name);

@@ -24,6 +24,9 @@
 json_object *fieldset_of(json_object *obj);
 
 bool fieldset_empty(json_object *set);
+/* Whether set has a set's shape: objects all the way down (what a client
+ * sent in managedFields may not). */
+bool fieldset_valid(json_object *set);
 /* set gains every field of add. */
 void fieldset_union(json_object *set, json_object *add);
 /* set loses every field of rm (a field rm owns whole goes whole). */

@@ -182,6 +182,33 @@ static void test_apply_removes(void **state)
     json_object_put(live);
 }
 
+/* managedFields are the client's to send: what is not a set owns nothing,
+ * what is not an entry goes, and nothing crashes. */
+static void test_apply_bad_entries(void **state)
+{
+    (void)state;
+    json_object *live = yaml(deployment);
+    json_object_object_add(
+        mk_json_path(live, "metadata"), "managedFields",
+        json_tokener_parse("[1,{\"manager\":7,\"operation\":\"Update\",\"fieldsV1\":"
+                           "{\"f:spec\":3}},{\"manager\":\"m\",\"operation\":\"Update\","
+                           "\"fieldsV1\":{\"f:spec\":{\"f:replicas\":{}}}}]"));
+    json_object *cfg = yaml(deployment);
+    json_object_object_add(mk_json_path(cfg, "spec"), "replicas", json_object_new_int(4));
+    mk_err err = {0};
+    assert_int_equal(apply_merge(live, cfg, "kubectl", "apps/v1", false, &err), -ESTALE);
+    assert_string_equal(err.msg, "Apply failed with 1 conflict: conflict with \"m\" using :"
+                                 " .spec.replicas");
+    assert_int_equal(json_object_array_length(mk_json_path(live, "metadata.managedFields")), 2);
+    json_object *old = mk_json_copy(live);
+    json_object_object_add(mk_json_path(live, "metadata"), "managedFields",
+                           json_tokener_parse("[\"x\",{\"fieldsV1\":[]}]"));
+    apply_track_update(old, live, "ctl", "apps/v1"); /* nothing owned: nothing to do */
+    json_object_put(old);
+    json_object_put(cfg);
+    json_object_put(live);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -190,6 +217,7 @@ int main(void)
         cmocka_unit_test(test_fieldset_changed_and_remove),
         cmocka_unit_test(test_apply_conflicts),
         cmocka_unit_test(test_apply_removes),
+        cmocka_unit_test(test_apply_bad_entries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
