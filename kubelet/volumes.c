@@ -479,46 +479,64 @@ int volumes_setup(const pods_env *e, json_object *pod, const char *pod_dir, mk_e
 
 /* ---- refresh ---- */
 
-/* Make dst hold what src holds, file by file: a file whose content
- * changed is renamed over (readers see the old or the new one, never
- * half), one src lacks is removed unless keep (a set of paths relative to
- * the volume) names it. rel is dst's path within the volume. */
+/* One entry of a tree sync: its path in src and dst, and in the volume. */
+typedef struct sync_entry {
+    const char *from, *to, *rel;
+    json_object *keep;
+} sync_entry;
+
+typedef void (*sync_fn)(const sync_entry *e);
+
+/* fn for each entry of dir (src or dst of a sync), but . and .. */
+static void each_entry(const char *dir, const char *src, const char *dst, const char *rel,
+                       json_object *keep, sync_fn fn)
+{
+    DIR *d = opendir(dir);
+    for (struct dirent *de; d && (de = readdir(d));) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        _cleanup_free_ char *from = xasprintf("%s/%s", src, de->d_name);
+        _cleanup_free_ char *to = xasprintf("%s/%s", dst, de->d_name);
+        _cleanup_free_ char *r = xasprintf("%s%s%s", rel, *rel ? "/" : "", de->d_name);
+        fn(&(sync_entry){.from = from, .to = to, .rel = r, .keep = keep});
+    }
+    if (d)
+        closedir(d);
+}
+
+/* dst's entry that src lacks goes, unless keep names it. */
+static void sync_remove(const sync_entry *e)
+{
+    mk_err ignored;
+    if (access(e->from, F_OK) < 0 && !json_object_object_get_ex(e->keep, e->rel, NULL))
+        fsu_rm_rf(e->to, &ignored);
+}
+
+static void sync_tree(const char *src, const char *dst, const char *rel, json_object *keep);
+
+/* src's entry replaces dst's when it differs (a rename: readers see the
+ * old file or the new one, never half); a folder is synced inside. */
+static void sync_move(const sync_entry *e)
+{
+    struct stat st;
+    mk_err ignored;
+    if (lstat(e->from, &st) < 0)
+        return;
+    if (S_ISDIR(st.st_mode)) {
+        fsu_mkdir_p(e->to, st.st_mode & 0777, &ignored);
+        sync_tree(e->from, e->to, e->rel, e->keep);
+    } else if (!fsu_same_content(e->from, e->to)) {
+        rename(e->from, e->to);
+    }
+}
+
+/* Make dst hold what src holds, file by file; what src lacks is removed
+ * unless keep (paths relative to the volume) names it. rel is dst's path
+ * within the volume. Removals first: the renames empty src. */
 static void sync_tree(const char *src, const char *dst, const char *rel, json_object *keep)
 {
-    /* First what went (before the renames below empty src). */
-    DIR *d = opendir(dst);
-    for (struct dirent *de; d && (de = readdir(d));) {
-        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-            continue;
-        _cleanup_free_ char *from = xasprintf("%s/%s", src, de->d_name);
-        _cleanup_free_ char *to = xasprintf("%s/%s", dst, de->d_name);
-        _cleanup_free_ char *r = xasprintf("%s%s%s", rel, *rel ? "/" : "", de->d_name);
-        mk_err ignored;
-        if (access(from, F_OK) < 0 && !json_object_object_get_ex(keep, r, NULL))
-            fsu_rm_rf(to, &ignored);
-    }
-    if (d)
-        closedir(d);
-    d = opendir(src);
-    for (struct dirent *de; d && (de = readdir(d));) {
-        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-            continue;
-        _cleanup_free_ char *from = xasprintf("%s/%s", src, de->d_name);
-        _cleanup_free_ char *to = xasprintf("%s/%s", dst, de->d_name);
-        _cleanup_free_ char *r = xasprintf("%s%s%s", rel, *rel ? "/" : "", de->d_name);
-        struct stat st;
-        if (lstat(from, &st) < 0)
-            continue;
-        mk_err ignored;
-        if (S_ISDIR(st.st_mode)) {
-            fsu_mkdir_p(to, st.st_mode & 0777, &ignored);
-            sync_tree(from, to, r, keep);
-        } else if (!fsu_same_content(from, to)) {
-            rename(from, to);
-        }
-    }
-    if (d)
-        closedir(d);
+    each_entry(dst, src, dst, rel, keep, sync_remove);
+    each_entry(src, src, dst, rel, keep, sync_move);
 }
 
 /* The paths of a projected volume's token files: a refresh keeps them. */
