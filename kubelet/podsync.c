@@ -639,14 +639,12 @@ static int64_t active_deadline(pod_worker *w, json_object *pod)
 }
 
 /* Whether the pod has volumes a refresh rewrites. */
-static bool has_live_volumes(json_object *pod)
+static bool has_file_volumes(json_object *pod)
 {
-    static const char *const kinds[] = {"configMap", "secret", "downwardAPI", "projected"};
     json_object *vols = mk_json_path(pod, "spec.volumes");
     for (size_t i = 0; vols && i < json_object_array_length(vols); i++)
-        for (size_t k = 0; k < ARRAY_SIZE(kinds); k++)
-            if (mk_json_path(json_object_array_get_idx(vols, i), kinds[k]))
-                return true;
+        if (volumes_is_file_volume(json_object_array_get_idx(vols, i)))
+            return true;
     return false;
 }
 
@@ -673,7 +671,7 @@ static int64_t keep_volumes(pod_worker *w, json_object *pod)
         in = 10000;
     }
     int64_t next = in == INT64_MAX ? 0 : now + in;
-    if (has_live_volumes(pod))
+    if (has_file_volumes(pod))
         earliest(&next, w->volumes_ms + every);
     return next;
 }

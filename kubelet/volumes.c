@@ -344,6 +344,7 @@ int64_t volumes_renew_tokens(const pods_env *e, json_object *pod, const char *po
         json_object *proj = mk_json_path(vol, "projected");
         json_object *sources = mk_json_path(proj, "sources");
         _cleanup_free_ char *dir = vol_dir(pod_dir, mk_json_str(vol, "name") ?: "");
+        mode_t mode = (mode_t)(mk_json_int(proj, "defaultMode", 0644) & 0777);
         for (size_t j = 0; sources && j < json_object_array_length(sources); j++) {
             json_object *src =
                 mk_json_path(json_object_array_get_idx(sources, j), "serviceAccountToken");
@@ -354,7 +355,6 @@ int64_t volumes_renew_tokens(const pods_env *e, json_object *pod, const char *po
             struct stat st;
             int64_t written = stat(file, &st) == 0 ? (int64_t)st.st_mtime * 1000 : 0;
             int64_t due = written + token_renew_after_ms(src);
-            mode_t mode = (mode_t)(mk_json_int(proj, "defaultMode", 0644) & 0777);
             if (due <= now) {
                 mk_err one = {0};
                 if (write_token(e, pod, src, mode, dir, &one) < 0) {
@@ -409,6 +409,30 @@ static int setup_claim(const pods_env *e, json_object *pod, const char *vname, j
     return rc;
 }
 
+bool volumes_is_file_volume(json_object *vol)
+{
+    static const char *const kinds[] = {"configMap", "secret", "downwardAPI", "projected"};
+    for (size_t k = 0; k < ARRAY_SIZE(kinds); k++)
+        if (mk_json_path(vol, kinds[k]))
+            return true;
+    return false;
+}
+
+/* A file volume's files into dir (tokens: a projected volume's tokens too). */
+static int write_file_volume(const pods_env *e, json_object *pod, json_object *vol,
+                             const char *dir, bool tokens, mk_err *err)
+{
+    json_object *src;
+    if ((src = mk_json_path(vol, "configMap")))
+        return setup_object_volume(e, pod, src, dir, false, "name", err);
+    if ((src = mk_json_path(vol, "secret")))
+        return setup_object_volume(e, pod, src, dir, true, "secretName", err);
+    if ((src = mk_json_path(vol, "downwardAPI")))
+        return fsu_mkdir_p(dir, 0755, err) < 0 ? -err->code
+                                               : write_downward(e, pod, src, dir, err);
+    return setup_projected(e, pod, mk_json_path(vol, "projected"), dir, tokens, err);
+}
+
 static int setup_one(const pods_env *e, json_object *pod, json_object *vol, const char *pod_dir,
                      mk_err *err)
 {
@@ -435,15 +459,8 @@ static int setup_one(const pods_env *e, json_object *pod, json_object *vol, cons
             return mk_error(err, ENOENT, "volume %s: hostPath %s does not exist", name, path);
         return 0;
     }
-    if ((src = mk_json_path(vol, "configMap")))
-        return setup_object_volume(e, pod, src, dir, false, "name", err);
-    if ((src = mk_json_path(vol, "secret")))
-        return setup_object_volume(e, pod, src, dir, true, "secretName", err);
-    if ((src = mk_json_path(vol, "downwardAPI")))
-        return fsu_mkdir_p(dir, 0755, err) < 0 ? -err->code
-                                               : write_downward(e, pod, src, dir, err);
-    if ((src = mk_json_path(vol, "projected")))
-        return setup_projected(e, pod, src, dir, true, err);
+    if (volumes_is_file_volume(vol))
+        return write_file_volume(e, pod, vol, dir, true, err);
     if ((src = mk_json_path(vol, "persistentVolumeClaim")))
         return setup_claim(e, pod, name, src, dir, err);
     static const char *const unsupported[] = {"nfs",    "csi", "ephemeral", "iscsi",
@@ -558,22 +575,12 @@ static int refresh_one(const pods_env *e, json_object *pod, json_object *vol,
                        const char *pod_dir, mk_err *err)
 {
     const char *name = mk_json_str(vol, "name") ?: "";
-    json_object *src;
+    if (!volumes_is_file_volume(vol))
+        return 0;
     _cleanup_free_ char *dir = vol_dir(pod_dir, name);
     _cleanup_free_ char *fresh = xasprintf("%s/volumes/..%s.new", pod_dir, name);
     fsu_rm_rf(fresh, err);
-    int rc = 0;
-    if ((src = mk_json_path(vol, "configMap")))
-        rc = setup_object_volume(e, pod, src, fresh, false, "name", err);
-    else if ((src = mk_json_path(vol, "secret")))
-        rc = setup_object_volume(e, pod, src, fresh, true, "secretName", err);
-    else if ((src = mk_json_path(vol, "downwardAPI")))
-        rc = fsu_mkdir_p(fresh, 0755, err) < 0 ? -err->code
-                                               : write_downward(e, pod, src, fresh, err);
-    else if ((src = mk_json_path(vol, "projected")))
-        rc = setup_projected(e, pod, src, fresh, false, err);
-    else
-        return 0;
+    int rc = write_file_volume(e, pod, vol, fresh, false, err);
     if (rc == 0 && access(dir, F_OK) == 0) {
         json_object *keep = token_paths(vol);
         sync_tree(fresh, dir, "", keep);

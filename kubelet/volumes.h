@@ -20,6 +20,7 @@
 #define MK_KUBELET_VOLUMES_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 
 #include "kubelet/oci.h"
 #include "kubelet/pods.h"
@@ -40,6 +41,10 @@ int volumes_link_pv(json_object *pvc, json_object *pv, const char *link, mk_err 
 /* Create every volume of pod under pod_dir (idempotent; configMap and
  * secret files are rewritten from the current objects). */
 int volumes_setup(const pods_env *e, json_object *pod, const char *pod_dir, mk_err *err);
+
+/* Whether vol is one of files written from objects and the pod (configMap,
+ * secret, downwardAPI, projected): what volumes_refresh rewrites. */
+bool volumes_is_file_volume(json_object *vol);
 
 /* Bring the pod's configMap, secret, downwardAPI and projected volumes up
  * to date with their objects and the pod, as Kubernetes' kubelet does
