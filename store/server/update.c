@@ -69,6 +69,18 @@ static void copy_field(json_object *dst, json_object *src, const char *field)
         json_object_object_del(dst, field);
 }
 
+/* The object a PUT or an apply sends must be the one its path names. */
+static int check_url_name(const api_route *rt, json_object *obj, mk_err *err)
+{
+    const char *name = mk_json_str(obj, "metadata.name");
+    if (!name || strcmp(name, rt->name) != 0)
+        return mk_error(err, EBADMSG,
+                        "the name of the object (%s) does not match the name on "
+                        "the URL (%s)",
+                        name ? name : "", rt->name);
+    return 0;
+}
+
 /* Build what will be stored from the client's object; old is current. */
 static int settle_update(const update_req *u, json_object *old, json_object **pneu, mk_err *err)
 {
@@ -80,12 +92,9 @@ static int settle_update(const update_req *u, json_object *old, json_object **pn
     json_object *md = mk_json_ensure(neu, "metadata");
     if (!json_object_is_type(md, json_type_object))
         return mk_error(err, EBADMSG, "metadata: must be an object");
-    const char *name = mk_json_str(md, "name");
-    if (!name || strcmp(name, rt->name) != 0)
-        return mk_error(err, EBADMSG,
-                        "the name of the object (%s) does not match the name on "
-                        "the URL (%s)",
-                        name ? name : "", rt->name);
+    if (check_url_name(rt, neu, err) < 0)
+        return -err->code;
+    const char *name = rt->name;
     const char *ns = mk_json_str(md, "namespace");
     if (k->namespaced && ns && *ns && strcmp(ns, rt->ns) != 0)
         return mk_error(err, EBADMSG,
@@ -211,6 +220,18 @@ static int update_once(api_req *r, const update_req *u, json_object **out, char 
     return 0;
 }
 
+/* An apply to an object there is not makes it, its manager owning all of
+ * it. */
+static enum MHD_Result apply_create(api_req *r, update_req *u)
+{
+    json_object *obj = u->body;
+    json_object *md = mk_json_path(obj, "metadata");
+    json_object_object_del(md, "managedFields");
+    json_object_object_del(md, "resourceVersion");
+    apply_new(obj, u->manager, version_of(u->rt));
+    return objects_create_with(r, u->rt, obj);
+}
+
 static enum MHD_Result update_run(api_req *r, update_req *u)
 {
     mk_err err = {0};
@@ -221,6 +242,8 @@ static enum MHD_Result update_run(api_req *r, update_req *u)
     bool retry = true;
     for (int i = 0; rc < 0 && retry && i < UPDATE_RETRIES; i++)
         rc = update_once(r, u, &out, &stored, &stored_len, &retry, &err);
+    if (rc == -ENOENT && u->apply)
+        return apply_create(r, u);
     json_object_put(u->body);
     if (rc < 0)
         return api_reply_err(r, &err, u->rt->kind, u->rt->name);
@@ -295,30 +318,13 @@ static enum MHD_Result apply_patch(api_req *r, update_req *u)
         mk_error(&err, EOPNOTSUPP, "apply is not supported on the %s subresource", rt->sub);
     else if (objects_decode_body(r, &u->body, &err) == 0 &&
              client_rev_of(u->body, &u->client_rev, &err) == 0 &&
-             objects_check_kind(rt, u->body, &err) == 0) {
-        const char *name = mk_json_str(u->body, "metadata.name");
-        if (!name || strcmp(name, rt->name))
-            mk_error(&err, EBADMSG,
-                     "the name of the object (%s) does not match the name on the URL (%s)",
-                     name ?: "", rt->name);
-    }
+             objects_check_kind(rt, u->body, &err) == 0)
+        check_url_name(rt, u->body, &err);
     if (err.code) {
         json_object_put(u->body);
         return api_reply_err(r, &err, rt->kind, rt->name);
     }
-    json_object *have = objects_find(r->srv, rt->kind, rt->ns, rt->name);
-    if (have) {
-        json_object_put(have);
-        return update_run(r, u);
-    }
-    /* None yet: the apply makes it, owning all of it. */
-    json_object *obj = mk_json_copy(u->body);
-    json_object_put(u->body);
-    json_object *md = mk_json_path(obj, "metadata");
-    json_object_object_del(md, "managedFields");
-    json_object_object_del(md, "resourceVersion");
-    apply_new(obj, u->manager, version_of(rt));
-    return objects_create_with(r, rt, obj);
+    return update_run(r, u); /* apply_create when there is no object */
 }
 
 enum MHD_Result objects_patch(api_req *r, const api_route *rt)
