@@ -251,17 +251,30 @@ int auth_authorize(api_server *srv, api_role role, const char *user, const auth_
     return auth_forbidden(user, a, err);
 }
 
-size_t auth_groups(api_role role, const char *user, const char **out, char *buf, size_t n)
+bool auth_service_account(const char *user, char *ns, size_t n, const char **name)
 {
     static const char sa[] = "system:serviceaccount:";
+    if (strncmp(user, sa, strlen(sa)) != 0)
+        return false;
+    const char *start = user + strlen(sa), *colon = strchr(start, ':');
+    if (!colon || (size_t)(colon - start) >= n)
+        return false;
+    snprintf(ns, n, "%.*s", (int)(colon - start), start);
+    *name = colon + 1;
+    return true;
+}
+
+size_t auth_groups(api_role role, const char *user, const char **out, char *buf, size_t n)
+{
     size_t k = 0;
+    char ns[254];
+    const char *name;
     if (role == ROLE_ADMIN)
         out[k++] = "system:masters";
     else if (role == ROLE_NODE)
         out[k++] = "system:nodes";
-    if (strncmp(user, sa, strlen(sa)) == 0 && strchr(user + strlen(sa), ':')) {
-        const char *ns = user + strlen(sa);
-        snprintf(buf, n, "system:serviceaccounts:%.*s", (int)(strchr(ns, ':') - ns), ns);
+    if (auth_service_account(user, ns, sizeof ns, &name)) {
+        snprintf(buf, n, "system:serviceaccounts:%s", ns);
         out[k++] = "system:serviceaccounts";
         out[k++] = buf;
     }

@@ -55,6 +55,11 @@ auth_attrs auth_attrs_of(const char *verb, const api_route *rt);
 int auth_authorize(api_server *srv, api_role role, const char *user, const auth_attrs *a,
                    mk_err *err);
 
+/* Whether user is a service account's name, system:serviceaccount:NS:NAME:
+ * then NS goes into ns (n bytes; false when it does not fit) and *name
+ * points at NAME within user. */
+bool auth_service_account(const char *user, char *ns, size_t n, const char **name);
+
 /* The groups Kubernetes would put the user in (system:authenticated,
  * system:masters for admin, system:nodes, system:serviceaccounts[:ns] for
  * a user named system:serviceaccount:ns:name), into out (at most 4).

@@ -64,16 +64,11 @@ int impersonate(api_req *r, mk_err *err)
     if (!*user || strlen(user) >= sizeof r->account)
         return mk_error(err, EBADMSG, "Impersonate-User: not a user name");
     /* A service account's name is the account itself, in its namespace. */
-    static const char sa[] = "system:serviceaccount:";
     char ns[64] = "";
     const char *name = user;
     const mk_kind *k = &users;
-    const char *colon = strncmp(user, sa, strlen(sa)) ? NULL : strchr(user + strlen(sa), ':');
-    if (colon && (size_t)(colon - user) - strlen(sa) < sizeof ns) {
-        snprintf(ns, sizeof ns, "%.*s", (int)(colon - user - strlen(sa)), user + strlen(sa));
-        name = colon + 1;
+    if (auth_service_account(user, ns, sizeof ns, &name))
         k = kind_by_kind("ServiceAccount");
-    }
     if (may(r, k, ns, name, err) < 0)
         return -err->code;
     asked q = {.r = r, .err = err};
