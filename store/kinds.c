@@ -50,6 +50,8 @@ const mk_kind mk_kinds[] = {
      "clusterrolebindings", "clusterrolebinding", "", false, false, false},
     {"StorageClass", "storage.k8s.io", "v1", "storage.k8s.io/v1", "storageclasses",
      "storageclass", "sc", false, false, false},
+    {"PriorityClass", "scheduling.k8s.io", "v1", "scheduling.k8s.io/v1", "priorityclasses",
+     "priorityclass", "pc", false, false, false},
     {"Ingress", "networking.k8s.io", "v1", "networking.k8s.io/v1", "ingresses", "ingress",
      "ing", true, true, false},
     {"NetworkPolicy", "networking.k8s.io", "v1", "networking.k8s.io/v1", "networkpolicies",
