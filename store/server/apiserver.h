@@ -20,6 +20,7 @@
 
 struct hub;
 struct nsset;
+struct prioset;
 struct auth;
 struct metrics;
 
@@ -28,6 +29,8 @@ typedef struct api_server {
     struct hub *hub;
     /* The live namespaces (namespaces.h); NULL: ask the store. */
     struct nsset *namespaces;
+    /* The PriorityClasses (priority.h), for pod admission. */
+    struct prioset *priorities;
     struct auth *auth; /* NULL: no token file, everyone is admin */
     /* What TokenRequest tokens are signed with (tokenreq.h): the stored
      * key's base64 text. */

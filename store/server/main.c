@@ -17,6 +17,7 @@
 #include "store/log.h"
 #include "store/server/apiserver.h"
 #include "store/server/apiservice.h"
+#include "store/server/priority.h"
 #include "store/server/auth.h"
 #include "store/server/eventttl.h"
 #include "store/server/http.h"
@@ -220,6 +221,7 @@ static void apiserver_close(apiserver *a)
     backend_close(a->srv.be);
     hub_free(a->srv.hub);
     nsset_free(a->srv.namespaces);
+    prioset_free(a->srv.priorities);
     auth_free(a->srv.auth);
     metrics_free(a->srv.metrics);
 }
@@ -229,6 +231,7 @@ static int apiserver_sink(void *ctx, const mk_event *ev)
 {
     api_server *srv = ctx;
     nsset_apply(srv->namespaces, ev);
+    prioset_apply(srv->priorities, ev);
     return hub_sink(srv->hub, ev);
 }
 
@@ -247,8 +250,10 @@ static int apiserver_open(apiserver *a, const apiserver_opts *o, mk_err *err)
         return -err->code;
     srv->hub = hub_new(srv->be->ops->current_rev(srv->be), HUB_MAX_EVENTS, HUB_MAX_BYTES);
     srv->namespaces = nsset_new();
+    srv->priorities = prioset_new();
     backend_set_sink(srv->be, apiserver_sink, srv);
-    if (nsset_load(srv->namespaces, srv->be, err) < 0)
+    if (nsset_load(srv->namespaces, srv->be, err) < 0 ||
+        prioset_load(srv->priorities, srv->be, err) < 0)
         return -err->code;
     if (objects_bootstrap(srv, err) < 0 || tokenreq_init(srv, err) < 0)
         return -err->code;

@@ -15,6 +15,7 @@
 #include "store/server/limitrange.h"
 #include "store/server/namespaces.h"
 #include "store/server/nslife.h"
+#include "store/server/priority.h"
 #include "store/server/quotacheck.h"
 #include "store/server/rbac.h"
 #include "store/server/satoken.h"
@@ -351,6 +352,8 @@ static int create_object(api_req *r, const api_route *rt, json_object *obj, char
     set_create_fields(k, obj, md);
     if (k->namespaced && limitrange_default(r, k, rt->ns, obj, err) < 0)
         return -err->code;
+    if (!strcmp(k->kind, "Pod") && priority_admit_pod(r->srv->priorities, obj, err) < 0)
+        return -err->code;
     if (validate_object(k, obj, &r->warn, err) < 0) {
         r->warn = (mk_warnings){0};
         return mk_error_wrap(err, "%s \"%s\" is invalid", k->kind,
@@ -370,6 +373,9 @@ static int create_object(api_req *r, const api_route *rt, json_object *obj, char
                         objects_qualified(k, q, sizeof q), name, rt->ns);
     if (strcmp(k->kind, "Pod") == 0)
         satoken_admit_pod(r, obj);
+    if (!strcmp(k->kind, "PriorityClass") &&
+        priority_admit_class(r->srv->priorities, NULL, obj, err) < 0)
+        return -err->code;
     quota_hold hold;
     if ((k->namespaced && limitrange_check(r, k, rt->ns, obj, err) < 0) ||
         quota_admit(r, k, rt->ns, obj, &hold, err) < 0)
@@ -887,6 +893,10 @@ int objects_put_new(api_server *srv, json_object *obj, mk_err *err)
 int objects_bootstrap(api_server *srv, mk_err *err)
 {
     json_object *all = rbac_default_roles();
+    json_object *classes = priority_system_classes();
+    for (size_t i = 0; i < json_object_array_length(classes); i++)
+        json_object_array_add(all, json_object_get(json_object_array_get_idx(classes, i)));
+    json_object_put(classes);
     for (size_t i = 0; i < ARRAY_SIZE(bootstrap_namespaces); i++) {
         json_object *ns = json_object_new_object();
         json_object_object_add(ns, "apiVersion", json_object_new_string("v1"));

@@ -18,6 +18,7 @@
 #include "store/server/finalizers.h"
 #include "store/server/jsonpatch.h"
 #include "store/server/nslife.h"
+#include "store/server/priority.h"
 #include "store/server/objects.h"
 #include "store/server/quotacheck.h"
 #include "store/server/smpatch.h"
@@ -121,6 +122,8 @@ static int settle_update(const update_req *u, json_object *old, json_object **pn
         return mk_error_wrap(err, "%s \"%s\" is invalid", k->kind, name);
     if (!strcmp(k->kind, "Service"))
         clusterip_keep(old, neu);
+    else if (!strcmp(k->kind, "Pod"))
+        priority_keep(old, neu);
     defaults_apply(k, neu);
     json_object *old_spec = mk_json_path(old, "spec"), *new_spec = mk_json_path(neu, "spec");
     int64_t gen = mk_json_int(old, "metadata.generation", 1);
@@ -175,6 +178,8 @@ static int update_once(api_req *r, const update_req *u, json_object **out, char 
         rc = settle_update(u, old, &neu, err);
     if (rc == 0 && !u->apply && !u->rt->sub[0])
         apply_track_update(old, neu, u->manager, version_of(u->rt));
+    if (rc == 0 && !strcmp(k->kind, "PriorityClass"))
+        rc = priority_admit_class(r->srv->priorities, old, neu, err);
     if (rc == 0 && validate_update(k, old, neu, &r->warn, err) < 0) {
         r->warn = (mk_warnings){0};
         rc = mk_error_wrap(err, "%s \"%s\" is invalid", k->kind, u->rt->name);
