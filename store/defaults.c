@@ -432,6 +432,15 @@ static void default_networkpolicy(json_object *obj)
     }
 }
 
+/* scheduling/v1's SetDefaults_PriorityClass: a class preempts unless it
+ * says Never. value is a plain int32 in Go, so always there: 0 unless
+ * given. */
+static void default_priorityclass(json_object *obj)
+{
+    default_field(obj, "value", json_object_new_int(0));
+    default_field(obj, "preemptionPolicy", json_object_new_string("PreemptLowerPriority"));
+}
+
 void defaults_apply(const mk_kind *k, json_object *obj)
 {
     json_object *pod = pod_spec_of(k, obj);
@@ -463,6 +472,8 @@ void defaults_apply(const mk_kind *k, json_object *obj)
         default_namespace(obj);
     else if (strcmp(k->kind, "NetworkPolicy") == 0)
         default_networkpolicy(obj);
+    else if (strcmp(k->kind, "PriorityClass") == 0)
+        default_priorityclass(obj);
     else
         default_volume_kinds(k, obj);
 }

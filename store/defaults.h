@@ -11,7 +11,8 @@
  * type (Opaque); a PersistentVolume's reclaim policy (Retain) and
  * volumeMode (Filesystem, a claim's too), a StorageClass's reclaimPolicy
  * (Delete) and volumeBindingMode (Immediate); a role binding's roleRef
- * and User and Group subjects their apiGroup (rbac.authorization.k8s.io).
+ * and User and Group subjects their apiGroup (rbac.authorization.k8s.io);
+ * a PriorityClass's value (0) and preemptionPolicy (PreemptLowerPriority).
  * Fields of features minik8s does not have (imagePullPolicy: images are
  * node-local) are left out rather than promised.
  *

@@ -114,9 +114,15 @@ bool kind_has_path_names(const mk_kind *k)
 
 bool kind_has_subdomain_names(const mk_kind *k)
 {
-    static const char *const kinds[] = {"ConfigMap", "Secret", "ServiceAccount", "Event"};
+    static const struct {
+        const char *group, *kind;
+    } kinds[] = {{"", "ConfigMap"},
+                 {"", "Secret"},
+                 {"", "ServiceAccount"},
+                 {"", "Event"},
+                 {"scheduling.k8s.io", "PriorityClass"}};
     for (size_t i = 0; k && i < ARRAY_SIZE(kinds); i++)
-        if (!strcmp(k->kind, kinds[i]) && !*k->group)
+        if (!strcmp(k->kind, kinds[i].kind) && !strcmp(k->group, kinds[i].group))
             return true;
     return false;
 }

@@ -64,8 +64,9 @@ const mk_kind *kind_by_resource(const char *group, const char *resource);
 bool kind_has_path_names(const mk_kind *k);
 /* True for kinds whose names are DNS-1123 subdomains (dots allowed) rather
  * than labels: the data kinds, whose names Kubernetes itself and its tools
- * make so (kube-root-ca.crt, Helm's sh.helm.release.v1.NAME.v1), and
- * Events (<object>.<hex>). */
+ * make so (kube-root-ca.crt, Helm's sh.helm.release.v1.NAME.v1),
+ * Events (<object>.<hex>) and PriorityClasses (Kubernetes'
+ * ValidatePriorityClass names them so). */
 bool kind_has_subdomain_names(const mk_kind *k);
 /* Look up by any name a user types: plural, singular, short name or kind,
  * case-insensitive ("po", "pods", "Pod", "hpa"). NULL if unknown. */

@@ -542,6 +542,17 @@ static const schema_node storageclass_schema = {
                            {NULL, NULL, NULL}},
     NULL};
 
+/* scheduling.k8s.io/v1: the fields sit at the top, as a StorageClass's. */
+static const schema_node priorityclass_schema = {
+    SCHEMA_OBJECT,
+    (const schema_field[]){TOP_FIELDS,
+                           F("value", INT),
+                           F("globalDefault", BOOL),
+                           F("description", STR),
+                           F("preemptionPolicy", STR),
+                           {NULL, NULL, NULL}},
+    NULL};
+
 static const schema_node replicaset_schema = {
     SCHEMA_OBJECT,
     (const schema_field[]){
@@ -835,6 +846,7 @@ static const struct {
     {"LimitRange", &limitrange_schema},
     {"ResourceQuota", &resourcequota_schema},
     {"StorageClass", &storageclass_schema},
+    {"PriorityClass", &priorityclass_schema},
     {"ReplicaSet", &replicaset_schema},
     {"Job", &job_schema},
     {"CronJob", &cronjob_schema},

@@ -39,6 +39,7 @@ static const struct {
     {"LimitRange", validate_limitrange},
     {"ResourceQuota", validate_resourcequota},
     {"StorageClass", validate_storageclass},
+    {"PriorityClass", validate_priorityclass},
     {"ReplicaSet", validate_replicaset},
     {"Job", validate_job},
     {"CronJob", validate_cronjob},
@@ -133,8 +134,10 @@ int check_immutable_str(json_object *old, json_object *obj, const char *path, mk
 
 /* Pods, simplified from Kubernetes: a container's image may change, and
  * spec.nodeName may go from empty to set (binding); the number and names
- * of containers and init containers may not change, nor a set nodeName.
- * Everything else in the spec is accepted; the kubelet acts on images. */
+ * of containers and init containers may not change, nor a set nodeName,
+ * nor the priority fields admission resolved (the scheduler and
+ * preemption act on them). Everything else in the spec is accepted; the
+ * kubelet acts on images. */
 /* Scheduling gates may only be taken off, as in Kubernetes. */
 static int check_gates_update(json_object *old, json_object *obj, mk_err *err)
 {
@@ -157,7 +160,7 @@ static int check_gates_update(json_object *old, json_object *obj, mk_err *err)
 static int check_pod_update(json_object *old, json_object *obj, mk_err *err)
 {
     int r = check_gates_update(old, obj, err);
-    if (r < 0)
+    if (r < 0 || (r = check_pod_priority_update(old, obj, err)) < 0)
         return r;
     r = check_immutable_str(old, obj, "spec.nodeName", err);
     if (r < 0)
@@ -207,6 +210,8 @@ int validate_update(const mk_kind *k, json_object *old, json_object *obj, mk_war
         return check_pv_update(old, obj, err);
     if (!strcmp(k->kind, "StorageClass"))
         return check_storageclass_update(old, obj, err);
+    if (!strcmp(k->kind, "PriorityClass"))
+        return check_priorityclass_update(old, obj, err);
     if (!strcmp(k->kind, "RoleBinding") || !strcmp(k->kind, "ClusterRoleBinding"))
         return check_binding_update(old, obj, err);
     if (!strcmp(k->kind, "ControllerRevision") &&

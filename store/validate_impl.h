@@ -11,7 +11,8 @@
  * StorageClasses), validate_rbac.c (Roles, ClusterRoles and their
  * bindings), validate_policy.c (PodDisruptionBudgets, Leases),
  * validate_quota.c (LimitRanges, ResourceQuotas), validate_netpol.c
- * (NetworkPolicies) and validate_minik8s.c (Functions, Workflows, GpuJobs).
+ * (NetworkPolicies), validate_scheduling.c (PriorityClasses, a pod's
+ * priority fields) and validate_minik8s.c (Functions, Workflows, GpuJobs).
  *
  * A check reads fields knowing schema.c checked their types where present,
  * fails on the first error with the field's path in Kubernetes' wording
@@ -170,6 +171,13 @@ int check_storageclass_update(json_object *old, json_object *obj, mk_err *err);
 /* validate_quota.c */
 int validate_limitrange(json_object *obj, mk_err *err);
 int validate_resourcequota(json_object *obj, mk_err *err);
+/* validate_scheduling.c; check_pod_priority checks a pod spec's
+ * priorityClassName and preemptionPolicy at base (as check_pod_spec);
+ * check_pod_priority_update: a pod's priority fields never change */
+int validate_priorityclass(json_object *obj, mk_err *err);
+int check_priorityclass_update(json_object *old, json_object *obj, mk_err *err);
+int check_pod_priority(json_object *spec, const char *base, mk_err *err);
+int check_pod_priority_update(json_object *old, json_object *obj, mk_err *err);
 /* validate_netpol.c */
 int validate_networkpolicy(json_object *obj, mk_err *err);
 /* validate_minik8s.c */

@@ -496,6 +496,7 @@ int check_pod_spec(json_object *spec, const char *base, mk_err *err)
     if (!empty_str(get_str(spec, "hostname")) &&
         (r = check_dns_label(p, get_str(spec, "hostname"), err)) < 0)
         goto out;
+    r = check_pod_priority(spec, base, err);
 out:
     json_object_put(names);
     return r;

@@ -2620,6 +2620,152 @@ static void test_volume_defaults(void **state)
     json_object_put(o);
 }
 
+/* ---- PriorityClass, a pod's priority fields ---- */
+
+static const char pc_base[] = "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\n@@";
+
+#define SYSTEM_RESERVED                                                                        \
+    "metadata.name: Forbidden: priority class names with 'system-' prefix are reserved for "   \
+    "system use only. error: "
+#define POLICIES "supported values: \"PreemptLowerPriority\", \"Never\""
+
+static void test_priorityclass(void **state)
+{
+    (void)state;
+    expect_ok_with(pc_base, "metadata: {name: high}\nvalue: 1000\n");
+    expect_ok_with(pc_base, "metadata: {name: high.tier.example}\nvalue: 1000000000\n"
+                            "globalDefault: true\ndescription: the important ones\n"
+                            "preemptionPolicy: Never\n");
+    expect_ok_with(pc_base, "metadata: {name: low}\nvalue: -2147483648\n"
+                            "preemptionPolicy: PreemptLowerPriority\n");
+    expect_ok_with(pc_base, "metadata: {name: zero}\n"); /* value defaults to 0 */
+    /* The two built-in classes, exactly as Kubernetes makes them. */
+    expect_ok_with(pc_base, "metadata: {name: system-node-critical}\nvalue: 2000001000\n");
+    expect_ok_with(pc_base, "metadata: {name: system-cluster-critical}\nvalue: 2000000000\n"
+                            "globalDefault: false\n");
+    static const struct {
+        const char *snippet, *msg;
+    } cases[] = {
+        {"metadata: {name: system-mine}\nvalue: 1000\n",
+         SYSTEM_RESERVED "system-mine is not a known system priority class"},
+        {"metadata: {generateName: system-}\nvalue: 1000\n",
+         SYSTEM_RESERVED "system- is not a known system priority class"},
+        {"metadata: {name: system-node-critical}\nvalue: 2000000000\n",
+         SYSTEM_RESERVED "value of system-node-critical PriorityClass must be 2000001000"},
+        {"metadata: {name: system-cluster-critical}\n",
+         SYSTEM_RESERVED "value of system-cluster-critical PriorityClass must be 2000000000"},
+        {"metadata: {name: system-cluster-critical}\nvalue: 2000000000\nglobalDefault: true\n",
+         SYSTEM_RESERVED
+         "globalDefault of system-cluster-critical PriorityClass must be false"},
+        {"metadata: {name: high}\nvalue: 1000000001\n",
+         "value: Forbidden: maximum allowed value of a user defined priority is 1000000000"},
+        {"metadata: {name: high}\nvalue: 2147483648\n",
+         "value: Invalid value: 2147483648: must be a 32-bit integer"},
+        {"metadata: {name: high}\nvalue: -2147483649\n",
+         "value: Invalid value: -2147483649: must be a 32-bit integer"},
+        {"metadata: {name: high}\nvalue: '10'\n",
+         "value: Invalid value: \"10\": must be a 32-bit integer"},
+        {"metadata: {name: high}\nvalue: 1.5\n",
+         "value: Invalid value: 1.5: must be a 32-bit integer"},
+        {"metadata: {name: high}\nglobalDefault: 'yes'\n",
+         "globalDefault: Invalid value: \"yes\": must be a boolean"},
+        {"metadata: {name: high}\ndescription: [a]\n",
+         "description: Invalid value: [\"a\"]: must be a string"},
+        {"metadata: {name: high}\npreemptionPolicy: Sometimes\n",
+         "preemptionPolicy: Unsupported value: \"Sometimes\": " POLICIES},
+        {"metadata: {name: high}\npreemptionPolicy: ''\n", "preemptionPolicy: Required value"},
+        {"metadata: {name: High}\n", "metadata.name: Invalid value: \"High\": a lowercase RFC "
+                                     "1123 subdomain"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+        expect_error_with(pc_base, cases[i].snippet, cases[i].msg);
+}
+
+static void test_priorityclass_update(void **state)
+{
+    (void)state;
+#define PC(rest)                                                                               \
+    "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: high}\n" rest
+    const char *old = PC("value: 1000\npreemptionPolicy: PreemptLowerPriority\n");
+    expect_update(old,
+                  PC("value: 1000\npreemptionPolicy: PreemptLowerPriority\n"
+                     "description: now described\nglobalDefault: true\n"),
+                  NULL);
+    expect_update(old, PC("value: 1001\npreemptionPolicy: PreemptLowerPriority\n"),
+                  "value: Forbidden: may not be changed in an update.");
+    expect_update(old, PC("preemptionPolicy: PreemptLowerPriority\n"),
+                  "value: Forbidden: may not be changed in an update.");
+    expect_update(old, PC("value: 1000\npreemptionPolicy: Never\n"),
+                  "preemptionPolicy: Invalid value: \"Never\": field is immutable");
+    expect_update(old, PC("value: 1000\n"),
+                  "preemptionPolicy: Invalid value: null: field is immutable");
+#undef PC
+}
+
+/* A pod's priority fields: their syntax in pods and templates alike, and
+ * no change once admission resolved them. */
+static void test_pod_priority(void **state)
+{
+    (void)state;
+#define POD(spec)                                                                              \
+    "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\n"                                       \
+    "spec: {containers: [{name: a, image: busybox}]" spec "}\n"
+    expect_ok(POD(", priorityClassName: high.tier, priority: 1000, preemptionPolicy: Never"));
+    expect_ok(POD(", priorityClassName: '', preemptionPolicy: PreemptLowerPriority"));
+    expect_error(POD(", preemptionPolicy: Maybe"),
+                 "spec.preemptionPolicy: Unsupported value: \"Maybe\": " POLICIES);
+    expect_error(POD(", preemptionPolicy: ''"), "spec.preemptionPolicy: Required value");
+    expect_error(POD(", priorityClassName: High_Class"),
+                 "spec.priorityClassName: Invalid value: \"High_Class\": a lowercase RFC 1123 "
+                 "subdomain");
+    expect_error(POD(", priority: high"),
+                 "spec.priority: Invalid value: \"high\": must be a 32-bit integer");
+    expect_error("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n"
+                 "  selector: {matchLabels: {app: d}}\n  template:\n"
+                 "    metadata: {labels: {app: d}}\n"
+                 "    spec: {containers: [{name: a, image: b}], preemptionPolicy: never}\n",
+                 "spec.template.spec.preemptionPolicy: Unsupported value: \"never\"");
+    const char *old = POD(", priorityClassName: high, priority: 1000, "
+                          "preemptionPolicy: PreemptLowerPriority");
+    static const char forbidden[] =
+        "spec: Forbidden: pod updates may not change fields other than "
+        "`spec.containers[*].image`,`spec.initContainers[*].image`,"
+        "`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing "
+        "tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was "
+        "previously negative)";
+    expect_update(old,
+                  POD(", priorityClassName: high, priority: 1000, "
+                      "preemptionPolicy: PreemptLowerPriority, nodeName: n1"),
+                  NULL);
+    /* Left out, priority and policy keep what admission gave them. */
+    expect_update(old, POD(", priorityClassName: high"), NULL);
+    expect_update(old, POD(", priorityClassName: low, priority: 1000"), forbidden);
+    expect_update(old, POD(", priority: 1000"), forbidden);
+    expect_update(old, POD(", priorityClassName: high, priority: 2000"), forbidden);
+    expect_update(old, POD(", priorityClassName: high, preemptionPolicy: Never"), forbidden);
+    expect_update(POD(""), POD(", priority: 0"), forbidden);
+    expect_update(POD(""), POD(", priorityClassName: ''"), NULL);
+#undef POD
+}
+
+static void test_priorityclass_defaults(void **state)
+{
+    (void)state;
+    json_object *o = decode("apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\n"
+                            "metadata: {name: p}\n");
+    defaults_apply(kind_by_kind("PriorityClass"), o);
+    assert_int_equal(mk_json_int(o, "value", -1), 0);
+    assert_string_equal(mk_json_str(o, "preemptionPolicy") ?: "", "PreemptLowerPriority");
+    assert_null(mk_json_path(o, "globalDefault"));
+    json_object_put(o);
+    o = decode("apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: p}\n"
+               "value: 7\npreemptionPolicy: Never\n");
+    defaults_apply(kind_by_kind("PriorityClass"), o);
+    assert_int_equal(mk_json_int(o, "value", -1), 7);
+    assert_string_equal(mk_json_str(o, "preemptionPolicy") ?: "", "Never");
+    json_object_put(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2666,6 +2812,10 @@ int main(void)
         cmocka_unit_test(test_storageclass),
         cmocka_unit_test(test_volume_updates),
         cmocka_unit_test(test_volume_defaults),
+        cmocka_unit_test(test_priorityclass),
+        cmocka_unit_test(test_priorityclass_update),
+        cmocka_unit_test(test_pod_priority),
+        cmocka_unit_test(test_priorityclass_defaults),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
