@@ -37,6 +37,9 @@ static const column node_cols[] = {
 static const column pod_tail[] = {
     {"IP", "string", "", "IP address allocated to the pod.", 1},
     {"Node", "string", "", "Name of the node the pod is assigned to.", 1},
+    {"Nominated Node", "string", "",
+     "The node a preempting pod waits for while its victims terminate.", 1},
+    {"Readiness Gates", "string", "", "The pod's readiness gates that are true, of all.", 1},
 };
 static const column node_tail[] = {
     {"Version", "string", "", "Kubelet Version reported by the node.", 0},
@@ -178,6 +181,15 @@ static const column sc_cols[] = {
     {"VolumeBindingMode", "string", "", "When claims are bound and provisioned.", 0},
     {"AllowVolumeExpansion", "string", "", "Whether claims may grow.", 0},
 };
+static const column pc_cols[] = {
+    {"Value", "integer", "", "The priority pods of this class receive.", 0},
+    {"Global-Default", "boolean", "",
+     "Whether this class is the default for pods that name none.", 0},
+};
+static const column pc_tail[] = {
+    {"PreemptionPolicy", "string", "",
+     "The Policy for preempting pods with lower priority: Never or PreemptLowerPriority.", 0},
+};
 static const column event_cols[] = {
     {"Last Seen", "string", "", "Time of the event's last occurrence.", 0},
     {"Type", "string", "", "Type of this event (Normal, Warning).", 0},
@@ -276,6 +288,8 @@ json_object *table_columns(const mk_kind *k)
         ntail = ARRAY_SIZE(volume_tail);
     else if (is(k, "StorageClass"))
         mid = sc_cols, nmid = ARRAY_SIZE(sc_cols);
+    else if (is(k, "PriorityClass"))
+        mid = pc_cols, nmid = ARRAY_SIZE(pc_cols), tail = pc_tail, ntail = ARRAY_SIZE(pc_tail);
     else if (is(k, "ResourceQuota"))
         tail = quota_tail, ntail = ARRAY_SIZE(quota_tail);
     for (size_t i = 0; i < nmid; i++)
@@ -554,6 +568,43 @@ static void sc_cells(json_object *cells, json_object *obj)
                                      mk_json_path(obj, "allowVolumeExpansion"))));
 }
 
+/* kubectl's printPriorityClass: the value as stored (0 when absent, as
+ * Go's int32), the policy empty when unset. */
+static void pc_cells(json_object *cells, json_object *obj)
+{
+    json_object_array_add(cells, json_object_new_int64(mk_json_int(obj, "value", 0)));
+    json_object_array_add(cells,
+                          json_object_new_boolean(mk_json_bool(obj, "globalDefault", false)));
+}
+
+/* kubectl's READINESS GATES: how many of the pod's gates have a True
+ * condition, of how many; "<none>" without gates. */
+static json_object *readiness_gates_text(json_object *obj)
+{
+    json_object *gates = mk_json_path(obj, "spec.readinessGates");
+    json_object *conds = mk_json_path(obj, "status.conditions");
+    size_t n =
+        json_object_is_type(gates, json_type_array) ? json_object_array_length(gates) : 0;
+    size_t nconds =
+        json_object_is_type(conds, json_type_array) ? json_object_array_length(conds) : 0;
+    if (n == 0)
+        return json_object_new_string("<none>");
+    size_t ready = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *type = mk_json_str(json_object_array_get_idx(gates, i), "conditionType");
+        for (size_t j = 0; type && j < nconds; j++) {
+            json_object *c = json_object_array_get_idx(conds, j);
+            if (strcmp(mk_json_str(c, "type") ?: "", type) != 0)
+                continue;
+            ready += strcmp(mk_json_str(c, "status") ?: "", "True") == 0;
+            break; /* kubectl reads the first condition of the type */
+        }
+    }
+    char buf[48];
+    snprintf(buf, sizeof buf, "%zu/%zu", ready, n);
+    return json_object_new_string(buf);
+}
+
 /* A binding's -o wide cells: whom it binds, by kind. */
 static void subjects_cells(json_object *cells, json_object *obj)
 {
@@ -586,9 +637,15 @@ static void tail_cells(const mk_kind *k, json_object *cells, json_object *obj)
         json_object_array_add(cells, json_object_new_int((int)mk_json_int(obj, "count", 1)));
         return;
     }
+    if (is(k, "PriorityClass")) {
+        json_object_array_add(cells, str_or(obj, "preemptionPolicy", ""));
+        return;
+    }
     if (is(k, "Pod")) {
         json_object_array_add(cells, str_or(obj, "status.podIP", "<none>"));
         json_object_array_add(cells, str_or(obj, "spec.nodeName", "<none>"));
+        json_object_array_add(cells, str_or(obj, "status.nominatedNodeName", "<none>"));
+        json_object_array_add(cells, readiness_gates_text(obj));
     } else if (is(k, "Node")) {
         json_object_array_add(cells, str_or(obj, "status.nodeInfo.kubeletVersion", ""));
         json_object_array_add(cells, internal_ip(obj));
@@ -653,6 +710,8 @@ json_object *table_row(const mk_kind *k, json_object *obj, bool full_object)
         pvc_cells(cells, obj);
     else if (is(k, "StorageClass"))
         sc_cells(cells, obj);
+    else if (is(k, "PriorityClass"))
+        pc_cells(cells, obj);
     else if (is(k, "DaemonSet")) {
         static const char *const fields[] = {
             "status.desiredNumberScheduled", "status.currentNumberScheduled",

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "store/codec.h"
@@ -147,11 +148,91 @@ static void test_networkpolicy(void **state)
     assert_true(has_column("NetworkPolicy", "Age"));
 }
 
+/* The JSON type of the cell of column title (kubectl prints integers and
+ * booleans as the types the columns declare). */
+static json_type cell_type(const char *kind, const char *yaml, const char *title)
+{
+    const mk_kind *k = kind_by_kind(kind);
+    json_object *obj = NULL;
+    mk_err err = {0};
+    assert_int_equal(codec_decode(yaml, strlen(yaml), &obj, &err), 0);
+    json_object *cols = table_columns(k), *row = table_row(k, obj, false);
+    json_object *cells = json_object_object_get(row, "cells");
+    json_type t = json_type_null;
+    for (size_t i = 0; i < json_object_array_length(cols); i++)
+        if (!strcmp(json_object_get_string(
+                        json_object_object_get(json_object_array_get_idx(cols, i), "name")),
+                    title))
+            t = json_object_get_type(json_object_array_get_idx(cells, i));
+    json_object_put(cols);
+    json_object_put(row);
+    json_object_put(obj);
+    return t;
+}
+
+/* The column titles of kind, in order, comma-separated, "(wide)" after
+ * those kubectl shows only with -o wide. */
+static void expect_columns(const char *kind, const char *want)
+{
+    json_object *cols = table_columns(kind_by_kind(kind));
+    char got[512] = "";
+    for (size_t i = 0; i < json_object_array_length(cols); i++) {
+        json_object *c = json_object_array_get_idx(cols, i);
+        size_t n = strlen(got);
+        snprintf(got + n, sizeof got - n, "%s%s%s", i ? "," : "",
+                 json_object_get_string(json_object_object_get(c, "name")),
+                 json_object_get_int(json_object_object_get(c, "priority")) ? "(wide)" : "");
+    }
+    assert_string_equal(got, want);
+    json_object_put(cols);
+}
+
+/* kubectl get priorityclasses: NAME VALUE GLOBAL-DEFAULT AGE
+ * PREEMPTIONPOLICY, the value an integer, the default a boolean. */
+static void test_priorityclass(void **state)
+{
+    (void)state;
+    expect_columns("PriorityClass", "Name,Value,Global-Default,Age,PreemptionPolicy");
+    static const char pc[] = "metadata: {name: high}\nvalue: 1000\nglobalDefault: true\n"
+                             "preemptionPolicy: Never\n";
+    expect_cell("PriorityClass", pc, "Value", "1000");
+    expect_cell("PriorityClass", pc, "Global-Default", "true");
+    expect_cell("PriorityClass", pc, "PreemptionPolicy", "Never");
+    assert_int_equal(cell_type("PriorityClass", pc, "Value"), json_type_int);
+    assert_int_equal(cell_type("PriorityClass", pc, "Global-Default"), json_type_boolean);
+    static const char bare[] = "metadata: {name: zero}\n";
+    expect_cell("PriorityClass", bare, "Value", "0");
+    expect_cell("PriorityClass", bare, "Global-Default", "false");
+    expect_cell("PriorityClass", bare, "PreemptionPolicy", "");
+}
+
+/* kubectl get pods -o wide: NOMINATED NODE (a preemptor's) and READINESS
+ * GATES after IP and NODE. */
+static void test_pod_wide(void **state)
+{
+    (void)state;
+    expect_columns("Pod", "Name,Ready,Status,Restarts,Age,IP(wide),Node(wide),"
+                          "Nominated Node(wide),Readiness Gates(wide)");
+    static const char pod[] = "metadata: {name: p}\nspec: {containers: [{name: a}]}\n";
+    expect_cell("Pod", pod, "Nominated Node", "<none>");
+    expect_cell("Pod", pod, "Readiness Gates", "<none>");
+    expect_cell("Pod",
+                "metadata: {name: p}\nspec:\n  containers: [{name: a}]\n"
+                "  readinessGates: [{conditionType: x.io/lb}, {conditionType: x.io/dns}]\n"
+                "status:\n  nominatedNodeName: n2\n"
+                "  conditions: [{type: x.io/lb, status: 'True'}, {type: x.io/dns, "
+                "status: 'False'}, {type: x.io/lb, status: 'False'}]\n",
+                "Readiness Gates", "1/2");
+    expect_cell("Pod", "metadata: {name: p}\nstatus: {nominatedNodeName: n2}\n",
+                "Nominated Node", "n2");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_endpoints), cmocka_unit_test(test_roles),
-        cmocka_unit_test(test_bindings), cmocka_unit_test(test_resourcequota),
-        cmocka_unit_test(test_networkpolicy)};
+        cmocka_unit_test(test_endpoints),     cmocka_unit_test(test_roles),
+        cmocka_unit_test(test_bindings),      cmocka_unit_test(test_resourcequota),
+        cmocka_unit_test(test_networkpolicy), cmocka_unit_test(test_priorityclass),
+        cmocka_unit_test(test_pod_wide)};
     return cmocka_run_group_tests_name("table", tests, NULL, NULL);
 }
