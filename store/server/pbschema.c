@@ -2,10 +2,11 @@
  *
  * Transcribed from Kubernetes' generated.proto files (k8s.io/api core/v1,
  * apps/v1, batch/v1, networking/v1, autoscaling/v1 and v2, policy/v1,
- * rbac/v1, authorization/v1, authentication/v1; apimachinery meta/v1),
- * numbers as there; JSON names as the Go types' json tags. Fields of volume
- * plugins this cluster cannot mount (gcePersistentDisk, nfs, csi...) are left
- * out on purpose: a manifest naming one is refused by number. */
+ * rbac/v1, scheduling/v1, authorization/v1, authentication/v1; apimachinery
+ * meta/v1), numbers as there; JSON names as the Go types' json tags. Fields
+ * of volume plugins this cluster cannot mount (gcePersistentDisk, nfs,
+ * csi...) are left out on purpose: a manifest naming one is refused by
+ * number. */
 #include "store/server/pbschema.h"
 
 #include <string.h>
@@ -956,6 +957,18 @@ static const pb_fld f_ResourceQuota[] = {{1, "metadata", PB_MSG, 0, &m_ObjectMet
 static const pb_msg m_ResourceQuota = {"ResourceQuota", f_ResourceQuota,
                                        ARRAY_SIZE(f_ResourceQuota)};
 
+/* scheduling/v1 PriorityClass: what `kubectl create priorityclass` sends.
+ * value is a plain int32 in Go (`json:"value"`, no omitempty): a 0 is
+ * kept; preemptionPolicy is a pointer, so a set "" is kept too. */
+static const pb_fld f_PriorityClass[] = {
+    {1, "metadata", PB_MSG, 0, &m_ObjectMeta},
+    {2, "value", PB_INT, PB_KEEP_ZERO, NULL},
+    {3, "globalDefault", PB_BOOL, 0, NULL},
+    {4, "description", PB_STRING, 0, NULL},
+    {5, "preemptionPolicy", PB_STRING, PB_KEEP_ZERO, NULL}};
+static const pb_msg m_PriorityClass = {"PriorityClass", f_PriorityClass,
+                                       ARRAY_SIZE(f_PriorityClass)};
+
 /* policy/v1: what `kubectl create poddisruptionbudget` and `kubectl drain`
  * send. */
 static const pb_fld f_PodDisruptionBudgetSpec[] = {
@@ -1089,6 +1102,7 @@ static const struct {
     {"autoscaling/v2", "HorizontalPodAutoscaler", &m_HorizontalPodAutoscaler},
     {"autoscaling/v1", "HorizontalPodAutoscaler", &m_HorizontalPodAutoscalerV1},
     {"policy/v1", "PodDisruptionBudget", &m_PodDisruptionBudget},
+    {"scheduling.k8s.io/v1", "PriorityClass", &m_PriorityClass},
     {"policy/v1", "Eviction", &m_Eviction},
     {"rbac.authorization.k8s.io/v1", "Role", &m_Role},
     {"rbac.authorization.k8s.io/v1", "ClusterRole", &m_ClusterRole},

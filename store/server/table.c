@@ -568,8 +568,9 @@ static void sc_cells(json_object *cells, json_object *obj)
                                      mk_json_path(obj, "allowVolumeExpansion"))));
 }
 
-/* kubectl's printPriorityClass: the value as stored (0 when absent, as
- * Go's int32), the policy empty when unset. */
+/* kubectl's printPriorityClass: the value (0 when absent, as Go's int32)
+ * and whether the class is the default; its policy comes after AGE
+ * (tail_cells), empty when unset. */
 static void pc_cells(json_object *cells, json_object *obj)
 {
     json_object_array_add(cells, json_object_new_int64(mk_json_int(obj, "value", 0)));

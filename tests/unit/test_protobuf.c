@@ -1,8 +1,9 @@
 /* The protobuf decoder (store/server/protobuf.h) on bodies the real kubectl
  * 1.32 sent (the .pb files of tests/unit/protobuf, captured from `kubectl create
  * deployment`, `create job`, `create service`, `create role`, `create quota`,
- * `create token`...): each must decode to the JSON kubectl would have sent as JSON,
- * zero values left out as Go's omitempty leaves them. */
+ * `create token`, `create priorityclass`...): each must decode to the JSON
+ * kubectl would have sent as JSON, zero values left out as Go's omitempty
+ * leaves them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -126,6 +127,23 @@ static void test_quota(void **state)
            "[\"BestEffort\"]}}");
 }
 
+static void test_scheduling(void **state)
+{
+    (void)state;
+    /* kubectl create priorityclass high --value=1000 --description=x
+     * --preemption-policy=Never: the false globalDefault is left out */
+    expect("priorityclass.pb",
+           "{\"apiVersion\":\"scheduling.k8s.io/v1\",\"kind\":\"PriorityClass\",\"metadata\":"
+           "{\"name\":\"high\"},\"value\":1000,\"description\":\"x\",\"preemptionPolicy\":"
+           "\"Never\"}");
+    /* --value=0 --global-default: value is no pointer in Go, yet its 0 is
+     * always in the JSON; the empty description is left out */
+    expect("priorityclass-zero.pb",
+           "{\"apiVersion\":\"scheduling.k8s.io/v1\",\"kind\":\"PriorityClass\",\"metadata\":"
+           "{\"name\":\"zero\"},\"value\":0,\"globalDefault\":true,\"preemptionPolicy\":"
+           "\"PreemptLowerPriority\"}");
+}
+
 static void test_autoscale(void **state)
 {
     (void)state;
@@ -227,10 +245,11 @@ static void test_refused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_workloads), cmocka_unit_test(test_network),
-        cmocka_unit_test(test_config),    cmocka_unit_test(test_autoscale),
-        cmocka_unit_test(test_rbac),      cmocka_unit_test(test_quota),
-        cmocka_unit_test(test_token),     cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_workloads),  cmocka_unit_test(test_network),
+        cmocka_unit_test(test_config),     cmocka_unit_test(test_autoscale),
+        cmocka_unit_test(test_rbac),       cmocka_unit_test(test_quota),
+        cmocka_unit_test(test_token),      cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_scheduling),
     };
     return cmocka_run_group_tests_name("protobuf", tests, NULL, NULL);
 }
