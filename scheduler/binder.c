@@ -12,6 +12,9 @@ typedef struct job {
     sched_pod pod;
     char *node; /* a binding; NULL for a status patch */
     char *why;  /* the unschedulable message */
+    /* A preemption: the node the pod waits for, and who goes to make room. */
+    char *nominated;
+    sched_victims victims;
     struct job *next;
 } job;
 
@@ -33,11 +36,13 @@ static void job_free(job *j)
     sched_pod_clear(&j->pod);
     free(j->node);
     free(j->why);
+    free(j->nominated);
+    sched_victims_clear(&j->victims);
     free(j);
 }
 
 static char *scheduled_patch(json_object *conds, const char *status, const char *reason,
-                             const char *why);
+                             const char *why, const char *nominated);
 
 /* A pod once marked Unschedulable and now bound: say so, or its status
  * would keep the stale reason (Kubernetes' binding does this itself; an
@@ -48,7 +53,9 @@ static void mark_scheduled(sched_binder *b, job *j)
     json_object *conds = pod ? mk_json_path(pod, "status.conditions") : NULL;
     const char *st = mk_json_str(mk_condition(pod, "PodScheduled"), "status");
     if (st && strcmp(st, "False") == 0) {
-        _cleanup_free_ char *patch = scheduled_patch(conds, "True", NULL, NULL);
+        /* "": a nomination is over once the pod is bound */
+        const char *nominated = mk_json_str(pod, "status.nominatedNodeName") ? "" : NULL;
+        _cleanup_free_ char *patch = scheduled_patch(conds, "True", NULL, NULL, nominated);
         mk_err err = {0};
         if (client_patch(b->client, kind_by_kind("Pod"), j->pod.ns, j->pod.name, "status",
                          patch, NULL, &err) < 0 &&
@@ -106,18 +113,20 @@ static void do_bind(sched_binder *b, job *j)
 /* The PodScheduled condition of a conditions array, or NULL. */
 /* Is the condition already what we would write? Then writing it again is
  * only noise (and an event for every watcher). */
-static bool already_marked(json_object *pod, const char *why)
+static bool already_marked(json_object *pod, const char *why, const char *nominated)
 {
     json_object *c = mk_condition(pod, "PodScheduled");
     const char *status = mk_json_str(c, "status"), *msg = mk_json_str(c, "message");
-    return status && strcmp(status, "False") == 0 && msg && strcmp(msg, why) == 0;
+    const char *nom = mk_json_str(pod, "status.nominatedNodeName");
+    return status && strcmp(status, "False") == 0 && msg && strcmp(msg, why) == 0 &&
+           (!nominated || (nom && !strcmp(nom, nominated)));
 }
 
 /* A merge patch replaces arrays whole: carry the pod's other conditions
  * over unchanged, and put ours in place of any PodScheduled. reason and
- * why may be NULL. */
+ * why may be NULL; nominated too, "" to clear status.nominatedNodeName. */
 static char *scheduled_patch(json_object *conds, const char *status, const char *reason,
-                             const char *why)
+                             const char *why, const char *nominated)
 {
     char now[32];
     mk_rfc3339(now, sizeof(now), mk_wall_ms() / 1000);
@@ -126,6 +135,9 @@ static char *scheduled_patch(json_object *conds, const char *status, const char 
     json_object *patch = json_object_new_object();
     json_object *st = json_object_new_object();
     json_object_object_add(st, "conditions", arr);
+    if (nominated)
+        json_object_object_add(st, "nominatedNodeName",
+                               *nominated ? json_object_new_string(nominated) : NULL);
     json_object_object_add(patch, "status", st);
     char *s = xstrdup(json_object_to_json_string_ext(patch, JSON_C_TO_STRING_PLAIN));
     json_object_put(patch);
@@ -140,11 +152,12 @@ static void do_unschedulable(sched_binder *b, job *j)
     recorder_event(b->rec, &ref, "Warning", "FailedScheduling", "%s", j->why);
     json_object *pod = b->pods ? informer_get(b->pods, j->pod.ns, j->pod.name) : NULL;
     json_object *conds = pod ? mk_json_path(pod, "status.conditions") : NULL;
-    if (pod && already_marked(pod, j->why)) {
+    if (pod && already_marked(pod, j->why, j->nominated)) {
         json_object_put(pod);
         return;
     }
-    _cleanup_free_ char *patch = scheduled_patch(conds, "False", "Unschedulable", j->why);
+    _cleanup_free_ char *patch =
+        scheduled_patch(conds, "False", "Unschedulable", j->why, j->nominated);
     json_object_put(pod);
     mk_err err = {0};
     if (client_patch(b->client, kind_by_kind("Pod"), j->pod.ns, j->pod.name, "status", patch,
@@ -154,6 +167,26 @@ static void do_unschedulable(sched_binder *b, job *j)
         return;
     }
     mk_log("pod %s unschedulable: %s", j->pod.key, j->why);
+}
+
+/* prepareCandidate: the victims go, each told why, before the pod says
+ * where it waits. */
+static void do_preempt(sched_binder *b, job *j)
+{
+    const mk_kind *pods = kind_by_kind("Pod");
+    for (size_t i = 0; i < j->victims.n; i++) {
+        const sched_victim *v = &j->victims.v[i];
+        mk_obj_ref ref = {"Pod", "v1", v->ns, v->name, v->uid};
+        recorder_event(b->rec, &ref, "Normal", "Preempted", "Preempted by pod %s on node %s",
+                       j->pod.uid, j->nominated);
+        mk_err err = {0};
+        if (client_delete(b->client, pods, v->ns, v->name, NULL, &err) < 0 &&
+            err.code != ENOENT)
+            mk_log("pod %s/%s: cannot preempt: %s", v->ns, v->name, err.msg);
+        else
+            mk_log("pod %s/%s preempted by %s on %s", v->ns, v->name, j->pod.key, j->nominated);
+    }
+    do_unschedulable(b, j);
 }
 
 static void *worker(void *arg)
@@ -174,6 +207,8 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&b->mu);
         if (j->node)
             do_bind(b, j);
+        else if (j->nominated)
+            do_preempt(b, j);
         else
             do_unschedulable(b, j);
         job_free(j);
@@ -232,6 +267,18 @@ void binder_unschedulable(sched_binder *b, const sched_pod *p, const char *why)
     job *j = xcalloc(1, sizeof(*j));
     sched_pod_copy(&j->pod, p);
     j->why = xstrdup(why);
+    push(b, j);
+}
+
+void binder_preempt(sched_binder *b, const sched_pod *p, const char *node,
+                    sched_victims *victims, const char *why)
+{
+    job *j = xcalloc(1, sizeof(*j));
+    sched_pod_copy(&j->pod, p);
+    j->why = xstrdup(why);
+    j->nominated = xstrdup(node);
+    j->victims = *victims;
+    *victims = (sched_victims){0};
     push(b, j);
 }
 

@@ -6,6 +6,7 @@
 #ifndef MK_SCHED_BINDER_H
 #define MK_SCHED_BINDER_H
 
+#include "scheduler/cache.h"
 #include "scheduler/podinfo.h"
 #include "store/client.h"
 #include "store/events.h"
@@ -30,6 +31,11 @@ void binder_set_pods(sched_binder *b, mk_informer *pods);
 void binder_bind(sched_binder *b, const sched_pod *p, const char *node);
 /* Queue a PodScheduled=False/Unschedulable condition with message why. */
 void binder_unschedulable(sched_binder *b, const sched_pod *p, const char *why);
+/* Preemption: delete the victims (taken over, *victims emptied), each with
+ * a Preempted event, then set p's PodScheduled=False condition (why) and
+ * status.nominatedNodeName to node. */
+void binder_preempt(sched_binder *b, const sched_pod *p, const char *node,
+                    sched_victims *victims, const char *why);
 /* Stop the workers (requests in flight complete, queued ones are
  * dropped), free. */
 void binder_free(sched_binder *b);

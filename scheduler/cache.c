@@ -12,6 +12,7 @@
 typedef struct node_entry {
     sched_node_info info; /* info.name is the hash key */
     int64_t used_milli_cpu, used_mem, used_pods;
+    size_t idx; /* in sorted */
     UT_hash_handle hh;
 } node_entry;
 
@@ -19,6 +20,9 @@ typedef struct pod_entry {
     char *key;
     char *node;
     int64_t milli_cpu, mem;
+    int64_t priority;
+    char *uid;
+    bool terminating;     /* being deleted: still there, but no victim */
     bool assumed;         /* picked by us, not yet seen bound by the informer */
     struct node_entry *n; /* node's entry while it exists (a cached lookup) */
     sched_kv *labels;
@@ -26,6 +30,13 @@ typedef struct pod_entry {
     sched_pod_affinity *aff; /* held only if it has pod terms (symmetric rules) */
     UT_hash_handle hh;
 } pod_entry;
+
+/* A pod that preempted others and waits for the room on node. */
+typedef struct nom_entry {
+    char *key, *node;
+    int64_t priority, milli_cpu, mem;
+    UT_hash_handle hh;
+} nom_entry;
 
 typedef struct ns_entry {
     char *name;
@@ -44,6 +55,10 @@ struct sched_cache {
     size_t cursor; /* index in sorted where the next search starts */
     size_t nsym;   /* pods whose own pod terms apply to others: no fast path */
     ns_entry *namespaces;
+    nom_entry *noms; /* by pod key; usually none */
+    /* Pods placed with a priority below 0: none (the usual case) and a
+     * pod of priority 0 has no one to preempt, without a walk. */
+    size_t nneg;
 };
 
 sched_cache *sched_cache_new(void)
@@ -56,10 +71,28 @@ sched_cache *sched_cache_new(void)
 static void pod_entry_free(pod_entry *p)
 {
     free(p->key);
+    free(p->uid);
     free(p->node);
     sched_kv_free(p->labels, p->nlabels);
     sched_pod_affinity_unref(p->aff);
     free(p);
+}
+
+static void nom_entry_free(nom_entry *n)
+{
+    free(n->key);
+    free(n->node);
+    free(n);
+}
+
+static void drop_nomination(sched_cache *c, const char *key)
+{
+    nom_entry *n;
+    HASH_FIND_STR(c->noms, key, n);
+    if (n) {
+        HASH_DEL(c->noms, n);
+        nom_entry_free(n);
+    }
 }
 
 static void ns_entry_free(ns_entry *n)
@@ -92,6 +125,12 @@ void sched_cache_free(sched_cache *c)
         HASH_DEL(c->namespaces, ns);
         ns_entry_free(ns);
     }
+    nom_entry *nom, *nomtmp;
+    HASH_ITER(hh, c->noms, nom, nomtmp)
+    {
+        HASH_DEL(c->noms, nom);
+        nom_entry_free(nom);
+    }
 
     free(c->sorted);
     pthread_mutex_destroy(&c->mu);
@@ -116,6 +155,8 @@ static void ensure_sorted(sched_cache *c)
     for (node_entry *n = c->nodes; n; n = n->hh.next)
         c->sorted[i++] = n;
     qsort(c->sorted, c->nsorted, sizeof(*c->sorted), by_name);
+    for (i = 0; i < c->nsorted; i++)
+        c->sorted[i]->idx = i;
     c->sorted_stale = false;
 }
 
@@ -224,8 +265,10 @@ static bool put_pod(sched_cache *c, const sched_pod *p, const char *node, node_e
         charge(c, e, -1);
         changed = !sched_kv_equal(e->labels, e->nlabels, p->labels, p->nlabels);
         free(e->node);
+        free(e->uid);
         sched_kv_free(e->labels, e->nlabels);
         c->nsym -= e->aff != NULL;
+        c->nneg -= e->priority < 0;
         sched_pod_affinity_unref(e->aff);
     } else {
         e = xcalloc(1, sizeof(*e));
@@ -235,7 +278,13 @@ static bool put_pod(sched_cache *c, const sched_pod *p, const char *node, node_e
     e->node = xstrdup(node);
     e->milli_cpu = p->milli_cpu;
     e->mem = p->mem;
+    e->priority = p->priority;
+    c->nneg += e->priority < 0;
+    e->uid = xstrdup(p->uid ? p->uid : "");
+    e->terminating = p->terminating;
     e->assumed = assumed;
+    if (c->noms)
+        drop_nomination(c, p->key); /* placed: it waits no more */
     e->labels = sched_kv_dup(p->labels, p->nlabels);
     e->nlabels = p->nlabels;
     e->aff = has_pod_terms(p->aff) ? sched_pod_affinity_ref(p->aff) : NULL;
@@ -260,6 +309,7 @@ static bool drop_pod(sched_cache *c, const char *key, bool only_assumed)
         return false;
     charge(c, e, -1);
     c->nsym -= e->aff != NULL;
+    c->nneg -= e->priority < 0;
     HASH_DEL(c->pods, e);
     pod_entry_free(e);
     return true;
@@ -269,6 +319,7 @@ bool sched_cache_remove_pod(sched_cache *c, const char *key)
 {
     pthread_mutex_lock(&c->mu);
     bool had = drop_pod(c, key, false);
+    drop_nomination(c, key);
     pthread_mutex_unlock(&c->mu);
     return had;
 }
@@ -324,13 +375,41 @@ unsigned sched_filter(const sched_node_info *n, int64_t used_milli_cpu, int64_t 
     return why;
 }
 
-/* The node filter, then (topo not NULL) the rules between pods. */
-static unsigned entry_filter(const node_entry *n, const sched_pod *p, const sched_topo *topo,
-                             const sched_taint **taint)
+/* What is in use on a node for p's decision. */
+typedef struct usage {
+    int64_t milli_cpu, mem, pods;
+} usage;
+
+/* Pods nominated to n that come before p (priority at least p's) hold
+ * their room there, as kube-scheduler adds them in its Filter. */
+static void add_nominated(const sched_cache *c, const node_entry *n, const sched_pod *p,
+                          usage *u)
 {
-    unsigned why =
-        sched_filter(&n->info, n->used_milli_cpu, n->used_mem, n->used_pods, p, taint);
+    for (const nom_entry *m = c->noms; m; m = m->hh.next)
+        if (m->priority >= p->priority && strcmp(m->key, p->key) != 0 &&
+            strcmp(m->node, n->info.name) == 0) {
+            u->milli_cpu += m->milli_cpu;
+            u->mem += m->mem;
+            u->pods++;
+        }
+}
+
+/* The node filter with usage u, then (topo not NULL) the rules between pods. */
+static unsigned filter_with(const sched_cache *c, const node_entry *n, usage u,
+                            const sched_pod *p, const sched_topo *topo,
+                            const sched_taint **taint)
+{
+    if (c->noms)
+        add_nominated(c, n, p, &u);
+    unsigned why = sched_filter(&n->info, u.milli_cpu, u.mem, u.pods, p, taint);
     return why || !topo ? why : sched_topo_filter(topo, &n->info);
+}
+
+static unsigned entry_filter(const sched_cache *c, const node_entry *n, const sched_pod *p,
+                             const sched_topo *topo, const sched_taint **taint)
+{
+    usage u = {n->used_milli_cpu, n->used_mem, n->used_pods};
+    return filter_with(c, n, u, p, topo, taint);
 }
 
 /* Reasons and how many nodes gave each, for the message. */
@@ -390,7 +469,7 @@ static char *unschedulable_message(sched_cache *c, const sched_pod *p, const sch
     size_t nrc = 0;
     for (size_t i = 0; i < c->nsorted; i++) {
         const sched_taint *t = NULL;
-        unsigned why = entry_filter(c->sorted[i], p, topo, &t);
+        unsigned why = entry_filter(c, c->sorted[i], p, topo, &t);
         if (why & SCHED_FIT_TAINT)
             count_reason(&rc, &nrc,
                          xasprintf("node(s) had untolerated taint {%s: %s}", t->key, t->value));
@@ -467,7 +546,7 @@ static ssize_t pick_best(sched_cache *c, const sched_pod *p, const sched_topo *t
     sched_raw_score *raw = xcalloc(c->nsorted, sizeof(*raw));
     for (size_t i = 0; i < c->nsorted; i++) {
         size_t idx = (c->cursor + i) % c->nsorted;
-        if (entry_filter(c->sorted[idx], p, t, NULL) == 0) {
+        if (entry_filter(c, c->sorted[idx], p, t, NULL) == 0) {
             sched_topo_score(t, &c->sorted[idx]->info, &raw[nfit]);
             fit[nfit++] = idx;
         }
@@ -490,10 +569,21 @@ static ssize_t pick_first(sched_cache *c, const sched_pod *p, const sched_topo *
 {
     for (size_t i = 0; i < c->nsorted; i++) {
         size_t idx = (c->cursor + i) % c->nsorted;
-        if (entry_filter(c->sorted[idx], p, t, NULL) == 0)
+        if (entry_filter(c, c->sorted[idx], p, t, NULL) == 0)
             return (ssize_t)idx;
     }
     return -1;
+}
+
+/* A pod that preempted others tries the node it made room on first. */
+static ssize_t pick_nominated(sched_cache *c, const sched_pod *p, const sched_topo *t)
+{
+    nom_entry *m;
+    HASH_FIND_STR(c->noms, p->key, m);
+    node_entry *n = NULL;
+    if (m)
+        HASH_FIND_STR(c->nodes, m->node, n);
+    return n && entry_filter(c, n, p, t, NULL) == 0 ? (ssize_t)n->idx : -1;
 }
 
 int sched_cache_schedule(sched_cache *c, const sched_pod *p, char **node, char **why)
@@ -504,7 +594,9 @@ int sched_cache_schedule(sched_cache *c, const sched_pod *p, char **node, char *
     ensure_sorted(c);
     /* The fast path: nothing here looks at other pods or scores. */
     sched_topo *t = p->aff || c->nsym ? gather(c, p) : NULL;
-    ssize_t idx = t && sched_topo_scoring(t) ? pick_best(c, p, t) : pick_first(c, p, t);
+    ssize_t idx = c->noms ? pick_nominated(c, p, t) : -1;
+    if (idx < 0)
+        idx = t && sched_topo_scoring(t) ? pick_best(c, p, t) : pick_first(c, p, t);
     if (idx >= 0)
         assume(c, p, (size_t)idx, node);
     else
@@ -542,4 +634,172 @@ void sched_cache_remove_namespace(sched_cache *c, const char *name)
         ns_entry_free(e);
     }
     pthread_mutex_unlock(&c->mu);
+}
+
+/* ---- preemption ---- */
+
+void sched_victims_clear(sched_victims *v)
+{
+    for (size_t i = 0; i < v->n; i++) {
+        free(v->v[i].ns);
+        free(v->v[i].name);
+        free(v->v[i].uid);
+    }
+    free(v->v);
+    *v = (sched_victims){0};
+}
+
+/* One node's case: its pods of lower priority, and those that must go. */
+typedef struct candidate {
+    pod_entry **lower;
+    size_t nlower;
+    pod_entry **victims;
+    size_t nvictims;
+    int64_t top, sum; /* highest and summed victim priority */
+} candidate;
+
+static int more_important(const void *a, const void *b)
+{
+    const pod_entry *x = *(pod_entry *const *)a, *y = *(pod_entry *const *)b;
+    if (x->priority != y->priority)
+        return x->priority > y->priority ? -1 : 1;
+    return strcmp(x->key, y->key);
+}
+
+static void add_use(usage *u, const pod_entry *e, int sign)
+{
+    u->milli_cpu += sign * e->milli_cpu;
+    u->mem += sign * e->mem;
+    u->pods += sign;
+}
+
+/* SelectVictimsOnNode: false when even removing every lower pod leaves no
+ * room. Otherwise the most important are put back while p still fits. */
+static bool select_victims(const sched_cache *c, const node_entry *n, const sched_pod *p,
+                           const sched_topo *t, candidate *cd)
+{
+    usage u = {n->used_milli_cpu, n->used_mem, n->used_pods};
+    for (size_t i = 0; i < cd->nlower; i++)
+        add_use(&u, cd->lower[i], -1);
+    if (filter_with(c, n, u, p, t, NULL) != 0)
+        return false;
+    qsort(cd->lower, cd->nlower, sizeof(*cd->lower), more_important);
+    cd->victims = xcalloc(cd->nlower, sizeof(*cd->victims));
+    for (size_t i = 0; i < cd->nlower; i++) {
+        usage with = u;
+        add_use(&with, cd->lower[i], 1);
+        if (filter_with(c, n, with, p, t, NULL) == 0) {
+            u = with; /* reprieved */
+            continue;
+        }
+        pod_entry *v = cd->lower[i];
+        cd->victims[cd->nvictims++] = v;
+        cd->top = cd->nvictims == 1 || v->priority > cd->top ? v->priority : cd->top;
+        cd->sum += v->priority;
+    }
+    return true;
+}
+
+/* pickOneNodeForPreemption, without PodDisruptionBudgets. */
+static bool better(const candidate *a, const candidate *b)
+{
+    if (a->top != b->top)
+        return a->top < b->top;
+    if (a->sum != b->sum)
+        return a->sum < b->sum;
+    return a->nvictims < b->nvictims;
+}
+
+/* PodEligibleToPreemptOthers: not while pods it preempted before are
+ * still going from the node it was nominated to. */
+static bool eligible(const sched_cache *c, const sched_pod *p)
+{
+    if (p->preempt_never)
+        return false;
+    nom_entry *m;
+    HASH_FIND_STR(c->noms, p->key, m);
+    if (!m)
+        return true;
+    for (const pod_entry *e = c->pods; e; e = e->hh.next)
+        if (e->terminating && e->priority < p->priority && !strcmp(e->node, m->node))
+            return false;
+    return true;
+}
+
+static void nominate(sched_cache *c, const sched_pod *p, const char *node)
+{
+    drop_nomination(c, p->key);
+    if (!node || !*node)
+        return;
+    nom_entry *m = xcalloc(1, sizeof(*m));
+    *m = (nom_entry){.key = xstrdup(p->key),
+                     .node = xstrdup(node),
+                     .priority = p->priority,
+                     .milli_cpu = p->milli_cpu,
+                     .mem = p->mem};
+    HASH_ADD_KEYPTR(hh, c->noms, m->key, strlen(m->key), m);
+}
+
+void sched_cache_nominate(sched_cache *c, const sched_pod *p, const char *node)
+{
+    pthread_mutex_lock(&c->mu);
+    nominate(c, p, node);
+    pthread_mutex_unlock(&c->mu);
+}
+
+static void victims_of(const candidate *cd, sched_victims *v)
+{
+    v->v = xcalloc(cd->nvictims ? cd->nvictims : 1, sizeof(*v->v));
+    for (size_t i = 0; i < cd->nvictims; i++) {
+        const pod_entry *e = cd->victims[i];
+        size_t nslen = strcspn(e->key, "/");
+        v->v[v->n++] = (sched_victim){xstrndup(e->key, nslen), xstrdup(e->key + nslen + 1),
+                                      xstrdup(e->uid), e->priority};
+    }
+}
+
+/* Every node's lower-priority pods, in one walk over the pods. */
+static candidate *gather_lower(sched_cache *c, const sched_pod *p)
+{
+    candidate *cds = xcalloc(c->nsorted, sizeof(*cds));
+    for (pod_entry *e = c->pods; e; e = e->hh.next) {
+        if (!e->n || e->terminating || e->priority >= p->priority)
+            continue;
+        candidate *cd = &cds[e->n->idx];
+        cd->lower = xrealloc(cd->lower, (cd->nlower + 1) * sizeof(*cd->lower));
+        cd->lower[cd->nlower++] = e;
+    }
+    return cds;
+}
+
+int sched_cache_preempt(sched_cache *c, const sched_pod *p, char **node, sched_victims *v)
+{
+    *node = NULL;
+    *v = (sched_victims){0};
+    pthread_mutex_lock(&c->mu);
+    ensure_sorted(c);
+    if (!c->nsorted || (p->priority <= 0 && !c->nneg) || !eligible(c, p)) {
+        pthread_mutex_unlock(&c->mu);
+        return -1;
+    }
+    sched_topo *t = p->aff || c->nsym ? gather(c, p) : NULL;
+    candidate *cds = gather_lower(c, p);
+    ssize_t best = -1;
+    for (size_t i = 0; i < c->nsorted; i++)
+        if (cds[i].nlower && select_victims(c, c->sorted[i], p, t, &cds[i]) &&
+            cds[i].nvictims && (best < 0 || better(&cds[i], &cds[best])))
+            best = (ssize_t)i;
+    if (best >= 0) {
+        *node = xstrdup(c->sorted[best]->info.name);
+        victims_of(&cds[best], v);
+        nominate(c, p, *node);
+    }
+    for (size_t i = 0; i < c->nsorted; i++) {
+        free(cds[i].lower);
+        free(cds[i].victims);
+    }
+    free(cds);
+    sched_topo_free(t);
+    pthread_mutex_unlock(&c->mu);
+    return best >= 0 ? 0 : -1;
 }

@@ -85,4 +85,33 @@ void sched_cache_remove_namespace(sched_cache *c, const char *name);
  * Pod's node selector, 2 Insufficient memory."; caller frees). */
 int sched_cache_schedule(sched_cache *c, const sched_pod *p, char **node, char **why);
 
+/* A pod chosen to make room, to be deleted. */
+typedef struct sched_victim {
+    char *ns, *name, *uid;
+    int64_t priority;
+} sched_victim;
+
+typedef struct sched_victims {
+    sched_victim *v;
+    size_t n;
+} sched_victims;
+
+void sched_victims_clear(sched_victims *v);
+
+/* Kubernetes' DefaultPreemption, for a pod no node fits: on each node
+ * where removing every pod of lower priority would make room, the pods
+ * that must go are those left once the most important are put back one by
+ * one while the pod still fits. The node chosen has the lowest highest
+ * victim priority, then the lowest sum of victim priorities, then the
+ * fewest victims, then comes first by name. The pod is nominated there.
+ * 0 with *node (caller frees) and *v; -1 when no removal helps, when the
+ * pod may not preempt (preemptionPolicy Never), or while pods it preempted
+ * before are still terminating on its nominated node. */
+int sched_cache_preempt(sched_cache *c, const sched_pod *p, char **node, sched_victims *v);
+
+/* The pod waits for room on node (status.nominatedNodeName): pods of
+ * lower or equal priority are decided as if it were there already, and it
+ * tries that node first. node NULL or "" forgets it. Binding forgets it too. */
+void sched_cache_nominate(sched_cache *c, const sched_pod *p, const char *node);
+
 #endif

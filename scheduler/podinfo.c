@@ -449,6 +449,9 @@ void sched_pod_parse(json_object *pod, sched_pod *p)
     sched_kv_parse(mk_json_path(pod, "metadata.labels"), &p->labels, &p->nlabels);
     p->aff = pod_affinity_parse(spec, p);
     claims_parse(mk_json_path(spec, "volumes"), p);
+    p->priority = mk_json_int(spec, "priority", 0);
+    p->preempt_never = !strcmp(str_or_empty(spec, "preemptionPolicy"), "Never");
+    p->terminating = mk_json_path(pod, "metadata.deletionTimestamp") != NULL;
 }
 
 void sched_pod_clear(sched_pod *p)

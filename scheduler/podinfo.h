@@ -126,6 +126,12 @@ typedef struct sched_pod {
     size_t nlabels;
     sched_pod_affinity *aff; /* NULL: the pod asks for none of it */
     int attempts;            /* failed decisions so far (set by the queue) */
+    /* spec.priority, set by admission from the pod's PriorityClass: the
+     * queue's order, and who may preempt whom (preempt_never: the class
+     * says preemptionPolicy Never). */
+    int64_t priority;
+    bool preempt_never;
+    bool terminating; /* metadata.deletionTimestamp: going, never a victim again */
     /* spec.volumes[].persistentVolumeClaim.claimName: the volume step
      * (volumes.h) runs only for pods with some. */
     char **claims;

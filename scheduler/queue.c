@@ -80,12 +80,27 @@ static void unlink_entry(sched_queue *q, entry *e)
     }
 }
 
+/* Higher priority first, FIFO among equals, as kube-scheduler's activeQ
+ * orders. Most pods share one priority: then it is an append. */
+static void insert_active(sched_queue *q, entry *e)
+{
+    if (!q->active || q->active->prev->pod.priority >= e->pod.priority) {
+        DL_APPEND(q->active, e);
+        return;
+    }
+    entry *at;
+    DL_FOREACH(q->active, at)
+    if (at->pod.priority < e->pod.priority)
+        break;
+    DL_PREPEND_ELEM(q->active, at, e);
+}
+
 static void activate(sched_queue *q, entry *e)
 {
     unlink_entry(q, e);
     e->state = ACTIVE;
     e->moved = e->changed = false;
-    DL_APPEND(q->active, e);
+    insert_active(q, e);
     q->nactive++;
     pthread_cond_signal(&q->cond);
 }

@@ -1,6 +1,7 @@
 /* queue.h - the scheduling queue: pods waiting for a decision.
  *
- * Modelled on kube-scheduler's: an active FIFO, and a parking place for
+ * Modelled on kube-scheduler's: an active queue (higher spec.priority
+ * first, FIFO among equals), and a parking place for
  * pods no node fits. A parked pod comes back when the cluster changes in a
  * way that may make it fit (sched_queue_move_all: a node added or changed,
  * a bound pod gone), but not before its backoff (initial, doubling per

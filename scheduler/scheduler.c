@@ -61,6 +61,10 @@ static void pod_seen(sched *s, json_object *old, json_object *pod)
                           mk_json_path(pod, "metadata.labels")))
         return;
     sched_pod_parse(pod, &p);
+    /* A nomination made before a restart still holds the room. */
+    const char *nominated = mk_json_str(pod, "status.nominatedNodeName");
+    if (!old && nominated && *nominated)
+        sched_cache_nominate(s->cache, &p, nominated);
     if (!sched_cache_has_pod(s->cache, p.key)) /* assumed: binding on its way */
         sched_queue_add(s->queue, &p);
     sched_pod_clear(&p);
@@ -220,6 +224,20 @@ static int volume_step(sched *s, sched_pod *p, char **why)
     return rc;
 }
 
+/* No node fits p: make room by preemption if it may, else say why. */
+static void unschedulable(sched *s, const sched_pod *p, const char *why)
+{
+    _cleanup_free_ char *node = NULL;
+    sched_victims v;
+    sched_queue_unschedulable(s->queue, p->key);
+    if (sched_cache_preempt(s->cache, p, &node, &v) == 0) {
+        mk_log("pod %s: preempting %zu pod(s) on %s", p->key, v.n, node);
+        binder_preempt(s->binder, p, node, &v, why);
+    } else {
+        binder_unschedulable(s->binder, p, why);
+    }
+}
+
 /* The decision loop: one pod at a time, no network. */
 static void *decide_loop(void *arg)
 {
@@ -243,8 +261,7 @@ static void *decide_loop(void *arg)
             binder_bind(s->binder, &p, node);
             sched_queue_move_affinity(s->queue); /* its group may follow it */
         } else {
-            sched_queue_unschedulable(s->queue, p.key);
-            binder_unschedulable(s->binder, &p, why);
+            unschedulable(s, &p, why);
         }
         sched_pod_clear(&p);
     }

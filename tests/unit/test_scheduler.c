@@ -815,6 +815,126 @@ static void test_queue(void **state)
     sched_queue_free(q);
 }
 
+/* pod_from with a priority (and preemptionPolicy Never when never). */
+static void prio_pod(const char *name, const char *cpu, int64_t priority, bool never,
+                     sched_pod *p)
+{
+    char *text = xasprintf(
+        "{\"metadata\":{\"name\":\"%s\",\"namespace\":\"default\",\"uid\":\"u-%s\"},"
+        "\"spec\":{\"priority\":%lld,\"preemptionPolicy\":\"%s\",\"containers\":[{"
+        "\"name\":\"a\",\"resources\":{\"requests\":{\"cpu\":\"%s\"}}}]}}",
+        name, name, (long long)priority, never ? "Never" : "PreemptLowerPriority", cpu);
+    json_object *o = parse(text);
+    free(text);
+    sched_pod_parse(o, p);
+    json_object_put(o);
+}
+
+static void test_queue_priority(void **state)
+{
+    sched_queue *q = sched_queue_new(20, 40, 60000);
+    const char *names[] = {"low1", "high", "low2", "mid"};
+    const int64_t prios[] = {0, 1000, 0, 10};
+    for (int i = 0; i < 4; i++) {
+        sched_pod p;
+        prio_pod(names[i], "0", prios[i], false, &p);
+        sched_queue_add(q, &p);
+        sched_pod_clear(&p);
+    }
+    /* higher first, FIFO among equals */
+    const char *want[] = {"default/high", "default/mid", "default/low1", "default/low2"};
+    for (int i = 0; i < 4; i++) {
+        sched_pod out;
+        assert_true(sched_queue_pop(q, &out));
+        assert_string_equal(out.key, want[i]);
+        sched_queue_done(q, out.key);
+        sched_pod_clear(&out);
+    }
+    sched_queue_stop(q);
+    sched_queue_free(q);
+}
+
+/* Place a pod of priority prio and cpu on node, as the informer would. */
+static void place_prio(sched_cache *c, const char *name, const char *cpu, int64_t prio,
+                       const char *node)
+{
+    sched_pod p;
+    prio_pod(name, cpu, prio, false, &p);
+    sched_cache_add_pod(c, &p, node);
+    sched_pod_clear(&p);
+}
+
+static void test_preemption(void **state)
+{
+    sched_cache *c = sched_cache_new();
+    add_node(c, "a", "{}", "1", "1Gi", 110);
+    add_node(c, "b", "{}", "1", "1Gi", 110);
+    /* a: two small pods of priority 100; b: one of 50 and one of 200 */
+    place_prio(c, "a1", "400m", 100, "a");
+    place_prio(c, "a2", "400m", 100, "a");
+    place_prio(c, "b1", "400m", 50, "b");
+    place_prio(c, "b2", "400m", 200, "b");
+    sched_pod hi, same, never;
+    prio_pod("hi", "500m", 1000, false, &hi);
+    char *node, *why;
+    assert_null(schedule(c, &hi, &why));
+    free(why);
+    /* b: one victim of priority 50 (b2 put back) beats a: one of 100 */
+    sched_victims v;
+    assert_int_equal(sched_cache_preempt(c, &hi, &node, &v), 0);
+    assert_string_equal(node, "b");
+    assert_int_equal(v.n, 1);
+    assert_string_equal(v.v[0].name, "b1");
+    assert_string_equal(v.v[0].uid, "u-b1");
+    free(node);
+    sched_victims_clear(&v);
+    /* Nominated: a pod of lower priority may not take the room once it is
+     * free; the preemptor goes to b, though a comes first by name. */
+    assert_true(sched_cache_remove_pod(c, "default/b1"));
+    prio_pod("same", "500m", 100, false, &same);
+    assert_null(schedule(c, &same, &why));
+    free(why);
+    node = schedule(c, &hi, NULL);
+    assert_string_equal(node, "b");
+    free(node);
+    /* Equal priority never preempts; nor does preemptionPolicy Never. */
+    assert_int_equal(sched_cache_preempt(c, &same, &node, &v), -1);
+    prio_pod("never", "500m", 5000, true, &never);
+    assert_int_equal(sched_cache_preempt(c, &never, &node, &v), -1);
+    assert_null(node);
+    sched_pod_clear(&never);
+    sched_pod_clear(&same);
+    sched_pod_clear(&hi);
+    sched_cache_free(c);
+}
+
+static void test_preemption_waits(void **state)
+{
+    sched_cache *c = sched_cache_new();
+    add_node(c, "a", "{}", "1", "1Gi", 110);
+    place_prio(c, "low", "800m", 0, "a");
+    sched_pod hi, going;
+    prio_pod("hi", "500m", 10, false, &hi);
+    char *node;
+    sched_victims v;
+    assert_int_equal(sched_cache_preempt(c, &hi, &node, &v), 0);
+    free(node);
+    sched_victims_clear(&v);
+    /* The victim is terminating: no second round while it goes. */
+    prio_pod("low", "800m", 0, false, &going);
+    going.terminating = true;
+    sched_cache_add_pod(c, &going, "a");
+    assert_int_equal(sched_cache_preempt(c, &hi, &node, &v), -1);
+    /* No removal helps a pod bigger than the node. */
+    sched_pod huge;
+    prio_pod("huge", "2", 10, false, &huge);
+    assert_int_equal(sched_cache_preempt(c, &huge, &node, &v), -1);
+    sched_pod_clear(&huge);
+    sched_pod_clear(&going);
+    sched_pod_clear(&hi);
+    sched_cache_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -828,6 +948,9 @@ int main(void)
         cmocka_unit_test(test_pods_before_node),
         cmocka_unit_test(test_which_pods),
         cmocka_unit_test(test_queue),
+        cmocka_unit_test(test_queue_priority),
+        cmocka_unit_test(test_preemption),
+        cmocka_unit_test(test_preemption_waits),
         cmocka_unit_test(test_affinity_parse),
         cmocka_unit_test(test_anti_affinity),
         cmocka_unit_test(test_existing_anti_affinity),
