@@ -214,6 +214,9 @@ static size_t kind_columns(const char *kind, bool wide, const char **head)
     else if (strcmp(kind, "StorageClass") == 0)
         head[n++] = "PROVISIONER", head[n++] = "RECLAIMPOLICY", head[n++] = "VOLUMEBINDINGMODE",
         head[n++] = "ALLOWVOLUMEEXPANSION", head[n++] = "AGE";
+    else if (strcmp(kind, "PriorityClass") == 0)
+        head[n++] = "VALUE", head[n++] = "GLOBAL-DEFAULT", head[n++] = "AGE",
+        head[n++] = "PREEMPTIONPOLICY";
     else
         head[n++] = "AGE";
     return n;
@@ -261,6 +264,16 @@ static void sc_cells(json_object *o, int64_t now, char **c)
     c[3] = xstrdup(json_object_get_boolean(mk_json_path(o, "allowVolumeExpansion")) ? "true"
                                                                                     : "false");
     c[4] = age_of(o, now);
+}
+
+/* kubectl's printPriorityClass: value 0 when absent (Go's int32), the
+ * policy empty when unset. */
+static void pc_cells(json_object *o, int64_t now, char **c)
+{
+    c[0] = xasprintf("%lld", (long long)mk_json_int(o, "value", 0));
+    c[1] = xstrdup(mk_json_bool(o, "globalDefault", false) ? "true" : "false");
+    c[2] = age_of(o, now);
+    c[3] = str_or(o, "preemptionPolicy", "");
 }
 
 /* A binding's ROLE, AGE and with -o wide whom it binds. */
@@ -381,6 +394,8 @@ static void kind_cells(const char *kind, json_object *o, bool wide, int64_t now,
         pvc_cells(o, now, c);
     } else if (strcmp(kind, "StorageClass") == 0) {
         sc_cells(o, now, c);
+    } else if (strcmp(kind, "PriorityClass") == 0) {
+        pc_cells(o, now, c);
     } else if (is_binding(kind)) {
         binding_cells(o, wide, now, c);
     } else if (shows_created_at(kind)) {

@@ -346,6 +346,33 @@ static void test_volume_tables(void **state)
     json_object_put(items);
 }
 
+/* kubectl get priorityclasses: NAME VALUE GLOBAL-DEFAULT AGE
+ * PREEMPTIONPOLICY. */
+static void test_priorityclass_table(void **state)
+{
+    (void)state;
+    json_object *items = json_object_new_array();
+    json_object_array_add(
+        items,
+        obj("{\"kind\":\"PriorityClass\",\"metadata\":{\"name\":\"system-node-critical\","
+            "\"creationTimestamp\":\"1970-01-01T00:00:00Z\"},\"value\":2000001000,"
+            "\"preemptionPolicy\":\"PreemptLowerPriority\"}"));
+    json_object_array_add(items,
+                          obj("{\"kind\":\"PriorityClass\",\"metadata\":{\"name\":\"batch\","
+                              "\"creationTimestamp\":\"1970-01-01T00:00:00Z\"},\"value\":-5,"
+                              "\"globalDefault\":true,\"preemptionPolicy\":\"Never\"}"));
+    mk_buf out = {0};
+    table_render(items, false, false, 90, &out);
+    assert_string_equal(out.data,
+                        "NAME                   VALUE        GLOBAL-DEFAULT   AGE   "
+                        "PREEMPTIONPOLICY\n"
+                        "system-node-critical   2000001000   false            90s   "
+                        "PreemptLowerPriority\n"
+                        "batch                  -5           true             90s   Never\n");
+    mk_buf_free(&out);
+    json_object_put(items);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -357,6 +384,7 @@ int main(void)
         cmocka_unit_test(test_watch_lines),
         cmocka_unit_test(test_pod_table),
         cmocka_unit_test(test_event_table),
+        cmocka_unit_test(test_priorityclass_table),
         cmocka_unit_test(test_workload_tables),
         cmocka_unit_test(test_other_tables),
         cmocka_unit_test(test_volume_tables),

@@ -9,9 +9,9 @@
 _rkubectl_kinds="pods po nodes no services svc replicasets rs deployments deploy daemonsets ds
 statefulsets sts jobs cronjobs cj horizontalpodautoscalers hpa ingresses ing namespaces ns
 configmaps cm secrets endpoints ep events ev persistentvolumes pv persistentvolumeclaims pvc
-storageclasses sc poddisruptionbudgets pdb serviceaccounts sa leases roles rolebindings
-clusterroles clusterrolebindings limitranges limits resourcequotas quota networkpolicies netpol
-functions fn workflows wf gpujobs gj"
+storageclasses sc priorityclasses pc poddisruptionbudgets pdb serviceaccounts sa leases roles
+rolebindings clusterroles clusterrolebindings limitranges limits resourcequotas quota
+networkpolicies netpol functions fn workflows wf gpujobs gj"
 
 # The folder name for a kind alias (a small table: completion must be fast).
 _rkubectl_resource() {
@@ -29,6 +29,7 @@ _rkubectl_resource() {
     pv | persistentvolume | persistentvolumes) echo persistentvolumes ;;
     pvc | persistentvolumeclaim | persistentvolumeclaims) echo persistentvolumeclaims ;;
     sc | storageclass | storageclasses) echo storageclasses ;;
+    pc | priorityclass | priorityclasses) echo priorityclasses ;;
     pdb | poddisruptionbudget | poddisruptionbudgets) echo poddisruptionbudgets ;;
     sa | serviceaccount | serviceaccounts) echo serviceaccounts ;;
     lease | leases) echo leases ;;
@@ -54,7 +55,9 @@ _rkubectl_resource() {
 _rkubectl_names() { # RESOURCE NAMESPACE
     local mnt=${MINIK8S_MOUNT:-/cluster} dir
     case $1 in
-    nodes | namespaces) dir=$mnt/$1 ;;
+    # cluster-scoped kinds: at the top whatever -n says
+    nodes | namespaces | persistentvolumes | storageclasses | priorityclasses | clusterroles | \
+        clusterrolebindings) dir=$mnt/$1 ;;
     *) if [ -n "$2" ] && [ "$2" != default ]; then dir=$mnt/namespaces/$2/$1; else dir=$mnt/$1; fi ;;
     esac
     [ -d "$dir" ] || return 0
