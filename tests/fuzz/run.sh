@@ -119,6 +119,24 @@ spec:
   - to: [{namespaceSelector: {}}]
     ports: [{protocol: SCTP, port: 53}]
 YAML
+cat >"$seeds/priorityclass.yaml" <<'YAML'
+apiVersion: scheduling.k8s.io/v1
+kind: PriorityClass
+metadata: {name: system-node-critical}
+value: 2000001000
+globalDefault: false
+description: nodes first
+preemptionPolicy: PreemptLowerPriority
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  priorityClassName: high
+  priority: 1000
+  preemptionPolicy: Never
+  containers: [{name: a, image: busybox}]
+YAML
 printf 'app=web,tier in (a, b),!gpu' >"$seeds/selector"
 printf '1.5Gi' >"$seeds/quantity"
 cp tests/unit/protobuf/*.pb "$seeds/" # kubectl's own protobuf bodies
