@@ -53,9 +53,7 @@ static void mark_scheduled(sched_binder *b, job *j)
     json_object *conds = pod ? mk_json_path(pod, "status.conditions") : NULL;
     const char *st = mk_json_str(mk_condition(pod, "PodScheduled"), "status");
     if (st && strcmp(st, "False") == 0) {
-        /* "": a nomination is over once the pod is bound */
-        const char *nominated = mk_json_str(pod, "status.nominatedNodeName") ? "" : NULL;
-        _cleanup_free_ char *patch = scheduled_patch(conds, "True", NULL, NULL, nominated);
+        _cleanup_free_ char *patch = scheduled_patch(conds, "True", NULL, NULL, NULL);
         mk_err err = {0};
         if (client_patch(b->client, kind_by_kind("Pod"), j->pod.ns, j->pod.name, "status",
                          patch, NULL, &err) < 0 &&
@@ -124,7 +122,7 @@ static bool already_marked(json_object *pod, const char *why, const char *nomina
 
 /* A merge patch replaces arrays whole: carry the pod's other conditions
  * over unchanged, and put ours in place of any PodScheduled. reason and
- * why may be NULL; nominated too, "" to clear status.nominatedNodeName. */
+ * why may be NULL; nominated too. */
 static char *scheduled_patch(json_object *conds, const char *status, const char *reason,
                              const char *why, const char *nominated)
 {
@@ -136,8 +134,7 @@ static char *scheduled_patch(json_object *conds, const char *status, const char 
     json_object *st = json_object_new_object();
     json_object_object_add(st, "conditions", arr);
     if (nominated)
-        json_object_object_add(st, "nominatedNodeName",
-                               *nominated ? json_object_new_string(nominated) : NULL);
+        json_object_object_add(st, "nominatedNodeName", json_object_new_string(nominated));
     json_object_object_add(patch, "status", st);
     char *s = xstrdup(json_object_to_json_string_ext(patch, JSON_C_TO_STRING_PLAIN));
     json_object_put(patch);
@@ -169,11 +166,13 @@ static void do_unschedulable(sched_binder *b, job *j)
     mk_log("pod %s unschedulable: %s", j->pod.key, j->why);
 }
 
-/* prepareCandidate: the victims go, each told why, before the pod says
- * where it waits. */
+/* prepareCandidate: the pod says where it waits, then the victims go,
+ * each told why. In that order: once they are gone the pod may be bound at
+ * once, by another worker, and this status must not come after. */
 static void do_preempt(sched_binder *b, job *j)
 {
     const mk_kind *pods = kind_by_kind("Pod");
+    do_unschedulable(b, j);
     for (size_t i = 0; i < j->victims.n; i++) {
         const sched_victim *v = &j->victims.v[i];
         mk_obj_ref ref = {"Pod", "v1", v->ns, v->name, v->uid};
@@ -186,7 +185,6 @@ static void do_preempt(sched_binder *b, job *j)
         else
             mk_log("pod %s/%s preempted by %s on %s", v->ns, v->name, j->pod.key, j->nominated);
     }
-    do_unschedulable(b, j);
 }
 
 static void *worker(void *arg)

@@ -25,7 +25,23 @@ static void usage(FILE *f)
             "  --certificate-authority F  https: the API server's CA (default: the system's)\n"
             "  --workers N        parallel binding requests (32)\n"
             "  --no-events        record no Scheduled/FailedScheduling Events (benchmarks)\n"
+            "  --pod-initial-backoff-seconds N  an unschedulable pod's first wait (1),\n"
+            "                     doubled per failed attempt up to\n"
+            "  --pod-max-backoff-seconds N      (10), as kube-scheduler's configuration\n"
             "  --help             this text\n");
+}
+
+/* 1 to 3600 seconds, in ms. */
+static int backoff_seconds(const char *arg, int *ms)
+{
+    char *end;
+    long s = strtol(arg, &end, 10);
+    if (*end || end == arg || s < 1 || s > 3600) {
+        fprintf(stderr, "mk-scheduler: backoff %s: want whole seconds, 1 to 3600\n", arg);
+        return -1;
+    }
+    *ms = (int)s * 1000;
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -36,6 +52,8 @@ int main(int argc, char **argv)
         {MK_CA_FLAG, required_argument, NULL, 'A'},
         {"workers", required_argument, NULL, 'w'},
         {"no-events", no_argument, NULL, 'E'},
+        {"pod-initial-backoff-seconds", required_argument, NULL, 'I'},
+        {"pod-max-backoff-seconds", required_argument, NULL, 'M'},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -60,6 +78,12 @@ int main(int argc, char **argv)
         case 'E':
             so.no_events = true;
             break;
+        case 'I':
+        case 'M':
+            if (backoff_seconds(optarg,
+                                o == 'I' ? &so.backoff_initial_ms : &so.backoff_max_ms) < 0)
+                return 2;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -68,6 +92,12 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    if (so.backoff_max_ms && so.backoff_initial_ms > so.backoff_max_ms) {
+        fprintf(stderr, "mk-scheduler: --pod-initial-backoff-seconds is above the maximum\n");
+        return 2;
+    }
+    if (!so.backoff_max_ms && so.backoff_initial_ms > 10000)
+        so.backoff_max_ms = so.backoff_initial_ms; /* a longer first wait raises the cap */
     if (!server || optind < argc || so.workers < 0) {
         usage(stderr);
         return 2;

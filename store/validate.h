@@ -11,6 +11,7 @@
 
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "store/error.h"
 #include "store/kinds.h"
@@ -26,6 +27,18 @@ typedef struct mk_warnings {
 /* Find the kind of a decoded manifest from apiVersion and kind.
  * EINVAL "kind: Required value", "apiVersion: Unsupported value: ..." */
 int validate_kind_of(json_object *obj, const mk_kind **kind, mk_err *err);
+
+/* The built-in PriorityClasses, the only ones whose names may start with
+ * "system-": validation holds them to these values, and the API server
+ * makes them at start (store/server/priority.h). */
+typedef struct mk_system_priority_class {
+    const char *name;
+    int64_t value;
+    const char *description;
+} mk_system_priority_class;
+
+extern const mk_system_priority_class mk_system_priority_classes[];
+extern const size_t mk_nsystem_priority_classes;
 
 /* Validate obj as kind k: types of known fields, required fields,
  * DNS-1123 names (metadata.name, container names, port names...), label

@@ -11,12 +11,22 @@
 
 #include "store/codec.h"
 #include "store/util.h"
+#include "store/validate.h"
 #include "store/validate_impl.h"
 
 /* Kubernetes' scheduling constants (pkg/apis/scheduling/types.go). */
 #define SYSTEM_PRIORITY_CLASS_PREFIX    "system-"
 #define HIGHEST_USER_DEFINABLE_PRIORITY 1000000000
 #define SYSTEM_CRITICAL_PRIORITY        2000000000
+
+const mk_system_priority_class mk_system_priority_classes[] = {
+    {"system-cluster-critical", SYSTEM_CRITICAL_PRIORITY,
+     "Used for system critical pods that must run in the cluster, but can be moved to another "
+     "node if necessary."},
+    {"system-node-critical", SYSTEM_CRITICAL_PRIORITY + 1000,
+     "Used for system critical pods that must not be moved from their current node."},
+};
+const size_t mk_nsystem_priority_classes = ARRAY_SIZE(mk_system_priority_classes);
 
 static const char *const preemption_policies[] = {"PreemptLowerPriority", "Never", NULL};
 
@@ -50,12 +60,8 @@ static int check_preemption_policy(json_object *o, const char *field, const char
 static bool known_system_class(const char *name, int64_t value, bool global_default, char *why,
                                size_t n)
 {
-    static const struct {
-        const char *name;
-        int64_t value;
-    } classes[] = {{"system-node-critical", SYSTEM_CRITICAL_PRIORITY + 1000},
-                   {"system-cluster-critical", SYSTEM_CRITICAL_PRIORITY}};
-    for (size_t i = 0; i < ARRAY_SIZE(classes); i++) {
+    const mk_system_priority_class *classes = mk_system_priority_classes;
+    for (size_t i = 0; i < mk_nsystem_priority_classes; i++) {
         if (strcmp(classes[i].name, name))
             continue;
         if (classes[i].value != value) {

@@ -9,7 +9,8 @@
 #define BIND_RETRIES 16
 
 /* PodScheduled True in place of what the condition said (Unschedulable,
- * SchedulingGated), as Kubernetes' binding writes it. */
+ * SchedulingGated), as Kubernetes' binding writes it; and a nomination
+ * (preemption's) is over, as the binding ends it since Kubernetes 1.34. */
 static void set_scheduled(json_object *pod)
 {
     json_object *st = mk_json_ensure(pod, "status");
@@ -17,6 +18,7 @@ static void set_scheduled(json_object *pod)
         return;
     char ts[32];
     objects_now(ts, sizeof ts);
+    json_object_object_del(st, "nominatedNodeName");
     json_object *c = mk_condition_new("PodScheduled", "True", ts, NULL, NULL);
     json_object_object_add(st, "conditions",
                            mk_conditions_with(mk_json_path(st, "conditions"), c));

@@ -9,6 +9,7 @@
 #include "store/codec.h"
 #include "store/server/objects.h"
 #include "store/util.h"
+#include "store/validate.h"
 
 #define PREEMPT_LOWER "PreemptLowerPriority"
 
@@ -148,13 +149,10 @@ static json_object *system_class(const char *name, int64_t value, const char *de
 json_object *priority_system_classes(void)
 {
     json_object *all = json_object_new_array();
-    json_object_array_add(all, system_class("system-cluster-critical", 2000000000,
-                                            "Used for system critical pods that must run in "
-                                            "the cluster, but can be moved to another node if "
-                                            "necessary."));
-    json_object_array_add(all, system_class("system-node-critical", 2000001000,
-                                            "Used for system critical pods that must not be "
-                                            "moved from their current node."));
+    for (size_t i = 0; i < mk_nsystem_priority_classes; i++) {
+        const mk_system_priority_class *c = &mk_system_priority_classes[i];
+        json_object_array_add(all, system_class(c->name, c->value, c->description));
+    }
     return all;
 }
 

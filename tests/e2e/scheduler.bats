@@ -315,3 +315,93 @@ host_nodes() { # node-a node-b node-c, labelled as kubelets label them, and with
     [ "$(pod_field held "$cond | .status")" = True ]
     [ "$(pod_field held "[.status.conditions[] | select(.type==\"PodScheduled\")] | length")" = 1 ]
 }
+
+make_class() { # NAME VALUE [POLICY]
+    req POST /apis/scheduling.k8s.io/v1/priorityclasses -H 'Content-Type: application/json' \
+        -d "{\"apiVersion\":\"scheduling.k8s.io/v1\",\"kind\":\"PriorityClass\",\"metadata\":{\"name\":\"$1\"},\"value\":$2${3:+,\"preemptionPolicy\":\"$3\"}}"
+    [ "$CODE" = 201 ] || { echo "create class $1: $CODE $BODY" >&2; return 1; }
+}
+
+make_prio_pod() { # NAME CLASS CPU
+    req POST /api/v1/namespaces/default/pods -H 'Content-Type: application/json' -d "{
+      \"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"$1\"},
+      \"spec\":{\"priorityClassName\":\"$2\",\"containers\":[{\"name\":\"c\",\"image\":\"busybox\",
+        \"resources\":{\"requests\":{\"cpu\":\"$3\",\"memory\":\"64Mi\"}}}]}}"
+    [ "$CODE" = 201 ] || { echo "create pod $1: $CODE $BODY" >&2; return 1; }
+}
+
+@test "scheduler: a pod of a higher PriorityClass preempts a lower one and takes its room; preemptionPolicy Never waits" {
+    make_node node-a '{}' 1 4Gi
+    make_node node-b '{}' 1 4Gi
+    make_class critical 1000
+    make_class polite 500 Never
+    start_scheduler
+    make_pod low-a '{}' 600m 64Mi
+    wait_for 10 pod_bound low-a
+    make_pod low-b '{}' 700m 64Mi
+    wait_for 10 pod_bound low-b
+    [ "$(pod_field low-a .spec.nodeName) $(pod_field low-b .spec.nodeName)" = "node-a node-b" ]
+    cond='.status.conditions[]? | select(.type=="PodScheduled")'
+    # Never: no node fits, and nothing is preempted for it.
+    make_prio_pod polite polite 600m
+    [ "$(pod_field polite .spec.priority) $(pod_field polite .spec.preemptionPolicy)" = "500 Never" ]
+    wait_for 10 eval '[ "$(pod_field polite "$cond | .reason")" = Unschedulable ]'
+    [ "$(pod_field polite "$cond | .message")" = "0/2 nodes are available: 2 Insufficient cpu." ]
+    sleep 1
+    pod_bound low-a && pod_bound low-b
+    # critical: one victim on either node, both of priority 0; the lower
+    # sum and count tie, so node-a (first by name) loses low-a.
+    make_prio_pod crit critical 500m
+    [ "$(pod_field crit .spec.priority)" = 1000 ]
+    wait_for 10 pod_gone low-a
+    wait_for 10 pod_bound crit
+    [ "$(pod_field crit .spec.nodeName)" = node-a ]
+    pod_bound low-b
+    # The victim is told why; the nomination is over once crit is bound.
+    uid=$(pod_field crit .metadata.uid)
+    wait_for 10 eval 'req GET /api/v1/namespaces/default/events; jq -e --arg m "Preempted by pod $uid on node node-a" \
+        "[.items[] | select(.reason==\"Preempted\" and .involvedObject.name==\"low-a\" and .message==\$m)] | length == 1" <<<"$BODY"'
+    wait_for 10 eval '[ "$(pod_field crit "$cond | .status")" = True ]'
+    [ "$(pod_field crit '.status.nominatedNodeName // ""')" = "" ]
+    # polite (600m) fits beside neither crit (500m) nor low-b (700m): still waiting.
+    ! pod_bound polite
+}
+
+@test "scheduler: a preemptor waits for its victims without preempting more, and a lower pod cannot take its room" {
+    # Graceful deletion: a victim stays, marked, until its kubelet (here:
+    # the test) confirms.
+    stop_apiserver
+    start_apiserver --graceful-pod-deletion
+    make_node node-a '{}' 1 4Gi
+    make_node node-b '{}' 1 4Gi
+    make_class critical 1000
+    make_pod low '{}' 800m 64Mi node-a
+    make_pod low2 '{}' 100m 64Mi node-a
+    make_pod lowb '{}' 800m 64Mi node-b
+    start_scheduler --pod-initial-backoff-seconds 4 --pod-max-backoff-seconds 4
+    make_prio_pod crit critical 500m
+    # node-a and node-b tie (one victim of priority 0 each): node-a, by
+    # name. low must go; low2 (100m) can stay beside crit.
+    wait_for 10 pod_deleted low
+    wait_for 10 eval '[ "$(pod_field crit .status.nominatedNodeName)" = node-a ]'
+    # A retry while low terminates (its backoff over, a node changed)
+    # preempts no one on node-b.
+    sleep 4.5
+    req PATCH /api/v1/nodes/node-b -H 'Content-Type: application/merge-patch+json' \
+        -d '{"metadata":{"labels":{"touched":"yes"}}}'
+    [ "$CODE" = 200 ]
+    sleep 1
+    [ "$(pod_field lowb '.metadata.deletionTimestamp // ""')" = "" ]
+    [ "$(pod_field low2 '.metadata.deletionTimestamp // ""')" = "" ]
+    ! pod_bound crit
+    # low goes; a pod of priority 0 that fits the freed room arrives while
+    # crit waits out its backoff: the room is crit's all the same.
+    req DELETE '/api/v1/namespaces/default/pods/low?gracePeriodSeconds=0'
+    wait_for 10 pod_gone low
+    make_pod sneaky '{}' 500m 64Mi
+    cond='.status.conditions[]? | select(.type=="PodScheduled")'
+    wait_for 10 eval '[ "$(pod_field sneaky "$cond | .reason")" = Unschedulable ]'
+    wait_for 10 pod_bound crit
+    [ "$(pod_field crit .spec.nodeName)" = node-a ]
+    ! pod_bound sneaky
+}
