@@ -861,3 +861,67 @@ EOF2
     k delete namespace team --wait=false
     wait_for 60 eval '! k get namespace team >/dev/null 2>&1'
 }
+
+cpu_milli() { # "2" or "1900m" -> millicores
+    case $1 in
+    *m) echo "${1%m}" ;;
+    *) echo $(($1 * 1000)) ;;
+    esac
+}
+
+@test "PriorityClasses: admission gives pods their class's priority, in Kubernetes' words when it cannot; a higher pod preempts a running lower one, which the kubelet stops" {
+    run k get priorityclasses
+    [ "$status" = 0 ]
+    [[ "$output" == *"system-cluster-critical   2000000000   false"* ]]
+    [[ "$output" == *"system-node-critical      2000001000   false"* ]]
+    k create priorityclass bulk --value=-10 --description="batch work"
+    k create priorityclass urgent --value=1000 --preemption-policy=PreemptLowerPriority
+    k create priorityclass usual --value=5 --global-default
+    run k create priorityclass second --value=6 --global-default
+    [ "$status" = 1 ]
+    [[ "$output" == *'priorityclasses.scheduling.k8s.io "second" is forbidden: PriorityClass usual is already marked as default. Only one default can exist'* ]]
+    run k create priorityclass system-mine --value=5
+    [ "$status" = 1 ]
+    [[ "$output" == *"metadata.name: Forbidden: priority class names with 'system-' prefix are reserved for system use only. error: system-mine is not a known system priority class"* ]]
+    run k create priorityclass huge --value=1000000001
+    [[ "$output" == *"value: Forbidden: maximum allowed value of a user defined priority is 1000000000"* ]]
+    run k patch priorityclass urgent --type merge -p '{"value":7}'
+    [[ "$output" == *"value: Forbidden: may not be changed in an update."* ]]
+    # No class named: the global default's; an unknown one: refused.
+    k run plain --image=busybox --restart=Never --command -- sleep 3600
+    [ "$(k get pod plain -o jsonpath='{.spec.priorityClassName} {.spec.priority} {.spec.preemptionPolicy}')" = "usual 5 PreemptLowerPriority" ]
+    k delete pod plain --grace-period=1 --wait=false
+    k delete priorityclass usual
+    run k run lost --image=busybox --overrides='{"spec":{"priorityClassName":"nope"}}'
+    [ "$status" = 1 ]
+    [[ "$output" == *'pods "lost" is forbidden: no PriorityClass with name nope was found'* ]]
+    run k run forged --image=busybox --overrides='{"spec":{"priorityClassName":"bulk","priority":99}}'
+    [[ "$output" == *'the integer value of priority (99) must not be provided in pod spec; priority admission controller computed -10 from the given PriorityClass name'* ]]
+    # Preemption on the real node: low takes 60% of its CPU, urgent wants
+    # as much; low goes (the kubelet stops it), urgent runs in its place.
+    alloc=$(k get node knode -o jsonpath='{.status.allocatable.cpu}')
+    want=$(( $(cpu_milli "$alloc") * 6 / 10 ))m
+    for p in low:bulk urgent:urgent; do
+        k apply -f - <<EOF2
+apiVersion: v1
+kind: Pod
+metadata: {name: ${p%%:*}}
+spec:
+  priorityClassName: ${p#*:}
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: busybox
+    command: [sleep, "3600"]
+    resources: {requests: {cpu: $want}}
+EOF2
+        [ "$p" = urgent:urgent ] || wait_for 60 eval '[ "$(k get pod low -o jsonpath={.status.phase})" = Running ]'
+    done
+    wait_for 30 eval '! k get pod low >/dev/null 2>&1'
+    wait_for 60 eval '[ "$(k get pod urgent -o jsonpath={.status.phase})" = Running ]'
+    [ "$(k get pod urgent -o jsonpath='{.spec.nodeName} {.spec.priority} {.status.nominatedNodeName}')" = "knode 1000 " ]
+    run k get events --field-selector involvedObject.name=low -o jsonpath='{range .items[*]}{.reason}: {.message}{"\n"}{end}'
+    [[ "$output" == *"Preempted: Preempted by pod $(k get pod urgent -o jsonpath={.metadata.uid}) on node knode"* ]]
+    k delete pod urgent --grace-period=1
+    k delete priorityclass bulk urgent
+}
