@@ -166,6 +166,32 @@ static void do_unschedulable(sched_binder *b, job *j)
     mk_log("pod %s unschedulable: %s", j->pod.key, j->why);
 }
 
+/* Before a victim goes it is marked, as Kubernetes marks it, so that it
+ * (and a Job's podFailurePolicy) can tell preemption from a failure. The
+ * kubelet's own status patches merge conditions by type: this one stays. */
+static void mark_disrupted(sched_binder *b, const sched_victim *v)
+{
+    char now[32];
+    mk_rfc3339(now, sizeof(now), mk_wall_ms() / 1000);
+    json_object *conds = json_object_new_array();
+    json_object_array_add(conds, mk_condition_new("DisruptionTarget", "True", now,
+                                                  "PreemptionByScheduler",
+                                                  "default-scheduler: preempting to "
+                                                  "accommodate a higher priority pod"));
+    json_object *patch = json_object_new_object(), *st = json_object_new_object();
+    json_object_object_add(st, "conditions", conds);
+    json_object_object_add(patch, "status", st);
+    json_object *out = NULL;
+    mk_err err = {0};
+    if (client_patch_strategic(b->client, kind_by_kind("Pod"), v->ns, v->name, "status",
+                               json_object_to_json_string_ext(patch, JSON_C_TO_STRING_PLAIN),
+                               &out, &err) < 0 &&
+        err.code != ENOENT)
+        mk_log("pod %s/%s: cannot mark DisruptionTarget: %s", v->ns, v->name, err.msg);
+    json_object_put(out);
+    json_object_put(patch);
+}
+
 /* prepareCandidate: the pod says where it waits, then the victims go,
  * each told why. In that order: once they are gone the pod may be bound at
  * once, by another worker, and this status must not come after. */
@@ -176,6 +202,7 @@ static void do_preempt(sched_binder *b, job *j)
     for (size_t i = 0; i < j->victims.n; i++) {
         const sched_victim *v = &j->victims.v[i];
         mk_obj_ref ref = {"Pod", "v1", v->ns, v->name, v->uid};
+        mark_disrupted(b, v);
         recorder_event(b->rec, &ref, "Normal", "Preempted", "Preempted by pod %s on node %s",
                        j->pod.uid, j->nominated);
         mk_err err = {0};

@@ -852,7 +852,7 @@ event_json() { # name lastTimestamp
     jq -e '.resources[] | select(.name == "nodes") | .namespaced == false' <<<"$BODY"
     req GET /apis
     run jq -r '[.groups[].name] | sort | join(",")' <<<"$BODY"
-    [ "$output" = apps,authentication.k8s.io,authorization.k8s.io,autoscaling,batch,coordination.k8s.io,metrics.k8s.io,minik8s.io,networking.k8s.io,policy,rbac.authorization.k8s.io,storage.k8s.io ]
+    [ "$output" = apps,authentication.k8s.io,authorization.k8s.io,autoscaling,batch,coordination.k8s.io,metrics.k8s.io,minik8s.io,networking.k8s.io,policy,rbac.authorization.k8s.io,scheduling.k8s.io,storage.k8s.io ]
     # the reviews kubectl auth can-i/whoami create: listed, not stored
     req GET /apis/authorization.k8s.io/v1
     jq -e '.resources[0] | .name == "selfsubjectaccessreviews" and .verbs == ["create"]' <<<"$BODY"
@@ -860,7 +860,7 @@ event_json() { # name lastTimestamp
     jq -e '.preferredVersion.groupVersion == "authentication.k8s.io/v1"' <<<"$BODY"
     local n=0 gv
     # kinds.c's lines: the kinds, and the other versions a kind is served at
-    for gv in /api/v1 /apis/apps/v1 /apis/autoscaling/v2 /apis/autoscaling/v1 /apis/batch/v1 /apis/networking.k8s.io/v1 /apis/policy/v1 /apis/coordination.k8s.io/v1 /apis/rbac.authorization.k8s.io/v1 /apis/storage.k8s.io/v1 /apis/minik8s.io/v1; do
+    for gv in /api/v1 /apis/apps/v1 /apis/autoscaling/v2 /apis/autoscaling/v1 /apis/batch/v1 /apis/networking.k8s.io/v1 /apis/policy/v1 /apis/coordination.k8s.io/v1 /apis/rbac.authorization.k8s.io/v1 /apis/scheduling.k8s.io/v1 /apis/storage.k8s.io/v1 /apis/minik8s.io/v1; do
         req GET "$gv"
         [ "$CODE" = 200 ]
         n=$((n + $(jq '[.resources[] | select(.name | contains("/") | not)] | length' <<<"$BODY")))

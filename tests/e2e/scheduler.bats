@@ -384,6 +384,8 @@ make_prio_pod() { # NAME CLASS CPU
     # name. low must go; low2 (100m) can stay beside crit.
     wait_for 10 pod_deleted low
     wait_for 10 eval '[ "$(pod_field crit .status.nominatedNodeName)" = node-a ]'
+    dt='.status.conditions[]? | select(.type=="DisruptionTarget") | "\(.status) \(.reason) \(.message)"'
+    [ "$(pod_field low "$dt")" = "True PreemptionByScheduler default-scheduler: preempting to accommodate a higher priority pod" ]
     # A retry while low terminates (its backoff over, a node changed)
     # preempts no one on node-b.
     sleep 4.5
