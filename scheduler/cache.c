@@ -38,6 +38,16 @@ typedef struct nom_entry {
     UT_hash_handle hh;
 } nom_entry;
 
+/* A PodDisruptionBudget, as preemption weighs it. */
+typedef struct pdb_entry {
+    char *key; /* "ns/name" */
+    sched_selector sel;
+    int64_t allowed;  /* status.disruptionsAllowed */
+    char **disrupted; /* status.disruptedPods: names, already counted */
+    size_t ndisrupted;
+    UT_hash_handle hh;
+} pdb_entry;
+
 typedef struct ns_entry {
     char *name;
     sched_kv *labels;
@@ -56,6 +66,7 @@ struct sched_cache {
     size_t nsym;   /* pods whose own pod terms apply to others: no fast path */
     ns_entry *namespaces;
     nom_entry *noms; /* by pod key; usually none */
+    pdb_entry *pdbs; /* by "ns/name" */
     /* Pods placed with a priority below 0: none (the usual case) and a
      * pod of priority 0 has no one to preempt, without a walk. */
     size_t nneg;
@@ -95,6 +106,14 @@ static void drop_nomination(sched_cache *c, const char *key)
     }
 }
 
+static void pdb_entry_free(pdb_entry *e)
+{
+    free(e->key);
+    sched_selector_clear(&e->sel);
+    sched_strv_free(e->disrupted, e->ndisrupted);
+    free(e);
+}
+
 static void ns_entry_free(ns_entry *n)
 {
     free(n->name);
@@ -124,6 +143,12 @@ void sched_cache_free(sched_cache *c)
     {
         HASH_DEL(c->namespaces, ns);
         ns_entry_free(ns);
+    }
+    pdb_entry *pdb, *pdbtmp;
+    HASH_ITER(hh, c->pdbs, pdb, pdbtmp)
+    {
+        HASH_DEL(c->pdbs, pdb);
+        pdb_entry_free(pdb);
     }
     nom_entry *nom, *nomtmp;
     HASH_ITER(hh, c->noms, nom, nomtmp)
@@ -655,7 +680,8 @@ typedef struct candidate {
     size_t nlower;
     pod_entry **victims;
     size_t nvictims;
-    int64_t top, sum; /* highest and summed victim priority */
+    size_t nviolating; /* victims whose going breaks a budget */
+    int64_t top, sum;  /* highest and summed victim priority */
 } candidate;
 
 static int more_important(const void *a, const void *b)
@@ -673,8 +699,48 @@ static void add_use(usage *u, const pod_entry *e, int sign)
     u->pods += sign;
 }
 
+static bool pdb_selects(const pdb_entry *b, const pod_entry *e)
+{
+    size_t nslen = strcspn(e->key, "/");
+    /* an empty or absent selector selects nothing here, as Kubernetes' */
+    if (strncmp(b->key, e->key, nslen + 1) != 0 || !b->sel.nexprs)
+        return false;
+    if (!sched_selector_matches(&b->sel, e->labels, e->nlabels))
+        return false;
+    for (size_t i = 0; i < b->ndisrupted; i++)
+        if (!strcmp(b->disrupted[i], e->key + nslen + 1))
+            return false; /* counted by the budget already */
+    return true;
+}
+
+/* filterPodsWithPDBViolation: pods in order of importance spend their
+ * budgets' allowance; a pod that takes one below 0 would break it. */
+static bool *pdb_violations(const sched_cache *c, pod_entry *const *pods, size_t n)
+{
+    bool *viol = xcalloc(n ? n : 1, sizeof(*viol));
+    size_t nb = HASH_COUNT(c->pdbs);
+    if (!nb)
+        return viol;
+    int64_t *left = xcalloc(nb, sizeof(*left));
+    size_t i = 0;
+    for (const pdb_entry *b = c->pdbs; b; b = b->hh.next)
+        left[i++] = b->allowed;
+    for (size_t k = 0; k < n; k++) {
+        if (!pods[k]->nlabels)
+            continue;
+        i = 0;
+        for (const pdb_entry *b = c->pdbs; b; b = b->hh.next, i++)
+            if (pdb_selects(b, pods[k]) && --left[i] < 0)
+                viol[k] = true;
+    }
+    free(left);
+    return viol;
+}
+
 /* SelectVictimsOnNode: false when even removing every lower pod leaves no
- * room. Otherwise the most important are put back while p still fits. */
+ * room. Otherwise pods are put back while p still fits: those whose going
+ * would break a budget first, then the others, each in order of
+ * importance. */
 static bool select_victims(const sched_cache *c, const node_entry *n, const sched_pod *p,
                            const sched_topo *t, candidate *cd)
 {
@@ -684,25 +750,33 @@ static bool select_victims(const sched_cache *c, const node_entry *n, const sche
     if (filter_with(c, n, u, p, t, NULL) != 0)
         return false;
     qsort(cd->lower, cd->nlower, sizeof(*cd->lower), more_important);
+    bool *viol = pdb_violations(c, cd->lower, cd->nlower);
     cd->victims = xcalloc(cd->nlower, sizeof(*cd->victims));
-    for (size_t i = 0; i < cd->nlower; i++) {
-        usage with = u;
-        add_use(&with, cd->lower[i], 1);
-        if (filter_with(c, n, with, p, t, NULL) == 0) {
-            u = with; /* reprieved */
-            continue;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < cd->nlower; i++) {
+            if (viol[i] != (pass == 0))
+                continue;
+            usage with = u;
+            add_use(&with, cd->lower[i], 1);
+            if (filter_with(c, n, with, p, t, NULL) == 0) {
+                u = with; /* reprieved */
+                continue;
+            }
+            pod_entry *v = cd->lower[i];
+            cd->victims[cd->nvictims++] = v;
+            cd->nviolating += viol[i];
+            cd->top = cd->nvictims == 1 || v->priority > cd->top ? v->priority : cd->top;
+            cd->sum += v->priority;
         }
-        pod_entry *v = cd->lower[i];
-        cd->victims[cd->nvictims++] = v;
-        cd->top = cd->nvictims == 1 || v->priority > cd->top ? v->priority : cd->top;
-        cd->sum += v->priority;
-    }
+    free(viol);
     return true;
 }
 
-/* pickOneNodeForPreemption, without PodDisruptionBudgets. */
+/* pickOneNodeForPreemption. */
 static bool better(const candidate *a, const candidate *b)
 {
+    if (a->nviolating != b->nviolating)
+        return a->nviolating < b->nviolating;
     if (a->top != b->top)
         return a->top < b->top;
     if (a->sum != b->sum)
@@ -738,6 +812,51 @@ static void nominate(sched_cache *c, const sched_pod *p, const char *node)
                      .milli_cpu = p->milli_cpu,
                      .mem = p->mem};
     HASH_ADD_KEYPTR(hh, c->noms, m->key, strlen(m->key), m);
+}
+
+static char *pdb_key(json_object *pdb)
+{
+    return xasprintf("%s/%s", mk_json_str(pdb, "metadata.namespace") ?: "default",
+                     mk_json_str(pdb, "metadata.name") ?: "");
+}
+
+void sched_cache_set_pdb(sched_cache *c, json_object *pdb)
+{
+    pdb_entry *e = xcalloc(1, sizeof(*e));
+    e->key = pdb_key(pdb);
+    sched_selector_parse(mk_json_path(pdb, "spec.selector"), &e->sel);
+    e->allowed = mk_json_int(pdb, "status.disruptionsAllowed", 0);
+    json_object *d = mk_json_path(pdb, "status.disruptedPods");
+    if (json_object_is_type(d, json_type_object)) {
+        e->disrupted = xcalloc((size_t)json_object_object_length(d) + 1, sizeof(char *));
+        json_object_object_foreach(d, name, v)
+        {
+            (void)v;
+            e->disrupted[e->ndisrupted++] = xstrdup(name);
+        }
+    }
+    pthread_mutex_lock(&c->mu);
+    pdb_entry *old;
+    HASH_FIND_STR(c->pdbs, e->key, old);
+    if (old) {
+        HASH_DEL(c->pdbs, old);
+        pdb_entry_free(old);
+    }
+    HASH_ADD_KEYPTR(hh, c->pdbs, e->key, strlen(e->key), e);
+    pthread_mutex_unlock(&c->mu);
+}
+
+void sched_cache_remove_pdb(sched_cache *c, json_object *pdb)
+{
+    _cleanup_free_ char *key = pdb_key(pdb);
+    pthread_mutex_lock(&c->mu);
+    pdb_entry *e;
+    HASH_FIND_STR(c->pdbs, key, e);
+    if (e) {
+        HASH_DEL(c->pdbs, e);
+        pdb_entry_free(e);
+    }
+    pthread_mutex_unlock(&c->mu);
 }
 
 void sched_cache_nominate(sched_cache *c, const sched_pod *p, const char *node)

@@ -98,12 +98,19 @@ typedef struct sched_victims {
 
 void sched_victims_clear(sched_victims *v);
 
+/* PodDisruptionBudgets, which preemption avoids spending past what they
+ * allow (status.disruptionsAllowed, less the pods in disruptedPods). */
+void sched_cache_set_pdb(sched_cache *c, json_object *pdb);
+void sched_cache_remove_pdb(sched_cache *c, json_object *pdb);
+
 /* Kubernetes' DefaultPreemption, for a pod no node fits: on each node
  * where removing every pod of lower priority would make room, the pods
  * that must go are those left once the most important are put back one by
- * one while the pod still fits. The node chosen has the lowest highest
- * victim priority, then the lowest sum of victim priorities, then the
- * fewest victims, then comes first by name. The pod is nominated there.
+ * one while the pod still fits (those whose removal would break a
+ * PodDisruptionBudget first). The node chosen breaks the fewest budgets,
+ * then has the lowest highest victim priority, then the lowest sum of
+ * victim priorities, then the fewest victims, then comes first by name.
+ * The pod is nominated there.
  * 0 with *node (caller frees) and *v; -1 when no removal helps, when the
  * pod may not preempt (preemptionPolicy Never), or while pods it preempted
  * before are still terminating on its nominated node. */

@@ -322,6 +322,17 @@ static void selector_free(sched_selector *s)
     free(s->exprs);
 }
 
+void sched_selector_parse(json_object *sel, sched_selector *d)
+{
+    selector_parse(sel, NULL, NULL, NULL, d);
+}
+
+void sched_selector_clear(sched_selector *s)
+{
+    selector_free(s);
+    memset(s, 0, sizeof(*s));
+}
+
 static void pod_terms_free(sched_pod_term *t, size_t n)
 {
     for (size_t i = 0; i < n; i++) {

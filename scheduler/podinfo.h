@@ -185,6 +185,10 @@ bool sched_expr_holds(const sched_expr *e, const sched_kv *labels, size_t nlabel
                       const char *name);
 /* Does a selector match a set of labels? */
 bool sched_selector_matches(const sched_selector *s, const sched_kv *labels, size_t nlabels);
+/* A plain LabelSelector object (matchLabels, matchExpressions); NULL or
+ * not an object: unset. Clear frees it. */
+void sched_selector_parse(json_object *sel, sched_selector *d);
+void sched_selector_clear(sched_selector *s);
 /* The value of a label, or NULL. */
 const char *sched_label(const sched_kv *labels, size_t nlabels, const char *key);
 

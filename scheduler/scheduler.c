@@ -21,6 +21,7 @@ typedef struct sched {
     sched_binder *binder;
     mk_informer *pods, *nodes, *namespaces;
     mk_informer *claims, *volumes, *classes; /* read only for pods with claims */
+    mk_informer *pdbs;                       /* read only to choose preemption victims */
     volatile bool *stop;
 } sched;
 
@@ -141,6 +142,22 @@ static void on_vol_update(void *ctx, json_object *old, json_object *obj)
 {
     (void)old;
     on_vol_add(ctx, obj);
+}
+
+static void on_pdb_add(void *ctx, json_object *pdb)
+{
+    sched_cache_set_pdb(((sched *)ctx)->cache, pdb);
+}
+
+static void on_pdb_update(void *ctx, json_object *old, json_object *pdb)
+{
+    (void)old;
+    on_pdb_add(ctx, pdb);
+}
+
+static void on_pdb_delete(void *ctx, json_object *pdb)
+{
+    sched_cache_remove_pdb(((sched *)ctx)->cache, pdb);
 }
 
 static void on_connection(void *ctx, bool connected, const char *why)
@@ -284,8 +301,9 @@ static void bind_dropped(void *ctx, const sched_pod *p)
 }
 
 /* Claims, PVs and classes: watched from the start so that a pod with
- * claims finds them cached, but consulted only for such pods. */
-static void start_volume_informers(sched *s)
+ * claims finds them cached, but consulted only for such pods; and the
+ * disruption budgets, consulted only when preempting. */
+static void start_side_informers(sched *s)
 {
     static const mk_informer_handlers h = {.on_add = on_vol_add,
                                            .on_update = on_vol_update,
@@ -298,6 +316,12 @@ static void start_volume_informers(sched *s)
         s->volumes = informer_new(s->client, k, NULL, NULL, NULL, &h, s);
     if ((k = kind_by_kind("StorageClass")))
         s->classes = informer_new(s->client, k, NULL, NULL, NULL, &h, s);
+    static const mk_informer_handlers ph = {.on_add = on_pdb_add,
+                                            .on_update = on_pdb_update,
+                                            .on_delete = on_pdb_delete,
+                                            .on_connection = on_connection};
+    s->pdbs =
+        informer_new(s->client, kind_by_kind("PodDisruptionBudget"), NULL, NULL, NULL, &ph, s);
 }
 
 int scheduler_run(mk_client *c, const scheduler_opts *o, volatile bool *stop, mk_err *err)
@@ -328,13 +352,13 @@ int scheduler_run(mk_client *c, const scheduler_opts *o, volatile bool *stop, mk
     s.pods = informer_new(c, kind_by_kind("Pod"), NULL, NULL, NULL, &ph, &s);
     s.namespaces = informer_new(c, kind_by_kind("Namespace"), NULL, NULL, NULL, &sh, &s);
     binder_set_pods(s.binder, s.pods);
-    start_volume_informers(&s);
+    start_side_informers(&s);
     int rc = informer_start(s.nodes, err);
     if (rc == 0)
         rc = informer_start(s.pods, err);
     if (rc == 0)
         rc = informer_start(s.namespaces, err);
-    mk_informer *vinfs[] = {s.claims, s.volumes, s.classes};
+    mk_informer *vinfs[] = {s.claims, s.volumes, s.classes, s.pdbs};
     for (size_t i = 0; i < ARRAY_SIZE(vinfs) && rc == 0; i++)
         if (vinfs[i])
             rc = informer_start(vinfs[i], err);
@@ -362,6 +386,7 @@ int scheduler_run(mk_client *c, const scheduler_opts *o, volatile bool *stop, mk
     informer_free(s.claims);
     informer_free(s.volumes);
     informer_free(s.classes);
+    informer_free(s.pdbs);
     sched_queue_free(s.queue);
     sched_cache_free(s.cache);
     return rc;

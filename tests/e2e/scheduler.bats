@@ -407,3 +407,32 @@ make_prio_pod() { # NAME CLASS CPU
     [ "$(pod_field crit .spec.nodeName)" = node-a ]
     ! pod_bound sneaky
 }
+
+@test "scheduler: preemption spares the pods a PodDisruptionBudget guards, where it can" {
+    make_node node-a '{}' 1 4Gi
+    make_node node-b '{}' 1 4Gi
+    make_class critical 1000
+    # One pod on each node, alike but for the label the budget guards (no
+    # disruption controller runs: the test says what the budget allows).
+    req POST /api/v1/namespaces/default/pods -H 'Content-Type: application/json' -d '{
+      "apiVersion":"v1","kind":"Pod","metadata":{"name":"db","labels":{"app":"db"}},
+      "spec":{"nodeName":"node-a","containers":[{"name":"c","image":"busybox",
+        "resources":{"requests":{"cpu":"800m"}}}]}}'
+    [ "$CODE" = 201 ]
+    make_pod cache '{}' 800m 64Mi node-b
+    req POST /apis/policy/v1/namespaces/default/poddisruptionbudgets -H 'Content-Type: application/json' -d '{
+      "apiVersion":"policy/v1","kind":"PodDisruptionBudget","metadata":{"name":"db"},
+      "spec":{"minAvailable":1,"selector":{"matchLabels":{"app":"db"}}}}'
+    [ "$CODE" = 201 ]
+    req PATCH /apis/policy/v1/namespaces/default/poddisruptionbudgets/db/status \
+        -H 'Content-Type: application/merge-patch+json' \
+        -d '{"status":{"disruptionsAllowed":0,"currentHealthy":1,"desiredHealthy":1,"expectedPods":1}}'
+    [ "$CODE" = 200 ]
+    start_scheduler
+    # node-a would come first by name; taking db there breaks its budget.
+    make_prio_pod crit critical 500m
+    wait_for 10 pod_gone cache
+    wait_for 10 pod_bound crit
+    [ "$(pod_field crit .spec.nodeName)" = node-b ]
+    pod_bound db
+}

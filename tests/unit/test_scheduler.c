@@ -13,6 +13,7 @@
 #include "scheduler/podinfo.h"
 #include "scheduler/queue.h"
 #include "scheduler/topology.h"
+#include "store/codec.h"
 #include "store/util.h"
 
 static json_object *parse(const char *text)
@@ -935,6 +936,52 @@ static void test_preemption_waits(void **state)
     sched_cache_free(c);
 }
 
+static void test_preemption_budgets(void **state)
+{
+    sched_cache *c = sched_cache_new();
+    add_node(c, "a", "{}", "1", "1Gi", 110);
+    add_node(c, "b", "{}", "1", "1Gi", 110);
+    /* One pod each, alike but for a's label, which a budget guards. */
+    sched_pod guarded, other, hi;
+    prio_pod("ga", "800m", 0, false, &guarded);
+    sched_kv_free(guarded.labels, guarded.nlabels);
+    json_object *l = parse("{\"app\":\"db\"}");
+    sched_kv_parse(l, &guarded.labels, &guarded.nlabels);
+    json_object_put(l);
+    sched_cache_add_pod(c, &guarded, "a");
+    prio_pod("ob", "800m", 0, false, &other);
+    sched_cache_add_pod(c, &other, "b");
+    json_object *pdb = parse("{\"metadata\":{\"name\":\"db\",\"namespace\":\"default\"},"
+                             "\"spec\":{\"selector\":{\"matchLabels\":{\"app\":\"db\"}}},"
+                             "\"status\":{\"disruptionsAllowed\":0}}");
+    sched_cache_set_pdb(c, pdb);
+    prio_pod("hi", "500m", 10, false, &hi);
+    char *node;
+    sched_victims v;
+    /* a would come first by name; its victim breaks the budget: b */
+    assert_int_equal(sched_cache_preempt(c, &hi, &node, &v), 0);
+    assert_string_equal(node, "b");
+    assert_string_equal(v.v[0].name, "ob");
+    free(node);
+    sched_victims_clear(&v);
+    /* A budget with room left is no obstacle: a again, by name. */
+    sched_cache_nominate(c, &hi, NULL);
+    json_object_object_add(mk_json_path(pdb, "status"), "disruptionsAllowed",
+                           json_object_new_int(1));
+    sched_cache_set_pdb(c, pdb);
+    assert_int_equal(sched_cache_preempt(c, &hi, &node, &v), 0);
+    assert_string_equal(node, "a");
+    free(node);
+    sched_victims_clear(&v);
+    /* A budget deleted counts no more. */
+    sched_cache_remove_pdb(c, pdb);
+    json_object_put(pdb);
+    sched_pod_clear(&hi);
+    sched_pod_clear(&other);
+    sched_pod_clear(&guarded);
+    sched_cache_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -951,6 +998,7 @@ int main(void)
         cmocka_unit_test(test_queue_priority),
         cmocka_unit_test(test_preemption),
         cmocka_unit_test(test_preemption_waits),
+        cmocka_unit_test(test_preemption_budgets),
         cmocka_unit_test(test_affinity_parse),
         cmocka_unit_test(test_anti_affinity),
         cmocka_unit_test(test_existing_anti_affinity),
