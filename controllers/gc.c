@@ -267,8 +267,7 @@ static int sync_dependent(gcctl *c, const mk_kind *k, const char *ns, const char
     if (rc < 0)
         return rc;
     json_object *refs = mk_json_path(obj, "metadata.ownerReferences");
-    size_t n =
-        refs && json_object_is_type(refs, json_type_array) ? json_object_array_length(refs) : 0;
+    size_t n = mk_json_array_len(refs);
     if (n == 0 || mk_json_path(obj, "metadata.deletionTimestamp")) {
         json_object_put(obj);
         return 0;

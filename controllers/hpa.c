@@ -392,9 +392,7 @@ static int32_t metrics_replicas(hpactl *c, json_object *hpa, json_object *rs, in
 {
     const char *ns = mk_json_str(hpa, "metadata.namespace") ?: "default";
     json_object *specs = mk_json_path(hpa, "spec.metrics");
-    size_t n = specs && json_object_is_type(specs, json_type_array)
-                   ? json_object_array_length(specs)
-                   : 0;
+    size_t n = mk_json_array_len(specs);
     json_object *fallback = NULL;
     if (n == 0) { /* Kubernetes' default: 80% cpu */
         fallback = json_tokener_parse("[{\"type\":\"Resource\",\"resource\":{\"name\":\"cpu\","

@@ -194,9 +194,7 @@ static void build_one(ingress_table *t, json_object *ing, long *global_default,
         *global_owner = xstrdup(owner);
     }
     json_object *rules = mk_json_path(ing, "spec.rules");
-    size_t nrules = rules && json_object_is_type(rules, json_type_array)
-                        ? json_object_array_length(rules)
-                        : 0;
+    size_t nrules = mk_json_array_len(rules);
     for (size_t i = 0; i < nrules; i++) {
         json_object *rule = json_object_array_get_idx(rules, i);
         ingress_host *h = host_get(t, mk_json_str(rule, "host") ?: "");
@@ -205,9 +203,7 @@ static void build_one(ingress_table *t, json_object *ing, long *global_default,
             h->fallback_owner = xstrdup(owner);
         }
         json_object *paths = mk_json_path(rule, "http.paths");
-        size_t npaths = paths && json_object_is_type(paths, json_type_array)
-                            ? json_object_array_length(paths)
-                            : 0;
+        size_t npaths = mk_json_array_len(paths);
         for (size_t j = 0; j < npaths; j++) {
             _cleanup_free_ char *where = xasprintf("rules[%zu].http.paths[%zu]", i, j);
             /* host_get may move the array: look the host up again. */
@@ -220,9 +216,7 @@ static void build_one(ingress_table *t, json_object *ing, long *global_default,
 ingress_table *ingress_table_build(json_object *ingresses)
 {
     ingress_table *t = xcalloc(1, sizeof(*t));
-    size_t n = ingresses && json_object_is_type(ingresses, json_type_array)
-                   ? json_object_array_length(ingresses)
-                   : 0;
+    size_t n = mk_json_array_len(ingresses);
     json_object **sorted = xcalloc(n + 1, sizeof(*sorted));
     for (size_t i = 0; i < n; i++)
         sorted[i] = json_object_array_get_idx(ingresses, i);

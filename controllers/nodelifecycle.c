@@ -76,9 +76,7 @@ static bool our_taint(json_object *t)
 static bool has_our_taint(json_object *node)
 {
     json_object *taints = mk_json_path(node, "spec.taints");
-    size_t n = taints && json_object_is_type(taints, json_type_array)
-                   ? json_object_array_length(taints)
-                   : 0;
+    size_t n = mk_json_array_len(taints);
     for (size_t i = 0; i < n; i++)
         if (our_taint(json_object_array_get_idx(taints, i)))
             return true;
@@ -173,9 +171,7 @@ static char *taints_patch(json_object *node, const char *key)
     now_rfc3339(now, sizeof(now));
     json_object *arr = json_object_new_array();
     json_object *taints = mk_json_path(node, "spec.taints");
-    size_t n = taints && json_object_is_type(taints, json_type_array)
-                   ? json_object_array_length(taints)
-                   : 0;
+    size_t n = mk_json_array_len(taints);
     for (size_t i = 0; i < n; i++) {
         json_object *t = json_object_array_get_idx(taints, i);
         if (!our_taint(t))
@@ -233,9 +229,7 @@ static bool has_taint(lifecycle *lc, const char *name, const char *key)
     if (!node)
         return true;
     json_object *taints = mk_json_path(node, "spec.taints");
-    size_t n = taints && json_object_is_type(taints, json_type_array)
-                   ? json_object_array_length(taints)
-                   : 0;
+    size_t n = mk_json_array_len(taints);
     int found = 0;
     for (size_t i = 0; i < n; i++) {
         json_object *t = json_object_array_get_idx(taints, i);

@@ -189,8 +189,7 @@ json_object *statefulset_claim(json_object *set, json_object *tmpl, int ordinal)
 void statefulset_claim_volumes(json_object *set, json_object *pod, int ordinal)
 {
     json_object *tmpls = mk_json_path(set, "spec.volumeClaimTemplates");
-    size_t n =
-        json_object_is_type(tmpls, json_type_array) ? json_object_array_length(tmpls) : 0;
+    size_t n = mk_json_array_len(tmpls);
     if (n == 0)
         return;
     json_object *vols = json_object_new_array();
@@ -412,7 +411,7 @@ static json_object *set_pod(json_object *set, const char *name, int ordinal,
 static json_object *claim_templates(json_object *set, size_t *n)
 {
     json_object *t = mk_json_path(set, "spec.volumeClaimTemplates");
-    *n = json_object_is_type(t, json_type_array) ? json_object_array_length(t) : 0;
+    *n = mk_json_array_len(t);
     return t;
 }
 

@@ -86,8 +86,7 @@ static bool qty_at(json_object *obj, const char *path, mk_quantity *q)
 
 static bool has_mode(json_object *modes, const char *mode)
 {
-    size_t n =
-        json_object_is_type(modes, json_type_array) ? json_object_array_length(modes) : 0;
+    size_t n = mk_json_array_len(modes);
     for (size_t i = 0; i < n; i++)
         if (!strcmp(json_object_get_string(json_object_array_get_idx(modes, i)) ?: "", mode))
             return true;
@@ -96,7 +95,7 @@ static bool has_mode(json_object *modes, const char *mode)
 
 static bool modes_superset(json_object *have, json_object *want)
 {
-    size_t n = json_object_is_type(want, json_type_array) ? json_object_array_length(want) : 0;
+    size_t n = mk_json_array_len(want);
     for (size_t i = 0; i < n; i++)
         if (!has_mode(have, json_object_get_string(json_object_array_get_idx(want, i)) ?: ""))
             return false;

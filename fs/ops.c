@@ -200,8 +200,7 @@ static bool has_container(json_object *pod, const char *name)
     static const char *const lists[] = {"spec.containers", "spec.initContainers"};
     for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
         json_object *a = mk_json_path(pod, lists[l]);
-        size_t n =
-            a && json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+        size_t n = mk_json_array_len(a);
         for (size_t i = 0; i < n; i++) {
             const char *c = mk_json_str(json_object_array_get_idx(a, i), "name");
             if (c && strcmp(c, name) == 0)
@@ -587,8 +586,7 @@ static void dir_fill(fh *h)
         break;
     case FS_NODE_STREAMDIR: {
         json_object *a = mk_json_path(h->n.obj, "spec.containers");
-        size_t n =
-            a && json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+        size_t n = mk_json_array_len(a);
         for (size_t i = 0; i < n; i++) {
             const char *c = mk_json_str(json_object_array_get_idx(a, i), "name");
             if (c && mk_is_dns1123_label(c))

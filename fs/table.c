@@ -46,11 +46,6 @@ static char *str_or(json_object *o, const char *path, const char *dflt)
     return xstrdup(s && *s ? s : dflt);
 }
 
-static size_t array_len(json_object *a)
-{
-    return a && json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
-}
-
 static void pod_cells(json_object *o, char **c)
 {
     podstatus ps;
@@ -82,7 +77,7 @@ static char *service_ports(json_object *o)
 {
     mk_buf b = {0};
     json_object *ports = mk_json_path(o, "spec.ports");
-    for (size_t i = 0; i < array_len(ports); i++) {
+    for (size_t i = 0; i < mk_json_array_len(ports); i++) {
         json_object *p = json_object_array_get_idx(ports, i);
         const char *proto = mk_json_str(p, "protocol");
         mk_buf_printf(&b, "%s%lld/%s", b.len ? "," : "", (long long)mk_json_int(p, "port", 0),
@@ -99,7 +94,7 @@ static char *ingress_hosts(json_object *o)
 {
     mk_buf b = {0};
     json_object *rules = mk_json_path(o, "spec.rules");
-    size_t n = array_len(rules), shown = 0;
+    size_t n = mk_json_array_len(rules), shown = 0;
     for (size_t i = 0; i < n && shown < 3; i++) {
         const char *h = mk_json_str(json_object_array_get_idx(rules, i), "host");
         if (h && *h)
@@ -116,7 +111,7 @@ static char *ingress_address(json_object *o)
 {
     mk_buf b = {0};
     json_object *lbs = mk_json_path(o, "status.loadBalancer.ingress");
-    for (size_t i = 0; i < array_len(lbs); i++) {
+    for (size_t i = 0; i < mk_json_array_len(lbs); i++) {
         json_object *lb = json_object_array_get_idx(lbs, i);
         const char *a = mk_json_str(lb, "ip") ?: mk_json_str(lb, "hostname");
         if (a)
@@ -315,7 +310,7 @@ static void kind_cells(const char *kind, json_object *o, bool wide, int64_t now,
         c[0] = endpoints_text(o);
         c[1] = age_of(o, now);
     } else if (strcmp(kind, "ServiceAccount") == 0) {
-        c[0] = xasprintf("%zu", array_len(mk_json_path(o, "secrets")));
+        c[0] = xasprintf("%zu", mk_json_array_len(mk_json_path(o, "secrets")));
         c[1] = age_of(o, now);
     } else if (strcmp(kind, "Lease") == 0) {
         c[0] = str_or(o, "spec.holderIdentity", "");
@@ -344,7 +339,7 @@ static void kind_cells(const char *kind, json_object *o, bool wide, int64_t now,
         c[0] = str_or(o, "spec.ingressClassName", "<none>");
         c[1] = ingress_hosts(o);
         c[2] = ingress_address(o);
-        c[3] = xstrdup(array_len(mk_json_path(o, "spec.tls")) ? "80, 443" : "80");
+        c[3] = xstrdup(mk_json_array_len(mk_json_path(o, "spec.tls")) ? "80, 443" : "80");
         c[4] = age_of(o, now);
     } else if (strcmp(kind, "Deployment") == 0) {
         c[0] = xasprintf("%lld/%lld", (long long)mk_json_int(o, "status.readyReplicas", 0),
@@ -374,7 +369,7 @@ static void kind_cells(const char *kind, json_object *o, bool wide, int64_t now,
         c[0] = str_or(o, "spec.schedule", "");
         c[1] = str_or(o, "spec.timeZone", "<none>");
         c[2] = xstrdup(suspend && json_object_get_boolean(suspend) ? "True" : "False");
-        c[3] = xasprintf("%zu", array_len(mk_json_path(o, "status.active")));
+        c[3] = xasprintf("%zu", mk_json_array_len(mk_json_path(o, "status.active")));
         const char *last = mk_json_str(o, "status.lastScheduleTime");
         c[4] = last ? age_since(last, now) : xstrdup("<none>");
         c[5] = age_of(o, now);
@@ -413,7 +408,7 @@ static void kind_cells(const char *kind, json_object *o, bool wide, int64_t now,
 
 void table_render(json_object *objs, bool with_ns, bool wide, int64_t now, mk_buf *out)
 {
-    size_t n = array_len(objs);
+    size_t n = mk_json_array_len(objs);
     if (n == 0)
         return;
     const char *kind = mk_json_str(json_object_array_get_idx(objs, 0), "kind");

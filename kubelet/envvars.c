@@ -297,8 +297,7 @@ static void service_link(json_object *svc, envlist *l)
 {
     const char *ip = mk_json_str(svc, "spec.clusterIP");
     json_object *ports = mk_json_path(svc, "spec.ports");
-    size_t n =
-        json_object_is_type(ports, json_type_array) ? json_object_array_length(ports) : 0;
+    size_t n = mk_json_array_len(ports);
     if (!ip || !*ip || !strcmp(ip, "None") || !n)
         return;
     _cleanup_free_ char *pre = link_name(mk_json_str(svc, "metadata.name") ?: "");

@@ -469,8 +469,7 @@ static void set_condition(pod_worker *w, json_object *arr, const char *type, boo
 static char *gates_blocking(json_object *pod)
 {
     json_object *gates = mk_json_path(pod, "spec.readinessGates");
-    size_t n =
-        json_object_is_type(gates, json_type_array) ? json_object_array_length(gates) : 0;
+    size_t n = mk_json_array_len(gates);
     for (size_t i = 0; i < n; i++) {
         const char *type = mk_json_str(json_object_array_get_idx(gates, i), "conditionType");
         if (!type)

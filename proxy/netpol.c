@@ -83,11 +83,6 @@ static const char *ns_of(json_object *obj)
     return mk_json_str(obj, "metadata.namespace") ?: "default";
 }
 
-static size_t len_of(json_object *arr)
-{
-    return json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
-}
-
 /* ---- which policies, which peers ---- */
 
 static bool has_type(json_object *pol, const char *type)
@@ -95,7 +90,7 @@ static bool has_type(json_object *pol, const char *type)
     json_object *types = mk_json_path(pol, "spec.policyTypes");
     if (!types) /* Ingress always; Egress when it has egress rules */
         return !strcmp(type, "Ingress") || mk_json_path(pol, "spec.egress");
-    for (size_t i = 0; i < len_of(types); i++)
+    for (size_t i = 0; i < mk_json_array_len(types); i++)
         if (!strcmp(json_object_get_string(json_object_array_get_idx(types, i)) ?: "", type))
             return true;
     return false;
@@ -164,9 +159,9 @@ typedef struct portmatch {
 static long named_port(json_object *pod, const char *name, const char *proto)
 {
     json_object *cs = mk_json_path(pod, "spec.containers");
-    for (size_t i = 0; i < len_of(cs); i++) {
+    for (size_t i = 0; i < mk_json_array_len(cs); i++) {
         json_object *ports = mk_json_path(json_object_array_get_idx(cs, i), "ports");
-        for (size_t j = 0; j < len_of(ports); j++) {
+        for (size_t j = 0; j < mk_json_array_len(ports); j++) {
             json_object *p = json_object_array_get_idx(ports, j);
             if (!strcmp(mk_json_str(p, "name") ?: "", name) &&
                 !strcmp(mk_json_str(p, "protocol") ?: "TCP", proto))
@@ -181,7 +176,7 @@ static long named_port(json_object *pod, const char *name, const char *proto)
 static bool ports_of(json_object *ports, const char *proto, json_object *target, mk_buf *list)
 {
     bool whole = false;
-    for (size_t i = 0; i < len_of(ports); i++) {
+    for (size_t i = 0; i < mk_json_array_len(ports); i++) {
         json_object *e = json_object_array_get_idx(ports, i), *port = mk_json_path(e, "port");
         if (strcmp(mk_json_str(e, "protocol") ?: "TCP", proto))
             continue;
@@ -205,7 +200,7 @@ static bool ports_of(json_object *ports, const char *proto, json_object *target,
 static portmatch port_matches(json_object *ports, json_object *target)
 {
     static const char *const protos[][2] = {{"TCP", "tcp"}, {"UDP", "udp"}, {"SCTP", "sctp"}};
-    portmatch pm = {.any = len_of(ports) == 0};
+    portmatch pm = {.any = mk_json_array_len(ports) == 0};
     for (size_t p = 0; p < 3 && !pm.any; p++) {
         mk_buf list = {0};
         if (ports_of(ports, protos[p][0], target, &list))
@@ -220,7 +215,7 @@ static portmatch port_matches(json_object *ports, json_object *target)
 
 static bool has_named(json_object *ports)
 {
-    for (size_t i = 0; i < len_of(ports); i++)
+    for (size_t i = 0; i < mk_json_array_len(ports); i++)
         if (json_object_is_type(mk_json_path(json_object_array_get_idx(ports, i), "port"),
                                 json_type_string))
             return true;
@@ -243,9 +238,9 @@ static void allow_block(mk_buf *chain, const char *dir, json_object *block, cons
     mk_buf addr = {0};
     mk_buf_printf(&addr, "ip %s %s", dir, mk_json_str(block, "cidr") ?: "0.0.0.0/0");
     json_object *except = mk_json_path(block, "except");
-    if (len_of(except)) {
+    if (mk_json_array_len(except)) {
         mk_buf_printf(&addr, " ip %s != {", dir);
-        for (size_t i = 0; i < len_of(except); i++)
+        for (size_t i = 0; i < mk_json_array_len(except); i++)
             mk_buf_printf(&addr, "%s %s", i ? "," : "",
                           json_object_get_string(json_object_array_get_idx(except, i)));
         mk_buf_puts(&addr, " }");
@@ -263,11 +258,11 @@ static void emit_rule(netpol_builder *b, mk_buf *chain, json_object *pol, json_o
     const char *dir = ingress ? "saddr" : "daddr";
     bool per_peer = !ingress && has_named(ports); /* a name means each peer's own port */
     portmatch pm = port_matches(ports, ingress ? self : NULL);
-    if (len_of(peers) == 0) {
+    if (mk_json_array_len(peers) == 0) {
         allow(chain, "", &pm);
         return;
     }
-    size_t npeers = len_of(peers);
+    size_t npeers = mk_json_array_len(peers);
     peer *pe = xcalloc(npeers, sizeof *pe);
     for (size_t j = 0; j < npeers; j++)
         pe[j] = peer_of(json_object_array_get_idx(peers, j));
@@ -297,7 +292,7 @@ static void emit_rule(netpol_builder *b, mk_buf *chain, json_object *pol, json_o
         allow(chain, addr, &pm);
     }
     mk_buf_free(&ips);
-    for (size_t j = 0; j < len_of(peers); j++) {
+    for (size_t j = 0; j < mk_json_array_len(peers); j++) {
         json_object *block = mk_json_path(json_object_array_get_idx(peers, j), "ipBlock");
         if (block)
             allow_block(chain, dir, block, &pm);
@@ -315,7 +310,7 @@ static bool pod_chain(netpol_builder *b, json_object *pod, bool ingress, mk_buf 
             continue;
         isolated = true;
         json_object *rules = mk_json_path(pol, ingress ? "spec.ingress" : "spec.egress");
-        for (size_t r = 0; r < len_of(rules); r++)
+        for (size_t r = 0; r < mk_json_array_len(rules); r++)
             emit_rule(b, chain, pol, json_object_array_get_idx(rules, r), ingress, pod);
     }
     return isolated;

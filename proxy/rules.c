@@ -36,9 +36,7 @@ static const char *nft_proto(const char *proto)
 static void collect(json_object *eps, const char *pname, const char *proto, ep_list *out)
 {
     json_object *subsets = eps ? mk_json_path(eps, "subsets") : NULL;
-    size_t ns = subsets && json_object_is_type(subsets, json_type_array)
-                    ? json_object_array_length(subsets)
-                    : 0;
+    size_t ns = mk_json_array_len(subsets);
     for (size_t i = 0; i < ns; i++) {
         json_object *s = json_object_array_get_idx(subsets, i);
         json_object *ports = mk_json_path(s, "ports"), *addrs = mk_json_path(s, "addresses");

@@ -72,15 +72,14 @@ static int64_t container_request(json_object *ctr, const char *res, bool milli)
 static void pod_requests(json_object *spec, sched_pod *p)
 {
     json_object *ctrs = mk_json_path(spec, "containers");
-    size_t n =
-        ctrs && json_object_is_type(ctrs, json_type_array) ? json_object_array_length(ctrs) : 0;
+    size_t n = mk_json_array_len(ctrs);
     for (size_t i = 0; i < n; i++) {
         json_object *c = json_object_array_get_idx(ctrs, i);
         p->milli_cpu += container_request(c, "cpu", true);
         p->mem += container_request(c, "memory", false);
     }
     json_object *init = mk_json_path(spec, "initContainers");
-    n = init && json_object_is_type(init, json_type_array) ? json_object_array_length(init) : 0;
+    n = mk_json_array_len(init);
     for (size_t i = 0; i < n; i++) {
         json_object *c = json_object_array_get_idx(init, i);
         int64_t cpu = container_request(c, "cpu", true),
@@ -94,8 +93,7 @@ static void pod_requests(json_object *spec, sched_pod *p)
 
 static void tolerations_parse(json_object *arr, sched_pod *p)
 {
-    size_t n =
-        arr && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
+    size_t n = mk_json_array_len(arr);
     if (n == 0)
         return;
     p->tolerations = xcalloc(n, sizeof(*p->tolerations));
@@ -130,8 +128,7 @@ static sched_op op_code(const char *op)
 static void expr_parse(json_object *e, bool field, sched_expr *d)
 {
     json_object *vals = mk_json_path(e, "values");
-    size_t n =
-        vals && json_object_is_type(vals, json_type_array) ? json_object_array_length(vals) : 0;
+    size_t n = mk_json_array_len(vals);
     d->key = xstrdup(str_or_empty(e, "key"));
     d->op = xstrdup(str_or_empty(e, "operator"));
     d->code = op_code(d->op);
@@ -143,25 +140,21 @@ static void expr_parse(json_object *e, bool field, sched_expr *d)
     }
 }
 
-static size_t arr_len(json_object *a)
-{
-    return a && json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
-}
-
 /* A nodeSelectorTerm: matchExpressions on labels, matchFields. */
 void sched_term_parse(json_object *t, sched_term *d)
 {
     json_object *lists[] = {mk_json_path(t, "matchExpressions"),
                             mk_json_path(t, "matchFields")};
-    d->exprs = xcalloc(arr_len(lists[0]) + arr_len(lists[1]) + 1, sizeof *d->exprs);
+    d->exprs = xcalloc(mk_json_array_len(lists[0]) + mk_json_array_len(lists[1]) + 1,
+                       sizeof *d->exprs);
     for (int l = 0; l < 2; l++)
-        for (size_t j = 0; j < arr_len(lists[l]); j++)
+        for (size_t j = 0; j < mk_json_array_len(lists[l]); j++)
             expr_parse(json_object_array_get_idx(lists[l], j), l == 1, &d->exprs[d->nexprs++]);
 }
 
 static void affinity_parse(json_object *terms, sched_pod *p)
 {
-    size_t n = arr_len(terms);
+    size_t n = mk_json_array_len(terms);
     if (!n)
         return;
     p->affinity = xcalloc(n, sizeof *p->affinity);
@@ -184,8 +177,9 @@ static void selector_parse(json_object *sel, json_object *keys, json_object *mis
     size_t nl = labels && json_object_is_type(labels, json_type_object)
                     ? (size_t)json_object_object_length(labels)
                     : 0;
-    d->exprs =
-        xcalloc(nl + arr_len(exprs) + arr_len(keys) + arr_len(mismatch) + 1, sizeof *d->exprs);
+    d->exprs = xcalloc(nl + mk_json_array_len(exprs) + mk_json_array_len(keys) +
+                           mk_json_array_len(mismatch) + 1,
+                       sizeof *d->exprs);
     if (nl) {
         json_object_object_foreach(labels, k, v)
         {
@@ -198,11 +192,11 @@ static void selector_parse(json_object *sel, json_object *keys, json_object *mis
             e->nvalues = 1;
         }
     }
-    for (size_t i = 0; i < arr_len(exprs); i++)
+    for (size_t i = 0; i < mk_json_array_len(exprs); i++)
         expr_parse(json_object_array_get_idx(exprs, i), false, &d->exprs[d->nexprs++]);
     for (int m = 0; m < 2; m++) {
         json_object *list = m ? mismatch : keys;
-        for (size_t i = 0; i < arr_len(list); i++) {
+        for (size_t i = 0; i < mk_json_array_len(list); i++) {
             const char *k = json_object_get_string(json_object_array_get_idx(list, i));
             const char *v = k ? sched_label(p->labels, p->nlabels, k) : NULL;
             if (!v)
@@ -225,8 +219,8 @@ static void pod_term_parse(json_object *t, int32_t weight, const sched_pod *p,
     selector_parse(mk_json_path(t, "labelSelector"), mk_json_path(t, "matchLabelKeys"),
                    mk_json_path(t, "mismatchLabelKeys"), p, &d->sel);
     json_object *ns = mk_json_path(t, "namespaces");
-    d->namespaces = xcalloc(arr_len(ns) + 1, sizeof *d->namespaces);
-    for (size_t i = 0; i < arr_len(ns); i++) {
+    d->namespaces = xcalloc(mk_json_array_len(ns) + 1, sizeof *d->namespaces);
+    for (size_t i = 0; i < mk_json_array_len(ns); i++) {
         const char *v = json_object_get_string(json_object_array_get_idx(ns, i));
         d->namespaces[d->nnamespaces++] = xstrdup(v ? v : "");
     }
@@ -240,11 +234,11 @@ static void pod_terms_parse(json_object *a, const sched_pod *p, sched_pod_term *
 {
     json_object *r = mk_json_path(a, "requiredDuringSchedulingIgnoredDuringExecution"),
                 *w = mk_json_path(a, "preferredDuringSchedulingIgnoredDuringExecution");
-    *req = arr_len(r) ? xcalloc(arr_len(r), sizeof **req) : NULL;
-    for (size_t i = 0; i < arr_len(r); i++)
+    *req = mk_json_array_len(r) ? xcalloc(mk_json_array_len(r), sizeof **req) : NULL;
+    for (size_t i = 0; i < mk_json_array_len(r); i++)
         pod_term_parse(json_object_array_get_idx(r, i), 0, p, &(*req)[(*nreq)++]);
-    *pref = arr_len(w) ? xcalloc(arr_len(w), sizeof **pref) : NULL;
-    for (size_t i = 0; i < arr_len(w); i++) {
+    *pref = mk_json_array_len(w) ? xcalloc(mk_json_array_len(w), sizeof **pref) : NULL;
+    for (size_t i = 0; i < mk_json_array_len(w); i++) {
         json_object *t = json_object_array_get_idx(w, i);
         pod_term_parse(mk_json_path(t, "podAffinityTerm"), (int32_t)mk_json_int(t, "weight", 0),
                        p, &(*pref)[(*npref)++]);
@@ -253,8 +247,9 @@ static void pod_terms_parse(json_object *a, const sched_pod *p, sched_pod_term *
 
 static void spread_parse(json_object *arr, const sched_pod *p, sched_pod_affinity *a)
 {
-    a->spread = arr_len(arr) ? xcalloc(arr_len(arr), sizeof *a->spread) : NULL;
-    for (size_t i = 0; i < arr_len(arr); i++) {
+    a->spread =
+        mk_json_array_len(arr) ? xcalloc(mk_json_array_len(arr), sizeof *a->spread) : NULL;
+    for (size_t i = 0; i < mk_json_array_len(arr); i++) {
         json_object *c = json_object_array_get_idx(arr, i);
         sched_spread *d = &a->spread[a->nspread++];
         d->max_skew = (int32_t)mk_json_int(c, "maxSkew", 1);
@@ -277,12 +272,13 @@ static sched_pod_affinity *pod_affinity_parse(json_object *spec, const sched_pod
                 *pa = mk_json_path(spec, "affinity.podAffinity"),
                 *anti = mk_json_path(spec, "affinity.podAntiAffinity"),
                 *spread = mk_json_path(spec, "topologySpreadConstraints");
-    if (!arr_len(pref) && !pa && !anti && !arr_len(spread))
+    if (!mk_json_array_len(pref) && !pa && !anti && !mk_json_array_len(spread))
         return NULL;
     sched_pod_affinity *a = xcalloc(1, sizeof(*a));
     a->refs = 1;
-    a->preferred = arr_len(pref) ? xcalloc(arr_len(pref), sizeof *a->preferred) : NULL;
-    for (size_t i = 0; i < arr_len(pref); i++) {
+    a->preferred =
+        mk_json_array_len(pref) ? xcalloc(mk_json_array_len(pref), sizeof *a->preferred) : NULL;
+    for (size_t i = 0; i < mk_json_array_len(pref); i++) {
         json_object *t = json_object_array_get_idx(pref, i);
         sched_weighted_term *d = &a->preferred[a->npreferred++];
         d->weight = (int32_t)mk_json_int(t, "weight", 0);
@@ -425,7 +421,7 @@ bool sched_selector_matches(const sched_selector *s, const sched_kv *labels, siz
 /* The claims the pod's volumes name, in volume order. */
 static void claims_parse(json_object *vols, sched_pod *p)
 {
-    for (size_t i = 0; i < arr_len(vols); i++) {
+    for (size_t i = 0; i < mk_json_array_len(vols); i++) {
         const char *c =
             mk_json_str(json_object_array_get_idx(vols, i), "persistentVolumeClaim.claimName");
         if (!c)
@@ -587,9 +583,7 @@ void sched_node_parse(json_object *node, sched_node_info *n)
     n->unschedulable = u && json_object_get_boolean(u);
     sched_kv_parse(mk_json_path(node, "metadata.labels"), &n->labels, &n->nlabels);
     json_object *taints = mk_json_path(node, "spec.taints");
-    size_t nt = taints && json_object_is_type(taints, json_type_array)
-                    ? json_object_array_length(taints)
-                    : 0;
+    size_t nt = mk_json_array_len(taints);
     if (nt)
         n->taints = xcalloc(nt, sizeof(*n->taints));
     for (size_t i = 0; i < nt; i++) {

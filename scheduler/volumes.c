@@ -15,9 +15,7 @@ static void add_sel(sched_vol_plan *plan, sched_node_sel sel)
 static void add_pv_affinity(sched_vol_plan *plan, json_object *pv)
 {
     json_object *terms = mk_json_path(pv, "spec.nodeAffinity.required.nodeSelectorTerms");
-    size_t n = terms && json_object_is_type(terms, json_type_array)
-                   ? json_object_array_length(terms)
-                   : 0;
+    size_t n = mk_json_array_len(terms);
     if (!n)
         return;
     sched_node_sel sel = {xcalloc(n, sizeof(sched_term)), n};

@@ -433,7 +433,7 @@ int client_list(mk_client *c, const mk_kind *k, const char *ns, const char *labe
         return r;
     json_object *in = mk_json_path(list, "items");
     json_object *arr = json_object_new_array();
-    size_t n = json_object_is_type(in, json_type_array) ? json_object_array_length(in) : 0;
+    size_t n = mk_json_array_len(in);
     for (size_t i = 0; i < n; i++) {
         json_object *item = json_object_array_get_idx(in, i);
         if (json_object_is_type(item, json_type_object))

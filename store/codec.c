@@ -945,6 +945,11 @@ bool mk_json_bool(json_object *obj, const char *path, bool dflt)
     return json_object_is_type(v, json_type_boolean) ? json_object_get_boolean(v) : dflt;
 }
 
+size_t mk_json_array_len(json_object *a)
+{
+    return json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+}
+
 json_object *mk_json_ensure(json_object *obj, const char *path)
 {
     const char *p = path;

@@ -47,6 +47,8 @@ json_object *mk_json_path(json_object *obj, const char *path);
 const char *mk_json_str(json_object *obj, const char *path);
 int64_t mk_json_int(json_object *obj, const char *path, int64_t dflt);
 bool mk_json_bool(json_object *obj, const char *path, bool dflt);
+/* An array's length; 0 for anything else (NULL, a value of the wrong type). */
+size_t mk_json_array_len(json_object *a);
 /* A deep copy of obj (caller puts); NULL for NULL, or when json-c fails. */
 json_object *mk_json_copy(json_object *obj);
 /* Get or create the object at a dotted path (creating empty objects on the

@@ -185,8 +185,7 @@ static void pod_spec_fields(json_object *spec, bool pod, bool restart, bool stri
     static const char *const probes[] = {"livenessProbe", "readinessProbe", "startupProbe"};
     for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
         json_object *ctrs = mk_json_path(spec, lists[i]);
-        size_t n =
-            json_object_is_type(ctrs, json_type_array) ? json_object_array_length(ctrs) : 0;
+        size_t n = mk_json_array_len(ctrs);
         for (size_t j = 0; j < n; j++) {
             json_object *c = json_object_array_get_idx(ctrs, j);
             if (!json_object_is_type(c, json_type_object))
@@ -382,8 +381,7 @@ static void default_from(json_object *item, const char *to, const char *from)
 static void default_limitrange(json_object *obj)
 {
     json_object *limits = mk_json_path(obj, "spec.limits");
-    size_t n =
-        json_object_is_type(limits, json_type_array) ? json_object_array_length(limits) : 0;
+    size_t n = mk_json_array_len(limits);
     for (size_t i = 0; i < n; i++) {
         json_object *item = json_object_array_get_idx(limits, i);
         if (strcmp(mk_json_str(item, "type") ?: "", "Container") != 0)
@@ -425,8 +423,7 @@ static void default_networkpolicy(json_object *obj)
     static const char *const dirs[] = {"ingress", "egress"};
     for (size_t d = 0; d < 2; d++) {
         json_object *rules = mk_json_path(spec, dirs[d]);
-        size_t n =
-            json_object_is_type(rules, json_type_array) ? json_object_array_length(rules) : 0;
+        size_t n = mk_json_array_len(rules);
         for (size_t i = 0; i < n; i++)
             default_each(json_object_array_get_idx(rules, i), "ports", "protocol", "TCP");
     }

@@ -26,11 +26,6 @@ static json_object *take(json_object *o, const char *key)
     return v;
 }
 
-static size_t len_of(json_object *arr)
-{
-    return json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
-}
-
 static bool is_cpu(json_object *m)
 {
     const char *type = mk_json_str(m, "type"), *name = mk_json_str(m, "resource.name");
@@ -110,7 +105,7 @@ static void spec_to_v1(json_object *obj, json_object *spec)
     json_object *metrics = take(spec, "metrics");
     json_object *others = json_object_new_array();
     bool have_cpu = false;
-    for (size_t i = 0; i < len_of(metrics); i++) {
+    for (size_t i = 0; i < mk_json_array_len(metrics); i++) {
         json_object *m = json_object_array_get_idx(metrics, i);
         json_object *u = mk_json_path(m, "resource.target.averageUtilization");
         if (is_cpu(m) && u) {
@@ -121,7 +116,7 @@ static void spec_to_v1(json_object *obj, json_object *spec)
         }
         json_object_array_add(others, metric_to_v1(m, "target"));
     }
-    if (len_of(others))
+    if (mk_json_array_len(others))
         set_annotation(obj, ANN_METRICS, others);
     json_object_put(others);
     json_object_put(metrics);
@@ -134,9 +129,9 @@ static void spec_to_v1(json_object *obj, json_object *spec)
 static void status_to_v1(json_object *obj, json_object *status)
 {
     json_object *current = take(status, "currentMetrics");
-    if (len_of(current)) {
+    if (mk_json_array_len(current)) {
         json_object *conv = json_object_new_array();
-        for (size_t i = 0; i < len_of(current); i++) {
+        for (size_t i = 0; i < mk_json_array_len(current); i++) {
             json_object *m = json_object_array_get_idx(current, i);
             json_object *u = mk_json_path(m, "resource.current.averageUtilization");
             if (is_cpu(m) && u)
@@ -149,7 +144,7 @@ static void status_to_v1(json_object *obj, json_object *status)
     }
     json_object_put(current);
     json_object *conditions = take(status, "conditions");
-    if (len_of(conditions)) /* v1's HorizontalPodAutoscalerCondition is v2's */
+    if (mk_json_array_len(conditions)) /* v1's HorizontalPodAutoscalerCondition is v2's */
         set_annotation(obj, ANN_CONDITIONS, conditions);
     json_object_put(conditions);
     /* Not omitempty in v1. */
@@ -210,7 +205,7 @@ static json_object *source_to_v2(json_object *src, const char *what)
 static json_object *metrics_to_v2(json_object *v1, const char *what)
 {
     json_object *out = json_object_new_array();
-    for (size_t i = 0; i < len_of(v1); i++) {
+    for (size_t i = 0; i < mk_json_array_len(v1); i++) {
         json_object *m = json_object_array_get_idx(v1, i);
         json_object *conv = json_object_new_object();
         json_object *type = mk_json_path(m, "type");
@@ -261,7 +256,7 @@ static void spec_to_v2(json_object *spec, json_object *others, json_object *beha
     json_object *metrics = metrics_to_v2(others, "target");
     if (cpu) /* after the others, as Kubernetes orders them */
         json_object_array_add(metrics, cpu_metric("target", cpu));
-    if (len_of(metrics))
+    if (mk_json_array_len(metrics))
         json_object_object_add(spec, "metrics", json_object_get(metrics));
     json_object_put(metrics);
     json_object_put(cpu);
@@ -281,11 +276,11 @@ static void status_to_v2(json_object *status, json_object *current, json_object 
         metrics = json_object_new_array();
         json_object_array_add(metrics, cpu_metric("current", cpu));
     }
-    if (len_of(metrics))
+    if (mk_json_array_len(metrics))
         json_object_object_add(status, "currentMetrics", json_object_get(metrics));
     json_object_put(metrics);
     json_object_put(cpu);
-    if (len_of(conditions))
+    if (mk_json_array_len(conditions))
         json_object_object_add(status, "conditions", json_object_get(conditions));
 }
 

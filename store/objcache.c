@@ -141,8 +141,7 @@ static void set_rev_locked(mk_objcache *oc, int64_t rev)
 
 void objcache_replace(mk_objcache *oc, json_object *items, int64_t rev, objcache_changes *out)
 {
-    size_t n =
-        json_object_is_type(items, json_type_array) ? json_object_array_length(items) : 0;
+    size_t n = mk_json_array_len(items);
     bool changed = false;
     pthread_rwlock_wrlock(&oc->lock);
     entry *old = oc->table, *e, *tmp;

@@ -10,17 +10,12 @@
 #include "store/selector.h"
 #include "store/util.h"
 
-static size_t len_of(json_object *a)
-{
-    return json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
-}
-
 /* The init containers' say, or false when they are all through. */
 static bool init_reason(json_object *pod, podstatus *o)
 {
     json_object *sts = mk_json_path(pod, "status.initContainerStatuses");
-    size_t n = len_of(mk_json_path(pod, "spec.initContainers"));
-    for (size_t i = 0; i < len_of(sts); i++) {
+    size_t n = mk_json_array_len(mk_json_path(pod, "spec.initContainers"));
+    for (size_t i = 0; i < mk_json_array_len(sts); i++) {
         json_object *st = json_object_array_get_idx(sts, i);
         o->restarts += mk_json_int(st, "restartCount", 0);
         json_object *term = mk_json_path(st, "state.terminated");
@@ -50,7 +45,7 @@ static void container_reason(json_object *pod, podstatus *o)
     bool running = false;
     o->restarts = 0;
     /* From the last container back: the first one's reason wins. */
-    for (size_t i = len_of(sts); i-- > 0;) {
+    for (size_t i = mk_json_array_len(sts); i-- > 0;) {
         json_object *st = json_object_array_get_idx(sts, i);
         o->restarts += mk_json_int(st, "restartCount", 0);
         const char *waiting = mk_json_str(st, "state.waiting.reason");
@@ -76,7 +71,7 @@ static void container_reason(json_object *pod, podstatus *o)
 
 void podstatus_of(json_object *pod, podstatus *o)
 {
-    *o = (podstatus){.total = len_of(mk_json_path(pod, "spec.containers"))};
+    *o = (podstatus){.total = mk_json_array_len(mk_json_path(pod, "spec.containers"))};
     const char *reason = mk_json_str(pod, "status.reason");
     if (!reason || !*reason)
         reason = mk_json_str(pod, "status.phase");
@@ -85,7 +80,7 @@ void podstatus_of(json_object *pod, podstatus *o)
         container_reason(pod, o);
     } else {
         json_object *sts = mk_json_path(pod, "status.containerStatuses");
-        for (size_t i = 0; i < len_of(sts); i++)
+        for (size_t i = 0; i < mk_json_array_len(sts); i++)
             o->ready += json_object_get_boolean(
                 mk_json_path(json_object_array_get_idx(sts, i), "ready"));
     }
@@ -190,10 +185,8 @@ void hpa_targets_text(json_object *hpa, char *buf, size_t n)
 {
     json_object *specs = mk_json_path(hpa, "spec.metrics");
     json_object *stats = mk_json_path(hpa, "status.currentMetrics");
-    size_t count =
-        json_object_is_type(specs, json_type_array) ? json_object_array_length(specs) : 0;
-    size_t nstats =
-        json_object_is_type(stats, json_type_array) ? json_object_array_length(stats) : 0;
+    size_t count = mk_json_array_len(specs);
+    size_t nstats = mk_json_array_len(stats);
     snprintf(buf, n, "<none>");
     size_t off = 0;
     for (size_t i = 0; i < count && i < HPA_TARGETS_SHOWN && off < n; i++) {
@@ -217,7 +210,7 @@ void access_modes_text(json_object *modes, char *buf, size_t n)
         buf[0] = '\0';
     for (size_t m = 0; m < 4; m++) {
         bool has = false;
-        for (size_t i = 0; i < len_of(modes); i++) {
+        for (size_t i = 0; i < mk_json_array_len(modes); i++) {
             const char *s = json_object_get_string(json_object_array_get_idx(modes, i));
             has = has || (s && !strcmp(s, modes_long[m]));
         }
@@ -264,22 +257,17 @@ void storageclass_name_text(json_object *sc, char *buf, size_t n)
              storageclass_is_default(sc) ? " (default)" : "");
 }
 
-static size_t array_len(json_object *a)
-{
-    return json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
-}
-
 char *endpoints_text(json_object *ep)
 {
     json_object *subsets = mk_json_path(ep, "subsets");
-    if (array_len(subsets) == 0)
+    if (mk_json_array_len(subsets) == 0)
         return xstrdup("<none>");
     mk_buf b = {0};
     size_t shown = 0, count = 0;
-    for (size_t i = 0; i < array_len(subsets); i++) {
+    for (size_t i = 0; i < mk_json_array_len(subsets); i++) {
         json_object *ss = json_object_array_get_idx(subsets, i);
         json_object *addrs = mk_json_path(ss, "addresses"), *ports = mk_json_path(ss, "ports");
-        size_t np = array_len(ports), na = array_len(addrs);
+        size_t np = mk_json_array_len(ports), na = mk_json_array_len(addrs);
         count += na * (np ? np : 1);
         for (size_t p = 0; p < (np ? np : 1); p++)
             for (size_t a = 0; a < na && shown < 3; a++, shown++) {
@@ -326,7 +314,7 @@ char *subjects_text(json_object *binding, const char *kind)
     json_object *subjects = mk_json_path(binding, "subjects");
     bool sa = strcmp(kind, "ServiceAccount") == 0;
     mk_buf b = {0};
-    for (size_t i = 0; i < len_of(subjects); i++) {
+    for (size_t i = 0; i < mk_json_array_len(subjects); i++) {
         json_object *s = json_object_array_get_idx(subjects, i);
         if (strcmp(mk_json_str(s, "kind") ?: "", kind))
             continue;

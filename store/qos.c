@@ -35,8 +35,7 @@ mk_qos qos_of_spec(json_object *spec)
     static const char *const lists[] = {"containers", "initContainers"};
     for (size_t l = 0; l < 2; l++) {
         json_object *ctrs = mk_json_path(spec, lists[l]);
-        size_t n =
-            json_object_is_type(ctrs, json_type_array) ? json_object_array_length(ctrs) : 0;
+        size_t n = mk_json_array_len(ctrs);
         for (size_t i = 0; i < n; i++) {
             json_object *c = json_object_array_get_idx(ctrs, i);
             for (size_t r = 0; r < NRES; r++) {

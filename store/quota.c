@@ -137,8 +137,7 @@ bool quota_scope_valid(const char *scope)
 
 static bool in_values(json_object *values, const char *s)
 {
-    size_t n =
-        json_object_is_type(values, json_type_array) ? json_object_array_length(values) : 0;
+    size_t n = mk_json_array_len(values);
     for (size_t i = 0; i < n; i++)
         if (!strcmp(json_object_get_string(json_object_array_get_idx(values, i)) ?: "", s))
             return true;
@@ -176,13 +175,12 @@ static bool expression_matches(json_object *e, json_object *pod)
 bool quota_selects_pod(json_object *quota, json_object *pod)
 {
     json_object *scopes = mk_json_path(quota, "spec.scopes");
-    size_t n =
-        json_object_is_type(scopes, json_type_array) ? json_object_array_length(scopes) : 0;
+    size_t n = mk_json_array_len(scopes);
     for (size_t i = 0; i < n; i++)
         if (!in_scope(json_object_get_string(json_object_array_get_idx(scopes, i)) ?: "", pod))
             return false;
     json_object *exprs = mk_json_path(quota, "spec.scopeSelector.matchExpressions");
-    n = json_object_is_type(exprs, json_type_array) ? json_object_array_length(exprs) : 0;
+    n = mk_json_array_len(exprs);
     for (size_t i = 0; i < n; i++)
         if (!expression_matches(json_object_array_get_idx(exprs, i), pod))
             return false;
@@ -215,7 +213,7 @@ int64_t quota_pod_amount(json_object *pod, const char *res, bool limits, bool *a
     bool every = true, has;
     int64_t sum = 0, init_max = 0;
     json_object *cs = mk_json_path(pod, "spec.containers");
-    size_t n = json_object_is_type(cs, json_type_array) ? json_object_array_length(cs) : 0;
+    size_t n = mk_json_array_len(cs);
     for (size_t i = 0; i < n; i++) {
         int64_t v = container_amount(json_object_array_get_idx(cs, i), res, limits, &has);
         sum += v > 0 ? v : 0;
@@ -224,7 +222,7 @@ int64_t quota_pod_amount(json_object *pod, const char *res, bool limits, bool *a
     /* Init containers run one at a time, before the others: the pod needs
      * the most any one of them needs, if that is more than the sum. */
     cs = mk_json_path(pod, "spec.initContainers");
-    n = json_object_is_type(cs, json_type_array) ? json_object_array_length(cs) : 0;
+    n = mk_json_array_len(cs);
     for (size_t i = 0; i < n; i++) {
         int64_t v = container_amount(json_object_array_get_idx(cs, i), res, limits, &has);
         if (v > init_max)
@@ -238,7 +236,7 @@ int64_t quota_pod_amount(json_object *pod, const char *res, bool limits, bool *a
 
 static void add_missing(json_object *cs, const char *res, bool limits, char *buf, size_t n)
 {
-    size_t len = json_object_is_type(cs, json_type_array) ? json_object_array_length(cs) : 0;
+    size_t len = mk_json_array_len(cs);
     for (size_t i = 0; i < len; i++) {
         json_object *c = json_object_array_get_idx(cs, i);
         bool has;

@@ -26,8 +26,7 @@ static int collect(void *ctx, json_object *lr)
 {
     items *it = ctx;
     json_object *limits = mk_json_path(lr, "spec.limits");
-    size_t n =
-        json_object_is_type(limits, json_type_array) ? json_object_array_length(limits) : 0;
+    size_t n = mk_json_array_len(limits);
     for (size_t i = 0; i < n; i++) {
         if (it->n == it->cap) {
             it->cap = it->cap ? 2 * it->cap : 8;
@@ -66,7 +65,7 @@ static void each_container(json_object *pod, void (*fn)(void *, json_object *, c
                                            {"spec.initContainers", "init container"}};
     for (size_t l = 0; l < 2; l++) {
         json_object *cs = mk_json_path(pod, lists[l][0]);
-        size_t n = json_object_is_type(cs, json_type_array) ? json_object_array_length(cs) : 0;
+        size_t n = mk_json_array_len(cs);
         for (size_t i = 0; i < n; i++)
             fn(ctx, json_object_array_get_idx(cs, i), lists[l][1]);
     }

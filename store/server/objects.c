@@ -509,7 +509,7 @@ int objects_set_dry_run(api_req *r, const char *v, mk_err *err)
 int objects_dry_run_of(api_req *r, json_object *options, mk_err *err)
 {
     json_object *dry = mk_json_path(options, "dryRun");
-    size_t n = json_object_is_type(dry, json_type_array) ? json_object_array_length(dry) : 0;
+    size_t n = mk_json_array_len(dry);
     for (size_t i = 0; i < n; i++)
         if (objects_set_dry_run(r, json_object_get_string(json_object_array_get_idx(dry, i)),
                                 err) < 0)

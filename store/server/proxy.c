@@ -56,8 +56,7 @@ static int pick_container(api_req *r, json_object *pod, const char *name, char *
 {
     const char *want = api_query(r, "container");
     json_object *ctrs = mk_json_path(pod, "spec.containers");
-    size_t count =
-        json_object_is_type(ctrs, json_type_array) ? json_object_array_length(ctrs) : 0;
+    size_t count = mk_json_array_len(ctrs);
     mk_buf names = {0};
     const char *found = NULL;
     for (size_t i = 0; i < count; i++) {
@@ -90,8 +89,7 @@ static int node_endpoint(api_req *r, const char *node, kubelet_target *t, mk_err
         return mk_error(err, ECONNREFUSED, "node %s of the pod is not registered", node);
     const char *addr = NULL;
     json_object *addrs = mk_json_path(obj, "status.addresses");
-    size_t n =
-        json_object_is_type(addrs, json_type_array) ? json_object_array_length(addrs) : 0;
+    size_t n = mk_json_array_len(addrs);
     for (size_t i = 0; i < n; i++) {
         json_object *a = json_object_array_get_idx(addrs, i);
         const char *type = mk_json_str(a, "type");

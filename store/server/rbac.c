@@ -15,11 +15,6 @@
 
 /* ---- one rule ---- */
 
-static size_t len_of(json_object *list)
-{
-    return json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
-}
-
 static const char *at(json_object *list, size_t i)
 {
     return json_object_get_string(json_object_array_get_idx(list, i)) ?: "";
@@ -27,7 +22,7 @@ static const char *at(json_object *list, size_t i)
 
 static bool has_exact(json_object *list, const char *s)
 {
-    for (size_t i = 0; i < len_of(list); i++)
+    for (size_t i = 0; i < mk_json_array_len(list); i++)
         if (strcmp(at(list, i), s) == 0)
             return true;
     return false;
@@ -41,7 +36,7 @@ static bool has(json_object *list, const char *s)
 
 static bool resource_matches(json_object *resources, const char *res, const char *sub)
 {
-    for (size_t i = 0; i < len_of(resources); i++) {
+    for (size_t i = 0; i < mk_json_array_len(resources); i++) {
         const char *r = at(resources, i);
         size_t n = strlen(res);
         if (strcmp(r, "*") == 0)
@@ -59,7 +54,7 @@ static bool resource_matches(json_object *resources, const char *res, const char
 
 static bool path_matches(json_object *urls, const char *path)
 {
-    for (size_t i = 0; i < len_of(urls); i++) {
+    for (size_t i = 0; i < mk_json_array_len(urls); i++) {
         const char *u = at(urls, i);
         size_t n = strlen(u);
         if (strcmp(u, path) == 0 || (n && u[n - 1] == '*' && strncmp(u, path, n - 1) == 0))
@@ -77,12 +72,12 @@ bool rbac_rule_allows(json_object *rule, const auth_attrs *a)
     json_object *names = mk_json_path(rule, "resourceNames");
     return has(mk_json_path(rule, "apiGroups"), a->kind->group) &&
            resource_matches(mk_json_path(rule, "resources"), a->kind->resource, a->sub) &&
-           (len_of(names) == 0 || (*a->name && has_exact(names, a->name)));
+           (mk_json_array_len(names) == 0 || (*a->name && has_exact(names, a->name)));
 }
 
 static bool rules_allow(json_object *rules, const auth_attrs *a)
 {
-    for (size_t i = 0; i < len_of(rules); i++)
+    for (size_t i = 0; i < mk_json_array_len(rules); i++)
         if (rbac_rule_allows(json_object_array_get_idx(rules, i), a))
             return true;
     return false;
@@ -119,12 +114,12 @@ static bool grant_held_by(json_object *owner, const grant *g)
     json_object *names = mk_json_path(owner, "resourceNames");
     return has(mk_json_path(owner, "apiGroups"), g->group) &&
            resource_held(mk_json_path(owner, "resources"), g->resource) &&
-           (len_of(names) == 0 || (g->name && has_exact(names, g->name)));
+           (mk_json_array_len(names) == 0 || (g->name && has_exact(names, g->name)));
 }
 
 static bool grant_held(json_object *rules, const grant *g, char *missing, size_t n)
 {
-    for (size_t i = 0; i < len_of(rules); i++)
+    for (size_t i = 0; i < mk_json_array_len(rules); i++)
         if (grant_held_by(json_object_array_get_idx(rules, i), g))
             return true;
     /* As Kubernetes prints a PolicyRule. */
@@ -144,20 +139,21 @@ bool rbac_rules_cover(json_object *rules, json_object *rule, char *missing, size
     json_object *groups = mk_json_path(rule, "apiGroups"),
                 *res = mk_json_path(rule, "resources");
     json_object *names = mk_json_path(rule, "resourceNames");
-    for (size_t v = 0; v < len_of(verbs); v++) {
+    for (size_t v = 0; v < mk_json_array_len(verbs); v++) {
         grant g = {.verb = at(verbs, v)};
-        for (size_t u = 0; u < len_of(urls); u++) {
+        for (size_t u = 0; u < mk_json_array_len(urls); u++) {
             g.path = at(urls, u);
             if (!grant_held(rules, &g, missing, n))
                 return false;
         }
         g.path = NULL;
-        for (size_t gi = 0; gi < len_of(groups); gi++)
-            for (size_t r = 0; r < len_of(res); r++)
-                for (size_t i = 0; i < (len_of(names) ? len_of(names) : 1); i++) {
+        for (size_t gi = 0; gi < mk_json_array_len(groups); gi++)
+            for (size_t r = 0; r < mk_json_array_len(res); r++)
+                for (size_t i = 0;
+                     i < (mk_json_array_len(names) ? mk_json_array_len(names) : 1); i++) {
                     g.group = at(groups, gi);
                     g.resource = at(res, r);
-                    g.name = len_of(names) ? at(names, i) : NULL;
+                    g.name = mk_json_array_len(names) ? at(names, i) : NULL;
                     if (!grant_held(rules, &g, missing, n))
                         return false;
                 }
@@ -211,7 +207,7 @@ static int on_binding(void *ctx, json_object *b)
     refs *rf = ctx;
     const char *ns = mk_json_str(b, "metadata.namespace") ?: "";
     json_object *subjects = mk_json_path(b, "subjects");
-    for (size_t i = 0; i < len_of(subjects); i++) {
+    for (size_t i = 0; i < mk_json_array_len(subjects); i++) {
         if (!subject_is(rf->w, json_object_array_get_idx(subjects, i), ns))
             continue;
         json_object *ref = json_object_new_object();
@@ -233,7 +229,7 @@ typedef struct aggregate {
 static void add_rules(json_object *rules, json_object *role)
 {
     json_object *r = mk_json_path(role, "rules");
-    for (size_t i = 0; i < len_of(r); i++)
+    for (size_t i = 0; i < mk_json_array_len(r); i++)
         json_object_array_add(rules, json_object_get(json_object_array_get_idx(r, i)));
 }
 
@@ -241,7 +237,7 @@ static int on_aggregated(void *ctx, json_object *role)
 {
     aggregate *ag = ctx;
     json_object *labels = mk_json_path(role, "metadata.labels");
-    for (size_t i = 0; i < len_of(ag->selectors); i++)
+    for (size_t i = 0; i < mk_json_array_len(ag->selectors); i++)
         if (labels &&
             selector_object_selects(json_object_array_get_idx(ag->selectors, i), labels)) {
             add_rules(ag->rules, role);
@@ -284,7 +280,7 @@ static int bound_rules(api_server *srv, const who *w, const char *ns, json_objec
     if (rc == 0 && *ns)
         rc = objects_each(srv, kind_by_kind("RoleBinding"), ns, on_binding, &rf, err);
     json_object *rules = json_object_new_array();
-    for (size_t i = 0; rc == 0 && i < len_of(rf.found); i++) {
+    for (size_t i = 0; rc == 0 && i < mk_json_array_len(rf.found); i++) {
         json_object *ref = json_object_array_get_idx(rf.found, i);
         json_object *role = ref_role(srv, mk_json_str(ref, "kind"), mk_json_str(ref, "name"),
                                      mk_json_str(ref, "namespace"));
@@ -363,7 +359,7 @@ int rbac_check_escalation(api_server *srv, const char *user, const mk_kind *k, j
     if (binding)
         json_object_put(role);
     char missing[300];
-    for (size_t i = 0; rc == 0 && i < len_of(granted); i++)
+    for (size_t i = 0; rc == 0 && i < mk_json_array_len(granted); i++)
         if (!rbac_rules_cover(held, json_object_array_get_idx(granted, i), missing,
                               sizeof missing))
             rc = not_held(user, k, obj, missing, err);

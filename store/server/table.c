@@ -363,7 +363,7 @@ static void svc_cells(json_object *cells, json_object *obj)
     json_object_array_add(cells, str_or(obj, "spec.clusterIP", "<none>"));
     mk_buf ports = {0};
     json_object *arr = mk_json_path(obj, "spec.ports");
-    size_t n = json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
+    size_t n = mk_json_array_len(arr);
     for (size_t i = 0; i < n; i++) {
         json_object *p = json_object_array_get_idx(arr, i);
         const char *proto = mk_json_str(p, "protocol");
@@ -428,7 +428,7 @@ static json_object *containers_text(json_object *obj, const char *field)
     json_object *ctrs =
         mk_json_path(obj, "spec.template.spec.containers")
             ?: mk_json_path(obj, "spec.jobTemplate.spec.template.spec.containers");
-    size_t n = json_object_is_type(ctrs, json_type_array) ? json_object_array_length(ctrs) : 0;
+    size_t n = mk_json_array_len(ctrs);
     mk_buf b = {0};
     for (size_t i = 0; i < n; i++) {
         const char *v = mk_json_str(json_object_array_get_idx(ctrs, i), field);
@@ -442,8 +442,7 @@ static json_object *containers_text(json_object *obj, const char *field)
 static json_object *internal_ip(json_object *obj)
 {
     json_object *addrs = mk_json_path(obj, "status.addresses");
-    size_t n =
-        json_object_is_type(addrs, json_type_array) ? json_object_array_length(addrs) : 0;
+    size_t n = mk_json_array_len(addrs);
     for (size_t i = 0; i < n; i++) {
         json_object *a = json_object_array_get_idx(addrs, i);
         const char *type = mk_json_str(a, "type");
@@ -584,10 +583,8 @@ static json_object *readiness_gates_text(json_object *obj)
 {
     json_object *gates = mk_json_path(obj, "spec.readinessGates");
     json_object *conds = mk_json_path(obj, "status.conditions");
-    size_t n =
-        json_object_is_type(gates, json_type_array) ? json_object_array_length(gates) : 0;
-    size_t nconds =
-        json_object_is_type(conds, json_type_array) ? json_object_array_length(conds) : 0;
+    size_t n = mk_json_array_len(gates);
+    size_t nconds = mk_json_array_len(conds);
     if (n == 0)
         return json_object_new_string("<none>");
     size_t ready = 0;
