@@ -121,42 +121,32 @@ static void ns_entry_free(ns_entry *n)
     free(n);
 }
 
+static void node_entry_free(node_entry *n)
+{
+    sched_node_clear(&n->info);
+    free(n);
+}
+
+/* Empty a table of the cache, each entry freed with fn. */
+#define FREE_ALL(head, fn)                                                                     \
+    do {                                                                                       \
+        __typeof__(head) e_, tmp_;                                                             \
+        HASH_ITER(hh, head, e_, tmp_)                                                          \
+        {                                                                                      \
+            HASH_DEL(head, e_);                                                                \
+            fn(e_);                                                                            \
+        }                                                                                      \
+    } while (0)
+
 void sched_cache_free(sched_cache *c)
 {
     if (!c)
         return;
-    node_entry *n, *ntmp;
-    HASH_ITER(hh, c->nodes, n, ntmp)
-    {
-        HASH_DEL(c->nodes, n);
-        sched_node_clear(&n->info);
-        free(n);
-    }
-    pod_entry *p, *ptmp;
-    HASH_ITER(hh, c->pods, p, ptmp)
-    {
-        HASH_DEL(c->pods, p);
-        pod_entry_free(p);
-    }
-    ns_entry *ns, *nstmp;
-    HASH_ITER(hh, c->namespaces, ns, nstmp)
-    {
-        HASH_DEL(c->namespaces, ns);
-        ns_entry_free(ns);
-    }
-    pdb_entry *pdb, *pdbtmp;
-    HASH_ITER(hh, c->pdbs, pdb, pdbtmp)
-    {
-        HASH_DEL(c->pdbs, pdb);
-        pdb_entry_free(pdb);
-    }
-    nom_entry *nom, *nomtmp;
-    HASH_ITER(hh, c->noms, nom, nomtmp)
-    {
-        HASH_DEL(c->noms, nom);
-        nom_entry_free(nom);
-    }
-
+    FREE_ALL(c->nodes, node_entry_free);
+    FREE_ALL(c->pods, pod_entry_free);
+    FREE_ALL(c->namespaces, ns_entry_free);
+    FREE_ALL(c->pdbs, pdb_entry_free);
+    FREE_ALL(c->noms, nom_entry_free);
     free(c->sorted);
     pthread_mutex_destroy(&c->mu);
     free(c);
@@ -256,8 +246,7 @@ void sched_cache_remove_node(sched_cache *c, const char *name)
             if (p->n == n)
                 p->n = NULL;
         HASH_DEL(c->nodes, n);
-        sched_node_clear(&n->info);
-        free(n);
+        node_entry_free(n);
         c->sorted_stale = true;
     }
     pthread_mutex_unlock(&c->mu);
