@@ -8,6 +8,8 @@
  * does not count it as healthy while it goes), in one conditional write of
  * the budget, so two evictions never spend the same disruption. No
  * disruption left: 429 TooManyRequests, which kubectl drain retries.
+ * An evicted pod is marked DisruptionTarget before it is deleted, so that
+ * it (and whoever watches it) can tell an eviction from a failure.
  */
 #include <stdio.h>
 #include <string.h>
@@ -130,6 +132,53 @@ static int evict_check(api_req *r, const api_route *rt, json_object *pod, json_o
     return rc;
 }
 
+/* One try at the condition; *retry when the pod changed in between. */
+static int mark_once(api_req *r, const api_route *rt, bool *retry, mk_err *err)
+{
+    json_object *pod;
+    int64_t rev;
+    *retry = false;
+    if (objects_load(r->srv, rt->kind, rt->ns, rt->name, &pod, &rev, err) < 0)
+        return -err->code;
+    json_object *st = mk_json_ensure(pod, "status");
+    if (!json_object_is_type(st, json_type_object)) {
+        json_object_put(pod);
+        return 0;
+    }
+    json_object *prev = hub_view_of(pod); /* what the sink compares, as binding.c */
+    char ts[32];
+    objects_now(ts, sizeof ts);
+    json_object *c = mk_condition_new("DisruptionTarget", "True", ts, "EvictionByEvictionAPI",
+                                      "Eviction API: evicting");
+    json_object_object_add(st, "conditions",
+                           mk_conditions_with(mk_json_path(st, "conditions"), c));
+    _cleanup_free_ char *key = kind_key(rt->kind, rt->ns, rt->name);
+    mk_write w = {
+        .op = MK_WRITE_UPDATE, .key = key, .obj = pod, .prev = prev, .expect_rev = rev};
+    int64_t new_rev;
+    int rc = objects_write(r, &w, &new_rev, err);
+    json_object_put(pod);
+    json_object_put(prev);
+    *retry = rc == -ESTALE;
+    return rc;
+}
+
+/* The condition Kubernetes' eviction puts on the pod before deleting it
+ * (reason EvictionByEvictionAPI); a dry run writes nothing. */
+static int mark_evicted(api_req *r, const api_route *rt, mk_err *err)
+{
+    if (r->dry_run)
+        return 0;
+    int rc = 0;
+    for (int i = 0; i < EVICT_RETRIES; i++) {
+        bool retry;
+        *err = (mk_err){0};
+        if ((rc = mark_once(r, rt, &retry, err)) == 0 || !retry)
+            break;
+    }
+    return rc;
+}
+
 static int check_body(api_req *r, const api_route *rt, json_object **options, mk_err *err)
 {
     *options = NULL;
@@ -172,6 +221,8 @@ enum MHD_Result objects_evict(api_req *r, const api_route *rt)
         err = (mk_err){0};
         rc = i + 1 < EVICT_RETRIES ? 0 : mk_error(&err, EAGAIN, EVICT_REFUSED);
     }
+    if (rc == 0)
+        rc = mark_evicted(r, rt, &err);
     if (rc == 0)
         rc = objects_delete_with(r, rt, options, NULL, &err);
     json_object_put(options);

@@ -787,6 +787,12 @@ pdb_status() { k get pdb pdbweb -o jsonpath='{.status.disruptionsAllowed} {.stat
     st=$(evict "$pod")
     jq -e '.status == "Success"' <<<"$st"
     [ -n "$(k get pod "$pod" -o jsonpath='{.metadata.deletionTimestamp}')" ]
+    # marked before it went, as Kubernetes' eviction marks it; the kubelet's
+    # status updates while it stops keep the mark
+    dt='{.status.conditions[?(@.type=="DisruptionTarget")]}'
+    [ "$(k get pod "$pod" -o jsonpath="$dt" | jq -r '"\(.status) \(.reason) \(.message)"')" = "True EvictionByEvictionAPI Eviction API: evicting" ]
+    sleep 2
+    [ "$(k get pod "$pod" -o jsonpath="$dt" | jq -r .reason)" = EvictionByEvictionAPI ]
 
     k delete poddisruptionbudget pdbweb
     k delete deployment pdbweb
