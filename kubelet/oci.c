@@ -180,7 +180,7 @@ int oci_config(const oci_params *p, json_object **out, mk_err *err)
 
     json_object *linux = json_object_object_get(c, "linux");
     json_object *nss = json_object_new_array();
-    add_ns(nss, "pid", NULL);
+    add_ns(nss, "pid", p->pid_path);
     add_ns(nss, "mount", NULL);
     add_ns(nss, "network", p->netns_path);
     add_ns(nss, "ipc", p->ipc_path);

@@ -28,6 +28,7 @@ typedef struct oci_params {
     bool terminal;        /* a pty (conmon holds the master): the pod's tty */
     /* Namespaces to join (paths of ns files); NULL: a new one. */
     const char *netns_path, *ipc_path, *uts_path;
+    const char *pid_path;      /* NULL: a PID namespace of its own */
     const char *cgroups_path;  /* absolute, "/minik8s/<pod-uid>/<ctr>" */
     int64_t memory_limit;      /* bytes; <= 0: none */
     int64_t cpu_limit_milli;   /* CFS quota from limits.cpu; <= 0: none */

@@ -292,6 +292,24 @@ static int container_limits(const pods_env *e, json_object *pod, json_object *ct
     return 0;
 }
 
+/* An ephemeral container with a target shares the target's PID namespace
+ * (kubectl debug --target): "/proc/<pid>/ns/pid" of the target's process
+ * into buf and 1; 0 when it has none. */
+static int target_pid_ns(const pods_env *e, const char *uid, json_object *ctr, char *buf,
+                         size_t n, mk_err *err)
+{
+    const char *target = mk_json_str(ctr, "targetContainerName");
+    if (!target || !*target)
+        return 0;
+    _cleanup_free_ char *id = pods_container_id(uid, target);
+    runtime_status st = RUNTIME_ABSENT;
+    pid_t pid = 0;
+    if (runtime_state(e->rt, id, &st, &pid, err) < 0 || st != RUNTIME_RUNNING || pid <= 0)
+        return mk_error(err, ESRCH, "target container %s is not running", target);
+    snprintf(buf, n, "/proc/%d/ns/pid", (int)pid);
+    return 1;
+}
+
 static int build_bundle(const pods_env *e, json_object *pod, json_object *ctr, const char *cdir,
                         const char *pod_ip, mk_err *err)
 {
@@ -300,6 +318,10 @@ static int build_bundle(const pods_env *e, json_object *pod, json_object *ctr, c
     _cleanup_free_ char *pdir = pods_dir(e, uid);
     _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", cdir);
     _cleanup_free_ char *cg = pods_cgroup_path(uid, cname);
+    char pid_ns[64];
+    int target = target_pid_ns(e, uid, ctr, pid_ns, sizeof pid_ns, err);
+    if (target < 0)
+        return target;
     json_object *imgcfg = image_config(e->image_dir, mk_json_str(ctr, "image"));
     char **env = NULL;
     if (envvars_build(e, pod, ctr, imgcfg, pod_ip, &env, err) < 0) {
@@ -319,6 +341,7 @@ static int build_bundle(const pods_env *e, json_object *pod, json_object *ctr, c
         .netns_path = sp.netns,
         .ipc_path = sp.ipc,
         .uts_path = sp.uts,
+        .pid_path = target ? pid_ns : NULL,
         .cgroups_path = cg,
     };
     oci_mount *mounts = NULL;

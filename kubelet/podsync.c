@@ -370,6 +370,55 @@ static int64_t sync_containers(pod_worker *w, json_object *pod)
     return next;
 }
 
+/* The ephemeral containers added since the last pass (their spec only
+ * grows): state from the runtime and the API's status, as at discovery. */
+static void add_ephemerals(pod_worker *w, json_object *pod, json_object *specs, size_t n)
+{
+    w->ephs = xrealloc(w->ephs, (n + 1) * sizeof *w->ephs);
+    memset(&w->ephs[w->nephs], 0, (n + 1 - w->nephs) * sizeof *w->ephs);
+    for (size_t i = w->nephs; i < n; i++) {
+        json_object *spec = json_object_array_get_idx(specs, i);
+        json_object *prev = api_ctr_status(pod, "status.ephemeralContainerStatuses",
+                                           mk_json_str(spec, "name") ?: "");
+        discover_one(w, &w->ephs[i], spec, prev, "Never");
+    }
+    w->nephs = n;
+}
+
+/* Ephemeral containers (kubectl debug): started in the running pod, never
+ * restarted, no part of its phase or readiness. Returns when to look
+ * again (0: at the next exit or change). */
+static int64_t sync_ephemerals(pod_worker *w, json_object *pod)
+{
+    json_object *specs = mk_json_path(pod, "spec.ephemeralContainers");
+    size_t n = mk_json_array_len(specs);
+    if (n > w->nephs)
+        add_ephemerals(w, pod, specs, n);
+    int64_t next = 0;
+    for (size_t i = 0; i < w->nephs; i++) {
+        ctr_state *c = &w->ephs[i];
+        json_object *spec = json_object_array_get_idx(specs, i);
+        if (c->done)
+            continue;
+        if (c->started) {
+            _cleanup_free_ char *id = pods_container_id(w->uid, c->name);
+            int64_t fin = now_ms();
+            int code = runtime_exit_code(w->kl->rt, id, &fin);
+            if (code >= 0 || !c->running)
+                handle_exit(w, c, spec, "Never", code < 0 ? 137 : code, fin);
+            continue;
+        }
+        if (c->backoff_until_ms > now_ms()) {
+            earliest(&next, c->backoff_until_ms);
+            continue;
+        }
+        start_container(w, c, NULL, pod, spec);
+        if (!c->started)
+            earliest(&next, c->backoff_until_ms);
+    }
+    return next;
+}
+
 /* Run the init containers in order, each to success, before any other.
  * Returns the next time to look again (0: at the next exit or change);
  * sets w->initialized when the last one succeeded. */
@@ -517,6 +566,14 @@ static json_object *build_status(pod_worker *w)
         json_object_array_add(cs, ctrstate_status(&w->ctrs[i], id));
     }
     json_object_object_add(s, "containerStatuses", cs);
+    if (w->nephs) {
+        json_object *es = json_object_new_array();
+        for (size_t i = 0; i < w->nephs; i++) {
+            _cleanup_free_ char *id = pods_container_id(w->uid, w->ephs[i].name);
+            json_object_array_add(es, ctrstate_status(&w->ephs[i], id));
+        }
+        json_object_object_add(s, "ephemeralContainerStatuses", es);
+    }
     if (w->ninits) {
         json_object *is = json_object_new_array();
         for (size_t i = 0; i < w->ninits; i++) {
@@ -633,6 +690,7 @@ static int64_t active_deadline(pod_worker *w, json_object *pod)
     stop_all(w, pod);
     reap(w, w->inits, w->ninits, mk_json_path(pod, "spec.initContainers"));
     reap(w, w->ctrs, w->nctrs, mk_json_path(pod, "spec.containers"));
+    reap(w, w->ephs, w->nephs, mk_json_path(pod, "spec.ephemeralContainers"));
     w->deadline_passed = true;
     return 0;
 }
@@ -720,6 +778,8 @@ int64_t podsync_pass(pod_worker *w, json_object *pod)
         }
     }
     next = sync_containers(w, pod);
+    if (!podsync_terminal(w))
+        earliest(&next, sync_ephemerals(w, pod));
     post_status(w);
     earliest(&next, due);
     earliest(&next, keep_volumes(w, pod));
@@ -742,7 +802,8 @@ static bool exited(pod_worker *w, const ctr_state *cs, size_t n)
 
 static bool all_exited(pod_worker *w)
 {
-    return exited(w, w->ctrs, w->nctrs) && exited(w, w->inits, w->ninits);
+    return exited(w, w->ctrs, w->nctrs) && exited(w, w->inits, w->ninits) &&
+           exited(w, w->ephs, w->nephs);
 }
 
 static void signal_each(pod_worker *w, const ctr_state *cs, size_t n, int sig)
@@ -763,6 +824,7 @@ static void signal_all(pod_worker *w, int sig)
 {
     signal_each(w, w->inits, w->ninits, sig);
     signal_each(w, w->ctrs, w->nctrs, sig);
+    signal_each(w, w->ephs, w->nephs, sig);
 }
 
 /* A deletion's grace period is the one its DELETE asked for (`kubectl
@@ -812,6 +874,9 @@ void podsync_terminate(pod_worker *w, json_object *pod)
         worker_discover(w, pod);
         w->discovered = true;
     }
+    json_object *ephs = mk_json_path(pod, "spec.ephemeralContainers");
+    if (mk_json_array_len(ephs) > w->nephs) /* started before a kubelet restart */
+        add_ephemerals(w, pod, ephs, mk_json_array_len(ephs));
     stop_all(w, pod);
     mk_err err = {0};
     if (pods_teardown(&kl->env, w->uid, &err) < 0)

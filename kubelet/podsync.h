@@ -28,6 +28,8 @@ struct pod_worker {
     size_t nctrs;
     ctr_state *inits; /* spec.initContainers: run in order, each to success */
     size_t ninits;
+    ctr_state *ephs; /* spec.ephemeralContainers (kubectl debug), as they are added */
+    size_t nephs;
     bool initialized;     /* every init container succeeded (or there is none) */
     bool deadline_passed; /* activeDeadlineSeconds: stopped, Failed */
     mk_qos qos;           /* from the spec, whose resources do not change */

@@ -44,6 +44,9 @@ static void worker_free(pod_worker *w)
     for (size_t i = 0; i < w->ninits; i++)
         ctrstate_free(&w->inits[i]);
     free(w->inits);
+    for (size_t i = 0; i < w->nephs; i++)
+        ctrstate_free(&w->ephs[i]);
+    free(w->ephs);
     json_object_put(w->pod);
     json_object_put(w->conds);
     pthread_cond_destroy(&w->cond);

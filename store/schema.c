@@ -140,37 +140,29 @@ static const schema_node probe = {
         {NULL, NULL, NULL}},
     NULL};
 
+/* A container's fields; an ephemeral container has them too, and its
+ * target. */
+#define CONTAINER_FIELDS                                                                       \
+    F("name", STR), F("image", STR), F("command", LIST(STR)), F("args", LIST(STR)),            \
+        F("workingDir", STR), F("env", LIST(&env_var)), F("envFrom", LIST(&env_from)),         \
+        F("ports", LIST(OBJ(F("name", STR), F("containerPort", INT), F("hostPort", INT),       \
+                            F("protocol", STR), F("hostIP", STR)))),                           \
+        F("resources", &resources),                                                            \
+        F("volumeMounts", LIST(OBJ(F("name", STR), F("mountPath", STR), F("readOnly", BOOL),   \
+                                   F("subPath", STR), F("subPathExpr", STR),                   \
+                                   F("mountPropagation", STR), F("recursiveReadOnly", STR)))), \
+        F("volumeDevices", ANYLIST), F("imagePullPolicy", STR), F("livenessProbe", &probe),    \
+        F("readinessProbe", &probe), F("startupProbe", &probe), F("lifecycle", ANYOBJ),        \
+        F("securityContext", ANYOBJ), F("stdin", BOOL), F("stdinOnce", BOOL), F("tty", BOOL),  \
+        F("terminationMessagePath", STR), F("terminationMessagePolicy", STR),                  \
+        F("resizePolicy", ANYLIST), F("restartPolicy", STR)
+
 static const schema_node container = {
+    SCHEMA_OBJECT, (const schema_field[]){CONTAINER_FIELDS, {NULL, NULL, NULL}}, NULL};
+
+static const schema_node ephemeral_container = {
     SCHEMA_OBJECT,
-    (const schema_field[]){
-        F("name", STR),
-        F("image", STR),
-        F("command", LIST(STR)),
-        F("args", LIST(STR)),
-        F("workingDir", STR),
-        F("env", LIST(&env_var)),
-        F("envFrom", LIST(&env_from)),
-        F("ports", LIST(OBJ(F("name", STR), F("containerPort", INT), F("hostPort", INT),
-                            F("protocol", STR), F("hostIP", STR)))),
-        F("resources", &resources),
-        F("volumeMounts", LIST(OBJ(F("name", STR), F("mountPath", STR), F("readOnly", BOOL),
-                                   F("subPath", STR), F("subPathExpr", STR),
-                                   F("mountPropagation", STR), F("recursiveReadOnly", STR)))),
-        F("volumeDevices", ANYLIST),
-        F("imagePullPolicy", STR),
-        F("livenessProbe", &probe),
-        F("readinessProbe", &probe),
-        F("startupProbe", &probe),
-        F("lifecycle", ANYOBJ),
-        F("securityContext", ANYOBJ),
-        F("stdin", BOOL),
-        F("stdinOnce", BOOL),
-        F("tty", BOOL),
-        F("terminationMessagePath", STR),
-        F("terminationMessagePolicy", STR),
-        F("resizePolicy", ANYLIST),
-        F("restartPolicy", STR),
-        {NULL, NULL, NULL}},
+    (const schema_field[]){CONTAINER_FIELDS, F("targetContainerName", STR), {NULL, NULL, NULL}},
     NULL};
 
 static const schema_node key_to_path = {
@@ -208,7 +200,7 @@ static const schema_node pod_spec = {
     SCHEMA_OBJECT,
     (const schema_field[]){F("containers", LIST(&container)),
                            F("initContainers", LIST(&container)),
-                           F("ephemeralContainers", ANYLIST),
+                           F("ephemeralContainers", LIST(&ephemeral_container)),
                            F("volumes", LIST(&volume)),
                            F("nodeSelector", MAP(STR)),
                            F("nodeName", STR),

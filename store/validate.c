@@ -157,9 +157,31 @@ static int check_gates_update(json_object *old, json_object *obj, mk_err *err)
     return 0;
 }
 
+/* Ephemeral containers, once added, stay as they are (Kubernetes'
+ * ValidatePodEphemeralContainersUpdate). */
+static int check_ephemeral_update(json_object *old, json_object *obj, mk_err *err)
+{
+    json_object *a = mk_json_path(old, "spec.ephemeralContainers"),
+                *b = mk_json_path(obj, "spec.ephemeralContainers");
+    for (size_t i = 0; i < list_len(a); i++) {
+        const char *name = get_str(list_at(a, i), "name") ?: "";
+        json_object *now = NULL;
+        for (size_t j = 0; j < list_len(b) && !now; j++)
+            if (!strcmp(get_str(list_at(b, j), "name") ?: "", name))
+                now = list_at(b, j);
+        if (!now || !json_object_equal(now, list_at(a, i)))
+            return field_forbidden(err, "spec.ephemeralContainers",
+                                   "existing ephemeral containers \"%.63s\" may not be %s",
+                                   name, now ? "changed" : "removed");
+    }
+    return 0;
+}
+
 static int check_pod_update(json_object *old, json_object *obj, mk_err *err)
 {
     int r = check_gates_update(old, obj, err);
+    if (r == 0)
+        r = check_ephemeral_update(old, obj, err);
     if (r < 0 || (r = check_pod_priority_update(old, obj, err)) < 0)
         return r;
     r = check_immutable_str(old, obj, "spec.nodeName", err);

@@ -262,6 +262,39 @@ static int check_container(json_object *c, const char *base, json_object *volume
     return 0;
 }
 
+/* An ephemeral container (kubectl debug's): a container the pod's others
+ * are checked against for names, without what only a container started
+ * with the pod can have; its target, when named, one of those. */
+static int check_ephemeral(json_object *c, const char *base, json_object *spec,
+                           json_object *volumes, json_object *names, mk_err *err)
+{
+    static const char *const not_here[] = {"ports",        "livenessProbe", "readinessProbe",
+                                           "startupProbe", "lifecycle",     "resources",
+                                           "restartPolicy"};
+    vpath p;
+    int r = check_container(c, base, volumes, names, err);
+    if (r < 0)
+        return r;
+    for (size_t i = 0; i < ARRAY_SIZE(not_here); i++) {
+        json_object *v = get(c, not_here[i]);
+        /* kubectl sends "resources": {} */
+        if (!v || (json_object_is_type(v, json_type_object) && !json_object_object_length(v)))
+            continue;
+        SUBPATH(p, "%s.%s", base, not_here[i]);
+        return field_forbidden(err, p, "cannot be set for an Ephemeral Container");
+    }
+    const char *target = get_str(c, "targetContainerName");
+    if (empty_str(target))
+        return 0;
+    static const char *const lists[] = {"containers", "initContainers"};
+    for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
+        for (size_t i = 0; i < list_len(get(spec, lists[l])); i++)
+            if (!strcmp(get_str(list_at(get(spec, lists[l]), i), "name") ?: "", target))
+                return 0;
+    SUBPATH(p, "%s.targetContainerName", base);
+    return field_not_found(err, p, target);
+}
+
 /* A downwardAPI source's items: each a safe path and one reference. */
 static int check_downward_items(json_object *src, const char *base, mk_err *err)
 {
@@ -474,6 +507,12 @@ int check_pod_spec(json_object *spec, const char *base, mk_err *err)
             if ((r = check_container(list_at(cs, i), p, volumes, names, err)) < 0)
                 goto out;
         }
+    }
+    json_object *ephs = get(spec, "ephemeralContainers");
+    for (size_t i = 0; i < list_len(ephs); i++) {
+        SUBPATH(p, "%s.ephemeralContainers[%zu]", base, i);
+        if ((r = check_ephemeral(list_at(ephs, i), p, spec, volumes, names, err)) < 0)
+            goto out;
     }
     r = 0;
     if ((r = check_enum(spec, "restartPolicy", base, restart, false, err)) < 0 ||

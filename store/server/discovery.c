@@ -93,6 +93,8 @@ static void add_kind(json_object *list, const mk_kind *k)
                                                    "PodAttachOptions", exec));
         json_object_array_add(list, resource_entry("pods/portforward", "", true, NULL, NULL,
                                                    "PodPortForwardOptions", exec));
+        json_object_array_add(list, resource_entry("pods/ephemeralcontainers", "", true, NULL,
+                                                   NULL, "Pod", status_verbs));
     }
 }
 

@@ -354,6 +354,12 @@ static int create_object(api_req *r, const api_route *rt, json_object *obj, char
         return -err->code;
     if (!strcmp(k->kind, "Pod") && priority_admit_pod(r->srv->priorities, obj, err) < 0)
         return -err->code;
+    if (!strcmp(k->kind, "Pod") &&
+        mk_json_array_len(mk_json_path(obj, "spec.ephemeralContainers")))
+        return mk_error(err, EINVAL,
+                        "Pod \"%s\" is invalid: spec.ephemeralContainers: Forbidden: cannot be "
+                        "set on create",
+                        mk_json_str(obj, "metadata.name") ?: "");
     if (validate_object(k, obj, &r->warn, err) < 0) {
         r->warn = (mk_warnings){0};
         return mk_error_wrap(err, "%s \"%s\" is invalid", k->kind,

@@ -56,8 +56,17 @@ static int copy_object_name(char *dst, size_t n, const char *src, const mk_kind 
 
 static bool sub_known(const char *s)
 {
-    static const char *const subs[] = {"status",      "binding",  "log",   "exec",     "attach",
-                                       "portforward", "finalize", "scale", "eviction", "token"};
+    static const char *const subs[] = {"status",
+                                       "binding",
+                                       "log",
+                                       "exec",
+                                       "attach",
+                                       "portforward",
+                                       "finalize",
+                                       "scale",
+                                       "eviction",
+                                       "token",
+                                       "ephemeralcontainers"};
     for (size_t i = 0; i < ARRAY_SIZE(subs); i++)
         if (strcmp(s, subs[i]) == 0)
             return true;

@@ -18,8 +18,8 @@ typedef struct api_route {
     const mk_kind_version *served; /* the path's version when not kind's own, else NULL */
     char ns[64];                   /* "" when the path names no namespace */
     char name[254];                /* "" for the collection */
-    char sub[16];                  /* "" or status, binding, log, exec, finalize */
-    bool watch;                    /* the path had the /watch/ prefix */
+    char sub[24]; /* "" or status, binding, log, exec, finalize, ephemeralcontainers */
+    bool watch;   /* the path had the /watch/ prefix */
 } api_route;
 
 /* Parse url (the path, percent-decoded, no query). Errors: EBADMSG for '..',

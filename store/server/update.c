@@ -104,10 +104,16 @@ static int settle_update(const update_req *u, json_object *old, json_object **pn
                         ns, rt->ns);
     if (k->namespaced)
         json_object_object_add(md, "namespace", json_object_new_string(rt->ns));
-    if (!strcmp(rt->sub, "status")) {
-        /* Only status changes through /status. */
+    if (!strcmp(rt->sub, "status") || !strcmp(rt->sub, "ephemeralcontainers")) {
+        /* Only status changes through /status, and only the ephemeral
+         * containers through /ephemeralcontainers (validation then holds
+         * them to additions). */
         json_object *result = mk_json_copy(old);
-        copy_field(result, neu, "status");
+        if (!strcmp(rt->sub, "status"))
+            copy_field(result, neu, "status");
+        else
+            copy_field(mk_json_ensure(result, "spec"), mk_json_path(neu, "spec"),
+                       "ephemeralContainers");
         json_object_put(neu);
         *pneu = neu = result;
         return 0;
@@ -124,6 +130,11 @@ static int settle_update(const update_req *u, json_object *old, json_object **pn
         clusterip_keep(old, neu);
     else if (!strcmp(k->kind, "Pod"))
         priority_keep(old, neu);
+    /* As Kubernetes' pod strategy: ephemeral containers change only
+     * through their subresource, whatever an update of the pod says. */
+    if (!strcmp(k->kind, "Pod") &&
+        json_object_is_type(mk_json_path(neu, "spec"), json_type_object))
+        copy_field(mk_json_path(neu, "spec"), mk_json_path(old, "spec"), "ephemeralContainers");
     defaults_apply(k, neu);
     json_object *old_spec = mk_json_path(old, "spec"), *new_spec = mk_json_path(neu, "spec");
     int64_t gen = mk_json_int(old, "metadata.generation", 1);

@@ -931,3 +931,32 @@ EOF2
     k delete pod urgent --grace-period=1
     k delete priorityclass bulk urgent
 }
+
+@test "kubectl debug: an ephemeral container joins a running pod (its target's processes in view), logs and -i; never restarted; refused where Kubernetes refuses" {
+    k debug talk --image=busybox -c dbg --target=c -- sh -c 'echo seen:; ps -o args'
+    st='{.status.ephemeralContainerStatuses[?(@.name=="dbg")].state.terminated.exitCode}'
+    wait_for 60 eval '[ "$(k get pod talk -o jsonpath="$st")" = 0 ]'
+    run k logs talk -c dbg
+    [[ "$output" == *"seen:"*"sleep 3600"* ]] # the target's process, in a PID namespace shared
+    # The pod is as it was: running, nothing restarted, the debugger done for good.
+    [ "$(k get pod talk -o jsonpath='{.status.phase} {.status.containerStatuses[*].restartCount}')" = "Running 0 0" ]
+    sleep 2
+    [ "$(k get pod talk -o jsonpath="$st")" = 0 ]
+    # -i: the container's stdin is ours (attach).
+    run bash -c "echo 'echo hello-from-debug; exit 3' | nsenter --net=/var/run/netns/$NETNS timeout 60 kubectl --kubeconfig $KC debug -i talk --image=busybox -c dbg2 -- sh"
+    [[ "$output" == *hello-from-debug* ]]
+    wait_for 30 eval '[ "$(k get pod talk -o jsonpath="{.status.ephemeralContainerStatuses[?(@.name==\"dbg2\")].state.terminated.exitCode}")" = 3 ]'
+    # Added only, through the subresource; never on create, never removed.
+    run k patch pod talk --subresource=ephemeralcontainers --type=json -p '[{"op":"remove","path":"/spec/ephemeralContainers/0"}]'
+    [ "$status" -ne 0 ]
+    [[ "$output" == *'spec.ephemeralContainers: Forbidden: existing ephemeral containers "dbg" may not be removed'* ]]
+    run k debug talk --image=busybox -c c
+    [ "$status" -ne 0 ]
+    [[ "$output" == *'Duplicate value: "c"'* ]]
+    run k run eph --image=busybox --overrides='{"spec":{"ephemeralContainers":[{"name":"x","image":"busybox"}]}}'
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"spec.ephemeralContainers: Forbidden: cannot be set on create"* ]]
+    # A plain update of the pod leaves them as they are.
+    k get pod talk -o json | jq 'del(.spec.ephemeralContainers)' | k replace -f -
+    [ "$(k get pod talk -o jsonpath='{.spec.ephemeralContainers[*].name}')" = "dbg dbg2" ]
+}

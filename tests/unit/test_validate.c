@@ -2766,6 +2766,37 @@ static void test_priorityclass_defaults(void **state)
     json_object_put(o);
 }
 
+static void test_ephemeral_containers(void **state)
+{
+#define EPOD(eph)                                                                              \
+    "apiVersion: v1\nkind: Pod\nmetadata: {name: web, uid: u1}\nspec: {containers: [{name: "   \
+    "app, image: busybox}], ephemeralContainers: [" eph "]}\n"
+    /* kubectl debug's: stdin, tty, an empty resources, a target */
+    expect_ok(EPOD("{name: dbg, image: busybox, stdin: true, tty: true, resources: {}, "
+                   "targetContainerName: app}"));
+    expect_error(EPOD("{name: app, image: busybox}"),
+                 "spec.ephemeralContainers[0].name: Duplicate value: \"app\"");
+    expect_error(EPOD("{name: dbg}"), "spec.ephemeralContainers[0].image: Required value");
+    expect_error(EPOD("{name: dbg, image: busybox, ports: [{containerPort: 80}]}"),
+                 "spec.ephemeralContainers[0].ports: Forbidden: cannot be set for an "
+                 "Ephemeral Container");
+    expect_error(EPOD("{name: dbg, image: busybox, resources: {limits: {cpu: 1}}}"),
+                 "spec.ephemeralContainers[0].resources: Forbidden");
+    expect_error(EPOD("{name: dbg, image: busybox, targetContainerName: nope}"),
+                 "spec.ephemeralContainers[0].targetContainerName: Not found: \"nope\"");
+    /* added: fine; removed or changed: refused */
+    const char *none = EPOD("");
+    const char *one = EPOD("{name: dbg, image: busybox}");
+    expect_update(none, one, NULL);
+    expect_update(one, EPOD("{name: dbg, image: busybox}, {name: dbg2, image: busybox}"), NULL);
+    expect_update(one, none,
+                  "spec.ephemeralContainers: Forbidden: existing ephemeral containers \"dbg\" "
+                  "may not be removed");
+    expect_update(one, EPOD("{name: dbg, image: other}"),
+                  "existing ephemeral containers \"dbg\" may not be changed");
+#undef EPOD
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2805,6 +2836,7 @@ int main(void)
         cmocka_unit_test(test_defaults_workloads),
         cmocka_unit_test(test_gpujob),
         cmocka_unit_test(test_update),
+        cmocka_unit_test(test_ephemeral_containers),
         cmocka_unit_test(test_normalize),
         cmocka_unit_test(test_upstream_manifests),
         cmocka_unit_test(test_pvc),
