@@ -67,6 +67,16 @@ static int pick_container(api_req *r, json_object *pod, const char *name, char *
         if ((want && strcmp(want, c) == 0) || (!want && count == 1))
             found = c;
     }
+    /* Named, an init or an ephemeral container (kubectl debug's) is one too. */
+    static const char *const others[] = {"spec.initContainers", "spec.ephemeralContainers"};
+    for (size_t l = 0; !found && want && l < ARRAY_SIZE(others); l++) {
+        json_object *list = mk_json_path(pod, others[l]);
+        for (size_t i = 0; !found && i < mk_json_array_len(list); i++) {
+            const char *c = mk_json_str(json_object_array_get_idx(list, i), "name");
+            if (c && !strcmp(want, c))
+                found = c;
+        }
+    }
     int rc = 0;
     if (!found && want)
         rc = mk_error(err, EBADMSG, "container %s is not valid for pod %s", want, name);

@@ -272,7 +272,8 @@ static enum MHD_Result update_run(api_req *r, update_req *u)
 
 static bool sub_updatable(const api_route *rt)
 {
-    return !rt->sub[0] || (!strcmp(rt->sub, "status") && rt->kind->has_status);
+    return !rt->sub[0] || (!strcmp(rt->sub, "status") && rt->kind->has_status) ||
+           (!strcmp(rt->sub, "ephemeralcontainers") && !strcmp(rt->kind->kind, "Pod"));
 }
 
 enum MHD_Result objects_update(api_req *r, const api_route *rt)

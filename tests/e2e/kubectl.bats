@@ -937,6 +937,7 @@ EOF2
     st='{.status.ephemeralContainerStatuses[?(@.name=="dbg")].state.terminated.exitCode}'
     wait_for 60 eval '[ "$(k get pod talk -o jsonpath="$st")" = 0 ]'
     run k logs talk -c dbg
+    echo "logs: $output"
     [[ "$output" == *"seen:"*"sleep 3600"* ]] # the target's process, in a PID namespace shared
     # The pod is as it was: running, nothing restarted, the debugger done for good.
     [ "$(k get pod talk -o jsonpath='{.status.phase} {.status.containerStatuses[*].restartCount}')" = "Running 0 0" ]
