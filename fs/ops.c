@@ -197,7 +197,8 @@ static bool caller_may_see(fuse_req_t req, const fs_path *p)
 
 static bool has_container(json_object *pod, const char *name)
 {
-    static const char *const lists[] = {"spec.containers", "spec.initContainers"};
+    static const char *const lists[] = {"spec.containers", "spec.initContainers",
+                                        "spec.ephemeralContainers"};
     for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
         json_object *a = mk_json_path(pod, lists[l]);
         size_t n = mk_json_array_len(a);
