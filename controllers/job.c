@@ -46,7 +46,9 @@ void job_decide(json_object *job, const job_counts *n, int64_t now_s, job_plan *
         out->suspended = suspended ? "True" : "False";
     if (suspended || out->suspended)
         deadline = 0; /* the clock is stopped, or starts again now */
-    if (n->failed > spec_int(job, "backoffLimit", 6)) {
+    if (n->fail_job) {
+        out->finish = "Failed", out->reason = "PodFailurePolicy", out->message = n->fail_job;
+    } else if (n->failed > spec_int(job, "backoffLimit", 6)) {
         out->finish = "Failed", out->reason = "BackoffLimitExceeded";
         out->message = "Job has reached the specified backoff limit";
     } else if (deadline > 0 && start && now_s - mk_parse_rfc3339(start) >= deadline) {
@@ -70,6 +72,84 @@ void job_decide(json_object *job, const job_counts *n, int64_t now_s, job_plan *
         out->create = (int)(want - n->active);
     else
         out->remove = (int)(n->active - want);
+}
+
+/* ---- the pod failure policy ---- */
+
+static bool in_values(json_object *values, int64_t code)
+{
+    for (size_t i = 0; i < mk_json_array_len(values); i++)
+        if (json_object_get_int64(json_object_array_get_idx(values, i)) == code)
+            return true;
+    return false;
+}
+
+/* The first container (init containers first) that failed with a code
+ * the requirement matches, or NULL; its code in *code. */
+static json_object *match_exit_codes(json_object *pod, json_object *req, int64_t *code)
+{
+    const char *want = mk_json_str(req, "containerName");
+    bool in = !strcmp(mk_json_str(req, "operator") ?: "", "In");
+    json_object *values = mk_json_path(req, "values");
+    static const char *const lists[] = {"status.initContainerStatuses",
+                                        "status.containerStatuses"};
+    for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
+        json_object *sts = mk_json_path(pod, lists[l]);
+        for (size_t i = 0; i < mk_json_array_len(sts); i++) {
+            json_object *cs = json_object_array_get_idx(sts, i);
+            json_object *term = mk_json_path(cs, "state.terminated");
+            *code = mk_json_int(term, "exitCode", 0);
+            if (!term || !*code || (want && strcmp(want, mk_json_str(cs, "name") ?: "")))
+                continue;
+            if (in_values(values, *code) == in)
+                return cs;
+        }
+    }
+    return NULL;
+}
+
+/* The first of the pod's conditions a requirement names, with its status
+ * (True when the rule gives none), or NULL. */
+static const char *match_conditions(json_object *pod, json_object *reqs)
+{
+    for (size_t i = 0; i < mk_json_array_len(reqs); i++) {
+        json_object *r = json_object_array_get_idx(reqs, i);
+        const char *type = mk_json_str(r, "type") ?: "";
+        const char *st = mk_json_str(mk_condition(pod, type), "status");
+        if (st && !strcmp(st, mk_json_str(r, "status") ?: "True"))
+            return type;
+    }
+    return NULL;
+}
+
+job_failure job_pod_failure(json_object *job, json_object *pod, char **why)
+{
+    *why = NULL;
+    json_object *rules = mk_json_path(job, "spec.podFailurePolicy.rules");
+    const char *ns = mk_json_str(pod, "metadata.namespace") ?: "",
+               *name = mk_json_str(pod, "metadata.name") ?: "";
+    for (size_t i = 0; i < mk_json_array_len(rules); i++) {
+        json_object *rule = json_object_array_get_idx(rules, i);
+        const char *action = mk_json_str(rule, "action") ?: "";
+        json_object *req = mk_json_path(rule, "onExitCodes");
+        int64_t code = 0;
+        json_object *cs = req ? match_exit_codes(pod, req, &code) : NULL;
+        const char *cond =
+            req ? NULL : match_conditions(pod, mk_json_path(rule, "onPodConditions"));
+        if (!cs && !cond)
+            continue;
+        if (!strcmp(action, "Ignore"))
+            return JOB_FAILURE_IGNORE;
+        if (strcmp(action, "FailJob"))
+            return JOB_FAILURE_COUNT;
+        *why = cs ? xasprintf("Container %s for pod %s/%s failed with exit code %lld matching "
+                              "FailJob rule at index %zu",
+                              mk_json_str(cs, "name") ?: "", ns, name, (long long)code, i)
+                  : xasprintf("Pod %s/%s has condition %s matching FailJob rule at index %zu",
+                              ns, name, cond, i);
+        return JOB_FAILURE_FAIL_JOB;
+    }
+    return JOB_FAILURE_COUNT;
 }
 
 /* ---- Indexed Jobs ---- */
@@ -220,6 +300,7 @@ static void on_pod_update(void *ctx, json_object *old, json_object *pod)
 
 /* The Job's pods, counted; the running ones' names kept for deletion. */
 typedef struct pod_scan {
+    json_object *job;
     const char *uid;
     bool on_failure; /* restartPolicy OnFailure: restarts count as failures */
     job_counts n;
@@ -250,7 +331,12 @@ static int scan_pod(void *ctx, json_object *pod)
         if (idx >= 0)
             s->done[idx] = true;
     } else if (strcmp(phase, "Failed") == 0) {
-        s->n.failed++;
+        char *why = NULL;
+        job_failure f = job_pod_failure(s->job, pod, &why);
+        s->n.failed += f != JOB_FAILURE_IGNORE;
+        if (f == JOB_FAILURE_FAIL_JOB && !s->n.fail_job)
+            s->n.fail_job = steal_pointer(&why);
+        free(why);
     } else {
         s->n.active++;
         if (idx >= 0)
@@ -508,7 +594,8 @@ static int sync_job(void *ctx, json_object *job, int64_t *requeue_ms, mk_err *er
         return expire(c, job, requeue_ms, err);
     ensure_selector(c, job);
     const char *policy = mk_json_str(job, "spec.template.spec.restartPolicy");
-    pod_scan s = {.uid = mk_json_str(job, "metadata.uid") ?: "",
+    pod_scan s = {.job = job,
+                  .uid = mk_json_str(job, "metadata.uid") ?: "",
                   .on_failure = policy && strcmp(policy, "OnFailure") == 0};
     if (!strcmp(mk_json_str(job, "spec.completionMode") ?: "", "Indexed"))
         scan_indexed(&s, job);
@@ -548,6 +635,7 @@ static int sync_job(void *ctx, json_object *job, int64_t *requeue_ms, mk_err *er
     free(s.running);
     free(s.done);
     free(s.active);
+    free(s.n.fail_job);
     return rc;
 }
 

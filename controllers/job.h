@@ -24,6 +24,11 @@
  *   env JOB_COMPLETION_INDEX (from the annotation), the host name
  *   "<job>-<index>" and a name "<job>-<index>-<5 random>"; status says
  *   completedIndexes ("0-2,4"), and succeeded counts the indexes done.
+ * - spec.podFailurePolicy: a failed pod is judged by the first rule it
+ *   matches (its containers' exit codes, or its conditions, such as the
+ *   DisruptionTarget preemption and eviction put on it): FailJob fails the
+ *   Job at once (reason PodFailurePolicy), Ignore does not count it against
+ *   backoffLimit, Count (and no match) does.
  * Creates are remembered until their pods show in the cache (expectations),
  * so a slow watch never makes it create twice.
  */
@@ -38,6 +43,7 @@
 
 typedef struct job_counts {
     int active, succeeded, failed;
+    char *fail_job; /* a FailJob rule matched a pod: why (the filler frees), or NULL */
 } job_counts;
 
 typedef struct job_plan {
@@ -51,6 +57,18 @@ typedef struct job_plan {
 /* What a Job needs next, given its pods and the time (seconds). For an
  * Indexed Job, n->succeeded counts the indexes done. */
 void job_decide(json_object *job, const job_counts *n, int64_t now_s, job_plan *out);
+
+typedef enum job_failure {
+    JOB_FAILURE_COUNT,
+    JOB_FAILURE_IGNORE,
+    JOB_FAILURE_FAIL_JOB,
+} job_failure;
+
+/* What spec.podFailurePolicy says of a failed pod, as Kubernetes'
+ * matchPodFailurePolicy: the first rule that matches decides; none, or no
+ * policy: count it. For FailJob, *why (caller frees) says which container
+ * or condition matched which rule, in Kubernetes' words. */
+job_failure job_pod_failure(json_object *job, json_object *pod, char **why);
 
 #define JOB_INDEX_KEY "batch.kubernetes.io/job-completion-index"
 

@@ -455,19 +455,32 @@ static const schema_node daemonset_schema = {
         {NULL, NULL, NULL}},
     NULL};
 
-static const schema_node job_spec = {SCHEMA_OBJECT,
-                                     (const schema_field[]){F("parallelism", INT),
-                                                            F("completions", INT),
-                                                            F("backoffLimit", INT),
-                                                            F("activeDeadlineSeconds", INT64),
-                                                            F("ttlSecondsAfterFinished", INT),
-                                                            F("selector", &label_selector),
-                                                            F("manualSelector", BOOL),
-                                                            F("completionMode", STR),
-                                                            F("suspend", BOOL),
-                                                            F("template", &pod_template),
-                                                            {NULL, NULL, NULL}},
-                                     NULL};
+static const schema_node pod_failure_policy = {
+    SCHEMA_OBJECT,
+    (const schema_field[]){
+        F("rules",
+          LIST(OBJ(F("action", STR),
+                   F("onExitCodes",
+                     OBJ(F("containerName", STR), F("operator", STR), F("values", LIST(INT)))),
+                   F("onPodConditions", LIST(OBJ(F("type", STR), F("status", STR))))))),
+        {NULL, NULL, NULL}},
+    NULL};
+
+static const schema_node job_spec = {
+    SCHEMA_OBJECT,
+    (const schema_field[]){F("parallelism", INT),
+                           F("completions", INT),
+                           F("backoffLimit", INT),
+                           F("activeDeadlineSeconds", INT64),
+                           F("ttlSecondsAfterFinished", INT),
+                           F("selector", &label_selector),
+                           F("manualSelector", BOOL),
+                           F("completionMode", STR),
+                           F("suspend", BOOL),
+                           F("template", &pod_template),
+                           F("podFailurePolicy", &pod_failure_policy),
+                           {NULL, NULL, NULL}},
+    NULL};
 /* A StatefulSet's volumeClaimTemplates[]: a PersistentVolumeClaim. */
 static const schema_node claim_template = {
     SCHEMA_OBJECT,

@@ -15,6 +15,117 @@
 
 /* ---- Job ---- */
 
+/* Kubernetes' bounds on a pod failure policy. */
+#define POLICY_MAX_RULES  20
+#define POLICY_MAX_VALUES 255
+
+/* onExitCodes: an operator, values sorted and unique (0 never with In: a
+ * success is no failure), a container of the template when named. */
+static int check_on_exit_codes(json_object *req, const char *base, json_object *pod_spec,
+                               mk_err *err)
+{
+    static const char *const ops[] = {"In", "NotIn", NULL};
+    vpath p;
+    int r = check_enum(req, "operator", base, ops, true, err);
+    if (r < 0)
+        return r;
+    json_object *values = get(req, "values");
+    SUBPATH(p, "%s.values", base);
+    if (!list_len(values))
+        return field_required(err, p, NULL);
+    if (list_len(values) > POLICY_MAX_VALUES)
+        return field_invalid(err, p, values, "must have at most %d items", POLICY_MAX_VALUES);
+    bool in = !strcmp(get_str(req, "operator"), "In");
+    for (size_t i = 0; i < list_len(values); i++) {
+        int64_t v = json_object_get_int64(list_at(values, i));
+        SUBPATH(p, "%s.values[%zu]", base, i);
+        if (in && v == 0)
+            return field_invalid(err, p, list_at(values, i),
+                                 "must not be 0 for the In operator");
+        if (i && v <= json_object_get_int64(list_at(values, i - 1)))
+            return field_invalid(err, p, list_at(values, i), "must be ordered");
+    }
+    const char *ctr = get_str(req, "containerName");
+    if (!ctr)
+        return 0;
+    static const char *const lists[] = {"containers", "initContainers"};
+    for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
+        for (size_t i = 0; i < list_len(get(pod_spec, lists[l])); i++)
+            if (!strcmp(get_str(list_at(get(pod_spec, lists[l]), i), "name") ?: "", ctr))
+                return 0;
+    SUBPATH(p, "%s.containerName", base);
+    return field_invalid_str(err, p, ctr,
+                             "must be one of the container or initContainer names in the pod "
+                             "template");
+}
+
+static int check_on_pod_conditions(json_object *conds, const char *base, mk_err *err)
+{
+    static const char *const statuses[] = {"True", "False", "Unknown", NULL};
+    vpath p;
+    int r;
+    for (size_t i = 0; i < list_len(conds); i++) {
+        json_object *c = list_at(conds, i);
+        SUBPATH(p, "%s[%zu]", base, i);
+        vpath t;
+        SUBPATH(t, "%s.type", p);
+        if (empty_str(get_str(c, "type")))
+            return field_required(err, t, NULL);
+        if ((r = check_enum(c, "status", p, statuses, false, err)) < 0)
+            return r;
+    }
+    return 0;
+}
+
+/* spec.podFailurePolicy, as Kubernetes' validatePodFailurePolicy: pods
+ * that are never restarted, up to 20 rules, each an action and exactly one
+ * of onExitCodes and onPodConditions. */
+static int check_pod_failure_policy(json_object *spec, const char *base, mk_err *err)
+{
+    json_object *policy = get(spec, "podFailurePolicy");
+    if (!policy)
+        return 0;
+    static const char *const actions[] = {"FailJob", "FailIndex", "Ignore", "Count", NULL};
+    json_object *pod_spec = get(get(spec, "template"), "spec");
+    const char *restart = get_str(pod_spec, "restartPolicy") ?: "";
+    vpath p;
+    int r;
+    if (strcmp(restart, "Never")) {
+        SUBPATH(p, "%s.template.spec.restartPolicy", base);
+        return field_invalid_str(
+            err, p, restart, "only \"Never\" is supported when podFailurePolicy is specified");
+    }
+    json_object *rules = get(policy, "rules");
+    SUBPATH(p, "%s.podFailurePolicy.rules", base);
+    if (list_len(rules) > POLICY_MAX_RULES)
+        return field_invalid(err, p, rules, "must have at most %d items", POLICY_MAX_RULES);
+    for (size_t i = 0; i < list_len(rules); i++) {
+        json_object *rule = list_at(rules, i);
+        SUBPATH(p, "%s.podFailurePolicy.rules[%zu]", base, i);
+        if ((r = check_enum(rule, "action", p, actions, true, err)) < 0)
+            return r;
+        if (!strcmp(get_str(rule, "action"), "FailIndex")) {
+            vpath a;
+            SUBPATH(a, "%s.action", p);
+            return field_invalid_str(err, a, "FailIndex",
+                                     "requires the backoffLimitPerIndex to be set");
+        }
+        bool codes = has(rule, "onExitCodes"), conds = has(rule, "onPodConditions");
+        /* Kubernetes omits the value in these two */
+        if (codes == conds)
+            return mk_error(err, EINVAL, "%s: Invalid value: specifying %s", p,
+                            codes ? "both OnExitCodes and OnPodConditions is not supported"
+                                  : "one of OnExitCodes and OnPodConditions is required");
+        vpath q;
+        SUBPATH(q, codes ? "%s.onExitCodes" : "%s.onPodConditions", p);
+        r = codes ? check_on_exit_codes(get(rule, "onExitCodes"), q, pod_spec, err)
+                  : check_on_pod_conditions(get(rule, "onPodConditions"), q, err);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
 /* A Job's spec, at base ("spec", or "spec.jobTemplate.spec" in a
  * CronJob): a pod template whose pods end (restartPolicy OnFailure or
  * Never), counts that are not negative. */
@@ -51,7 +162,8 @@ static int check_job_spec(json_object *spec, const char *base, mk_err *err)
         SUBPATH(rp, "%s.restartPolicy", p);
         return field_required(err, rp, "a Job's pods must end: OnFailure or Never");
     }
-    if ((r = check_enum(get(tmpl, "spec"), "restartPolicy", p, ends, true, err)) < 0)
+    if ((r = check_enum(get(tmpl, "spec"), "restartPolicy", p, ends, true, err)) < 0 ||
+        (r = check_pod_failure_policy(spec, base, err)) < 0)
         return r;
     return check_pod_spec(get(tmpl, "spec"), p, err);
 }

@@ -349,6 +349,54 @@ YAML
     k delete job hello doomed --wait=false
 }
 
+@test "Jobs: a pod failure policy fails the Job at once on an exit code it names, and ignores one it lets pass" {
+    k apply -f - <<YAML
+apiVersion: batch/v1
+kind: Job
+metadata: {name: picky}
+spec:
+  backoffLimit: 6
+  podFailurePolicy:
+    rules:
+    - action: FailJob
+      onExitCodes: {containerName: c, operator: In, values: [42]}
+    - action: Ignore
+      onExitCodes: {operator: In, values: [3]}
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: c
+        image: busybox
+        # the first pod exits 3 (ignored), the next 42 (the Job fails)
+        command: [sh, -c, 'if [ -e /data/seen ]; then exit 42; fi; touch /data/seen; exit 3']
+        volumeMounts: [{name: d, mountPath: /data}]
+      volumes: [{name: d, hostPath: {path: $E2E_DIR/picky, type: DirectoryOrCreate}}]
+YAML
+    k wait --for=condition=failed job/picky --timeout=90s
+    [ "$(k get job picky -o jsonpath='{.status.conditions[?(@.type=="Failed")].reason}')" = PodFailurePolicy ]
+    run k get job picky -o jsonpath='{.status.conditions[?(@.type=="Failed")].message}'
+    [[ "$output" =~ ^Container\ c\ for\ pod\ default/picky-[a-z0-9]{5}\ failed\ with\ exit\ code\ 42\ matching\ FailJob\ rule\ at\ index\ 0$ ]]
+    # two pods failed; the exit 3 one was not counted
+    [ "$(k get pods -l job-name=picky -o json | jq '[.items[] | select(.status.phase == "Failed")] | length')" = 2 ]
+    [ "$(k get job picky -o jsonpath='{.status.failed}')" = 1 ]
+    run k apply -f - <<'YAML'
+apiVersion: batch/v1
+kind: Job
+metadata: {name: loose}
+spec:
+  podFailurePolicy:
+    rules: [{action: Ignore, onExitCodes: {operator: In, values: [3]}}]
+  template:
+    spec:
+      restartPolicy: OnFailure
+      containers: [{name: c, image: busybox}]
+YAML
+    [ "$status" -ne 0 ]
+    [[ "$output" == *'spec.template.spec.restartPolicy: Invalid value: "OnFailure": only "Never" is supported when podFailurePolicy is specified'* ]]
+    k delete job picky --wait=false
+}
+
 @test "Jobs: an Indexed Job runs each index once, its pods told their index and named by it" {
     k apply -f - <<'YAML'
 apiVersion: batch/v1

@@ -21,7 +21,7 @@ static job_plan plan_with(const char *spec, const char *more, int active, int su
                                           spec, more);
     json_object *job = json_tokener_parse(text);
     assert_non_null(job);
-    job_counts n = {active, succeeded, failed};
+    job_counts n = {active, succeeded, failed, NULL};
     job_plan p;
     job_decide(job, &n, now ? now : mk_parse_rfc3339("2026-01-01T00:00:10Z"), &p);
     json_object_put(job);
@@ -89,6 +89,65 @@ static void test_failures(void **state)
     assert_null(p.finish);
 }
 
+/* A failed pod of job "j": its container "c" ended with code; conds: a
+ * conditions array text. */
+static json_object *failed_pod(int code, const char *conds)
+{
+    _cleanup_free_ char *text = xasprintf(
+        "{\"metadata\":{\"name\":\"j-1\",\"namespace\":\"ns\"},\"status\":{\"phase\":"
+        "\"Failed\",\"conditions\":%s,\"containerStatuses\":[{\"name\":\"c\",\"state\":{"
+        "\"terminated\":{\"exitCode\":%d}}}]}}",
+        conds, code);
+    json_object *o = json_tokener_parse(text);
+    assert_non_null(o);
+    return o;
+}
+
+static void test_pod_failure_policy(void **state)
+{
+    (void)state;
+    json_object *job = json_tokener_parse(
+        "{\"spec\":{\"podFailurePolicy\":{\"rules\":["
+        "{\"action\":\"FailJob\",\"onExitCodes\":{\"containerName\":\"c\","
+        "\"operator\":\"In\",\"values\":[42]}},"
+        "{\"action\":\"Ignore\",\"onPodConditions\":[{\"type\":\"DisruptionTarget\"}]},"
+        "{\"action\":\"Ignore\",\"onExitCodes\":{\"operator\":\"NotIn\",\"values\":[1,2]}},"
+        "{\"action\":\"Count\",\"onExitCodes\":{\"operator\":\"In\",\"values\":[1]}}]}}}");
+    char *why;
+    json_object *pod = failed_pod(42, "[]");
+    assert_int_equal(job_pod_failure(job, pod, &why), JOB_FAILURE_FAIL_JOB);
+    assert_string_equal(why, "Container c for pod ns/j-1 failed with exit code 42 matching "
+                             "FailJob rule at index 0");
+    free(why);
+    json_object_put(pod);
+    /* a condition, True when the rule names no status */
+    pod = failed_pod(1, "[{\"type\":\"DisruptionTarget\",\"status\":\"True\"}]");
+    assert_int_equal(job_pod_failure(job, pod, &why), JOB_FAILURE_IGNORE);
+    assert_null(why);
+    json_object_put(pod);
+    pod = failed_pod(7, "[]"); /* NotIn [1,2] */
+    assert_int_equal(job_pod_failure(job, pod, &why), JOB_FAILURE_IGNORE);
+    json_object_put(pod);
+    pod = failed_pod(1, "[]");
+    assert_int_equal(job_pod_failure(job, pod, &why), JOB_FAILURE_COUNT);
+    json_object_put(pod);
+    /* 2: no rule matches: counted */
+    pod = failed_pod(2, "[]");
+    assert_int_equal(job_pod_failure(job, pod, &why), JOB_FAILURE_COUNT);
+    json_object_put(pod);
+    json_object_put(job);
+    /* A FailJob match ends the Job before its backoffLimit. */
+    json_object *j = json_tokener_parse("{\"spec\":{\"backoffLimit\":6}}");
+    job_counts n = {1, 0, 1, "Container c for pod ns/j-1 failed"};
+    job_plan p;
+    job_decide(j, &n, 0, &p);
+    assert_string_equal(p.finish, "Failed");
+    assert_string_equal(p.reason, "PodFailurePolicy");
+    assert_string_equal(p.message, "Container c for pod ns/j-1 failed");
+    assert_int_equal(p.remove, 1);
+    json_object_put(j);
+}
+
 static void test_suspend(void **state)
 {
     (void)state;
@@ -150,7 +209,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_counts),   cmocka_unit_test(test_work_queue),
         cmocka_unit_test(test_failures), cmocka_unit_test(test_suspend),
-        cmocka_unit_test(test_indexes),
+        cmocka_unit_test(test_indexes),  cmocka_unit_test(test_pod_failure_policy),
     };
     return cmocka_run_group_tests_name("job", tests, NULL, NULL);
 }

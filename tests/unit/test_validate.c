@@ -2797,6 +2797,45 @@ static void test_ephemeral_containers(void **state)
 #undef EPOD
 }
 
+static void test_pod_failure_policy(void **state)
+{
+#define PFP_JOB(policy, restart)                                                               \
+    "apiVersion: batch/v1\nkind: Job\nmetadata: {name: x}\nspec:\n  podFailurePolicy: "        \
+    "{rules: [" policy "]}\n  template: {spec: {restartPolicy: " restart                       \
+    ", containers: [{name: c, image: b}]}}\n"
+    expect_ok(PFP_JOB("{action: FailJob, onExitCodes: {containerName: c, operator: In, "
+                      "values: [1, 42]}}, {action: Ignore, onPodConditions: [{type: "
+                      "DisruptionTarget}]}",
+                      "Never"));
+    expect_error(
+        PFP_JOB("{action: Count, onExitCodes: {operator: In, values: [1]}}", "OnFailure"),
+        "spec.template.spec.restartPolicy: Invalid value: \"OnFailure\": only "
+        "\"Never\" is supported when podFailurePolicy is specified");
+    expect_error(PFP_JOB("{action: Stop, onExitCodes: {operator: In, values: [1]}}", "Never"),
+                 "spec.podFailurePolicy.rules[0].action: Unsupported value: \"Stop\"");
+    expect_error(
+        PFP_JOB("{action: FailIndex, onExitCodes: {operator: In, values: [1]}}", "Never"),
+        "requires the backoffLimitPerIndex to be set");
+    expect_error(PFP_JOB("{action: Count}", "Never"),
+                 "spec.podFailurePolicy.rules[0]: Invalid value: specifying one of OnExitCodes "
+                 "and OnPodConditions is required");
+    expect_error(PFP_JOB("{action: Count, onExitCodes: {operator: In, values: [0]}}", "Never"),
+                 "spec.podFailurePolicy.rules[0].onExitCodes.values[0]: Invalid value: 0: must "
+                 "not be 0 for the In operator");
+    expect_error(
+        PFP_JOB("{action: Count, onExitCodes: {operator: NotIn, values: [3, 2]}}", "Never"),
+        "values[1]: Invalid value: 2: must be ordered");
+    expect_error(
+        PFP_JOB("{action: Count, onExitCodes: {containerName: d, operator: In, values: "
+                "[1]}}",
+                "Never"),
+        "onExitCodes.containerName: Invalid value: \"d\": must be one of the container");
+    expect_error(
+        PFP_JOB("{action: Ignore, onPodConditions: [{type: X, status: Maybe}]}", "Never"),
+        "onPodConditions[0].status: Unsupported value: \"Maybe\"");
+#undef PFP_JOB
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2837,6 +2876,7 @@ int main(void)
         cmocka_unit_test(test_gpujob),
         cmocka_unit_test(test_update),
         cmocka_unit_test(test_ephemeral_containers),
+        cmocka_unit_test(test_pod_failure_policy),
         cmocka_unit_test(test_normalize),
         cmocka_unit_test(test_upstream_manifests),
         cmocka_unit_test(test_pvc),
