@@ -284,12 +284,7 @@ static int collect_pod(void *ctx, json_object *pod)
 
 static json_object *new_endpoints(const char *ns, const char *name, json_object *subsets)
 {
-    json_object *ep = json_object_new_object();
-    json_object_object_add(ep, "apiVersion", json_object_new_string("v1"));
-    json_object_object_add(ep, "kind", json_object_new_string("Endpoints"));
-    json_object *md = mk_json_ensure(ep, "metadata");
-    json_object_object_add(md, "name", json_object_new_string(name));
-    json_object_object_add(md, "namespace", json_object_new_string(ns));
+    json_object *ep = mk_json_new_object("v1", "Endpoints", ns, name);
     json_object_object_add(ep, "subsets", json_object_get(subsets));
     return ep;
 }

@@ -945,6 +945,20 @@ bool mk_json_bool(json_object *obj, const char *path, bool dflt)
     return json_object_is_type(v, json_type_boolean) ? json_object_get_boolean(v) : dflt;
 }
 
+json_object *mk_json_new_object(const char *api_version, const char *kind, const char *ns,
+                                const char *name)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "apiVersion", json_object_new_string(api_version));
+    json_object_object_add(o, "kind", json_object_new_string(kind));
+    json_object *md = json_object_new_object();
+    json_object_object_add(md, "name", json_object_new_string(name));
+    if (ns)
+        json_object_object_add(md, "namespace", json_object_new_string(ns));
+    json_object_object_add(o, "metadata", md);
+    return o;
+}
+
 size_t mk_json_array_len(json_object *a)
 {
     return json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;

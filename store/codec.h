@@ -47,6 +47,10 @@ json_object *mk_json_path(json_object *obj, const char *path);
 const char *mk_json_str(json_object *obj, const char *path);
 int64_t mk_json_int(json_object *obj, const char *path, int64_t dflt);
 bool mk_json_bool(json_object *obj, const char *path, bool dflt);
+/* A new object of a kind: apiVersion, kind, metadata.name and (ns not
+ * NULL) metadata.namespace, for the caller to fill in. */
+json_object *mk_json_new_object(const char *api_version, const char *kind, const char *ns,
+                                const char *name);
 /* An array's length; 0 for anything else (NULL, a value of the wrong type). */
 size_t mk_json_array_len(json_object *a);
 /* A deep copy of obj (caller puts); NULL for NULL, or when json-c fails. */

@@ -17,12 +17,8 @@
 
 static json_object *object_new(const char *kind)
 {
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "apiVersion", json_object_new_string("v1"));
-    json_object_object_add(o, "kind", json_object_new_string(kind));
-    json_object *md = mk_json_ensure(o, "metadata");
-    json_object_object_add(md, "name", json_object_new_string(API_SERVICE));
-    json_object_object_add(md, "namespace", json_object_new_string("default"));
+    json_object *o = mk_json_new_object("v1", kind, "default", API_SERVICE);
+    json_object *md = mk_json_path(o, "metadata");
     json_object *labels = mk_json_ensure(md, "labels");
     json_object_object_add(labels, "component", json_object_new_string("apiserver"));
     json_object_object_add(labels, "provider", json_object_new_string("kubernetes"));

@@ -50,11 +50,7 @@ static int bind_once(api_req *r, const api_route *rt, const char *node, bool *re
     json_object *prev = hub_view_of(pod);
     mk_json_set_str(pod, "spec.nodeName", node);
     set_scheduled(pod);
-    _cleanup_free_ char *key = kind_key(rt->kind, rt->ns, rt->name);
-    mk_write w = {
-        .op = MK_WRITE_UPDATE, .key = key, .obj = pod, .prev = prev, .expect_rev = rev};
-    int64_t new_rev;
-    int rc = objects_write(r, &w, &new_rev, err);
+    int rc = objects_write_back(r, rt, pod, prev, rev, err);
     json_object_put(pod);
     json_object_put(prev);
     if (rc == -ESTALE || rc == -ENOENT)

@@ -152,11 +152,7 @@ static int mark_once(api_req *r, const api_route *rt, bool *retry, mk_err *err)
                                       "Eviction API: evicting");
     json_object_object_add(st, "conditions",
                            mk_conditions_with(mk_json_path(st, "conditions"), c));
-    _cleanup_free_ char *key = kind_key(rt->kind, rt->ns, rt->name);
-    mk_write w = {
-        .op = MK_WRITE_UPDATE, .key = key, .obj = pod, .prev = prev, .expect_rev = rev};
-    int64_t new_rev;
-    int rc = objects_write(r, &w, &new_rev, err);
+    int rc = objects_write_back(r, rt, pod, prev, rev, err);
     json_object_put(pod);
     json_object_put(prev);
     *retry = rc == -ESTALE;

@@ -878,6 +878,16 @@ int objects_write(api_req *r, const mk_write *w, int64_t *rev, mk_err *err)
     return 0;
 }
 
+int objects_write_back(api_req *r, const api_route *rt, json_object *obj, json_object *prev,
+                       int64_t rev, mk_err *err)
+{
+    _cleanup_free_ char *key = kind_key(rt->kind, rt->ns, rt->name);
+    mk_write w = {
+        .op = MK_WRITE_UPDATE, .key = key, .obj = obj, .prev = prev, .expect_rev = rev};
+    int64_t new_rev;
+    return objects_write(r, &w, &new_rev, err);
+}
+
 /* ---- startup ---- */
 
 int objects_put_new(api_server *srv, json_object *obj, mk_err *err)

@@ -42,6 +42,11 @@ int objects_delete_with(api_req *r, const api_route *rt, json_object *options,
  * only its preconditions are checked (exists, absent, revision) and
  * nothing is stored (*rev is the current revision; w->stored stays NULL). */
 int objects_write(api_req *r, const mk_write *w, int64_t *rev, mk_err *err);
+/* The object of the route, read at revision rev and changed into obj,
+ * written back only if still at rev (-ESTALE otherwise). prev: the sink's
+ * view of it as read (watch.h, hub_view_of), taken before the change. */
+int objects_write_back(api_req *r, const api_route *rt, json_object *obj, json_object *prev,
+                       int64_t rev, mk_err *err);
 /* A dryRun value ("All", the only one) sets r->dry_run; any other is
  * refused (EBADMSG naming it). */
 int objects_set_dry_run(api_req *r, const char *v, mk_err *err);

@@ -135,11 +135,7 @@ int prioset_load(prioset *s, mk_backend *be, mk_err *err)
 
 static json_object *system_class(const char *name, int64_t value, const char *description)
 {
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "apiVersion", json_object_new_string("scheduling.k8s.io/v1"));
-    json_object_object_add(o, "kind", json_object_new_string("PriorityClass"));
-    json_object *md = mk_json_ensure(o, "metadata");
-    json_object_object_add(md, "name", json_object_new_string(name));
+    json_object *o = mk_json_new_object("scheduling.k8s.io/v1", "PriorityClass", NULL, name);
     json_object_object_add(o, "value", json_object_new_int64(value));
     json_object_object_add(o, "description", json_object_new_string(description));
     json_object_object_add(o, "preemptionPolicy", json_object_new_string(PREEMPT_LOWER));

@@ -28,12 +28,7 @@ int tokenreq_init(api_server *srv, mk_err *err)
     mk_random_bytes(raw, sizeof raw);
     _cleanup_free_ char *b64 = mk_base64_encode(raw, sizeof raw);
     _cleanup_free_ char *b64b64 = mk_base64_encode(b64, strlen(b64));
-    json_object *s = json_object_new_object();
-    json_object_object_add(s, "apiVersion", json_object_new_string("v1"));
-    json_object_object_add(s, "kind", json_object_new_string("Secret"));
-    json_object *md = mk_json_ensure(s, "metadata");
-    json_object_object_add(md, "name", json_object_new_string(KEY_SECRET));
-    json_object_object_add(md, "namespace", json_object_new_string(KEY_NS));
+    json_object *s = mk_json_new_object("v1", "Secret", KEY_NS, KEY_SECRET);
     json_object_object_add(mk_json_ensure(s, "data"), "key", json_object_new_string(b64b64));
     int rc = objects_put_new(srv, s, err); /* there already: kept */
     json_object_put(s);
