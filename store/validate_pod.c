@@ -509,6 +509,13 @@ int check_pod_spec(json_object *spec, const char *base, mk_err *err)
         }
     }
     json_object *ephs = get(spec, "ephemeralContainers");
+    /* A template (any base but a pod's own "spec") makes pods: none of
+     * them may start with one, as Kubernetes' ValidatePodTemplateSpec. */
+    if (list_len(ephs) && strcmp(base, "spec") != 0) {
+        SUBPATH(p, "%s.ephemeralContainers", base);
+        r = field_forbidden(err, p, "ephemeral containers not allowed in pod template");
+        goto out;
+    }
     for (size_t i = 0; i < list_len(ephs); i++) {
         SUBPATH(p, "%s.ephemeralContainers[%zu]", base, i);
         if ((r = check_ephemeral(list_at(ephs, i), p, spec, volumes, names, err)) < 0)

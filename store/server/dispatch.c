@@ -110,7 +110,8 @@ static enum MHD_Result dispatch_resource(api_req *r, const api_route *rt)
             return stream_watch(r, rt);
         if (!rt->name[0])
             return stream_list(r, rt);
-        if (!sub[0] || !strcmp(sub, "status") || !strcmp(sub, "ephemeralcontainers"))
+        if (!sub[0] || !strcmp(sub, "status") ||
+            (!strcmp(sub, "ephemeralcontainers") && !strcmp(rt->kind->kind, "Pod")))
             return objects_get(r, rt);
     } else if (!strcmp(m, "POST")) {
         if (!strcmp(sub, "binding"))

@@ -2795,6 +2795,11 @@ static void test_ephemeral_containers(void **state)
     expect_update(one, EPOD("{name: dbg, image: other}"),
                   "existing ephemeral containers \"dbg\" may not be changed");
 #undef EPOD
+    expect_error("apiVersion: batch/v1\nkind: Job\nmetadata: {name: x}\nspec:\n  template: "
+                 "{spec: {restartPolicy: Never, containers: [{name: c, image: b}], "
+                 "ephemeralContainers: [{name: d, image: b}]}}\n",
+                 "spec.template.spec.ephemeralContainers: Forbidden: ephemeral containers not "
+                 "allowed in pod template");
 }
 
 static void test_pod_failure_policy(void **state)
