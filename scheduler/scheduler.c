@@ -259,9 +259,10 @@ static void unschedulable(sched *s, const sched_pod *p, const char *why)
 static void *decide_loop(void *arg)
 {
     sched *s = arg;
-    /* Decide only on a full picture: the bound pods are the accounting. */
+    /* Decide only on a full picture: the bound pods are the accounting,
+     * and the budgets say whom preemption may take. */
     while (!informer_wait_synced(s->nodes, 200) || !informer_wait_synced(s->pods, 200) ||
-           !informer_wait_synced(s->namespaces, 200))
+           !informer_wait_synced(s->namespaces, 200) || !informer_wait_synced(s->pdbs, 200))
         if (*s->stop)
             return NULL;
     mk_log("caches synced: %zu nodes", sched_cache_node_count(s->cache));
