@@ -130,6 +130,8 @@ int check_metadata(const mk_kind *k, json_object *meta, mk_err *err);
 
 /* ---- the areas ---- */
 
+/* Does the pod spec have a container or init container of that name? */
+bool pod_spec_has_container(json_object *spec, const char *name);
 /* validate_pod.c; check_pod_spec checks a pod spec at base ("spec", or
  * a template's "spec.template.spec") */
 extern const char *const port_protocols[]; /* TCP, UDP, SCTP; NULL-terminated */

@@ -262,6 +262,16 @@ static int check_container(json_object *c, const char *base, json_object *volume
     return 0;
 }
 
+bool pod_spec_has_container(json_object *spec, const char *name)
+{
+    static const char *const lists[] = {"containers", "initContainers"};
+    for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
+        for (size_t i = 0; i < list_len(get(spec, lists[l])); i++)
+            if (!strcmp(get_str(list_at(get(spec, lists[l]), i), "name") ?: "", name))
+                return true;
+    return false;
+}
+
 /* An ephemeral container (kubectl debug's): a container the pod's others
  * are checked against for names, without what only a container started
  * with the pod can have; its target, when named, one of those. */
@@ -284,13 +294,8 @@ static int check_ephemeral(json_object *c, const char *base, json_object *spec,
         return field_forbidden(err, p, "cannot be set for an Ephemeral Container");
     }
     const char *target = get_str(c, "targetContainerName");
-    if (empty_str(target))
+    if (empty_str(target) || pod_spec_has_container(spec, target))
         return 0;
-    static const char *const lists[] = {"containers", "initContainers"};
-    for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
-        for (size_t i = 0; i < list_len(get(spec, lists[l])); i++)
-            if (!strcmp(get_str(list_at(get(spec, lists[l]), i), "name") ?: "", target))
-                return 0;
     SUBPATH(p, "%s.targetContainerName", base);
     return field_not_found(err, p, target);
 }

@@ -46,13 +46,8 @@ static int check_on_exit_codes(json_object *req, const char *base, json_object *
             return field_invalid(err, p, list_at(values, i), "must be ordered");
     }
     const char *ctr = get_str(req, "containerName");
-    if (!ctr)
+    if (!ctr || pod_spec_has_container(pod_spec, ctr))
         return 0;
-    static const char *const lists[] = {"containers", "initContainers"};
-    for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
-        for (size_t i = 0; i < list_len(get(pod_spec, lists[l])); i++)
-            if (!strcmp(get_str(list_at(get(pod_spec, lists[l]), i), "name") ?: "", ctr))
-                return 0;
     SUBPATH(p, "%s.containerName", base);
     return field_invalid_str(err, p, ctr,
                              "must be one of the container or initContainer names in the pod "
